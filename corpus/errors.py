@@ -1,0 +1,63 @@
+"""The error catalogue: every error a user can hit, with a stable code to search for.
+
+Codes never change meaning once released. An error names *where* (file, line, document,
+task) and carries a *hint* saying what to do. Later stages add their own codes here so
+that there is one place to look them up (``newsdesk`` prints ``[E101] ...``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ErrorCode:
+    code: str
+    title: str
+    hint: str
+
+
+class Errors:
+    """The catalogue (spaCy-style): ``raise NewsdeskError(Errors.E101, where=path)``."""
+
+    # Workspace and locking
+    E001 = ErrorCode("E001", "not a newsdesk workspace", "run `newsdesk init DIR` first, or pass --workspace DIR")
+    E002 = ErrorCode("E002", "workspace is locked by another newsdesk run",
+                     "wait for the other run to finish; if none is running, delete the stale lock file")
+    E003 = ErrorCode("E003", "invalid workspace configuration", "fix the named key in newsdesk.toml")
+    E004 = ErrorCode("E004", "unknown document id", "list ids with `newsdesk docs list`")
+
+    # Ingest: one per kind of bad input
+    E101 = ErrorCode("E101", "empty file", "remove the file or re-scrape the article")
+    E102 = ErrorCode("E102", "binary file, not text", "only .txt, .html and .jsonl articles can be ingested")
+    E103 = ErrorCode("E103", "file exceeds the size limit",
+                     "raise `ingest.max_bytes` in newsdesk.toml if the file really is one article")
+    E104 = ErrorCode("E104", "cannot decode the bytes as text in any known encoding",
+                     "re-save the file as UTF-8")
+    E105 = ErrorCode("E105", "HTML page has no article text", "check that the page is an article, not an index or error page")
+    E106 = ErrorCode("E106", "JSONL line is not valid JSON", "fix or remove the line")
+    E107 = ErrorCode("E107", "JSONL line lacks the text field",
+                     "set `ingest.jsonl.text_field` in newsdesk.toml to the field that holds the article text")
+    E108 = ErrorCode("E108", "unsupported file type", "use .txt, .html/.htm or .jsonl files")
+    E109 = ErrorCode("E109", "text is empty after cleaning", "the file holds only residue (footers, share lines)")
+    E110 = ErrorCode("E110", "path does not exist", "check the path")
+
+
+class NewsdeskError(Exception):
+    """A user-facing error: code, where it happened, detail, and what to do."""
+
+    def __init__(self, error: ErrorCode, where: str = "", detail: str = "", hint: str | None = None):
+        self.error = error
+        self.where = where
+        self.detail = detail
+        self.hint = error.hint if hint is None else hint
+        super().__init__(self.one_line())
+
+    @property
+    def code(self) -> str:
+        return self.error.code
+
+    def one_line(self) -> str:
+        where = f"{self.where}: " if self.where else ""
+        detail = f" ({self.detail})" if self.detail else ""
+        return f"[{self.code}] {where}{self.error.title}{detail} - {self.hint}"

@@ -1,0 +1,256 @@
+"""Character offsets between the raw text and the clean text.
+
+The one offset convention of newsdesk, stated once: offsets are Python ``str`` indices
+(Unicode code points), end-exclusive, so ``text[start:end]`` is the span.
+
+Cleaning never rewrites text wholesale. A rule proposes :class:`Edit` s (replace
+``text[start:end]`` by ``replacement``) and :class:`EditEngine` applies them while keeping
+*pieces*: a tiling of the raw text where each piece is either copied unchanged or
+replaced. From the pieces we get the clean text, the :class:`OffsetMap` and the edit log
+at no extra cost, and they cannot disagree with each other.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """A change proposed on the text a rule sees: ``text[start:end]`` becomes ``replacement``."""
+
+    start: int
+    end: int
+    replacement: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AppliedEdit:
+    """One line of the cleaning log: what a rule removed and inserted, located in the raw text."""
+
+    rule: str
+    raw_start: int
+    raw_end: int
+    removed: str
+    inserted: str
+
+    def to_record(self) -> list:
+        return [self.rule, self.raw_start, self.raw_end, self.removed, self.inserted]
+
+    @classmethod
+    def from_record(cls, rec: list) -> "AppliedEdit":
+        return cls(*rec)
+
+
+class OffsetMap:
+    """Maps spans of the clean text to the raw text and back.
+
+    Stored as the *changed* segments only, each ``(raw_start, raw_end, clean_start, clean_end)``;
+    everything between them was copied unchanged, so a clean character there maps to the
+    identical raw character. A span that touches a changed segment widens to cover it whole
+    (a deleted footer maps to nothing in the clean text; an inserted space maps to the empty
+    raw span where it was inserted).
+    """
+
+    __slots__ = ("changed", "raw_length", "clean_length", "_pieces_clean", "_pieces_raw")
+
+    def __init__(self, changed: list[tuple[int, int, int, int]], raw_length: int, clean_length: int):
+        self.changed = [tuple(c) for c in changed]
+        self.raw_length = raw_length
+        self.clean_length = clean_length
+        self._pieces_clean: tuple[list[int], list[tuple[int, int, int, int, bool]]] | None = None
+        self._pieces_raw: tuple[list[int], list[tuple[int, int, int, int, bool]]] | None = None
+
+    @classmethod
+    def identity(cls, length: int) -> "OffsetMap":
+        return cls([], length, length)
+
+    def to_record(self) -> dict:
+        return {"raw_length": self.raw_length, "clean_length": self.clean_length,
+                "changed": [list(c) for c in self.changed]}
+
+    @classmethod
+    def from_record(cls, rec: dict) -> "OffsetMap":
+        return cls(rec["changed"], rec["raw_length"], rec["clean_length"])
+
+    def _all_pieces(self) -> list[tuple[int, int, int, int, bool]]:
+        """Changed segments plus the copied stretches between them: (rs, re, cs, ce, copied)."""
+        pieces = []
+        raw_pos = clean_pos = 0
+        for rs, re_, cs, ce in self.changed:
+            if rs > raw_pos:
+                pieces.append((raw_pos, rs, clean_pos, cs, True))
+            pieces.append((rs, re_, cs, ce, False))
+            raw_pos, clean_pos = re_, ce
+        if raw_pos < self.raw_length:
+            pieces.append((raw_pos, self.raw_length, clean_pos, self.clean_length, True))
+        return pieces
+
+    def _index(self, side: str):
+        # Pieces with no characters on `side` can hold no position of that side: skip them.
+        attr = "_pieces_clean" if side == "clean" else "_pieces_raw"
+        cached = getattr(self, attr)
+        if cached is None:
+            k = 2 if side == "clean" else 0
+            pieces = [p for p in self._all_pieces() if p[k + 1] > p[k]]
+            cached = ([p[k] for p in pieces], pieces)
+            setattr(self, attr, cached)
+        return cached
+
+    def _map(self, start: int, end: int, side: str) -> tuple[int, int]:
+        src = 2 if side == "clean" else 0  # index of the source-side start in a piece
+        dst = 0 if side == "clean" else 2
+        length = self.clean_length if side == "clean" else self.raw_length
+        other_length = self.raw_length if side == "clean" else self.clean_length
+        if not 0 <= start <= end <= length:
+            raise IndexError(f"span ({start}, {end}) outside a {side} text of length {length}")
+        starts, pieces = self._index(side)
+        if not pieces:
+            return (other_length, other_length) if start == length else (start, end)
+
+        def locate(pos: int):
+            return pieces[max(bisect_right(starts, pos) - 1, 0)]
+
+        def map_start(pos: int) -> int:
+            if pos >= length:
+                return other_length
+            p = locate(pos)
+            return p[dst] + (pos - p[src]) if p[4] else p[dst]
+
+        def map_end(pos: int) -> int:  # the end of the character at pos-1
+            p = locate(pos - 1)
+            return p[dst] + (pos - p[src]) if p[4] else p[dst + 1]
+
+        if start == end:
+            point = map_start(start)
+            return point, point
+        return map_start(start), map_end(end)
+
+    def clean_to_raw(self, start: int, end: int) -> tuple[int, int]:
+        """The raw span that the clean span ``[start, end)`` came from."""
+        return self._map(start, end, "clean")
+
+    def raw_to_clean(self, start: int, end: int) -> tuple[int, int]:
+        """Where the raw span ``[start, end)`` ended up in the clean text (empty if removed)."""
+        return self._map(start, end, "raw")
+
+    def inserted(self, clean_pos: int) -> bool:
+        """True when the clean character at ``clean_pos`` was written by a rule, not copied."""
+        starts, pieces = self._index("clean")
+        if not pieces:
+            return False
+        return not pieces[max(bisect_right(starts, clean_pos) - 1, 0)][4]
+
+    def raw_touched(self, raw_start: int, raw_end: int) -> bool:
+        """True when some edit removed or replaced raw text inside ``[raw_start, raw_end)``."""
+        return any(rs < raw_end and re_ > raw_start or (rs == re_ and raw_start < rs < raw_end)
+                   for rs, re_, _, _ in self.changed)
+
+
+class EditEngine:
+    """Applies rules' edits to a text while tracking where every piece came from.
+
+    ``pieces`` tile the raw text in order: ``[raw_start, raw_end, None]`` for a copied
+    stretch, ``[raw_start, raw_end, "new text"]`` for a replaced one.
+    """
+
+    def __init__(self, raw: str):
+        self.raw = raw
+        self.text = raw
+        self.pieces: list[list] = [[0, len(raw), None]] if raw else []
+        self.log: list[AppliedEdit] = []
+
+    def apply(self, rule: str, edits: list[Edit]) -> None:
+        """Apply one rule's edits, all proposed on the current text, non-overlapping."""
+        if not edits:
+            return
+        edits = sorted(edits, key=lambda e: (e.start, e.end))
+        text = self.text
+        prev_end = 0
+        for e in edits:
+            if e.start < prev_end or e.end < e.start or e.end > len(text):
+                raise ValueError(f"rule {rule!r} proposed overlapping or out-of-range edit {e}")
+            prev_end = e.end
+        self.pieces = self._rebuild(edits, rule)
+        parts, pos = [], 0
+        for e in edits:
+            parts.append(text[pos:e.start])
+            parts.append(e.replacement)
+            pos = e.end
+        parts.append(text[pos:])
+        self.text = "".join(parts)
+
+    def _rebuild(self, edits: list[Edit], rule: str) -> list[list]:
+        raw, text = self.raw, self.text
+        out: list[list] = []
+        pieces = iter(self.pieces)
+        piece = next(pieces, None)
+        pos = 0  # current-text start of `piece`
+
+        def length(p):
+            return p[1] - p[0] if p[2] is None else len(p[2])
+
+        for edit in edits:
+            s, e = edit.start, edit.end
+            # Everything that ends before the edit is kept as it is.
+            while piece is not None and pos + length(piece) <= s and not (length(piece) == 0 and pos == s and e > s):
+                out.append(piece)
+                pos += length(piece)
+                piece = next(pieces, None)
+            if piece is not None and piece[2] is None and pos < s:
+                cut = piece[0] + (s - pos)
+                out.append([piece[0], cut, None])
+                piece, pos = [cut, piece[1], None], s
+            raw_lo = piece[0] if piece is not None else len(raw)
+            raw_hi, prefix, suffix = raw_lo, "", ""
+            while piece is not None and pos < e or (piece is not None and piece[2] is not None and pos < s):
+                n = length(piece)
+                if piece[2] is not None and pos < s:
+                    prefix = piece[2][:s - pos]
+                if pos + n <= e:
+                    raw_hi = piece[1]
+                    pos += n
+                    piece = next(pieces, None)
+                    continue
+                if piece[2] is None:
+                    cut = piece[0] + (e - pos)
+                    raw_hi = cut
+                    piece, pos = [cut, piece[1], None], e
+                else:
+                    suffix = piece[2][e - pos:]
+                    raw_hi = piece[1]
+                    pos += n
+                    piece = next(pieces, None)
+                break
+            out.append([raw_lo, raw_hi, prefix + edit.replacement + suffix])
+            self.log.append(AppliedEdit(rule, raw_lo, raw_hi, text[s:e], edit.replacement))
+        if piece is not None:
+            out.append(piece)
+        out.extend(pieces)
+        return _merge(out, raw)
+
+    def offset_map(self) -> OffsetMap:
+        changed, clean_pos = [], 0
+        for rs, re_, new in self.pieces:
+            n = re_ - rs if new is None else len(new)
+            if new is not None:
+                changed.append((rs, re_, clean_pos, clean_pos + n))
+            clean_pos += n
+        return OffsetMap(changed, len(self.raw), clean_pos)
+
+
+def _merge(pieces: list[list], raw: str) -> list[list]:
+    """Join neighbours of the same kind; drop empty copies; a replacement equal to its raw is a copy."""
+    merged: list[list] = []
+    for p in pieces:
+        if p[2] is None and p[1] == p[0]:
+            continue
+        if p[2] is not None and p[2] == raw[p[0]:p[1]]:
+            p = [p[0], p[1], None]
+        if merged and (merged[-1][2] is None) == (p[2] is None):
+            last = merged[-1]
+            merged[-1] = [last[0], p[1], None if p[2] is None else last[2] + p[2]]
+        else:
+            merged.append(p)
+    return merged

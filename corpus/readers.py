@@ -1,0 +1,136 @@
+"""Readers turn one input file into articles: .txt in any encoding, .html pages, .jsonl lines.
+
+Each bad input raises (or, for a JSONL line, yields) a :class:`NewsdeskError` that names the
+file and line and says what to do; the ingest step reports it and goes on with other files.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from corpus.errors import Errors, NewsdeskError
+from corpus.model import Article, document_id, sha256_hex
+
+SUFFIXES = {".txt": "txt", ".text": "txt", ".html": "html", ".htm": "html", ".jsonl": "jsonl"}
+
+# Magic numbers of files that are sometimes renamed .txt by scrapers.
+_BINARY_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"%PDF", b"PK\x03\x04", b"\x1f\x8b", b"RIFF",
+                 b"\x00\x00\x01\x00", b"BM", b"II*\x00", b"MM\x00*", b"\x7fELF")
+
+
+@dataclass
+class JsonlFields:
+    text_field: str = "text"
+    title_field: str = "title"
+    url_field: str = "url"
+    published_field: str = "published"
+
+
+def read_file(path: Path, max_bytes: int, fields: JsonlFields) -> Iterator[Article | NewsdeskError]:
+    """Articles read from ``path``; a problem with the whole file is raised, with one JSONL line yielded."""
+    kind = SUFFIXES.get(path.suffix.lower())
+    if kind is None:
+        raise NewsdeskError(Errors.E108, where=str(path), detail=f"suffix {path.suffix or '(none)'!r}")
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise NewsdeskError(Errors.E103, where=str(path), detail=f"{size:,} bytes > {max_bytes:,}")
+    data = path.read_bytes()
+    if not data.strip():
+        raise NewsdeskError(Errors.E101, where=str(path))
+    if _looks_binary(data):
+        raise NewsdeskError(Errors.E102, where=str(path))
+    text, encoding = decode(data, str(path))
+    if kind == "txt":
+        yield _article(str(path), text, data, encoding, "txt")
+    elif kind == "html":
+        yield _html_article(path, text, data, encoding)
+    else:
+        yield from _jsonl_articles(path, text, encoding, fields)
+
+
+def _looks_binary(data: bytes) -> bool:
+    head = data[:8192]
+    if head.startswith(_BINARY_MAGIC):
+        return True
+    # UTF-16/32 text has NUL bytes too, but starts with a byte-order mark.
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False
+    return b"\x00" in head
+
+
+def decode(data: bytes, where: str) -> tuple[str, str]:
+    """The text and the encoding it was read with: UTF-8 when valid, else charset-normalizer's guess."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    matches = from_bytes(data)
+    best = matches.best()
+    if best is None:
+        raise NewsdeskError(Errors.E104, where=where)
+    # Short texts often fit several single-byte code pages equally well; on a tie, take
+    # the one most common on the web (Windows-1252 is what "Latin-1" pages really are).
+    tied = [m for m in matches if (m.chaos, m.coherence) == (best.chaos, best.coherence)]
+    tied.sort(key=lambda m: _WEB_PREFERENCE.index(m.encoding) if m.encoding in _WEB_PREFERENCE else len(_WEB_PREFERENCE))
+    return str(tied[0]), tied[0].encoding
+
+
+_WEB_PREFERENCE = ["utf_8", "cp1252", "latin_1", "iso8859_15", "utf_16", "cp1251", "cp1250", "iso8859_2",
+                   "shift_jis", "gb18030", "euc_kr", "big5"]
+
+
+def _article(source: str, text: str, raw_bytes: bytes, encoding: str, fmt: str, *, url: str | None = None,
+             title: str | None = None, published: str | None = None, metadata: dict | None = None) -> Article:
+    return Article(id=document_id(url, raw_bytes), source=url or source, raw_text=text,
+                   raw_sha256=sha256_hex(raw_bytes), encoding=encoding, format=fmt, url=url,
+                   title=title, published=published, metadata={"path": source, **(metadata or {})})
+
+
+def _with_title(title: str | None, text: str) -> str:
+    """Put a separately given title on the first line, where cleaning expects it."""
+    if title and not text.lstrip().startswith(title.strip()):
+        return f"{title.strip()}\n\n{text}"
+    return text
+
+
+def _html_article(path: Path, html: str, data: bytes, encoding: str) -> Article:
+    import trafilatura
+
+    doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False,
+                                      include_tables=False, favor_precision=True)
+    text = getattr(doc, "text", None) if doc is not None else None
+    if not text or not text.strip():
+        raise NewsdeskError(Errors.E105, where=str(path))
+    meta = {k: getattr(doc, k, None) for k in ("author", "sitename", "hostname", "description")}
+    return _article(str(path), _with_title(doc.title, text), data, encoding, "html",
+                    url=getattr(doc, "url", None) or None, title=doc.title, published=getattr(doc, "date", None),
+                    metadata={k: v for k, v in meta.items() if v})
+
+
+def _jsonl_articles(path: Path, text: str, encoding: str, fields: JsonlFields) -> Iterator[Article | NewsdeskError]:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{path}:{number}"
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield NewsdeskError(Errors.E106, where=where, detail=exc.msg)
+            continue
+        body = rec.get(fields.text_field) if isinstance(rec, dict) else None
+        if not isinstance(body, str) or not body.strip():
+            yield NewsdeskError(Errors.E107, where=where, detail=f"no non-empty {fields.text_field!r}")
+            continue
+        title, url = rec.get(fields.title_field), rec.get(fields.url_field)
+        published = rec.get(fields.published_field)
+        yield _article(where, _with_title(title, body), body.encode("utf-8"), encoding, "jsonl",
+                       url=url if isinstance(url, str) and url else None,
+                       title=title if isinstance(title, str) else None,
+                       published=str(published) if published else None)

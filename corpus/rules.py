@@ -1,0 +1,390 @@
+"""Cleaning rules. Each is a small named unit that *proposes* edits or flags; none edits text itself.
+
+An editing rule has ``propose(text, ctx) -> list[Edit]``; a flagging rule has
+``flag(text, ctx) -> list[Flag]`` and never changes the text (suspected translation
+artefacts are for a human to judge). :mod:`corpus.cleaning` applies them in order.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from functools import lru_cache
+
+from corpus.model import Flag
+from corpus.offsets import Edit
+
+
+@dataclass
+class CleaningContext:
+    """What rules learn about one document while cleaning it (byline, dates, language)."""
+
+    language: str = "en"
+    metadata: dict = field(default_factory=dict)
+
+
+def _lines(text: str):
+    """(start, end) of every line, without its newline."""
+    pos = 0
+    for line in text.split("\n"):
+        yield pos, pos + len(line)
+        pos += len(line) + 1
+
+
+# --- Unicode repair -----------------------------------------------------------------------
+
+# Most news text needs no repair; ftfy is slow, so only lines with a character that can
+# be part of a problem ftfy fixes go to it: C0/C1 controls, Latin-1 and Windows-1252
+# letters that appear in mojibake, ligatures, full-width forms, replacement/odd spacing
+# characters, HTML entities, or text that is not NFC.
+_SUSPECT = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00c2\u00c3\u00c5\u00e2\u00ef\u00f0\u0192\u02c6\u02dc"
+    "\u2020\u2021\u2030\u0152\u0153\u0160\u0161\u0178\u017d\u017e\ufb00-\ufb06\uff01-\uff5e\ufffd]"
+    "|&(?:#\\d+|#x[0-9a-fA-F]+|[a-zA-Z]{2,8});"
+)
+
+
+class UnicodeRepair:
+    """Repairs mojibake, HTML entities and similar with ftfy, line by line, offsets preserved."""
+
+    name = "unicode_repair"
+
+    def __init__(self, **ftfy_options):
+        import ftfy
+
+        # Curly quotes are legitimate in news text and the quote rules rely on them.
+        options = {"uncurl_quotes": False, "fix_line_breaks": False, "explain": False,
+                   "fix_character_width": True, "normalization": "NFC"}
+        options.update(ftfy_options)
+        self._config = ftfy.TextFixerConfig(**options)
+        self._fix = ftfy.fix_text
+
+    def propose(self, text: str, ctx: CleaningContext) -> list[Edit]:
+        if text.isascii() and "&" not in text and not _has_controls(text):
+            return []
+        edits = []
+        for start, end in _lines(text):
+            line = text[start:end]
+            if line.isascii() and "&" not in line and not _has_controls(line):
+                continue
+            if not _SUSPECT.search(line) and unicodedata.is_normalized("NFC", line):
+                continue
+            fixed = self._fix(line, self._config)
+            if fixed != line:
+                edits.extend(_fine_edits(line, fixed, start))
+        return edits
+
+
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _has_controls(text: str) -> bool:
+    return _CONTROLS.search(text) is not None
+
+
+def _fine_edits(old: str, new: str, offset: int) -> list[Edit]:
+    """The smallest edits turning ``old`` into ``new``, so untouched words keep exact offsets."""
+    matcher = SequenceMatcher(None, old, new, autojunk=False)
+    return [Edit(offset + i1, offset + i2, new[j1:j2])
+            for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal"]
+
+
+# --- Whitespace ------------------------------------------------------------------------------
+
+_WS_EDITS = re.compile(
+    r"(?P<cr>\r\n?)"                               # Windows / old Mac line ends
+    r"|(?P<zw>[\u200b\u200c\u200d\u2060\ufeff\u00ad]+)"  # zero-width and soft hyphens
+    r"|(?P<sp>[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+)"  # any run of spaces
+)
+
+
+class WhitespaceNormalisation:
+    """One space between words, no spaces at line ends, paragraphs joined with one blank line."""
+
+    name = "whitespace"
+
+    def propose(self, text: str, ctx: CleaningContext) -> list[Edit]:
+        edits = []
+        for m in _WS_EDITS.finditer(text):
+            kind = m.lastgroup
+            if kind == "cr":
+                edits.append(Edit(m.start(), m.end(), "\n"))
+            elif kind == "zw":
+                edits.append(Edit(m.start(), m.end(), ""))
+            else:
+                s, e = m.start(), m.end()
+                at_line_edge = s == 0 or e == len(text) or text[s - 1] in "\r\n" or text[e] in "\r\n"
+                if at_line_edge:
+                    edits.append(Edit(s, e, ""))
+                elif m.group() != " ":
+                    edits.append(Edit(s, e, " "))
+        return edits
+
+
+_NEWLINES = re.compile(r"\n+")
+
+
+class ParagraphBreaks:
+    """Each line is a paragraph: separate paragraphs by exactly one blank line, trim the ends."""
+
+    name = "paragraph_breaks"
+
+    def propose(self, text: str, ctx: CleaningContext) -> list[Edit]:
+        edits = []
+        for m in _NEWLINES.finditer(text):
+            s, e = m.start(), m.end()
+            if s == 0 or e == len(text):
+                edits.append(Edit(s, e, ""))
+            elif e - s != 2:
+                edits.append(Edit(s, e, "\n\n"))
+        return edits
+
+
+# --- Scraping residue ------------------------------------------------------------------------
+
+_MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|december"
+           "|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec")
+_DATE = (rf"(?:\d{{4}}-\d{{2}}-\d{{2}}(?:[ T]\d{{1,2}}:\d{{2}}(?::\d{{2}})?)?"
+         rf"|\d{{1,2}}[/.]\d{{1,2}}[/.]\d{{2,4}}"
+         rf"|(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,? )?\d{{1,2}}(?:st|nd|rd|th)? (?:{_MONTHS})\.?,? \d{{4}}"
+         rf"|(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,? )?(?:{_MONTHS})\.? \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}})"
+         rf"(?:,? (?:at )?\d{{1,2}}[:.]\d{{2}}(?: ?[ap]\.?m\.?)?(?: [A-Z]{{2,4}})?)?")
+DATE_LINE = re.compile(rf"(?i)^(?:(?:published|updated|posted|last updated|date)(?: on)?:? )?{_DATE}"
+                       rf"(?:,? (?:updated|last updated):? {_DATE})?\.?$")
+BYLINE = re.compile(r"^(?:[Bb]y|BY|[Ww]ritten by|[Rr]eporting by) (?P<name>[A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+){0,3}"
+                    r"(?:(?:,| and| &) [A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+){0,3}){0,3})"
+                    r"(?:\s*[,|/–-]\s*(?P<org>[\w .&'’-]{1,40}))?$")
+
+# Lines that are residue wherever they stand: nothing but punctuation, share and follow
+# buttons, cookie and newsletter banners, "Read more" teasers, advertisement markers.
+_ANYWHERE = [
+    ("lone_punctuation", re.compile(r"^[^\w\s]{1,5}$")),
+    ("share_line", re.compile(
+        r"(?i)^(?:share(?: this)?(?: article| story| page| on)?|follow us(?: on)?|tweet|print|e-?mail"
+        r"|copy link|whatsapp|facebook|twitter|linkedin|x)(?:\s*[:|/,•·-]?\s*"
+        r"(?:facebook|twitter|x|whatsapp|linkedin|e-?mail|print|copy link|telegram|reddit|instagram|youtube|tiktok))*\s*[.:]?$")),
+    ("cookie_banner", re.compile(
+        r"(?i)^.{0,120}\b(?:(?:we|this (?:site|website)) uses? cookies|accept (?:all )?cookies"
+        r"|cookie (?:settings|policy|preferences))\b.{0,200}$")),
+    ("newsletter", re.compile(
+        r"(?i)^(?:sign up|subscribe|register)\b.{0,80}\bnewsletters?\b.{0,80}$|^newsletters?:?$")),
+    ("read_more", re.compile(r"(?i)^(?:read more|read also|also read|see also|related(?: articles?| stories)?"
+                             r"|more on this(?: story)?|recommended)\b.{0,160}$")),
+    ("advertisement", re.compile(r"(?i)^(?:advertisement|advertising|sponsored(?: content)?|ad)$")),
+]
+# Lines that are residue only at the very end: the scraper's "source" footer, copyright.
+_TAIL = [
+    ("source_footer", re.compile(r"(?i)^(?:source(?: site)?|source: .{1,80}|via .{1,60})$")),
+    ("copyright", re.compile(r"(?i)^(?:©|\(c\)|copyright\b|all rights reserved).{0,160}$")),
+]
+
+
+class ResidueLines:
+    """Removes whole lines of scraping residue; keeps bylines and date lines as metadata.
+
+    Share/cookie/newsletter/"Read more"/advertisement and punctuation-only lines go
+    wherever they are. Footers go only from the end; bylines and date lines only from the
+    lines right after the title or at the end, where scrapers leave them.
+    """
+
+    name = "residue_lines"
+
+    def __init__(self, head_lines: int = 3, drop: list[str] | None = None):
+        self.head_lines = head_lines
+        self.drop = set(drop) if drop is not None else None  # None: every kind
+
+    def _wanted(self, kind: str) -> bool:
+        return self.drop is None or kind in self.drop
+
+    def propose(self, text: str, ctx: CleaningContext) -> list[Edit]:
+        lines = [(s, e) for s, e in _lines(text) if e > s]
+        if not lines:
+            return []
+        residue: dict[int, str] = {}  # line index -> kind
+        for i, (s, e) in enumerate(lines):
+            kind = self._anywhere_kind(text[s:e])
+            if kind:
+                residue[i] = kind
+        # From the end: footers, bylines and dates, and anything already known as residue.
+        i = len(lines) - 1
+        while i > 0:
+            line = text[lines[i][0]:lines[i][1]]
+            kind = residue.get(i) or self._tail_kind(line) or self._meta_kind(line, ctx)
+            if not kind:
+                break
+            residue[i] = kind
+            i -= 1
+        # After the title (the first line that is not residue): bylines and date lines.
+        title = next((i for i in range(len(lines)) if i not in residue), len(lines))
+        for i in range(title + 1, min(len(lines), title + 1 + self.head_lines)):
+            line = text[lines[i][0]:lines[i][1]]
+            kind = residue.get(i) or self._meta_kind(line, ctx)
+            if not kind:
+                break
+            residue[i] = kind
+        wanted = [i for i in sorted(residue) if self._wanted(residue[i])]
+        return [self._remove_lines(lines, first, last) for first, last in _runs(wanted)]
+
+    def _anywhere_kind(self, line: str) -> str | None:
+        for kind, pattern in _ANYWHERE:
+            if pattern.match(line):
+                return kind
+        return None
+
+    def _tail_kind(self, line: str) -> str | None:
+        for kind, pattern in _TAIL:
+            if pattern.match(line):
+                return kind
+        return None
+
+    def _meta_kind(self, line: str, ctx: CleaningContext) -> str | None:
+        m = BYLINE.match(line)
+        if m:
+            ctx.metadata.setdefault("byline", m.group("name"))
+            if m.group("org"):
+                ctx.metadata.setdefault("byline_org", m.group("org").strip())
+            return "byline"
+        if DATE_LINE.match(line):
+            ctx.metadata.setdefault("dateline", line)
+            return "dateline"
+        return None
+
+    @staticmethod
+    def _remove_lines(lines: list[tuple[int, int]], first: int, last: int) -> Edit:
+        # Take the lines with the line break after them (or, at the very end, before them),
+        # so no empty paragraph is left behind.
+        if last + 1 < len(lines):
+            return Edit(lines[first][0], lines[last + 1][0], "")
+        if first > 0:
+            return Edit(lines[first - 1][1], lines[last][1], "")
+        return Edit(lines[first][0], lines[last][1], "")
+
+
+def _runs(indices: list[int]):
+    """Consecutive runs in sorted indices: [1, 2, 5] -> (1, 2), (5, 5)."""
+    start = prev = None
+    for i in indices:
+        if prev is not None and i == prev + 1:
+            prev = i
+            continue
+        if start is not None:
+            yield start, prev
+        start = prev = i
+    if start is not None:
+        yield start, prev
+
+
+# --- Quotation marks -----------------------------------------------------------------------------
+
+# Machine translation drops the space between a closing quote and the next word
+# (`”he added`) and between a word and an opening quote (`said“we`). Only the typographic
+# double quotes are unambiguous: ’ is also the apostrophe in "don’t".
+_AFTER_CLOSE = re.compile(r"[”»](?=[^\W\d_])")
+_BEFORE_OPEN = re.compile(r"(?<=[^\W_])[“«]")
+
+
+class QuoteSpacing:
+    """Inserts the missing space after a closing and before an opening double quote."""
+
+    name = "quote_spacing"
+
+    def propose(self, text: str, ctx: CleaningContext) -> list[Edit]:
+        if "”" not in text and "“" not in text and "»" not in text and "«" not in text:
+            return []
+        edits = [Edit(m.end(), m.end(), " ") for m in _AFTER_CLOSE.finditer(text)]
+        edits += [Edit(m.start(), m.start(), " ") for m in _BEFORE_OPEN.finditer(text)]
+        return sorted(set(edits), key=lambda e: e.start)
+
+
+# --- Flags: suspected machine-translation artefacts --------------------------------------------
+
+# Words that may legitimately stand alone between two quotations.
+CONNECTORS = frozenset(
+    "and but or nor yet so then while whereas although though because before after adding "
+    "added said says continued insisted explained noted stressed he she they it we i also "
+    "even plus as if when where until unless".split())
+# Known mistranslations of conjunctions, for a helpful message.
+KNOWN_MISTRANSLATIONS = {"corn": "French 'mais' (but) read as 'maïs' (corn)",
+                         "more": "French 'mais' (but) read as 'mais' (more)?"}
+_BETWEEN_QUOTES = re.compile(r"”[ ,]*(?P<word>[^\W\d_]+)[ ,]*“")
+
+
+class MistranslatedConjunction:
+    """Flags a lexical word standing where a conjunction belongs between two quotations."""
+
+    name = "mistranslated_conjunction"
+
+    def flag(self, text: str, ctx: CleaningContext) -> list[Flag]:
+        flags = []
+        for m in _BETWEEN_QUOTES.finditer(text):
+            word = m.group("word")
+            if word.lower() in CONNECTORS:
+                continue
+            why = KNOWN_MISTRANSLATIONS.get(word.lower(), "a conjunction such as 'but' or 'and' was expected")
+            flags.append(Flag(self.name, m.start("word"), m.end("word"),
+                              f"'{word}' between two quotations looks like a mistranslated conjunction: {why}"))
+        return flags
+
+
+_LOWER_WORD = re.compile(r"(?<![\w’'-])[a-z]{7,}(?![\w’'-])")
+
+
+@lru_cache(maxsize=8)
+def _frequencies(language: str) -> dict[str, float]:
+    import wordfreq
+
+    return wordfreq.get_frequency_dict(language, wordlist="best")
+
+
+class RunTogetherWords:
+    """Flags an unknown word that splits into two frequent words (`oninternational`)."""
+
+    name = "run_together_words"
+
+    def __init__(self, min_part_zipf: float = 3.0):
+        # zipf 3 = once per million words: "on" is ~6.7, "international" ~5.1.
+        self.min_part_frequency = 10 ** (min_part_zipf - 9)
+
+    def flag(self, text: str, ctx: CleaningContext) -> list[Flag]:
+        try:
+            freq = _frequencies(ctx.language)
+        except (LookupError, ValueError):
+            return []  # wordfreq has no list for this language
+        flags = []
+        for m in _LOWER_WORD.finditer(text):
+            word = m.group()
+            if word in freq:
+                continue
+            split = self._best_split(word, freq)
+            if split:
+                flags.append(Flag(self.name, m.start(), m.end(),
+                                  f"'{word}' is not a known word; probably '{split[0]} {split[1]}' run together"))
+        return flags
+
+    def _best_split(self, word: str, freq: dict[str, float]):
+        best, best_score = None, 0.0
+        for i in range(2, len(word) - 1):
+            left, right = word[:i], word[i:]
+            fl, fr = freq.get(left, 0.0), freq.get(right, 0.0)
+            if fl >= self.min_part_frequency and fr >= self.min_part_frequency and min(fl, fr) > best_score:
+                best, best_score = (left, right), min(fl, fr)
+        return best
+
+
+class TruncatedEnding:
+    """Flags a text whose last paragraph stops mid-sentence (scraper cut it off)."""
+
+    name = "truncated_ending"
+
+    def flag(self, text: str, ctx: CleaningContext) -> list[Flag]:
+        stripped = text.rstrip()
+        if not stripped or "\n" not in stripped:
+            return []
+        last_start = stripped.rfind("\n") + 1
+        last = stripped[last_start:]
+        if len(last.split()) >= 8 and last[-1] not in ".!?…\"”’»)]:;":
+            return [Flag(self.name, last_start, len(stripped),
+                         "the last paragraph ends without final punctuation; the article may be truncated")]
+        return []

@@ -1,0 +1,128 @@
+"""A workspace: one folder holding the config, the corpus store and every later stage's files.
+
+    newsdesk.toml        the configuration (cleaning rules, ingest options, near-duplicates)
+    store/articles/      raw articles, sharded JSONL
+    store/documents/     cleaned documents, sharded JSONL
+    .newsdesk.lock       held while a command writes, so two runs never write at once
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import tomllib
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from corpus.errors import Errors, NewsdeskError
+
+CONFIG_NAME = "newsdesk.toml"
+
+DEFAULT_CONFIG = """\
+# newsdesk workspace configuration. Offsets everywhere are Python str indices, end-exclusive.
+
+[store]
+# Documents are spread over this many JSONL shards (by id), so 100k documents stay fast.
+shards = 64
+
+[ingest]
+max_bytes = 5_000_000          # files larger than this are refused (E103)
+batch_size = 5_000             # documents written per batch; an interrupted ingest keeps finished batches
+
+[ingest.jsonl]
+# Field names in .jsonl inputs (one article per line).
+text_field = "text"
+title_field = "title"
+url_field = "url"
+published_field = "published"
+
+[cleaning]
+# Rules run in this order; remove one to switch it off.
+rules = ["unicode_repair", "whitespace", "paragraph_breaks", "residue_lines", "quote_spacing",
+         "mistranslated_conjunction", "run_together_words", "truncated_ending"]
+language = "auto"              # or an ISO 639-1 code to skip detection
+
+[cleaning.residue_lines]
+head_lines = 3                 # how many lines after the title may hold a byline or date line
+
+[cleaning.run_together_words]
+min_part_zipf = 3.0            # both halves must be at least this frequent (wordfreq's Zipf scale)
+
+[near_duplicates]
+threshold = 0.8                # estimated Jaccard similarity of word 5-gram sets
+num_perm = 128
+shingle_words = 5
+"""
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write to a temporary file beside ``path``, then rename: readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@dataclass
+class Workspace:
+    root: Path
+    config: dict
+
+    @classmethod
+    def init(cls, root: Path) -> "Workspace":
+        """Create the folders and a default config; an existing workspace is left as it is."""
+        root = Path(root)
+        root.mkdir(parents=True, exist_ok=True)
+        config_path = root / CONFIG_NAME
+        if not config_path.exists():
+            atomic_write_text(config_path, DEFAULT_CONFIG)
+        for sub in ("store/articles", "store/documents"):
+            (root / sub).mkdir(parents=True, exist_ok=True)
+        return cls.open(root)
+
+    @classmethod
+    def open(cls, root: Path) -> "Workspace":
+        root = Path(root)
+        config_path = root / CONFIG_NAME
+        if not config_path.is_file():
+            raise NewsdeskError(Errors.E001, where=str(root))
+        try:
+            config = tomllib.loads(config_path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise NewsdeskError(Errors.E003, where=str(config_path), detail=str(exc)) from exc
+        return cls(root, config)
+
+    def section(self, name: str) -> dict:
+        """A config section (``"ingest.jsonl"``) merged over the defaults, so old configs keep working."""
+        value: dict = tomllib.loads(DEFAULT_CONFIG)
+        mine: dict = self.config
+        for part in name.split("."):
+            value = value.get(part, {})
+            mine = mine.get(part, {}) if isinstance(mine, dict) else {}
+        return {**value, **mine}
+
+    def path(self, *parts: str) -> Path:
+        return self.root.joinpath(*parts)
+
+    @contextmanager
+    def lock(self):
+        """Held by every command that writes; a second run fails at once with E002."""
+        lock = FileLock(str(self.path(".newsdesk.lock")), timeout=0)
+        try:
+            lock.acquire()
+        except Timeout as exc:
+            raise NewsdeskError(Errors.E002, where=str(self.root)) from exc
+        try:
+            yield self
+        finally:
+            lock.release()

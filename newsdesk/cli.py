@@ -1,0 +1,190 @@
+"""The `newsdesk` command line: thin wrappers over the library functions of each stage.
+
+Every command takes ``--workspace`` (default: the current folder); listing commands take
+``--json``. A user-facing error prints one line ``[CODE] where: what - hint`` and exits 1.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from corpus import ingest as corpus_ingest
+from corpus.errors import NewsdeskError
+from corpus.store import CorpusStore
+from corpus.workspace import Workspace, atomic_write_text
+
+app = typer.Typer(help="Turn scraped news articles into an annotated, documented, versioned dataset.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+docs_app = typer.Typer(help="Look at the corpus: list, show and export documents.", no_args_is_help=True)
+app.add_typer(docs_app, name="docs")
+
+console = Console()
+err_console = Console(stderr=True)
+
+WorkspaceOpt = Annotated[Path, typer.Option("--workspace", "-w", help="Workspace folder.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for machines instead of a table.")]
+
+
+def fail(exc: NewsdeskError, code: int = 1):
+    err_console.print(Text(exc.one_line(), style="red"))
+    raise typer.Exit(code)
+
+
+@contextmanager
+def user_errors():
+    """Turn a NewsdeskError into its one-line message and exit status 1."""
+    try:
+        yield
+    except NewsdeskError as exc:
+        fail(exc)
+
+
+@contextmanager
+def progress_bar(description: str):
+    """A rich progress bar, or nothing when output is not a terminal (CI logs stay readable)."""
+    if not console.is_terminal:
+        yield None
+        return
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=True) as bar:
+        task = bar.add_task(description, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+def _emit_json(data) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+@app.command()
+def init(directory: Annotated[Path, typer.Argument(help="Folder to create the workspace in.")] = Path(".")):
+    """Create a workspace: a newsdesk.toml config and the store folders."""
+    ws = Workspace.init(directory)
+    console.print(f"workspace ready at [bold]{ws.root}[/] (config: {ws.path('newsdesk.toml')})")
+
+
+@app.command()
+def ingest(paths: Annotated[list[Path], typer.Argument(help="Files or folders (.txt, .html, .jsonl).")],
+           workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False):
+    """Read articles, skip exact duplicates, clean what is new, flag near-duplicates."""
+    with user_errors(), progress_bar("ingesting") as bar:
+        report = corpus_ingest.ingest(Workspace.open(workspace), paths, progress=bar)
+    if as_json:
+        _emit_json(report.to_record())
+    else:
+        skipped = ", ".join(f"{n} {why}" for why, n in report.skipped.items()) or "none"
+        console.print(f"files {report.files}, read {report.read}, added [green]{report.added}[/], "
+                      f"updated {report.updated}, skipped {sum(report.skipped.values())} ({skipped}), "
+                      f"failed [red]{len(report.failed)}[/], near-duplicates {report.near_duplicates} "
+                      f"in {report.seconds:.1f}s")
+    for exc in report.failed:
+        err_console.print(Text(exc.one_line(), style="red"))
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def clean(workspace: WorkspaceOpt = Path("."),
+          force: Annotated[bool, typer.Option(help="Re-clean every document, changed or not.")] = False,
+          as_json: JsonOpt = False):
+    """Re-clean documents whose raw text or cleaning pipeline changed."""
+    with user_errors(), progress_bar("cleaning") as bar:
+        report = corpus_ingest.clean(Workspace.open(workspace), force=force, progress=bar)
+    if as_json:
+        _emit_json(report.to_record())
+        return
+    console.print(f"documents {report.documents}: re-cleaned {report.recleaned} "
+                  f"({report.text_changed} with a new text), unchanged {report.unchanged}, "
+                  f"near-duplicates {report.near_duplicates} in {report.seconds:.1f}s")
+    if report.cleaning.edits or report.cleaning.flags:
+        table = Table("rule", "edits", "flags", title="what the rules did")
+        for rule in sorted(set(report.cleaning.edits) | set(report.cleaning.flags)):
+            table.add_row(rule, str(report.cleaning.edits.get(rule, 0)), str(report.cleaning.flags.get(rule, 0)))
+        console.print(table)
+
+
+@docs_app.command("list")
+def docs_list(workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False):
+    """One row per document: id, title, language, length, flags, duplicate-of."""
+    with user_errors():
+        docs = list(CorpusStore(Workspace.open(workspace)).iter_documents())
+    rows = [{"id": d.id, "title": d.title, "language": d.language, "length": len(d.text),
+             "flags": len(d.flags), "duplicate_of": d.duplicate_of} for d in docs]
+    if as_json:
+        _emit_json(rows)
+        return
+    table = Table("id", "title", "lang", "length", "flags", "duplicate of", title=f"{len(rows)} documents")
+    for r in rows:
+        table.add_row(r["id"], r["title"][:60], r["language"], str(r["length"]), str(r["flags"]),
+                      r["duplicate_of"] or "")
+    console.print(table)
+
+
+@docs_app.command("show")
+def docs_show(doc_id: Annotated[str, typer.Argument(help="Document id (or a unique prefix).")],
+              workspace: WorkspaceOpt = Path("."),
+              raw: Annotated[bool, typer.Option("--raw", help="Show the raw text with removed parts marked.")] = False,
+              as_json: JsonOpt = False):
+    """The clean text with edits and flags highlighted (or the raw text with --raw)."""
+    with user_errors():
+        store = CorpusStore(Workspace.open(workspace))
+        doc = store.document(doc_id)
+        article = store.article(doc.id)
+    if as_json:
+        rec = doc.export_record()
+        rec["edits"] = [e.to_record() for e in doc.cleaning.edits]
+        if raw:
+            rec["raw_text"] = article.raw_text
+        _emit_json(rec)
+        return
+    console.print(f"[bold]{doc.title}[/]  [dim]{doc.id} · {doc.source} · {doc.language} · "
+                  f"{doc.encoding} · pipeline {doc.cleaning.pipeline_version}[/]")
+    changed = doc.cleaning.offset_map.changed
+    if raw:
+        body = Text(article.raw_text)
+        for rs, re_, _, _ in changed:
+            body.stylize("strike red", rs, re_)
+        console.print(body)
+        console.print("[dim]struck through: removed or replaced by cleaning[/]")
+    else:
+        body = Text(doc.text)
+        for _, _, cs, ce in changed:
+            body.stylize("on green", cs, ce)
+        for f in doc.flags:
+            if f.rule != "near_duplicate":
+                body.stylize("underline bold yellow", f.start, f.end)
+        console.print(body)
+        console.print("[dim]green: written by cleaning · yellow underline: flagged[/]")
+    for f in doc.flags:
+        console.print(f"[yellow]flag[/] {f.rule} [{f.start}:{f.end}] {f.message}")
+    for e in doc.cleaning.edits:
+        console.print(f"[green]edit[/] {e.rule} raw[{e.raw_start}:{e.raw_end}] {e.removed!r} -> {e.inserted!r}")
+
+
+@docs_app.command("export")
+def docs_export(out: Annotated[Path, typer.Option("--out", help="JSONL file to write.")],
+                workspace: WorkspaceOpt = Path(".")):
+    """Write every document as one JSON object per line."""
+    with user_errors():
+        docs = CorpusStore(Workspace.open(workspace)).iter_documents()
+        lines = [json.dumps(d.export_record(), ensure_ascii=False) for d in docs]
+    atomic_write_text(out, "".join(line + "\n" for line in lines))
+    console.print(f"wrote {len(lines)} documents to {out}")
+
+
+def main() -> None:
+    app()
+
