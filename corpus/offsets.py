@@ -194,7 +194,7 @@ class EditEngine:
         for edit in edits:
             s, e = edit.start, edit.end
             # Everything that ends before the edit is kept as it is.
-            while piece is not None and pos + length(piece) <= s and not (length(piece) == 0 and pos == s and e > s):
+            while piece is not None and pos + length(piece) <= s and not (length(piece) == 0 and pos == s < e):
                 out.append(piece)
                 pos += length(piece)
                 piece = next(pieces, None)
@@ -203,8 +203,8 @@ class EditEngine:
                 out.append([piece[0], cut, None])
                 piece, pos = [cut, piece[1], None], s
             raw_lo = piece[0] if piece is not None else len(raw)
-            raw_hi, prefix, suffix = raw_lo, "", ""
-            while piece is not None and pos < e or (piece is not None and piece[2] is not None and pos < s):
+            raw_hi, prefix = raw_lo, ""
+            while piece is not None and (pos < e or (piece[2] is not None and pos < s)):
                 n = length(piece)
                 if piece[2] is not None and pos < s:
                     prefix = piece[2][:s - pos]
@@ -214,16 +214,15 @@ class EditEngine:
                     piece = next(pieces, None)
                     continue
                 if piece[2] is None:
-                    cut = piece[0] + (e - pos)
-                    raw_hi = cut
-                    piece, pos = [cut, piece[1], None], e
+                    raw_hi = piece[0] + (e - pos)
+                    piece, pos = [raw_hi, piece[1], None], e
                 else:
-                    suffix = piece[2][e - pos:]
+                    # The edit ends inside replaced text: the rest of it stays current (later
+                    # edits of this rule may touch it) as a piece of no raw width; _merge joins them.
                     raw_hi = piece[1]
-                    pos += n
-                    piece = next(pieces, None)
+                    piece, pos = [raw_hi, raw_hi, piece[2][e - pos:]], e
                 break
-            out.append([raw_lo, raw_hi, prefix + edit.replacement + suffix])
+            out.append([raw_lo, raw_hi, prefix + edit.replacement])
             self.log.append(AppliedEdit(rule, raw_lo, raw_hi, text[s:e], edit.replacement))
         if piece is not None:
             out.append(piece)
