@@ -16,6 +16,10 @@ from corpus.model import Article, document_id, sha256_hex
 
 SUFFIXES = {".txt": "txt", ".text": "txt", ".html": "html", ".htm": "html", ".jsonl": "jsonl"}
 
+# On a page with no article, trafilatura falls back to menu links ("Home"): fewer words
+# than this is not an article.
+HTML_MIN_WORDS = 15
+
 # Magic numbers of files that are sometimes renamed .txt by scrapers.
 _BINARY_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"%PDF", b"PK\x03\x04", b"\x1f\x8b", b"RIFF",
                  b"\x00\x00\x01\x00", b"BM", b"II*\x00", b"MM\x00*", b"\x7fELF")
@@ -106,8 +110,8 @@ def _html_article(path: Path, html: str, data: bytes, encoding: str) -> Article:
     doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False,
                                       include_tables=False, favor_precision=True)
     text = getattr(doc, "text", None) if doc is not None else None
-    if not text or not text.strip():
-        raise NewsdeskError(Errors.E105, where=str(path))
+    if not text or len(text.split()) < HTML_MIN_WORDS:
+        raise NewsdeskError(Errors.E105, where=str(path), detail=f"{len((text or '').split())} words extracted")
     meta = {k: getattr(doc, k, None) for k in ("author", "sitename", "hostname", "description")}
     return _article(str(path), _with_title(doc.title, text), data, encoding, "html",
                     url=getattr(doc, "url", None) or None, title=doc.title, published=getattr(doc, "date", None),

@@ -1,0 +1,102 @@
+"""Each cleaning rule on the residue it exists for, and on text it must leave alone."""
+
+from corpus.cleaning import CleaningPipeline
+from corpus.dates import parse_date
+from corpus_helpers import clean_text
+
+ARTICLE = """Share this article
+Port strike ends after pay deal
+
+By Maria Jansen, Reuters
+Published 14 March 2023 09:12
+
+Dockworkers returned to work on Tuesday.  The deal raises wages by 7.5 percent.
+
+Advertisement
+
+“This is fair,”said the union. Employers called it “expensive”but necessary.
+
+Read more: How Europe's ports are coping
+
+Share on Facebook  Twitter  WhatsApp
+We use cookies to improve your experience. By continuing you accept our cookie policy.
+Sign up for our daily newsletter
+© 2023 Harbour Daily. All rights reserved.
+"""
+
+
+def test_share_cookie_newsletter_read_more_and_footer_lines_are_removed():
+    doc = clean_text(ARTICLE)
+    for residue in ("Share this article", "Advertisement", "Read more", "Share on Facebook", "cookies",
+                    "newsletter", "© 2023"):
+        assert residue not in doc.text, residue
+    assert doc.title == "Port strike ends after pay deal"
+    assert doc.text.endswith("“expensive” but necessary.")
+
+
+def test_byline_and_date_line_become_metadata():
+    doc = clean_text(ARTICLE)
+    assert "Maria Jansen" not in doc.text and "Published" not in doc.text
+    assert doc.metadata["byline"].startswith("Maria Jansen")
+    assert doc.published == "2023-03-14"
+
+
+def test_whitespace_is_normalised_and_paragraphs_separated_by_one_blank_line():
+    doc = clean_text("Title\r\n\r\n\r\nFirst  line\u00a0here. \nSecond\u200b line.\t\n")
+    assert doc.text == "Title\n\nFirst line here.\n\nSecond line."
+
+
+def test_quote_spacing_after_closing_and_before_opening_quotes_only():
+    doc = clean_text("Title\n\nHe said“we will go”and left. It’s the people’s choice, “ok”.")
+    assert doc.text.endswith("He said “we will go” and left. It’s the people’s choice, “ok”.")
+
+
+def test_mojibake_is_repaired_with_offsets_kept():
+    raw = "Title\n\nThe bank didnâ€™t move. Governor said: â€œNot yet.â€\x9d Economists agreed."
+    doc = clean_text(raw)
+    assert "didn’t move" in doc.text and "“Not yet.”" in doc.text
+    edits = [e for e in doc.cleaning.edits if e.rule == "unicode_repair"]
+    assert {e.inserted for e in edits} == {"’", "“", "”"}
+    omap = doc.cleaning.offset_map
+    start = doc.text.index("Economists")
+    rs, re_ = omap.clean_to_raw(start, start + len("Economists"))
+    assert raw[rs:re_] == "Economists"
+
+
+def test_clean_text_needs_no_unicode_repair():
+    doc = clean_text("Title\n\nZürich’s café served crème brûlée to “guests” — all 42 of them.")
+    assert not [e for e in doc.cleaning.edits if e.rule == "unicode_repair"]
+
+
+def test_lone_punctuation_lines_go_anywhere_but_words_stay():
+    doc = clean_text("Title\n\nFirst paragraph.\n\n.\n\n***\n\nSecond paragraph.\n\nSource: AFP")
+    assert doc.text == "Title\n\nFirst paragraph.\n\nSecond paragraph."
+
+
+def test_a_truncated_last_paragraph_is_flagged():
+    doc = clean_text("Title\n\nA paragraph that ends well.\n\nThe minister said the negotiations would continue until the")
+    assert [f.rule for f in doc.flags] == ["truncated_ending"]
+
+
+def test_rules_can_be_switched_off_and_the_pipeline_version_changes():
+    only_whitespace = CleaningPipeline(["whitespace"], language="en")
+    assert only_whitespace.version != CleaningPipeline(language="en").version
+    doc = clean_text("Title\n\nText.\n\nsource site", rules=["whitespace"])
+    assert doc.text.endswith("source site")
+
+
+def test_unknown_rule_names_are_refused():
+    try:
+        CleaningPipeline(["whitespace", "no_such_rule"])
+    except ValueError as exc:
+        assert "no_such_rule" in str(exc)
+    else:
+        raise AssertionError("unknown rule accepted")
+
+
+def test_dates_in_common_formats():
+    assert parse_date("Published 14 March 2023 09:12") == "2023-03-14"
+    assert parse_date("January 28, 2022") == "2022-01-28"
+    assert parse_date("Updated 2022-01-28T10:00") == "2022-01-28"
+    assert parse_date("28/01/2022") == "2022-01-28"
+    assert parse_date("no date here") is None
