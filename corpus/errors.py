@@ -42,6 +42,25 @@ class Errors:
     E109 = ErrorCode("E109", "text is empty after cleaning", "the file holds only residue (footers, share lines)")
     E110 = ErrorCode("E110", "path does not exist", "check the path")
 
+    # Annotation: schema, Label Studio, push and pull
+    E201 = ErrorCode("E201", "invalid label schema", "fix labels.toml in the workspace (see the default in annotation/schema.py)")
+    E202 = ErrorCode("E202", "Label Studio rejected the generated labeling config",
+                     "check labels.toml; the server's message says which tag it refused")
+    E203 = ErrorCode("E203", "annotated span does not match the task text",
+                     "re-open the task in Label Studio and re-draw the region")
+    E204 = ErrorCode("E204", "annotation was made on another version of the text",
+                     "migrate it (`newsdesk annotate push` does when every span survives) or re-annotate")
+    E205 = ErrorCode("E205", "the server does not hold what was pushed",
+                     "run `newsdesk annotate push` again: it repairs missing tasks and predictions")
+    E206 = ErrorCode("E206", "document text changed and its annotations cannot be carried over",
+                     "re-annotate the listed documents, or restore the cleaning rules that made the old text")
+    E207 = ErrorCode("E207", "cannot reach Label Studio",
+                     "start it with `newsdesk studio start`, or set LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY")
+    E208 = ErrorCode("E208", "Label Studio refused the API token",
+                     "set LABEL_STUDIO_API_KEY to a valid token of that server (Account & Settings > Access Token)")
+    E209 = ErrorCode("E209", "cannot read the annotation file", "check the file's format matches --format")
+    E210 = ErrorCode("E210", "unknown label", "add it to labels.toml or map it with --map FOREIGN=OURS")
+
 
 class NewsdeskError(Exception):
     """A user-facing error: code, where it happened, detail, and what to do."""

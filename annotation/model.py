@@ -1,0 +1,84 @@
+"""Annotation records: one annotator's work on one document, as every later stage reads it.
+
+A record holds spans (entity or claim layer), links between them (claim -> source, claim ->
+cue), per-region choices (claim attributes) and document-level choices. Offsets follow the
+project convention (Python ``str`` indices into the document's clean text, end-exclusive)
+and the record carries the ``text_sha256`` of the text it was made on, so stale annotations
+are detected rather than misread. Serialised once, by ``to_record`` / ``from_record``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    id: str
+    layer: str  # "entities" | "claims"
+    label: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    from_id: str
+    to_id: str
+    label: str  # "source" | "cue"
+
+
+@dataclass(frozen=True, slots=True)
+class RegionChoice:
+    """A choice made on one region, e.g. a claim's ``claim_type``."""
+
+    region_id: str
+    name: str
+    values: tuple[str, ...]
+
+
+@dataclass(slots=True)
+class AnnotationRecord:
+    doc_id: str
+    text_sha256: str
+    annotator: str  # the annotator's account (e-mail) in the workspace; pseudonymised in releases
+    origin: str  # "labelstudio" | "labelstudio-file" | "conll" | "brat" | "prediction"
+    record_id: str  # unique within origin, e.g. the Label Studio annotation id
+    task_id: int | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+    lead_time: float | None = None
+    cancelled: bool = False
+    ground_truth: bool = False
+    spans: list[Span] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    choices: list[RegionChoice] = field(default_factory=list)
+    document_choices: dict[str, list[str]] = field(default_factory=dict)
+    model_version: str | None = None  # for predictions
+    problems: list[str] = field(default_factory=list)  # what conversion repaired or could not place
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.origin, self.record_id
+
+    def to_record(self) -> dict:
+        rec = asdict(self)
+        rec["spans"] = [[s.id, s.layer, s.label, s.start, s.end, s.text] for s in self.spans]
+        rec["links"] = [[lk.from_id, lk.to_id, lk.label] for lk in self.links]
+        rec["choices"] = [[c.region_id, c.name, list(c.values)] for c in self.choices]
+        return rec
+
+    @classmethod
+    def from_record(cls, rec: dict) -> "AnnotationRecord":
+        rec = dict(rec)
+        rec["spans"] = [Span(*s) for s in rec["spans"]]
+        rec["links"] = [Link(*lk) for lk in rec["links"]]
+        rec["choices"] = [RegionChoice(c[0], c[1], tuple(c[2])) for c in rec["choices"]]
+        return cls(**rec)
+
+    def export_record(self) -> dict:
+        """The self-describing view `newsdesk annotate export` writes."""
+        rec = asdict(self)
+        rec["choices"] = [{"region_id": c.region_id, "name": c.name, "values": list(c.values)} for c in self.choices]
+        return rec

@@ -1,0 +1,62 @@
+"""Annotation records in the workspace: append-only segments, latest version of each record wins.
+
+Every pull or import writes one new segment file (atomically) under
+``annotations/records/``; nothing is rewritten, so an earlier state can always be rebuilt.
+Reading merges the segments: for each record key (origin, record id) the version with the
+latest ``updated_at`` (then the latest segment) is current. Several annotators' records for
+one document are all kept: merging them is adjudication's job, not ours.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import jsonlines
+
+from annotation.model import AnnotationRecord
+from corpus.workspace import Workspace, atomic_write_text
+
+
+class AnnotationStore:
+    def __init__(self, workspace: Workspace):
+        self.folder = workspace.path("annotations", "records")
+
+    def segments(self) -> list[Path]:
+        return sorted(self.folder.glob("*.jsonl")) if self.folder.exists() else []
+
+    def _iter_raw(self) -> Iterator[dict]:
+        for path in self.segments():
+            with jsonlines.open(path, loads=json.loads) as reader:
+                yield from reader
+
+    def current(self) -> dict[tuple[str, str], AnnotationRecord]:
+        """The current version of every record, by (origin, record id)."""
+        latest: dict[tuple[str, str], dict] = {}
+        for rec in self._iter_raw():
+            key = (rec["origin"], rec["record_id"])
+            old = latest.get(key)
+            if old is None or (rec.get("updated_at") or "") >= (old.get("updated_at") or ""):
+                latest[key] = rec
+        return {k: AnnotationRecord.from_record(v) for k, v in latest.items()}
+
+    def records(self, include_cancelled: bool = True) -> list[AnnotationRecord]:
+        recs = sorted(self.current().values(), key=lambda r: (r.doc_id, r.origin, r.record_id))
+        return [r for r in recs if include_cancelled or not r.cancelled]
+
+    def append(self, records: Iterable[AnnotationRecord], label: str) -> Path | None:
+        """Write the records that are new or changed as one new segment; returns its path."""
+        current = {k: v.to_record() for k, v in self.current().items()}
+        fresh = [r.to_record() for r in records]
+        fresh = [r for r in fresh if current.get((r["origin"], r["record_id"])) != r]
+        if not fresh:
+            return None
+        buf = io.StringIO()
+        with jsonlines.Writer(buf, compact=True, dumps=lambda o: json.dumps(o, ensure_ascii=False)) as writer:
+            writer.write_all(fresh)
+        path = self.folder / f"{time.strftime('%Y%m%dT%H%M%S')}-{time.time_ns() % 10**9:09d}-{label}.jsonl"
+        atomic_write_text(path, buf.getvalue())
+        return path
