@@ -1,0 +1,1 @@
+"""Annotation stage: drive Label Studio (server, schema, push and pull of annotations)."""
