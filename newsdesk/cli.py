@@ -18,6 +18,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
+from annotation import pull as annotation_pull
+from annotation import push as annotation_push
+from annotation.schema import LabelSchema
+from annotation.store import AnnotationStore
+from annotation.studio_cli import studio_app
 from corpus import ingest as corpus_ingest
 from corpus.errors import NewsdeskError
 from corpus.store import CorpusStore
@@ -27,6 +32,9 @@ app = typer.Typer(help="Turn scraped news articles into an annotated, documented
                   no_args_is_help=True, pretty_exceptions_enable=False)
 docs_app = typer.Typer(help="Look at the corpus: list, show and export documents.", no_args_is_help=True)
 app.add_typer(docs_app, name="docs")
+app.add_typer(studio_app, name="studio")
+annotate_app = typer.Typer(help="Annotate in Label Studio: push documents, pull annotations.", no_args_is_help=True)
+app.add_typer(annotate_app, name="annotate")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -71,9 +79,10 @@ def _emit_json(data) -> None:
 
 @app.command()
 def init(directory: Annotated[Path, typer.Argument(help="Folder to create the workspace in.")] = Path(".")):
-    """Create a workspace: a newsdesk.toml config and the store folders."""
+    """Create a workspace: a newsdesk.toml config, the label schema and the store folders."""
     ws = Workspace.init(directory)
-    console.print(f"workspace ready at [bold]{ws.root}[/] (config: {ws.path('newsdesk.toml')})")
+    labels = LabelSchema.write_default(ws)
+    console.print(f"workspace ready at [bold]{ws.root}[/] (config: {ws.path('newsdesk.toml')}, labels: {labels})")
 
 
 @app.command()
@@ -183,6 +192,68 @@ def docs_export(out: Annotated[Path, typer.Option("--out", help="JSONL file to w
         lines = [json.dumps(d.export_record(), ensure_ascii=False) for d in docs]
     atomic_write_text(out, "".join(line + "\n" for line in lines))
     console.print(f"wrote {len(lines)} documents to {out}")
+
+
+@annotate_app.command("push")
+def annotate_push(workspace: WorkspaceOpt = Path("."),
+                  predictor: Annotated[str | None, typer.Option(
+                      help="Pre-annotation: 'baseline', 'spacy:<pipeline>' or 'none' (default: from newsdesk.toml).")] = None,
+                  as_json: JsonOpt = False):
+    """Create or update the Label Studio project and push every document as a task (idempotent)."""
+    with user_errors(), progress_bar("pushing") as bar:
+        report = annotation_push.push(Workspace.open(workspace), predictor=predictor, progress=bar)
+    if as_json:
+        _emit_json(report.to_record())
+        return
+    console.print(f"project {report.project_id}{' (created)' if report.project_created else ''}"
+                  f"{', config updated' if report.config_updated else ''}: {report.documents} documents, "
+                  f"{report.tasks_created} tasks created, {report.tasks_present} already there, "
+                  f"{report.predictions_added} predictions repaired, {report.duplicates_removed} duplicate tasks removed, "
+                  f"{report.texts_migrated} texts migrated ({report.annotations_migrated} annotations) "
+                  f"in {report.seconds:.1f}s")
+    for note in report.notes:
+        console.print(f"[yellow]note[/] {note}")
+
+
+@annotate_app.command("pull")
+def annotate_pull(workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False):
+    """Pull every annotator's annotations (append-only; only new or changed records are written)."""
+    with user_errors():
+        report = annotation_pull.pull(Workspace.open(workspace))
+    if as_json:
+        _emit_json(report.to_record())
+    else:
+        console.print(f"{report.tasks} tasks, {report.annotations} annotations by {len(report.annotators)} "
+                      f"annotators, {report.predictions} predictions; {report.new_or_changed} new or changed "
+                      f"records in {report.seconds:.1f}s")
+    for problem in report.problems:
+        err_console.print(Text(problem, style="yellow"))
+
+
+@annotate_app.command("status")
+def annotate_status(workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False):
+    """Progress per annotator and overall; tasks over or under their wanted number of annotations."""
+    with user_errors():
+        report = annotation_pull.status(Workspace.open(workspace))
+    if as_json:
+        _emit_json(report.to_record())
+        return
+    table = Table("annotator", "completed", "cancelled", title=f"{report.tasks} tasks")
+    for who, counts in report.per_annotator.items():
+        table.add_row(who, str(counts.get("completed", 0)), str(counts.get("cancelled", 0)))
+    console.print(table)
+    console.print(f"tasks with 0 / 1 / 2+ annotations: {report.by_count['0']} / {report.by_count['1']} / "
+                  f"{report.by_count['2+']}; under target {len(report.under_target)}, over target {len(report.over_target)}")
+
+
+@annotate_app.command("export")
+def annotate_export(out: Annotated[Path, typer.Option("--out", help="JSONL file to write.")],
+                    workspace: WorkspaceOpt = Path(".")):
+    """Write every stored annotation record (all annotators, cancelled too), one JSON object per line."""
+    with user_errors():
+        records = AnnotationStore(Workspace.open(workspace)).records()
+    atomic_write_text(out, "".join(json.dumps(r.export_record(), ensure_ascii=False) + "\n" for r in records))
+    console.print(f"wrote {len(records)} annotation records to {out}")
 
 
 def main() -> None:

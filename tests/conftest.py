@@ -62,7 +62,7 @@ def studio(tmp_path_factory: pytest.TempPathFactory):
         env.delenv(TEAM_URL_ENV, raising=False)
         env.delenv(TEAM_API_KEY_ENV, raising=False)
         workspace = tmp_path_factory.mktemp("studio-workspace")
-        started = _run_studio_cli("start", "--workspace", str(workspace))
+        started = _run_studio_cli("studio", "start", "--workspace", str(workspace))
         try:
             assert started.returncode == 0, f"studio start failed:\n{started.stderr}"
             yield RunningStudio(workspace)
@@ -71,8 +71,7 @@ def studio(tmp_path_factory: pytest.TempPathFactory):
 
 
 def _run_studio_cli(*args: str) -> subprocess.CompletedProcess:
-    # Until `newsdesk studio` is mounted, run the sub-app directly.
-    program = "from annotation.studio_cli import studio_app; studio_app()"
+    program = "from newsdesk.cli import app; app()"
     return subprocess.run(
         [sys.executable, "-c", program, *args],
         cwd=REPO_ROOT,

@@ -1,0 +1,120 @@
+"""The Label Studio project of a workspace: settings, the doc id <-> task id map, server look-ups.
+
+The map (``annotations/tasks.json``) records, for every pushed document, its task id, the
+text hash and the offset map of the text that was pushed, so a later change of the clean
+text can be carried over to existing annotations. The server stays the truth: push and pull
+check the map against it.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import httpx
+from label_studio_sdk import LabelStudio
+from label_studio_sdk.core.api_error import ApiError
+
+from annotation.studio import TEAM_API_KEY_ENV, StudioAuthError, StudioError
+from corpus.errors import Errors, NewsdeskError
+from corpus.workspace import Workspace, atomic_write_text
+
+TASK_MAP = ("annotations", "tasks.json")
+
+
+@dataclass(frozen=True)
+class AnnotationSettings:
+    """The ``[annotation]`` section of newsdesk.toml."""
+
+    project_title: str = "newsdesk"
+    overlap: int = 2  # annotations wanted per task in the agreement sample
+    agreement_sample: float = 0.2  # share of documents annotated by `overlap` annotators
+    batch_size: int = 100
+    predictor: str = "baseline"
+
+    @classmethod
+    def of(cls, workspace: Workspace) -> "AnnotationSettings":
+        section = dict(workspace.config.get("annotation", {}))
+        unknown = set(section) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise NewsdeskError(Errors.E003, where=str(workspace.path("newsdesk.toml")),
+                                detail=f"unknown keys in [annotation]: {sorted(unknown)}")
+        return cls(**section)
+
+    def in_agreement_sample(self, doc_id: str) -> bool:
+        """Chosen from the id, so the sample is stable across pushes and machines."""
+        return int(doc_id[:8], 16) / 0xFFFFFFFF < self.agreement_sample
+
+    def wanted_annotations(self, doc_id: str) -> int:
+        return self.overlap if self.in_agreement_sample(doc_id) else 1
+
+
+@dataclass
+class TaskMap:
+    # Written into the project's description, so the project is found again even when the
+    # server's address changed (a restart on another port, a moved server).
+    marker: str = field(default_factory=lambda: f"newsdesk-workspace:{uuid.uuid4().hex}")
+    project_id: int | None = None
+    tasks: dict[str, dict] = field(default_factory=dict)  # doc id -> {task_id, text_sha256, offset_map}
+
+    @classmethod
+    def load(cls, workspace: Workspace) -> "TaskMap":
+        path = workspace.path(*TASK_MAP)
+        if not path.exists():
+            return cls()
+        rec = json.loads(path.read_text(encoding="utf-8"))
+        return cls(rec["marker"], rec.get("project_id"), rec.get("tasks", {}))
+
+    def save(self, workspace: Workspace) -> None:
+        atomic_write_text(workspace.path(*TASK_MAP), json.dumps(
+            {"marker": self.marker, "project_id": self.project_id, "tasks": self.tasks}, ensure_ascii=False))
+
+    def doc_of_task(self) -> dict[int, str]:
+        return {entry["task_id"]: doc_id for doc_id, entry in self.tasks.items()}
+
+
+@contextmanager
+def server_errors(where: str) -> Iterator[None]:
+    """Connection and auth failures as catalogue errors that say what to do."""
+    try:
+        yield
+    except StudioAuthError as exc:
+        raise NewsdeskError(Errors.E208, where=where, detail=exc.message, hint=exc.hint or Errors.E208.hint) from exc
+    except StudioError as exc:
+        raise NewsdeskError(Errors.E207, where=where, detail=exc.message, hint=exc.hint or Errors.E207.hint) from exc
+    except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError, httpx.TimeoutException) as exc:
+        raise NewsdeskError(Errors.E207, where=where, detail=type(exc).__name__) from exc
+    except ApiError as exc:
+        if exc.status_code in (401, 403):
+            raise NewsdeskError(Errors.E208, where=where, detail=f"HTTP {exc.status_code}",
+                                hint=f"set {TEAM_API_KEY_ENV} to a valid token of that server") from exc
+        raise
+
+
+def find_project(client: LabelStudio, task_map: TaskMap):
+    """The project of this workspace on the server (found by its marker), or None."""
+    if task_map.project_id is not None:
+        try:
+            project = client.projects.get(task_map.project_id)
+            if task_map.marker in (project.description or ""):
+                return project
+        except ApiError as exc:
+            if exc.status_code != 404:
+                raise
+    for project in client.projects.list(page_size=100):
+        if task_map.marker in (project.description or ""):
+            return client.projects.get(project.id)
+    return None
+
+
+def server_tasks(client: LabelStudio, project_id: int, id_range: tuple[int, int] | None = None) -> list:
+    """Tasks of the project (all, or those with ids in a range), with counts of annotations and predictions."""
+    query = None
+    if id_range is not None:
+        query = json.dumps({"filters": {"conjunction": "and", "items": [
+            {"filter": "filter:tasks:id", "operator": "in", "type": "Number",
+             "value": {"min": id_range[0], "max": id_range[1]}}]}})
+    return list(client.tasks.list(project=project_id, query=query, fields="all", page_size=1000))

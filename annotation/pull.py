@@ -1,0 +1,148 @@
+"""Pull: every annotator's annotations come back from Label Studio as newsdesk records.
+
+Uses the snapshot export (the synchronous export lists predictions by id only and skips
+unannotated tasks; the snapshot with serialization options does not), converts every
+annotation of every annotator — cancelled ones too — and appends what is new or changed to
+the workspace's record store. Nothing is merged here: that is adjudication's job.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from label_studio_sdk import LabelStudio
+
+from annotation.convert import record_from_prediction, records_from_task
+from annotation.model import AnnotationRecord
+from annotation.project import AnnotationSettings, TaskMap, find_project, server_errors, server_tasks
+from annotation.store import AnnotationStore
+from annotation.studio import studio_client
+from corpus.errors import Errors, NewsdeskError
+from corpus.workspace import Workspace
+
+EXPORT_TIMEOUT_SECONDS = 600
+
+
+@dataclass
+class PullReport:
+    tasks: int = 0
+    annotations: int = 0
+    predictions: int = 0
+    new_or_changed: int = 0
+    annotators: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def to_record(self) -> dict:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+def export_snapshot(client: LabelStudio, project_id: int) -> list[dict]:
+    """All tasks with full annotations and predictions, through a snapshot export."""
+    full = {"only_id": False}
+    export = client.projects.exports.create(
+        project_id, title=f"newsdesk pull {time.strftime('%Y-%m-%dT%H:%M:%S')}",
+        serialization_options={"predictions": full, "annotations__completed_by": {"only_id": True},
+                               "drafts": {"only_id": True}},
+        task_filter_options={"only_with_annotations": False},
+        annotation_filter_options={"usual": True, "ground_truth": True, "skipped": True})
+    deadline = time.monotonic() + EXPORT_TIMEOUT_SECONDS
+    while True:
+        state = client.projects.exports.get(project_id, export.id)
+        if state.status == "completed":
+            break
+        if state.status == "failed" or time.monotonic() > deadline:
+            raise NewsdeskError(Errors.E207, where=f"project {project_id} export {export.id}",
+                                detail=f"export {state.status}", hint="look at the server log; run pull again")
+        time.sleep(0.2)
+    data = b"".join(client.projects.exports.download(project_id, export.id, export_type="JSON"))
+    client.projects.exports.delete(project_id, export.id)  # snapshots pile up on the server otherwise
+    return json.loads(data)
+
+
+def server_users(client: LabelStudio) -> dict[int, str]:
+    return {u.id: u.email or u.username or f"user-{u.id}" for u in client.users.list()}
+
+
+def convert_export(tasks: list[dict], users: dict[int, str]) -> tuple[list[AnnotationRecord], list[AnnotationRecord]]:
+    """(annotation records, prediction records) of an exported project."""
+    annotations, predictions = [], []
+    for task in tasks:
+        annotations.extend(records_from_task(task, users))
+        predictions.extend(record_from_prediction(task, p) for p in task.get("predictions", [])
+                           if isinstance(p, dict))
+    return annotations, predictions
+
+
+def pull(workspace: Workspace, client: LabelStudio | None = None) -> PullReport:
+    started = time.perf_counter()
+    report = PullReport()
+    with workspace.lock(), server_errors(str(workspace.root)):
+        client = client or studio_client(workspace.root)
+        project = find_project(client, TaskMap.load(workspace))
+        if project is None:
+            raise NewsdeskError(Errors.E207, where=str(workspace.root), detail="no project for this workspace",
+                                hint="run `newsdesk annotate push` first")
+        tasks = export_snapshot(client, project.id)
+        annotations, predictions = convert_export(tasks, server_users(client))
+    report.tasks = len(tasks)
+    report.annotations = len(annotations)
+    report.predictions = len(predictions)
+    report.annotators = sorted({r.annotator for r in annotations})
+    report.problems = [f"task {r.task_id} ({r.annotator}): {p}" for r in annotations for p in r.problems]
+    store = AnnotationStore(workspace)
+    written = store.append(annotations + predictions, "pull")
+    if written:
+        report.new_or_changed = sum(1 for _ in open(written, encoding="utf-8"))
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+@dataclass
+class StatusReport:
+    tasks: int = 0
+    by_count: dict[str, int] = field(default_factory=dict)  # "0", "1", "2+" -> tasks
+    per_annotator: dict[str, dict[str, int]] = field(default_factory=dict)
+    under_target: list[int] = field(default_factory=list)
+    over_target: list[int] = field(default_factory=list)
+
+    def to_record(self) -> dict:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+def status(workspace: Workspace, client: LabelStudio | None = None) -> StatusReport:
+    """Progress per annotator and overall; tasks over or under the annotations they need.
+
+    Label Studio Community does not enforce a per-task overlap, so the target comes from the
+    task data (``wanted_annotations``: the agreement sample needs ``overlap``, others one).
+    """
+    settings = AnnotationSettings.of(workspace)
+    report = StatusReport()
+    with server_errors(str(workspace.root)):
+        client = client or studio_client(workspace.root)
+        project = find_project(client, TaskMap.load(workspace))
+        if project is None:
+            raise NewsdeskError(Errors.E207, where=str(workspace.root), detail="no project for this workspace",
+                                hint="run `newsdesk annotate push` first")
+        tasks = server_tasks(client, project.id)
+        users = server_users(client)
+        counts = Counter()
+        per_annotator: dict[str, Counter] = defaultdict(Counter)
+        for task in tasks:
+            done = task.total_annotations or 0
+            counts["0" if done == 0 else "1" if done == 1 else "2+"] += 1
+            wanted = task.data.get("wanted_annotations") or settings.wanted_annotations(str(task.data.get("doc_id")))
+            if done < wanted:
+                report.under_target.append(task.id)
+            elif done > wanted:
+                report.over_target.append(task.id)
+            for ann in task.annotations or []:
+                who = users.get(ann.get("completed_by") if isinstance(ann, dict) else None, "unknown")
+                per_annotator[who]["cancelled" if isinstance(ann, dict) and ann.get("was_cancelled") else "completed"] += 1
+    report.tasks = len(tasks)
+    report.by_count = {k: counts.get(k, 0) for k in ("0", "1", "2+")}
+    report.per_annotator = {k: dict(v) for k, v in sorted(per_annotator.items())}
+    return report

@@ -1,0 +1,277 @@
+"""Push: documents become Label Studio tasks, with pre-annotations as predictions.
+
+Steps, each safe to repeat: make or update the project from the label schema (the server
+checks the generated config); read what the server holds; carry existing annotations over
+to documents whose clean text changed (or stop, naming them); import new documents in
+serialised batches, checking after each batch that every task *and its prediction* arrived
+(Label Studio on SQLite can lose predictions when writes overlap); add what is missing.
+A second push adds nothing.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from label_studio_sdk import LabelStudio
+from label_studio_sdk.core.api_error import ApiError
+
+from annotation.convert import results_from_record
+from annotation.labelstudio_config import instructions_html, labeling_config
+from annotation.project import AnnotationSettings, TaskMap, find_project, server_errors, server_tasks
+from annotation.schema import LabelSchema
+from annotation.studio import studio_client
+from corpus.errors import Errors, NewsdeskError
+from corpus.model import Document
+from corpus.offsets import OffsetMap
+from corpus.store import CorpusStore
+from corpus.workspace import Workspace
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class PushReport:
+    project_id: int | None = None
+    project_created: bool = False
+    config_updated: bool = False
+    documents: int = 0
+    tasks_created: int = 0
+    tasks_present: int = 0
+    predictions_added: int = 0
+    duplicates_removed: int = 0
+    texts_migrated: int = 0
+    annotations_migrated: int = 0
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    def to_record(self) -> dict:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+def flags_note(doc: Document) -> str:
+    """The line above the text that tells annotators what cleaning suspected."""
+    shown = [f for f in doc.flags if f.rule != "near_duplicate"]
+    if not shown:
+        return "No cleaning flags."
+    parts = [f"“{doc.text[f.start:f.end][:40]}” ({f.rule.replace('_', ' ')})" for f in shown]
+    return "Cleaning flags: " + " · ".join(parts)
+
+
+def task_data(doc: Document, settings: AnnotationSettings) -> dict:
+    return {
+        "text": doc.text, "title": doc.title, "doc_id": doc.id, "text_sha256": doc.text_sha256,
+        "flags_note": flags_note(doc),
+        "flags": [{"rule": f.rule, "start": f.start, "end": f.end, "message": f.message} for f in doc.flags],
+        "blocks": [{"kind": b.kind, "start": b.start, "end": b.end} for b in doc.blocks],
+        "agreement_sample": settings.in_agreement_sample(doc.id),
+        "wanted_annotations": settings.wanted_annotations(doc.id),
+    }
+
+
+def push(workspace: Workspace, client: LabelStudio | None = None, predictor: str | None = None,
+         progress: Progress | None = None) -> PushReport:
+    """Create or update the project and make the server hold one task per document."""
+    started = time.perf_counter()
+    report = PushReport()
+    settings = AnnotationSettings.of(workspace)
+    schema = LabelSchema.load(workspace)
+    predictor_spec = settings.predictor if predictor is None else predictor
+    model = None
+    if predictor_spec and predictor_spec != "none":
+        from annotation.predict import make_predictor
+
+        model = make_predictor(predictor_spec)
+    with workspace.lock(), server_errors(str(workspace.root)):
+        client = client or studio_client(workspace.root)
+        task_map = TaskMap.load(workspace)
+        project = _ensure_project(client, workspace, task_map, schema, settings, report)
+        docs = {d.id: d for d in CorpusStore(workspace).iter_documents()}
+        report.documents = len(docs)
+        remote = _remote_tasks(client, project.id, task_map, report)
+        _adopt_remote(remote, docs, task_map)
+        changed = [d for d in docs.values() if d.id in task_map.tasks
+                   and task_map.tasks[d.id]["text_sha256"] != d.text_sha256]
+        if changed:
+            _migrate(client, changed, task_map, remote, settings, model, schema, report)
+        task_map.save(workspace)
+        present = [d for d in docs.values() if d.id in task_map.tasks]
+        report.tasks_present = len(present) - report.texts_migrated
+        if model is not None:
+            _add_missing_predictions(client, present, task_map, remote, model, schema, report)
+        new = [d for d in docs.values() if d.id not in task_map.tasks]
+        for i in range(0, len(new), settings.batch_size):
+            batch = new[i:i + settings.batch_size]
+            _import_batch(client, project.id, batch, task_map, settings, model, schema)
+            task_map.save(workspace)
+            report.tasks_created += len(batch)
+            if progress:
+                progress(i + len(batch), len(new))
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _ensure_project(client, workspace, task_map, schema, settings, report):
+    config = labeling_config(schema)
+    project = find_project(client, task_map)
+    fields = dict(label_config=config, expert_instruction=instructions_html(schema), show_instruction=True,
+                  maximum_annotations=settings.overlap, show_overlap_first=True)
+    try:
+        if project is None:
+            project = client.projects.create(title=settings.project_title, description=task_map.marker, **fields)
+            task_map.project_id, task_map.tasks = project.id, {}
+            task_map.save(workspace)
+            report.project_created = True
+        elif project.label_config != config or project.maximum_annotations != settings.overlap:
+            project = client.projects.update(project.id, **fields)
+            report.config_updated = True
+    except ApiError as exc:
+        if exc.status_code == 400:
+            raise NewsdeskError(Errors.E202, where=f"project {settings.project_title!r}",
+                                detail=str(exc.body)[:300]) from exc
+        raise
+    report.project_id = project.id
+    return project
+
+
+def _remote_tasks(client, project_id: int, task_map: TaskMap, report: PushReport) -> dict[str, object]:
+    """The server's task per doc id; extra copies of a document (from an import that landed
+    twice) are deleted when nobody annotated them."""
+    by_doc = defaultdict(list)
+    for task in server_tasks(client, project_id):
+        by_doc[str(task.data.get("doc_id"))].append(task)
+    remote = {}
+    for doc_id, tasks in by_doc.items():
+        known = task_map.tasks.get(doc_id, {}).get("task_id")
+        tasks.sort(key=lambda t: (t.id != known, -(t.total_annotations or 0), t.id))
+        remote[doc_id] = tasks[0]
+        for extra in tasks[1:]:
+            if (extra.total_annotations or 0) == 0 and (extra.cancelled_annotations or 0) == 0:
+                client.tasks.delete(str(extra.id))
+                report.duplicates_removed += 1
+            else:
+                report.notes.append(f"document {doc_id} has several annotated tasks: {[t.id for t in tasks]}")
+    return remote
+
+
+def _adopt_remote(remote: dict, docs: dict[str, Document], task_map: TaskMap) -> None:
+    """Make the map agree with the server: drop tasks the server lost, adopt tasks it has."""
+    for doc_id in list(task_map.tasks):
+        if doc_id not in remote or remote[doc_id].id != task_map.tasks[doc_id]["task_id"]:
+            del task_map.tasks[doc_id]
+    for doc_id, task in remote.items():
+        if doc_id in task_map.tasks or doc_id not in docs:
+            continue
+        # A batch that landed before the map was saved: the server's text tells which version it is.
+        sha = task.data.get("text_sha256")
+        doc = docs[doc_id]
+        task_map.tasks[doc_id] = {"task_id": task.id, "text_sha256": sha,
+                                  "offset_map": doc.cleaning.offset_map.to_record() if sha == doc.text_sha256 else None}
+
+
+def _prediction(doc: Document, model, schema) -> dict:
+    record = model.predict(doc, schema)
+    return {"model_version": record.model_version or record.annotator, "result": results_from_record(record)}
+
+
+def _import_batch(client, project_id, batch, task_map, settings, model, schema) -> None:
+    tasks = []
+    for doc in batch:
+        task = {"data": task_data(doc, settings)}
+        if model is not None:
+            task["predictions"] = [_prediction(doc, model, schema)]
+        tasks.append(task)
+    response = client.projects.import_tasks(project_id, request=tasks, return_task_ids=True)
+    ids = list(response.task_ids or [])
+    if len(ids) != len(batch):
+        raise NewsdeskError(Errors.E205, where=f"project {project_id}",
+                            detail=f"sent {len(batch)} tasks, the server created {len(ids)}")
+    for doc, task_id in zip(batch, ids):
+        task_map.tasks[doc.id] = {"task_id": task_id, "text_sha256": doc.text_sha256,
+                                  "offset_map": doc.cleaning.offset_map.to_record()}
+    _verify(client, project_id, dict(zip(ids, batch)), expect_predictions=model is not None)
+
+
+def _verify(client, project_id: int, expected: dict[int, Document], expect_predictions: bool) -> None:
+    """Read back what the batch created: every task, its document and its prediction."""
+    found = {t.id: t for t in server_tasks(client, project_id, (min(expected), max(expected)))}
+    problems = []
+    for task_id, doc in expected.items():
+        task = found.get(task_id)
+        if task is None or task.data.get("doc_id") != doc.id:
+            problems.append(f"task {task_id} (document {doc.id}) missing")
+        elif expect_predictions and not task.total_predictions:
+            problems.append(f"task {task_id} (document {doc.id}) has no prediction")
+    if problems:
+        raise NewsdeskError(Errors.E205, where=f"project {project_id}", detail="; ".join(problems[:5])
+                            + (f" and {len(problems) - 5} more" if len(problems) > 5 else ""))
+
+
+def _add_missing_predictions(client, docs, task_map, remote, model, schema, report) -> None:
+    for doc in docs:
+        task = remote.get(doc.id)
+        if task is not None and not task.total_predictions and task_map.tasks[doc.id]["text_sha256"] == doc.text_sha256:
+            pred = _prediction(doc, model, schema)
+            client.predictions.create(task=task.id, result=pred["result"], model_version=pred["model_version"])
+            report.predictions_added += 1
+
+
+# --- carrying annotations over to a changed text ---------------------------------------------------
+
+def migrate_span(start: int, end: int, old_map: OffsetMap, new_map: OffsetMap, old_text: str,
+                 new_text: str) -> tuple[int, int] | None:
+    """Old clean -> raw -> new clean; None when the span's words did not survive unchanged."""
+    raw_start, raw_end = old_map.clean_to_raw(start, end)
+    new_start, new_end = new_map.raw_to_clean(raw_start, raw_end)
+    if new_text[new_start:new_end] != old_text[start:end]:
+        return None
+    return new_start, new_end
+
+
+def _migrate(client, changed, task_map, remote, settings, model, schema, report) -> None:
+    """Plan every document first; change nothing on the server unless every span survives."""
+    plans, failures = [], []
+    for doc in changed:
+        entry = task_map.tasks[doc.id]
+        task = remote[doc.id]
+        old_text = task.data.get("text", "")
+        annotations = list(client.annotations.list(id=task.id))
+        if annotations and entry.get("offset_map") is None:
+            failures.append(f"{doc.id} (task {task.id}): no offset map of the annotated text")
+            continue
+        old_map = OffsetMap.from_record(entry["offset_map"]) if entry.get("offset_map") else None
+        new_results, lost = [], []
+        for ann in annotations:
+            result = []
+            for item in ann.result or []:
+                value = item.get("value", {})
+                if "start" in value:
+                    moved = migrate_span(value["start"], value["end"], old_map, doc.cleaning.offset_map,
+                                         old_text, doc.text)
+                    if moved is None:
+                        lost.append(f"{value.get('text', '')!r} [{value['start']}:{value['end']}]")
+                        continue
+                    item = {**item, "value": {**value, "start": moved[0], "end": moved[1]}}
+                result.append(item)
+            new_results.append((ann.id, result))
+        if lost:
+            failures.append(f"{doc.id} (task {task.id}): spans {', '.join(lost[:3])} do not survive")
+        else:
+            plans.append((doc, task, new_results))
+    if failures:
+        raise NewsdeskError(Errors.E206, where=f"{len(failures)} document(s)", detail="; ".join(failures))
+    for doc, task, new_results in plans:
+        client.tasks.update(str(task.id), data=task_data(doc, settings))
+        for ann_id, result in new_results:
+            client.annotations.update(ann_id, result=result)
+            report.annotations_migrated += 1
+        if model is not None:
+            for pred in client.predictions.list(task=task.id):
+                client.predictions.delete(pred.id)
+            pred = _prediction(doc, model, schema)
+            client.predictions.create(task=task.id, result=pred["result"], model_version=pred["model_version"])
+        task_map.tasks[doc.id] = {"task_id": task.id, "text_sha256": doc.text_sha256,
+                                  "offset_map": doc.cleaning.offset_map.to_record()}
+        report.texts_migrated += 1
