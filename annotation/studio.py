@@ -170,6 +170,10 @@ class StudioPaths:
         return self.root / "server.json"
 
     @property
+    def last_port_file(self) -> Path:
+        return self.root / "last_port"
+
+    @property
     def log_file(self) -> Path:
         return self.root / "server.log"
 
@@ -382,11 +386,12 @@ def start_studio(
         running = _running_server(paths)
         if running is not None:
             return _already_running(running, paths, port, timeout)
-        port = _free_port() if port is None else _check_port_is_free(port)
+        port = _port_to_use(paths) if port is None else _check_port_is_free(port)
         venv_dir = ensure_installed(paths.workspace)
         credentials = _load_or_create_credentials(paths)
         log_offset = paths.log_file.stat().st_size if paths.log_file.exists() else 0
         server = _spawn_server(paths, venv_dir, port, credentials)
+        paths.last_port_file.write_text(str(port))
         started = time.monotonic()
         try:
             with console.status(f"Starting Label Studio on {server.url} (first start ~25 s)"):
@@ -401,6 +406,18 @@ def start_studio(
         f"(pid {server.pid}, ready in {time.monotonic() - started:.1f} s)"
     )
     return server
+
+
+def _port_to_use(paths: StudioPaths) -> int:
+    """The port of the last start when it is free (annotators' bookmarks keep working), else any free one."""
+    try:
+        last = int(paths.last_port_file.read_text())
+    except (OSError, ValueError):
+        return _free_port()
+    try:
+        return _check_port_is_free(last)
+    except StudioPortBusyError:
+        return _free_port()
 
 
 def _already_running(
