@@ -57,6 +57,9 @@ class AnnotationRecord:
     document_choices: dict[str, list[str]] = field(default_factory=dict)
     model_version: str | None = None  # for predictions
     problems: list[str] = field(default_factory=list)  # what conversion repaired or could not place
+    # For gold records made by adjudication: where each span / link / choice came from,
+    # keyed by span id, "from_id->to_id:label" or "region_id:name": {"annotators": [...], "rule": ...}.
+    provenance: dict[str, dict] = field(default_factory=dict)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -75,6 +78,7 @@ class AnnotationRecord:
         rec["spans"] = [Span(*s) for s in rec["spans"]]
         rec["links"] = [Link(*lk) for lk in rec["links"]]
         rec["choices"] = [RegionChoice(c[0], c[1], tuple(c[2])) for c in rec["choices"]]
+        rec.setdefault("provenance", {})
         return cls(**rec)
 
     def export_record(self) -> dict:

@@ -1,8 +1,8 @@
 """The project's one tokenisation, for token-level agreement and the CoNLL-style release config.
 
-A token is a run of word characters (letters, digits, underscore, with inner apostrophes and
-hyphens kept: "Ukraine’s", "de-escalation", "8,500" stays one number) or a single other
-non-space character. Offsets are the project's convention: ``str`` indices, end-exclusive.
+A token is a number ("8,500", "2.1"), a run of word characters with inner hyphens
+("de-escalation"), a clitic starting with an apostrophe ("’s" of "Ukraine’s", so the entity
+"Ukraine" aligns with tokens), or a single other non-space character. Offsets are the project's convention: ``str`` indices, end-exclusive.
 Stated in the dataset card, so consumers can reproduce it.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-TOKEN_PATTERN = r"\d+(?:[.,]\d+)*|\w+(?:['’-]\w+)*|[^\w\s]"
+TOKEN_PATTERN = r"\d+(?:[.,]\d+)*(?![\w])|\w+(?:-\w+)*|['’]\w+|[^\w\s]"
 _TOKEN = re.compile(TOKEN_PATTERN)
 
 
