@@ -38,10 +38,14 @@ labels = ["PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WOR
           "DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"]
 # Labels a claim's source link may point to (besides the SOURCE span of the claim layer).
 source_labels = ["PERSON", "ORG", "GPE", "NORP"]
+# May one entity span lie inside another ("[[Bank] of England]")? Crossing is never allowed.
+nesting = false
 
 [claims]
 # A cue must lie within this many characters of its claim.
 cue_max_distance = 200
+# A SOURCE or CUE may lie inside a CLAIM span ("the report, he said, was false").
+nesting = true
 
 [[claims.attributes]]
 name = "check_worthiness"
@@ -98,6 +102,7 @@ class LabelSchema:
     claim_attributes: list[Attribute] = field(default_factory=list)
     cue_max_distance: int = 200
     document_choice: Attribute = Attribute("text_quality", "Text-quality problems", [], False)
+    nesting: dict[str, bool] = field(default_factory=lambda: {ENTITY_LAYER: False, CLAIM_LAYER: True})
 
     # --- loading -------------------------------------------------------------------------------
 
@@ -116,6 +121,7 @@ class LabelSchema:
                 claim_attributes=[Attribute(a["name"], a.get("title", a["name"]), list(a["values"]),
                                             bool(a.get("required", True))) for a in claims.get("attributes", [])],
                 cue_max_distance=int(claims.get("cue_max_distance", 200)),
+                nesting={ENTITY_LAYER: bool(entities.get("nesting", False)), CLAIM_LAYER: bool(claims.get("nesting", True))},
                 document_choice=Attribute(document["name"], document.get("title", document["name"]),
                                           list(document["values"]), False),
             )
@@ -174,7 +180,8 @@ class LabelSchema:
         return {"entity_labels": self.entity_labels, "source_labels": self.source_labels,
                 "claim_labels": CLAIM_LABELS, "link_labels": LINK_LABELS,
                 "claim_attributes": [asdict(a) for a in self.claim_attributes],
-                "cue_max_distance": self.cue_max_distance, "document_choice": asdict(self.document_choice)}
+                "cue_max_distance": self.cue_max_distance, "document_choice": asdict(self.document_choice),
+                "nesting": self.nesting}
 
     def fingerprint(self) -> str:
         """A hash of everything that shapes annotations; releases record it to detect schema changes."""

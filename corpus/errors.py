@@ -61,6 +61,35 @@ class Errors:
     E209 = ErrorCode("E209", "cannot read the annotation file", "check the file's format matches --format")
     E210 = ErrorCode("E210", "unknown label", "add it to labels.toml or map it with --map FOREIGN=OURS")
 
+    # Validation findings (`newsdesk validate`): what is wrong with an annotation, and the fix.
+    V101 = ErrorCode("V101", "table does not match its schema", "the message names the column and the check")
+    V201 = ErrorCode("V201", "span lies outside the text", "re-draw the region in Label Studio")
+    V202 = ErrorCode("V202", "span text differs from the document text at its offsets",
+                     "`newsdesk validate --fix` repairs offsets when the text proves them; else re-draw")
+    V203 = ErrorCode("V203", "span is empty or only whitespace", "delete the region")
+    V204 = ErrorCode("V204", "span starts or ends with whitespace", "`newsdesk validate --fix` trims it")
+    V205 = ErrorCode("V205", "spans of one layer cross or nest where the schema forbids it",
+                     "keep one of the two regions, or allow nesting in labels.toml")
+    V206 = ErrorCode("V206", "claim has no source link and is not marked unattributed",
+                     "link the CLAIM to its source, or tick 'unattributed'")
+    V207 = ErrorCode("V207", "source link points to a span that cannot be a source",
+                     "link to a SOURCE span or an entity with a label in source_labels")
+    V208 = ErrorCode("V208", "cue link is wrong or the cue lies far from its claim",
+                     "link the CLAIM to the CUE that introduces it (cue_max_distance in labels.toml)")
+    V209 = ErrorCode("V209", "link or region choice refers to a region that does not exist", "re-draw the link")
+    V210 = ErrorCode("V210", "the same link is drawn twice", "delete one of them")
+    V211 = ErrorCode("V211", "annotation was made on another version of the text (stale)",
+                     "run `newsdesk annotate push` to migrate it, or re-annotate the listed documents")
+    V212 = ErrorCode("V212", "a required claim attribute is missing", "answer it on the CLAIM region")
+    V213 = ErrorCode("V213", "a value is unknown to the label schema", "fix the value, or add it to labels.toml")
+    V214 = ErrorCode("V214", "annotation refers to a document that is not in the corpus",
+                     "ingest the document, or drop the annotation")
+    V301 = ErrorCode("V301", "low inter-annotator agreement", "revise the guidelines for this label; re-train annotators")
+    E211 = ErrorCode("E211", "invalid --map entry",
+                     "write entries as [label:|role:|attr:|value:]FOREIGN=OURS separated by commas; OURS must be "
+                     "in labels.toml (a link label for role:), or - to skip")
+    E212 = ErrorCode("E212", "unknown import format", "use --format labelstudio, conll or brat")
+
 
 class NewsdeskError(Exception):
     """A user-facing error: code, where it happened, detail, and what to do."""

@@ -24,6 +24,7 @@ from annotation.schema import LabelSchema
 from annotation.store import AnnotationStore
 from annotation.studio_cli import studio_app
 from corpus import ingest as corpus_ingest
+from validation import validate as validation_validate
 from corpus.errors import NewsdeskError
 from corpus.store import CorpusStore
 from corpus.workspace import Workspace, atomic_write_text
@@ -254,6 +255,40 @@ def annotate_export(out: Annotated[Path, typer.Option("--out", help="JSONL file 
         records = AnnotationStore(Workspace.open(workspace)).records()
     atomic_write_text(out, "".join(json.dumps(r.export_record(), ensure_ascii=False) + "\n" for r in records))
     console.print(f"wrote {len(records)} annotation records to {out}")
+
+
+@app.command()
+def validate(workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False,
+             fix: Annotated[bool, typer.Option("--fix", help="Apply the safe fixes (whitespace trimming, "
+                                                             "offset repair the text proves).")] = False,
+             strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False):
+    """Check documents and annotations: schemas, spans, links, claims. Exit 0 clean, 1 errors, 2 could not run."""
+    try:
+        report = validation_validate.validate(Workspace.open(workspace), fix=fix)
+    except NewsdeskError as exc:
+        fail(exc, code=2)
+    if as_json:
+        _emit_json(report.to_record())
+        raise typer.Exit(report.exit_status(strict))
+    grouped = report.by_code()
+    if grouped:
+        table = Table("code", "severity", "count", "what", "first examples (document · task · annotator)", "hint",
+                      title="validation findings", show_lines=True)
+        for code, group in grouped.items():
+            examples = "\n".join(f"{e['doc_id']} · {e['task_id']} · {e['annotator']}: {e['message'][:80]}"
+                                 for e in group["examples"])
+            style = "red" if group["severity"] == "error" else "yellow"
+            fixable = f" ({group['fixable']} fixable)" if group["fixable"] else ""
+            table.add_row(f"[{style}]{code}[/]", group["severity"], f"{group['count']}{fixable}", group["title"],
+                          examples, group["hint"])
+        console.print(table)
+    status = "[green]clean[/]" if not report.findings else f"[red]{len(report.errors)} errors[/], " \
+             f"[yellow]{len(report.warnings)} warnings[/]"
+    console.print(f"{status}: {report.documents} documents, {report.records} annotation records, {report.spans} spans, "
+                  f"{report.claims} claims, {report.links} links"
+                  + (f"; fixed {report.fixed} spans" if report.fixed else "")
+                  + f" in {report.seconds:.2f}s (pandera {report.pandera_seconds:.2f}s)")
+    raise typer.Exit(report.exit_status(strict))
 
 
 def main() -> None:

@@ -1,0 +1,225 @@
+"""Each validation code on a hand-built annotation that breaks exactly one rule; the clean one passes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from typer.testing import CliRunner
+
+from annotation.model import AnnotationRecord, Link, RegionChoice, Span
+from annotation.schema import LabelSchema
+from annotation.store import AnnotationStore
+from corpus.ingest import ingest
+from corpus.store import CorpusStore
+from corpus.workspace import Workspace
+from corpus_helpers import clean_text
+from newsdesk.cli import app
+from validation.validate import validate, validate_data
+
+RAW = ("Minister warns of cuts\n\n"
+       "“We will cut the budget by 5 percent”, said Finance Minister Anna Berg on Monday. "
+       "According to a Treasury spokeswoman, the cuts are final.")
+SCHEMA = LabelSchema.default()
+
+
+@pytest.fixture(scope="module")
+def doc():
+    return clean_text(RAW)
+
+
+def span(doc, sid: str, layer: str, label: str, needle: str) -> Span:
+    start = doc.text.index(needle)
+    return Span(sid, layer, label, start, start + len(needle), needle)
+
+
+def clean_record(doc) -> AnnotationRecord:
+    claim = span(doc, "c1", "claims", "CLAIM", "We will cut the budget by 5 percent")
+    claim2 = span(doc, "c2", "claims", "CLAIM", "the cuts are final")
+    return AnnotationRecord(
+        doc_id=doc.id, text_sha256=doc.text_sha256, annotator="ana@newsdesk.example", origin="labelstudio",
+        record_id="1", task_id=7,
+        spans=[span(doc, "p1", "entities", "PERSON", "Anna Berg"), span(doc, "d1", "entities", "DATE", "Monday"),
+               claim, span(doc, "q1", "claims", "CUE", "said"), claim2,
+               span(doc, "q2", "claims", "CUE", "According to"),
+               span(doc, "s2", "claims", "SOURCE", "a Treasury spokeswoman")],
+        links=[Link("c1", "p1", "source"), Link("c1", "q1", "cue"), Link("c2", "s2", "source"),
+               Link("c2", "q2", "cue")],
+        choices=[RegionChoice(c, name, (value,)) for c in ("c1", "c2") for name, value in
+                 (("check_worthiness", "check-worthy"), ("claim_type", "prediction"), ("speech", "direct"))],
+        document_choices={"text_quality": ["residue left"]})
+
+
+def codes(doc, rec) -> list[str]:
+    return sorted({f.code for f in validate_data([doc], [rec], SCHEMA).findings})
+
+
+def test_a_clean_annotation_passes(doc):
+    report = validate_data([doc], [clean_record(doc)], SCHEMA)
+    assert report.findings == [] and report.exit_status() == 0
+    assert (report.spans, report.claims, report.links) == (7, 2, 4)
+
+
+def with_span(rec, sid, **changes):
+    return replace(rec, spans=[replace(s, **changes) if s.id == sid else s for s in rec.spans])
+
+
+def test_V101_an_unknown_label_breaks_the_spans_schema(doc):
+    rec = with_span(clean_record(doc), "d1", label="WEEKDAY")
+    report = validate_data([doc], [rec], SCHEMA)
+    (f,) = [f for f in report.findings if f.code == "V101"]
+    assert "WEEKDAY" in f.message and "label" in f.message and f.doc_id == doc.id
+
+
+def test_V201_a_span_outside_the_text(doc):
+    assert codes(doc, with_span(clean_record(doc), "d1", start=len(doc.text) - 2, end=len(doc.text) + 5)) == ["V201"]
+
+
+def test_V202_a_span_whose_text_moved_is_found_and_fixable(doc):
+    rec = with_span(clean_record(doc), "p1", start=3, end=12)
+    (f,) = validate_data([doc], [rec], SCHEMA).findings
+    assert f.code == "V202" and f.fix is not None and doc.text[f.fix.start:f.fix.end] == "Anna Berg"
+    assert f.task_id == 7 and f.annotator == "ana@newsdesk.example" and "Anna Berg" in f.message
+
+
+def test_V203_an_empty_or_blank_span(doc):
+    blank = doc.text.index(" ")
+    assert codes(doc, with_span(clean_record(doc), "d1", start=blank, end=blank + 1, text=" ")) == ["V203"]
+
+
+def test_V204_whitespace_at_a_span_edge_is_fixable(doc):
+    s = next(s for s in clean_record(doc).spans if s.id == "p1")
+    rec = with_span(clean_record(doc), "p1", start=s.start - 1, text=" " + s.text)
+    (f,) = validate_data([doc], [rec], SCHEMA).findings
+    assert f.code == "V204" and (f.fix.start, f.fix.end, f.fix.text) == (s.start, s.end, "Anna Berg")
+
+
+def test_V205_entities_may_not_nest_or_cross(doc):
+    rec = clean_record(doc)
+    rec.spans.append(span(doc, "o1", "entities", "ORG", "Finance Minister Anna"))  # crosses "Anna Berg"
+    assert codes(doc, rec) == ["V205"]
+    rec = clean_record(doc)
+    rec.spans.append(span(doc, "n1", "entities", "PERSON", "Anna"))  # inside "Anna Berg"
+    assert codes(doc, rec) == ["V205"]
+
+
+def test_V205_claims_may_nest_but_not_cross(doc):
+    rec = clean_record(doc)
+    rec.spans.append(span(doc, "s9", "claims", "SOURCE", "the budget"))  # inside a claim: allowed
+    assert codes(doc, rec) == []
+
+
+def test_V206_a_claim_without_source_or_unattributed(doc):
+    rec = clean_record(doc)
+    rec = replace(rec, links=[lk for lk in rec.links if not (lk.from_id == "c2" and lk.label == "source")])
+    assert codes(doc, rec) == ["V206"]
+    rec.choices.append(RegionChoice("c2", "attribution", ("unattributed",)))
+    assert codes(doc, rec) == []
+
+
+def test_V207_a_source_link_to_a_span_that_cannot_be_a_source(doc):
+    rec = clean_record(doc)
+    rec = replace(rec, links=[Link("c1", "d1", "source") if lk == Link("c1", "p1", "source") else lk
+                              for lk in rec.links])
+    assert codes(doc, rec) == ["V207"]
+
+
+def test_V208_a_cue_link_to_a_non_cue_or_a_far_cue(doc):
+    rec = clean_record(doc)
+    rec = replace(rec, links=[Link("c1", "p1", "cue") if lk == Link("c1", "q1", "cue") else lk for lk in rec.links])
+    assert codes(doc, rec) == ["V208"]
+    far = replace(SCHEMA, cue_max_distance=5)
+    rec = clean_record(doc)
+    rec = replace(rec, links=[Link("c1", "q2", "cue") if lk == Link("c1", "q1", "cue") else lk for lk in rec.links])
+    assert sorted({f.code for f in validate_data([doc], [rec], far).findings}) == ["V208"]
+
+
+def test_V209_dangling_links_and_choices(doc):
+    rec = clean_record(doc)
+    rec.links.append(Link("c1", "gone", "source"))
+    rec.choices.append(RegionChoice("nowhere", "speech", ("direct",)))
+    report = validate_data([doc], [rec], SCHEMA)
+    assert [f.code for f in report.findings] == ["V209", "V209"]
+
+
+def test_V210_a_link_drawn_twice(doc):
+    rec = clean_record(doc)
+    rec.links.append(Link("c1", "p1", "source"))
+    assert codes(doc, rec) == ["V210"]
+
+
+def test_V211_a_stale_annotation_names_the_document(doc):
+    rec = replace(clean_record(doc), text_sha256="0" * 64)
+    (f,) = validate_data([doc], [rec], SCHEMA).findings
+    assert f.code == "V211" and f.doc_id == doc.id and "newsdesk annotate push" in f.hint
+
+
+def test_V212_a_required_attribute_missing(doc):
+    rec = clean_record(doc)
+    rec = replace(rec, choices=[c for c in rec.choices if not (c.region_id == "c1" and c.name == "speech")])
+    assert codes(doc, rec) == ["V212"]
+
+
+def test_V213_a_value_unknown_to_the_schema(doc):
+    rec = clean_record(doc)
+    rec = replace(rec, choices=[replace(c, values=("maybe",)) if (c.region_id, c.name) == ("c1", "speech") else c
+                                for c in rec.choices], document_choices={"text_quality": ["smelly"]})
+    report = validate_data([doc], [rec], SCHEMA)
+    assert {f.code for f in report.findings} == {"V213", "V101"}  # the claims table's isin check too
+    assert sum(1 for f in report.findings if f.code == "V213") == 2
+
+
+def test_V214_an_annotation_of_an_unknown_document(doc):
+    rec = replace(clean_record(doc), doc_id="ffffffffffffffff")
+    assert codes(doc, rec) == ["V214"]
+
+
+def test_the_report_groups_by_code_with_counts_and_examples(doc):
+    rec = with_span(clean_record(doc), "p1", start=3, end=12)
+    rec = with_span(rec, "d1", start=3, end=9)
+    grouped = validate_data([doc], [rec], SCHEMA).by_code()
+    assert grouped["V202"]["count"] == 2 and grouped["V202"]["fixable"] == 2
+    assert grouped["V202"]["title"] and len(grouped["V202"]["examples"]) == 2
+
+
+@pytest.fixture
+def workspace_with_records(tmp_path, doc):
+    ws = Workspace.init(tmp_path / "ws")
+    src = tmp_path / "article.txt"
+    src.write_text(RAW, encoding="utf-8")
+    ingest(ws, [src])
+    stored = CorpusStore(ws).document(doc.id)
+    assert stored.text_sha256 == doc.text_sha256
+    return ws
+
+
+def test_fix_repairs_only_the_safe_findings_and_keeps_the_old_version(workspace_with_records, doc):
+    ws = workspace_with_records
+    broken = with_span(clean_record(doc), "p1", start=3, end=12)
+    s = next(s for s in broken.spans if s.id == "d1")
+    broken = with_span(broken, "d1", start=s.start - 1, text=" " + s.text)
+    broken.links.append(Link("c1", "p1", "source"))  # V210: not auto-fixable
+    store = AnnotationStore(ws)
+    store.append([broken], "test")
+    before = validate(ws)
+    assert {f.code for f in before.errors} == {"V202", "V204", "V210"}
+    after = validate(ws, fix=True)
+    assert after.fixed == 2 and {f.code for f in after.errors} == {"V210"}
+    assert len(store.segments()) == 2  # the fix was appended, the broken version is still on disk
+    (current,) = store.records()
+    assert next(s for s in current.spans if s.id == "p1").text == "Anna Berg"
+
+
+def test_the_cli_exit_status_json_and_table(workspace_with_records, doc):
+    ws = workspace_with_records
+    runner = CliRunner()
+    ok = runner.invoke(app, ["validate", "-w", str(ws.root)])
+    assert ok.exit_code == 0, ok.output
+    AnnotationStore(ws).append([with_span(clean_record(doc), "p1", start=3, end=12)], "test")
+    bad = runner.invoke(app, ["validate", "-w", str(ws.root)])
+    assert bad.exit_code == 1 and "V202" in bad.stdout
+    import json
+    rec = json.loads(runner.invoke(app, ["validate", "-w", str(ws.root), "--json"]).stdout)
+    assert rec["errors"] == 1 and rec["by_code"]["V202"]["count"] == 1
+    broken_ws = runner.invoke(app, ["validate", "-w", str(ws.root / "nope")])
+    assert broken_ws.exit_code == 2

@@ -1,0 +1,1 @@
+"""Validation stage: schemas, integrity checks, agreement and adjudication before anything is released."""

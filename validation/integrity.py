@@ -1,0 +1,176 @@
+"""Integrity checks beyond column types: spans against the text, layers, links, claims.
+
+Each check yields :class:`Finding` s with a stable code from the catalogue
+(``corpus.errors.Errors.V2xx``), the document / task / annotator it concerns and, where a
+safe fix exists (trim whitespace, repair offsets the text proves), the fixed span.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, replace
+
+from annotation.convert import SpanLocator
+from annotation.model import AnnotationRecord, Span
+from annotation.schema import (CLAIM, CUE, LINK_CUE, LINK_SOURCE, UNATTRIBUTED, LabelSchema)
+from corpus.errors import ErrorCode, Errors
+from corpus.model import Document
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    severity: str  # "error" | "warning"
+    message: str
+    hint: str
+    doc_id: str | None = None
+    task_id: int | None = None
+    annotator: str | None = None
+    record: str | None = None  # "origin:record_id"
+    fix: Span | None = None  # the corrected span, for --fix (same id)
+
+    def to_record(self) -> dict:
+        rec = {k: getattr(self, k) for k in ("code", "severity", "message", "hint", "doc_id", "task_id",
+                                             "annotator", "record")}
+        rec["fixable"] = self.fix is not None
+        return rec
+
+
+def finding(error: ErrorCode, message: str, rec: AnnotationRecord | None = None, *, doc_id: str | None = None,
+            severity: str = "error", fix: Span | None = None) -> Finding:
+    return Finding(error.code, severity, message, error.hint,
+                   doc_id=rec.doc_id if rec else doc_id, task_id=rec.task_id if rec else None,
+                   annotator=rec.annotator if rec else None,
+                   record=f"{rec.origin}:{rec.record_id}" if rec else None, fix=fix)
+
+
+def check_record(rec: AnnotationRecord, doc: Document | None, schema: LabelSchema) -> list[Finding]:
+    if doc is None:
+        return [finding(Errors.V214, f"document {rec.doc_id} is not in the corpus", rec)]
+    if rec.text_sha256 != doc.text_sha256:
+        # Offsets into another text cannot be checked against this one: one finding says it all.
+        return [finding(Errors.V211, f"annotation of document {rec.doc_id} was made on text "
+                                     f"{rec.text_sha256[:12]}…, the document is now {doc.text_sha256[:12]}…", rec)]
+    found = _check_spans(rec, doc.text)
+    found += _check_layers(rec, schema)
+    found += _check_links(rec, schema)
+    found += _check_claims(rec, schema)
+    return found
+
+
+def _check_spans(rec: AnnotationRecord, text: str) -> list[Finding]:
+    found = []
+    locator = None
+    n = len(text)
+    for s in rec.spans:
+        where = f"{s.label} span {s.id} [{s.start}:{s.end}]"
+        if not (0 <= s.start < s.end <= n):
+            found.append(finding(Errors.V201, f"{where} outside a text of {n} characters", rec))
+            continue
+        actual = text[s.start:s.end]
+        if actual != s.text:
+            locator = locator or SpanLocator(text)
+            located = locator.locate(s.start, s.end, s.text)
+            fix = None
+            if located is not None and text[located[0]:located[1]] == s.text:
+                fix = replace(s, start=located[0], end=located[1])
+            found.append(finding(Errors.V202, f"{where} holds {actual!r} but the span says {s.text!r}", rec, fix=fix))
+            continue
+        stripped = actual.strip()
+        if not stripped:
+            found.append(finding(Errors.V203, f"{where} is {actual!r}", rec))
+        elif stripped != actual:
+            lead = len(actual) - len(actual.lstrip())
+            fix = replace(s, start=s.start + lead, end=s.start + lead + len(stripped), text=stripped)
+            found.append(finding(Errors.V204, f"{where} {actual!r}", rec, fix=fix))
+    return found
+
+
+def _check_layers(rec: AnnotationRecord, schema: LabelSchema) -> list[Finding]:
+    found = []
+    by_layer: dict[str, list[Span]] = {}
+    for s in rec.spans:
+        by_layer.setdefault(s.layer, []).append(s)
+    for layer, spans in by_layer.items():
+        nesting_ok = schema.nesting.get(layer, False)
+        open_spans: list[Span] = []
+        for s in sorted(spans, key=lambda s: (s.start, -s.end)):
+            while open_spans and open_spans[-1].end <= s.start:
+                open_spans.pop()
+            if open_spans:
+                outer = open_spans[-1]
+                if s.end > outer.end:
+                    found.append(finding(Errors.V205, f"{layer} spans {outer.id} [{outer.start}:{outer.end}] and "
+                                                      f"{s.id} [{s.start}:{s.end}] cross", rec))
+                elif not nesting_ok:
+                    found.append(finding(Errors.V205, f"{layer} span {s.id} [{s.start}:{s.end}] {s.text!r} lies "
+                                                      f"inside {outer.id} {outer.text!r}; {layer} may not nest", rec))
+            open_spans.append(s)
+    return found
+
+
+def _check_links(rec: AnnotationRecord, schema: LabelSchema) -> list[Finding]:
+    found = []
+    spans = {s.id: s for s in rec.spans}
+    allowed_sources = set(schema.allowed_source_labels)
+    for (a, b, label), count in Counter((lk.from_id, lk.to_id, lk.label) for lk in rec.links).items():
+        if count > 1:
+            found.append(finding(Errors.V210, f"{label} link {a} -> {b} drawn {count} times", rec))
+    for lk in rec.links:
+        src, dst = spans.get(lk.from_id), spans.get(lk.to_id)
+        if src is None or dst is None:
+            missing = lk.from_id if src is None else lk.to_id
+            found.append(finding(Errors.V209, f"{lk.label} link {lk.from_id} -> {lk.to_id}: region {missing} "
+                                              f"does not exist", rec))
+            continue
+        if src.label != CLAIM:
+            found.append(finding(Errors.V207 if lk.label == LINK_SOURCE else Errors.V208,
+                                 f"{lk.label} link starts at a {src.label} span {src.text!r}, not at a CLAIM", rec))
+        elif lk.label == LINK_SOURCE and dst.label not in allowed_sources:
+            found.append(finding(Errors.V207, f"claim {src.id} links to {dst.label} span {dst.text!r} as its source; "
+                                              f"sources are {sorted(allowed_sources)}", rec))
+        elif lk.label == LINK_CUE:
+            if dst.label != CUE:
+                found.append(finding(Errors.V208, f"claim {src.id} has a cue link to a {dst.label} span "
+                                                  f"{dst.text!r}", rec))
+            else:
+                gap = max(dst.start - src.end, src.start - dst.end, 0)
+                if gap > schema.cue_max_distance:
+                    found.append(finding(Errors.V208, f"cue {dst.text!r} lies {gap} characters from claim {src.id} "
+                                                      f"(at most {schema.cue_max_distance})", rec))
+    region_ids = set(spans)
+    for c in rec.choices:
+        if c.region_id not in region_ids:
+            found.append(finding(Errors.V209, f"choice {c.name}={list(c.values)} on region {c.region_id}, "
+                                              f"which does not exist", rec))
+    return found
+
+
+def _check_claims(rec: AnnotationRecord, schema: LabelSchema) -> list[Finding]:
+    found = []
+    sourced = {lk.from_id for lk in rec.links if lk.label == LINK_SOURCE}
+    choices: dict[str, dict[str, tuple]] = {}
+    for c in rec.choices:
+        choices.setdefault(c.region_id, {})[c.name] = c.values
+    attributes = {a.name: a for a in schema.claim_attributes}
+    for s in rec.spans:
+        if s.label != CLAIM:
+            continue
+        mine = choices.get(s.id, {})
+        if s.id not in sourced and UNATTRIBUTED not in mine.get("attribution", ()):
+            found.append(finding(Errors.V206, f"claim {s.id} {s.text[:60]!r}", rec))
+        for attr in schema.claim_attributes:
+            if attr.required and not mine.get(attr.name):
+                found.append(finding(Errors.V212, f"claim {s.id} {s.text[:40]!r} has no {attr.name}", rec))
+    for region_id, named in choices.items():
+        for name, values in named.items():
+            attr = attributes.get(name)
+            unknown = [v for v in values if attr is None or v not in attr.values]
+            if unknown:
+                found.append(finding(Errors.V213, f"{name}={unknown} on region {region_id}", rec))
+    doc_choice = schema.document_choice
+    for name, values in rec.document_choices.items():
+        unknown = [v for v in values if name != doc_choice.name or v not in doc_choice.values]
+        if unknown:
+            found.append(finding(Errors.V213, f"document choice {name}={unknown}", rec))
+    return found

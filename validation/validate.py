@@ -1,0 +1,158 @@
+"""`newsdesk validate`: every table through its pandera schema, every record through the integrity checks.
+
+Nothing reaches a release without passing here. The report groups findings by code, with
+counts and first examples; ``fix`` applies only the listed safe fixes (whitespace trimming,
+offset repair proven by the text) by appending corrected records, never rewriting stored ones.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+
+import pandera.errors as pa_errors
+
+from annotation.model import AnnotationRecord
+from annotation.schema import LabelSchema
+from annotation.store import AnnotationStore
+from corpus.errors import Errors
+from corpus.model import Document
+from corpus.store import CorpusStore
+from corpus.workspace import Workspace
+from validation import schemas, tables
+from validation.integrity import Finding, check_record, finding
+
+SAFE_FIXES = ("V202", "V204")
+
+
+@dataclass
+class ValidationReport:
+    findings: list[Finding] = field(default_factory=list)
+    documents: int = 0
+    records: int = 0
+    spans: int = 0
+    claims: int = 0
+    links: int = 0
+    fixed: int = 0
+    seconds: float = 0.0
+    pandera_seconds: float = 0.0
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "warning"]
+
+    def exit_status(self, strict: bool = False) -> int:
+        return 1 if self.errors or (strict and self.warnings) else 0
+
+    def by_code(self, examples: int = 3) -> dict[str, dict]:
+        groups: dict[str, list[Finding]] = defaultdict(list)
+        for f in self.findings:
+            groups[f.code].append(f)
+        return {code: {"count": len(items), "severity": items[0].severity,
+                       "title": getattr(Errors, code).title, "hint": items[0].hint,
+                       "fixable": sum(1 for f in items if f.fix is not None),
+                       "examples": [f.to_record() for f in items[:examples]]}
+                for code, items in sorted(groups.items())}
+
+    def to_record(self) -> dict:
+        return {"ok": not self.errors, "errors": len(self.errors), "warnings": len(self.warnings),
+                "documents": self.documents, "records": self.records, "spans": self.spans, "claims": self.claims,
+                "links": self.links, "fixed": self.fixed, "seconds": round(self.seconds, 3),
+                "pandera_seconds": round(self.pandera_seconds, 3), "by_code": self.by_code(),
+                "findings": [f.to_record() for f in self.findings]}
+
+
+def validated_records(store: AnnotationStore) -> list[AnnotationRecord]:
+    """What validation looks at: people's annotations and gold, not the machine's predictions."""
+    return [r for r in store.records() if r.origin != "prediction"]
+
+
+def validate_data(docs: list[Document], records: list[AnnotationRecord], schema: LabelSchema) -> ValidationReport:
+    """The checks themselves, on data in memory (the benchmark calls this)."""
+    started = time.perf_counter()
+    report = ValidationReport(documents=len(docs), records=len(records))
+    frames = {
+        "documents": (tables.documents_frame(docs), schemas.documents_schema(), "id"),
+        "records": (tables.records_frame(records), schemas.records_schema(), "doc_id"),
+        "spans": (tables.spans_frame(records), schemas.spans_schema(schema), "doc_id"),
+        "links": (tables.links_frame(records), schemas.links_schema(), "doc_id"),
+        "claims": (tables.claims_frame(records, schema), schemas.claims_schema(schema), "doc_id"),
+    }
+    report.spans, report.links, report.claims = (len(frames[k][0]) for k in ("spans", "links", "claims"))
+    pandera_started = time.perf_counter()
+    for name, (frame, frame_schema, id_column) in frames.items():
+        report.findings += _schema_findings(name, frame, frame_schema, id_column)
+    report.pandera_seconds = time.perf_counter() - pandera_started
+    by_id = {d.id: d for d in docs}
+    for rec in records:
+        report.findings += check_record(rec, by_id.get(rec.doc_id), schema)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _schema_findings(name: str, frame, frame_schema, id_column: str) -> list[Finding]:
+    if frame.empty:
+        return []
+    try:
+        frame_schema.validate(frame, lazy=True)
+        return []
+    except pa_errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+    found = []
+    for case in cases.itertuples(index=False):
+        index = case.index
+        doc_id = None
+        if index is not None and index == index and id_column in frame.columns:  # NaN-safe
+            try:
+                doc_id = str(frame.iloc[int(index)][id_column])
+            except (ValueError, IndexError):
+                doc_id = None
+        column = case.column if isinstance(case.column, str) else name
+        found.append(finding(Errors.V101, f"{name}.{column}: {case.check} failed for {case.failure_case!r}",
+                             doc_id=doc_id))
+    return found
+
+
+def validate(workspace: Workspace, fix: bool = False) -> ValidationReport:
+    """Validate the workspace; with ``fix``, apply the safe fixes first and report what remains."""
+    started = time.perf_counter()
+    schema = LabelSchema.load(workspace)
+    docs = list(CorpusStore(workspace).iter_documents())
+    store = AnnotationStore(workspace)
+    records = validated_records(store)
+    report = validate_data(docs, records, schema)
+    if fix:
+        fixed = apply_fixes(store, records, report.findings)
+        if fixed:
+            report = validate_data(docs, validated_records(store), schema)
+            report.fixed = fixed
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def apply_fixes(store: AnnotationStore, records: list[AnnotationRecord], findings: list[Finding]) -> int:
+    """Append corrected versions of records that have safe fixes; returns the number of spans fixed."""
+    fixes: dict[str, dict[str, object]] = defaultdict(dict)
+    for f in findings:
+        if f.fix is not None and f.code in SAFE_FIXES and f.record:
+            fixes[f.record][f.fix.id] = f.fix
+    if not fixes:
+        return 0
+    now = datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
+    fixed_records = []
+    for rec in records:
+        mine = fixes.get(f"{rec.origin}:{rec.record_id}")
+        if not mine:
+            continue
+        spans = [mine.get(s.id, s) for s in rec.spans]
+        # A later updated_at makes the corrected version the current one in the store.
+        fixed_records.append(replace(rec, spans=spans, updated_at=now,
+                                     problems=rec.problems + [f"newsdesk validate --fix corrected {len(mine)} span(s)"]))
+    store.append(fixed_records, "validate-fix")
+    return sum(len(v) for v in fixes.values())
