@@ -60,6 +60,10 @@ class Errors:
                      "set LABEL_STUDIO_API_KEY to a valid token of that server (Account & Settings > Access Token)")
     E209 = ErrorCode("E209", "cannot read the annotation file", "check the file's format matches --format")
     E210 = ErrorCode("E210", "unknown label", "add it to labels.toml or map it with --map FOREIGN=OURS")
+    E211 = ErrorCode("E211", "invalid --map entry",
+                     "write entries as [label:|role:|attr:|value:]FOREIGN=OURS separated by commas; OURS must be "
+                     "in labels.toml (a link label for role:), or - to skip")
+    E212 = ErrorCode("E212", "unknown import format", "use --format labelstudio, conll or brat")
 
     # Validation findings (`newsdesk validate`): what is wrong with an annotation, and the fix.
     V101 = ErrorCode("V101", "table does not match its schema", "the message names the column and the check")
@@ -85,10 +89,6 @@ class Errors:
     V214 = ErrorCode("V214", "annotation refers to a document that is not in the corpus",
                      "ingest the document, or drop the annotation")
     V301 = ErrorCode("V301", "low inter-annotator agreement", "revise the guidelines for this label; re-train annotators")
-    E211 = ErrorCode("E211", "invalid --map entry",
-                     "write entries as [label:|role:|attr:|value:]FOREIGN=OURS separated by commas; OURS must be "
-                     "in labels.toml (a link label for role:), or - to skip")
-    E212 = ErrorCode("E212", "unknown import format", "use --format labelstudio, conll or brat")
 
 
 class NewsdeskError(Exception):

@@ -1,7 +1,8 @@
 """The corpus steps a maintainer runs: ingest files, (re)clean documents, find near-duplicates.
 
 ``ingest`` reads files into articles, skips exact duplicates, cleans what is new and stores
-both, in batches under the workspace lock; running it twice adds nothing. ``clean``
+both, in batches under the workspace lock; running it twice adds nothing. ``ingest_articles``
+does the same for articles made elsewhere (imported annotated corpora). ``clean``
 re-cleans only documents whose raw text or pipeline version changed.
 """
 
@@ -103,39 +104,65 @@ def ingest(workspace: Workspace, paths: Iterable[Path], progress: Progress | Non
     report.files = len(files)
     ingest_cfg = workspace.section("ingest")
     fields = JsonlFields(**workspace.section("ingest.jsonl"))
-    batch_size = int(ingest_cfg["batch_size"])
     with workspace.lock():
-        store = CorpusStore(workspace)
-        pipeline = cleaning_pipeline(workspace)
-        known_raw = {}  # raw sha256 -> id, of everything stored
-        known_ids = set()
-        for art in store.articles:
-            known_raw[art["raw_sha256"]] = art["id"]
-            known_ids.add(art["id"])
-        batch: list[Article] = []
-        for done, article in _read_all(files, int(ingest_cfg["max_bytes"]), fields, report, progress):
-            report.read += 1
-            if article.raw_sha256 in known_raw:
-                report.skipped["exact duplicate"] += 1
-                continue
-            if article.id in known_ids:
-                report.updated += 1  # same URL, new content: the newer scrape replaces the older
-            else:
-                report.added += 1
-            article.metadata["ingested_at"] = time.time()
-            known_raw[article.raw_sha256] = article.id
-            known_ids.add(article.id)
-            batch.append(article)
-            if len(batch) >= batch_size:
-                _store_batch(store, pipeline, batch)
-                batch = []
-        if batch:
-            _store_batch(store, pipeline, batch)
-        if report.added or report.updated:
-            report.near_duplicates = update_near_duplicates(workspace, store)
-        report.cleaning = pipeline.stats
+        read = (article for _, article in _read_all(files, int(ingest_cfg["max_bytes"]), fields, report, progress))
+        _store_articles(workspace, read, report)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def ingest_articles(workspace: Workspace, articles: Iterable[Article]) -> tuple[IngestReport, list[str]]:
+    """Store articles that were not read from files (e.g. the texts of imported annotations).
+
+    They take the path of :func:`ingest` from deduplication on: exact duplicates are skipped,
+    new articles are cleaned and stored, near-duplicates are marked. Returns the report and,
+    for each article in order, the id of the document that holds its text: its own id, or the
+    id of the exact duplicate that was already stored.
+    """
+    started = time.perf_counter()
+    report = IngestReport()
+    with workspace.lock():
+        ids = _store_articles(workspace, articles, report)
+    report.seconds = time.perf_counter() - started
+    return report, ids
+
+
+def _store_articles(workspace: Workspace, articles: Iterable[Article], report: IngestReport) -> list[str]:
+    """Skip exact duplicates, clean and store the rest in batches; the caller holds the lock."""
+    batch_size = int(workspace.section("ingest")["batch_size"])
+    store = CorpusStore(workspace)
+    pipeline = cleaning_pipeline(workspace)
+    known_raw = {}  # raw sha256 -> id, of everything stored
+    known_ids = set()
+    for art in store.articles:
+        known_raw[art["raw_sha256"]] = art["id"]
+        known_ids.add(art["id"])
+    held_by: list[str] = []  # per article, the id of the document holding its text
+    batch: list[Article] = []
+    for article in articles:
+        report.read += 1
+        if article.raw_sha256 in known_raw:
+            report.skipped["exact duplicate"] += 1
+            held_by.append(known_raw[article.raw_sha256])
+            continue
+        if article.id in known_ids:
+            report.updated += 1  # same URL, new content: the newer scrape replaces the older
+        else:
+            report.added += 1
+        article.metadata["ingested_at"] = time.time()
+        known_raw[article.raw_sha256] = article.id
+        known_ids.add(article.id)
+        held_by.append(article.id)
+        batch.append(article)
+        if len(batch) >= batch_size:
+            _store_batch(store, pipeline, batch)
+            batch = []
+    if batch:
+        _store_batch(store, pipeline, batch)
+    if report.added or report.updated:
+        report.near_duplicates = update_near_duplicates(workspace, store)
+    report.cleaning = pipeline.stats
+    return held_by
 
 
 def _read_all(files: list[Path], max_bytes: int, fields: JsonlFields, report: IngestReport,
