@@ -43,7 +43,7 @@ def user_errors():
 
 @annotate_app.callback()
 def annotate() -> None:
-    """Annotations: import annotated corpora made elsewhere."""
+    """Annotate in Label Studio: push documents, pull and export annotations, import corpora made elsewhere."""
     # A callback keeps `annotate` a group of commands even while it has only one.
 
 

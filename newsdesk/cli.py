@@ -20,6 +20,7 @@ from rich.text import Text
 
 from annotation import pull as annotation_pull
 from annotation import push as annotation_push
+from annotation.annotate_cli import annotate_app
 from annotation.schema import LabelSchema
 from annotation.store import AnnotationStore
 from annotation.studio_cli import studio_app
@@ -34,8 +35,7 @@ app = typer.Typer(help="Turn scraped news articles into an annotated, documented
 docs_app = typer.Typer(help="Look at the corpus: list, show and export documents.", no_args_is_help=True)
 app.add_typer(docs_app, name="docs")
 app.add_typer(studio_app, name="studio")
-annotate_app = typer.Typer(help="Annotate in Label Studio: push documents, pull annotations.", no_args_is_help=True)
-app.add_typer(annotate_app, name="annotate")
+app.add_typer(annotate_app, name="annotate")  # `import` lives in annotation/annotate_cli.py
 
 console = Console()
 err_console = Console(stderr=True)
