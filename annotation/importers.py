@@ -197,6 +197,7 @@ class ForeignDocument:
     text: str
     records: list[AnnotationRecord]
     title: str | None = None
+    doc_id: str | None = None  # a newsdesk document the file says it was made on (our own exports)
 
     @property
     def where(self) -> str:
@@ -294,7 +295,9 @@ def read_labelstudio(path: Path, reading: Reading) -> list[ForeignDocument]:
                     record.annotator = reading.annotator
                 _choices_onto_schema(record, reading)
             title = task_data.get("title")
-            docs.append(ForeignDocument(file, key, position, text, records, title if isinstance(title, str) else None))
+            doc_id = task_data.get("doc_id")
+            docs.append(ForeignDocument(file, key, position, text, records, title if isinstance(title, str) else None,
+                                        doc_id if isinstance(doc_id, str) else None))
     return docs
 
 
@@ -774,10 +777,22 @@ def import_annotations(workspace: Workspace, path: Path | str, fmt: str, annotat
 
     report = ImportReport(format=fmt, path=str(path), documents=len(foreign),
                           records=sum(len(d.records) for d in foreign), skipped=skipped)
-    ingested, doc_ids = ingest_articles(workspace, [_article(d, fmt) for d in foreign])
-    report.documents_added = ingested.added
     corpus = CorpusStore(workspace)
     records = []
+    # A Label Studio export of our own project names the document and holds its clean text:
+    # its offsets are already ours, nothing to ingest or carry.
+    ours = {id(d): document for d in foreign if (document := _our_document(corpus, d)) is not None}
+    for doc in foreign:
+        document = ours.get(id(doc))
+        if document is None:
+            continue
+        for r in doc.records:
+            records.append(replace(r, doc_id=document.id, text_sha256=document.text_sha256,
+                                   record_id=f"{r.record_id}@{document.id}"))
+        report.spans_carried += sum(len(r.spans) for r in doc.records)
+    foreign = [d for d in foreign if id(d) not in ours]
+    ingested, doc_ids = ingest_articles(workspace, [_article(d, fmt) for d in foreign])
+    report.documents_added = ingested.added
     for doc, doc_id in zip(foreign, doc_ids):
         document, raw_text = corpus.document(doc_id), corpus.article(doc_id).raw_text
         # The same raw bytes as a stored article; one read from a JSONL line has its title before them.
@@ -790,6 +805,16 @@ def import_annotations(workspace: Workspace, path: Path | str, fmt: str, annotat
                                      if r.key not in current or current[r.key].to_record() != r.to_record())
         store.append(records, label=f"import-{fmt}")
     return report
+
+
+def _our_document(corpus: CorpusStore, doc: ForeignDocument) -> Document | None:
+    if not doc.doc_id:
+        return None
+    try:
+        document = corpus.document(doc.doc_id)
+    except NewsdeskError:
+        return None
+    return document if document.id == doc.doc_id and document.text == doc.text else None
 
 
 def _article(doc: ForeignDocument, fmt: str) -> Article:

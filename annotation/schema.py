@@ -83,6 +83,7 @@ LINK_SOURCE, LINK_CUE = "source", "cue"
 LINK_LABELS = [LINK_SOURCE, LINK_CUE]
 ENTITY_LAYER, CLAIM_LAYER = "entities", "claims"
 UNATTRIBUTED = "unattributed"
+ATTRIBUTION = "attribution"  # the claim attribute whose only value is UNATTRIBUTED
 
 
 @dataclass(frozen=True)

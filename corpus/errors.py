@@ -90,6 +90,27 @@ class Errors:
                      "ingest the document, or drop the annotation")
     V301 = ErrorCode("V301", "low inter-annotator agreement", "revise the guidelines for this label; re-train annotators")
 
+    # Release builds and versions
+    E301 = ErrorCode("E301", "invalid release version", "use semantic versioning MAJOR.MINOR.PATCH, e.g. 0.1.0")
+    E302 = ErrorCode("E302", "release version exists already", "releases are immutable: build a new version (try --bump)")
+    E303 = ErrorCode("E303", "release version not found", "list versions with `newsdesk release list`")
+    E304 = ErrorCode("E304", "validation errors block the release", "run `newsdesk validate` and fix what it lists")
+    E305 = ErrorCode("E305", "release folder does not match its SHA256SUMS", "rebuild it as a new version; never edit a release")
+
+    # Publishing a release to the Hugging Face Hub (`newsdesk release publish`)
+    E401 = ErrorCode("E401", "release folder not found", "build it with `newsdesk release build VERSION`, or pass --workspace")
+    E402 = ErrorCode("E402", "release manifest is missing or invalid", "rebuild the release: manifest.json must name its version")
+    E403 = ErrorCode("E403", "release does not match its SHA256SUMS",
+                     "releases are immutable: rebuild under a new version instead of editing a built one")
+    E404 = ErrorCode("E404", "release folder contains the Hub token", "revoke that token on the Hub and rebuild the release")
+    E405 = ErrorCode("E405", "HF_TOKEN is not set", "export HF_TOKEN=<a write token of the Hub account or organisation>")
+    E406 = ErrorCode("E406", "invalid repository id", "write it as ORG/NAME")
+    E407 = ErrorCode("E407", "this version is already published (its tag exists on the Hub)",
+                     "published versions never change: build and publish a new version")
+    E408 = ErrorCode("E408", "cannot reach the Hub", "check the network, or --endpoint / HF_ENDPOINT")
+    E409 = ErrorCode("E409", "the Hub refused the token", "use a write token with access to the repository's namespace")
+    E410 = ErrorCode("E410", "the Hub rejected the request", "the detail quotes the Hub's answer")
+
 
 class NewsdeskError(Exception):
     """A user-facing error: code, where it happened, detail, and what to do."""

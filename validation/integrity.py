@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 from annotation.convert import SpanLocator
 from annotation.model import AnnotationRecord, Span
-from annotation.schema import (CLAIM, CUE, LINK_CUE, LINK_SOURCE, UNATTRIBUTED, LabelSchema)
+from annotation.schema import ATTRIBUTION, CLAIM, CUE, LINK_CUE, LINK_SOURCE, UNATTRIBUTED, LabelSchema
 from corpus.errors import ErrorCode, Errors
 from corpus.model import Document
 
@@ -157,7 +157,7 @@ def _check_claims(rec: AnnotationRecord, schema: LabelSchema) -> list[Finding]:
         if s.label != CLAIM:
             continue
         mine = choices.get(s.id, {})
-        if s.id not in sourced and UNATTRIBUTED not in mine.get("attribution", ()):
+        if s.id not in sourced and UNATTRIBUTED not in mine.get(ATTRIBUTION, ()):
             found.append(finding(Errors.V206, f"claim {s.id} {s.text[:60]!r}", rec))
         for attr in schema.claim_attributes:
             if attr.required and not mine.get(attr.name):

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from annotation.model import AnnotationRecord
-from annotation.schema import CLAIM, LINK_CUE, LINK_SOURCE, UNATTRIBUTED, LabelSchema
+from annotation.schema import ATTRIBUTION, CLAIM, LINK_CUE, LINK_SOURCE, UNATTRIBUTED, LabelSchema
 from corpus.model import Document
 
 
@@ -79,7 +79,7 @@ def claims_frame(records: Iterable[AnnotationRecord], schema: LabelSchema) -> pd
             for name in attr_names:
                 values = mine.get(name, ())
                 row[name] = values[0] if values else None
-            row["unattributed"] = UNATTRIBUTED in choices.get(s.id, {}).get("attribution", ())
+            row["unattributed"] = UNATTRIBUTED in choices.get(s.id, {}).get(ATTRIBUTION, ())
             rows.append(row)
     columns = ["doc_id", "origin", "record_id", "annotator", "task_id", "claim_id", "start", "end", "text",
                "cue_start", "cue_end", "cue_text", "source_start", "source_end", "source_text", "source_label",

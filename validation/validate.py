@@ -68,9 +68,12 @@ class ValidationReport:
                 "findings": [f.to_record() for f in self.findings]}
 
 
-def validated_records(store: AnnotationStore) -> list[AnnotationRecord]:
+def validated_records(store: AnnotationStore, workspace: Workspace | None = None) -> list[AnnotationRecord]:
     """What validation looks at: people's annotations and gold, not the machine's predictions."""
-    return [r for r in store.records() if r.origin != "prediction"]
+    from validation.adjudicate import load_gold
+
+    gold = load_gold(workspace) if workspace is not None else []
+    return [r for r in store.records() if r.origin != "prediction"] + gold
 
 
 def validate_data(docs: list[Document], records: list[AnnotationRecord], schema: LabelSchema) -> ValidationReport:
@@ -125,12 +128,12 @@ def validate(workspace: Workspace, fix: bool = False) -> ValidationReport:
     schema = LabelSchema.load(workspace)
     docs = list(CorpusStore(workspace).iter_documents())
     store = AnnotationStore(workspace)
-    records = validated_records(store)
+    records = validated_records(store, workspace)
     report = validate_data(docs, records, schema)
     if fix:
         fixed = apply_fixes(store, records, report.findings)
         if fixed:
-            report = validate_data(docs, validated_records(store), schema)
+            report = validate_data(docs, validated_records(store, workspace), schema)
             report.fixed = fixed
     report.seconds = time.perf_counter() - started
     return report
@@ -148,7 +151,7 @@ def apply_fixes(store: AnnotationStore, records: list[AnnotationRecord], finding
     fixed_records = []
     for rec in records:
         mine = fixes.get(f"{rec.origin}:{rec.record_id}")
-        if not mine:
+        if not mine or rec.origin == "gold":  # gold is derived: fix the annotations and adjudicate again
             continue
         spans = [mine.get(s.id, s) for s in rec.spans]
         # A later updated_at makes the corrected version the current one in the store.
