@@ -33,17 +33,13 @@ from typing import Callable, Protocol, runtime_checkable
 
 from annotation.model import AnnotationRecord, Link, RegionChoice, Span
 from annotation.schema import CLAIM, CLAIM_LAYER, CUE, ENTITY_LAYER, LINK_CUE, LINK_SOURCE, SOURCE, LabelSchema
-from corpus.errors import ErrorCode, NewsdeskError
+from corpus.errors import Errors, NewsdeskError
 from corpus.model import Document
 
 GAZETTEERS = Path(__file__).with_name("gazetteers")
 BASELINE_RULES_VERSION = "1"
 
-# Predictor errors. They belong in the one catalogue (corpus/errors.py, `Errors`); they live here
-# until that file's owner adds them, under the same code, so what users search for stays stable.
-E215 = ErrorCode("E215", "unknown or unavailable predictor",
-                 "use `baseline` or `spacy:<pipeline>` with a spaCy pipeline installed in this environment "
-                 "(e.g. `pip install <pipeline wheel>`); newsdesk never downloads models itself")
+E215 = Errors.E215
 
 
 @runtime_checkable

@@ -64,6 +64,9 @@ class Errors:
                      "write entries as [label:|role:|attr:|value:]FOREIGN=OURS separated by commas; OURS must be "
                      "in labels.toml (a link label for role:), or - to skip")
     E212 = ErrorCode("E212", "unknown import format", "use --format labelstudio, conll or brat")
+    E215 = ErrorCode("E215", "unknown or unavailable predictor",
+                     "use `baseline` or `spacy:<pipeline>` with a spaCy pipeline installed in this environment "
+                     "(e.g. `pip install <pipeline wheel>`); newsdesk never downloads models itself")
 
     # Validation findings (`newsdesk validate`): what is wrong with an annotation, and the fix.
     V101 = ErrorCode("V101", "table does not match its schema", "the message names the column and the check")
