@@ -1,0 +1,322 @@
+"""Adjudication: three annotators read the same Biden article, mostly agree, and disagree in places.
+
+Ana, Ben and Cleo all mark Joe Biden, the quoted claim and its cue. Ana and Ben call Moscow a
+GPE and an ORG (Cleo leaves it), Ana clips "Eastern Europe" to "Europe", Cleo links the claim
+to Joe Biden instead of "the American president" and forgets the cue link, and the three give
+the claim three different speech answers. Gold keeps what the majority agrees on, says who
+agreed, and lists what no rule settles, ready for a reviewer in Label Studio.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from annotation.model import AnnotationRecord, Link, RegionChoice, Span
+from annotation.store import AnnotationStore
+from annotation.studio import studio_client
+from corpus.ingest import ingest
+from corpus.model import sha256_hex
+from corpus.store import CorpusStore
+from corpus.workspace import Workspace
+from corpus_helpers import SEED
+from validation.adjudicate import (
+    Conflict,
+    adjudicate,
+    adjudicate_workspace,
+    gold_span_id,
+    load_conflicts,
+    load_gold,
+    pull_reviews,
+    push_review_tasks,
+    review_title,
+    save_gold,
+    version_label,
+)
+
+TEXT = ("Joe Biden maintained pressure on Moscow on Friday by announcing the upcoming dispatch of a limited "
+        "number of soldiers to Eastern Europe. “I will send American troops to Eastern Europe and NATO countries "
+        "soon, not a lot”, announced Friday, January 28 the American president, without further details.")
+QUOTE = "I will send American troops to Eastern Europe and NATO countries soon, not a lot"
+DOC, OTHER = "5fad4439250b7d19", "0123456789abcdef"
+ANA, BEN, CLEO = "ana@newsdesk.example", "ben@newsdesk.example", "cleo@newsdesk.example"
+
+
+def span(text: str, rid: str, layer: str, label: str, needle: str, after: str = "") -> Span:
+    start = text.index(needle, text.index(after) if after else 0)
+    return Span(rid, layer, label, start, start + len(needle), needle)
+
+
+def record(who: str, text: str, spans: list[Span], links=(), choices=(), document=None, doc_id: str = DOC,
+           **fields) -> AnnotationRecord:
+    fields.setdefault("record_id", f"{doc_id[:4]}-{who[:3]}")
+    fields.setdefault("updated_at", "2026-02-01T10:00:00")
+    return AnnotationRecord(doc_id=doc_id, text_sha256=sha256_hex(text), annotator=who, origin="labelstudio",
+                            task_id=7, created_at="2026-02-01T09:00:00", spans=list(spans),
+                            links=[Link(*lk) for lk in links], choices=[RegionChoice(r, n, (v,)) for r, n, v in choices],
+                            document_choices=document or {}, **fields)
+
+
+def three_annotators(text: str = TEXT, doc_id: str = DOC) -> list[AnnotationRecord]:
+    def common(p: str) -> list[Span]:
+        return [span(text, f"{p}-biden", "entities", "PERSON", "Joe Biden", after="Joe Biden maintained"),
+                span(text, f"{p}-claim", "claims", "CLAIM", QUOTE),
+                span(text, f"{p}-cue", "claims", "CUE", "announced", after=QUOTE)]
+
+    eastern = lambda p: span(text, f"{p}-europe", "entities", "LOC", "Eastern Europe", after="dispatch")  # noqa: E731
+    friday = lambda p: span(text, f"{p}-friday", "entities", "DATE", "Friday", after="Moscow")  # noqa: E731
+    source = lambda p: span(text, f"{p}-src", "claims", "SOURCE", "the American president")  # noqa: E731
+    ana = record(ANA, text, common("a") + [
+        span(text, "a-moscow", "entities", "GPE", "Moscow"), friday("a"), source("a"),
+        span(text, "a-europe", "entities", "LOC", "Europe", after="dispatch")],  # clipped
+        links=[("a-claim", "a-src", "source"), ("a-claim", "a-cue", "cue")],
+        choices=[("a-claim", "check_worthiness", "check-worthy"), ("a-claim", "claim_type", "prediction"),
+                 ("a-claim", "speech", "direct")],
+        document={"text_quality": ["translation glitches"]}, doc_id=doc_id)
+    ben = record(BEN, text, common("b") + [
+        span(text, "b-moscow", "entities", "ORG", "Moscow"), friday("b"), source("b"), eastern("b")],
+        links=[("b-claim", "b-src", "source"), ("b-claim", "b-cue", "cue")],
+        choices=[("b-claim", "check_worthiness", "check-worthy"), ("b-claim", "claim_type", "quotation or opinion"),
+                 ("b-claim", "speech", "indirect")],
+        document={"text_quality": ["translation glitches"]}, doc_id=doc_id)
+    cleo = record(CLEO, text, common("c") + [eastern("c")],
+                  links=[("c-claim", "c-biden", "source")],
+                  choices=[("c-claim", "check_worthiness", "check-worthy"), ("c-claim", "claim_type", "prediction")],
+                  doc_id=doc_id)
+    return [ana, ben, cleo]
+
+
+def keys(rec: AnnotationRecord) -> set[tuple]:
+    return {(s.label, s.text) for s in rec.spans}
+
+
+def links_by_text(rec: AnnotationRecord) -> set[tuple]:
+    text = {s.id: s.text for s in rec.spans}
+    return {(text[lk.from_id], lk.label, text[lk.to_id]) for lk in rec.links}
+
+
+def test_majority_keeps_what_two_of_three_agree_on_and_says_who_agreed():
+    result = adjudicate(three_annotators(), "majority", min_agree=2, texts={DOC: TEXT})
+    (gold,) = result.gold
+    assert (gold.doc_id, gold.origin, gold.annotator, gold.record_id, gold.task_id) == (DOC, "gold", "adjudication", DOC, 7)
+    assert gold.text_sha256 == sha256_hex(TEXT)
+    assert keys(gold) == {("PERSON", "Joe Biden"), ("DATE", "Friday"), ("LOC", "Eastern Europe"),
+                          ("CLAIM", QUOTE), ("CUE", "announced"), ("SOURCE", "the American president")}
+    # Cleo's link to Joe Biden is outvoted; her missing cue link too.
+    assert links_by_text(gold) == {(QUOTE, "source", "the American president"), (QUOTE, "cue", "announced")}
+    claim = next(s for s in gold.spans if s.label == "CLAIM")
+    assert {(c.region_id, c.name, c.values) for c in gold.choices} == {
+        (claim.id, "check_worthiness", ("check-worthy",)), (claim.id, "claim_type", ("prediction",))}
+    assert gold.document_choices == {"text_quality": ["translation glitches"]}
+
+    prov = gold.provenance
+    assert prov[claim.id] == {"annotators": [ANA, BEN, CLEO], "rule": "majority", "votes": 3, "of": 3, "min_agree": 2}
+    friday = next(s for s in gold.spans if s.label == "DATE")
+    assert prov[friday.id]["annotators"] == [ANA, BEN] and prov[friday.id]["votes"] == 2
+    europe = next(s for s in gold.spans if s.label == "LOC")
+    assert prov[europe.id]["annotators"] == [BEN, CLEO]
+    source = next(s for s in gold.spans if s.label == "SOURCE")
+    assert prov[f"{claim.id}->{source.id}:source"] == {"annotators": [ANA, BEN], "rule": "majority", "votes": 2,
+                                                       "of": 3, "min_agree": 2}
+    assert prov[f"{claim.id}:claim_type"] == {"annotators": [ANA, CLEO], "rule": "majority", "votes": 2, "of": 3}
+    assert prov["document:text_quality"]["values"] == {"translation glitches": [ANA, BEN]}
+    assert prov["record"]["rule"] == "majority" and prov["record"]["annotators"] == [ANA, BEN, CLEO]
+    assert gold.problems == ["2 open conflict(s): attribute, label"]
+    assert result.counts["gold_spans"] == 6 and result.counts["gold_links"] == 2 and result.counts["unresolved"] == 0
+
+
+def test_the_moscow_label_and_the_speech_tie_are_conflicts_for_a_reviewer():
+    result = adjudicate(three_annotators(), "majority", min_agree=2, texts={DOC: TEXT})
+    label, attribute = sorted(result.conflicts, key=lambda c: c.kind, reverse=True)
+    assert (label.kind, label.doc_id, label.task_id) == ("label", DOC, 7)
+    assert [(v["annotators"], v["span"]["label"], v["span"]["text"]) for v in label.versions] == [
+        ([ANA], "GPE", "Moscow"), ([BEN], "ORG", "Moscow")]
+    assert "Moscow" in label.description and "GPE" in label.description and "ORG" in label.description
+    assert attribute.kind == "attribute" and attribute.name == "speech" and attribute.region["text"] == QUOTE
+    assert sorted((v["annotators"], v["values"]) for v in attribute.versions) == [
+        ([ANA], ["direct"]), ([BEN], ["indirect"]), ([CLEO], [])]
+    assert "tied" in attribute.description
+
+
+def test_requiring_all_three_keeps_less_and_disputes_more():
+    two = adjudicate(three_annotators(), "majority", min_agree=2, texts={DOC: TEXT})
+    three = adjudicate(three_annotators(), "majority", min_agree=3, texts={DOC: TEXT})
+    (gold,) = three.gold
+    assert keys(gold) == {("PERSON", "Joe Biden"), ("CLAIM", QUOTE), ("CUE", "announced")}
+    assert keys(gold) < keys(two.gold[0])
+    assert gold.links == [] and {c.name for c in gold.choices} == {"check_worthiness", "claim_type"}
+    kinds = sorted(c.kind for c in three.conflicts)
+    assert kinds == ["attribute", "boundary", "link", "link", "span", "span", "span"]
+    boundary = next(c for c in three.conflicts if c.kind == "boundary")
+    assert sorted(v["span"]["text"] for v in boundary.versions) == ["Eastern Europe", "Europe"]
+    friday = next(c for c in three.conflicts if c.kind == "span" and c.region["text"] == "Friday")
+    assert friday.versions[-1] == {"annotators": [CLEO], "span": None}  # Cleo drew nothing there
+    assert gold.provenance["record"]["min_agree"] == 3
+
+
+def test_two_annotators_who_disagree_are_a_conflict_not_a_silent_drop():
+    ana, ben, _ = three_annotators()
+    result = adjudicate([ana, ben], "majority", texts={DOC: TEXT})
+    kinds = {(c.kind, (c.region or {}).get("text")) for c in result.conflicts}
+    # Ana's clipped "Europe" and Ben's "Eastern Europe": one each, so neither wins.
+    assert ("label", "Moscow") in kinds and ("boundary", "Eastern Europe") in kinds
+    assert ("attribute", QUOTE) in kinds  # claim_type and speech both differ
+    assert ("LOC", "Eastern Europe") not in keys(result.gold[0])
+
+
+def test_rival_versions_that_both_reach_k_tie_and_are_listed():
+    ana, ben, cleo = three_annotators()
+    dan = record("dan@newsdesk.example", TEXT, [span(TEXT, "d-moscow", "entities", "ORG", "Moscow")])
+    eve = record("eve@newsdesk.example", TEXT, [span(TEXT, "e-moscow", "entities", "GPE", "Moscow")])
+    result = adjudicate([ana, ben, cleo, dan, eve], "majority", texts={DOC: TEXT})
+    moscow = [c for c in result.conflicts if c.region and c.region["text"] == "Moscow"]
+    assert len(moscow) == 1 and moscow[0].kind == "label" and "tie" in moscow[0].description
+    assert not any(s.text == "Moscow" for s in result.gold[0].spans)
+
+
+def test_the_ground_truth_wins_whole():
+    ana, ben, cleo = three_annotators()
+    ben.ground_truth = True
+    result = adjudicate([ana, ben, cleo], "ground-truth", texts={DOC: TEXT})
+    (gold,) = result.gold
+    assert keys(gold) == {(s.label, s.text) for s in ben.spans}
+    assert links_by_text(gold) == {(QUOTE, "source", "the American president"), (QUOTE, "cue", "announced")}
+    assert {(c.name, c.values) for c in gold.choices} == {
+        ("check_worthiness", ("check-worthy",)), ("claim_type", ("quotation or opinion",)), ("speech", ("indirect",))}
+    assert all(p["annotators"] == [BEN] and p["rule"] == "ground-truth"
+               for key, p in gold.provenance.items() if key != "record")
+    assert gold.provenance["record"]["reviewer"] == BEN
+    assert result.conflicts == [] and result.fallbacks == []
+
+
+def test_without_a_ground_truth_the_majority_decides_and_the_result_says_so():
+    lone = record(CLEO, "Moscow.", [span("Moscow.", "x", "entities", "GPE", "Moscow")], doc_id=OTHER)
+    result = adjudicate(three_annotators() + [lone], "ground-truth", texts={DOC: TEXT, OTHER: "Moscow."})
+    gold = {g.doc_id: g for g in result.gold}
+    assert result.fallbacks == sorted([DOC, OTHER])
+    assert gold[DOC].provenance["record"]["rule"] == "majority (no ground truth)"
+    assert gold[OTHER].provenance["record"]["rule"] == "single (no ground truth)"
+    assert keys(gold[DOC]) == keys(adjudicate(three_annotators(), texts={DOC: TEXT}).gold[0])
+    assert result.counts["fallbacks"] == 2 and len(result.conflicts) == 2
+
+
+def test_single_takes_the_only_version_and_refuses_to_choose_between_several():
+    lone = record(CLEO, "Moscow.", [span("Moscow.", "x", "entities", "GPE", "Moscow")], doc_id=OTHER)
+    result = adjudicate(three_annotators() + [lone], "single", texts={DOC: TEXT, OTHER: "Moscow."})
+    (gold,) = result.gold
+    assert gold.doc_id == OTHER and [(s.id, s.text) for s in gold.spans] == [("entities:GPE:0-6", "Moscow")]
+    assert gold.provenance["entities:GPE:0-6"] == {"annotators": [CLEO], "rule": "single"}
+    assert result.unresolved == [DOC]
+    (conflict,) = result.conflicts
+    assert conflict.kind == "versions" and [v["annotators"] for v in conflict.versions] == [[ANA], [BEN], [CLEO]]
+
+
+def test_cancelled_predictions_superseded_and_stale_records_do_not_vote():
+    ana, ben, cleo = three_annotators()
+    skipped = AnnotationRecord(DOC, sha256_hex(TEXT), "dan@newsdesk.example", "labelstudio", "skip", cancelled=True,
+                               spans=[span(TEXT, "s", "entities", "ORG", "Moscow")])
+    model = AnnotationRecord(DOC, sha256_hex(TEXT), "baseline", "prediction", "p1",
+                             spans=[span(TEXT, "p", "entities", "ORG", "Moscow")])
+    stale = AnnotationRecord(DOC, sha256_hex("an older text"), "eve@newsdesk.example", "labelstudio", "old",
+                             spans=[span(TEXT, "o", "entities", "ORG", "Moscow")])
+    # Ana's earlier draft, replaced by her later record: only the later one votes.
+    draft = record(ANA, TEXT, [span(TEXT, "a0", "entities", "ORG", "Moscow")], record_id="a-draft",
+                   updated_at="2026-01-01T00:00:00")
+    result = adjudicate([ana, ben, cleo, skipped, model, stale, draft], "majority", texts={DOC: TEXT})
+    assert {(s["record_id"], s["reason"]) for s in result.skipped} == {
+        ("old", "made on another version of the text"),
+        ("a-draft", "superseded by a later record of the same annotator")}
+    assert result.gold[0].provenance["record"]["annotators"] == [ANA, BEN, CLEO]
+    assert ("ORG", "Moscow") not in keys(result.gold[0])
+
+
+def test_gold_offsets_point_at_the_same_words_and_everything_refers_to_gold_ids():
+    for k in (1, 2, 3):
+        for gold in adjudicate(three_annotators(), "majority", min_agree=k, texts={DOC: TEXT}).gold:
+            ids = {s.id for s in gold.spans}
+            for s in gold.spans:
+                assert TEXT[s.start:s.end] == s.text and s.id == gold_span_id((s.layer, s.label, s.start, s.end))
+                assert s.id in gold.provenance
+            assert all(lk.from_id in ids and lk.to_id in ids for lk in gold.links)
+            assert all(c.region_id in ids for c in gold.choices)
+
+
+def test_gold_is_the_same_whatever_the_order_of_the_records():
+    records = three_annotators()
+    first = adjudicate(records, texts={DOC: TEXT}).to_record(include_gold=True)
+    for seed in range(5):
+        shuffled = records[:]
+        random.Random(seed).shuffle(shuffled)
+        assert adjudicate(shuffled, texts={DOC: TEXT}).to_record(include_gold=True) == first
+    claim = TEXT.index(QUOTE)
+    assert f"claims:CLAIM:{claim}-{claim + len(QUOTE)}" in {s["id"] if isinstance(s, dict) else s[0]
+                                                          for s in first["gold"][0]["spans"]}
+
+
+def test_gold_and_conflicts_are_saved_whole_and_load_back(tmp_path):
+    ws = Workspace.init(tmp_path / "ws")
+    result = adjudicate(three_annotators(), texts={DOC: TEXT})
+    gold_path, conflicts_path = save_gold(ws, result)
+    assert [g.to_record() for g in load_gold(ws)] == [g.to_record() for g in result.gold]
+    assert load_conflicts(ws) == result.conflicts
+    before = gold_path.read_bytes(), conflicts_path.read_bytes()
+    save_gold(ws, adjudicate(three_annotators(), texts={DOC: TEXT}))
+    assert (gold_path.read_bytes(), conflicts_path.read_bytes()) == before  # derived: a rerun changes nothing
+    assert len(gold_path.read_text().splitlines()) == 1
+    report = json.loads(json.dumps(result.to_record()))
+    assert report["counts"]["conflicts"] == 2 and "gold" not in report
+    assert Conflict.from_record(report["conflicts"][0]) == result.conflicts[0]
+
+
+def test_a_workspace_is_adjudicated_from_its_record_store_against_the_current_texts(tmp_path):
+    ws = Workspace.init(tmp_path / "ws")
+    assert ingest(ws, [SEED]).ok
+    doc = CorpusStore(ws).document(DOC)
+    AnnotationStore(ws).append(three_annotators(doc.text), "test")
+    result = adjudicate_workspace(ws, "majority", min_agree=2)
+    (gold,) = result.gold
+    assert gold.text_sha256 == doc.text_sha256 and len(gold.spans) == 6 and len(result.conflicts) == 2
+    assert all(doc.text[s.start:s.end] == s.text for s in gold.spans)
+
+
+def test_an_unknown_strategy_is_refused():
+    with pytest.raises(ValueError, match="ground-truth, majority, single"):
+        adjudicate([], "vote")
+
+
+# --- review in the real Label Studio server ----------------------------------------------------------
+
+@pytest.mark.studio
+def test_conflicts_go_to_a_review_project_with_every_version_and_the_review_comes_back(studio, tmp_path):
+    ws = Workspace.init(tmp_path / "ws")
+    assert ingest(ws, [SEED]).ok
+    doc = CorpusStore(ws).document(DOC)
+    records = three_annotators(doc.text)
+    result = adjudicate(records, texts={DOC: doc.text})
+    assert {c.doc_id for c in result.conflicts} == {DOC}
+    client = studio_client(studio.workspace)
+
+    assert push_review_tasks(ws, result.conflicts, records, client=client) == 1
+    project = next(p for p in client.projects.list(page_size=100) if p.title == review_title(ws)
+                   and json.loads(ws.path("gold", "review_tasks.json").read_text())["marker"] in (p.description or ""))
+    (task,) = client.tasks.list(project=project.id, fields="all")
+    assert task.data["doc_id"] == DOC and task.data["text"] == doc.text and "Review: 2 conflict(s)" in task.data["flags_note"]
+    predictions = list(client.predictions.list(task=task.id))
+    assert sorted(p.model_version for p in predictions) == [version_label(a) for a in (ANA, BEN, CLEO)]
+    bens = next(p for p in predictions if p.model_version == version_label(BEN))
+    assert {r["value"]["text"] for r in bens.result if r.get("type") == "labels"} == {s.text for s in records[1].spans}
+
+    assert push_review_tasks(ws, result.conflicts, records, client=client) == 0
+    assert len(list(client.tasks.list(project=project.id))) == 1
+    assert len(list(client.predictions.list(task=task.id))) == 3
+
+    # The reviewer takes Ben's version and marks it as ground truth; gold follows it.
+    client.annotations.create(id=task.id, result=bens.result, ground_truth=True)
+    (review,) = pull_reviews(ws, client=client)
+    assert review.ground_truth and review.doc_id == DOC and review.origin == "labelstudio-review"
+    (gold,) = adjudicate(records + [review], "ground-truth", texts={DOC: doc.text}).gold
+    assert keys(gold) == keys(records[1]) and gold.provenance["record"]["rule"] == "ground-truth"
+    # Under majority the review does not vote.
+    assert adjudicate(records + [review], texts={DOC: doc.text}).gold[0].to_record() == result.gold[0].to_record()
