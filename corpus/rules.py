@@ -39,11 +39,11 @@ def _lines(text: str):
 # be part of a problem ftfy fixes go to it: C0/C1 controls, Latin-1 and Windows-1252
 # letters that appear in mojibake, ligatures, full-width forms, replacement/odd spacing
 # characters, HTML entities, or text that is not NFC.
-_SUSPECT = re.compile(
+_SUSPECT_CHAR = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00c2\u00c3\u00c5\u00e2\u00ef\u00f0\u0192\u02c6\u02dc"
-    "\u2020\u2021\u2030\u0152\u0153\u0160\u0161\u0178\u017d\u017e\ufb00-\ufb06\uff01-\uff5e\ufffd]"
-    "|&(?:#\\d+|#x[0-9a-fA-F]+|[a-zA-Z]{2,8});"
-)
+    "\u2020\u2021\u2030\u0152\u0153\u0160\u0161\u0178\u017d\u017e\ufb00-\ufb06\uff01-\uff5e\ufffd]")
+_ENTITY = re.compile("&(?:#\\d+|#x[0-9a-fA-F]+|[a-zA-Z]{2,8});")
+_SUSPECT = re.compile(f"{_SUSPECT_CHAR.pattern}|{_ENTITY.pattern}")
 
 
 class UnicodeRepair:
@@ -63,6 +63,12 @@ class UnicodeRepair:
 
     def propose(self, text: str, ctx: CleaningContext) -> list[Edit]:
         if text.isascii() and "&" not in text and not _has_controls(text):
+            return []
+        # The per-line test below, once for the whole text (a line break is never part of a
+        # match, and NFC text splits into NFC lines): most articles stop here. Searching
+        # for the characters and the entities apart lets the regex engine skip ahead.
+        if (_SUSPECT_CHAR.search(text) is None and ("&" not in text or _ENTITY.search(text) is None)
+                and unicodedata.is_normalized("NFC", text)):
             return []
         edits = []
         for start, end in _lines(text):
@@ -98,6 +104,8 @@ _WS_EDITS = re.compile(
     r"|(?P<zw>[\u200b\u200c\u200d\u2060\ufeff\u00ad]+)"  # zero-width and soft hyphens
     r"|(?P<sp>[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+)"  # any run of spaces
 )
+# Everything _WS_EDITS can act on except the plain space.
+_UNUSUAL_WS = re.compile("[\r\u200b\u200c\u200d\u2060\ufeff\u00ad\t\u00a0\u2000-\u200a\u202f\u205f\u3000]")
 
 
 class WhitespaceNormalisation:
@@ -106,6 +114,8 @@ class WhitespaceNormalisation:
     name = "whitespace"
 
     def propose(self, text: str, ctx: CleaningContext) -> list[Edit]:
+        if _UNUSUAL_WS.search(text) is None:
+            return _plain_space_edits(text)
         edits = []
         for m in _WS_EDITS.finditer(text):
             kind = m.lastgroup
@@ -121,6 +131,40 @@ class WhitespaceNormalisation:
                 elif m.group() != " ":
                     edits.append(Edit(s, e, " "))
         return edits
+
+
+def _plain_space_edits(text: str) -> list[Edit]:
+    """The edits of :class:`WhitespaceNormalisation` for a text whose only spacing is plain spaces.
+
+    Most news text is like that, and the regex above would stop at every space between two
+    words only to leave it alone. The runs that need an edit are those of two or more
+    spaces or at a line edge; str.find goes straight to them.
+    """
+    n = len(text)
+    runs: dict[int, int] = {}  # start -> end of each space run that needs an edit
+    for needle in ("  ", " \n", "\n "):
+        i = text.find(needle)
+        while i >= 0:
+            s = i + 1 if needle[0] == "\n" else i
+            while s > 0 and text[s - 1] == " ":
+                s -= 1
+            e = s
+            while e < n and text[e] == " ":
+                e += 1
+            runs[s] = e
+            i = text.find(needle, e)
+    for edge in ((0,) if text.startswith(" ") else ()) + ((n - 1,) if text.endswith(" ") else ()):
+        s = e = edge
+        while s > 0 and text[s - 1] == " ":
+            s -= 1
+        while e < n and text[e] == " ":
+            e += 1
+        runs[s] = e
+    edits = []
+    for s, e in sorted(runs.items()):
+        at_line_edge = s == 0 or e == n or text[s - 1] == "\n" or text[e] == "\n"
+        edits.append(Edit(s, e, "" if at_line_edge else " "))
+    return edits
 
 
 _NEWLINES = re.compile(r"\n+")
@@ -174,6 +218,37 @@ _ANYWHERE = [
                              r"|more on this(?: story)?|recommended)\b.{0,160}$")),
     ("advertisement", re.compile(r"(?i)^(?:advertisement|advertising|sponsored(?: content)?|ad)$")),
 ]
+
+
+def _one_line_scanner(patterns: list[tuple[str, re.Pattern]]) -> re.Pattern:
+    """One regex trying ``patterns`` in order on the line ``text[start:end]``, the kind as group name.
+
+    Used as ``scanner.match(text, start, end)``: ``^`` needs MULTILINE to match at a line
+    start inside the text, and ``end`` keeps every pattern inside its line.
+    """
+    parts = []
+    for kind, pattern in patterns:
+        source, flags = pattern.pattern.removeprefix("(?i)"), "i" if pattern.flags & re.IGNORECASE else ""
+        parts.append(f"(?P<{kind}>(?{flags}:{source}))" if flags else f"(?P<{kind}>(?:{source}))")
+    return re.compile("|".join(parts), re.MULTILINE)
+
+
+_ANYWHERE_SCANNER = _one_line_scanner(_ANYWHERE)
+# The cookie pattern is the one that cannot fail on a line's first words; most texts never
+# mention cookies, and then the scanner without it gives the same answers.
+_ANYWHERE_SCANNER_NO_COOKIES = _one_line_scanner([p for p in _ANYWHERE if p[0] != "cookie_banner"])
+_NON_EMPTY_LINE = re.compile(r"[^\n]+")
+
+
+def _may_mention_cookies(text: str) -> bool:
+    """False only when no case-insensitive "cookie" can match in ``text``.
+
+    str.lower maps every character the regex engine folds to c, o, k, i or e onto it,
+    except the dotted and dotless capital/small I, which are checked apart.
+    """
+    return "cookie" in text.lower() or "\u0130" in text or "\u0131" in text
+
+
 # Lines that are residue only at the very end: the scraper's "source" footer, copyright.
 _TAIL = [
     ("source_footer", re.compile(r"(?i)^(?:source(?: site)?|source: .{1,80}|via .{1,60})$")),
@@ -199,14 +274,15 @@ class ResidueLines:
         return self.drop is None or kind in self.drop
 
     def propose(self, text: str, ctx: CleaningContext) -> list[Edit]:
-        lines = [(s, e) for s, e in _lines(text) if e > s]
+        lines = [m.span() for m in _NON_EMPTY_LINE.finditer(text)]
         if not lines:
             return []
         residue: dict[int, str] = {}  # line index -> kind
+        scanner = _ANYWHERE_SCANNER if _may_mention_cookies(text) else _ANYWHERE_SCANNER_NO_COOKIES
         for i, (s, e) in enumerate(lines):
-            kind = self._anywhere_kind(text[s:e])
-            if kind:
-                residue[i] = kind
+            m = scanner.match(text, s, e)
+            if m:
+                residue[i] = m.lastgroup
         # From the end: footers, bylines and dates, and anything already known as residue.
         i = len(lines) - 1
         while i > 0:
@@ -226,12 +302,6 @@ class ResidueLines:
             residue[i] = kind
         wanted = [i for i in sorted(residue) if self._wanted(residue[i])]
         return [self._remove_lines(lines, first, last) for first, last in _runs(wanted)]
-
-    def _anywhere_kind(self, line: str) -> str | None:
-        for kind, pattern in _ANYWHERE:
-            if pattern.match(line):
-                return kind
-        return None
 
     def _tail_kind(self, line: str) -> str | None:
         for kind, pattern in _TAIL:
@@ -282,7 +352,9 @@ def _runs(indices: list[int]):
 # (`”he added`) and between a word and an opening quote (`said“we`). Only the typographic
 # double quotes are unambiguous: ’ is also the apostrophe in "don’t".
 _AFTER_CLOSE = re.compile(r"[”»](?=[^\W\d_])")
-_BEFORE_OPEN = re.compile(r"(?<=[^\W_])[“«]")
+# A leading look-behind would make the engine try every position; find the quote, then
+# check the character before it (str.isalnum is exactly the regex class [^\W_]).
+_OPEN_QUOTE = re.compile(r"[“«]")
 
 
 class QuoteSpacing:
@@ -294,7 +366,8 @@ class QuoteSpacing:
         if "”" not in text and "“" not in text and "»" not in text and "«" not in text:
             return []
         edits = [Edit(m.end(), m.end(), " ") for m in _AFTER_CLOSE.finditer(text)]
-        edits += [Edit(m.start(), m.start(), " ") for m in _BEFORE_OPEN.finditer(text)]
+        edits += [Edit(m.start(), m.start(), " ") for m in _OPEN_QUOTE.finditer(text)
+                  if m.start() > 0 and text[m.start() - 1].isalnum()]
         return sorted(set(edits), key=lambda e: e.start)
 
 
@@ -329,6 +402,9 @@ class MistranslatedConjunction:
 
 
 _LOWER_WORD = re.compile(r"(?<![\w’'-])[a-z]{7,}(?![\w’'-])")
+# Finds every word _LOWER_WORD finds (and a few more), several times faster: the engine
+# gives up at once inside a word instead of testing a look-behind at every position.
+_LOWER_WORD_CANDIDATE = re.compile(r"\b[a-z]{7,}")
 
 
 @lru_cache(maxsize=8)
@@ -352,6 +428,8 @@ class RunTogetherWords:
             freq = _frequencies(ctx.language)
         except (LookupError, ValueError):
             return []  # wordfreq has no list for this language
+        if not set(_LOWER_WORD_CANDIDATE.findall(text)).difference(freq):
+            return []  # every long lower-case word is a known word: the usual case
         flags = []
         for m in _LOWER_WORD.finditer(text):
             word = m.group()

@@ -1,0 +1,150 @@
+"""Proof that a speed-up changed nothing: clean (and ingest) the benchmark articles with the code
+of a baseline commit and with the working tree, and compare every record.
+
+    .venv/bin/python bench/check_identical.py --n 20000                 # against HEAD
+    .venv/bin/python bench/check_identical.py --n 20000 --baseline a2c9e0e --ingest 5000
+
+Each side runs in its own process (the baseline's ``corpus`` package exported from git and
+put first on PYTHONPATH) and writes one ``Document.to_record()`` per article plus the
+near-duplicate clusters; then the two outputs must be equal, record by record. With
+``--ingest N`` the first N articles are also ingested from .txt files into a workspace by
+each side, and both stores must hold the same articles and documents (ingest timestamps aside).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+
+
+def emit(n: int, seed: int, ingest_n: int, out: Path) -> None:
+    """Runs inside one side's process: clean, cluster, ingest; write everything to ``out``."""
+    sys.path.insert(0, str(HERE))
+    from articles import generate
+
+    import corpus
+    from corpus.cleaning import CleaningPipeline
+    from corpus.dedup import NearDuplicateConfig, near_duplicate_clusters
+    from corpus.model import Article, document_id, sha256_hex
+
+    articles = generate(n, seed)
+    pipeline = CleaningPipeline()
+    docs = []
+    t0 = time.perf_counter()
+    with open(out / "documents.jsonl", "w", encoding="utf-8") as fh:
+        for art in articles:
+            raw = art.text.encode("utf-8")
+            doc = pipeline.clean(Article(id=document_id(None, raw), source=f"{art.id}.txt", raw_text=art.text,
+                                         raw_sha256=sha256_hex(raw), encoding="utf-8", format="txt"))
+            fh.write(json.dumps(doc.to_record(), ensure_ascii=False, sort_keys=True) + "\n")
+            docs.append(doc)
+    clean_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    clusters = near_duplicate_clusters(docs, NearDuplicateConfig(), {d.id: (i,) for i, d in enumerate(docs)})
+    cluster_s = time.perf_counter() - t0
+    (out / "clusters.json").write_text(json.dumps(clusters, sort_keys=True))
+    ingest_s = None
+    if ingest_n:
+        ingest_s = _ingest(articles[:ingest_n], out)
+    (out / "meta.json").write_text(json.dumps({"corpus": corpus.__file__, "clean_s": clean_s,
+                                               "cluster_s": cluster_s, "ingest_s": ingest_s}))
+
+
+def _ingest(articles, out: Path) -> float:
+    from corpus.ingest import ingest
+    from corpus.store import CorpusStore
+    from corpus.workspace import Workspace
+
+    with tempfile.TemporaryDirectory() as tmp:
+        os.chdir(tmp)  # sources are recorded as given: relative, so both sides record the same
+        inputs = Path("in")
+        inputs.mkdir()
+        for art in articles:
+            (inputs / f"{art.id}.txt").write_bytes(art.text.encode("utf-8"))
+        workspace = Workspace.init(Path("ws"))
+        t0 = time.perf_counter()
+        report = ingest(workspace, [inputs])
+        seconds = time.perf_counter() - t0
+        again = ingest(workspace, [inputs])  # idempotent: adds nothing
+        store = CorpusStore(workspace)
+        with open(out / "store.jsonl", "w", encoding="utf-8") as fh:
+            for kind, records in (("article", store.articles), ("document", store.documents)):
+                for rec in records:
+                    rec["metadata"].pop("ingested_at", None)  # wall-clock time differs between runs
+                    fh.write(json.dumps([kind, rec], ensure_ascii=False, sort_keys=True) + "\n")
+            summary = {k: v for k, v in report.to_record().items() if k != "seconds"}
+            again_summary = {k: v for k, v in again.to_record().items() if k != "seconds"}
+            fh.write(json.dumps(["reports", summary, again_summary], sort_keys=True) + "\n")
+        os.chdir(out)
+    return seconds
+
+
+def run_side(label: str, corpus_root: Path | None, args, out: Path) -> dict:
+    out.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    if corpus_root is not None:
+        env["PYTHONPATH"] = os.pathsep.join([str(corpus_root), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--emit", str(out), "--n", str(args.n),
+           "--seed", str(args.seed), "--ingest", str(args.ingest)]
+    subprocess.run(cmd, check=True, env=env, cwd=str(out))
+    meta = json.loads((out / "meta.json").read_text())
+    print(f"{label:9s} corpus from {meta['corpus']}: clean {meta['clean_s']:.1f}s, "
+          f"near-duplicate clusters {meta['cluster_s']:.1f}s"
+          + (f", ingest {meta['ingest_s']:.1f}s" if meta["ingest_s"] is not None else ""), flush=True)
+    return meta
+
+
+def compare(name: str, a: Path, b: Path) -> bool:
+    if not a.exists() and not b.exists():
+        return True
+    with open(a, encoding="utf-8") as fa, open(b, encoding="utf-8") as fb:
+        lines_a, lines_b = fa.readlines(), fb.readlines()
+    diffs = [i for i, (x, y) in enumerate(zip(lines_a, lines_b)) if x != y]
+    if len(lines_a) != len(lines_b):
+        print(f"  {name}: {len(lines_a)} vs {len(lines_b)} records")
+    for i in diffs[:3]:
+        x, y = json.loads(lines_a[i]), json.loads(lines_b[i])
+        keys = sorted(k for k in x if x.get(k) != y.get(k)) if isinstance(x, dict) else "?"
+        print(f"  {name} record {i} differs in {keys}")
+    ok = not diffs and len(lines_a) == len(lines_b)
+    print(f"{name}: {len(lines_a):,} records, {'identical' if ok else f'{len(diffs)} DIFFER'}")
+    return ok
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=20_000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--ingest", type=int, default=0, help="also ingest the first N articles and compare stores")
+    parser.add_argument("--baseline", default="HEAD", help="git commit whose corpus/ is the reference")
+    parser.add_argument("--emit", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.emit:
+        emit(args.n, args.seed, args.ingest, args.emit)
+        return 0
+    with tempfile.TemporaryDirectory(prefix="newsdesk-identical-") as tmp:
+        tmp = Path(tmp)
+        baseline_root = tmp / "baseline-src"
+        baseline_root.mkdir()
+        archive = subprocess.run(["git", "-C", str(REPO), "archive", args.baseline, "corpus"],
+                                 check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(baseline_root)], input=archive, check=True)
+        run_side("baseline", baseline_root, args, tmp / "baseline")
+        run_side("current", None, args, tmp / "current")
+        ok = all([compare(name, tmp / "baseline" / name, tmp / "current" / name)
+                  for name in ("documents.jsonl", "clusters.json", "store.jsonl")])
+    print("IDENTICAL" if ok else "BEHAVIOUR CHANGED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
