@@ -291,6 +291,87 @@ def validate(workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False,
     raise typer.Exit(report.exit_status(strict))
 
 
+release_app = typer.Typer(help="Versioned releases: build, diff, list, verify, publish.", no_args_is_help=True)
+app.add_typer(release_app, name="release")
+
+
+@release_app.command("build")
+def release_build(version: Annotated[str | None, typer.Argument(help="MAJOR.MINOR.PATCH; with --bump, optional.")] = None,
+                  workspace: WorkspaceOpt = Path("."),
+                  bump: Annotated[bool, typer.Option("--bump", help="Use the version the diff calls for.")] = False,
+                  as_json: JsonOpt = False):
+    """Build a new immutable release folder (refused on validation errors or an existing version)."""
+    from releases.build import build_release
+
+    with user_errors():
+        report = build_release(Workspace.open(workspace), version, bump=bump)
+    if as_json:
+        _emit_json(report.to_record())
+    else:
+        table = Table("config", "train", "validation", "test", title=f"release {report.version} ({report.level} change"
+                      + (f" from {report.previous})" if report.previous else ", first release)"))
+        for config, splits in report.rows.items():
+            table.add_row(config, *(str(splits.get(s, 0)) for s in ("train", "validation", "test")))
+        console.print(table)
+        console.print(f"written to [bold]{report.path}[/] in {report.seconds:.1f}s")
+    for warning in report.warnings:
+        err_console.print(Text(f"warning: {warning}", style="yellow"))
+
+
+@release_app.command("diff")
+def release_diff(old: str, new: str, workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False):
+    """What changed between two versions: documents, spans and claims per label, schema."""
+    from releases.versions import diff_releases, release_path
+
+    with user_errors():
+        ws = Workspace.open(workspace)
+        diff = diff_releases(release_path(ws, old), release_path(ws, new))
+    if as_json:
+        _emit_json(diff.to_record())
+    else:
+        console.print(diff.markdown())
+
+
+@release_app.command("list")
+def release_list(workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False):
+    """Every built version, oldest first."""
+    from releases.versions import list_versions, release_path
+
+    with user_errors():
+        ws = Workspace.open(workspace)
+        manifests = [json.loads((release_path(ws, v) / "manifest.json").read_text()) for v in list_versions(ws)]
+    rows = [{"version": m["version"], "created": m["created"], "previous": m["previous"],
+             "change": m.get("change_level"), "documents": m["counts"]["documents"], "claims": m["counts"]["claims"]}
+            for m in manifests]
+    if as_json:
+        _emit_json(rows)
+        return
+    table = Table("version", "created", "previous", "change", "documents", "claims", title=f"{len(rows)} releases")
+    for r in rows:
+        table.add_row(r["version"], r["created"], r["previous"] or "", r["change"] or "", str(r["documents"]),
+                      str(r["claims"]))
+    console.print(table)
+
+
+@release_app.command("verify")
+def release_verify(version: str, workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False):
+    """Check every file of a release against its SHA256SUMS; names any changed, missing or extra file."""
+    from releases.versions import release_path, verify_release
+
+    with user_errors():
+        report = verify_release(release_path(Workspace.open(workspace), version))
+    if as_json:
+        _emit_json(report.to_record())
+    elif report.ok:
+        console.print(f"[green]{version}: {report.files} files match SHA256SUMS[/]")
+    else:
+        for kind in ("changed", "missing", "unlisted"):
+            for name in getattr(report, kind):
+                err_console.print(Text(f"[E305] {version}/{name}: {kind}", style="red"))
+    if not report.ok:
+        raise typer.Exit(1)
+
+
 def main() -> None:
     app()
 
