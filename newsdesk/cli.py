@@ -291,6 +291,43 @@ def validate(workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False,
     raise typer.Exit(report.exit_status(strict))
 
 
+@app.command()
+def adjudicate(workspace: WorkspaceOpt = Path("."),
+               strategy: Annotated[str, typer.Option(help="ground-truth | majority | single")] = "majority",
+               min_agree: Annotated[int, typer.Option("--min-agree", "-k",
+                                                      help="Annotators who must agree (majority).")] = 2,
+               push_review: Annotated[bool, typer.Option("--push-review", help="Send conflicts to Label Studio as "
+                                                         "review tasks, each version as a prediction.")] = False,
+               as_json: JsonOpt = False):
+    """Make one gold annotation per document from all annotators' versions; list what no rule settles."""
+    from validation.adjudicate import adjudicate_workspace, push_review_tasks, save_gold
+
+    with user_errors():
+        ws = Workspace.open(workspace)
+        try:
+            result = adjudicate_workspace(ws, strategy, min_agree)
+        except ValueError as exc:
+            err_console.print(Text(f"adjudicate: {exc}", style="red"))
+            raise typer.Exit(2) from None
+        save_gold(ws, result)
+        pushed = push_review_tasks(ws, result.conflicts, AnnotationStore(ws).records()) if (
+            push_review and result.conflicts) else 0
+    if as_json:
+        _emit_json({**result.to_record(), "review_tasks_pushed": pushed})
+        return
+    c = result.counts
+    console.print(f"{c['gold']} gold documents ({c['gold_spans']} spans, {c['gold_links']} links, "
+                  f"{c['gold_choices']} choices) by {strategy}; {c['conflicts']} conflicts in "
+                  f"{c['documents_with_conflicts']} documents; {c['unresolved']} unresolved"
+                  + (f"; {pushed} review tasks pushed" if push_review else ""))
+    if result.conflicts:
+        table = Table("document", "kind", "what", "versions", title="conflicts no rule settles")
+        for conflict in result.conflicts[:30]:
+            versions = "; ".join(", ".join(v.get("annotators", [])) for v in conflict.versions)
+            table.add_row(conflict.doc_id, conflict.kind, conflict.description[:80], versions)
+        console.print(table)
+
+
 release_app = typer.Typer(help="Versioned releases: build, diff, list, verify, publish.", no_args_is_help=True)
 app.add_typer(release_app, name="release")
 

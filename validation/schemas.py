@@ -9,7 +9,7 @@ import pandera.pandas as pa
 
 from annotation.schema import CLAIM_LABELS, ENTITY_LAYER, CLAIM_LAYER, LINK_LABELS, LabelSchema
 
-ORIGINS = ["labelstudio", "labelstudio-file", "conll", "brat", "gold", "prediction"]
+ORIGINS = ["labelstudio", "labelstudio-file", "labelstudio-review", "conll", "brat", "gold", "prediction"]
 
 
 def documents_schema() -> pa.DataFrameSchema:
