@@ -409,6 +409,16 @@ def release_verify(version: str, workspace: WorkspaceOpt = Path("."), as_json: J
         raise typer.Exit(1)
 
 
+@app.command()
+def demo(workspace: WorkspaceOpt = Path(".demo"),
+         keep_server: Annotated[bool, typer.Option("--keep-server", help="Leave Label Studio running to look around.")] = False):
+    """The main job on the bundled sample corpus: ingest, annotate in Label Studio, validate, release, load."""
+    from newsdesk.demo import run_demo
+
+    with user_errors():
+        run_demo(workspace, keep_server=keep_server)
+
+
 def main() -> None:
     app()
 
