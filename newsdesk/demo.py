@@ -69,6 +69,18 @@ def record_sample_annotations(workspace: Workspace) -> int:
     return posted
 
 
+def refresh_repository_datasheet(release: Path) -> None:
+    """The repository's DATASHEET.md is the sample corpus's: its facts come from the demo release."""
+    from releases.card import copy_facts
+
+    sheet = REPO / "DATASHEET.md"
+    current = sheet.read_text(encoding="utf-8")
+    fresh = copy_facts((release / "DATASHEET.md").read_text(encoding="utf-8"), current)
+    if fresh != current:
+        sheet.write_text(fresh, encoding="utf-8")
+        console.print(f"updated the facts in {sheet}")
+
+
 def run_demo(root: Path, keep_server: bool = False) -> None:
     step("1. workspace, ingest and clean the sample corpus")
     ws = Workspace.init(root)
@@ -128,6 +140,8 @@ def run_demo(root: Path, keep_server: bool = False) -> None:
     else:
         built = build_release(ws, RELEASE)
         console.print(f"built {built.path}: " + ", ".join(f"{c} {sum(s.values())}" for c, s in built.rows.items()))
+
+    refresh_repository_datasheet(release_path(ws, RELEASE))
 
     step("10. a consumer loads it with datasets.load_dataset")
     from datasets import load_dataset

@@ -271,6 +271,12 @@ def render_datasheet(existing: str | None, facts: ReleaseFacts) -> str:
     return _MARKER.sub(fill, text)
 
 
+def copy_facts(source: str, target: str) -> str:
+    """``target`` with every facts block replaced by the same-named block of ``source``."""
+    blocks = {m.group("name"): m.group(0) for m in _MARKER.finditer(source)}
+    return _MARKER.sub(lambda m: blocks.get(m.group("name"), m.group(0)), target)
+
+
 # --- Croissant ----------------------------------------------------------------------------------
 
 def _croissant_type(feature) -> str:

@@ -240,3 +240,14 @@ def test_verify_names_a_changed_file_and_the_cli_lists_versions(tmp_path):
     assert built.exit_code == 0, built.output
     assert json.loads(built.stdout)["version"] == "0.1.1"
     shutil.rmtree(ws.path("releases"))
+
+
+def test_the_repository_datasheet_holds_the_sample_corpus_current_facts(released):
+    """The top-level DATASHEET.md is the sample corpus's datasheet; `./run demo` refreshes its facts."""
+    from releases.card import copy_facts
+
+    ws, report = released
+    sheet = (REPO / "DATASHEET.md").read_text(encoding="utf-8")
+    fresh = copy_facts((report.path / "DATASHEET.md").read_text(encoding="utf-8"), sheet)
+    assert fresh == sheet, "DATASHEET.md facts are stale: run ./run demo and commit DATASHEET.md"
+    assert "<!-- facts:composition:start -->\n8 documents" in sheet
