@@ -100,19 +100,17 @@ class Errors:
     E304 = ErrorCode("E304", "validation errors block the release", "run `newsdesk validate` and fix what it lists")
     E305 = ErrorCode("E305", "release folder does not match its SHA256SUMS", "rebuild it as a new version; never edit a release")
 
-    # Publishing a release to the Hugging Face Hub (`newsdesk release publish`)
-    E401 = ErrorCode("E401", "release folder not found", "build it with `newsdesk release build VERSION`, or pass --workspace")
-    E402 = ErrorCode("E402", "release manifest is missing or invalid", "rebuild the release: manifest.json must name its version")
-    E403 = ErrorCode("E403", "release does not match its SHA256SUMS",
-                     "releases are immutable: rebuild under a new version instead of editing a built one")
-    E404 = ErrorCode("E404", "release folder contains the Hub token", "revoke that token on the Hub and rebuild the release")
-    E405 = ErrorCode("E405", "HF_TOKEN is not set", "export HF_TOKEN=<a write token of the Hub account or organisation>")
-    E406 = ErrorCode("E406", "invalid repository id", "write it as ORG/NAME")
-    E407 = ErrorCode("E407", "this version is already published (its tag exists on the Hub)",
+    # Publishing a release to the Hugging Face Hub (`newsdesk release publish`); a missing release is
+    # E303 and a release that does not match its SHA256SUMS is E305, as for `newsdesk release verify`.
+    E401 = ErrorCode("E401", "release manifest is missing or invalid", "rebuild the release: manifest.json must name its version")
+    E402 = ErrorCode("E402", "release folder contains the Hub token", "revoke that token on the Hub and rebuild the release")
+    E403 = ErrorCode("E403", "HF_TOKEN is not set", "export HF_TOKEN=<a write token of the Hub account or organisation>")
+    E404 = ErrorCode("E404", "invalid repository id", "write it as ORG/NAME")
+    E405 = ErrorCode("E405", "this version is already published (its tag exists on the Hub)",
                      "published versions never change: build and publish a new version")
-    E408 = ErrorCode("E408", "cannot reach the Hub", "check the network, or --endpoint / HF_ENDPOINT")
-    E409 = ErrorCode("E409", "the Hub refused the token", "use a write token with access to the repository's namespace")
-    E410 = ErrorCode("E410", "the Hub rejected the request", "the detail quotes the Hub's answer")
+    E406 = ErrorCode("E406", "cannot reach the Hub", "check the network, or --endpoint / HF_ENDPOINT")
+    E407 = ErrorCode("E407", "the Hub refused the token", "use a write token with access to the repository's namespace")
+    E408 = ErrorCode("E408", "the Hub rejected the request", "the detail quotes the Hub's answer")
 
 
 class NewsdeskError(Exception):
