@@ -291,3 +291,25 @@ def test_a_changed_text_is_migrated_only_when_every_span_survives(ws, second_ann
             assert rec.text_sha256 == CorpusStore(ws2).document(SEED_ID).text_sha256
             zel = next(s for s in rec.spans if s.text == "Volodymyr Zelensky")
             assert new_text[zel.start:zel.end] == "Volodymyr Zelensky" and zel.start == text.index("Volodymyr") - 2
+
+
+def test_two_annotators_pulled_then_validated_measured_and_adjudicated(ws):
+    """The issue-4 story on the server's data: pull -> validate -> agreement -> adjudicate."""
+    from validation.adjudicate import adjudicate_workspace, save_gold
+    from validation.agreement import agreement_workspace
+    from validation.validate import validate
+
+    pull(ws)
+    report = validate(ws)
+    assert not report.errors, report.by_code()
+    measured = agreement_workspace(ws)
+    assert measured.documents == 1 and measured.annotators == ["admin@newsdesk.local", ANNOTATOR_B]
+    entity_f1 = measured.layers["entities"].exact.f1
+    assert 0 < entity_f1 < 1  # B did not mark "Friday": agreement is high but not perfect
+    result = adjudicate_workspace(ws, "majority", 2)
+    save_gold(ws, result)
+    gold = {g.doc_id: g for g in result.gold}[SEED_ID]
+    agreed = {(s.label, s.text) for s in gold.spans}
+    assert ("PERSON", "Joe Biden") in agreed and ("CLAIM", QUOTE) in agreed
+    assert ("DATE", "Friday") not in agreed  # only one annotator had it
+    assert any(c.doc_id == SEED_ID for c in result.conflicts)  # A and B chose different sources and types
