@@ -23,6 +23,7 @@ from annotation import push as annotation_push
 from annotation.annotate_cli import annotate_app
 from annotation.schema import LabelSchema
 from annotation.store import AnnotationStore
+from releases.publish_cli import publish_command
 from annotation.studio_cli import studio_app
 from corpus import ingest as corpus_ingest
 from validation import validate as validation_validate
@@ -45,7 +46,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for machines i
 
 
 def fail(exc: NewsdeskError, code: int = 1):
-    err_console.print(Text(exc.one_line(), style="red"))
+    err_console.print(Text(exc.one_line(), style="red"), soft_wrap=True)  # one line, greppable
     raise typer.Exit(code)
 
 
@@ -330,6 +331,7 @@ def adjudicate(workspace: WorkspaceOpt = Path("."),
 
 release_app = typer.Typer(help="Versioned releases: build, diff, list, verify, publish.", no_args_is_help=True)
 app.add_typer(release_app, name="release")
+release_app.command("publish")(publish_command)
 
 
 @release_app.command("build")
