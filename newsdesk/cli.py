@@ -293,6 +293,48 @@ def validate(workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False,
 
 
 @app.command()
+def agreement(workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False,
+              threshold: Annotated[float | None, typer.Option(help="Warn below this value "
+                                                              "(default: [validation] agreement_threshold).")] = None):
+    """Inter-annotator agreement on documents annotated by two or more people, overall and per label."""
+    from validation.agreement import agreement_workspace
+    from validation.validate import agreement_threshold
+
+    with user_errors():
+        ws = Workspace.open(workspace)
+        report = agreement_workspace(ws)
+        limit = agreement_threshold(ws) if threshold is None else threshold
+    warnings = report.warnings(limit)
+    if as_json:
+        _emit_json({**report.to_record(), "warnings": [w.to_record() for w in warnings]})
+        return
+    if not report.documents:
+        console.print("no document was annotated by two or more annotators")
+        return
+
+    def show(value) -> str:
+        return "—" if value is None else f"{value:.2f}"
+
+    table = Table("layer / label", "F1 exact", "F1 overlap", "token alpha", "token kappa", "tokens",
+                  title=f"agreement on {report.documents} documents, annotators {', '.join(report.annotators)}")
+    for layer in report.layers.values():
+        table.add_row(f"[bold]{layer.layer}[/]", show(layer.exact.f1), show(layer.overlap.f1),
+                      show(layer.tokens.alpha.value), show(layer.tokens.kappa.value), str(layer.tokens.alpha.n))
+        for label in layer.labels.values():
+            if label.exact.reference or label.exact.other:
+                table.add_row(f"  {label.label}", show(label.exact.f1), show(label.overlap.f1),
+                              show(label.tokens.alpha.value), show(label.tokens.kappa.value),
+                              str(label.tokens.alpha.n))
+    console.print(table)
+    for name, measure in report.attributes.items():
+        console.print(f"claim attribute {measure.describe(name + ' alpha')}")
+    for label, link in report.links.items():
+        console.print(f"claim -> {label} links: {link.agreement.describe('agreement')}")
+    for w in warnings:
+        err_console.print(Text(f"[V301] {w.message}", style="yellow"), soft_wrap=True)
+
+
+@app.command()
 def adjudicate(workspace: WorkspaceOpt = Path("."),
                strategy: Annotated[str, typer.Option(help="ground-truth | majority | single")] = "majority",
                min_agree: Annotated[int, typer.Option("--min-agree", "-k",

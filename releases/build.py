@@ -222,11 +222,25 @@ def _facts(workspace, schema, settings, version, previous, docs, gold, records, 
 
 
 def _agreement_facts(workspace, records, docs, schema) -> dict:
+    """The headline agreement figures for the card, each with the sample it rests on."""
     from validation.agreement import agreement
 
     texts = {d.id: d.text for d in docs}
     report = agreement(records, texts, schema)
-    return report.card_summary() if hasattr(report, "card_summary") else {}
+    if not report.documents:
+        return {}
+    facts = {"documents annotated by two or more": report.documents}
+    for name, layer in report.layers.items():
+        exact, overlap = layer.exact.f1, layer.overlap.f1
+        if exact is not None:
+            facts[f"{name}: span F1 exact / overlap"] = f"{exact:.2f} / {overlap:.2f}"
+        facts[f"{name}: token Krippendorff's alpha"] = layer.tokens.alpha.describe("alpha")
+        facts[f"{name}: token Cohen's kappa"] = layer.tokens.kappa.describe("kappa")
+    for name, measure in report.attributes.items():
+        facts[f"claim attribute {name}"] = measure.describe("alpha")
+    for label, link in report.links.items():
+        facts[f"claim -> {label} links"] = link.agreement.describe("agreement")
+    return facts
 
 
 def _git_commit() -> str | None:

@@ -133,10 +133,26 @@ def validate(workspace: Workspace, fix: bool = False) -> ValidationReport:
     if fix:
         fixed = apply_fixes(store, records, report.findings)
         if fixed:
-            report = validate_data(docs, validated_records(store, workspace), schema)
+            records = validated_records(store, workspace)
+            report = validate_data(docs, records, schema)
             report.fixed = fixed
+    report.findings += agreement_findings(docs, records, schema, agreement_threshold(workspace))
     report.seconds = time.perf_counter() - started
     return report
+
+
+def agreement_threshold(workspace: Workspace) -> float:
+    """``[validation] agreement_threshold`` (default 0.667, Krippendorff's bar for tentative conclusions)."""
+    return float(workspace.config.get("validation", {}).get("agreement_threshold", 0.667))
+
+
+def agreement_findings(docs: list[Document], records: list[AnnotationRecord], schema: LabelSchema,
+                       threshold: float) -> list[Finding]:
+    """Low-agreement labels and attributes as warnings (V301): they fail only under ``--strict``."""
+    from validation.agreement import agreement
+
+    report = agreement(records, {d.id: d.text for d in docs}, schema)
+    return [finding(Errors.V301, w.message, severity="warning") for w in report.warnings(threshold)]
 
 
 def apply_fixes(store: AnnotationStore, records: list[AnnotationRecord], findings: list[Finding]) -> int:
