@@ -23,6 +23,7 @@ import secrets
 import socket
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import datasets
@@ -485,3 +486,33 @@ def test_a_card_the_hub_rejects_gives_its_message(hub, workspace):
         publish_release(release, REPO, endpoint=hub.url)
     assert refused.value.code == "E408" and "HTTP 400: config without config_name or data_files" in str(refused.value)
     assert "/commit/" not in " ".join(path for _, path in hub.calls())
+
+
+def test_a_release_built_by_newsdesk_is_published_and_loaded_by_revision(hub, tmp_path):
+    """The real build's folder, not a fixture: publish it, then `load_dataset(repo, "claims", revision=...)`."""
+    from releases.build import build_release
+    from test_release import make_workspace
+
+    ws = make_workspace(tmp_path / "ws")
+    built = build_release(ws, "0.1.0")
+    publish_release(built.path, REPO, endpoint=hub.url)
+    home = tmp_path / "consumer"
+    home.mkdir()
+    program = textwrap.dedent("""
+        import json, sys
+        from datasets import load_dataset
+        claims = load_dataset(sys.argv[1], "claims", revision="0.1.0")["train"]
+        first = next(c for c in claims if c["source"]["label"] >= 0)
+        print(json.dumps({"rows": claims.num_rows, "claim_type": claims.features["claim_type"].names,
+                          "source": first["source"]["text"],
+                          "label": claims.features["source"]["label"].int2str(first["source"]["label"]),
+                          "ours": sorted(m for m in sys.modules if m.split(".")[0] in ("corpus", "newsdesk"))}))
+    """)
+    run = subprocess.run([sys.executable, "-c", program, REPO], cwd=home, env=consumer_env(hub, home),
+                         capture_output=True, text=True, timeout=180)
+    assert run.returncode == 0, run.stderr[-2000:]
+    got = json.loads(run.stdout.strip().splitlines()[-1])
+    assert got["rows"] == 18 and got["ours"] == []
+    assert got["claim_type"][0] == "statement of fact"
+    assert (got["source"], got["label"]) == ("Joe Biden", "PERSON")
+    assert hub.problems == [] and hub.unhandled == []

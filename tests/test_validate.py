@@ -223,3 +223,21 @@ def test_the_cli_exit_status_json_and_table(workspace_with_records, doc):
     assert rec["errors"] == 1 and rec["by_code"]["V202"]["count"] == 1
     broken_ws = runner.invoke(app, ["validate", "-w", str(ws.root / "nope")])
     assert broken_ws.exit_code == 2
+
+
+def test_V301_low_agreement_is_a_warning_that_fails_only_when_strict(workspace_with_records, doc):
+    ws = workspace_with_records
+    ana = clean_record(doc)
+    # Ben marks the same words with other entity labels: token alpha on those labels collapses.
+    ben = replace(ana, annotator="ben@newsdesk.example", record_id="2",
+                  spans=[replace(s, label="ORG") if s.label == "PERSON" else
+                         replace(s, label="TIME") if s.label == "DATE" else s for s in ana.spans])
+    AnnotationStore(ws).append([ana, ben], "test")
+    report = validate(ws)
+    low = [f for f in report.findings if f.code == "V301"]
+    assert low and all(f.severity == "warning" for f in low) and not report.errors
+    assert any("PERSON" in f.message and "alpha" in f.message for f in low)
+    assert report.exit_status() == 0 and report.exit_status(strict=True) == 1
+    runner = CliRunner()
+    assert runner.invoke(app, ["validate", "-w", str(ws.root)]).exit_code == 0
+    assert runner.invoke(app, ["validate", "-w", str(ws.root), "--strict"]).exit_code == 1
