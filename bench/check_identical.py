@@ -8,7 +8,8 @@ Each side runs in its own process (the baseline's ``corpus`` package exported fr
 put first on PYTHONPATH) and writes one ``Document.to_record()`` per article plus the
 near-duplicate clusters; then the two outputs must be equal, record by record. With
 ``--ingest N`` the first N articles are also ingested from .txt files into a workspace by
-each side, and both stores must hold the same articles and documents (ingest timestamps aside).
+each side (in two runs, so stored documents gain near-duplicate marks), and both stores must
+hold the same articles and documents (ingest timestamps aside).
 """
 
 from __future__ import annotations
@@ -66,15 +67,17 @@ def _ingest(articles, out: Path) -> float:
 
     with tempfile.TemporaryDirectory() as tmp:
         os.chdir(tmp)  # sources are recorded as given: relative, so both sides record the same
-        inputs = Path("in")
-        inputs.mkdir()
-        for art in articles:
-            (inputs / f"{art.id}.txt").write_bytes(art.text.encode("utf-8"))
+        first, second = Path("in", "first"), Path("in", "second")  # two runs: marks of stored documents change
+        first.mkdir(parents=True)
+        second.mkdir()
+        for i, art in enumerate(articles):
+            ((first if i < len(articles) // 2 else second) / f"{art.id}.txt").write_bytes(art.text.encode("utf-8"))
         workspace = Workspace.init(Path("ws"))
         t0 = time.perf_counter()
-        report = ingest(workspace, [inputs])
+        ingest(workspace, [first])
+        report = ingest(workspace, [first, second])
         seconds = time.perf_counter() - t0
-        again = ingest(workspace, [inputs])  # idempotent: adds nothing
+        again = ingest(workspace, [first, second])  # idempotent: adds nothing
         store = CorpusStore(workspace)
         with open(out / "store.jsonl", "w", encoding="utf-8") as fh:
             for kind, records in (("article", store.articles), ("document", store.documents)):

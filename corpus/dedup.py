@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+from hashlib import sha1
+from itertools import accumulate
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
@@ -26,16 +29,38 @@ class NearDuplicateConfig:
 
 
 def shingles(text: str, n: int) -> set[bytes]:
+    """The text's word n-grams, lower-cased, each as its words joined by one space, UTF-8."""
     words = _WORD.findall(text.lower())
     if len(words) < n:
         return {" ".join(words).encode()} if words else set()
-    return {" ".join(words[i:i + n]).encode() for i in range(len(words) - n + 1)}
+    # Every n-gram is a slice of the words joined once (the join per n-gram was most of the cost).
+    joined = " ".join(words)
+    starts = list(accumulate((len(w) + 1 for w in words), initial=0))  # word i starts at starts[i]
+    ends = [start - 1 for start in starts[n:]]  # the n-gram from word i ends at ends[i]
+    if joined.isascii():  # then character and byte offsets agree
+        data = joined.encode()
+        return {data[start:end] for start, end in zip(starts, ends)}
+    return {joined[start:end].encode() for start, end in zip(starts, ends)}
 
 
 def signature(text: str, config: NearDuplicateConfig) -> MinHash:
-    m = MinHash(num_perm=config.num_perm, seed=1)
-    m.update_batch(list(shingles(text, config.shingle_words)))
+    """datasketch's MinHash of the shingles with its default SHA-1 hash, computed in bulk.
+
+    Same values as ``MinHash(num_perm, seed=1).update_batch(shingles)``: the SHA-1 prefixes
+    are taken in one pass, and the permutations (a seeded draw datasketch repeats for every
+    new MinHash) are drawn once.
+    """
+    digests = b"".join(sha1(s).digest()[:4] for s in shingles(text, config.shingle_words))
+    m = MinHash(num_perm=config.num_perm, seed=1, hashfunc=int, permutations=_permutations(config.num_perm),
+                scheme="affine32")
+    # sha1_hash32 reads the first four digest bytes as a little-endian unsigned int.
+    m.update_batch(np.frombuffer(digests, dtype="<u4").tolist())
     return m
+
+
+@lru_cache(maxsize=4)
+def _permutations(num_perm: int) -> np.ndarray:
+    return MinHash(num_perm=num_perm, seed=1).permutations
 
 
 class _UnionFind:

@@ -245,12 +245,28 @@ class _CleanState:
 
 def update_near_duplicates(workspace: Workspace, store: CorpusStore) -> int:
     """Recompute clusters over the whole corpus; store only the documents whose marks changed."""
-    docs = list(store.iter_documents())
+    # Clustering needs only ids and texts; whole documents are read back only for those that
+    # are or were marked (the others keep no marks and cannot change).
+    texts, marked = [], set()
+    for rec in store.documents:
+        texts.append(_DocumentText(rec["id"], rec["text"]))
+        if (rec.get("duplicate_of") is not None or rec.get("cluster") is not None
+                or any(f["rule"] == "near_duplicate" for f in rec["flags"])):
+            marked.add(rec["id"])
     order = {}
     for art in store.articles:
         order[art["id"]] = (art["metadata"].get("ingested_at", 0.0),)
-    clusters = near_duplicate_clusters(docs, near_duplicate_config(workspace), order)
+    clusters = near_duplicate_clusters(texts, near_duplicate_config(workspace), order)
+    del texts
+    marked.update(member for members in clusters.values() for member in members)
+    docs = [Document.from_record(rec) for rec in store.documents if rec["id"] in marked]
     changed = mark_near_duplicates(docs, clusters)
     if changed:
         store.save_documents(changed)
     return sum(len(m) - 1 for m in clusters.values())
+
+
+@dataclass(frozen=True, slots=True)
+class _DocumentText:
+    id: str
+    text: str

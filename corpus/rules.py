@@ -176,6 +176,8 @@ class ParagraphBreaks:
     name = "paragraph_breaks"
 
     def propose(self, text: str, ctx: CleaningContext) -> list[Edit]:
+        if "\n\n\n" not in text and text.count("\n") == 2 * text.count("\n\n"):
+            return _edge_newline_edits(text)  # every break is already one blank line
         edits = []
         for m in _NEWLINES.finditer(text):
             s, e = m.start(), m.end()
@@ -184,6 +186,22 @@ class ParagraphBreaks:
             elif e - s != 2:
                 edits.append(Edit(s, e, "\n\n"))
         return edits
+
+
+def _edge_newline_edits(text: str) -> list[Edit]:
+    """ParagraphBreaks' edits for a text whose inner breaks are all exactly two newlines.
+
+    With no run of three, the counts match only if no run is a single newline; then only
+    the runs at the very start and end, which go, are left to edit.
+    """
+    edits = []
+    lead = len(text) - len(text.lstrip("\n"))
+    if lead:
+        edits.append(Edit(0, lead, ""))
+    trail = len(text) - len(text.rstrip("\n"))
+    if trail and trail < len(text):
+        edits.append(Edit(len(text) - trail, len(text), ""))
+    return edits
 
 
 # --- Scraping residue ------------------------------------------------------------------------
@@ -233,20 +251,32 @@ def _one_line_scanner(patterns: list[tuple[str, re.Pattern]]) -> re.Pattern:
     return re.compile("|".join(parts), re.MULTILINE)
 
 
-_ANYWHERE_SCANNER = _one_line_scanner(_ANYWHERE)
-# The cookie pattern is the one that cannot fail on a line's first words; most texts never
-# mention cookies, and then the scanner without it gives the same answers.
-_ANYWHERE_SCANNER_NO_COOKIES = _one_line_scanner([p for p in _ANYWHERE if p[0] != "cookie_banner"])
+def _max_width(pattern: re.Pattern) -> float:
+    """The longest text ``pattern`` can match (inf when unbounded or unknown)."""
+    try:
+        from re import _parser
+
+        width = _parser.parse(pattern.pattern, pattern.flags).getwidth()[1]
+    except Exception:  # a private module: without it, assume any length
+        return float("inf")
+    return float("inf") if width >= _parser.MAXREPEAT else width
+
+
+# Every _ANYWHERE pattern spans its whole line (^...$), so a long line is only tried against
+# the kinds that can be that long (a paragraph only against the share buttons): same answers,
+# and the cookie pattern's backtracking over every paragraph is spared.
+_ANYWHERE_BY_WIDTH = sorted({_max_width(p) for _, p in _ANYWHERE})
+_ANYWHERE_SCANNERS = [(width, _one_line_scanner([(k, p) for k, p in _ANYWHERE if _max_width(p) >= width]))
+                      for width in _ANYWHERE_BY_WIDTH]
 _NON_EMPTY_LINE = re.compile(r"[^\n]+")
 
 
-def _may_mention_cookies(text: str) -> bool:
-    """False only when no case-insensitive "cookie" can match in ``text``.
-
-    str.lower maps every character the regex engine folds to c, o, k, i or e onto it,
-    except the dotted and dotless capital/small I, which are checked apart.
-    """
-    return "cookie" in text.lower() or "\u0130" in text or "\u0131" in text
+def _anywhere_scanner(length: int) -> re.Pattern | None:
+    """The scanner of every _ANYWHERE kind that can match a line of ``length`` characters."""
+    for width, scanner in _ANYWHERE_SCANNERS:
+        if length <= width:
+            return scanner
+    return None
 
 
 # Lines that are residue only at the very end: the scraper's "source" footer, copyright.
@@ -278,9 +308,9 @@ class ResidueLines:
         if not lines:
             return []
         residue: dict[int, str] = {}  # line index -> kind
-        scanner = _ANYWHERE_SCANNER if _may_mention_cookies(text) else _ANYWHERE_SCANNER_NO_COOKIES
         for i, (s, e) in enumerate(lines):
-            m = scanner.match(text, s, e)
+            scanner = _anywhere_scanner(e - s)
+            m = scanner.match(text, s, e) if scanner is not None else None
             if m:
                 residue[i] = m.lastgroup
         # From the end: footers, bylines and dates, and anything already known as residue.
@@ -352,9 +382,7 @@ def _runs(indices: list[int]):
 # (`”he added`) and between a word and an opening quote (`said“we`). Only the typographic
 # double quotes are unambiguous: ’ is also the apostrophe in "don’t".
 _AFTER_CLOSE = re.compile(r"[”»](?=[^\W\d_])")
-# A leading look-behind would make the engine try every position; find the quote, then
-# check the character before it (str.isalnum is exactly the regex class [^\W_]).
-_OPEN_QUOTE = re.compile(r"[“«]")
+_BEFORE_OPEN = re.compile(r"(?<=[^\W_])[“«]")
 
 
 class QuoteSpacing:
@@ -365,10 +393,24 @@ class QuoteSpacing:
     def propose(self, text: str, ctx: CleaningContext) -> list[Edit]:
         if "”" not in text and "“" not in text and "»" not in text and "«" not in text:
             return []
-        edits = [Edit(m.end(), m.end(), " ") for m in _AFTER_CLOSE.finditer(text)]
-        edits += [Edit(m.start(), m.start(), " ") for m in _OPEN_QUOTE.finditer(text)
-                  if m.start() > 0 and text[m.start() - 1].isalnum()]
-        return sorted(set(edits), key=lambda e: e.start)
+        # The two regexes above, with str.find (a regex scan costs more than the whole rule):
+        # [^\W\d_] is exactly "isalnum and not isdecimal", [^\W_] exactly "isalnum".
+        # No position can need both spaces, so no edit is proposed twice.
+        positions = []
+        for quote in "”»":
+            i = text.find(quote)
+            while i >= 0:
+                after = text[i + 1:i + 2]
+                if after.isalnum() and not after.isdecimal():
+                    positions.append(i + 1)
+                i = text.find(quote, i + 1)
+        for quote in "“«":
+            i = text.find(quote, 1)
+            while i >= 0:
+                if text[i - 1].isalnum():
+                    positions.append(i)
+                i = text.find(quote, i + 1)
+        return [Edit(i, i, " ") for i in sorted(positions)]
 
 
 # --- Flags: suspected machine-translation artefacts --------------------------------------------
@@ -407,6 +449,14 @@ _LOWER_WORD = re.compile(r"(?<![\w’'-])[a-z]{7,}(?![\w’'-])")
 _LOWER_WORD_CANDIDATE = re.compile(r"\b[a-z]{7,}")
 
 
+def _is_lower_word(text: str, start: int, end: int) -> bool:
+    """Whether a _LOWER_WORD_CANDIDATE match is a _LOWER_WORD match (a regex \\w is isalnum or "_")."""
+    if start and text[start - 1] in "’'-":
+        return False
+    after = text[end:end + 1]
+    return after == "" or not (after.isalnum() or after in "_’'-")
+
+
 @lru_cache(maxsize=8)
 def _frequencies(language: str) -> dict[str, float]:
     import wordfreq
@@ -431,9 +481,9 @@ class RunTogetherWords:
         if not set(_LOWER_WORD_CANDIDATE.findall(text)).difference(freq):
             return []  # every long lower-case word is a known word: the usual case
         flags = []
-        for m in _LOWER_WORD.finditer(text):
+        for m in _LOWER_WORD_CANDIDATE.finditer(text):
             word = m.group()
-            if word in freq:
+            if word in freq or not _is_lower_word(text, m.start(), m.end()):
                 continue
             split = self._best_split(word, freq)
             if split:

@@ -6,7 +6,6 @@ shard and a batch write rewrites only the shards it touches (temporary file, the
 
 from __future__ import annotations
 
-import io
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -55,14 +54,23 @@ class ShardedJsonl:
         for rec in records:
             by_shard[self.shard_of(rec["id"])].append(rec)
         for shard, recs in sorted(by_shard.items()):
-            current = self.read_shard(shard)
+            # Records already stored are copied as the lines they are: decoding and encoding
+            # them again for every batch made a large ingest quadratic in JSON work.
+            current = self._read_lines(shard)
             for rec in recs:
-                current[rec["id"]] = rec
-            buf = io.StringIO()
-            with jsonlines.Writer(buf, compact=True, sort_keys=False,
-                                  dumps=lambda o: json.dumps(o, ensure_ascii=False)) as writer:
-                writer.write_all(current[k] for k in sorted(current))
-            atomic_write_text(self.shard_path(shard), buf.getvalue())
+                current[rec["id"]] = _dumps(rec)
+            atomic_write_text(self.shard_path(shard), "".join(current[k] + "\n" for k in sorted(current)))
+
+    def _read_lines(self, shard: int) -> dict[str, str]:
+        """Each stored record's id -> its line (without the newline), the id read from the line's start."""
+        path = self.shard_path(shard)
+        if not path.exists():
+            return {}
+        lines = {}
+        for line in path.read_text(encoding="utf-8").split("\n"):
+            if line:
+                lines[_record_id(line)] = line
+        return lines
 
 
 class CorpusStore:
@@ -101,6 +109,23 @@ class CorpusStore:
 
     def save_documents(self, documents: Iterable[Document]) -> None:
         self.documents.upsert(d.to_record() for d in documents)
+
+
+def _dumps(record: dict) -> str:
+    return json.dumps(record, ensure_ascii=False)
+
+
+_ID_PREFIX = '{"id": "'
+
+
+def _record_id(line: str) -> str:
+    """The id of a stored line; _dumps writes it first, so the JSON is parsed only when it is not."""
+    if line.startswith(_ID_PREFIX):
+        end = line.find('"', len(_ID_PREFIX))
+        record_id = line[len(_ID_PREFIX):end]
+        if end > 0 and "\\" not in record_id:
+            return record_id
+    return json.loads(line)["id"]
 
 
 def _is_hex(value: str) -> bool:
