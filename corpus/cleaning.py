@@ -147,7 +147,7 @@ def _bulk_identifier(plain):
     from py3langid.langid import LanguageIdentifier
 
     class BulkLanguageIdentifier(LanguageIdentifier):
-        __slots__ = ("_depth", "_weights32", "_cast", "_moves", "_rows", "_features")
+        __slots__ = ("_depth", "_weights32", "_cast", "_moves", "_rows", "_features", "_after_two", "_next_row")
 
         def _raw_score(self, text):
             found = self._feature_counts(text)
@@ -171,10 +171,14 @@ def _bulk_identifier(plain):
                 states[i] = state
             if n >= depth:  # every later byte: from the start state over its last `depth` bytes
                 b = np.frombuffer(data, dtype=np.uint8)
-                window = np.zeros(n - depth + 1, dtype=np.intp)
-                for k in range(depth):
-                    window = self._moves[self._rows[window] + b[k:n - depth + 1 + k]]
-                states[depth - 1:] = window
+                m = n - depth + 1
+                # The first two bytes of every window at once, from a table of all byte pairs;
+                # then, for the bytes between, only the row of the next state is looked up
+                # (a table half the size of the moves, kept hot), and the state at the last.
+                row = self._after_two[(b[:m].astype(np.intp) << 8) | b[1:m + 1]]
+                for k in range(2, depth - 1):
+                    row = self._next_row[(row.astype(np.intp) << 8) | b[k:m + k]]
+                states[depth - 1:] = self._moves[(row.astype(np.intp) << 8) | b[depth - 1:m + depth - 1]]
             features = self._features[states]
             positions = np.flatnonzero(features >= 0)
             if not len(positions):
@@ -196,7 +200,14 @@ def _bulk_identifier(plain):
     bulk._features = np.asarray(plain.tk_output, dtype=np.intp)
     if len(bulk._rows) != len(bulk._features):
         raise ValueError("one output per automaton state expected")
-    bulk._depth = max(_automaton_depth(bulk._moves, bulk._rows), 1)
+    bulk._depth = _automaton_depth(bulk._moves, bulk._rows)
+    row_of = np.asarray(plain.tk_row)
+    if bulk._depth < 3 or row_of.max() >= 1 << 16 or not np.array_equal(bulk._rows, row_of.astype(np.intp) << 8):
+        raise ValueError("an automaton of depth three or more with 256-wide rows expected")
+    row_of = row_of.astype(np.uint16)
+    bulk._next_row = row_of[bulk._moves]  # row of the state each move leads to
+    first = bulk._moves[bulk._rows[0] + np.arange(256)]
+    bulk._after_two = row_of[bulk._moves[(bulk._rows[first][:, None] + np.arange(256)).ravel()]]
     # What py3langid casts the rows it uses to on every call; filled in as rows are needed.
     bulk._weights32 = np.empty(plain.nb_ptc.shape, dtype=np.float32)
     bulk._cast = np.zeros(len(plain.nb_ptc), dtype=bool)
