@@ -38,6 +38,8 @@ from label_studio_sdk import LabelStudio
 from label_studio_sdk.core.api_error import ApiError
 from rich.console import Console
 
+from corpus.errors import Errors
+
 LABEL_STUDIO_VERSION = "1.23.2"
 STUDIO_VENV_ENV = "NEWSDESK_STUDIO_VENV"
 TEAM_URL_ENV = "LABEL_STUDIO_URL"
@@ -73,7 +75,7 @@ class StudioError(Exception):
     ``details`` holds multi-line context such as the last lines of the server log.
     """
 
-    code = "S000"
+    code = Errors.S000.code
 
     def __init__(self, message: str, hint: str = "", details: str = "") -> None:
         super().__init__(message)
@@ -93,43 +95,43 @@ class StudioError(Exception):
 class StudioInstallError(StudioError):
     """Installing Label Studio into its own virtualenv failed."""
 
-    code = "S001"
+    code = Errors.S001.code
 
 
 class StudioPortBusyError(StudioError):
     """The port asked for is taken (Label Studio would silently move to another one)."""
 
-    code = "S002"
+    code = Errors.S002.code
 
 
 class StudioStartError(StudioError):
     """The server exited, or did not answer ``/health``, or is not ours."""
 
-    code = "S003"
+    code = Errors.S003.code
 
 
 class StudioNotRunningError(StudioError):
     """No local server is running and no team server is configured."""
 
-    code = "S004"
+    code = Errors.S004.code
 
 
 class StudioAuthError(StudioError):
     """The server refused the API key, or no key was given."""
 
-    code = "S005"
+    code = Errors.S005.code
 
 
 class StudioUnreachableError(StudioError):
     """Nothing answered at the server URL."""
 
-    code = "S006"
+    code = Errors.S006.code
 
 
 class StudioUserError(StudioError):
     """A user could not be created or logged in."""
 
-    code = "S007"
+    code = Errors.S007.code
 
 
 # --------------------------------------------------------------------------- records

@@ -42,6 +42,17 @@ class Errors:
     E109 = ErrorCode("E109", "text is empty after cleaning", "the file holds only residue (footers, share lines)")
     E110 = ErrorCode("E110", "path does not exist", "check the path")
 
+    # The local Label Studio server (annotation/studio.py raises these as StudioError subclasses,
+    # whose messages carry the details: port, log lines, the variable to set).
+    S000 = ErrorCode("S000", "Label Studio problem", "see the message")
+    S001 = ErrorCode("S001", "installing Label Studio failed", "see the install log in the studio folder")
+    S002 = ErrorCode("S002", "port already in use", "choose another with --port, or leave --port out")
+    S003 = ErrorCode("S003", "Label Studio did not start", "see the last lines of studio/server.log")
+    S004 = ErrorCode("S004", "Label Studio is not running", "start it with `newsdesk studio start`")
+    S005 = ErrorCode("S005", "Label Studio refused the API key", "set LABEL_STUDIO_API_KEY to a valid token")
+    S006 = ErrorCode("S006", "Label Studio cannot be reached", "check LABEL_STUDIO_URL, or start the local server")
+    S007 = ErrorCode("S007", "a Label Studio user could not be created or logged in", "check the e-mail and password")
+
     # Annotation: schema, Label Studio, push and pull
     E201 = ErrorCode("E201", "invalid label schema", "fix labels.toml in the workspace (see the default in annotation/schema.py)")
     E202 = ErrorCode("E202", "Label Studio rejected the generated labeling config",
