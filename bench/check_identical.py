@@ -123,12 +123,27 @@ def compare(name: str, a: Path, b: Path) -> bool:
     return ok
 
 
+def _drop_pipeline_version(path: Path) -> None:
+    if not path.exists():
+        return
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        rec = json.loads(line)
+        doc = rec if isinstance(rec, dict) else rec[1] if rec[0] == "document" else None
+        if isinstance(doc, dict) and "cleaning" in doc:
+            doc["cleaning"].pop("pipeline_version", None)
+        out.append(json.dumps(rec, ensure_ascii=False, sort_keys=True))
+    path.write_text("\n".join(out) + "\n", encoding="utf-8")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--ingest", type=int, default=0, help="also ingest the first N articles and compare stores")
     parser.add_argument("--baseline", default="HEAD", help="git commit whose corpus/ is the reference")
+    parser.add_argument("--ignore-version", action="store_true",
+                        help="compare documents without their pipeline version (after a revision bump)")
     parser.add_argument("--emit", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.emit:
@@ -143,6 +158,10 @@ def main() -> int:
         subprocess.run(["tar", "-x", "-C", str(baseline_root)], input=archive, check=True)
         run_side("baseline", baseline_root, args, tmp / "baseline")
         run_side("current", None, args, tmp / "current")
+        if args.ignore_version:
+            for side in ("baseline", "current"):
+                _drop_pipeline_version(tmp / side / "documents.jsonl")
+                _drop_pipeline_version(tmp / side / "store.jsonl")
         ok = all([compare(name, tmp / "baseline" / name, tmp / "current" / name)
                   for name in ("documents.jsonl", "clusters.json", "store.jsonl")])
     print("IDENTICAL" if ok else "BEHAVIOUR CHANGED")

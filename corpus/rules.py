@@ -35,15 +35,11 @@ def _lines(text: str):
 
 # --- Unicode repair -----------------------------------------------------------------------
 
-# Most news text needs no repair; ftfy is slow, so only lines with a character that can
-# be part of a problem ftfy fixes go to it: C0/C1 controls, Latin-1 and Windows-1252
-# letters that appear in mojibake, ligatures, full-width forms, replacement/odd spacing
-# characters, HTML entities, or text that is not NFC.
-_SUSPECT_CHAR = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00c2\u00c3\u00c5\u00e2\u00ef\u00f0\u0192\u02c6\u02dc"
-    "\u2020\u2021\u2030\u0152\u0153\u0160\u0161\u0178\u017d\u017e\ufb00-\ufb06\uff01-\uff5e\ufffd]")
-_ENTITY = re.compile("&(?:#\\d+|#x[0-9a-fA-F]+|[a-zA-Z]{2,8});")
-_SUSPECT = re.compile(f"{_SUSPECT_CHAR.pattern}|{_ENTITY.pattern}")
+# Most news text needs no repair, and ftfy is slow: a line goes to it only when one of its
+# fixers could change it. That test is derived from ftfy's own tables, so it is exact: a line
+# is sent unless it has no HTML entity, no character a fixer maps (controls, C1,
+# ligatures, width forms, surrogates), is NFC, and has no mojibake by ftfy's own detector
+# (BADNESS_RE), which is only run around the characters that can take part in a match.
 
 
 class UnicodeRepair:
@@ -60,27 +56,112 @@ class UnicodeRepair:
         options.update(ftfy_options)
         self._config = ftfy.TextFixerConfig(**options)
         self._fix = ftfy.fix_text
+        self._may_change = _FtfyLineTest.for_config(self._config)
 
     def propose(self, text: str, ctx: CleaningContext) -> list[Edit]:
         if text.isascii() and "&" not in text and not _has_controls(text):
             return []
-        # The per-line test below, once for the whole text (a line break is never part of a
-        # match, and NFC text splits into NFC lines): most articles stop here. Searching
-        # for the characters and the entities apart lets the regex engine skip ahead.
-        if (_SUSPECT_CHAR.search(text) is None and ("&" not in text or _ENTITY.search(text) is None)
-                and unicodedata.is_normalized("NFC", text)):
+        if not self._may_change(text):  # the line test on the whole text: most articles stop here
             return []
         edits = []
         for start, end in _lines(text):
             line = text[start:end]
-            if line.isascii() and "&" not in line and not _has_controls(line):
-                continue
-            if not _SUSPECT.search(line) and unicodedata.is_normalized("NFC", line):
+            if not self._may_change(line):
                 continue
             fixed = self._fix(line, self._config)
             if fixed != line:
                 edits.extend(_fine_edits(line, fixed, start))
         return edits
+
+
+class _FtfyLineTest:
+    """False only for a text that ftfy.fix_text (with the fixers this test knows) leaves as it is.
+
+    On a whole text it is a superset of the test on each of its lines (a line break only ever
+    adds matches), so a False for the text means False for every line.
+    """
+
+    def __init__(self, mapped: re.Pattern, ordinary: re.Pattern | None, badness: re.Pattern | None, width: int):
+        from ftfy.chardata import HTML_ENTITY_RE
+
+        self.entity = HTML_ENTITY_RE  # what ftfy's unescape_html replaces, and nothing else
+        self.mapped, self.ordinary, self.badness, self.width = mapped, ordinary, badness, width
+
+    @classmethod
+    @lru_cache(maxsize=8)
+    def for_config(cls, config) -> "_FtfyLineTest":
+        from ftfy import chardata
+        from ftfy.badness import BADNESS_RE
+
+        mapped = {*chardata.CONTROL_CHARS, *chardata.LIGATURES, *chardata.WIDTH_MAP, *range(0x80, 0xA0),
+                  *range(0xD800, 0xE000), 0x1B}
+        mapped_re = re.compile("[" + "".join(_class_escape(chr(c)) for c in sorted(mapped)) + "]")
+        # Characters no mojibake pattern of ftfy needs (checked below): ASCII, curly quotes, dashes.
+        ordinary = "\t\n\r" + "".join(chr(c) for c in range(0x20, 0x7F)) + "‘’“”–—…"
+        known_fixers = (not config.uncurl_quotes and not config.fix_line_breaks
+                        and config.normalization in ("NFC", None))
+        width = _badness_width(BADNESS_RE, ordinary) if known_fixers else None
+        if width is None:  # an unknown case: any non-ASCII character sends the line to ftfy
+            return cls(mapped_re, re.compile("[^\x00-\x7f]"), None, 0)
+        ordinary_re = re.compile("[^" + "".join(_class_escape(c) for c in ordinary) + "]")
+        # MULTILINE: on a whole text, "^" must match where each of its lines starts.
+        return cls(mapped_re, ordinary_re, re.compile(BADNESS_RE.pattern, BADNESS_RE.flags | re.MULTILINE), width)
+
+    def __call__(self, text: str) -> bool:
+        if ("&" in text and self.entity.search(text)) or self.mapped.search(text) \
+                or not unicodedata.is_normalized("NFC", text):
+            return True
+        if self.badness is None:
+            return self.ordinary.search(text) is not None
+        # A mojibake match has a non-ordinary character and is at most `width` long: search
+        # only around those characters (overlapping stretches merged).
+        w, lo, hi = self.width, 0, -1
+        for m in self.ordinary.finditer(text):
+            p = m.start()
+            if p - w + 1 > hi:
+                if hi >= 0 and self.badness.search(text, lo, hi):
+                    return True
+                lo = max(p - w + 1, 0)
+            hi = p + w
+        return hi >= 0 and self.badness.search(text, lo, hi) is not None
+
+
+def _class_escape(char: str) -> str:
+    return "\\" + char if char in "\\]^-[" else char
+
+
+def _badness_width(badness: re.Pattern, ordinary: str) -> int | None:
+    """The longest match of ftfy's mojibake pattern, if every match needs a non-``ordinary`` character.
+
+    Each alternative of the pattern is a sequence of single-character items; if one item in
+    every alternative matches no ordinary character, text made of ordinary characters only
+    cannot match. None when that does not hold or the pattern has another shape.
+    """
+    try:
+        from re import _compiler, _constants as C, _parser
+
+        tree = _parser.parse(badness.pattern, badness.flags)
+        (op, (_, alternatives)), = tree.data
+        if op is not C.BRANCH:
+            return None
+        for alternative in alternatives:
+            needs_other = False
+            for item in alternative.data:
+                if item[0] is C.AT and item[1] is C.AT_BEGINNING:
+                    continue
+                if item[0] is C.MAX_REPEAT and item[1][0] == 0:
+                    continue  # optional
+                if item[0] not in (C.LITERAL, C.IN, C.ANY):
+                    return None
+                single = _compiler.compile(_parser.SubPattern(tree.state, [item]), badness.flags)
+                if not any(single.fullmatch(c) for c in ordinary):
+                    needs_other = True
+            if not needs_other:
+                return None
+        low, high = tree.getwidth()
+        return high if high < _parser.MAXREPEAT else None
+    except Exception:  # private modules of re: when they differ, fall back to the safe test
+        return None
 
 
 _CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
