@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -50,7 +51,8 @@ def emit(n: int, seed: int, ingest_n: int, out: Path) -> None:
             docs.append(doc)
     clean_s = time.perf_counter() - t0
     t0 = time.perf_counter()
-    clusters = near_duplicate_clusters(docs, NearDuplicateConfig(), {d.id: (i,) for i, d in enumerate(docs)})
+    unique = list({d.id: d for d in reversed(docs)}.values())[::-1]  # exact duplicates once, as ingest does
+    clusters = near_duplicate_clusters(unique, NearDuplicateConfig(), {d.id: (i,) for i, d in enumerate(unique)})
     cluster_s = time.perf_counter() - t0
     (out / "clusters.json").write_text(json.dumps(clusters, sort_keys=True))
     ingest_s = None
@@ -73,6 +75,9 @@ def _ingest(articles, out: Path) -> float:
         for i, art in enumerate(articles):
             ((first if i < len(articles) // 2 else second) / f"{art.id}.txt").write_bytes(art.text.encode("utf-8"))
         workspace = Workspace.init(Path("ws"))
+        config = workspace.path("newsdesk.toml")  # small batches: many batch writes to compare
+        config.write_text(re.sub(r"(?m)^batch_size = [\d_]+", "batch_size = 700", config.read_text()))
+        workspace = Workspace.open(Path("ws"))
         t0 = time.perf_counter()
         ingest(workspace, [first])
         report = ingest(workspace, [first, second])

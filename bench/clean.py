@@ -172,16 +172,19 @@ def bench_ingest(kind: str, folder: Path, mb: float, workspace_root: Path) -> di
     }
 
 
-def bench_clean(articles: list[GeneratedArticle], mb: float) -> dict:
-    """``CleaningPipeline().clean`` over every article, in this process."""
+def bench_clean(articles: list[GeneratedArticle], mb: float, language: str | None = None) -> dict:
+    """``CleaningPipeline().clean`` over every article, in this process.
+
+    ``language`` set is the workspace option ``[cleaning] language = "en"``: no detection.
+    """
     inputs = []
     for art in articles:
         raw = art.text.encode("utf-8")
         inputs.append(Article(id=document_id(None, raw), source=f"{art.id}.txt", raw_text=art.text,
                               raw_sha256=sha256_hex(raw), encoding="utf-8", format="txt"))
-    pipeline = CleaningPipeline()
+    pipeline = CleaningPipeline(language=language)
     pipeline.clean(inputs[0])  # load ftfy, wordfreq and langid outside the timed loop, as datatrove's is
-    pipeline = CleaningPipeline()
+    pipeline = CleaningPipeline(language=language)
     with PeakMemory() as mem:
         edits = 0
         t0 = time.perf_counter()
@@ -237,9 +240,16 @@ def print_table(result: dict) -> None:
                  f"{ing['near_duplicates_found']} near-dups found")
         table.add_row(f"ingest .{ing['input']}", f"{ing['mb']:.1f}", f"{ing['docs']:,}", f"{ing['seconds']:.1f}",
                       f"{ing['mb_per_s']:.2f}", f"{ing['docs_per_s']:,.0f}", f"{ing['peak_rss_mb']:,.0f}", notes)
-    for key, label, notes in (("clean", "newsdesk clean", "offset map + edit log"),
-                              ("datatrove", "datatrove FTFY + symbol lines", "reference")):
-        r = result[key]
+    rows = [("clean", "newsdesk clean", "offset map + edit log"),
+            ("clean_language_fixed", "newsdesk clean, language = \"en\"",
+             "the same without language detection (workspace option)"),
+            ("datatrove", "datatrove FTFY + symbol lines", "reference")]
+    for key, label, notes in rows:
+        r = result.get(key)
+        if r is None:
+            continue
+        if key == "clean_language_fixed":
+            notes += f"; first {r['docs']:,} articles; {r['mb_per_s'] / result['datatrove']['mb_per_s']:.2f}x datatrove"
         table.add_row(label, f"{r['mb']:.1f}", f"{r['docs']:,}", f"{r['seconds']:.1f}", f"{r['mb_per_s']:.2f}",
                       f"{r['docs_per_s']:,.0f}", f"{r['peak_rss_mb']:,.0f}", notes)
     console.print(table)
@@ -254,6 +264,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--ingest", choices=["txt", "jsonl", "both", "none"], default="txt",
                         help="which input files to ingest (default txt; both doubles the ingest time)")
+    parser.add_argument("--language-fixed-sample", type=int, default=20_000,
+                        help="also clean this many articles with the language fixed to en (0: skip)")
     parser.add_argument("--json-out", type=Path, help="also write the figures as JSON here")
     parser.add_argument("--workdir", type=Path, help="keep inputs and workspaces here (default: a temp folder)")
     args = parser.parse_args(argv)
@@ -284,6 +296,11 @@ def main(argv: list[str] | None = None) -> dict:
                 result["ingest"].append(bench_ingest(kind, folder, kind_mb, work / f"workspace-{kind}"))
         print("cleaning ...", flush=True)
         result["clean"] = bench_clean(articles, mb)
+        if args.language_fixed_sample:
+            sample = articles[:args.language_fixed_sample]
+            print("cleaning with the language fixed ...", flush=True)
+            result["clean_language_fixed"] = bench_clean(sample, sum(len(a.text.encode("utf-8")) for a in sample) / 1e6,
+                                                         language="en")
         print("datatrove reference ...", flush=True)
         result["datatrove"] = bench_datatrove(articles, mb)
     result["ratio_clean_vs_datatrove"] = round(result["clean"]["mb_per_s"] / result["datatrove"]["mb_per_s"], 2)

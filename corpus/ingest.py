@@ -139,26 +139,27 @@ def _store_articles(workspace: Workspace, articles: Iterable[Article], report: I
         known_ids.add(art["id"])
     held_by: list[str] = []  # per article, the id of the document holding its text
     batch: list[Article] = []
-    for article in articles:
-        report.read += 1
-        if article.raw_sha256 in known_raw:
-            report.skipped["exact duplicate"] += 1
-            held_by.append(known_raw[article.raw_sha256])
-            continue
-        if article.id in known_ids:
-            report.updated += 1  # same URL, new content: the newer scrape replaces the older
-        else:
-            report.added += 1
-        article.metadata["ingested_at"] = time.time()
-        known_raw[article.raw_sha256] = article.id
-        known_ids.add(article.id)
-        held_by.append(article.id)
-        batch.append(article)
-        if len(batch) >= batch_size:
+    with store.deferred():  # each batch is durable as it is written; shards are rewritten once
+        for article in articles:
+            report.read += 1
+            if article.raw_sha256 in known_raw:
+                report.skipped["exact duplicate"] += 1
+                held_by.append(known_raw[article.raw_sha256])
+                continue
+            if article.id in known_ids:
+                report.updated += 1  # same URL, new content: the newer scrape replaces the older
+            else:
+                report.added += 1
+            article.metadata["ingested_at"] = time.time()
+            known_raw[article.raw_sha256] = article.id
+            known_ids.add(article.id)
+            held_by.append(article.id)
+            batch.append(article)
+            if len(batch) >= batch_size:
+                _store_batch(store, pipeline, batch)
+                batch = []
+        if batch:
             _store_batch(store, pipeline, batch)
-            batch = []
-    if batch:
-        _store_batch(store, pipeline, batch)
     if report.added or report.updated:
         report.near_duplicates = update_near_duplicates(workspace, store)
     report.cleaning = pipeline.stats
@@ -203,16 +204,18 @@ def clean(workspace: Workspace, force: bool = False, progress: Progress | None =
         report.documents = len(articles)
         report.unchanged = len(articles) - len(stale)
         batch_size = int(workspace.section("ingest")["batch_size"])
-        for i in range(0, len(stale), batch_size):
-            docs = [pipeline.clean(a) for a in stale[i:i + batch_size]]
-            for doc in docs:
-                if doc.id in current:
-                    current[doc.id].carry_marks(doc)
-            store.save_documents(docs)
-            report.recleaned += len(docs)
-            report.text_changed += sum(1 for d in docs if d.id not in current or current[d.id].text_sha256 != d.text_sha256)
-            if progress:
-                progress(min(i + batch_size, len(stale)), len(stale))
+        with store.deferred():  # each batch is durable as it is written; shards are rewritten once
+            for i in range(0, len(stale), batch_size):
+                docs = [pipeline.clean(a) for a in stale[i:i + batch_size]]
+                for doc in docs:
+                    if doc.id in current:
+                        current[doc.id].carry_marks(doc)
+                store.save_documents(docs)
+                report.recleaned += len(docs)
+                report.text_changed += sum(1 for d in docs
+                                           if d.id not in current or current[d.id].text_sha256 != d.text_sha256)
+                if progress:
+                    progress(min(i + batch_size, len(stale)), len(stale))
         if report.text_changed or any(a.id not in current for a in articles):
             report.near_duplicates = update_near_duplicates(workspace, store)
         report.cleaning = pipeline.stats

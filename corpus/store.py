@@ -7,8 +7,11 @@ shard and a batch write rewrites only the shards it touches (temporary file, the
 from __future__ import annotations
 
 import json
+import os
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import jsonlines
@@ -19,11 +22,18 @@ from corpus.workspace import Workspace, atomic_write_text
 
 
 class ShardedJsonl:
-    """Records with an ``id``, spread over ``shards`` JSONL files in one folder."""
+    """Records with an ``id``, spread over ``shards`` JSONL files in one folder.
+
+    Inside :meth:`deferred` (a long ingest or clean), each batch goes to small sorted "run"
+    files beside the shards instead of rewriting them, which made writing n records cost
+    n²; readers merge a shard's runs over it in order, and the runs are folded into the
+    shards when the block ends (or by the next ordinary write, after a crash).
+    """
 
     def __init__(self, folder: Path, shards: int):
         self.folder = folder
         self.shards = shards
+        self._run = 0  # while deferred: the number of the next run
 
     def shard_of(self, record_id: str) -> int:
         return int(record_id[:8], 16) % self.shards
@@ -31,15 +41,31 @@ class ShardedJsonl:
     def shard_path(self, shard: int) -> Path:
         return self.folder / f"shard-{shard:05d}.jsonl"
 
+    def _runs(self) -> dict[int, list[Path]]:
+        """Each shard's run files, oldest first."""
+        runs: dict[int, list[Path]] = defaultdict(list)
+        if self.folder.is_dir():
+            for name in sorted(os.listdir(self.folder)):  # run numbers are zero-padded
+                m = _RUN_NAME.fullmatch(name)
+                if m:
+                    runs[int(m[1])].append(self.folder / name)
+        return runs
+
     def read_shard(self, shard: int) -> dict[str, dict]:
-        path = self.shard_path(shard)
-        if not path.exists():
-            return {}
-        with jsonlines.open(path, loads=json.loads) as reader:
-            return {rec["id"]: rec for rec in reader}
+        records = {}
+        for path in [self.shard_path(shard), *self._runs().get(shard, [])]:
+            if path.exists():
+                with jsonlines.open(path, loads=json.loads) as reader:
+                    records.update((rec["id"], rec) for rec in reader)
+        return records
 
     def __iter__(self) -> Iterator[dict]:
+        runs = self._runs()
         for shard in range(self.shards):
+            if shard in runs:  # merged: the order a compacted shard would have
+                records = self.read_shard(shard)
+                yield from (records[k] for k in sorted(records))
+                continue
             path = self.shard_path(shard)
             if path.exists():
                 with jsonlines.open(path, loads=json.loads) as reader:
@@ -49,21 +75,50 @@ class ShardedJsonl:
         return self.read_shard(self.shard_of(record_id)).get(record_id)
 
     def upsert(self, records: Iterable[dict]) -> None:
-        """Insert or replace records by id, rewriting each touched shard once, atomically."""
+        """Insert or replace records by id, rewriting each touched shard once (or adding a run), atomically."""
         by_shard: dict[int, list[dict]] = defaultdict(list)
         for rec in records:
             by_shard[self.shard_of(rec["id"])].append(rec)
+        runs = self._runs() if not self._run else {}
         for shard, recs in sorted(by_shard.items()):
-            # Records already stored are copied as the lines they are: decoding and encoding
-            # them again for every batch made a large ingest quadratic in JSON work.
-            current = self._read_lines(shard)
-            for rec in recs:
-                current[rec["id"]] = _dumps(rec)
-            atomic_write_text(self.shard_path(shard), "".join(current[k] + "\n" for k in sorted(current)))
+            lines = {rec["id"]: _dumps(rec) for rec in recs}
+            if self._run:
+                path = self.folder / f"{self.shard_path(shard).name}.run-{self._run:06d}"
+                atomic_write_text(path, "".join(lines[k] + "\n" for k in sorted(lines)))
+            else:
+                self._write_shard(shard, lines, runs.get(shard, []))
+        if self._run and by_shard:
+            self._run += 1
 
-    def _read_lines(self, shard: int) -> dict[str, str]:
+    @contextmanager
+    def deferred(self):
+        """Write batches as runs until the block ends, then fold them into the shards."""
+        runs = self._runs()
+        self._run = 1 + max((int(p.name.rsplit("-", 1)[1]) for paths in runs.values() for p in paths), default=0)
+        try:
+            yield self
+        finally:
+            self._run = 0
+            self.compact()
+
+    def compact(self) -> None:
+        """Fold every run into its shard."""
+        for shard, paths in sorted(self._runs().items()):
+            self._write_shard(shard, {}, paths)
+
+    def _write_shard(self, shard: int, lines: dict[str, str], runs: list[Path]) -> None:
+        # Records already stored are copied as the lines they are, never decoded again.
+        current = self._read_lines(self.shard_path(shard))
+        for path in runs:
+            current.update(self._read_lines(path))
+        current.update(lines)
+        atomic_write_text(self.shard_path(shard), "".join(current[k] + "\n" for k in sorted(current)))
+        for path in runs:  # only once the shard holds them
+            path.unlink()
+
+    @staticmethod
+    def _read_lines(path: Path) -> dict[str, str]:
         """Each stored record's id -> its line (without the newline), the id read from the line's start."""
-        path = self.shard_path(shard)
         if not path.exists():
             return {}
         lines = {}
@@ -71,6 +126,9 @@ class ShardedJsonl:
             if line:
                 lines[_record_id(line)] = line
         return lines
+
+
+_RUN_NAME = re.compile(r"shard-(\d+)\.jsonl\.run-\d+")
 
 
 class CorpusStore:
@@ -103,6 +161,12 @@ class CorpusStore:
         if rec is None:
             raise NewsdeskError(Errors.E004, where=doc_id)
         return Article.from_record(rec)
+
+    @contextmanager
+    def deferred(self):
+        """Batch writes inside the block are added as runs, folded into the shards at its end."""
+        with self.articles.deferred(), self.documents.deferred():
+            yield self
 
     def save_articles(self, articles: Iterable[Article]) -> None:
         self.articles.upsert(a.to_record() for a in articles)
