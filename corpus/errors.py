@@ -123,6 +123,13 @@ class Errors:
     E407 = ErrorCode("E407", "the Hub refused the token", "use a write token with access to the repository's namespace")
     E408 = ErrorCode("E408", "the Hub rejected the request", "the detail quotes the Hub's answer")
 
+    # Running on a Dask cluster (`--engine dask`)
+    E501 = ErrorCode("E501", "invalid engine options", "use --engine local, or --engine dask with --scheduler ADDRESS or --workers N")
+    E502 = ErrorCode("E502", "cannot start or reach the Dask cluster",
+                     "check the scheduler address (`dask scheduler` prints it) or leave --scheduler out for a local cluster")
+    E503 = ErrorCode("E503", "a partition failed on the Dask cluster",
+                     "run the command again: finished partitions are kept and only the missing ones run")
+
 
 class NewsdeskError(Exception):
     """A user-facing error: code, where it happened, detail, and what to do."""

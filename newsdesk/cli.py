@@ -25,7 +25,7 @@ from annotation.schema import LabelSchema
 from annotation.store import AnnotationStore
 from releases.publish_cli import publish_command
 from annotation.studio_cli import studio_app
-from corpus import ingest as corpus_ingest
+from corpus import partitioned as corpus_partitioned
 from validation import validate as validation_validate
 from corpus.errors import NewsdeskError
 from corpus.store import CorpusStore
@@ -43,6 +43,11 @@ err_console = Console(stderr=True)
 
 WorkspaceOpt = Annotated[Path, typer.Option("--workspace", "-w", help="Workspace folder.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for machines instead of a table.")]
+EngineOpt = Annotated[str, typer.Option("--engine", help="Where the per-document work runs: local | dask.")]
+SchedulerOpt = Annotated[str | None, typer.Option(
+    "--scheduler", help="Address of a running Dask scheduler (tcp://HOST:8786); default: a local cluster.")]
+WorkersOpt = Annotated[int | None, typer.Option(
+    "--workers", help="Worker processes of the local Dask cluster (default: one per core).")]
 
 
 def fail(exc: NewsdeskError, code: int = 1):
@@ -79,6 +84,13 @@ def _emit_json(data) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
+def _engine(engine: str, scheduler: str | None, workers: int | None):
+    """The engine options and the callback that prints the Dask dashboard address (on stderr: --json stays clean)."""
+    from corpus.engines import EngineOptions
+
+    return EngineOptions(engine, scheduler, workers), lambda line: err_console.print(line, soft_wrap=True)
+
+
 @app.command()
 def init(directory: Annotated[Path, typer.Argument(help="Folder to create the workspace in.")] = Path(".")):
     """Create a workspace: a newsdesk.toml config, the label schema and the store folders."""
@@ -89,10 +101,12 @@ def init(directory: Annotated[Path, typer.Argument(help="Folder to create the wo
 
 @app.command()
 def ingest(paths: Annotated[list[Path], typer.Argument(help="Files or folders (.txt, .html, .jsonl).")],
-           workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False):
+           workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False, engine: EngineOpt = "local",
+           scheduler: SchedulerOpt = None, workers: WorkersOpt = None):
     """Read articles, skip exact duplicates, clean what is new, flag near-duplicates."""
     with user_errors(), progress_bar("ingesting") as bar:
-        report = corpus_ingest.ingest(Workspace.open(workspace), paths, progress=bar)
+        options, notify = _engine(engine, scheduler, workers)
+        report = corpus_partitioned.run_ingest(options, Workspace.open(workspace), paths, progress=bar, notify=notify)
     if as_json:
         _emit_json(report.to_record())
     else:
@@ -110,10 +124,13 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="Files or folders (.
 @app.command()
 def clean(workspace: WorkspaceOpt = Path("."),
           force: Annotated[bool, typer.Option(help="Re-clean every document, changed or not.")] = False,
-          as_json: JsonOpt = False):
+          as_json: JsonOpt = False, engine: EngineOpt = "local", scheduler: SchedulerOpt = None,
+          workers: WorkersOpt = None):
     """Re-clean documents whose raw text or cleaning pipeline changed."""
     with user_errors(), progress_bar("cleaning") as bar:
-        report = corpus_ingest.clean(Workspace.open(workspace), force=force, progress=bar)
+        options, notify = _engine(engine, scheduler, workers)
+        report = corpus_partitioned.run_clean(options, Workspace.open(workspace), force=force, progress=bar,
+                                              notify=notify)
     if as_json:
         _emit_json(report.to_record())
         return
@@ -125,6 +142,19 @@ def clean(workspace: WorkspaceOpt = Path("."),
         for rule in sorted(set(report.cleaning.edits) | set(report.cleaning.flags)):
             table.add_row(rule, str(report.cleaning.edits.get(rule, 0)), str(report.cleaning.flags.get(rule, 0)))
         console.print(table)
+
+
+@app.command("near-duplicates")
+def near_duplicates(workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False, engine: EngineOpt = "local",
+                    scheduler: SchedulerOpt = None, workers: WorkersOpt = None):
+    """Recompute the near-duplicate clusters of the whole corpus (ingest and clean do it when texts change)."""
+    with user_errors(), progress_bar("signatures") as bar:
+        options, notify = _engine(engine, scheduler, workers)
+        count = corpus_partitioned.run_near_duplicates(options, Workspace.open(workspace), progress=bar, notify=notify)
+    if as_json:
+        _emit_json({"near_duplicates": count})
+    else:
+        console.print(f"near-duplicates {count}")
 
 
 @docs_app.command("list")
@@ -194,6 +224,29 @@ def docs_export(out: Annotated[Path, typer.Option("--out", help="JSONL file to w
         lines = [json.dumps(d.export_record(), ensure_ascii=False) for d in docs]
     atomic_write_text(out, "".join(line + "\n" for line in lines))
     console.print(f"wrote {len(lines)} documents to {out}")
+
+
+@annotate_app.command("predict")
+def annotate_predict(workspace: WorkspaceOpt = Path("."),
+                     predictor: Annotated[str | None, typer.Option(
+                         help="'baseline' or 'spacy:<pipeline>' (default: from newsdesk.toml).")] = None,
+                     as_json: JsonOpt = False, engine: EngineOpt = "local", scheduler: SchedulerOpt = None,
+                     workers: WorkersOpt = None):
+    """Pre-annotate every document without Label Studio: records in annotations/predictions/ (idempotent)."""
+    from annotation.predictions import predict
+    from corpus.engines import open_engine
+
+    with user_errors(), progress_bar("predicting") as bar:
+        options, notify = _engine(engine, scheduler, workers)
+        ws = Workspace.open(workspace)
+        with open_engine(options, notify) as runner:
+            report = predict(ws, runner, predictor, progress=bar)
+    if as_json:
+        _emit_json(report.to_record())
+        return
+    console.print(f"{report.model_version}: {report.documents} documents, predicted {report.predicted} "
+                  f"({report.spans} spans), unchanged {report.unchanged}, {report.shards_written} files written "
+                  f"in {report.seconds:.1f}s")
 
 
 @annotate_app.command("push")

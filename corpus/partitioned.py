@@ -1,0 +1,404 @@
+"""Ingest and clean as partitioned runs on an engine: the driver of ``--engine dask``.
+
+The work per document is what ``corpus/ingest.py`` does in one process, by the same pure
+functions (``read_file``, ``CleaningPipeline.clean``); only the driver differs:
+
+- ``ingest``: input files are cut into partitions; workers read a partition's files and the
+  driver, in file order, decides what is new (exact duplicates by raw SHA-256, updates by
+  id) and stamps ``ingested_at``; workers then clean what is new; the driver writes the
+  articles, then the documents, in batches of whole partitions.
+- ``clean``: one partition per store shard; a worker reads the shard's articles and
+  documents, re-cleans what is stale, and the driver writes that shard (one atomic rename).
+  A run stopped half-way has written whole shards; the next run finds them up to date and
+  re-cleans only the rest.
+
+Workers read input files and the workspace's shards at the paths the driver sees (on a
+cluster, a shared filesystem); only the driver writes, while it holds the workspace lock.
+Records come out identical to the local path's, whatever the engine and worker count.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from corpus import ingest as local
+from corpus import lsh
+from corpus.cleaning import CleaningPipeline, CleaningStats
+from corpus.engines import Engine, EngineOptions, Notify, open_engine
+from corpus.errors import Errors, NewsdeskError
+from corpus.ingest import CleanReport, IngestReport, Progress, _CleanState, cleaning_pipeline, discover_files
+from corpus.model import Article
+from corpus.readers import JsonlFields, read_file
+from corpus.store import CorpusStore, ShardedJsonl
+from corpus.workspace import Workspace
+
+# Input files per ingest partition are gathered up to this many bytes (a large JSONL file is
+# one partition by itself): small enough to keep every worker busy, large enough that the
+# scheduler's per-task cost stays small.
+PARTITION_BYTES = 2_000_000
+
+
+@dataclass(frozen=True)
+class PipelineSpec:
+    """What a worker needs to build the workspace's cleaning pipeline (built once per worker thread)."""
+
+    rules: tuple[str, ...]
+    options_json: str
+    language: str | None
+
+    @classmethod
+    def of(cls, pipeline: CleaningPipeline) -> "PipelineSpec":
+        return cls(tuple(pipeline.rule_names), json.dumps(pipeline.options, sort_keys=True), pipeline.language)
+
+    def build(self) -> CleaningPipeline:
+        cache = _PIPELINES.__dict__.setdefault("by_spec", {})
+        if self not in cache:
+            cache[self] = CleaningPipeline(list(self.rules), json.loads(self.options_json), self.language)
+        pipeline = cache[self]
+        pipeline.stats = CleaningStats()  # this call's counts only; the driver adds them up
+        return pipeline
+
+
+_PIPELINES = threading.local()
+
+
+@dataclass(frozen=True)
+class StoreLocation:
+    """Where a worker reads a workspace's shards."""
+
+    articles: Path
+    documents: Path
+    shards: int
+
+    @classmethod
+    def of(cls, store: CorpusStore) -> "StoreLocation":
+        return cls(store.articles.folder, store.documents.folder, store.articles.shards)
+
+    def article_records(self, shard: int) -> dict[str, dict]:
+        return ShardedJsonl(self.articles, self.shards).read_shard(shard)
+
+    def document_records(self, shard: int) -> dict[str, dict]:
+        return ShardedJsonl(self.documents, self.shards).read_shard(shard)
+
+
+# --- ingest ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class ReadPartition:
+    """What a worker read from one partition's files: articles in order, and the files' errors."""
+
+    articles: list[Article]
+    errors: list[tuple]  # (ErrorCode, where, detail, hint): NewsdeskError itself does not pickle
+
+
+def read_partition(files: list[Path], max_bytes: int, fields: JsonlFields) -> ReadPartition:
+    """Read the files as the local ingest does, errors included (on a worker)."""
+    out = ReadPartition([], [])
+    for path in files:
+        try:
+            for item in read_file(path, max_bytes, fields):
+                if isinstance(item, NewsdeskError):
+                    out.errors.append(_error_parts(item))
+                else:
+                    out.articles.append(item)
+        except NewsdeskError as exc:
+            out.errors.append(_error_parts(exc))
+        except (OSError, ValueError) as exc:  # unreadable file: report it, go on with the others
+            out.errors.append((Errors.E104, str(path), str(exc), "check the file can be read"))
+    return out
+
+
+def partition_keys(part: ReadPartition) -> tuple[list[tuple[str, str]], list[tuple]]:
+    """The (id, raw SHA-256) of each article and the errors: all the driver needs to decide."""
+    return [(a.id, a.raw_sha256) for a in part.articles], part.errors
+
+
+def clean_new_articles(part: ReadPartition, keep: list[int], stamps: list[float],
+                       spec: PipelineSpec) -> tuple[list[dict], list[dict], CleaningStats]:
+    """Stamp and clean the articles the driver kept; their article and document records (on a worker)."""
+    pipeline = spec.build()
+    articles, documents = [], []
+    for index, stamp in zip(keep, stamps):
+        article = part.articles[index]
+        article.metadata["ingested_at"] = stamp
+        articles.append(article.to_record())
+        documents.append(pipeline.clean(article).to_record())
+    return articles, documents, pipeline.stats
+
+
+def ingest(workspace: Workspace, paths, engine: Engine, progress: Progress | None = None) -> IngestReport:
+    """:func:`corpus.ingest.ingest` on an engine: same decisions, same records."""
+    started = time.perf_counter()
+    report = IngestReport()
+    files, report.failed = discover_files(paths)
+    report.files = len(files)
+    max_bytes = int(workspace.section("ingest")["max_bytes"])
+    batch_size = int(workspace.section("ingest")["batch_size"])
+    fields = JsonlFields(**workspace.section("ingest.jsonl"))
+    partitions = file_partitions(files)
+    with workspace.lock():
+        store = CorpusStore(workspace)
+        pipeline = cleaning_pipeline(workspace)  # a bad config fails here, before any work is sent
+        spec = PipelineSpec.of(pipeline)
+        known_raw, known_ids = {}, set()
+        for art in store.articles:
+            known_raw[art["raw_sha256"]] = art["id"]
+            known_ids.add(art["id"])
+        stamp = _Stamps()
+        pending: tuple[list[dict], list[dict]] = ([], [])
+
+        def decide(keys: list[tuple[str, str]]) -> tuple[list[int], list[float]]:
+            keep, stamps = [], []
+            for index, (article_id, raw_sha256) in enumerate(keys):
+                report.read += 1
+                if raw_sha256 in known_raw:
+                    report.skipped["exact duplicate"] += 1
+                    continue
+                if article_id in known_ids:
+                    report.updated += 1  # same URL, new content: the newer scrape replaces the older
+                else:
+                    report.added += 1
+                known_raw[raw_sha256] = article_id
+                known_ids.add(article_id)
+                keep.append(index)
+                stamps.append(stamp.next())
+            return keep, stamps
+
+        def write(final: bool = False) -> None:
+            articles, documents = pending
+            if articles and (final or len(articles) >= batch_size):
+                # Articles first: a crash between the two writes leaves articles that `clean` will finish.
+                store.articles.upsert(articles)
+                store.documents.upsert(documents)
+                articles.clear()
+                documents.clear()
+
+        files_done = 0
+        with store.deferred():  # as the local path: each batch durable when written, shards rewritten once
+            for index, result in _ordered_two_step(
+                    engine, len(partitions),
+                    first=lambda p: _submit_read(engine, partitions[p], max_bytes, fields),
+                    second=lambda p, read, keys: _submit_clean(engine, read, keys, decide, spec, report)):
+                if result is not None:
+                    articles, documents, stats = result
+                    pending[0].extend(articles)
+                    pending[1].extend(documents)
+                    pipeline.stats.merge(stats)
+                    write()
+                files_done += len(partitions[index])
+                if progress:
+                    progress(files_done, len(files))
+            write(final=True)
+        if report.added or report.updated:
+            report.near_duplicates = lsh.update_near_duplicates(workspace, store, engine)
+        report.cleaning = pipeline.stats
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def file_partitions(files: list[Path], target_bytes: int = PARTITION_BYTES) -> list[list[Path]]:
+    """Consecutive runs of files of about ``target_bytes`` together, in the files' order."""
+    partitions: list[list[Path]] = []
+    size = target_bytes
+    for path in files:
+        try:
+            n = path.stat().st_size
+        except OSError:
+            n = 0  # the worker reports it
+        if size + n > target_bytes and (not partitions or partitions[-1]):
+            partitions.append([])
+            size = 0
+        partitions[-1].append(path)
+        size += n
+    return partitions
+
+
+def _submit_read(engine: Engine, files: list[Path], max_bytes: int, fields: JsonlFields):
+    read = engine.submit(read_partition, files, max_bytes, fields, key="read-files")
+    return read, engine.submit(partition_keys, read, key="article-keys")
+
+
+def _submit_clean(engine: Engine, read, keys_task, decide, spec: PipelineSpec, report: IngestReport):
+    keys, errors = engine.result(keys_task)
+    report.failed.extend(NewsdeskError(code, where=where, detail=detail, hint=hint)
+                         for code, where, detail, hint in errors)
+    keep, stamps = decide(keys)
+    return engine.submit(clean_new_articles, read, keep, stamps, spec, key="clean-articles") if keep else None
+
+
+def _ordered_two_step(engine: Engine, n: int, first, second):
+    """Run ``first(p)`` -> (task, small task) for partitions 0..n-1, a bounded number ahead;
+    in partition order, call ``second(p, task, small result task)`` -> task or None as each
+    small task finishes, and yield (p, result of the second task or None) in partition order.
+
+    The order is what makes the decisions (which copy is first, which scrape is newer) and
+    the writes the same as the local path's, whatever order the workers finish in.
+    """
+    window = 2 * engine.workers + 2
+    firsts: dict[int, tuple] = {}
+    seconds: dict[int, object] = {}
+    submitted = decided = yielded = 0
+    completed = engine.as_completed()
+
+    def refill():
+        nonlocal submitted
+        while submitted < n and submitted - yielded < window:
+            firsts[submitted] = first(submitted)
+            completed.add(firsts[submitted][1])
+            submitted += 1
+
+    refill()
+    for _ in completed:
+        while decided < submitted and firsts[decided][1].done():
+            read, keys = firsts.pop(decided)
+            task = second(decided, read, keys)
+            engine.release(keys)
+            engine.release(read)  # the second task still holds it while it needs it
+            seconds[decided] = task
+            if task is not None:
+                completed.add(task)
+            decided += 1
+        while yielded < decided and (seconds[yielded] is None or seconds[yielded].done()):
+            task = seconds.pop(yielded)
+            result = None if task is None else engine.result(task)
+            if task is not None:
+                engine.release(task)
+            yield yielded, result
+            yielded += 1
+        refill()
+
+
+class _Stamps:
+    """``ingested_at`` values: wall-clock time, strictly increasing so ingest order is never a tie."""
+
+    def __init__(self):
+        self.last = 0.0
+
+    def next(self) -> float:
+        self.last = max(time.time(), self.last + 1e-6)
+        return self.last
+
+
+def _error_parts(exc: NewsdeskError) -> tuple:
+    return exc.error, exc.where, exc.detail, exc.hint
+
+
+# --- clean -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class CleanedShard:
+    shard: int
+    documents: int
+    records: list[dict]  # re-cleaned documents
+    text_changed: int
+    missing: bool  # some article had no document yet
+    stats: CleaningStats
+
+
+def clean_shard(location: StoreLocation, shard: int, spec: PipelineSpec, version: str, force: bool) -> CleanedShard:
+    """Re-clean the shard's documents whose raw text or pipeline version changed (on a worker)."""
+    pipeline = spec.build()
+    current = {i: _CleanState.of(rec) for i, rec in location.document_records(shard).items()}
+    articles = location.article_records(shard)
+    records, changed, missing = [], 0, False
+    for article_id in sorted(articles):  # the shard's order, as the local path meets them
+        state = current.get(article_id)
+        missing = missing or state is None
+        rec = articles[article_id]
+        if not force and state is not None and (state.raw_sha256, state.pipeline_version) == (rec["raw_sha256"], version):
+            continue
+        doc = pipeline.clean(Article.from_record(rec))
+        if state is not None:
+            state.carry_marks(doc)
+        changed += state is None or state.text_sha256 != doc.text_sha256
+        records.append(doc.to_record())
+    return CleanedShard(shard, len(articles), records, changed, missing, pipeline.stats)
+
+
+def clean(workspace: Workspace, engine: Engine, force: bool = False, progress: Progress | None = None) -> CleanReport:
+    """:func:`corpus.ingest.clean` on an engine, one partition per shard."""
+    started = time.perf_counter()
+    report = CleanReport()
+    with workspace.lock():
+        store = CorpusStore(workspace)
+        pipeline = cleaning_pipeline(workspace)
+        spec, location = PipelineSpec.of(pipeline), StoreLocation.of(store)
+        missing = False
+        shards = range(location.shards)
+        calls = ((location, s, spec, pipeline.version, force) for s in shards)
+        for done, part in enumerate(map_unordered(engine, clean_shard, calls, key="clean-shard"), start=1):
+            if part.records:
+                store.documents.upsert(part.records)  # this shard only: one atomic rewrite
+            report.documents += part.documents
+            report.recleaned += len(part.records)
+            report.text_changed += part.text_changed
+            missing = missing or part.missing
+            pipeline.stats.merge(part.stats)
+            if progress:
+                progress(done, len(shards))
+        report.unchanged = report.documents - report.recleaned
+        if report.text_changed or missing:
+            report.near_duplicates = lsh.update_near_duplicates(workspace, store, engine)
+        report.cleaning = pipeline.stats
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def map_unordered(engine: Engine, fn, calls, key: str):
+    """``fn(*call)`` for every call (a tuple of arguments), a bounded number in flight; results as they finish."""
+    window = 2 * engine.workers + 2
+    todo = list(calls)
+    todo.reverse()
+    completed = engine.as_completed()
+    in_flight = 0
+
+    def refill():
+        nonlocal in_flight
+        while todo and in_flight < window:
+            completed.add(engine.submit(fn, *todo.pop(), key=key))
+            in_flight += 1
+
+    refill()
+    for task in completed:
+        in_flight -= 1
+        result = engine.result(task)
+        engine.release(task)
+        refill()
+        yield result
+
+
+# --- what the CLI calls ----------------------------------------------------------------------------
+
+
+def run_ingest(options: EngineOptions, workspace: Workspace, paths, progress: Progress | None = None,
+               notify: Notify | None = None) -> IngestReport:
+    """``newsdesk ingest``: the local path as it is, or this module's driver on a Dask cluster."""
+    if not options.distributed:
+        return local.ingest(workspace, paths, progress=progress)
+    with open_engine(options, notify) as engine:
+        return ingest(workspace, paths, engine, progress)
+
+
+def run_clean(options: EngineOptions, workspace: Workspace, force: bool = False, progress: Progress | None = None,
+              notify: Notify | None = None) -> CleanReport:
+    """``newsdesk clean``, locally or on a Dask cluster."""
+    if not options.distributed:
+        return local.clean(workspace, force=force, progress=progress)
+    with open_engine(options, notify) as engine:
+        return clean(workspace, engine, force, progress)
+
+
+def run_near_duplicates(options: EngineOptions, workspace: Workspace, progress: Progress | None = None,
+                        notify: Notify | None = None) -> int:
+    """``newsdesk near-duplicates``: recompute every cluster (after a change of threshold, say)."""
+    if not options.distributed:
+        with workspace.lock():
+            return local.update_near_duplicates(workspace, CorpusStore(workspace))
+    with open_engine(options, notify) as engine, workspace.lock():
+        return lsh.update_near_duplicates(workspace, CorpusStore(workspace), engine, progress)
