@@ -276,6 +276,7 @@ def main(argv: list[str] | None = None) -> dict:
     mb = sum(sizes) / 1e6
     result = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
+                    "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
                     "versions": {p: metadata.version(p) for p in ("newsdesk", "datatrove", "ftfy", "datasketch")}},
         "args": {"n": args.n, "seed": args.seed, "ingest": args.ingest},
         "corpus": {"articles": len(articles), "mb": round(mb, 2), "mean_bytes": round(mb * 1e6 / len(articles)),
@@ -307,6 +308,8 @@ def main(argv: list[str] | None = None) -> dict:
     result["target_ratio"] = TARGET_RATIO
     result["target_met"] = result["ratio_clean_vs_datatrove"] >= TARGET_RATIO
     result["total_s"] = round(time.perf_counter() - t0, 1)
+    # Other work on the machine slows both sides of the comparison, not always equally.
+    result["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     print_table(result)
     if args.json_out:
         args.json_out.parent.mkdir(parents=True, exist_ok=True)
