@@ -19,9 +19,10 @@ def paragraphs(text: str) -> list[tuple[int, int]]:
 
 def is_heading(line: str, max_words: int = 10) -> bool:
     """A sub-heading is a short line that starts with a capital and has no final punctuation."""
-    words = line.split()
-    return (0 < len(words) <= max_words and len(line) <= 100 and line[0].isupper()
-            and line[-1] not in _FINAL_PUNCTUATION)
+    # The cheap tests first: most paragraphs are long, and splitting them into words is not.
+    if not line or len(line) > 100 or not line[0].isupper() or line[-1] in _FINAL_PUNCTUATION:
+        return False
+    return len(line.split()) <= max_words
 
 
 def find_blocks(text: str, standfirst_max_words: int = 60) -> list[Block]:
