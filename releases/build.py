@@ -9,17 +9,20 @@ interrupted build leaves no version behind.
 
 from __future__ import annotations
 
+import gc
 import json
 import shutil
 import subprocess
 import time
 from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
-from datasets import Dataset
 
 from annotation.model import AnnotationRecord
 from annotation.schema import ATTRIBUTION, ENTITY_LAYER, LabelSchema
@@ -43,6 +46,27 @@ DEFAULTS = {"name": "newsdesk/news-claims", "pretty_name": "newsdesk news claims
 
 
 @dataclass
+class StepTimes:
+    """Seconds per build step: wall clock, and CPU of the thread that ran it (bench/release.py prints both)."""
+
+    wall: dict[str, float] = field(default_factory=dict)
+    cpu: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def step(self, name: str):
+        wall, cpu = time.perf_counter(), time.thread_time()
+        try:
+            yield
+        finally:
+            self.wall[name] = self.wall.get(name, 0.0) + time.perf_counter() - wall
+            self.cpu[name] = self.cpu.get(name, 0.0) + time.thread_time() - cpu
+
+    def call(self, name: str, function, *args):
+        with self.step(name):
+            return function(*args)
+
+
+@dataclass
 class BuildReport:
     version: str
     path: Path
@@ -51,6 +75,7 @@ class BuildReport:
     rows: dict[str, dict[str, int]]
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    timings: StepTimes = field(default_factory=StepTimes)
 
     def to_record(self) -> dict:
         return {"version": self.version, "path": str(self.path), "previous": self.previous, "level": self.level,
@@ -61,8 +86,27 @@ def release_settings(workspace: Workspace) -> dict:
     return {**DEFAULTS, **workspace.config.get("release", {})}
 
 
+@contextmanager
+def _without_cyclic_gc():
+    """Python's cycle collector off: the build makes millions of small objects (spans, provenance,
+    tokens) and no garbage cycles, and the collector walking all of them again and again took
+    half the build (three quarters of reading the gold). Reference counting still frees memory."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def build_release(workspace: Workspace, version: str | None = None, bump: bool = False) -> BuildReport:
     """Build ``version`` (or, with ``bump``, the version the diff calls for) as a new immutable folder."""
+    with _without_cyclic_gc():
+        return _build_release(workspace, version, bump)
+
+
+def _build_release(workspace: Workspace, version: str | None, bump: bool) -> BuildReport:
     started = time.perf_counter()
     if version is None and not bump:
         raise NewsdeskError(Errors.E301, where="(none)", detail="give a VERSION or --bump")
@@ -73,7 +117,9 @@ def build_release(workspace: Workspace, version: str | None = None, bump: bool =
     if version in existing:
         raise NewsdeskError(Errors.E302, where=str(root / version))
     previous = existing[-1] if existing else None
-    report = validate(workspace)
+    timings = StepTimes()
+    with timings.step("validate"):
+        report = validate(workspace)
     if report.errors:
         raise NewsdeskError(Errors.E304, where=str(workspace.root),
                             detail=f"{len(report.errors)} errors: " + ", ".join(f"{c} x{g['count']}" for c, g in
@@ -83,8 +129,9 @@ def build_release(workspace: Workspace, version: str | None = None, bump: bool =
         _remove_unfinished(root)
         tmp = root / f".building-{version or 'bump'}-{int(time.time() * 1000)}"
         try:
-            facts = _write_release(workspace, tmp, version or "0.0.0-pending", previous)
-            diff = diff_releases(root / previous if previous else None, tmp)
+            facts = _write_release(workspace, tmp, version or "0.0.0-pending", previous, timings)
+            with timings.step("diff"):
+                diff = diff_releases(root / previous if previous else None, tmp)
             warnings = []
             if bump:
                 proposed = bumped(previous, diff.level)
@@ -98,14 +145,14 @@ def build_release(workspace: Workspace, version: str | None = None, bump: bool =
                                 f"(--bump would give {bumped(previous, diff.level)})")
             facts.version = version
             diff.new = version
-            _write_documents(workspace, tmp, facts, diff, previous)
+            _write_documents(workspace, tmp, facts, diff, previous, timings)
             final = root / version
             tmp.rename(final)  # the version appears whole or not at all
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
     return BuildReport(version, final, previous, diff.level, facts.split_rows, warnings,
-                       time.perf_counter() - started)
+                       time.perf_counter() - started, timings)
 
 
 def _remove_unfinished(root: Path) -> None:
@@ -117,67 +164,97 @@ def _human_records(workspace: Workspace) -> list[AnnotationRecord]:
     return [r for r in AnnotationStore(workspace).records() if r.origin != "prediction"]
 
 
-def _write_release(workspace: Workspace, out: Path, version: str, previous: str | None) -> card.ReleaseFacts:
+def _write_release(workspace: Workspace, out: Path, version: str, previous: str | None,
+                   timings: StepTimes) -> card.ReleaseFacts:
     schema = LabelSchema.load(workspace)
     settings = release_settings(workspace)
-    docs = sorted(CorpusStore(workspace).iter_documents(), key=lambda d: d.id)
-    by_id = {d.id: d for d in docs}
-    gold = [g for g in load_gold(workspace) if g.doc_id in by_id and g.text_sha256 == by_id[g.doc_id].text_sha256]
-    records = [r for r in _human_records(workspace) if r.doc_id in by_id]
+    with timings.step("read"):
+        docs = sorted(CorpusStore(workspace).iter_documents(), key=lambda d: d.id)
+        by_id = {d.id: d for d in docs}
+        gold = [g for g in load_gold(workspace) if g.doc_id in by_id and g.text_sha256 == by_id[g.doc_id].text_sha256]
+        records = [r for r in _human_records(workspace) if r.doc_id in by_id]
     pseudonym = Pseudonyms.of(workspace)
     previous_splits = {}
     if previous:
         previous_splits = json.loads((releases_root(workspace) / previous / "splits.json").read_text())
     splits = assign_splits(docs, previous_splits)
     features = config_features(schema)
+    ids = rows.LabelIds.of(features)
     ner_stats = rows.NerStats()
-    per_config: dict[str, dict[str, list[dict]]] = {c: defaultdict(list) for c in CONFIGS}
-    for doc in docs:
-        per_config["documents"][splits[doc.id]].append(rows.document_row(doc))
-    for g in gold:
-        split = splits[g.doc_id]
-        per_config["entities"][split].append(rows.entity_row(by_id[g.doc_id], g))
-        per_config["ner"][split].append(rows.ner_row(by_id[g.doc_id], g, ner_stats))
-    for row in rows.claim_rows(gold, schema, pseudonym):
-        per_config["claims"][splits[row["doc_id"]]].append(row)
-    for rec in records:
-        per_config["annotations"][splits[rec.doc_id]].append(rows.annotation_row(rec, pseudonym))
-
+    with timings.step("rows claims"):
+        claims = rows.claim_rows(gold, schema, pseudonym, ids)
+    # Each config's sources by split (in the order read) and how a split's sources become its table.
+    # A config's rows exist only while its table is made: the tokens of `ner` alone are millions of strings.
+    gold_by_split = _by_split(gold, lambda g: splits[g.doc_id])
+    tables = {
+        "entities": (gold_by_split, lambda gs: rows.arrow_table(
+            (rows.entity_row(by_id[g.doc_id], g, ids) for g in gs), features["entities"])),
+        "documents": (_by_split(docs, lambda d: splits[d.id]), lambda ds: rows.arrow_table(
+            (rows.document_row(d, ids) for d in ds), features["documents"])),
+        "ner": (gold_by_split, lambda gs: rows.ner_table(
+            ((by_id[g.doc_id], g) for g in gs), ner_stats, ids, features["ner"])),
+        "claims": (_by_split(claims, lambda c: splits[c["doc_id"]]), lambda cs: rows.arrow_table(
+            cs, features["claims"])),
+        "annotations": (_by_split(records, lambda r: splits[r.doc_id]), lambda rs: rows.arrow_table(
+            (rows.annotation_row(r, pseudonym, ids) for r in rs), features["annotations"])),
+    }
     data_files: dict[str, dict[str, str]] = {}
     split_rows: dict[str, dict[str, int]] = {}
-    for config in CONFIGS:
-        data_files[config], split_rows[config] = {}, {}
-        for split in SPLITS:
-            items = per_config[config].get(split, [])
-            if not items:
-                continue  # an empty split is left out of the card rather than shipped as an empty file
-            relative = f"data/{config}/{split}-00000-of-00001.parquet"
-            (out / relative).parent.mkdir(parents=True, exist_ok=True)
-            write_parquet(Dataset.from_list(items, features=features[config]), out / relative)
-            data_files[config][split] = relative
-            split_rows[config][split] = len(items)
+    # Encoding and compressing Parquet releases the GIL: a table is written while the next is made.
+    with ThreadPoolExecutor(max_workers=1) as writer:
+        written = []
+        for config in CONFIGS:
+            data_files[config], split_rows[config] = {}, {}
+            grouped, table_of = tables[config]
+            for split in SPLITS:
+                items = grouped.get(split)
+                if not items:
+                    continue  # an empty split is left out of the card rather than shipped as an empty file
+                relative = f"data/{config}/{split}-00000-of-00001.parquet"
+                (out / relative).parent.mkdir(parents=True, exist_ok=True)
+                with timings.step(f"rows {config}"):
+                    table = table_of(items)
+                written.append(writer.submit(timings.call, f"parquet {config}", write_parquet, table,
+                                             out / relative))
+                data_files[config][split] = relative
+                split_rows[config][split] = len(items)
+                del table
+        with timings.step("waiting for parquet"):
+            for done in written:
+                done.result()
     data_files = {c: f for c, f in data_files.items() if f}
     split_rows = {c: r for c, r in split_rows.items() if r}
     (out / "splits.json").write_text(json.dumps(splits, sort_keys=True))
     # Provisional: what the diff against the previous version needs; the full manifest comes last.
     (out / "manifest.json").write_text(json.dumps({"version": version, "schema_hash": schema.fingerprint(),
                                                    "schema": schema.to_record()}))
-    return _facts(workspace, schema, settings, version, previous, docs, gold, records, features, split_rows,
-                  data_files, splits, ner_stats)
+    with timings.step("facts"):
+        return _facts(workspace, schema, settings, version, previous, docs, gold, records, features, split_rows,
+                      data_files, splits, ner_stats, timings)
 
 
-def write_parquet(dataset: Dataset, path: Path) -> None:
+def _by_split(items: list, split_of) -> dict[str, list]:
+    """Documents, records or claim rows by split, each list in the order given."""
+    grouped: dict[str, list] = defaultdict(list)
+    for item in items:
+        grouped[split_of(item)].append(item)
+    return grouped
+
+
+def write_parquet(table: pa.Table, path: Path) -> None:
     """zstd Parquet with the Features in the file metadata, as `Dataset.to_parquet` writes them.
 
-    `to_parquet` fixes the codec to snappy in datasets 5, so the table datasets encoded is
-    written by pyarrow with datasets' own schema metadata (the "huggingface" key).
+    ``table`` has the schema of the config's Features, whose metadata (the "huggingface" key)
+    is what ``datasets`` reads the Features back from. `to_parquet` would fix the codec to
+    snappy in datasets 5, so pyarrow writes the file.
     """
-    table = dataset.data.table.replace_schema_metadata(dataset.features.arrow_schema.metadata)
     pq.write_table(table, str(path), compression="zstd")
 
 
 def _facts(workspace, schema, settings, version, previous, docs, gold, records, features, split_rows, data_files,
-           splits, ner_stats) -> card.ReleaseFacts:
+           splits, ner_stats, timings) -> card.ReleaseFacts:
+    with timings.step("agreement"):
+        agreement = _agreement_facts(workspace, records, docs, schema)
     entity_counts: dict[str, Counter] = defaultdict(Counter)
     for g in gold:
         for s in g.spans:
@@ -192,8 +269,11 @@ def _facts(workspace, schema, settings, version, previous, docs, gold, records, 
     for d in docs:
         edits.update(e.rule for e in d.cleaning.edits)
         flags.update(f.rule for f in d.flags)
-    clusters = {d.cluster for d in docs if d.cluster}
-    straddling = [c for c in clusters if len({splits[d.id] for d in docs if d.cluster == c}) > 1]
+    clusters: dict[str, set[str]] = defaultdict(set)  # cluster -> the splits of its members
+    for d in docs:
+        if d.cluster:
+            clusters[d.cluster].add(splits[d.id])
+    straddling = [c for c, in_splits in clusters.items() if len(in_splits) > 1]
     limitations = [
         "Articles come from web scraping and may be machine-translated; suspected translation artefacts are "
         "flagged (`documents.flags`), not corrected.",
@@ -215,7 +295,7 @@ def _facts(workspace, schema, settings, version, previous, docs, gold, records, 
         claim_attribute_counts={a: dict(c) for a, c in attribute_counts.items()},
         claims=rows.claim_count(gold), cleaning_edits=dict(edits), cleaning_flags=dict(flags),
         near_duplicate_clusters=len(clusters), ner_misaligned=ner_stats.misaligned, ner_spans=ner_stats.spans,
-        agreement=_agreement_facts(workspace, records, docs, schema), limitations=limitations,
+        agreement=agreement, limitations=limitations,
         tokenisation=f"Tokens are the matches of the regular expression `{TOKEN_PATTERN}` on the clean text "
                      "(numbers, words with inner hyphens, apostrophe clitics such as “’s”, single other characters).",
         schema_hash=schema.fingerprint(), previous=previous)
@@ -252,14 +332,17 @@ def _git_commit() -> str | None:
         return None
 
 
-def _write_documents(workspace: Workspace, out: Path, facts: card.ReleaseFacts, diff, previous: str | None) -> None:
+def _write_documents(workspace: Workspace, out: Path, facts: card.ReleaseFacts, diff, previous: str | None,
+                     timings: StepTimes) -> None:
     schema = LabelSchema.load(workspace)
-    card.write_text(out / "README.md", card.card_markdown(facts))
-    datasheet_path = workspace.path("DATASHEET.md")
-    existing = datasheet_path.read_text(encoding="utf-8") if datasheet_path.exists() else None
-    datasheet = card.render_datasheet(existing, facts)
-    card.write_text(out / "DATASHEET.md", datasheet)
-    card.write_text(datasheet_path, datasheet)  # people's answers are edited there and kept
+    with timings.step("card"):
+        card.write_text(out / "README.md", card.card_markdown(facts))
+    with timings.step("datasheet"):
+        datasheet_path = workspace.path("DATASHEET.md")
+        existing = datasheet_path.read_text(encoding="utf-8") if datasheet_path.exists() else None
+        datasheet = card.render_datasheet(existing, facts)
+        card.write_text(out / "DATASHEET.md", datasheet)
+        card.write_text(datasheet_path, datasheet)  # people's answers are edited there and kept
     root = releases_root(workspace)
     old_log = (root / previous / "CHANGELOG.md").read_text(encoding="utf-8") if previous else "# Changelog\n"
     header, _, rest = old_log.partition("\n")
@@ -273,7 +356,8 @@ def _write_documents(workspace: Workspace, out: Path, facts: card.ReleaseFacts, 
         "change_level": diff.level, "configs": sorted(facts.data_files),
     }
     card.write_text(out / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
-    hashes = write_checksums(out)  # Croissant lists the data files' hashes, then the sums cover Croissant too
+    with timings.step("checksums"):
+        hashes = write_checksums(out)  # Croissant lists the data files' hashes, then the sums cover Croissant too
     rai = {
         "dataCollection": "News articles scraped from the web, ingested with newsdesk (provenance per document).",
         "dataCollectionType": "Web scraping",
@@ -290,5 +374,8 @@ def _write_documents(workspace: Workspace, out: Path, facts: card.ReleaseFacts, 
         "dataUseCases": "Named-entity recognition, claim detection and attribution, check-worthiness research.",
         "dataReleaseMaintenancePlan": "Versioned immutable releases with changelog, checksums and stable splits.",
     }
-    card.write_text(out / "croissant.json", json.dumps(card.croissant(facts, hashes, rai), indent=2, ensure_ascii=False))
-    write_checksums(out)
+    with timings.step("croissant"):
+        card.write_text(out / "croissant.json",
+                        json.dumps(card.croissant(facts, hashes, rai), indent=2, ensure_ascii=False))
+    with timings.step("checksums"):
+        write_checksums(out, known=hashes)  # only croissant.json is new since

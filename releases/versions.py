@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from corpus.errors import Errors, NewsdeskError
@@ -56,9 +57,14 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def write_checksums(folder: Path) -> dict[str, str]:
-    hashes = {str(p.relative_to(folder)): file_sha256(p) for p in sorted(folder.rglob("*"))
-              if p.is_file() and p.name != CHECKSUMS}
+def write_checksums(folder: Path, known: dict[str, str] | None = None) -> dict[str, str]:
+    """Write SHA256SUMS for every file in ``folder``; ``known`` digests, of files not changed since, are reused."""
+    known = known or {}
+    hashes = {}
+    for p in sorted(folder.rglob("*")):
+        if p.is_file() and p.name != CHECKSUMS:
+            name = str(p.relative_to(folder))
+            hashes[name] = known.get(name) or file_sha256(p)
     (folder / CHECKSUMS).write_text("".join(f"{h}  {name}\n" for name, h in sorted(hashes.items())))
     return hashes
 
@@ -151,22 +157,39 @@ def _documents(folder: Path) -> dict[str, str]:
     return dict(zip(ids, hashes))
 
 
-def _entity_spans(folder: Path, names: list[str]) -> Counter:
-    spans = Counter()
+def _span_tables(folder: Path):
+    """Per entities file: each span's document id and its start, end and label columns (no dict per span)."""
     for path in sorted((folder / "data" / "entities").glob("*.parquet")):
         table = pq.read_table(path, columns=["id", "spans"])
-        for doc_id, doc_spans in zip(table.column("id").to_pylist(), table.column("spans").to_pylist()):
-            for s in doc_spans:
-                spans[(doc_id, s["start"], s["end"], names[s["label"]])] += 1
+        column = table.column("spans").combine_chunks()
+        yield table.column("id").take(pc.list_parent_indices(column)), pc.list_flatten(column)
+
+
+def _entity_spans(folder: Path, names: list[str]) -> Counter:
+    """(document id, start, end, label) of every entity span, counted."""
+    spans = Counter()
+    for doc_ids, flat in _span_tables(folder):
+        labels = [names[i] for i in flat.field("label").to_pylist()]
+        spans.update(zip(doc_ids.to_pylist(), flat.field("start").to_pylist(), flat.field("end").to_pylist(), labels))
     return spans
+
+
+def _entity_labels(folder: Path, names: list[str]) -> dict[str, int]:
+    """Entity spans per label: all a first release's diff needs."""
+    counts = Counter()
+    for _, flat in _span_tables(folder):
+        for item in pc.value_counts(flat.field("label")).to_pylist():
+            counts[names[item["values"]]] += item["counts"]
+    return dict(counts)
 
 
 def _claims(folder: Path) -> set:
     claims = set()
     for path in sorted((folder / "data" / "claims").glob("*.parquet")):
         table = pq.read_table(path, columns=["doc_id", "claim"])
-        for doc_id, claim in zip(table.column("doc_id").to_pylist(), table.column("claim").to_pylist()):
-            claims.add((doc_id, claim["start"], claim["end"]))
+        claim = table.column("claim").combine_chunks()
+        claims.update(zip(table.column("doc_id").to_pylist(), claim.field("start").to_pylist(),
+                          claim.field("end").to_pylist()))
     return claims
 
 
@@ -175,12 +198,13 @@ def diff_releases(old: Path | None, new: Path) -> ReleaseDiff:
     diff = ReleaseDiff(old.name if old else None, new_manifest["version"])
     new_docs = _documents(new)
     new_labels = new_manifest["schema"]["entity_labels"]
-    new_spans, new_claims = _entity_spans(new, new_labels), _claims(new)
+    new_claims = _claims(new)
     if old is None:
         diff.documents_added = sorted(new_docs)
-        diff.spans_added = dict(Counter(k[3] for k in new_spans.elements()))
+        diff.spans_added = _entity_labels(new, new_labels)
         diff.claims_added = len(new_claims)
         return diff
+    new_spans = _entity_spans(new, new_labels)
     old_manifest = json.loads((old / "manifest.json").read_text())
     old_docs = _documents(old)
     diff.documents_added = sorted(set(new_docs) - set(old_docs))
