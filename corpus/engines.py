@@ -42,6 +42,9 @@ class EngineOptions:
         if self.engine == "local" and (self.scheduler or self.workers):
             raise NewsdeskError(Errors.E501, where="--scheduler/--workers",
                                 detail="they apply to --engine dask only")
+        if self.scheduler and self.workers:
+            raise NewsdeskError(Errors.E501, where="--workers", detail="a running cluster has the workers it has; "
+                                "--workers sizes the local cluster started without --scheduler")
 
     @property
     def distributed(self) -> bool:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import operator
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from datasketch import MinHashLSH
@@ -43,46 +44,57 @@ class Banding:
 
     @classmethod
     def of(cls, config: NearDuplicateConfig) -> "Banding":
-        lsh = MinHashLSH(threshold=config.threshold, num_perm=config.num_perm)
-        return cls(lsh.b, lsh.r)
+        return _banding(config.threshold, config.num_perm)
+
+
+@lru_cache(maxsize=8)
+def _banding(threshold: float, num_perm: int) -> Banding:
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)  # its parameter search takes a while
+    return Banding(lsh.b, lsh.r)
 
 
 @dataclass
-class ShardSignatures:
-    """One shard's MinHashes (kept on the worker) and what the driver asks of them."""
+class PartitionSignatures:
+    """One partition's MinHashes (kept on the worker) and what the driver asks of them."""
 
-    shard: int
-    ids: list[str]  # documents with text, in the shard's order
+    partition: int
+    ids: list[str]  # documents with text, in store order
     values: np.ndarray  # (len(ids), num_perm) hash values
     order: list[tuple]  # per document, its ingest-order key
     marked: list[str]  # documents that carry near-duplicate marks now
 
 
-def shard_signatures(location, shard: int, config: NearDuplicateConfig) -> ShardSignatures:
-    """Every document's MinHash in one shard, and which documents are marked (on a worker)."""
-    ids, values, marked = [], [], []
-    for rec in location.document_records(shard).values():
-        if (rec.get("duplicate_of") is not None or rec.get("cluster") is not None
-                or any(f["rule"] == "near_duplicate" for f in rec["flags"])):
-            marked.append(rec["id"])
-        if not rec["text"].strip():
-            continue  # as the local path: an empty text duplicates nothing
-        ids.append(rec["id"])
-        values.append(signature(rec["text"], config).hashvalues)
-    articles = location.article_records(shard)
-    order = [(articles[i]["metadata"].get("ingested_at", 0.0),) if i in articles else () for i in ids]
+def partition_signatures(location, partition: int, shards: list[int], config: NearDuplicateConfig) -> PartitionSignatures:
+    """Every document's MinHash in some shards, and which documents are marked (on a worker)."""
+    ids, values, order, marked = [], [], [], []
+    for shard in shards:
+        articles = location.article_records(shard)
+        for rec in location.document_records(shard).values():
+            if _is_marked(rec):
+                marked.append(rec["id"])
+            if not rec["text"].strip():
+                continue  # as the local path: an empty text duplicates nothing
+            ids.append(rec["id"])
+            values.append(signature(rec["text"], config).hashvalues)
+            article = articles.get(rec["id"])
+            order.append((article["metadata"].get("ingested_at", 0.0),) if article else ())
     matrix = np.array(values, dtype=np.uint64).reshape(len(ids), config.num_perm)
-    return ShardSignatures(shard, ids, matrix, order, marked)
+    return PartitionSignatures(partition, ids, matrix, order, marked)
 
 
-def marked_ids(sigs: ShardSignatures) -> list[str]:
+def _is_marked(rec: dict) -> bool:
+    return (rec.get("duplicate_of") is not None or rec.get("cluster") is not None
+            or any(f["rule"] == "near_duplicate" for f in rec["flags"]))
+
+
+def marked_ids(sigs: PartitionSignatures) -> list[str]:
     return sigs.marked
 
 
-def band_records(sigs: ShardSignatures, banding: Banding, reducers: int) -> list[tuple[np.ndarray, ...]]:
-    """Per reducer, the (band index, document reference, band values) records this shard sends it."""
+def band_records(sigs: PartitionSignatures, banding: Banding, reducers: int) -> list[tuple[np.ndarray, ...]]:
+    """Per reducer, the (band index, document reference, band values) records this partition sends it."""
     n = len(sigs.ids)
-    refs = (np.uint64(sigs.shard) << np.uint64(32)) | np.arange(n, dtype=np.uint64)
+    refs = (np.uint64(sigs.partition) << np.uint64(32)) | np.arange(n, dtype=np.uint64)
     bands = np.repeat(np.arange(banding.bands, dtype=np.uint64), n)
     vals = np.concatenate([sigs.values[:, b * banding.rows:(b + 1) * banding.rows] for b in range(banding.bands)])
     vals = vals.reshape(-1, banding.rows)
@@ -118,42 +130,48 @@ def candidate_pairs(*parts: tuple[np.ndarray, ...]) -> np.ndarray:
     return np.unique(np.concatenate(pairs), axis=0)
 
 
-def signature_rows(sigs: ShardSignatures, rows: list[int]) -> tuple[list[str], np.ndarray, list[tuple]]:
-    """The ids, hash values and order keys of some documents of the shard."""
+def signature_rows(sigs: PartitionSignatures, rows: list[int]) -> tuple[list[str], np.ndarray, list[tuple]]:
+    """The ids, hash values and order keys of some documents of the partition."""
     return [sigs.ids[r] for r in rows], sigs.values[rows], [sigs.order[r] for r in rows]
 
 
-def mark_shard(location, shard: int, clusters: dict[str, list[str]]) -> list[dict]:
-    """Set or clear the marks of the shard's marked documents and cluster members; the changed records."""
+def mark_shards(location, shards: list[int], clusters: dict[str, list[str]]) -> list[dict]:
+    """Set or clear the marks of the shards' marked documents and cluster members; the changed records."""
     members = {m for ms in clusters.values() for m in ms}
-    docs = [Document.from_record(rec) for rec in location.document_records(shard).values()
-            if rec["id"] in members or rec.get("duplicate_of") is not None or rec.get("cluster") is not None
-            or any(f["rule"] == "near_duplicate" for f in rec["flags"])]
+    docs = [Document.from_record(rec) for shard in shards for rec in location.document_records(shard).values()
+            if rec["id"] in members or _is_marked(rec)]
     return [d.to_record() for d in mark_near_duplicates(docs, clusters)]
 
 
+def shard_groups(shards: int, engine: Engine) -> list[list[int]]:
+    """Shards dealt into a few partitions per worker: enough to balance, few enough that tasks stay cheap."""
+    count = max(1, min(shards, 4 * engine.workers))
+    return [list(range(p, shards, count)) for p in range(count)]
+
+
 def near_duplicate_clusters(store: CorpusStore, config: NearDuplicateConfig, engine: Engine,
-                            progress: Progress | None = None) -> tuple[dict[str, list[str]], dict[int, list[str]]]:
+                            progress: Progress | None = None) -> tuple[dict[str, list[str]], list[str]]:
     """Clusters as :func:`corpus.dedup.near_duplicate_clusters` finds them over the store's documents,
-    and the marked documents of each shard."""
+    and the documents that carry marks now."""
     from corpus.partitioned import StoreLocation  # the drivers import this module
 
     location = StoreLocation.of(store)
     banding = Banding.of(config)
-    shards = range(location.shards)
-    sigs = {s: engine.submit(shard_signatures, location, s, config, key="minhash-shard") for s in shards}
-    marked_tasks = {s: engine.submit(marked_ids, sigs[s], key="marked") for s in shards}
-    marked: dict[int, list[str]] = {}
+    groups = shard_groups(location.shards, engine)
+    sigs = {p: engine.submit(partition_signatures, location, p, shards, config, key="minhash")
+            for p, shards in enumerate(groups)}
+    marked_tasks = {p: engine.submit(marked_ids, sigs[p], key="marked") for p in sigs}
     for done, task in enumerate(engine.as_completed(marked_tasks.values()), start=1):
         if progress:
-            progress(done, len(shards))
-    for s, task in marked_tasks.items():
-        marked[s] = engine.result(task)
+            progress(done, len(groups))
+    marked: list[str] = []
+    for task in marked_tasks.values():
+        marked.extend(engine.result(task))
         engine.release(task)
-    # The shuffle: each reducer takes its records from every shard.
-    reducers = max(1, min(len(shards), 2 * engine.workers))
+    # The shuffle: each reducer takes its records from every partition.
+    reducers = max(1, min(len(groups), 2 * engine.workers))
     reduce_tasks = []
-    routed = [engine.submit(band_records, sigs[s], banding, reducers, key="band-records") for s in shards]
+    routed = [engine.submit(band_records, sigs[p], banding, reducers, key="band-records") for p in sigs]
     for j in range(reducers):
         parts = [engine.submit(operator.getitem, r, j, key="band-records-to") for r in routed]
         reduce_tasks.append(engine.submit(candidate_pairs, *parts, key="lsh-buckets"))
@@ -167,20 +185,20 @@ def near_duplicate_clusters(store: CorpusStore, config: NearDuplicateConfig, eng
     pairs = np.unique(np.concatenate(found), axis=0) if found else np.empty((0, 2), dtype=np.uint64)
     # Only documents in some candidate pair are verified; only their signatures come back.
     refs = np.unique(pairs.ravel())
-    shard_of, row_of = (refs >> np.uint64(32)).astype(np.int64), (refs & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    part_of, row_of = (refs >> np.uint64(32)).astype(np.int64), (refs & np.uint64(0xFFFFFFFF)).astype(np.int64)
     fetch = {}
-    for s in np.unique(shard_of).tolist():
-        fetch[s] = engine.submit(signature_rows, sigs[s], row_of[shard_of == s].tolist(), key="candidate-signatures")
+    for p in np.unique(part_of).tolist():
+        fetch[p] = engine.submit(signature_rows, sigs[p], row_of[part_of == p].tolist(), key="candidate-signatures")
     ids, values, order = [], [], {}
-    for s in sorted(fetch):
-        got_ids, got_values, got_order = engine.result(fetch[s])
+    for p in sorted(fetch):
+        got_ids, got_values, got_order = engine.result(fetch[p])
         ids.extend(got_ids)
         values.append(got_values)
         order.update(zip(got_ids, got_order))
-        engine.release(fetch[s])
+        engine.release(fetch[p])
     for task in sigs.values():
         engine.release(task)
-    # refs is sorted and so is the concatenation by shard then row: position = index in refs.
+    # refs is sorted and so is the concatenation by partition then row: position = index in refs.
     matrix = np.concatenate(values) if values else np.empty((0, config.num_perm), dtype=np.uint64)
     a, b = np.searchsorted(refs, pairs[:, 0]), np.searchsorted(refs, pairs[:, 1])
     # MinHash.jaccard: the share of equal hash values, as count / num_perm.
@@ -208,12 +226,16 @@ def update_near_duplicates(workspace: Workspace, store: CorpusStore, engine: Eng
 
     location = StoreLocation.of(store)
     clusters, marked = near_duplicate_clusters(store, near_duplicate_config(workspace), engine, progress)
-    per_shard: dict[int, dict[str, list[str]]] = {s: {} for s, ids in marked.items() if ids}
+    touched: dict[int, dict[str, list[str]]] = {store.documents.shard_of(m): {} for m in marked}
     for first, members in clusters.items():
         for m in members:
-            per_shard.setdefault(store.documents.shard_of(m), {})[first] = members
-    calls = ((location, s, per_shard[s]) for s in sorted(per_shard))
-    for records in map_unordered(engine, mark_shard, calls, key="mark-shard"):
+            touched.setdefault(store.documents.shard_of(m), {})[first] = members
+    calls = []
+    for shards in shard_groups(location.shards, engine):
+        mine = [s for s in shards if s in touched]
+        if mine:
+            calls.append((location, mine, {k: v for s in mine for k, v in touched[s].items()}))
+    for records in map_unordered(engine, mark_shards, calls, key="mark-shards"):
         if records:
-            store.documents.upsert(records)  # one shard: one atomic rewrite
+            store.documents.upsert(records)  # each shard it touches: one atomic rewrite
     return sum(len(m) - 1 for m in clusters.values())

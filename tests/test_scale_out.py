@@ -271,6 +271,7 @@ def test_near_duplicates_command_on_dask_and_locally(tmp_path, local_ws, cluster
     (["--engine", "spark"], "--engine spark"),
     (["--workers", "2"], "--scheduler/--workers"),
     (["--engine", "dask", "--workers", "0"], "--workers 0"),
+    (["--engine", "dask", "--scheduler", "tcp://127.0.0.1:8786", "--workers", "2"], "--workers"),
 ])
 def test_engine_options_that_make_no_sense_are_refused_with_e501(tmp_path, args, where):
     newsdesk("init", str(tmp_path / "ws"))
