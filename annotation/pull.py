@@ -46,12 +46,16 @@ class PullReport:
 def download_snapshot(client: LabelStudio, project_id: int) -> bytes:
     """The JSON of a snapshot export of every task, with full annotations and predictions."""
     full = {"only_id": False}
+    # Label Studio Community builds the snapshot inside this request: a 10k-task project takes
+    # longer than the client's usual timeout.
+    slow = {"timeout": EXPORT_TIMEOUT_SECONDS}
     export = client.projects.exports.create(
         project_id, title=f"newsdesk pull {time.strftime('%Y-%m-%dT%H:%M:%S')}",
         serialization_options={"predictions": full, "annotations__completed_by": {"only_id": True},
                                "drafts": {"only_id": True}},
         task_filter_options={"only_with_annotations": False},
-        annotation_filter_options={"usual": True, "ground_truth": True, "skipped": True})
+        annotation_filter_options={"usual": True, "ground_truth": True, "skipped": True},
+        request_options=slow)
     deadline = time.monotonic() + EXPORT_TIMEOUT_SECONDS
     while True:
         state = client.projects.exports.get(project_id, export.id)
@@ -61,7 +65,7 @@ def download_snapshot(client: LabelStudio, project_id: int) -> bytes:
             raise NewsdeskError(Errors.E207, where=f"project {project_id} export {export.id}",
                                 detail=f"export {state.status}", hint="look at the server log; run pull again")
         time.sleep(0.2)
-    data = b"".join(client.projects.exports.download(project_id, export.id, export_type="JSON"))
+    data = b"".join(client.projects.exports.download(project_id, export.id, export_type="JSON", request_options=slow))
     client.projects.exports.delete(project_id, export.id)  # snapshots pile up on the server otherwise
     return data
 
@@ -127,7 +131,7 @@ def pull(workspace: Workspace, client: LabelStudio | None = None) -> PullReport:
         store = AnnotationStore(workspace)
         written = store.append(annotations + predictions, "pull")
     if written:
-        report.new_or_changed = len(written.read_text(encoding="utf-8").splitlines())
+        report.new_or_changed = written.read_bytes().count(b"\n")  # one record a line
     report.seconds = time.perf_counter() - started
     return report
 

@@ -35,7 +35,7 @@ Progress = Callable[[int, int], None]
 # The task map grows with every batch; rewriting it after each one made a 10k push spend more
 # time saving than verifying. It is saved at most this often and whenever push stops: tasks
 # that landed on the server but not in the map are adopted again by the next push.
-TASK_MAP_SAVE_SECONDS = 5.0
+TASK_MAP_SAVE_SECONDS = 15.0
 VERIFY_PAGE_SIZE = 1000
 
 

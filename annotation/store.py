@@ -33,15 +33,19 @@ class AnnotationStore:
             with jsonlines.open(path, loads=json.loads) as reader:
                 yield from reader
 
-    def current(self) -> dict[tuple[str, str], AnnotationRecord]:
-        """The current version of every record, by (origin, record id)."""
+    def _latest(self) -> dict[tuple[str, str], dict]:
+        """The stored form of the current version of every record, by (origin, record id)."""
         latest: dict[tuple[str, str], dict] = {}
         for rec in self._iter_raw():
             key = (rec["origin"], rec["record_id"])
             old = latest.get(key)
             if old is None or (rec.get("updated_at") or "") >= (old.get("updated_at") or ""):
                 latest[key] = rec
-        return {k: AnnotationRecord.from_record(v) for k, v in latest.items()}
+        return latest
+
+    def current(self) -> dict[tuple[str, str], AnnotationRecord]:
+        """The current version of every record, by (origin, record id)."""
+        return {k: AnnotationRecord.from_record(v) for k, v in self._latest().items()}
 
     def records(self, include_cancelled: bool = True) -> list[AnnotationRecord]:
         recs = sorted(self.current().values(), key=lambda r: (r.doc_id, r.origin, r.record_id))
@@ -49,9 +53,9 @@ class AnnotationStore:
 
     def append(self, records: Iterable[AnnotationRecord], label: str) -> Path | None:
         """Write the records that are new or changed as one new segment; returns its path."""
-        current = {k: v.to_record() for k, v in self.current().items()}
+        latest = self._latest()
         fresh = [r.to_record() for r in records]
-        fresh = [r for r in fresh if current.get((r["origin"], r["record_id"])) != r]
+        fresh = [r for r in fresh if not _same(latest.get((r["origin"], r["record_id"])), r)]
         if not fresh:
             return None
         buf = io.StringIO()
@@ -60,3 +64,11 @@ class AnnotationStore:
         path = self.folder / f"{time.strftime('%Y%m%dT%H%M%S')}-{time.time_ns() % 10**9:09d}-{label}.jsonl"
         atomic_write_text(path, buf.getvalue())
         return path
+
+
+def _same(stored: dict | None, fresh: dict) -> bool:
+    """Whether a stored record says what a fresh one says. Most are equal as stored; only the
+    others (written by an older version, say) are read back through the data model."""
+    if stored is None:
+        return False
+    return stored == fresh or AnnotationRecord.from_record(stored).to_record() == fresh
