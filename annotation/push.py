@@ -32,9 +32,9 @@ from corpus.workspace import Workspace
 
 Progress = Callable[[int, int], None]
 
-# The task map grows with every batch; rewriting it after each one made a 10k push spend more
-# time saving than verifying. It is saved at most this often and whenever push stops: tasks
-# that landed on the server but not in the map are adopted again by the next push.
+# The task map grows with every batch (3.4 MB at 10k documents); rewriting it after each batch
+# of 100 cost a 10k push about 10 s. It is saved at most this often and whenever push stops:
+# tasks that landed on the server but not in the map are adopted again by the next push.
 TASK_MAP_SAVE_SECONDS = 15.0
 VERIFY_PAGE_SIZE = 1000
 
