@@ -118,13 +118,14 @@ class DaskEngine:
 
     name = "dask"
 
-    def __init__(self, scheduler: str | None = None, workers: int | None = None, notify: Notify | None = None):
+    def __init__(self, scheduler: str | None = None, workers: int | None = None, notify: Notify | None = None,
+                 connect_timeout: str = "30s"):
         from distributed import Client, LocalCluster
 
         self.cluster = None
         try:
             if scheduler:
-                self.client = Client(scheduler, timeout="30s")
+                self.client = Client(scheduler, timeout=connect_timeout)
             else:
                 self.cluster = LocalCluster(host="127.0.0.1", n_workers=workers or os.cpu_count() or 1,
                                             threads_per_worker=1, processes=True,

@@ -283,3 +283,8 @@ def test_engine_options_that_make_no_sense_are_refused_with_e501(tmp_path, args,
 def test_engine_options_are_checked_in_the_library_too():
     with pytest.raises(NewsdeskError, match="E501"):
         EngineOptions("dask", workers=-1)
+
+
+def test_a_scheduler_that_cannot_be_reached_is_e502():
+    with pytest.raises(NewsdeskError, match=r"\[E502\] tcp://127.0.0.1:1: cannot start or reach the Dask cluster"):
+        DaskEngine("tcp://127.0.0.1:1", connect_timeout="1s")
