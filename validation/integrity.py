@@ -3,18 +3,32 @@
 Each check yields :class:`Finding` s with a stable code from the catalogue
 (``corpus.errors.Errors.V2xx``), the document / task / annotator it concerns and, where a
 safe fix exists (trim whitespace, repair offsets the text proves), the fixed span.
+
+:func:`check_records` runs the same checks over many records: the span and layer checks (some
+20 spans a record) are screened for all records at once and run span by span only on the
+records the screen flags; a record the screen passes has no V201-V205 finding.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from itertools import chain, count, repeat
+from operator import attrgetter
+
+import numpy as np
+import pandas as pd
 
 from annotation.convert import SpanLocator
 from annotation.model import AnnotationRecord, Span
-from annotation.schema import ATTRIBUTION, CLAIM, CUE, LINK_CUE, LINK_SOURCE, UNATTRIBUTED, LabelSchema
+from annotation.schema import ATTRIBUTION, CLAIM, CUE, LINK_CUE, LINK_SOURCE, UNATTRIBUTED, Attribute, LabelSchema
 from corpus.errors import ErrorCode, Errors
 from corpus.model import Document
+from validation.tables import SpanValues
+
+
+_ID = attrgetter("id")
 
 
 @dataclass(frozen=True)
@@ -44,18 +58,98 @@ def finding(error: ErrorCode, message: str, rec: AnnotationRecord | None = None,
                    record=f"{rec.origin}:{rec.record_id}" if rec else None, fix=fix)
 
 
+class _Rules:
+    """What the link and claim checks read from the label schema, looked up once, not per record."""
+
+    def __init__(self, schema: LabelSchema):
+        self.schema = schema
+        self.allowed_sources = set(schema.allowed_source_labels)
+        self.sorted_sources = sorted(self.allowed_sources)
+        self.attributes: dict[str, Attribute] = {a.name: a for a in schema.claim_attributes}
+        self.required = [a.name for a in schema.claim_attributes if a.required]
+        self.known: set[tuple] = set()  # (name, values) of choices seen to hold only known values
+
+    def unknown(self, name: str, values: tuple) -> list:
+        """The values of a choice ``name`` that the schema does not know."""
+        attr = self.attributes.get(name)
+        unknown = [v for v in values if attr is None or v not in attr.values]
+        if not unknown:
+            try:
+                self.known.add((name, values))
+            except TypeError:  # unhashable
+                pass
+        return unknown
+
+
 def check_record(rec: AnnotationRecord, doc: Document | None, schema: LabelSchema) -> list[Finding]:
+    return _check_record(rec, doc, _Rules(schema), spans_clean=False)
+
+
+def check_records(records: Sequence[AnnotationRecord], docs: Mapping[str, Document], schema: LabelSchema,
+                  values: SpanValues | None = None) -> list[Finding]:
+    """:func:`check_record` for each record, in order (``docs``: the corpus by document id;
+    ``values``: the records' :class:`~validation.tables.SpanValues`, when the caller has them)."""
+    rules = _Rules(schema)
+    flagged = _span_suspects(records, docs, values or SpanValues.of(list(records)))
+    found: list[Finding] = []
+    for k, rec in enumerate(records):
+        found += _check_record(rec, docs.get(rec.doc_id), rules, spans_clean=k not in flagged)
+    return found
+
+
+def _check_record(rec: AnnotationRecord, doc: Document | None, rules: _Rules, spans_clean: bool) -> list[Finding]:
     if doc is None:
         return [finding(Errors.V214, f"document {rec.doc_id} is not in the corpus", rec)]
     if rec.text_sha256 != doc.text_sha256:
         # Offsets into another text cannot be checked against this one: one finding says it all.
         return [finding(Errors.V211, f"annotation of document {rec.doc_id} was made on text "
                                      f"{rec.text_sha256[:12]}…, the document is now {doc.text_sha256[:12]}…", rec)]
-    found = _check_spans(rec, doc.text)
-    found += _check_layers(rec, schema)
-    found += _check_links(rec, schema)
-    found += _check_claims(rec, schema)
+    found = [] if spans_clean else _check_spans(rec, doc.text) + _check_layers(rec, rules.schema)
+    found += _check_links(rec, rules)
+    found += _check_claims(rec, rules)
     return found
+
+
+def _span_suspects(records: Sequence[AnnotationRecord], docs: Mapping[str, Document], values: SpanValues) -> set[int]:
+    """Indices of the records that may have a V201-V205 finding; every other record has none.
+
+    A span passes when it lies inside the text, the text there is the span's text and stripping
+    whitespace leaves it as it is.
+    A record's layer passes when no two of its spans overlap: the layer check finds crossing or
+    nesting only where a span starts before an earlier one has ended.
+    """
+    counts = values.counts
+    n = len(values.ids)
+    if not n:
+        return set()
+    offsets = values.offsets()
+    if offsets is None or not isinstance(values.column("text"), pd.Series) or set(map(type, values.texts)) != {str}:
+        return set(range(len(records)))  # offsets that are not all int, or texts not all str: check in full
+    start, end = offsets
+    texts = []
+    for r in records:
+        doc = docs.get(r.doc_id)
+        texts.append(doc.text if doc is not None else "")
+    owner = np.repeat(np.arange(len(records)), counts)
+    length = np.repeat(np.array([len(t) for t in texts], dtype=np.int64), counts)
+    bad = (start < 0) | (start >= end) | (end > length)
+    # In the text at its offsets (compared in place, without slicing a copy); no edge whitespace.
+    bad |= np.array([b - a != len(x) or not t.startswith(x, a) or x != x.strip()
+                     for t, a, b, x in zip(chain.from_iterable(map(repeat, texts, counts)), values.starts,
+                                           values.ends, values.texts)], dtype=bool)
+    # Overlaps within a record's layer, for records whose spans all lie inside their text: sort
+    # by (record and layer, start) and compare each start with the furthest end before it.
+    codes: dict = defaultdict(count().__next__)
+    layer = np.fromiter(map(codes.__getitem__, values.layers), dtype=np.int64, count=n)
+    limit = int(length.max()) + 2  # clipped offsets stay below it, so no group runs into the next
+    group = owner * len(codes) + layer
+    s, e = np.clip(start, 0, limit - 1), np.clip(end, 0, limit - 1)
+    order = np.argsort(group * limit + s, kind="stable")
+    g, s, e = group[order], s[order], e[order]
+    reach = np.maximum.accumulate(g * limit + e) - g * limit  # furthest end so far; < 0 before the group's first
+    overlaps = np.zeros(n, dtype=bool)
+    overlaps[1:] = (g[1:] == g[:-1]) & (reach[:-1] > s[1:])
+    return set(np.unique(owner[bad]).tolist()) | set(np.unique(owner[order][overlaps]).tolist())
 
 
 def _check_spans(rec: AnnotationRecord, text: str) -> list[Finding]:
@@ -109,13 +203,15 @@ def _check_layers(rec: AnnotationRecord, schema: LabelSchema) -> list[Finding]:
     return found
 
 
-def _check_links(rec: AnnotationRecord, schema: LabelSchema) -> list[Finding]:
+def _check_links(rec: AnnotationRecord, rules: _Rules) -> list[Finding]:
     found = []
-    spans = {s.id: s for s in rec.spans}
-    allowed_sources = set(schema.allowed_source_labels)
-    for (a, b, label), count in Counter((lk.from_id, lk.to_id, lk.label) for lk in rec.links).items():
-        if count > 1:
-            found.append(finding(Errors.V210, f"{label} link {a} -> {b} drawn {count} times", rec))
+    spans = dict(zip(map(_ID, rec.spans), rec.spans))  # the last span of an id wins
+    schema = rules.schema
+    keys = [(lk.from_id, lk.to_id, lk.label) for lk in rec.links]
+    if len(set(keys)) < len(keys):
+        for (a, b, label), count in Counter(keys).items():
+            if count > 1:
+                found.append(finding(Errors.V210, f"{label} link {a} -> {b} drawn {count} times", rec))
     for lk in rec.links:
         src, dst = spans.get(lk.from_id), spans.get(lk.to_id)
         if src is None or dst is None:
@@ -126,9 +222,9 @@ def _check_links(rec: AnnotationRecord, schema: LabelSchema) -> list[Finding]:
         if src.label != CLAIM:
             found.append(finding(Errors.V207 if lk.label == LINK_SOURCE else Errors.V208,
                                  f"{lk.label} link starts at a {src.label} span {src.text!r}, not at a CLAIM", rec))
-        elif lk.label == LINK_SOURCE and dst.label not in allowed_sources:
+        elif lk.label == LINK_SOURCE and dst.label not in rules.allowed_sources:
             found.append(finding(Errors.V207, f"claim {src.id} links to {dst.label} span {dst.text!r} as its source; "
-                                              f"sources are {sorted(allowed_sources)}", rec))
+                                              f"sources are {rules.sorted_sources}", rec))
         elif lk.label == LINK_CUE:
             if dst.label != CUE:
                 found.append(finding(Errors.V208, f"claim {src.id} has a cue link to a {dst.label} span "
@@ -138,37 +234,40 @@ def _check_links(rec: AnnotationRecord, schema: LabelSchema) -> list[Finding]:
                 if gap > schema.cue_max_distance:
                     found.append(finding(Errors.V208, f"cue {dst.text!r} lies {gap} characters from claim {src.id} "
                                                       f"(at most {schema.cue_max_distance})", rec))
-    region_ids = set(spans)
     for c in rec.choices:
-        if c.region_id not in region_ids:
+        if c.region_id not in spans:
             found.append(finding(Errors.V209, f"choice {c.name}={list(c.values)} on region {c.region_id}, "
                                               f"which does not exist", rec))
     return found
 
 
-def _check_claims(rec: AnnotationRecord, schema: LabelSchema) -> list[Finding]:
+def _check_claims(rec: AnnotationRecord, rules: _Rules) -> list[Finding]:
     found = []
     sourced = {lk.from_id for lk in rec.links if lk.label == LINK_SOURCE}
     choices: dict[str, dict[str, tuple]] = {}
     for c in rec.choices:
         choices.setdefault(c.region_id, {})[c.name] = c.values
-    attributes = {a.name: a for a in schema.claim_attributes}
     for s in rec.spans:
         if s.label != CLAIM:
             continue
         mine = choices.get(s.id, {})
         if s.id not in sourced and UNATTRIBUTED not in mine.get(ATTRIBUTION, ()):
             found.append(finding(Errors.V206, f"claim {s.id} {s.text[:60]!r}", rec))
-        for attr in schema.claim_attributes:
-            if attr.required and not mine.get(attr.name):
-                found.append(finding(Errors.V212, f"claim {s.id} {s.text[:40]!r} has no {attr.name}", rec))
+        for name in rules.required:
+            if not mine.get(name):
+                found.append(finding(Errors.V212, f"claim {s.id} {s.text[:40]!r} has no {name}", rec))
+    known = rules.known
     for region_id, named in choices.items():
         for name, values in named.items():
-            attr = attributes.get(name)
-            unknown = [v for v in values if attr is None or v not in attr.values]
+            try:
+                if (name, values) in known:
+                    continue
+            except TypeError:  # unhashable
+                pass
+            unknown = rules.unknown(name, values)
             if unknown:
                 found.append(finding(Errors.V213, f"{name}={unknown} on region {region_id}", rec))
-    doc_choice = schema.document_choice
+    doc_choice = rules.schema.document_choice
     for name, values in rec.document_choices.items():
         unknown = [v for v in values if name != doc_choice.name or v not in doc_choice.values]
         if unknown:

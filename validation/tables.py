@@ -3,85 +3,237 @@
 One row per document, per annotation record, per span, per claim (with its attributes and
 source), per link. Validation checks these frames; releases write them. Column names are
 defined here once.
+
+Frames are built column by column, not row by row (100k documents make 2M span rows): a
+record's fields are converted once per record and repeated on its rows, and columns of plain
+strings or integers go straight to their pandas arrays. Every column gets the dtype and values
+pandas infers from the column's Python values, as when the frames were built from row dicts.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+from itertools import chain
+from operator import attrgetter
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from annotation.model import AnnotationRecord
 from annotation.schema import ATTRIBUTION, CLAIM, LINK_CUE, LINK_SOURCE, UNATTRIBUTED, LabelSchema
 from corpus.model import Document
 
+DOCUMENT_COLUMNS = ["id", "title", "text_length", "text_sha256", "raw_sha256", "language", "published", "flags",
+                    "duplicate_of", "cluster"]
+RECORD_COLUMNS = ["doc_id", "origin", "record_id", "task_id", "annotator", "text_sha256", "cancelled",
+                  "ground_truth", "spans", "links", "created_at", "updated_at", "lead_time"]
+# Who made a span, link or claim: the record's fields repeated on each of its rows.
+RECORD_KEY_COLUMNS = ["doc_id", "origin", "record_id", "annotator", "task_id"]
+SPAN_COLUMNS = [*RECORD_KEY_COLUMNS, "span_id", "layer", "label", "start", "end", "text"]
+LINK_COLUMNS = [*RECORD_KEY_COLUMNS, "from_id", "to_id", "label"]
+CLAIM_SPAN_COLUMNS = [*RECORD_KEY_COLUMNS, "claim_id", "start", "end", "text", "cue_start", "cue_end", "cue_text",
+                      "source_start", "source_end", "source_text", "source_label"]
+
+
+def _frame(columns: dict[str, object], order: list[str], rows: int) -> pd.DataFrame:
+    if not rows:
+        # Empty lists would infer float64; an empty table keeps the object columns it always had.
+        return pd.DataFrame.from_records([], columns=order)
+    return pd.DataFrame(columns, columns=order, copy=False)  # the arrays were made for this frame
+
+
+def _column(values: list):
+    """``values`` as pandas infers them, converted by pyarrow when all are str, int or bool (or str
+    and None, or int and None: pandas' missing value then); anything else is left to pandas."""
+    try:
+        array = pa.array(values)
+    except (pa.ArrowException, OverflowError, TypeError, ValueError):
+        return values
+    if pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
+        dtype = pd.Series(["x"]).dtype  # the string dtype pandas infers here
+        if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+            return pd.Series(dtype.construct_array_type()._from_sequence(array, dtype=dtype))
+    elif pa.types.is_int64(array.type):
+        # Without None, int64; with None, float64 and NaN, as pandas infers them.
+        return array.to_numpy(zero_copy_only=False, writable=True)
+    elif pa.types.is_boolean(array.type) and not array.null_count:
+        return array.to_numpy(zero_copy_only=False, writable=True)
+    return values
+
+
+def _record_keys(records: list[AnnotationRecord], counts: list[int]) -> dict[str, object]:
+    """The record columns of a table with ``counts[i]`` rows for ``records[i]``."""
+    having = [r for r, n in zip(records, counts) if n]  # a record without rows adds no value to infer from
+    rows = np.repeat(np.arange(len(having)), [n for n in counts if n])
+    out: dict[str, object] = {}
+    for name in RECORD_KEY_COLUMNS:
+        column = _column(list(map(attrgetter(name), having)))
+        if isinstance(column, np.ndarray):
+            out[name] = column[rows]
+        else:
+            out[name] = pd.Series(column).take(rows).reset_index(drop=True)
+    return out
+
 
 def documents_frame(docs: Iterable[Document]) -> pd.DataFrame:
-    rows = [{"id": d.id, "title": d.title, "text_length": len(d.text), "text_sha256": d.text_sha256,
-             "raw_sha256": d.raw_sha256, "language": d.language, "published": d.published,
-             "flags": len(d.flags), "duplicate_of": d.duplicate_of, "cluster": d.cluster} for d in docs]
-    return pd.DataFrame(rows, columns=["id", "title", "text_length", "text_sha256", "raw_sha256", "language",
-                                       "published", "flags", "duplicate_of", "cluster"])
+    docs = list(docs)
+    columns = {name: _column(list(map(attrgetter(name), docs))) for name in DOCUMENT_COLUMNS
+               if name not in ("text_length", "flags")}
+    columns["text_length"] = _column([len(d.text) for d in docs])
+    columns["flags"] = _column([len(d.flags) for d in docs])
+    return _frame(columns, DOCUMENT_COLUMNS, len(docs))
 
 
 def records_frame(records: Iterable[AnnotationRecord]) -> pd.DataFrame:
-    rows = [{"doc_id": r.doc_id, "origin": r.origin, "record_id": r.record_id, "task_id": r.task_id,
-             "annotator": r.annotator, "text_sha256": r.text_sha256, "cancelled": r.cancelled,
-             "ground_truth": r.ground_truth, "spans": len(r.spans), "links": len(r.links),
-             "created_at": r.created_at, "updated_at": r.updated_at, "lead_time": r.lead_time} for r in records]
-    return pd.DataFrame(rows, columns=["doc_id", "origin", "record_id", "task_id", "annotator", "text_sha256",
-                                       "cancelled", "ground_truth", "spans", "links", "created_at", "updated_at",
-                                       "lead_time"])
+    records = list(records)
+    columns = {name: _column(list(map(attrgetter(name), records))) for name in RECORD_COLUMNS
+               if name not in ("spans", "links")}
+    columns["spans"] = _column([len(r.spans) for r in records])
+    columns["links"] = _column([len(r.links) for r in records])
+    return _frame(columns, RECORD_COLUMNS, len(records))
 
 
-SPAN_COLUMNS = ["doc_id", "origin", "record_id", "annotator", "task_id", "span_id", "layer", "label", "start",
-                "end", "text"]
+@dataclass
+class SpanValues:
+    """Every span's fields as one list per field, in record order; ``counts``: spans per record.
+
+    Read once and shared: the spans frame is made of them, and the integrity checks screen them.
+    """
+
+    counts: list[int]
+    ids: list
+    layers: list
+    labels: list
+    starts: list
+    ends: list
+    texts: list
+    _columns: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
+
+    FIELDS = {"span_id": "ids", "layer": "layers", "label": "labels", "start": "starts", "end": "ends",
+              "text": "texts"}
+
+    @classmethod
+    def of(cls, records: list[AnnotationRecord]) -> "SpanValues":
+        spans = list(chain.from_iterable(r.spans for r in records))
+        return cls([len(r.spans) for r in records],
+                   *(list(map(attrgetter(name), spans)) for name in ("id", "layer", "label", "start", "end", "text")))
+
+    def column(self, name: str):
+        """The frame's column ``name`` (see :func:`_column`), converted once."""
+        if name not in self._columns:
+            self._columns[name] = _column(getattr(self, self.FIELDS[name]))
+        return self._columns[name]
+
+    def offsets(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Starts and ends as int64 arrays; None unless every offset is an int."""
+        start, end = self.column("start"), self.column("end")
+        if isinstance(start, np.ndarray) and isinstance(end, np.ndarray) and start.dtype == end.dtype == np.int64:
+            return start, end
+        return None
 
 
-def spans_frame(records: Iterable[AnnotationRecord]) -> pd.DataFrame:
-    rows = [(r.doc_id, r.origin, r.record_id, r.annotator, r.task_id, s.id, s.layer, s.label, s.start, s.end, s.text)
-            for r in records for s in r.spans]
-    frame = pd.DataFrame.from_records(rows, columns=SPAN_COLUMNS)
-    return frame.astype({"start": "int64", "end": "int64"})
+def spans_frame(records: Iterable[AnnotationRecord], values: SpanValues | None = None) -> pd.DataFrame:
+    """``values``: the records' :class:`SpanValues`, when the caller has them already."""
+    records = list(records)
+    values = values or SpanValues.of(records)
+    if not values.ids:
+        return pd.DataFrame.from_records([], columns=SPAN_COLUMNS).astype({"start": "int64", "end": "int64"})
+    columns = _record_keys(records, values.counts)
+    for name in SpanValues.FIELDS:
+        columns[name] = values.column(name)
+    return _frame(columns, SPAN_COLUMNS, len(values.ids)).astype({"start": "int64", "end": "int64"})
 
 
 def links_frame(records: Iterable[AnnotationRecord]) -> pd.DataFrame:
-    rows = [(r.doc_id, r.origin, r.record_id, r.annotator, r.task_id, lk.from_id, lk.to_id, lk.label)
-            for r in records for lk in r.links]
-    return pd.DataFrame.from_records(rows, columns=["doc_id", "origin", "record_id", "annotator", "task_id",
-                                                    "from_id", "to_id", "label"])
+    records = list(records)
+    counts = [len(r.links) for r in records]
+    links = list(chain.from_iterable(r.links for r in records))
+    columns = _record_keys(records, counts)
+    for name in ("from_id", "to_id", "label"):
+        columns[name] = _column(list(map(attrgetter(name), links)))
+    return _frame(columns, LINK_COLUMNS, len(links))
 
 
-def claims_frame(records: Iterable[AnnotationRecord], schema: LabelSchema) -> pd.DataFrame:
-    """One row per CLAIM span: its text, cue and source (when linked) and one column per attribute."""
-    attr_names = [a.name for a in schema.claim_attributes]
-    rows = []
-    for r in records:
-        spans = {s.id: s for s in r.spans}
+def claims_frame(records: Iterable[AnnotationRecord], schema: LabelSchema,
+                 values: SpanValues | None = None) -> pd.DataFrame:
+    """One row per CLAIM span: its text, cue and source (when linked) and one column per attribute.
+
+    ``values``: the records' :class:`SpanValues`, when the caller has them already.
+    """
+    attr_names = list(dict.fromkeys(a.name for a in schema.claim_attributes))
+    # As in a row dict filled in this order, an attribute named like a span column replaces it,
+    # and the "unattributed" flag replaces an attribute of that name; the column keeps its place.
+    order = list(dict.fromkeys([*CLAIM_SPAN_COLUMNS, *attr_names, "unattributed"]))
+    span_columns = [name for name in CLAIM_SPAN_COLUMNS if name not in attr_names and name != "unattributed"]
+    attr_columns = [name for name in attr_names if name != "unattributed"]
+    records = list(records)
+    values = values or SpanValues.of(records)
+    labels = values.column("label")
+    if isinstance(labels, pd.Series):
+        is_claim = (labels == CLAIM).to_numpy(dtype=bool, na_value=False)
+    else:
+        is_claim = np.array([bool(label == CLAIM) for label in values.labels], dtype=bool)
+    at = np.flatnonzero(is_claim)  # each claim's position among all spans
+    if not at.size:
+        return _frame({}, order, 0)
+    stops = np.cumsum(values.counts)  # record k's spans end there
+    counts = np.bincount(np.searchsorted(stops, at, side="right"), minlength=len(records)).tolist()
+    at_list, ids = at.tolist(), values.ids
+    cue_at, source_at = [], []  # each claim's cue and source: a position among all spans, -1 for none
+    attr_values: dict[str, list] = {name: [] for name in attr_columns}
+    unattributed: list[bool] = []
+    first = 0
+    for k, n in enumerate(counts):
+        if not n:
+            continue
+        r, stop = records[k], int(stops[k])
+        start = stop - values.counts[k]
+        where = dict(zip(ids[start:stop], range(start, stop)))  # the position of a span id; the last one wins
         choices: dict[str, dict[str, tuple]] = {}
         for c in r.choices:
             choices.setdefault(c.region_id, {})[c.name] = c.values
         targets: dict[tuple[str, str], str] = {}
         for lk in r.links:
             targets.setdefault((lk.from_id, lk.label), lk.to_id)
-        for s in r.spans:
-            if s.label != CLAIM:
-                continue
-            mine = choices.get(s.id, {})
-            cue = spans.get(targets.get((s.id, LINK_CUE), ""))
-            src = spans.get(targets.get((s.id, LINK_SOURCE), ""))
-            row = {"doc_id": r.doc_id, "origin": r.origin, "record_id": r.record_id, "annotator": r.annotator,
-                   "task_id": r.task_id, "claim_id": s.id, "start": s.start, "end": s.end, "text": s.text,
-                   "cue_start": cue.start if cue else None, "cue_end": cue.end if cue else None,
-                   "cue_text": cue.text if cue else None,
-                   "source_start": src.start if src else None, "source_end": src.end if src else None,
-                   "source_text": src.text if src else None, "source_label": src.label if src else None}
-            for name in attr_names:
-                values = mine.get(name, ())
-                row[name] = values[0] if values else None
-            row["unattributed"] = UNATTRIBUTED in choices.get(s.id, {}).get(ATTRIBUTION, ())
-            rows.append(row)
-    columns = ["doc_id", "origin", "record_id", "annotator", "task_id", "claim_id", "start", "end", "text",
-               "cue_start", "cue_end", "cue_text", "source_start", "source_end", "source_text", "source_label",
-               *attr_names, "unattributed"]
-    return pd.DataFrame(rows, columns=list(dict.fromkeys(columns)))
+        for i in at_list[first:first + n]:
+            claim_id = ids[i]
+            cue_at.append(where.get(targets.get((claim_id, LINK_CUE), ""), -1))
+            source_at.append(where.get(targets.get((claim_id, LINK_SOURCE), ""), -1))
+            mine = choices.get(claim_id, {})
+            for name, column in attr_values.items():
+                column.append(_first(mine.get(name, ())))
+            unattributed.append(UNATTRIBUTED in mine.get(ATTRIBUTION, ()))
+        first += n
+
+    def of_claims(name: str):
+        column = values.column(name)
+        if isinstance(column, pd.Series) and not column.hasnans:
+            return column.take(at).reset_index(drop=True)
+        if isinstance(column, np.ndarray) and column.dtype in (np.int64, np.bool_):
+            return column[at]
+        raw = getattr(values, SpanValues.FIELDS[name])  # a column with gaps: its claims may infer otherwise
+        return _column([raw[i] for i in at_list])
+
+    def linked(spans_at: list[int], raw: list) -> object:
+        return _column([raw[i] if i >= 0 else None for i in spans_at])
+
+    columns_by_name = {
+        **_record_keys(records, counts),
+        "claim_id": of_claims("span_id"), "start": of_claims("start"), "end": of_claims("end"),
+        "text": of_claims("text"),
+        "cue_start": linked(cue_at, values.starts), "cue_end": linked(cue_at, values.ends),
+        "cue_text": linked(cue_at, values.texts),
+        "source_start": linked(source_at, values.starts), "source_end": linked(source_at, values.ends),
+        "source_text": linked(source_at, values.texts), "source_label": linked(source_at, values.labels),
+    }
+    columns = {name: columns_by_name[name] for name in span_columns}
+    for name in attr_columns:
+        columns[name] = _column(attr_values[name])
+    columns["unattributed"] = _column(unattributed)
+    return _frame(columns, order, len(at_list))
+
+
+def _first(values: tuple):
+    return values[0] if values else None

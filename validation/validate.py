@@ -11,6 +11,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
+from operator import attrgetter
 
 import pandera.errors as pa_errors
 
@@ -22,7 +23,7 @@ from corpus.model import Document
 from corpus.store import CorpusStore
 from corpus.workspace import Workspace
 from validation import schemas, tables
-from validation.integrity import Finding, check_record, finding
+from validation.integrity import Finding, check_records, finding
 
 SAFE_FIXES = ("V202", "V204")
 
@@ -80,23 +81,41 @@ def validate_data(docs: list[Document], records: list[AnnotationRecord], schema:
     """The checks themselves, on data in memory (the benchmark calls this)."""
     started = time.perf_counter()
     report = ValidationReport(documents=len(docs), records=len(records))
+    span_values = tables.SpanValues.of(records)
     frames = {
         "documents": (tables.documents_frame(docs), schemas.documents_schema(), "id"),
         "records": (tables.records_frame(records), schemas.records_schema(), "doc_id"),
-        "spans": (tables.spans_frame(records), schemas.spans_schema(schema), "doc_id"),
+        "spans": (tables.spans_frame(records, span_values),
+                  schemas.spans_schema(schema, check_unique=not _span_keys_distinct(records, span_values)), "doc_id"),
         "links": (tables.links_frame(records), schemas.links_schema(), "doc_id"),
-        "claims": (tables.claims_frame(records, schema), schemas.claims_schema(schema), "doc_id"),
+        "claims": (tables.claims_frame(records, schema, span_values), schemas.claims_schema(schema), "doc_id"),
     }
     report.spans, report.links, report.claims = (len(frames[k][0]) for k in ("spans", "links", "claims"))
     pandera_started = time.perf_counter()
     for name, (frame, frame_schema, id_column) in frames.items():
         report.findings += _schema_findings(name, frame, frame_schema, id_column)
     report.pandera_seconds = time.perf_counter() - pandera_started
-    by_id = {d.id: d for d in docs}
-    for rec in records:
-        report.findings += check_record(rec, by_id.get(rec.doc_id), schema)
+    report.findings += check_records(records, {d.id: d for d in docs}, schema, span_values)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _span_keys_distinct(records: list[AnnotationRecord], values: tables.SpanValues) -> bool:
+    """True when no two span rows can share (origin, record_id, span_id): all are plain strings,
+    the records with spans are distinct by (origin, record_id) and each record's span ids are
+    distinct. False means "not proven": pandera then checks, and reports, the duplicates."""
+    having = [r for r, n in zip(records, values.counts) if n]
+    origins, record_ids = list(map(attrgetter("origin"), having)), list(map(attrgetter("record_id"), having))
+    if set(map(type, origins)) != {str} or set(map(type, record_ids)) != {str} or set(map(type, values.ids)) != {str}:
+        return False
+    if len(set(zip(origins, record_ids))) < len(having):
+        return False
+    ids, start = values.ids, 0
+    for n in values.counts:
+        if n > 1 and len(set(ids[start:start + n])) < n:
+            return False
+        start += n
+    return True
 
 
 def _schema_findings(name: str, frame, frame_schema, id_column: str) -> list[Finding]:
@@ -108,12 +127,13 @@ def _schema_findings(name: str, frame, frame_schema, id_column: str) -> list[Fin
     except pa_errors.SchemaErrors as exc:
         cases = exc.failure_cases
     found = []
+    ids = frame[id_column] if id_column in frame.columns else None
     for case in cases.itertuples(index=False):
         index = case.index
         doc_id = None
-        if index is not None and index == index and id_column in frame.columns:  # NaN-safe
+        if index is not None and index == index and ids is not None:  # NaN-safe
             try:
-                doc_id = str(frame.iloc[int(index)][id_column])
+                doc_id = str(ids.iloc[int(index)])
             except (ValueError, IndexError):
                 doc_id = None
         column = case.column if isinstance(case.column, str) else name
