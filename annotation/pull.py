@@ -8,12 +8,9 @@ the workspace's record store. Nothing is merged here: that is adjudication's job
 
 from __future__ import annotations
 
-import gc
 import json
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from label_studio_sdk import LabelStudio
@@ -24,6 +21,7 @@ from annotation.project import AnnotationSettings, TaskMap, find_project, server
 from annotation.store import AnnotationStore
 from annotation.studio import studio_client
 from corpus.errors import Errors, NewsdeskError
+from corpus.runtime import without_cyclic_gc
 from corpus.workspace import Workspace
 
 EXPORT_TIMEOUT_SECONDS = 600
@@ -75,24 +73,6 @@ def export_snapshot(client: LabelStudio, project_id: int) -> list[dict]:
     return json.loads(download_snapshot(client, project_id))
 
 
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Parse, convert and store an export with the cyclic garbage collector off.
-
-    An export makes millions of small dicts and lists, none of them garbage until the whole
-    export is dropped (refcounting frees it then; parsed JSON has no cycles). With the
-    collector on, it walks that growing heap again and again: two thirds of the time of
-    ``json.loads`` on the benchmark's export (bench/annotate.py), and a good part of conversion.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def server_users(client: LabelStudio) -> dict[int, str]:
     return {u.id: u.email or u.username or f"user-{u.id}" for u in client.users.list()}
 
@@ -118,7 +98,7 @@ def pull(workspace: Workspace, client: LabelStudio | None = None) -> PullReport:
                                 hint="run `newsdesk annotate push` first")
         data = download_snapshot(client, project.id)
         users = server_users(client)
-    with gc_paused():
+    with without_cyclic_gc():
         tasks = json.loads(data)
         del data
         annotations, predictions = convert_export(tasks, users)

@@ -14,6 +14,7 @@ import json
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from label_studio_sdk import LabelStudio
@@ -109,18 +110,26 @@ def push(workspace: Workspace, client: LabelStudio | None = None, predictor: str
         if model is not None:
             _add_missing_predictions(client, present, task_map, remote, model, schema, report)
         new = [d for d in docs.values() if d.id not in task_map.tasks]
+        batches = [new[i:i + settings.batch_size] for i in range(0, len(new), settings.batch_size)]
         saved_at = time.monotonic()
+        # The next batch's task JSON, predictions included, is made in a worker while the server
+        # stores and we verify this one: the writes stay one at a time, the predictor's time hides.
+        prepare = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsdesk-push")
         try:
-            for i in range(0, len(new), settings.batch_size):
-                batch = new[i:i + settings.batch_size]
-                _import_batch(client, project.id, batch, task_map, settings, model, schema)
+            upcoming = prepare.submit(_task_json, batches[0], settings, model, schema) if batches else None
+            for n, batch in enumerate(batches):
+                tasks = upcoming.result()
+                if n + 1 < len(batches):
+                    upcoming = prepare.submit(_task_json, batches[n + 1], settings, model, schema)
+                _import_batch(client, project.id, batch, tasks, task_map, expect_predictions=model is not None)
                 report.tasks_created += len(batch)
                 if time.monotonic() - saved_at >= TASK_MAP_SAVE_SECONDS:
                     task_map.save(workspace)
                     saved_at = time.monotonic()
                 if progress:
-                    progress(i + len(batch), len(new))
+                    progress(report.tasks_created, len(new))
         finally:
+            prepare.shutdown(wait=True, cancel_futures=True)
             task_map.save(workspace)
     report.seconds = time.perf_counter() - started
     return report
@@ -189,13 +198,17 @@ def _prediction(doc: Document, model, schema) -> dict:
     return {"model_version": record.model_version or record.annotator, "result": results_from_record(record)}
 
 
-def _import_batch(client, project_id, batch, task_map, settings, model, schema) -> None:
+def _task_json(batch: list[Document], settings, model, schema) -> list[dict]:
     tasks = []
     for doc in batch:
         task = {"data": task_data(doc, settings)}
         if model is not None:
             task["predictions"] = [_prediction(doc, model, schema)]
         tasks.append(task)
+    return tasks
+
+
+def _import_batch(client, project_id, batch, tasks, task_map, expect_predictions: bool) -> None:
     response = client.projects.import_tasks(project_id, request=tasks, return_task_ids=True)
     ids = list(response.task_ids or [])
     if len(ids) != len(batch):
@@ -204,7 +217,7 @@ def _import_batch(client, project_id, batch, task_map, settings, model, schema) 
     for doc, task_id in zip(batch, ids):
         task_map.tasks[doc.id] = {"task_id": task_id, "text_sha256": doc.text_sha256,
                                   "offset_map": doc.cleaning.offset_map.to_record()}
-    _verify(client, project_id, dict(zip(ids, batch)), expect_predictions=model is not None)
+    _verify(client, project_id, dict(zip(ids, batch)), expect_predictions=expect_predictions)
 
 
 def _verify(client, project_id: int, expected: dict[int, Document], expect_predictions: bool) -> None:

@@ -59,7 +59,7 @@ from corpus.store import CorpusStore  # noqa: E402
 from corpus.workspace import Workspace  # noqa: E402
 
 # Run against an older checkout (PYTHONPATH=<it>), pull had no GC pause: measure it as it ran.
-as_pull_runs_it = getattr(annotation.pull, "gc_paused", contextlib.nullcontext)
+as_pull_runs_it = getattr(annotation.pull, "without_cyclic_gc", contextlib.nullcontext)
 REPO = Path(__file__).resolve().parent.parent
 SHARED_STUDIO_VENV = REPO / ".cache" / "studio-venv"  # the install the tests share
 TARGET_SERVER_RATIO = 0.8  # issue 3: push and pull within 80% of the bare API calls
@@ -172,6 +172,9 @@ def bench_push(ws: Workspace, client, bare_client, bare_tasks: list[dict], confi
         raise SystemExit(f"push created {report.tasks_created} tasks for {report.documents} documents, "
                          f"the bare calls {bare['sent']} for {len(bare_tasks)}")
     breakdown = {k: round(v, 3) for k, v in spent.items()}
+    if hasattr(annotation.push, "_task_json"):  # made in a worker while the server works: not on the clock
+        spent.pop("prediction_json")
+        breakdown["prediction_json (overlapped)"] = breakdown.pop("prediction_json")
     breakdown["other"] = round(seconds - sum(spent.values()), 3)
     pushed = {"tasks": report.tasks_created, "seconds": round(seconds, 3),
               "tasks_per_s": per_s(report.tasks_created, seconds), "breakdown_s": breakdown}

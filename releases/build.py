@@ -9,7 +9,6 @@ interrupted build leaves no version behind.
 
 from __future__ import annotations
 
-import gc
 import json
 import shutil
 import subprocess
@@ -29,6 +28,7 @@ from annotation.schema import ATTRIBUTION, ENTITY_LAYER, LabelSchema
 from annotation.store import AnnotationStore
 from corpus.errors import Errors, NewsdeskError
 from corpus.model import Document
+from corpus.runtime import without_cyclic_gc
 from corpus.store import CorpusStore
 from corpus.tokens import TOKEN_PATTERN
 from corpus.workspace import Workspace
@@ -86,23 +86,9 @@ def release_settings(workspace: Workspace) -> dict:
     return {**DEFAULTS, **workspace.config.get("release", {})}
 
 
-@contextmanager
-def _without_cyclic_gc():
-    """Python's cycle collector off: the build makes millions of small objects (spans, provenance,
-    tokens) and no garbage cycles, and the collector walking all of them again and again took
-    half the build (three quarters of reading the gold). Reference counting still frees memory."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def build_release(workspace: Workspace, version: str | None = None, bump: bool = False) -> BuildReport:
     """Build ``version`` (or, with ``bump``, the version the diff calls for) as a new immutable folder."""
-    with _without_cyclic_gc():
+    with without_cyclic_gc():
         return _build_release(workspace, version, bump)
 
 

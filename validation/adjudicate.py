@@ -61,6 +61,7 @@ from annotation.store import AnnotationStore
 from annotation.studio import studio_client
 from corpus.errors import Errors, NewsdeskError
 from corpus.model import sha256_hex
+from corpus.runtime import without_cyclic_gc
 from corpus.store import CorpusStore
 from corpus.workspace import Workspace, atomic_write_text
 
@@ -494,6 +495,12 @@ def adjudicate(records: Iterable[AnnotationRecord], strategy: str = "majority", 
     if min_agree < 1:
         raise ValueError(f"min_agree must be at least 1, not {min_agree}")
     result = AdjudicationResult(strategy, min_agree)
+    with without_cyclic_gc():
+        _adjudicate_all(records, strategy, min_agree, texts, result)
+    return result
+
+
+def _adjudicate_all(records, strategy, min_agree, texts, result: AdjudicationResult) -> None:
     by_doc: dict[str, list[AnnotationRecord]] = defaultdict(list)
     for r in records:
         if r.cancelled or r.origin in ("prediction", GOLD_ORIGIN):
@@ -501,7 +508,6 @@ def adjudicate(records: Iterable[AnnotationRecord], strategy: str = "majority", 
         by_doc[r.doc_id].append(r)
     for doc_id in sorted(by_doc):
         _adjudicate_document(doc_id, by_doc[doc_id], strategy, min_agree, texts, result)
-    return result
 
 
 def _skip(result: AdjudicationResult, record: AnnotationRecord, reason: str) -> None:

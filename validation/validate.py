@@ -20,6 +20,7 @@ from annotation.schema import LabelSchema
 from annotation.store import AnnotationStore
 from corpus.errors import Errors
 from corpus.model import Document
+from corpus.runtime import without_cyclic_gc
 from corpus.store import CorpusStore
 from corpus.workspace import Workspace
 from validation import schemas, tables
@@ -144,6 +145,11 @@ def _schema_findings(name: str, frame, frame_schema, id_column: str) -> list[Fin
 
 def validate(workspace: Workspace, fix: bool = False) -> ValidationReport:
     """Validate the workspace; with ``fix``, apply the safe fixes first and report what remains."""
+    with without_cyclic_gc():
+        return _validate(workspace, fix)
+
+
+def _validate(workspace: Workspace, fix: bool) -> ValidationReport:
     started = time.perf_counter()
     schema = LabelSchema.load(workspace)
     docs = list(CorpusStore(workspace).iter_documents())
