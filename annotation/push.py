@@ -135,11 +135,16 @@ def push(workspace: Workspace, client: LabelStudio | None = None, predictor: str
     return report
 
 
+def project_fields(schema: LabelSchema, settings: AnnotationSettings) -> dict:
+    """The project's settings, as push creates or updates it (the benchmark's bare import uses them too)."""
+    return dict(label_config=labeling_config(schema), expert_instruction=instructions_html(schema),
+                show_instruction=True, maximum_annotations=settings.overlap, show_overlap_first=True)
+
+
 def _ensure_project(client, workspace, task_map, schema, settings, report):
-    config = labeling_config(schema)
+    fields = project_fields(schema, settings)
+    config = fields["label_config"]
     project = find_project(client, task_map)
-    fields = dict(label_config=config, expert_instruction=instructions_html(schema), show_instruction=True,
-                  maximum_annotations=settings.overlap, show_overlap_first=True)
     try:
         if project is None:
             project = client.projects.create(title=settings.project_title, description=task_map.marker, **fields)
@@ -209,8 +214,7 @@ def _task_json(batch: list[Document], settings, model, schema) -> list[dict]:
 
 
 def _import_batch(client, project_id, batch, tasks, task_map, expect_predictions: bool) -> None:
-    response = client.projects.import_tasks(project_id, request=tasks, return_task_ids=True)
-    ids = list(response.task_ids or [])
+    ids = post_tasks(client, project_id, tasks)
     if len(ids) != len(batch):
         raise NewsdeskError(Errors.E205, where=f"project {project_id}",
                             detail=f"sent {len(batch)} tasks, the server created {len(ids)}")
@@ -218,6 +222,28 @@ def _import_batch(client, project_id, batch, tasks, task_map, expect_predictions
         task_map.tasks[doc.id] = {"task_id": task_id, "text_sha256": doc.text_sha256,
                                   "offset_map": doc.cleaning.offset_map.to_record()}
     _verify(client, project_id, dict(zip(ids, batch)), expect_predictions=expect_predictions)
+
+
+def post_tasks(client: LabelStudio, project_id: int, tasks: list[dict]) -> list[int]:
+    """Import one batch of tasks; the ids of the tasks the server created, in order.
+
+    The same request as the SDK's ``projects.import_tasks`` through the SDK's own HTTP client
+    (base URL, auth, retries), with the body serialised by ``json.dumps``: the SDK first walks
+    every task through its pydantic-aware encoder, which took about half of each 100-task
+    import (0.34 s of ~0.7 s) and is not needed for plain dicts.
+    """
+    http = getattr(getattr(client, "_client_wrapper", None), "httpx_client", None)
+    if http is None:  # an SDK of another layout: its public call does the same, slower
+        return list(client.projects.import_tasks(project_id, request=tasks, return_task_ids=True).task_ids or [])
+    response = http.request(f"api/projects/{project_id}/import", method="POST", params={"return_task_ids": True},
+                            content=json.dumps(tasks).encode(), headers={"content-type": "application/json"})
+    try:
+        body = response.json()
+    except ValueError:
+        body = response.text
+    if not 200 <= response.status_code < 300:
+        raise ApiError(status_code=response.status_code, headers=dict(response.headers), body=body)
+    return list(body.get("task_ids") or [])
 
 
 def _verify(client, project_id: int, expected: dict[int, Document], expect_predictions: bool) -> None:
