@@ -7,6 +7,7 @@ artefacts are for a human to judge). :mod:`corpus.cleaning` applies them in orde
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -81,11 +82,14 @@ class _FtfyLineTest:
     adds matches), so a False for the text means False for every line.
     """
 
-    def __init__(self, mapped: re.Pattern, ordinary: re.Pattern | None, badness: re.Pattern | None, width: int):
+    def __init__(self, mapped: frozenset[str], ordinary: re.Pattern | None, badness: re.Pattern | None,
+                 width: int):
         from ftfy.chardata import HTML_ENTITY_RE
 
         self.entity = HTML_ENTITY_RE  # what ftfy's unescape_html replaces, and nothing else
-        self.mapped, self.ordinary, self.badness, self.width = mapped, ordinary, badness, width
+        self.mapped_chars = mapped
+        self.mapped = re.compile("[" + "".join(_class_escape(c) for c in sorted(mapped)) + "]")
+        self.ordinary, self.badness, self.width = ordinary, badness, width
 
     @classmethod
     @lru_cache(maxsize=8)
@@ -95,35 +99,44 @@ class _FtfyLineTest:
 
         mapped = {*chardata.CONTROL_CHARS, *chardata.LIGATURES, *chardata.WIDTH_MAP, *range(0x80, 0xA0),
                   *range(0xD800, 0xE000), 0x1B}
-        mapped_re = re.compile("[" + "".join(_class_escape(chr(c)) for c in sorted(mapped)) + "]")
+        mapped = frozenset(chr(c) for c in mapped)
         # Characters no mojibake pattern of ftfy needs (checked below): ASCII, curly quotes, dashes.
         ordinary = "\t\n\r" + "".join(chr(c) for c in range(0x20, 0x7F)) + "‘’“”–—…"
         known_fixers = (not config.uncurl_quotes and not config.fix_line_breaks
                         and config.normalization in ("NFC", None))
         width = _badness_width(BADNESS_RE, ordinary) if known_fixers else None
-        if width is None:  # an unknown case: any non-ASCII character sends the line to ftfy
-            return cls(mapped_re, re.compile("[^\x00-\x7f]"), None, 0)
+        # An unknown case (or a mapped character among the ordinary ones, which the test
+        # below never looks at): any non-ASCII character sends the line to ftfy.
+        if width is None or mapped.intersection(ordinary):
+            return cls(mapped, re.compile("[^\x00-\x7f]"), None, 0)
         ordinary_re = re.compile("[^" + "".join(_class_escape(c) for c in ordinary) + "]")
         # MULTILINE: on a whole text, "^" must match where each of its lines starts.
-        return cls(mapped_re, ordinary_re, re.compile(BADNESS_RE.pattern, BADNESS_RE.flags | re.MULTILINE), width)
+        return cls(mapped, ordinary_re, re.compile(BADNESS_RE.pattern, BADNESS_RE.flags | re.MULTILINE), width)
 
     def __call__(self, text: str) -> bool:
-        if ("&" in text and self.entity.search(text)) or self.mapped.search(text) \
-                or not unicodedata.is_normalized("NFC", text):
+        if "&" in text and self.entity.search(text):
             return True
         if self.badness is None:
-            return self.ordinary.search(text) is not None
-        # A mojibake match has a non-ordinary character and is at most `width` long: search
+            return bool(self.mapped.search(text) or not unicodedata.is_normalized("NFC", text)
+                        or self.ordinary.search(text))
+        # Only the characters outside ASCII (tab and line ends aside) and the curly quotes and
+        # dashes can be mapped, denormalised or part of mojibake: most news text has a few.
+        unusual = [m.start() for m in self.ordinary.finditer(text)]
+        if not unusual:
+            return False
+        mapped = self.mapped_chars
+        if any(text[p] in mapped for p in unusual) or not unicodedata.is_normalized("NFC", text):
+            return True
+        # A mojibake match has an unusual character and is at most `width` long: search
         # only around those characters (overlapping stretches merged).
         w, lo, hi = self.width, 0, -1
-        for m in self.ordinary.finditer(text):
-            p = m.start()
+        for p in unusual:
             if p - w + 1 > hi:
                 if hi >= 0 and self.badness.search(text, lo, hi):
                     return True
                 lo = max(p - w + 1, 0)
             hi = p + w
-        return hi >= 0 and self.badness.search(text, lo, hi) is not None
+        return self.badness.search(text, lo, hi) is not None
 
 
 def _class_escape(char: str) -> str:
@@ -172,9 +185,17 @@ def _has_controls(text: str) -> bool:
 
 
 def _fine_edits(old: str, new: str, offset: int) -> list[Edit]:
-    """The smallest edits turning ``old`` into ``new``, so untouched words keep exact offsets."""
-    matcher = SequenceMatcher(None, old, new, autojunk=False)
-    return [Edit(offset + i1, offset + i2, new[j1:j2])
+    """The smallest edits turning ``old`` into ``new``, so untouched words keep exact offsets.
+
+    The common start and end are set aside first: a repair changes a few characters of a
+    line, and SequenceMatcher's cost grows with the square of what it is given.
+    """
+    head = len(os.path.commonprefix([old, new]))
+    tail = len(os.path.commonprefix([old[head:][::-1], new[head:][::-1]]))
+    old_mid, new_mid = old[head:len(old) - tail], new[head:len(new) - tail]
+    offset += head
+    matcher = SequenceMatcher(None, old_mid, new_mid, autojunk=False)
+    return [Edit(offset + i1, offset + i2, new_mid[j1:j2])
             for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal"]
 
 
