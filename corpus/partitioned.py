@@ -8,12 +8,13 @@ functions (``read_file``, ``CleaningPipeline.clean``); only the driver differs:
   id) and stamps ``ingested_at``; workers then clean what is new; the driver writes the
   articles, then the documents, in batches of whole partitions.
 - ``clean``: one partition per store shard; a worker reads the shard's articles and
-  documents, re-cleans what is stale, and the driver writes that shard (one atomic rename).
+  documents, re-cleans what is stale, and writes that shard (one atomic rename).
   A run stopped half-way has written whole shards; the next run finds them up to date and
   re-cleans only the rest.
 
 Workers read input files and the workspace's shards at the paths the driver sees (on a
-cluster, a shared filesystem); only the driver writes, while it holds the workspace lock.
+cluster, a shared filesystem); the driver holds the workspace lock throughout, and writes
+everything except the shards ``clean`` rewrites, each by the one task that owns it.
 Records come out identical to the local path's, whatever the engine and worker count.
 """
 
@@ -295,14 +296,19 @@ def _error_parts(exc: NewsdeskError) -> tuple:
 class CleanedShard:
     shard: int
     documents: int
-    records: list[dict]  # re-cleaned documents
+    recleaned: int  # documents re-cleaned and written
     text_changed: int
     missing: bool  # some article had no document yet
     stats: CleaningStats
 
 
 def clean_shard(location: StoreLocation, shard: int, spec: PipelineSpec, version: str, force: bool) -> CleanedShard:
-    """Re-clean the shard's documents whose raw text or pipeline version changed (on a worker)."""
+    """Re-clean the shard's documents whose raw text or pipeline version changed, and write the shard (on a worker).
+
+    The worker writes its own shard (one atomic rewrite; no other task touches it) while the
+    driver holds the workspace lock: sending the records back for the driver to encode and
+    write made the driver a third consumer of two cores, and clean stopped scaling.
+    """
     pipeline = spec.build()
     current = {i: _CleanState.of(rec) for i, rec in location.document_records(shard).items()}
     articles = location.article_records(shard)
@@ -318,7 +324,9 @@ def clean_shard(location: StoreLocation, shard: int, spec: PipelineSpec, version
             state.carry_marks(doc)
         changed += state is None or state.text_sha256 != doc.text_sha256
         records.append(doc.to_record())
-    return CleanedShard(shard, len(articles), records, changed, missing, pipeline.stats)
+    if records:
+        ShardedJsonl(location.documents, location.shards).upsert(records)
+    return CleanedShard(shard, len(articles), len(records), changed, missing, pipeline.stats)
 
 
 def clean(workspace: Workspace, engine: Engine, force: bool = False, progress: Progress | None = None) -> CleanReport:
@@ -333,10 +341,8 @@ def clean(workspace: Workspace, engine: Engine, force: bool = False, progress: P
         shards = range(location.shards)
         calls = ((location, s, spec, pipeline.version, force) for s in shards)
         for done, part in enumerate(map_unordered(engine, clean_shard, calls, key="clean-shard"), start=1):
-            if part.records:
-                store.documents.upsert(part.records)  # this shard only: one atomic rewrite
             report.documents += part.documents
-            report.recleaned += len(part.records)
+            report.recleaned += part.recleaned
             report.text_changed += part.text_changed
             missing = missing or part.missing
             pipeline.stats.merge(part.stats)
