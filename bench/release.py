@@ -438,8 +438,13 @@ def _rss_mb() -> float:
 
 
 def _cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    """CPU of this process and of the children it waited for (the build's forked validation)."""
+    usage, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _child_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
 def validate_child(workspace: Path) -> dict:
@@ -475,7 +480,8 @@ def build_child(workspace: Path, profile: int, profile_out: Path | None) -> dict
               "timings": {k: round(v, 3) for k, v in times.wall.items()} if times else {},
               "cpu_timings": {k: round(v, 3) for k, v in times.cpu.items()} if times else {},
               "rows": build.rows, "path": str(build.path),
-              "rss_before_mb": round(rss_before, 1), "peak_rss_mb": round(_rss_mb(), 1)}
+              "rss_before_mb": round(rss_before, 1), "peak_rss_mb": round(_rss_mb(), 1),
+              "forked_peak_rss_mb": round(_child_rss_mb(), 1)}
     if profiler is not None:
         import io
         import pstats
@@ -555,19 +561,25 @@ def table(result: dict) -> str:
     wall, cpu = b["timings"], b["cpu_timings"]
     total, total_cpu = b["seconds"], b["cpu_seconds"]
     # Without step timings (a baseline build), validate(ws) run on its own stands in for the build's own.
-    validation, validation_cpu = wall.get("validate", v["seconds"]), cpu.get("validate", v["cpu_seconds"])
+    forked = "validate (forked)" in wall  # validation ran in a forked process beside the build's writing
+    key = "validate (forked)" if forked else "validate"
+    validation, validation_cpu = wall.get(key, v["seconds"]), cpu.get(key, v["cpu_seconds"])
     lines = [f"build_release({VERSION!r}) on {g['documents']} documents, {g['gold_spans']} gold spans, "
              f"{g['gold_claims']} claims, {g['annotator_records']} annotator records; {result['machine']['cpus']} "
              f"cores, load average {result['load_average_before']} before, {result['load_average_after']} after",
              "", f"{'step':<40}{'wall s':>9}{'CPU s':>9}",
-             f"{'build_release, total':<40}{total:>9.2f}{total_cpu:>9.2f}   (CPU: the process, all threads)",
-             f"{'  validation (validate(ws), first)':<40}{validation:>9.2f}{validation_cpu:>9.2f}",
-             f"{'  the build without validation':<40}{total - validation:>9.2f}{total_cpu - validation_cpu:>9.2f}"]
-    steps = [name for name in wall if name not in ("validate", "agreement")]
+             f"{'build_release, total':<40}{total:>9.2f}{total_cpu:>9.2f}   (CPU: the process, all threads"
+             f"{', and its forked process' if forked else ''})"]
+    if forked:
+        lines.append(f"{'  validation (forked, beside the build)':<40}{validation:>9.2f}{validation_cpu:>9.2f}")
+    else:
+        lines += [f"{'  validation (validate(ws), first)':<40}{validation:>9.2f}{validation_cpu:>9.2f}",
+                  f"{'  the build without validation':<40}{total - validation:>9.2f}{total_cpu - validation_cpu:>9.2f}"]
+    steps = [name for name in wall if name not in (key, "agreement")]
     if "facts" in steps:
         steps.insert(steps.index("facts") + 1, "agreement")
     for name in steps:
-        label = {"agreement": "      of which agreement (card figures)", "read": "    read documents, gold, records",
+        label = {"agreement": "      of which agreement (card figures)", "read": "    read documents, gold, records (once)",
                  "facts": "    facts for card, datasheet, Croissant"}.get(name, "    " + name)
         if name.startswith("parquet "):
             label += " (writer thread)"
@@ -575,10 +587,13 @@ def table(result: dict) -> str:
     lines.append(f"{'validate(ws) alone (own process)':<40}{v['seconds']:>9.2f}{v['cpu_seconds']:>9.2f}"
                  f"   peak {v['peak_rss_mb']:.0f} MB, {v['errors']} errors, {v['warnings']} warnings")
     verdict = lambda seconds: "met" if seconds <= TARGET_SECONDS else "missed"
-    lines += ["", f"target {TARGET_SECONDS:.0f} s on 2 cores (issue 5): with validation {verdict(total)}, "
-                  f"without validation {verdict(total - validation)} (wall clock)",
+    without = "" if forked else f", without validation {verdict(total - validation)}"
+    lines += ["", f"target {TARGET_SECONDS:.0f} s on 2 cores (issue 5) for {g['documents']} documents: with validation "
+                  f"{verdict(total)}{without} (wall clock; the target is for 100000)",
               f"peak memory of the build process: {b['peak_rss_mb']:.0f} MB "
-              f"({b['rss_before_mb']:.0f} MB after imports)",
+              f"({b['rss_before_mb']:.0f} MB after imports)"
+              + (f", of its forked process: {b['forked_peak_rss_mb']:.0f} MB (pages shared until written)"
+                 if b.get("forked_peak_rss_mb") else ""),
               ""]
     s = result["size"]
     lines.append(f"release on disk: {s['total_mb']:.1f} MB (workspace stores: {g.get('store_mb', 0):.0f} MB)")

@@ -141,6 +141,10 @@ class NewsdeskError(Exception):
         self.hint = error.hint if hint is None else hint
         super().__init__(self.one_line())
 
+    def __reduce__(self):
+        # Comes back whole from another process (a forked validation, a Dask worker).
+        return type(self), (self.error, self.where, self.detail, self.hint)
+
     @property
     def code(self) -> str:
         return self.error.code

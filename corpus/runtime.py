@@ -1,8 +1,12 @@
-"""Process-level settings for the whole-corpus steps (pull, validate, adjudicate, release build)."""
+"""Process-level settings for the whole-corpus steps (pull, validate, adjudicate, release build), and a second process for them."""
 
 from __future__ import annotations
 
 import gc
+import multiprocessing as mp
+import pickle
+import sys
+import traceback
 from contextlib import contextmanager
 
 
@@ -22,3 +26,69 @@ def without_cyclic_gc():
     finally:
         if enabled:
             gc.enable()
+
+
+class Beside:
+    """``function(*args)`` run in a forked copy of this process while this one goes on; :meth:`result` waits.
+
+    The copy shares the caller's objects as they are (nothing is pickled on the way in), so a
+    whole-corpus step can hand half its work to the second core after reading the corpus once;
+    only the return value (or the exception) comes back, pickled. Fork before starting threads:
+    a forked process gets no copy of them. Where fork is unavailable (or unsafe: macOS,
+    Windows) the function runs here and now, so the caller's order of work is the same.
+    """
+
+    def __init__(self, function, *args):
+        self._process = None
+        if sys.platform != "linux" or "fork" not in mp.get_all_start_methods():
+            self._outcome = _outcome(function, args)
+            return
+        context = mp.get_context("fork")
+        self._receive, send = context.Pipe(duplex=False)
+        self._process = context.Process(target=_send_outcome, args=(send, function, args), daemon=True)
+        self._process.start()
+        send.close()
+
+    def result(self):
+        if self._process is not None:
+            try:
+                self._outcome = pickle.loads(self._receive.recv_bytes())
+            except EOFError:
+                self._process.join()
+                raise RuntimeError(f"the forked process ended without an answer (exit code {self._process.exitcode})")
+            finally:
+                self._receive.close()
+            self._process.join()
+            self._process = None
+        ok, value = self._outcome
+        if not ok:
+            raise value
+        return value
+
+    def stop(self) -> None:
+        """End the forked process if it still runs (the caller gave up on it)."""
+        if self._process is not None:
+            self._process.kill()
+            self._process.join()
+            self._receive.close()
+            self._process = None
+
+
+def _outcome(function, args) -> tuple[bool, object]:
+    try:
+        return True, function(*args)
+    except Exception as exc:  # noqa: BLE001 - handed to the caller, which raises it
+        return False, exc
+
+
+def _send_outcome(send, function, args) -> None:
+    ok, value = _outcome(function, args)
+    try:
+        message = pickle.dumps((ok, value))
+        pickle.loads(message)  # an exception may pickle and yet not unpickle
+    except Exception as exc:  # noqa: BLE001 - then it comes back as its traceback
+        message = pickle.dumps((False, RuntimeError(
+            "".join(traceback.format_exception(value)) if not ok else
+            f"the result of {function.__name__} does not pickle: {exc!r}")))
+    send.send_bytes(message)
+    send.close()

@@ -14,22 +14,20 @@ import shutil
 import subprocess
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from annotation.model import AnnotationRecord
 from annotation.schema import ATTRIBUTION, ENTITY_LAYER, LabelSchema
-from annotation.store import AnnotationStore
 from corpus.errors import Errors, NewsdeskError
-from corpus.model import Document
-from corpus.runtime import without_cyclic_gc
-from corpus.store import CorpusStore
+from corpus.runtime import Beside, without_cyclic_gc
 from corpus.tokens import TOKEN_PATTERN
 from corpus.workspace import Workspace
 from newsdesk import __version__
@@ -39,8 +37,10 @@ from releases.pseudonyms import Pseudonyms
 from releases.splits import assign_splits
 from releases.versions import (bumped, diff_releases, list_versions, parse_version, releases_root, understates,
                                write_checksums)
-from validation.adjudicate import load_gold
-from validation.validate import validate
+from validation.validate import WorkspaceData, validate
+
+if TYPE_CHECKING:
+    from validation.agreement import AgreementReport
 
 DEFAULTS = {"name": "newsdesk/news-claims", "pretty_name": "newsdesk news claims", "license": "cc-by-4.0"}
 
@@ -64,6 +64,13 @@ class StepTimes:
     def call(self, name: str, function, *args):
         with self.step(name):
             return function(*args)
+
+    def merge(self, other: "StepTimes", where: str) -> None:
+        """Add the steps another process ran, each name marked with ``where`` it ran."""
+        for name, seconds in other.wall.items():
+            key = f"{name} ({where})"
+            self.wall[key] = self.wall.get(key, 0.0) + seconds
+            self.cpu[key] = self.cpu.get(key, 0.0) + other.cpu.get(name, 0.0)
 
 
 @dataclass
@@ -104,18 +111,14 @@ def _build_release(workspace: Workspace, version: str | None, bump: bool) -> Bui
         raise NewsdeskError(Errors.E302, where=str(root / version))
     previous = existing[-1] if existing else None
     timings = StepTimes()
-    with timings.step("validate"):
-        report = validate(workspace)
-    if report.errors:
-        raise NewsdeskError(Errors.E304, where=str(workspace.root),
-                            detail=f"{len(report.errors)} errors: " + ", ".join(f"{c} x{g['count']}" for c, g in
-                                                                             report.by_code().items()))
+    with timings.step("read"):  # once: validation and the build see the same objects
+        data = WorkspaceData.read(workspace)
     with workspace.lock():
         root.mkdir(parents=True, exist_ok=True)
         _remove_unfinished(root)
         tmp = root / f".building-{version or 'bump'}-{int(time.time() * 1000)}"
         try:
-            facts = _write_release(workspace, tmp, version or "0.0.0-pending", previous, timings)
+            facts = _write_release(workspace, data, tmp, version or "0.0.0-pending", previous, timings)
             with timings.step("diff"):
                 diff = diff_releases(root / previous if previous else None, tmp)
             warnings = []
@@ -146,19 +149,26 @@ def _remove_unfinished(root: Path) -> None:
         shutil.rmtree(leftover, ignore_errors=True)
 
 
-def _human_records(workspace: Workspace) -> list[AnnotationRecord]:
-    return [r for r in AnnotationStore(workspace).records() if r.origin != "prediction"]
+# Written in a forked process beside validation, while this one writes the others: about half the work each.
+BESIDE_VALIDATION = ("documents", "entities")
 
 
-def _write_release(workspace: Workspace, out: Path, version: str, previous: str | None,
+def _write_release(workspace: Workspace, data: WorkspaceData, out: Path, version: str, previous: str | None,
                    timings: StepTimes) -> card.ReleaseFacts:
-    schema = LabelSchema.load(workspace)
+    """Validate, write the data files, and gather the facts for the card.
+
+    Validation runs in a forked copy of this process (:class:`corpus.runtime.Beside`), which
+    then writes the configs in ``BESIDE_VALIDATION`` while this process writes the others;
+    both see the objects read once. On validation errors nothing is written there, and the
+    error (E304) ends the build here, whose caller removes the temporary folder.
+    """
+    schema = data.schema
     settings = release_settings(workspace)
-    with timings.step("read"):
-        docs = sorted(CorpusStore(workspace).iter_documents(), key=lambda d: d.id)
+    with timings.step("select"):
+        docs = sorted(data.docs, key=lambda d: d.id)
         by_id = {d.id: d for d in docs}
-        gold = [g for g in load_gold(workspace) if g.doc_id in by_id and g.text_sha256 == by_id[g.doc_id].text_sha256]
-        records = [r for r in _human_records(workspace) if r.doc_id in by_id]
+        gold = [g for g in data.gold if g.doc_id in by_id and g.text_sha256 == by_id[g.doc_id].text_sha256]
+        records = [r for r in data.human if r.doc_id in by_id]
     pseudonym = Pseudonyms.of(workspace)
     previous_splits = {}
     if previous:
@@ -167,31 +177,76 @@ def _write_release(workspace: Workspace, out: Path, version: str, previous: str 
     features = config_features(schema)
     ids = rows.LabelIds.of(features)
     ner_stats = rows.NerStats()
-    with timings.step("rows claims"):
-        claims = rows.claim_rows(gold, schema, pseudonym, ids)
-    # Each config's sources by split (in the order read) and how a split's sources become its table.
-    # A config's rows exist only while its table is made: the tokens of `ner` alone are millions of strings.
-    gold_by_split = _by_split(gold, lambda g: splits[g.doc_id])
-    tables = {
-        "entities": (gold_by_split, lambda gs: rows.arrow_table(
-            (rows.entity_row(by_id[g.doc_id], g, ids) for g in gs), features["entities"])),
-        "documents": (_by_split(docs, lambda d: splits[d.id]), lambda ds: rows.arrow_table(
-            (rows.document_row(d, ids) for d in ds), features["documents"])),
-        "ner": (gold_by_split, lambda gs: rows.ner_table(
-            ((by_id[g.doc_id], g) for g in gs), ner_stats, ids, features["ner"])),
-        "claims": (_by_split(claims, lambda c: splits[c["doc_id"]]), lambda cs: rows.arrow_table(
-            cs, features["claims"])),
-        "annotations": (_by_split(records, lambda r: splits[r.doc_id]), lambda rs: rows.arrow_table(
-            (rows.annotation_row(r, pseudonym, ids) for r in rs), features["annotations"])),
-    }
+
+    def sources(config: str, timings: StepTimes) -> tuple[dict[str, list], Callable[[list], pa.Table]]:
+        """A config's sources by split (in the order read), and how a split's sources become its table.
+
+        A config's rows exist only while its table is made: the tokens of `ner` alone are millions of strings.
+        """
+        if config == "entities":
+            return _by_split(gold, lambda g: splits[g.doc_id]), lambda gs: rows.arrow_table(
+                (rows.entity_row(by_id[g.doc_id], g, ids) for g in gs), features["entities"])
+        if config == "documents":
+            return _by_split(docs, lambda d: splits[d.id]), lambda ds: rows.arrow_table(
+                (rows.document_row(d, ids) for d in ds), features["documents"])
+        if config == "ner":
+            return _by_split(gold, lambda g: splits[g.doc_id]), lambda gs: rows.ner_table(
+                ((by_id[g.doc_id], g) for g in gs), ner_stats, ids, features["ner"])
+        if config == "claims":
+            with timings.step("rows claims"):
+                claims = rows.claim_rows(gold, schema, pseudonym, ids)
+            return _by_split(claims, lambda c: splits[c["doc_id"]]), lambda cs: rows.arrow_table(
+                cs, features["claims"])
+        return _by_split(records, lambda r: splits[r.doc_id]), lambda rs: rows.arrow_table(
+            (rows.annotation_row(r, pseudonym, ids) for r in rs), features["annotations"])
+
+    def validate_and_write(configs: tuple[str, ...]):
+        beside = StepTimes()
+        with beside.step("validate"):
+            report = validate(workspace, data=data)
+        if report.errors:
+            return report, {}, {}, ner_stats, beside
+        files, counts = _write_configs(configs, sources, out, beside)
+        return report, files, counts, ner_stats, beside
+
+    validation = Beside(validate_and_write, BESIDE_VALIDATION)  # forked before this process starts any thread
+    try:
+        files, counts = _write_configs(tuple(c for c in CONFIGS if c not in BESIDE_VALIDATION), sources, out,
+                                       timings)
+        with timings.step("waiting for validation"):
+            report, their_files, their_counts, their_ner, beside = validation.result()
+    finally:
+        validation.stop()
+    timings.merge(beside, "forked")
+    if report.errors:
+        raise NewsdeskError(Errors.E304, where=str(workspace.root),
+                            detail=f"{len(report.errors)} errors: " + ", ".join(f"{c} x{g['count']}" for c, g in
+                                                                             report.by_code().items()))
+    files, counts = {**files, **their_files}, {**counts, **their_counts}
+    data_files = {c: files[c] for c in CONFIGS if files.get(c)}
+    split_rows = {c: counts[c] for c in CONFIGS if counts.get(c)}
+    if their_ner is not ner_stats:  # the forked process tokenised some of `ner`
+        ner_stats = rows.NerStats(ner_stats.spans + their_ner.spans, ner_stats.misaligned + their_ner.misaligned)
+    (out / "splits.json").write_text(json.dumps(splits, sort_keys=True))
+    # Provisional: what the diff against the previous version needs; the full manifest comes last.
+    (out / "manifest.json").write_text(json.dumps({"version": version, "schema_hash": schema.fingerprint(),
+                                                   "schema": schema.to_record()}))
+    with timings.step("facts"):
+        return _facts(workspace, schema, settings, version, previous, docs, gold, records, features, split_rows,
+                      data_files, splits, ner_stats, report.agreement, timings)
+
+
+def _write_configs(configs: tuple[str, ...], sources, out: Path, timings: StepTimes
+                   ) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, int]]]:
+    """Parquet per config and split under ``out``: each written file by config and split, and its rows."""
     data_files: dict[str, dict[str, str]] = {}
     split_rows: dict[str, dict[str, int]] = {}
     # Encoding and compressing Parquet releases the GIL: a table is written while the next is made.
     with ThreadPoolExecutor(max_workers=1) as writer:
         written = []
-        for config in CONFIGS:
+        for config in configs:
             data_files[config], split_rows[config] = {}, {}
-            grouped, table_of = tables[config]
+            grouped, table_of = sources(config, timings)
             for split in SPLITS:
                 items = grouped.get(split)
                 if not items:
@@ -208,15 +263,7 @@ def _write_release(workspace: Workspace, out: Path, version: str, previous: str 
         with timings.step("waiting for parquet"):
             for done in written:
                 done.result()
-    data_files = {c: f for c, f in data_files.items() if f}
-    split_rows = {c: r for c, r in split_rows.items() if r}
-    (out / "splits.json").write_text(json.dumps(splits, sort_keys=True))
-    # Provisional: what the diff against the previous version needs; the full manifest comes last.
-    (out / "manifest.json").write_text(json.dumps({"version": version, "schema_hash": schema.fingerprint(),
-                                                   "schema": schema.to_record()}))
-    with timings.step("facts"):
-        return _facts(workspace, schema, settings, version, previous, docs, gold, records, features, split_rows,
-                      data_files, splits, ner_stats, timings)
+    return data_files, split_rows
 
 
 def _by_split(items: list, split_of) -> dict[str, list]:
@@ -238,9 +285,9 @@ def write_parquet(table: pa.Table, path: Path) -> None:
 
 
 def _facts(workspace, schema, settings, version, previous, docs, gold, records, features, split_rows, data_files,
-           splits, ner_stats, timings) -> card.ReleaseFacts:
+           splits, ner_stats, measured, timings) -> card.ReleaseFacts:
     with timings.step("agreement"):
-        agreement = _agreement_facts(workspace, records, docs, schema)
+        agreement = _agreement_facts(measured, records, docs, schema)
     entity_counts: dict[str, Counter] = defaultdict(Counter)
     for g in gold:
         for s in g.spans:
@@ -287,12 +334,16 @@ def _facts(workspace, schema, settings, version, previous, docs, gold, records, 
         schema_hash=schema.fingerprint(), previous=previous)
 
 
-def _agreement_facts(workspace, records, docs, schema) -> dict:
-    """The headline agreement figures for the card, each with the sample it rests on."""
-    from validation.agreement import agreement
+def _agreement_facts(report: AgreementReport | None, records, docs, schema) -> dict:
+    """The headline agreement figures for the card, each with the sample it rests on.
 
-    texts = {d.id: d.text for d in docs}
-    report = agreement(records, texts, schema)
+    ``report``: validation's agreement, measured on the same people's records and texts (it
+    leaves gold out), or None to measure it here.
+    """
+    if report is None:
+        from validation.agreement import agreement
+
+        report = agreement(records, {d.id: d.text for d in docs}, schema)
     if not report.documents:
         return {}
     facts = {"documents annotated by two or more": report.documents}

@@ -17,8 +17,9 @@ from typer.testing import CliRunner
 from annotation.importers import import_annotations
 from annotation.schema import LabelSchema
 from annotation.store import AnnotationStore
-from corpus.errors import NewsdeskError
+from corpus.errors import Errors, NewsdeskError
 from corpus.ingest import ingest
+from corpus.runtime import Beside
 from corpus.store import CorpusStore
 from corpus.workspace import Workspace
 from corpus_helpers import REPO, SAMPLES
@@ -190,6 +191,24 @@ def test_validation_errors_block_the_release(tmp_path):
         build_release(ws, "0.1.0")
     assert exc.value.code == "E304" and "V202" in exc.value.one_line()
     assert list_versions(ws) == []
+
+
+def _half(value: int) -> int:
+    if value < 0:
+        raise NewsdeskError(Errors.E304, where="ws", detail=f"{value} is negative")
+    return os.getpid() if value == 0 else value // 2
+
+
+def test_validation_beside_the_build_answers_like_a_call_here():
+    # The build validates in a forked copy of itself: what it returns or raises comes back as if called here.
+    assert Beside(_half, 10).result() == 5
+    assert Beside(_half, 0).result() != os.getpid()  # it really ran in another process
+    with pytest.raises(NewsdeskError) as exc:
+        Beside(_half, -1).result()
+    assert exc.value.code == "E304" and "-1 is negative" in exc.value.one_line()
+    slow = Beside(__import__("time").sleep, 60)
+    slow.stop()  # a build that gives up does not leave it running
+    slow.stop()
 
 
 def test_versions_diff_bump_changelog_and_datasheet(tmp_path):

@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from operator import attrgetter
+from typing import TYPE_CHECKING
 
 import pandera.errors as pa_errors
 
@@ -25,6 +26,9 @@ from corpus.store import CorpusStore
 from corpus.workspace import Workspace
 from validation import schemas, tables
 from validation.integrity import Finding, check_records, finding
+
+if TYPE_CHECKING:
+    from validation.agreement import AgreementReport
 
 SAFE_FIXES = ("V202", "V204")
 
@@ -40,6 +44,8 @@ class ValidationReport:
     fixed: int = 0
     seconds: float = 0.0
     pandera_seconds: float = 0.0
+    # The agreement the V301 warnings come from; the release card quotes it instead of measuring again.
+    agreement: AgreementReport | None = field(default=None, repr=False, compare=False)
 
     @property
     def errors(self) -> list[Finding]:
@@ -76,6 +82,32 @@ def validated_records(store: AnnotationStore, workspace: Workspace | None = None
 
     gold = load_gold(workspace) if workspace is not None else []
     return [r for r in store.records() if r.origin != "prediction"] + gold
+
+
+@dataclass
+class WorkspaceData:
+    """Everything validation reads from a workspace, read once.
+
+    The release build reads it, validates it and builds from the very same objects, so the
+    stores are parsed once and what is released is exactly what was validated.
+    """
+
+    schema: LabelSchema
+    docs: list[Document]  # in store order
+    human: list[AnnotationRecord]  # people's records: the store's records that are not predictions
+    gold: list[AnnotationRecord]
+
+    @classmethod
+    def read(cls, workspace: Workspace) -> "WorkspaceData":
+        from validation.adjudicate import load_gold
+
+        return cls(LabelSchema.load(workspace), list(CorpusStore(workspace).iter_documents()),
+                   [r for r in AnnotationStore(workspace).records() if r.origin != "prediction"], load_gold(workspace))
+
+    @property
+    def records(self) -> list[AnnotationRecord]:
+        """What validation looks at (:func:`validated_records`): people's records, then gold."""
+        return self.human + self.gold
 
 
 def validate_data(docs: list[Document], records: list[AnnotationRecord], schema: LabelSchema) -> ValidationReport:
@@ -143,26 +175,33 @@ def _schema_findings(name: str, frame, frame_schema, id_column: str) -> list[Fin
     return found
 
 
-def validate(workspace: Workspace, fix: bool = False) -> ValidationReport:
-    """Validate the workspace; with ``fix``, apply the safe fixes first and report what remains."""
+def validate(workspace: Workspace, fix: bool = False, data: WorkspaceData | None = None) -> ValidationReport:
+    """Validate the workspace; with ``fix``, apply the safe fixes first and report what remains.
+
+    ``data``: the workspace as :meth:`WorkspaceData.read` read it, when the caller has it already
+    (not with ``fix``, which changes the store).
+    """
+    if fix and data is not None:
+        raise ValueError("validate(fix=True) reads the store again after fixing; do not pass data")
     with without_cyclic_gc():
-        return _validate(workspace, fix)
+        return _validate(workspace, fix, data)
 
 
-def _validate(workspace: Workspace, fix: bool) -> ValidationReport:
+def _validate(workspace: Workspace, fix: bool, data: WorkspaceData | None) -> ValidationReport:
     started = time.perf_counter()
-    schema = LabelSchema.load(workspace)
-    docs = list(CorpusStore(workspace).iter_documents())
-    store = AnnotationStore(workspace)
-    records = validated_records(store, workspace)
+    data = data or WorkspaceData.read(workspace)
+    schema, docs, records = data.schema, data.docs, data.records
     report = validate_data(docs, records, schema)
     if fix:
+        store = AnnotationStore(workspace)
         fixed = apply_fixes(store, records, report.findings)
         if fixed:
             records = validated_records(store, workspace)
             report = validate_data(docs, records, schema)
             report.fixed = fixed
-    report.findings += agreement_findings(docs, records, schema, agreement_threshold(workspace))
+    report.agreement = _agreement(docs, records, schema)
+    report.findings += [finding(Errors.V301, w.message, severity="warning")
+                        for w in report.agreement.warnings(agreement_threshold(workspace))]
     report.seconds = time.perf_counter() - started
     return report
 
@@ -172,13 +211,12 @@ def agreement_threshold(workspace: Workspace) -> float:
     return float(workspace.config.get("validation", {}).get("agreement_threshold", 0.667))
 
 
-def agreement_findings(docs: list[Document], records: list[AnnotationRecord], schema: LabelSchema,
-                       threshold: float) -> list[Finding]:
-    """Low-agreement labels and attributes as warnings (V301): they fail only under ``--strict``."""
+def _agreement(docs: list[Document], records: list[AnnotationRecord], schema: LabelSchema) -> AgreementReport:
+    """Agreement on the documents two or more people annotated; low figures become V301 warnings
+    (they fail only under ``--strict``)."""
     from validation.agreement import agreement
 
-    report = agreement(records, {d.id: d.text for d in docs}, schema)
-    return [finding(Errors.V301, w.message, severity="warning") for w in report.warnings(threshold)]
+    return agreement(records, {d.id: d.text for d in docs}, schema)
 
 
 def apply_fixes(store: AnnotationStore, records: list[AnnotationRecord], findings: list[Finding]) -> int:
