@@ -10,10 +10,11 @@ adjudication provenance for every span, link and choice), and two annotators' re
 ``gold/gold.jsonl`` in the format ``save_gold`` writes), built as objects rather than cleaned,
 and valid, so validation passes. Then, in fresh processes:
 
-- ``validate(ws)`` on its own, and ``build_release(ws, "0.1.0")``, which validates first: total,
-  validation and every step ``BuildReport.timings`` records (wall clock, and CPU of the thread
-  that ran it, which the other benchmarks running beside it on 2 cores do not inflate); peak
-  resident memory;
+- ``validate(ws)`` on its own, and ``build_release(ws, "0.1.0")``, which validates (in a forked
+  process, beside the writing of the data files): total, validation and every step
+  ``BuildReport.timings`` records (wall clock, and CPU of the thread that ran it, which the
+  other benchmarks running beside it on 2 cores do not inflate; steps of the forked process
+  are marked "(forked)", and the total CPU includes that process); peak resident memory;
 - the release's size on disk, total and per config;
 - a cold ``load_dataset(<release folder>, config)`` per config: a fresh interpreter each, an
   empty ``HF_HOME``, ``HF_DATASETS_OFFLINE=1``.

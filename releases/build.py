@@ -1,10 +1,12 @@
 """`newsdesk release build`: an immutable, versioned Hugging Face dataset folder.
 
-Steps: refuse on validation errors or an existing version; gather documents, gold and every
-annotator's records; assign splits (stable, clusters whole); write Parquet per config and
-split with declared Features; write the card, datasheet, Croissant, manifest, changelog and
-checksums — all in a temporary folder that is renamed into place only when complete, so an
-interrupted build leaves no version behind.
+Steps: refuse an existing version; read documents, gold and every annotator's records once;
+validate them and refuse on errors; assign splits (stable, clusters whole); write Parquet per
+config and split with declared Features; write the card, datasheet, Croissant, manifest,
+changelog and checksums — all in a temporary folder that is renamed into place only when
+complete, so an interrupted or refused build leaves no version behind. Validation runs in a
+forked copy of the process beside the writing of the data files (the second core), and the
+card quotes the agreement validation measured.
 """
 
 from __future__ import annotations
