@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import multiprocessing as mp
+import os
 import pickle
 import sys
 import traceback
@@ -35,18 +36,24 @@ class Beside:
     whole-corpus step can hand half its work to the second core after reading the corpus once;
     only the return value (or the exception) comes back, pickled. Fork before starting threads:
     a forked process gets no copy of them. Where fork is unavailable (or unsafe: macOS,
-    Windows) the function runs here and now, so the caller's order of work is the same.
+    Windows) the function runs here and now, so the caller's order of work is the same; so it
+    does with ``NEWSDESK_ONE_PROCESS=1`` in the environment, for a machine short of memory (the
+    copy's pages are shared only until either process writes them: reference counts do) or of
+    a second core.
     """
 
     def __init__(self, function, *args):
         self._process = None
-        if sys.platform != "linux" or "fork" not in mp.get_all_start_methods():
+        self.forked = False  # whether the function runs in a forked process rather than ran here
+        if (sys.platform != "linux" or "fork" not in mp.get_all_start_methods()
+                or os.environ.get("NEWSDESK_ONE_PROCESS") == "1"):
             self._outcome = _outcome(function, args)
             return
         context = mp.get_context("fork")
         self._receive, send = context.Pipe(duplex=False)
         self._process = context.Process(target=_send_outcome, args=(send, function, args), daemon=True)
         self._process.start()
+        self.forked = True
         send.close()
 
     def result(self):

@@ -67,10 +67,10 @@ class StepTimes:
         with self.step(name):
             return function(*args)
 
-    def merge(self, other: "StepTimes", where: str) -> None:
-        """Add the steps another process ran, each name marked with ``where`` it ran."""
+    def merge(self, other: "StepTimes", where: str | None) -> None:
+        """Add the steps of ``other``, each name marked with ``where`` they ran (another process)."""
         for name, seconds in other.wall.items():
-            key = f"{name} ({where})"
+            key = f"{name} ({where})" if where else name
             self.wall[key] = self.wall.get(key, 0.0) + seconds
             self.cpu[key] = self.cpu.get(key, 0.0) + other.cpu.get(name, 0.0)
 
@@ -219,7 +219,7 @@ def _write_release(workspace: Workspace, data: WorkspaceData, out: Path, version
             report, their_files, their_counts, their_ner, beside = validation.result()
     finally:
         validation.stop()
-    timings.merge(beside, "forked")
+    timings.merge(beside, "forked" if validation.forked else None)
     if report.errors:
         raise NewsdeskError(Errors.E304, where=str(workspace.root),
                             detail=f"{len(report.errors)} errors: " + ", ".join(f"{c} x{g['count']}" for c, g in

@@ -180,7 +180,9 @@ def test_an_interrupted_build_leaves_no_version_behind(tmp_path, monkeypatch):
     assert not [p for p in ws.path("releases").iterdir()]  # no half-written folder either
 
 
-def test_validation_errors_block_the_release(tmp_path):
+@pytest.mark.parametrize("one_process", ["0", "1"])
+def test_validation_errors_block_the_release(tmp_path, monkeypatch, one_process):
+    monkeypatch.setenv("NEWSDESK_ONE_PROCESS", one_process)  # validation forked beside the build, or not
     ws = make_workspace(tmp_path / "ws")
     store = AnnotationStore(ws)
     ben = next(r for r in store.records() if r.annotator == "ben@newsdesk.example")
@@ -207,8 +209,17 @@ def test_validation_beside_the_build_answers_like_a_call_here():
         Beside(_half, -1).result()
     assert exc.value.code == "E304" and "-1 is negative" in exc.value.one_line()
     slow = Beside(__import__("time").sleep, 60)
+    assert slow.forked
     slow.stop()  # a build that gives up does not leave it running
     slow.stop()
+
+
+def test_one_process_when_asked(monkeypatch):
+    monkeypatch.setenv("NEWSDESK_ONE_PROCESS", "1")  # short of memory or of a second core
+    here = Beside(_half, 0)
+    assert not here.forked and here.result() == os.getpid()
+    with pytest.raises(NewsdeskError):
+        Beside(_half, -1).result()
 
 
 def test_versions_diff_bump_changelog_and_datasheet(tmp_path):
