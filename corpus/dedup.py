@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from hashlib import sha1
 from itertools import accumulate
+from typing import Sequence
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
@@ -19,6 +19,12 @@ from datasketch import MinHash, MinHashLSH
 from corpus.model import Document, Flag
 
 _WORD = re.compile(r"\w+")
+
+# LSH bands are chosen by datasketch for the threshold, weighting a missed pair 19 times a
+# spurious candidate: every candidate is verified against the threshold afterwards, so a
+# spurious one costs a comparison while a missed one is lost. With its default equal weights
+# (9 bands of 13 values at 0.8) a pair at Jaccard 0.88 was missed one time in seven.
+LSH_WEIGHTS = (0.05, 0.95)
 
 
 @dataclass(frozen=True)
@@ -29,7 +35,10 @@ class NearDuplicateConfig:
 
 
 def shingles(text: str, n: int) -> set[bytes]:
-    """The text's word n-grams, lower-cased, each as its words joined by one space, UTF-8."""
+    """The text's word n-grams, lower-cased, each as its words joined by one space, UTF-8.
+
+    The reference definition of what :func:`signatures` hashes (it never builds these strings).
+    """
     words = _WORD.findall(text.lower())
     if len(words) < n:
         return {" ".join(words).encode()} if words else set()
@@ -43,24 +52,167 @@ def shingles(text: str, n: int) -> set[bytes]:
     return {joined[start:end].encode() for start, end in zip(starts, ends)}
 
 
-def signature(text: str, config: NearDuplicateConfig) -> MinHash:
-    """datasketch's MinHash of the shingles with its default SHA-1 hash, computed in bulk.
+def new_lsh(config: NearDuplicateConfig) -> MinHashLSH:
+    return MinHashLSH(threshold=config.threshold, num_perm=config.num_perm, weights=LSH_WEIGHTS)
 
-    Same values as ``MinHash(num_perm, seed=1).update_batch(shingles)``: the SHA-1 prefixes
-    are taken in one pass, and the permutations (a seeded draw datasketch repeats for every
-    new MinHash) are drawn once.
-    """
-    digests = b"".join(sha1(s).digest()[:4] for s in shingles(text, config.shingle_words))
-    m = MinHash(num_perm=config.num_perm, seed=1, hashfunc=int, permutations=_permutations(config.num_perm),
-                scheme="affine32")
-    # sha1_hash32 reads the first four digest bytes as a little-endian unsigned int.
-    m.update_batch(np.frombuffer(digests, dtype="<u4").tolist())
-    return m
+
+# --- MinHash signatures, many texts at once ------------------------------------------------------
+#
+# A signature is datasketch's MinHash, scheme "affine32" (seed 1): each shingle's 32-bit hash
+# goes through MurmurHash3's finaliser and then the 128 affine maps ``a * h + b mod 2**32``;
+# the signature is the minimum of each. The values are exactly
+# ``MinHash(num_perm, seed=1, scheme="affine32", hashfunc=<shingle hash>).update_batch(shingles)``
+# (tests/test_dedup.py checks it), computed with numpy over a batch of texts, because building
+# one MinHash per document and hashing each shingle with SHA-1 in Python (datasketch's default
+# hash function) was most of the time of near-duplicate detection. The shingle hash is
+# therefore not SHA-1 but a polynomial over the words' code points, computed for a whole batch
+# of texts in a few passes (no shingle string is ever built), mixed to 32 bits.
+
+_CHAR_BASE = 0x100000001B3  # any odd constant: invertible modulo 2**64
+_CHAR_BASE_INVERSE = pow(_CHAR_BASE, -1, 1 << 64)
+_WORD_BASE = np.uint64(0x9E3779B97F4A7C15)
+_MIX1, _MIX2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+_S27, _S30, _S31, _S32 = np.uint64(27), np.uint64(30), np.uint64(31), np.uint64(32)
+_FMIX32 = np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35)
+_BATCH_CHARS = 250_000  # texts are hashed about this many characters at a time (bounds the temporaries)
+_BLOCK = 16384  # shingles per permutation block: few numpy calls, an 8 MB buffer (measured: 4096 was slower)
+_EMPTY = np.uint32(0xFFFFFFFF)  # datasketch's initial value: a text without words keeps it
+
+
+def _mix64(x: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser, in place."""
+    x ^= x >> _S30
+    x *= _MIX1
+    x ^= x >> _S27
+    x *= _MIX2
+    x ^= x >> _S31
+    return x
+
+
+def _fmix32(x: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finaliser, as datasketch's affine32 scheme applies it to each input."""
+    s1, m1, s2, m2 = _FMIX32
+    x = x ^ (x >> s1)
+    x *= m1
+    x ^= x >> s2
+    x *= m2
+    x ^= x >> s1
+    return x
+
+
+@lru_cache(maxsize=1)
+def _word_characters() -> np.ndarray:
+    """By code point: does ``re``'s ``\\w`` match it (the tokeniser of :func:`shingles`)."""
+    everything = "".join(map(chr, range(0x110000)))
+    table = np.zeros(0x110000, dtype=bool)
+    table[[m.start() for m in re.finditer(r"\w", everything)]] = True
+    return table
+
+
+_POWERS: dict[int, np.ndarray] = {}
+
+
+def _powers(base: int, length: int) -> np.ndarray:
+    """base**k modulo 2**64 for k < length (at least), cached and grown by doubling."""
+    have = _POWERS.get(base)
+    if have is None or len(have) < length:
+        size = max(length, 2 * len(have) if have is not None else _BATCH_CHARS + 1)
+        steps = np.full(size, np.uint64(base), dtype=np.uint64)
+        steps[0] = 1
+        _POWERS[base] = have = np.cumprod(steps)
+    return have
 
 
 @lru_cache(maxsize=4)
 def _permutations(num_perm: int) -> np.ndarray:
+    """datasketch's (a, b) for seed 1, scheme affine32: drawn once, not for every MinHash."""
     return MinHash(num_perm=num_perm, seed=1).permutations
+
+
+def shingle_hashes(texts: Sequence[str], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The 32-bit hash of each word n-gram of each text (as :func:`shingles` cuts them, repeats
+    kept): text i's are ``hashes[offsets[i]:offsets[i + 1]]``."""
+    lowered = [t.lower() for t in texts]
+    # Spaces around and between texts: never part of a word, so words stay inside their text.
+    joined = " " + " ".join(lowered) + " "
+    points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    word = _word_characters()[points]
+    edges = np.flatnonzero(word[1:] != word[:-1]) + 1
+    starts, ends = edges[0::2], edges[1::2]  # runs of word characters: start, end, start, end...
+    # A word's hash: sum of c_k * base**(k - start); prefix sums of c_k * base**-k give every
+    # word's at once.
+    prefix = np.zeros(len(points) + 1, dtype=np.uint64)
+    np.cumsum(points * _powers(_CHAR_BASE_INVERSE, len(points))[:len(points)], out=prefix[1:])
+    words = (prefix[ends] - prefix[starts]) * _powers(_CHAR_BASE, len(points))[starts]
+    words ^= (ends - starts).astype(np.uint64)
+    _mix64(words)
+    # Where each text's words start: text t begins at 1 + text_starts[t] in ``joined``.
+    text_starts = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum([len(t) + 1 for t in lowered], out=text_starts[1:])
+    first_word = np.searchsorted(starts, text_starts + 1)
+    counts = np.diff(first_word)
+    # The n-gram from word i: the n word hashes folded; kept when its last word is in i's text.
+    grams = words[:max(len(words) - n + 1, 0)].copy()
+    for j in range(1, n):
+        grams *= _WORD_BASE
+        grams += words[j:len(words) - n + 1 + j]
+    per_text = np.where(counts >= n, counts - n + 1, np.minimum(counts, 1))
+    offsets = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum(per_text, out=offsets[1:])
+    take = np.arange(offsets[-1]) - np.repeat(offsets[:-1] - first_word[:-1], per_text)
+    hashes = grams[np.minimum(take, max(len(grams) - 1, 0))] if len(grams) else np.zeros(offsets[-1], np.uint64)
+    for t in np.flatnonzero((counts > 0) & (counts < n)).tolist():
+        # Fewer than n words: one shingle of all of them, folded the same way.
+        folded = words[first_word[t]:first_word[t] + 1].copy()  # an array: it wraps without a warning
+        for j in range(1, int(counts[t])):
+            folded *= _WORD_BASE
+            folded += words[first_word[t] + j]
+        hashes[offsets[t]] = folded[0]
+    return (_mix64(hashes) >> _S32).astype(np.uint32), offsets
+
+
+def signatures(texts: Sequence[str], config: NearDuplicateConfig) -> np.ndarray:
+    """The MinHash values of each text, one row per text: ``(len(texts), num_perm)`` uint32."""
+    out = np.empty((len(texts), config.num_perm), dtype=np.uint32)
+    start = 0
+    while start < len(texts):
+        stop, chars = start, 0
+        while stop < len(texts) and (stop == start or chars + len(texts[stop]) <= _BATCH_CHARS):
+            chars += len(texts[stop]) + 1
+            stop += 1
+        out[start:stop] = _batch_signatures(texts[start:stop], config)
+        start = stop
+    return out
+
+
+def _batch_signatures(texts: Sequence[str], config: NearDuplicateConfig) -> np.ndarray:
+    hashes, offsets = shingle_hashes(texts, config.shingle_words)
+    hashes = _fmix32(hashes)
+    a, b = (p.astype(np.uint32)[:, None] for p in _permutations(config.num_perm))
+    out = np.full((len(texts), config.num_perm), _EMPTY, dtype=np.uint32)
+    have = np.flatnonzero(offsets[1:] > offsets[:-1])  # texts with at least one shingle
+    ends = offsets[have + 1]
+    buffer = np.empty((config.num_perm, _BLOCK), dtype=np.uint32)
+    i = 0
+    while i < len(have):
+        # As many whole texts as fit in one block (a longer text gets a block of its own).
+        j = max(int(np.searchsorted(ends, offsets[have[i]] + _BLOCK, side="right")), i + 1)
+        lo, hi = offsets[have[i]], ends[j - 1]
+        block = buffer[:, :hi - lo] if hi - lo <= _BLOCK else np.empty((config.num_perm, hi - lo), np.uint32)
+        np.multiply(a, hashes[lo:hi], out=block)
+        block += b
+        out[have[i:j]] = np.minimum.reduceat(block, offsets[have[i:j]] - lo, axis=1).T
+        i = j
+    return out
+
+
+def signature(text: str, config: NearDuplicateConfig) -> MinHash:
+    """One text's MinHash as a datasketch object (see :func:`signatures`)."""
+    return _minhash(signatures([text], config)[0], config)
+
+
+def _minhash(values: np.ndarray, config: NearDuplicateConfig) -> MinHash:
+    return MinHash(seed=1, hashvalues=values, permutations=_permutations(config.num_perm), scheme="affine32")
 
 
 class _UnionFind:
@@ -89,20 +241,20 @@ def near_duplicate_clusters(documents: list[Document], config: NearDuplicateConf
     the others are flagged as duplicating.
     """
     order = order or {}
-    lsh = MinHashLSH(threshold=config.threshold, num_perm=config.num_perm)
-    signatures: dict[str, MinHash] = {}
+    lsh = new_lsh(config)
+    with_text = [doc for doc in documents if doc.text.strip()]
+    values = signatures([doc.text for doc in with_text], config)
+    sigs: dict[str, MinHash] = {}
     uf = _UnionFind()
-    for doc in documents:
-        if not doc.text.strip():
-            continue
-        sig = signature(doc.text, config)
+    for doc, row in zip(with_text, values):
+        sig = _minhash(row, config)
         for other in lsh.query(sig):
-            if sig.jaccard(signatures[other]) >= config.threshold:
+            if sig.jaccard(sigs[other]) >= config.threshold:
                 uf.union(doc.id, other)
         lsh.insert(doc.id, sig)
-        signatures[doc.id] = sig
+        sigs[doc.id] = sig
     groups: dict[str, list[str]] = {}
-    for doc_id in signatures:
+    for doc_id in sigs:
         groups.setdefault(uf.find(doc_id), []).append(doc_id)
     clusters = {}
     for members in groups.values():
@@ -130,4 +282,5 @@ def mark_near_duplicates(documents: list[Document], clusters: dict[str, list[str
 
 
 def estimated_jaccard(a: str, b: str, config: NearDuplicateConfig) -> float:
-    return float(np.mean(signature(a, config).hashvalues == signature(b, config).hashvalues))
+    first, second = signatures([a, b], config)
+    return float(np.mean(first == second))

@@ -3,17 +3,21 @@
 The same answer as :func:`corpus.dedup.near_duplicate_clusters`, computed so that no
 process holds the corpus:
 
-1. per shard (on workers): each document's MinHash, by ``corpus.dedup.signature`` itself;
-   each signature cut into the bands datasketch's ``MinHashLSH`` would use for the
-   workspace's threshold and ``num_perm``;
+1. per partition of shards (on workers): every document's MinHash, by
+   ``corpus.dedup.signatures`` itself (the whole partition at once); each signature cut into
+   the bands datasketch's ``MinHashLSH`` uses for the workspace's threshold and ``num_perm``
+   (``corpus.dedup.new_lsh``);
 2. shuffle: every (band index, band values) record goes to the reducer its hash names; a
    reducer sorts its records and emits every pair of documents that share a band exactly
    (what ``MinHashLSH.query`` would return);
-3. on the driver: only the candidate documents' signatures are fetched; a pair is an edge
-   when its estimated Jaccard reaches the threshold (``MinHash.jaccard``'s arithmetic);
-   clusters are the connected components (union-find), keyed by the first-ingested member;
-4. per shard (on workers): the marks (``duplicate_of``, ``cluster``, the flag) by
-   ``corpus.dedup.mark_near_duplicates``; the driver writes the shards that changed.
+3. on the driver: only the candidate documents' signatures and ingest times are fetched; a
+   pair is an edge when its estimated Jaccard reaches the threshold (``MinHash.jaccard``'s
+   arithmetic); clusters are the connected components (union-find), keyed by the
+   first-ingested member;
+4. per partition (on workers, beside its signatures): the marks (``duplicate_of``,
+   ``cluster``, the flag) by ``corpus.dedup.mark_near_duplicates``, on the marked documents
+   the partition kept and on new members read back from their shards; the driver writes the
+   shards that changed.
 """
 
 from __future__ import annotations
@@ -23,13 +27,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from datasketch import MinHashLSH
 
-from corpus.dedup import NearDuplicateConfig, _UnionFind, mark_near_duplicates, signature
+from corpus.dedup import NearDuplicateConfig, _UnionFind, mark_near_duplicates, new_lsh, signatures
 from corpus.engines import Engine
 from corpus.ingest import Progress, near_duplicate_config
 from corpus.model import Document
-from corpus.store import CorpusStore
+from corpus.store import CorpusStore, ShardedJsonl
 from corpus.workspace import Workspace
 
 _ROUTE = np.uint64(0x9E3779B97F4A7C15)
@@ -44,12 +47,12 @@ class Banding:
 
     @classmethod
     def of(cls, config: NearDuplicateConfig) -> "Banding":
-        return _banding(config.threshold, config.num_perm)
+        return _banding(config)
 
 
 @lru_cache(maxsize=8)
-def _banding(threshold: float, num_perm: int) -> Banding:
-    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)  # its parameter search takes a while
+def _banding(config: NearDuplicateConfig) -> Banding:
+    lsh = new_lsh(config)  # its parameter search takes a while
     return Banding(lsh.b, lsh.r)
 
 
@@ -58,28 +61,29 @@ class PartitionSignatures:
     """One partition's MinHashes (kept on the worker) and what the driver asks of them."""
 
     partition: int
+    location: object  # StoreLocation: where the partition's shards are
+    shards: list[int]
     ids: list[str]  # documents with text, in store order
-    values: np.ndarray  # (len(ids), num_perm) hash values
-    order: list[tuple]  # per document, its ingest-order key
-    marked: list[str]  # documents that carry near-duplicate marks now
+    values: np.ndarray  # (len(ids), num_perm) hash values, uint32
+    marked: dict[str, dict]  # the records of the documents that carry near-duplicate marks now
 
 
 def partition_signatures(location, partition: int, shards: list[int], config: NearDuplicateConfig) -> PartitionSignatures:
-    """Every document's MinHash in some shards, and which documents are marked (on a worker)."""
-    ids, values, order, marked = [], [], [], []
+    """Every document's MinHash in some shards, all computed at once, and the marked documents (on a worker).
+
+    Marked documents are few and kept whole, so that marking after clustering reads a shard
+    again only for a document that joins a cluster.
+    """
+    ids, texts, marked = [], [], {}
     for shard in shards:
-        articles = location.article_records(shard)
         for rec in location.document_records(shard).values():
             if _is_marked(rec):
-                marked.append(rec["id"])
+                marked[rec["id"]] = rec
             if not rec["text"].strip():
                 continue  # as the local path: an empty text duplicates nothing
             ids.append(rec["id"])
-            values.append(signature(rec["text"], config).hashvalues)
-            article = articles.get(rec["id"])
-            order.append((article["metadata"].get("ingested_at", 0.0),) if article else ())
-    matrix = np.array(values, dtype=np.uint64).reshape(len(ids), config.num_perm)
-    return PartitionSignatures(partition, ids, matrix, order, marked)
+            texts.append(rec["text"])
+    return PartitionSignatures(partition, location, shards, ids, signatures(texts, config), marked)
 
 
 def _is_marked(rec: dict) -> bool:
@@ -88,7 +92,7 @@ def _is_marked(rec: dict) -> bool:
 
 
 def marked_ids(sigs: PartitionSignatures) -> list[str]:
-    return sigs.marked
+    return list(sigs.marked)
 
 
 def band_records(sigs: PartitionSignatures, banding: Banding, reducers: int) -> list[tuple[np.ndarray, ...]]:
@@ -131,15 +135,34 @@ def candidate_pairs(*parts: tuple[np.ndarray, ...]) -> np.ndarray:
 
 
 def signature_rows(sigs: PartitionSignatures, rows: list[int]) -> tuple[list[str], np.ndarray, list[tuple]]:
-    """The ids, hash values and order keys of some documents of the partition."""
-    return [sigs.ids[r] for r in rows], sigs.values[rows], [sigs.order[r] for r in rows]
+    """The ids, hash values and order keys (ingest time) of some documents of the partition.
+
+    Only these documents' article lines are parsed: the order matters for candidates only.
+    """
+    ids = [sigs.ids[r] for r in rows]
+    articles = ShardedJsonl(sigs.location.articles, sigs.location.shards)
+    by_shard: dict[int, set[str]] = {}
+    for doc_id in ids:
+        by_shard.setdefault(articles.shard_of(doc_id), set()).add(doc_id)
+    found = {}
+    for shard, wanted in by_shard.items():
+        found.update(articles.read_shard(shard, ids=wanted))
+    order = [(found[i]["metadata"].get("ingested_at", 0.0),) if i in found else () for i in ids]
+    return ids, sigs.values[rows], order
 
 
-def mark_shards(location, shards: list[int], clusters: dict[str, list[str]]) -> list[dict]:
-    """Set or clear the marks of the shards' marked documents and cluster members; the changed records."""
-    members = {m for ms in clusters.values() for m in ms}
-    docs = [Document.from_record(rec) for shard in shards for rec in location.document_records(shard).values()
-            if rec["id"] in members or _is_marked(rec)]
+def mark_partition(sigs: PartitionSignatures, clusters: dict[str, list[str]]) -> list[dict]:
+    """Set or clear the marks of the partition's marked documents and cluster members; the changed records."""
+    documents = ShardedJsonl(sigs.location.documents, sigs.location.shards)
+    mine = set(sigs.shards)
+    records = list(sigs.marked.values())
+    by_shard: dict[int, set[str]] = {}  # members that carry no marks yet: read from their shard
+    for doc_id in {m for ms in clusters.values() for m in ms} - sigs.marked.keys():
+        if documents.shard_of(doc_id) in mine:
+            by_shard.setdefault(documents.shard_of(doc_id), set()).add(doc_id)
+    for shard, wanted in sorted(by_shard.items()):
+        records.extend(documents.read_shard(shard, ids=wanted).values())
+    docs = [Document.from_record(rec) for rec in records]
     return [d.to_record() for d in mark_near_duplicates(docs, clusters)]
 
 
@@ -153,6 +176,14 @@ def near_duplicate_clusters(store: CorpusStore, config: NearDuplicateConfig, eng
                             progress: Progress | None = None) -> tuple[dict[str, list[str]], list[str]]:
     """Clusters as :func:`corpus.dedup.near_duplicate_clusters` finds them over the store's documents,
     and the documents that carry marks now."""
+    clusters, marked, sigs = _clusters(store, config, engine, progress)
+    for task in sigs.values():
+        engine.release(task)
+    return clusters, marked
+
+
+def _clusters(store: CorpusStore, config: NearDuplicateConfig, engine: Engine, progress: Progress | None):
+    """:func:`near_duplicate_clusters`, and the partitions' signatures, still on the workers."""
     from corpus.partitioned import StoreLocation  # the drivers import this module
 
     location = StoreLocation.of(store)
@@ -196,10 +227,8 @@ def near_duplicate_clusters(store: CorpusStore, config: NearDuplicateConfig, eng
         values.append(got_values)
         order.update(zip(got_ids, got_order))
         engine.release(fetch[p])
-    for task in sigs.values():
-        engine.release(task)
     # refs is sorted and so is the concatenation by partition then row: position = index in refs.
-    matrix = np.concatenate(values) if values else np.empty((0, config.num_perm), dtype=np.uint64)
+    matrix = np.concatenate(values) if values else np.empty((0, config.num_perm), dtype=np.uint32)
     a, b = np.searchsorted(refs, pairs[:, 0]), np.searchsorted(refs, pairs[:, 1])
     # MinHash.jaccard: the share of equal hash values, as count / num_perm.
     same = np.count_nonzero(matrix[a] == matrix[b], axis=1) / float(config.num_perm)
@@ -216,26 +245,30 @@ def near_duplicate_clusters(store: CorpusStore, config: NearDuplicateConfig, eng
         if len(members) > 1:
             members.sort(key=lambda i: (order.get(i, ()), i))
             clusters[members[0]] = members
-    return clusters, marked
+    return clusters, marked, sigs
 
 
 def update_near_duplicates(workspace: Workspace, store: CorpusStore, engine: Engine,
                            progress: Progress | None = None) -> int:
     """:func:`corpus.ingest.update_near_duplicates` on an engine: the caller holds the lock."""
-    from corpus.partitioned import StoreLocation, map_unordered
-
-    location = StoreLocation.of(store)
-    clusters, marked = near_duplicate_clusters(store, near_duplicate_config(workspace), engine, progress)
-    touched: dict[int, dict[str, list[str]]] = {store.documents.shard_of(m): {} for m in marked}
-    for first, members in clusters.items():
-        for m in members:
-            touched.setdefault(store.documents.shard_of(m), {})[first] = members
-    calls = []
-    for shards in shard_groups(location.shards, engine):
-        mine = [s for s in shards if s in touched]
-        if mine:
-            calls.append((location, mine, {k: v for s in mine for k, v in touched[s].items()}))
-    for records in map_unordered(engine, mark_shards, calls, key="mark-shards"):
-        if records:
-            store.documents.upsert(records)  # each shard it touches: one atomic rewrite
+    clusters, marked, sigs = _clusters(store, near_duplicate_config(workspace), engine, progress)
+    try:
+        touched: dict[int, dict[str, list[str]]] = {store.documents.shard_of(m): {} for m in marked}
+        for first, members in clusters.items():
+            for m in members:
+                touched.setdefault(store.documents.shard_of(m), {})[first] = members
+        tasks = []
+        for p, shards in enumerate(shard_groups(store.documents.shards, engine)):
+            mine = [s for s in shards if s in touched]
+            if mine:
+                tasks.append(engine.submit(mark_partition, sigs[p], {k: v for s in mine for k, v in touched[s].items()},
+                                           key="mark-shards"))
+        for task in engine.as_completed(tasks):
+            records = engine.result(task)
+            engine.release(task)
+            if records:
+                store.documents.upsert(records)  # each shard it touches: one atomic rewrite
+    finally:
+        for task in sigs.values():
+            engine.release(task)
     return sum(len(m) - 1 for m in clusters.values())

@@ -51,12 +51,24 @@ class ShardedJsonl:
                     runs[int(m[1])].append(self.folder / name)
         return runs
 
-    def read_shard(self, shard: int) -> dict[str, dict]:
+    def read_shard(self, shard: int, ids: set[str] | None = None) -> dict[str, dict]:
+        """The shard's records by id, its runs merged over it; with ``ids``, only those records,
+        and a line that starts with another id is not even parsed."""
         records = {}
         for path in [self.shard_path(shard), *self._runs().get(shard, [])]:
-            if path.exists():
+            if not path.exists():
+                continue
+            if ids is None:
                 with jsonlines.open(path, loads=json.loads) as reader:
                     records.update((rec["id"], rec) for rec in reader)
+                continue
+            with open(path, encoding="utf-8") as fh:
+                for line in fh:
+                    m = _ID_FIRST.match(line)  # as _dumps writes a record whose first key is its id
+                    if (m is None or m[1] in ids) and line.strip():
+                        rec = json.loads(line)
+                        if rec["id"] in ids:
+                            records[rec["id"]] = rec
         return records
 
     def __iter__(self) -> Iterator[dict]:
@@ -173,6 +185,9 @@ class CorpusStore:
 
     def save_documents(self, documents: Iterable[Document]) -> None:
         self.documents.upsert(d.to_record() for d in documents)
+
+
+_ID_FIRST = re.compile(r'\{"id": "([0-9A-Za-z_.:-]*)"[,}]')
 
 
 def _dumps(record: dict) -> str:
