@@ -13,6 +13,7 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+import orjson
 from label_studio_sdk import LabelStudio
 
 from annotation.convert import record_from_prediction, records_from_task
@@ -70,7 +71,16 @@ def download_snapshot(client: LabelStudio, project_id: int) -> bytes:
 
 def export_snapshot(client: LabelStudio, project_id: int) -> list[dict]:
     """All tasks with full annotations and predictions, through a snapshot export."""
-    return json.loads(download_snapshot(client, project_id))
+    return parse_export(download_snapshot(client, project_id))
+
+
+def parse_export(data: bytes) -> list[dict]:
+    """The export's tasks. orjson parses a 350 MB export in a fraction of json's time; what it
+    refuses (NaN, integers beyond 64 bits) the standard library still reads."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return json.loads(data)
 
 
 def server_users(client: LabelStudio) -> dict[int, str]:
@@ -99,7 +109,7 @@ def pull(workspace: Workspace, client: LabelStudio | None = None) -> PullReport:
         data = download_snapshot(client, project.id)
         users = server_users(client)
     with without_cyclic_gc():
-        tasks = json.loads(data)
+        tasks = parse_export(data)
         del data
         annotations, predictions = convert_export(tasks, users)
         report.tasks = len(tasks)
