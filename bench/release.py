@@ -583,7 +583,8 @@ def table(result: dict) -> str:
         label = {"agreement": "      of which agreement (card figures)", "read": "    read documents, gold, records (once)",
                  "facts": "    facts for card, datasheet, Croissant"}.get(name, "    " + name)
         if name.startswith("parquet "):
-            label += " (writer thread)"
+            label = (label.removesuffix(" (forked)") + " (writer, forked)" if label.endswith(" (forked)")
+                     else label + " (writer thread)")
         lines.append(f"{label:<40}{wall.get(name, 0.0):>9.2f}{cpu.get(name, 0.0):>9.2f}")
     lines.append(f"{'validate(ws) alone (own process)':<40}{v['seconds']:>9.2f}{v['cpu_seconds']:>9.2f}"
                  f"   peak {v['peak_rss_mb']:.0f} MB, {v['errors']} errors, {v['warnings']} warnings")
