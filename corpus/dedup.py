@@ -103,7 +103,8 @@ def _fmix32(x: np.ndarray) -> np.ndarray:
 @lru_cache(maxsize=1)
 def _word_characters() -> np.ndarray:
     """By code point: does ``re``'s ``\\w`` match it (the tokeniser of :func:`shingles`)."""
-    everything = "".join(map(chr, range(0x110000)))
+    # Decoded in one piece: joining a million one-character strings took 100 MB for a moment.
+    everything = np.arange(0x110000, dtype="<u4").tobytes().decode("utf-32-le", "surrogatepass")
     table = np.zeros(0x110000, dtype=bool)
     table[[m.start() for m in re.finditer(r"\w", everything)]] = True
     return table
