@@ -9,7 +9,6 @@ one document are all kept: merging them is adjudication's job, not ours.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -18,6 +17,7 @@ import jsonlines
 import orjson
 
 from annotation.model import AnnotationRecord
+from corpus import jsonio
 from corpus.workspace import Workspace, atomic_write_bytes
 
 
@@ -30,7 +30,7 @@ class AnnotationStore:
 
     def _iter_raw(self) -> Iterator[dict]:
         for path in self.segments():
-            with jsonlines.open(path, loads=_loads) as reader:
+            with jsonlines.open(path, loads=jsonio.loads) as reader:
                 yield from reader
 
     def _latest(self) -> dict[tuple[str, str], dict]:
@@ -72,10 +72,3 @@ def _same(stored: dict | None, fresh: dict) -> bool:
         return False
     return stored == fresh or AnnotationRecord.from_record(stored).to_record() == fresh
 
-
-def _loads(line: str):
-    """orjson, with the standard library for what it refuses (NaN written by older versions)."""
-    try:
-        return orjson.loads(line)
-    except orjson.JSONDecodeError:
-        return json.loads(line)

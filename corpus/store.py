@@ -17,6 +17,7 @@ from pathlib import Path
 import jsonlines
 
 from corpus.errors import Errors, NewsdeskError
+from corpus import jsonio
 from corpus.model import Article, Document
 from corpus.workspace import Workspace, atomic_write_text
 
@@ -59,14 +60,14 @@ class ShardedJsonl:
             if not path.exists():
                 continue
             if ids is None:
-                with jsonlines.open(path, loads=json.loads) as reader:
+                with jsonlines.open(path, loads=jsonio.loads) as reader:
                     records.update((rec["id"], rec) for rec in reader)
                 continue
             with open(path, encoding="utf-8") as fh:
                 for line in fh:
                     m = _ID_FIRST.match(line)  # as _dumps writes a record whose first key is its id
                     if (m is None or m[1] in ids) and line.strip():
-                        rec = json.loads(line)
+                        rec = jsonio.loads(line)
                         if rec["id"] in ids:
                             records[rec["id"]] = rec
         return records
@@ -80,7 +81,7 @@ class ShardedJsonl:
                 continue
             path = self.shard_path(shard)
             if path.exists():
-                with jsonlines.open(path, loads=json.loads) as reader:
+                with jsonlines.open(path, loads=jsonio.loads) as reader:
                     yield from reader
 
     def get(self, record_id: str) -> dict | None:

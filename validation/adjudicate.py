@@ -60,6 +60,7 @@ from annotation.schema import LabelSchema
 from annotation.store import AnnotationStore
 from annotation.studio import studio_client
 from corpus.errors import Errors, NewsdeskError
+from corpus import jsonio
 from corpus.model import sha256_hex
 from corpus.runtime import without_cyclic_gc
 from corpus.store import CorpusStore
@@ -621,7 +622,7 @@ def save_gold(workspace: Workspace, result: AdjudicationResult) -> tuple[Path, P
 def _read_jsonl(path: Path) -> list[dict]:
     if not path.exists():
         return []
-    with jsonlines.open(path, loads=json.loads) as reader:
+    with jsonlines.open(path, loads=jsonio.loads) as reader:
         return list(reader)
 
 
