@@ -5,7 +5,7 @@ stores them as a workspace's raw articles, then, for each worker count in ``--wo
 (a ``LocalCluster`` on 127.0.0.1, one thread per worker process):
 
 - clean: ``newsdesk clean --force --engine dask`` (the partitioned driver, one task per
-  shard, records written by the driver) over documents made once beforehand, untimed; the
+  shard, each shard written by its task) over documents made once beforehand, untimed; the
   time until the last shard is written;
 - near-duplicates: ``newsdesk near-duplicates --engine dask`` (MinHash per shard, LSH
   banding by a shuffle, components on the driver, marks written);
