@@ -2,7 +2,9 @@
 
 orjson parses the stores' records several times faster than ``json`` (reading 100k documents
 and their annotations is most of what validation and a release build wait for). It refuses
-NaN and integers beyond 64 bits, which ``json`` writes and reads; those lines go to ``json``.
+NaN, which ``json`` writes (older records, Label Studio exports); those go to ``json``.
+Integers beyond 64 bits orjson reads as floats: nothing the stores hold is that large
+(ids are strings; offsets, counts and task ids are small).
 """
 
 from __future__ import annotations

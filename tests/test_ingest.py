@@ -224,3 +224,14 @@ def test_opening_a_folder_that_is_not_a_workspace_says_what_to_do(tmp_path):
     with pytest.raises(NewsdeskError) as exc:
         Workspace.open(tmp_path)
     assert exc.value.code == "E001" and "newsdesk init" in exc.value.one_line()
+
+
+def test_store_json_falls_back_to_the_standard_library_for_what_orjson_refuses():
+    import math
+
+    from corpus import jsonio
+
+    assert jsonio.loads('{"id": "a", "n": 1}') == {"id": "a", "n": 1}
+    # Records written by json.dumps may hold NaN, which orjson refuses.
+    assert math.isnan(jsonio.loads('{"lead_time": NaN}')["lead_time"])
+    assert jsonio.loads(b'{"task_id": 9223372036854775807}')["task_id"] == 2**63 - 1  # 64-bit ints stay exact
