@@ -2,7 +2,7 @@
 
 One run generates ``--n`` articles (see :mod:`articles`), ingests them from .txt files (and,
 with ``--ingest both``, from .jsonl files) into a fresh workspace, cleans them all in this process with
-``CleaningPipeline().clean`` (offset map and edit log included), then runs datatrove's FTFY
+``CleaningPipeline().clean_many`` (offset map and edit log included), then runs datatrove's FTFY
 and symbol-lines formatters over the same texts as the reference. MB are 10^6 bytes of UTF-8.
 
     .venv/bin/python bench/clean.py                     # 100k articles, a few minutes
@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from articles import GeneratedArticle, generate  # noqa: E402
 
 import corpus.ingest  # noqa: E402
-from corpus.cleaning import CleaningPipeline  # noqa: E402
+from corpus.cleaning import CLEAN_BATCH, CleaningPipeline  # noqa: E402
 from corpus.model import Article, document_id, sha256_hex  # noqa: E402
 from corpus.store import CorpusStore  # noqa: E402
 from corpus.workspace import Workspace  # noqa: E402
@@ -146,7 +146,7 @@ def bench_ingest(kind: str, folder: Path, mb: float, workspace_root: Path) -> di
     """``corpus.ingest.ingest`` into a fresh workspace, with the time of its main steps."""
     workspace = Workspace.init(workspace_root)
     targets = {
-        "clean": (CleaningPipeline, "clean"),
+        "clean": (CleaningPipeline, "clean_many"),
         "store_writes": (CorpusStore, "save_articles"),
         "store_writes_docs": (CorpusStore, "save_documents"),
         "near_duplicates": (corpus.ingest, "update_near_duplicates"),
@@ -173,7 +173,7 @@ def bench_ingest(kind: str, folder: Path, mb: float, workspace_root: Path) -> di
 
 
 def bench_clean(articles: list[GeneratedArticle], mb: float, language: str | None = None) -> dict:
-    """``CleaningPipeline().clean`` over every article, in this process.
+    """``CleaningPipeline().clean_many`` over every article, in batches, in this process.
 
     ``language`` set is the workspace option ``[cleaning] language = "en"``: no detection.
     """
@@ -183,14 +183,14 @@ def bench_clean(articles: list[GeneratedArticle], mb: float, language: str | Non
         inputs.append(Article(id=document_id(None, raw), source=f"{art.id}.txt", raw_text=art.text,
                               raw_sha256=sha256_hex(raw), encoding="utf-8", format="txt"))
     pipeline = CleaningPipeline(language=language)
-    pipeline.clean(inputs[0])  # load ftfy, wordfreq and langid outside the timed loop, as datatrove's is
+    pipeline.clean_many(inputs[:64])  # load ftfy, wordfreq and langid outside the timed loop, as datatrove's is
     pipeline = CleaningPipeline(language=language)
     with PeakMemory() as mem:
         edits = 0
         t0 = time.perf_counter()
-        for art in inputs:
-            doc = pipeline.clean(art)
-            edits += len(doc.cleaning.edits)
+        for i in range(0, len(inputs), CLEAN_BATCH):  # as ingest and `newsdesk clean` call it
+            for doc in pipeline.clean_many(inputs[i:i + CLEAN_BATCH]):
+                edits += len(doc.cleaning.edits)
         seconds = time.perf_counter() - t0
     stats = pipeline.stats
     return {**rates(mb, len(inputs), seconds), "edits": edits, "edits_by_rule": dict(stats.edits),
@@ -209,18 +209,18 @@ def clean_steps(articles: list[GeneratedArticle]) -> dict:
     inputs = [Article(id=document_id(None, a.text.encode("utf-8")), source=f"{a.id}.txt", raw_text=a.text,
                       raw_sha256="", encoding="utf-8", format="txt") for a in articles]
     pipeline = CleaningPipeline()
-    pipeline.clean(inputs[0])
+    pipeline.clean_many(inputs[:64])
     targets = {rule.name: (rule, "propose") for rule in pipeline.editors}
     targets |= {rule.name: (rule, "flag") for rule in pipeline.flaggers}
-    targets |= {"language detection": (corpus.cleaning, "detect_language"),
+    targets |= {"language detection": (corpus.cleaning, "detect_languages"),
                 "structure blocks": (corpus.cleaning, "find_blocks"),
                 "text sha256": (corpus.cleaning, "sha256_hex"),
                 "edit engine: apply": (corpus.offsets.EditEngine, "apply"),
                 "edit engine: offset map": (corpus.offsets.EditEngine, "offset_map")}
     with timed_calls(targets) as spent:
         t0 = time.perf_counter()
-        for art in inputs:
-            pipeline.clean(art)
+        for i in range(0, len(inputs), CLEAN_BATCH):
+            pipeline.clean_many(inputs[i:i + CLEAN_BATCH])
         seconds = time.perf_counter() - t0
     per_doc = {k: round(v / len(inputs) * 1e6, 1) for k, v in sorted(spent.items(), key=lambda kv: -kv[1])}
     per_doc["rest (Document, record, glue)"] = round((seconds - sum(spent.values())) / len(inputs) * 1e6, 1)

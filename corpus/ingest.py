@@ -187,7 +187,7 @@ def _read_all(files: list[Path], max_bytes: int, fields: JsonlFields, report: In
 def _store_batch(store: CorpusStore, pipeline: CleaningPipeline, articles: list[Article]) -> None:
     # Articles first: a crash between the two writes leaves articles that `clean` will finish.
     store.save_articles(articles)
-    store.save_documents(pipeline.clean(a) for a in articles)
+    store.save_documents(pipeline.clean_many(articles))
 
 
 def clean(workspace: Workspace, force: bool = False, progress: Progress | None = None) -> CleanReport:
@@ -206,7 +206,7 @@ def clean(workspace: Workspace, force: bool = False, progress: Progress | None =
         batch_size = int(workspace.section("ingest")["batch_size"])
         with store.deferred():  # each batch is durable as it is written; shards are rewritten once
             for i in range(0, len(stale), batch_size):
-                docs = [pipeline.clean(a) for a in stale[i:i + batch_size]]
+                docs = pipeline.clean_many(stale[i:i + batch_size])
                 for doc in docs:
                     if doc.id in current:
                         current[doc.id].carry_marks(doc)

@@ -123,13 +123,11 @@ def clean_new_articles(part: ReadPartition, keep: list[int], stamps: list[float]
                        spec: PipelineSpec) -> tuple[list[dict], list[dict], CleaningStats]:
     """Stamp and clean the articles the driver kept; their article and document records (on a worker)."""
     pipeline = spec.build()
-    articles, documents = [], []
-    for index, stamp in zip(keep, stamps):
-        article = part.articles[index]
+    kept = [part.articles[index] for index in keep]
+    for article, stamp in zip(kept, stamps):
         article.metadata["ingested_at"] = stamp
-        articles.append(article.to_record())
-        documents.append(pipeline.clean(article).to_record())
-    return articles, documents, pipeline.stats
+    documents = [doc.to_record() for doc in pipeline.clean_many(kept)]
+    return [article.to_record() for article in kept], documents, pipeline.stats
 
 
 def ingest(workspace: Workspace, paths, engine: Engine, progress: Progress | None = None) -> IngestReport:
@@ -312,14 +310,16 @@ def clean_shard(location: StoreLocation, shard: int, spec: PipelineSpec, version
     pipeline = spec.build()
     current = {i: _CleanState.of(rec) for i, rec in location.document_records(shard).items()}
     articles = location.article_records(shard)
-    records, changed, missing = [], 0, False
+    stale, missing = [], False
     for article_id in sorted(articles):  # the shard's order, as the local path meets them
         state = current.get(article_id)
         missing = missing or state is None
         rec = articles[article_id]
-        if not force and state is not None and (state.raw_sha256, state.pipeline_version) == (rec["raw_sha256"], version):
-            continue
-        doc = pipeline.clean(Article.from_record(rec))
+        if force or state is None or (state.raw_sha256, state.pipeline_version) != (rec["raw_sha256"], version):
+            stale.append(Article.from_record(rec))
+    records, changed = [], 0
+    for doc in pipeline.clean_many(stale):
+        state = current.get(doc.id)
         if state is not None:
             state.carry_marks(doc)
         changed += state is None or state.text_sha256 != doc.text_sha256

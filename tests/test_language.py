@@ -1,0 +1,91 @@
+"""Language identification: the opening-first, batched reading gives py3langid's own answers."""
+
+from __future__ import annotations
+
+import pytest
+from py3langid.langid import _get_identifier
+
+from corpus.cleaning import CleaningPipeline
+from corpus.language import LANGUAGE_OPENING, LANGUAGE_SAMPLE, _language_identifier, detect_language, detect_languages
+from corpus.model import Article
+
+NEWS = {
+    "en": "The government announced on Tuesday a new plan to reduce energy prices for households, after weeks of "
+          "protests in several cities. The finance minister said the measures would cost around two billion euros "
+          "and would be paid for by a tax on the profits of energy companies. Opposition parties called the plan "
+          "too little, too late, and said families had already paid the price of a cold winter.",
+    "fr": "Le gouvernement a annoncé mardi un nouveau plan pour réduire les prix de l'énergie des ménages, après "
+          "plusieurs semaines de manifestations dans plusieurs villes. Le ministre des finances a déclaré que les "
+          "mesures coûteraient environ deux milliards d'euros et seraient financées par une taxe sur les bénéfices "
+          "des entreprises du secteur. L'opposition a jugé le plan insuffisant et trop tardif.",
+    "de": "Die Regierung hat am Dienstag einen neuen Plan angekündigt, um die Energiepreise für Haushalte zu senken, "
+          "nachdem es wochenlang in mehreren Städten Proteste gegeben hatte. Der Finanzminister sagte, die "
+          "Maßnahmen würden rund zwei Milliarden Euro kosten und durch eine Steuer auf die Gewinne der "
+          "Energieunternehmen bezahlt. Die Opposition nannte den Plan zu wenig und zu spät.",
+    "es": "El gobierno anunció el martes un nuevo plan para reducir los precios de la energía de los hogares, tras "
+          "semanas de protestas en varias ciudades. El ministro de Hacienda dijo que las medidas costarían unos dos "
+          "mil millones de euros y se pagarían con un impuesto sobre los beneficios de las empresas energéticas. "
+          "La oposición calificó el plan de insuficiente y tardío.",
+    "it": "Il governo ha annunciato martedì un nuovo piano per ridurre i prezzi dell'energia per le famiglie, dopo "
+          "settimane di proteste in diverse città. Il ministro delle finanze ha detto che le misure costeranno "
+          "circa due miliardi di euro e saranno pagate con una tassa sui profitti delle aziende energetiche. "
+          "L'opposizione ha definito il piano troppo poco e troppo tardi.",
+    "nl": "De regering heeft dinsdag een nieuw plan aangekondigd om de energieprijzen voor huishoudens te verlagen, "
+          "na weken van protesten in verschillende steden. De minister van Financiën zei dat de maatregelen "
+          "ongeveer twee miljard euro zouden kosten en betaald zouden worden met een belasting op de winsten van "
+          "energiebedrijven. De oppositie noemde het plan te weinig en te laat.",
+    "ru": "Правительство во вторник объявило о новом плане по снижению цен на энергию для домохозяйств после "
+          "нескольких недель протестов в ряде городов. Министр финансов заявил, что эти меры обойдутся примерно "
+          "в два миллиарда евро и будут оплачены за счёт налога на прибыль энергетических компаний. Оппозиция "
+          "назвала план недостаточным и запоздалым, а семьи уже заплатили за холодную зиму.",
+    "pl": "Rząd ogłosił we wtorek nowy plan obniżenia cen energii dla gospodarstw domowych, po tygodniach protestów "
+          "w kilku miastach. Minister finansów powiedział, że środki będą kosztować około dwóch miliardów euro i "
+          "zostaną sfinansowane z podatku od zysków firm energetycznych. Opozycja nazwała plan zbyt skromnym i "
+          "spóźnionym, a rodziny już zapłaciły cenę mroźnej zimy.",
+}
+
+
+def _reference(text: str) -> str:
+    """py3langid as it ships, on the longer sample: what the opening-first reading must agree with."""
+    return _get_identifier().classify(text[:LANGUAGE_SAMPLE])[0] if text.strip() else "und"
+
+
+def _article(language: str) -> str:
+    return NEWS[language] + "\n\n" + NEWS[language]  # two paragraphs: longer than the opening
+
+
+def test_news_in_eight_languages_batched_and_alone():
+    texts = [_article(language) for language in NEWS] * 2  # 16 texts: the batched path
+    assert all(len(t) > LANGUAGE_OPENING for t in texts)
+    assert type(_language_identifier()).__name__ == "BulkLanguageIdentifier"
+    expected = list(NEWS) * 2
+    assert detect_languages(texts) == expected
+    assert [detect_language(t) for t in texts[:8]] == list(NEWS)  # one by one
+    assert [detect_language(t) for t in NEWS.values()] == list(NEWS)  # shorter than the opening
+    assert [_reference(t) for t in texts] == expected
+
+
+def test_short_empty_and_featureless_texts_get_py3langids_answer():
+    texts = ["", "   \n", "Le gouvernement a annoncé un plan.", "Die Regierung hat einen Plan.", "." * 900,
+             "2024 12 31 " * 60] + list(NEWS.values()) + [_article(language) for language in NEWS]
+    assert detect_languages(texts) == [_reference(t) for t in texts]
+    assert detect_languages(texts)[:2] == ["und", "und"]
+
+
+def test_an_undecided_opening_reads_on():
+    # A long opening of figures and names decides nothing by a wide margin; the French after it decides.
+    opening = "Paris 2024 — 12:30 — A. B. C. — 15% — 3,5 — 7 — 9 — " * 8
+    assert len(opening) >= LANGUAGE_OPENING
+    text = opening + NEWS["fr"] * 2
+    assert detect_languages([text] * 10) == ["fr"] * 10
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "ru"])
+def test_cleaning_a_batch_gives_each_document_as_alone(language):
+    articles = [Article(id=f"{language}{i}", source="t.txt", raw_text=_article(language) + f"\n\nParagraph {i}.",
+                        raw_sha256="0", encoding="utf-8", format="txt") for i in range(12)]
+    pipeline = CleaningPipeline()
+    batch = pipeline.clean_many(articles)
+    alone = [CleaningPipeline().clean(a) for a in articles]
+    assert [d.to_record() for d in batch] == [d.to_record() for d in alone]
+    assert {d.language for d in batch} == {language}
