@@ -269,9 +269,6 @@ def _plain_space_edits(text: str) -> list[Edit]:
     return edits
 
 
-_NEWLINES = re.compile(r"\n+")
-
-
 class ParagraphBreaks:
     """Each line is a paragraph: separate paragraphs by exactly one blank line, trim the ends."""
 
@@ -280,13 +277,19 @@ class ParagraphBreaks:
     def propose(self, text: str, ctx: CleaningContext) -> list[Edit]:
         if "\n\n\n" not in text and text.count("\n") == 2 * text.count("\n\n"):
             return _edge_newline_edits(text)  # every break is already one blank line
-        edits = []
-        for m in _NEWLINES.finditer(text):
-            s, e = m.start(), m.end()
-            if s == 0 or e == len(text):
+        # Every run of newlines (str.find goes from one to the next; a regex would stop on
+        # each and build a match object for the many runs that are already right).
+        edits, n = [], len(text)
+        s = text.find("\n")
+        while s >= 0:
+            e = s + 1
+            while e < n and text[e] == "\n":
+                e += 1
+            if s == 0 or e == n:
                 edits.append(Edit(s, e, ""))
             elif e - s != 2:
                 edits.append(Edit(s, e, "\n\n"))
+            s = text.find("\n", e)
         return edits
 
 
