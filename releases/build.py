@@ -33,7 +33,7 @@ from corpus.runtime import Beside, without_cyclic_gc
 from corpus.tokens import TOKEN_PATTERN
 from corpus.workspace import Workspace
 from newsdesk import __version__
-from releases import card, rows
+from releases import card, ner, rows
 from releases.features import CONFIGS, SPLITS, config_features
 from releases.pseudonyms import Pseudonyms
 from releases.splits import assign_splits
@@ -178,7 +178,7 @@ def _write_release(workspace: Workspace, data: WorkspaceData, out: Path, version
     splits = assign_splits(docs, previous_splits)
     features = config_features(schema)
     ids = rows.LabelIds.of(features)
-    ner_stats = rows.NerStats()
+    ner_stats = ner.NerStats()
 
     def sources(config: str, timings: StepTimes) -> tuple[dict[str, list], Callable[[list], pa.Table]]:
         """A config's sources by split (in the order read), and how a split's sources become its table.
@@ -192,8 +192,8 @@ def _write_release(workspace: Workspace, data: WorkspaceData, out: Path, version
             return _by_split(docs, lambda d: splits[d.id]), lambda ds: rows.arrow_table(
                 (rows.document_row(d, ids) for d in ds), features["documents"])
         if config == "ner":
-            return _by_split(gold, lambda g: splits[g.doc_id]), lambda gs: rows.ner_table(
-                ((by_id[g.doc_id], g) for g in gs), ner_stats, ids, features["ner"])
+            return _by_split(gold, lambda g: splits[g.doc_id]), lambda gs: ner.ner_table(
+                ((by_id[g.doc_id], g) for g in gs), ner_stats, ids.iob2, features["ner"])
         if config == "claims":
             with timings.step("rows claims"):
                 claims = rows.claim_rows(gold, schema, pseudonym, ids)
@@ -228,7 +228,7 @@ def _write_release(workspace: Workspace, data: WorkspaceData, out: Path, version
     data_files = {c: files[c] for c in CONFIGS if files.get(c)}
     split_rows = {c: counts[c] for c in CONFIGS if counts.get(c)}
     if their_ner is not ner_stats:  # the forked process tokenised some of `ner`
-        ner_stats = rows.NerStats(ner_stats.spans + their_ner.spans, ner_stats.misaligned + their_ner.misaligned)
+        ner_stats = ner.NerStats(ner_stats.spans + their_ner.spans, ner_stats.misaligned + their_ner.misaligned)
     (out / "splits.json").write_text(json.dumps(splits, sort_keys=True))
     # Provisional: what the diff against the previous version needs; the full manifest comes last.
     (out / "manifest.json").write_text(json.dumps({"version": version, "schema_hash": schema.fingerprint(),

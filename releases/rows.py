@@ -9,24 +9,19 @@ only as pseudonyms (see :mod:`releases.pseudonyms`).
 from __future__ import annotations
 
 import json
-import re
-from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import islice
 
 import pyarrow as pa
-import pyarrow.compute as pc
 from datasets import ClassLabel, Features
 
 from annotation.model import AnnotationRecord
 from annotation.schema import ATTRIBUTION, CLAIM, ENTITY_LAYER, LabelSchema
 from corpus.model import Document
-from corpus.tokens import TOKEN_PATTERN, tokenize
 from validation.tables import claims_frame
 
 NO_SPAN = {"start": -1, "end": -1, "text": ""}
-_TOKEN = re.compile(TOKEN_PATTERN)
 
 
 def _ids(label: ClassLabel) -> dict[str, int]:
@@ -91,106 +86,6 @@ def entity_row(doc: Document, gold: AnnotationRecord, ids: LabelIds) -> dict:
     return {"id": doc.id, "text": doc.text,
             "spans": [{"start": s.start, "end": s.end, "text": s.text, "label": labels[s.label]}
                       for s in _entity_spans(gold)]}
-
-
-@dataclass
-class NerStats:
-    spans: int = 0
-    misaligned: int = 0  # spans whose edges fall inside a token: counted, tagged as far as they align
-
-
-def ner_tokens(doc: Document, gold: AnnotationRecord, stats: NerStats, ids: LabelIds) -> tuple[list[str], list[int]]:
-    """Tokens and IOB2 tag ids; a span not on token boundaries is tagged on the tokens inside it and counted."""
-    spans = _entity_spans(gold)
-    text = doc.text
-    found = _tokens_cut_at_spans(text, spans)
-    if found is not None:
-        words, at = found
-        ranges = [(at[s.start], at[s.end]) for s in spans]
-        n = len(text)
-        aligned = [s.start < n and not text[s.start].isspace() and s.end > 0 and not text[s.end - 1].isspace()
-                   for s in spans]
-    else:  # a span edge inside a word: every token's offsets, then the tokens inside each span
-        tokens = tokenize(text)
-        words = [text[s:e] for s, e in tokens]
-        starts, ends = [s for s, _ in tokens], [e for _, e in tokens]
-        ranges = [(bisect_left(starts, s.start), bisect_right(ends, s.end)) for s in spans]
-        aligned = [i < len(starts) and starts[i] == s.start and 0 < j and ends[j - 1] == s.end
-                   for s, (i, j) in zip(spans, ranges)]
-    tags = [0] * len(words)
-    for span, (first, last), ok in zip(spans, ranges, aligned):
-        stats.spans += 1
-        stats.misaligned += not ok
-        if first < last:
-            tags[first] = ids.iob2[f"B-{span.label}"]
-            tags[first + 1:last] = [ids.iob2[f"I-{span.label}"]] * (last - first - 1)
-    return words, tags
-
-
-def _tokens_cut_at_spans(text: str, spans: list) -> tuple[list[str], dict[int, int]] | None:
-    """The tokens of ``text``, and the index of the token at each span edge; None when an edge splits a token.
-
-    The same tokens as :func:`corpus.tokens.tokenize`, found without taking every token's
-    offsets (which cost more than the rest of the `ner` config): the text is cut at the span
-    edges and each piece tokenised. Tokens never cross whitespace (``\\s`` is exactly
-    ``str.isspace``) and the pattern looks no further than the next character, so a piece's
-    tokens are its whitespace-separated words' tokens, a word of word characters only
-    (``\\w`` is exactly ``str.isalnum`` or "_") is one token, and a cut next to whitespace
-    changes nothing. A cut inside a word ("Berg|." or "Ber|g") changes nothing exactly when
-    that word's tokens are the same cut there as whole, which is checked.
-    """
-    n = len(text)
-    cuts = sorted({0, n, *(s.start for s in spans), *(s.end for s in spans)})
-    for cut in cuts:
-        if 0 < cut < n and not text[cut - 1].isspace() and not text[cut].isspace():
-            start, end = cut - 1, cut + 1
-            while start > 0 and not text[start - 1].isspace():
-                start -= 1
-            while end < n and not text[end].isspace():
-                end += 1
-            if _TOKEN.findall(text, start, end) != _TOKEN.findall(text, start, cut) + _TOKEN.findall(text, cut, end):
-                return None
-    words: list[str] = []
-    at = {0: 0}
-    for start, end in zip(cuts, cuts[1:]):
-        for word in text[start:end].split():
-            if word.isalnum():
-                words.append(word)
-            else:
-                words += _TOKEN.findall(word)
-        at[end] = len(words)
-    return words, at
-
-
-def ner_table(pairs: Iterable[tuple[Document, AnnotationRecord]], stats: NerStats, ids: LabelIds,
-              features: Features, batch: int = 10_000) -> pa.Table:
-    """The `ner` rows (id, tokens, IOB2 tags) of each document with its gold record, made column by column.
-
-    Tokens never hold whitespace, so a batch's tokens go to Arrow as one space-joined string
-    that Arrow splits: handing over a Python string per token cost more than tokenising.
-    """
-    schema = features.arrow_schema
-    parts = []
-    pairs = iter(pairs)
-    while chunk := list(islice(pairs, batch)):
-        doc_ids, words, tags, offsets = [], [], [], [0]
-        for doc, gold in chunk:
-            doc_words, doc_tags = ner_tokens(doc, gold, stats, ids)
-            doc_ids.append(doc.id)
-            if doc_words:
-                words.append(" ".join(doc_words))
-            tags += doc_tags
-            offsets.append(offsets[-1] + len(doc_tags))
-        flat = (pc.split_pattern(pa.array([" ".join(words)], pa.large_string()), " ").values if words
-                else pa.array([], pa.large_string()))
-        offsets = pa.array(offsets, pa.int32())
-        parts.append(pa.table({
-            "id": pa.array(doc_ids, pa.string()),
-            "tokens": pa.ListArray.from_arrays(offsets, flat.cast(pa.string())),
-            "ner_tags": pa.ListArray.from_arrays(offsets, pa.array(tags, pa.int64())),
-        }).cast(schema))
-    table = pa.concat_tables(parts) if parts else schema.empty_table()
-    return table.combine_chunks()
 
 
 def claim_rows(gold: list[AnnotationRecord], schema: LabelSchema, pseudonym: Callable[[str], str],

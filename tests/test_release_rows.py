@@ -1,8 +1,9 @@
 """The `ner` config's tokens and tags are the project's tokenisation, however the spans fall on the words.
 
-`releases.rows` cuts a text at its span edges instead of taking every token's offsets; these
-tests hold it to the plain definition (tokenise the whole text, tag the tokens that lie inside
-each span, count a span whose edges are not token edges) on texts made to break it.
+`releases.ner` finds the tokens of a whole batch of documents with numpy rather than with the
+regular expression; these tests hold it to the plain definition (tokenise each text, tag the
+tokens that lie inside each span, count a span whose edges are not token edges) on texts made
+to break it.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from corpus.model import CleaningRecord, Document, sha256_hex
 from corpus.offsets import OffsetMap
 from corpus.tokens import tokenize
 from releases.features import config_features
-from releases.rows import LabelIds, NerStats, ner_table, ner_tokens
+from releases.ner import NerStats, ner_table, ner_tokens
+from releases.rows import LabelIds
 
 SCHEMA = LabelSchema.default()
 FEATURES = config_features(SCHEMA)
@@ -56,14 +58,14 @@ def by_definition(text: str, record: AnnotationRecord) -> tuple[list[str], list[
     return [text[s:e] for s, e in tokens], tags, misaligned
 
 
-def random_case(rng: random.Random) -> tuple[str, AnnotationRecord]:
+def random_case(rng: random.Random, overlapping: bool = False) -> tuple[str, AnnotationRecord]:
     text = "".join(rng.choice(PIECES) for _ in range(rng.randint(0, 25)))
     edges, at = [], 0
-    while len(text) - at >= 1 and len(edges) < 4:  # non-overlapping spans, edges anywhere (inside words too)
+    while len(text) - at >= 1 and len(edges) < 4:  # edges anywhere (inside words too); overlapping if asked
         start = rng.randint(at, len(text) - 1)
         end = rng.randint(start + 1, len(text))
         edges.append((start, end, rng.choice(["PERSON", "GPE", "ORG"])))
-        at = end + rng.randint(0, 3)
+        at = rng.randint(0, end) if overlapping else end + rng.randint(0, 3)
     return text, gold(text, edges)
 
 
@@ -73,7 +75,7 @@ def test_tokens_and_tags_follow_the_definition_wherever_the_span_edges_fall():
     for _ in range(5000):
         text, record = random_case(rng)
         stats = NerStats()
-        words, tags = ner_tokens(document(text), record, stats, IDS)
+        words, tags = ner_tokens(document(text), record, stats, IDS.iob2)
         expected_words, expected_tags, misaligned = by_definition(text, record)
         assert words == expected_words, text
         assert [names[t] for t in tags] == expected_tags, (text, record.spans)
@@ -92,7 +94,7 @@ def test_a_span_cut_inside_a_word_is_counted_and_tagged_as_far_as_it_aligns():
     text = "Anna Bergström’s 2,5 visits"
     record = gold(text, [(0, 8, "PERSON"), (17, 18, "CARDINAL")])  # "Anna Ber" and "2" of "2,5"
     stats = NerStats()
-    words, tags = ner_tokens(document(text), record, stats, IDS)
+    words, tags = ner_tokens(document(text), record, stats, IDS.iob2)
     assert words == ["Anna", "Bergström", "’s", "2,5", "visits"]
     assert tags == [IDS.iob2["B-PERSON"], 0, 0, 0, 0]
     assert (stats.spans, stats.misaligned) == (2, 2)
@@ -102,7 +104,37 @@ def test_a_span_cut_inside_a_word_is_counted_and_tagged_as_far_as_it_aligns():
 def test_the_ner_table_has_the_declared_features_and_one_row_per_document(texts):
     pairs = [(document(t), gold(t, [(0, 4, "PERSON")] if len(t) >= 4 and t[:4].strip() == t[:4] else []))
              for t in texts]
-    table = ner_table(iter(pairs), NerStats(), IDS, FEATURES["ner"], batch=2)
+    table = ner_table(iter(pairs), NerStats(), IDS.iob2, FEATURES["ner"], batch=2)
     assert table.schema.equals(FEATURES["ner"].arrow_schema, check_metadata=True)
     assert table.column("tokens").to_pylist() == [[t[s:e] for s, e in tokenize(t)] for t in texts]
     assert [len(tags) for tags in table.column("ner_tags").to_pylist()] == [len(tokenize(t)) for t in texts]
+
+
+# Single characters of every class the tokeniser tells apart: other digits (Arabic-Indic, a
+# mathematical one outside the BMP), a combining mark, an emoji, the separators and whitespace
+# beyond ASCII (NEL, vertical tab), so that batches are not ASCII and byte offsets differ.
+CHARACTERS = "a1._,-'’ ²٣xé\u00a0\u0301\U0001d7d9\U0001f600\x85\v"
+
+
+def test_the_batch_tokeniser_finds_the_tokens_of_the_pattern_in_every_text_of_a_batch():
+    rng = random.Random(5)
+    texts = ["".join(rng.choice(PIECES) if k % 2 else rng.choice(CHARACTERS) for _ in range(rng.randint(0, 30)))
+             for k in range(20000)]
+    pairs = [(document(t), gold(t, [])) for t in texts]
+    table = ner_table(iter(pairs), NerStats(), IDS.iob2, FEATURES["ner"], batch=997)
+    assert table.column("tokens").to_pylist() == [[t[s:e] for s, e in tokenize(t)] for t in texts]
+
+
+def test_the_ner_table_tags_a_batch_as_the_definition_tags_each_document():
+    """Overlapping spans too: their documents are tagged span by span, later spans over earlier ones."""
+    rng = random.Random(12)
+    names = FEATURES["ner"]["ner_tags"].feature.names
+    cases = [random_case(rng, overlapping=k % 3 == 0) for k in range(5000)]
+    stats = NerStats()
+    table = ner_table(((document(t), r) for t, r in cases), stats, IDS.iob2, FEATURES["ner"], batch=500)
+    expected = [by_definition(t, r) for t, r in cases]
+    assert table.column("tokens").to_pylist() == [words for words, _, _ in expected]
+    assert [[names[t] for t in tags] for tags in table.column("ner_tags").to_pylist()] == [
+        tags for _, tags, _ in expected]
+    assert (stats.spans, stats.misaligned) == (sum(len(r.spans) for _, r in cases),
+                                               sum(m for _, _, m in expected))
