@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass, field
+from typing import NamedTuple
 
 from corpus.offsets import AppliedEdit, OffsetMap
 
@@ -29,9 +30,8 @@ def document_id(url: str | None, raw_bytes: bytes) -> str:
     return sha256_hex(url.strip() if url else raw_bytes)[:16]
 
 
-@dataclass(frozen=True, slots=True)
-class Block:
-    """A structural unit of the clean text: title, standfirst, heading or paragraph."""
+class Block(NamedTuple):
+    """A structural unit of the clean text: title, standfirst, heading or paragraph (an immutable record)."""
 
     kind: str
     start: int

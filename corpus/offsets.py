@@ -13,11 +13,14 @@ at no extra cost, and they cannot disagree with each other.
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class Edit:
+# Edits, log lines and blocks are immutable records made by the tens per article: named
+# tuples, which are built four times faster than frozen dataclasses.
+
+
+class Edit(NamedTuple):
     """A change proposed on the text a rule sees: ``text[start:end]`` becomes ``replacement``."""
 
     start: int
@@ -25,8 +28,7 @@ class Edit:
     replacement: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class AppliedEdit:
+class AppliedEdit(NamedTuple):
     """One line of the cleaning log: what a rule removed and inserted, located in the raw text."""
 
     rule: str
