@@ -39,7 +39,7 @@ from releases.pseudonyms import Pseudonyms
 from releases.splits import assign_splits
 from releases.versions import (bumped, diff_releases, list_versions, parse_version, releases_root, understates,
                                write_checksums)
-from validation.validate import WorkspaceData, validate
+from validation.validate import WorkspaceData, stores_state, validate
 
 if TYPE_CHECKING:
     from validation.agreement import AgreementReport
@@ -113,14 +113,12 @@ def _build_release(workspace: Workspace, version: str | None, bump: bool) -> Bui
         raise NewsdeskError(Errors.E302, where=str(root / version))
     previous = existing[-1] if existing else None
     timings = StepTimes()
-    with timings.step("read"):  # once: validation and the build see the same objects
-        data = WorkspaceData.read(workspace)
-    with workspace.lock():
+    with workspace.lock():  # held while the stores are read: what is validated is what is released
         root.mkdir(parents=True, exist_ok=True)
         _remove_unfinished(root)
         tmp = root / f".building-{version or 'bump'}-{int(time.time() * 1000)}"
         try:
-            facts = _write_release(workspace, data, tmp, version or "0.0.0-pending", previous, timings)
+            facts = _write_release(workspace, tmp, version or "0.0.0-pending", previous, timings)
             with timings.step("diff"):
                 diff = diff_releases(root / previous if previous else None, tmp)
             warnings = []
@@ -151,91 +149,131 @@ def _remove_unfinished(root: Path) -> None:
         shutil.rmtree(leftover, ignore_errors=True)
 
 
-# Written in a forked process beside validation, while this one writes the others: about half the work each.
+# Written in the forked process after validation, while this one writes the others: about half the work each.
 BESIDE_VALIDATION = ("documents", "entities")
 
 
-def _write_release(workspace: Workspace, data: WorkspaceData, out: Path, version: str, previous: str | None,
-                   timings: StepTimes) -> card.ReleaseFacts:
-    """Validate, write the data files, and gather the facts for the card.
+@dataclass
+class ReleaseInputs:
+    """What the data files are made of, selected from the workspace as read: the documents by
+    id, the gold records made on their current text, people's records, and every document's split."""
 
-    Validation runs in a forked copy of this process (:class:`corpus.runtime.Beside`), which
-    then writes the configs in ``BESIDE_VALIDATION`` while this process writes the others;
-    both see the objects read once. On validation errors nothing is written there, and the
-    error (E304) ends the build here, whose caller removes the temporary folder.
-    """
-    schema = data.schema
-    settings = release_settings(workspace)
-    with timings.step("select"):
+    schema: LabelSchema
+    docs: list  # by id
+    by_id: dict
+    gold: list
+    records: list
+    splits: dict[str, str]
+    features: dict
+    ids: rows.LabelIds
+    pseudonym: Pseudonyms
+    ner_stats: ner.NerStats = field(default_factory=ner.NerStats)
+
+    @classmethod
+    def select(cls, workspace: Workspace, data: WorkspaceData, previous: str | None) -> "ReleaseInputs":
         docs = sorted(data.docs, key=lambda d: d.id)
         by_id = {d.id: d for d in docs}
         gold = [g for g in data.gold if g.doc_id in by_id and g.text_sha256 == by_id[g.doc_id].text_sha256]
         records = [r for r in data.human if r.doc_id in by_id]
-    pseudonym = Pseudonyms.of(workspace)
-    previous_splits = {}
-    if previous:
-        previous_splits = json.loads((releases_root(workspace) / previous / "splits.json").read_text())
-    splits = assign_splits(docs, previous_splits)
-    features = config_features(schema)
-    ids = rows.LabelIds.of(features)
-    ner_stats = ner.NerStats()
+        previous_splits = {}
+        if previous:
+            previous_splits = json.loads((releases_root(workspace) / previous / "splits.json").read_text())
+        features = config_features(data.schema)
+        return cls(data.schema, docs, by_id, gold, records, assign_splits(docs, previous_splits), features,
+                   rows.LabelIds.of(features), Pseudonyms.of(workspace))
 
-    def sources(config: str, timings: StepTimes) -> tuple[dict[str, list], Callable[[list], pa.Table]]:
+    def sources(self, config: str, timings: StepTimes) -> tuple[dict[str, list], Callable[[list], pa.Table]]:
         """A config's sources by split (in the order read), and how a split's sources become its table.
 
         A config's rows exist only while its table is made: the tokens of `ner` alone are millions of strings.
         """
+        by_id, ids, features, splits = self.by_id, self.ids, self.features, self.splits
         if config == "entities":
-            return _by_split(gold, lambda g: splits[g.doc_id]), lambda gs: rows.arrow_table(
+            return _by_split(self.gold, lambda g: splits[g.doc_id]), lambda gs: rows.arrow_table(
                 (rows.entity_row(by_id[g.doc_id], g, ids) for g in gs), features["entities"])
         if config == "documents":
-            return _by_split(docs, lambda d: splits[d.id]), lambda ds: rows.arrow_table(
+            return _by_split(self.docs, lambda d: splits[d.id]), lambda ds: rows.arrow_table(
                 (rows.document_row(d, ids) for d in ds), features["documents"])
         if config == "ner":
-            return _by_split(gold, lambda g: splits[g.doc_id]), lambda gs: ner.ner_table(
-                ((by_id[g.doc_id], g) for g in gs), ner_stats, ids.iob2, features["ner"])
+            return _by_split(self.gold, lambda g: splits[g.doc_id]), lambda gs: ner.ner_table(
+                ((by_id[g.doc_id], g) for g in gs), self.ner_stats, ids.iob2, features["ner"])
         if config == "claims":
             with timings.step("rows claims"):
-                claims = rows.claim_rows(gold, schema, pseudonym, ids)
+                claims = rows.claim_rows(self.gold, self.schema, self.pseudonym, ids)
             return _by_split(claims, lambda c: splits[c["doc_id"]]), lambda cs: rows.arrow_table(
                 cs, features["claims"])
-        return _by_split(records, lambda r: splits[r.doc_id]), lambda rs: rows.arrow_table(
-            (rows.annotation_row(r, pseudonym, ids) for r in rs), features["annotations"])
+        return _by_split(self.records, lambda r: splits[r.doc_id]), lambda rs: rows.arrow_table(
+            (rows.annotation_row(r, self.pseudonym, ids) for r in rs), features["annotations"])
 
-    def validate_and_write(configs: tuple[str, ...]):
+
+def _write_release(workspace: Workspace, out: Path, version: str, previous: str | None,
+                   timings: StepTimes) -> card.ReleaseFacts:
+    """Read the workspace, validate it, write the data files, and gather the facts for the card.
+
+    Validation runs in a forked process (:class:`corpus.runtime.Beside`), forked before
+    anything is read: it reads the stores itself, beside this process reading them (the second
+    core; a copy of objects read before the fork would be copied page by page as both
+    processes touch them), validates, and then writes the configs in ``BESIDE_VALIDATION``
+    while this process writes the others. Both read under the workspace lock, and the stores'
+    files are checked unchanged afterwards, so what is released is what was validated. On
+    validation errors nothing is written there, and the error (E304) ends the build here,
+    whose caller removes the temporary folder. Without fork, validation runs here, first, on
+    the objects this process read.
+    """
+    settings = release_settings(workspace)
+
+    def validate_and_write(data: WorkspaceData | None, configs: tuple[str, ...]):
         beside = StepTimes()
+        if data is None:
+            with beside.step("read"):
+                data = WorkspaceData.read(workspace)
         with beside.step("validate"):
             report = validate(workspace, data=data)
         if report.errors:
-            return report, {}, {}, ner_stats, beside
-        files, counts = _write_configs(configs, sources, out, beside)
-        return report, files, counts, ner_stats, beside
+            return report, {}, {}, ner.NerStats(), beside
+        with beside.step("select"):
+            inputs = ReleaseInputs.select(workspace, data, previous)
+        files, counts = _write_configs(configs, inputs.sources, out, beside)
+        return report, files, counts, inputs.ner_stats, beside
 
-    validation = Beside(validate_and_write, BESIDE_VALIDATION)  # forked before this process starts any thread
+    stores = stores_state(workspace)
+    validation = None
+    if Beside.forks():  # before this process reads anything or starts any thread
+        validation = Beside(validate_and_write, None, BESIDE_VALIDATION)
     try:
-        files, counts = _write_configs(tuple(c for c in CONFIGS if c not in BESIDE_VALIDATION), sources, out,
-                                       timings)
+        with timings.step("read"):
+            data = WorkspaceData.read(workspace)
+        if validation is None:
+            validation = Beside(validate_and_write, data, BESIDE_VALIDATION)  # runs here and now
+        with timings.step("select"):
+            inputs = ReleaseInputs.select(workspace, data, previous)
+        files, counts = _write_configs(tuple(c for c in CONFIGS if c not in BESIDE_VALIDATION), inputs.sources,
+                                       out, timings)
         with timings.step("waiting for validation"):
             report, their_files, their_counts, their_ner, beside = validation.result()
     finally:
-        validation.stop()
+        if validation is not None:
+            validation.stop()
     timings.merge(beside, "forked" if validation.forked else None)
     if report.errors:
         raise NewsdeskError(Errors.E304, where=str(workspace.root),
                             detail=f"{len(report.errors)} errors: " + ", ".join(f"{c} x{g['count']}" for c, g in
                                                                              report.by_code().items()))
+    if stores_state(workspace) != stores:
+        raise NewsdeskError(Errors.E306, where=str(workspace.root))
+    schema, docs, gold, records, splits = inputs.schema, inputs.docs, inputs.gold, inputs.records, inputs.splits
     files, counts = {**files, **their_files}, {**counts, **their_counts}
     data_files = {c: files[c] for c in CONFIGS if files.get(c)}
     split_rows = {c: counts[c] for c in CONFIGS if counts.get(c)}
-    if their_ner is not ner_stats:  # the forked process tokenised some of `ner`
-        ner_stats = ner.NerStats(ner_stats.spans + their_ner.spans, ner_stats.misaligned + their_ner.misaligned)
+    ner_stats = ner.NerStats(inputs.ner_stats.spans + their_ner.spans,
+                             inputs.ner_stats.misaligned + their_ner.misaligned)
     (out / "splits.json").write_text(json.dumps(splits, sort_keys=True))
     # Provisional: what the diff against the previous version needs; the full manifest comes last.
     (out / "manifest.json").write_text(json.dumps({"version": version, "schema_hash": schema.fingerprint(),
                                                    "schema": schema.to_record()}))
     with timings.step("facts"):
-        return _facts(workspace, schema, settings, version, previous, docs, gold, records, features, split_rows,
-                      data_files, splits, ner_stats, report.agreement, timings)
+        return _facts(workspace, schema, settings, version, previous, docs, gold, records, inputs.features,
+                      split_rows, data_files, splits, ner_stats, report.agreement, timings)
 
 
 def _write_configs(configs: tuple[str, ...], sources, out: Path, timings: StepTimes

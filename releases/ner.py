@@ -92,7 +92,7 @@ def token_bounds(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     word = (classes & WORD) != 0
     space = (classes & SPACE) != 0
     # Where a chunk begins or ends (they alternate: the text begins and ends with whitespace).
-    edges = np.flatnonzero(np.diff(word.view(np.int8))) + 1
+    edges = np.flatnonzero(word[1:] != word[:-1]) + 1
     first, stop = edges[0::2], edges[1::2]  # each chunk's first and one-past-last character
     letters = word & ((classes & DIGIT) == 0)
     all_digits = ~np.logical_or.reduceat(letters, first) if first.size else np.zeros(0, bool)
