@@ -1,10 +1,10 @@
 """The cleaning pipeline: a plain list of rules run over each article, applied by one engine.
 
-``CleaningPipeline.clean(article)`` (or ``clean_many`` for a batch) turns an :class:`~corpus.model.Article` into a
-:class:`~corpus.model.Document`: editing rules propose edits which the
-:class:`~corpus.offsets.EditEngine` applies (so the offset map and the edit log stay
-exact), flagging rules then mark what a human should judge, and the structure step finds
-title, standfirst, headings and paragraphs. Every rule counts what it did.
+``CleaningPipeline.clean(article)`` (``clean_many`` for a batch) turns an
+:class:`~corpus.model.Article` into a :class:`~corpus.model.Document`: editing rules
+propose edits which the :class:`~corpus.offsets.EditEngine` applies (so the offset map and
+the edit log stay exact), flagging rules then mark what a human should judge, and the
+structure step finds title, standfirst, headings and paragraphs. Every rule counts what it did.
 """
 
 from __future__ import annotations
