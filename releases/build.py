@@ -189,11 +189,11 @@ class ReleaseInputs:
         """
         by_id, ids, features, splits = self.by_id, self.ids, self.features, self.splits
         if config == "entities":
-            return _by_split(self.gold, lambda g: splits[g.doc_id]), lambda gs: rows.arrow_table(
-                (rows.entity_row(by_id[g.doc_id], g, ids) for g in gs), features["entities"])
+            return _by_split(self.gold, lambda g: splits[g.doc_id]), lambda gs: rows.entities_table(
+                [(by_id[g.doc_id], g) for g in gs], ids, features["entities"])
         if config == "documents":
-            return _by_split(self.docs, lambda d: splits[d.id]), lambda ds: rows.arrow_table(
-                (rows.document_row(d, ids) for d in ds), features["documents"])
+            return _by_split(self.docs, lambda d: splits[d.id]), lambda ds: rows.documents_table(
+                ds, ids, features["documents"])
         if config == "ner":
             return _by_split(self.gold, lambda g: splits[g.doc_id]), lambda gs: ner.ner_table(
                 ((by_id[g.doc_id], g) for g in gs), self.ner_stats, ids.iob2, features["ner"])

@@ -11,17 +11,18 @@ from __future__ import annotations
 import random
 import re
 import sys
+from dataclasses import replace
 
 import pytest
 
 from annotation.model import AnnotationRecord, Span
 from annotation.schema import ENTITY_LAYER, LabelSchema
-from corpus.model import CleaningRecord, Document, sha256_hex
+from corpus.model import Block, CleaningRecord, Document, Flag, sha256_hex
 from corpus.offsets import OffsetMap
 from corpus.tokens import tokenize
 from releases.features import config_features
 from releases.ner import NerStats, ner_table, ner_tokens
-from releases.rows import LabelIds
+from releases.rows import LabelIds, arrow_table, document_row, documents_table, entities_table, entity_row
 
 SCHEMA = LabelSchema.default()
 FEATURES = config_features(SCHEMA)
@@ -138,3 +139,23 @@ def test_the_ner_table_tags_a_batch_as_the_definition_tags_each_document():
         tags for _, tags, _ in expected]
     assert (stats.spans, stats.misaligned) == (sum(len(r.spans) for _, r in cases),
                                                sum(m for _, _, m in expected))
+
+
+def test_documents_and_entities_made_column_by_column_are_the_tables_of_their_rows():
+    """`documents_table` and `entities_table` give what `arrow_table` gives for the rows of
+    `document_row` and `entity_row`: the same values, types and Features metadata."""
+    rng = random.Random(3)
+    cases = [random_case(rng) for _ in range(300)]
+    docs = []
+    for k, (text, _) in enumerate(cases):
+        blocks = [Block(rng.choice(["title", "paragraph", "heading"]), 0, len(text))] * rng.randint(0, 3)
+        flags = [Flag("truncated_ending", 0, len(text), "ends mid-sentence")] * rng.randint(0, 2)
+        docs.append(replace(document(text), id=f"{k:016x}", blocks=blocks, flags=flags,
+                            published=None if k % 2 else "2024-01-02", cluster=None if k % 3 else f"{k:016x}"))
+    assert documents_table(docs, IDS, FEATURES["documents"]).equals(
+        arrow_table((document_row(d, IDS) for d in docs), FEATURES["documents"]), check_metadata=True)
+    pairs = [(doc, record) for doc, (_, record) in zip(docs, cases)]
+    assert entities_table(pairs, IDS, FEATURES["entities"]).equals(
+        arrow_table((entity_row(d, g, IDS) for d, g in pairs), FEATURES["entities"]), check_metadata=True)
+    assert entities_table([], IDS, FEATURES["entities"]).equals(FEATURES["entities"].arrow_schema.empty_table(),
+                                                                check_metadata=True)
