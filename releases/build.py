@@ -199,9 +199,10 @@ class ReleaseInputs:
                 ((by_id[g.doc_id], g) for g in gs), self.ner_stats, ids.iob2, features["ner"])
         if config == "claims":
             with timings.step("rows claims"):
-                claims = rows.claim_rows(self.gold, self.schema, self.pseudonym, ids)
-            return _by_split(claims, lambda c: splits[c["doc_id"]]), lambda cs: rows.arrow_table(
-                cs, features["claims"])
+                claims = rows.claims_table(self.gold, self.schema, self.pseudonym, ids, features["claims"])
+            doc_ids = claims.column("doc_id").to_pylist()
+            return _by_split(range(claims.num_rows), lambda i: splits[doc_ids[i]]), lambda at: claims.take(
+                pa.array(at, pa.int64()))
         return _by_split(self.records, lambda r: splits[r.doc_id]), lambda rs: rows.arrow_table(
             (rows.annotation_row(r, self.pseudonym, ids) for r in rs), features["annotations"])
 

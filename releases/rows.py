@@ -164,6 +164,46 @@ def claim_rows(gold: list[AnnotationRecord], schema: LabelSchema, pseudonym: Cal
     return rows
 
 
+def claims_table(gold: list[AnnotationRecord], schema: LabelSchema, pseudonym: Callable[[str], str],
+                 ids: LabelIds, features: Features) -> pa.Table:
+    """The `claims` rows (:func:`claim_rows`) of all gold records, made column by column from the claims frame."""
+    frame = claims_frame(gold, schema)
+    attrs = [a.name for a in schema.claim_attributes if a.name != ATTRIBUTION]
+    column = {name: frame[name].tolist() for name in dict.fromkeys([
+        "doc_id", "claim_id", "start", "end", "text", "cue_start", "cue_end", "cue_text", "source_start",
+        "source_end", "source_text", "source_label", "unattributed", *attrs])}
+    provenance = {r.doc_id: r.provenance for r in gold}
+    origins = [provenance[d].get(c, {}) for d, c in zip(column["doc_id"], column["claim_id"])]
+
+    def linked(prefix: str, labels: dict[str, int] | None = None) -> pa.StructArray:
+        """The cue's or source's span, or start = end = -1 (label -1) where the claim has none."""
+        present = [v is not None and v == v for v in column[f"{prefix}_start"]]
+        fields = {"start": _int32s([int(v) if ok else -1 for v, ok in zip(column[f"{prefix}_start"], present)]),
+                  "end": _int32s([int(v) if ok else -1 for v, ok in zip(column[f"{prefix}_end"], present)]),
+                  "text": _strings([v if ok else "" for v, ok in zip(column[f"{prefix}_text"], present)])}
+        if labels is not None:
+            fields["label"] = pa.array([labels[v] if ok else -1 for v, ok in zip(column[f"{prefix}_label"], present)],
+                                       pa.int64())
+        return pa.StructArray.from_arrays(list(fields.values()), names=list(fields))
+
+    columns = {
+        "id": _strings([f"{d}-{c}" for d, c in zip(column["doc_id"], column["claim_id"])]),
+        "doc_id": _strings(column["doc_id"]),
+        "claim": pa.StructArray.from_arrays([_int32s(list(map(int, column["start"]))),
+                                             _int32s(list(map(int, column["end"]))), _strings(column["text"])],
+                                            names=["start", "end", "text"]),
+        "cue": linked("cue"), "source": linked("source", ids.sources),
+        **{a: pa.array([ids.attributes[a][v] if isinstance(v, str) else -1 for v in column[a]], pa.int64())
+           for a in attrs},
+        "unattributed": pa.array(list(map(bool, column["unattributed"])), pa.bool_()),
+        "annotators": pa.array([[pseudonym(a) for a in o.get("annotators", [])] for o in origins],
+                               pa.list_(pa.string())),
+        "adjudication": _strings([o.get("rule", "") for o in origins]),
+    }
+    schema_ = features.arrow_schema
+    return pa.table({name: columns[name] for name in schema_.names}).cast(schema_)
+
+
 def annotation_row(rec: AnnotationRecord, pseudonym: Callable[[str], str], ids: LabelIds) -> dict:
     return {"doc_id": rec.doc_id, "annotator": pseudonym(rec.annotator), "origin": rec.origin,
             "cancelled": rec.cancelled, "ground_truth": rec.ground_truth, "lead_time": rec.lead_time,

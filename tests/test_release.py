@@ -301,3 +301,24 @@ def test_the_repository_datasheet_holds_the_sample_corpus_current_facts(released
     fresh = copy_facts((report.path / "DATASHEET.md").read_text(encoding="utf-8"), sheet)
     assert fresh == sheet, "DATASHEET.md facts are stale: run ./run demo and commit DATASHEET.md"
     assert "<!-- facts:composition:start -->\n8 documents" in sheet
+
+
+def test_the_claims_table_is_the_table_of_the_claim_rows(released):
+    """`claims_table` (column by column) gives what `arrow_table` gives for the rows of `claim_rows`,
+    for the gold claims and for the same claims with no cue, no source and no answers."""
+    from releases import rows
+    from releases.features import config_features
+    from releases.pseudonyms import Pseudonyms
+    from validation.adjudicate import load_gold
+
+    ws, _ = released
+    schema = LabelSchema.load(ws)
+    features = config_features(schema)
+    ids, pseudonym = rows.LabelIds.of(features), Pseudonyms.of(ws)
+    gold = load_gold(ws)
+    bare = [replace(g, doc_id=g.doc_id[::-1], links=[], choices=[], provenance={}) for g in gold]
+    for records in (gold, gold + bare):
+        table = rows.claims_table(records, schema, pseudonym, ids, features["claims"])
+        assert table.num_rows == rows.claim_count(records) > 0
+        assert table.equals(rows.arrow_table(rows.claim_rows(records, schema, pseudonym, ids), features["claims"]),
+                            check_metadata=True)

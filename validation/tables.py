@@ -126,6 +126,23 @@ class SpanValues:
             self._columns[name] = _column(getattr(self, self.FIELDS[name]))
         return self._columns[name]
 
+    def part(self, name: str, at: np.ndarray):
+        """Column ``name`` at positions ``at``, as :meth:`column` would give them.
+
+        A column not converted yet whose values are all str, or all int, infers the same type
+        for any part of it, so only the part is converted (the release's claims are a tenth of
+        the gold spans). Any other column is converted whole: a part may infer otherwise.
+        """
+        raw = getattr(self, self.FIELDS[name])
+        if name not in self._columns and set(map(type, raw)) in ({str}, {int}):
+            return _column([raw[i] for i in at.tolist()])
+        column = self.column(name)
+        if isinstance(column, pd.Series) and not column.hasnans:
+            return column.take(at).reset_index(drop=True)
+        if isinstance(column, np.ndarray) and column.dtype in (np.int64, np.bool_):
+            return column[at]
+        return _column([raw[i] for i in at.tolist()])  # a column with gaps: its part may infer otherwise
+
     def offsets(self) -> tuple[np.ndarray, np.ndarray] | None:
         """Starts and ends as int64 arrays; None unless every offset is an int."""
         start, end = self.column("start"), self.column("end")
@@ -170,7 +187,7 @@ def claims_frame(records: Iterable[AnnotationRecord], schema: LabelSchema,
     attr_columns = [name for name in attr_names if name != "unattributed"]
     records = list(records)
     values = values or SpanValues.of(records)
-    labels = values.column("label")
+    labels = values.column("label") if "label" in values._columns else None  # not converted for this alone
     if isinstance(labels, pd.Series):
         is_claim = (labels == CLAIM).to_numpy(dtype=bool, na_value=False)
     else:
@@ -207,22 +224,13 @@ def claims_frame(records: Iterable[AnnotationRecord], schema: LabelSchema,
             unattributed.append(UNATTRIBUTED in mine.get(ATTRIBUTION, ()))
         first += n
 
-    def of_claims(name: str):
-        column = values.column(name)
-        if isinstance(column, pd.Series) and not column.hasnans:
-            return column.take(at).reset_index(drop=True)
-        if isinstance(column, np.ndarray) and column.dtype in (np.int64, np.bool_):
-            return column[at]
-        raw = getattr(values, SpanValues.FIELDS[name])  # a column with gaps: its claims may infer otherwise
-        return _column([raw[i] for i in at_list])
-
     def linked(spans_at: list[int], raw: list) -> object:
         return _column([raw[i] if i >= 0 else None for i in spans_at])
 
     columns_by_name = {
         **_record_keys(records, counts),
-        "claim_id": of_claims("span_id"), "start": of_claims("start"), "end": of_claims("end"),
-        "text": of_claims("text"),
+        "claim_id": values.part("span_id", at), "start": values.part("start", at), "end": values.part("end", at),
+        "text": values.part("text", at),
         "cue_start": linked(cue_at, values.starts), "cue_end": linked(cue_at, values.ends),
         "cue_text": linked(cue_at, values.texts),
         "source_start": linked(source_at, values.starts), "source_end": linked(source_at, values.ends),
