@@ -45,7 +45,8 @@ class Beside:
     def __init__(self, function, *args):
         self._process = None
         self.forked = False  # whether the function runs in a forked process rather than ran here
-        if not self.forks():
+        if (sys.platform != "linux" or "fork" not in mp.get_all_start_methods()
+                or os.environ.get("NEWSDESK_ONE_PROCESS") == "1"):
             self._outcome = _outcome(function, args)
             return
         context = mp.get_context("fork")
@@ -54,12 +55,6 @@ class Beside:
         self._process.start()
         self.forked = True
         send.close()
-
-    @staticmethod
-    def forks() -> bool:
-        """Whether a :class:`Beside` made now runs its function in a forked process."""
-        return (sys.platform == "linux" and "fork" in mp.get_all_start_methods()
-                and os.environ.get("NEWSDESK_ONE_PROCESS") != "1")
 
     def result(self):
         if self._process is not None:

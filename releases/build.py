@@ -19,7 +19,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -39,7 +39,7 @@ from releases.pseudonyms import Pseudonyms
 from releases.splits import assign_splits
 from releases.versions import (bumped, diff_releases, list_versions, parse_version, releases_root, understates,
                                write_checksums)
-from validation.validate import WorkspaceData, stores_state, validate
+from validation.validate import WorkspaceData, validate
 
 if TYPE_CHECKING:
     from validation.agreement import AgreementReport
@@ -150,7 +150,7 @@ def _remove_unfinished(root: Path) -> None:
 
 
 # Written in the forked process after validation, while this one writes the others: about half the work each.
-BESIDE_VALIDATION = ("documents", "entities")
+BESIDE_VALIDATION = ("documents",)
 
 
 @dataclass
@@ -211,57 +211,41 @@ def _write_release(workspace: Workspace, out: Path, version: str, previous: str 
                    timings: StepTimes) -> card.ReleaseFacts:
     """Read the workspace, validate it, write the data files, and gather the facts for the card.
 
-    Validation runs in a forked process (:class:`corpus.runtime.Beside`), forked before
-    anything is read: it reads the stores itself, beside this process reading them (the second
-    core; a copy of objects read before the fork would be copied page by page as both
-    processes touch them), validates, and then writes the configs in ``BESIDE_VALIDATION``
-    while this process writes the others. Both read under the workspace lock, and the stores'
-    files are checked unchanged afterwards, so what is released is what was validated. On
-    validation errors nothing is written there, and the error (E304) ends the build here,
-    whose caller removes the temporary folder. Without fork, validation runs here, first, on
-    the objects this process read.
+    Validation runs in a forked copy of this process (:class:`corpus.runtime.Beside`), which
+    then writes the configs in ``BESIDE_VALIDATION`` while this process writes the others;
+    both see the objects read once, under the workspace lock. On validation errors nothing is
+    written there, and the error (E304) ends the build here, whose caller removes the
+    temporary folder.
     """
     settings = release_settings(workspace)
+    with timings.step("read"):  # once: validation and the build see the same objects
+        data = WorkspaceData.read(workspace)
+    with timings.step("select"):
+        inputs = ReleaseInputs.select(workspace, data, previous)
 
-    def validate_and_write(data: WorkspaceData | None, configs: tuple[str, ...]):
+    def validate_and_write(configs: tuple[str, ...]):
         beside = StepTimes()
-        if data is None:
-            with beside.step("read"):
-                data = WorkspaceData.read(workspace)
         with beside.step("validate"):
             report = validate(workspace, data=data)
+        mine = replace(inputs, ner_stats=ner.NerStats())  # counted apart, even when not forked
         if report.errors:
-            return report, {}, {}, ner.NerStats(), beside
-        with beside.step("select"):
-            inputs = ReleaseInputs.select(workspace, data, previous)
-        files, counts = _write_configs(configs, inputs.sources, out, beside)
-        return report, files, counts, inputs.ner_stats, beside
+            return report, {}, {}, mine.ner_stats, beside
+        files, counts = _write_configs(configs, mine.sources, out, beside)
+        return report, files, counts, mine.ner_stats, beside
 
-    stores = stores_state(workspace)
-    validation = None
-    if Beside.forks():  # before this process reads anything or starts any thread
-        validation = Beside(validate_and_write, None, BESIDE_VALIDATION)
+    validation = Beside(validate_and_write, BESIDE_VALIDATION)  # forked before this process starts any thread
     try:
-        with timings.step("read"):
-            data = WorkspaceData.read(workspace)
-        if validation is None:
-            validation = Beside(validate_and_write, data, BESIDE_VALIDATION)  # runs here and now
-        with timings.step("select"):
-            inputs = ReleaseInputs.select(workspace, data, previous)
         files, counts = _write_configs(tuple(c for c in CONFIGS if c not in BESIDE_VALIDATION), inputs.sources,
                                        out, timings)
         with timings.step("waiting for validation"):
             report, their_files, their_counts, their_ner, beside = validation.result()
     finally:
-        if validation is not None:
-            validation.stop()
+        validation.stop()
     timings.merge(beside, "forked" if validation.forked else None)
     if report.errors:
         raise NewsdeskError(Errors.E304, where=str(workspace.root),
                             detail=f"{len(report.errors)} errors: " + ", ".join(f"{c} x{g['count']}" for c, g in
                                                                              report.by_code().items()))
-    if stores_state(workspace) != stores:
-        raise NewsdeskError(Errors.E306, where=str(workspace.root))
     schema, docs, gold, records, splits = inputs.schema, inputs.docs, inputs.gold, inputs.records, inputs.splits
     files, counts = {**files, **their_files}, {**counts, **their_counts}
     data_files = {c: files[c] for c in CONFIGS if files.get(c)}

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import pandera.errors as pa_errors
 
 from annotation.model import AnnotationRecord
-from annotation.schema import SCHEMA_FILE, LabelSchema
+from annotation.schema import LabelSchema
 from annotation.store import AnnotationStore
 from corpus.errors import Errors
 from corpus.model import Document
@@ -108,23 +108,6 @@ class WorkspaceData:
     def records(self) -> list[AnnotationRecord]:
         """What validation looks at (:func:`validated_records`): people's records, then gold."""
         return self.human + self.gold
-
-
-def stores_state(workspace: Workspace) -> list[tuple]:
-    """(path, size, mtime, inode) of every file :meth:`WorkspaceData.read` reads: equal before and
-    after two reads means both read the same bytes (the stores are written by renaming whole files)."""
-    files = [workspace.path(SCHEMA_FILE)]
-    for folder in (CorpusStore(workspace).documents.folder, AnnotationStore(workspace).folder, workspace.path("gold")):
-        if folder.is_dir():
-            files += sorted(folder.iterdir())
-    state = []
-    for path in files:
-        try:
-            stat = path.stat()
-        except FileNotFoundError:
-            continue
-        state.append((str(path), stat.st_size, stat.st_mtime_ns, stat.st_ino))
-    return state
 
 
 def validate_data(docs: list[Document], records: list[AnnotationRecord], schema: LabelSchema) -> ValidationReport:
