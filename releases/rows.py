@@ -69,6 +69,14 @@ def arrow_table(rows: Iterable[dict], features: Features, batch: int = 10_000) -
     return table.combine_chunks()
 
 
+def in_batches(items: list, table_of: Callable[[list], pa.Table], batch: int = 2_000) -> pa.Table:
+    """``table_of`` ``batch`` items at a time, as one table. Small batches keep every column's
+    arrays small enough for the allocator to reuse their memory: made for a whole split at once,
+    they were mapped afresh and faulted in page by page (documents and entities ~1.5-2x slower)."""
+    parts = [table_of(items[i:i + batch]) for i in range(0, len(items), batch)]
+    return pa.concat_tables(parts).combine_chunks()
+
+
 def _lists_of_structs(counts: list[int], fields: dict[str, pa.Array]) -> pa.ListArray:
     """Row i's list holds the next ``counts[i]`` structs of the fields' values."""
     offsets = np.zeros(len(counts) + 1, np.int64)
