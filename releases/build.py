@@ -315,10 +315,10 @@ def _facts(workspace, schema, settings, version, previous, docs, gold, records, 
     with timings.step("agreement"):
         agreement = _agreement_facts(measured, records, docs, schema)
     entity_counts: dict[str, Counter] = defaultdict(Counter)
-    for g in gold:
-        for s in g.spans:
-            if s.layer == ENTITY_LAYER:
-                entity_counts[splits[g.doc_id]][s.label] += 1
+    for g in gold:  # a record's labels counted at once (Counter.update counts in C): 2M spans at 100k
+        labels = [s.label for s in g.spans if s.layer == ENTITY_LAYER]
+        if labels:
+            entity_counts[splits[g.doc_id]].update(labels)
     attribute_counts: dict[str, Counter] = defaultdict(Counter)
     for g in gold:
         for c in g.choices:
