@@ -1,9 +1,12 @@
 """Rows of each release config, from documents, gold records and every annotator's records.
 
-Plain dicts in the shape of :mod:`releases.features`, with every ClassLabel already given as
-its id (:class:`LabelIds`, read from the declared Features), so :func:`arrow_table` hands them
-to Arrow in one call instead of ``datasets`` encoding each value in Python. Annotators appear
-only as pseudonyms (see :mod:`releases.pseudonyms`).
+A row is a plain dict in the shape of :mod:`releases.features` (``document_row``, ``entity_row``,
+``claim_rows``, ``annotation_row``), with every ClassLabel already given as its id
+(:class:`LabelIds`, read from the declared Features), so :func:`arrow_table` hands them to Arrow
+in one call instead of ``datasets`` encoding each value in Python. The large configs are made
+column by column instead (``documents_table``, ``entities_table``, ``claims_table``: no dict per
+document, span or claim), and tested equal to the tables of their rows. Annotators appear only
+as pseudonyms (see :mod:`releases.pseudonyms`); `ner` is made in :mod:`releases.ner`.
 """
 
 from __future__ import annotations
