@@ -27,6 +27,7 @@ from annotation.model import AnnotationRecord
 from annotation.schema import ENTITY_LAYER
 from corpus.model import Document
 from corpus.tokens import TOKEN_PATTERN, tokenize
+from releases.rows import entity_spans
 
 # The pattern token_bounds implements; another TOKEN_PATTERN makes ner_table tokenise with `re`.
 IMPLEMENTED_PATTERN = r"\d+(?:[.,]\d+)*(?![\w])|\w+(?:-\w+)*|['’]\w+|[^\w\s]"
@@ -41,15 +42,11 @@ class NerStats:
     misaligned: int = 0  # spans whose edges fall inside a token: counted, tagged as far as they align
 
 
-def _entity_spans(gold: AnnotationRecord) -> list:
-    return sorted((s for s in gold.spans if s.layer == ENTITY_LAYER), key=lambda s: (s.start, s.end))
-
-
 def ner_tokens(doc: Document, gold: AnnotationRecord, stats: NerStats, iob2: dict[str, int]
                ) -> tuple[list[str], list[int]]:
     """Tokens and IOB2 tag ids of one document, by the definition: the tokens inside a span are
     tagged, in span order (start, end); a span whose edges are not token edges is counted."""
-    spans = _entity_spans(gold)
+    spans = entity_spans(gold)
     text = doc.text
     tokens = tokenize(text)
     starts, ends = [s for s, _ in tokens], [e for _, e in tokens]

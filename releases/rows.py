@@ -118,7 +118,7 @@ def documents_table(docs: list[Document], ids: LabelIds, features: Features) -> 
 def entities_table(pairs: list[tuple[Document, AnnotationRecord]], ids: LabelIds, features: Features) -> pa.Table:
     """The `entities` rows (:func:`entity_row`), made column by column."""
     labels = ids.entities
-    per_row = [_entity_spans(gold) for _, gold in pairs]
+    per_row = [entity_spans(gold) for _, gold in pairs]
     spans = [s for row in per_row for s in row]
     return pa.table({
         "id": _strings([doc.id for doc, _ in pairs]), "text": _strings([doc.text for doc, _ in pairs]),
@@ -137,7 +137,8 @@ def document_row(doc: Document, ids: LabelIds) -> dict:
             "duplicate_of": doc.duplicate_of, "cluster": doc.cluster}
 
 
-def _entity_spans(gold: AnnotationRecord) -> list:
+def entity_spans(gold: AnnotationRecord) -> list:
+    """A gold record's entity spans in text order (start, then end): the order of every config's spans."""
     return sorted((s for s in gold.spans if s.layer == ENTITY_LAYER), key=lambda s: (s.start, s.end))
 
 
@@ -145,7 +146,7 @@ def entity_row(doc: Document, gold: AnnotationRecord, ids: LabelIds) -> dict:
     labels = ids.entities
     return {"id": doc.id, "text": doc.text,
             "spans": [{"start": s.start, "end": s.end, "text": s.text, "label": labels[s.label]}
-                      for s in _entity_spans(gold)]}
+                      for s in entity_spans(gold)]}
 
 
 def claim_rows(gold: list[AnnotationRecord], schema: LabelSchema, pseudonym: Callable[[str], str],
