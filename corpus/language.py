@@ -41,7 +41,9 @@ def detect_languages(texts: list[str]) -> list[str]:
 
 def _best_languages(identifier, texts: list[str]) -> list[tuple[str, float]]:
     """For each text, the most likely language and its lead over the next one (nats)."""
-    if identifier._norm_probs:  # scores are probabilities: no lead in nats to read
+    if getattr(identifier, "_norm_probs", True) or not hasattr(identifier, "_decide"):
+        # Scores that are probabilities, or a py3langid of another layout: no lead in nats to read,
+        # so every text is decided on the longer sample by py3langid's own classify.
         return [("und", float("-inf"))] * len(texts)
     if hasattr(identifier, "opening_scores") and len(texts) >= BATCH_WORTH_IT:
         scores, read = identifier.opening_scores(texts)

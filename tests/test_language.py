@@ -89,3 +89,27 @@ def test_cleaning_a_batch_gives_each_document_as_alone(language):
     alone = [CleaningPipeline().clean(a) for a in articles]
     assert [d.to_record() for d in batch] == [d.to_record() for d in alone]
     assert {d.language for d in batch} == {language}
+
+
+def test_an_identifier_without_log_likelihoods_decides_on_the_longer_sample(monkeypatch):
+    # A py3langid of another layout (or normalised probabilities) gives no lead in nats: the
+    # opening decides nothing and every text gets py3langid's answer on the longer sample.
+    identifier = _NormalisedProbabilities(_get_identifier())
+    monkeypatch.setattr("corpus.language._language_identifier", lambda: identifier)
+    texts = [_article(language) for language in NEWS] * 2
+    assert detect_languages(texts) == list(NEWS) * 2
+    assert identifier.read == [min(len(t), LANGUAGE_SAMPLE) for t in texts]  # the longer sample, once per text
+
+
+class _NormalisedProbabilities:
+    """py3langid's identifier as one configured with norm_probs=True would answer the opening pass."""
+
+    _norm_probs = True
+
+    def __init__(self, plain):
+        self._plain = plain
+        self.read: list[int] = []  # how many characters each classify call was given
+
+    def classify(self, text):
+        self.read.append(len(text))
+        return self._plain.classify(text)
