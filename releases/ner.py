@@ -4,19 +4,16 @@ Tokens are the matches of :data:`corpus.tokens.TOKEN_PATTERN` (:func:`corpus.tok
 Finding them with ``re`` one document and one match at a time, and handing Arrow a Python
 string per token, was the largest step of a release build (22 of 52 s at 100k documents).
 Here the pattern's own rules are applied to a batch's code points with numpy
-(:func:`token_bounds`), Arrow cuts the token strings out of the text's UTF-8 bytes, and spans
+(:func:`corpus.tokens.token_bounds`), Arrow cuts the token strings out of the text's UTF-8 bytes, and spans
 become tag ranges by binary search. A document whose entity spans overlap (or lie outside its
 text) is tagged by :func:`ner_tokens`, the plain definition, span by span.
 """
 
 from __future__ import annotations
 
-import re
-import sys
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
 from itertools import islice
 
 import numpy as np
@@ -26,15 +23,8 @@ from datasets import Features
 from annotation.model import AnnotationRecord
 from annotation.schema import ENTITY_LAYER
 from corpus.model import Document
-from corpus.tokens import TOKEN_PATTERN, tokenize
+from corpus.tokens import bounds_implemented, token_bounds, tokenize
 from releases.rows import entity_spans
-
-# The pattern token_bounds implements; another TOKEN_PATTERN makes ner_table tokenise with `re`.
-IMPLEMENTED_PATTERN = r"\d+(?:[.,]\d+)*(?![\w])|\w+(?:-\w+)*|['’]\w+|[^\w\s]"
-
-# Character classes, as bits (a digit is also a word character).
-SPACE, WORD, DIGIT, APOSTROPHE, SEPARATOR, HYPHEN = 1, 2, 4, 8, 16, 32
-
 
 @dataclass
 class NerStats:
@@ -62,60 +52,6 @@ def ner_tokens(doc: Document, gold: AnnotationRecord, stats: NerStats, iob2: dic
     return [text[s:e] for s, e in tokens], tags
 
 
-@cache
-def _class_table() -> np.ndarray:
-    """The class bits of every code point, as the pattern's own regular expressions see them."""
-    every = "".join(map(chr, range(sys.maxunicode + 1)))
-    table = np.zeros(len(every), np.uint8)
-    for bit, pattern in ((SPACE, r"\s"), (WORD, r"\w"), (DIGIT, r"\d"), (APOSTROPHE, r"['’]"),
-                         (SEPARATOR, r"[.,]"), (HYPHEN, r"-")):
-        table[[m.start() for m in re.finditer(pattern, every)]] |= bit
-    return table
-
-
-def token_bounds(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(starts, ends) of the tokens in a text given as code points, which must begin and end with whitespace.
-
-    The pattern's alternatives, tried at a token's first character, in order:
-    a number ``\\d+(?:[.,]\\d+)*(?![\\w])``, a word with inner hyphens ``\\w+(?:-\\w+)*``, a
-    clitic ``['’]\\w+``, a single other character ``[^\\w\\s]``. Tokens never cross whitespace
-    and cover every other character. In terms of chunks (maximal runs of word characters):
-    a chunk right after an apostrophe ends a clitic; a number is all-digit chunks joined by
-    single "." or ","  (a chunk that starts with digits and goes on with letters ends the
-    number before its separator: the lookahead backtracks there); a word is chunks joined by
-    single hyphens, from a chunk that is not a number's; any other character is a token of its own.
-    """
-    classes = _class_table()[codes]
-    word = (classes & WORD) != 0
-    space = (classes & SPACE) != 0
-    # Where a chunk begins or ends (they alternate: the text begins and ends with whitespace).
-    edges = np.flatnonzero(word[1:] != word[:-1]) + 1
-    first, stop = edges[0::2], edges[1::2]  # each chunk's first and one-past-last character
-    letters = word & ((classes & DIGIT) == 0)
-    all_digits = ~np.logical_or.reduceat(letters, first) if first.size else np.zeros(0, bool)
-    before = classes[first - 1]  # the character before each chunk (never a word character)
-    joined = np.zeros(first.size, bool)  # the character before is directly after the previous chunk
-    joined[1:] = stop[:-1] == first[1:] - 1
-    clitic = (before & APOSTROPHE) != 0
-    hyphened = joined & ((before & HYPHEN) != 0)
-    separated = joined & ((before & SEPARATOR) != 0)
-    # Which token a chunk belongs to: a word's or a number's. An all-digit chunk after a hyphen
-    # continues the word before it, or starts a number; every other chunk's kind is its own.
-    inherits = hyphened & all_digits
-    in_word = ~all_digits & ~clitic
-    in_word = in_word[np.maximum.accumulate(np.where(inherits, 0, np.arange(first.size)))]
-    in_number = np.where(inherits, ~in_word, all_digits & ~clitic)
-    previous_word, previous_number = np.roll(in_word, 1), np.roll(in_number, 1)  # used only where joined
-    continues = clitic | (hyphened & previous_word) | (separated & all_digits & previous_number)
-    starts = ~word & ~space  # every other character starts a token ...
-    starts[first[continues & ~clitic] - 1] = False  # ... but a hyphen or separator inside a word or number
-    starts[first[~continues]] = True
-    # A token ends where the next one starts or whitespace begins, right after a character that is not whitespace.
-    ends = np.zeros(codes.size, bool)
-    ends[1:] = (starts[1:] | space[1:]) & ~space[:-1]
-    return np.flatnonzero(starts), np.flatnonzero(ends)
-
-
 def ner_table(pairs: Iterable[tuple[Document, AnnotationRecord]], stats: NerStats, iob2: dict[str, int],
               features: Features, batch: int = 500) -> pa.Table:
     """The `ner` rows (id, tokens, IOB2 tag ids) of each document with its gold record.
@@ -136,7 +72,7 @@ def ner_table(pairs: Iterable[tuple[Document, AnnotationRecord]], stats: NerStat
 def _batch_table(chunk: list[tuple[Document, AnnotationRecord]], stats: NerStats, iob2: dict[str, int]) -> pa.Table:
     texts = [doc.text for doc, _ in chunk]
     joined = " " + " ".join(texts) + " "  # whitespace around every text: tokens stay inside their document
-    if TOKEN_PATTERN != IMPLEMENTED_PATTERN or not _encodable(joined):
+    if not bounds_implemented() or not _encodable(joined):
         return _table_by_definition(chunk, stats, iob2)
     codes = np.frombuffer(joined.encode("utf-32-le"), np.uint32)
     starts, ends = token_bounds(codes)

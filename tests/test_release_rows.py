@@ -159,3 +159,15 @@ def test_documents_and_entities_made_column_by_column_are_the_tables_of_their_ro
         arrow_table((entity_row(d, g, IDS) for d, g in pairs), FEATURES["entities"]), check_metadata=True)
     assert entities_table([], IDS, FEATURES["entities"]).equals(FEATURES["entities"].arrow_schema.empty_table(),
                                                                 check_metadata=True)
+
+
+def test_token_offsets_are_the_tokens_of_the_pattern_one_text_at_a_time():
+    """corpus.tokens.token_offsets (numpy, used by agreement) gives tokenize()'s offsets, also on
+    the empty text, whitespace only, and a lone surrogate (read by the regular expression)."""
+    from corpus.tokens import token_offsets
+
+    rng = random.Random(7)
+    texts = [random_case(rng)[0] for _ in range(300)] + ["", "  \n", "x", "8,500 de-escalation Ukraine’s.",
+                                                         "a\ud800b ’s 2.1"]
+    for text in texts:
+        assert token_offsets(text).tolist() == [list(t) for t in tokenize(text)], text

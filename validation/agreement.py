@@ -45,7 +45,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import chain, combinations
+from itertools import combinations
 
 import krippendorff
 import numpy as np
@@ -56,7 +56,7 @@ from annotation.schema import CLAIM, CLAIM_LAYER, ENTITY_LAYER, LINK_LABELS, Lab
 from annotation.store import AnnotationStore
 from corpus.model import sha256_hex
 from corpus.store import CorpusStore
-from corpus.tokens import tokenize
+from corpus.tokens import token_offsets
 from corpus.workspace import Workspace
 
 OUTSIDE = "O"
@@ -538,7 +538,7 @@ class _Tally:
     def add_document(self, text: str, annotations: list[_Annotation]) -> None:
         self.documents += 1
         v = self.labels.size
-        tokens = np.fromiter(chain.from_iterable(tokenize(text)), dtype=np.int64).reshape(-1, 2)
+        tokens = token_offsets(text)
         self.tokens += tokens.shape[0]
         codes = [ann.tokens(tokens[:, 0], tokens[:, 1], self.labels) for ann in annotations]
         for ann in annotations:
