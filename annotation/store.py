@@ -71,4 +71,3 @@ def _same(stored: dict | None, fresh: dict) -> bool:
     if stored is None:
         return False
     return stored == fresh or AnnotationRecord.from_record(stored).to_record() == fresh
-

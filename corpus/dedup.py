@@ -17,6 +17,7 @@ import numpy as np
 from datasketch import MinHash, MinHashLSH
 
 from corpus.model import Document, Flag
+from corpus.tokens import WORD, character_classes
 
 _WORD = re.compile(r"\w+")
 
@@ -103,11 +104,7 @@ def _fmix32(x: np.ndarray) -> np.ndarray:
 @lru_cache(maxsize=1)
 def _word_characters() -> np.ndarray:
     """By code point: does ``re``'s ``\\w`` match it (the tokeniser of :func:`shingles`)."""
-    # Decoded in one piece: joining a million one-character strings took 100 MB for a moment.
-    everything = np.arange(0x110000, dtype="<u4").tobytes().decode("utf-32-le", "surrogatepass")
-    table = np.zeros(0x110000, dtype=bool)
-    table[[m.start() for m in re.finditer(r"\w", everything)]] = True
-    return table
+    return (character_classes() & WORD) != 0
 
 
 _POWERS: dict[int, np.ndarray] = {}

@@ -6,7 +6,8 @@ import pytest
 from py3langid.langid import _get_identifier
 
 from corpus.cleaning import CleaningPipeline
-from corpus.language import LANGUAGE_OPENING, LANGUAGE_SAMPLE, _language_identifier, detect_language, detect_languages
+from corpus.language import (LANGUAGE_MARGIN, LANGUAGE_OPENING, LANGUAGE_SAMPLE, _best_languages,
+                             _language_identifier, detect_language, detect_languages)
 from corpus.model import Article
 
 NEWS = {
@@ -63,6 +64,10 @@ def test_news_in_eight_languages_batched_and_alone():
     assert [detect_language(t) for t in texts[:8]] == list(NEWS)  # one by one
     assert [detect_language(t) for t in NEWS.values()] == list(NEWS)  # shorter than the opening
     assert [_reference(t) for t in texts] == expected
+    # ...and the openings decided them (the batched pass, not the fallback to the longer sample).
+    decided = _best_languages(_language_identifier(), [t[:LANGUAGE_OPENING] for t in texts])
+    assert [language for language, _ in decided] == expected
+    assert all(margin >= LANGUAGE_MARGIN for _, margin in decided)
 
 
 def test_short_empty_and_featureless_texts_get_py3langids_answer():

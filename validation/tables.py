@@ -126,6 +126,10 @@ class SpanValues:
             self._columns[name] = _column(getattr(self, self.FIELDS[name]))
         return self._columns[name]
 
+    def converted(self, name: str):
+        """Column ``name`` if :meth:`column` has converted it already, else None (nothing is converted)."""
+        return self._columns.get(name)
+
     def part(self, name: str, at: np.ndarray):
         """Column ``name`` at positions ``at``, as :meth:`column` would give them.
 
@@ -187,7 +191,7 @@ def claims_frame(records: Iterable[AnnotationRecord], schema: LabelSchema,
     attr_columns = [name for name in attr_names if name != "unattributed"]
     records = list(records)
     values = values or SpanValues.of(records)
-    labels = values.column("label") if "label" in values._columns else None  # not converted for this alone
+    labels = values.converted("label")  # not converted for this alone: the raw labels serve
     if isinstance(labels, pd.Series):
         is_claim = (labels == CLAIM).to_numpy(dtype=bool, na_value=False)
     else:
