@@ -28,6 +28,7 @@ from validation.agreement import (
     agreement,
     agreement_workspace,
     alpha_from_coincidences,
+    kappa_from_confusion,
 )
 
 SCHEMA = LabelSchema.default()
@@ -383,6 +384,23 @@ def naive_io_labels(text: str, spans: list[Span], layer: str) -> list[str]:
                     if s.layer == layer and s.start < end and s.end > start]
         out.append(min(covering)[2] if covering else "O")
     return out
+
+
+def test_kappa_from_confusion_equals_sklearn():
+    """Our kappa is scikit-learn's formula: equal on random confusion matrices, sparse ones included."""
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        v = int(rng.integers(2, 9))
+        conf = rng.integers(0, 50, size=(v, v)) * (rng.random((v, v)) < 0.6)
+        rows, cols = np.nonzero(conf)
+        measure = kappa_from_confusion(conf, int(conf.sum()), "tokens")
+        if np.union1d(rows, cols).size < 2:
+            assert measure.value is None
+            continue
+        expected = cohen_kappa_score(rows, cols, labels=np.arange(v), sample_weight=conf[rows, cols])
+        assert measure.value == pytest.approx(expected, abs=1e-12)
+    assert kappa_from_confusion(np.array([[5, 0], [0, 0]]), 5, "tokens").why == UNDEFINED_ONE_VALUE
+    assert kappa_from_confusion(np.zeros((3, 3), int), 0, "tokens").value is None
 
 
 def test_token_figures_equal_sklearn_and_krippendorff_on_random_annotations():
