@@ -43,6 +43,32 @@ def token_offsets(text: str) -> np.ndarray:
     return np.array(tokenize(text), dtype=np.int64).reshape(-1, 2)
 
 
+def token_offsets_many(texts: list[str], batch: int = 500) -> list[np.ndarray]:
+    """:func:`token_offsets` of each text, ``batch`` texts per pass of :func:`token_bounds`.
+
+    Joined by spaces, so no token crosses from one text into the next; per text, the numpy
+    calls cost more than the tokens of a 3 KB article (10k texts: 1.6 s one at a time).
+    """
+    if not bounds_implemented():
+        return [token_offsets(text) for text in texts]
+    out: list[np.ndarray] = []
+    for first in range(0, len(texts), batch):
+        part = texts[first:first + batch]
+        try:
+            codes = np.frombuffer((" " + " ".join(part) + " ").encode("utf-32-le"), np.uint32)
+        except UnicodeEncodeError:  # a lone surrogate somewhere: each text on its own
+            out += [token_offsets(text) for text in part]
+            continue
+        starts, ends = token_bounds(codes)
+        lengths = np.fromiter(map(len, part), np.int64, len(part))
+        bases = np.cumsum(lengths + 1) - lengths  # where each text begins in the joined codes
+        cuts = np.searchsorted(starts, bases).tolist() + [starts.size]
+        for k, base in enumerate(bases.tolist()):
+            lo, hi = cuts[k], cuts[k + 1]
+            out.append(np.stack([starts[lo:hi] - base, ends[lo:hi] - base], axis=1))
+    return out
+
+
 # --- The same tokens for many characters at once ----------------------------------------------
 # Finding tokens with ``re`` one match at a time was the largest step of a release build and of
 # token-level agreement; :func:`token_bounds` applies the pattern's own rules to code points with numpy.

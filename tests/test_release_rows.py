@@ -171,3 +171,20 @@ def test_token_offsets_are_the_tokens_of_the_pattern_one_text_at_a_time():
                                                          "a\ud800b ’s 2.1"]
     for text in texts:
         assert token_offsets(text).tolist() == [list(t) for t in tokenize(text)], text
+
+
+def test_token_offsets_many_are_each_texts_own_tokens():
+    """corpus.tokens.token_offsets_many (texts joined per pass, used by agreement) gives every text
+    its own tokenize() offsets: across batch edges, with empty texts, and when a batch holds a
+    lone surrogate (that batch is tokenised text by text)."""
+    from corpus.tokens import token_offsets_many
+
+    rng = random.Random(8)
+    texts = [random_case(rng)[0] for _ in range(120)] + ["", "  \n", "x", "a\ud800b ’s 2.1", "-word", "2.1."]
+    rng.shuffle(texts)
+    for batch in (1, 7, 500):
+        got = token_offsets_many(texts, batch=batch)
+        assert len(got) == len(texts)
+        for text, offsets in zip(texts, got):
+            assert offsets.reshape(-1, 2).tolist() == [list(t) for t in tokenize(text)], text
+    assert token_offsets_many([]) == []

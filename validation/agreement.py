@@ -56,7 +56,7 @@ from annotation.schema import CLAIM, CLAIM_LAYER, ENTITY_LAYER, LINK_LABELS, Lab
 from annotation.store import AnnotationStore
 from corpus.model import sha256_hex
 from corpus.store import CorpusStore
-from corpus.tokens import token_offsets
+from corpus.tokens import token_offsets_many
 from corpus.workspace import Workspace
 
 OUTSIDE = "O"
@@ -536,10 +536,10 @@ class _Tally:
         self.attribute_units: list[dict[int, dict[str, str]]] = []  # annotator -> the claim's attributes
         self.ambiguous_groups = 0
 
-    def add_document(self, text: str, annotations: list[_Annotation]) -> None:
+    def add_document(self, tokens: np.ndarray, annotations: list[_Annotation]) -> None:
+        """``tokens``: the document's tokens as (start, end) rows (:func:`corpus.tokens.token_offsets`)."""
         self.documents += 1
         v = self.labels.size
-        tokens = token_offsets(text)
         self.tokens += tokens.shape[0]
         codes = [ann.tokens(tokens[:, 0], tokens[:, 1], self.labels) for ann in annotations]
         for ann in annotations:
@@ -715,8 +715,9 @@ def agreement(records: list[AnnotationRecord], texts: dict[str, str], schema: La
     skipped: dict[str, int] = defaultdict(int)
     labels = _Labels(schema)
     tally = _Tally(labels)
-    for doc_id, recs in _current_records(records, texts, min_annotators, skipped).items():
-        tally.add_document(texts[doc_id], [_prepare(rec, labels, skipped) for rec in recs])
+    compared = _current_records(records, texts, min_annotators, skipped)
+    for tokens, recs in zip(token_offsets_many([texts[doc_id] for doc_id in compared]), compared.values()):
+        tally.add_document(tokens, [_prepare(rec, labels, skipped) for rec in recs])
 
     layers: dict[str, LayerAgreement] = {}
     for layer in LAYERS:
