@@ -370,15 +370,38 @@ def _max_width(pattern: re.Pattern) -> float:
 # Every _ANYWHERE pattern spans its whole line (^...$), so a long line is only tried against
 # the kinds that can be that long (a paragraph only against the share buttons): same answers,
 # and the cookie pattern's backtracking over every paragraph is spared.
-_ANYWHERE_BY_WIDTH = sorted({_max_width(p) for _, p in _ANYWHERE})
-_ANYWHERE_SCANNERS = [(width, _one_line_scanner([(k, p) for k, p in _ANYWHERE if _max_width(p) >= width]))
-                      for width in _ANYWHERE_BY_WIDTH]
+def _scanners_by_width(patterns: list[tuple[str, re.Pattern]]) -> list[tuple[float, re.Pattern]]:
+    widths = sorted({_max_width(p) for _, p in patterns})
+    return [(width, _one_line_scanner([(k, p) for k, p in patterns if _max_width(p) >= width]))
+            for width in widths]
+
+
+_ANYWHERE_SCANNERS = _scanners_by_width(_ANYWHERE)
+# The cookie banner still backtracks over `.{0,120}` on every line of up to ~345 characters,
+# and every one of its alternatives contains "cookie": a text without that word (as (?i)
+# reads it) is scanned without the kind.
+_ANYWHERE_SCANNERS_NO_COOKIE = _scanners_by_width([(k, p) for k, p in _ANYWHERE if k != "cookie_banner"])
+# The characters outside ASCII that (?i) lets stand for a letter of "cookie": İ and ı for i,
+# the Kelvin sign for k (a test checks this against re on every code point).
+_COOKIE_LOOKALIKES = ("\u0130", "\u0131", "\u212a")
 _NON_EMPTY_LINE = re.compile(r"[^\n]+")
 
 
-def _anywhere_scanner(length: int) -> re.Pattern | None:
-    """The scanner of every _ANYWHERE kind that can match a line of ``length`` characters."""
-    for width, scanner in _ANYWHERE_SCANNERS:
+def _may_mention_cookies(text: str) -> bool:
+    """False only when no stretch of ``text`` matches ``(?i)cookie``.
+
+    A regex search for that costs as much as the scan it would spare; the ASCII letters
+    lower-cased as bytes cost a third. Dropping the other characters keeps an ASCII match
+    in one piece (and may join a few false ones, which only cost the full scan).
+    """
+    i_dotted, i_dotless, kelvin = _COOKIE_LOOKALIKES
+    return (b"cookie" in text.encode("ascii", "ignore").lower()
+            or i_dotted in text or i_dotless in text or kelvin in text)
+
+
+def _anywhere_scanner(length: int, scanners=_ANYWHERE_SCANNERS) -> re.Pattern | None:
+    """The scanner of every kind in ``scanners`` that can match a line of ``length`` characters."""
+    for width, scanner in scanners:
         if length <= width:
             return scanner
     return None
@@ -413,8 +436,9 @@ class ResidueLines:
         if not lines:
             return []
         residue: dict[int, str] = {}  # line index -> kind
+        scanners = _ANYWHERE_SCANNERS if _may_mention_cookies(text) else _ANYWHERE_SCANNERS_NO_COOKIE
         for i, (s, e) in enumerate(lines):
-            scanner = _anywhere_scanner(e - s)
+            scanner = _anywhere_scanner(e - s, scanners)
             m = scanner.match(text, s, e) if scanner is not None else None
             if m:
                 residue[i] = m.lastgroup
