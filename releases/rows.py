@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from itertools import islice
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 from datasets import ClassLabel, Features
 
@@ -177,9 +178,13 @@ def claim_rows(gold: list[AnnotationRecord], schema: LabelSchema, pseudonym: Cal
 
 
 def claims_table(gold: list[AnnotationRecord], schema: LabelSchema, pseudonym: Callable[[str], str],
-                 ids: LabelIds, features: Features) -> pa.Table:
-    """The `claims` rows (:func:`claim_rows`) of all gold records, made column by column from the claims frame."""
-    frame = claims_frame(gold, schema)
+                 ids: LabelIds, features: Features, frame: pd.DataFrame | None = None) -> pa.Table:
+    """The `claims` rows (:func:`claim_rows`) of all gold records, made column by column from the claims frame.
+
+    ``frame``: the claims frame of records that include ``gold`` in the same order (validation's,
+    which a release build made already); its rows of the ``gold`` records are used.
+    """
+    frame = claims_frame(gold, schema) if frame is None else _rows_of(frame, gold)
     attrs = [a.name for a in schema.claim_attributes if a.name != ATTRIBUTION]
     column = {name: frame[name].tolist() for name in dict.fromkeys([
         "doc_id", "claim_id", "start", "end", "text", "cue_start", "cue_end", "cue_text", "source_start",
@@ -214,6 +219,18 @@ def claims_table(gold: list[AnnotationRecord], schema: LabelSchema, pseudonym: C
     }
     schema_ = features.arrow_schema
     return pa.table({name: columns[name] for name in schema_.names}).cast(schema_)
+
+
+def _rows_of(frame: pd.DataFrame, records: list[AnnotationRecord]) -> pd.DataFrame:
+    """The rows of ``frame`` (a claims frame) that belong to ``records`` (by document, origin and
+    record id), in the order of ``records``, as ``claims_frame(records)`` has them."""
+    if not len(frame):
+        return frame
+    place = {(r.doc_id, r.origin, r.record_id): k for k, r in enumerate(records)}
+    owner = np.array([place.get(key, -1) for key in zip(*(frame[name].tolist()
+                                                          for name in ("doc_id", "origin", "record_id")))], np.int64)
+    at = np.flatnonzero(owner >= 0)
+    return frame.take(at[np.argsort(owner[at], kind="stable")]).reset_index(drop=True)
 
 
 def annotation_row(rec: AnnotationRecord, pseudonym: Callable[[str], str], ids: LabelIds) -> dict:

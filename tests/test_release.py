@@ -28,6 +28,8 @@ from releases import build as release_build
 from releases.build import build_release
 from releases.versions import diff_releases, list_versions, release_path, verify_release
 from validation.adjudicate import adjudicate_workspace, save_gold
+from validation.tables import claims_frame
+from validation.validate import validate
 
 SEED_ANNOTATIONS = REPO / "samples" / "annotations" / "seed.labelstudio.json"
 SEED_ID = "5fad4439250b7d19"
@@ -296,9 +298,16 @@ def test_the_claims_table_is_the_table_of_the_claim_rows(released):
     features = config_features(schema)
     ids, pseudonym = rows.LabelIds.of(features), Pseudonyms.of(ws)
     gold = load_gold(ws)
-    bare = [replace(g, doc_id=g.doc_id[::-1], links=[], choices=[], provenance={}) for g in gold]
-    for records in (gold, gold + bare):
+    bare = [replace(g, doc_id=g.doc_id[::-1], record_id=g.record_id[::-1], links=[], choices=[], provenance={})
+            for g in gold]
+    people = [r for r in AnnotationStore(ws).records() if r.origin != "prediction"]
+    assert rows.claim_count(people) > 0
+    checked = validate(ws).claims_frame  # people's records and gold, as a release build's validation has it
+    for records, frame in ((gold, checked), (gold + bare, claims_frame(people + bare + gold, schema))):
         table = rows.claims_table(records, schema, pseudonym, ids, features["claims"])
         assert table.num_rows == rows.claim_count(records) > 0
         assert table.equals(rows.arrow_table(rows.claim_rows(records, schema, pseudonym, ids), features["claims"]),
                             check_metadata=True)
+        # Made of a frame that holds other records' claims too: the same table.
+        assert rows.claims_table(records, schema, pseudonym, ids, features["claims"], frame).equals(
+            table, check_metadata=True)

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
+import pandas as pd
 import pandera.errors as pa_errors
 
 from annotation.model import AnnotationRecord
@@ -46,6 +47,8 @@ class ValidationReport:
     pandera_seconds: float = 0.0
     # The agreement the V301 warnings come from; the release card quotes it instead of measuring again.
     agreement: AgreementReport | None = field(default=None, repr=False, compare=False)
+    # The claims frame checked (people's records and gold): a release's `claims` config is made of its gold rows.
+    claims_frame: pd.DataFrame | None = field(default=None, repr=False, compare=False)
 
     @property
     def errors(self) -> list[Finding]:
@@ -124,6 +127,7 @@ def validate_data(docs: list[Document], records: list[AnnotationRecord], schema:
         "claims": (tables.claims_frame(records, schema, span_values), schemas.claims_schema(schema), "doc_id"),
     }
     report.spans, report.links, report.claims = (len(frames[k][0]) for k in ("spans", "links", "claims"))
+    report.claims_frame = frames["claims"][0]
     pandera_started = time.perf_counter()
     for name, (frame, frame_schema, id_column) in frames.items():
         report.findings += _schema_findings(name, frame, frame_schema, id_column)
