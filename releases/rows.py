@@ -181,8 +181,8 @@ def claims_table(gold: list[AnnotationRecord], schema: LabelSchema, pseudonym: C
                  ids: LabelIds, features: Features, frame: pd.DataFrame | None = None) -> pa.Table:
     """The `claims` rows (:func:`claim_rows`) of all gold records, made column by column from the claims frame.
 
-    ``frame``: the claims frame of records that include ``gold`` in the same order (validation's,
-    which a release build made already); its rows of the ``gold`` records are used.
+    ``frame``: a claims frame of records that include ``gold`` (validation's, which a release
+    build has made already); its rows of the ``gold`` records are used, in their order.
     """
     frame = claims_frame(gold, schema) if frame is None else _rows_of(frame, gold)
     attrs = [a.name for a in schema.claim_attributes if a.name != ATTRIBUTION]

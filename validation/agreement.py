@@ -23,8 +23,9 @@ What is compared, and how (stated here once; the report's JSON says the same in 
   layer nest, the shortest covering span wins. An annotator who did not annotate a document is a
   *missing value* for its tokens (Krippendorff's alpha handles that; Cohen's kappa only compares
   the tokens of documents both annotators of the pair annotated).
-- **Cohen's kappa** (the formula of scikit-learn's ``cohen_kappa_score``) is per annotator pair; a layer's or
-  label's ``kappa`` is the mean over pairs weighted by the tokens each pair compared.
+- **Cohen's kappa** (the formula of scikit-learn's ``cohen_kappa_score``) is per annotator
+  pair; a layer's or label's ``kappa`` is the mean over pairs weighted by the tokens each pair
+  compared.
   **Krippendorff's alpha** (nominal) is over all annotators at once. Per label, both are binary:
   that label against everything else; their ``n`` is the tokens any annotator gave that label.
 - **Claims** are matched across annotators by overlap (as above, label CLAIM); matched claims
