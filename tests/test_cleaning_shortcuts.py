@@ -62,3 +62,36 @@ def test_the_cookie_pre_check_never_misses_what_re_finds(text):
     if re.search("(?i)cookie", text):
         assert R._may_mention_cookies(text)
     assert _residue_edits(text) == _residue_edits(text, R._ANYWHERE_SCANNERS)
+
+
+def _whitespace_by_definition(text: str) -> list:
+    """WhitespaceNormalisation's edits as its pattern defines them: one per match."""
+    edits = []
+    for m in R._WS_EDITS.finditer(text):
+        s, e = m.span()
+        if m.lastgroup == "cr":
+            edits.append(R.Edit(s, e, "\n"))
+        elif m.lastgroup == "zw":
+            edits.append(R.Edit(s, e, ""))
+        elif s == 0 or e == len(text) or text[s - 1] in "\r\n" or text[e] in "\r\n":
+            edits.append(R.Edit(s, e, ""))
+        elif m.group() != " ":
+            edits.append(R.Edit(s, e, " "))
+    return edits
+
+
+_SPACING = st.sampled_from([" ", " ", "  ", "\t", "\u00a0", "\u2003", "\u3000", "\u200b", "\ufeff", "\u00ad",
+                            "\r", "\n", "\r\n", "\n\n", "a", "word", "“"])
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(_SPACING, max_size=25).map("".join))
+def test_whitespace_edits_are_the_patterns_matches(text):
+    assert R.WhitespaceNormalisation().propose(text, R.CleaningContext()) == _whitespace_by_definition(text)
+
+
+def test_whitespace_in_a_scraped_paragraph():
+    text = " Title \r\n\r\nFirst\u00a0 line\u200b\u200bhere.\t\n  Second  line. \u3000"
+    edits = R.WhitespaceNormalisation().propose(text, R.CleaningContext())
+    assert edits == _whitespace_by_definition(text)
+    assert [e.replacement for e in edits] == ["", "", "\n", "\n", " ", "", "", "", " ", ""]
