@@ -5,12 +5,20 @@ cue), per-region choices (claim attributes) and document-level choices. Offsets 
 project convention (Python ``str`` indices into the document's clean text, end-exclusive)
 and the record carries the ``text_sha256`` of the text it was made on, so stale annotations
 are detected rather than misread. Serialised once, by ``to_record`` / ``from_record``.
+
+A gold record's provenance (where each of its spans, links and choices came from) is stored
+with each distinct value once: ``[keys, values, value_of_key]``. Its twenty-odd entries share
+two or three values, and written out entry by entry they were half of ``gold.jsonl`` and of
+the time to read it. Read back, the entries that share a value share one dict: entries are
+replaced, never changed in place. The older form, one dict per entry, still reads.
 """
 
 from __future__ import annotations
 
 from copy import deepcopy
 from dataclasses import asdict, dataclass, field, fields
+
+import orjson
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +83,7 @@ class AnnotationRecord:
         rec["choices"] = [[c.region_id, c.name, list(c.values)] for c in self.choices]
         rec["document_choices"] = deepcopy(self.document_choices) if self.document_choices else {}
         rec["problems"] = list(self.problems)
-        rec["provenance"] = deepcopy(self.provenance) if self.provenance else {}
+        rec["provenance"] = _stored_provenance(self.provenance) if self.provenance else {}
         return rec
 
     @classmethod
@@ -84,7 +92,11 @@ class AnnotationRecord:
         rec["spans"] = [Span(*s) for s in rec["spans"]]
         rec["links"] = [Link(*lk) for lk in rec["links"]]
         rec["choices"] = [RegionChoice(c[0], c[1], tuple(c[2])) for c in rec["choices"]]
-        rec.setdefault("provenance", {})
+        provenance = rec.get("provenance") or {}
+        if isinstance(provenance, list):  # [keys, values, value_of_key]: see the module docstring
+            keys, values, value_of = provenance
+            provenance = dict(zip(keys, map(values.__getitem__, value_of)))
+        rec["provenance"] = provenance
         return cls(**rec)
 
     def export_record(self) -> dict:
@@ -95,3 +107,18 @@ class AnnotationRecord:
 
 
 _FIELD_NAMES = tuple(f.name for f in fields(AnnotationRecord))
+
+
+def _stored_provenance(provenance: dict[str, dict]) -> list:
+    """``[keys, values, value_of_key]``: the keys in order, each distinct value once (copied)."""
+    values: list[dict] = []
+    place: dict[bytes, int] = {}
+    value_of: list[int] = []
+    for value in provenance.values():
+        token = orjson.dumps(value, default=repr, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
+                             | orjson.OPT_SERIALIZE_NUMPY)  # only a key for grouping equal values
+        if token not in place:
+            place[token] = len(values)
+            values.append(deepcopy(value))
+        value_of.append(place[token])
+    return [list(provenance), values, value_of]

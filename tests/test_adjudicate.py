@@ -270,6 +270,34 @@ def test_gold_and_conflicts_are_saved_whole_and_load_back(tmp_path):
     assert Conflict.from_record(report["conflicts"][0]) == result.conflicts[0]
 
 
+def test_gold_provenance_is_stored_with_each_value_once_and_the_older_form_still_reads(tmp_path):
+    """Gold provenance goes to disk as [keys, values, value_of_key]; read back it is the same
+    dict, in the same order; a gold file in the older form (one dict per entry) reads the same;
+    a record stored in the older form is not appended again as if it had changed."""
+    (gold,) = adjudicate(three_annotators(), texts={DOC: TEXT}).gold
+    stored = json.loads(json.dumps(gold.to_record()))
+    keys, values, value_of = stored["provenance"]
+    assert keys == list(gold.provenance) and len(keys) > len(values) > 1
+    assert [json.dumps(v, sort_keys=True) for v in values] == list(dict.fromkeys(
+        json.dumps(v, sort_keys=True) for v in gold.provenance.values()))  # each distinct value once
+    assert {k: values[i] for k, i in zip(keys, value_of)} == gold.provenance
+    back = AnnotationRecord.from_record(stored)
+    assert back == gold and list(back.provenance) == list(gold.provenance)
+    older = {**stored, "provenance": json.loads(json.dumps(gold.provenance))}
+    assert AnnotationRecord.from_record(older) == gold
+    assert AnnotationRecord.from_record({**stored, "provenance": {}}).provenance == {}
+    copied = gold.to_record()["provenance"][1][0]
+    copied["rule"] = "changed"  # the stored form is a copy: the record is not changed through it
+    assert "changed" not in json.dumps(gold.to_record())
+
+    ws = Workspace.init(tmp_path / "ws")
+    store = AnnotationStore(ws)
+    path = store.append([gold], "first")
+    path.write_text(json.dumps(older) + "\n")  # as an older version wrote it
+    assert store.append([gold], "again") is None
+    assert store.records() == [gold]
+
+
 def test_a_workspace_is_adjudicated_from_its_record_store_against_the_current_texts(tmp_path):
     ws = Workspace.init(tmp_path / "ws")
     assert ingest(ws, [SEED]).ok
