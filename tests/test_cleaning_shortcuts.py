@@ -95,3 +95,106 @@ def test_whitespace_in_a_scraped_paragraph():
     edits = R.WhitespaceNormalisation().propose(text, R.CleaningContext())
     assert edits == _whitespace_by_definition(text)
     assert [e.replacement for e in edits] == ["", "", "\n", "\n", " ", "", "", "", " ", ""]
+
+
+# --- The edit engine -----------------------------------------------------------------------------
+
+class _EngineBefore:
+    """EditEngine's piece bookkeeping as it was written before it was sped up (the reference)."""
+
+    def __init__(self, raw):
+        self.raw, self.text, self.log = raw, raw, []
+        self.pieces = [[0, len(raw), None]] if raw else []
+
+    def apply(self, rule, edits):
+        if not edits:
+            return
+        edits = sorted(edits, key=lambda e: (e.start, e.end))
+        raw, text, out = self.raw, self.text, []
+        pieces = iter(self.pieces)
+        piece, pos = next(pieces, None), 0
+
+        def length(p):
+            return p[1] - p[0] if p[2] is None else len(p[2])
+
+        for edit in edits:
+            s, e = edit.start, edit.end
+            while piece is not None and pos + length(piece) <= s and not (length(piece) == 0 and pos == s < e):
+                out.append(piece)
+                pos += length(piece)
+                piece = next(pieces, None)
+            if piece is not None and piece[2] is None and pos < s:
+                cut = piece[0] + (s - pos)
+                out.append([piece[0], cut, None])
+                piece, pos = [cut, piece[1], None], s
+            raw_lo = piece[0] if piece is not None else len(raw)
+            raw_hi, prefix = raw_lo, ""
+            while piece is not None and (pos < e or (piece[2] is not None and pos < s)):
+                n = length(piece)
+                if piece[2] is not None and pos < s:
+                    prefix = piece[2][:s - pos]
+                if pos + n <= e:
+                    raw_hi = piece[1]
+                    pos += n
+                    piece = next(pieces, None)
+                    continue
+                if piece[2] is None:
+                    raw_hi = piece[0] + (e - pos)
+                    piece, pos = [raw_hi, piece[1], None], e
+                else:
+                    raw_hi = piece[1]
+                    piece, pos = [raw_hi, raw_hi, piece[2][e - pos:]], e
+                break
+            out.append([raw_lo, raw_hi, prefix + edit.replacement])
+            self.log.append((rule, raw_lo, raw_hi, text[s:e], edit.replacement))
+        if piece is not None:
+            out.append(piece)
+        out.extend(pieces)
+        merged = []
+        for p in out:
+            if p[2] is None and p[1] == p[0]:
+                continue
+            if p[2] is not None and p[2] == raw[p[0]:p[1]]:
+                p = [p[0], p[1], None]
+            if merged and (merged[-1][2] is None) == (p[2] is None):
+                last = merged[-1]
+                merged[-1] = [last[0], p[1], None if p[2] is None else last[2] + p[2]]
+            else:
+                merged.append(p)
+        self.pieces = merged
+        parts, pos = [], 0
+        for e in edits:
+            parts += [text[pos:e.start], e.replacement]
+            pos = e.end
+        self.text = "".join(parts) + text[pos:]
+
+
+@st.composite
+def _raw_and_passes(draw):
+    """A raw text and rule passes of non-overlapping edits, in order or shuffled."""
+    raw = draw(st.text(alphabet="ab \n“é", max_size=30))
+    passes, length = [], len(raw)
+    for _ in range(draw(st.integers(0, 5))):
+        cuts = sorted(draw(st.lists(st.integers(0, length), max_size=8)))
+        edits = [R.Edit(s, e, draw(st.text(alphabet="xy \n", max_size=3))) for s, e in zip(cuts[::2], cuts[1::2])]
+        if len(cuts) % 2 and (not edits or cuts[-1] > edits[-1].end):
+            edits.append(R.Edit(cuts[-1], cuts[-1], draw(st.text(alphabet="z ", min_size=1, max_size=2))))
+        if draw(st.booleans()):
+            edits = draw(st.permutations(edits))
+        passes.append(edits)
+        length += sum(len(e.replacement) - (e.end - e.start) for e in edits)
+    return raw, passes
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_raw_and_passes())
+def test_the_edit_engine_keeps_the_same_pieces_and_log_as_before(case):
+    from corpus.offsets import EditEngine
+
+    raw, passes = case
+    engine, before = EditEngine(raw), _EngineBefore(raw)
+    for i, edits in enumerate(passes):
+        engine.apply(f"rule{i}", list(edits))
+        before.apply(f"rule{i}", list(edits))
+        assert engine.text == before.text and engine.pieces == before.pieces
+    assert [tuple(e) for e in engine.log] == [(e[0], *e[1:]) for e in before.log]
