@@ -103,8 +103,11 @@ class CleaningPipeline:
         for ctx, language in zip(contexts, languages):
             ctx.language = language
         for rule in self.flaggers:
-            for text, ctx, found_in_text in zip(texts, contexts, flags):
-                found = rule.flag(text, ctx)
+            # A rule that can look at the whole batch at once says so with flag_many.
+            flag_many = getattr(rule, "flag_many", None)
+            found_by_text = (flag_many(texts, contexts) if flag_many is not None
+                             else [rule.flag(text, ctx) for text, ctx in zip(texts, contexts)])
+            for found, found_in_text in zip(found_by_text, flags):
                 if found:
                     found_in_text.extend(found)
                     stats.flags[rule.name] += len(found)

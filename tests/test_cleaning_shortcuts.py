@@ -198,3 +198,51 @@ def test_the_edit_engine_keeps_the_same_pieces_and_log_as_before(case):
         before.apply(f"rule{i}", list(edits))
         assert engine.text == before.text and engine.pieces == before.pieces
     assert [tuple(e) for e in engine.log] == [(e[0], *e[1:]) for e in before.log]
+
+
+# --- Run-together words, for a batch at once ------------------------------------------------------
+
+def test_a_packed_word_is_its_letters_five_bits_each():
+    import numpy as np
+
+    for word in ["abcdefg", "zzzzzzzzzzzz", "international"[:12], "oninter", "a" * 12]:
+        data = np.frombuffer(word.encode().ljust(16, b"\0"), np.uint8)
+        lo, hi = data[:8].view("<u8"), data[8:].view("<u8")
+        packed = R._pack_letters(lo, hi, np.array([len(word)]))[0]
+        assert int(packed) == sum((ord(c) - 96) << (5 * i) for i, c in enumerate(word))
+
+
+_WORDY = st.sampled_from(["international", "government", "oninternational", "governmentpolicy", "internationally",
+                          "responsibilities", "counterintelligence", "zzzzzzzzzzzzzz", "qwertyuiop", "minister",
+                          "Minister", "ministers", "ab", "x", "_", "9", "é", "ß", "’", "'", "-", " ", "\n", "“",
+                          "🎉", "İ", "\u212a", "wellbeing", "sayshe"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(_WORDY, max_size=12).map("".join), min_size=1, max_size=6),
+       st.lists(st.sampled_from(["en", "fr", "xx"]), min_size=6, max_size=6))
+def test_run_together_words_for_a_batch_are_each_texts_own(texts, languages):
+    rule = R.RunTogetherWords()
+    contexts = [R.CleaningContext(language=language) for language in languages[:len(texts)]]
+    assert rule.flag_many(texts, contexts) == [rule.flag(text, ctx) for text, ctx in zip(texts, contexts)]
+
+
+def test_run_together_words_with_a_lone_surrogate_in_the_batch():
+    rule = R.RunTogetherWords()
+    texts = ["The minister spoke oninternational television.", "bad \ud800 text governmentpolicy here"]
+    contexts = [R.CleaningContext(language="en") for _ in texts]
+    found = rule.flag_many(texts, contexts)
+    assert found == [rule.flag(text, ctx) for text, ctx in zip(texts, contexts)]
+    assert [f.start for f in found[0]] == [texts[0].index("oninternational")]
+
+
+def test_the_candidate_words_are_the_regexs():
+    import re
+
+    text = "“oninternational” well-established _underscored x9abcdefgh Éabcdefgh réabcdefg abcdefghijklmnopq"
+    unknown = R._unknown_lower_words([text], ["xx-no-such"])[0]
+    assert unknown is None  # no word list: left to flag
+    found = R._unknown_lower_words(["", text], ["en", "en"])
+    every = [m.span() for m in re.finditer(r"\b[a-z]{7,}", text)
+             if m.group() not in R._frequencies("en")]
+    assert found == [[], every]
