@@ -43,7 +43,7 @@ import io
 import json
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -619,11 +619,13 @@ def save_gold(workspace: Workspace, result: AdjudicationResult) -> tuple[Path, P
     return gold_path, conflicts_path
 
 
-def _read_jsonl(path: Path) -> list[dict]:
+def _read_jsonl(path: Path) -> Iterator[dict]:
+    """The file's records one at a time: each becomes an object before the next is parsed, so the
+    parsed JSON of 100k gold records (gigabytes) never exists at once."""
     if not path.exists():
-        return []
+        return
     with jsonlines.open(path, loads=jsonio.loads) as reader:
-        return list(reader)
+        yield from reader
 
 
 def load_gold(workspace: Workspace) -> list[AnnotationRecord]:
