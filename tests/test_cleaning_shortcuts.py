@@ -246,3 +246,37 @@ def test_the_candidate_words_are_the_regexs():
     every = [m.span() for m in re.finditer(r"\b[a-z]{7,}", text)
              if m.group() not in R._frequencies("en")]
     assert found == [[], every]
+
+
+# --- Structure ------------------------------------------------------------------------------------
+
+def _blocks_by_definition(text: str, standfirst_max_words: int = 60) -> list:
+    """find_blocks as first written: each paragraph copied out and judged by is_heading."""
+    from corpus.model import Block
+    from corpus.structure import is_heading, paragraphs
+
+    spans, blocks = paragraphs(text), []
+    for i, (s, e) in enumerate(spans):
+        line = text[s:e]
+        if i == 0:
+            kind = "title"
+        elif i == 1 and len(spans) > 2 and not is_heading(line) and len(line.split()) <= standfirst_max_words:
+            kind = "standfirst"
+        elif 0 < i < len(spans) - 1 and is_heading(line):
+            kind = "heading"
+        else:
+            kind = "paragraph"
+        blocks.append(Block(kind, s, e))
+    return blocks
+
+
+_LINES = st.sampled_from(["Title", "Fierce penalties", "A short standfirst.", "word " * 12, "x" * 101, "É cap",
+                          "lower start", "Ends with a colon:", "Two  spaces", "\n", "\n\n", " ", "”", "Q"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_LINES, max_size=14).map("".join), st.integers(1, 60))
+def test_blocks_are_found_as_defined(text, standfirst_max_words):
+    from corpus.structure import find_blocks
+
+    assert find_blocks(text, standfirst_max_words) == _blocks_by_definition(text, standfirst_max_words)
