@@ -210,8 +210,8 @@ def clean_steps(articles: list[GeneratedArticle]) -> dict:
                       raw_sha256="", encoding="utf-8", format="txt") for a in articles]
     pipeline = CleaningPipeline()
     pipeline.clean_many(inputs[:64])
-    targets = {rule.name: (rule, "propose") for rule in pipeline.editors}
-    targets |= {rule.name: (rule, "flag") for rule in pipeline.flaggers}
+    targets = {rule.name: (rule, "propose_many" if hasattr(rule, "propose_many") else "propose") for rule in pipeline.editors}
+    targets |= {rule.name: (rule, "flag_many" if hasattr(rule, "flag_many") else "flag") for rule in pipeline.flaggers}
     targets |= {"language detection": (corpus.cleaning, "detect_languages"),
                 "structure blocks": (corpus.cleaning, "find_blocks"),
                 "text sha256": (corpus.cleaning, "sha256_hex"),

@@ -91,8 +91,11 @@ class CleaningPipeline:
         engines = [EditEngine(article.raw_text) for article in articles]
         stats = self.stats
         for rule in self.editors:
-            for ctx, engine in zip(contexts, engines):
-                edits = rule.propose(engine.text, ctx)
+            # A rule that can look at the whole batch at once says so with propose_many.
+            propose_many = getattr(rule, "propose_many", None)
+            proposed = (propose_many([engine.text for engine in engines], contexts) if propose_many is not None
+                        else (rule.propose(engine.text, ctx) for ctx, engine in zip(contexts, engines)))
+            for engine, edits in zip(engines, proposed):
                 if edits:
                     engine.apply(rule.name, edits)
                     stats.edits[rule.name] += len(edits)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import unicodedata
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
@@ -61,10 +62,15 @@ class UnicodeRepair:
         self._fix = ftfy.fix_text
         self._may_change = _FtfyLineTest.for_config(self._config)
 
-    def propose(self, text: str, ctx: CleaningContext) -> list[Edit]:
+    def propose_many(self, texts: list[str], contexts: list[CleaningContext]) -> list[list[Edit]]:
+        """``propose`` of each text, with the characters the line test looks at found for all at once."""
+        return [self.propose(text, ctx, unusual)
+                for text, ctx, unusual in zip(texts, contexts, self._may_change.unusual_many(texts))]
+
+    def propose(self, text: str, ctx: CleaningContext, unusual: list[int] | None = None) -> list[Edit]:
         if text.isascii() and "&" not in text and not _has_controls(text):
             return []
-        if not self._may_change(text):  # the line test on the whole text: most articles stop here
+        if not self._may_change(text, unusual):  # the line test on the whole text: most articles stop here
             return []
         edits = []
         for start, end in _lines(text):
@@ -92,6 +98,7 @@ class _FtfyLineTest:
         self.mapped_chars = mapped
         self.mapped = re.compile("[" + "".join(_class_escape(c) for c in sorted(mapped)) + "]")
         self.ordinary, self.badness, self.width = ordinary, badness, width
+        self._table: np.ndarray | None = None  # see _unusual_table
 
     @classmethod
     @lru_cache(maxsize=8)
@@ -115,7 +122,8 @@ class _FtfyLineTest:
         # MULTILINE: on a whole text, "^" must match where each of its lines starts.
         return cls(mapped, ordinary_re, re.compile(BADNESS_RE.pattern, BADNESS_RE.flags | re.MULTILINE), width)
 
-    def __call__(self, text: str) -> bool:
+    def __call__(self, text: str, unusual: list[int] | None = None) -> bool:
+        """The test; ``unusual``, when given, is where ``self.ordinary`` matches in ``text``."""
         if "&" in text and self.entity.search(text):
             return True
         if self.badness is None:
@@ -123,7 +131,8 @@ class _FtfyLineTest:
                         or self.ordinary.search(text))
         # Only the characters outside ASCII (tab and line ends aside) and the curly quotes and
         # dashes can be mapped, denormalised or part of mojibake: most news text has a few.
-        unusual = [m.start() for m in self.ordinary.finditer(text)]
+        if unusual is None:
+            unusual = [m.start() for m in self.ordinary.finditer(text)]
         if not unusual:
             return False
         mapped = self.mapped_chars
@@ -140,6 +149,33 @@ class _FtfyLineTest:
             hi = p + w
         return self.badness.search(text, lo, hi) is not None
 
+
+    def unusual_many(self, texts: list[str]) -> list[list[int] | None]:
+        """Where ``self.ordinary`` matches in each text, found with numpy for all at once.
+
+        None for every text when that does not apply (no mojibake test, a lone surrogate):
+        the test then finds them itself. A regex scan cost 16 µs of a 3 KB article.
+        """
+        if self.badness is None:
+            return [None] * len(texts)
+        try:
+            codes = np.frombuffer("\n".join(texts).encode("utf-32-le"), np.uint32)  # "\n" is ordinary
+        except UnicodeEncodeError:
+            return [None] * len(texts)
+        found = np.flatnonzero(self._unusual_table()[codes])
+        lengths = np.fromiter(map(len, texts), np.int64, len(texts))
+        bases = np.cumsum(lengths + 1) - lengths - 1
+        cuts = np.searchsorted(found, bases).tolist() + [found.size]
+        return [(found[cuts[i]:cuts[i + 1]] - base).tolist() for i, base in enumerate(bases.tolist())]
+
+    def _unusual_table(self) -> np.ndarray:
+        """For every code point, whether ``self.ordinary`` matches it (built once, from the regex itself)."""
+        if self._table is None:
+            every = np.arange(sys.maxunicode + 1, dtype="<u4").tobytes().decode("utf-32-le", "surrogatepass")
+            table = np.zeros(len(every), bool)
+            table[[m.start() for m in self.ordinary.finditer(every)]] = True
+            self._table = table
+        return self._table
 
 def _class_escape(char: str) -> str:
     return "\\" + char if char in "\\]^-[" else char

@@ -280,3 +280,29 @@ def test_blocks_are_found_as_defined(text, standfirst_max_words):
     from corpus.structure import find_blocks
 
     assert find_blocks(text, standfirst_max_words) == _blocks_by_definition(text, standfirst_max_words)
+
+
+# --- Unicode repair, for a batch at once ----------------------------------------------------------
+
+_UNICODEISH = st.sampled_from(["The bank didnâ€™t move.", "â€œNot yet.â€\x9d", "Zürich’s café", "€5", "£", "\x00", "\x85",
+                               "ﬁ", "Ａ", "e\u0301", "&amp;", "&", " — ", "…", "\t", "\n", "🎉", "İ", "plain words"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(_UNICODEISH, max_size=10).map("".join), min_size=1, max_size=5))
+def test_unicode_repair_for_a_batch_is_each_texts_own(texts):
+    rule = R.UnicodeRepair()
+    test = rule._may_change
+    assert test.unusual_many(texts) == [[m.start() for m in test.ordinary.finditer(t)] for t in texts]
+    contexts = [R.CleaningContext() for _ in texts]
+    assert rule.propose_many(texts, contexts) == [rule.propose(text, ctx) for text, ctx in zip(texts, contexts)]
+
+
+def test_unicode_repair_with_a_lone_surrogate_in_the_batch():
+    rule = R.UnicodeRepair()
+    texts = ["The bank didnâ€™t move.", "bad \ud800 text"]
+    assert rule._may_change.unusual_many(texts) == [None, None]
+    contexts = [R.CleaningContext() for _ in texts]
+    edits = rule.propose_many(texts, contexts)
+    assert edits == [rule.propose(text, ctx) for text, ctx in zip(texts, contexts)]
+    assert [e.replacement for e in edits[0]] == ["’"]
