@@ -98,7 +98,6 @@ class _FtfyLineTest:
         self.mapped_chars = mapped
         self.mapped = re.compile("[" + "".join(_class_escape(c) for c in sorted(mapped)) + "]")
         self.ordinary, self.badness, self.width = ordinary, badness, width
-        self._table: np.ndarray | None = None  # see _unusual_table
 
     @classmethod
     @lru_cache(maxsize=8)
@@ -149,33 +148,41 @@ class _FtfyLineTest:
             hi = p + w
         return self.badness.search(text, lo, hi) is not None
 
-
     def unusual_many(self, texts: list[str]) -> list[list[int] | None]:
-        """Where ``self.ordinary`` matches in each text, found with numpy for all at once.
-
-        None for every text when that does not apply (no mojibake test, a lone surrogate):
-        the test then finds them itself. A regex scan cost 16 µs of a 3 KB article.
-        """
+        """Where ``self.ordinary`` matches in each text, for all at once (a regex scan cost 16 µs
+        of a 3 KB article). None for every text without the mojibake test: it scans itself."""
         if self.badness is None:
             return [None] * len(texts)
-        try:
-            codes = np.frombuffer("\n".join(texts).encode("utf-32-le"), np.uint32)  # "\n" is ordinary
-        except UnicodeEncodeError:
-            return [None] * len(texts)
-        found = np.flatnonzero(self._unusual_table()[codes])
-        lengths = np.fromiter(map(len, texts), np.int64, len(texts))
-        bases = np.cumsum(lengths + 1) - lengths - 1
-        cuts = np.searchsorted(found, bases).tolist() + [found.size]
-        return [(found[cuts[i]:cuts[i + 1]] - base).tolist() for i, base in enumerate(bases.tolist())]
+        return _matches_many(texts, self.ordinary)
 
-    def _unusual_table(self) -> np.ndarray:
-        """For every code point, whether ``self.ordinary`` matches it (built once, from the regex itself)."""
-        if self._table is None:
-            every = np.arange(sys.maxunicode + 1, dtype="<u4").tobytes().decode("utf-32-le", "surrogatepass")
-            table = np.zeros(len(every), bool)
-            table[[m.start() for m in self.ordinary.finditer(every)]] = True
-            self._table = table
-        return self._table
+
+def _matches_many(texts: list[str], char_class: re.Pattern) -> list[list[int] | None]:
+    """Where the one-character pattern ``char_class`` matches in each text, found with numpy for all at once.
+
+    All None when a text has a lone surrogate. ``char_class`` must not match a newline.
+    """
+    table = _code_point_table(char_class)
+    try:
+        codes = np.frombuffer("\n".join(texts).encode("utf-32-le"), np.uint32)
+    except UnicodeEncodeError:
+        return [None] * len(texts)
+    found = np.flatnonzero(table[codes])
+    lengths = np.fromiter(map(len, texts), np.int64, len(texts))
+    bases = np.cumsum(lengths + 1) - lengths - 1  # where each text starts after the newlines joining them
+    cuts = np.searchsorted(found, bases).tolist() + [found.size]
+    return [(found[cuts[i]:cuts[i + 1]] - base).tolist() for i, base in enumerate(bases.tolist())]
+
+
+@lru_cache(maxsize=8)
+def _code_point_table(char_class: re.Pattern) -> np.ndarray:
+    """For every code point, whether the one-character pattern matches it (built once, by the pattern itself)."""
+    every = np.arange(sys.maxunicode + 1, dtype="<u4").tobytes().decode("utf-32-le", "surrogatepass")
+    table = np.zeros(len(every), bool)
+    table[[m.start() for m in char_class.finditer(every)]] = True
+    if table[ord("\n")]:
+        raise ValueError(f"{char_class.pattern!r} matches the newline that joins texts")
+    return table
+
 
 def _class_escape(char: str) -> str:
     return "\\" + char if char in "\\]^-[" else char
