@@ -160,8 +160,23 @@ class EditEngine:
     def __init__(self, raw: str):
         self.raw = raw
         self.text = raw
-        self.pieces: list[list] = [[0, len(raw), None]] if raw else []
-        self.log: list[AppliedEdit] = []
+        self._pieces: list[list] = [[0, len(raw), None]] if raw else []
+        self._log: list[AppliedEdit] = []
+        # Edits applied to the text but not yet to the pieces: (rule, edits, removed texts).
+        # Cleaning runs one rule over a whole batch before the next, so an article's pieces
+        # would be cold at every rule; they are brought up to date at once when asked for.
+        self._pending: list[tuple[str, list[Edit], list[str]]] = []
+
+    @property
+    def pieces(self) -> list[list]:
+        self._settle()
+        return self._pieces
+
+    @property
+    def log(self) -> list[AppliedEdit]:
+        """One :class:`AppliedEdit` per edit, in the order applied."""
+        self._settle()
+        return self._log
 
     def apply(self, rule: str, edits: list[Edit]) -> None:
         """Apply one rule's edits, all proposed on the current text, non-overlapping."""
@@ -175,19 +190,26 @@ class EditEngine:
                 if e.start < prev_end or e.end < e.start or e.end > len(text):
                     raise ValueError(f"rule {rule!r} proposed overlapping or out-of-range edit {e}")
                 prev_end = e.end
-        self.pieces = self._rebuild(edits, rule)
-        parts, pos = [], 0
+        parts, removed, pos = [], [], 0
         for e in edits:
             parts.append(text[pos:e.start])
             parts.append(e.replacement)
+            removed.append(text[e.start:e.end])
             pos = e.end
         parts.append(text[pos:])
         self.text = "".join(parts)
+        self._pending.append((rule, edits, removed))
 
-    def _rebuild(self, edits: list[Edit], rule: str) -> list[list]:
+    def _settle(self) -> None:
+        for rule, edits, removed in self._pending:
+            self._pieces = self._rebuild(edits, rule, removed)
+        self._pending.clear()
+
+    def _rebuild(self, edits: list[Edit], rule: str, removed: list[str]) -> list[list]:
+        """The pieces after ``edits`` (on the text the pieces make) and their log lines."""
         # A piece's length in the current text is written out where it is needed (a helper
         # function called for every piece and edit cost a third of the time).
-        raw, text, pieces, log = self.raw, self.text, self.pieces, self.log
+        raw, pieces, log = self.raw, self._pieces, self._log
         out: list[list] = []
         count, k = len(pieces), 0  # pieces[k:] are still to come after `piece`
         piece, n = None, 0  # the current piece and its length
@@ -196,7 +218,7 @@ class EditEngine:
             n = piece[1] - piece[0] if piece[2] is None else len(piece[2])
         pos = 0  # current-text start of `piece`
 
-        for s, e, replacement in edits:
+        for (s, e, replacement), was in zip(edits, removed):
             # Everything that ends before the edit is kept as it is.
             while piece is not None and pos + n <= s and not (n == 0 and pos == s < e):
                 out.append(piece)
@@ -237,7 +259,7 @@ class EditEngine:
                     n = len(piece[2])
                 break
             out.append([raw_lo, raw_hi, prefix + replacement])
-            log.append(AppliedEdit(rule, raw_lo, raw_hi, text[s:e], replacement))
+            log.append(AppliedEdit(rule, raw_lo, raw_hi, was, replacement))
         if piece is not None:
             out.append(piece)
         out.extend(pieces[k:])
