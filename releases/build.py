@@ -243,6 +243,8 @@ def _write_release(workspace: Workspace, out: Path, version: str, previous: str 
     try:
         files, counts = _write_configs(tuple(c for c in CONFIGS if c not in BESIDE_VALIDATION), inputs.sources,
                                        out, timings)
+        with timings.step("facts"):  # while validation may still run, what the card counts needs no validation
+            tallies = Tallies.of(inputs.docs, inputs.gold, inputs.splits)
         with timings.step("waiting for validation"):
             report, their_files, their_counts, their_ner, beside = validation.result()
     finally:
@@ -264,7 +266,7 @@ def _write_release(workspace: Workspace, out: Path, version: str, previous: str 
                                                    "schema": schema.to_record()}))
     with timings.step("facts"):
         return _facts(workspace, schema, settings, version, previous, docs, gold, records, inputs.features,
-                      split_rows, data_files, splits, ner_stats, report.agreement, timings)
+                      split_rows, data_files, tallies, ner_stats, report.agreement, timings)
 
 
 def _write_configs(configs: tuple[str, ...], sources, out: Path, timings: StepTimes
@@ -315,28 +317,46 @@ def write_parquet(table: pa.Table, path: Path) -> None:
     pq.write_table(table, str(path), compression="zstd")
 
 
+@dataclass
+class Tallies:
+    """What the card counts in the released documents and gold: labels per split, attribute values,
+    cleaning edits and flags per rule, and the splits of each near-duplicate cluster."""
+
+    entity_counts: dict[str, Counter]
+    attribute_counts: dict[str, Counter]
+    edits: Counter
+    flags: Counter
+    clusters: dict[str, set[str]]  # cluster -> the splits of its members
+    claims: int
+
+    @classmethod
+    def of(cls, docs: list, gold: list, splits: dict[str, str]) -> "Tallies":
+        entity_counts: dict[str, Counter] = defaultdict(Counter)
+        for g in gold:  # a record's labels counted at once (Counter.update counts in C): 2M spans at 100k
+            labels = [s.label for s in g.spans if s.layer == ENTITY_LAYER]
+            if labels:
+                entity_counts[splits[g.doc_id]].update(labels)
+        attribute_counts: dict[str, Counter] = defaultdict(Counter)
+        for g in gold:
+            for c in g.choices:
+                if c.name != ATTRIBUTION:
+                    attribute_counts[c.name].update(c.values)
+        edits, flags = Counter(), Counter()
+        for d in docs:
+            edits.update(e.rule for e in d.cleaning.edits)
+            flags.update(f.rule for f in d.flags)
+        clusters: dict[str, set[str]] = defaultdict(set)
+        for d in docs:
+            if d.cluster:
+                clusters[d.cluster].add(splits[d.id])
+        return cls(entity_counts, attribute_counts, edits, flags, clusters, rows.claim_count(gold))
+
+
 def _facts(workspace, schema, settings, version, previous, docs, gold, records, features, split_rows, data_files,
-           splits, ner_stats, measured, timings) -> card.ReleaseFacts:
+           tallies: Tallies, ner_stats, measured, timings) -> card.ReleaseFacts:
     with timings.step("agreement"):
         agreement = _agreement_facts(measured, records, docs, schema)
-    entity_counts: dict[str, Counter] = defaultdict(Counter)
-    for g in gold:  # a record's labels counted at once (Counter.update counts in C): 2M spans at 100k
-        labels = [s.label for s in g.spans if s.layer == ENTITY_LAYER]
-        if labels:
-            entity_counts[splits[g.doc_id]].update(labels)
-    attribute_counts: dict[str, Counter] = defaultdict(Counter)
-    for g in gold:
-        for c in g.choices:
-            if c.name != ATTRIBUTION:
-                attribute_counts[c.name].update(c.values)
-    edits, flags = Counter(), Counter()
-    for d in docs:
-        edits.update(e.rule for e in d.cleaning.edits)
-        flags.update(f.rule for f in d.flags)
-    clusters: dict[str, set[str]] = defaultdict(set)  # cluster -> the splits of its members
-    for d in docs:
-        if d.cluster:
-            clusters[d.cluster].add(splits[d.id])
+    entity_counts, attribute_counts, clusters = tallies.entity_counts, tallies.attribute_counts, tallies.clusters
     straddling = [c for c, in_splits in clusters.items() if len(in_splits) > 1]
     limitations = [
         "Articles come from web scraping and may be machine-translated; suspected translation artefacts are "
@@ -357,7 +377,7 @@ def _facts(workspace, schema, settings, version, previous, docs, gold, records, 
         annotators=len({r.annotator for r in records}),
         entity_label_counts={s: dict(c) for s, c in entity_counts.items()},
         claim_attribute_counts={a: dict(c) for a, c in attribute_counts.items()},
-        claims=rows.claim_count(gold), cleaning_edits=dict(edits), cleaning_flags=dict(flags),
+        claims=tallies.claims, cleaning_edits=dict(tallies.edits), cleaning_flags=dict(tallies.flags),
         near_duplicate_clusters=len(clusters), ner_misaligned=ner_stats.misaligned, ner_spans=ner_stats.spans,
         agreement=agreement, limitations=limitations,
         tokenisation=f"Tokens are the matches of the regular expression `{TOKEN_PATTERN}` on the clean text "
