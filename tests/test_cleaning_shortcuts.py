@@ -306,3 +306,46 @@ def test_unicode_repair_with_a_lone_surrogate_in_the_batch():
     edits = rule.propose_many(texts, contexts)
     assert edits == [rule.propose(text, ctx) for text, ctx in zip(texts, contexts)]
     assert [e.replacement for e in edits[0]] == ["’"]
+
+
+# --- The cyclic garbage collector, paused while cleaning -----------------------------------------
+
+def test_cleaning_leaves_the_garbage_collector_as_it_found_it():
+    import gc
+
+    from corpus_helpers import clean_text
+
+    from corpus.cleaning import _cycle_collection_paused
+
+    assert gc.isenabled()
+    assert clean_text("Title\n\nA paragraph.").text == "Title\n\nA paragraph."
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        clean_text("Title\n\nA paragraph.")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    try:
+        with _cycle_collection_paused():
+            assert not gc.isenabled()
+            raise RuntimeError("a rule failed")
+    except RuntimeError:
+        pass
+    assert gc.isenabled()
+
+
+def test_cleaning_makes_no_reference_cycles():
+    import gc
+
+    from corpus_helpers import clean_text
+
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(20):
+            clean_text("Share this article\nTitle\nBy Ann Lee\n\nThe bank didnâ€™t move.  It said“no”.\r\n"
+                       "We use cookies.\nThe minister spoke oninternational television about the")
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
