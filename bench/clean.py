@@ -300,7 +300,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--language-fixed-sample", type=int, default=20_000,
                         help="also clean this many articles with the language fixed to en (0: skip)")
     parser.add_argument("--steps-sample", type=int, default=10_000,
-                        help="time every rule and step of clean on this many articles (default 10000)")
+                        help="time every rule and step of clean on this many articles (default 10000; 0: skip)")
     parser.add_argument("--json-out", type=Path, help="also write the figures as JSON here")
     parser.add_argument("--workdir", type=Path, help="keep inputs and workspaces here (default: a temp folder)")
     args = parser.parse_args(argv)
@@ -337,8 +337,9 @@ def main(argv: list[str] | None = None) -> dict:
             print("cleaning with the language fixed ...", flush=True)
             result["clean_language_fixed"] = bench_clean(sample, sum(len(a.text.encode("utf-8")) for a in sample) / 1e6,
                                                          language="en")
-        print("where clean's time goes ...", flush=True)
-        result["clean_steps"] = clean_steps(articles[:args.steps_sample])
+        if args.steps_sample:
+            print("where clean's time goes ...", flush=True)
+            result["clean_steps"] = clean_steps(articles[:args.steps_sample])
         print("datatrove reference ...", flush=True)
         result["datatrove"] = bench_datatrove(articles, mb)
     result["ratio_clean_vs_datatrove"] = round(result["clean"]["mb_per_s"] / result["datatrove"]["mb_per_s"], 2)
