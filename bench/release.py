@@ -645,6 +645,7 @@ def main(argv: list[str] | None = None) -> None:
             root = args.workspace
             shutil.rmtree(root / "releases", ignore_errors=True)
             result["generated"] = json.loads((root / "bench-generated.json").read_text())
+            result["generated"]["store_mb"] = round(_size(root) / 2**20, 1)  # as the stores are now
         else:
             root = args.keep or scratch / "ws"
             print(f"generating {args.docs} documents in {root} ...", file=sys.stderr)
