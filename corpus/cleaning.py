@@ -9,17 +9,16 @@ structure step finds title, standfirst, headings and paragraphs. Every rule coun
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 from collections import Counter
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from corpus import rules as R
 from corpus.language import detect_languages
 from corpus.model import Article, CleaningRecord, Document, sha256_hex
 from corpus.offsets import EditEngine
+from corpus.runtime import without_cyclic_gc
 from corpus.structure import find_blocks
 
 # Bump when a rule's behaviour changes: every document is then re-cleaned by `newsdesk clean`.
@@ -83,7 +82,10 @@ class CleaningPipeline:
 
     def clean_many(self, articles: list[Article]) -> list[Document]:
         """Clean many articles, each exactly as on its own."""
-        with _cycle_collection_paused():
+        # Cleaning makes tens of small lists and tuples per article and no reference cycles: the
+        # collector found nothing and walked the caller's objects each time (~60 µs an article
+        # with 60,000 articles held in memory, as ingest and the benchmark hold them).
+        with without_cyclic_gc():
             return [doc for i in range(0, len(articles), CLEAN_BATCH)
                     for doc in self._clean_batch(articles[i:i + CLEAN_BATCH])]
 
@@ -137,25 +139,6 @@ class CleaningPipeline:
             cleaning=CleaningRecord(self.version, engine.log, engine.offset_map()),
             metadata={**article.metadata, **ctx.metadata},
         )
-
-
-@contextmanager
-def _cycle_collection_paused():
-    """Python's cyclic garbage collector off while the block runs, as it was after.
-
-    Cleaning makes tens of small lists and tuples per article and no reference cycles, so
-    the collector, run every few hundred of them, found nothing and walked the caller's
-    objects each time: ~60 µs an article with 60,000 articles held in memory (as ingest and
-    the benchmark hold them), nothing with a few. Cycles made meanwhile elsewhere in the
-    process wait for the next collection.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _published_from(metadata: dict) -> str | None:

@@ -315,7 +315,7 @@ def test_cleaning_leaves_the_garbage_collector_as_it_found_it():
 
     from corpus_helpers import clean_text
 
-    from corpus.cleaning import _cycle_collection_paused
+    from corpus.runtime import without_cyclic_gc
 
     assert gc.isenabled()
     assert clean_text("Title\n\nA paragraph.").text == "Title\n\nA paragraph."
@@ -327,7 +327,7 @@ def test_cleaning_leaves_the_garbage_collector_as_it_found_it():
     finally:
         gc.enable()
     try:
-        with _cycle_collection_paused():
+        with without_cyclic_gc():
             assert not gc.isenabled()
             raise RuntimeError("a rule failed")
     except RuntimeError:
