@@ -311,3 +311,37 @@ def test_the_claims_table_is_the_table_of_the_claim_rows(released):
         # Made of a frame that holds other records' claims too: the same table.
         assert rows.claims_table(records, schema, pseudonym, ids, features["claims"], frame).equals(
             table, check_metadata=True)
+
+
+def test_the_card_counts_what_the_release_holds(released):
+    """The card's tallies (made beside validation) agree with the released files: entity labels
+    per split with the `entities` config, claim attribute values with `claims`, cleaning edits
+    per rule with the documents' edit logs."""
+    import pyarrow.parquet as pq
+    from collections import Counter
+
+    from releases.build import Tallies
+    from releases.features import config_features
+    from validation.adjudicate import load_gold
+
+    ws, report = released
+    splits = json.loads((report.path / "splits.json").read_text())
+    docs = sorted(CorpusStore(ws).iter_documents(), key=lambda d: d.id)
+    tallies = Tallies.of(docs, load_gold(ws), splits)
+    features = config_features(LabelSchema.load(ws))
+    names = features["entities"]["spans"].feature["label"].names
+    released_labels = {}
+    for split in ("train", "validation", "test"):
+        path = report.path / f"data/entities/{split}-00000-of-00001.parquet"
+        if path.exists():
+            labels = Counter(names[s["label"]] for row in pq.read_table(path).column("spans").to_pylist()
+                             for s in row)
+            released_labels[split] = labels
+    assert {s: dict(c) for s, c in tallies.entity_counts.items()} == {s: dict(c) for s, c in released_labels.items()}
+    assert sum(map(sum, (c.values() for c in released_labels.values()))) > 0
+    claims = pq.read_table(report.path / "data/claims/train-00000-of-00001.parquet")
+    assert tallies.claims == claims.num_rows == 18
+    speech = features["claims"]["speech"].names
+    assert dict(tallies.attribute_counts["speech"]) == dict(Counter(speech[v] for v in claims.column("speech").to_pylist()
+                                                                    if v >= 0))
+    assert tallies.edits == Counter(e.rule for d in docs for e in d.cleaning.edits) and tallies.edits
