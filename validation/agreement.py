@@ -302,7 +302,7 @@ CONVENTIONS = {
     "pairs": "sorted annotator names; the first of a pair is the reference for precision and recall",
     "span_match": "exact: same label, start, end; overlap: same label, >= 1 shared character; one-to-one",
     "tokens": "corpus.tokens.tokenize; IO labels (label of the covering span or 'O'); innermost span wins",
-    "kappa": "Cohen's kappa per annotator pair (scikit-learn); layer/label figure = pair mean weighted by tokens",
+    "kappa": "Cohen's kappa per annotator pair (scikit-learn's formula); layer/label figure = pair mean weighted by tokens",
     "alpha": "Krippendorff's alpha, nominal, all annotators; a document an annotator did not annotate is missing",
     "per_label": "binary: the label vs everything else; n = tokens any annotator gave the label",
     "attributes": "Krippendorff's alpha (krippendorff package, nominal) over matched claim groups",
