@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import sys
+from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
@@ -26,47 +27,58 @@ def tokenize(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in _TOKEN.finditer(text)]
 
 
-def token_words(text: str) -> list[str]:
-    return _TOKEN.findall(text)
-
-
 def token_offsets(text: str) -> np.ndarray:
     """:func:`tokenize` as an (n, 2) array of (start, end), by :func:`token_bounds` where it applies."""
-    if bounds_implemented():
-        try:
-            codes = np.frombuffer((" " + text + " ").encode("utf-32-le"), np.uint32)
-        except UnicodeEncodeError:  # a lone surrogate: the regular expression reads it
-            codes = None
-        if codes is not None:
-            starts, ends = token_bounds(codes)
-            return np.stack([starts - 1, ends - 1], axis=1)  # the added space moved every offset by one
-    return np.array(tokenize(text), dtype=np.int64).reshape(-1, 2)
+    return token_offsets_many([text])[0]
 
 
 def token_offsets_many(texts: list[str], batch: int = 500) -> list[np.ndarray]:
-    """:func:`token_offsets` of each text, ``batch`` texts per pass of :func:`token_bounds`.
-
-    Joined by spaces, so no token crosses from one text into the next; per text, the numpy
-    calls cost more than the tokens of a 3 KB article (10k texts: 1.6 s one at a time).
-    """
-    if not bounds_implemented():
-        return [token_offsets(text) for text in texts]
+    """:func:`token_offsets` of each text, ``batch`` texts per pass of :func:`token_bounds`
+    (per text, the numpy calls cost more than the tokens of a 3 KB article: 10k texts, 1.6 s)."""
     out: list[np.ndarray] = []
     for first in range(0, len(texts), batch):
         part = texts[first:first + batch]
-        try:
-            codes = np.frombuffer((" " + " ".join(part) + " ").encode("utf-32-le"), np.uint32)
-        except UnicodeEncodeError:  # a lone surrogate somewhere: each text on its own
-            out += [token_offsets(text) for text in part]
+        found = JoinedTokens.of(part)
+        if found is None:  # another pattern, or a lone surrogate somewhere: each text by the pattern
+            out += [np.array(tokenize(text), dtype=np.int64).reshape(-1, 2) for text in part]
             continue
-        starts, ends = token_bounds(codes)
-        lengths = np.fromiter(map(len, part), np.int64, len(part))
-        bases = np.cumsum(lengths + 1) - lengths  # where each text begins in the joined codes
-        cuts = np.searchsorted(starts, bases).tolist() + [starts.size]
-        for k, base in enumerate(bases.tolist()):
+        cuts = found.cuts.tolist()
+        for k, base in enumerate(found.bases.tolist()):
             lo, hi = cuts[k], cuts[k + 1]
-            out.append(np.stack([starts[lo:hi] - base, ends[lo:hi] - base], axis=1))
+            out.append(np.stack([found.starts[lo:hi] - base, found.ends[lo:hi] - base], axis=1))
     return out
+
+
+@dataclass
+class JoinedTokens:
+    """The tokens of many texts, found in one pass of :func:`token_bounds` over the texts joined
+    by spaces (and one before and after), so no token crosses from one text into the next.
+
+    Offsets are into ``joined``; text k begins at ``bases[k]`` and its tokens are
+    ``starts[cuts[k]:cuts[k + 1]]`` and ``ends[...]``.
+    """
+
+    joined: str
+    codes: np.ndarray  # the code points of `joined`
+    starts: np.ndarray
+    ends: np.ndarray
+    bases: np.ndarray
+    cuts: np.ndarray
+
+    @classmethod
+    def of(cls, texts: list[str]) -> "JoinedTokens | None":
+        """None when :func:`token_bounds` does not implement the pattern, or a text holds a lone surrogate."""
+        if not bounds_implemented():
+            return None
+        joined = " " + " ".join(texts) + " "
+        try:
+            codes = np.frombuffer(joined.encode("utf-32-le"), np.uint32)
+        except UnicodeEncodeError:
+            return None
+        starts, ends = token_bounds(codes)
+        lengths = np.fromiter(map(len, texts), np.int64, len(texts))
+        bases = np.cumsum(lengths + 1) - lengths
+        return cls(joined, codes, starts, ends, bases, np.append(np.searchsorted(starts, bases), starts.size))
 
 
 # --- The same tokens for many characters at once ----------------------------------------------

@@ -42,6 +42,8 @@ from releases.versions import (bumped, diff_releases, list_versions, parse_versi
 from validation.validate import WorkspaceData, validate
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from validation.agreement import AgreementReport
 
 DEFAULTS = {"name": "newsdesk/news-claims", "pretty_name": "newsdesk news claims", "license": "cc-by-4.0"}
@@ -170,7 +172,7 @@ class ReleaseInputs:
     ids: rows.LabelIds
     pseudonym: Pseudonyms
     ner_stats: ner.NerStats = field(default_factory=ner.NerStats)
-    claims_frame: object = None  # validation's claims frame (pd.DataFrame), where the claims are written
+    claims_frame: pd.DataFrame | None = None  # validation's claims frame, where the claims are written
 
     @classmethod
     def select(cls, workspace: Workspace, data: WorkspaceData, previous: str | None) -> "ReleaseInputs":

@@ -23,7 +23,7 @@ from datasets import Features
 from annotation.model import AnnotationRecord
 from annotation.schema import ENTITY_LAYER
 from corpus.model import Document
-from corpus.tokens import bounds_implemented, token_bounds, tokenize
+from corpus.tokens import JoinedTokens, tokenize
 from releases.rows import entity_spans
 
 @dataclass
@@ -71,29 +71,18 @@ def ner_table(pairs: Iterable[tuple[Document, AnnotationRecord]], stats: NerStat
 
 def _batch_table(chunk: list[tuple[Document, AnnotationRecord]], stats: NerStats, iob2: dict[str, int]) -> pa.Table:
     texts = [doc.text for doc, _ in chunk]
-    joined = " " + " ".join(texts) + " "  # whitespace around every text: tokens stay inside their document
-    if not bounds_implemented() or not _encodable(joined):
+    found = JoinedTokens.of(texts)  # None also for a lone surrogate, which Arrow's UTF-8 strings cannot hold
+    if found is None:
         return _table_by_definition(chunk, stats, iob2)
-    codes = np.frombuffer(joined.encode("utf-32-le"), np.uint32)
-    starts, ends = token_bounds(codes)
+    starts, ends, row_offsets = found.starts, found.ends, found.cuts
     lengths = np.fromiter(map(len, texts), np.int64, len(texts))
-    bases = np.cumsum(lengths + 1) - lengths  # where each text begins in `joined`
-    row_offsets = np.append(np.searchsorted(starts, bases), starts.size)
-    tags = _tags(chunk, starts, ends, bases, lengths, row_offsets, stats, iob2)
+    tags = _tags(chunk, starts, ends, found.bases, lengths, row_offsets, stats, iob2)
     return pa.table({
         "id": pa.array([doc.id for doc, _ in chunk], pa.string()),
-        "tokens": pa.ListArray.from_arrays(pa.array(row_offsets, pa.int32()), _token_strings(joined, codes, starts,
-                                                                                             ends)),
+        "tokens": pa.ListArray.from_arrays(pa.array(row_offsets, pa.int32()),
+                                           _token_strings(found.joined, found.codes, starts, ends)),
         "ner_tags": pa.ListArray.from_arrays(pa.array(row_offsets, pa.int32()), pa.array(tags, pa.int64())),
     })
-
-
-def _encodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")  # no lone surrogates: Arrow strings are UTF-8
-        return True
-    except UnicodeEncodeError:
-        return False
 
 
 def _token_strings(joined: str, codes: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> pa.Array:
