@@ -14,6 +14,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 
@@ -83,6 +84,14 @@ class UnicodeRepair:
         return edits
 
 
+class _Unusual(NamedTuple):
+    """What the line test needs of a text's unusual characters (those outside ``ordinary``)."""
+
+    found: bool  # the text has one
+    mapped: bool  # one of them is a character a fixer maps
+    exposed: list[int]  # where those are that can be part of a mojibake match
+
+
 class _FtfyLineTest:
     """False only for a text that ftfy.fix_text (with the fixers this test knows) leaves as it is.
 
@@ -91,13 +100,16 @@ class _FtfyLineTest:
     """
 
     def __init__(self, mapped: frozenset[str], ordinary: re.Pattern | None, badness: re.Pattern | None,
-                 width: int):
+                 width: int, exposed: re.Pattern | None = None):
         from ftfy.chardata import HTML_ENTITY_RE
 
         self.entity = HTML_ENTITY_RE  # what ftfy's unescape_html replaces, and nothing else
         self.mapped_chars = mapped
         self.mapped = re.compile("[" + "".join(_class_escape(c) for c in sorted(mapped)) + "]")
         self.ordinary, self.badness, self.width = ordinary, badness, width
+        # An unusual character outside `exposed` whose neighbours are both plain cannot be
+        # part of a mojibake match (None: every unusual character can).
+        self.exposed = exposed
 
     @classmethod
     @lru_cache(maxsize=8)
@@ -112,17 +124,19 @@ class _FtfyLineTest:
         ordinary = "\t\n\r" + "".join(chr(c) for c in range(0x20, 0x7F)) + "‘’“”–—…"
         known_fixers = (not config.uncurl_quotes and not config.fix_line_breaks
                         and config.normalization in ("NFC", None))
-        width = _badness_width(BADNESS_RE, ordinary) if known_fixers else None
+        shape = _badness_shape(BADNESS_RE, ordinary, _PLAIN) if known_fixers else None
         # An unknown case (or a mapped character among the ordinary ones, which the test
         # below never looks at): any non-ASCII character sends the line to ftfy.
-        if width is None or mapped.intersection(ordinary):
+        if shape is None or mapped.intersection(ordinary):
             return cls(mapped, re.compile("[^\x00-\x7f]"), None, 0)
+        width, exposed = shape
         ordinary_re = re.compile("[^" + "".join(_class_escape(c) for c in ordinary) + "]")
         # MULTILINE: on a whole text, "^" must match where each of its lines starts.
-        return cls(mapped, ordinary_re, re.compile(BADNESS_RE.pattern, BADNESS_RE.flags | re.MULTILINE), width)
+        return cls(mapped, ordinary_re, re.compile(BADNESS_RE.pattern, BADNESS_RE.flags | re.MULTILINE), width,
+                   exposed)
 
-    def __call__(self, text: str, unusual: list[int] | None = None) -> bool:
-        """The test; ``unusual``, when given, is where ``self.ordinary`` matches in ``text``."""
+    def __call__(self, text: str, unusual: _Unusual | None = None) -> bool:
+        """The test; ``unusual``, when given, is ``self.scan(text)``, found for a batch by ``unusual_many``."""
         if "&" in text and self.entity.search(text):
             return True
         if self.badness is None:
@@ -130,47 +144,66 @@ class _FtfyLineTest:
                         or self.ordinary.search(text))
         # Only the characters outside ASCII (tab and line ends aside) and the curly quotes and
         # dashes can be mapped, denormalised or part of mojibake: most news text has a few.
-        if unusual is None:
-            unusual = [m.start() for m in self.ordinary.finditer(text)]
-        if not unusual:
+        found, mapped, exposed = unusual if unusual is not None else self.scan(text)
+        if not found:
             return False
-        mapped = self.mapped_chars
-        if any(text[p] in mapped for p in unusual) or not unicodedata.is_normalized("NFC", text):
+        if mapped or not unicodedata.is_normalized("NFC", text):
             return True
-        # A mojibake match has an unusual character and is at most `width` long: search
+        # A mojibake match has an exposed character and is at most `width` long: search
         # only around those characters (overlapping stretches merged).
         w, lo, hi = self.width, 0, -1
-        for p in unusual:
+        for p in exposed:
             if p - w + 1 > hi:
                 if hi >= 0 and self.badness.search(text, lo, hi):
                     return True
                 lo = max(p - w + 1, 0)
             hi = p + w
-        return self.badness.search(text, lo, hi) is not None
+        return hi >= 0 and self.badness.search(text, lo, hi) is not None
 
-    def unusual_many(self, texts: list[str]) -> list[list[int] | None]:
-        """Where ``self.ordinary`` matches in each text, for all at once (a regex scan cost 16 µs
-        of a 3 KB article). None for every text without the mojibake test: it scans itself."""
+    def scan(self, text: str) -> _Unusual:
+        """The unusual characters of one text: whether any, whether one is mapped, which are exposed."""
+        unusual = [m.start() for m in self.ordinary.finditer(text)]
+        last = len(text) - 1
+        exposed = [p for p in unusual
+                   if self.exposed is None or self.exposed.match(text[p])
+                   or (p > 0 and text[p - 1] not in _PLAIN) or (p < last and text[p + 1] not in _PLAIN)]
+        return _Unusual(bool(unusual), any(text[p] in self.mapped_chars for p in unusual), exposed)
+
+    def unusual_many(self, texts: list[str]) -> list[_Unusual | None]:
+        """``scan`` of each text, found with numpy for all at once (a regex scan cost 16 µs of a
+        3 KB article). None for every text without the mojibake test (it scans itself) and for
+        a batch with a lone surrogate."""
         if self.badness is None:
             return [None] * len(texts)
-        return _matches_many(texts, self.ordinary)
+        try:  # joined by newlines (plain, not unusual), with one more at each end: every character has neighbours
+            codes = np.frombuffer("\n".join(["", *texts, ""]).encode("utf-32-le"), np.uint32)
+        except UnicodeEncodeError:
+            return [None] * len(texts)
+        found = np.flatnonzero(_code_point_table(self.ordinary)[codes])
+        chars = codes[found]
+        mapped = _code_point_table(self.mapped)[chars]
+        exposed = ~(_PLAIN_TABLE[codes[found - 1]] & _PLAIN_TABLE[codes[found + 1]])
+        if self.exposed is None:
+            exposed[:] = True
+        else:
+            exposed |= _code_point_table(self.exposed)[chars]
+        exposed_at = found[exposed]
+        mapped_before = np.concatenate([[0], np.cumsum(mapped)]).tolist()  # how many mapped before each found one
+
+        lengths = np.fromiter(map(len, texts), np.int64, len(texts))
+        bases = np.cumsum(lengths + 1) - lengths  # where each text starts in `codes`
+        cuts = np.searchsorted(found, bases).tolist() + [found.size]
+        exposed_cuts = np.searchsorted(exposed_at, bases).tolist() + [exposed_at.size]
+        return [_Unusual(cuts[i + 1] > cuts[i], mapped_before[cuts[i + 1]] > mapped_before[cuts[i]],
+                         (exposed_at[exposed_cuts[i]:exposed_cuts[i + 1]] - base).tolist())
+                for i, base in enumerate(bases.tolist())]
 
 
-def _matches_many(texts: list[str], char_class: re.Pattern) -> list[list[int] | None]:
-    """Where the one-character pattern ``char_class`` matches in each text, found with numpy for all at once.
-
-    All None when a text has a lone surrogate. ``char_class`` must not match a newline.
-    """
-    table = _code_point_table(char_class)
-    try:
-        codes = np.frombuffer("\n".join(texts).encode("utf-32-le"), np.uint32)
-    except UnicodeEncodeError:
-        return [None] * len(texts)
-    found = np.flatnonzero(table[codes])
-    lengths = np.fromiter(map(len, texts), np.int64, len(texts))
-    bases = np.cumsum(lengths + 1) - lengths - 1  # where each text starts after the newlines joining them
-    cuts = np.searchsorted(found, bases).tolist() + [found.size]
-    return [(found[cuts[i]:cuts[i + 1]] - base).tolist() for i, base in enumerate(bases.tolist())]
+# Neighbours that take no part in a mojibake match next to most characters: ASCII and the
+# apostrophe ("l’été"). Which characters still can, beside them, is worked out from the pattern.
+_PLAIN = frozenset(chr(c) for c in range(0x80)) | {"’"}
+_PLAIN_TABLE = np.zeros(sys.maxunicode + 1, bool)
+_PLAIN_TABLE[[ord(c) for c in _PLAIN]] = True
 
 
 @lru_cache(maxsize=8)
@@ -179,8 +212,6 @@ def _code_point_table(char_class: re.Pattern) -> np.ndarray:
     every = np.arange(sys.maxunicode + 1, dtype="<u4").tobytes().decode("utf-32-le", "surrogatepass")
     table = np.zeros(len(every), bool)
     table[[m.start() for m in char_class.finditer(every)]] = True
-    if table[ord("\n")]:
-        raise ValueError(f"{char_class.pattern!r} matches the newline that joins texts")
     return table
 
 
@@ -188,12 +219,19 @@ def _class_escape(char: str) -> str:
     return "\\" + char if char in "\\]^-[" else char
 
 
-def _badness_width(badness: re.Pattern, ordinary: str) -> int | None:
-    """The longest match of ftfy's mojibake pattern, if every match needs a non-``ordinary`` character.
+def _badness_shape(badness: re.Pattern, ordinary: str, plain: frozenset[str]) -> tuple[int, re.Pattern] | None:
+    """How ftfy's mojibake pattern can match: (longest match, the *exposed* characters).
 
-    Each alternative of the pattern is a sequence of single-character items; if one item in
-    every alternative matches no ordinary character, text made of ordinary characters only
-    cannot match. None when that does not hold or the pattern has another shape.
+    Each alternative of the pattern is a sequence of single-character items (an optional item
+    makes two sequences). Two facts are read off them, and None is returned when either does
+    not hold or the pattern has another shape:
+
+    - one item in every sequence matches no ``ordinary`` character, so text made of ordinary
+      characters only cannot match, and a match is at most the longest sequence long;
+    - a character can be part of a match with ``plain`` characters on both sides only if
+      it can stand in an item whose neighbouring items each accept a plain character (or
+      that starts or ends its sequence). Those are the exposed characters: any other one,
+      between two plain characters, is in no match.
     """
     try:
         from re import _compiler, _constants as C, _parser
@@ -202,22 +240,35 @@ def _badness_width(badness: re.Pattern, ordinary: str) -> int | None:
         (op, (_, alternatives)), = tree.data
         if op is not C.BRANCH:
             return None
+
+        def single(item):
+            return _compiler.compile(_parser.SubPattern(tree.state, [item]), badness.flags)
+
+        exposed, width = [], 0
         for alternative in alternatives:
-            needs_other = False
+            sequences = [[]]
             for item in alternative.data:
                 if item[0] is C.AT and item[1] is C.AT_BEGINNING:
-                    continue
-                if item[0] is C.MAX_REPEAT and item[1][0] == 0:
-                    continue  # optional
-                if item[0] not in (C.LITERAL, C.IN, C.ANY):
+                    continue  # leaving out a condition only allows more matches
+                if item[0] is C.MAX_REPEAT and item[1][:2] == (0, 1) and len(item[1][2].data) == 1:
+                    item = item[1][2].data[0]
+                    sequences += [s + [item] for s in sequences]
+                else:
+                    sequences = [s + [item] for s in sequences]
+            for sequence in sequences:
+                if any(item[0] not in (C.LITERAL, C.IN, C.ANY) for item in sequence):
                     return None
-                single = _compiler.compile(_parser.SubPattern(tree.state, [item]), badness.flags)
-                if not any(single.fullmatch(c) for c in ordinary):
-                    needs_other = True
-            if not needs_other:
-                return None
-        low, high = tree.getwidth()
-        return high if high < _parser.MAXREPEAT else None
+                singles = [single(item) for item in sequence]
+                if all(any(r.fullmatch(c) for c in ordinary) for r in singles):
+                    return None
+                takes_plain = [any(r.fullmatch(c) for c in plain) for r in singles]
+                last = len(sequence) - 1
+                exposed += [item for i, item in enumerate(sequence)
+                            if (i == 0 or takes_plain[i - 1]) and (i == last or takes_plain[i + 1])]
+                width = max(width, len(sequence))
+        either = _parser.SubPattern(tree.state, [(C.BRANCH, (None, [_parser.SubPattern(tree.state, [item])
+                                                                    for item in exposed]))])
+        return width, _compiler.compile(either, badness.flags)
     except Exception:  # private modules of re: when they differ, fall back to the safe test
         return None
 

@@ -7,8 +7,9 @@ cleaned, the rule proposes the same edits as without the shortcut.
 
 import re
 import sys
+import unicodedata
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from corpus import rules as R
@@ -293,9 +294,43 @@ _UNICODEISH = st.sampled_from(["The bank didnâ€™t move.", "â€œNot yet.�
 def test_unicode_repair_for_a_batch_is_each_texts_own(texts):
     rule = R.UnicodeRepair()
     test = rule._may_change
-    assert test.unusual_many(texts) == [[m.start() for m in test.ordinary.finditer(t)] for t in texts]
+    assert test.unusual_many(texts) == [test.scan(t) for t in texts]
     contexts = [R.CleaningContext() for _ in texts]
     assert rule.propose_many(texts, contexts) == [rule.propose(text, ctx) for text, ctx in zip(texts, contexts)]
+
+
+def _mojibake_alphabet() -> list[str]:
+    from ftfy.badness import BADNESS_RE
+
+    # Plain characters drawn as often as the pattern's own, so that they often stand on both sides.
+    pattern_chars = sorted({c for c in BADNESS_RE.pattern if not c.isascii()})
+    return pattern_chars + list("aZ \n’.5") * (len(pattern_chars) // 7)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(_mojibake_alphabet()), max_size=12).map("".join),
+       st.sampled_from(["", "plain ", "é", "’"]))
+@example("aœ.", "")  # exposed by itself: œ needs no unusual neighbour to match
+@example("Ã©", "")
+def test_the_line_test_is_the_search_for_every_mojibake_match(core, edge):
+    """Searching only around the exposed characters finds a match exactly when the whole text has one."""
+    test = R.UnicodeRepair()._may_change
+    text = edge + core + edge
+    found, mapped, _ = test.scan(text)
+    if mapped or not unicodedata.is_normalized("NFC", text) or "&" in text:
+        return
+    assert test(text) == (test.badness.search(text) is not None)
+    assert test.unusual_many([text, "x"])[0] == test.scan(text)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_mojibake_alphabet() + ["&amp;", "\x85", "ﬁ", "e\u0301"]), max_size=10).map("".join))
+def test_ftfy_leaves_alone_every_text_the_line_test_passes(text):
+    import ftfy
+
+    rule = R.UnicodeRepair()
+    if not rule._may_change(text):
+        assert ftfy.fix_text(text, rule._config) == text
 
 
 def test_unicode_repair_with_a_lone_surrogate_in_the_batch():
