@@ -154,13 +154,15 @@ class EditEngine:
     """Applies rules' edits to a text while tracking where every piece came from.
 
     ``pieces`` tile the raw text in order: ``[raw_start, raw_end, None]`` for a copied
-    stretch, ``[raw_start, raw_end, "new text"]`` for a replaced one.
+    stretch, ``[raw_start, raw_end, "new text"]`` for a replaced one. Only the replaced ones
+    are kept (``_changed``): the copied stretches are what lies between them. No two
+    replaced pieces touch (they are joined), and none replaces raw text by itself.
     """
 
     def __init__(self, raw: str):
         self.raw = raw
         self.text = raw
-        self._pieces: list[list] = [[0, len(raw), None]] if raw else []
+        self._changed: list[list] = []
         self._log: list[AppliedEdit] = []
         # Edits applied to the text but not yet to the pieces: (rule, edits, removed texts).
         # Cleaning runs one rule over a whole batch before the next, so an article's pieces
@@ -170,7 +172,7 @@ class EditEngine:
     @property
     def pieces(self) -> list[list]:
         self._settle()
-        return self._pieces
+        return _tiling(self._changed, len(self.raw))
 
     @property
     def log(self) -> list[AppliedEdit]:
@@ -202,77 +204,164 @@ class EditEngine:
 
     def _settle(self) -> None:
         for rule, edits, removed in self._pending:
-            self._pieces = self._rebuild(edits, rule, removed)
+            if not self._insert_apart(edits, rule, removed):
+                pieces, log = _rebuild(_tiling(self._changed, len(self.raw)), edits, rule, removed, self.raw)
+                self._changed = [p for p in pieces if p[2] is not None]
+                self._log += log
         self._pending.clear()
 
-    def _rebuild(self, edits: list[Edit], rule: str, removed: list[str]) -> list[list]:
-        """The pieces after ``edits`` (on the text the pieces make) and their log lines."""
-        # A piece's length in the current text is written out where it is needed (a helper
-        # function called for every piece and edit cost a third of the time).
-        raw, pieces, log = self.raw, self._pieces, self._log
-        out: list[list] = []
-        count, k = len(pieces), 0  # pieces[k:] are still to come after `piece`
-        piece, n = None, 0  # the current piece and its length
-        if count:
-            piece, k = pieces[0], 1
-            n = piece[1] - piece[0] if piece[2] is None else len(piece[2])
-        pos = 0  # current-text start of `piece`
-
+    def _insert_apart(self, edits: list[Edit], rule: str, removed: list[str]) -> bool:
+        """Apply ``edits`` the short way when each starts and ends in copied text or next to a
+        replaced piece (joined with it), covering others whole (most do); False, with nothing
+        changed, when one does not: the general :func:`_rebuild` takes those."""
+        raw, changed, out, log = self.raw, self._changed, [], []
+        new_line = tuple.__new__  # AppliedEdit(...) without its Python-level __new__: half the time
+        count, k, shift = len(changed), 0, 0  # shift: current minus raw offset before changed[k]
+        last_end = -1  # where the text this rule has replaced so far ends
         for (s, e, replacement), was in zip(edits, removed):
-            # Everything that ends before the edit is kept as it is.
-            while piece is not None and pos + n <= s and not (n == 0 and pos == s < e):
+            if s <= last_end:
+                return False
+            # Replaced pieces that end before the edit stay as they are, joined with it if they touch.
+            touch_before = False
+            while k < count:
+                piece = changed[k]
+                start = piece[0] + shift
+                end = start + len(piece[2])
+                if end > s or (start == s < e):  # (an emptied stretch at the edit's start is covered)
+                    break
                 out.append(piece)
+                shift += len(piece[2]) - (piece[1] - piece[0])
+                k, touch_before = k + 1, end == s
+            raw_start, covered = s - shift, False
+            # Replaced pieces inside the edit are covered by it.
+            while k < count:
+                piece = changed[k]
+                start = piece[0] + shift
+                if not s <= start < e or start + len(piece[2]) > e:
+                    break
+                shift += len(piece[2]) - (piece[1] - piece[0])
+                k, covered = k + 1, True
+            raw_end = e - shift
+            touch_after = False
+            if k < count:
+                start = changed[k][0] + shift
+                if start < e:
+                    return False
+                touch_after = start == e
+            if replacement == (raw[raw_start:raw_end] if covered else was):
+                # The raw text restored: the general case, unless it stands alone.
+                if covered or touch_before or touch_after or s == e:
+                    return False
+            else:
+                # Joined with the replaced pieces it touches, as _merge would (each join may
+                # give back the raw text: a copy).
+                piece = [raw_start, raw_end, replacement]
+                if touch_before:
+                    before = out.pop()
+                    piece = [before[0], raw_end, before[2] + replacement]
+                    if piece[2] == raw[piece[0]:raw_end]:
+                        piece = None
+                if touch_after:
+                    after = changed[k]
+                    shift += len(after[2]) - (after[1] - after[0])
+                    k, last_end = k + 1, e + len(after[2])
+                    if piece is None:
+                        piece = after
+                    else:
+                        piece = [piece[0], after[1], piece[2] + after[2]]
+                        if piece[2] == raw[piece[0]:piece[1]]:
+                            piece = None
+                if piece is not None:
+                    out.append(piece)
+            log.append(new_line(AppliedEdit, (rule, raw_start, raw_end, was, replacement)))
+            last_end = max(last_end, e)
+        out += changed[k:]
+        self._changed = out
+        self._log += log
+        return True
+
+    def offset_map(self) -> OffsetMap:
+        self._settle()
+        changed, shift = [], 0
+        for rs, re_, new in self._changed:
+            changed.append((rs, re_, rs + shift, rs + shift + len(new)))
+            shift += len(new) - (re_ - rs)
+        return OffsetMap(changed, len(self.raw), len(self.raw) + shift)
+
+
+def _tiling(changed: list[list], raw_length: int) -> list[list]:
+    """The replaced pieces with the copied stretches between them."""
+    pieces, pos = [], 0
+    for piece in changed:
+        if piece[0] > pos:
+            pieces.append([pos, piece[0], None])
+        pieces.append(piece)
+        pos = piece[1]
+    if pos < raw_length:
+        pieces.append([pos, raw_length, None])
+    return pieces
+
+
+def _rebuild(pieces: list[list], edits: list[Edit], rule: str, removed: list[str],
+             raw: str) -> tuple[list[list], list[AppliedEdit]]:
+    """The pieces after ``edits`` (on the text the pieces make) and their log lines."""
+    # A piece's length in the current text is written out where it is needed (a helper
+    # function called for every piece and edit cost a third of the time).
+    out: list[list] = []
+    log: list[AppliedEdit] = []
+    count, k = len(pieces), 0  # pieces[k:] are still to come after `piece`
+    piece, n = None, 0  # the current piece and its length
+    if count:
+        piece, k = pieces[0], 1
+        n = piece[1] - piece[0] if piece[2] is None else len(piece[2])
+    pos = 0  # current-text start of `piece`
+
+    for (s, e, replacement), was in zip(edits, removed):
+        # Everything that ends before the edit is kept as it is.
+        while piece is not None and pos + n <= s and not (n == 0 and pos == s < e):
+            out.append(piece)
+            pos += n
+            if k < count:
+                piece, k = pieces[k], k + 1
+                n = piece[1] - piece[0] if piece[2] is None else len(piece[2])
+            else:
+                piece = None
+        if piece is not None and piece[2] is None and pos < s:
+            cut = piece[0] + (s - pos)
+            out.append([piece[0], cut, None])
+            piece, pos = [cut, piece[1], None], s
+            n = piece[1] - cut
+        raw_lo = piece[0] if piece is not None else len(raw)
+        raw_hi, prefix = raw_lo, ""
+        while piece is not None and (pos < e or (piece[2] is not None and pos < s)):
+            if piece[2] is not None and pos < s:
+                prefix = piece[2][:s - pos]
+            if pos + n <= e:
+                raw_hi = piece[1]
                 pos += n
                 if k < count:
                     piece, k = pieces[k], k + 1
                     n = piece[1] - piece[0] if piece[2] is None else len(piece[2])
                 else:
                     piece = None
-            if piece is not None and piece[2] is None and pos < s:
-                cut = piece[0] + (s - pos)
-                out.append([piece[0], cut, None])
-                piece, pos = [cut, piece[1], None], s
-                n = piece[1] - cut
-            raw_lo = piece[0] if piece is not None else len(raw)
-            raw_hi, prefix = raw_lo, ""
-            while piece is not None and (pos < e or (piece[2] is not None and pos < s)):
-                if piece[2] is not None and pos < s:
-                    prefix = piece[2][:s - pos]
-                if pos + n <= e:
-                    raw_hi = piece[1]
-                    pos += n
-                    if k < count:
-                        piece, k = pieces[k], k + 1
-                        n = piece[1] - piece[0] if piece[2] is None else len(piece[2])
-                    else:
-                        piece = None
-                    continue
-                if piece[2] is None:
-                    raw_hi = piece[0] + (e - pos)
-                    piece, pos = [raw_hi, piece[1], None], e
-                    n = piece[1] - raw_hi
-                else:
-                    # The edit ends inside replaced text: the rest of it stays current (later
-                    # edits of this rule may touch it) as a piece of no raw width; _merge joins them.
-                    raw_hi = piece[1]
-                    piece, pos = [raw_hi, raw_hi, piece[2][e - pos:]], e
-                    n = len(piece[2])
-                break
-            out.append([raw_lo, raw_hi, prefix + replacement])
-            log.append(AppliedEdit(rule, raw_lo, raw_hi, was, replacement))
-        if piece is not None:
-            out.append(piece)
-        out.extend(pieces[k:])
-        return _merge(out, raw)
-
-    def offset_map(self) -> OffsetMap:
-        changed, clean_pos = [], 0
-        for rs, re_, new in self.pieces:
-            n = re_ - rs if new is None else len(new)
-            if new is not None:
-                changed.append((rs, re_, clean_pos, clean_pos + n))
-            clean_pos += n
-        return OffsetMap(changed, len(self.raw), clean_pos)
+                continue
+            if piece[2] is None:
+                raw_hi = piece[0] + (e - pos)
+                piece, pos = [raw_hi, piece[1], None], e
+                n = piece[1] - raw_hi
+            else:
+                # The edit ends inside replaced text: the rest of it stays current (later
+                # edits of this rule may touch it) as a piece of no raw width; _merge joins them.
+                raw_hi = piece[1]
+                piece, pos = [raw_hi, raw_hi, piece[2][e - pos:]], e
+                n = len(piece[2])
+            break
+        out.append([raw_lo, raw_hi, prefix + replacement])
+        log.append(AppliedEdit(rule, raw_lo, raw_hi, was, replacement))
+    if piece is not None:
+        out.append(piece)
+    out.extend(pieces[k:])
+    return _merge(out, raw), log
 
 
 def _in_order(edits: list[Edit], length: int) -> bool:
@@ -289,19 +378,21 @@ def _in_order(edits: list[Edit], length: int) -> bool:
 
 
 def _merge(pieces: list[list], raw: str) -> list[list]:
-    """Join neighbours of the same kind; drop empty copies; a replacement equal to its raw is a copy."""
+    """The pieces in their one form: none replaces raw text by itself (that is a copy), no two
+    replaced pieces touch (they are joined), copies are joined and never empty."""
     merged: list[list] = []
-    last = None
-    for p in pieces:
-        new = p[2]
+    for start, end, new in pieces:
+        if new is not None and new == raw[start:end]:
+            new = None
+        elif new is not None and merged and merged[-1][2] is not None:
+            before = merged.pop()
+            start, new = before[0], before[2] + new
+            if new == raw[start:end]:  # joined, it may be the raw text again
+                new = None
         if new is None:
-            if p[1] == p[0]:
+            if end == start:
                 continue
-        elif new == raw[p[0]:p[1]]:
-            p, new = [p[0], p[1], None], None
-        if last is not None and (last[2] is None) == (new is None):
-            last = merged[-1] = [last[0], p[1], None if new is None else last[2] + new]
-        else:
-            merged.append(p)
-            last = p
+            if merged and merged[-1][2] is None:
+                start = merged.pop()[0]
+        merged.append([start, end, new])
     return merged
