@@ -44,7 +44,8 @@ def _lines(text: str):
 # fixers could change it. That test is derived from ftfy's own tables, so it is exact: a line
 # is sent unless it has no HTML entity, no character a fixer maps (controls, C1,
 # ligatures, width forms, surrogates), is NFC, and has no mojibake by ftfy's own detector
-# (BADNESS_RE), which is only run around the characters that can take part in a match.
+# (BADNESS_RE), which is only run around the characters that can take part in a match where
+# they stand (worked out from the pattern: see _badness_shape).
 
 
 class UnicodeRepair:
@@ -68,7 +69,7 @@ class UnicodeRepair:
         return [self.propose(text, ctx, unusual)
                 for text, ctx, unusual in zip(texts, contexts, self._may_change.unusual_many(texts))]
 
-    def propose(self, text: str, ctx: CleaningContext, unusual: list[int] | None = None) -> list[Edit]:
+    def propose(self, text: str, ctx: CleaningContext, unusual: _Unusual | None = None) -> list[Edit]:
         if text.isascii() and "&" not in text and not _has_controls(text):
             return []
         if not self._may_change(text, unusual):  # the line test on the whole text: most articles stop here
