@@ -348,3 +348,21 @@ def test_conflicts_go_to_a_review_project_with_every_version_and_the_review_come
     assert keys(gold) == keys(records[1]) and gold.provenance["record"]["rule"] == "ground-truth"
     # Under majority the review does not vote.
     assert adjudicate(records + [review], texts={DOC: doc.text}).gold[0].to_record() == result.gold[0].to_record()
+
+
+def test_a_record_reads_back_equal_and_exports_spans_links_and_choices_by_name():
+    """Spans, links and choices are stored as lists, read back equal, exported as objects with
+    their field names; a stored span of the wrong size is refused, not misread."""
+    import pytest
+
+    (gold,) = adjudicate(three_annotators(), texts={DOC: TEXT}).gold
+    stored = json.loads(json.dumps(gold.to_record()))
+    back = AnnotationRecord.from_record(stored)
+    assert back == gold and back.spans[0].text == gold.spans[0].text
+    exported = json.loads(json.dumps(gold.export_record()))
+    assert exported["spans"][0] == {"id": gold.spans[0].id, "layer": gold.spans[0].layer, "label": gold.spans[0].label,
+                                    "start": gold.spans[0].start, "end": gold.spans[0].end, "text": gold.spans[0].text}
+    assert set(exported["links"][0]) == {"from_id", "to_id", "label"}
+    assert set(exported["choices"][0]) == {"region_id", "name", "values"}
+    with pytest.raises(TypeError):
+        AnnotationRecord.from_record({**stored, "spans": [stored["spans"][0][:5]]})
