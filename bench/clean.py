@@ -216,6 +216,8 @@ def clean_steps(articles: list[GeneratedArticle]) -> dict:
                 "structure blocks": (corpus.cleaning, "find_blocks"),
                 "text sha256": (corpus.cleaning, "sha256_hex"),
                 "edit engine: apply": (corpus.offsets.EditEngine, "apply"),
+                # the edits composed onto the raw text, when the log is first asked for
+                "edit engine: settle": (corpus.offsets.EditEngine, "_settle"),
                 "edit engine: offset map": (corpus.offsets.EditEngine, "offset_map")}
     with timed_calls(targets) as spent:
         t0 = time.perf_counter()
