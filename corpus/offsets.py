@@ -185,20 +185,16 @@ class EditEngine:
         if not edits:
             return
         text = self.text
-        if not _in_order(edits, len(text)):  # rules propose them in order: sorting is for the others
+        parts, removed = _cut(text, edits)
+        if parts is None:  # rules propose them in order: sorting is for the others
             edits = sorted(edits, key=lambda e: (e.start, e.end))
-            prev_end = 0
-            for e in edits:
-                if e.start < prev_end or e.end < e.start or e.end > len(text):
-                    raise ValueError(f"rule {rule!r} proposed overlapping or out-of-range edit {e}")
-                prev_end = e.end
-        parts, removed, pos = [], [], 0
-        for e in edits:
-            parts.append(text[pos:e.start])
-            parts.append(e.replacement)
-            removed.append(text[e.start:e.end])
-            pos = e.end
-        parts.append(text[pos:])
+            parts, removed = _cut(text, edits)
+            if parts is None:
+                prev_end = 0
+                for e in edits:
+                    if e.start < prev_end or e.end < e.start or e.end > len(text):
+                        raise ValueError(f"rule {rule!r} proposed overlapping or out-of-range edit {e}")
+                    prev_end = e.end
         self.text = "".join(parts)
         self._pending.append((rule, edits, removed))
 
@@ -353,17 +349,21 @@ def _length(piece: list) -> int:
     return piece[1] - piece[0] if piece[2] is None else len(piece[2])
 
 
-def _in_order(edits: list[Edit], length: int) -> bool:
-    """Whether ``edits`` are valid as given: in order, not overlapping, inside the text.
-
-    Such a list is already sorted by (start, end), so applying it as it is changes nothing.
-    """
-    prev_end = 0
-    for e in edits:
-        if e.start < prev_end or e.end < e.start or e.end > length:
-            return False
-        prev_end = e.end
-    return True
+def _cut(text: str, edits: list[Edit]) -> tuple[list[str] | None, list[str]]:
+    """The pieces of the text after ``edits`` and the texts they remove, or (None, ...) unless the
+    edits are valid as given: in order, not overlapping, inside ``text``."""
+    parts, removed, pos = [], [], 0
+    for s, e, replacement in edits:
+        if s < pos or e < s:
+            return None, removed
+        parts.append(text[pos:s])
+        parts.append(replacement)
+        removed.append(text[s:e])
+        pos = e
+    if pos > len(text):
+        return None, removed
+    parts.append(text[pos:])
+    return parts, removed
 
 
 def _merge(pieces: list[list], raw: str) -> list[list]:
