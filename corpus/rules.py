@@ -90,6 +90,7 @@ class _Unusual(NamedTuple):
 
     found: bool  # the text has one
     mapped: bool  # one of them is a character a fixer maps
+    nfc_doubt: bool  # one of them could make the text fail NFC (see _NfcSafe)
     exposed: list[int]  # where those are that can be part of a mojibake match
 
 
@@ -101,7 +102,7 @@ class _FtfyLineTest:
     """
 
     def __init__(self, mapped: frozenset[str], ordinary: re.Pattern | None, badness: re.Pattern | None,
-                 width: int, exposed: re.Pattern | None = None):
+                 width: int, exposed: re.Pattern | None = None, nfc: _NfcSafe | None = None):
         from ftfy.chardata import HTML_ENTITY_RE
 
         self.entity = HTML_ENTITY_RE  # what ftfy's unescape_html replaces, and nothing else
@@ -111,6 +112,7 @@ class _FtfyLineTest:
         # An unusual character outside `exposed` whose neighbours are both plain cannot be
         # part of a mojibake match (None: every unusual character can).
         self.exposed = exposed
+        self.nfc = nfc  # None: every text with an unusual character is checked for NFC
 
     @classmethod
     @lru_cache(maxsize=8)
@@ -132,9 +134,10 @@ class _FtfyLineTest:
             return cls(mapped, re.compile("[^\x00-\x7f]"), None, 0)
         width, exposed = shape
         ordinary_re = re.compile("[^" + "".join(_class_escape(c) for c in ordinary) + "]")
+        nfc = _NfcSafe()
         # MULTILINE: on a whole text, "^" must match where each of its lines starts.
         return cls(mapped, ordinary_re, re.compile(BADNESS_RE.pattern, BADNESS_RE.flags | re.MULTILINE), width,
-                   exposed)
+                   exposed, nfc if all(map(nfc, ordinary)) else None)
 
     def __call__(self, text: str, unusual: _Unusual | None = None) -> bool:
         """The test; ``unusual``, when given, is ``self.scan(text)``, found for a batch by ``unusual_many``."""
@@ -145,10 +148,10 @@ class _FtfyLineTest:
                         or self.ordinary.search(text))
         # Only the characters outside ASCII (tab and line ends aside) and the curly quotes and
         # dashes can be mapped, denormalised or part of mojibake: most news text has a few.
-        found, mapped, exposed = unusual if unusual is not None else self.scan(text)
+        found, mapped, nfc_doubt, exposed = unusual if unusual is not None else self.scan(text)
         if not found:
             return False
-        if mapped or not unicodedata.is_normalized("NFC", text):
+        if mapped or (nfc_doubt and not unicodedata.is_normalized("NFC", text)):
             return True
         # A mojibake match has an exposed character and is at most `width` long: search
         # only around those characters (overlapping stretches merged).
@@ -168,7 +171,9 @@ class _FtfyLineTest:
         exposed = [p for p in unusual
                    if self.exposed is None or self.exposed.match(text[p])
                    or (p > 0 and text[p - 1] not in _PLAIN) or (p < last and text[p + 1] not in _PLAIN)]
-        return _Unusual(bool(unusual), any(text[p] in self.mapped_chars for p in unusual), exposed)
+        nfc_doubt = self.nfc is None or not all(self.nfc(text[p]) for p in unusual)
+        return _Unusual(bool(unusual), any(text[p] in self.mapped_chars for p in unusual), bool(unusual) and nfc_doubt,
+                        exposed)
 
     def unusual_many(self, texts: list[str]) -> list[_Unusual | None]:
         """``scan`` of each text, found with numpy for all at once (a regex scan cost 16 µs of a
@@ -189,15 +194,64 @@ class _FtfyLineTest:
         else:
             exposed |= _code_point_table(self.exposed)[chars]
         exposed_at = found[exposed]
-        mapped_before = np.concatenate([[0], np.cumsum(mapped)]).tolist()  # how many mapped before each found one
+        doubt = np.ones(chars.size, bool) if self.nfc is None else ~self.nfc.of_codes(chars)
+        # how many mapped (and doubtful) characters come before each found one
+        mapped_before = np.concatenate([[0], np.cumsum(mapped)]).tolist()
+        doubt_before = np.concatenate([[0], np.cumsum(doubt)]).tolist()
 
         lengths = np.fromiter(map(len, texts), np.int64, len(texts))
         bases = np.cumsum(lengths + 1) - lengths  # where each text starts in `codes`
         cuts = np.searchsorted(found, bases).tolist() + [found.size]
         exposed_cuts = np.searchsorted(exposed_at, bases).tolist() + [exposed_at.size]
         return [_Unusual(cuts[i + 1] > cuts[i], mapped_before[cuts[i + 1]] > mapped_before[cuts[i]],
+                         doubt_before[cuts[i + 1]] > doubt_before[cuts[i]],
                          (exposed_at[exposed_cuts[i]:exposed_cuts[i + 1]] - base).tolist())
                 for i, base in enumerate(bases.tolist())]
+
+
+class _NfcSafe:
+    """Whether a character can never make a text fail NFC: a starter (combining class 0) that NFC
+    leaves as it is and that no canonical composition takes as its second character. A text of
+    such characters only passes NFC's quick check (every character "Yes", nothing to reorder), so
+    ``unicodedata.is_normalized`` need not read it (5 µs of a 3 KB article). Each character is
+    worked out once, when first met."""
+
+    def __init__(self):
+        self.seconds = _composition_seconds()
+        self.known = np.zeros(sys.maxunicode + 1, bool)
+        self.safe = np.zeros(sys.maxunicode + 1, bool)
+
+    def __call__(self, char: str) -> bool:
+        code = ord(char)
+        if not self.known[code]:
+            self._learn(code)
+        return bool(self.safe[code])
+
+    def of_codes(self, codes: np.ndarray) -> np.ndarray:
+        for code in np.unique(codes[~self.known[codes]]).tolist():
+            self._learn(code)
+        return self.safe[codes]
+
+    def _learn(self, code: int) -> None:
+        char = chr(code)
+        self.safe[code] = (unicodedata.combining(char) == 0 and code not in self.seconds
+                           and unicodedata.normalize("NFC", char) == char)
+        self.known[code] = True
+
+
+@lru_cache(maxsize=1)
+def _composition_seconds() -> frozenset[int]:
+    """Every character a canonical composition can take as its second: the second of each
+    two-character canonical decomposition, and the Hangul vowels and final consonants (their
+    syllables compose by rule, with no decomposition in the table)."""
+    seconds = set(range(0x1161, 0x1176)) | set(range(0x11A8, 0x11C3))
+    for code in range(sys.maxunicode + 1):
+        decomposition = unicodedata.decomposition(chr(code))
+        if decomposition and decomposition[0] != "<":
+            parts = decomposition.split()
+            if len(parts) == 2:
+                seconds.add(int(parts[1], 16))
+    return frozenset(seconds)
 
 
 # Neighbours that take no part in a mojibake match next to most characters: ASCII and the

@@ -281,11 +281,29 @@ def test_the_line_test_is_the_search_for_every_mojibake_match(core, edge):
     """Searching only around the exposed characters finds a match exactly when the whole text has one."""
     test = R.UnicodeRepair()._may_change
     text = edge + core + edge
-    found, mapped, _ = test.scan(text)
+    mapped = test.scan(text).mapped
     if mapped or not unicodedata.is_normalized("NFC", text) or "&" in text:
         return
     assert test(text) == (test.badness.search(text) is not None)
     assert test.unusual_many([text, "x"])[0] == test.scan(text)
+
+
+_NFC_ALPHABET = ["a", " ", "’", "é", "e", "\u0301", "\u0327", "\u00c5", "\u212b", "\u0958", "\u0915", "\u093c",
+                 "\u1100", "\u1161", "\u11a8", "\uac00", "\u09c7", "\u09be", "\u0344", "\uf900", "ñ", "\u0303"]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(_NFC_ALPHABET), max_size=8).map("".join))
+@example("e\u0301")  # a combining mark after its base
+@example("\u1100\u1161")  # Hangul jamo that compose by rule
+@example("\u09c7\u09be")  # a composition whose second character is a starter
+@example("\u212b")  # a character NFC replaces
+def test_a_text_without_nfc_doubt_is_nfc(text):
+    """The line test reads a text for NFC only when one of its unusual characters could fail it."""
+    test = R.UnicodeRepair()._may_change
+    scanned = test.scan(text)
+    assert scanned.nfc_doubt or unicodedata.is_normalized("NFC", text)
+    assert test.unusual_many([text, "é"])[0] == scanned
 
 
 @settings(max_examples=400, deadline=None)
