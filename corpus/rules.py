@@ -165,7 +165,8 @@ class _FtfyLineTest:
         return hi >= 0 and self.badness.search(text, lo, hi) is not None
 
     def scan(self, text: str) -> _Unusual:
-        """The unusual characters of one text: whether any, whether one is mapped, which are exposed."""
+        """The unusual characters of one text: whether any, whether one is mapped, whether one casts
+        doubt on NFC, which are exposed."""
         unusual = [m.start() for m in self.ordinary.finditer(text)]
         last = len(text) - 1
         exposed = [p for p in unusual
