@@ -20,6 +20,7 @@ import numpy as np
 
 from corpus.model import Flag
 from corpus.offsets import Edit
+from corpus.tokens import all_code_points, code_points_matching
 
 
 @dataclass
@@ -246,7 +247,7 @@ def _composition_seconds() -> frozenset[int]:
     two-character canonical decomposition, and the Hangul vowels and final consonants (their
     syllables compose by rule, with no decomposition in the table)."""
     seconds = set(range(0x1161, 0x1176)) | set(range(0x11A8, 0x11C3))
-    every = np.arange(sys.maxunicode + 1, dtype="<u4").tobytes().decode("utf-32-le", "surrogatepass")
+    every = all_code_points()
     for first in range(0, len(every), 256):
         # A block that NFD leaves as it is holds no decomposition: 95 of 4,352 blocks need reading
         # character by character (0.02 s in all, against 0.1-0.16 s for every character).
@@ -268,13 +269,8 @@ _PLAIN_TABLE = np.zeros(sys.maxunicode + 1, bool)
 _PLAIN_TABLE[[ord(c) for c in _PLAIN]] = True
 
 
-@lru_cache(maxsize=8)
-def _code_point_table(char_class: re.Pattern) -> np.ndarray:
-    """For every code point, whether the one-character pattern matches it (built once, by the pattern itself)."""
-    every = np.arange(sys.maxunicode + 1, dtype="<u4").tobytes().decode("utf-32-le", "surrogatepass")
-    table = np.zeros(len(every), bool)
-    table[[m.start() for m in char_class.finditer(every)]] = True
-    return table
+# For every code point, whether a one-character pattern matches it (built once per pattern).
+_code_point_table = lru_cache(maxsize=8)(code_points_matching)
 
 
 def _class_escape(char: str) -> str:

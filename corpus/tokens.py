@@ -97,16 +97,29 @@ def bounds_implemented() -> bool:
     return TOKEN_PATTERN == IMPLEMENTED_PATTERN
 
 
+def all_code_points() -> str:
+    """Every code point in order, lone surrogates included: the string a table by code point is read off."""
+    # Decoded in one piece: joining a million one-character strings took 100 MB for a moment.
+    return np.arange(sys.maxunicode + 1, dtype="<u4").tobytes().decode("utf-32-le", "surrogatepass")
+
+
+def code_points_matching(char_class: str | re.Pattern, every: str | None = None) -> np.ndarray:
+    """For every code point, whether the one-character pattern ``char_class`` matches it, as ``re`` sees it."""
+    every = all_code_points() if every is None else every
+    table = np.zeros(len(every), bool)
+    table[[m.start() for m in re.finditer(char_class, every)]] = True
+    return table
+
+
 @cache
 def character_classes() -> np.ndarray:
     """The class bits of every code point, as ``re`` sees them (``\\w`` is WORD: also what
     :func:`corpus.dedup.shingles` splits words on)."""
-    # Decoded in one piece: joining a million one-character strings took 100 MB for a moment.
-    every = np.arange(sys.maxunicode + 1, dtype="<u4").tobytes().decode("utf-32-le", "surrogatepass")
+    every = all_code_points()
     table = np.zeros(len(every), np.uint8)
     for bit, pattern in ((SPACE, r"\s"), (WORD, r"\w"), (DIGIT, r"\d"), (APOSTROPHE, r"['’]"),
                          (SEPARATOR, r"[.,]"), (HYPHEN, r"-")):
-        table[[m.start() for m in re.finditer(pattern, every)]] |= bit
+        table[code_points_matching(pattern, every)] |= bit
     return table
 
 
