@@ -110,6 +110,8 @@ class Errors:
     E303 = ErrorCode("E303", "release version not found", "list versions with `newsdesk release list`")
     E304 = ErrorCode("E304", "validation errors block the release", "run `newsdesk validate` and fix what it lists")
     E305 = ErrorCode("E305", "release folder does not match its SHA256SUMS", "rebuild it as a new version; never edit a release")
+    E306 = ErrorCode("E306", "the workspace changed while the release was read",
+                     "build again; every command that writes holds the workspace lock, so look for one that did not")
 
     # Publishing a release to the Hugging Face Hub (`newsdesk release publish`); a missing release is
     # E303 and a release that does not match its SHA256SUMS is E305, as for `newsdesk release verify`.

@@ -152,9 +152,9 @@ def _remove_unfinished(root: Path) -> None:
 
 
 # Written in the forked process after validation, while this one writes the others: `claims` is made of
-# the claims frame validation has just checked (made again here, it took 4.7 s at 100k documents); the
-# others together take about as long as validation and claims.
-BESIDE_VALIDATION = ("claims",)
+# the claims frame validation has just checked (made again here, it took 4.7 s at 100k documents), and
+# `annotations` of people's records, which only validation reads otherwise. The others take about as long.
+BESIDE_VALIDATION = ("claims", "annotations")
 
 
 @dataclass
@@ -224,34 +224,45 @@ def _write_release(workspace: Workspace, out: Path, version: str, previous: str 
     temporary folder.
     """
     settings = release_settings(workspace)
-    with timings.step("read"):  # once: validation and the build see the same objects
-        data = WorkspaceData.read(workspace)
-    with timings.step("select"):
-        inputs = ReleaseInputs.select(workspace, data, previous)
+    read_here: list[WorkspaceData] = []  # what validation read, when it ran in this process
 
     def validate_and_write(configs: tuple[str, ...]):
         beside = StepTimes()
+        with beside.step("read"):
+            data = WorkspaceData.read(workspace)
+            read_here.append(data)
+        with beside.step("select"):
+            inputs = ReleaseInputs.select(workspace, data, previous)
         with beside.step("validate"):
             report = validate(workspace, data=data)
         mine = replace(inputs, ner_stats=ner.NerStats(),  # counted apart, even when not forked
                        claims_frame=report.claims_frame)
         report.claims_frame = None  # the report goes back pickled: not the frame with it
         if report.errors:
-            return report, {}, {}, mine.ner_stats, beside
+            return report, data.fingerprint(), {}, {}, mine.ner_stats, beside
         files, counts = _write_configs(configs, mine.sources, out, beside)
-        return report, files, counts, mine.ner_stats, beside
+        return report, data.fingerprint(), files, counts, mine.ner_stats, beside
 
-    validation = Beside(validate_and_write, BESIDE_VALIDATION)  # forked before this process starts any thread
+    # Forked before anything is read: each process reads the workspace for itself, so both cores
+    # read at once and neither pays for the other's touching of shared pages (reference counts
+    # copy a page on write). The lock keeps writers out; the fingerprints prove both read the same.
+    validation = Beside(validate_and_write, BESIDE_VALIDATION)  # before this process starts any thread
+    with timings.step("read"):
+        data = read_here[0] if read_here else WorkspaceData.read(workspace)
+    with timings.step("select"):
+        inputs = ReleaseInputs.select(workspace, data, previous)
     try:
         files, counts = _write_configs(tuple(c for c in CONFIGS if c not in BESIDE_VALIDATION), inputs.sources,
                                        out, timings)
         with timings.step("facts"):  # while validation may still run, what the card counts needs no validation
             tallies = Tallies.of(inputs.docs, inputs.gold, inputs.splits)
         with timings.step("waiting for validation"):
-            report, their_files, their_counts, their_ner, beside = validation.result()
+            report, validated, their_files, their_counts, their_ner, beside = validation.result()
     finally:
         validation.stop()
     timings.merge(beside, "forked" if validation.forked else None)
+    if validated != data.fingerprint():
+        raise NewsdeskError(Errors.E306, where=str(workspace.root))
     if report.errors:
         raise NewsdeskError(Errors.E304, where=str(workspace.root),
                             detail=f"{len(report.errors)} errors: " + ", ".join(f"{c} x{g['count']}" for c, g in

@@ -29,7 +29,7 @@ from releases.build import build_release
 from releases.versions import diff_releases, list_versions, release_path, verify_release
 from validation.adjudicate import adjudicate_workspace, save_gold
 from validation.tables import claims_frame
-from validation.validate import validate
+from validation.validate import WorkspaceData, validate
 
 SEED_ANNOTATIONS = REPO / "samples" / "annotations" / "seed.labelstudio.json"
 SEED_ID = "5fad4439250b7d19"
@@ -195,6 +195,19 @@ def test_validation_errors_block_the_release(tmp_path, monkeypatch, one_process)
         build_release(ws, "0.1.0")
     assert exc.value.code == "E304" and "V202" in exc.value.one_line()
     assert list_versions(ws) == []
+
+
+def test_a_build_whose_two_reads_differ_is_refused(tmp_path, monkeypatch):
+    # Validation's process reads the workspace for itself: a build proves both processes read the
+    # same versions. Here the fingerprint of a read names the process that made it, so they differ.
+    ws = make_workspace(tmp_path / "ws")
+    monkeypatch.setattr(WorkspaceData, "fingerprint", lambda self: str(os.getpid()))
+    with pytest.raises(NewsdeskError) as exc:
+        build_release(ws, "0.1.0")
+    assert exc.value.code == "E306"
+    assert list_versions(ws) == [] and not list(ws.path("releases").iterdir())
+    monkeypatch.setenv("NEWSDESK_ONE_PROCESS", "1")  # one process reads once, for both
+    assert build_release(ws, "0.1.0").version == "0.1.0"
 
 
 def _half(value: int) -> int:

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 from annotation.model import AnnotationRecord, Link, RegionChoice, Span
 from annotation.schema import LabelSchema
 from annotation.store import AnnotationStore
+from corpus.errors import NewsdeskError
 from corpus.ingest import ingest
 from corpus.store import CorpusStore
 from corpus.workspace import Workspace
@@ -208,6 +209,18 @@ def test_fix_repairs_only_the_safe_findings_and_keeps_the_old_version(workspace_
     assert len(store.segments()) == 2  # the fix was appended, the broken version is still on disk
     (current,) = store.records()
     assert next(s for s in current.spans if s.id == "p1").text == "Anna Berg"
+
+
+def test_fix_holds_the_workspace_lock(workspace_with_records, doc):
+    ws = workspace_with_records
+    store = AnnotationStore(ws)
+    store.append([with_span(clean_record(doc), "p1", start=3, end=12)], "test")
+    with ws.lock():  # another command is writing: fixing, which writes the store too, refuses at once
+        with pytest.raises(NewsdeskError) as exc:
+            validate(ws, fix=True)
+        assert exc.value.code == "E002"
+        assert validate(ws).errors  # reading needs no lock
+    assert len(store.segments()) == 1
 
 
 def test_the_cli_exit_status_json_and_table(workspace_with_records, doc):

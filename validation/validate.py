@@ -7,8 +7,10 @@ offset repair proven by the text) by appending corrected records, never rewritin
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections import defaultdict
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from operator import attrgetter
@@ -107,6 +109,18 @@ class WorkspaceData:
         return cls(LabelSchema.load(workspace), list(CorpusStore(workspace).iter_documents()),
                    [r for r in AnnotationStore(workspace).records() if r.origin != "prediction"], load_gold(workspace))
 
+    def fingerprint(self) -> str:
+        """A hash of which versions were read: every document's id and text hash, every record's
+        key, update time, text hash and numbers of spans, links and choices. Two reads with the same
+        fingerprint read the same versions of everything (stores are written whole or appended)."""
+        digest = hashlib.sha256()
+        for d in self.docs:
+            digest.update(f"{d.id}\0{d.text_sha256}\n".encode("utf-8", "surrogatepass"))
+        for r in self.records:
+            digest.update(f"{r.origin}\0{r.record_id}\0{r.updated_at}\0{r.text_sha256}\0{len(r.spans)}\0"
+                          f"{len(r.links)}\0{len(r.choices)}\n".encode("utf-8", "surrogatepass"))
+        return digest.hexdigest()
+
     @property
     def records(self) -> list[AnnotationRecord]:
         """What validation looks at (:func:`validated_records`): people's records, then gold."""
@@ -187,7 +201,7 @@ def validate(workspace: Workspace, fix: bool = False, data: WorkspaceData | None
     """
     if fix and data is not None:
         raise ValueError("validate(fix=True) reads the store again after fixing; do not pass data")
-    with without_cyclic_gc():
+    with without_cyclic_gc(), (workspace.lock() if fix else nullcontext()):  # fixing writes the store
         return _validate(workspace, fix, data)
 
 
