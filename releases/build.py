@@ -39,7 +39,7 @@ from releases.pseudonyms import Pseudonyms
 from releases.splits import assign_splits
 from releases.versions import (bumped, diff_releases, list_versions, parse_version, releases_root, understates,
                                write_checksums)
-from validation.validate import WorkspaceData, validate
+from validation.validate import ValidationReport, WorkspaceData, validate
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -213,20 +213,36 @@ class ReleaseInputs:
             (rows.annotation_row(r, self.pseudonym, ids) for r in rs), features["annotations"])
 
 
+@dataclass
+class ValidationLane:
+    """What validation's process sends back: its report (without the claims frame), the
+    fingerprint of the corpus and gold it read, the data files it wrote and their rows, the number
+    of annotators whose records are released, and its step times."""
+
+    report: ValidationReport
+    fingerprint: str
+    files: dict[str, dict[str, str]]
+    counts: dict[str, dict[str, int]]
+    annotators: int
+    ner_stats: ner.NerStats
+    timings: StepTimes
+
+
 def _write_release(workspace: Workspace, out: Path, version: str, previous: str | None,
                    timings: StepTimes) -> card.ReleaseFacts:
     """Read the workspace, validate it, write the data files, and gather the facts for the card.
 
-    Validation runs in a forked copy of this process (:class:`corpus.runtime.Beside`), which
-    then writes the configs in ``BESIDE_VALIDATION`` while this process writes the others;
-    both see the objects read once, under the workspace lock. On validation errors nothing is
-    written there, and the error (E304) ends the build here, whose caller removes the
-    temporary folder.
+    Validation runs in a copy of this process (:class:`corpus.runtime.Beside`) forked before
+    anything is read. It reads the whole workspace, validates it and writes the configs in
+    ``BESIDE_VALIDATION``; this process reads the corpus and gold (not people's records) and
+    writes the others. Both read under the workspace lock, and the build refuses (E306) unless
+    both read the same versions. On validation errors nothing is written there, and the error
+    (E304) ends the build here, whose caller removes the temporary folder.
     """
     settings = release_settings(workspace)
     read_here: list[WorkspaceData] = []  # what validation read, when it ran in this process
 
-    def validate_and_write(configs: tuple[str, ...]):
+    def validate_and_write(configs: tuple[str, ...]) -> ValidationLane:
         beside = StepTimes()
         with beside.step("read"):
             data = WorkspaceData.read(workspace)
@@ -238,17 +254,15 @@ def _write_release(workspace: Workspace, out: Path, version: str, previous: str 
         mine = replace(inputs, ner_stats=ner.NerStats(),  # counted apart, even when not forked
                        claims_frame=report.claims_frame)
         report.claims_frame = None  # the report goes back pickled: not the frame with it
-        if report.errors:
-            return report, data.fingerprint(), {}, {}, mine.ner_stats, beside
-        files, counts = _write_configs(configs, mine.sources, out, beside)
-        return report, data.fingerprint(), files, counts, mine.ner_stats, beside
+        files, counts = ({}, {}) if report.errors else _write_configs(configs, mine.sources, out, beside)
+        return ValidationLane(report, data.fingerprint(), files, counts, len({r.annotator for r in inputs.records}),
+                              mine.ner_stats, beside)
 
-    # Forked before anything is read: each process reads the workspace for itself, so both cores
-    # read at once and neither pays for the other's touching of shared pages (reference counts
-    # copy a page on write). The lock keeps writers out; the fingerprints prove both read the same.
+    # Forked before anything is read: each process reads for itself, so both cores read at once and
+    # neither pays for the other's touching of shared pages (reference counts copy a page on write).
     validation = Beside(validate_and_write, BESIDE_VALIDATION)  # before this process starts any thread
     with timings.step("read"):
-        data = read_here[0] if read_here else WorkspaceData.read(workspace)
+        data = read_here[0] if read_here else WorkspaceData.read(workspace, people=False)
     with timings.step("select"):
         inputs = ReleaseInputs.select(workspace, data, previous)
     try:
@@ -257,28 +271,29 @@ def _write_release(workspace: Workspace, out: Path, version: str, previous: str 
         with timings.step("facts"):  # while validation may still run, what the card counts needs no validation
             tallies = Tallies.of(inputs.docs, inputs.gold, inputs.splits)
         with timings.step("waiting for validation"):
-            report, validated, their_files, their_counts, their_ner, beside = validation.result()
+            lane: ValidationLane = validation.result()
     finally:
         validation.stop()
-    timings.merge(beside, "forked" if validation.forked else None)
-    if validated != data.fingerprint():
+    timings.merge(lane.timings, "forked" if validation.forked else None)
+    if lane.fingerprint != data.fingerprint():
         raise NewsdeskError(Errors.E306, where=str(workspace.root))
+    report = lane.report
     if report.errors:
         raise NewsdeskError(Errors.E304, where=str(workspace.root),
                             detail=f"{len(report.errors)} errors: " + ", ".join(f"{c} x{g['count']}" for c, g in
                                                                              report.by_code().items()))
-    schema, docs, gold, records, splits = inputs.schema, inputs.docs, inputs.gold, inputs.records, inputs.splits
-    files, counts = {**files, **their_files}, {**counts, **their_counts}
+    schema, docs, gold, splits = inputs.schema, inputs.docs, inputs.gold, inputs.splits
+    files, counts = {**files, **lane.files}, {**counts, **lane.counts}
     data_files = {c: files[c] for c in CONFIGS if files.get(c)}
     split_rows = {c: counts[c] for c in CONFIGS if counts.get(c)}
-    ner_stats = ner.NerStats(inputs.ner_stats.spans + their_ner.spans,
-                             inputs.ner_stats.misaligned + their_ner.misaligned)
+    ner_stats = ner.NerStats(inputs.ner_stats.spans + lane.ner_stats.spans,
+                             inputs.ner_stats.misaligned + lane.ner_stats.misaligned)
     (out / "splits.json").write_text(json.dumps(splits, sort_keys=True))
     # Provisional: what the diff against the previous version needs; the full manifest comes last.
     (out / "manifest.json").write_text(json.dumps({"version": version, "schema_hash": schema.fingerprint(),
                                                    "schema": schema.to_record()}))
     with timings.step("facts"):
-        return _facts(workspace, schema, settings, version, previous, docs, gold, records, inputs.features,
+        return _facts(schema, settings, version, previous, docs, gold, lane.annotators, inputs.features,
                       split_rows, data_files, tallies, ner_stats, report.agreement, timings)
 
 
@@ -365,10 +380,10 @@ class Tallies:
         return cls(entity_counts, attribute_counts, edits, flags, clusters, rows.claim_count(gold))
 
 
-def _facts(workspace, schema, settings, version, previous, docs, gold, records, features, split_rows, data_files,
-           tallies: Tallies, ner_stats, measured, timings) -> card.ReleaseFacts:
+def _facts(schema, settings, version, previous, docs, gold, annotators: int, features, split_rows, data_files,
+           tallies: Tallies, ner_stats, measured: AgreementReport, timings) -> card.ReleaseFacts:
     with timings.step("agreement"):
-        agreement = _agreement_facts(measured, records, docs, schema)
+        agreement = _agreement_facts(measured)
     entity_counts, attribute_counts, clusters = tallies.entity_counts, tallies.attribute_counts, tallies.clusters
     straddling = [c for c, in_splits in clusters.items() if len(in_splits) > 1]
     limitations = [
@@ -387,7 +402,7 @@ def _facts(workspace, schema, settings, version, previous, docs, gold, records, 
         languages=sorted({d.language for d in docs}) or ["en"],
         features={c: features[c] for c in data_files}, split_rows=split_rows, data_files=data_files,
         documents=len(docs), gold_documents=len({g.doc_id for g in gold}),
-        annotators=len({r.annotator for r in records}),
+        annotators=annotators,
         entity_label_counts={s: dict(c) for s, c in entity_counts.items()},
         claim_attribute_counts={a: dict(c) for a, c in attribute_counts.items()},
         claims=tallies.claims, cleaning_edits=dict(tallies.edits), cleaning_flags=dict(tallies.flags),
@@ -398,16 +413,9 @@ def _facts(workspace, schema, settings, version, previous, docs, gold, records, 
         schema_hash=schema.fingerprint(), previous=previous)
 
 
-def _agreement_facts(report: AgreementReport | None, records, docs, schema) -> dict:
-    """The headline agreement figures for the card, each with the sample it rests on.
-
-    ``report``: validation's agreement, measured on the same people's records and texts (it
-    leaves gold out), or None to measure it here.
-    """
-    if report is None:
-        from validation.agreement import agreement
-
-        report = agreement(records, {d.id: d.text for d in docs}, schema)
+def _agreement_facts(report: AgreementReport) -> dict:
+    """The headline agreement figures for the card, each with the sample it rests on: validation's
+    agreement, measured on the released people's records and texts (it leaves gold out)."""
     if not report.documents:
         return {}
     facts = {"documents annotated by two or more": report.documents}

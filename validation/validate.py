@@ -103,20 +103,24 @@ class WorkspaceData:
     gold: list[AnnotationRecord]
 
     @classmethod
-    def read(cls, workspace: Workspace) -> "WorkspaceData":
+    def read(cls, workspace: Workspace, people: bool = True) -> "WorkspaceData":
+        """``people=False`` leaves people's records unread (``human`` is then empty), for a reader
+        that needs only the corpus and gold."""
         from validation.adjudicate import load_gold
 
-        return cls(LabelSchema.load(workspace), list(CorpusStore(workspace).iter_documents()),
-                   [r for r in AnnotationStore(workspace).records() if r.origin != "prediction"], load_gold(workspace))
+        human = [r for r in AnnotationStore(workspace).records() if r.origin != "prediction"] if people else []
+        return cls(LabelSchema.load(workspace), list(CorpusStore(workspace).iter_documents()), human,
+                   load_gold(workspace))
 
     def fingerprint(self) -> str:
-        """A hash of which versions were read: every document's id and text hash, every record's
-        key, update time, text hash and numbers of spans, links and choices. Two reads with the same
-        fingerprint read the same versions of everything (stores are written whole or appended)."""
+        """A hash of which versions of the corpus and gold were read: every document's id and text
+        hash, every gold record's key, update time, text hash and numbers of spans, links and
+        choices. Two reads with one fingerprint read the same versions (stores are written whole
+        or appended, under the workspace lock)."""
         digest = hashlib.sha256()
         for d in self.docs:
             digest.update(f"{d.id}\0{d.text_sha256}\n".encode("utf-8", "surrogatepass"))
-        for r in self.records:
+        for r in self.gold:
             digest.update(f"{r.origin}\0{r.record_id}\0{r.updated_at}\0{r.text_sha256}\0{len(r.spans)}\0"
                           f"{len(r.links)}\0{len(r.choices)}\n".encode("utf-8", "surrogatepass"))
         return digest.hexdigest()
