@@ -10,8 +10,9 @@ adjudication provenance for every span, link and choice), and two annotators' re
 ``gold/gold.jsonl`` in the format ``save_gold`` writes), built as objects rather than cleaned,
 and valid, so validation passes. Then, in fresh processes:
 
-- ``validate(ws)`` on its own, and ``build_release(ws, "0.1.0")``, which validates (in a forked
-  process, beside the writing of the data files): total, validation and every step
+- ``validate(ws)`` on its own, and ``build_release(ws, "0.1.0")``, which validates in a process
+  forked before the read (it reads the workspace itself, beside the build's own reading of the
+  corpus and gold and its writing of the data files): total, validation and every step
   ``BuildReport.timings`` records (wall clock, and CPU of the thread that ran it, which the
   other benchmarks running beside it on 2 cores do not inflate; steps of the forked process
   are marked "(forked)", and the total CPU includes that process); peak resident memory;
@@ -580,7 +581,8 @@ def table(result: dict) -> str:
     if "facts" in steps:
         steps.insert(steps.index("facts") + 1, "agreement")
     for name in steps:
-        label = {"agreement": "      of which agreement (card figures)", "read": "    read documents, gold, records (once)",
+        label = {"agreement": "      of which agreement (card figures)", "read": "    read documents and gold",
+                 "read (forked)": "    read documents, gold, people's records (forked)",
                  "facts": "    facts for card, datasheet, Croissant"}.get(name, "    " + name)
         if name.startswith("parquet "):
             label = (label.removesuffix(" (forked)") + " (writer, forked)" if label.endswith(" (forked)")
@@ -594,7 +596,7 @@ def table(result: dict) -> str:
                   f"{verdict(total)}{without} (wall clock; the target is for 100000)",
               f"peak memory of the build process: {b['peak_rss_mb']:.0f} MB "
               f"({b['rss_before_mb']:.0f} MB after imports)"
-              + (f", of its forked process: {b['forked_peak_rss_mb']:.0f} MB (pages shared until written)"
+              + (f", of its forked process: {b['forked_peak_rss_mb']:.0f} MB (forked before the read: its own copy)"
                  if b.get("forked_peak_rss_mb") else ""),
               ""]
     s = result["size"]
