@@ -113,10 +113,13 @@ class WorkspaceData:
                    load_gold(workspace))
 
     def fingerprint(self) -> str:
-        """A hash of which versions of the corpus and gold were read: every document's id and text
-        hash, every gold record's key, update time, text hash and numbers of spans, links and
-        choices. Two reads with one fingerprint read the same versions (stores are written whole
-        or appended, under the workspace lock)."""
+        """A hash of what was read of the corpus and gold: every document's id and text hash, every
+        gold record's key, update time, text hash and numbers of spans, links and choices.
+
+        Two reads under the workspace lock should agree; different fingerprints prove they did
+        not (a writer that ignored the lock). Equal ones are no proof of equal content: hashing
+        every span would cost a second per read at 100k documents.
+        """
         digest = hashlib.sha256()
         for d in self.docs:
             digest.update(f"{d.id}\0{d.text_sha256}\n".encode("utf-8", "surrogatepass"))
