@@ -119,9 +119,8 @@ def run_demo(root: Path, keep_server: bool = False) -> None:
         console.print(f"  {code} x{group['count']}: {group['title']}")
 
     step("7. inter-annotator agreement")
-    agreed = agreement_workspace(ws)
-    for line in agreed.summary_lines() if hasattr(agreed, "summary_lines") else []:
-        console.print(f"  {line}")
+    for name, value in agreement_workspace(ws).headline().items():
+        console.print(f"{name}: {value}")
 
     step("8. adjudicate: the reviewed version wins, conflicts listed")
     by_majority = adjudicate_workspace(ws, "majority", 2)

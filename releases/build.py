@@ -382,8 +382,8 @@ class Tallies:
 
 def _facts(schema, settings, version, previous, docs, gold, annotators: int, features, split_rows, data_files,
            tallies: Tallies, ner_stats, measured: AgreementReport, timings) -> card.ReleaseFacts:
-    with timings.step("agreement"):
-        agreement = _agreement_facts(measured)
+    with timings.step("agreement"):  # validation's, on the released people's records and texts
+        agreement = measured.headline()
     entity_counts, attribute_counts, clusters = tallies.entity_counts, tallies.attribute_counts, tallies.clusters
     straddling = [c for c, in_splits in clusters.items() if len(in_splits) > 1]
     limitations = [
@@ -411,25 +411,6 @@ def _facts(schema, settings, version, previous, docs, gold, annotators: int, fea
         tokenisation=f"Tokens are the matches of the regular expression `{TOKEN_PATTERN}` on the clean text "
                      "(numbers, words with inner hyphens, apostrophe clitics such as “’s”, single other characters).",
         schema_hash=schema.fingerprint(), previous=previous)
-
-
-def _agreement_facts(report: AgreementReport) -> dict:
-    """The headline agreement figures for the card, each with the sample it rests on: validation's
-    agreement, measured on the released people's records and texts (it leaves gold out)."""
-    if not report.documents:
-        return {}
-    facts = {"documents annotated by two or more": report.documents}
-    for name, layer in report.layers.items():
-        exact, overlap = layer.exact.f1, layer.overlap.f1
-        if exact is not None:
-            facts[f"{name}: span F1 exact / overlap"] = f"{exact:.2f} / {overlap:.2f}"
-        facts[f"{name}: token Krippendorff's alpha"] = layer.tokens.alpha.describe("alpha")
-        facts[f"{name}: token Cohen's kappa"] = layer.tokens.kappa.describe("kappa")
-    for name, measure in report.attributes.items():
-        facts[f"claim attribute {name}"] = measure.describe("alpha")
-    for label, link in report.links.items():
-        facts[f"claim -> {label} links"] = link.agreement.describe("agreement")
-    return facts
 
 
 def _git_commit() -> str | None:

@@ -79,6 +79,18 @@ def test_two_identical_annotators_agree_perfectly():
     assert layer.labels["PERSON"].tokens.alpha.n == 2  # "Olena Petrenko"
 
 
+def test_the_headline_names_each_figure_with_its_sample():
+    # What a release card and `./run demo` print: each figure with the sample it rests on.
+    alice = record(OLENA, "alice", [("p", "PERSON", 0, 1), ("g", "GPE", 3, 3)])
+    bob = record(OLENA, "bob", [("p", "PERSON", 1, 1), ("g", "GPE", 3, 3)])
+    headline = agreement([alice, bob], {"d1": OLENA}, SCHEMA).headline()
+    assert headline["documents annotated by two or more"] == 1
+    assert headline["entities: span F1 exact / overlap"] == "0.50 / 1.00"
+    assert headline["entities: token Krippendorff's alpha"] == f"alpha {30 / 41:.2f} on 6 tokens"
+    assert headline["entities: token Cohen's kappa"] == f"kappa {5 / 7:.2f} on 6 tokens"
+    assert agreement([alice], {"d1": OLENA}, SCHEMA).headline() == {}  # nobody to agree with
+
+
 # --- boundaries ------------------------------------------------------------------------------------
 
 def test_a_boundary_disagreement_costs_exact_match_but_not_overlap_match():

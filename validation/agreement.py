@@ -281,6 +281,24 @@ class AgreementReport:
             check(f"{label} links", "link_agreement", link.agreement)
         return sorted(found, key=lambda w: (w.value, w.subject))
 
+    def headline(self) -> dict[str, str | int]:
+        """The headline figures, each with the sample it rests on (a release card quotes them);
+        empty when no document was annotated by two or more people."""
+        if not self.documents:
+            return {}
+        facts: dict[str, str | int] = {"documents annotated by two or more": self.documents}
+        for name, layer in self.layers.items():
+            exact, overlap = layer.exact.f1, layer.overlap.f1
+            if exact is not None:
+                facts[f"{name}: span F1 exact / overlap"] = f"{exact:.2f} / {overlap:.2f}"
+            facts[f"{name}: token Krippendorff's alpha"] = layer.tokens.alpha.describe("alpha")
+            facts[f"{name}: token Cohen's kappa"] = layer.tokens.kappa.describe("kappa")
+        for name, measure in self.attributes.items():
+            facts[f"claim attribute {name}"] = measure.describe("alpha")
+        for label, link in self.links.items():
+            facts[f"claim -> {label} links"] = link.agreement.describe("agreement")
+        return facts
+
     def to_record(self) -> dict:
         return {
             "documents": self.documents,
