@@ -210,6 +210,18 @@ def test_a_build_whose_two_reads_differ_is_refused(tmp_path, monkeypatch):
     assert build_release(ws, "0.1.0").version == "0.1.0"
 
 
+def test_the_fingerprint_of_a_read_changes_with_the_corpus_or_the_gold(tmp_path):
+    ws = make_workspace(tmp_path / "ws")
+    data = WorkspaceData.read(ws)
+    assert WorkspaceData.read(ws, people=False).fingerprint() == data.fingerprint()  # people's records aside
+    gold, doc = data.gold[0], data.docs[0]
+    changed = [replace(data, gold=[replace(gold, spans=gold.spans[1:]), *data.gold[1:]]),
+               replace(data, gold=[replace(gold, updated_at="2031-01-01T00:00:00Z"), *data.gold[1:]]),
+               replace(data, docs=[replace(doc, text_sha256="0" * 64), *data.docs[1:]]),
+               replace(data, docs=data.docs[1:])]
+    assert len({data.fingerprint(), *(c.fingerprint() for c in changed)}) == 1 + len(changed)
+
+
 def _half(value: int) -> int:
     if value < 0:
         raise NewsdeskError(Errors.E304, where="ws", detail=f"{value} is negative")
