@@ -11,18 +11,22 @@ with each distinct value once: ``[keys, values, value_of_key]``. Its twenty-odd 
 two or three values, and written out entry by entry they were half of ``gold.jsonl`` and of
 the time to read it. Read back, the entries that share a value share one dict: entries are
 replaced, never changed in place. The older form, one dict per entry, still reads.
+
+Spans, links and choices are named tuples: immutable and hashable like the frozen dataclasses
+they were, and built from their stored lists three times faster (a release build reads 2M gold
+spans at 100k documents, in each of its two processes). Change one with ``_replace``.
 """
 
 from __future__ import annotations
 
 from copy import deepcopy
 from dataclasses import asdict, dataclass, field, fields
+from typing import NamedTuple
 
 import orjson
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
+class Span(NamedTuple):
     id: str
     layer: str  # "entities" | "claims"
     label: str
@@ -31,15 +35,13 @@ class Span:
     text: str
 
 
-@dataclass(frozen=True, slots=True)
-class Link:
+class Link(NamedTuple):
     from_id: str
     to_id: str
     label: str  # "source" | "cue"
 
 
-@dataclass(frozen=True, slots=True)
-class RegionChoice:
+class RegionChoice(NamedTuple):
     """A choice made on one region, e.g. a claim's ``claim_type``."""
 
     region_id: str
@@ -89,8 +91,8 @@ class AnnotationRecord:
     @classmethod
     def from_record(cls, rec: dict) -> "AnnotationRecord":
         rec = dict(rec)
-        rec["spans"] = [Span(*s) for s in rec["spans"]]
-        rec["links"] = [Link(*lk) for lk in rec["links"]]
+        rec["spans"] = list(map(Span._make, rec["spans"]))
+        rec["links"] = list(map(Link._make, rec["links"]))
         rec["choices"] = [RegionChoice(c[0], c[1], tuple(c[2])) for c in rec["choices"]]
         provenance = rec.get("provenance") or {}
         if isinstance(provenance, list):  # [keys, values, value_of_key]: see the module docstring
@@ -102,6 +104,8 @@ class AnnotationRecord:
     def export_record(self) -> dict:
         """The self-describing view `newsdesk annotate export` writes."""
         rec = asdict(self)
+        rec["spans"] = [s._asdict() for s in self.spans]
+        rec["links"] = [lk._asdict() for lk in self.links]
         rec["choices"] = [{"region_id": c.region_id, "name": c.name, "values": list(c.values)} for c in self.choices]
         return rec
 

@@ -336,17 +336,17 @@ def _second_record(first: AnnotationRecord, i: int, w: _Writer, rng: random.Rand
                 dropped.add(s.id)
                 continue
             if r < 0.08:
-                s = replace(s, label=RELABEL.get(s.label, s.label))
+                s = s._replace(label=RELABEL.get(s.label, s.label))
             elif r < 0.12 and " " in s.text:  # shorter: "Anna Berg" -> "Berg"
                 cut = s.text.index(" ") + 1
-                s = replace(s, start=s.start + cut, text=s.text[cut:])
+                s = s._replace(start=s.start + cut, text=s.text[cut:])
         elif s.label == CLAIM:
             if r < 0.03:
                 dropped.add(s.id)
                 continue
             if r < 0.13 and " " in s.text:  # leaves the last word out
                 cut = s.text.rindex(" ")
-                s = replace(s, end=s.start + cut, text=s.text[:cut])
+                s = s._replace(end=s.start + cut, text=s.text[:cut])
         spans.append(s)
     spans += [Span(_optional_id(i, k), layer, label, s, e, t) for k, (layer, label, s, e, t) in enumerate(w.optional)
               if rng.random() < 0.3]
@@ -433,17 +433,17 @@ def _plant(code: str, rec: AnnotationRecord, text: str, rng: random.Random) -> A
     claims = [s for s in rec.spans if s.label == CLAIM]
     if code == "V101":  # a label the schema does not know
         s = rng.choice(_entity_free(rec))
-        return with_span(s, replace(s, label="WEEKDAY"))
+        return with_span(s, s._replace(label="WEEKDAY"))
     if code == "V202":  # the text moved by a character since the span was drawn
         s = rng.choice(_entity_free(rec))
-        return with_span(s, replace(s, start=s.start + 1, end=s.end + 1))
+        return with_span(s, s._replace(start=s.start + 1, end=s.end + 1))
     if code == "V204":  # the region swallowed the space before it
         ends = {s.end for s in rec.spans if s.layer == ENTITY_LAYER}
         fits = [s for s in _entity_free(rec) if s.start > 0 and text[s.start - 1] == " " and s.start - 1 not in ends]
         if not fits:
             return None
         s = rng.choice(fits)
-        return with_span(s, replace(s, start=s.start - 1, text=" " + s.text))
+        return with_span(s, s._replace(start=s.start - 1, text=" " + s.text))
     if code == "V206":  # the source link was never drawn
         sourced = [lk for lk in rec.links if lk.label == LINK_SOURCE]
         if not sourced:

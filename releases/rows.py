@@ -15,6 +15,7 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import islice
+from operator import attrgetter
 
 import numpy as np
 import pandas as pd
@@ -138,9 +139,12 @@ def document_row(doc: Document, ids: LabelIds) -> dict:
             "duplicate_of": doc.duplicate_of, "cluster": doc.cluster}
 
 
+_START_END = attrgetter("start", "end")
+
+
 def entity_spans(gold: AnnotationRecord) -> list:
     """A gold record's entity spans in text order (start, then end): the order of every config's spans."""
-    return sorted((s for s in gold.spans if s.layer == ENTITY_LAYER), key=lambda s: (s.start, s.end))
+    return sorted((s for s in gold.spans if s.layer == ENTITY_LAYER), key=_START_END)
 
 
 def entity_row(doc: Document, gold: AnnotationRecord, ids: LabelIds) -> dict:

@@ -188,7 +188,7 @@ def test_validation_errors_block_the_release(tmp_path, monkeypatch, one_process)
     ws = make_workspace(tmp_path / "ws")
     store = AnnotationStore(ws)
     ben = next(r for r in store.records() if r.annotator == "ben@newsdesk.example")
-    broken = replace(ben, spans=[replace(ben.spans[0], start=ben.spans[0].start + 1)], links=[], choices=[],
+    broken = replace(ben, spans=[ben.spans[0]._replace(start=ben.spans[0].start + 1)], links=[], choices=[],
                      updated_at="2031-01-01T00:00:00Z")
     store.append([broken], "broken")
     with pytest.raises(NewsdeskError) as exc:

@@ -62,7 +62,7 @@ def test_a_clean_annotation_passes(doc):
 
 
 def with_span(rec, sid, **changes):
-    return replace(rec, spans=[replace(s, **changes) if s.id == sid else s for s in rec.spans])
+    return replace(rec, spans=[s._replace(**changes) if s.id == sid else s for s in rec.spans])
 
 
 def test_V101_an_unknown_label_breaks_the_spans_schema(doc):
@@ -163,7 +163,7 @@ def test_V212_a_required_attribute_missing(doc):
 
 def test_V213_a_value_unknown_to_the_schema(doc):
     rec = clean_record(doc)
-    rec = replace(rec, choices=[replace(c, values=("maybe",)) if (c.region_id, c.name) == ("c1", "speech") else c
+    rec = replace(rec, choices=[c._replace(values=("maybe",)) if (c.region_id, c.name) == ("c1", "speech") else c
                                 for c in rec.choices], document_choices={"text_quality": ["smelly"]})
     report = validate_data([doc], [rec], SCHEMA)
     assert {f.code for f in report.findings} == {"V213", "V101"}  # the claims table's isin check too
@@ -243,8 +243,8 @@ def test_V301_low_agreement_is_a_warning_that_fails_only_when_strict(workspace_w
     ana = clean_record(doc)
     # Ben marks the same words with other entity labels: token alpha on those labels collapses.
     ben = replace(ana, annotator="ben@newsdesk.example", record_id="2",
-                  spans=[replace(s, label="ORG") if s.label == "PERSON" else
-                         replace(s, label="TIME") if s.label == "DATE" else s for s in ana.spans])
+                  spans=[s._replace(label="ORG") if s.label == "PERSON" else
+                         s._replace(label="TIME") if s.label == "DATE" else s for s in ana.spans])
     AnnotationStore(ws).append([ana, ben], "test")
     report = validate(ws)
     low = [f for f in report.findings if f.code == "V301"]

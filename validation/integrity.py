@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from itertools import chain, count, repeat
 from operator import attrgetter
 
@@ -167,7 +167,7 @@ def _check_spans(rec: AnnotationRecord, text: str) -> list[Finding]:
             located = locator.locate(s.start, s.end, s.text)
             fix = None
             if located is not None and text[located[0]:located[1]] == s.text:
-                fix = replace(s, start=located[0], end=located[1])
+                fix = s._replace(start=located[0], end=located[1])
             found.append(finding(Errors.V202, f"{where} holds {actual!r} but the span says {s.text!r}", rec, fix=fix))
             continue
         stripped = actual.strip()
@@ -175,7 +175,7 @@ def _check_spans(rec: AnnotationRecord, text: str) -> list[Finding]:
             found.append(finding(Errors.V203, f"{where} is {actual!r}", rec))
         elif stripped != actual:
             lead = len(actual) - len(actual.lstrip())
-            fix = replace(s, start=s.start + lead, end=s.start + lead + len(stripped), text=stripped)
+            fix = s._replace(start=s.start + lead, end=s.start + lead + len(stripped), text=stripped)
             found.append(finding(Errors.V204, f"{where} {actual!r}", rec, fix=fix))
     return found
 

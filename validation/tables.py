@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from annotation.model import AnnotationRecord
+from annotation.model import AnnotationRecord, Span
 from annotation.schema import ATTRIBUTION, CLAIM, LINK_CUE, LINK_SOURCE, UNATTRIBUTED, LabelSchema
 from corpus.model import Document
 
@@ -117,8 +117,8 @@ class SpanValues:
     @classmethod
     def of(cls, records: list[AnnotationRecord]) -> "SpanValues":
         spans = list(chain.from_iterable(r.spans for r in records))
-        return cls([len(r.spans) for r in records],
-                   *(list(map(attrgetter(name), spans)) for name in ("id", "layer", "label", "start", "end", "text")))
+        fields = [list(column) for column in zip(*spans)] if spans else [[] for _ in Span._fields]
+        return cls([len(r.spans) for r in records], *fields)  # a span is a named tuple: zip transposes them
 
     def column(self, name: str):
         """The frame's column ``name`` (see :func:`_column`), converted once."""
