@@ -63,23 +63,27 @@ class LabelIds:
 def arrow_table(rows: Iterable[dict], features: Features, batch: int = 10_000) -> pa.Table:
     """The rows as one Arrow table with the Features' schema (and its "huggingface" metadata).
 
-    Converted ``batch`` rows at a time, so the row dicts of a whole config never exist at once.
+    Converted ``batch`` rows at a time, so the row dicts of a whole config never exist at once;
+    the table keeps a chunk per batch (see :func:`in_batches`).
     """
     schema = features.arrow_schema
     rows = iter(rows)
     parts = []
     while chunk := list(islice(rows, batch)):
         parts.append(pa.Table.from_pylist(chunk, schema=schema))
-    table = pa.concat_tables(parts) if parts else schema.empty_table()
-    return table.combine_chunks()
+    return pa.concat_tables(parts) if parts else schema.empty_table()
 
 
 def in_batches(items: list, table_of: Callable[[list], pa.Table], batch: int = 2_000) -> pa.Table:
     """``table_of`` ``batch`` items at a time, as one table. Small batches keep every column's
     arrays small enough for the allocator to reuse their memory: made for a whole split at once,
-    they were mapped afresh and faulted in page by page (documents and entities ~1.5-2x slower)."""
+    they were mapped afresh and faulted in page by page (documents and entities ~1.5-2x slower).
+
+    The table keeps a chunk per batch: Parquet's row groups do not follow chunks (the file holds
+    the same rows in the same row groups), and joining them copied every value once more.
+    """
     parts = [table_of(items[i:i + batch]) for i in range(0, len(items), batch)]
-    return pa.concat_tables(parts).combine_chunks()
+    return pa.concat_tables(parts)
 
 
 def _lists_of_structs(counts: list[int], fields: dict[str, pa.Array]) -> pa.ListArray:

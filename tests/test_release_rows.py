@@ -13,6 +13,7 @@ import re
 import sys
 from dataclasses import replace
 
+import pyarrow.parquet as pq
 import pytest
 
 from annotation.model import AnnotationRecord, Span
@@ -20,6 +21,7 @@ from annotation.schema import ENTITY_LAYER, LabelSchema
 from corpus.model import Block, CleaningRecord, Document, Flag, sha256_hex
 from corpus.offsets import OffsetMap
 from corpus.tokens import tokenize
+from releases.build import write_parquet
 from releases.features import config_features
 from releases.ner import NerStats, ner_table, ner_tokens
 from releases.rows import LabelIds, arrow_table, document_row, documents_table, entities_table, entity_row
@@ -109,6 +111,21 @@ def test_the_ner_table_has_the_declared_features_and_one_row_per_document(texts)
     assert table.schema.equals(FEATURES["ner"].arrow_schema, check_metadata=True)
     assert table.column("tokens").to_pylist() == [[t[s:e] for s, e in tokenize(t)] for t in texts]
     assert [len(tags) for tags in table.column("ner_tags").to_pylist()] == [len(tokenize(t)) for t in texts]
+
+
+def test_a_table_made_in_batches_is_written_as_one_made_at_once(tmp_path):
+    # Tables keep a chunk per batch: the Parquet file must hold the same rows in one row group,
+    # as for the joined table, and read back as the table made at once.
+    texts = [f"Anna Berg said so {k} times." for k in range(50)]
+    pairs = [(document(t), gold(t, [(0, 9, "PERSON")])) for t in texts]
+    in_batches = ner_table(iter(pairs), NerStats(), IDS.iob2, FEATURES["ner"], batch=3)
+    at_once = ner_table(iter(pairs), NerStats(), IDS.iob2, FEATURES["ner"], batch=len(pairs))
+    assert in_batches.column("tokens").num_chunks == 17 and at_once.column("tokens").num_chunks == 1
+    write_parquet(in_batches, tmp_path / "batches.parquet")
+    written = pq.ParquetFile(tmp_path / "batches.parquet")
+    assert written.metadata.num_row_groups == 1
+    assert written.read().equals(at_once)
+    assert written.schema_arrow.metadata[b"huggingface"] == at_once.schema.metadata[b"huggingface"]
 
 
 # Single characters of every class the tokeniser tells apart: other digits (Arabic-Indic, a
