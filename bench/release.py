@@ -582,7 +582,7 @@ def table(result: dict) -> str:
         steps.insert(steps.index("facts") + 1, "agreement")
     for name in steps:
         label = {"agreement": "      of which agreement (card figures)", "read": "    read documents and gold",
-                 "read (forked)": "    read documents, gold, people's records (forked)",
+                 "read (forked)": "    read, people's records too (forked)",
                  "facts": "    facts for card, datasheet, Croissant"}.get(name, "    " + name)
         if name.startswith("parquet "):
             label = (label.removesuffix(" (forked)") + " (writer, forked)" if label.endswith(" (forked)")
