@@ -13,8 +13,8 @@ the time to read it. Read back, the entries that share a value share one dict: e
 replaced, never changed in place. The older form, one dict per entry, still reads.
 
 Spans, links and choices are named tuples: immutable and hashable like the frozen dataclasses
-they were, and built from their stored lists three times faster (a release build reads 2M gold
-spans at 100k documents, in each of its two processes). Change one with ``_replace``.
+they were, and built from their stored lists twice as fast (a release build reads 2M gold spans
+at 100k documents, in each of its two processes: 5.1 -> 3.4 s). Change one with ``_replace``.
 """
 
 from __future__ import annotations

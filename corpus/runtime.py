@@ -34,11 +34,12 @@ class Beside:
 
     The copy shares the caller's objects as they are (nothing is pickled on the way in), so a
     whole-corpus step can hand half its work to the second core after reading the corpus once;
-    only the return value (or the exception) comes back, pickled. Fork before starting threads:
-    a forked process gets no copy of them. Where fork is unavailable (or unsafe: macOS,
+    only the return value (or the exception) comes back, pickled. Sharing is not free: each page
+    either process touches is copied (reference counts are writes), which for the release build
+    cost more than reading the workspace twice, so it forks before reading. Fork before starting
+    threads: a forked process gets no copy of them. Where fork is unavailable (or unsafe: macOS,
     Windows) the function runs here and now, so the caller's order of work is the same; so it
-    does with ``NEWSDESK_ONE_PROCESS=1`` in the environment, for a machine short of memory (the
-    copy's pages are shared only until either process writes them: reference counts do) or of
+    does with ``NEWSDESK_ONE_PROCESS=1`` in the environment, for a machine short of memory or of
     a second core.
     """
 
