@@ -185,16 +185,12 @@ class EditEngine:
         if not edits:
             return
         text = self.text
-        parts, removed = _cut(text, edits)
-        if parts is None:  # rules propose them in order: sorting is for the others
+        parts, removed, bad = _cut(text, edits)
+        if bad is not None:  # rules propose them in order: sorting is for the others
             edits = sorted(edits, key=lambda e: (e.start, e.end))
-            parts, removed = _cut(text, edits)
-            if parts is None:
-                prev_end = 0
-                for e in edits:
-                    if e.start < prev_end or e.end < e.start or e.end > len(text):
-                        raise ValueError(f"rule {rule!r} proposed overlapping or out-of-range edit {e}")
-                    prev_end = e.end
+            parts, removed, bad = _cut(text, edits)
+            if bad is not None:
+                raise ValueError(f"rule {rule!r} proposed overlapping or out-of-range edit {bad}")
         self.text = "".join(parts)
         self._pending.append((rule, edits, removed))
 
@@ -349,21 +345,20 @@ def _length(piece: list) -> int:
     return piece[1] - piece[0] if piece[2] is None else len(piece[2])
 
 
-def _cut(text: str, edits: list[Edit]) -> tuple[list[str] | None, list[str]]:
-    """The pieces of the text after ``edits`` and the texts they remove, or (None, ...) unless the
-    edits are valid as given: in order, not overlapping, inside ``text``."""
-    parts, removed, pos = [], [], 0
-    for s, e, replacement in edits:
-        if s < pos or e < s:
-            return None, removed
+def _cut(text: str, edits: list[Edit]) -> tuple[list[str], list[str], Edit | None]:
+    """The pieces of the text after ``edits``, the texts they remove, and the first edit that is
+    not valid as given (in order, not overlapping, inside ``text``): None when all are."""
+    parts, removed, pos, length = [], [], 0, len(text)
+    for edit in edits:
+        s, e, replacement = edit
+        if s < pos or e < s or e > length:
+            return parts, removed, edit
         parts.append(text[pos:s])
         parts.append(replacement)
         removed.append(text[s:e])
         pos = e
-    if pos > len(text):
-        return None, removed
     parts.append(text[pos:])
-    return parts, removed
+    return parts, removed, None
 
 
 def _merge(pieces: list[list], raw: str) -> list[list]:

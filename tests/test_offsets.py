@@ -113,8 +113,11 @@ def test_edits_that_overlap_are_refused_with_the_rule_name():
     import pytest
 
     for edits in ([Edit(0, 3, ""), Edit(2, 4, "")], [Edit(2, 4, ""), Edit(0, 3, "")],  # overlapping, either order
-                  [Edit(4, 7, "")], [Edit(3, 2, "")], [Edit(-1, 1, "")]):  # past the end, backwards, before the start
+                  [Edit(4, 7, "")], [Edit(3, 2, "")], [Edit(-1, 1, "")],  # past the end, backwards, before the start
+                  [Edit(1, 9, ""), Edit(9, 9, "")]):  # past the end before the last edit
         engine = EditEngine("abcdef")
-        with pytest.raises(ValueError, match="greedy_rule"):
+        with pytest.raises(ValueError, match="greedy_rule") as refused:
             engine.apply("greedy_rule", edits)
+        first_bad = Edit(2, 4, "") if len(edits) == 2 and edits[0].start != 1 else edits[0]
+        assert str(first_bad) in str(refused.value)  # the message names the edit to look at
         assert engine.text == "abcdef" and engine.log == []
