@@ -7,7 +7,7 @@ entities and two claims, each with its cue, its source link and the claim attrib
 adjudication provenance for every span, link and choice), and two annotators' records for
 ``--annotated`` of the documents. Everything is written straight into the stores
 (``CorpusStore.save_articles`` / ``save_documents``, ``AnnotationStore.append``, and
-``gold/gold.jsonl`` in the format ``save_gold`` writes), built as objects rather than cleaned,
+``gold/gold.arrow`` in the format ``save_gold`` writes), built as objects rather than cleaned,
 and valid, so validation passes. Then, in fresh processes:
 
 - ``validate(ws)`` on its own, and ``build_release(ws, "0.1.0")``, which validates in a process
@@ -48,6 +48,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # this checkout's code, so a copy of an older checkout measures its own
 
+from annotation.columns import RecordColumns, RecordFile  # noqa: E402
 from annotation.model import AnnotationRecord, Link, RegionChoice, Span  # noqa: E402
 from annotation.schema import CLAIM, CLAIM_LAYER, CUE, ENTITY_LAYER, LINK_CUE, LINK_SOURCE, SOURCE  # noqa: E402
 from annotation.store import AnnotationStore  # noqa: E402
@@ -382,12 +383,11 @@ def generate(root: Path, n_docs: int, seed: int, annotated: float, target_chars:
     rng = random.Random(seed)
     counts = {"documents": 0, "gold_spans": 0, "gold_claims": 0, "annotator_records": 0, "near_duplicates": 0}
     gold_path = ws.path(*GOLD_FILE)
-    gold_path.parent.mkdir(parents=True, exist_ok=True)
     records: list[AnnotationRecord] = []
     first_gold: list[AnnotationRecord] = []
-    with gold_path.open("w", encoding="utf-8") as gold_out:
+    with RecordFile(gold_path) as gold_out:
         for batch_start in range(0, n_docs, BATCH):
-            articles, docs = [], []
+            articles, docs, golds = [], [], []
             previous: tuple[Document, list[Sentence]] | None = None
             for i in range(batch_start, min(n_docs, batch_start + BATCH)):
                 original = None
@@ -400,8 +400,7 @@ def generate(root: Path, n_docs: int, seed: int, annotated: float, target_chars:
                     sentences = _sentences(rng, rng.randint(target_chars - 600, target_chars + 600))
                 doc, article, spans, claims = _document(i, rng, sentences, original)
                 gold, recs = _records(i, doc, spans, claims, rng, rng.random() < annotated)
-                # The same JSON lines save_gold writes (checked against it below, on the first records).
-                gold_out.write(json.dumps(gold.to_record(), ensure_ascii=False) + "\n")
+                golds.append(gold)
                 if len(first_gold) < 3:
                     first_gold.append(gold)
                 docs.append(doc)
@@ -410,6 +409,7 @@ def generate(root: Path, n_docs: int, seed: int, annotated: float, target_chars:
                 previous = (doc, sentences)
                 counts["gold_spans"] += len(gold.spans)
                 counts["gold_claims"] += len(claims)
+            gold_out.write(golds)  # the gold file save_gold writes, a batch at a time (checked below)
             corpus.save_articles(articles)
             corpus.save_documents(docs)
             counts["documents"] += len(docs)
@@ -422,15 +422,14 @@ def generate(root: Path, n_docs: int, seed: int, annotated: float, target_chars:
 
 
 def _check_gold_format(gold_path: Path, first: list[AnnotationRecord]) -> None:
-    """Our gold lines must be byte for byte what save_gold writes."""
+    """Our gold file must hold what save_gold writes: the same columns and values."""
     with tempfile.TemporaryDirectory() as scratch:
         ws = Workspace.init(Path(scratch))
         written, _ = save_gold(ws, AdjudicationResult("majority", 2, gold=first))
-        expected = written.read_text(encoding="utf-8").splitlines()
-    with gold_path.open(encoding="utf-8") as fh:
-        ours = [next(fh).rstrip("\n") for _ in first]
-    if ours != expected:
-        raise SystemExit("generated gold lines differ from what save_gold writes")
+        expected = RecordColumns.read(written).table
+    ours = RecordColumns.read(gold_path).table.slice(0, len(first))
+    if not ours.equals(expected, check_metadata=True):
+        raise SystemExit("generated gold differs from what save_gold writes")
 
 
 # --- measuring ---------------------------------------------------------------------------------------

@@ -78,6 +78,9 @@ class Errors:
     E215 = ErrorCode("E215", "unknown or unavailable predictor",
                      "use `baseline` or `spacy:<pipeline>` with a spaCy pipeline installed in this environment "
                      "(e.g. `pip install <pipeline wheel>`); newsdesk never downloads models itself")
+    E216 = ErrorCode("E216", "a gold record cannot be stored",
+                     "a value has the wrong type (say, an offset that is not a whole number): run `newsdesk validate`, "
+                     "fix the annotations it lists, and adjudicate again")
 
     # Validation findings (`newsdesk validate`): what is wrong with an annotation, and the fix.
     V101 = ErrorCode("V101", "table does not match its schema", "the message names the column and the check")

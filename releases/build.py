@@ -20,13 +20,17 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from annotation.columns import RecordColumns
 from annotation.schema import ATTRIBUTION, ENTITY_LAYER, LabelSchema
 from corpus.errors import Errors, NewsdeskError
 from corpus.runtime import Beside, without_cyclic_gc
@@ -165,7 +169,7 @@ class ReleaseInputs:
     schema: LabelSchema
     docs: list  # by id
     by_id: dict
-    gold: list
+    gold: RecordColumns
     records: list
     splits: dict[str, str]
     features: dict
@@ -178,7 +182,10 @@ class ReleaseInputs:
     def select(cls, workspace: Workspace, data: WorkspaceData, previous: str | None) -> "ReleaseInputs":
         docs = sorted(data.docs, key=lambda d: d.id)
         by_id = {d.id: d for d in docs}
-        gold = [g for g in data.gold if g.doc_id in by_id and g.text_sha256 == by_id[g.doc_id].text_sha256]
+        gold = data.gold_columns
+        current = [k for k, (doc_id, text_sha256) in enumerate(zip(gold.column("doc_id"), gold.column("text_sha256")))
+                   if doc_id in by_id and text_sha256 == by_id[doc_id].text_sha256]
+        gold = gold if len(current) == len(gold) else gold.take(current)
         records = [r for r in data.human if r.doc_id in by_id]
         previous_splits = {}
         if previous:
@@ -187,24 +194,31 @@ class ReleaseInputs:
         return cls(data.schema, docs, by_id, gold, records, assign_splits(docs, previous_splits), features,
                    rows.LabelIds.of(features), Pseudonyms.of(workspace))
 
+    @cached_property
+    def entity_spans(self) -> rows.EntitySpans:
+        """The gold records' entity spans, for `entities` and `ner`."""
+        return rows.EntitySpans.of(self.gold)
+
     def sources(self, config: str, timings: StepTimes) -> tuple[dict[str, list], Callable[[list], pa.Table]]:
         """A config's sources by split (in the order read), and how a split's sources become its table.
 
         A config's rows exist only while its table is made: the tokens of `ner` alone are millions of strings.
         """
-        by_id, ids, features, splits = self.by_id, self.ids, self.features, self.splits
-        if config == "entities":
-            return _by_split(self.gold, lambda g: splits[g.doc_id]), lambda gs: rows.in_batches(
-                gs, lambda part: rows.entities_table([(by_id[g.doc_id], g) for g in part], ids, features["entities"]))
+        by_id, ids, features, splits, gold = self.by_id, self.ids, self.features, self.splits, self.gold
+        if config in ("entities", "ner"):  # gold records by their position in `gold`
+            doc_ids, spans = gold.column("doc_id"), self.entity_spans
+            grouped = _by_split(range(len(gold)), lambda k: splits[doc_ids[k]])
+            if config == "entities":
+                return grouped, lambda at: rows.in_batches(at, lambda part: rows.entities_table(
+                    [doc_ids[k] for k in part], spans.take(part), by_id, ids, features["entities"]))
+            return grouped, lambda at: ner.ner_table([by_id[doc_ids[k]] for k in at], spans.take(at), self.ner_stats,
+                                                     ids.iob2, features["ner"])
         if config == "documents":
             return _by_split(self.docs, lambda d: splits[d.id]), lambda ds: rows.in_batches(
                 ds, lambda part: rows.documents_table(part, ids, features["documents"]))
-        if config == "ner":
-            return _by_split(self.gold, lambda g: splits[g.doc_id]), lambda gs: ner.ner_table(
-                ((by_id[g.doc_id], g) for g in gs), self.ner_stats, ids.iob2, features["ner"])
         if config == "claims":
             with timings.step("rows claims"):
-                claims = rows.claims_table(self.gold, self.schema, self.pseudonym, ids, features["claims"],
+                claims = rows.claims_table(gold.records(), self.schema, self.pseudonym, ids, features["claims"],
                                            self.claims_frame)
             doc_ids = claims.column("doc_id").to_pylist()
             return _by_split(range(claims.num_rows), lambda i: splits[doc_ids[i]]), lambda at: claims.take(
@@ -358,17 +372,26 @@ class Tallies:
     claims: int
 
     @classmethod
-    def of(cls, docs: list, gold: list, splits: dict[str, str]) -> "Tallies":
+    def of(cls, docs: list, gold: RecordColumns, splits: dict[str, str]) -> "Tallies":
+        """Counted from the gold columns (2M spans at 100k documents); each dict keeps its keys in
+        the order first met, as counting the records one by one did."""
+        spans = gold.flat("spans")
+        owners = np.repeat(np.arange(len(gold)), gold.counts("spans"))
+        entity = np.flatnonzero(pc.equal(spans.field("layer"), ENTITY_LAYER).to_numpy(zero_copy_only=False))
+        names = sorted(set(splits.values()))
+        record_split = np.array([names.index(splits[d]) for d in gold.column("doc_id")] or [0], np.int64)
+        span_split = pa.array(names, pa.string()).take(pa.array(record_split[owners[entity]]))
         entity_counts: dict[str, Counter] = defaultdict(Counter)
-        for g in gold:  # a record's labels counted at once (Counter.update counts in C): 2M spans at 100k
-            labels = [s.label for s in g.spans if s.layer == ENTITY_LAYER]
-            if labels:
-                entity_counts[splits[g.doc_id]].update(labels)
-        attribute_counts: dict[str, Counter] = defaultdict(Counter)
-        for g in gold:
-            for c in g.choices:
-                if c.name != ATTRIBUTION:
-                    attribute_counts[c.name].update(c.values)
+        for (split, label), n in _pair_counts(span_split, spans.field("label").take(pa.array(entity))):
+            entity_counts[split][label] = n
+        choices = gold.flat("choices")
+        attribute = pc.not_equal(choices.field("name"), ATTRIBUTION)
+        named, values = choices.field("name").filter(attribute), choices.field("values").filter(attribute)
+        attribute_counts: dict[str, Counter] = {name: Counter() for name in pc.unique(named).to_pylist()}
+        value_names = pa.array(named.to_numpy(zero_copy_only=False).repeat(
+            pc.list_value_length(values).to_numpy(zero_copy_only=False)), pa.string())
+        for (name, value), n in _pair_counts(value_names, pc.list_flatten(values)):
+            attribute_counts[name][value] = n
         edits, flags = Counter(), Counter()
         for d in docs:
             edits.update(e.rule for e in d.cleaning.edits)
@@ -380,16 +403,31 @@ class Tallies:
         return cls(entity_counts, attribute_counts, edits, flags, clusters, rows.claim_count(gold))
 
 
+def _pair_counts(first: pa.Array, second: pa.Array) -> list[tuple[tuple, int]]:
+    """How often each (first[i], second[i]) occurs, in the order the pairs are first met."""
+    if not len(first):
+        return []
+    a, b = (pc.dictionary_encode(x, null_encoding="encode") for x in (first, second))
+    width = len(b.dictionary)
+    keys = a.indices.to_numpy().astype(np.int64) * width + b.indices.to_numpy()
+    found, first_at, counts = np.unique(keys, return_index=True, return_counts=True)
+    order = np.argsort(first_at)
+    a_names, b_names = a.dictionary.to_pylist(), b.dictionary.to_pylist()
+    return [((a_names[k // width], b_names[k % width]), n)
+            for k, n in zip(found[order].tolist(), counts[order].tolist())]
+
+
 def _facts(schema, settings, version, previous, docs, gold, annotators: int, features, split_rows, data_files,
            tallies: Tallies, ner_stats, measured: AgreementReport, timings) -> card.ReleaseFacts:
     with timings.step("agreement"):  # validation's, on the released people's records and texts
         agreement = measured.headline()
     entity_counts, attribute_counts, clusters = tallies.entity_counts, tallies.attribute_counts, tallies.clusters
+    gold_documents = len(set(gold.column("doc_id")))
     straddling = [c for c, in_splits in clusters.items() if len(in_splits) > 1]
     limitations = [
         "Articles come from web scraping and may be machine-translated; suspected translation artefacts are "
         "flagged (`documents.flags`), not corrected.",
-        f"{len(docs) - len({g.doc_id for g in gold})} of {len(docs)} documents have no gold annotation and appear "
+        f"{len(docs) - gold_documents} of {len(docs)} documents have no gold annotation and appear "
         "only in `documents`.",
         f"{ner_stats.misaligned} of {ner_stats.spans} entity spans do not align with the tokenisation of `ner`.",
     ]
@@ -401,7 +439,7 @@ def _facts(schema, settings, version, previous, docs, gold, annotators: int, fea
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         languages=sorted({d.language for d in docs}) or ["en"],
         features={c: features[c] for c in data_files}, split_rows=split_rows, data_files=data_files,
-        documents=len(docs), gold_documents=len({g.doc_id for g in gold}),
+        documents=len(docs), gold_documents=gold_documents,
         annotators=annotators,
         entity_label_counts={s: dict(c) for s, c in entity_counts.items()},
         claim_attribute_counts={a: dict(c) for a, c in attribute_counts.items()},

@@ -12,19 +12,16 @@ text) is tagged by :func:`ner_tokens`, the plain definition, span by span.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
 from dataclasses import dataclass
-from itertools import islice
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from datasets import Features
 
-from annotation.model import AnnotationRecord
-from annotation.schema import ENTITY_LAYER
 from corpus.model import Document
 from corpus.tokens import JoinedTokens, tokenize
-from releases.rows import entity_spans
+from releases.rows import EntitySpans
 
 @dataclass
 class NerStats:
@@ -32,11 +29,10 @@ class NerStats:
     misaligned: int = 0  # spans whose edges fall inside a token: counted, tagged as far as they align
 
 
-def ner_tokens(doc: Document, gold: AnnotationRecord, stats: NerStats, iob2: dict[str, int]
-               ) -> tuple[list[str], list[int]]:
-    """Tokens and IOB2 tag ids of one document, by the definition: the tokens inside a span are
-    tagged, in span order (start, end); a span whose edges are not token edges is counted."""
-    spans = entity_spans(gold)
+def ner_tokens(doc: Document, spans: list, stats: NerStats, iob2: dict[str, int]) -> tuple[list[str], list[int]]:
+    """Tokens and IOB2 tag ids of one document, by the definition: the tokens inside each of its
+    entity spans (in text order: see :func:`releases.rows.entity_spans`) are tagged, a later span
+    over an earlier one; a span whose edges are not token edges is counted."""
     text = doc.text
     tokens = tokenize(text)
     starts, ends = [s for s, _ in tokens], [e for _, e in tokens]
@@ -52,9 +48,10 @@ def ner_tokens(doc: Document, gold: AnnotationRecord, stats: NerStats, iob2: dic
     return [text[s:e] for s, e in tokens], tags
 
 
-def ner_table(pairs: Iterable[tuple[Document, AnnotationRecord]], stats: NerStats, iob2: dict[str, int],
+def ner_table(docs: list[Document], spans: EntitySpans, stats: NerStats, iob2: dict[str, int],
               features: Features, batch: int = 500) -> pa.Table:
-    """The `ner` rows (id, tokens, IOB2 tag ids) of each document with its gold record.
+    """The `ner` rows (id, tokens, IOB2 tag ids) of each document with its gold record's entity
+    spans (those of record k are the spans of ``docs[k]``).
 
     ``batch`` documents at a time: a batch's arrays (a few per character) then stay small enough
     for the allocator to reuse their memory; those of 10k documents were mapped afresh and
@@ -62,23 +59,22 @@ def ner_table(pairs: Iterable[tuple[Document, AnnotationRecord]], stats: NerStat
     per batch (see :func:`releases.rows.in_batches`): joining them took 1.8 s at 100k documents.
     """
     schema = features.arrow_schema
-    parts = []
-    pairs = iter(pairs)
-    while chunk := list(islice(pairs, batch)):
-        parts.append(_batch_table(chunk, stats, iob2).cast(schema))
+    parts = [_batch_table(docs[first:first + batch], spans.take(range(first, min(first + batch, len(docs)))),
+                          stats, iob2).cast(schema)
+             for first in range(0, len(docs), batch)]
     return pa.concat_tables(parts) if parts else schema.empty_table()
 
 
-def _batch_table(chunk: list[tuple[Document, AnnotationRecord]], stats: NerStats, iob2: dict[str, int]) -> pa.Table:
-    texts = [doc.text for doc, _ in chunk]
+def _batch_table(docs: list[Document], spans: EntitySpans, stats: NerStats, iob2: dict[str, int]) -> pa.Table:
+    texts = [doc.text for doc in docs]
     found = JoinedTokens.of(texts)  # None also for a lone surrogate, which Arrow's UTF-8 strings cannot hold
     if found is None:
-        return _table_by_definition(chunk, stats, iob2)
+        return _table_by_definition(docs, spans, stats, iob2)
     starts, ends, row_offsets = found.starts, found.ends, found.cuts
     lengths = np.fromiter(map(len, texts), np.int64, len(texts))
-    tags = _tags(chunk, starts, ends, found.bases, lengths, row_offsets, stats, iob2)
+    tags = _tags(docs, spans, starts, ends, found.bases, lengths, row_offsets, stats, iob2)
     return pa.table({
-        "id": pa.array([doc.id for doc, _ in chunk], pa.string()),
+        "id": pa.array([doc.id for doc in docs], pa.string()),
         "tokens": pa.ListArray.from_arrays(pa.array(row_offsets, pa.int32()),
                                            _token_strings(found.joined, found.codes, starts, ends)),
         "ner_tags": pa.ListArray.from_arrays(pa.array(row_offsets, pa.int32()), pa.array(tags, pa.int64())),
@@ -102,20 +98,20 @@ def _token_strings(joined: str, codes: np.ndarray, starts: np.ndarray, ends: np.
     return pieces.take(pa.array(np.arange(1, offsets.size - 1, 2))).cast(pa.string())
 
 
-def _tags(chunk, starts, ends, bases, lengths, row_offsets, stats: NerStats, iob2: dict[str, int]) -> np.ndarray:
+def _tags(docs, spans: EntitySpans, starts, ends, bases, lengths, row_offsets, stats: NerStats,
+          iob2: dict[str, int]) -> np.ndarray:
     """The tag id of every token; entity spans tag the tokens inside them (as :func:`ner_tokens` does)."""
     tags = np.zeros(starts.size, np.int64)
-    spans = [s for _, gold in chunk for s in gold.spans if s.layer == ENTITY_LAYER]
-    if not spans:
+    if not spans.owners.size:
         return tags
-    owner = np.repeat(np.arange(len(chunk)),
-                      [sum(1 for s in gold.spans if s.layer == ENTITY_LAYER) for _, gold in chunk])
-    span_start = np.fromiter((s.start for s in spans), np.int64, len(spans))
-    span_end = np.fromiter((s.end for s in spans), np.int64, len(spans))
-    begin = np.array([iob2[f"B-{s.label}"] for s in spans], np.int64)
-    inside = np.array([iob2[f"I-{s.label}"] for s in spans], np.int64)
+    owner, span_start, span_end = spans.owners, spans.starts, spans.ends
+    labels = pc.dictionary_encode(spans.labels)
+    names = labels.dictionary.to_pylist()
+    codes = labels.indices.to_numpy(zero_copy_only=False)
+    begin = np.array([iob2[f"B-{name}"] for name in names], np.int64)[codes]
+    inside = np.array([iob2[f"I-{name}"] for name in names], np.int64)[codes]
     # Documents whose spans lie outside the text or tag a token twice are tagged by the definition.
-    odd = np.zeros(len(chunk), bool)
+    odd = np.zeros(len(docs), bool)
     odd[owner[(span_start < 0) | (span_start > span_end) | (span_end > lengths[owner])]] = True
     at_start, at_end = bases[owner] + span_start, bases[owner] + span_end
     first = np.searchsorted(starts, at_start, "left")
@@ -138,17 +134,17 @@ def _tags(chunk, starts, ends, bases, lengths, row_offsets, stats: NerStats, iob
     tags[:] = np.cumsum(ranges)[:-1]
     tags[first[tagging]] = begin[tagging]
     for k in np.flatnonzero(odd).tolist():
-        doc, gold = chunk[k]
-        words, doc_tags = ner_tokens(doc, gold, stats, iob2)
+        words, doc_tags = ner_tokens(docs[k], spans.of_record(k), stats, iob2)
         lo, hi = row_offsets[k], row_offsets[k + 1]
         if len(words) != hi - lo:
-            raise AssertionError(f"ner: the batch tokeniser disagrees with tokenize() on document {doc.id}")
+            raise AssertionError(f"ner: the batch tokeniser disagrees with tokenize() on document {docs[k].id}")
         tags[lo:hi] = doc_tags
     return tags
 
 
-def _table_by_definition(chunk, stats: NerStats, iob2: dict[str, int]) -> pa.Table:
-    rows = [ner_tokens(doc, gold, stats, iob2) for doc, gold in chunk]
-    return pa.table({"id": pa.array([doc.id for doc, _ in chunk], pa.string()),
+def _table_by_definition(docs: list[Document], spans: EntitySpans, stats: NerStats, iob2: dict[str, int]
+                         ) -> pa.Table:
+    rows = [ner_tokens(doc, spans.of_record(k), stats, iob2) for k, doc in enumerate(docs)]
+    return pa.table({"id": pa.array([doc.id for doc in docs], pa.string()),
                      "tokens": pa.array([words for words, _ in rows], pa.list_(pa.string())),
                      "ner_tags": pa.array([tags for _, tags in rows], pa.list_(pa.int64()))})

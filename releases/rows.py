@@ -16,12 +16,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import islice
 from operator import attrgetter
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from datasets import ClassLabel, Features
 
+from annotation.columns import RecordColumns
 from annotation.model import AnnotationRecord
 from annotation.schema import ATTRIBUTION, CLAIM, ENTITY_LAYER, LabelSchema
 from corpus.model import Document
@@ -121,17 +124,78 @@ def documents_table(docs: list[Document], ids: LabelIds, features: Features) -> 
     return pa.table(columns).cast(features.arrow_schema)
 
 
-def entities_table(pairs: list[tuple[Document, AnnotationRecord]], ids: LabelIds, features: Features) -> pa.Table:
-    """The `entities` rows (:func:`entity_row`), made column by column."""
-    labels = ids.entities
-    per_row = [entity_spans(gold) for _, gold in pairs]
-    spans = [s for row in per_row for s in row]
+def entities_table(doc_ids: list[str], spans: EntitySpans, by_id: dict[str, Document], ids: LabelIds,
+                   features: Features) -> pa.Table:
+    """The `entities` rows (:func:`entity_row`) of the documents ``doc_ids`` (by id in ``by_id``)
+    with their gold records' ``spans``: no Python object per span."""
     return pa.table({
-        "id": _strings([doc.id for doc, _ in pairs]), "text": _strings([doc.text for doc, _ in pairs]),
-        "spans": _lists_of_structs(list(map(len, per_row)), {
-            "start": _int32s([s.start for s in spans]), "end": _int32s([s.end for s in spans]),
-            "text": _strings([s.text for s in spans]), "label": pa.array([labels[s.label] for s in spans], pa.int64())}),
+        "id": _strings(doc_ids), "text": _strings([by_id[d].text for d in doc_ids]),
+        "spans": _lists_of_structs(spans.counts.tolist(), {
+            "start": pa.array(spans.starts).cast(pa.int32()), "end": pa.array(spans.ends).cast(pa.int32()),
+            "text": spans.texts, "label": class_ids(spans.labels, ids.entities)}),
     }).cast(features.arrow_schema)
+
+
+class Tagged(NamedTuple):
+    """What the tags of `ner` need of an entity span."""
+
+    start: int
+    end: int
+    label: str
+
+
+@dataclass
+class EntitySpans:
+    """The entity spans of many gold records, from their columns: record k's are the next
+    ``counts[k]``, in text order (start, then end; else as stored) as :func:`entity_spans` orders them."""
+
+    counts: np.ndarray
+    owners: np.ndarray  # each span's record, as an index into the records
+    starts: np.ndarray
+    ends: np.ndarray
+    labels: pa.Array
+    texts: pa.Array
+
+    @classmethod
+    def of(cls, gold: RecordColumns) -> "EntitySpans":
+        flat = gold.flat("spans")
+        owners = np.repeat(np.arange(len(gold)), gold.counts("spans"))
+        at = np.flatnonzero(pc.equal(flat.field("layer"), ENTITY_LAYER).to_numpy(zero_copy_only=False))
+        starts, ends = flat.field("start").to_numpy()[at], flat.field("end").to_numpy()[at]
+        order = np.lexsort((ends, starts, owners[at]))  # stable: spans with equal offsets keep their order
+        at = at[order]
+        take = pa.array(at)
+        return cls(np.bincount(owners[at], minlength=len(gold)), owners[at], starts[order], ends[order],
+                   flat.field("label").take(take), flat.field("text").take(take))
+
+    def take(self, records) -> "EntitySpans":
+        """The spans of ``records`` (positions), as if those were all the records, in that order."""
+        records = np.asarray(records, np.int64)
+        firsts = np.concatenate(([0], np.cumsum(self.counts)))[records]
+        counts = self.counts[records]
+        ends = np.cumsum(counts)
+        at = np.arange(int(ends[-1]) if counts.size else 0) + np.repeat(firsts - (ends - counts), counts)
+        where = pa.array(at)
+        return EntitySpans(counts, np.repeat(np.arange(records.size), counts), self.starts[at], self.ends[at],
+                           self.labels.take(where), self.texts.take(where))
+
+    def of_record(self, k: int) -> list[Tagged]:
+        """Record k's spans, for :func:`releases.ner.ner_tokens`."""
+        first = int(self.counts[:k].sum())
+        stop = first + int(self.counts[k])
+        return list(map(Tagged, self.starts[first:stop].tolist(), self.ends[first:stop].tolist(),
+                        self.labels[first:stop].to_pylist()))
+
+
+def class_ids(names: pa.Array, ids: dict[str, int]) -> pa.Array:
+    """The ClassLabel id of each name; KeyError names one the Features do not know."""
+    found = pc.index_in(names, value_set=pa.array(list(ids), pa.string()))
+    if found.null_count:
+        raise KeyError(names.filter(found.is_null())[0].as_py())
+    # index_in gives positions among the names, which are the ids only when the ids count up from 0 in order.
+    if list(ids.values()) != list(range(len(ids))):
+        return pa.array([ids[name] for name in names.to_pylist()], pa.int64())
+    return found.cast(pa.int64())
 
 
 def document_row(doc: Document, ids: LabelIds) -> dict:
@@ -252,7 +316,9 @@ def annotation_row(rec: AnnotationRecord, pseudonym: Callable[[str], str], ids: 
                                  for v in vs]}
 
 
-def claim_count(gold: list[AnnotationRecord]) -> int:
+def claim_count(gold: list[AnnotationRecord] | RecordColumns) -> int:
+    if isinstance(gold, RecordColumns):
+        return pc.sum(pc.equal(gold.flat("spans").field("label"), CLAIM)).as_py() or 0
     return sum(1 for r in gold for s in r.spans if s.label == CLAIM)
 
 

@@ -11,18 +11,22 @@ from __future__ import annotations
 
 import json
 import random
+from dataclasses import replace
 
 import pytest
 
+from annotation.columns import RecordColumns
 from annotation.model import AnnotationRecord, Link, RegionChoice, Span
 from annotation.store import AnnotationStore
 from annotation.studio import studio_client
+from corpus.errors import NewsdeskError
 from corpus.ingest import ingest
 from corpus.model import sha256_hex
 from corpus.store import CorpusStore
 from corpus.workspace import Workspace
 from corpus_helpers import SEED
 from validation.adjudicate import (
+    AdjudicationResult,
     Conflict,
     adjudicate,
     adjudicate_workspace,
@@ -264,10 +268,50 @@ def test_gold_and_conflicts_are_saved_whole_and_load_back(tmp_path):
     before = gold_path.read_bytes(), conflicts_path.read_bytes()
     save_gold(ws, adjudicate(three_annotators(), texts={DOC: TEXT}))
     assert (gold_path.read_bytes(), conflicts_path.read_bytes()) == before  # derived: a rerun changes nothing
-    assert len(gold_path.read_text().splitlines()) == 1
+    assert len(RecordColumns.read(gold_path)) == 1
     report = json.loads(json.dumps(result.to_record()))
     assert report["counts"]["conflicts"] == 2 and "gold" not in report
     assert Conflict.from_record(report["conflicts"][0]) == result.conflicts[0]
+
+
+def test_gold_columns_hold_every_field_and_gold_of_an_earlier_version_still_reads(tmp_path):
+    """Gold is stored as Arrow columns: every field of every record comes back, from the columns
+    alone (objects, span columns, rows taken and sliced); JSON lines gold of an earlier version is
+    read until the next adjudication replaces it."""
+    (gold,) = adjudicate(three_annotators(), texts={DOC: TEXT}).gold
+    other = replace(gold, doc_id=OTHER, record_id=OTHER, task_id=None, lead_time=12.5, cancelled=True,
+                    spans=[], links=[], choices=[RegionChoice("x", "claim_type", ())], provenance={},
+                    document_choices={"topic": ["politics", "war"]}, problems=["moved a span"], model_version="m1")
+    records = [gold, other, replace(gold, record_id="third", spans=gold.spans[::-1])]
+    stored = RecordColumns(RecordColumns.of(records).table)  # no objects kept: all from the columns
+    made = stored.records()
+    assert [r.to_record() for r in made] == [r.to_record() for r in records]
+    assert made[0] == gold and list(made[0].provenance) == list(gold.provenance)
+    assert stored.span_columns().counts == [len(r.spans) for r in records]
+    assert stored.span_columns().texts == [s.text for r in records for s in r.spans]
+    assert stored.take([2, 0]).records() == [records[2], records[0]]
+    assert stored.slice(1, 5).records() == records[1:]
+    assert RecordColumns(RecordColumns.of([]).table).records() == []
+
+    ws = Workspace.init(tmp_path / "ws")
+    legacy = ws.path("gold", "gold.jsonl")
+    legacy.parent.mkdir(parents=True)
+    legacy.write_text("".join(json.dumps(r.to_record()) + "\n" for r in records))
+    assert load_gold(ws) == records
+    save_gold(ws, adjudicate(three_annotators(), texts={DOC: TEXT}))
+    assert not legacy.exists() and load_gold(ws) == [gold]
+
+
+def test_gold_that_cannot_be_stored_is_refused_naming_its_document(tmp_path):
+    ws = Workspace.init(tmp_path / "ws")
+    (gold,) = adjudicate(three_annotators(), texts={DOC: TEXT}).gold
+    save_gold(ws, adjudicate(three_annotators(), texts={DOC: TEXT}))
+    before = ws.path("gold", "gold.arrow").read_bytes()
+    bad = replace(gold, doc_id=OTHER, spans=[gold.spans[0]._replace(start="12")])
+    with pytest.raises(NewsdeskError) as refused:
+        save_gold(ws, AdjudicationResult("majority", 2, gold=[gold, bad]))
+    assert refused.value.code == "E216" and OTHER in str(refused.value)
+    assert ws.path("gold", "gold.arrow").read_bytes() == before  # nothing written
 
 
 def test_gold_provenance_is_stored_with_each_value_once_and_the_older_form_still_reads(tmp_path):

@@ -8,14 +8,16 @@ import shutil
 import subprocess
 import sys
 import textwrap
+from collections import Counter, defaultdict
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from annotation.columns import RecordColumns
 from annotation.importers import import_annotations
-from annotation.schema import LabelSchema
+from annotation.schema import ATTRIBUTION, ENTITY_LAYER, LabelSchema
 from annotation.store import AnnotationStore
 from corpus.errors import Errors, NewsdeskError
 from corpus.ingest import ingest
@@ -215,8 +217,9 @@ def test_the_fingerprint_of_a_read_changes_with_the_corpus_or_the_gold(tmp_path)
     data = WorkspaceData.read(ws)
     assert WorkspaceData.read(ws, people=False).fingerprint() == data.fingerprint()  # people's records aside
     gold, doc = data.gold[0], data.docs[0]
-    changed = [replace(data, gold=[replace(gold, spans=gold.spans[1:]), *data.gold[1:]]),
-               replace(data, gold=[replace(gold, updated_at="2031-01-01T00:00:00Z"), *data.gold[1:]]),
+    changed = [replace(data, gold_columns=RecordColumns.of([replace(gold, spans=gold.spans[1:]), *data.gold[1:]])),
+               replace(data, gold_columns=RecordColumns.of([replace(gold, updated_at="2031-01-01T00:00:00Z"),
+                                                            *data.gold[1:]])),
                replace(data, docs=[replace(doc, text_sha256="0" * 64), *data.docs[1:]]),
                replace(data, docs=data.docs[1:])]
     assert len({data.fingerprint(), *(c.fingerprint() for c in changed)}) == 1 + len(changed)
@@ -347,12 +350,22 @@ def test_the_card_counts_what_the_release_holds(released):
 
     from releases.build import Tallies
     from releases.features import config_features
-    from validation.adjudicate import load_gold
+    from validation.adjudicate import read_gold
 
     ws, report = released
     splits = json.loads((report.path / "splits.json").read_text())
     docs = sorted(CorpusStore(ws).iter_documents(), key=lambda d: d.id)
-    tallies = Tallies.of(docs, load_gold(ws), splits)
+    gold = read_gold(ws)
+    tallies = Tallies.of(docs, gold, splits)
+    # Counted from the columns: what counting record by record gives, keys in the order first met.
+    by_split, by_attribute = defaultdict(Counter), defaultdict(Counter)
+    for g in gold.records():
+        by_split[splits[g.doc_id]].update(s.label for s in g.spans if s.layer == ENTITY_LAYER)
+        for c in g.choices:
+            if c.name != ATTRIBUTION:
+                by_attribute[c.name].update(c.values)
+    for counted, expected in ((tallies.entity_counts, by_split), (tallies.attribute_counts, by_attribute)):
+        assert [(k, list(v.items())) for k, v in counted.items()] == [(k, list(v.items())) for k, v in expected.items()]
     features = config_features(LabelSchema.load(ws))
     names = features["entities"]["spans"].feature["label"].names
     released_labels = {}

@@ -16,6 +16,7 @@ from dataclasses import replace
 import pyarrow.parquet as pq
 import pytest
 
+from annotation.columns import RecordColumns
 from annotation.model import AnnotationRecord, Span
 from annotation.schema import ENTITY_LAYER, LabelSchema
 from corpus.model import Block, CleaningRecord, Document, Flag, sha256_hex
@@ -24,7 +25,8 @@ from corpus.tokens import tokenize
 from releases.build import write_parquet
 from releases.features import config_features
 from releases.ner import NerStats, ner_table, ner_tokens
-from releases.rows import LabelIds, arrow_table, document_row, documents_table, entities_table, entity_row
+from releases.rows import (EntitySpans, LabelIds, arrow_table, document_row, documents_table, entities_table,
+                           entity_row, entity_spans)
 
 SCHEMA = LabelSchema.default()
 FEATURES = config_features(SCHEMA)
@@ -45,6 +47,17 @@ def gold(text: str, edges: list[tuple[int, int, str]]) -> AnnotationRecord:
     spans = [Span(f"s{k}", ENTITY_LAYER, label, s, e, text[s:e]) for k, (s, e, label) in enumerate(edges)]
     return AnnotationRecord(doc_id="0" * 16, text_sha256=sha256_hex(text), annotator="adjudication", origin="gold",
                             record_id="0" * 16, spans=spans)
+
+
+def columns(records: list[AnnotationRecord]) -> RecordColumns:
+    """The records as the release reads gold: columns only, objects made from them when asked for."""
+    return RecordColumns(RecordColumns.of(records).table)
+
+
+def ner_of(pairs, stats: NerStats | None = None, batch: int = 500):
+    pairs = list(pairs)
+    return ner_table([d for d, _ in pairs], EntitySpans.of(columns([g for _, g in pairs])), stats or NerStats(),
+                     IDS.iob2, FEATURES["ner"], batch=batch)
 
 
 def by_definition(text: str, record: AnnotationRecord) -> tuple[list[str], list[str], int]:
@@ -78,7 +91,7 @@ def test_tokens_and_tags_follow_the_definition_wherever_the_span_edges_fall():
     for _ in range(5000):
         text, record = random_case(rng)
         stats = NerStats()
-        words, tags = ner_tokens(document(text), record, stats, IDS.iob2)
+        words, tags = ner_tokens(document(text), entity_spans(record), stats, IDS.iob2)
         expected_words, expected_tags, misaligned = by_definition(text, record)
         assert words == expected_words, text
         assert [names[t] for t in tags] == expected_tags, (text, record.spans)
@@ -97,7 +110,7 @@ def test_a_span_cut_inside_a_word_is_counted_and_tagged_as_far_as_it_aligns():
     text = "Anna Bergström’s 2,5 visits"
     record = gold(text, [(0, 8, "PERSON"), (17, 18, "CARDINAL")])  # "Anna Ber" and "2" of "2,5"
     stats = NerStats()
-    words, tags = ner_tokens(document(text), record, stats, IDS.iob2)
+    words, tags = ner_tokens(document(text), entity_spans(record), stats, IDS.iob2)
     assert words == ["Anna", "Bergström", "’s", "2,5", "visits"]
     assert tags == [IDS.iob2["B-PERSON"], 0, 0, 0, 0]
     assert (stats.spans, stats.misaligned) == (2, 2)
@@ -107,7 +120,7 @@ def test_a_span_cut_inside_a_word_is_counted_and_tagged_as_far_as_it_aligns():
 def test_the_ner_table_has_the_declared_features_and_one_row_per_document(texts):
     pairs = [(document(t), gold(t, [(0, 4, "PERSON")] if len(t) >= 4 and t[:4].strip() == t[:4] else []))
              for t in texts]
-    table = ner_table(iter(pairs), NerStats(), IDS.iob2, FEATURES["ner"], batch=2)
+    table = ner_of(pairs, batch=2)
     assert table.schema.equals(FEATURES["ner"].arrow_schema, check_metadata=True)
     assert table.column("tokens").to_pylist() == [[t[s:e] for s, e in tokenize(t)] for t in texts]
     assert [len(tags) for tags in table.column("ner_tags").to_pylist()] == [len(tokenize(t)) for t in texts]
@@ -118,8 +131,8 @@ def test_a_table_made_in_batches_is_written_as_one_made_at_once(tmp_path):
     # as for the joined table, and read back as the table made at once.
     texts = [f"Anna Berg said so {k} times." for k in range(50)]
     pairs = [(document(t), gold(t, [(0, 9, "PERSON")])) for t in texts]
-    in_batches = ner_table(iter(pairs), NerStats(), IDS.iob2, FEATURES["ner"], batch=3)
-    at_once = ner_table(iter(pairs), NerStats(), IDS.iob2, FEATURES["ner"], batch=len(pairs))
+    in_batches = ner_of(pairs, batch=3)
+    at_once = ner_of(pairs, batch=len(pairs))
     assert in_batches.column("tokens").num_chunks == 17 and at_once.column("tokens").num_chunks == 1
     write_parquet(in_batches, tmp_path / "batches.parquet")
     written = pq.ParquetFile(tmp_path / "batches.parquet")
@@ -139,7 +152,7 @@ def test_the_batch_tokeniser_finds_the_tokens_of_the_pattern_in_every_text_of_a_
     texts = ["".join(rng.choice(PIECES) if k % 2 else rng.choice(CHARACTERS) for _ in range(rng.randint(0, 30)))
              for k in range(20000)]
     pairs = [(document(t), gold(t, [])) for t in texts]
-    table = ner_table(iter(pairs), NerStats(), IDS.iob2, FEATURES["ner"], batch=997)
+    table = ner_of(pairs, batch=997)
     assert table.column("tokens").to_pylist() == [[t[s:e] for s, e in tokenize(t)] for t in texts]
 
 
@@ -149,7 +162,7 @@ def test_the_ner_table_tags_a_batch_as_the_definition_tags_each_document():
     names = FEATURES["ner"]["ner_tags"].feature.names
     cases = [random_case(rng, overlapping=k % 3 == 0) for k in range(5000)]
     stats = NerStats()
-    table = ner_table(((document(t), r) for t, r in cases), stats, IDS.iob2, FEATURES["ner"], batch=500)
+    table = ner_of(((document(t), r) for t, r in cases), stats, batch=500)
     expected = [by_definition(t, r) for t, r in cases]
     assert table.column("tokens").to_pylist() == [words for words, _, _ in expected]
     assert [[names[t] for t in tags] for tags in table.column("ner_tags").to_pylist()] == [
@@ -171,11 +184,24 @@ def test_documents_and_entities_made_column_by_column_are_the_tables_of_their_ro
                             published=None if k % 2 else "2024-01-02", cluster=None if k % 3 else f"{k:016x}"))
     assert documents_table(docs, IDS, FEATURES["documents"]).equals(
         arrow_table((document_row(d, IDS) for d in docs), FEATURES["documents"]), check_metadata=True)
-    pairs = [(doc, record) for doc, (_, record) in zip(docs, cases)]
-    assert entities_table(pairs, IDS, FEATURES["entities"]).equals(
-        arrow_table((entity_row(d, g, IDS) for d, g in pairs), FEATURES["entities"]), check_metadata=True)
-    assert entities_table([], IDS, FEATURES["entities"]).equals(FEATURES["entities"].arrow_schema.empty_table(),
-                                                                check_metadata=True)
+    # Spans out of text order, spans of the claims layer among them, and spans with equal offsets.
+    records = []
+    for doc, (_, record) in zip(docs, cases):
+        spans = record.spans + [Span(f"c{k}", "claims", "CLAIM", s.start, s.end, s.text)
+                                for k, s in enumerate(record.spans[:1])] + record.spans[:rng.randint(0, 1)]
+        rng.shuffle(spans)
+        records.append(replace(record, doc_id=doc.id, spans=spans))
+    by_id = {d.id: d for d in docs}
+    spans = EntitySpans.of(columns(records))
+    assert entities_table([g.doc_id for g in records], spans, by_id, IDS, FEATURES["entities"]).equals(
+        arrow_table((entity_row(by_id[g.doc_id], g, IDS) for g in records), FEATURES["entities"]),
+        check_metadata=True)
+    some = [7, 3, 299, 3, 0]  # any records, in any order: their spans as if they were all
+    assert entities_table([records[k].doc_id for k in some], spans.take(some), by_id, IDS, FEATURES["entities"]).equals(
+        arrow_table((entity_row(by_id[records[k].doc_id], records[k], IDS) for k in some), FEATURES["entities"]),
+        check_metadata=True)
+    assert entities_table([], EntitySpans.of(columns([])), {}, IDS, FEATURES["entities"]).equals(
+        FEATURES["entities"].arrow_schema.empty_table(), check_metadata=True)
 
 
 def test_token_offsets_are_the_tokens_of_the_pattern_one_text_at_a_time():

@@ -50,6 +50,7 @@ from pathlib import Path
 import jsonlines
 from label_studio_sdk import LabelStudio
 
+from annotation.columns import RecordColumns, UnstorableRecord
 from annotation.convert import records_from_task, results_from_record
 from annotation.labelstudio_config import instructions_html, labeling_config
 from annotation.model import AnnotationRecord, Link, RegionChoice, Span
@@ -75,7 +76,8 @@ REVIEW_ORIGIN = "labelstudio-review"  # records pulled from the review project
 # Records that are not an annotator's own version and so never vote.
 NON_VOTING_ORIGINS = ("prediction", GOLD_ORIGIN, REVIEW_ORIGIN)
 
-GOLD_FILE = ("gold", "gold.jsonl")
+GOLD_FILE = ("gold", "gold.arrow")  # Arrow columns (annotation.columns): read by every validation and release
+LEGACY_GOLD_FILE = ("gold", "gold.jsonl")  # gold as JSON lines, as earlier versions wrote it; still read
 CONFLICTS_FILE = ("gold", "conflicts.jsonl")
 REVIEW_MAP = ("gold", "review_tasks.json")
 
@@ -611,11 +613,17 @@ def _jsonl(records: Iterable[dict]) -> str:
 
 
 def save_gold(workspace: Workspace, result: AdjudicationResult) -> tuple[Path, Path]:
-    """Write gold/gold.jsonl and gold/conflicts.jsonl whole: gold is derived, so a rerun replaces it."""
+    """Write gold/gold.arrow and gold/conflicts.jsonl whole: gold is derived, so a rerun replaces it
+    (and the JSON lines of an earlier version, which would otherwise be read in its place)."""
     gold_path, conflicts_path = workspace.path(*GOLD_FILE), workspace.path(*CONFLICTS_FILE)
+    try:
+        columns = RecordColumns.of(result.gold)
+    except UnstorableRecord as exc:
+        raise NewsdeskError(Errors.E216, where=f"document {exc.record.doc_id}", detail=str(exc)) from exc
     with workspace.lock():
-        atomic_write_text(gold_path, _jsonl(g.to_record() for g in result.gold))
+        columns.write(gold_path)
         atomic_write_text(conflicts_path, _jsonl(c.to_record() for c in result.conflicts))
+        workspace.path(*LEGACY_GOLD_FILE).unlink(missing_ok=True)
     return gold_path, conflicts_path
 
 
@@ -628,8 +636,16 @@ def _read_jsonl(path: Path) -> Iterator[dict]:
         yield from reader
 
 
+def read_gold(workspace: Workspace) -> RecordColumns:
+    """Gold as columns (objects made from them on demand); gold of an earlier version from its JSON lines."""
+    path = workspace.path(*GOLD_FILE)
+    if path.exists():
+        return RecordColumns.read(path)
+    return RecordColumns.of([AnnotationRecord.from_record(r) for r in _read_jsonl(workspace.path(*LEGACY_GOLD_FILE))])
+
+
 def load_gold(workspace: Workspace) -> list[AnnotationRecord]:
-    return [AnnotationRecord.from_record(r) for r in _read_jsonl(workspace.path(*GOLD_FILE))]
+    return read_gold(workspace).records()
 
 
 def load_conflicts(workspace: Workspace) -> list[Conflict]:

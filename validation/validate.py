@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import pandera.errors as pa_errors
 
+from annotation.columns import RecordColumns
 from annotation.model import AnnotationRecord
 from annotation.schema import LabelSchema
 from annotation.store import AnnotationStore
@@ -94,23 +95,29 @@ class WorkspaceData:
     """Everything validation reads from a workspace, read once.
 
     The release build reads it, validates it and builds from the very same objects, so the
-    stores are parsed once and what is released is exactly what was validated.
+    stores are parsed once and what is released is exactly what was validated. Gold is read as
+    columns; its objects are made when first asked for (validation needs them, the release's
+    entity and token configs do not).
     """
 
     schema: LabelSchema
     docs: list[Document]  # in store order
     human: list[AnnotationRecord]  # people's records: the store's records that are not predictions
-    gold: list[AnnotationRecord]
+    gold_columns: RecordColumns
 
     @classmethod
     def read(cls, workspace: Workspace, people: bool = True) -> "WorkspaceData":
         """``people=False`` leaves people's records unread (``human`` is then empty), for a reader
         that needs only the corpus and gold."""
-        from validation.adjudicate import load_gold
+        from validation.adjudicate import read_gold
 
         human = [r for r in AnnotationStore(workspace).records() if r.origin != "prediction"] if people else []
         return cls(LabelSchema.load(workspace), list(CorpusStore(workspace).iter_documents()), human,
-                   load_gold(workspace))
+                   read_gold(workspace))
+
+    @property
+    def gold(self) -> list[AnnotationRecord]:
+        return self.gold_columns.records()
 
     def fingerprint(self) -> str:
         """A hash of what was read of the corpus and gold: every document's id and text hash, every
@@ -123,9 +130,10 @@ class WorkspaceData:
         digest = hashlib.sha256()
         for d in self.docs:
             digest.update(f"{d.id}\0{d.text_sha256}\n".encode("utf-8", "surrogatepass"))
-        for r in self.gold:
-            digest.update(f"{r.origin}\0{r.record_id}\0{r.updated_at}\0{r.text_sha256}\0{len(r.spans)}\0"
-                          f"{len(r.links)}\0{len(r.choices)}\n".encode("utf-8", "surrogatepass"))
+        gold = self.gold_columns
+        for values in zip(*map(gold.column, ("origin", "record_id", "updated_at", "text_sha256")),
+                          *map(gold.counts, ("spans", "links", "choices"))):
+            digest.update(("\0".join(map(str, values)) + "\n").encode("utf-8", "surrogatepass"))
         return digest.hexdigest()
 
     @property
@@ -134,11 +142,13 @@ class WorkspaceData:
         return self.human + self.gold
 
 
-def validate_data(docs: list[Document], records: list[AnnotationRecord], schema: LabelSchema) -> ValidationReport:
-    """The checks themselves, on data in memory (the benchmark calls this)."""
+def validate_data(docs: list[Document], records: list[AnnotationRecord], schema: LabelSchema,
+                  span_values: tables.SpanValues | None = None) -> ValidationReport:
+    """The checks themselves, on data in memory (the benchmark calls this). ``span_values``: the
+    records' :class:`~validation.tables.SpanValues`, when the caller has them."""
     started = time.perf_counter()
     report = ValidationReport(documents=len(docs), records=len(records))
-    span_values = tables.SpanValues.of(records)
+    span_values = span_values or tables.SpanValues.of(records)
     frames = {
         "documents": (tables.documents_frame(docs), schemas.documents_schema(), "id"),
         "records": (tables.records_frame(records), schemas.records_schema(), "doc_id"),
@@ -216,7 +226,7 @@ def _validate(workspace: Workspace, fix: bool, data: WorkspaceData | None) -> Va
     started = time.perf_counter()
     data = data or WorkspaceData.read(workspace)
     schema, docs, records = data.schema, data.docs, data.records
-    report = validate_data(docs, records, schema)
+    report = validate_data(docs, records, schema, _span_values(data))
     if fix:
         store = AnnotationStore(workspace)
         fixed = apply_fixes(store, records, report.findings)
@@ -229,6 +239,13 @@ def _validate(workspace: Workspace, fix: bool, data: WorkspaceData | None) -> Va
                         for w in report.agreement.warnings(agreement_threshold(workspace))]
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _span_values(data: WorkspaceData) -> tables.SpanValues:
+    """The spans of ``data.records``: people's taken from their objects, gold's from its columns as read."""
+    human, gold = tables.SpanValues.of(data.human), data.gold_columns.span_columns()
+    return tables.SpanValues(human.counts + gold.counts, *(getattr(human, name) + getattr(gold, name)
+                                                           for name in tables.SpanValues.FIELDS.values()))
 
 
 def agreement_threshold(workspace: Workspace) -> float:
