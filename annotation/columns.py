@@ -69,7 +69,7 @@ class RecordColumns:
 
     table: pa.Table
     _records: list[AnnotationRecord] | None = field(default=None, repr=False, compare=False)
-    _spans: SpanColumns | None = field(default=None, repr=False, compare=False)
+    _values: dict[str, tuple[list[int], dict[str, list]]] = field(default_factory=dict, repr=False, compare=False)
     # Rows taken from another instance: their objects are that one's, if it has made them.
     _taken_from: tuple[RecordColumns, list[int]] | None = field(default=None, repr=False, compare=False)
 
@@ -107,15 +107,27 @@ class RecordColumns:
 
     def span_columns(self) -> SpanColumns:
         """Every span's fields, read once from the columns."""
-        if self._spans is None:
-            spans = self.flat("spans")
-            self._spans = SpanColumns(self.counts("spans"), *(_pylist(spans.field(name), few=name in _FEW)
-                                                              for name in SPAN_TYPE.names))
-        return self._spans
+        counts, fields = self.values("spans")
+        return SpanColumns(counts, *fields.values())
+
+    def values(self, name: str) -> tuple[list[int], dict[str, list]]:
+        """Spans, links or choices per record, and each of their fields over all records as one
+        list of Python values (a choice's values as a tuple), read once from the columns."""
+        if name not in self._values:
+            flat = self.flat(name)
+            fields = {key: _pylist(flat.field(key), few=key in _FEW) for key in flat.type.names}
+            if name == "choices":
+                fields["values"] = list(map(tuple, fields["values"]))
+            self._values[name] = (self.counts(name), fields)
+        return self._values[name]
 
     def counts(self, name: str) -> list[int]:
         """Spans, links or choices per record."""
         return pc.list_value_length(self.table.column(name)).to_numpy(zero_copy_only=False).tolist()
+
+    def provenance(self) -> list[dict]:
+        """Each record's provenance, read from the columns."""
+        return [_provenance(v) for v in self.column("provenance")]
 
     def records(self) -> list[AnnotationRecord]:
         """The records as objects (made once; they are never changed in place)."""
@@ -143,16 +155,14 @@ class RecordColumns:
         sc = self.span_columns()
         spans = _split(list(map(Span._make, zip(sc.ids, sc.layers, sc.labels, sc.starts, sc.ends, sc.texts))),
                        sc.counts)
-        links_flat = self.flat("links")
-        links = _split(list(map(Link._make, zip(*(_pylist(links_flat.field(k), few=k in _FEW) for k in LINK_TYPE.names)))),
-                       self.counts("links"))
-        choices_flat = self.flat("choices")
-        choices = _split([RegionChoice(r, name, tuple(values)) for r, name, values in zip(
-            *(_pylist(choices_flat.field(k), few=k in _FEW) for k in CHOICE_TYPE.names))], self.counts("choices"))
+        counts, fields = self.values("links")
+        links = _split(list(map(Link._make, zip(*fields.values()))), counts)
+        counts, fields = self.values("choices")
+        choices = _split(list(map(RegionChoice._make, zip(*fields.values()))), counts)
         scalars = {name: self.column(name) for name in _SCALARS}
         document_choices = [orjson.loads(v) if v else {} for v in self.column("document_choices")]
         problems = self.column("problems")
-        provenance = [_provenance(v) for v in self.column("provenance")]
+        provenance = self.provenance()
         names = list(scalars)
         out = []
         for k, values in enumerate(zip(*scalars.values())) if n else ():

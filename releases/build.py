@@ -218,7 +218,7 @@ class ReleaseInputs:
                 ds, lambda part: rows.documents_table(part, ids, features["documents"]))
         if config == "claims":
             with timings.step("rows claims"):
-                claims = rows.claims_table(gold.records(), self.schema, self.pseudonym, ids, features["claims"],
+                claims = rows.claims_table(gold, self.schema, self.pseudonym, ids, features["claims"],
                                            self.claims_frame)
             doc_ids = claims.column("doc_id").to_pylist()
             return _by_split(range(claims.num_rows), lambda i: splits[doc_ids[i]]), lambda at: claims.take(

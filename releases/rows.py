@@ -28,7 +28,7 @@ from annotation.columns import RecordColumns
 from annotation.model import AnnotationRecord
 from annotation.schema import ATTRIBUTION, CLAIM, ENTITY_LAYER, LabelSchema
 from corpus.model import Document
-from validation.tables import claims_frame
+from validation.tables import RecordSet, claims_frame
 
 NO_SPAN = {"start": -1, "end": -1, "text": ""}
 
@@ -249,19 +249,21 @@ def claim_rows(gold: list[AnnotationRecord], schema: LabelSchema, pseudonym: Cal
     return rows
 
 
-def claims_table(gold: list[AnnotationRecord], schema: LabelSchema, pseudonym: Callable[[str], str],
+def claims_table(gold: list[AnnotationRecord] | RecordColumns, schema: LabelSchema, pseudonym: Callable[[str], str],
                  ids: LabelIds, features: Features, frame: pd.DataFrame | None = None) -> pa.Table:
     """The `claims` rows (:func:`claim_rows`) of all gold records, made column by column from the claims frame.
 
-    ``frame``: a claims frame of records that include ``gold`` (validation's, which a release
-    build has made already); its rows of the ``gold`` records are used, in their order.
+    ``gold``: the records, as objects or columns. ``frame``: a claims frame of records that
+    include ``gold`` (validation's, which a release build has made already); its rows of the
+    ``gold`` records are used, in their order.
     """
+    gold = RecordSet([], gold) if isinstance(gold, RecordColumns) else RecordSet.of(gold)
     frame = claims_frame(gold, schema) if frame is None else _rows_of(frame, gold)
     attrs = [a.name for a in schema.claim_attributes if a.name != ATTRIBUTION]
     column = {name: frame[name].tolist() for name in dict.fromkeys([
         "doc_id", "claim_id", "start", "end", "text", "cue_start", "cue_end", "cue_text", "source_start",
         "source_end", "source_text", "source_label", "unattributed", *attrs])}
-    provenance = {r.doc_id: r.provenance for r in gold}
+    provenance = dict(zip(gold.field("doc_id"), gold.provenance()))
     origins = [provenance[d].get(c, {}) for d, c in zip(column["doc_id"], column["claim_id"])]
 
     def linked(prefix: str, labels: dict[str, int] | None = None) -> pa.StructArray:
@@ -293,12 +295,12 @@ def claims_table(gold: list[AnnotationRecord], schema: LabelSchema, pseudonym: C
     return pa.table({name: columns[name] for name in schema_.names}).cast(schema_)
 
 
-def _rows_of(frame: pd.DataFrame, records: list[AnnotationRecord]) -> pd.DataFrame:
+def _rows_of(frame: pd.DataFrame, records: RecordSet) -> pd.DataFrame:
     """The rows of ``frame`` (a claims frame) that belong to ``records`` (by document, origin and
     record id), in the order of ``records``, as ``claims_frame(records)`` has them."""
     if not len(frame):
         return frame
-    place = {(r.doc_id, r.origin, r.record_id): k for k, r in enumerate(records)}
+    place = {key: k for k, key in enumerate(zip(*map(records.field, ("doc_id", "origin", "record_id"))))}
     owner = np.array([place.get(key, -1) for key in zip(*(frame[name].tolist()
                                                           for name in ("doc_id", "origin", "record_id")))], np.int64)
     at = np.flatnonzero(owner >= 0)

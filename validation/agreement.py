@@ -44,7 +44,7 @@ from __future__ import annotations
 import math
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 
@@ -719,19 +719,19 @@ def _attribute_alpha(tally: _Tally, schema: LabelSchema) -> dict[str, Measure]:
 
 
 def agreement(records: list[AnnotationRecord], texts: dict[str, str], schema: LabelSchema,
-              min_annotators: int = 2) -> AgreementReport:
+              min_annotators: int = 2, skipped: Mapping[str, int] | None = None) -> AgreementReport:
     """Agreement between annotators on the documents at least ``min_annotators`` of them annotated.
 
     ``records``: annotation records of any origin (predictions, cancelled, adjudicated gold and
     stale records are left out and counted in ``skipped``); ``texts``: the current clean text of
     each document, by id (records of documents without a text are left out); ``schema``: the
-    workspace's label schema. Returns an :class:`AgreementReport`; the module docstring states
-    every convention it uses.
+    workspace's label schema; ``skipped``: records the caller has left out already, by reason.
+    Returns an :class:`AgreementReport`; the module docstring states every convention it uses.
     """
     if min_annotators < 2:
         raise ValueError("agreement needs min_annotators >= 2")
     started = time.perf_counter()
-    skipped: dict[str, int] = defaultdict(int)
+    skipped: dict[str, int] = defaultdict(int, skipped or {})
     labels = _Labels(schema)
     tally = _Tally(labels)
     compared = _current_records(records, texts, min_annotators, skipped)

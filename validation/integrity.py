@@ -25,7 +25,7 @@ from annotation.model import AnnotationRecord, Span
 from annotation.schema import ATTRIBUTION, CLAIM, CUE, LINK_CUE, LINK_SOURCE, UNATTRIBUTED, Attribute, LabelSchema
 from corpus.errors import ErrorCode, Errors
 from corpus.model import Document
-from validation.tables import SpanValues
+from validation.tables import RecordSet, SpanValues
 
 
 _ID = attrgetter("id")
@@ -85,15 +85,23 @@ def check_record(rec: AnnotationRecord, doc: Document | None, schema: LabelSchem
     return _check_record(rec, doc, _Rules(schema), spans_clean=False)
 
 
-def check_records(records: Sequence[AnnotationRecord], docs: Mapping[str, Document], schema: LabelSchema,
+def check_records(records: Sequence[AnnotationRecord] | RecordSet, docs: Mapping[str, Document], schema: LabelSchema,
                   values: SpanValues | None = None) -> list[Finding]:
     """:func:`check_record` for each record, in order (``docs``: the corpus by document id;
-    ``values``: the records' :class:`~validation.tables.SpanValues`, when the caller has them)."""
+    ``values``: the records' :class:`~validation.tables.SpanValues`, when the caller has them).
+
+    Screens find the records that may have a finding, for all records at once; only those are
+    checked one by one (as objects: gold's are made for them alone). Every other record has none.
+    """
+    records = RecordSet.of(records)
     rules = _Rules(schema)
-    flagged = _span_suspects(records, docs, values or SpanValues.of(list(records)))
+    values = values or records.span_values()
+    span_suspects = _span_suspects(records, docs, values)
+    suspects = span_suspects | _document_suspects(records, docs) | _link_and_claim_suspects(records, values, rules)
     found: list[Finding] = []
-    for k, rec in enumerate(records):
-        found += _check_record(rec, docs.get(rec.doc_id), rules, spans_clean=k not in flagged)
+    for k in sorted(suspects):
+        rec = records.record(k)
+        found += _check_record(rec, docs.get(rec.doc_id), rules, spans_clean=k not in span_suspects)
     return found
 
 
@@ -110,7 +118,100 @@ def _check_record(rec: AnnotationRecord, doc: Document | None, rules: _Rules, sp
     return found
 
 
-def _span_suspects(records: Sequence[AnnotationRecord], docs: Mapping[str, Document], values: SpanValues) -> set[int]:
+def _document_suspects(records: RecordSet, docs: Mapping[str, Document]) -> set[int]:
+    """The records of a document not in the corpus, or made on another version of its text (V214, V211)."""
+    return {k for k, (doc_id, text_sha256) in enumerate(zip(records.field("doc_id"), records.field("text_sha256")))
+            if (doc := docs.get(doc_id)) is None or doc.text_sha256 != text_sha256}
+
+
+def _link_and_claim_suspects(records: RecordSet, values: SpanValues, rules: _Rules) -> set[int]:
+    """Indices of the records that may have a V206-V210, V212 or V213 finding; every other has none.
+
+    A record passes when its span ids are distinct, no link is drawn twice, every link and choice
+    refers to one of its spans, every link starts at a CLAIM, every source ends at a span allowed
+    as a source, every cue link ends at a CUE near enough, each region has at most one choice
+    of a name, every choice and document choice holds values the schema knows, and every CLAIM
+    is sourced (or marked unattributed) and has every required attribute. Read from the flat
+    values of all records: no object per record or span.
+    """
+    link_counts, from_ids, to_ids, link_labels = records.links()
+    choice_counts, regions, names, chosen = records.choices()
+    ids, labels, starts, ends = values.ids, values.labels, values.starts, values.ends
+    if values.offsets() is None:
+        return set(range(len(records)))  # offsets that are not all int: check every record in full
+    allowed, max_gap = rules.allowed_sources, rules.schema.cue_max_distance
+    suspects = {k for k, named in enumerate(records.document_choices())
+                if named and _unknown_document_choice(named, rules)}
+    s = lk = c = 0
+    for k, (n_spans, n_links, n_choices) in enumerate(zip(values.counts, link_counts, choice_counts)):
+        span_ids = ids[s:s + n_spans]
+        span_at = dict(zip(span_ids, range(s, s + n_spans)))
+        try:
+            clean = len(span_at) == n_spans and _links_clean(
+                span_at, from_ids[lk:lk + n_links], to_ids[lk:lk + n_links], link_labels[lk:lk + n_links], labels,
+                starts, ends, allowed, max_gap) and _claims_clean(
+                span_at, span_ids, labels[s:s + n_spans], from_ids[lk:lk + n_links], link_labels[lk:lk + n_links],
+                regions[c:c + n_choices], names[c:c + n_choices], chosen[c:c + n_choices], rules)
+        except TypeError:  # unhashable ids or values: checked in full
+            clean = False
+        if not clean:
+            suspects.add(k)
+        s, lk, c = s + n_spans, lk + n_links, c + n_choices
+    return suspects
+
+
+def _links_clean(span_at: dict, from_ids: list, to_ids: list, link_labels: list, labels: list, starts: list,
+                 ends: list, allowed: set, max_gap: int) -> bool:
+    """No V207-V210 finding for these links (see :func:`_check_links`)."""
+    if len(set(zip(from_ids, to_ids, link_labels))) < len(from_ids):
+        return False
+    for a, b, label in zip(from_ids, to_ids, link_labels):
+        i, j = span_at.get(a), span_at.get(b)
+        if i is None or j is None or labels[i] != CLAIM:
+            return False
+        if label == LINK_SOURCE:
+            if labels[j] not in allowed:
+                return False
+        elif label == LINK_CUE and (labels[j] != CUE or max(starts[j] - ends[i], starts[i] - ends[j], 0) > max_gap):
+            return False
+    return True
+
+
+def _claims_clean(span_at: dict, span_ids: list, span_labels: list, from_ids: list, link_labels: list,
+                  regions: list, names: list, chosen: list, rules: _Rules) -> bool:
+    """No V206, V209 (of a choice), V212 or V213 finding for these spans' claims and choices
+    (see :func:`_check_links` and :func:`_check_claims`)."""
+    choices: dict = {}
+    known = rules.known
+    for region, name, values in zip(regions, names, chosen):
+        if region not in span_at:
+            return False
+        mine = choices.setdefault(region, {})
+        if name in mine:  # two choices of a name on one region: the last counts
+            return False
+        mine[name] = values
+        if (name, values) not in known and rules.unknown(name, values):
+            return False
+    sourced = None
+    for span_id, label in zip(span_ids, span_labels):
+        if label != CLAIM:
+            continue
+        if sourced is None:
+            sourced = {a for a, link in zip(from_ids, link_labels) if link == LINK_SOURCE}
+        mine = choices.get(span_id, {})
+        if span_id not in sourced and UNATTRIBUTED not in mine.get(ATTRIBUTION, ()):
+            return False
+        if not all(mine.get(name) for name in rules.required):
+            return False
+    return True
+
+
+def _unknown_document_choice(named: dict, rules: _Rules) -> bool:
+    choice = rules.schema.document_choice
+    return any(name != choice.name or v not in choice.values for name, values in named.items() for v in values)
+
+
+def _span_suspects(records: RecordSet, docs: Mapping[str, Document], values: SpanValues) -> set[int]:
     """Indices of the records that may have a V201-V205 finding; every other record has none.
 
     A span passes when it lies inside the text, the text there is the span's text and stripping
@@ -127,8 +228,8 @@ def _span_suspects(records: Sequence[AnnotationRecord], docs: Mapping[str, Docum
         return set(range(len(records)))  # offsets that are not all int, or texts not all str: check in full
     start, end = offsets
     texts = []
-    for r in records:
-        doc = docs.get(r.doc_id)
+    for doc_id in records.field("doc_id"):
+        doc = docs.get(doc_id)
         texts.append(doc.text if doc is not None else "")
     owner = np.repeat(np.arange(len(records)), counts)
     length = np.repeat(np.array([len(t) for t in texts], dtype=np.int64), counts)

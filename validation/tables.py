@@ -18,10 +18,12 @@ from itertools import chain
 from operator import attrgetter
 
 import numpy as np
+import orjson
 import pandas as pd
 import pyarrow as pa
 
-from annotation.model import AnnotationRecord, Span
+from annotation.columns import RecordColumns
+from annotation.model import AnnotationRecord, Link, RegionChoice, Span
 from annotation.schema import ATTRIBUTION, CLAIM, LINK_CUE, LINK_SOURCE, UNATTRIBUTED, LabelSchema
 from corpus.model import Document
 
@@ -63,13 +65,96 @@ def _column(values: list):
     return values
 
 
-def _record_keys(records: list[AnnotationRecord], counts: list[int]) -> dict[str, object]:
-    """The record columns of a table with ``counts[i]`` rows for ``records[i]``."""
-    having = [r for r, n in zip(records, counts) if n]  # a record without rows adds no value to infer from
-    rows = np.repeat(np.arange(len(having)), [n for n in counts if n])
+class RecordSet:
+    """The records validation checks, in order: people's as objects, then gold as columns.
+
+    Frames and checks read each record's fields, and the spans, links and choices of all records
+    as flat lists, from here: gold's 2M spans (at 100k documents) then never become objects.
+    :meth:`record` makes the object of one record, for the checks that need one.
+    """
+
+    def __init__(self, objects: Iterable[AnnotationRecord], columns: RecordColumns | None = None):
+        self.objects = list(objects)
+        self.columns = columns if columns is not None and len(columns) else None
+        self._values: dict[str, object] = {}
+
+    @classmethod
+    def of(cls, records: "Iterable[AnnotationRecord] | RecordSet") -> "RecordSet":
+        return records if isinstance(records, RecordSet) else cls(records)
+
+    def __len__(self) -> int:
+        return len(self.objects) + (len(self.columns) if self.columns is not None else 0)
+
+    def field(self, name: str) -> list:
+        """A field of every record (one of the stored scalars, such as ``doc_id`` or ``updated_at``)."""
+        values = list(map(attrgetter(name), self.objects))
+        return values + self.columns.column(name) if self.columns is not None else values
+
+    def counts(self, name: str) -> list[int]:
+        """Spans, links or choices per record."""
+        values = [len(getattr(r, name)) for r in self.objects]
+        return values + self.columns.counts(name) if self.columns is not None else values
+
+    def span_values(self) -> SpanValues:
+        if "spans" not in self._values:
+            values = SpanValues.of(self.objects)
+            if self.columns is not None:
+                gold = self.columns.span_columns()
+                values = SpanValues(values.counts + gold.counts, *(getattr(values, name) + getattr(gold, name)
+                                                                   for name in SpanValues.FIELDS.values()))
+            self._values["spans"] = values
+        return self._values["spans"]
+
+    def links(self) -> tuple[list[int], list, list, list]:
+        """Links per record, and every link's from_id, to_id and label."""
+        return self._flat("links", Link._fields)
+
+    def choices(self) -> tuple[list[int], list, list, list]:
+        """Region choices per record, and every choice's region_id, name and values (a tuple)."""
+        return self._flat("choices", RegionChoice._fields)
+
+    def _flat(self, name: str, fields: tuple[str, ...]) -> tuple:
+        if name not in self._values:
+            items = list(chain.from_iterable(getattr(r, name) for r in self.objects))
+            columns = [list(values) for values in zip(*items)] if items else [[] for _ in fields]
+            counts = [len(getattr(r, name)) for r in self.objects]
+            if self.columns is not None:
+                more, values = self.columns.values(name)
+                counts += more
+                columns = [mine + values[key] for mine, key in zip(columns, fields)]
+            self._values[name] = (counts, *columns)
+        return self._values[name]
+
+    def document_choices(self) -> list[dict]:
+        values = [r.document_choices for r in self.objects]
+        if self.columns is not None:
+            values += [orjson.loads(v) if v else {} for v in self.columns.column("document_choices")]
+        return values
+
+    def provenance(self) -> list[dict]:
+        """Each record's provenance (adjudication's, for gold)."""
+        values = [r.provenance for r in self.objects]
+        return values + self.columns.provenance() if self.columns is not None else values
+
+    def record(self, k: int) -> AnnotationRecord:
+        """Record k as an object (gold's made for the asking)."""
+        if k < len(self.objects):
+            return self.objects[k]
+        k -= len(self.objects)
+        return self.columns.slice(k, k + 1).records()[0]
+
+    def records(self) -> list[AnnotationRecord]:
+        """Every record as an object."""
+        return self.objects + (self.columns.records() if self.columns is not None else [])
+
+
+def _record_keys(records: RecordSet, counts: list[int]) -> dict[str, object]:
+    """The record columns of a table with ``counts[i]`` rows for record i."""
+    rows = np.repeat(np.arange(sum(1 for n in counts if n)), [n for n in counts if n])
     out: dict[str, object] = {}
     for name in RECORD_KEY_COLUMNS:
-        column = _column(list(map(attrgetter(name), having)))
+        # A record without rows adds no value to infer from.
+        column = _column([value for value, n in zip(records.field(name), counts) if n])
         if isinstance(column, np.ndarray):
             out[name] = column[rows]
         else:
@@ -86,12 +171,11 @@ def documents_frame(docs: Iterable[Document]) -> pd.DataFrame:
     return _frame(columns, DOCUMENT_COLUMNS, len(docs))
 
 
-def records_frame(records: Iterable[AnnotationRecord]) -> pd.DataFrame:
-    records = list(records)
-    columns = {name: _column(list(map(attrgetter(name), records))) for name in RECORD_COLUMNS
-               if name not in ("spans", "links")}
-    columns["spans"] = _column([len(r.spans) for r in records])
-    columns["links"] = _column([len(r.links) for r in records])
+def records_frame(records: Iterable[AnnotationRecord] | RecordSet) -> pd.DataFrame:
+    records = RecordSet.of(records)
+    columns = {name: _column(records.field(name)) for name in RECORD_COLUMNS if name not in ("spans", "links")}
+    columns["spans"] = _column(records.counts("spans"))
+    columns["links"] = _column(records.counts("links"))
     return _frame(columns, RECORD_COLUMNS, len(records))
 
 
@@ -155,10 +239,10 @@ class SpanValues:
         return None
 
 
-def spans_frame(records: Iterable[AnnotationRecord], values: SpanValues | None = None) -> pd.DataFrame:
+def spans_frame(records: Iterable[AnnotationRecord] | RecordSet, values: SpanValues | None = None) -> pd.DataFrame:
     """``values``: the records' :class:`SpanValues`, when the caller has them already."""
-    records = list(records)
-    values = values or SpanValues.of(records)
+    records = RecordSet.of(records)
+    values = values or records.span_values()
     if not values.ids:
         return pd.DataFrame.from_records([], columns=SPAN_COLUMNS).astype({"start": "int64", "end": "int64"})
     columns = _record_keys(records, values.counts)
@@ -167,14 +251,13 @@ def spans_frame(records: Iterable[AnnotationRecord], values: SpanValues | None =
     return _frame(columns, SPAN_COLUMNS, len(values.ids)).astype({"start": "int64", "end": "int64"})
 
 
-def links_frame(records: Iterable[AnnotationRecord]) -> pd.DataFrame:
-    records = list(records)
-    counts = [len(r.links) for r in records]
-    links = list(chain.from_iterable(r.links for r in records))
+def links_frame(records: Iterable[AnnotationRecord] | RecordSet) -> pd.DataFrame:
+    records = RecordSet.of(records)
+    counts, *fields = records.links()
     columns = _record_keys(records, counts)
-    for name in ("from_id", "to_id", "label"):
-        columns[name] = _column(list(map(attrgetter(name), links)))
-    return _frame(columns, LINK_COLUMNS, len(links))
+    for name, values in zip(("from_id", "to_id", "label"), fields):
+        columns[name] = _column(values)
+    return _frame(columns, LINK_COLUMNS, len(fields[0]))
 
 
 def claims_frame(records: Iterable[AnnotationRecord], schema: LabelSchema,
@@ -189,8 +272,8 @@ def claims_frame(records: Iterable[AnnotationRecord], schema: LabelSchema,
     order = list(dict.fromkeys([*CLAIM_SPAN_COLUMNS, *attr_names, "unattributed"]))
     span_columns = [name for name in CLAIM_SPAN_COLUMNS if name not in attr_names and name != "unattributed"]
     attr_columns = [name for name in attr_names if name != "unattributed"]
-    records = list(records)
-    values = values or SpanValues.of(records)
+    records = RecordSet.of(records)
+    values = values or records.span_values()
     labels = values.converted("label")  # not converted for this alone: the raw labels serve
     if isinstance(labels, pd.Series):
         is_claim = (labels == CLAIM).to_numpy(dtype=bool, na_value=False)
@@ -205,19 +288,26 @@ def claims_frame(records: Iterable[AnnotationRecord], schema: LabelSchema,
     cue_at, source_at = [], []  # each claim's cue and source: a position among all spans, -1 for none
     attr_values: dict[str, list] = {name: [] for name in attr_columns}
     unattributed: list[bool] = []
+    link_counts, from_ids, to_ids, link_labels = records.links()
+    choice_counts, regions, names, choice_values = records.choices()
+    link_stops, choice_stops = np.cumsum(link_counts).tolist(), np.cumsum(choice_counts).tolist()
     first = 0
     for k, n in enumerate(counts):
         if not n:
             continue
-        r, stop = records[k], int(stops[k])
+        stop = int(stops[k])
         start = stop - values.counts[k]
         where = dict(zip(ids[start:stop], range(start, stop)))  # the position of a span id; the last one wins
         choices: dict[str, dict[str, tuple]] = {}
-        for c in r.choices:
-            choices.setdefault(c.region_id, {})[c.name] = c.values
+        c_stop = choice_stops[k]
+        c_start = c_stop - choice_counts[k]
+        for region, name, chosen in zip(regions[c_start:c_stop], names[c_start:c_stop], choice_values[c_start:c_stop]):
+            choices.setdefault(region, {})[name] = chosen
         targets: dict[tuple[str, str], str] = {}
-        for lk in r.links:
-            targets.setdefault((lk.from_id, lk.label), lk.to_id)
+        l_stop = link_stops[k]
+        l_start = l_stop - link_counts[k]
+        for from_id, to_id, label in zip(from_ids[l_start:l_stop], to_ids[l_start:l_stop], link_labels[l_start:l_stop]):
+            targets.setdefault((from_id, label), to_id)
         for i in at_list[first:first + n]:
             claim_id = ids[i]
             cue_at.append(where.get(targets.get((claim_id, LINK_CUE), ""), -1))

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from operator import attrgetter
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -104,6 +103,7 @@ class WorkspaceData:
     docs: list[Document]  # in store order
     human: list[AnnotationRecord]  # people's records: the store's records that are not predictions
     gold_columns: RecordColumns
+    _record_set: tables.RecordSet | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def read(cls, workspace: Workspace, people: bool = True) -> "WorkspaceData":
@@ -141,14 +141,20 @@ class WorkspaceData:
         """What validation looks at (:func:`validated_records`): people's records, then gold."""
         return self.human + self.gold
 
+    def record_set(self) -> tables.RecordSet:
+        """:attr:`records` without making gold's objects (made once: its values are read once)."""
+        if self._record_set is None:
+            self._record_set = tables.RecordSet(self.human, self.gold_columns)
+        return self._record_set
 
-def validate_data(docs: list[Document], records: list[AnnotationRecord], schema: LabelSchema,
-                  span_values: tables.SpanValues | None = None) -> ValidationReport:
-    """The checks themselves, on data in memory (the benchmark calls this). ``span_values``: the
-    records' :class:`~validation.tables.SpanValues`, when the caller has them."""
+
+def validate_data(docs: list[Document], records: list[AnnotationRecord] | tables.RecordSet,
+                  schema: LabelSchema) -> ValidationReport:
+    """The checks themselves, on data in memory (the benchmark calls this)."""
     started = time.perf_counter()
+    records = tables.RecordSet.of(records)
     report = ValidationReport(documents=len(docs), records=len(records))
-    span_values = span_values or tables.SpanValues.of(records)
+    span_values = records.span_values()
     frames = {
         "documents": (tables.documents_frame(docs), schemas.documents_schema(), "id"),
         "records": (tables.records_frame(records), schemas.records_schema(), "doc_id"),
@@ -168,15 +174,16 @@ def validate_data(docs: list[Document], records: list[AnnotationRecord], schema:
     return report
 
 
-def _span_keys_distinct(records: list[AnnotationRecord], values: tables.SpanValues) -> bool:
+def _span_keys_distinct(records: tables.RecordSet, values: tables.SpanValues) -> bool:
     """True when no two span rows can share (origin, record_id, span_id): all are plain strings,
     the records with spans are distinct by (origin, record_id) and each record's span ids are
     distinct. False means "not proven": pandera then checks, and reports, the duplicates."""
-    having = [r for r, n in zip(records, values.counts) if n]
-    origins, record_ids = list(map(attrgetter("origin"), having)), list(map(attrgetter("record_id"), having))
+    having = [n > 0 for n in values.counts]
+    origins = [v for v, keep in zip(records.field("origin"), having) if keep]
+    record_ids = [v for v, keep in zip(records.field("record_id"), having) if keep]
     if set(map(type, origins)) != {str} or set(map(type, record_ids)) != {str} or set(map(type, values.ids)) != {str}:
         return False
-    if len(set(zip(origins, record_ids))) < len(having):
+    if len(set(zip(origins, record_ids))) < len(origins):
         return False
     ids, start = values.ids, 0
     for n in values.counts:
@@ -225,13 +232,13 @@ def validate(workspace: Workspace, fix: bool = False, data: WorkspaceData | None
 def _validate(workspace: Workspace, fix: bool, data: WorkspaceData | None) -> ValidationReport:
     started = time.perf_counter()
     data = data or WorkspaceData.read(workspace)
-    schema, docs, records = data.schema, data.docs, data.records
-    report = validate_data(docs, records, schema, _span_values(data))
+    schema, docs, records = data.schema, data.docs, data.record_set()
+    report = validate_data(docs, records, schema)
     if fix:
         store = AnnotationStore(workspace)
-        fixed = apply_fixes(store, records, report.findings)
+        fixed = apply_fixes(store, records.objects, report.findings)  # gold is derived: never fixed here
         if fixed:
-            records = validated_records(store, workspace)
+            records = tables.RecordSet(validated_records(store, workspace))
             report = validate_data(docs, records, schema)
             report.fixed = fixed
     report.agreement = _agreement(docs, records, schema)
@@ -241,24 +248,24 @@ def _validate(workspace: Workspace, fix: bool, data: WorkspaceData | None) -> Va
     return report
 
 
-def _span_values(data: WorkspaceData) -> tables.SpanValues:
-    """The spans of ``data.records``: people's taken from their objects, gold's from its columns as read."""
-    human, gold = tables.SpanValues.of(data.human), data.gold_columns.span_columns()
-    return tables.SpanValues(human.counts + gold.counts, *(getattr(human, name) + getattr(gold, name)
-                                                           for name in tables.SpanValues.FIELDS.values()))
-
-
 def agreement_threshold(workspace: Workspace) -> float:
     """``[validation] agreement_threshold`` (default 0.667, Krippendorff's bar for tentative conclusions)."""
     return float(workspace.config.get("validation", {}).get("agreement_threshold", 0.667))
 
 
-def _agreement(docs: list[Document], records: list[AnnotationRecord], schema: LabelSchema) -> AgreementReport:
+def _agreement(docs: list[Document], records: tables.RecordSet, schema: LabelSchema) -> AgreementReport:
     """Agreement on the documents two or more people annotated; low figures become V301 warnings
-    (they fail only under ``--strict``)."""
-    from validation.agreement import agreement
+    (they fail only under ``--strict``). Gold records never take part: they are counted as left
+    out without making their objects."""
+    from validation.agreement import NON_ANNOTATOR_ORIGINS, agreement
 
-    return agreement(records, {d.id: d.text for d in docs}, schema)
+    taking_part, left_out = records.objects, Counter()
+    if records.columns is not None:
+        origins = records.columns.column("origin")
+        left_out.update(f"origin {o}" for o in origins if o in NON_ANNOTATOR_ORIGINS)
+        others = [k for k, o in enumerate(origins) if o not in NON_ANNOTATOR_ORIGINS]
+        taking_part = taking_part + (records.columns.take(others).records() if others else [])
+    return agreement(taking_part, {d.id: d.text for d in docs}, schema, skipped=left_out)
 
 
 def apply_fixes(store: AnnotationStore, records: list[AnnotationRecord], findings: list[Finding]) -> int:
