@@ -129,6 +129,26 @@ class RecordColumns:
         """Each record's provenance, read from the columns."""
         return [_provenance(v) for v in self.column("provenance")]
 
+    def provenance_entries(self, wanted: list[tuple[int, str]]) -> list[dict]:
+        """The provenance entry of each (record, key) in ``wanted`` ({} where there is none), found in
+        the stored form without making each record's dict (a release looks up one entry per claim)."""
+        stored = self.column("provenance")
+        parsed: dict[int, object] = {}
+        out = []
+        for k, key in wanted:
+            if k not in parsed:
+                parsed[k] = orjson.loads(stored[k]) if stored[k] else {}
+            value = parsed[k]
+            if isinstance(value, list):  # [keys, values, value_of_key]: see annotation.model
+                keys, values, value_of = value
+                try:
+                    out.append(values[value_of[keys.index(key)]])
+                except ValueError:
+                    out.append({})
+            else:
+                out.append(value.get(key, {}))
+        return out
+
     def records(self) -> list[AnnotationRecord]:
         """The records as objects (made once; they are never changed in place)."""
         if self._records is None:

@@ -263,8 +263,8 @@ def claims_table(gold: list[AnnotationRecord] | RecordColumns, schema: LabelSche
     column = {name: frame[name].tolist() for name in dict.fromkeys([
         "doc_id", "claim_id", "start", "end", "text", "cue_start", "cue_end", "cue_text", "source_start",
         "source_end", "source_text", "source_label", "unattributed", *attrs])}
-    provenance = dict(zip(gold.field("doc_id"), gold.provenance()))
-    origins = [provenance[d].get(c, {}) for d, c in zip(column["doc_id"], column["claim_id"])]
+    record_of = {doc_id: k for k, doc_id in enumerate(gold.field("doc_id"))}  # gold: one record per document
+    origins = gold.provenance_entries([(record_of[d], c) for d, c in zip(column["doc_id"], column["claim_id"])])
 
     def linked(prefix: str, labels: dict[str, int] | None = None) -> pa.StructArray:
         """The cue's or source's span, or start = end = -1 (label -1) where the claim has none."""

@@ -336,8 +336,11 @@ def test_the_claims_table_is_the_table_of_the_claim_rows(released):
         assert table.num_rows == rows.claim_count(records) > 0
         assert table.equals(rows.arrow_table(rows.claim_rows(records, schema, pseudonym, ids), features["claims"]),
                             check_metadata=True)
-        # Made of a frame that holds other records' claims too: the same table.
+        # Made of a frame that holds other records' claims too, and of the records' columns: the same table.
         assert rows.claims_table(records, schema, pseudonym, ids, features["claims"], frame).equals(
+            table, check_metadata=True)
+        stored = RecordColumns(RecordColumns.of(records).table)  # no objects kept: all from the columns
+        assert rows.claims_table(stored, schema, pseudonym, ids, features["claims"], frame).equals(
             table, check_metadata=True)
 
 

@@ -254,3 +254,75 @@ def test_V301_low_agreement_is_a_warning_that_fails_only_when_strict(workspace_w
     runner = CliRunner()
     assert runner.invoke(app, ["validate", "-w", str(ws.root)]).exit_code == 0
     assert runner.invoke(app, ["validate", "-w", str(ws.root), "--strict"]).exit_code == 1
+
+
+# Each breaks one rule (or, for some, none: the screens must not flag what is fine).
+def _drop_source(r):
+    return replace(r, links=[lk for lk in r.links if lk != Link("c1", "p1", "source")])
+
+
+def _unattributed(r):
+    return replace(_drop_source(r), choices=r.choices + [RegionChoice("c1", "attribution", ("unattributed",))])
+
+
+MUTATIONS = [
+    _drop_source, _unattributed,
+    lambda r: replace(r, links=r.links + [Link("c1", "nowhere", "source")]),
+    lambda r: replace(r, links=r.links + [Link("gone", "p1", "source")]),
+    lambda r: replace(r, choices=r.choices + [RegionChoice("nowhere", "speech", ("direct",))]),
+    lambda r: replace(r, links=r.links + [r.links[0]]),
+    lambda r: replace(r, links=r.links + [Link("p1", "q1", "cue")]),
+    lambda r: replace(r, links=r.links + [Link("c1", "p1", "other")]),
+    lambda r: replace(r, links=[Link("c1", "q1", "source") if lk.label == "source" and lk.from_id == "c1" else lk
+                                for lk in r.links]),
+    lambda r: replace(r, links=[Link("c1", "d1", "cue") if lk.label == "cue" and lk.from_id == "c1" else lk
+                                for lk in r.links]),
+    lambda r: replace(r, choices=[c for c in r.choices if not (c.region_id == "c2" and c.name == "claim_type")]),
+    lambda r: replace(r, choices=[c._replace(values=()) if c.name == "speech" else c for c in r.choices]),
+    lambda r: replace(r, choices=r.choices + [RegionChoice("c2", "claim_type", ("no such type",))]),
+    lambda r: replace(r, choices=r.choices + [RegionChoice("c2", "no_such_attribute", ("x",))]),
+    lambda r: replace(r, choices=r.choices + [RegionChoice("c1", "speech", ("indirect",))]),
+    lambda r: replace(r, document_choices={"text_quality": ["no such quality"]}),
+    lambda r: replace(r, document_choices={}),
+    lambda r: replace(r, spans=r.spans + [r.spans[0]._replace(label="ORG")]),  # an id twice
+    lambda r: replace(r, spans=[s._replace(text=s.text + "x") if s.id == "p1" else s for s in r.spans]),
+    lambda r: replace(r, spans=[s._replace(start=s.start - 1, text=" " + s.text) if s.id == "d1" and s.start
+                                else s for s in r.spans]),
+    lambda r: replace(r, spans=[s._replace(end=10 ** 6) if s.id == "q2" else s for s in r.spans]),
+    lambda r: replace(r, spans=r.spans + [r.spans[0]._replace(id="p9", end=r.spans[0].end + 1,
+                                                               text=r.spans[0].text + " ")]),
+    lambda r: replace(r, text_sha256="0" * 64),
+    lambda r: replace(r, doc_id="ffffffffffffffff"),
+    lambda r: replace(r, spans=[], links=[], choices=[]),
+    lambda r: replace(r, spans=r.spans[::-1], links=r.links[::-1], choices=r.choices[::-1]),
+]
+
+
+def test_the_screens_flag_every_record_with_a_finding_as_gold_columns_and_as_objects(doc, monkeypatch):
+    """check_records screens all records at once and checks only the flagged ones in full: its
+    findings must be those of checking every record in full, for records that break any rule
+    (one, several or none), given as objects or, like gold, as columns."""
+    import random
+
+    from annotation.columns import RecordColumns
+    from validation.integrity import check_record, check_records
+    from validation.tables import RecordSet
+
+    rng = random.Random(4)
+    records = []
+    for k in range(400):
+        rec = replace(clean_record(doc), record_id=str(k))
+        for mutate in rng.sample(MUTATIONS, rng.choice([0, 1, 1, 2, 3])):
+            rec = mutate(rec)
+        records.append(rec)
+    docs = {doc.id: doc}
+    expected = [f for r in records for f in check_record(r, docs.get(r.doc_id), SCHEMA)]
+    assert {f.code for f in expected} >= {"V201", "V202", "V204", "V205", "V206", "V207", "V208", "V209", "V210",
+                                          "V211", "V212", "V213", "V214"}
+    assert check_records(records, docs, SCHEMA) == expected
+    stored = RecordColumns(RecordColumns.of(records[150:]).table)  # no objects kept: gold as it is read
+    made, make = [], RecordColumns._make_records
+    monkeypatch.setattr(RecordColumns, "_make_records", lambda self: made.append(len(self)) or make(self))
+    assert check_records(RecordSet(records[:150], stored), docs, SCHEMA) == expected
+    with_findings = len({f.record for f in expected if int(f.record.split(":")[1]) >= 150})
+    assert with_findings <= sum(made) < len(records) - 150  # objects for the flagged records only

@@ -86,9 +86,13 @@ class RecordSet:
         return len(self.objects) + (len(self.columns) if self.columns is not None else 0)
 
     def field(self, name: str) -> list:
-        """A field of every record (one of the stored scalars, such as ``doc_id`` or ``updated_at``)."""
-        values = list(map(attrgetter(name), self.objects))
-        return values + self.columns.column(name) if self.columns is not None else values
+        """A field of every record (one of the stored scalars, such as ``doc_id`` or ``updated_at``),
+        read once: the list is shared, not to be changed."""
+        key = f"field {name}"
+        if key not in self._values:
+            values = list(map(attrgetter(name), self.objects))
+            self._values[key] = values + self.columns.column(name) if self.columns is not None else values
+        return self._values[key]
 
     def counts(self, name: str) -> list[int]:
         """Spans, links or choices per record."""
@@ -131,10 +135,15 @@ class RecordSet:
             values += [orjson.loads(v) if v else {} for v in self.columns.column("document_choices")]
         return values
 
-    def provenance(self) -> list[dict]:
-        """Each record's provenance (adjudication's, for gold)."""
-        values = [r.provenance for r in self.objects]
-        return values + self.columns.provenance() if self.columns is not None else values
+    def provenance_entries(self, wanted: list[tuple[int, str]]) -> list[dict]:
+        """The provenance entry (adjudication's) of each (record, key) in ``wanted``, {} where there is none."""
+        mine = len(self.objects)
+        out = [self.objects[k].provenance.get(key, {}) if k < mine else None for k, key in wanted]
+        if self.columns is not None:
+            theirs = [(at, (k - mine, key)) for at, (k, key) in enumerate(wanted) if k >= mine]
+            for (at, _), entry in zip(theirs, self.columns.provenance_entries([w for _, w in theirs])):
+                out[at] = entry
+        return out
 
     def record(self, k: int) -> AnnotationRecord:
         """Record k as an object (gold's made for the asking)."""
