@@ -46,13 +46,33 @@ def _frame(columns: dict[str, object], order: list[str], rows: int) -> pd.DataFr
     return pd.DataFrame(columns, columns=order, copy=False)  # the arrays were made for this frame
 
 
-def _column(values: list):
+def _column(values: list, tail: pa.Array | None = None):
     """``values`` as pandas infers them, converted by pyarrow when all are str, int or bool (or str
-    and None, or int and None: pandas' missing value then); anything else is left to pandas."""
+    and None, or int and None: pandas' missing value then); anything else is left to pandas.
+
+    ``tail``: the last values as Arrow has them already (gold's columns), used as they are when
+    the others infer the same type (or none), since all of them then infer that type.
+    """
+    if tail is not None and len(tail):
+        head = values[:len(values) - len(tail)]
+        try:
+            array = pa.array(head)
+        except (pa.ArrowException, OverflowError, TypeError, ValueError):
+            return _column(values)
+        if pa.types.is_null(array.type) or array.type == tail.type:
+            joined = pa.concat_arrays([array.cast(tail.type), tail])
+            if joined.null_count < len(joined):  # all missing would infer no type: as pandas does
+                return _converted(values, joined)
+        return _column(values)
     try:
         array = pa.array(values)
     except (pa.ArrowException, OverflowError, TypeError, ValueError):
         return values
+    return _converted(values, array)
+
+
+def _converted(values: list, array: pa.Array):
+    """``values`` as pandas infers them, given as ``array`` (see :func:`_column`)."""
     if pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
         dtype = pd.Series(["x"]).dtype  # the string dtype pandas infers here
         if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
@@ -105,7 +125,8 @@ class RecordSet:
             if self.columns is not None:
                 gold = self.columns.span_columns()
                 values = SpanValues(values.counts + gold.counts, *(getattr(values, name) + getattr(gold, name)
-                                                                   for name in SpanValues.FIELDS.values()))
+                                                                   for name in SpanValues.FIELDS.values()),
+                                    tail=self.columns.flat("spans"))
             self._values["spans"] = values
         return self._values["spans"]
 
@@ -202,6 +223,7 @@ class SpanValues:
     starts: list
     ends: list
     texts: list
+    tail: pa.StructArray | None = field(default=None, repr=False, compare=False)  # the last spans, as Arrow has them
     _columns: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
 
     FIELDS = {"span_id": "ids", "layer": "layers", "label": "labels", "start": "starts", "end": "ends",
@@ -216,7 +238,8 @@ class SpanValues:
     def column(self, name: str):
         """The frame's column ``name`` (see :func:`_column`), converted once."""
         if name not in self._columns:
-            self._columns[name] = _column(getattr(self, self.FIELDS[name]))
+            tail = self.tail.field(_TAIL_FIELDS[name]) if self.tail is not None else None
+            self._columns[name] = _column(getattr(self, self.FIELDS[name]), tail)
         return self._columns[name]
 
     def converted(self, name: str):
@@ -246,6 +269,9 @@ class SpanValues:
         if isinstance(start, np.ndarray) and isinstance(end, np.ndarray) and start.dtype == end.dtype == np.int64:
             return start, end
         return None
+
+
+_TAIL_FIELDS = {"span_id": "id", "layer": "layer", "label": "label", "start": "start", "end": "end", "text": "text"}
 
 
 def spans_frame(records: Iterable[AnnotationRecord] | RecordSet, values: SpanValues | None = None) -> pd.DataFrame:
