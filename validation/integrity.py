@@ -135,28 +135,26 @@ def _link_and_claim_suspects(records: RecordSet, values: SpanValues, rules: _Rul
     values of all records: no object per record or span.
     """
     link_counts, from_ids, to_ids, link_labels = records.links()
-    choice_counts, regions, names, chosen = records.choices()
     ids, labels, starts, ends = values.ids, values.labels, values.starts, values.ends
     if values.offsets() is None:
         return set(range(len(records)))  # offsets that are not all int: check every record in full
     allowed, max_gap = rules.allowed_sources, rules.schema.cue_max_distance
+    span_at, choices, repeats = records.regions()
     suspects = {k for k, named in enumerate(records.document_choices())
                 if named and _unknown_document_choice(named, rules)}
-    s = lk = c = 0
-    for k, (n_spans, n_links, n_choices) in enumerate(zip(values.counts, link_counts, choice_counts)):
-        span_ids = ids[s:s + n_spans]
-        span_at = dict(zip(span_ids, range(s, s + n_spans)))
+    s = lk = 0
+    for k, (n_spans, n_links) in enumerate(zip(values.counts, link_counts)):
         try:
-            clean = len(span_at) == n_spans and _links_clean(
-                span_at, from_ids[lk:lk + n_links], to_ids[lk:lk + n_links], link_labels[lk:lk + n_links], labels,
+            clean = not repeats[k] and _links_clean(
+                span_at[k], from_ids[lk:lk + n_links], to_ids[lk:lk + n_links], link_labels[lk:lk + n_links], labels,
                 starts, ends, allowed, max_gap) and _claims_clean(
-                span_at, span_ids, labels[s:s + n_spans], from_ids[lk:lk + n_links], link_labels[lk:lk + n_links],
-                regions[c:c + n_choices], names[c:c + n_choices], chosen[c:c + n_choices], rules)
-        except TypeError:  # unhashable ids or values: checked in full
+                span_at[k], ids[s:s + n_spans], labels[s:s + n_spans], from_ids[lk:lk + n_links],
+                link_labels[lk:lk + n_links], choices[k], rules)
+        except TypeError:  # unhashable values: checked in full
             clean = False
         if not clean:
             suspects.add(k)
-        s, lk, c = s + n_spans, lk + n_links, c + n_choices
+        s, lk = s + n_spans, lk + n_links
     return suspects
 
 
@@ -178,20 +176,16 @@ def _links_clean(span_at: dict, from_ids: list, to_ids: list, link_labels: list,
 
 
 def _claims_clean(span_at: dict, span_ids: list, span_labels: list, from_ids: list, link_labels: list,
-                  regions: list, names: list, chosen: list, rules: _Rules) -> bool:
+                  choices: dict, rules: _Rules) -> bool:
     """No V206, V209 (of a choice), V212 or V213 finding for these spans' claims and choices
-    (see :func:`_check_links` and :func:`_check_claims`)."""
-    choices: dict = {}
+    (see :func:`_check_links` and :func:`_check_claims`); ``choices`` by region and name."""
     known = rules.known
-    for region, name, values in zip(regions, names, chosen):
+    for region, named in choices.items():
         if region not in span_at:
             return False
-        mine = choices.setdefault(region, {})
-        if name in mine:  # two choices of a name on one region: the last counts
-            return False
-        mine[name] = values
-        if (name, values) not in known and rules.unknown(name, values):
-            return False
+        for name, values in named.items():
+            if (name, values) not in known and rules.unknown(name, values):
+                return False
     sourced = None
     for span_id, label in zip(span_ids, span_labels):
         if label != CLAIM:

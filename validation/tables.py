@@ -71,8 +71,9 @@ def _column(values: list, tail: pa.Array | None = None):
     return _converted(values, array)
 
 
-def _converted(values: list, array: pa.Array):
-    """``values`` as pandas infers them, given as ``array`` (see :func:`_column`)."""
+def _converted(values: list | None, array: pa.Array):
+    """``values`` as pandas infers them, given as ``array`` (see :func:`_column`); ``array`` is
+    all there is of them where ``values`` is None (it is then a string or int64 array)."""
     if pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
         dtype = pd.Series(["x"]).dtype  # the string dtype pandas infers here
         if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
@@ -149,6 +150,36 @@ class RecordSet:
                 columns = [mine + values[key] for mine, key in zip(columns, fields)]
             self._values[name] = (counts, *columns)
         return self._values[name]
+
+    def regions(self) -> tuple[list[dict], list[dict], list[bool]]:
+        """Per record: the position (among all spans) of each span id, the last one of an id
+        winning; its choices by region and name, the last one winning; and whether an id, or a
+        name on one region, repeats. Made once, for the integrity checks and the claims frame."""
+        if "regions" not in self._values:
+            values = self.span_values()
+            ids = values.ids
+            choice_counts, regions, names, chosen = self.choices()
+            span_at, choices, repeats = [], [], []
+            s = c = 0
+            for n_spans, n_choices in zip(values.counts, choice_counts):
+                where: dict = {}
+                mine: dict = {}
+                try:
+                    where.update(zip(ids[s:s + n_spans], range(s, s + n_spans)))
+                    repeated = len(where) < n_spans
+                    for region, name, picked in zip(regions[c:c + n_choices], names[c:c + n_choices],
+                                                    chosen[c:c + n_choices]):
+                        by_name = mine.setdefault(region, {})
+                        repeated = repeated or name in by_name
+                        by_name[name] = picked
+                except TypeError:  # an unhashable id or name: the integrity checks report the record in full
+                    repeated = True
+                span_at.append(where)
+                choices.append(mine)
+                repeats.append(repeated)
+                s, c = s + n_spans, c + n_choices
+            self._values["regions"] = (span_at, choices, repeats)
+        return self._values["regions"]
 
     def document_choices(self) -> list[dict]:
         values = [r.document_choices for r in self.objects]
@@ -263,6 +294,21 @@ class SpanValues:
             return column[at]
         return _column([raw[i] for i in at.tolist()])  # a column with gaps: its part may infer otherwise
 
+    def linked(self, name: str, spans_at: list[int]):
+        """Column ``name`` at positions ``spans_at``, -1 for none (missing), as :func:`_column` would
+        convert ``[values[i] if i >= 0 else None ...]``: taken from the converted column when it is
+        strings or int64, else made of the values."""
+        column = self.column(name)
+        if isinstance(column, pd.Series) and isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == \
+                "pyarrow" or isinstance(column, np.ndarray) and column.dtype == np.int64:
+            at = np.asarray(spans_at, np.int64)
+            taken = pa.array(column.array if isinstance(column, pd.Series) else column).take(
+                pa.array(at, mask=at < 0))
+            if taken.null_count < len(taken):  # all missing would infer no type
+                return _converted(None, taken)
+        raw = getattr(self, self.FIELDS[name])
+        return _column([raw[i] if i >= 0 else None for i in spans_at])
+
     def offsets(self) -> tuple[np.ndarray, np.ndarray] | None:
         """Starts and ends as int64 arrays; None unless every offset is an int."""
         start, end = self.column("start"), self.column("end")
@@ -324,20 +370,13 @@ def claims_frame(records: Iterable[AnnotationRecord], schema: LabelSchema,
     attr_values: dict[str, list] = {name: [] for name in attr_columns}
     unattributed: list[bool] = []
     link_counts, from_ids, to_ids, link_labels = records.links()
-    choice_counts, regions, names, choice_values = records.choices()
-    link_stops, choice_stops = np.cumsum(link_counts).tolist(), np.cumsum(choice_counts).tolist()
+    link_stops = np.cumsum(link_counts).tolist()
+    span_at, choices_of, _ = records.regions()
     first = 0
     for k, n in enumerate(counts):
         if not n:
             continue
-        stop = int(stops[k])
-        start = stop - values.counts[k]
-        where = dict(zip(ids[start:stop], range(start, stop)))  # the position of a span id; the last one wins
-        choices: dict[str, dict[str, tuple]] = {}
-        c_stop = choice_stops[k]
-        c_start = c_stop - choice_counts[k]
-        for region, name, chosen in zip(regions[c_start:c_stop], names[c_start:c_stop], choice_values[c_start:c_stop]):
-            choices.setdefault(region, {})[name] = chosen
+        where, choices = span_at[k], choices_of[k]  # a span id's position, the last one winning
         targets: dict[tuple[str, str], str] = {}
         l_stop = link_stops[k]
         l_start = l_stop - link_counts[k]
@@ -353,17 +392,14 @@ def claims_frame(records: Iterable[AnnotationRecord], schema: LabelSchema,
             unattributed.append(UNATTRIBUTED in mine.get(ATTRIBUTION, ()))
         first += n
 
-    def linked(spans_at: list[int], raw: list) -> object:
-        return _column([raw[i] if i >= 0 else None for i in spans_at])
-
     columns_by_name = {
         **_record_keys(records, counts),
         "claim_id": values.part("span_id", at), "start": values.part("start", at), "end": values.part("end", at),
         "text": values.part("text", at),
-        "cue_start": linked(cue_at, values.starts), "cue_end": linked(cue_at, values.ends),
-        "cue_text": linked(cue_at, values.texts),
-        "source_start": linked(source_at, values.starts), "source_end": linked(source_at, values.ends),
-        "source_text": linked(source_at, values.texts), "source_label": linked(source_at, values.labels),
+        "cue_start": values.linked("start", cue_at), "cue_end": values.linked("end", cue_at),
+        "cue_text": values.linked("text", cue_at),
+        "source_start": values.linked("start", source_at), "source_end": values.linked("end", source_at),
+        "source_text": values.linked("text", source_at), "source_label": values.linked("label", source_at),
     }
     columns = {name: columns_by_name[name] for name in span_columns}
     for name in attr_columns:
