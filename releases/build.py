@@ -404,10 +404,8 @@ class Tallies:
             pc.list_value_length(values).to_numpy(zero_copy_only=False)), pa.string())
         for (name, value), n in _pair_counts(value_names, pc.list_flatten(values)):
             attribute_counts[name][value] = n
-        edits, flags = Counter(), Counter()
-        for d in docs:
-            edits.update(e.rule for e in d.cleaning.edits)
-            flags.update(f.rule for f in d.flags)
+        edits = Counter(e.rule for d in docs for e in d.cleaning.edits)  # counted in one call: in C
+        flags = Counter(f.rule for d in docs for f in d.flags)
         clusters: dict[str, set[str]] = defaultdict(set)
         for d in docs:
             if d.cluster:
