@@ -8,8 +8,8 @@ are detected rather than misread. Serialised once, by ``to_record`` / ``from_rec
 
 A gold record's provenance (where each of its spans, links and choices came from) is stored
 with each distinct value once: ``[keys, values, value_of_key]``. Its twenty-odd entries share
-two or three values, and written out entry by entry they were half of ``gold.jsonl`` and of
-the time to read it. Read back, the entries that share a value share one dict: entries are
+two or three values, and written out entry by entry they were half of gold's JSON lines and of
+the time to read them (gold is now stored as columns: :mod:`annotation.columns`). Read back, the entries that share a value share one dict: entries are
 replaced, never changed in place. The older form, one dict per entry, still reads.
 
 Spans, links and choices are named tuples: immutable and hashable like the frozen dataclasses

@@ -13,7 +13,6 @@ import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-import jsonlines
 import orjson
 
 from annotation.model import AnnotationRecord
@@ -30,8 +29,7 @@ class AnnotationStore:
 
     def _iter_raw(self) -> Iterator[dict]:
         for path in self.segments():
-            with jsonlines.open(path, loads=jsonio.loads) as reader:
-                yield from reader
+            yield from jsonio.read_lines(path)
 
     def _latest(self) -> dict[tuple[str, str], dict]:
         """The stored form of the current version of every record, by (origin, record id)."""

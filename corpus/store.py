@@ -14,7 +14,6 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import jsonlines
 
 from corpus.errors import Errors, NewsdeskError
 from corpus import jsonio
@@ -60,8 +59,7 @@ class ShardedJsonl:
             if not path.exists():
                 continue
             if ids is None:
-                with jsonlines.open(path, loads=jsonio.loads) as reader:
-                    records.update((rec["id"], rec) for rec in reader)
+                records.update((rec["id"], rec) for rec in jsonio.read_lines(path))
                 continue
             with open(path, encoding="utf-8") as fh:
                 for line in fh:
@@ -81,8 +79,7 @@ class ShardedJsonl:
                 continue
             path = self.shard_path(shard)
             if path.exists():
-                with jsonlines.open(path, loads=jsonio.loads) as reader:
-                    yield from reader
+                yield from jsonio.read_lines(path)
 
     def get(self, record_id: str) -> dict | None:
         return self.read_shard(self.shard_of(record_id)).get(record_id)

@@ -235,3 +235,20 @@ def test_store_json_falls_back_to_the_standard_library_for_what_orjson_refuses()
     # Records written by json.dumps may hold NaN, which orjson refuses.
     assert math.isnan(jsonio.loads('{"lead_time": NaN}')["lead_time"])
     assert jsonio.loads(b'{"task_id": 9223372036854775807}')["task_id"] == 2**63 - 1  # 64-bit ints stay exact
+
+
+def test_store_lines_are_read_as_bytes_and_a_broken_line_is_named(tmp_path):
+    """The stores' JSON lines are parsed from bytes: a byte order mark and blank lines are
+    skipped, NaN (which json writes) still reads, and a line that is not JSON names its file and number."""
+    import jsonlines
+
+    from corpus.jsonio import read_lines
+
+    path = tmp_path / "shard-00000.jsonl"
+    path.write_bytes(b'\xef\xbb\xbf{"id": "a", "t": "\xc3\xa9"}\n\n{"id": "b", "x": NaN}\r\n')
+    first, second = read_lines(path)
+    assert first == {"id": "a", "t": "é"} and second["id"] == "b" and second["x"] != second["x"]
+    path.write_bytes(b'{"id": "a"}\n{"id": \n')
+    with pytest.raises(jsonlines.InvalidLineError) as broken:
+        list(read_lines(path))
+    assert "line 2 of" in str(broken.value) and str(path) in str(broken.value)

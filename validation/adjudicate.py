@@ -158,7 +158,7 @@ class AdjudicationResult:
         return [c for c in self.conflicts if c.doc_id == doc_id]
 
     def to_record(self, include_gold: bool = False) -> dict:
-        """The report as JSON; gold records only on request (they are in gold/gold.jsonl)."""
+        """The report as JSON; gold records only on request (they are in gold/gold.arrow)."""
         rec = {"strategy": self.strategy, "min_agree": self.min_agree, "counts": self.counts,
                "unresolved": self.unresolved, "fallbacks": self.fallbacks, "skipped": self.skipped,
                "conflicts": [c.to_record() for c in self.conflicts]}
