@@ -218,7 +218,7 @@ def _span_suspects(records: RecordSet, docs: Mapping[str, Document], values: Spa
     if not n:
         return set()
     offsets = values.offsets()
-    if offsets is None or not isinstance(values.column("text"), pd.Series) or set(map(type, values.texts)) != {str}:
+    if offsets is None or not isinstance(values.column("text"), pd.Series) or not values.all_str("text"):
         return set(range(len(records)))  # offsets that are not all int, or texts not all str: check in full
     start, end = offsets
     texts = []

@@ -273,6 +273,15 @@ class SpanValues:
             self._columns[name] = _column(getattr(self, self.FIELDS[name]), tail)
         return self._columns[name]
 
+    def all_str(self, name: str) -> bool:
+        """Whether every value of column ``name`` is a str (the tail's: a string column without nulls)."""
+        raw = getattr(self, self.FIELDS[name])
+        if self.tail is None:
+            return set(map(type, raw)) <= {str}
+        tail = self.tail.field(_TAIL_FIELDS[name])
+        return (pa.types.is_string(tail.type) and not tail.null_count
+                and set(map(type, raw[:len(raw) - len(tail)])) <= {str})
+
     def converted(self, name: str):
         """Column ``name`` if :meth:`column` has converted it already, else None (nothing is converted)."""
         return self._columns.get(name)

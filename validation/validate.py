@@ -181,16 +181,12 @@ def _span_keys_distinct(records: tables.RecordSet, values: tables.SpanValues) ->
     having = [n > 0 for n in values.counts]
     origins = [v for v, keep in zip(records.field("origin"), having) if keep]
     record_ids = [v for v, keep in zip(records.field("record_id"), having) if keep]
-    if set(map(type, origins)) != {str} or set(map(type, record_ids)) != {str} or set(map(type, values.ids)) != {str}:
+    if set(map(type, origins)) != {str} or set(map(type, record_ids)) != {str} or not values.all_str("span_id"):
         return False
     if len(set(zip(origins, record_ids))) < len(origins):
         return False
-    ids, start = values.ids, 0
-    for n in values.counts:
-        if n > 1 and len(set(ids[start:start + n])) < n:
-            return False
-        start += n
-    return True
+    span_at = records.regions()[0]  # each record's span ids, as a dict
+    return all(len(where) == n for where, n in zip(span_at, values.counts))
 
 
 def _schema_findings(name: str, frame, frame_schema, id_column: str) -> list[Finding]:
