@@ -23,7 +23,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from annotation.model import AnnotationRecord, Link, RegionChoice, Span, _stored_provenance
+from annotation.model import AnnotationRecord, Link, RegionChoice, Span, read_provenance, stored_provenance
 
 SPAN_TYPE = pa.struct([("id", pa.string()), ("layer", pa.string()), ("label", pa.string()),
                        ("start", pa.int64()), ("end", pa.int64()), ("text", pa.string())])
@@ -48,19 +48,6 @@ class UnstorableRecord(ValueError):
     def __init__(self, rec: AnnotationRecord, reason: str):
         super().__init__(f"record {rec.origin}:{rec.record_id} of document {rec.doc_id}: {reason}")
         self.record = rec
-
-
-@dataclass
-class SpanColumns:
-    """Every span's fields as one Python list per field, in record order; ``counts``: spans per record."""
-
-    counts: list[int]
-    ids: list
-    layers: list
-    labels: list
-    starts: list
-    ends: list
-    texts: list
 
 
 @dataclass
@@ -91,11 +78,9 @@ class RecordColumns:
     def __len__(self) -> int:
         return self.table.num_rows
 
-    def take(self, rows: list[int], columns: list[str] | None = None) -> "RecordColumns":
-        """The records at ``rows``, in that order; with ``columns``, only those columns are copied
-        (their objects are still made whole, from the rows of this instance)."""
-        table = self.table if columns is None else self.table.select(columns)
-        return RecordColumns(table.take(pa.array(rows, pa.int64())), _taken_from=(self, rows))
+    def take(self, rows: list[int]) -> "RecordColumns":
+        """The records at ``rows``, in that order."""
+        return RecordColumns(self.table.take(pa.array(rows, pa.int64())), _taken_from=(self, rows))
 
     def slice(self, start: int, stop: int) -> "RecordColumns":
         """Records ``start`` to ``stop`` (no copy)."""
@@ -104,11 +89,6 @@ class RecordColumns:
 
     def column(self, name: str) -> list:
         return self.table.column(name).to_pylist()
-
-    def span_columns(self) -> SpanColumns:
-        """Every span's fields, read once from the columns."""
-        counts, fields = self.values("spans")
-        return SpanColumns(counts, *fields.values())
 
     def values(self, name: str) -> tuple[list[int], dict[str, list]]:
         """Spans, links or choices per record, and each of their fields over all records as one
@@ -127,7 +107,7 @@ class RecordColumns:
 
     def provenance(self) -> list[dict]:
         """Each record's provenance, read from the columns."""
-        return [_provenance(v) for v in self.column("provenance")]
+        return [read_provenance(orjson.loads(v)) if v else {} for v in self.column("provenance")]
 
     def provenance_entries(self, wanted: list[tuple[int, str]]) -> list[dict]:
         """The provenance entry of each (record, key) in ``wanted`` ({} where there is none), found in
@@ -156,8 +136,6 @@ class RecordColumns:
             if source is not None and source[0]._records is not None:
                 made = source[0]._records
                 self._records = [made[k] for k in source[1]]
-            elif self.table.schema.names != SCHEMA.names:  # some columns only: the rows whole, from the source
-                self._records = source[0].take(list(source[1])).records()
             else:
                 self._records = self._make_records()
         return self._records
@@ -172,9 +150,8 @@ class RecordColumns:
 
     def _make_records(self) -> list[AnnotationRecord]:
         n = len(self)
-        sc = self.span_columns()
-        spans = _split(list(map(Span._make, zip(sc.ids, sc.layers, sc.labels, sc.starts, sc.ends, sc.texts))),
-                       sc.counts)
+        counts, fields = self.values("spans")
+        spans = _split(list(map(Span._make, zip(*fields.values()))), counts)
         counts, fields = self.values("links")
         links = _split(list(map(Link._make, zip(*fields.values()))), counts)
         counts, fields = self.values("choices")
@@ -257,16 +234,6 @@ def _split(items: list, counts: list[int]) -> list[list]:
     return out
 
 
-def _provenance(stored: str | None) -> dict:
-    if not stored:
-        return {}
-    value = orjson.loads(stored)
-    if isinstance(value, list):  # [keys, values, value_of_key]: see annotation.model
-        keys, values, value_of = value
-        return dict(zip(keys, map(values.__getitem__, value_of)))
-    return value
-
-
 def _table_of(records: list[AnnotationRecord]) -> pa.Table:
     columns = {name: pa.array([getattr(r, name) for r in records], SCHEMA.field(name).type) for name in _SCALARS}
     spans = [s for r in records for s in r.spans]
@@ -283,7 +250,7 @@ def _table_of(records: list[AnnotationRecord]) -> pa.Table:
          pa.array([list(c.values) for c in choices], pa.list_(pa.string()))], fields=list(CHOICE_TYPE)))
     columns["document_choices"] = pa.array([_json(r.document_choices) for r in records], pa.string())
     columns["problems"] = pa.array([list(r.problems) for r in records], pa.list_(pa.string()))
-    columns["provenance"] = pa.array([_json(_stored_provenance(r.provenance)) if r.provenance else None
+    columns["provenance"] = pa.array([_json(stored_provenance(r.provenance)) if r.provenance else None
                                       for r in records], pa.string())
     return pa.table(columns, schema=SCHEMA)
 

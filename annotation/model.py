@@ -85,7 +85,7 @@ class AnnotationRecord:
         rec["choices"] = [[c.region_id, c.name, list(c.values)] for c in self.choices]
         rec["document_choices"] = deepcopy(self.document_choices) if self.document_choices else {}
         rec["problems"] = list(self.problems)
-        rec["provenance"] = _stored_provenance(self.provenance) if self.provenance else {}
+        rec["provenance"] = stored_provenance(self.provenance) if self.provenance else {}
         return rec
 
     @classmethod
@@ -94,11 +94,7 @@ class AnnotationRecord:
         rec["spans"] = list(map(Span._make, rec["spans"]))
         rec["links"] = list(map(Link._make, rec["links"]))
         rec["choices"] = [RegionChoice(c[0], c[1], tuple(c[2])) for c in rec["choices"]]
-        provenance = rec.get("provenance") or {}
-        if isinstance(provenance, list):  # [keys, values, value_of_key]: see the module docstring
-            keys, values, value_of = provenance
-            provenance = dict(zip(keys, map(values.__getitem__, value_of)))
-        rec["provenance"] = provenance
+        rec["provenance"] = read_provenance(rec.get("provenance") or {})
         return cls(**rec)
 
     def export_record(self) -> dict:
@@ -113,7 +109,15 @@ class AnnotationRecord:
 _FIELD_NAMES = tuple(f.name for f in fields(AnnotationRecord))
 
 
-def _stored_provenance(provenance: dict[str, dict]) -> list:
+def read_provenance(stored: list | dict) -> dict[str, dict]:
+    """Provenance as stored (``[keys, values, value_of_key]``, or the older dict) as a dict."""
+    if isinstance(stored, list):  # [keys, values, value_of_key]: see the module docstring
+        keys, values, value_of = stored
+        return dict(zip(keys, map(values.__getitem__, value_of)))
+    return stored
+
+
+def stored_provenance(provenance: dict[str, dict]) -> list:
     """``[keys, values, value_of_key]``: the keys in order, each distinct value once (copied)."""
     values: list[dict] = []
     place: dict[bytes, int] = {}

@@ -391,7 +391,7 @@ class Tallies:
         owners = np.repeat(np.arange(len(gold)), gold.counts("spans"))
         entity = np.flatnonzero(pc.equal(spans.field("layer"), ENTITY_LAYER).to_numpy(zero_copy_only=False))
         names = sorted(set(splits.values()))
-        record_split = np.array([names.index(splits[d]) for d in gold.column("doc_id")] or [0], np.int64)
+        record_split = np.array([names.index(splits[d]) for d in gold.column("doc_id")], np.int64)
         span_split = pa.array(names, pa.string()).take(pa.array(record_split[owners[entity]]))
         entity_counts: dict[str, Counter] = defaultdict(Counter)
         for (split, label), n in _pair_counts(span_split, spans.field("label").take(pa.array(entity))):

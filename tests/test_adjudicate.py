@@ -287,8 +287,8 @@ def test_gold_columns_hold_every_field_and_gold_of_an_earlier_version_still_read
     made = stored.records()
     assert [r.to_record() for r in made] == [r.to_record() for r in records]
     assert made[0] == gold and list(made[0].provenance) == list(gold.provenance)
-    assert stored.span_columns().counts == [len(r.spans) for r in records]
-    assert stored.span_columns().texts == [s.text for r in records for s in r.spans]
+    counts, spans = stored.values("spans")
+    assert counts == [len(r.spans) for r in records] and spans["text"] == [s.text for r in records for s in r.spans]
     assert stored.take([2, 0]).records() == [records[2], records[0]]
     assert stored.slice(1, 5).records() == records[1:]
     assert RecordColumns(RecordColumns.of([]).table).records() == []

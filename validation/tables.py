@@ -124,9 +124,10 @@ class RecordSet:
         if "spans" not in self._values:
             values = SpanValues.of(self.objects)
             if self.columns is not None:
-                gold = self.columns.span_columns()
-                values = SpanValues(values.counts + gold.counts, *(getattr(values, name) + getattr(gold, name)
-                                                                   for name in SpanValues.FIELDS.values()),
+                counts, gold = self.columns.values("spans")
+                values = SpanValues(values.counts + counts, *(getattr(values, name) + gold[key]
+                                                              for name, key in zip(SpanValues.FIELDS.values(),
+                                                                                   Span._fields)),
                                     tail=self.columns.flat("spans"))
             self._values["spans"] = values
         return self._values["spans"]
@@ -326,7 +327,7 @@ class SpanValues:
         return None
 
 
-_TAIL_FIELDS = {"span_id": "id", "layer": "layer", "label": "label", "start": "start", "end": "end", "text": "text"}
+_TAIL_FIELDS = dict(zip(SpanValues.FIELDS, Span._fields))  # frame column -> stored field (span_id -> id)
 
 
 def spans_frame(records: Iterable[AnnotationRecord] | RecordSet, values: SpanValues | None = None) -> pd.DataFrame:
@@ -350,7 +351,7 @@ def links_frame(records: Iterable[AnnotationRecord] | RecordSet) -> pd.DataFrame
     return _frame(columns, LINK_COLUMNS, len(fields[0]))
 
 
-def claims_frame(records: Iterable[AnnotationRecord], schema: LabelSchema,
+def claims_frame(records: Iterable[AnnotationRecord] | RecordSet, schema: LabelSchema,
                  values: SpanValues | None = None) -> pd.DataFrame:
     """One row per CLAIM span: its text, cue and source (when linked) and one column per attribute.
 

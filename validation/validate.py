@@ -136,13 +136,9 @@ class WorkspaceData:
             digest.update(("\0".join(map(str, values)) + "\n").encode("utf-8", "surrogatepass"))
         return digest.hexdigest()
 
-    @property
-    def records(self) -> list[AnnotationRecord]:
-        """What validation looks at (:func:`validated_records`): people's records, then gold."""
-        return self.human + self.gold
-
     def record_set(self) -> tables.RecordSet:
-        """:attr:`records` without making gold's objects (made once: its values are read once)."""
+        """What validation looks at (:func:`validated_records`): people's records, then gold, whose
+        objects are not made (one set per read: its values are read once)."""
         if self._record_set is None:
             self._record_set = tables.RecordSet(self.human, self.gold_columns)
         return self._record_set
