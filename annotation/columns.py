@@ -56,7 +56,6 @@ class RecordColumns:
 
     table: pa.Table
     _records: list[AnnotationRecord] | None = field(default=None, repr=False, compare=False)
-    _values: dict[str, tuple[list[int], dict[str, list]]] = field(default_factory=dict, repr=False, compare=False)
     # Rows taken from another instance: their objects are that one's, if it has made them.
     _taken_from: tuple[RecordColumns, list[int]] | None = field(default=None, repr=False, compare=False)
 
@@ -92,14 +91,13 @@ class RecordColumns:
 
     def values(self, name: str) -> tuple[list[int], dict[str, list]]:
         """Spans, links or choices per record, and each of their fields over all records as one
-        list of Python values (a choice's values as a tuple), read once from the columns."""
-        if name not in self._values:
-            flat = self.flat(name)
-            fields = {key: _pylist(flat.field(key), few=key in _FEW) for key in flat.type.names}
-            if name == "choices":
-                fields["values"] = list(map(tuple, fields["values"]))
-            self._values[name] = (self.counts(name), fields)
-        return self._values[name]
+        list of Python values (a choice's values as a tuple). Not kept: the caller keeps them as
+        long as it needs them (gold's 2M spans are half a gigabyte of Python values)."""
+        flat = self.flat(name)
+        fields = {key: _pylist(flat.field(key), few=key in _FEW) for key in flat.type.names}
+        if name == "choices":
+            fields["values"] = list(map(tuple, fields["values"]))
+        return self.counts(name), fields
 
     def counts(self, name: str) -> list[int]:
         """Spans, links or choices per record."""
