@@ -33,7 +33,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from annotation.columns import RecordColumns
-from annotation.schema import ATTRIBUTION, ENTITY_LAYER, LabelSchema
+from annotation.schema import ATTRIBUTION, LabelSchema
 from corpus.errors import Errors, NewsdeskError
 from corpus.runtime import Beside, without_cyclic_gc
 from corpus.tokens import TOKEN_PATTERN
@@ -350,7 +350,7 @@ def _write_configs(configs: tuple[str, ...], sources, out: Path, timings: StepTi
 
 def _background() -> None:
     """Lower the calling thread's priority (Linux: nice is per thread), so that Parquet writing
-    yields a core to validation's process, the longer of the two."""
+    yields a core to the making of rows and to validation, the longer of the build's two lanes."""
     try:
         thread = threading.get_native_id()
         os.setpriority(os.PRIO_PROCESS, thread, min(os.getpriority(os.PRIO_PROCESS, thread) + 10, 19))
@@ -392,9 +392,7 @@ class Tallies:
     def of(cls, docs: list, gold: RecordColumns, splits: dict[str, str]) -> "Tallies":
         """Counted from the gold columns (2M spans at 100k documents); each dict keeps its keys in
         the order first met, as counting the records one by one did."""
-        spans = gold.flat("spans")
-        owners = np.repeat(np.arange(len(gold)), gold.counts("spans"))
-        entity = np.flatnonzero(pc.equal(spans.field("layer"), ENTITY_LAYER).to_numpy(zero_copy_only=False))
+        spans, owners, entity = rows.entity_positions(gold)  # in stored order: the counts' key order depends on it
         names = sorted(set(splits.values()))
         record_split = np.array([names.index(splits[d]) for d in gold.column("doc_id")], np.int64)
         span_split = pa.array(names, pa.string()).take(pa.array(record_split[owners[entity]]))

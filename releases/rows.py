@@ -136,6 +136,14 @@ def entities_table(doc_ids: list[str], spans: EntitySpans, by_id: dict[str, Docu
     }).cast(features.arrow_schema)
 
 
+def entity_positions(gold: RecordColumns) -> tuple[pa.StructArray, np.ndarray, np.ndarray]:
+    """All spans of the records (flat), each span's record, and the positions of the entity spans
+    among them, in the order stored."""
+    flat = gold.flat("spans")
+    owners = np.repeat(np.arange(len(gold)), gold.counts("spans"))
+    return flat, owners, np.flatnonzero(pc.equal(flat.field("layer"), ENTITY_LAYER).to_numpy(zero_copy_only=False))
+
+
 class Tagged(NamedTuple):
     """What the tags of `ner` need of an entity span."""
 
@@ -158,9 +166,7 @@ class EntitySpans:
 
     @classmethod
     def of(cls, gold: RecordColumns) -> "EntitySpans":
-        flat = gold.flat("spans")
-        owners = np.repeat(np.arange(len(gold)), gold.counts("spans"))
-        at = np.flatnonzero(pc.equal(flat.field("layer"), ENTITY_LAYER).to_numpy(zero_copy_only=False))
+        flat, owners, at = entity_positions(gold)
         starts, ends = flat.field("start").to_numpy()[at], flat.field("end").to_numpy()[at]
         order = np.lexsort((ends, starts, owners[at]))  # stable: spans with equal offsets keep their order
         at = at[order]

@@ -290,6 +290,8 @@ def test_gold_columns_hold_every_field_and_gold_of_an_earlier_version_still_read
     counts, spans = stored.values("spans")
     assert counts == [len(r.spans) for r in records] and spans["text"] == [s.text for r in records for s in r.spans]
     assert stored.take([2, 0]).records() == [records[2], records[0]]
+    made = RecordColumns.of(records)  # objects kept: rows taken or sliced from it share them, not copies
+    assert made.take([2, 0]).records()[0] is records[2] and made.slice(1, 2).records()[0] is records[1]
     assert stored.slice(1, 5).records() == records[1:]
     assert RecordColumns(RecordColumns.of([]).table).records() == []
 

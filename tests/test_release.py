@@ -216,10 +216,10 @@ def test_the_fingerprint_of_a_read_changes_with_the_corpus_or_the_gold(tmp_path)
     ws = make_workspace(tmp_path / "ws")
     data = WorkspaceData.read(ws)
     assert WorkspaceData.read(ws, people=False).fingerprint() == data.fingerprint()  # people's records aside
-    gold, doc = data.gold[0], data.docs[0]
-    changed = [replace(data, gold_columns=RecordColumns.of([replace(gold, spans=gold.spans[1:]), *data.gold[1:]])),
+    (gold, *others), doc = data.gold_columns.records(), data.docs[0]
+    changed = [replace(data, gold_columns=RecordColumns.of([replace(gold, spans=gold.spans[1:]), *others])),
                replace(data, gold_columns=RecordColumns.of([replace(gold, updated_at="2031-01-01T00:00:00Z"),
-                                                            *data.gold[1:]])),
+                                                            *others])),
                replace(data, docs=[replace(doc, text_sha256="0" * 64), *data.docs[1:]]),
                replace(data, docs=data.docs[1:])]
     assert len({data.fingerprint(), *(c.fingerprint() for c in changed)}) == 1 + len(changed)
@@ -349,7 +349,6 @@ def test_the_card_counts_what_the_release_holds(released):
     per split with the `entities` config, claim attribute values with `claims`, cleaning edits
     per rule with the documents' edit logs."""
     import pyarrow.parquet as pq
-    from collections import Counter
 
     from releases.build import Tallies
     from releases.features import config_features
@@ -386,3 +385,17 @@ def test_the_card_counts_what_the_release_holds(released):
     assert dict(tallies.attribute_counts["speech"]) == dict(Counter(speech[v] for v in claims.column("speech").to_pylist()
                                                                     if v >= 0))
     assert tallies.edits == Counter(e.rule for d in docs for e in d.cleaning.edits) and tallies.edits
+
+
+def test_validation_measures_agreement_as_over_every_record_made_an_object(tmp_path):
+    """Validation leaves gold out of agreement without making its objects: the report is the one
+    agreement gives for people's records and gold as objects, gold counted among the left out."""
+    from validation.agreement import agreement
+
+    ws = make_workspace(tmp_path / "ws")
+    data = WorkspaceData.read(ws)
+    measured = validate(ws, data=data).agreement.to_record()
+    expected = agreement(data.human + data.gold_columns.records(), {d.id: d.text for d in data.docs},
+                         data.schema).to_record()
+    assert measured["skipped"]["origin gold"] == len(data.gold_columns) > 0
+    assert {**measured, "seconds": 0} == {**expected, "seconds": 0}

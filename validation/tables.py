@@ -205,10 +205,6 @@ class RecordSet:
         k -= len(self.objects)
         return self.columns.slice(k, k + 1).records()[0]
 
-    def records(self) -> list[AnnotationRecord]:
-        """Every record as an object."""
-        return self.objects + (self.columns.records() if self.columns is not None else [])
-
 
 def _record_keys(records: RecordSet, counts: list[int]) -> dict[str, object]:
     """The record columns of a table with ``counts[i]`` rows for record i."""

@@ -95,8 +95,8 @@ class WorkspaceData:
 
     The release build reads it, validates it and builds from the very same objects, so the
     stores are parsed once and what is released is exactly what was validated. Gold is read as
-    columns; its objects are made when first asked for (validation needs them, the release's
-    entity and token configs do not).
+    columns; validation and the release read them as they are, and make objects only for the
+    records a check flags.
     """
 
     schema: LabelSchema
@@ -113,10 +113,6 @@ class WorkspaceData:
         human = [r for r in AnnotationStore(workspace).records() if r.origin != "prediction"] if people else []
         return cls(LabelSchema.load(workspace), list(CorpusStore(workspace).iter_documents()), human,
                    read_gold(workspace))
-
-    @property
-    def gold(self) -> list[AnnotationRecord]:
-        return self.gold_columns.records()
 
     def fingerprint(self) -> str:
         """A hash of what was read of the corpus and gold: every document's id and text hash, every
