@@ -2,4 +2,6 @@
 versioned Hugging Face datasets. The stages live in the top-level packages `corpus`,
 `annotation`, `validation` and `releases`; this package holds the command line."""
 
-__version__ = "0.1.0"
+from importlib.metadata import version
+
+__version__ = version("newsdesk")  # one source: pyproject.toml

@@ -41,6 +41,20 @@ app.add_typer(annotate_app, name="annotate")  # `import` lives in annotation/ann
 console = Console()
 err_console = Console(stderr=True)
 
+
+def _print_version(value: bool) -> None:
+    if value:
+        from newsdesk import __version__
+
+        console.print(f"newsdesk {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                                help="Print the version and exit.")] = False) -> None:
+    """Turn scraped news articles into an annotated, documented, versioned dataset."""
+
 WorkspaceOpt = Annotated[Path, typer.Option("--workspace", "-w", help="Workspace folder.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for machines instead of a table.")]
 EngineOpt = Annotated[str, typer.Option("--engine", help="Where the per-document work runs: local | dask.")]

@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from datetime import datetime, timezone
+from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -38,7 +39,6 @@ from corpus.errors import Errors, NewsdeskError
 from corpus.runtime import Beside, without_cyclic_gc
 from corpus.tokens import TOKEN_PATTERN
 from corpus.workspace import Workspace
-from newsdesk import __version__
 from releases import card, ner, rows
 from releases.features import CONFIGS, SPLITS, config_features
 from releases.pseudonyms import Pseudonyms
@@ -46,6 +46,9 @@ from releases.splits import assign_splits
 from releases.versions import (bumped, diff_releases, list_versions, parse_version, releases_root, understates,
                                write_checksums)
 from validation.validate import ValidationReport, WorkspaceData, validate
+
+# The installed distribution's version (pyproject.toml): a stage never imports the CLI package for it.
+TOOLKIT_VERSION = version("newsdesk")
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -490,7 +493,7 @@ def _write_documents(workspace: Workspace, out: Path, facts: card.ReleaseFacts, 
     card.write_text(out / "CHANGELOG.md", f"{header}\n\n{diff.markdown()}{rest}")
     manifest = {
         "name": facts.name, "version": facts.version, "created": facts.created, "previous": previous,
-        "toolkit": {"name": "newsdesk", "version": __version__, "git_commit": _git_commit()},
+        "toolkit": {"name": "newsdesk", "version": TOOLKIT_VERSION, "git_commit": _git_commit()},
         "schema_hash": facts.schema_hash, "schema": schema.to_record(),
         "counts": {"documents": facts.documents, "gold_documents": facts.gold_documents, "claims": facts.claims,
                    "annotators": facts.annotators, "rows": facts.split_rows},

@@ -119,3 +119,10 @@ def test_the_readme_examples_run(tmp_path, monkeypatch):
         args = [a.replace("demo-ws", str(tmp_path / "demo-ws")).replace("docs.jsonl", str(tmp_path / "docs.jsonl"))
                 for a in args]
         newsdesk(*args)
+
+
+def test_version_is_the_installed_distributions():
+    from importlib.metadata import version
+
+    result = newsdesk("--version")
+    assert result.stdout.strip() == f"newsdesk {version('newsdesk')}"
