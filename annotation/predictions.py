@@ -26,8 +26,8 @@ from corpus.engines import Engine
 from corpus.errors import NewsdeskError
 from corpus.ingest import Progress
 from corpus.model import Document
-from corpus.partitioned import StoreLocation, map_unordered
-from corpus.store import CorpusStore
+from corpus.partitioned import map_unordered
+from corpus.store import CorpusStore, StoreLocation
 from corpus.workspace import Workspace, atomic_write_text
 
 PREDICTIONS = ("annotations", "predictions")

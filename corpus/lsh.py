@@ -32,7 +32,7 @@ from corpus.dedup import NearDuplicateConfig, _UnionFind, mark_near_duplicates, 
 from corpus.engines import Engine
 from corpus.ingest import Progress, near_duplicate_config
 from corpus.model import Document
-from corpus.store import CorpusStore, ShardedJsonl
+from corpus.store import CorpusStore, ShardedJsonl, StoreLocation
 from corpus.workspace import Workspace
 
 _ROUTE = np.uint64(0x9E3779B97F4A7C15)
@@ -61,7 +61,7 @@ class PartitionSignatures:
     """One partition's MinHashes (kept on the worker) and what the driver asks of them."""
 
     partition: int
-    location: object  # StoreLocation: where the partition's shards are
+    location: StoreLocation  # where the partition's shards are
     shards: list[int]
     ids: list[str]  # documents with text, in store order
     values: np.ndarray  # (len(ids), num_perm) hash values, uint32
@@ -184,7 +184,6 @@ def near_duplicate_clusters(store: CorpusStore, config: NearDuplicateConfig, eng
 
 def _clusters(store: CorpusStore, config: NearDuplicateConfig, engine: Engine, progress: Progress | None):
     """:func:`near_duplicate_clusters`, and the partitions' signatures, still on the workers."""
-    from corpus.partitioned import StoreLocation  # the drivers import this module
 
     location = StoreLocation.of(store)
     banding = Banding.of(config)

@@ -34,7 +34,7 @@ from corpus.errors import Errors, NewsdeskError
 from corpus.ingest import CleanReport, IngestReport, Progress, _CleanState, cleaning_pipeline, discover_files
 from corpus.model import Article
 from corpus.readers import JsonlFields, read_file
-from corpus.store import CorpusStore, ShardedJsonl
+from corpus.store import CorpusStore, ShardedJsonl, StoreLocation
 from corpus.workspace import Workspace
 
 # Input files per ingest partition are gathered up to this many bytes (a large JSONL file is
@@ -65,25 +65,6 @@ class PipelineSpec:
 
 
 _PIPELINES = threading.local()
-
-
-@dataclass(frozen=True)
-class StoreLocation:
-    """Where a worker reads a workspace's shards."""
-
-    articles: Path
-    documents: Path
-    shards: int
-
-    @classmethod
-    def of(cls, store: CorpusStore) -> "StoreLocation":
-        return cls(store.articles.folder, store.documents.folder, store.articles.shards)
-
-    def article_records(self, shard: int) -> dict[str, dict]:
-        return ShardedJsonl(self.articles, self.shards).read_shard(shard)
-
-    def document_records(self, shard: int) -> dict[str, dict]:
-        return ShardedJsonl(self.documents, self.shards).read_shard(shard)
 
 
 # --- ingest ----------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -183,6 +184,25 @@ class CorpusStore:
 
     def save_documents(self, documents: Iterable[Document]) -> None:
         self.documents.upsert(d.to_record() for d in documents)
+
+
+@dataclass(frozen=True)
+class StoreLocation:
+    """Where a worker reads a workspace's shards."""
+
+    articles: Path
+    documents: Path
+    shards: int
+
+    @classmethod
+    def of(cls, store: CorpusStore) -> StoreLocation:
+        return cls(store.articles.folder, store.documents.folder, store.articles.shards)
+
+    def article_records(self, shard: int) -> dict[str, dict]:
+        return ShardedJsonl(self.articles, self.shards).read_shard(shard)
+
+    def document_records(self, shard: int) -> dict[str, dict]:
+        return ShardedJsonl(self.documents, self.shards).read_shard(shard)
 
 
 _ID_FIRST = re.compile(r'\{"id": "([0-9A-Za-z_.:-]*)"[,}]')
