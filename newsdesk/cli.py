@@ -172,39 +172,68 @@ def near_duplicates(workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = Fals
 
 
 @docs_app.command("list")
-def docs_list(workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False):
-    """One row per document: id, title, language, length, flags, duplicate-of."""
+def docs_list(workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False,
+              source: Annotated[bool, typer.Option("--source", help="Show the file (or URL) each came from "
+                                                                   "instead of the title.")] = False):
+    """One row per document: id, title, language, length, flags, duplicate-of.
+
+    Example: newsdesk docs list --source -w my-ws
+    """
     with user_errors():
         docs = list(CorpusStore(Workspace.open(workspace)).iter_documents())
     rows = [{"id": d.id, "title": d.title, "language": d.language, "length": len(d.text),
-             "flags": len(d.flags), "duplicate_of": d.duplicate_of} for d in docs]
+             "flags": len(d.flags), "duplicate_of": d.duplicate_of, "source": d.metadata.get("path", d.source)}
+            for d in docs]
     if as_json:
         _emit_json(rows)
         return
-    table = Table("id", "title", "lang", "length", "flags", "duplicate of", title=f"{len(rows)} documents")
+    table = Table(title=f"{len(rows)} documents")
+    # Ids are what people copy: never cut, whatever the terminal's width; the title (or the
+    # source, folded so that a path stays whole) takes what is left.
+    table.add_column("id", no_wrap=True, min_width=16)
+    duplicates = any(r["duplicate_of"] for r in rows)
+    rest = max(12, console.width - (16 + 4 + 6 + 5) - (3 * 5 + 1) - (19 if duplicates else 0))
+    if source:
+        table.add_column("source", overflow="fold", max_width=rest)
+    else:
+        table.add_column("title", overflow="ellipsis", no_wrap=True, max_width=rest)
+    for name in ("lang", "length", "flags"):
+        table.add_column(name, no_wrap=True)
+    if duplicates:
+        table.add_column("duplicate of", no_wrap=True, min_width=16)
     for r in rows:
-        table.add_row(r["id"], r["title"][:60], r["language"], str(r["length"]), str(r["flags"]),
-                      r["duplicate_of"] or "")
+        table.add_row(r["id"], r["source"] if source else r["title"], r["language"], str(r["length"]),
+                      str(r["flags"]), *([r["duplicate_of"] or ""] if duplicates else []))
     console.print(table)
 
 
 @docs_app.command("show")
-def docs_show(doc_id: Annotated[str, typer.Argument(help="Document id (or a unique prefix).")],
+def docs_show(doc_ids: Annotated[list[str], typer.Argument(help="Document ids (or unique prefixes).")],
               workspace: WorkspaceOpt = Path("."),
               raw: Annotated[bool, typer.Option("--raw", help="Show the raw text with removed parts marked.")] = False,
               as_json: JsonOpt = False):
-    """The clean text with edits and flags highlighted (or the raw text with --raw)."""
+    """The clean text with edits and flags highlighted (or the raw text with --raw).
+
+    Example: newsdesk docs show 5fad4439 0a1b2c3d --raw -w my-ws
+    """
     with user_errors():
         store = CorpusStore(Workspace.open(workspace))
-        doc = store.document(doc_id)
-        article = store.article(doc.id)
+        shown = [(doc, store.article(doc.id)) for doc in map(store.document, doc_ids)]
     if as_json:
-        rec = doc.export_record()
-        rec["edits"] = [e.to_record() for e in doc.cleaning.edits]
-        if raw:
-            rec["raw_text"] = article.raw_text
-        _emit_json(rec)
+        records = []
+        for doc, article in shown:
+            rec = doc.export_record()
+            rec["edits"] = [e.to_record() for e in doc.cleaning.edits]
+            if raw:
+                rec["raw_text"] = article.raw_text
+            records.append(rec)
+        _emit_json(records[0] if len(records) == 1 else records)  # one id: the object, as before
         return
+    for doc, article in shown:
+        _show_document(doc, article, raw)
+
+
+def _show_document(doc, article, raw: bool) -> None:
     console.print(f"[bold]{doc.title}[/]  [dim]{doc.id} · {doc.source} · {doc.language} · "
                   f"{doc.encoding} · pipeline {doc.cleaning.pipeline_version}[/]")
     changed = doc.cleaning.offset_map.changed

@@ -63,7 +63,7 @@ def test_clean_reports_counts_per_rule(ws):
 def test_docs_list_as_table_and_json(ws):
     rows = json.loads(newsdesk("docs", "list", "-w", ws, "--json").stdout)
     assert len(rows) == 8
-    assert set(rows[0]) == {"id", "title", "language", "length", "flags", "duplicate_of"}
+    assert set(rows[0]) == {"id", "title", "language", "length", "flags", "duplicate_of", "source"}
     assert sum(1 for r in rows if r["duplicate_of"]) == 1
     assert "8 documents" in newsdesk("docs", "list", "-w", ws).stdout
 
@@ -126,3 +126,20 @@ def test_version_is_the_installed_distributions():
 
     result = newsdesk("--version")
     assert result.stdout.strip() == f"newsdesk {version('newsdesk')}"
+
+
+def test_docs_list_never_cuts_ids_and_shows_sources(ws):
+    rows = json.loads(newsdesk("docs", "list", "-w", ws, "--json").stdout)
+    table = newsdesk("docs", "list", "-w", ws, "--source").stdout  # not a terminal: 80 columns
+    assert all(r["id"] in table for r in rows)
+    assert all(r["duplicate_of"] in table for r in rows if r["duplicate_of"])
+    assert "000_7f6624b96359c901.txt" in table.replace("\n", "").replace("│", "").replace(" ", "")
+
+
+def test_docs_show_takes_several_ids(ws):
+    rows = json.loads(newsdesk("docs", "list", "-w", ws, "--json").stdout)
+    first, second = rows[0]["id"], rows[1]["id"]
+    shown = json.loads(newsdesk("docs", "show", first, second[:8], "-w", ws, "--json").stdout)
+    assert [d["id"] for d in shown] == [first, second]
+    text = newsdesk("docs", "show", first, second, "-w", ws).stdout
+    assert first in text and second in text
