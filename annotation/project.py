@@ -18,7 +18,7 @@ import httpx
 from label_studio_sdk import LabelStudio
 from label_studio_sdk.core.api_error import ApiError
 
-from annotation.studio import TEAM_API_KEY_ENV, StudioAuthError, StudioError
+from annotation.studio import TEAM_API_KEY_ENV, StudioError
 from corpus.errors import Errors, NewsdeskError
 from corpus.workspace import Workspace, atomic_write_text
 
@@ -81,10 +81,9 @@ def server_errors(where: str) -> Iterator[None]:
     """Connection and auth failures as catalogue errors that say what to do."""
     try:
         yield
-    except StudioAuthError as exc:
-        raise NewsdeskError(Errors.E208, where=where, detail=exc.message, hint=exc.hint or Errors.E208.hint) from exc
-    except StudioError as exc:
-        raise NewsdeskError(Errors.E207, where=where, detail=exc.message, hint=exc.hint or Errors.E207.hint) from exc
+    except StudioError as exc:  # already a catalogue error (E207, E208, S00x); named after the command's target
+        exc.where = exc.where or where
+        raise
     except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError, httpx.TimeoutException) as exc:
         raise NewsdeskError(Errors.E207, where=where, detail=type(exc).__name__) from exc
     except ApiError as exc:

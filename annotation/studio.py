@@ -38,7 +38,7 @@ from label_studio_sdk import LabelStudio
 from label_studio_sdk.core.api_error import ApiError
 from rich.console import Console
 
-from corpus.errors import Errors
+from corpus.errors import Errors, NewsdeskError
 
 LABEL_STUDIO_VERSION = "1.23.2"
 STUDIO_VENV_ENV = "NEWSDESK_STUDIO_VENV"
@@ -69,27 +69,25 @@ console = Console(stderr=True, soft_wrap=True)
 # --------------------------------------------------------------------------- errors
 
 
-class StudioError(Exception):
-    """A Label Studio problem a user can act on: a stable code to search for, and a hint.
+class StudioError(NewsdeskError):
+    """A Label Studio problem a user can act on: a catalogue code, the message and a hint.
 
-    ``details`` holds multi-line context such as the last lines of the server log.
+    A subclass names its catalogue entry in ``code``; ``details`` holds multi-line context
+    such as the last lines of the server log, printed after the one-line error.
     """
 
     code = Errors.S000.code
 
     def __init__(self, message: str, hint: str = "", details: str = "") -> None:
-        super().__init__(message)
         self.message = message
-        self.hint = hint
         self.details = details
+        super().__init__(getattr(Errors, type(self).code), detail=message, hint=hint or None)
+
+    def __reduce__(self):
+        return type(self), (self.message, self.hint, self.details)
 
     def __str__(self) -> str:
-        text = f"[{self.code}] {self.message}"
-        if self.hint:
-            text += f". Hint: {self.hint}"
-        if self.details:
-            text += f"\n{self.details}"
-        return text
+        return self.one_line() + (f"\n{self.details}" if self.details else "")
 
 
 class StudioInstallError(StudioError):
@@ -113,19 +111,19 @@ class StudioStartError(StudioError):
 class StudioNotRunningError(StudioError):
     """No local server is running and no team server is configured."""
 
-    code = Errors.S004.code
+    code = Errors.E207.code
 
 
 class StudioAuthError(StudioError):
     """The server refused the API key, or no key was given."""
 
-    code = Errors.S005.code
+    code = Errors.E208.code
 
 
 class StudioUnreachableError(StudioError):
     """Nothing answered at the server URL."""
 
-    code = Errors.S006.code
+    code = Errors.E207.code
 
 
 class StudioUserError(StudioError):

@@ -79,10 +79,7 @@ def _or_exit(action: Callable[[], Result]) -> Result:
 
 
 def _fail(error: StudioError) -> NoReturn:
-    line = f"Error {error.code}: {error.message}"
-    if error.hint:
-        line += f". Hint: {error.hint}"
-    err.print(line, markup=False, highlight=False, soft_wrap=True)
+    err.print(error.one_line(), markup=False, highlight=False, soft_wrap=True)
     if error.details:
         err.print(error.details, markup=False, highlight=False, style="dim")
     raise typer.Exit(code=1)

@@ -48,6 +48,8 @@ class Errors:
     S001 = ErrorCode("S001", "installing Label Studio failed", "see the install log in the studio folder")
     S002 = ErrorCode("S002", "port already in use", "choose another with --port, or leave --port out")
     S003 = ErrorCode("S003", "Label Studio did not start", "see the last lines of studio/server.log")
+    # S004-S006 are no longer raised: one failure has one code, E207 (not running, unreachable) and
+    # E208 (the token refused), whichever command meets it.
     S004 = ErrorCode("S004", "Label Studio is not running", "start it with `newsdesk studio start`")
     S005 = ErrorCode("S005", "Label Studio refused the API key", "set LABEL_STUDIO_API_KEY to a valid token")
     S006 = ErrorCode("S006", "Label Studio cannot be reached", "check LABEL_STUDIO_URL, or start the local server")

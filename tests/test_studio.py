@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from corpus.errors import NewsdeskError
+
 from annotation.studio import (
     ADMIN_EMAIL,
     INSTALL_DONE_MARKER,
@@ -139,7 +141,7 @@ def test_wrong_api_key_names_the_variable_to_set(studio, monkeypatch):
     with pytest.raises(StudioAuthError) as refused:
         studio_client(studio.workspace)
 
-    assert refused.value.code == "S005"
+    assert refused.value.code == "E208"
     assert TEAM_API_KEY_ENV in str(refused.value)
     assert "0" * 40 not in str(refused.value)
 
@@ -166,7 +168,7 @@ def test_busy_port_is_refused_before_anything_starts(studio, tmp_path):
     with pytest.raises(StudioPortBusyError) as refused:
         start_studio(tmp_path, port=studio.server.port)
 
-    assert refused.value.code == "S002"
+    assert refused.value.code == "S002" and isinstance(refused.value, NewsdeskError)  # one catalogue, one printer
     assert str(studio.server.port) in refused.value.message
     assert not (tmp_path / "studio" / "server.json").exists()
 
@@ -177,7 +179,7 @@ def test_busy_port_through_the_cli_is_one_clear_line(studio, tmp_path):
     result = cli.invoke(studio_app, args)
 
     assert result.exit_code == 1
-    assert result.stderr.strip().startswith("Error S002: port")
+    assert result.stderr.strip().startswith("[S002] port")
     assert len(result.stderr.strip().splitlines()) == 1
 
 
