@@ -2,6 +2,12 @@
 versioned Hugging Face datasets. The stages live in the top-level packages `corpus`,
 `annotation`, `validation` and `releases`; this package holds the command line."""
 
-from importlib.metadata import version
 
-__version__ = version("newsdesk")  # one source: pyproject.toml
+def __getattr__(name: str):
+    # The version has one source, pyproject.toml, read from the installed metadata when asked
+    # (importlib.metadata costs a tenth of a second every command would pay otherwise).
+    if name == "__version__":
+        from importlib.metadata import version
+
+        return version("newsdesk")
+    raise AttributeError(name)

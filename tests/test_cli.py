@@ -143,3 +143,41 @@ def test_docs_show_takes_several_ids(ws):
     assert [d["id"] for d in shown] == [first, second]
     text = newsdesk("docs", "show", first, second, "-w", ws).stdout
     assert first in text and second in text
+
+
+def _commands(group=None, prefix=()):
+    """Every (path, command) of the CLI, groups included."""
+    import typer.main
+
+    group = group or typer.main.get_command(app)
+    for name, command in group.commands.items():
+        if hasattr(command, "commands"):
+            yield from _commands(command, (*prefix, name))
+        else:
+            yield (*prefix, name), command
+
+
+def test_every_command_has_an_example_in_its_help():
+    missing = [" ".join(path) for path, command in _commands() if "Example: newsdesk " not in (command.help or "")]
+    assert not missing, missing
+    assert len(list(_commands())) >= 20
+
+
+def test_help_starts_without_loading_any_stage(tmp_path):
+    import subprocess
+    import sys
+
+    program = ("import sys; from newsdesk.cli import main; sys.argv = ['newsdesk', '--help']\n"
+               "try:\n    main()\nexcept SystemExit:\n    pass\n"
+               "heavy = ('corpus.ingest', 'annotation.studio', 'validation.validate', 'releases.build', 'pandas', "
+               "'datasets', 'label_studio_sdk', 'spacy', 'pyarrow', 'datasketch')\n"
+               "print([m for m in heavy if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", program], cwd=REPO, capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_the_import_formats_in_help_are_the_importers():
+    from annotation.importers import FORMATS
+    from newsdesk.cli.annotate import FORMATS as LISTED
+
+    assert LISTED == FORMATS

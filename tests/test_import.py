@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from annotation.annotate_cli import annotate_app
+from newsdesk.cli.annotate import annotate_app
 from annotation.importers import ImportReport, SpanNote, import_annotations, parse_label_map
 from annotation.model import AnnotationRecord, Link, RegionChoice, Span
 from annotation.store import AnnotationStore

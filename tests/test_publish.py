@@ -38,7 +38,7 @@ from corpus.workspace import Workspace
 from hub_server import LocalHub, quoted
 from release_fixtures import CLAIM_FEATURES, entity_labels, make_release, release_rows, write_sha256sums
 from releases.publish import publish_release
-from releases.publish_cli import release_app
+from newsdesk.cli.releases import release_app
 
 REPO = "acme-news/newsdesk-sample"
 TOKEN = "hf_" + secrets.token_hex(17)  # a fresh fake write token, so any leak is unmistakable

@@ -35,7 +35,7 @@ from annotation.studio import (
     studio_client,
     studio_status,
 )
-from annotation.studio_cli import studio_app
+from newsdesk.cli.studio import studio_app
 
 pytestmark = pytest.mark.studio
 

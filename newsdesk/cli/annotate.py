@@ -1,0 +1,177 @@
+"""Annotation commands: `annotate push|pull|status|export|import|predict`.
+
+Thin wrappers over the annotation stage (:mod:`annotation.push`, :mod:`annotation.pull`,
+:mod:`annotation.importers`, :mod:`annotation.predictions`), each imported where it is used.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from newsdesk.cli.common import (EngineOpt, JsonOpt, SchedulerOpt, WorkersOpt, WorkspaceOpt, app, console,
+                                 emit_json, engine_options, err_console, progress_bar, user_errors)
+
+# The import formats, listed in --help without importing the importers.
+FORMATS = ("labelstudio", "conll", "brat")
+
+annotate_app = typer.Typer(help="Annotate in Label Studio: push documents, pull and export annotations, import "
+                                "corpora made elsewhere, pre-annotate.", no_args_is_help=True)
+app.add_typer(annotate_app, name="annotate")
+
+
+@annotate_app.command("import")
+def import_(
+    path: Annotated[Path, typer.Argument(help="A file, or a folder of files, of the given format.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help=f"One of: {', '.join(FORMATS)}.")],
+    annotator: Annotated[str | None, typer.Option(
+        help="Annotator of every record (default: the file's own, else the format name).")] = None,
+    label_map: Annotated[list[str] | None, typer.Option(
+        "--map", help="Rename foreign names onto labels.toml: \\[label:|role:|attr:|value:]FOREIGN=OURS,... "
+                      "(OURS - skips the name); may be repeated.")] = None,
+    workspace: WorkspaceOpt = Path("."),
+    as_json: JsonOpt = False,
+):
+    """Import annotations made elsewhere (Label Studio export, CoNLL-2003, brat) onto the clean texts.
+
+    Example: newsdesk annotate import corpus/ --format brat --map Source=SOURCE,Cue=CUE,Content=CLAIM -w my-ws
+    """
+    from annotation.importers import import_annotations, parse_label_map
+    from corpus.workspace import Workspace
+
+    with user_errors():
+        report = import_annotations(Workspace.open(workspace), path, fmt, annotator=annotator,
+                                    label_map=parse_label_map(label_map))
+    if as_json:
+        emit_json(report.to_record())
+        return
+    skipped = ", ".join(f"{n} {what}" for what, n in sorted(report.skipped.items())) or "nothing"
+    console.print(f"documents {report.documents} ({report.documents_added} new), records {report.records} "
+                  f"({report.records_written} written), spans carried [green]{report.spans_carried}[/] "
+                  f"({len(report.spans_noted)} edited inside), reported [yellow]{len(report.spans_reported)}[/], "
+                  f"skipped {escape(skipped)}, notes {len(report.problems)}")
+    for note in report.spans_reported:
+        console.print(Text(f"reported {note.one_line()}", style="yellow"))
+    for note in report.spans_noted:
+        console.print(Text(f"carried {note.one_line()}"))
+    for problem in report.problems:
+        console.print(Text(f"note {problem}", style="dim"))
+
+
+@annotate_app.command("predict")
+def annotate_predict(workspace: WorkspaceOpt = Path("."),
+                     predictor: Annotated[str | None, typer.Option(
+                         help="'baseline' or 'spacy:<pipeline>' (default: from newsdesk.toml).")] = None,
+                     as_json: JsonOpt = False, engine: EngineOpt = "local", scheduler: SchedulerOpt = None,
+                     workers: WorkersOpt = None):
+    """Pre-annotate every document without Label Studio: records in annotations/predictions/ (idempotent).
+
+    Example: newsdesk annotate predict --engine dask --workers 2 -w my-ws
+    """
+    from annotation.predictions import predict
+    from corpus.engines import open_engine
+    from corpus.workspace import Workspace
+
+    with user_errors(), progress_bar("predicting") as bar:
+        options, notify = engine_options(engine, scheduler, workers)
+        ws = Workspace.open(workspace)
+        with open_engine(options, notify) as runner:
+            report = predict(ws, runner, predictor, progress=bar)
+    if as_json:
+        emit_json(report.to_record())
+        return
+    console.print(f"{report.model_version}: {report.documents} documents, predicted {report.predicted} "
+                  f"({report.spans} spans), unchanged {report.unchanged}, {report.shards_written} files written "
+                  f"in {report.seconds:.1f}s")
+
+
+@annotate_app.command("push")
+def annotate_push(workspace: WorkspaceOpt = Path("."),
+                  predictor: Annotated[str | None, typer.Option(
+                      help="Pre-annotation: 'baseline', 'spacy:<pipeline>' or 'none' (default: from newsdesk.toml).")] = None,
+                  as_json: JsonOpt = False):
+    """Create or update the Label Studio project and push every document as a task (idempotent).
+
+    Example: newsdesk annotate push --predictor baseline -w my-ws
+    """
+    from annotation import push as annotation_push
+    from corpus.workspace import Workspace
+
+    with user_errors(), progress_bar("pushing") as bar:
+        report = annotation_push.push(Workspace.open(workspace), predictor=predictor, progress=bar)
+    if as_json:
+        emit_json(report.to_record())
+        return
+    console.print(f"project {report.project_id}{' (created)' if report.project_created else ''}"
+                  f"{', config updated' if report.config_updated else ''}: {report.documents} documents, "
+                  f"{report.tasks_created} tasks created, {report.tasks_present} already there, "
+                  f"{report.predictions_added} predictions repaired, {report.duplicates_removed} duplicate tasks removed, "
+                  f"{report.texts_migrated} texts migrated ({report.annotations_migrated} annotations) "
+                  f"in {report.seconds:.1f}s")
+    for note in report.notes:
+        console.print(f"[yellow]note[/] {note}")
+
+
+@annotate_app.command("pull")
+def annotate_pull(workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False):
+    """Pull every annotator's annotations (append-only; only new or changed records are written).
+
+    Example: newsdesk annotate pull -w my-ws
+    """
+    from annotation import pull as annotation_pull
+    from corpus.workspace import Workspace
+
+    with user_errors():
+        report = annotation_pull.pull(Workspace.open(workspace))
+    if as_json:
+        emit_json(report.to_record())
+    else:
+        console.print(f"{report.tasks} tasks, {report.annotations} annotations by {len(report.annotators)} "
+                      f"annotators, {report.predictions} predictions; {report.new_or_changed} new or changed "
+                      f"records in {report.seconds:.1f}s")
+    for problem in report.problems:
+        err_console.print(Text(problem, style="yellow"))
+
+
+@annotate_app.command("status")
+def annotate_status(workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False):
+    """Progress per annotator and overall; tasks over or under their wanted number of annotations.
+
+    Example: newsdesk annotate status --json -w my-ws
+    """
+    from annotation import pull as annotation_pull
+    from corpus.workspace import Workspace
+
+    with user_errors():
+        report = annotation_pull.status(Workspace.open(workspace))
+    if as_json:
+        emit_json(report.to_record())
+        return
+    table = Table("annotator", "completed", "cancelled", title=f"{report.tasks} tasks")
+    for who, counts in report.per_annotator.items():
+        table.add_row(who, str(counts.get("completed", 0)), str(counts.get("cancelled", 0)))
+    console.print(table)
+    console.print(f"tasks with 0 / 1 / 2+ annotations: {report.by_count['0']} / {report.by_count['1']} / "
+                  f"{report.by_count['2+']}; under target {len(report.under_target)}, over target {len(report.over_target)}")
+
+
+@annotate_app.command("export")
+def annotate_export(out: Annotated[Path, typer.Option("--out", help="JSONL file to write.")],
+                    workspace: WorkspaceOpt = Path(".")):
+    """Write every stored annotation record (all annotators, cancelled too), one JSON object per line.
+
+    Example: newsdesk annotate export --out records.jsonl -w my-ws
+    """
+    from annotation.store import AnnotationStore
+    from corpus.workspace import Workspace, atomic_write_text
+
+    with user_errors():
+        records = AnnotationStore(Workspace.open(workspace)).records()
+    atomic_write_text(out, "".join(json.dumps(r.export_record(), ensure_ascii=False) + "\n" for r in records))
+    console.print(f"wrote {len(records)} annotation records to {out}")

@@ -1,0 +1,88 @@
+"""What every command shares: the consoles, the one error printer, progress bars, option types.
+
+Kept light on purpose: `newsdesk --help` imports this and typer, and nothing of the stages.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+if TYPE_CHECKING:
+    from corpus.errors import NewsdeskError
+
+app = typer.Typer(help="Turn scraped news articles into an annotated, documented, versioned dataset.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+
+# soft_wrap: a line is never broken at the terminal's width, so an error, a path or a URL piped
+# to a file or another program stays one line, and can be copied whole from a terminal.
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
+
+WorkspaceOpt = Annotated[Path, typer.Option("--workspace", "-w", help="Workspace folder.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for machines instead of a table.")]
+EngineOpt = Annotated[str, typer.Option("--engine", help="Where the per-document work runs: local | dask.")]
+SchedulerOpt = Annotated[str | None, typer.Option(
+    "--scheduler", help="Address of a running Dask scheduler (tcp://HOST:8786); default: a local cluster.")]
+WorkersOpt = Annotated[int | None, typer.Option(
+    "--workers", help="Worker processes of the local Dask cluster (default: one per core).")]
+
+
+def print_error(exc: NewsdeskError) -> None:
+    """The one way an error is shown: ``[CODE] where: what (detail) - hint`` on one line, then any details."""
+    err_console.print(Text(exc.one_line(), style="red"))
+    details = getattr(exc, "details", "")
+    if details:
+        err_console.print(Text(details, style="dim"))
+
+
+def fail(exc: NewsdeskError, code: int = 1) -> NoReturn:
+    print_error(exc)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def user_errors(code: int = 1):
+    """Turn a NewsdeskError into its one-line message and exit status ``code``."""
+    from corpus.errors import NewsdeskError
+
+    try:
+        yield
+    except NewsdeskError as exc:
+        fail(exc, code)
+
+
+@contextmanager
+def progress_bar(description: str):
+    """A rich progress bar, or nothing when output is not a terminal (CI logs stay readable)."""
+    if not console.is_terminal:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=True) as bar:
+        task = bar.add_task(description, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+def emit_json(data) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def engine_options(engine: str, scheduler: str | None, workers: int | None):
+    """The engine options and the callback that prints the Dask dashboard address (on stderr: --json stays clean)."""
+    from corpus.engines import EngineOptions
+
+    return EngineOptions(engine, scheduler, workers), lambda line: err_console.print(line)

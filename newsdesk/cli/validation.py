@@ -1,0 +1,142 @@
+"""Validation commands: `validate`, `agreement`, `adjudicate`.
+
+Thin wrappers over :mod:`validation.validate`, :mod:`validation.agreement` and
+:mod:`validation.adjudicate`, each imported where it is used.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from newsdesk.cli.common import JsonOpt, WorkspaceOpt, app, console, emit_json, err_console, user_errors
+
+
+@app.command()
+def validate(workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False,
+             fix: Annotated[bool, typer.Option("--fix", help="Apply the safe fixes (whitespace trimming, "
+                                                             "offset repair the text proves).")] = False,
+             strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False):
+    """Check documents and annotations: schemas, spans, links, claims. Exit 0 clean, 1 errors, 2 could not run.
+
+    Example: newsdesk validate --fix -w my-ws
+    """
+    from corpus.workspace import Workspace
+    from validation import validate as validation_validate
+
+    with user_errors(code=2):
+        report = validation_validate.validate(Workspace.open(workspace), fix=fix)
+    if as_json:
+        emit_json(report.to_record())
+        raise typer.Exit(report.exit_status(strict))
+    grouped = report.by_code()
+    if grouped:
+        table = Table("code", "severity", "count", "what", "first examples (document · task · annotator)", "hint",
+                      title="validation findings", show_lines=True)
+        for code, group in grouped.items():
+            examples = "\n".join(f"{e['doc_id']} · {e['task_id']} · {e['annotator']}: {e['message'][:80]}"
+                                 for e in group["examples"])
+            style = "red" if group["severity"] == "error" else "yellow"
+            fixable = f" ({group['fixable']} fixable)" if group["fixable"] else ""
+            table.add_row(f"[{style}]{code}[/]", group["severity"], f"{group['count']}{fixable}", group["title"],
+                          examples, group["hint"])
+        console.print(table)
+    status = "[green]clean[/]" if not report.findings else f"[red]{len(report.errors)} errors[/], " \
+             f"[yellow]{len(report.warnings)} warnings[/]"
+    console.print(f"{status}: {report.documents} documents, {report.records} annotation records, {report.spans} spans, "
+                  f"{report.claims} claims, {report.links} links"
+                  + (f"; fixed {report.fixed} spans" if report.fixed else "")
+                  + f" in {report.seconds:.2f}s (pandera {report.pandera_seconds:.2f}s)")
+    raise typer.Exit(report.exit_status(strict))
+
+
+@app.command()
+def agreement(workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False,
+              threshold: Annotated[float | None, typer.Option(help="Warn below this value "
+                                                              "(default: [validation] agreement_threshold).")] = None):
+    """Inter-annotator agreement on documents annotated by two or more people, overall and per label.
+
+    Example: newsdesk agreement --json -w my-ws
+    """
+    from corpus.workspace import Workspace
+    from validation.agreement import agreement_workspace
+    from validation.validate import agreement_threshold
+
+    with user_errors():
+        ws = Workspace.open(workspace)
+        report = agreement_workspace(ws)
+        limit = agreement_threshold(ws) if threshold is None else threshold
+    warnings = report.warnings(limit)
+    if as_json:
+        emit_json({**report.to_record(), "warnings": [w.to_record() for w in warnings]})
+        return
+    if not report.documents:
+        console.print("no document was annotated by two or more annotators")
+        return
+
+    def show(value) -> str:
+        return "—" if value is None else f"{value:.2f}"
+
+    table = Table("layer / label", "F1 exact", "F1 overlap", "token alpha", "token kappa", "tokens",
+                  title=f"agreement on {report.documents} documents, annotators {', '.join(report.annotators)}")
+    for layer in report.layers.values():
+        table.add_row(f"[bold]{layer.layer}[/]", show(layer.exact.f1), show(layer.overlap.f1),
+                      show(layer.tokens.alpha.value), show(layer.tokens.kappa.value), str(layer.tokens.alpha.n))
+        for label in layer.labels.values():
+            if label.exact.reference or label.exact.other:
+                table.add_row(f"  {label.label}", show(label.exact.f1), show(label.overlap.f1),
+                              show(label.tokens.alpha.value), show(label.tokens.kappa.value),
+                              str(label.tokens.alpha.n))
+    console.print(table)
+    for name, measure in report.attributes.items():
+        console.print(f"claim attribute {measure.describe(name + ' alpha')}")
+    for label, link in report.links.items():
+        console.print(f"claim -> {label} links: {link.agreement.describe('agreement')}")
+    for w in warnings:
+        err_console.print(Text(f"[V301] {w.message}", style="yellow"), soft_wrap=True)
+
+
+@app.command()
+def adjudicate(workspace: WorkspaceOpt = Path("."),
+               strategy: Annotated[str, typer.Option(help="ground-truth | majority | single")] = "majority",
+               min_agree: Annotated[int, typer.Option("--min-agree", "-k",
+                                                      help="Annotators who must agree (majority).")] = 2,
+               push_review: Annotated[bool, typer.Option("--push-review", help="Send conflicts to Label Studio as "
+                                                         "review tasks, each version as a prediction.")] = False,
+               as_json: JsonOpt = False):
+    """Make one gold annotation per document from all annotators' versions; list what no rule settles.
+
+    Example: newsdesk adjudicate --strategy majority -k 2 --push-review -w my-ws
+    """
+    from annotation.store import AnnotationStore
+    from corpus.workspace import Workspace
+    from validation.adjudicate import adjudicate_workspace, push_review_tasks, save_gold
+
+    with user_errors():
+        ws = Workspace.open(workspace)
+        try:
+            result = adjudicate_workspace(ws, strategy, min_agree)
+        except ValueError as exc:
+            err_console.print(Text(f"adjudicate: {exc}", style="red"))
+            raise typer.Exit(2) from None
+        save_gold(ws, result)
+        pushed = push_review_tasks(ws, result.conflicts, AnnotationStore(ws).records()) if (
+            push_review and result.conflicts) else 0
+    if as_json:
+        emit_json({**result.to_record(), "review_tasks_pushed": pushed})
+        return
+    c = result.counts
+    console.print(f"{c['gold']} gold documents ({c['gold_spans']} spans, {c['gold_links']} links, "
+                  f"{c['gold_choices']} choices) by {strategy}; {c['conflicts']} conflicts in "
+                  f"{c['documents_with_conflicts']} documents; {c['unresolved']} unresolved"
+                  + (f"; {pushed} review tasks pushed" if push_review else ""))
+    if result.conflicts:
+        table = Table("document", "kind", "what", "versions", title="conflicts no rule settles")
+        for conflict in result.conflicts[:30]:
+            versions = "; ".join(", ".join(v.get("annotators", [])) for v in conflict.versions)
+            table.add_row(conflict.doc_id, conflict.kind, conflict.description[:80], versions)
+        console.print(table)
