@@ -231,6 +231,7 @@ def test_the_cli_exit_status_json_and_table(workspace_with_records, doc):
     AnnotationStore(ws).append([with_span(clean_record(doc), "p1", start=3, end=12)], "test")
     bad = runner.invoke(app, ["validate", "-w", str(ws.root)])
     assert bad.exit_code == 1 and "V202" in bad.stdout
+    assert f"doc {doc.id} · " in bad.stdout and "hint: " in bad.stdout
     import json
     rec = json.loads(runner.invoke(app, ["validate", "-w", str(ws.root), "--json"]).stdout)
     assert rec["errors"] == 1 and rec["by_code"]["V202"]["count"] == 1
@@ -251,8 +252,13 @@ def test_V301_low_agreement_is_a_warning_that_fails_only_when_strict(workspace_w
     assert low and all(f.severity == "warning" for f in low) and not report.errors
     assert any("PERSON" in f.message and "alpha" in f.message for f in low)
     assert report.exit_status() == 0 and report.exit_status(strict=True) == 1
+    assert all(f.where for f in low) and any("PERSON" in f.where for f in low)  # about no one record: says what
     runner = CliRunner()
-    assert runner.invoke(app, ["validate", "-w", str(ws.root)]).exit_code == 0
+    shown = runner.invoke(app, ["validate", "-w", str(ws.root)])
+    assert shown.exit_code == 0 and "None" not in shown.stdout
+    # One line per example, each saying where, readable at 80 columns (the runner's width).
+    examples = [line for line in shown.stdout.splitlines() if line.startswith("  ") and "alpha" in line]
+    assert examples and all("documents annotated by two or more:" in line for line in examples)
     assert runner.invoke(app, ["validate", "-w", str(ws.root), "--strict"]).exit_code == 1
 
 

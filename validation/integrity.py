@@ -42,20 +42,21 @@ class Finding:
     annotator: str | None = None
     record: str | None = None  # "origin:record_id"
     fix: Span | None = None  # the corrected span, for --fix (same id)
+    where: str | None = None  # for a finding about no one record: what it is about ("label PERSON (entities)")
 
     def to_record(self) -> dict:
         rec = {k: getattr(self, k) for k in ("code", "severity", "message", "hint", "doc_id", "task_id",
-                                             "annotator", "record")}
+                                             "annotator", "record", "where")}
         rec["fixable"] = self.fix is not None
         return rec
 
 
 def finding(error: ErrorCode, message: str, rec: AnnotationRecord | None = None, *, doc_id: str | None = None,
-            severity: str = "error", fix: Span | None = None) -> Finding:
+            severity: str = "error", fix: Span | None = None, where: str | None = None) -> Finding:
     return Finding(error.code, severity, message, error.hint,
                    doc_id=rec.doc_id if rec else doc_id, task_id=rec.task_id if rec else None,
                    annotator=rec.annotator if rec else None,
-                   record=f"{rec.origin}:{rec.record_id}" if rec else None, fix=fix)
+                   record=f"{rec.origin}:{rec.record_id}" if rec else None, fix=fix, where=where)
 
 
 class _Rules:

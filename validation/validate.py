@@ -235,7 +235,8 @@ def _validate(workspace: Workspace, fix: bool, data: WorkspaceData | None) -> Va
             report = validate_data(docs, records, schema)
             report.fixed = fixed
     report.agreement = _agreement(docs, records, schema)
-    report.findings += [finding(Errors.V301, w.message, severity="warning")
+    report.findings += [finding(Errors.V301, w.message, severity="warning", where=f"{w.subject}, "
+                                f"{report.agreement.documents} documents annotated by two or more")
                         for w in report.agreement.warnings(agreement_threshold(workspace))]
     report.seconds = time.perf_counter() - started
     return report

@@ -33,18 +33,18 @@ def validate(workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False,
     if as_json:
         emit_json(report.to_record())
         raise typer.Exit(report.exit_status(strict))
-    grouped = report.by_code()
-    if grouped:
-        table = Table("code", "severity", "count", "what", "first examples (document · task · annotator)", "hint",
-                      title="validation findings", show_lines=True)
-        for code, group in grouped.items():
-            examples = "\n".join(f"{e['doc_id']} · {e['task_id']} · {e['annotator']}: {e['message'][:80]}"
-                                 for e in group["examples"])
-            style = "red" if group["severity"] == "error" else "yellow"
-            fixable = f" ({group['fixable']} fixable)" if group["fixable"] else ""
-            table.add_row(f"[{style}]{code}[/]", group["severity"], f"{group['count']}{fixable}", group["title"],
-                          examples, group["hint"])
-        console.print(table)
+    # One block per code, one line per example: readable at 80 columns, and each says where.
+    for code, group in report.by_code().items():
+        style = "red" if group["severity"] == "error" else "yellow"
+        fixable = f", {group['fixable']} fixable" if group["fixable"] else ""
+        console.print(Text.assemble((f"{code} {group['severity']}", f"bold {style}"),
+                                    f" ×{group['count']}{fixable}: {group['title']}"))
+        for example in group["examples"]:
+            console.print(Text(f"  {_where(example)}: {example['message']}"))
+        if group["count"] > len(group["examples"]):
+            console.print(Text(f"  … and {group['count'] - len(group['examples'])} more (--json lists them all)",
+                               style="dim"))
+        console.print(Text(f"  hint: {group['hint']}", style="dim"))
     status = "[green]clean[/]" if not report.findings else f"[red]{len(report.errors)} errors[/], " \
              f"[yellow]{len(report.warnings)} warnings[/]"
     console.print(f"{status}: {report.documents} documents, {report.records} annotation records, {report.spans} spans, "
@@ -52,6 +52,15 @@ def validate(workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False,
                   + (f"; fixed {report.fixed} spans" if report.fixed else "")
                   + f" in {report.seconds:.2f}s (pandera {report.pandera_seconds:.2f}s)")
     raise typer.Exit(report.exit_status(strict))
+
+
+def _where(finding: dict) -> str:
+    """Document, task and annotator of a finding, or what it is about when it is about no one record."""
+    parts = [f"doc {finding['doc_id']}" if finding.get("doc_id") else None,
+             f"task {finding['task_id']}" if finding.get("task_id") is not None else None,
+             finding.get("annotator")]
+    named = " · ".join(p for p in parts if p)
+    return named or finding.get("where") or finding.get("record") or "the whole workspace"
 
 
 @app.command()
