@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 
-from annotation.model import AnnotationRecord, Link, RegionChoice, Span
+from annotation.model import AnnotationRecord, Link, RegionChoice, Span, Origin
 from annotation.schema import CLAIM_LAYER, CUE, ENTITY_LAYER, LINK_CUE, LINK_SOURCE
 from annotation.labelstudio_config import TEXT_TAG
 
@@ -81,7 +81,7 @@ def annotator_name(completed_by, users: dict[int, str]) -> str:
 
 
 def records_from_task(task: dict, users: dict[int, str] | None = None,
-                      origin: str = "labelstudio") -> list[AnnotationRecord]:
+                      origin: str = Origin.LABEL_STUDIO) -> list[AnnotationRecord]:
     """One record per annotation of an exported task (cancelled ones included)."""
     users = users or {}
     data = task.get("data", {})
@@ -104,7 +104,7 @@ def records_from_task(task: dict, users: dict[int, str] | None = None,
 def record_from_prediction(task: dict, prediction: dict) -> AnnotationRecord:
     data = task.get("data", {})
     record = AnnotationRecord(doc_id=str(data.get("doc_id", "")), text_sha256=str(data.get("text_sha256", "")),
-                              annotator=prediction.get("model_version") or "prediction", origin="prediction",
+                              annotator=prediction.get("model_version") or "prediction", origin=Origin.PREDICTION,
                               record_id=str(prediction.get("id")), task_id=task.get("id"),
                               created_at=prediction.get("created_at"), updated_at=prediction.get("updated_at"),
                               model_version=prediction.get("model_version"))

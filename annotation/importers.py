@@ -35,7 +35,7 @@ from pathlib import Path
 
 from annotation.convert import records_from_task
 from annotation.labelstudio_config import TEXT_TAG
-from annotation.model import AnnotationRecord, Link, RegionChoice, Span
+from annotation.model import AnnotationRecord, Link, RegionChoice, Span, Origin
 from annotation.schema import CLAIM, CLAIM_LABELS, CUE, LINK_CUE, LINK_LABELS, LINK_SOURCE, Attribute, LabelSchema
 from annotation.store import AnnotationStore
 from corpus.errors import Errors, NewsdeskError
@@ -46,7 +46,7 @@ from corpus.store import CorpusStore
 from corpus.workspace import Workspace
 
 FORMATS = ("labelstudio", "conll", "brat")
-ORIGINS = {"labelstudio": "labelstudio-file", "conll": "conll", "brat": "brat"}
+ORIGINS = {"labelstudio": Origin.LABEL_STUDIO_FILE, "conll": Origin.CONLL, "brat": Origin.BRAT}
 SKIP = "-"  # the target that skips a foreign name on purpose
 MAP_KINDS = ("label", "role", "attr", "value")
 

@@ -26,6 +26,23 @@ from typing import NamedTuple
 import orjson
 
 
+class Origin:
+    """Where a record came from: the one list every stage reads (schemas, agreement, adjudication)."""
+
+    LABEL_STUDIO = "labelstudio"  # pulled from the workspace's Label Studio project
+    LABEL_STUDIO_FILE = "labelstudio-file"  # imported from a Label Studio export made elsewhere
+    REVIEW = "labelstudio-review"  # pulled from the review project of adjudication conflicts
+    CONLL = "conll"
+    BRAT = "brat"
+    GOLD = "gold"  # made by adjudication
+    PREDICTION = "prediction"  # made by a predictor
+
+    ALL = (LABEL_STUDIO, LABEL_STUDIO_FILE, REVIEW, CONLL, BRAT, GOLD, PREDICTION)
+    # Records that are not one person's annotation: they neither vote in adjudication nor count
+    # as an annotator in agreement.
+    NOT_AN_ANNOTATOR = (PREDICTION, GOLD, REVIEW)
+
+
 class Span(NamedTuple):
     id: str
     layer: str  # "entities" | "claims"
@@ -54,7 +71,7 @@ class AnnotationRecord:
     doc_id: str
     text_sha256: str
     annotator: str  # the annotator's account (e-mail) in the workspace; pseudonymised in releases
-    origin: str  # "labelstudio" | "labelstudio-file" | "conll" | "brat" | "prediction"
+    origin: str  # one of Origin.ALL
     record_id: str  # unique within origin, e.g. the Label Studio annotation id
     task_id: int | None = None
     created_at: str | None = None

@@ -31,7 +31,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Protocol, runtime_checkable
 
-from annotation.model import AnnotationRecord, Link, RegionChoice, Span
+from annotation.model import AnnotationRecord, Link, RegionChoice, Span, Origin
 from annotation.schema import CLAIM, CLAIM_LAYER, CUE, ENTITY_LAYER, LINK_CUE, LINK_SOURCE, SOURCE, LabelSchema
 from corpus.errors import Errors, NewsdeskError
 from corpus.model import Document
@@ -629,7 +629,7 @@ def _build_record(doc: Document, schema: LabelSchema, model_version: str, ents: 
                   claims: list[_Claim], toks: list[_Tok]) -> AnnotationRecord:
     text = doc.text
     record = AnnotationRecord(doc_id=doc.id, text_sha256=doc.text_sha256, annotator=model_version,
-                              origin="prediction", record_id=f"{model_version}:{doc.id}", model_version=model_version)
+                              origin=Origin.PREDICTION, record_id=f"{model_version}:{doc.id}", model_version=model_version)
     entity_ids: dict[tuple[int, int], str] = {}
     for e in ents:
         if e.label not in schema.entity_labels:

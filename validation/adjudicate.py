@@ -53,7 +53,7 @@ from label_studio_sdk import LabelStudio
 from annotation.columns import RecordColumns, UnstorableRecord
 from annotation.convert import records_from_task, results_from_record
 from annotation.labelstudio_config import instructions_html, labeling_config
-from annotation.model import AnnotationRecord, Link, RegionChoice, Span
+from annotation.model import AnnotationRecord, Link, RegionChoice, Span, Origin
 from annotation.project import AnnotationSettings, TaskMap, find_project, server_errors, server_tasks
 from annotation.pull import export_snapshot, server_users
 from annotation.push import task_data
@@ -70,11 +70,11 @@ from corpus.workspace import Workspace, atomic_write_text
 STRATEGIES = ("ground-truth", "majority", "single")
 CONFLICT_KINDS = ("span", "label", "boundary", "link", "attribute", "document", "versions")
 
-GOLD_ORIGIN = "gold"
+GOLD_ORIGIN = Origin.GOLD
 GOLD_ANNOTATOR = "adjudication"
-REVIEW_ORIGIN = "labelstudio-review"  # records pulled from the review project
+REVIEW_ORIGIN = Origin.REVIEW  # records pulled from the review project
 # Records that are not an annotator's own version and so never vote.
-NON_VOTING_ORIGINS = ("prediction", GOLD_ORIGIN, REVIEW_ORIGIN)
+NON_VOTING_ORIGINS = Origin.NOT_AN_ANNOTATOR
 
 GOLD_FILE = ("gold", "gold.arrow")  # Arrow columns (annotation.columns): read by every validation and release
 LEGACY_GOLD_FILE = ("gold", "gold.jsonl")  # gold as JSON lines, as earlier versions wrote it; still read
@@ -506,7 +506,7 @@ def adjudicate(records: Iterable[AnnotationRecord], strategy: str = "majority", 
 def _adjudicate_all(records, strategy, min_agree, texts, result: AdjudicationResult) -> None:
     by_doc: dict[str, list[AnnotationRecord]] = defaultdict(list)
     for r in records:
-        if r.cancelled or r.origin in ("prediction", GOLD_ORIGIN):
+        if r.cancelled or r.origin in (Origin.PREDICTION, GOLD_ORIGIN):
             continue
         by_doc[r.doc_id].append(r)
     for doc_id in sorted(by_doc):

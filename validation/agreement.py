@@ -52,7 +52,7 @@ import krippendorff
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from annotation.model import AnnotationRecord
+from annotation.model import AnnotationRecord, Origin
 from annotation.schema import CLAIM, CLAIM_LAYER, ENTITY_LAYER, LINK_LABELS, LabelSchema
 from annotation.store import AnnotationStore
 from corpus.model import sha256_hex
@@ -66,7 +66,7 @@ LAYERS = (ENTITY_LAYER, CLAIM_LAYER)
 # Records that are not an annotator's own version: model predictions, adjudicated gold and reviews
 # made while looking at every version. The same list as validation.adjudicate.NON_VOTING_ORIGINS
 # (a test keeps them equal); not imported from there, as that module loads the Label Studio SDK.
-NON_ANNOTATOR_ORIGINS = ("prediction", "gold", "labelstudio-review")
+NON_ANNOTATOR_ORIGINS = Origin.NOT_AN_ANNOTATOR
 DEFAULT_WARNING_MEASURES = ("alpha", "attribute_alpha", "link_agreement")
 WARNING_MEASURES = ("alpha", "kappa", "f1_exact", "f1_overlap", "attribute_alpha", "link_agreement")
 

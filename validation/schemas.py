@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pandera.pandas as pa
 
+from annotation.model import Origin
 from annotation.schema import CLAIM_LABELS, ENTITY_LAYER, CLAIM_LAYER, LINK_LABELS, LabelSchema
 
-ORIGINS = ["labelstudio", "labelstudio-file", "labelstudio-review", "conll", "brat", "gold", "prediction"]
 
 
 def documents_schema() -> pa.DataFrameSchema:
@@ -30,7 +30,7 @@ def documents_schema() -> pa.DataFrameSchema:
 def records_schema() -> pa.DataFrameSchema:
     return pa.DataFrameSchema({
         "doc_id": pa.Column(str),
-        "origin": pa.Column(str, pa.Check.isin(ORIGINS)),
+        "origin": pa.Column(str, pa.Check.isin(list(Origin.ALL))),
         "record_id": pa.Column(str),
         "annotator": pa.Column(str, pa.Check.str_length(min_value=1)),
         "text_sha256": pa.Column(str, pa.Check.str_matches(r"^[0-9a-f]{64}$")),

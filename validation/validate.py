@@ -19,7 +19,7 @@ import pandas as pd
 import pandera.errors as pa_errors
 
 from annotation.columns import RecordColumns
-from annotation.model import AnnotationRecord
+from annotation.model import AnnotationRecord, Origin
 from annotation.schema import LabelSchema
 from annotation.store import AnnotationStore
 from corpus.errors import Errors
@@ -86,7 +86,7 @@ def validated_records(store: AnnotationStore, workspace: Workspace | None = None
     from validation.adjudicate import load_gold
 
     gold = load_gold(workspace) if workspace is not None else []
-    return [r for r in store.records() if r.origin != "prediction"] + gold
+    return [r for r in store.records() if r.origin != Origin.PREDICTION] + gold
 
 
 @dataclass
@@ -110,7 +110,7 @@ class WorkspaceData:
         that needs only the corpus and gold."""
         from validation.adjudicate import read_gold
 
-        human = [r for r in AnnotationStore(workspace).records() if r.origin != "prediction"] if people else []
+        human = [r for r in AnnotationStore(workspace).records() if r.origin != Origin.PREDICTION] if people else []
         return cls(LabelSchema.load(workspace), list(CorpusStore(workspace).iter_documents()), human,
                    read_gold(workspace))
 
