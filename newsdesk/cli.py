@@ -94,7 +94,9 @@ def _engine(engine: str, scheduler: str | None, workers: int | None):
 @app.command()
 def init(directory: Annotated[Path, typer.Argument(help="Folder to create the workspace in.")] = Path(".")):
     """Create a workspace: a newsdesk.toml config, the label schema and the store folders."""
-    ws = Workspace.init(directory)
+    from releases.settings import config_template
+
+    ws = Workspace.init(directory, more_config=config_template())
     labels = LabelSchema.write_default(ws)
     console.print(f"workspace ready at [bold]{ws.root}[/] (config: {ws.path('newsdesk.toml')}, labels: {labels})")
 
@@ -449,7 +451,7 @@ def release_build(version: Annotated[str | None, typer.Argument(help="MAJOR.MINO
         console.print(table)
         console.print(f"written to [bold]{report.path}[/] in {report.seconds:.1f}s")
     for warning in report.warnings:
-        err_console.print(Text(f"warning: {warning}", style="yellow"))
+        err_console.print(Text(f"warning: {warning}", style="yellow"), soft_wrap=True)  # one line each
 
 
 @release_app.command("diff")
