@@ -11,6 +11,11 @@ process name. Everything the server writes stays under ``<workspace>/studio/``:
     studio/home/              XDG config, data and cache directories
     studio/venv/              the Label Studio install (unless NEWSDESK_STUDIO_VENV is set)
 
+The server's SQLite database holds the admin token and annotators' e-mails in plain text, so
+``studio/``, ``studio/data/`` and ``studio/home/`` are 0700, the log 0600, and the server runs with
+umask 077: nothing it writes is readable by other users (a workspace made before is tightened at
+the next start).
+
 A team's own server is used instead when ``LABEL_STUDIO_URL`` and ``LABEL_STUDIO_API_KEY`` are set.
 """
 
@@ -48,6 +53,9 @@ HOST = "127.0.0.1"
 HEALTH_TIMEOUT_SECONDS = 180.0
 STOP_TIMEOUT_SECONDS = 20.0
 HTTP_TIMEOUT_SECONDS = 30.0
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+SERVER_UMASK = 0o077  # what the server creates (database, journals, uploads, exports) is its owner's alone
 ADMIN_EMAIL = "admin@newsdesk.local"
 INSTALL_DONE_MARKER = "newsdesk-installed.json"
 INSTALL_STARTED_MARKER = ".newsdesk-installing"
@@ -381,7 +389,7 @@ def start_studio(
     and the server accepts this workspace's admin token, i.e. when it is ready to use.
     """
     paths = StudioPaths.for_workspace(workspace)
-    paths.root.mkdir(parents=True, exist_ok=True)
+    _make_private(paths.root)
     with _file_lock(paths.lock_file):
         running = _running_server(paths)
         if running is not None:
@@ -438,12 +446,14 @@ def _spawn_server(
 ) -> StudioServer:
     """Launch ``label-studio start`` in its own session so it outlives the CLI that started it."""
     for directory in (paths.data_dir, paths.home_dir):
-        directory.mkdir(parents=True, exist_ok=True)
+        _make_private(directory, everything_inside=True)
     command = [
         str(paths.label_studio_bin), "start", "--no-browser",
         "--internal-host", HOST, "--port", str(port),
     ]  # fmt: skip
-    with open(paths.log_file, "ab") as log:
+    log_fd = os.open(paths.log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, PRIVATE_FILE_MODE)
+    os.fchmod(log_fd, PRIVATE_FILE_MODE)  # a log made before may be readable by others
+    with open(log_fd, "ab") as log:
         process = subprocess.Popen(
             command,
             stdout=log,
@@ -452,6 +462,7 @@ def _spawn_server(
             cwd=paths.root,
             env=_server_env(paths, venv_dir, credentials),
             start_new_session=True,
+            umask=SERVER_UMASK,
         )
     server = StudioServer(
         url=f"http://{HOST}:{port}",
@@ -465,6 +476,19 @@ def _spawn_server(
     )
     _write_json_atomically(paths.server_file, server.to_json())
     return server
+
+
+def _make_private(directory: Path, *, everything_inside: bool = False) -> None:
+    """``directory`` (made if missing) readable by its owner alone; with ``everything_inside``, what it
+    already holds too (a workspace from before this was done, a copy made with another umask)."""
+    directory.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+    directory.chmod(PRIVATE_DIR_MODE)
+    if everything_inside:
+        for inside, dirs, files in os.walk(directory):
+            for name in dirs + files:
+                path = Path(inside, name)
+                if not path.is_symlink():
+                    path.chmod(path.stat().st_mode & ~0o077 & 0o7777)
 
 
 def _server_env(

@@ -117,18 +117,26 @@ class Errors:
     E305 = ErrorCode("E305", "release folder does not match its SHA256SUMS", "rebuild it as a new version; never edit a release")
     E306 = ErrorCode("E306", "the workspace changed while the release was read",
                      "build again; every command that writes holds the workspace lock, so look for one that did not")
+    E307 = ErrorCode("E307", "invalid release setting",
+                     "fix the named key of the [release] section in newsdesk.toml (`newsdesk init` writes it "
+                     "commented, each key with what it takes)")
 
     # Publishing a release to the Hugging Face Hub (`newsdesk release publish`); a missing release is
     # E303 and a release that does not match its SHA256SUMS is E305, as for `newsdesk release verify`.
     E401 = ErrorCode("E401", "release manifest is missing or invalid", "rebuild the release: manifest.json must name its version")
     E402 = ErrorCode("E402", "release folder contains the Hub token", "revoke that token on the Hub and rebuild the release")
-    E403 = ErrorCode("E403", "HF_TOKEN is not set", "export HF_TOKEN=<a write token of the Hub account or organisation>")
+    E403 = ErrorCode("E403", "no Hub token: HF_TOKEN is not set and no `hf auth login` token was found",
+                     "log in with `hf auth login` (a write token of the Hub account or organisation; huggingface_hub "
+                     "keeps it under HF_HOME), or export HF_TOKEN=<that token>")
     E404 = ErrorCode("E404", "invalid repository id", "write it as ORG/NAME")
     E405 = ErrorCode("E405", "this version is already published (its tag exists on the Hub)",
                      "published versions never change: build and publish a new version")
     E406 = ErrorCode("E406", "cannot reach the Hub", "check the network, or --endpoint / HF_ENDPOINT")
     E407 = ErrorCode("E407", "the Hub refused the token", "use a write token with access to the repository's namespace")
     E408 = ErrorCode("E408", "the Hub rejected the request", "the detail quotes the Hub's answer")
+    E409 = ErrorCode("E409", "the release was built for another repository",
+                     "publish it to the repository its card names, or set `repo_id` in [release] of newsdesk.toml "
+                     "and build a new version")
 
     # Running on a Dask cluster (`--engine dask`)
     E501 = ErrorCode("E501", "invalid engine options", "use --engine local, or --engine dask with --scheduler ADDRESS or --workers N")

@@ -84,13 +84,17 @@ class Workspace:
     config: dict
 
     @classmethod
-    def init(cls, root: Path) -> "Workspace":
-        """Create the folders and a default config; an existing workspace is left as it is."""
+    def init(cls, root: Path, more_config: str = "") -> "Workspace":
+        """Create the folders and a default config; an existing workspace is left as it is.
+
+        ``more_config`` is appended to a new config: later stages' sections (`newsdesk init`
+        adds the release settings, which this stage knows nothing of).
+        """
         root = Path(root)
         root.mkdir(parents=True, exist_ok=True)
         config_path = root / CONFIG_NAME
         if not config_path.exists():
-            atomic_write_text(config_path, DEFAULT_CONFIG)
+            atomic_write_text(config_path, DEFAULT_CONFIG + more_config)
         for sub in ("store/articles", "store/documents"):
             (root / sub).mkdir(parents=True, exist_ok=True)
         return cls.open(root)

@@ -21,8 +21,9 @@ from annotation.push import push
 from annotation.schema import LabelSchema
 from annotation.studio import create_studio_user, start_studio, stop_studio, studio_client
 from corpus.ingest import clean, ingest
-from corpus.workspace import Workspace
+from corpus.workspace import CONFIG_NAME, Workspace, atomic_write_text
 from releases.build import build_release
+from releases.settings import release_section
 from releases.versions import list_versions, release_path
 from validation.adjudicate import adjudicate_workspace, save_gold
 from validation.agreement import agreement_workspace
@@ -33,6 +34,18 @@ SAMPLE_CORPUS = REPO / "samples" / "corpus"
 SAMPLE_ANNOTATIONS = REPO / "samples" / "annotations" / "seed.labelstudio.json"
 REVIEWED = "ana@newsdesk.example"  # whose version the demo reviewer marks as ground truth
 RELEASE = "0.1.0"
+# What the sample corpus's maintainers say about its releases, in newsdesk.toml's [release] section.
+# No repo_id: the sample corpus is not published, and its card's loading snippet says so.
+RELEASE_SETTINGS = {
+    "pretty_name": "newsdesk sample corpus",
+    # The seed article was scraped by a third party from an unnamed site: nobody here can license it.
+    "license": "unknown",
+    # The seed was found on the web, machine-translated; the other articles were written for the project.
+    "language_creators": ["found", "machine-generated", "expert-generated"],
+    # Two demo annotators following annotation/guidelines.md; gold is adjudicated from their work.
+    "annotations_creators": ["expert-generated"],
+    "source_datasets": ["original"],
+}
 
 console = Console()
 
@@ -81,9 +94,18 @@ def refresh_repository_datasheet(release: Path) -> None:
         console.print(f"updated the facts in {sheet}")
 
 
+def with_release_settings(ws: Workspace) -> Workspace:
+    """The workspace with the sample corpus's [release] settings, written as a maintainer would (once)."""
+    if "release" not in ws.config:
+        config = ws.path(CONFIG_NAME)
+        atomic_write_text(config, config.read_text(encoding="utf-8") + release_section(RELEASE_SETTINGS))
+        ws = Workspace.open(ws.root)
+    return ws
+
+
 def run_demo(root: Path, keep_server: bool = False) -> None:
     step("1. workspace, ingest and clean the sample corpus")
-    ws = Workspace.init(root)
+    ws = with_release_settings(Workspace.init(root))
     LabelSchema.write_default(ws)
     report = ingest(ws, [SAMPLE_CORPUS])
     console.print(f"read {report.read}, added {report.added}, skipped {dict(report.skipped)}, "

@@ -42,6 +42,7 @@ from corpus.workspace import Workspace
 from releases import card, ner, rows
 from releases.features import CONFIGS, SPLITS, config_features
 from releases.pseudonyms import Pseudonyms
+from releases.settings import ReleaseSettings
 from releases.splits import assign_splits
 from releases.versions import (bumped, diff_releases, list_versions, parse_version, releases_root, understates,
                                write_checksums)
@@ -54,9 +55,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from validation.agreement import AgreementReport
-
-DEFAULTS = {"name": "newsdesk/news-claims", "pretty_name": "newsdesk news claims", "license": "cc-by-4.0"}
-
 
 @dataclass
 class StepTimes:
@@ -102,10 +100,6 @@ class BuildReport:
                 "rows": self.rows, "warnings": self.warnings, "seconds": round(self.seconds, 3)}
 
 
-def release_settings(workspace: Workspace) -> dict:
-    return {**DEFAULTS, **workspace.config.get("release", {})}
-
-
 def build_release(workspace: Workspace, version: str | None = None, bump: bool = False) -> BuildReport:
     """Build ``version`` (or, with ``bump``, the version the diff calls for) as a new immutable folder."""
     with without_cyclic_gc():
@@ -118,6 +112,7 @@ def _build_release(workspace: Workspace, version: str | None, bump: bool) -> Bui
         raise NewsdeskError(Errors.E301, where="(none)", detail="give a VERSION or --bump")
     if version is not None:
         parse_version(version)
+    settings = ReleaseSettings.of(workspace)  # a setting the Hub would refuse stops the build before it reads
     root = releases_root(workspace)
     existing = list_versions(workspace)
     if version in existing:
@@ -129,10 +124,10 @@ def _build_release(workspace: Workspace, version: str | None, bump: bool) -> Bui
         _remove_unfinished(root)
         tmp = root / f".building-{version or 'bump'}-{int(time.time() * 1000)}"
         try:
-            facts = _write_release(workspace, tmp, version or "0.0.0-pending", previous, timings)
+            facts = _write_release(workspace, tmp, version or "0.0.0-pending", previous, settings, timings)
             with timings.step("diff"):
                 diff = diff_releases(root / previous if previous else None, tmp)
-            warnings = []
+            warnings = settings.warnings()
             if bump:
                 proposed = bumped(previous, diff.level)
                 if version is not None and version != proposed:
@@ -247,7 +242,7 @@ class ValidationLane:
     timings: StepTimes
 
 
-def _write_release(workspace: Workspace, out: Path, version: str, previous: str | None,
+def _write_release(workspace: Workspace, out: Path, version: str, previous: str | None, settings: ReleaseSettings,
                    timings: StepTimes) -> card.ReleaseFacts:
     """Read the workspace, validate it, write the data files, and gather the facts for the card.
 
@@ -258,7 +253,6 @@ def _write_release(workspace: Workspace, out: Path, version: str, previous: str 
     both read the same versions. On validation errors nothing is written there, and the error
     (E304) ends the build here, whose caller removes the temporary folder.
     """
-    settings = release_settings(workspace)
     read_here: list[WorkspaceData] = []  # what validation read, when it ran in this process
 
     def validate_and_write(configs: tuple[str, ...]) -> ValidationLane:
@@ -451,7 +445,7 @@ def _facts(schema, settings, version, previous, docs, gold, annotators: int, fea
         limitations.append(f"{len(straddling)} near-duplicate clusters span two splits because their members were "
                            "released in different versions (released documents never move).")
     return card.ReleaseFacts(
-        name=settings["name"], pretty_name=settings["pretty_name"], version=version, license=settings["license"],
+        settings=settings, version=version,
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         languages=sorted({d.language for d in docs}) or ["en"],
         features={c: features[c] for c in data_files}, split_rows=split_rows, data_files=data_files,
@@ -492,7 +486,8 @@ def _write_documents(workspace: Workspace, out: Path, facts: card.ReleaseFacts, 
     header, _, rest = old_log.partition("\n")
     card.write_text(out / "CHANGELOG.md", f"{header}\n\n{diff.markdown()}{rest}")
     manifest = {
-        "name": facts.name, "version": facts.version, "created": facts.created, "previous": previous,
+        "name": facts.settings.pretty_name, "repo_id": facts.settings.repo_id, "license": facts.settings.card_license,
+        "version": facts.version, "created": facts.created, "previous": previous,
         "toolkit": {"name": "newsdesk", "version": TOOLKIT_VERSION, "git_commit": _git_commit()},
         "schema_hash": facts.schema_hash, "schema": schema.to_record(),
         "counts": {"documents": facts.documents, "gold_documents": facts.gold_documents, "claims": facts.claims,

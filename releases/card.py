@@ -17,14 +17,13 @@ from datasets.utils.metadata import MetadataConfigs
 from huggingface_hub import DatasetCardData
 
 from releases.features import DEFAULT_CONFIG
+from releases.settings import OTHER_LICENSE, REPO_PLACEHOLDER, UNKNOWN_LICENSE, ReleaseSettings
 
 
 @dataclass
 class ReleaseFacts:
-    name: str
-    pretty_name: str
+    settings: ReleaseSettings  # what the maintainers chose to say: licence, repository, creators, name
     version: str
-    license: str
     created: str
     languages: list[str]
     features: dict[str, Features]
@@ -47,6 +46,10 @@ class ReleaseFacts:
     schema_hash: str = ""
     previous: str | None = None
 
+    @property
+    def pretty_name(self) -> str:
+        return self.settings.pretty_name
+
 
 def size_category(n: int) -> str:
     for limit, name in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"),
@@ -57,13 +60,15 @@ def size_category(n: int) -> str:
 
 
 def card_yaml(facts: ReleaseFacts) -> str:
+    chosen = facts.settings  # left out when unset (None is not written), never filled in for the maintainers
     data = DatasetCardData(
-        license=facts.license, language=facts.languages, pretty_name=facts.pretty_name,
+        license=chosen.card_license, license_name=chosen.license_name, license_link=chosen.license_link,
+        language=facts.languages, pretty_name=facts.pretty_name,
         task_categories=["token-classification", "text-classification"],
         task_ids=["named-entity-recognition", "fact-checking"],
-        annotations_creators=["expert-generated", "machine-generated"],
-        language_creators=["found", "machine-generated"],
-        source_datasets=["original"], size_categories=[size_category(facts.documents)],
+        annotations_creators=list(chosen.annotations_creators) or None,
+        language_creators=list(chosen.language_creators) or None,
+        source_datasets=list(chosen.source_datasets) or None, size_categories=[size_category(facts.documents)],
         multilinguality="monolingual" if len(facts.languages) == 1 else "multilingual",
     )
     configs = MetadataConfigs({
@@ -85,6 +90,38 @@ def _table(header: list[str], rows: list[list]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def loading_section(facts: ReleaseFacts) -> str:
+    """How to load the release: from the configured repository, or with a placeholder said to be one."""
+    repo, version = facts.settings.load_repo, facts.version
+    if facts.settings.repo_id:
+        intro = ""
+        mark = ""
+    else:
+        intro = (f"No Hub repository was named for this release (`repo_id` in the `[release]` section of the "
+                 f"workspace's newsdesk.toml), so `{REPO_PLACEHOLDER}` below is a placeholder for the repository "
+                 f"it is published to. A copy of this folder loads as it is: "
+                 f"`load_dataset(\"path/to/this/folder\", \"claims\")`.\n\n")
+        mark = f"  # {REPO_PLACEHOLDER} is a placeholder"
+    return f"""{intro}```python
+from datasets import load_dataset
+
+claims = load_dataset("{repo}", "claims", revision="{version}"){mark}
+entities = load_dataset("{repo}", revision="{version}")  # the default config
+```"""
+
+
+def licence_section(settings: ReleaseSettings) -> str:
+    if settings.license is None:
+        return ("Unknown: no licence was chosen for this release (`license` in the `[release]` section of the "
+                "workspace's newsdesk.toml). Nothing here grants you rights to the content.")
+    if settings.license == OTHER_LICENSE:
+        link = f" ({settings.license_link})" if settings.license_link else ""
+        return f"`{settings.license_name}`{link}, chosen by the maintainers of this release."
+    if settings.license == UNKNOWN_LICENSE:
+        return "Unknown, as stated by the maintainers of this release. Nothing here grants you rights to the content."
+    return f"`{settings.license}`, chosen by the maintainers of this release."
 
 
 def card_markdown(facts: ReleaseFacts) -> str:
@@ -115,16 +152,15 @@ def card_markdown(facts: ReleaseFacts) -> str:
 Version **{facts.version}** (built {facts.created}{f", previous {facts.previous}" if facts.previous else ""}).
 News articles, cleaned with an offset-preserving pipeline, annotated for named entities and
 for claims (what was said, who said it, the reporting cue), validated and adjudicated with
-[newsdesk](https://example.invalid/newsdesk). Label schema hash `{facts.schema_hash}`.
+newsdesk. Label schema hash `{facts.schema_hash}`.
+
+## Licence
+
+{licence_section(facts.settings)}
 
 ## Loading
 
-```python
-from datasets import load_dataset
-
-claims = load_dataset("{facts.name}", "claims", revision="{facts.version}")
-entities = load_dataset("{facts.name}")  # the default config
-```
+{loading_section(facts)}
 
 No code of ours is needed: labels and attributes are `ClassLabel`s declared in this card and in
 the Parquet files (`features["ner_tags"].feature.names`, `features["claim_type"].names`).
@@ -249,10 +285,20 @@ def datasheet_facts(facts: ReleaseFacts) -> dict[str, str]:
                           + ("; ".join(f"{k} {v}" for k, v in facts.agreement.items()) or "not measured") + "."),
         "uses": "Named-entity recognition, claim detection and attribution, check-worthiness research.",
         "distribution": (f"Parquet files per config and split, dataset card, Croissant metadata; licence "
-                         f"{facts.license}; load with `load_dataset(\"{facts.name}\", revision=\"{facts.version}\")`."),
+                         + _licence_fact(facts.settings) + "; "
+                         + (f"load with `load_dataset(\"{facts.settings.repo_id}\", revision=\"{facts.version}\")`."
+                            if facts.settings.repo_id else "no Hub repository named (`repo_id` not set).")),
         "maintenance": (f"Versioned releases (this: {facts.version}; previous: {facts.previous or 'none'}) with a "
                         "changelog and checksums; a released document keeps its split."),
     }
+
+
+def _licence_fact(settings: ReleaseSettings) -> str:
+    if settings.license is None:
+        return "unknown (none chosen: `license` not set)"
+    if settings.license == OTHER_LICENSE:
+        return f"{settings.license_name}" + (f" ({settings.license_link})" if settings.license_link else "")
+    return settings.license
 
 
 def render_datasheet(existing: str | None, facts: ReleaseFacts) -> str:
@@ -308,11 +354,13 @@ def croissant(facts: ReleaseFacts, file_hashes: dict[str, str], rai: dict[str, s
             distribution.append({"@type": "cr:FileObject", "@id": path, "name": path, "contentUrl": path,
                                  "encodingFormat": "application/x-parquet", "sha256": digest})
     context = json.loads(CROISSANT_CONTEXT)
+    repo_id = facts.settings.repo_id
+    name = repo_id.replace("/", "_") if repo_id else re.sub(r"[^A-Za-z0-9._-]+", "_", facts.pretty_name).strip("_")
     return {
-        "@context": context, "@type": "sc:Dataset", "name": facts.name.replace("/", "_"),
+        "@context": context, "@type": "sc:Dataset", "name": name or "dataset",
         "description": f"{facts.pretty_name}: news articles annotated for entities and claims.",
-        "conformsTo": "http://mlcommons.org/croissant/1.0", "license": facts.license,
-        "url": f"https://huggingface.co/datasets/{facts.name}", "version": facts.version,
+        "conformsTo": "http://mlcommons.org/croissant/1.0", "license": facts.settings.card_license,
+        **({"url": f"https://huggingface.co/datasets/{repo_id}"} if repo_id else {}), "version": facts.version,
         "datePublished": facts.created[:10],
         "citeAs": f"{facts.pretty_name}, version {facts.version}.",
         "distribution": distribution, "recordSet": record_sets,

@@ -7,24 +7,25 @@ earlier version that this one no longer has are deleted in the same commit, so a
 ``data/<config>/<split>-*.parquet`` glob never picks up a stale shard. The tag points at that very
 commit, so consumers pin it with ``load_dataset(repo, config, revision=VERSION)``.
 
-The token comes from ``HF_TOKEN`` (or the ``token`` argument); it is passed to the client only and
-never logged, printed or written.
+The token is huggingface_hub's own (``get_token()``: ``HF_TOKEN``, else the token `hf auth login`
+stored under ``HF_HOME``), or the ``token`` argument; it is passed to the client only and never
+logged, printed or written.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
-import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from huggingface_hub import HfApi
+from huggingface_hub import HfApi, get_token
+from huggingface_hub import constants as hub_constants
 from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError
 
 from corpus.errors import Errors, NewsdeskError
+from releases.settings import REPO_ID
 from releases.versions import CHECKSUMS, SEMVER, verify_release
 
 try:  # huggingface_hub 2.x talks through httpx2, 1.x through httpx
@@ -36,7 +37,6 @@ log = logging.getLogger(__name__)
 
 TOKEN_ENV = "HF_TOKEN"
 REPO_TYPE = "dataset"
-REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
 @dataclass(frozen=True)
@@ -148,33 +148,51 @@ def _hub_error(exc: BaseException, where: str, token: str) -> NewsdeskError:
     return NewsdeskError(error, where=where, detail=detail.replace(token, "***") if token else detail)
 
 
-def publish_release(release_dir: Path, repo_id: str, token: str | None = None, endpoint: str | None = None,
-                    dry_run: bool = False, private: bool = False) -> PublishReport:
+def _repository(release_dir: Path, repo_id: str | None) -> str:
+    """The repository to publish to: the one given, else the one the release was built for; never another
+    than that one, which the card's loading snippet names (a release built without one names none)."""
+    built_for = json.loads((release_dir / "manifest.json").read_text(encoding="utf-8")).get("repo_id")
+    repo_id = repo_id or built_for
+    if not repo_id:
+        raise NewsdeskError(Errors.E404, where=str(release_dir), detail="no repository given (--repo ORG/NAME), and "
+                                                                       "the release was built without `repo_id`")
+    if not REPO_ID.match(repo_id) or "--" in repo_id or ".." in repo_id:
+        raise NewsdeskError(Errors.E404, where=repo_id)
+    if built_for and repo_id != built_for:
+        raise NewsdeskError(Errors.E409, where=str(release_dir),
+                            detail=f"its card tells consumers to load {built_for}, not {repo_id}")
+    return repo_id
+
+
+def publish_release(release_dir: Path, repo_id: str | None = None, token: str | None = None,
+                    endpoint: str | None = None, dry_run: bool = False, private: bool = False) -> PublishReport:
     """Upload ``release_dir`` to the dataset repository ``repo_id`` in one commit and tag it with its version.
 
     Args:
         release_dir: a built release folder (``<workspace>/releases/<VERSION>``); its manifest names the version.
         repo_id: ``ORG/NAME`` of the dataset repository; created (public unless ``private``) if missing.
-        token: a Hub write token; default: the ``HF_TOKEN`` environment variable (required unless ``dry_run``).
+            Default: the ``repo_id`` the release was built with (``[release]`` in newsdesk.toml), which
+            its card's loading snippet names; a release built with one is published there only.
+        token: a Hub write token; default: huggingface_hub's ``get_token()`` (``HF_TOKEN``, else the
+            token `hf auth login` stored), required unless ``dry_run``.
         endpoint: the Hub's URL; default: ``HF_ENDPOINT`` or https://huggingface.co.
         dry_run: only check the release and report what would be sent; nothing is sent at all.
         private: create the repository private (an existing repository keeps its visibility).
 
     Returns the report: files and sizes, and for a real run the commit the tag points at.
     Raises ``NewsdeskError``: E303, E305, E401, E402 for the release; E403 without a token; E404
-    for a bad ``repo_id``; E405 when the version's tag already exists; E406-E408 when the Hub
-    cannot be reached or says no.
+    for a bad or missing ``repo_id``; E409 for another repository than the release was built for;
+    E405 when the version's tag already exists; E406-E408 when the Hub cannot be reached or says no.
     """
     started = time.monotonic()
-    if not REPO_ID.match(repo_id) or "--" in repo_id or ".." in repo_id:
-        raise NewsdeskError(Errors.E404, where=repo_id)
     release_dir = Path(release_dir)
     version, files = release_files(release_dir)
-    token = token or os.environ.get(TOKEN_ENV) or None
+    repo_id = _repository(release_dir, repo_id)
+    token = token or get_token()
     if token:
         _refuse_token_in_release(release_dir, files, token)
     elif not dry_run:
-        raise NewsdeskError(Errors.E403, where=TOKEN_ENV, detail=f"publishing needs a token in {TOKEN_ENV}")
+        raise NewsdeskError(Errors.E403, where=f"{TOKEN_ENV}, {hub_constants.HF_TOKEN_PATH}")
     api = HfApi(endpoint=endpoint, token=token or False, library_name="newsdesk")
     report = PublishReport(repo_id, version, api.endpoint, dry_run, private, files)
     where = f"{repo_id}@{version}"

@@ -3,7 +3,8 @@
 Write side (what `HfApi.create_repo / upload_folder / create_tag / list_repo_refs` send):
 
     POST /api/repos/create                                   create a repo (409 if it exists)
-    POST /api/validate-yaml                                  the card's YAML front matter
+    GET  /api/whoami-v2                                      who the token belongs to (`hf auth login` asks)
+    POST /api/validate-yaml                                  the card's YAML front matter (licence ids, configs)
     POST /api/{type}s/{repo}/preupload/{rev}                 which files go through LFS, remote oids
     POST /{type}s/{repo}.git/info/lfs/objects/batch          LFS batch: where to PUT each object
     PUT  /lfs-storage/{sha256}                               the "S3" upload of one LFS object
@@ -41,6 +42,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import yaml
+
+from releases.settings import HUB_LICENSES
 
 DEFAULT_GITATTRIBUTES = "".join(f"{pattern} filter=lfs diff=lfs merge=lfs -text\n" for pattern in (
     "*.parquet", "*.arrow", "*.bin", "*.gz", "*.zip", "*.zst"))
@@ -214,6 +217,11 @@ class LocalHub:
             return self._create_repo(req)
         if m == "POST" and p == "/api/validate-yaml":
             return self._validate_yaml(req)
+        if m == "GET" and p == "/api/whoami-v2":  # what `hf auth login` asks before it stores a token
+            self._check_auth(req, required=True)
+            return _json({"type": "user", "name": "acme-maintainer",
+                          "auth": {"type": "access_token", "accessToken": {"displayName": "newsdesk-tests",
+                                                                           "role": "write"}}})
         if m == "PUT" and p.startswith("/lfs-storage/"):
             return self._lfs_put(req, p.removeprefix("/lfs-storage/"))
         if match := re.fullmatch(r"/(\w+)s/([^/]+/[^/]+)\.git/info/lfs/objects/(batch|verify)", p):
@@ -308,6 +316,10 @@ class LocalHub:
         match = re.match(r"^---\n(.*?)\n---\n", payload.get("content", ""), re.S)
         try:
             meta = yaml.safe_load(match[1]) if match else {}
+            licenses = (meta or {}).get("license")
+            for license in licenses if isinstance(licenses, list) else [licenses] if licenses else []:
+                if license not in HUB_LICENSES:  # the Hub takes only the ids of its licence list
+                    errors.append({"message": f'"license" must be one of the Hub\'s licence ids, not {license!r}'})
             for config in (meta or {}).get("configs", []):
                 if not config.get("config_name") or not config.get("data_files"):
                     errors.append({"message": f"config without config_name or data_files: {config}"})

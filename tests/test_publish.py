@@ -55,9 +55,14 @@ def hub():
 
 
 @pytest.fixture(autouse=True)
-def client_env(monkeypatch):
-    """HF_TOKEN set, Xet off (LFS path, see the module docstring), quiet progress bars."""
+def client_env(monkeypatch, tmp_path):
+    """HF_TOKEN set, no token file (an HF_HOME of the test's own), Xet off (LFS path, see the module
+    docstring), quiet progress bars."""
     monkeypatch.setenv("HF_TOKEN", TOKEN)
+    home = tmp_path / "hf-home"  # huggingface_hub read HF_HOME when imported: its paths are set here too
+    monkeypatch.setenv("HF_HOME", str(home))
+    monkeypatch.setattr(huggingface_hub.constants, "HF_TOKEN_PATH", str(home / "token"))
+    monkeypatch.setattr(huggingface_hub.constants, "HF_STORED_TOKENS_PATH", str(home / "stored_tokens"))
     monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_DISABLE_XET", True)
     disable_progress_bars()
     datasets.disable_progress_bars()
@@ -199,11 +204,72 @@ def test_a_manifest_that_names_another_version_is_refused(hub, workspace):
     assert hub.requests == []
 
 
-def test_a_missing_token_is_named(hub, workspace, monkeypatch):
+def test_a_missing_token_is_named_with_how_to_log_in(hub, workspace, monkeypatch):
     monkeypatch.delenv("HF_TOKEN")
     with pytest.raises(NewsdeskError) as refused:
         publish_release(make_release(workspace, "0.1.0"), REPO, endpoint=hub.url)
-    assert refused.value.code == "E403" and "HF_TOKEN" in refused.value.one_line()
+    line = refused.value.one_line()
+    assert refused.value.code == "E403" and "HF_TOKEN" in line and "`hf auth login`" in line
+    assert huggingface_hub.constants.HF_TOKEN_PATH in line  # where the token was looked for
+    assert hub.requests == []
+
+
+def run_cli(program: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(program, env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_a_token_stored_by_hf_auth_login_publishes_without_hf_token(hub, workspace, tmp_path):
+    """As with every other Hub tool: `hf auth login` once, then publish in a new shell with no HF_TOKEN."""
+    make_release(workspace, "0.1.0")
+    home = tmp_path / "login-home"
+    env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN")}
+    env.update({"HF_HOME": str(home), "HF_ENDPOINT": hub.url, "HF_HUB_DISABLE_XET": "1",
+                "HF_HUB_DISABLE_UPDATE_CHECK": "1", "HF_HUB_DISABLE_TELEMETRY": "1", "NO_COLOR": "1"})
+    bin_dir = Path(sys.executable).parent
+    login = run_cli([str(bin_dir / "hf"), "auth", "login", "--token", TOKEN], env)
+    assert login.returncode == 0, login.stderr
+    assert (home / "token").read_text().strip() == TOKEN  # where `hf auth login` keeps it
+    newsdesk = [sys.executable, "-c", "from newsdesk.cli import main; main()"]
+    since = len(hub.requests)  # the hf CLI's own requests (whoami, its agent registry) came before
+
+    published = run_cli([*newsdesk, "release", "publish", "0.1.0", "--repo", REPO, "--workspace", str(workspace)],
+                        env)
+
+    assert published.returncode == 0, published.stderr
+    assert hub.repo(REPO).tags["0.1.0"] in published.stdout
+    assert hub.problems == []
+    assert all(r.authorization == f"Bearer {TOKEN}" for r in hub.requests[since:]
+               if not r.path.startswith("/lfs-storage/"))
+    for text in (published.stdout, published.stderr, login.stdout):
+        assert TOKEN not in text
+    assert [p for p in workspace.rglob("*") if p.is_file() and TOKEN.encode() in p.read_bytes()] == []
+
+    logout = run_cli([str(bin_dir / "hf"), "auth", "logout"], env)
+    assert logout.returncode == 0, logout.stderr
+    make_release(workspace, "0.2.0")
+    refused = run_cli([*newsdesk, "release", "publish", "0.2.0", "--repo", REPO, "--workspace", str(workspace)], env)
+    assert refused.returncode == 1 and refused.stderr.startswith("[E403] ")
+    assert "`hf auth login`" in refused.stderr and len(refused.stderr.splitlines()) == 1
+
+
+def test_a_release_built_for_a_repository_is_published_there_and_nowhere_else(hub, workspace):
+    release = make_release(workspace, "0.1.0")
+    manifest = json.loads((release / "manifest.json").read_text())
+    (release / "manifest.json").write_text(json.dumps({**manifest, "repo_id": REPO}))
+    write_sha256sums(release)
+
+    with pytest.raises(NewsdeskError) as refused:
+        publish_release(release, "acme-news/elsewhere", endpoint=hub.url)
+    assert refused.value.code == "E409" and f"load {REPO}, not acme-news/elsewhere" in refused.value.one_line()
+    assert hub.requests == []
+    report = publish_release(release, endpoint=hub.url)  # no repository given: the one it was built for
+    assert report.repo_id == REPO and hub.repo(REPO).tags == {"0.1.0": report.commit_oid}
+
+
+def test_a_release_built_without_a_repository_needs_one_given(hub, workspace):
+    with pytest.raises(NewsdeskError) as refused:
+        publish_release(make_release(workspace, "0.1.0"), endpoint=hub.url)
+    assert refused.value.code == "E404" and "--repo ORG/NAME" in refused.value.one_line()
     assert hub.requests == []
 
 

@@ -26,6 +26,7 @@ from corpus.store import CorpusStore
 from corpus.workspace import Workspace
 from corpus_helpers import REPO, SAMPLES
 from newsdesk.cli import app
+from newsdesk.demo import with_release_settings
 from releases import build as release_build
 from releases.build import build_release
 from releases.versions import diff_releases, list_versions, release_path, verify_release
@@ -39,8 +40,9 @@ FAKE_TOKEN = "hf_dont_leak_this_token_0123456789"
 
 
 def make_workspace(root: Path) -> Workspace:
-    """The sample corpus, the seed's two annotators, a reviewer's ground truth, adjudicated gold."""
-    ws = Workspace.init(root)
+    """The sample corpus, the seed's two annotators, a reviewer's ground truth, adjudicated gold,
+    and the release settings the demo gives it."""
+    ws = with_release_settings(Workspace.init(root))
     assert ingest(ws, [SAMPLES]).ok
     import_annotations(ws, SEED_ANNOTATIONS, "labelstudio")
     store = AnnotationStore(ws)

@@ -77,6 +77,30 @@ def test_server_keeps_its_files_in_the_workspace(studio):
     assert credentials_mode == 0o600
 
 
+def _readable_by_others(studio_dir: Path) -> list[str]:
+    """What group or others may read, write or enter: the studio folder, its log and credentials, and
+    anything in the server's data and home folders (the rest sits in the 0700 studio folder)."""
+    paths = [studio_dir, studio_dir / "server.log", studio_dir / "credentials.json"]
+    for private in (studio_dir / "data", studio_dir / "home"):
+        paths += [private, *private.rglob("*")]
+    return [f"{path.relative_to(studio_dir)} {stat.filemode(path.stat().st_mode)}" for path in paths
+            if not path.is_symlink() and path.stat().st_mode & 0o077]
+
+
+def test_the_database_and_everything_the_server_writes_are_its_owners_alone(studio):
+    """The SQLite database holds the admin token and annotators' e-mails in plain text."""
+    studio_dir = studio.workspace / "studio"
+    create_studio_user(studio.workspace, "private@newsdesk.local", "Private-annotator-pw1")  # a write while running
+    database = studio_dir / "data" / "label_studio.sqlite3"
+
+    assert stat.S_IMODE((studio_dir / "data").stat().st_mode) == 0o700
+    assert stat.S_IMODE(database.stat().st_mode) == 0o600  # made by the server itself, at its first start
+    assert _readable_by_others(studio_dir) == []
+    umask = next(line for line in Path(f"/proc/{studio.server.pid}/status").read_text().splitlines()
+                 if line.startswith("Umask:"))
+    assert umask.split()[1] == "0077"
+
+
 def test_admin_token_is_never_logged_or_recorded(studio):
     token = json.loads((studio.workspace / "studio" / "credentials.json").read_text())["token"]
     studio_dir = studio.workspace / "studio"
@@ -235,6 +259,10 @@ def test_stop_by_pid_then_restart_keeps_the_data(studio):
     assert stop_studio(studio.workspace) is False
     with pytest.raises(StudioNotRunningError):
         studio_client(studio.workspace)
+    studio_dir = studio.workspace / "studio"  # as a workspace made before the folder was private left it
+    for path, mode in ((studio_dir, 0o755), (studio_dir / "data", 0o755), (studio_dir / "server.log", 0o644),
+                       (studio_dir / "data" / "label_studio.sqlite3", 0o644)):
+        path.chmod(mode)
 
     began = time.monotonic()
     after = start_studio(studio.workspace)  # no --port: the last port is reused while free
@@ -242,5 +270,6 @@ def test_stop_by_pid_then_restart_keeps_the_data(studio):
 
     assert after.pid != before.pid and after.url == before.url
     assert restart_seconds < 30
+    assert _readable_by_others(studio_dir) == []  # tightened at the start
     assert studio_client(studio.workspace).users.whoami().email == ADMIN_EMAIL
     assert annotator.client.users.whoami().email == "annotator4@newsdesk.local"

@@ -29,8 +29,9 @@ def init(directory: Annotated[Path, typer.Argument(help="Folder to create the wo
     """
     from annotation.schema import LabelSchema
     from corpus.workspace import Workspace
+    from releases.settings import config_template
 
-    ws = Workspace.init(directory)
+    ws = Workspace.init(directory, more_config=config_template())
     labels = LabelSchema.write_default(ws)
     console.print(f"workspace ready at [bold]{ws.root}[/] (config: {ws.path('newsdesk.toml')}, labels: {labels})")
 

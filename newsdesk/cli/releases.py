@@ -139,7 +139,8 @@ def _print_report(report) -> None:
 @release_app.command("publish")
 def publish_command(
     version: Annotated[str, typer.Argument(help="The release to publish: the folder <workspace>/releases/VERSION.")],
-    repo: Annotated[str, typer.Option("--repo", help="Dataset repository on the Hub, ORG/NAME.")],
+    repo: Annotated[str | None, typer.Option(
+        "--repo", help="Dataset repository on the Hub, ORG/NAME (default: the release's `repo_id`).")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be sent; send nothing.")] = False,
     private: Annotated[bool, typer.Option("--private", help="Create the repository private if it is missing.")] = False,
     endpoint: Annotated[str | None, typer.Option(
@@ -147,7 +148,7 @@ def publish_command(
     workspace: Annotated[Path, typer.Option("--workspace", "-w", help="Workspace folder.")] = Path("."),
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines instead of text.")] = False,
 ):
-    """Upload a built release to the Hub in one commit and tag it VERSION (token from $HF_TOKEN).
+    """Upload a built release to the Hub in one commit and tag it VERSION (token: $HF_TOKEN, else `hf auth login`'s).
 
     Example: newsdesk release publish 0.1.0 --repo ORG/NAME --dry-run -w my-ws
     """
