@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.text import Text
 
-from annotation.importers import FORMATS, import_annotations, parse_label_map
+from annotation.importers import FORMATS, ImportReport, import_annotations, parse_label_map
 from corpus.errors import NewsdeskError
 from corpus.workspace import Workspace
 
@@ -53,26 +53,46 @@ def import_(
     fmt: Annotated[str, typer.Option("--format", "-f", help=f"One of: {', '.join(FORMATS)}.")],
     annotator: Annotated[str | None, typer.Option(
         help="Annotator of every record (default: the file's own, else the format name).")] = None,
+    annotator_from_name: Annotated[bool, typer.Option(
+        "--annotator-from-name", help="Read each file's annotator from its name, NAME_ANNOTATOR.ext (PolNeAR); "
+                                      "a brat file's text is then NAME.txt.")] = False,
     label_map: Annotated[list[str] | None, typer.Option(
         "--map", help="Rename foreign names onto labels.toml: \\[label:|role:|attr:|value:]FOREIGN=OURS,... "
                       "(OURS - skips the name); may be repeated.")] = None,
     workspace: WorkspaceOpt = Path("."),
     as_json: JsonOpt = False,
 ):
-    """Import annotations made elsewhere (Label Studio export, CoNLL-2003, brat) onto the clean texts."""
+    """Import annotations made elsewhere (Label Studio export, CoNLL-2003, brat) onto the clean texts.
+
+    Exits 1 when something read was not stored: a file it could not read, a span it could not
+    carry onto the clean text, a region id used twice (each is listed).
+    """
+    if annotator and annotator_from_name:
+        raise typer.BadParameter("give --annotator or --annotator-from-name, not both", param_hint="--annotator")
     with user_errors():
         report = import_annotations(Workspace.open(workspace), path, fmt, annotator=annotator,
-                                    label_map=parse_label_map(label_map))
+                                    label_map=parse_label_map(label_map), annotator_from_name=annotator_from_name)
     if as_json:
         sys.stdout.write(json.dumps(report.to_record(), ensure_ascii=False, indent=2) + "\n")
-        return
+    else:
+        _print_report(report)
+    for exc in report.failed:
+        err_console.print(Text(exc.one_line(), style="red"))
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _print_report(report: ImportReport) -> None:
     skipped = ", ".join(f"{n} {what}" for what, n in sorted(report.skipped.items())) or "nothing"
     console.print(f"documents {report.documents} ({report.documents_added} new), records {report.records} "
                   f"({report.records_written} written), spans carried [green]{report.spans_carried}[/] "
                   f"({len(report.spans_noted)} edited inside), reported [yellow]{len(report.spans_reported)}[/], "
+                  f"repeated ids [yellow]{len(report.repeated)}[/], failed [red]{len(report.failed)}[/], "
                   f"skipped {escape(skipped)}, notes {len(report.problems)}")
     for note in report.spans_reported:
         console.print(Text(f"reported {note.one_line()}", style="yellow"))
+    for line in report.repeated:
+        console.print(Text(f"repeated {line}", style="yellow"))
     for note in report.spans_noted:
         console.print(Text(f"carried {note.one_line()}"))
     for problem in report.problems:
