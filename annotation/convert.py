@@ -5,7 +5,9 @@ snapshot export; see ``shared/reference``) into one :class:`AnnotationRecord` pe
 annotation, keeping every annotator, cancelled annotations, relations and per-region
 choices. Every span is checked against the task text; offsets that Label Studio's front
 end counted differently (UTF-16 code units for emoji, collapsed whitespace) are repaired
-when the text proves the intended span, and reported otherwise.
+when the text proves the intended span, and reported otherwise. A region id used by two
+labelled regions of one annotation (real exports have them) is kept once, the first, with a
+note: span ids are unique in a record, and links and choices name regions by id.
 
 ``results_from_record`` is the way back, for predictions and review tasks.
 """
@@ -112,11 +114,49 @@ def record_from_prediction(task: dict, prediction: dict) -> AnnotationRecord:
     return record
 
 
+def repeated_regions(results: list[dict]) -> list[tuple[dict, dict]]:
+    """``(kept, dropped)`` for each labelled region whose id an earlier one of the same
+    annotation has already: the first keeps the id, the later ones are dropped.
+
+    A per-region choice reusing its region's id is no repeat: that is how Label Studio ties it.
+    """
+    first: dict[str, dict] = {}
+    repeats = []
+    for item in results:
+        if item.get("type") == "labels" and item.get("from_name") in SPAN_LAYERS:
+            region_id = str(item.get("id"))
+            if region_id in first:
+                repeats.append((first[region_id], item))
+            else:
+                first[region_id] = item
+    return repeats
+
+
+def repeat_note(kept: dict, dropped: dict) -> str:
+    """What was kept and what dropped of a repeated region id, in one line."""
+    def shown(item: dict) -> str:
+        value = item.get("value") or {}
+        labels = "/".join(value.get("labels") or []) or "no label"
+        return f"{labels} [{value.get('start')}:{value.get('end')}] {_short(str(value.get('text', '')))!r}"
+
+    return (f"region id {str(kept.get('id'))!r} is used twice: kept the first ({shown(kept)}), "
+            f"dropped the other ({shown(dropped)})")
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
 def _read_results(results: list[dict], locator: SpanLocator, record: AnnotationRecord) -> None:
     relations = []
+    repeats = repeated_regions(results)
+    dropped = {id(item) for _, item in repeats}
+    record.problems.extend(repeat_note(kept, item) for kept, item in repeats)
     for item in results:
         kind = item.get("type")
         value = item.get("value", {})
+        if id(item) in dropped:
+            continue
         if kind == "labels" and item.get("from_name") in SPAN_LAYERS:
             span = _span(item, value, locator, record)
             if span is not None:

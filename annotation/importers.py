@@ -17,9 +17,14 @@ neither ours nor mapped stops the import before anything is written (E210): a co
 imported with some labels quietly missing would look complete and not be. Skipping a label
 on purpose is one entry away (``--map MISC=-``) and is counted in the report.
 
-Records are stored append-only with ids ``FILE#POSITION@DOC_ID`` (the file's name relative
-to the imported path, the annotation's place in it, the document holding the text), so
-importing the same file again adds nothing.
+Records are stored append-only with ids ``ANNOTATOR/FILE#POSITION@DOC_ID`` (the annotator,
+the file's name relative to the imported path, the annotation's place in it, the document
+holding the text), so importing the same file again adds nothing, and annotators whose folders
+hold files of the same names (the usual layout) each keep their records.
+
+A file that cannot be read is reported (``ImportReport.failed``, one line each) and the other
+files are imported, as ingest does; a repeated region id is kept once (the first) and reported
+(``ImportReport.repeated``). ``ImportReport.ok`` is false when anything read was not stored.
 """
 
 from __future__ import annotations
@@ -29,11 +34,12 @@ import json
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import TypeVar
 
-from annotation.convert import records_from_task
+from annotation.convert import records_from_task, repeat_note, repeated_regions
 from annotation.labelstudio_config import TEXT_TAG
 from annotation.model import AnnotationRecord, Link, RegionChoice, Span, Origin
 from annotation.schema import CLAIM, CLAIM_LABELS, CUE, LINK_CUE, LINK_LABELS, LINK_SOURCE, Attribute, LabelSchema
@@ -49,6 +55,7 @@ FORMATS = ("labelstudio", "conll", "brat")
 ORIGINS = {"labelstudio": Origin.LABEL_STUDIO_FILE, "conll": Origin.CONLL, "brat": Origin.BRAT}
 SKIP = "-"  # the target that skips a foreign name on purpose
 MAP_KINDS = ("label", "role", "attr", "value")
+T = TypeVar("T")
 
 
 # --- the label map ------------------------------------------------------------------------------
@@ -165,14 +172,15 @@ class LabelMap:
                     f"(its values: {', '.join(attr.values)}; map one with --map value:FOREIGN=OURS)")
         return ours, mapped
 
-    def check(self) -> None:
-        """Raise E210 naming every foreign name that is neither ours nor mapped, with the fix."""
+    def check(self, root: Path | None = None) -> None:
+        """Raise E210 naming every foreign name that is neither ours nor mapped, with the fix: the
+        first file in full, and for each name the count of its files and at most three of them
+        (relative to ``root``, the imported folder)."""
         if not self.unknown:
             return
         first = next(iter(self.unknown.values()))[0]
-        names = ", ".join(
-            f"{'relation/role ' if kind == 'role' else ''}{name!r}"
-            + "".join(f" in {f}" for f in files if f != first) for (kind, name), files in self.unknown.items())
+        names = ", ".join(f"{'relation/role ' if kind == 'role' else ''}{name!r}{_in_files(files, first, root)}"
+                          for (kind, name), files in self.unknown.items())
         fixes = ",".join(f"{'' if k == 'label' else k + ':'}{n}={self._suggest(k, n)}" for k, n in self.unknown)
         raise NewsdeskError(
             Errors.E210, where=first, detail=f"neither in labels.toml nor mapped: {names}",
@@ -185,19 +193,41 @@ class LabelMap:
         return same[0] if same else "OURS"
 
 
+def _in_files(files: list[str], first: str, root: Path | None, shown: int = 3) -> str:
+    """Where a name occurs, for a one-line message: nothing when only in ``first`` (the error's
+    place), else the count and at most ``shown`` files (a corpus has hundreds)."""
+    if files == [first]:
+        return ""
+    names = [_relative(f, root) for f in files[:shown]]
+    if len(files) == 1:
+        return f" in {names[0]}"
+    more = ", ..." if len(files) > shown else ""
+    return f" in {len(files)} files ({', '.join(names)}{more})"
+
+
+def _relative(file: str, root: Path | None) -> str:
+    if root is None or not root.is_dir():
+        return file
+    try:
+        return Path(file).relative_to(root).as_posix()
+    except ValueError:
+        return file
+
+
 # --- what readers produce ---------------------------------------------------------------------------
 
 @dataclass
 class ForeignDocument:
     """One text of an imported file and the records made on it (offsets into ``text``)."""
 
-    file: Path  # the file, as found under the imported path
+    file: Path  # the file holding the annotations, as found under the imported path
     key: str  # its name relative to the imported path: the stable part of record ids
     position: str  # where in the file: "task2", "doc1"; "" for a file holding one document
     text: str
     records: list[AnnotationRecord]
     title: str | None = None
     doc_id: str | None = None  # a newsdesk document the file says it was made on (our own exports)
+    text_file: Path | None = None  # the file holding the text, when it is another one (brat's .txt)
 
     @property
     def where(self) -> str:
@@ -206,11 +236,48 @@ class ForeignDocument:
 
 @dataclass
 class Reading:
-    """What every reader needs: the label map, the annotator to use, what it skipped on purpose."""
+    """What every reader needs and what it found: the label map, the annotator to use, what it
+    skipped on purpose, the files it could not read, the repeated ids it dropped."""
 
     mapping: LabelMap
     annotator: str | None
     skipped: Counter
+    annotator_from_name: bool = False
+    failed: list[NewsdeskError] = field(default_factory=list)
+    repeated: list[str] = field(default_factory=list)  # one line each: where, the id, what was kept
+
+    def annotator_of(self, file: Path, default: str) -> str:
+        """The annotator of a file's records: ``NAME_ANNOTATOR.ext`` when asked to read it from the
+        name (PolNeAR's layout), else the one given, else ``default``."""
+        if not self.annotator_from_name:
+            return self.annotator or default
+        name, sep, annotator = file.stem.rpartition("_")
+        if not (sep and name and annotator.strip()):
+            raise NewsdeskError(Errors.E209, where=str(file), detail="its name does not end in _ANNOTATOR",
+                                hint="rename it NAME_ANNOTATOR" + file.suffix + ", or import it with "
+                                     "--annotator NAME instead of --annotator-from-name")
+        return annotator
+
+    def each(self, items: Iterable[T], read: Callable[[T], list[ForeignDocument]]) -> list[ForeignDocument]:
+        """``read`` applied to every item (a file, a task); an item it cannot read is kept in
+        ``failed`` and the others are read: one bad file does not cost the folder."""
+        docs = []
+        for item in items:
+            repeated, skipped = len(self.repeated), self.skipped.copy()
+            try:
+                docs.extend(read(item))
+            except NewsdeskError as exc:
+                self.failed.append(exc)
+                del self.repeated[repeated:]  # what a failed item counted is not in the report
+                self.skipped.clear()
+                self.skipped.update(skipped)
+        return docs
+
+
+def _record_id(annotator: str, key: str, position: str = "") -> str:
+    """The annotator, the file's name relative to the imported path, the place in it: the
+    annotator is part of it because annotators' folders hold files of the same names."""
+    return f"{annotator}/{key}#{position}" if position else f"{annotator}/{key}"
 
 
 def _files(path: Path, suffixes: tuple[str, ...]) -> list[tuple[Path, str]]:
@@ -266,39 +333,53 @@ def read_labelstudio(path: Path, reading: Reading) -> list[ForeignDocument]:
 
     Converted by :func:`annotation.convert.records_from_task`, as a pull is: one record per
     annotation, every annotator, cancelled annotations, relations and per-region choices.
-    Predictions and drafts are not annotations: they are counted as skipped.
+    Predictions and drafts are not annotations: they are counted as skipped. A file that is not
+    such JSON, and a task without a text, are reported; the other tasks are read.
     """
-    docs = []
-    for file, key in _files(path, (".json",)):
-        try:
-            data = json.loads(_read_text(file))
-        except json.JSONDecodeError as exc:
-            raise NewsdeskError(Errors.E209, where=str(file), detail=f"not JSON: {exc}") from exc
-        tasks = [data] if isinstance(data, dict) else data
-        if not isinstance(tasks, list) or not all(isinstance(t, dict) for t in tasks):
-            raise NewsdeskError(Errors.E209, where=str(file), detail="expected a list of tasks or one task")
-        for number, task in enumerate(tasks, start=1):
-            task_data = task.get("data") if isinstance(task.get("data"), dict) else {}
-            text = task_data.get(TEXT_TAG)
-            if not isinstance(text, str) or not text.strip():
-                raise NewsdeskError(Errors.E209, where=f"{file} task {number}", detail=f"no data.{TEXT_TAG}")
-            for kind in ("predictions", "drafts"):
-                if task.get(kind):
-                    reading.skipped[f"labelstudio {kind[:-1]}"] += len(task[kind])
-            position = f"task{number}"
-            records = records_from_task(_with_our_labels(task, reading.mapping, str(file)),
-                                        origin=ORIGINS["labelstudio"])
-            for index, record in enumerate(records, start=1):
-                record.record_id = f"{key}#{position}.annotation{index}"
-                record.task_id = None  # the other server's task id means nothing to ours
-                if reading.annotator:
-                    record.annotator = reading.annotator
-                _choices_onto_schema(record, reading)
-            title = task_data.get("title")
-            doc_id = task_data.get("doc_id")
-            docs.append(ForeignDocument(file, key, position, text, records, title if isinstance(title, str) else None,
-                                        doc_id if isinstance(doc_id, str) else None))
-    return docs
+    return reading.each(_files(path, (".json",)), lambda found: _read_labelstudio_file(*found, reading))
+
+
+def _read_labelstudio_file(file: Path, key: str, reading: Reading) -> list[ForeignDocument]:
+    try:
+        data = json.loads(_read_text(file))
+    except json.JSONDecodeError as exc:
+        raise NewsdeskError(Errors.E209, where=str(file), detail=f"not JSON: {exc}") from exc
+    tasks = [data] if isinstance(data, dict) else data
+    if not isinstance(tasks, list) or not all(isinstance(t, dict) for t in tasks):
+        raise NewsdeskError(Errors.E209, where=str(file), detail="expected a list of tasks or one task")
+    annotator = reading.annotator_of(file, "") or None  # None: each annotation's own
+    return reading.each(enumerate(tasks, start=1),
+                        lambda numbered: _read_task(file, key, *numbered, annotator, reading))
+
+
+def _read_task(file: Path, key: str, number: int, task: dict, annotator: str | None,
+               reading: Reading) -> list[ForeignDocument]:
+    task_data = task.get("data") if isinstance(task.get("data"), dict) else {}
+    text = task_data.get(TEXT_TAG)
+    if not isinstance(text, str) or not text.strip():
+        raise NewsdeskError(Errors.E209, where=f"{file} task {number}", detail=f"no data.{TEXT_TAG}")
+    for kind in ("predictions", "drafts"):
+        if task.get(kind):
+            reading.skipped[f"labelstudio {kind[:-1]}"] += len(task[kind])
+    position = f"task{number}"
+    ours = _with_our_labels(task, reading.mapping, str(file))
+    records = records_from_task(ours, origin=ORIGINS["labelstudio"])
+    people = sorted({r.annotator for r in records})
+    for index, (record, ann) in enumerate(zip(records, ours.get("annotations") or []), start=1):
+        if annotator and len(people) > 1:  # kept, but agreement will take them for one person
+            record.problems.append(f"annotator {record.annotator} named {annotator}: the task has annotations "
+                                   f"by {len(people)} people ({', '.join(people)})")
+        if annotator:
+            record.annotator = annotator
+        record.record_id = _record_id(record.annotator, key, f"{position}.annotation{index}")
+        record.task_id = None  # the other server's task id means nothing to ours
+        reading.repeated += [f"{file} task {number} annotation {index}: {repeat_note(kept, dropped)}"
+                             for kept, dropped in repeated_regions(ann.get("result") or [])]
+        _choices_onto_schema(record, reading)
+    title = task_data.get("title")
+    doc_id = task_data.get("doc_id")
+    return [ForeignDocument(file, key, position, text, records, title if isinstance(title, str) else None,
+                            doc_id if isinstance(doc_id, str) else None)]
 
 
 def _with_our_labels(task: dict, mapping: LabelMap, where: str) -> dict:
@@ -349,46 +430,78 @@ def read_conll(path: Path, reading: Reading) -> list[ForeignDocument]:
     """Documents of CoNLL-2003 files (a file, or every file of a folder).
 
     One token per line, the token first and the tag last (so both ``token POS chunk NER`` and
-    ``token NER`` work); a blank line ends a sentence; ``-DOCSTART-`` starts a document. Tags
-    may be IOB1 (``I-`` starts a chunk unless it continues one of its type), IOB2 (``B-``
-    always starts one) or IOBES. The text is rebuilt as the tokens joined by single spaces,
-    one sentence per line: the original spacing is not in the file, so no better text exists.
+    ``token NER`` work); columns are split at tabs when the line has one (WNUT's
+    ``token<TAB>tag``), else at spaces. A language prefix on every token of a file
+    (WikiANN's ``en:token``) is not part of the text. A blank line (or one of only zero-width
+    characters) ends a sentence; ``-DOCSTART-`` starts a document. Tags may be IOB1 (``I-``
+    starts a chunk unless it continues one of its type), IOB2 (``B-`` always starts one) or
+    IOBES. The text is rebuilt as the tokens joined by single spaces, one sentence per line:
+    the original spacing is not in the file, so no better text exists.
     """
+    return reading.each(_files(path, ()), lambda found: _read_conll_file(*found, reading))
+
+
+def _read_conll_file(file: Path, key: str, reading: Reading) -> list[ForeignDocument]:
+    annotator = reading.annotator_of(file, ORIGINS["conll"])
     docs = []
-    for file, key in _files(path, ()):
-        for number, sentences in enumerate(_conll_documents(_read_text(file), str(file)), start=1):
-            text, chunks = _conll_text(sentences)
-            record = AnnotationRecord(doc_id="", text_sha256="", annotator=reading.annotator or "conll",
-                                      origin=ORIGINS["conll"], record_id=f"{key}#doc{number}")
-            for tag_type, start, end in chunks:
-                label = reading.mapping.label(tag_type, str(file))
-                if label:
-                    record.spans.append(Span(f"s{len(record.spans) + 1}", reading.mapping.schema.layer_of(label),
-                                             label, start, end, text[start:end]))
-            docs.append(ForeignDocument(file, key, f"doc{number}", text, [record]))
+    for number, sentences in enumerate(_conll_documents(_read_text(file), str(file)), start=1):
+        text, chunks = _conll_text(sentences)
+        record = AnnotationRecord(doc_id="", text_sha256="", annotator=annotator, origin=ORIGINS["conll"],
+                                  record_id=_record_id(annotator, key, f"doc{number}"))
+        for tag_type, start, end in chunks:
+            label = reading.mapping.label(tag_type, str(file))
+            if label:
+                record.spans.append(Span(f"s{len(record.spans) + 1}", reading.mapping.schema.layer_of(label),
+                                         label, start, end, text[start:end]))
+        docs.append(ForeignDocument(file, key, f"doc{number}", text, [record]))
     return docs
 
 
-def _conll_documents(source: str, where: str) -> Iterator[list[list[tuple[str, str]]]]:
-    """Per document, its sentences, each a list of (token, tag)."""
-    doc: list[list[tuple[str, str]]] = []
-    sentence: list[tuple[str, str]] = []
+# WikiANN writes the language before every token: "en:Sioux".
+_LANGUAGE_PREFIX = re.compile(r"^[a-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})?:(?=.)")
+
+
+def _conll_rows(source: str, where: str) -> list[tuple[int, str, str] | None]:
+    """(line number, token, tag) per token line, None per blank line or ``-DOCSTART-``
+    (``(number, "-DOCSTART-", "")``) in order."""
+    rows: list[tuple[int, str, str] | None] = []
     for number, line in enumerate(source.splitlines(), start=1):
-        cols = line.split()
-        if not cols or cols[0] == "-DOCSTART-":
-            if sentence:
-                doc.append(sentence)
-                sentence = []
-            if cols and doc:
-                yield doc
-                doc = []
+        if not _has_words(line):
+            rows.append(None)
+            continue
+        cols = [c.strip() for c in line.split("\t")] if "\t" in line else line.split()
+        cols = [c for c in cols if c]
+        if cols[0] == "-DOCSTART-":
+            rows.append((number, cols[0], ""))
             continue
         if len(cols) < 2:
             raise NewsdeskError(Errors.E209, where=f"{where}:{number}", detail="a token line needs a tag column")
         if not _TAG.match(cols[-1]):
             raise NewsdeskError(Errors.E209, where=f"{where}:{number}",
                                 detail=f"tag {cols[-1]!r} is not O, B-X, I-X, E-X or S-X")
-        sentence.append((cols[0], cols[-1]))
+        rows.append((number, cols[0], cols[-1]))
+    prefixes = {m.group() if (m := _LANGUAGE_PREFIX.match(row[1])) else None
+                for row in rows if row and row[2]}
+    if len(prefixes) == 1 and None not in prefixes:  # the same prefix on every token: not text
+        cut = len(prefixes.pop())
+        rows = [(row[0], row[1][cut:], row[2]) if row and row[2] else row for row in rows]
+    return rows
+
+
+def _conll_documents(source: str, where: str) -> Iterator[list[list[tuple[str, str]]]]:
+    """Per document, its sentences, each a list of (token, tag)."""
+    doc: list[list[tuple[str, str]]] = []
+    sentence: list[tuple[str, str]] = []
+    for row in _conll_rows(source, where):
+        if row is None or not row[2]:
+            if sentence:
+                doc.append(sentence)
+                sentence = []
+            if row is not None and doc:  # -DOCSTART-
+                yield doc
+                doc = []
+            continue
+        sentence.append((row[1], row[2]))
     if sentence:
         doc.append(sentence)
     if doc:
@@ -433,7 +546,9 @@ def read_brat(path: Path, reading: Reading) -> list[ForeignDocument]:
     """Documents of a brat standoff folder (``X.txt`` + ``X.ann``), or of one ``.ann`` file.
 
     - ``T`` entities become spans; a discontinuous one (``T1 Label 0 5;10 15``) becomes one span
-      per fragment (``T1``, ``T1.2``, ...), each with the entity's links and choices, and a note;
+      per fragment (``T1``, ``T1.2``, ...), each with the entity's links and choices, and a note.
+      The offsets are what count: a text field holding a line break (annotation tools write the
+      span's own) goes on over the next lines;
     - ``R`` relations become links from the CLAIM argument to the other (either order);
     - ``E`` events become links from each CLAIM argument to every other participant: an
       argument's link label comes from its role, the trigger's from its span label (a CUE
@@ -443,30 +558,75 @@ def read_brat(path: Path, reading: Reading) -> list[ForeignDocument]:
     - ``A`` (and legacy ``M``) attributes on a claim entity or event become the claim's choices
       when they fit the schema, else notes on the record;
     - ``#`` notes are counted and not imported; ``N`` normalisations and ``*`` equivalences are
-      kept as notes on the record.
+      kept as notes on the record;
+    - an id defined twice is kept once, the first, and reported.
+
+    The text of ``X.ann`` is ``X.txt`` beside it, else in a folder beside its folder (PolNeAR's
+    ``text/X.txt`` beside ``attributions/X_ANNOTATOR.ann``, with ``annotator_from_name``).
     """
-    docs = []
     if path.is_file():
-        pairs = [(path.with_suffix(".ann"), path.with_suffix(".ann").name)]
+        anns = [(path.with_suffix(".ann"), path.with_suffix(".ann").name)]
+        texts: list[Path] = []
     else:
         found = _files(path, (".ann", ".txt"))
-        pairs = [(f, key) for f, key in found if f.suffix.lower() == ".ann"]
-        annotated = {f.with_suffix("") for f, _ in pairs}
-        for f, _ in found:
-            if f.suffix.lower() == ".txt" and f.with_suffix("") not in annotated:
-                reading.skipped["brat .txt without .ann"] += 1
-        if not pairs:
+        anns = [(f, key) for f, key in found if f.suffix.lower() == ".ann"]
+        texts = [f for f, _ in found if f.suffix.lower() == ".txt"]
+        if not anns:
             raise NewsdeskError(Errors.E209, where=str(path), detail="no .ann files in the folder")
-    for ann, key in pairs:
-        txt = ann.with_suffix(".txt")
-        if not ann.is_file() or not txt.is_file():
-            raise NewsdeskError(Errors.E209, where=str(ann), detail=f"brat needs both {txt.name} and {ann.name}")
-        text = _read_text(txt)
-        record = AnnotationRecord(doc_id="", text_sha256="", annotator=reading.annotator or "brat",
-                                  origin=ORIGINS["brat"], record_id=key)
-        _BratFile(ann, text, record, reading).read(_read_text(ann))
-        docs.append(ForeignDocument(txt, key, "", text, [record]))
-    return docs
+    annotated = {_brat_name(ann, reading) for ann, _ in anns}
+    unannotated = sum(1 for f in texts if f.stem not in annotated)
+    if unannotated:
+        reading.skipped["brat .txt without .ann"] += unannotated
+    return reading.each(anns, lambda found: [_read_brat_file(*found, reading)])
+
+
+def _brat_name(ann: Path, reading: Reading) -> str:
+    """The name of the text an .ann file annotates: its own, or without ``_ANNOTATOR``."""
+    return (ann.stem.rpartition("_")[0] or ann.stem) if reading.annotator_from_name else ann.stem
+
+
+def _read_brat_file(ann: Path, key: str, reading: Reading) -> ForeignDocument:
+    annotator = reading.annotator_of(ann, ORIGINS["brat"])
+    if not ann.is_file():
+        raise NewsdeskError(Errors.E209, where=str(ann), detail=f"brat needs both {ann.stem}.txt and {ann.name}")
+    txt = _brat_text(ann, _brat_name(ann, reading))
+    text = _read_text(txt)
+    record = AnnotationRecord(doc_id="", text_sha256="", annotator=annotator, origin=ORIGINS["brat"],
+                              record_id=_record_id(annotator, key))
+    _BratFile(ann, text, record, reading).read(_read_text(ann))
+    return ForeignDocument(ann, key, "", text, [record], text_file=txt)
+
+
+def _brat_text(ann: Path, name: str) -> Path:
+    """``NAME.txt`` beside the .ann file, else in a folder beside its folder."""
+    beside = ann.with_name(f"{name}.txt")
+    if beside.is_file():
+        return beside
+    around = sorted(p for d in _folders_in(ann.parent.parent) if d != ann.parent
+                    for p in [d / f"{name}.txt"] if p.is_file())
+    if len({p.read_bytes() for p in around}) == 1:
+        return around[0]
+    if around:
+        raise NewsdeskError(Errors.E209, where=str(ann), detail=f"{name}.txt differs in {len(around)} folders "
+                            f"beside its folder ({', '.join(str(p.parent) for p in around[:3])})",
+                            hint=f"put the {name}.txt it was made on beside {ann.name}")
+    hint = f"put {name}.txt beside it, or in a folder beside its folder (text/ beside attributions/)"
+    if name == ann.stem and "_" in name:
+        hint += "; if its name is NAME_ANNOTATOR.ann, import with --annotator-from-name"
+    raise NewsdeskError(Errors.E209, where=str(ann), detail=f"brat needs both {name}.txt and {ann.name}", hint=hint)
+
+
+def _folders_in(folder: Path) -> list[Path]:
+    try:
+        return [d for d in folder.iterdir() if d.is_dir()]
+    except OSError:  # a folder we may not list holds no text of ours
+        return []
+
+
+# A line that starts an annotation: its id, then a tab. Any other line goes on with the text
+# field of the annotation before it.
+_BRAT_ID = re.compile(r"^(?:[TREAMN]\d+|#\d*|\*)\t")
+_BRAT_TEXT_KINDS = "T#N"  # those whose last field is free text, which may hold line breaks
 
 
 class _BratFile:
@@ -479,13 +639,16 @@ class _BratFile:
         self.labels: dict[str, str] = {}  # T id -> foreign label, for notes
 
     def read(self, source: str) -> None:
-        lines = [(number, line.rstrip("\r")) for number, line in enumerate(source.split("\n"), start=1)]
-        lines = [(number, line) for number, line in lines if line.strip()]
+        first_at: dict[str, tuple[int, str]] = {}  # id -> (line, annotation) of its first definition
         order = {"T": 0, "E": 1, "R": 2, "A": 3, "M": 3}  # later kinds refer to earlier ones
-        for number, line in sorted(lines, key=lambda nl: (order.get(nl[1][:1], 4), nl[0])):
+        for number, line in sorted(self._annotations(source), key=lambda nl: (order.get(nl[1][:1], 4), nl[0])):
             where = f"{self.path}:{number}"
             ident, _, rest = line.partition("\t")
             kind = ident[:1]
+            if ident in first_at and kind not in "#*":  # notes and equivalences have no ids of their own
+                self._repeated(ident, number, line, *first_at[ident])
+                continue
+            first_at[ident] = (number, line)
             try:
                 if kind == "T":
                     self._entity(ident, rest, where)
@@ -497,12 +660,37 @@ class _BratFile:
                     self._attribute(ident, rest, where)
                 elif kind == "#":
                     self.reading.skipped["brat note"] += 1
-                elif kind in "N*":
+                else:  # N, *
                     self.record.problems.append(f"{line.strip()!r} kept as a note: no place for it in the schema")
-                else:
-                    raise ValueError(f"unknown annotation kind {ident!r}")
             except (ValueError, IndexError) as exc:
-                raise NewsdeskError(Errors.E209, where=where, detail=f"{exc}: {line!r}") from exc
+                raise NewsdeskError(Errors.E209, where=where, detail=f"{exc}: {_short(line)!r}") from exc
+
+    def _annotations(self, source: str) -> list[tuple[int, str]]:
+        """(line number, annotation) for every annotation of the file, its text field whole."""
+        found: list[list] = []  # [line number, annotation]
+        blank: list[str] = []  # blank lines, part of a text field only if it goes on after them
+        for number, line in enumerate(source.split("\n"), start=1):
+            line = line.rstrip("\r")
+            if _BRAT_ID.match(line):
+                found.append([number, line])
+                blank = []
+            elif not line.strip():
+                blank.append(line)
+            elif found and found[-1][1][:1] in _BRAT_TEXT_KINDS:
+                found[-1][1] = "\n".join([found[-1][1], *blank, line])
+                blank = []
+            else:
+                raise NewsdeskError(Errors.E209, where=f"{self.path}:{number}",
+                                    detail=f"unknown annotation kind: {_short(line)!r}",
+                                    hint="an annotation line starts with its id and a tab (T1, R1, E1, A1, "
+                                         "N1, #1, *); fix or remove the line")
+        return [(number, line) for number, line in found]
+
+    def _repeated(self, ident: str, number: int, line: str, first_number: int, first_line: str) -> None:
+        note = (f"{ident} is defined twice: kept the first (line {first_number}: {_short(first_line)!r}), "
+                f"dropped line {number}: {_short(line)!r}")
+        self.reading.repeated.append(f"{self.path}:{number}: {note}")
+        self.record.problems.append(note)
 
     def _entity(self, ident: str, rest: str, where: str) -> None:
         spec, _, shown = rest.partition("\t")
@@ -547,7 +735,7 @@ class _BratFile:
             self.record.links.append(Link(span_id, self.spans_of[target][0], label))
 
     def _event(self, ident: str, rest: str, where: str) -> None:
-        trigger_type, trigger = rest.split()[0].split(":", 1)
+        _, trigger = rest.split()[0].split(":", 1)
         participants = [(None, trigger)] + [tuple(arg.split(":", 1)) for arg in rest.split()[1:]]
         for _, target in participants:
             if target.startswith("E"):
@@ -562,8 +750,11 @@ class _BratFile:
             if target in claims:
                 continue
             if labels[target] is None:
-                self.record.problems.append(f"{ident}: {role or trigger_type}:{target} not linked: "
-                                            f"{target}'s label {self.labels[target]!r} is skipped")
+                # A trigger whose label was skipped on purpose (counted) says nothing more: in PARC-style
+                # corpora it lies on the cue, which the event names as an argument. PolNeAR: 22k notes.
+                if role is not None:
+                    self.record.problems.append(f"{ident}: {role}:{target} not linked: "
+                                                f"{target}'s label {self.labels[target]!r} is skipped")
                 continue
             if role is None:  # the trigger: its own label says which link it is
                 label = _link_for_label(self.reading.mapping.schema, labels[target])
@@ -680,7 +871,8 @@ class SpanNote:
 
 @dataclass
 class ImportReport:
-    """What an import did; every span read is either carried or in ``spans_reported``."""
+    """What an import did; every span read is either carried or in ``spans_reported``, every file
+    either read or in ``failed``, every region id used twice in ``repeated``."""
 
     format: str
     path: str
@@ -693,10 +885,25 @@ class ImportReport:
     spans_reported: list[SpanNote] = field(default_factory=list)  # not carried
     skipped: Counter = field(default_factory=Counter)  # what was skipped on purpose, with counts
     problems: list[str] = field(default_factory=list)  # notes kept on the records (also in their `problems`)
+    failed: list[NewsdeskError] = field(default_factory=list)  # files (or tasks) that could not be read
+    repeated: list[str] = field(default_factory=list)  # ids defined twice: where, which was kept
+
+    @property
+    def ok(self) -> bool:
+        """Whether everything read was stored: no file failed, no span left behind, no id dropped."""
+        return not (self.failed or self.spans_reported or self.repeated)
+
+    def counts(self) -> dict[str, int]:
+        return {"spans_carried": self.spans_carried, "spans_noted": len(self.spans_noted),
+                "spans_reported": len(self.spans_reported), "failed": len(self.failed),
+                "repeated": len(self.repeated), "problems": len(self.problems)}
 
     def to_record(self) -> dict:
-        rec = asdict(self)
+        rec = asdict(replace(self, failed=[]))
+        rec["failed"] = [exc.one_line() for exc in self.failed]
         rec["skipped"] = dict(self.skipped)
+        rec["ok"] = self.ok
+        rec["counts"] = self.counts()
         return rec
 
 
@@ -746,7 +953,8 @@ def _carry_record(record: AnnotationRecord, doc: ForeignDocument, document: Docu
 # --- the import ------------------------------------------------------------------------------------------------
 
 def import_annotations(workspace: Workspace, path: Path | str, fmt: str, annotator: str | None = None,
-                       label_map: dict[str, str] | str | None = None) -> ImportReport:
+                       label_map: dict[str, str] | str | None = None,
+                       annotator_from_name: bool = False) -> ImportReport:
     """Import annotated texts from another tool into the corpus and the annotation store.
 
     Args:
@@ -758,25 +966,31 @@ def import_annotations(workspace: Workspace, path: Path | str, fmt: str, annotat
             ``completed_by``), else the format name.
         label_map: ``{"[KIND:]FOREIGN": "OURS"}``, or the same as a ``--map`` string; see
             :class:`LabelMap`.
+        annotator_from_name: read each file's annotator from its name, ``NAME_ANNOTATOR.ext``
+            (a brat file's text is then ``NAME.txt``); not with ``annotator``.
 
     Returns:
-        An :class:`ImportReport`. Errors in the files, the map or the labels (E110, E209-E212)
+        An :class:`ImportReport`. A file (or task) that cannot be read is in its ``failed`` and
+        the others are imported. Errors in the path, the map or the labels (E110, E210-E212)
         are raised before anything is written.
     """
     if fmt not in READERS:
         raise NewsdeskError(Errors.E212, where=str(fmt))
+    if annotator and annotator_from_name:
+        raise ValueError("give annotator or annotator_from_name, not both")
     path = Path(path)
     if not path.exists():
         raise NewsdeskError(Errors.E110, where=str(path))
     schema = LabelSchema.load(workspace)
     entries = parse_label_map(label_map) if isinstance(label_map, str) else label_map
     skipped: Counter = Counter()
-    reading = Reading(LabelMap(entries, schema, skipped), annotator, skipped)
+    reading = Reading(LabelMap(entries, schema, skipped), annotator, skipped, annotator_from_name)
     foreign = READERS[fmt](path, reading)
-    reading.mapping.check()
+    reading.mapping.check(path)
 
     report = ImportReport(format=fmt, path=str(path), documents=len(foreign),
-                          records=sum(len(d.records) for d in foreign), skipped=skipped)
+                          records=sum(len(d.records) for d in foreign), skipped=skipped,
+                          failed=reading.failed, repeated=reading.repeated)
     corpus = CorpusStore(workspace)
     records = []
     # A Label Studio export of our own project names the document and holds its clean text:
@@ -819,6 +1033,7 @@ def _our_document(corpus: CorpusStore, doc: ForeignDocument) -> Document | None:
 
 def _article(doc: ForeignDocument, fmt: str) -> Article:
     data = doc.text.encode("utf-8")
-    return Article(id=document_id(None, data), source=doc.where, raw_text=doc.text, raw_sha256=sha256_hex(data),
+    source = str(doc.text_file) if doc.text_file else doc.where
+    return Article(id=document_id(None, data), source=source, raw_text=doc.text, raw_sha256=sha256_hex(data),
                    encoding="utf-8", format=fmt, title=doc.title,
-                   metadata={"path": str(doc.file), "imported_from": fmt})
+                   metadata={"path": str(doc.text_file or doc.file), "imported_from": fmt})

@@ -40,8 +40,8 @@ def new_workspace(path: Path) -> Workspace:
 
 
 def records_of(ws: Workspace) -> dict[str, AnnotationRecord]:
-    """Stored records by their record id without the document part."""
-    return {r.record_id.split("@")[0]: r for r in AnnotationStore(ws).records()}
+    """Stored records by their record id without the document part: ANNOTATOR/FILE#POSITION."""
+    return {r.record_id.rsplit("@", 1)[0]: r for r in AnnotationStore(ws).records()}
 
 
 def document_of(ws: Workspace, record: AnnotationRecord) -> Document:
@@ -72,14 +72,14 @@ def ls_import(tmp_path_factory) -> tuple[Workspace, ImportReport]:
 def test_the_export_is_imported_and_its_report_says_what_happened(ls_import):
     ws, report = ls_import
     records = records_of(ws)
-    first = records["export.json#task1.annotation1"]
+    first = records["user-11/export.json#task1.annotation1"]
     assert report.format == "labelstudio" and report.path == str(EXPORT)
     assert (report.documents, report.documents_added, report.records, report.records_written) == (2, 2, 4, 4)
     assert report.spans_carried == 10  # 6 + 2 + 0 (cancelled) + 2; the footer span is reported
     assert report.spans_noted == [
         SpanNote(first.record_id, first.doc_id, f"{EXPORT}#task1", "p1", "PERSON", 50, 62, "Olu  Adeyemi",
                  "cleaning edited inside it (whitespace): 'Olu  Adeyemi' -> 'Olu Adeyemi'", 51, 62),
-        SpanNote(first.record_id.replace("annotation1", "annotation2"), first.doc_id, f"{EXPORT}#task1", "p2",
+        SpanNote(records["user-12/export.json#task1.annotation2"].record_id, first.doc_id, f"{EXPORT}#task1", "p2",
                  "PERSON", 50, 62, "Olu  Adeyemi",
                  "cleaning edited inside it (whitespace): 'Olu  Adeyemi' -> 'Olu Adeyemi'", 51, 62)]
     assert report.spans_reported == [
@@ -87,7 +87,7 @@ def test_the_export_is_imported_and_its_report_says_what_happened(ls_import):
                  "in text removed by cleaning (residue_lines): 'Source: Reuters'")]
     assert report.skipped == Counter({"labelstudio prediction": 1})
     assert report.problems == [
-        "export.json#task1.annotation2: choice claim_type=['factual'] on region c2 kept as a note: 'claim_type' "
+        "user-12/export.json#task1.annotation2: choice claim_type=['factual'] on region c2 kept as a note: 'claim_type' "
         "has no value 'factual' (its values: statement of fact, quotation or opinion, prediction, denial, other; "
         "map one with --map value:FOREIGN=OURS)"]
     assert json.loads(json.dumps(report.to_record()))["spans_reported"][0]["span_id"] == "r1"
@@ -95,7 +95,7 @@ def test_the_export_is_imported_and_its_report_says_what_happened(ls_import):
 
 def test_the_texts_are_cleaned_like_any_article(ls_import):
     ws, _ = ls_import
-    doc = document_of(ws, records_of(ws)["export.json#task1.annotation1"])
+    doc = document_of(ws, records_of(ws)["user-11/export.json#task1.annotation1"])
     article = CorpusStore(ws).article(doc.id)
     original = json.loads(EXPORT.read_text())[0]["data"]["text"]
     assert article.raw_text == original and article.format == "labelstudio"
@@ -107,7 +107,7 @@ def test_the_texts_are_cleaned_like_any_article(ls_import):
 
 def test_every_span_lands_on_the_same_words_of_the_clean_text(ls_import):
     ws, _ = ls_import
-    record = records_of(ws)["export.json#task1.annotation1"]
+    record = records_of(ws)["user-11/export.json#task1.annotation1"]
     doc = document_of(ws, record)
     assert record.spans == [
         span_at(doc, "g1", "entities", "GPE", "Canada"),
@@ -124,10 +124,10 @@ def test_every_span_lands_on_the_same_words_of_the_clean_text(ls_import):
 
 def test_the_first_annotators_record_keeps_links_choices_and_metadata(ls_import):
     ws, _ = ls_import
-    record = records_of(ws)["export.json#task1.annotation1"]
+    record = records_of(ws)["user-11/export.json#task1.annotation1"]
     doc = document_of(ws, record)
     assert (record.doc_id, record.text_sha256) == (doc.id, doc.text_sha256)
-    assert record.record_id == f"export.json#task1.annotation1@{doc.id}"
+    assert record.record_id == f"user-11/export.json#task1.annotation1@{doc.id}"
     assert (record.annotator, record.origin, record.task_id) == ("user-11", "labelstudio-file", None)
     assert (record.created_at, record.updated_at, record.lead_time) == (
         "2026-11-25T12:13:40.787385Z", "2026-11-25T12:13:40.787407Z", 42.5)
@@ -147,9 +147,9 @@ def test_the_first_annotators_record_keeps_links_choices_and_metadata(ls_import)
 def test_the_second_annotator_and_the_cancelled_annotation_are_kept(ls_import):
     ws, _ = ls_import
     records = records_of(ws)
-    assert sorted(records) == ["export.json#task1.annotation1", "export.json#task1.annotation2",
-                               "export.json#task1.annotation3", "export.json#task2.annotation1"]
-    second = records["export.json#task1.annotation2"]
+    assert sorted(records) == ["user-11/export.json#task1.annotation1", "user-11/export.json#task2.annotation1",
+                               "user-12/export.json#task1.annotation2", "user-12/export.json#task1.annotation3"]
+    second = records["user-12/export.json#task1.annotation2"]
     doc = document_of(ws, second)
     # Their region was labelled "PER" under a control named "label": mapped, and put in our layer.
     assert second.spans == [span_at(doc, "p2", "entities", "PERSON", "Olu Adeyemi"),
@@ -162,10 +162,10 @@ def test_the_second_annotator_and_the_cancelled_annotation_are_kept(ls_import):
         "value:FOREIGN=OURS)",
         "span p2 PERSON carried: cleaning edited inside it (whitespace): 'Olu  Adeyemi' -> 'Olu Adeyemi'"]
     assert (second.annotator, second.ground_truth, second.lead_time) == ("user-12", False, 17.0)
-    cancelled = records["export.json#task1.annotation3"]
+    cancelled = records["user-12/export.json#task1.annotation3"]
     assert (cancelled.annotator, cancelled.cancelled, cancelled.spans, cancelled.doc_id) == (
         "user-12", True, [], doc.id)
-    other = records["export.json#task2.annotation1"]
+    other = records["user-11/export.json#task2.annotation1"]
     other_doc = document_of(ws, other)
     assert other_doc.id != doc.id
     assert other.spans == [span_at(other_doc, "n1", "entities", "ORG", "Norwegian Meteorological Institute"),
@@ -185,6 +185,11 @@ def test_the_annotator_option_names_every_record(tmp_path):
     import_annotations(ws, EXPORT, "labelstudio", annotator="ana@example.org", label_map=LS_MAP)
     assert {r.annotator for r in records_of(ws).values()} == {"ana@example.org"}
     assert len(records_of(ws)) == 4  # still one record per annotation
+    # Task 1 has annotations by two people: named as one, agreement would take them for one.
+    renamed = [p for r in records_of(ws).values() for p in r.problems if p.startswith("annotator ")]
+    assert renamed == ["annotator user-11 named ana@example.org: the task has annotations by 2 people "
+                       "(user-11, user-12)"] + ["annotator user-12 named ana@example.org: the task has "
+                                                "annotations by 2 people (user-11, user-12)"] * 2
 
 
 def test_a_text_already_in_the_corpus_gets_the_annotations(tmp_path):
@@ -238,9 +243,9 @@ def test_a_span_partly_in_removed_text_is_reported_with_its_links(tmp_path):
     (record,) = records_of(ws).values()
     assert [s.id for s in record.spans] == ["c"] and record.links == []
     assert report.problems == [
-        "export.json#task1.annotation1: choice speech=['direct'] on region d kept as a note: "
+        "user-3/export.json#task1.annotation1: choice speech=['direct'] on region d kept as a note: "
         "it is on d (DATE), not on a CLAIM",
-        "export.json#task1.annotation1: link c --source--> d not carried: span d was not"]
+        "user-3/export.json#task1.annotation1: link c --source--> d not carried: span d was not"]
     assert record.problems[-1] == "link c --source--> d not carried: span d was not"
 
 
@@ -258,18 +263,18 @@ def test_conll_documents_are_rebuilt_from_their_tokens(conll_import):
     assert (report.spans_carried, report.spans_noted, report.spans_reported) == (12, [], [])
     assert (report.skipped, report.problems) == (Counter(), [])
     store = CorpusStore(ws)
-    raw = {r.record_id.split("@")[0]: store.article(r.doc_id).raw_text for r in records_of(ws).values()}
+    raw = {r.record_id.rsplit("@", 1)[0]: store.article(r.doc_id).raw_text for r in records_of(ws).values()}
     # Tokens joined by single spaces, one sentence per line.
     assert raw == {
-        "news.conll#doc1": "EU rejects German call to boycott British lamb .\nPeter Blackburn\n"
+        "conll/news.conll#doc1": "EU rejects German call to boycott British lamb .\nPeter Blackburn\n"
                            "Diplomats from Britain France and Italy met in Brussels .",
-        "news.conll#doc2": "Olu Adeyemi of the Ministry of Finance said inflation fell .\nAdeyemi spoke in Ottawa .",
+        "conll/news.conll#doc2": "Olu Adeyemi of the Ministry of Finance said inflation fell .\nAdeyemi spoke in Ottawa .",
     }
 
 
 def test_iob1_tags_become_spans_on_the_clean_text(conll_import):
     ws, _ = conll_import
-    record = records_of(ws)["news.conll#doc1"]
+    record = records_of(ws)["conll/news.conll#doc1"]
     doc = document_of(ws, record)
     assert (record.annotator, record.origin, record.cancelled, record.text_sha256) == (
         "conll", "conll", False, doc.text_sha256)
@@ -288,7 +293,7 @@ def test_iob1_tags_become_spans_on_the_clean_text(conll_import):
 
 def test_iob2_tags_become_spans_on_the_clean_text(conll_import):
     ws, _ = conll_import
-    record = records_of(ws)["news.conll#doc2"]
+    record = records_of(ws)["conll/news.conll#doc2"]
     doc = document_of(ws, record)
     assert record.spans == [
         span_at(doc, "s1", "entities", "PERSON", "Olu Adeyemi"),
@@ -347,16 +352,16 @@ def test_the_brat_folder_is_imported_and_reported(brat_import):
     assert (report.spans_carried, report.spans_noted, report.spans_reported) == (7, [], [])
     assert report.skipped == Counter({"brat note": 1})
     assert report.problems == [
-        "parc_0001.ann: T3 is discontinuous: one span per fragment (T3, T3.2), each with the entity's links "
+        "brat/parc_0001.ann: T3 is discontinuous: one span per fragment (T3, T3.2), each with the entity's links "
         "and choices",
-        "parc_0001.ann: A3 Negated on T6 kept as a note: no claim attribute 'Negated' in labels.toml "
+        "brat/parc_0001.ann: A3 Negated on T6 kept as a note: no claim attribute 'Negated' in labels.toml "
         "(map it with --map attr:Negated=NAME)",
     ]
 
 
 def test_an_attribution_event_becomes_a_claim_linked_to_its_source_and_cue(brat_import):
     ws, _ = brat_import
-    record = records_of(ws)["parc_0001.ann"]
+    record = records_of(ws)["brat/parc_0001.ann"]
     doc = document_of(ws, record)
     assert (record.annotator, record.origin, record.text_sha256) == ("brat", "brat", doc.text_sha256)
     assert record.spans == [
@@ -425,14 +430,17 @@ def test_unreadable_files_are_named_with_their_line(tmp_path):
     (tmp_path / "broken" / "b.txt").write_text("Ana\n")
     (tmp_path / "broken" / "b.ann").write_text("T1\tPERSON 0 30\tAna\n")
     cases = [
-        (tmp_path / "bad.conll", "conll", "E209", f"{tmp_path / 'bad.conll'}:2"),
-        (tmp_path / "bad.json", "labelstudio", "E209", str(tmp_path / "bad.json")),
-        (tmp_path / "lonely", "brat", "E209", str(tmp_path / "lonely" / "a.ann")),
-        (tmp_path / "broken", "brat", "E209", f"{tmp_path / 'broken' / 'b.ann'}:1"),
-        (tmp_path / "missing.json", "labelstudio", "E110", str(tmp_path / "missing.json")),
-        (CONLL, "xml", "E212", "xml"),
+        (tmp_path / "bad.conll", "conll", f"{tmp_path / 'bad.conll'}:2"),
+        (tmp_path / "bad.json", "labelstudio", str(tmp_path / "bad.json")),
+        (tmp_path / "lonely", "brat", str(tmp_path / "lonely" / "a.ann")),
+        (tmp_path / "broken", "brat", f"{tmp_path / 'broken' / 'b.ann'}:1"),
     ]
-    for path, fmt, code, where in cases:
+    for path, fmt, where in cases:
+        report = import_annotations(ws, path, fmt)
+        (failed,) = report.failed
+        assert (failed.code, failed.where, report.ok, report.documents) == ("E209", where, False, 0)
+    for path, fmt, code, where in [(tmp_path / "missing.json", "labelstudio", "E110", str(tmp_path / "missing.json")),
+                                   (CONLL, "xml", "E212", "xml")]:
         with pytest.raises(NewsdeskError) as caught:
             import_annotations(ws, path, fmt)
         assert (caught.value.code, caught.value.where) == (code, where)
@@ -451,18 +459,33 @@ def annotate(*args: str, ok: bool = True):
     return result
 
 
-def test_the_import_command_prints_a_summary_and_the_reported_spans(tmp_path):
+def test_the_import_command_prints_a_summary_and_exits_1_for_a_span_it_could_not_carry(tmp_path):
     ws = str(new_workspace(tmp_path).root)
-    out = annotate("import", str(EXPORT), "--format", "labelstudio", "--map", "PER=PERSON",
-                   "--map", "role:said_by=source", "-w", ws).stdout
+    result = annotate("import", str(EXPORT), "--format", "labelstudio", "--map", "PER=PERSON",
+                      "--map", "role:said_by=source", "-w", ws, ok=False)
+    assert result.exit_code == 1  # the footer's span is not in the clean text: not everything was stored
+    out = result.stdout
     assert out.splitlines()[0] == ("documents 2 (2 new), records 4 (4 written), spans carried 10 (2 edited "
-                                   "inside), reported 1, skipped 1 labelstudio prediction, notes 1")
+                                   "inside), reported 1, repeated ids 0, failed 0, skipped 1 labelstudio "
+                                   "prediction, notes 1")
     assert (f"reported {EXPORT}#task1 span r1 ORG [206:213] 'Reuters': in text removed by cleaning "
             "(residue_lines): 'Source: Reuters'") in out
-    again = json.loads(annotate("import", str(EXPORT), "-f", "labelstudio", "--map", LS_MAP, "-w", ws,
-                                "--json").stdout)
-    assert (again["documents_added"], again["records_written"], again["spans_carried"]) == (0, 0, 10)
-    assert again["skipped"] == {"labelstudio prediction": 1}
+    again = annotate("import", str(EXPORT), "-f", "labelstudio", "--map", LS_MAP, "-w", ws, "--json", ok=False)
+    assert again.exit_code == 1
+    report = json.loads(again.stdout)
+    assert (report["documents_added"], report["records_written"], report["spans_carried"]) == (0, 0, 10)
+    assert report["skipped"] == {"labelstudio prediction": 1}
+    assert report["ok"] is False
+    assert report["counts"] == {"spans_carried": 10, "spans_noted": 2, "spans_reported": 1, "failed": 0,
+                                "repeated": 0, "problems": 1}
+    assert [(n["span_id"], n["text"]) for n in report["spans_reported"]] == [("r1", "Reuters")]
+
+
+def test_the_import_command_exits_0_when_everything_was_carried(tmp_path):
+    ws = str(new_workspace(tmp_path).root)
+    report = json.loads(annotate("import", str(CONLL), "-f", "conll", "--map", "PER=PERSON,MISC=NORP", "-w", ws,
+                                 "--json").stdout)
+    assert report["ok"] is True and report["counts"]["spans_carried"] == 12 and report["failed"] == []
 
 
 def test_the_import_command_names_every_record_with_the_annotator(tmp_path):

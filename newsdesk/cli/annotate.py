@@ -16,7 +16,8 @@ from rich.table import Table
 from rich.text import Text
 
 from newsdesk.cli.common import (EngineOpt, JsonOpt, SchedulerOpt, WorkersOpt, WorkspaceOpt, app, console,
-                                 emit_json, engine_options, err_console, progress_bar, user_errors)
+                                 emit_json, engine_options, err_console, print_error, progress_bar,
+                                 user_errors)
 
 # The import formats, listed in --help without importing the importers.
 FORMATS = ("labelstudio", "conll", "brat")
@@ -32,6 +33,9 @@ def import_(
     fmt: Annotated[str, typer.Option("--format", "-f", help=f"One of: {', '.join(FORMATS)}.")],
     annotator: Annotated[str | None, typer.Option(
         help="Annotator of every record (default: the file's own, else the format name).")] = None,
+    annotator_from_name: Annotated[bool, typer.Option(
+        "--annotator-from-name", help="Read each file's annotator from its name, NAME_ANNOTATOR.ext (PolNeAR); "
+                                      "a brat file's text is then NAME.txt.")] = False,
     label_map: Annotated[list[str] | None, typer.Option(
         "--map", help="Rename foreign names onto labels.toml: \\[label:|role:|attr:|value:]FOREIGN=OURS,... "
                       "(OURS - skips the name); may be repeated.")] = None,
@@ -40,24 +44,40 @@ def import_(
 ):
     """Import annotations made elsewhere (Label Studio export, CoNLL-2003, brat) onto the clean texts.
 
+    Exits 1 when something read was not stored: a file it could not read, a span it could not
+    carry onto the clean text, a region id used twice (each is listed).
+
     Example: newsdesk annotate import corpus/ --format brat --map Source=SOURCE,Cue=CUE,Content=CLAIM -w my-ws
     """
     from annotation.importers import import_annotations, parse_label_map
     from corpus.workspace import Workspace
 
+    if annotator and annotator_from_name:
+        raise typer.BadParameter("give --annotator or --annotator-from-name, not both", param_hint="--annotator")
     with user_errors():
         report = import_annotations(Workspace.open(workspace), path, fmt, annotator=annotator,
-                                    label_map=parse_label_map(label_map))
+                                    label_map=parse_label_map(label_map), annotator_from_name=annotator_from_name)
     if as_json:
         emit_json(report.to_record())
-        return
+    else:
+        _print_import(report)
+    for exc in report.failed:
+        print_error(exc)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _print_import(report) -> None:
     skipped = ", ".join(f"{n} {what}" for what, n in sorted(report.skipped.items())) or "nothing"
     console.print(f"documents {report.documents} ({report.documents_added} new), records {report.records} "
                   f"({report.records_written} written), spans carried [green]{report.spans_carried}[/] "
                   f"({len(report.spans_noted)} edited inside), reported [yellow]{len(report.spans_reported)}[/], "
+                  f"repeated ids [yellow]{len(report.repeated)}[/], failed [red]{len(report.failed)}[/], "
                   f"skipped {escape(skipped)}, notes {len(report.problems)}")
     for note in report.spans_reported:
         console.print(Text(f"reported {note.one_line()}", style="yellow"))
+    for line in report.repeated:
+        console.print(Text(f"repeated {line}", style="yellow"))
     for note in report.spans_noted:
         console.print(Text(f"carried {note.one_line()}"))
     for problem in report.problems:
