@@ -35,8 +35,8 @@ DATA = Path(os.environ.get("NEWSDESK_SHARED_DATA", REPO.parent / "shared" / "dat
 NEWSDESK = [sys.executable, "-m", "newsdesk"]
 
 # PolNeAR's names onto our schema: Content is what was said, Attribution events link the three.
-POLNEAR_MAP = ("Source=SOURCE,Cue=CUE,Content=CLAIM,Attribution=CUE,"
-               "role:Source=source,role:Cue=cue,role:Content=-,role:Attribution=-")
+POLNEAR_MAP = ("Source=SOURCE,Cue=CUE,Content=CLAIM,Attribution=-,Attribution-no-source=-,Discuss=-,Discard=-,"
+               "role:Source=source,role:Cue=cue,role:Content=-")
 # PolNeAR answers none of our claim questions: an importing maintainer makes them optional.
 OPTIONAL_ATTRIBUTES = "required = false"
 
