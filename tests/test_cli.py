@@ -180,4 +180,4 @@ def test_the_import_formats_in_help_are_the_importers():
     from annotation.importers import FORMATS
     from newsdesk.cli.annotate import FORMATS as LISTED
 
-    assert LISTED == FORMATS
+    assert LISTED == tuple(FORMATS)

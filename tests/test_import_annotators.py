@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from annotation.annotate_cli import annotate_app
+from newsdesk.cli.annotate import annotate_app
 from annotation.importers import import_annotations
 from annotation.store import AnnotationStore
 from corpus.errors import NewsdeskError

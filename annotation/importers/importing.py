@@ -1,0 +1,113 @@
+"""The import: read a format, ingest its texts, carry its records onto the clean texts, store them."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+
+from annotation.importers.base import (
+    ForeignDocument,
+    ImportReport,
+    Reading,
+)
+from annotation.importers.carry import carry_record
+from annotation.importers.label_map import LabelMap, parse_label_map
+from annotation.schema import LabelSchema
+from annotation.store import AnnotationStore
+from corpus.errors import Errors, NewsdeskError
+from corpus.ingest import ingest_articles
+from corpus.model import Article, Document, document_id, sha256_hex
+from corpus.store import CorpusStore
+from corpus.workspace import Workspace
+
+
+def import_annotations(workspace: Workspace, path: Path | str, fmt: str, annotator: str | None = None,
+                       label_map: dict[str, str] | str | None = None,
+                       annotator_from_name: bool = False) -> ImportReport:
+    """Import annotated texts from another tool into the corpus and the annotation store.
+
+    Args:
+        workspace: the workspace whose corpus gets the texts and whose store gets the records.
+        path: a Label Studio JSON export, a CoNLL-2003 file, a brat ``.ann`` file, or a folder
+            of such files.
+        fmt: ``"labelstudio"``, ``"conll"`` or ``"brat"``.
+        annotator: the annotator of every record; default: the file's own (Label Studio's
+            ``completed_by``), else the format name.
+        label_map: ``{"[KIND:]FOREIGN": "OURS"}``, or the same as a ``--map`` string; see
+            :class:`LabelMap`.
+        annotator_from_name: read each file's annotator from its name, ``NAME_ANNOTATOR.ext``
+            (a brat file's text is then ``NAME.txt``); not with ``annotator``.
+
+    Returns:
+        An :class:`ImportReport`. A file (or task) that cannot be read is in its ``failed`` and
+        the others are imported. Errors in the path, the map or the labels (E110, E210-E212)
+        are raised before anything is written.
+    """
+    from annotation.importers import (
+        FORMATS,  # the registry, made once every format module is loaded
+    )
+
+    if fmt not in FORMATS:
+        raise NewsdeskError(Errors.E212, where=str(fmt), detail=f"known: {', '.join(FORMATS)}")
+    if annotator and annotator_from_name:
+        raise ValueError("give annotator or annotator_from_name, not both")
+    path = Path(path)
+    if not path.exists():
+        raise NewsdeskError(Errors.E110, where=str(path))
+    schema = LabelSchema.load(workspace)
+    entries = parse_label_map(label_map) if isinstance(label_map, str) else label_map
+    skipped: Counter = Counter()
+    reading = Reading(LabelMap(entries, schema, skipped), annotator, skipped, annotator_from_name)
+    foreign = FORMATS[fmt].read(path, reading)
+    reading.mapping.check(path)
+
+    report = ImportReport(format=fmt, path=str(path), documents=len(foreign),
+                          records=sum(len(d.records) for d in foreign), skipped=skipped,
+                          failed=reading.failed, repeated=reading.repeated)
+    corpus = CorpusStore(workspace)
+    records = []
+    # A Label Studio export of our own project names the document and holds its clean text:
+    # its offsets are already ours, nothing to ingest or carry.
+    ours = {id(d): document for d in foreign if (document := _our_document(corpus, d)) is not None}
+    for doc in foreign:
+        document = ours.get(id(doc))
+        if document is None:
+            continue
+        for r in doc.records:
+            records.append(replace(r, doc_id=document.id, text_sha256=document.text_sha256,
+                                   record_id=f"{r.record_id}@{document.id}"))
+        report.spans_carried += sum(len(r.spans) for r in doc.records)
+    foreign = [d for d in foreign if id(d) not in ours]
+    ingested, doc_ids = ingest_articles(workspace, [_article(d, fmt) for d in foreign])
+    report.documents_added = ingested.added
+    for doc, doc_id in zip(foreign, doc_ids):
+        document, raw_text = corpus.document(doc_id), corpus.article(doc_id).raw_text
+        # The same raw bytes as a stored article; one read from a JSONL line has its title before them.
+        shift = 0 if raw_text == doc.text else raw_text.find(doc.text)
+        records += [carry_record(r, doc, document, raw_text, shift, report) for r in doc.records]
+    with workspace.lock():
+        store = AnnotationStore(workspace)
+        current = store.current()
+        report.records_written = sum(1 for r in records
+                                     if r.key not in current or current[r.key].to_record() != r.to_record())
+        store.append(records, label=f"import-{fmt}")
+    return report
+
+
+def _our_document(corpus: CorpusStore, doc: ForeignDocument) -> Document | None:
+    if not doc.doc_id:
+        return None
+    try:
+        document = corpus.document(doc.doc_id)
+    except NewsdeskError:
+        return None
+    return document if document.id == doc.doc_id and document.text == doc.text else None
+
+
+def _article(doc: ForeignDocument, fmt: str) -> Article:
+    data = doc.text.encode("utf-8")
+    source = str(doc.text_file) if doc.text_file else doc.where
+    return Article(id=document_id(None, data), source=source, raw_text=doc.text, raw_sha256=sha256_hex(data),
+                   encoding="utf-8", format=fmt, title=doc.title,
+                   metadata={"path": str(doc.text_file or doc.file), "imported_from": fmt})
