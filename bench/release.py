@@ -56,7 +56,7 @@ from corpus.model import Article, Block, CleaningRecord, Document, Flag, documen
 from corpus.offsets import AppliedEdit, OffsetMap  # noqa: E402
 from corpus.store import CorpusStore  # noqa: E402
 from corpus.workspace import Workspace  # noqa: E402
-from releases.features import CONFIGS  # noqa: E402
+from releases.configs import CONFIG_NAMES as CONFIGS  # noqa: E402
 from validation.adjudicate import (GOLD_ANNOTATOR, GOLD_FILE, GOLD_ORIGIN, AdjudicationResult,  # noqa: E402
                                    choice_provenance_key, gold_span_id, link_provenance_key, save_gold)
 

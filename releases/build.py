@@ -18,7 +18,6 @@ import subprocess
 import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -40,7 +39,8 @@ from corpus.runtime import Beside, without_cyclic_gc
 from corpus.tokens import TOKEN_PATTERN
 from corpus.workspace import Workspace
 from releases import card, ner, rows
-from releases.features import CONFIGS, SPLITS, config_features
+from releases.configs import BY_NAME, CONFIG_NAMES, CONFIGS, Sources, config_features
+from releases.features import SPLITS
 from releases.pseudonyms import Pseudonyms
 from releases.settings import ReleaseSettings
 from releases.splits import assign_splits
@@ -158,7 +158,7 @@ def _remove_unfinished(root: Path) -> None:
 # Written in the forked process after validation, while this one writes the others: `claims` is made of
 # the claims frame validation has just checked (made again here, it took 4.7 s at 100k documents), and
 # `annotations` of people's records, which only validation reads otherwise. The others take about as long.
-BESIDE_VALIDATION = ("claims", "annotations")
+BESIDE_VALIDATION = tuple(c.name for c in CONFIGS if c.beside_validation)
 
 
 @dataclass
@@ -199,32 +199,12 @@ class ReleaseInputs:
         """The gold records' entity spans, for `entities` and `ner`."""
         return rows.EntitySpans.of(self.gold)
 
-    def sources(self, config: str, timings: StepTimes) -> tuple[dict[str, list], Callable[[list], pa.Table]]:
-        """A config's sources by split (in the order read), and how a split's sources become its table.
+    def sources(self, config: str, timings: StepTimes) -> Sources:
+        """A config's sources by split, and how a split's sources become its table (:mod:`releases.configs`).
 
         A config's rows exist only while its table is made: the tokens of `ner` alone are millions of strings.
         """
-        by_id, ids, features, splits, gold = self.by_id, self.ids, self.features, self.splits, self.gold
-        if config in ("entities", "ner"):  # gold records by their position in `gold`
-            doc_ids, spans = gold.column("doc_id"), self.entity_spans
-            grouped = _by_split(range(len(gold)), lambda k: splits[doc_ids[k]])
-            if config == "entities":
-                return grouped, lambda at: rows.in_batches(at, lambda part: rows.entities_table(
-                    [doc_ids[k] for k in part], spans.take(part), by_id, ids, features["entities"]))
-            return grouped, lambda at: ner.ner_table([by_id[doc_ids[k]] for k in at], spans.take(at), self.ner_stats,
-                                                     ids.iob2, features["ner"])
-        if config == "documents":
-            return _by_split(self.docs, lambda d: splits[d.id]), lambda ds: rows.in_batches(
-                ds, lambda part: rows.documents_table(part, ids, features["documents"]))
-        if config == "claims":
-            with timings.step("rows claims"):
-                claims = rows.claims_table(gold, self.schema, self.pseudonym, ids, features["claims"],
-                                           self.claims_frame)
-            doc_ids = claims.column("doc_id").to_pylist()
-            return _by_split(range(claims.num_rows), lambda i: splits[doc_ids[i]]), lambda at: claims.take(
-                pa.array(at, pa.int64()))
-        return _by_split(self.records, lambda r: splits[r.doc_id]), lambda rs: rows.arrow_table(
-            (rows.annotation_row(r, self.pseudonym, ids) for r in rs), features["annotations"])
+        return BY_NAME[config].sources(self, timings)
 
 
 @dataclass
@@ -279,7 +259,7 @@ def _write_release(workspace: Workspace, out: Path, version: str, previous: str 
     with timings.step("select"):
         inputs = ReleaseInputs.select(workspace, data, previous)
     try:
-        files, counts = _write_configs(tuple(c for c in CONFIGS if c not in BESIDE_VALIDATION), inputs.sources,
+        files, counts = _write_configs(tuple(c for c in CONFIG_NAMES if c not in BESIDE_VALIDATION), inputs.sources,
                                        out, timings)
         with timings.step("facts"):  # while validation may still run, what the card counts needs no validation
             tallies = Tallies.of(inputs.docs, inputs.gold, inputs.splits)
@@ -297,8 +277,8 @@ def _write_release(workspace: Workspace, out: Path, version: str, previous: str 
                                                                              report.by_code().items()))
     schema, docs, gold, splits = inputs.schema, inputs.docs, inputs.gold, inputs.splits
     files, counts = {**files, **lane.files}, {**counts, **lane.counts}
-    data_files = {c: files[c] for c in CONFIGS if files.get(c)}
-    split_rows = {c: counts[c] for c in CONFIGS if counts.get(c)}
+    data_files = {c: files[c] for c in CONFIG_NAMES if files.get(c)}
+    split_rows = {c: counts[c] for c in CONFIG_NAMES if counts.get(c)}
     ner_stats = ner.NerStats(inputs.ner_stats.spans + lane.ner_stats.spans,
                              inputs.ner_stats.misaligned + lane.ner_stats.misaligned)
     (out / "splits.json").write_text(json.dumps(splits, sort_keys=True))
@@ -353,14 +333,6 @@ def _background() -> None:
         os.setpriority(os.PRIO_PROCESS, thread, min(os.getpriority(os.PRIO_PROCESS, thread) + 10, 19))
     except (AttributeError, OSError):  # not where threads have their own priority
         pass
-
-
-def _by_split(items: list, split_of) -> dict[str, list]:
-    """Documents, records or claim rows by split, each list in the order given."""
-    grouped: dict[str, list] = defaultdict(list)
-    for item in items:
-        grouped[split_of(item)].append(item)
-    return grouped
 
 
 def write_parquet(table: pa.Table, path: Path) -> None:

@@ -16,7 +16,7 @@ from datasets.info import DatasetInfosDict
 from datasets.utils.metadata import MetadataConfigs
 from huggingface_hub import DatasetCardData
 
-from releases.features import DEFAULT_CONFIG
+from releases.configs import CONFIGS, DEFAULT_CONFIG
 from releases.settings import OTHER_LICENSE, REPO_PLACEHOLDER, UNKNOWN_LICENSE, ReleaseSettings
 
 
@@ -128,11 +128,7 @@ def card_markdown(facts: ReleaseFacts) -> str:
     splits = ["train", "validation", "test"]
     configs_table = _table(["config", *splits, "what a row is"], [
         [name, *(facts.split_rows[name].get(s, 0) for s in splits), what]
-        for name, what in (("entities", "a document with its gold entity spans (default)"),
-                           ("documents", "a cleaned document with structure blocks and quality flags"),
-                           ("ner", "a document as tokens with IOB2 tags"),
-                           ("claims", "a gold claim with its cue, source and attributes"),
-                           ("annotations", "one annotator's record (pseudonymised), for agreement research"))
+        for name, what in ((c.name, c.description) for c in CONFIGS)
         if name in facts.split_rows])
     labels = sorted({label for per in facts.entity_label_counts.values() for label in per})
     label_table = _table(["label", *splits], [[label, *(facts.entity_label_counts.get(s, {}).get(label, 0)
@@ -284,7 +280,7 @@ def datasheet_facts(facts: ReleaseFacts) -> dict[str, str]:
                           + f". {facts.annotators} annotators; agreement: "
                           + ("; ".join(f"{k} {v}" for k, v in facts.agreement.items()) or "not measured") + "."),
         "uses": "Named-entity recognition, claim detection and attribution, check-worthiness research.",
-        "distribution": (f"Parquet files per config and split, dataset card, Croissant metadata; licence "
+        "distribution": ("Parquet files per config and split, dataset card, Croissant metadata; licence "
                          + _licence_fact(facts.settings) + "; "
                          + (f"load with `load_dataset(\"{facts.settings.repo_id}\", revision=\"{facts.version}\")`."
                             if facts.settings.repo_id else "no Hub repository named (`repo_id` not set).")),

@@ -65,7 +65,7 @@ def config_template() -> str:
     """The commented ``[release]`` section `newsdesk init` appends to newsdesk.toml."""
     lines = ["", "# What each release says about itself. Nothing is claimed that is not set here: without a",
              f"# licence the card says `license: {UNKNOWN_LICENSE}` (and the build warns), creators and source",
-             f"# datasets left unset are left out of the card, and without repo_id the card's loading snippet",
+             "# datasets left unset are left out of the card, and without repo_id the card's loading snippet",
              f"# shows the placeholder {REPO_PLACEHOLDER}. Uncomment [release] and the keys you set.",
              "# [release]"]
     for key, what in SETTINGS.items():

@@ -319,7 +319,7 @@ def test_the_claims_table_is_the_table_of_the_claim_rows(released):
     """`claims_table` (column by column) gives what `arrow_table` gives for the rows of `claim_rows`,
     for the gold claims and for the same claims with no cue, no source and no answers."""
     from releases import rows
-    from releases.features import config_features
+    from releases.configs import config_features
     from releases.pseudonyms import Pseudonyms
     from validation.adjudicate import load_gold
 
@@ -353,7 +353,7 @@ def test_the_card_counts_what_the_release_holds(released):
     import pyarrow.parquet as pq
 
     from releases.build import Tallies
-    from releases.features import config_features
+    from releases.configs import config_features
     from validation.adjudicate import read_gold
 
     ws, report = released

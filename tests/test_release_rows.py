@@ -23,7 +23,7 @@ from corpus.model import Block, CleaningRecord, Document, Flag, sha256_hex
 from corpus.offsets import OffsetMap
 from corpus.tokens import tokenize
 from releases.build import write_parquet
-from releases.features import config_features
+from releases.configs import config_features
 from releases.ner import NerStats, ner_table, ner_tokens
 from releases.rows import (EntitySpans, LabelIds, arrow_table, document_row, documents_table, entities_table,
                            entity_row, entity_spans)

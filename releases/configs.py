@@ -1,0 +1,98 @@
+"""The release configs, as data (like `datasets`' BUILDER_CONFIGS): what a row is, its Features,
+how a split's rows are made, and in which process.
+
+The build, the card and the tests read this list; adding a config is one :class:`ReleaseConfig`
+here, with its Features in ``features.py`` and its rows in ``rows.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
+
+from annotation.schema import LabelSchema
+from releases import features as F
+from releases import ner, rows
+
+if TYPE_CHECKING:
+    from datasets import Features
+
+    from corpus.runtime import StepTimes
+    from releases.build import ReleaseInputs
+
+# A config's sources by split (in the order read), and how one split's sources become its table.
+Sources = tuple[dict[str, list], Callable[[list], pa.Table]]
+
+
+@dataclass(frozen=True)
+class ReleaseConfig:
+    name: str
+    description: str  # what one row is, for the card
+    features: Callable[[LabelSchema], Features]
+    sources: Callable[[ReleaseInputs, StepTimes], Sources]
+    # Made in validation's process: it needs what only validation reads (people's records, the
+    # claims frame it checked). The others are made by the build's own process meanwhile.
+    beside_validation: bool = False
+
+
+def by_split(items, split_of) -> dict[str, list]:
+    grouped: dict[str, list] = {}
+    for item in items:
+        grouped.setdefault(split_of(item), []).append(item)
+    return grouped
+
+
+def _entities(inputs: ReleaseInputs, timings: StepTimes) -> Sources:
+    doc_ids, spans, features = inputs.gold.column("doc_id"), inputs.entity_spans, inputs.features["entities"]
+    grouped = by_split(range(len(inputs.gold)), lambda k: inputs.splits[doc_ids[k]])  # gold by position
+    return grouped, lambda at: rows.in_batches(at, lambda part: rows.entities_table(
+        [doc_ids[k] for k in part], spans.take(part), inputs.by_id, inputs.ids, features))
+
+
+def _ner(inputs: ReleaseInputs, timings: StepTimes) -> Sources:
+    doc_ids, spans = inputs.gold.column("doc_id"), inputs.entity_spans
+    grouped = by_split(range(len(inputs.gold)), lambda k: inputs.splits[doc_ids[k]])
+    return grouped, lambda at: ner.ner_table([inputs.by_id[doc_ids[k]] for k in at], spans.take(at),
+                                             inputs.ner_stats, inputs.ids.iob2, inputs.features["ner"])
+
+
+def _documents(inputs: ReleaseInputs, timings: StepTimes) -> Sources:
+    return by_split(inputs.docs, lambda d: inputs.splits[d.id]), lambda ds: rows.in_batches(
+        ds, lambda part: rows.documents_table(part, inputs.ids, inputs.features["documents"]))
+
+
+def _claims(inputs: ReleaseInputs, timings: StepTimes) -> Sources:
+    with timings.step("rows claims"):
+        claims = rows.claims_table(inputs.gold, inputs.schema, inputs.pseudonym, inputs.ids,
+                                   inputs.features["claims"], inputs.claims_frame)
+    doc_ids = claims.column("doc_id").to_pylist()
+    return by_split(range(claims.num_rows), lambda i: inputs.splits[doc_ids[i]]), lambda at: claims.take(
+        pa.array(at, pa.int64()))
+
+
+def _annotations(inputs: ReleaseInputs, timings: StepTimes) -> Sources:
+    return by_split(inputs.records, lambda r: inputs.splits[r.doc_id]), lambda rs: rows.arrow_table(
+        (rows.annotation_row(r, inputs.pseudonym, inputs.ids) for r in rs), inputs.features["annotations"])
+
+
+CONFIGS: tuple[ReleaseConfig, ...] = (
+    ReleaseConfig("entities", "a document with its gold entity spans (default)", F.entities_features, _entities),
+    ReleaseConfig("documents", "a cleaned document with structure blocks and quality flags", F.documents_features,
+                  _documents),
+    ReleaseConfig("ner", "a document as tokens with IOB2 tags", F.ner_features, _ner),
+    ReleaseConfig("claims", "a gold claim with its cue, source and attributes", F.claims_features, _claims,
+                  beside_validation=True),
+    ReleaseConfig("annotations", "one annotator's record (pseudonymised), for agreement research",
+                  F.annotations_features, _annotations, beside_validation=True),
+)
+DEFAULT_CONFIG = CONFIGS[0].name
+CONFIG_NAMES = tuple(c.name for c in CONFIGS)
+BY_NAME = {c.name: c for c in CONFIGS}
+
+
+def config_features(schema: LabelSchema) -> dict[str, Features]:
+    """Every config's declared Features, by name."""
+    return {c.name: c.features(schema) for c in CONFIGS}
