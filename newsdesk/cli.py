@@ -326,10 +326,11 @@ def validate(workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False,
         raise typer.Exit(report.exit_status(strict))
     grouped = report.by_code()
     if grouped:
-        table = Table("code", "severity", "count", "what", "first examples (document · task · annotator)", "hint",
-                      title="validation findings", show_lines=True)
+        table = Table("code", "severity", "count", "what", "first examples (document · task · annotator or gold)",
+                      "hint", title="validation findings", show_lines=True)
         for code, group in grouped.items():
-            examples = "\n".join(f"{e['doc_id']} · {e['task_id']} · {e['annotator']}: {e['message'][:80]}"
+            examples = "\n".join(f"{e['doc_id']} · {e['task_id']} · "
+                                 f"{'gold' if e['origin'] == 'gold' else e['annotator']}: {e['message'][:80]}"
                                  for e in group["examples"])
             style = "red" if group["severity"] == "error" else "yellow"
             fixable = f" ({group['fixable']} fixable)" if group["fixable"] else ""
@@ -413,15 +414,25 @@ def adjudicate(workspace: WorkspaceOpt = Path("."),
         return
     c = result.counts
     console.print(f"{c['gold']} gold documents ({c['gold_spans']} spans, {c['gold_links']} links, "
-                  f"{c['gold_choices']} choices) by {strategy}; {c['conflicts']} conflicts in "
-                  f"{c['documents_with_conflicts']} documents; {c['unresolved']} unresolved"
+                  f"{c['gold_choices']} choices) by {strategy}, of {c['documents']} annotated documents"
                   + (f"; {pushed} review tasks pushed" if push_review else ""))
-    if result.conflicts:
-        table = Table("document", "kind", "what", "versions", title="conflicts no rule settles")
-        for conflict in result.conflicts[:30]:
-            versions = "; ".join(", ".join(v.get("annotators", [])) for v in conflict.versions)
-            table.add_row(conflict.doc_id, conflict.kind, conflict.description[:80], versions)
-        console.print(table)
+    if not result.conflicts:
+        console.print("no conflicts: every document is resolved")
+        return
+    # "Unresolved" is exactly what the table lists: the documents with a conflict no rule settles.
+    console.print(f"{c['unresolved']} unresolved documents, {c['conflicts']} conflicts no rule settles: gold leaves "
+                  f"out what they dispute ({c['claims_left_out']} claims with an undecided attribute or source)"
+                  + (f" and {c['without_gold']} documents have no gold" if c["without_gold"] else "")
+                  + "; a reviewer settles them in Label Studio (--push-review), then --strategy ground-truth")
+    shown = result.conflicts[:30]
+    table = Table("document", "kind", "what", "versions",
+                  title=f"conflicts no rule settles ({len(result.conflicts)} in {c['unresolved']} unresolved documents"
+                        + (f"; the first {len(shown)}, all in gold/conflicts.jsonl and --json" if len(shown) <
+                           len(result.conflicts) else "") + ")")
+    for conflict in shown:
+        versions = "; ".join(", ".join(v.get("annotators", [])) for v in conflict.versions)
+        table.add_row(conflict.doc_id, conflict.kind, conflict.description[:80], versions)
+    console.print(table)
 
 
 release_app = typer.Typer(help="Versioned releases: build, diff, list, verify, publish.", no_args_is_help=True)
