@@ -19,6 +19,10 @@ noun phrase such as "a Downing Street spokeswoman") the source.
 
 Every span obeys the project's offset convention (``text[start:end] == span.text``, Python
 ``str`` indices), has no surrounding whitespace, and entity spans never overlap each other.
+Every claim has its required attributes and a source or the mark "unattributed", and no two
+claim-layer spans cross: a prediction an annotator accepts as it is passes validation. The rules
+below aim at that, and ``make_predictor`` passes every predictor's records through
+:func:`annotation.conform.conform`, which resolves whatever a model still gets wrong.
 """
 
 from __future__ import annotations
@@ -31,8 +35,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Protocol, runtime_checkable
 
-from annotation.model import AnnotationRecord, Link, RegionChoice, Span, Origin
-from annotation.schema import CLAIM, CLAIM_LAYER, CUE, ENTITY_LAYER, LINK_CUE, LINK_SOURCE, SOURCE, LabelSchema
+from annotation.conform import conform, undecided_value
+from annotation.model import AnnotationRecord, Link, Origin, RegionChoice, Span
+from annotation.schema import (ATTRIBUTION, CLAIM, CLAIM_LAYER, CUE, ENTITY_LAYER, LINK_CUE, LINK_SOURCE, SOURCE,
+                               UNATTRIBUTED, LabelSchema)
 from corpus.errors import Errors, NewsdeskError
 from corpus.model import Document
 
@@ -66,7 +72,8 @@ def register_predictor(kind: str, factory: PredictorFactory) -> None:
 
 
 def make_predictor(spec: str) -> Predictor:
-    """The predictor a spec names: ``"baseline"`` or ``"spacy:<pipeline name or path>"``.
+    """The predictor a spec names: ``"baseline"`` or ``"spacy:<pipeline name or path>"``, as a
+    :class:`ConformingPredictor`: its records keep the schema's rules whatever the model proposes.
 
     Raises NewsdeskError E215 for an unknown kind or a spaCy pipeline that is not installed.
     """
@@ -74,7 +81,30 @@ def make_predictor(spec: str) -> Predictor:
     factory = _FACTORIES.get(kind)
     if factory is None:
         raise NewsdeskError(E215, where=spec, detail=f"no predictor kind {kind!r}; known: {sorted(_FACTORIES)}")
-    return factory(arg)
+    model = factory(arg)
+    return model if isinstance(model, ConformingPredictor) else ConformingPredictor(model)
+
+
+class ConformingPredictor:
+    """A registered predictor whose records pass through :func:`annotation.conform.conform`, so
+    that a prediction an annotator accepts as it is validates: one place for every predictor."""
+
+    def __init__(self, predictor: Predictor) -> None:
+        self.predictor = predictor
+
+    @property
+    def name(self) -> str:
+        return self.predictor.name
+
+    @property
+    def model_version(self) -> str:
+        return self.predictor.model_version
+
+    def predict(self, doc: Document, schema: LabelSchema) -> AnnotationRecord:
+        return conform(self.predictor.predict(doc, schema), doc.text, schema)
+
+    def __getattr__(self, name: str):  # the model's own attributes (e.g. a spaCy pipeline's nlp)
+        return getattr(self.__dict__["predictor"], name)
 
 
 # --- lexicons -------------------------------------------------------------------------------------
@@ -204,9 +234,9 @@ _YEAR_RE = re.compile(r"^(1[89]|20)\d\d$")
 
 
 def rules_fingerprint() -> str:
-    """A short hash of this module and every lexicon file: part of the baseline's model_version, so that
-    predictions made by different rules never pass for the same model in Label Studio."""
-    h = hashlib.sha256(Path(__file__).read_bytes())
+    """A short hash of this module, annotation/conform.py and every lexicon file: part of the baseline's
+    model_version, so that predictions made by different rules never pass for the same model in Label Studio."""
+    h = hashlib.sha256(Path(__file__).read_bytes() + Path(__file__).with_name("conform.py").read_bytes())
     for path in sorted(GAZETTEERS.glob("*.txt")):
         h.update(path.name.encode() + b"\0" + path.read_bytes())
     return h.hexdigest()[:8]
@@ -496,7 +526,9 @@ class ClaimFinder:
             end_tok = self._clause_end(start)
             if end_tok - start < 3:
                 continue
-            s, e = self.toks[start].start, self.toks[end_tok - 1].end
+            s, e = self._around_quotes(self.toks[start].start, self.toks[end_tok - 1].end)
+            if len(self.text[s:e].split()) < 3:
+                continue
             cue = cues[-1]  # the verb nearest the clause; "said and repeated" becomes one cue
             for c0, c1 in reversed(cues[:-1]):
                 between = [t.lower for t in self.toks[c1:cue[0]] if not t.space]
@@ -504,6 +536,21 @@ class ClaimFinder:
                     cue = (c0, cue[1])
             claims.append(_Claim(s, e, "indirect", cue, self._source(cue, False, None)))
         return claims
+
+    def _around_quotes(self, s: int, e: int) -> tuple[int, int]:
+        """A reported clause [s:e) made to nest with the quotations it meets, never to cross one.
+
+        A clause that starts inside a quotation is speech the quotation reports ("“... I'm proud
+        to say that I'm with her,” McBride said"): it ends where the quoted words end. A clause
+        that opens a quotation takes all of it ("said that “Trump bagged ... people.”", where the
+        sentence's full stop lies inside the closing mark), so the quotation's own claim nests in it.
+        """
+        for q_open, q_close, qs, qe in self.quotes:
+            if qs <= s < qe and e > qe:
+                e = qe
+            elif s <= q_open < e < q_close:
+                e = q_close
+        return s, e
 
     def _clause_end(self, start: int) -> int:
         """Exclusive token index where a reported clause starting at ``start`` ends."""
@@ -625,6 +672,20 @@ def _region_id(doc_id: str, layer: str, label: str, start: int, end: int) -> str
     return hashlib.sha1(f"{doc_id}:{layer}:{label}:{start}:{end}".encode()).hexdigest()[:10]
 
 
+_FUTURE_WORDS = {"will", "won't", "shall"}  # and "'ll"; apostrophes are made straight first
+
+
+def _claim_type(c: _Claim, toks: list[_Tok], text: str) -> str:
+    """The default schema's claim type a claim most plausibly has: a denial by its cue ("denied"),
+    a prediction by its future tense, else a quotation (direct speech) or a statement of fact."""
+    if c.cue is not None and any(t.lower in _DENIAL_VERBS for t in toks[c.cue[0]:c.cue[1]]):
+        return "denial"
+    words = text[c.start:c.end].lower().replace("’", "'").split()
+    if any((w := word.strip(".,;:!?\"“”«»()")) in _FUTURE_WORDS or w.endswith("'ll") for word in words):
+        return "prediction"
+    return "quotation or opinion" if c.speech == "direct" else "statement of fact"
+
+
 def _build_record(doc: Document, schema: LabelSchema, model_version: str, ents: list[_Ent],
                   claims: list[_Claim], toks: list[_Tok]) -> AnnotationRecord:
     text = doc.text
@@ -646,22 +707,37 @@ def _build_record(doc: Document, schema: LabelSchema, model_version: str, ents: 
             record.spans.append(Span(claim_spans[key], CLAIM_LAYER, label, start, end, text[start:end]))
         return claim_spans[key]
 
-    speech = schema.attribute("speech")
+    speech, claim_type, attribution = (schema.attribute(name) for name in ("speech", "claim_type", ATTRIBUTION))
+    required = [a for a in schema.claim_attributes if a.required]
     for c in claims:
         cid = claim_layer_span(CLAIM, c.start, c.end)
         if c.cue is not None:
-            cue_id = claim_layer_span(CUE, toks[c.cue[0]].start, toks[c.cue[1] - 1].end)
-            record.links.append(Link(cid, cue_id, LINK_CUE))
+            cue_start, cue_end = toks[c.cue[0]].start, toks[c.cue[1] - 1].end
+            # The verb of a chain of quotations ("“A.” “B,” she said") may lie further from the first than
+            # the schema lets a cue be: that quotation keeps its source, not the cue.
+            if max(cue_start - c.end, c.start - cue_end, 0) <= schema.cue_max_distance:
+                record.links.append(Link(cid, claim_layer_span(CUE, cue_start, cue_end), LINK_CUE))
+        target = None
         if c.source is not None:
             kind, s, e = c.source
             target = claim_layer_span(SOURCE, s, e) if kind == SOURCE else entity_ids.get((s, e))
             if target is not None:
                 record.links.append(Link(cid, target, LINK_SOURCE))
-        # Only direct/indirect speech is pre-filled: it follows from the quotation marks. Check-worthiness
-        # and claim type stay unset - not even "unsure" - so that a prediction never looks like an
-        # annotator's judgement and validation still asks a human for them.
+        # What the rules can tell: speech from the quotation marks, a claim type from the cue and the
+        # tense, and that no source was found. Other required attributes, check-worthiness first, are
+        # judgements left to people: "unsure", so that a claim accepted as it is still validates.
+        told = {}
         if speech is not None and c.speech in speech.values:
-            record.choices.append(RegionChoice(cid, speech.name, (c.speech,)))
+            told[speech.name] = c.speech
+        guessed = _claim_type(c, toks, text)
+        if claim_type is not None and guessed in claim_type.values:
+            told[claim_type.name] = guessed
+        if target is None and attribution is not None and UNATTRIBUTED in attribution.values:
+            told[attribution.name] = UNATTRIBUTED
+        for attribute in required:
+            if attribute.name not in told and undecided_value(attribute) is not None:
+                told[attribute.name] = undecided_value(attribute)
+        record.choices += [RegionChoice(cid, name, (value,)) for name, value in told.items()]
     return record
 
 

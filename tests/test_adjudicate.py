@@ -17,6 +17,7 @@ import pytest
 
 from annotation.columns import RecordColumns
 from annotation.model import AnnotationRecord, Link, RegionChoice, Span
+from annotation.schema import LabelSchema
 from annotation.store import AnnotationStore
 from annotation.studio import studio_client
 from corpus.errors import NewsdeskError
@@ -39,6 +40,7 @@ from validation.adjudicate import (
     save_gold,
     version_label,
 )
+from validation.integrity import check_without_text
 
 TEXT = ("Joe Biden maintained pressure on Moscow on Friday by announcing the upcoming dispatch of a limited "
         "number of soldiers to Eastern Europe. “I will send American troops to Eastern Europe and NATO countries "
@@ -63,7 +65,8 @@ def record(who: str, text: str, spans: list[Span], links=(), choices=(), documen
                             document_choices=document or {}, **fields)
 
 
-def three_annotators(text: str = TEXT, doc_id: str = DOC) -> list[AnnotationRecord]:
+def three_annotators(text: str = TEXT, doc_id: str = DOC, cleo_speech: str | None = None) -> list[AnnotationRecord]:
+    """Ana, Ben and Cleo; Cleo leaves the claim's speech unanswered unless ``cleo_speech`` is given."""
     def common(p: str) -> list[Span]:
         return [span(text, f"{p}-biden", "entities", "PERSON", "Joe Biden", after="Joe Biden maintained"),
                 span(text, f"{p}-claim", "claims", "CLAIM", QUOTE),
@@ -87,7 +90,8 @@ def three_annotators(text: str = TEXT, doc_id: str = DOC) -> list[AnnotationReco
         document={"text_quality": ["translation glitches"]}, doc_id=doc_id)
     cleo = record(CLEO, text, common("c") + [eastern("c")],
                   links=[("c-claim", "c-biden", "source")],
-                  choices=[("c-claim", "check_worthiness", "check-worthy"), ("c-claim", "claim_type", "prediction")],
+                  choices=[("c-claim", "check_worthiness", "check-worthy"), ("c-claim", "claim_type", "prediction")]
+                  + ([("c-claim", "speech", cleo_speech)] if cleo_speech else []),
                   doc_id=doc_id)
     return [ana, ben, cleo]
 
@@ -102,7 +106,7 @@ def links_by_text(rec: AnnotationRecord) -> set[tuple]:
 
 
 def test_majority_keeps_what_two_of_three_agree_on_and_says_who_agreed():
-    result = adjudicate(three_annotators(), "majority", min_agree=2, texts={DOC: TEXT})
+    result = adjudicate(three_annotators(cleo_speech="direct"), "majority", min_agree=2, texts={DOC: TEXT})
     (gold,) = result.gold
     assert (gold.doc_id, gold.origin, gold.annotator, gold.record_id, gold.task_id) == (DOC, "gold", "adjudication", DOC, 7)
     assert gold.text_sha256 == sha256_hex(TEXT)
@@ -112,7 +116,8 @@ def test_majority_keeps_what_two_of_three_agree_on_and_says_who_agreed():
     assert links_by_text(gold) == {(QUOTE, "source", "the American president"), (QUOTE, "cue", "announced")}
     claim = next(s for s in gold.spans if s.label == "CLAIM")
     assert {(c.region_id, c.name, c.values) for c in gold.choices} == {
-        (claim.id, "check_worthiness", ("check-worthy",)), (claim.id, "claim_type", ("prediction",))}
+        (claim.id, "check_worthiness", ("check-worthy",)), (claim.id, "claim_type", ("prediction",)),
+        (claim.id, "speech", ("direct",))}
     assert gold.document_choices == {"text_quality": ["translation glitches"]}
 
     prov = gold.provenance
@@ -127,8 +132,10 @@ def test_majority_keeps_what_two_of_three_agree_on_and_says_who_agreed():
     assert prov[f"{claim.id}:claim_type"] == {"annotators": [ANA, CLEO], "rule": "majority", "votes": 2, "of": 3}
     assert prov["document:text_quality"]["values"] == {"translation glitches": [ANA, BEN]}
     assert prov["record"]["rule"] == "majority" and prov["record"]["annotators"] == [ANA, BEN, CLEO]
-    assert gold.problems == ["2 open conflict(s): attribute, label"]
-    assert result.counts["gold_spans"] == 6 and result.counts["gold_links"] == 2 and result.counts["unresolved"] == 0
+    assert gold.problems == ["1 open conflict(s): label"]
+    # The Moscow label is open: the document is unresolved, though it has gold for all the rest.
+    assert result.counts["gold_spans"] == 6 and result.counts["gold_links"] == 2
+    assert result.unresolved == [DOC] and result.counts["unresolved"] == 1 and result.without_gold == []
 
 
 def test_the_moscow_label_and_the_speech_tie_are_conflicts_for_a_reviewer():
@@ -148,9 +155,14 @@ def test_requiring_all_three_keeps_less_and_disputes_more():
     two = adjudicate(three_annotators(), "majority", min_agree=2, texts={DOC: TEXT})
     three = adjudicate(three_annotators(), "majority", min_agree=3, texts={DOC: TEXT})
     (gold,) = three.gold
-    assert keys(gold) == {("PERSON", "Joe Biden"), ("CLAIM", QUOTE), ("CUE", "announced")}
+    # All three drew the claim, but its speech is tied and no source has three votes: a claim
+    # without them is not valid gold, so it is left out, and both are listed conflicts.
+    assert keys(gold) == {("PERSON", "Joe Biden"), ("CUE", "announced")}
     assert keys(gold) < keys(two.gold[0])
-    assert gold.links == [] and {c.name for c in gold.choices} == {"check_worthiness", "claim_type"}
+    assert gold.links == [] and gold.choices == []
+    claim = TEXT.index(QUOTE)
+    assert f"claims:CLAIM:{claim}-{claim + len(QUOTE)} left out: claim without a decided speech / source " \
+           f"(see its conflicts)" in gold.problems
     kinds = sorted(c.kind for c in three.conflicts)
     assert kinds == ["attribute", "boundary", "link", "link", "span", "span", "span"]
     boundary = next(c for c in three.conflicts if c.kind == "boundary")
@@ -248,7 +260,7 @@ def test_gold_offsets_point_at_the_same_words_and_everything_refers_to_gold_ids(
 
 
 def test_gold_is_the_same_whatever_the_order_of_the_records():
-    records = three_annotators()
+    records = three_annotators(cleo_speech="direct")
     first = adjudicate(records, texts={DOC: TEXT}).to_record(include_gold=True)
     for seed in range(5):
         shuffled = records[:]
@@ -320,7 +332,7 @@ def test_gold_provenance_is_stored_with_each_value_once_and_the_older_form_still
     """Gold provenance goes to disk as [keys, values, value_of_key]; read back it is the same
     dict, in the same order; a gold file in the older form (one dict per entry) reads the same;
     a record stored in the older form is not appended again as if it had changed."""
-    (gold,) = adjudicate(three_annotators(), texts={DOC: TEXT}).gold
+    (gold,) = adjudicate(three_annotators(cleo_speech="direct"), texts={DOC: TEXT}).gold
     stored = json.loads(json.dumps(gold.to_record()))
     keys, values, value_of = stored["provenance"]
     assert keys == list(gold.provenance) and len(keys) > len(values) > 1
@@ -348,10 +360,10 @@ def test_a_workspace_is_adjudicated_from_its_record_store_against_the_current_te
     ws = Workspace.init(tmp_path / "ws")
     assert ingest(ws, [SEED]).ok
     doc = CorpusStore(ws).document(DOC)
-    AnnotationStore(ws).append(three_annotators(doc.text), "test")
+    AnnotationStore(ws).append(three_annotators(doc.text, cleo_speech="direct"), "test")
     result = adjudicate_workspace(ws, "majority", min_agree=2)
     (gold,) = result.gold
-    assert gold.text_sha256 == doc.text_sha256 and len(gold.spans) == 6 and len(result.conflicts) == 2
+    assert gold.text_sha256 == doc.text_sha256 and len(gold.spans) == 6 and len(result.conflicts) == 1
     assert all(doc.text[s.start:s.end] == s.text for s in gold.spans)
 
 
@@ -401,7 +413,7 @@ def test_a_record_reads_back_equal_and_exports_spans_links_and_choices_by_name()
     their field names; a stored span of the wrong size is refused, not misread."""
     import pytest
 
-    (gold,) = adjudicate(three_annotators(), texts={DOC: TEXT}).gold
+    (gold,) = adjudicate(three_annotators(cleo_speech="direct"), texts={DOC: TEXT}).gold
     stored = json.loads(json.dumps(gold.to_record()))
     back = AnnotationRecord.from_record(stored)
     assert back == gold and back.spans[0].text == gold.spans[0].text
@@ -412,3 +424,200 @@ def test_a_record_reads_back_equal_and_exports_spans_links_and_choices_by_name()
     assert set(exported["choices"][0]) == {"region_id", "name", "values"}
     with pytest.raises(TypeError):
         AnnotationRecord.from_record({**stored, "spans": [stored["spans"][0][:5]]})
+
+
+# --- the maintainer's story: adjudicate, validate, release ------------------------------------------
+
+HARBOUR = ("Harbour strike ends\n\n"
+           "The Harbour Authority said on Monday that the strike was over. “We will reopen the port on Friday,” "
+           "union leader Marta Kowalski said. A ministry spokeswoman said that the talks would continue in May.\n")
+
+
+def two_who_tie(text: str, doc_id: str) -> list[AnnotationRecord]:
+    """Ana and Ben agree on most of the article and tie on a claim attribute, a span, a label and a link.
+
+    Claim A is agreed whole. On claim B ("We will reopen ...") Ana says prediction, Ben quotation.
+    On claim C ("that the talks ...") Ana links the spokeswoman as its source, Ben marks it
+    unattributed. Ana marks "Friday" a DATE, Ben leaves it; Ana calls "May" a DATE, Ben an EVENT.
+    Each record is valid on its own.
+    """
+    def spans(p: str, may: str) -> list[Span]:
+        return [span(text, f"{p}-kow", "entities", "PERSON", "Marta Kowalski"),
+                span(text, f"{p}-mon", "entities", "DATE", "Monday"),
+                span(text, f"{p}-may", "entities", may, "May"),
+                span(text, f"{p}-auth", "claims", "SOURCE", "The Harbour Authority"),
+                span(text, f"{p}-a", "claims", "CLAIM", "that the strike was over"),
+                span(text, f"{p}-a-cue", "claims", "CUE", "said"),
+                span(text, f"{p}-b", "claims", "CLAIM", "We will reopen the port on Friday"),
+                span(text, f"{p}-b-cue", "claims", "CUE", "said", after="Kowalski"),
+                span(text, f"{p}-spk", "claims", "SOURCE", "A ministry spokeswoman"),
+                span(text, f"{p}-c", "claims", "CLAIM", "that the talks would continue in May"),
+                span(text, f"{p}-c-cue", "claims", "CUE", "said", after="spokeswoman")]
+
+    def complete(p: str, claim: str, claim_type: str, speech: str) -> list[tuple]:
+        return [(f"{p}-{claim}", "check_worthiness", "check-worthy"), (f"{p}-{claim}", "claim_type", claim_type),
+                (f"{p}-{claim}", "speech", speech)]
+
+    def links(p: str) -> list[tuple]:
+        return [(f"{p}-a", f"{p}-auth", "source"), (f"{p}-b", f"{p}-kow", "source")] + [
+            (f"{p}-{c}", f"{p}-{c}-cue", "cue") for c in "abc"]
+
+    ana = record(ANA, text, spans("a", "DATE") + [span(text, "a-fri", "entities", "DATE", "Friday")],
+                 links=links("a") + [("a-c", "a-spk", "source")],
+                 choices=complete("a", "a", "statement of fact", "indirect")
+                 + complete("a", "b", "prediction", "direct") + complete("a", "c", "prediction", "indirect"),
+                 doc_id=doc_id)
+    ben = record(BEN, text, spans("b", "EVENT"), links=links("b"),
+                 choices=complete("b", "a", "statement of fact", "indirect")
+                 + complete("b", "b", "quotation or opinion", "direct") + complete("b", "c", "prediction", "indirect")
+                 + [("b-c", "attribution", "unattributed")], doc_id=doc_id)
+    return [ana, ben]
+
+
+@pytest.fixture
+def tied(tmp_path):
+    """A workspace whose two annotators tie, validated clean before adjudication."""
+    from newsdesk.cli import app
+    from typer.testing import CliRunner
+
+    (tmp_path / "harbour.txt").write_text(HARBOUR, encoding="utf-8")
+    ws = Workspace.init(tmp_path / "ws")
+    assert ingest(ws, [tmp_path / "harbour.txt"]).ok
+    (doc,) = CorpusStore(ws).iter_documents()
+    AnnotationStore(ws).append(two_who_tie(doc.text, doc.id), "test")
+    runner = CliRunner()
+
+    def newsdesk(*args: str):
+        return runner.invoke(app, [*args, "-w", str(ws.root)])
+
+    before = newsdesk("validate")
+    assert before.exit_code == 0, before.output  # each annotator's work is valid
+    return ws, doc, newsdesk
+
+
+def test_every_tie_is_a_listed_conflict_and_unresolved_means_what_the_table_shows(tied):
+    ws, doc, newsdesk = tied
+    shown = newsdesk("adjudicate")
+    assert shown.exit_code == 0, shown.output
+    out = " ".join(shown.stdout.split())  # the table's title may wrap
+    assert "1 unresolved documents, 5 conflicts no rule settles" in out
+    assert "conflicts no rule settles (5 in 1 unresolved documents)" in out
+    assert "2 claims with an undecided attribute or source" in out and "0 unresolved" not in out
+
+    report = json.loads(newsdesk("adjudicate", "--json").stdout)
+    assert report["unresolved"] == [doc.id] and report["without_gold"] == []
+    assert {k: report["counts"][k] for k in ("conflicts", "unresolved", "documents_with_conflicts", "without_gold",
+                                            "claims_left_out", "gold")} == {
+        "conflicts": 5, "unresolved": 1, "documents_with_conflicts": 1, "without_gold": 0, "claims_left_out": 2,
+        "gold": 1}
+    about = {(c["kind"], c["name"], (c["region"] or {}).get("text")) for c in report["conflicts"]}
+    assert about == {("span", None, "Friday"), ("label", None, "May"),
+                     ("attribute", "claim_type", "We will reopen the port on Friday"),
+                     ("link", "source", "that the talks would continue in May"),
+                     ("attribute", "attribution", "that the talks would continue in May")}
+
+    # Gold keeps what was agreed; the two claims whose type or source is undecided are left out, saying why.
+    (gold,) = load_gold(ws)
+    assert [s.text for s in gold.spans if s.label == "CLAIM"] == ["that the strike was over"]
+    assert {(s.label, s.text) for s in gold.spans} >= {("PERSON", "Marta Kowalski"), ("DATE", "Monday"),
+                                                       ("SOURCE", "A ministry spokeswoman")}
+    left_out = [p for p in gold.problems if "left out" in p]
+    assert len(left_out) == 2 and any("claim_type" in p for p in left_out) and any("source" in p for p in left_out)
+    assert load_conflicts(ws) == [Conflict.from_record(c) for c in report["conflicts"]]
+
+
+def test_validate_after_adjudicate_says_what_release_build_would_and_clean_gold_releases(tied):
+    from releases.build import build_release
+    from validation.validate import validate
+
+    ws, doc, newsdesk = tied
+    assert newsdesk("adjudicate").exit_code == 0
+    after = newsdesk("validate")
+    assert after.exit_code == 0, after.output  # gold is validated too, and passes
+    report = build_release(ws, "0.1.0")
+    assert sum(report.rows["claims"].values()) == 1
+
+    # Gold an earlier version wrote: claim B kept without its type and speech, claim C without a source.
+    (gold,) = load_gold(ws)
+    claims = [span(doc.text, f"claims:CLAIM:{s}", "claims", "CLAIM", s)
+              for s in ("We will reopen the port on Friday", "that the talks would continue in May")]
+    claims = [c._replace(id=gold_span_id((c.layer, c.label, c.start, c.end))) for c in claims]
+    stale = replace(gold, spans=gold.spans + claims,
+                    choices=gold.choices + [RegionChoice(claims[0].id, "check_worthiness", ("check-worthy",))])
+    save_gold(ws, AdjudicationResult("majority", 2, gold=[stale]))
+    refused = newsdesk("validate", "--json")
+    assert refused.exit_code == 1
+    found = json.loads(refused.stdout)
+    gold_findings = [f for f in found["findings"] if f["origin"] == "gold"]
+    assert {(f["code"], f["doc_id"]) for f in gold_findings} == {("V206", doc.id), ("V212", doc.id)}
+    assert all(f["message"].startswith("gold: ") and "adjudicate" in f["hint"] for f in gold_findings)
+    assert "gold" in newsdesk("validate").stdout
+    with pytest.raises(NewsdeskError) as exc:
+        build_release(ws, "0.2.0")
+    assert exc.value.code == "E304"
+    by_code = validate(ws).by_code()
+    assert exc.value.detail == f"{len(gold_findings)} errors: " + ", ".join(
+        f"{code} x{group['count']}" for code, group in by_code.items())
+
+
+# --- gold that validation would reject is never written as gold -------------------------------------
+
+def test_spans_that_cannot_stand_together_in_gold_are_rivals_not_both_kept():
+    """Ana and Ben call "Joe Biden" a PERSON, Ben and Cleo call "Biden maintained" an ORG: each has two
+    votes, but entities may not overlap, so they tie; the tie is listed and neither is kept."""
+    ana, ben, cleo = three_annotators(cleo_speech="direct")
+    org = lambda p: span(TEXT, f"{p}-org", "entities", "ORG", "Biden maintained")  # noqa: E731
+    ben.spans.append(org("b"))
+    cleo.spans.append(org("c"))
+    cleo.spans = [s for s in cleo.spans if s.id != "c-biden"]
+    cleo.links = [lk for lk in cleo.links if lk.to_id != "c-biden"]
+    result = adjudicate([ana, ben, cleo], texts={DOC: TEXT})
+    (gold,) = result.gold
+    assert not any(s.text in ("Joe Biden", "Biden maintained") for s in gold.spans)
+    (tie,) = [c for c in result.conflicts if c.region and c.region["text"] == "Joe Biden maintained"]
+    assert tie.kind == "boundary" and "tie" in tie.description
+    assert check_without_text(gold, LabelSchema.default()) == []
+
+
+def test_a_required_attribute_nobody_answered_leaves_the_claim_out_with_a_listed_conflict():
+    ana, ben, cleo = three_annotators(cleo_speech="direct")
+    for r in (ana, ben, cleo):
+        r.choices = [c for c in r.choices if c.name != "check_worthiness"]
+    result = adjudicate([ana, ben, cleo], texts={DOC: TEXT})
+    (gold,) = result.gold
+    assert not any(s.label == "CLAIM" for s in gold.spans) and gold.choices == []
+    assert not any(lk for lk in gold.links)  # the claim's links went with it
+    (missing,) = [c for c in result.conflicts if c.kind == "attribute"]
+    assert missing.name == "check_worthiness" and "not decided" in missing.description
+    assert missing.versions == [{"annotators": [ANA, BEN, CLEO], "values": []}]
+    assert result.counts["claims_left_out"] == 1 and result.unresolved == [DOC]
+
+
+def test_a_ground_truth_without_a_required_attribute_is_not_passed_off_as_complete():
+    ana, ben, cleo = three_annotators()
+    cleo.ground_truth = True  # Cleo left the speech unanswered
+    result = adjudicate([ana, ben, cleo], "ground-truth", texts={DOC: TEXT})
+    (gold,) = result.gold
+    assert ("CLAIM", QUOTE) not in keys(gold) and ("PERSON", "Joe Biden") in keys(gold)
+    (conflict,) = result.conflicts
+    assert (conflict.kind, conflict.name, conflict.versions) == ("attribute", "speech",
+                                                                 [{"annotators": [CLEO], "values": []}])
+    assert result.unresolved == [DOC]
+
+
+@pytest.mark.parametrize("with_texts", [True, False])
+def test_gold_that_would_still_fail_validation_is_left_out_and_listed(with_texts):
+    """Both annotators link the claim to "Friday" as its source (a DATE cannot speak): their records
+    fail validation, and gold made of them would too, so the document gets no gold record."""
+    ana, ben, _ = three_annotators()
+    ben.choices = [c._replace(region_id="b-claim") for c in ana.choices]  # the claim is otherwise complete
+    for r, p in ((ana, "a"), (ben, "b")):
+        r.links = [lk for lk in r.links if lk.label != "source"] + [Link(f"{p}-claim", f"{p}-friday", "source")]
+    lone = record(CLEO, "Moscow.", [span("Moscow.", "x", "entities", "GPE", "Moscow")], doc_id=OTHER)
+    texts = {DOC: TEXT, OTHER: "Moscow."} if with_texts else None
+    result = adjudicate([ana, ben, lone], texts=texts)
+    assert [g.doc_id for g in result.gold] == [OTHER]
+    assert result.without_gold == [DOC] and DOC in result.unresolved
+    (invalid,) = [c for c in result.conflicts if c.kind == "invalid"]
+    assert invalid.doc_id == DOC and "[V207]" in invalid.description
+    assert invalid.versions[0]["annotators"] == [ANA, BEN] and invalid.versions[0]["findings"][0].startswith("[V207]")

@@ -310,6 +310,13 @@ def test_two_annotators_pulled_then_validated_measured_and_adjudicated(ws):
     save_gold(ws, result)
     gold = {g.doc_id: g for g in result.gold}[SEED_ID]
     agreed = {(s.label, s.text) for s in gold.spans}
-    assert ("PERSON", "Joe Biden") in agreed and ("CLAIM", QUOTE) in agreed
+    assert ("PERSON", "Joe Biden") in agreed and ("CUE", "announced") in agreed
     assert ("DATE", "Friday") not in agreed  # only one annotator had it
-    assert any(c.doc_id == SEED_ID for c in result.conflicts)  # A and B chose different sources and types
+    # A and B chose different sources and types for the quoted claim: both are listed conflicts, and the
+    # claim, its type and source undecided, is left out of gold rather than written as gold that fails.
+    assert ("CLAIM", QUOTE) not in agreed
+    assert {(c.kind, c.name) for c in result.conflicts if (c.region or {}).get("text") == QUOTE} == {
+        ("attribute", "claim_type"), ("link", "source")}
+    assert result.unresolved == [SEED_ID]
+    report = validate(ws)  # gold included
+    assert not report.errors, report.by_code()

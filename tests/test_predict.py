@@ -100,13 +100,17 @@ def test_given_the_sample_corpus_every_predicted_span_points_at_its_words(sample
 def test_predictions_are_deterministic_and_leave_judgements_to_annotators(baseline, seed_doc):
     a, b = baseline.predict(seed_doc, SCHEMA), baseline.predict(seed_doc, SCHEMA)
     assert a.to_record() == b.to_record()
-    names = {c.name for c in a.choices}
-    assert names == {"speech"}, "check-worthiness and claim type are never pre-filled"
+    claims = {s.id for s in a.spans if s.label == CLAIM}
+    # Every claim has what validation requires; check-worthiness, a judgement, is only ever "unsure".
+    for claim in claims:
+        mine = {c.name: c.values for c in a.choices if c.region_id == claim}
+        assert {"check_worthiness", "claim_type", "speech"} <= set(mine)
+        assert mine["check_worthiness"] == ("unsure",)
     assert a.document_choices == {}
 
 
 def test_the_baseline_is_loaded_once(baseline):
-    assert make_predictor("baseline") is baseline
+    assert make_predictor("baseline").predictor is baseline.predictor
     assert isinstance(baseline, Predictor)
     assert baseline.model_version.startswith("newsdesk-baseline-")
 
@@ -284,7 +288,7 @@ def test_a_spacy_pipeline_on_disk_is_mapped_onto_our_labels(tmp_path, seed_doc):
     nlp.meta["name"] = "tiny_test"
     nlp.to_disk(tmp_path / "tiny")
     predictor = make_predictor(f"spacy:{tmp_path / 'tiny'}")
-    assert isinstance(predictor, SpacyPredictor) and "tiny_test" in predictor.model_version
+    assert isinstance(predictor.predictor, SpacyPredictor) and "tiny_test" in predictor.model_version
     record = predictor.predict(seed_doc, SCHEMA)
     check_record(record, seed_doc.text)
     labels = Counter((s.text, s.label) for s in record.spans if s.layer == ENTITY_LAYER)

@@ -23,14 +23,23 @@ Strategies:
   (unless they are identical) and the document is unresolved.
 
 A disagreement is *settled* when a version reaches k votes (the others are outvoted) or when
-at least k annotators drew nothing there (majority says: no annotation). Anything else is a
-:class:`Conflict`: different labels on the same words (``label``), overlapping spans with other
-boundaries (``boundary``), a span one side drew and the other did not with neither side
-reaching k (``span``), claim -> source/cue links (``link``), tied claim attributes
-(``attribute``) or document choices (``document``), several versions under ``single``
-(``versions``). The gold record keeps what is settled and names its open conflicts in
-``problems``; ``push_review_tasks`` sends conflicted documents back to Label Studio with every
-version as a prediction, and ``pull_reviews`` brings the reviewer's ground truth back.
+at least k annotators drew nothing there (majority says: no annotation). Spans of one layer
+that cross (or nest where the schema forbids it) are rival versions of one region, as are
+spans of one label on overlapping words. Anything else is a :class:`Conflict`: different
+labels on the same words (``label``), overlapping spans with other boundaries (``boundary``),
+a span one side drew and the other did not with neither side reaching k (``span``), claim ->
+source/cue links (``link``), tied or unanswered claim attributes (``attribute``) or document
+choices (``document``), several versions under ``single`` (``versions``), gold that would not
+pass validation (``invalid``). Every conflict is listed, and its document is *unresolved* until
+a reviewer settles it.
+
+Gold never holds what validation would reject. The gold record keeps what is settled and names
+its open conflicts in ``problems``; a claim whose required attribute or source is not settled
+is left out of it (with its links and choices; the conflict says why), since a claim without
+them is not valid gold; a document whose gold would still fail validation's integrity checks
+gets no gold record (conflict ``invalid``, naming the findings). ``push_review_tasks`` sends
+conflicted documents back to Label Studio with every version as a prediction, and
+``pull_reviews`` brings the reviewer's ground truth back.
 
 Gold span ids are ``layer:LABEL:start-end``: stable across runs and machines, and links and
 choices refer to them. Every span, link and choice records its annotators and rule in
@@ -46,6 +55,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import jsonlines
 from label_studio_sdk import LabelStudio
@@ -57,7 +67,7 @@ from annotation.model import AnnotationRecord, Link, RegionChoice, Span, Origin
 from annotation.project import AnnotationSettings, TaskMap, find_project, server_errors, server_tasks
 from annotation.pull import export_snapshot, server_users
 from annotation.push import task_data
-from annotation.schema import LabelSchema
+from annotation.schema import ATTRIBUTION, CLAIM, LINK_SOURCE, UNATTRIBUTED, LabelSchema
 from annotation.store import AnnotationStore
 from annotation.studio import studio_client
 from corpus.errors import Errors, NewsdeskError
@@ -66,9 +76,10 @@ from corpus.model import sha256_hex
 from corpus.runtime import without_cyclic_gc
 from corpus.store import CorpusStore
 from corpus.workspace import Workspace, atomic_write_text
+from validation.integrity import check_records, check_without_text
 
 STRATEGIES = ("ground-truth", "majority", "single")
-CONFLICT_KINDS = ("span", "label", "boundary", "link", "attribute", "document", "versions")
+CONFLICT_KINDS = ("span", "label", "boundary", "link", "attribute", "document", "versions", "invalid")
 
 GOLD_ORIGIN = Origin.GOLD
 GOLD_ANNOTATOR = "adjudication"
@@ -110,10 +121,12 @@ class Conflict:
     """A disagreement no rule settles, with every competing version and who holds it.
 
     ``versions`` items hold ``annotators`` and one of: ``span`` (a span dict, or None for
-    "drew nothing"), ``to`` (the link target span, or None), ``values`` (attribute or document
-    choice values), ``record`` (a whole version, for ``single``). ``region`` is the span the
-    conflict is about (the claim of a link or attribute conflict, the disputed stretch of text
-    for span conflicts); ``name`` the attribute, document choice or link label.
+    "drew nothing"), ``to`` (the link target span, or None; with ``values``, the claim's
+    attribution, for a source nobody decided), ``values`` (attribute or document choice values),
+    ``record`` (a whole version, for ``single``), ``findings`` (validation's, for ``invalid``
+    gold). ``region`` is the span the conflict is about (the claim of a link or attribute
+    conflict, the disputed stretch of text for span conflicts); ``name`` the attribute, document
+    choice or link label.
     """
 
     doc_id: str
@@ -139,9 +152,15 @@ class AdjudicationResult:
     gold: list[AnnotationRecord] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
     documents: int = 0
-    unresolved: list[str] = field(default_factory=list)  # documents without a gold record
+    without_gold: list[str] = field(default_factory=list)  # documents that get no gold record
     fallbacks: list[str] = field(default_factory=list)  # ground-truth documents decided by majority
     skipped: list[dict] = field(default_factory=list)  # records that did not take part, and why
+    claims_left_out: int = 0  # claims left out of gold records, their attribute or source undecided
+
+    @property
+    def unresolved(self) -> list[str]:
+        """The documents with an open conflict: their gold leaves out what is disputed, or they have none."""
+        return sorted({c.doc_id for c in self.conflicts})
 
     @property
     def counts(self) -> dict[str, int]:
@@ -150,8 +169,9 @@ class AdjudicationResult:
                 "gold_links": sum(len(g.links) for g in self.gold),
                 "gold_choices": sum(len(g.choices) for g in self.gold),
                 "conflicts": len(self.conflicts),
-                "documents_with_conflicts": len({c.doc_id for c in self.conflicts}),
-                "unresolved": len(self.unresolved), "fallbacks": len(self.fallbacks),
+                "documents_with_conflicts": len(self.unresolved),
+                "unresolved": len(self.unresolved), "without_gold": len(self.without_gold),
+                "claims_left_out": self.claims_left_out, "fallbacks": len(self.fallbacks),
                 "skipped_records": len(self.skipped)}
 
     def conflicts_of(self, doc_id: str) -> list[Conflict]:
@@ -160,8 +180,8 @@ class AdjudicationResult:
     def to_record(self, include_gold: bool = False) -> dict:
         """The report as JSON; gold records only on request (they are in gold/gold.arrow)."""
         rec = {"strategy": self.strategy, "min_agree": self.min_agree, "counts": self.counts,
-               "unresolved": self.unresolved, "fallbacks": self.fallbacks, "skipped": self.skipped,
-               "conflicts": [c.to_record() for c in self.conflicts]}
+               "unresolved": self.unresolved, "without_gold": self.without_gold, "fallbacks": self.fallbacks,
+               "skipped": self.skipped, "conflicts": [c.to_record() for c in self.conflicts]}
         if include_gold:
             rec["gold"] = [g.to_record() for g in self.gold]
         return rec
@@ -228,9 +248,15 @@ def _overlap(a: SpanKey, b: SpanKey) -> bool:
     return a[2] < b[3] and b[2] < a[3]
 
 
-def _competes(a: SpanKey, b: SpanKey) -> bool:
-    """Two spans are rival versions of one region: same layer, overlapping, same label or same words."""
-    return a[0] == b[0] and _overlap(a, b) and (a[1] == b[1] or a[2:] == b[2:])
+def _competes(a: SpanKey, b: SpanKey, nesting: dict[str, bool]) -> bool:
+    """Two spans are rival versions of one region: same layer, overlapping, and same label, same
+    words, or unable to stand together in gold (crossing; nested where ``nesting`` forbids it)."""
+    if a[0] != b[0] or not _overlap(a, b):
+        return False
+    if a[1] == b[1] or a[2:] == b[2:]:
+        return True
+    nested = (a[2] <= b[2] and b[3] <= a[3]) or (b[2] <= a[2] and a[3] <= b[3])
+    return not nested or not nesting.get(a[0], False)
 
 
 def _components(keys: Iterable[SpanKey]) -> list[list[SpanKey]]:
@@ -288,6 +314,19 @@ class _Gold:
             self.provenance[document_provenance_key(name)] = {"annotators": sorted(who), "rule": rule}
         self.problems.extend(version.notes)
 
+    def leave_out(self, key: SpanKey, why: str) -> None:
+        """Take a span out again, with its links and choices, and say why in ``problems``."""
+        span_id = gold_span_id(key)
+        del self.spans[key]
+        self.provenance.pop(span_id, None)
+        for link in [lk for lk in self.links if key in (lk[0], lk[1])]:
+            del self.links[link]
+            self.provenance.pop(link_provenance_key(gold_span_id(link[0]), gold_span_id(link[1]), link[2]), None)
+        for choice in [c for c in self.choices if c[0] == key]:
+            del self.choices[choice]
+            self.provenance.pop(choice_provenance_key(span_id, choice[1]), None)
+        self.problems.append(f"{span_id} left out: {why}")
+
     def record(self, task_id: int | None, **about) -> AnnotationRecord:
         self.provenance["record"] = {
             **about, "records": [f"{r.origin}/{r.record_id}" for r in self.sources]}
@@ -314,9 +353,12 @@ class _Gold:
 class _Document:
     """One document's versions and the conflicts found while adjudicating it."""
 
-    def __init__(self, doc_id: str, task_id: int | None, versions: list[_Version], text: str | None):
+    def __init__(self, doc_id: str, task_id: int | None, versions: list[_Version], text: str | None,
+                 schema: LabelSchema):
         self.doc_id, self.task_id, self.versions, self.text = doc_id, task_id, versions, text
+        self.schema, self.nesting = schema, schema.nesting
         self.conflicts: list[Conflict] = []
+        self.claims_left_out = 0
 
     def conflict(self, kind: str, description: str, versions: list[dict], region: dict | None = None,
                  name: str | None = None) -> None:
@@ -353,7 +395,7 @@ class _Document:
             by_layer[key[0]].append(key)
         for keys in by_layer.values():
             for group in _components(keys):
-                rivals = [a for a in group if any(_competes(a, b) for b in group if b != a)]
+                rivals = [a for a in group if any(_competes(a, b, self.nesting) for b in group if b != a)]
                 if not rivals:
                     continue
                 best = max(len(votes[r]) for r in rivals)
@@ -370,7 +412,8 @@ class _Document:
         by_layer = defaultdict(list)
         for key in votes:
             # Dropped spans that a kept rival outvoted are settled.
-            if key not in kept and key not in handled and not any(_competes(key, other) for other in kept):
+            if key not in kept and key not in handled and not any(_competes(key, other, self.nesting)
+                                                                  for other in kept):
                 by_layer[key[0]].append(key)
         for keys in by_layer.values():
             for group in _components(keys):
@@ -476,9 +519,50 @@ class _Document:
                 gold.provenance[document_provenance_key(name)] = {
                     "annotators": sorted(set().union(*chosen.values())), "rule": "majority", "values": chosen, "of": n}
 
+    def complete_claims(self, gold: _Gold, versions: list[_Version]) -> None:
+        """Leave out of gold each claim whose required attribute or source is undecided (validation
+        would reject it: V212, V206), keeping everything else; each reason is a listed conflict, the
+        tie that caused it or, where nobody disagreed (nobody answered), a new one. ``versions``:
+        the versions gold was made of."""
+        required = [a.name for a in self.schema.claim_attributes if a.required]
+        sourced = {src for src, _, label in gold.links if label == LINK_SOURCE}
+        for key in [k for k in gold.spans if k[1] == CLAIM]:
+            missing = [name for name in required if not gold.choices.get((key, name))]
+            unsourced = key not in sourced and UNATTRIBUTED not in gold.choices.get((key, ATTRIBUTION), ())
+            if not missing and not unsourced:
+                continue
+            drew = [v for v in versions if key in v.spans]
+            region = _span_dict(key, gold.spans[key])
+            for name in missing:
+                if not self._listed("attribute", key, name):
+                    ballots: dict[tuple[str, ...], list[str]] = defaultdict(list)
+                    for v in drew:
+                        ballots[v.choices.get((key, name), ())].append(v.annotator)
+                    ranked = sorted(ballots.items(), key=lambda item: (-len(item[1]), item[0]))
+                    shown = "; ".join(f"{', '.join(vals) or 'no answer'} by {', '.join(who)}" for vals, who in ranked)
+                    self.conflict("attribute", f"{name} of {_show(key, gold.spans[key])} is required and "
+                                  f"not decided: {shown}",
+                                  [{"annotators": who, "values": list(vals)} for vals, who in ranked], region, name)
+            if unsourced and not self._listed("link", key, LINK_SOURCE) and not self._listed("attribute", key,
+                                                                                           ATTRIBUTION):
+                versions_of = [{"annotators": [v.annotator],
+                                "to": next((_span_dict(dst, v.spans[dst]) for src, dst, label in sorted(v.links)
+                                            if src == key and label == LINK_SOURCE), None),
+                                "values": list(v.choices.get((key, ATTRIBUTION), ()))} for v in drew]
+                self.conflict("link", f"{LINK_SOURCE} of {_show(key, gold.spans[key])}: no source link is "
+                              f"decided and the claim is not marked {UNATTRIBUTED}", versions_of, region, LINK_SOURCE)
+            undecided = missing + ([LINK_SOURCE] if unsourced else [])
+            gold.leave_out(key, f"claim without a decided {' / '.join(undecided)} (see its conflicts)")
+            self.claims_left_out += 1
+
+    def _listed(self, kind: str, key: SpanKey, name: str) -> bool:
+        return any(c.kind == kind and c.name == name and c.region is not None and
+                   (c.region.get("layer"), c.region.get("label"), c.region.get("start"), c.region.get("end")) == key
+                   for c in self.conflicts)
+
 
 def adjudicate(records: Iterable[AnnotationRecord], strategy: str = "majority", min_agree: int = 2,
-               texts: dict[str, str] | None = None) -> AdjudicationResult:
+               texts: dict[str, str] | None = None, schema: LabelSchema | None = None) -> AdjudicationResult:
     """One gold record per document.
 
     Args:
@@ -488,10 +572,13 @@ def adjudicate(records: Iterable[AnnotationRecord], strategy: str = "majority", 
         min_agree: k, the number of annotators who must agree for a span or link to be kept.
         texts: doc id -> current clean text. With it, records made on another text are skipped,
             spans are checked against the text and the gold ``text_sha256`` is the text's hash.
+        schema: the label schema gold must keep (required claim attributes, nesting, sources);
+            the default schema when not given.
 
     Returns:
-        An :class:`AdjudicationResult`: gold records (sorted by doc id), conflicts, unresolved
-        documents, ground-truth fallbacks and skipped records.
+        An :class:`AdjudicationResult`: gold records (sorted by doc id) that pass validation's
+        integrity checks, every conflict, the unresolved documents (those with a conflict), the
+        documents without gold, ground-truth fallbacks and skipped records.
     """
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown adjudication strategy {strategy!r}; use one of {', '.join(STRATEGIES)}")
@@ -499,18 +586,19 @@ def adjudicate(records: Iterable[AnnotationRecord], strategy: str = "majority", 
         raise ValueError(f"min_agree must be at least 1, not {min_agree}")
     result = AdjudicationResult(strategy, min_agree)
     with without_cyclic_gc():
-        _adjudicate_all(records, strategy, min_agree, texts, result)
+        _adjudicate_all(records, strategy, min_agree, texts, schema or LabelSchema.default(), result)
     return result
 
 
-def _adjudicate_all(records, strategy, min_agree, texts, result: AdjudicationResult) -> None:
+def _adjudicate_all(records, strategy, min_agree, texts, schema: LabelSchema, result: AdjudicationResult) -> None:
     by_doc: dict[str, list[AnnotationRecord]] = defaultdict(list)
     for r in records:
         if r.cancelled or r.origin in (Origin.PREDICTION, GOLD_ORIGIN):
             continue
         by_doc[r.doc_id].append(r)
     for doc_id in sorted(by_doc):
-        _adjudicate_document(doc_id, by_doc[doc_id], strategy, min_agree, texts, result)
+        _adjudicate_document(doc_id, by_doc[doc_id], strategy, min_agree, texts, schema, result)
+    _leave_out_invalid(result, texts, schema)
 
 
 def _skip(result: AdjudicationResult, record: AnnotationRecord, reason: str) -> None:
@@ -519,7 +607,7 @@ def _skip(result: AdjudicationResult, record: AnnotationRecord, reason: str) -> 
 
 
 def _adjudicate_document(doc_id: str, records: list[AnnotationRecord], strategy: str, min_agree: int,
-                         texts: dict[str, str] | None, result: AdjudicationResult) -> None:
+                         texts: dict[str, str] | None, schema: LabelSchema, result: AdjudicationResult) -> None:
     text = None
     if texts is not None:
         if doc_id not in texts:
@@ -548,18 +636,28 @@ def _adjudicate_document(doc_id: str, records: list[AnnotationRecord], strategy:
     result.documents += 1
     task_ids = Counter(r.task_id for r in voting if r.task_id is not None)
     task_id = task_ids.most_common(1)[0][0] if task_ids else None
-    doc = _Document(doc_id, task_id, [_version(r, text) for r in voting], text)
+    doc = _Document(doc_id, task_id, [_version(r, text) for r in voting], text, schema)
     about = {"strategy": strategy, "annotators": [r.annotator for r in voting]}
+
+    def finish(gold: _Gold, versions: list[_Version], **record_about) -> None:
+        doc.complete_claims(gold, versions)
+        if doc.conflicts:
+            gold.problems.append(f"{len(doc.conflicts)} open conflict(s): "
+                                 + ", ".join(sorted({c.kind for c in doc.conflicts})))
+        result.gold.append(gold.record(task_id, **record_about))
+        result.conflicts.extend(doc.conflicts)
+        result.claims_left_out += doc.claims_left_out
 
     if strategy == "ground-truth" and truths:
         chosen = truths[-1]
         gold = _Gold(doc_id, sha, [chosen], text)
-        gold.adopt(_version(chosen, text), "ground-truth")
+        version = _version(chosen, text)
+        gold.adopt(version, "ground-truth")
         overridden = [f"{r.origin}/{r.record_id}" for r in truths[:-1]]
         if overridden:
             gold.problems.append(f"later ground truth {chosen.origin}/{chosen.record_id} overrides {overridden}")
-        result.gold.append(gold.record(task_id, rule="ground-truth", reviewer=chosen.annotator,
-                                       **about, **({"overridden": overridden} if overridden else {})))
+        finish(gold, [version], rule="ground-truth", reviewer=chosen.annotator, **about,
+               **({"overridden": overridden} if overridden else {}))
         return
 
     gold = _Gold(doc_id, sha, voting, text)
@@ -573,14 +671,14 @@ def _adjudicate_document(doc_id: str, records: list[AnnotationRecord], strategy:
             if strategy == "ground-truth":
                 result.fallbacks.append(doc_id)
                 rule = f"{rule} (no ground truth)"
-            result.gold.append(gold.record(task_id, rule=rule, **about))
+            finish(gold, doc.versions, rule=rule, **about)
             return
         doc.conflict("versions", f"{len(doc.versions)} different versions; the single strategy needs one "
                      f"(use majority or ground-truth)",
                      [{"annotators": [v.annotator], "record": f"{v.record.origin}/{v.record.record_id}",
                        "spans": len(v.spans), "links": len(v.links)} for v in doc.versions])
         result.conflicts.extend(doc.conflicts)
-        result.unresolved.append(doc_id)
+        result.without_gold.append(doc_id)
         return
 
     k = doc.majority(gold, min_agree)
@@ -588,11 +686,52 @@ def _adjudicate_document(doc_id: str, records: list[AnnotationRecord], strategy:
     if strategy == "ground-truth":
         result.fallbacks.append(doc_id)
         rule = "majority (no ground truth)"
-    if doc.conflicts:
-        gold.problems.append(f"{len(doc.conflicts)} open conflict(s): "
-                             + ", ".join(sorted({c.kind for c in doc.conflicts})))
-    result.gold.append(gold.record(task_id, rule=rule, min_agree=k, **about))
-    result.conflicts.extend(doc.conflicts)
+    finish(gold, doc.versions, rule=rule, min_agree=k, **about)
+
+
+class _Text(NamedTuple):
+    """What validation's integrity checks read of a document: its text and the text's hash."""
+
+    text: str
+    text_sha256: str
+
+
+def _leave_out_invalid(result: AdjudicationResult, texts: dict[str, str] | None, schema: LabelSchema) -> None:
+    """Gold is never written as valid when it is not: a record that still fails validation's
+    integrity checks (the voting settles the usual causes; what is left comes from annotations
+    that break the rules themselves, such as a source link to a DATE or a span with a space at
+    its edge) is taken out of gold, and its document is a listed conflict naming the findings.
+
+    One pass over all gold records at once: the checks screen every record in bulk and look
+    closely only at those the screens flag.
+    """
+    if texts is not None:
+        docs = {g.doc_id: _Text(texts[g.doc_id], g.text_sha256) for g in result.gold}
+        found = check_records(result.gold, docs, schema)
+    else:  # the offsets cannot be checked against a text: the layer, link and claim checks only
+        found = [f for g in result.gold for f in check_without_text(g, schema)]
+    invalid: dict[str, list[str]] = defaultdict(list)
+    for f in found:
+        if f.severity == "error":
+            invalid[f.doc_id].append(f"[{f.code}] {f.message}")
+    if not invalid:
+        return
+    kept = []
+    for g in result.gold:
+        findings = invalid.get(g.doc_id)
+        if not findings:
+            kept.append(g)
+            continue
+        annotators = g.provenance.get("record", {}).get("annotators", [])
+        result.conflicts.append(Conflict(
+            g.doc_id, g.task_id, "invalid",
+            f"gold would not pass validation ({len(findings)} finding(s): {findings[0]}"
+            + (" ..." if len(findings) > 1 else "") + "); fix the annotations it comes from",
+            [{"annotators": sorted(annotators), "findings": findings}]))
+        result.without_gold.append(g.doc_id)
+    result.gold = kept
+    result.conflicts.sort(key=lambda c: c.doc_id)  # stable: each document's conflicts stay in order
+    result.without_gold.sort()
 
 
 def adjudicate_workspace(workspace: Workspace, strategy: str = "majority", min_agree: int = 2) -> AdjudicationResult:
@@ -600,7 +739,7 @@ def adjudicate_workspace(workspace: Workspace, strategy: str = "majority", min_a
     records = AnnotationStore(workspace).records(include_cancelled=False)
     wanted = {r.doc_id for r in records}
     texts = {d.id: d.text for d in CorpusStore(workspace).iter_documents() if d.id in wanted}
-    return adjudicate(records, strategy, min_agree, texts)
+    return adjudicate(records, strategy, min_agree, texts, LabelSchema.load(workspace))
 
 
 # --- storing gold ----------------------------------------------------------------------------------

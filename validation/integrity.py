@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from annotation.convert import SpanLocator
-from annotation.model import AnnotationRecord, Span
+from annotation.model import AnnotationRecord, Origin, Span
 from annotation.schema import ATTRIBUTION, CLAIM, CUE, LINK_CUE, LINK_SOURCE, UNATTRIBUTED, Attribute, LabelSchema
 from corpus.errors import ErrorCode, Errors
 from corpus.model import Document
@@ -42,21 +42,29 @@ class Finding:
     annotator: str | None = None
     record: str | None = None  # "origin:record_id"
     fix: Span | None = None  # the corrected span, for --fix (same id)
+    origin: str | None = None  # the record's origin: "gold" for adjudicated gold
     where: str | None = None  # for a finding about no one record: what it is about ("label PERSON (entities)")
 
     def to_record(self) -> dict:
         rec = {k: getattr(self, k) for k in ("code", "severity", "message", "hint", "doc_id", "task_id",
-                                             "annotator", "record", "where")}
+                                             "annotator", "origin", "record", "where")}
         rec["fixable"] = self.fix is not None
         return rec
 
 
+GOLD = Origin.GOLD  # the origin of adjudicated records
+GOLD_HINT = ("gold is derived: fix the annotations it was made of, or settle the conflicts listed by "
+             "`newsdesk adjudicate` (--push-review), then run `newsdesk adjudicate` again")
+
+
 def finding(error: ErrorCode, message: str, rec: AnnotationRecord | None = None, *, doc_id: str | None = None,
             severity: str = "error", fix: Span | None = None, where: str | None = None) -> Finding:
-    return Finding(error.code, severity, message, error.hint,
+    gold = rec is not None and rec.origin == GOLD
+    return Finding(error.code, severity, f"gold: {message}" if gold else message, GOLD_HINT if gold else error.hint,
                    doc_id=rec.doc_id if rec else doc_id, task_id=rec.task_id if rec else None,
                    annotator=rec.annotator if rec else None,
-                   record=f"{rec.origin}:{rec.record_id}" if rec else None, fix=fix, where=where)
+                   record=f"{rec.origin}:{rec.record_id}" if rec else None, fix=fix,
+                   origin=rec.origin if rec else None, where=where)
 
 
 class _Rules:
@@ -84,6 +92,12 @@ class _Rules:
 
 def check_record(rec: AnnotationRecord, doc: Document | None, schema: LabelSchema) -> list[Finding]:
     return _check_record(rec, doc, _Rules(schema), spans_clean=False)
+
+
+def check_without_text(rec: AnnotationRecord, schema: LabelSchema) -> list[Finding]:
+    """The checks that need no text: layers, links and claims (no V201-V204, V211, V214)."""
+    rules = _Rules(schema)
+    return _check_layers(rec, schema) + _check_links(rec, rules) + _check_claims(rec, rules)
 
 
 def check_records(records: Sequence[AnnotationRecord] | RecordSet, docs: Mapping[str, Document], schema: LabelSchema,

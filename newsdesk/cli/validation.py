@@ -58,7 +58,7 @@ def _where(finding: dict) -> str:
     """Document, task and annotator of a finding, or what it is about when it is about no one record."""
     parts = [f"doc {finding['doc_id']}" if finding.get("doc_id") else None,
              f"task {finding['task_id']}" if finding.get("task_id") is not None else None,
-             finding.get("annotator")]
+             "gold" if finding.get("origin") == "gold" else finding.get("annotator")]
     named = " · ".join(p for p in parts if p)
     return named or finding.get("where") or finding.get("record") or "the whole workspace"
 
@@ -140,12 +140,22 @@ def adjudicate(workspace: WorkspaceOpt = Path("."),
         return
     c = result.counts
     console.print(f"{c['gold']} gold documents ({c['gold_spans']} spans, {c['gold_links']} links, "
-                  f"{c['gold_choices']} choices) by {strategy}; {c['conflicts']} conflicts in "
-                  f"{c['documents_with_conflicts']} documents; {c['unresolved']} unresolved"
+                  f"{c['gold_choices']} choices) by {strategy}, of {c['documents']} annotated documents"
                   + (f"; {pushed} review tasks pushed" if push_review else ""))
-    if result.conflicts:
-        table = Table("document", "kind", "what", "versions", title="conflicts no rule settles")
-        for conflict in result.conflicts[:30]:
-            versions = "; ".join(", ".join(v.get("annotators", [])) for v in conflict.versions)
-            table.add_row(conflict.doc_id, conflict.kind, conflict.description[:80], versions)
-        console.print(table)
+    if not result.conflicts:
+        console.print("no conflicts: every document is resolved")
+        return
+    # "Unresolved" is exactly what the table lists: the documents with a conflict no rule settles.
+    console.print(f"{c['unresolved']} unresolved documents, {c['conflicts']} conflicts no rule settles: gold leaves "
+                  f"out what they dispute ({c['claims_left_out']} claims with an undecided attribute or source)"
+                  + (f" and {c['without_gold']} documents have no gold" if c["without_gold"] else "")
+                  + "; a reviewer settles them in Label Studio (--push-review), then --strategy ground-truth")
+    shown = result.conflicts[:30]
+    table = Table("document", "kind", "what", "versions",
+                  title=f"conflicts no rule settles ({len(result.conflicts)} in {c['unresolved']} unresolved documents"
+                        + (f"; the first {len(shown)}, all in gold/conflicts.jsonl and --json" if len(shown) <
+                           len(result.conflicts) else "") + ")")
+    for conflict in shown:
+        versions = "; ".join(", ".join(v.get("annotators", [])) for v in conflict.versions)
+        table.add_row(conflict.doc_id, conflict.kind, conflict.description[:80], versions)
+    console.print(table)
