@@ -14,18 +14,18 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.text import Text
 
 from annotation.importers import FORMATS, import_annotations, parse_label_map
 from corpus.errors import NewsdeskError
+from corpus.terminal import LineConsole
 from corpus.workspace import Workspace
 
 annotate_app = typer.Typer(no_args_is_help=True)
 
-console = Console(soft_wrap=True)
-err_console = Console(stderr=True, soft_wrap=True)
+console = LineConsole(soft_wrap=True)
+err_console = LineConsole(stderr=True, soft_wrap=True)
 
 WorkspaceOpt = Annotated[Path, typer.Option("--workspace", "-w", help="Workspace folder.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for machines instead of a summary.")]

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Callable, NoReturn, TypeVar
 
 import typer
-from rich.console import Console
 
 from annotation.studio import StudioError, start_studio, stop_studio, studio_status
+from corpus.terminal import LineConsole
 
 studio_app = typer.Typer(
     name="studio",
@@ -18,8 +18,8 @@ studio_app = typer.Typer(
 )
 
 # soft_wrap: URLs and paths stay whole, so they can be copied from the terminal.
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+out = LineConsole(soft_wrap=True)
+err = LineConsole(stderr=True, soft_wrap=True)
 
 WorkspaceOption = typer.Option(
     Path("."), "--workspace", "-w", help="Workspace folder; the server's files go in its studio/."

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
@@ -29,6 +28,7 @@ from corpus import partitioned as corpus_partitioned
 from validation import validate as validation_validate
 from corpus.errors import NewsdeskError
 from corpus.store import CorpusStore
+from corpus.terminal import LineConsole
 from corpus.workspace import Workspace, atomic_write_text
 
 app = typer.Typer(help="Turn scraped news articles into an annotated, documented, versioned dataset.",
@@ -38,8 +38,8 @@ app.add_typer(docs_app, name="docs")
 app.add_typer(studio_app, name="studio")
 app.add_typer(annotate_app, name="annotate")  # `import` lives in annotation/annotate_cli.py
 
-console = Console()
-err_console = Console(stderr=True)
+console = LineConsole()
+err_console = LineConsole(stderr=True)
 
 WorkspaceOpt = Annotated[Path, typer.Option("--workspace", "-w", help="Workspace folder.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for machines instead of a table.")]

@@ -13,14 +13,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from rich.console import Console
-
 from annotation.project import TaskMap
 from annotation.pull import pull
 from annotation.push import push
 from annotation.schema import LabelSchema
 from annotation.studio import create_studio_user, start_studio, stop_studio, studio_client
 from corpus.ingest import clean, ingest
+from corpus.terminal import LineConsole
 from corpus.workspace import Workspace
 from releases.build import build_release
 from releases.versions import list_versions, release_path
@@ -34,7 +33,7 @@ SAMPLE_ANNOTATIONS = REPO / "samples" / "annotations" / "seed.labelstudio.json"
 REVIEWED = "ana@newsdesk.example"  # whose version the demo reviewer marks as ground truth
 RELEASE = "0.1.0"
 
-console = Console()
+console = LineConsole()
 
 
 def demo_password(email: str) -> str:

@@ -12,17 +12,17 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from corpus.errors import NewsdeskError
+from corpus.terminal import LineConsole
 from corpus.workspace import Workspace
 from releases.publish import PublishReport, publish_release
 from releases.versions import release_path
 
-console = Console()
-err_console = Console(stderr=True)
+console = LineConsole()
+err_console = LineConsole(stderr=True)
 
 release_app = typer.Typer(help="Publish releases to the Hugging Face Hub.", no_args_is_help=True)
 
