@@ -17,7 +17,7 @@ import numpy as np
 from datasketch import MinHash, MinHashLSH
 
 from corpus.model import Document, Flag
-from corpus.tokens import WORD, character_classes
+from corpus.tokens import WORD, character_classes, text_pieces
 
 _WORD = re.compile(r"\w+")
 
@@ -51,6 +51,11 @@ def shingles(text: str, n: int) -> set[bytes]:
         data = joined.encode()
         return {data[start:end] for start, end in zip(starts, ends)}
     return {joined[start:end].encode() for start, end in zip(starts, ends)}
+
+
+def has_text(text: str) -> bool:
+    """Whether ``text`` holds more than whitespace (as ``text.strip()`` would say, without copying it)."""
+    return bool(text) and not text.isspace()
 
 
 def new_lsh(config: NearDuplicateConfig) -> MinHashLSH:
@@ -111,13 +116,17 @@ _POWERS: dict[int, np.ndarray] = {}
 
 
 def _powers(base: int, length: int) -> np.ndarray:
-    """base**k modulo 2**64 for k < length (at least), cached and grown by doubling."""
+    """base**k modulo 2**64 for k < length (at least), cached and grown by doubling up to a
+    few batches' worth (a longer table, for a text with no line break to cut it at, is not kept)."""
     have = _POWERS.get(base)
     if have is None or len(have) < length:
         size = max(length, 2 * len(have) if have is not None else _BATCH_CHARS + 1)
         steps = np.full(size, np.uint64(base), dtype=np.uint64)
         steps[0] = 1
-        _POWERS[base] = have = np.cumprod(steps)
+        powers = np.cumprod(steps)
+        if size > 4 * _BATCH_CHARS:
+            return powers
+        _POWERS[base] = have = powers
     return have
 
 
@@ -127,12 +136,9 @@ def _permutations(num_perm: int) -> np.ndarray:
     return MinHash(num_perm=num_perm, seed=1).permutations
 
 
-def shingle_hashes(texts: Sequence[str], n: int) -> tuple[np.ndarray, np.ndarray]:
-    """The 32-bit hash of each word n-gram of each text (as :func:`shingles` cuts them, repeats
-    kept): text i's are ``hashes[offsets[i]:offsets[i + 1]]``."""
-    lowered = [t.lower() for t in texts]
-    # Spaces around and between texts: never part of a word, so words stay inside their text.
-    joined = " " + " ".join(lowered) + " "
+def _word_hashes(joined: str) -> tuple[np.ndarray, np.ndarray]:
+    """The hash of every word of ``joined`` (a run of ``\\w`` characters; ``joined`` starts and ends
+    with another character) and where each starts."""
     points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     word = _word_characters()[points]
     edges = np.flatnonzero(word[1:] != word[:-1]) + 1
@@ -143,17 +149,36 @@ def shingle_hashes(texts: Sequence[str], n: int) -> tuple[np.ndarray, np.ndarray
     np.cumsum(points * _powers(_CHAR_BASE_INVERSE, len(points))[:len(points)], out=prefix[1:])
     words = (prefix[ends] - prefix[starts]) * _powers(_CHAR_BASE, len(points))[starts]
     words ^= (ends - starts).astype(np.uint64)
-    _mix64(words)
-    # Where each text's words start: text t begins at 1 + text_starts[t] in ``joined``.
+    return _mix64(words), starts
+
+
+def _grams(words: np.ndarray, n: int) -> np.ndarray:
+    """The ``n`` word hashes from each word on, folded: one per word that has ``n - 1`` after it."""
+    grams = words[:max(len(words) - n + 1, 0)].copy()  # an array: it wraps without a warning
+    for j in range(1, n):
+        grams *= _WORD_BASE
+        grams += words[j:len(words) - n + 1 + j]
+    return grams
+
+
+def _shingle_value(grams: np.ndarray) -> np.ndarray:
+    """A folded n-gram's 32-bit shingle hash."""
+    return (_mix64(grams) >> _S32).astype(np.uint32)
+
+
+def shingle_hashes(texts: Sequence[str], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The 32-bit hash of each word n-gram of each text (as :func:`shingles` cuts them, repeats
+    kept): text i's are ``hashes[offsets[i]:offsets[i + 1]]``."""
+    lowered = [t.lower() for t in texts]
+    # Spaces around and between texts: never part of a word, so words stay inside their text.
+    words, starts = _word_hashes(" " + " ".join(lowered) + " ")
+    # Where each text's words start: text t begins at 1 + text_starts[t] in the joined text.
     text_starts = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum([len(t) + 1 for t in lowered], out=text_starts[1:])
     first_word = np.searchsorted(starts, text_starts + 1)
     counts = np.diff(first_word)
-    # The n-gram from word i: the n word hashes folded; kept when its last word is in i's text.
-    grams = words[:max(len(words) - n + 1, 0)].copy()
-    for j in range(1, n):
-        grams *= _WORD_BASE
-        grams += words[j:len(words) - n + 1 + j]
+    # The n-gram from word i is kept when its last word is in i's text.
+    grams = _grams(words, n)
     per_text = np.where(counts >= n, counts - n + 1, np.minimum(counts, 1))
     offsets = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum(per_text, out=offsets[1:])
@@ -161,12 +186,9 @@ def shingle_hashes(texts: Sequence[str], n: int) -> tuple[np.ndarray, np.ndarray
     hashes = grams[np.minimum(take, max(len(grams) - 1, 0))] if len(grams) else np.zeros(offsets[-1], np.uint64)
     for t in np.flatnonzero((counts > 0) & (counts < n)).tolist():
         # Fewer than n words: one shingle of all of them, folded the same way.
-        folded = words[first_word[t]:first_word[t] + 1].copy()  # an array: it wraps without a warning
-        for j in range(1, int(counts[t])):
-            folded *= _WORD_BASE
-            folded += words[first_word[t] + j]
-        hashes[offsets[t]] = folded[0]
-    return (_mix64(hashes) >> _S32).astype(np.uint32), offsets
+        count = int(counts[t])
+        hashes[offsets[t]] = _grams(words[first_word[t]:first_word[t] + count], count)[0]
+    return _shingle_value(hashes), offsets
 
 
 def signatures(texts: Sequence[str], config: NearDuplicateConfig) -> np.ndarray:
@@ -174,6 +196,10 @@ def signatures(texts: Sequence[str], config: NearDuplicateConfig) -> np.ndarray:
     out = np.empty((len(texts), config.num_perm), dtype=np.uint32)
     start = 0
     while start < len(texts):
+        if len(texts[start]) > _BATCH_CHARS:
+            out[start] = _long_text_signature(texts[start], config)
+            start += 1
+            continue
         stop, chars = start, 0
         while stop < len(texts) and (stop == start or chars + len(texts[stop]) <= _BATCH_CHARS):
             chars += len(texts[stop]) + 1
@@ -193,15 +219,58 @@ def _batch_signatures(texts: Sequence[str], config: NearDuplicateConfig) -> np.n
     buffer = np.empty((config.num_perm, _BLOCK), dtype=np.uint32)
     i = 0
     while i < len(have):
-        # As many whole texts as fit in one block (a longer text gets a block of its own).
+        # As many whole texts as fit in one block (a longer text is taken a block at a time).
         j = max(int(np.searchsorted(ends, offsets[have[i]] + _BLOCK, side="right")), i + 1)
         lo, hi = offsets[have[i]], ends[j - 1]
-        block = buffer[:, :hi - lo] if hi - lo <= _BLOCK else np.empty((config.num_perm, hi - lo), np.uint32)
-        np.multiply(a, hashes[lo:hi], out=block)
-        block += b
-        out[have[i:j]] = np.minimum.reduceat(block, offsets[have[i:j]] - lo, axis=1).T
+        if hi - lo > _BLOCK:
+            _minimum_into(out[have[i]], hashes[lo:hi], a, b, buffer)
+        else:
+            block = buffer[:, :hi - lo]
+            np.multiply(a, hashes[lo:hi], out=block)
+            block += b
+            out[have[i:j]] = np.minimum.reduceat(block, offsets[have[i:j]] - lo, axis=1).T
         i = j
     return out
+
+
+def _minimum_into(row: np.ndarray, hashes: np.ndarray, a: np.ndarray, b: np.ndarray, buffer: np.ndarray) -> None:
+    """Lower ``row`` to the MinHash values of ``hashes`` (fmix32'ed), a block of them at a time:
+    the minimum over a whole long text at once took ``num_perm`` values per shingle (87 times a
+    5 MB article's size)."""
+    for lo in range(0, len(hashes), _BLOCK):
+        chunk = hashes[lo:lo + _BLOCK]
+        block = buffer[:, :len(chunk)]
+        np.multiply(a, chunk, out=block)
+        block += b
+        np.minimum(row, block.min(axis=1), out=row)
+
+
+def _long_text_signature(text: str, config: NearDuplicateConfig) -> np.ndarray:
+    """The MinHash values of one text longer than a batch, read a piece at a time.
+
+    Every array of :func:`shingle_hashes` holds a number or more per character (37 bytes a
+    character in all), so a long text is hashed in pieces of about a batch, each cut after a
+    space or line break: no word runs from one piece into the next, and lower-casing a piece
+    gives what lower-casing the text gives there (its one context rule, the final sigma, stops
+    at a space). The n-grams that end in a piece are those of the words carried over from the
+    pieces before it and its own. The values are those of ``_batch_signatures([text])``.
+    """
+    n = config.shingle_words
+    a, b = (p.astype(np.uint32)[:, None] for p in _permutations(config.num_perm))
+    buffer = np.empty((config.num_perm, _BLOCK), dtype=np.uint32)
+    row = np.full(config.num_perm, _EMPTY, dtype=np.uint32)
+    carried = np.zeros(0, dtype=np.uint64)  # the last n - 1 words: their n-grams end in a later piece
+    any_gram = False
+    for piece in text_pieces(text, _BATCH_CHARS):
+        words = np.concatenate([carried, _word_hashes(" " + piece.lower() + " ")[0]])
+        grams = _grams(words, n)
+        if len(grams):
+            _minimum_into(row, _fmix32(_shingle_value(grams)), a, b, buffer)
+            any_gram = True
+        carried = words[len(words) - min(n - 1, len(words)):]
+    if not any_gram and len(carried):  # fewer than n words in all: one shingle of all of them
+        _minimum_into(row, _fmix32(_shingle_value(_grams(carried, len(carried)))), a, b, buffer)
+    return row
 
 
 def signature(text: str, config: NearDuplicateConfig) -> MinHash:
@@ -240,7 +309,7 @@ def near_duplicate_clusters(documents: list[Document], config: NearDuplicateConf
     """
     order = order or {}
     lsh = new_lsh(config)
-    with_text = [doc for doc in documents if doc.text.strip()]
+    with_text = [doc for doc in documents if has_text(doc.text)]
     values = signatures([doc.text for doc in with_text], config)
     sigs: dict[str, MinHash] = {}
     uf = _UnionFind()

@@ -256,9 +256,8 @@ def update_near_duplicates(workspace: Workspace, store: CorpusStore) -> int:
         if (rec.get("duplicate_of") is not None or rec.get("cluster") is not None
                 or any(f["rule"] == "near_duplicate" for f in rec["flags"])):
             marked.add(rec["id"])
-    order = {}
-    for art in store.articles:
-        order[art["id"]] = (art["metadata"].get("ingested_at", 0.0),)
+    rec = None  # the last record (a long article's text and edits) is not held to the end
+    order = {art["id"]: (art["metadata"].get("ingested_at", 0.0),) for art in store.articles}
     clusters = near_duplicate_clusters(texts, near_duplicate_config(workspace), order)
     del texts
     marked.update(member for members in clusters.values() for member in members)

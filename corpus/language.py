@@ -28,7 +28,8 @@ def detect_language(text: str) -> str:
 def detect_languages(texts: list[str]) -> list[str]:
     """:func:`detect_language` of every text, the openings identified together."""
     identifier = _language_identifier()
-    languages: list[str | None] = ["und" if not text.strip() else None for text in texts]
+    # (not text.strip(), without a copy of each text)
+    languages: list[str | None] = ["und" if not text or text.isspace() else None for text in texts]
     long = [i for i, text in enumerate(texts) if languages[i] is None and len(text) > LANGUAGE_OPENING]
     if long:
         openings = [texts[i][:LANGUAGE_OPENING] for i in long]

@@ -28,7 +28,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from corpus.dedup import NearDuplicateConfig, _UnionFind, mark_near_duplicates, new_lsh, signatures
+from corpus.dedup import NearDuplicateConfig, _UnionFind, has_text, mark_near_duplicates, new_lsh, signatures
 from corpus.engines import Engine
 from corpus.ingest import Progress, near_duplicate_config
 from corpus.model import Document
@@ -79,7 +79,7 @@ def partition_signatures(location, partition: int, shards: list[int], config: Ne
         for rec in location.document_records(shard).values():
             if _is_marked(rec):
                 marked[rec["id"]] = rec
-            if not rec["text"].strip():
+            if not has_text(rec["text"]):
                 continue  # as the local path: an empty text duplicates nothing
             ids.append(rec["id"])
             texts.append(rec["text"])

@@ -47,12 +47,15 @@ def read_file(path: Path, max_bytes: int, fields: JsonlFields) -> Iterator[Artic
     if _looks_binary(data):
         raise NewsdeskError(Errors.E102, where=str(path))
     text, encoding = decode(data, str(path))
-    if kind == "txt":
-        yield _article(str(path), text, data, encoding, "txt")
-    elif kind == "html":
-        yield _html_article(path, text, data, encoding)
-    else:
+    # What is yielded is cleaned and stored while this generator waits: the file's bytes (and a
+    # page's HTML) are let go first, not held beside a long article all that time.
+    if kind == "jsonl":
+        del data
         yield from _jsonl_articles(path, text, encoding, fields)
+        return
+    article = _article(str(path), text, data, encoding, "txt") if kind == "txt" else _html_article(path, text, data, encoding)
+    del data, text
+    yield article
 
 
 def _looks_binary(data: bytes) -> bool:

@@ -20,7 +20,7 @@ import numpy as np
 
 from corpus.model import Flag
 from corpus.offsets import Edit
-from corpus.tokens import all_code_points, code_points_matching
+from corpus.tokens import all_code_points, code_points_matching, text_pieces
 
 
 @dataclass
@@ -798,6 +798,10 @@ def _packed_known_words(language: str) -> frozenset[int]:
     return frozenset(_pack_letters(lo, hi, lengths).tolist()) | {0}
 
 
+# A longer text is read a piece at a time: the arrays below take about 20 bytes a character.
+_LONG_TEXT = 250_000
+
+
 def _unknown_lower_words(texts: list[str], languages: list[str]) -> list[list[tuple[int, int]] | None]:
     """For each text, (start, end) of every _LOWER_WORD_CANDIDATE match not in its language's word list.
 
@@ -806,6 +810,29 @@ def _unknown_lower_words(texts: list[str], languages: list[str]) -> list[list[tu
     7 letters or more, at a word start (``\\b``: after a character that is not ``\\w``, by
     the code-point table built from ``re`` itself); in text order, as finditer finds them.
     """
+    long = [i for i, text in enumerate(texts) if len(text) > _LONG_TEXT]
+    if not long:
+        return _unknown_lower_words_at_once(texts, languages)
+    short = [i for i, text in enumerate(texts) if len(text) <= _LONG_TEXT]
+    out: list[list[tuple[int, int]] | None] = [None] * len(texts)
+    for i, found in zip(short, _unknown_lower_words_at_once([texts[i] for i in short], [languages[i] for i in short])):
+        out[i] = found
+    for i in long:
+        # Pieces are cut after a space or line break: a candidate at a piece's start is at a word start.
+        found, offset = [], 0
+        for piece in text_pieces(texts[i], _LONG_TEXT):
+            in_piece, = _unknown_lower_words_at_once([piece], [languages[i]])
+            if in_piece is None:
+                found = None
+                break
+            found += [(start + offset, end + offset) for start, end in in_piece]
+            offset += len(piece)
+        out[i] = found
+    return out
+
+
+def _unknown_lower_words_at_once(texts: list[str], languages: list[str]) -> list[list[tuple[int, int]] | None]:
+    """:func:`_unknown_lower_words` with every text in one set of arrays."""
     from corpus.tokens import WORD, character_classes
 
     try:

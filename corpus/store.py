@@ -19,7 +19,7 @@ from pathlib import Path
 from corpus.errors import Errors, NewsdeskError
 from corpus import jsonio
 from corpus.model import Article, Document
-from corpus.workspace import Workspace, atomic_write_text
+from corpus.workspace import Workspace, atomic_write_lines
 
 
 class ShardedJsonl:
@@ -95,7 +95,7 @@ class ShardedJsonl:
             lines = {rec["id"]: _dumps(rec) for rec in recs}
             if self._run:
                 path = self.folder / f"{self.shard_path(shard).name}.run-{self._run:06d}"
-                atomic_write_text(path, "".join(lines[k] + "\n" for k in sorted(lines)))
+                atomic_write_lines(path, (lines[k] for k in sorted(lines)))
             else:
                 self._write_shard(shard, lines, runs.get(shard, []))
         if self._run and by_shard:
@@ -123,7 +123,7 @@ class ShardedJsonl:
         for path in runs:
             current.update(self._read_lines(path))
         current.update(lines)
-        atomic_write_text(self.shard_path(shard), "".join(current[k] + "\n" for k in sorted(current)))
+        atomic_write_lines(self.shard_path(shard), (current[k] for k in sorted(current)))
         for path in runs:  # only once the shard holds them
             path.unlink()
 

@@ -49,6 +49,30 @@ def token_offsets_many(texts: list[str], batch: int = 500) -> list[np.ndarray]:
     return out
 
 
+def text_pieces(text: str, size: int):
+    """``text`` in consecutive pieces of about ``size`` characters, each cut after a space or a line
+    break, for steps whose arrays take several bytes a character to read a long text a piece at
+    a time. No word (``\\w`` run, a-z run, token) runs from one piece into the next, and a
+    piece lower-cases as it does inside the text (``str.lower``'s one context rule, the final
+    sigma, stops at a space). A text without a break after ``size`` characters is one piece from
+    there on."""
+    start, length = 0, len(text)
+    while start < length:
+        end = start + size
+        if end >= length:
+            yield text[start:]
+            return
+        cut = max(text.rfind(" ", start, end), text.rfind("\n", start, end))
+        if cut < 0:
+            later = [i for i in (text.find(" ", end), text.find("\n", end)) if i >= 0]
+            if not later:
+                yield text[start:]
+                return
+            cut = min(later)
+        yield text[start:cut + 1]
+        start = cut + 1
+
+
 @dataclass
 class JoinedTokens:
     """The tokens of many texts, found in one pass of :func:`token_bounds` over the texts joined

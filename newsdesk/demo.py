@@ -13,8 +13,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from rich.console import Console
-
 from annotation.project import TaskMap
 from annotation.pull import pull
 from annotation.push import push
@@ -22,6 +20,7 @@ from annotation.schema import LabelSchema
 from annotation.studio import create_studio_user, start_studio, stop_studio, studio_client
 from corpus.ingest import clean, ingest
 from corpus.workspace import CONFIG_NAME, Workspace, atomic_write_text
+from newsdesk.cli.common import LineConsole
 from releases.build import build_release
 from releases.settings import release_section
 from releases.versions import list_versions, release_path
@@ -47,7 +46,7 @@ RELEASE_SETTINGS = {
     "source_datasets": ["original"],
 }
 
-console = Console()
+console = LineConsole()
 
 
 def demo_password(email: str) -> str:

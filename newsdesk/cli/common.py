@@ -21,10 +21,31 @@ if TYPE_CHECKING:
 app = typer.Typer(help="Turn scraped news articles into an annotated, documented, versioned dataset.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
 
-# soft_wrap: a line is never broken at the terminal's width, so an error, a path or a URL piped
-# to a file or another program stays one line, and can be copied whole from a terminal.
-console = Console(soft_wrap=True)
-err_console = Console(stderr=True, soft_wrap=True)
+
+
+class LineConsole(Console):
+    """A rich ``Console`` that neither wraps nor crops a line when its stream is not a terminal.
+
+    rich wraps what it prints at the console's width, and a stream that is not a terminal gets
+    80 columns: an error piped to a file, ``grep`` or a CI log came out over two to four lines,
+    paths broken mid-name. ``soft_wrap`` is read at each print, not fixed when the console is
+    made (at import, before a test runner or a caller swaps ``sys.stdout``); ``soft_wrap=True``
+    keeps lines whole at a terminal too.
+    """
+
+    @property
+    def soft_wrap(self) -> bool:
+        return self._always_soft_wrap or not self.is_terminal
+
+    @soft_wrap.setter
+    def soft_wrap(self, value: bool) -> None:
+        self._always_soft_wrap = value
+
+
+# Output wraps for a person at a terminal and never for a pipe; an error is one line everywhere,
+# so that it can be grepped and its path or URL copied whole.
+console = LineConsole()
+err_console = LineConsole(stderr=True, soft_wrap=True)
 
 WorkspaceOpt = Annotated[Path, typer.Option("--workspace", "-w", help="Workspace folder.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for machines instead of a table.")]
