@@ -24,6 +24,7 @@ from annotation.annotate_cli import annotate_app
 from annotation.schema import LabelSchema
 from annotation.store import AnnotationStore
 from releases.publish_cli import publish_command
+from training.model_cli import model_app
 from annotation.studio_cli import studio_app
 from corpus import partitioned as corpus_partitioned
 from validation import validate as validation_validate
@@ -37,6 +38,7 @@ docs_app = typer.Typer(help="Look at the corpus: list, show and export documents
 app.add_typer(docs_app, name="docs")
 app.add_typer(studio_app, name="studio")
 app.add_typer(annotate_app, name="annotate")  # `import` lives in annotation/annotate_cli.py
+app.add_typer(model_app, name="model")  # training/model_cli.py
 
 console = Console()
 err_console = Console(stderr=True)
@@ -229,7 +231,7 @@ def docs_export(out: Annotated[Path, typer.Option("--out", help="JSONL file to w
 @annotate_app.command("predict")
 def annotate_predict(workspace: WorkspaceOpt = Path("."),
                      predictor: Annotated[str | None, typer.Option(
-                         help="'baseline' or 'spacy:<pipeline>' (default: from newsdesk.toml).")] = None,
+                         help="'baseline', 'model:<name>' or 'spacy:<pipeline>' (default: from newsdesk.toml).")] = None,
                      as_json: JsonOpt = False, engine: EngineOpt = "local", scheduler: SchedulerOpt = None,
                      workers: WorkersOpt = None):
     """Pre-annotate every document without Label Studio: records in annotations/predictions/ (idempotent)."""
@@ -252,11 +254,14 @@ def annotate_predict(workspace: WorkspaceOpt = Path("."),
 @annotate_app.command("push")
 def annotate_push(workspace: WorkspaceOpt = Path("."),
                   predictor: Annotated[str | None, typer.Option(
-                      help="Pre-annotation: 'baseline', 'spacy:<pipeline>' or 'none' (default: from newsdesk.toml).")] = None,
+                      help="Pre-annotation: 'baseline', 'model:<name>', 'spacy:<pipeline>' or 'none' "
+                           "(default: from newsdesk.toml).")] = None,
+                  order: Annotated[str, typer.Option(
+                      help="Order of new tasks: corpus, or uncertain (the model's least-sure documents first).")] = "corpus",
                   as_json: JsonOpt = False):
     """Create or update the Label Studio project and push every document as a task (idempotent)."""
     with user_errors(), progress_bar("pushing") as bar:
-        report = annotation_push.push(Workspace.open(workspace), predictor=predictor, progress=bar)
+        report = annotation_push.push(Workspace.open(workspace), predictor=predictor, progress=bar, order=order)
     if as_json:
         _emit_json(report.to_record())
         return
