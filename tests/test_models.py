@@ -207,3 +207,25 @@ def test_long_documents_are_cut_where_no_span_crosses():
     assert pieces[0][0] == 0 and pieces[-1][1] == len(text)
     assert all(a < b for a, b in pieces) and all(p[1] == q[0] for p, q in zip(pieces, pieces[1:]))
     assert not any(a < 30 < b and a > 5 for a, b in pieces)
+
+
+@pytest.mark.studio
+def test_push_with_the_model_sends_its_predictions_least_sure_documents_first(trained, studio):
+    from annotation.push import push
+    from annotation.studio import studio_client
+
+    ws, result = trained
+    model = make_predictor(resolve_predictor_spec("model:tiny", ws.root))
+    client = studio.admin_client()
+    report = push(ws, client=client, predictor="model:tiny", order="uncertain")
+    assert report.tasks_created == 40 and any("least-sure first" in n for n in report.notes)
+    tasks = sorted(client.tasks.list(project=report.project_id, fields="all"), key=lambda t: t.id)
+    docs = {d.id: d for d in CorpusStore(ws).iter_documents()}
+    unsure = [model.uncertainty(docs[t.data["doc_id"]]) for t in tasks]
+    assert unsure == sorted(unsure, reverse=True)
+    preds = list(client.predictions.list(task=tasks[0].id))
+    assert [p.model_version for p in preds] == [result.meta.model_version]
+    assert any(r.get("from_name") == "claims" for r in preds[0].result)
+    out = runner.invoke(app, ["annotate", "push", "--predictor", "baseline", "--order", "uncertain",
+                              "--workspace", str(ws.root)])
+    assert out.exit_code == 1 and "[E221]" in out.output and "model:NAME" in out.output

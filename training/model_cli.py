@@ -92,8 +92,9 @@ def _print_scores(scores: dict) -> None:
         line += f" (baseline {scores['baseline']['edits']['total_per_1000_words']})"
     console.print(line + "  " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in edits["per_1000_words"].items()))
     if "speed" in scores and scores["speed"]["documents_per_second"]:
-        console.print(f"speed: {scores['speed']['documents_per_second']} documents/s "
-                      f"({scores['speed']['words_per_second']} words/s, one process)")
+        speed = scores["speed"]
+        console.print(f"speed: {speed['documents_per_second']} documents/s ({speed['words_per_second']} words/s, "
+                      f"one process); per CPU second {speed.get('documents_per_cpu_second')} documents")
 
 
 @model_app.command("evaluate")

@@ -46,6 +46,8 @@ class TrainSettings:
     batch_words: tuple[int, int] = (100, 1000)  # compounding from, to
     learn_rate: float = 0.001
     eval_seconds: float = 60.0
+    eval_words: int = 25000  # the held-out sample the progress bar's score is measured on
+    eval_share: float = 0.1  # at most this share of the time goes to those scores
     patience: int = 12  # evaluations without a better held-out score before a layer stops
     seed: int = 0
 
@@ -110,6 +112,20 @@ def _libraries() -> dict[str, str]:
     return versions
 
 
+def _sample(examples: list, words: int, seed: int) -> list:
+    """Held-out documents up to ``words`` words, picked at random: scoring all every minute would
+    take more time than it tells (the full held-out set is scored once, at the end)."""
+    order = list(examples)
+    random.Random(seed).shuffle(order)
+    picked, total = [], 0
+    for ex in order:
+        if total >= words:
+            break
+        picked.append(ex)
+        total += len(ex.reference)
+    return picked
+
+
 def _compounding(start: float, stop: float, rate: float):
     """Batch sizes growing from ``start`` to ``stop`` words: small early batches learn fast, big late ones steady."""
     size = start
@@ -125,7 +141,7 @@ class _Layer:
         self.layer = layer
         self.nlp = blank_pipeline(lang, labels, settings)
         self.train = training_examples(self.nlp, gold, layer)
-        self.held_out = held_out_examples(self.nlp, gold, layer)
+        self.held_out = _sample(held_out_examples(self.nlp, gold, layer), settings.eval_words, settings.seed)
         self.optimizer = self.nlp.initialize(lambda: self.train)
         self.optimizer.learn_rate = settings.learn_rate
         self.sizes = _compounding(*settings.batch_words, 1.001)
@@ -208,9 +224,11 @@ def train_model(workspace: Workspace, name: str = "default", max_minutes: float 
             for t in active:
                 t.step(rng, settings.dropout)
             if time.monotonic() >= next_eval:
+                scoring = time.monotonic()
                 for t in active:
                     t.evaluate(settings.patience)
-                next_eval = time.monotonic() + eval_every
+                took = time.monotonic() - scoring
+                next_eval = time.monotonic() + max(eval_every, took / settings.eval_share)
             if progress:
                 report.elapsed = time.monotonic() - started
                 report.epoch = {t.layer: t.epoch for t in trainers}
