@@ -25,11 +25,11 @@ from annotation.models.links import DEFAULT_HEAD_GAP, DEFAULT_SOURCE_WINDOW
 from annotation.schema import CLAIM_LABELS, CLAIM_LAYER, ENTITY_LAYER, LabelSchema
 from corpus.errors import Errors, NewsdeskError
 from corpus.workspace import Workspace
-from training.examples import (GoldDocument, attribute_defaults, check_enough, data_fingerprint, gold_documents,
-                               held_out_examples, layers_with_gold, training_examples)
+from training.examples import (GoldDocument, attribute_defaults, check_enough, data_fingerprint,
+                               gold_documents, held_out_examples, layers_with_gold, training_examples)
 
-SOURCE_WINDOWS = (20, 40, 60, 100, 160)
-HEAD_GAPS = (0, 4, 8)
+SOURCE_WINDOWS = (30, 60, 100, 160)
+HEAD_GAPS = (0, 5)
 TRAINED_DOCUMENTS_FILE = "trained_documents.txt"
 
 
@@ -49,6 +49,7 @@ class TrainSettings:
     eval_words: int = 25000  # the held-out sample the progress bar's score is measured on
     eval_share: float = 0.1  # at most this share of the time goes to those scores
     patience: int = 12  # evaluations without a better held-out score before a layer stops
+    max_epochs: float | None = None  # stop after this many passes over the training data, if sooner
     seed: int = 0
 
     def to_record(self) -> dict:
@@ -68,7 +69,7 @@ class TrainProgress:
 class TrainResult:
     path: Path
     meta: ModelMeta
-    stopped: str  # "time", "converged" or "interrupted"
+    stopped: str  # "time", "converged" (or max_epochs reached) or "interrupted"
 
 
 def _ner_config(s: TrainSettings) -> dict:
@@ -84,13 +85,13 @@ def _ner_config(s: TrainSettings) -> dict:
                        "window_size": s.window, "maxout_pieces": 3}}}}
 
 
-def blank_pipeline(lang: str, labels: list[str], settings: TrainSettings):
+def blank_pipeline(lang: str, labels: list[str], settings: TrainSettings, vocab=True):
     import spacy
 
     try:
-        nlp = spacy.blank(lang)
+        nlp = spacy.blank(lang, vocab=vocab)
     except (ImportError, KeyError, ValueError):
-        nlp = spacy.blank("xx")  # a language spaCy has no tokenizer rules for: the generic one
+        nlp = spacy.blank("xx", vocab=vocab)  # a language spaCy has no tokenizer rules for: the generic one
     ner = nlp.add_pipe("ner", config=_ner_config(settings))
     for label in labels:
         ner.add_label(label)
@@ -112,17 +113,17 @@ def _libraries() -> dict[str, str]:
     return versions
 
 
-def _sample(examples: list, words: int, seed: int) -> list:
-    """Held-out documents up to ``words`` words, picked at random: scoring all every minute would
-    take more time than it tells (the full held-out set is scored once, at the end)."""
-    order = list(examples)
+def _sample(gold: list[GoldDocument], words: int, seed: int) -> list[GoldDocument]:
+    """Held-out documents up to about ``words`` words, picked at random: scoring all every minute
+    would take more time than it tells (every held-out document is scored once, at the end)."""
+    order = list(gold)
     random.Random(seed).shuffle(order)
     picked, total = [], 0
-    for ex in order:
+    for g in order:
         if total >= words:
             break
-        picked.append(ex)
-        total += len(ex.reference)
+        picked.append(g)
+        total += len(g.doc.text.split())
     return picked
 
 
@@ -137,11 +138,15 @@ def _compounding(start: float, stop: float, rate: float):
 class _Layer:
     """One layer's pipeline, data, optimizer and best checkpoint."""
 
-    def __init__(self, layer: str, labels: list[str], gold: list[GoldDocument], lang: str, settings: TrainSettings):
+    def __init__(self, layer: str, labels: list[str], gold: list[GoldDocument], lang: str, settings: TrainSettings,
+                 vocab=True):
         self.layer = layer
-        self.nlp = blank_pipeline(lang, labels, settings)
+        self.nlp = blank_pipeline(lang, labels, settings, vocab)
         self.train = training_examples(self.nlp, gold, layer)
-        self.held_out = _sample(held_out_examples(self.nlp, gold, layer), settings.eval_words, settings.seed)
+        held = [g for g in gold if g.held_out and g.spans(layer)]
+        self.held_out_words = sum(len(g.doc.text.split()) for g in held)
+        self.held_out = held_out_examples(self.nlp, _sample(held, settings.eval_words, settings.seed), layer)
+        self.words_per_second: float | None = None  # of scoring, measured on the sample
         self.optimizer = self.nlp.initialize(lambda: self.train)
         self.optimizer.learn_rate = settings.learn_rate
         self.sizes = _compounding(*settings.batch_words, 1.001)
@@ -173,7 +178,10 @@ class _Layer:
 
     def evaluate(self, patience: int) -> float:
         with self.nlp.use_params(self.optimizer.averages):
+            started = time.monotonic()
             score = self.nlp.evaluate(self.held_out)["ents_f"] or 0.0
+            words = sum(len(ex.reference.text.split()) for ex in self.held_out)
+            self.words_per_second = words / max(time.monotonic() - started, 1e-3)
             if score > self.best:
                 self.best, self.since_best = score, 0
                 self.best_bytes = self.nlp.to_bytes()
@@ -185,6 +193,16 @@ class _Layer:
     def keep_best(self) -> None:
         if self.best_bytes is not None:
             self.nlp.from_bytes(self.best_bytes)
+
+
+def _finishing_seconds(trainers: list[_Layer]) -> float:
+    """What scoring every held-out document at the end will take (measured on the samples), plus
+    choosing the link rules: the loop stops that much earlier, so the run ends within its minutes."""
+    need = 0.0
+    for t in trainers:
+        if t.words_per_second:
+            need += 2.0 * t.held_out_words / t.words_per_second  # prediction with links, and a margin
+    return need + 2.0
 
 
 def train_model(workspace: Workspace, name: str = "default", max_minutes: float = 20.0, source: str = "gold",
@@ -209,15 +227,20 @@ def train_model(workspace: Workspace, name: str = "default", max_minutes: float 
 
     spacy.util.fix_random_seed(settings.seed)
     labels = {ENTITY_LAYER: list(schema.entity_labels), CLAIM_LAYER: list(CLAIM_LABELS)}
-    trainers = [_Layer(layer, labels[layer], gold, lang, settings) for layer in layers]
+    trainers: list[_Layer] = []
+    for layer in layers:  # one vocab, so that prediction tokenizes a document once for both layers
+        trainers.append(_Layer(layer, labels[layer], gold, lang, settings, trainers[0].nlp.vocab if trainers else True))
     budget = max_minutes * 60.0
     eval_every = min(settings.eval_seconds, max(budget / 12, 2.0))
+    for t in trainers:
+        t.evaluate(settings.patience)  # untrained: measures how long scoring takes, for the stopping time
     next_eval = time.monotonic() + eval_every
     stopped = "time"
     report = TrainProgress(0.0, budget)
     try:
-        while time.monotonic() - started < budget:
-            active = [t for t in trainers if not t.done and t.held_out]
+        while time.monotonic() - started < budget - _finishing_seconds(trainers):
+            active = [t for t in trainers if not t.done and t.held_out
+                      and (settings.max_epochs is None or t.epoch < settings.max_epochs)]
             if not active:
                 stopped = "converged"
                 break

@@ -24,11 +24,11 @@ from corpus.model import Document
 _QUOTES = set("\"“”«»„‘’'")
 
 
-def load_pipeline(path: Path):
+def load_pipeline(path: Path, vocab=True):
     import spacy
 
     try:
-        return spacy.load(path)
+        return spacy.load(path, vocab=vocab)
     except (OSError, ValueError, KeyError) as exc:
         raise NewsdeskError(Errors.E224, where=str(path), detail=f"spaCy could not load it: {exc}") from exc
 
@@ -54,7 +54,10 @@ class ModelPredictor:
             raise NewsdeskError(Errors.E215, where="model:", detail="no model named; write model:<name or folder>")
         self.path = resolve_model_path(ref, workspace_root)
         self.meta: ModelMeta = read_model_meta(self.path)
-        self.pipelines = {layer: load_pipeline(self.path / layer) for layer in self.meta.layers}
+        self.pipelines = {}
+        for layer in self.meta.layers:  # one vocab: a document is tokenized once for every layer
+            first = next(iter(self.pipelines.values()), None)
+            self.pipelines[layer] = load_pipeline(self.path / layer, vocab=first.vocab if first else True)
         self.model_version = self.meta.model_version
         self._checked: set[str] = set()
         self._link_rules(self.meta)
@@ -82,8 +85,14 @@ class ModelPredictor:
     def layer_spans(self, text: str) -> dict[str, list[tuple[str, int, int]]]:
         """``{layer: [(label, start, end)]}`` as the pipelines find them, edge whitespace excluded."""
         found: dict[str, list[tuple[str, int, int]]] = {ENTITY_LAYER: [], CLAIM_LAYER: []}
+        tokens = None
         for layer, nlp in self.pipelines.items():
-            for e in nlp(text).ents:
+            if tokens is None or nlp.vocab is not tokens.vocab:
+                tokens = nlp.make_doc(text)
+            doc = tokens.copy()
+            for _, component in nlp.pipeline:
+                doc = component(doc)
+            for e in doc.ents:
                 s, t = e.start_char, e.end_char
                 piece = text[s:t]
                 stripped = piece.strip()
