@@ -72,7 +72,8 @@ def register_predictor(kind: str, factory: PredictorFactory) -> None:
 
 
 def make_predictor(spec: str) -> Predictor:
-    """The predictor a spec names: ``"baseline"`` or ``"spacy:<pipeline name or path>"``, as a
+    """The predictor a spec names: ``"baseline"``, ``"spacy:<pipeline name or path>"`` or
+    ``"model:<model folder>"`` (see :func:`resolve_predictor_spec` for a workspace's model name), as a
     :class:`ConformingPredictor`: its records keep the schema's rules whatever the model proposes.
 
     Raises NewsdeskError E215 for an unknown kind or a spaCy pipeline that is not installed.
@@ -105,6 +106,17 @@ class ConformingPredictor:
 
     def __getattr__(self, name: str):  # the model's own attributes (e.g. a spaCy pipeline's nlp)
         return getattr(self.__dict__["predictor"], name)
+
+
+def resolve_predictor_spec(spec: str, workspace_root: Path) -> str:
+    """The spec with a workspace's model name made a folder path (``model:NAME`` ->
+    ``model:/ws/models/NAME``), so that a worker process, which knows no workspace, loads the same model."""
+    kind, _, arg = spec.strip().partition(":")
+    if kind != "model" or not arg:
+        return spec
+    from annotation.models.folder import resolve_model_path
+
+    return f"model:{resolve_model_path(arg, workspace_root)}"
 
 
 # --- lexicons -------------------------------------------------------------------------------------
@@ -951,3 +963,12 @@ def _baseline_factory(arg: str) -> Predictor:
 
 register_predictor("baseline", _baseline_factory)
 register_predictor("spacy", SpacyPredictor)
+
+
+def _model_factory(arg: str) -> Predictor:
+    from annotation.models.predictor import model_predictor_factory  # spaCy pipelines load only when asked
+
+    return model_predictor_factory(arg)
+
+
+register_predictor("model", _model_factory)  # a model trained by `newsdesk model train` (training/)

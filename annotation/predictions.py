@@ -95,6 +95,9 @@ def predict(workspace: Workspace, engine: Engine, predictor: str | None = None,
     started = time.perf_counter()
     report = PredictReport()
     spec = AnnotationSettings.of(workspace).predictor if predictor is None else predictor
+    from annotation.predict import resolve_predictor_spec
+
+    spec = resolve_predictor_spec(spec, workspace.root)
     schema = LabelSchema.load(workspace)
     with workspace.lock():
         location = StoreLocation.of(CorpusStore(workspace))

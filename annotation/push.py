@@ -79,9 +79,18 @@ def task_data(doc: Document, settings: AnnotationSettings) -> dict:
     }
 
 
+PUSH_ORDERS = ("corpus", "uncertain")
+
+
 def push(workspace: Workspace, client: LabelStudio | None = None, predictor: str | None = None,
-         progress: Progress | None = None) -> PushReport:
-    """Create or update the project and make the server hold one task per document."""
+         progress: Progress | None = None, order: str = "corpus") -> PushReport:
+    """Create or update the project and make the server hold one task per document.
+
+    ``order="uncertain"``: new tasks are created least-sure-first by the predictor's
+    ``uncertainty(doc)`` (a trained model's), so annotators open the documents that teach it most.
+    """
+    if order not in PUSH_ORDERS:
+        raise NewsdeskError(Errors.E221, where=f"--order {order}", detail=f"orders are {list(PUSH_ORDERS)}")
     started = time.perf_counter()
     report = PushReport()
     settings = AnnotationSettings.of(workspace)
@@ -89,9 +98,12 @@ def push(workspace: Workspace, client: LabelStudio | None = None, predictor: str
     predictor_spec = settings.predictor if predictor is None else predictor
     model = None
     if predictor_spec and predictor_spec != "none":
-        from annotation.predict import make_predictor
+        from annotation.predict import make_predictor, resolve_predictor_spec
 
-        model = make_predictor(predictor_spec)
+        model = make_predictor(resolve_predictor_spec(predictor_spec, workspace.root))
+    if order == "uncertain" and not hasattr(model, "uncertainty"):
+        raise NewsdeskError(Errors.E221, where="--order uncertain",
+                            detail=f"predictor {predictor_spec!r} gives no scores; use --predictor model:NAME")
     with workspace.lock(), server_errors(str(workspace.root)):
         client = client or studio_client(workspace.root)
         task_map = TaskMap.load(workspace)
@@ -110,6 +122,11 @@ def push(workspace: Workspace, client: LabelStudio | None = None, predictor: str
         if model is not None:
             _add_missing_predictions(client, present, task_map, remote, model, schema, report)
         new = [d for d in docs.values() if d.id not in task_map.tasks]
+        if order == "uncertain" and new:
+            unsure = {d.id: model.uncertainty(d) for d in new}
+            new.sort(key=lambda d: -unsure[d.id])  # stable: equally sure documents keep corpus order
+            report.notes.append(f"{len(new)} new tasks least-sure first (uncertainty "
+                                f"{unsure[new[0].id]:.3f} .. {unsure[new[-1].id]:.3f})")
         batches = [new[i:i + settings.batch_size] for i in range(0, len(new), settings.batch_size)]
         saved_at = time.monotonic()
         # The next batch's task JSON, predictions included, is made in a worker while the server

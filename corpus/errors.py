@@ -78,11 +78,22 @@ class Errors:
                      "in labels.toml (a link label for role:), or - to skip")
     E212 = ErrorCode("E212", "unknown import format", "use --format labelstudio, conll or brat")
     E215 = ErrorCode("E215", "unknown or unavailable predictor",
-                     "use `baseline` or `spacy:<pipeline>` with a spaCy pipeline installed in this environment "
+                     "use `baseline`, `model:<name>` (`newsdesk model list`) or `spacy:<pipeline>` with a spaCy pipeline installed in this environment "
                      "(e.g. `pip install <pipeline wheel>`); newsdesk never downloads models itself")
     E216 = ErrorCode("E216", "a gold record cannot be stored",
                      "a value has the wrong type (say, an offset that is not a whole number): run `newsdesk validate`, "
                      "fix the annotations it lists, and adjudicate again")
+    # Models trained from gold (`newsdesk model ...`, training/ and annotation/models/)
+    E220 = ErrorCode("E220", "not enough gold to train a model",
+                     "annotate and adjudicate more documents (`newsdesk adjudicate`), or import a corpus with "
+                     "`newsdesk annotate import` and adjudicate it")
+    E221 = ErrorCode("E221", "invalid model training options", "see `newsdesk model train --help`")
+    E222 = ErrorCode("E222", "the model was trained on another label schema",
+                     "train a model in this workspace (`newsdesk model train`), or evaluate in a workspace whose "
+                     "labels.toml is the model's")
+    E223 = ErrorCode("E223", "model not found", "list models with `newsdesk model list`, or pass a model folder's path")
+    E224 = ErrorCode("E224", "not a model folder",
+                     "pass a folder written by `newsdesk model train` (models/NAME), or train it again")
 
     # Validation findings (`newsdesk validate`): what is wrong with an annotation, and the fix.
     V101 = ErrorCode("V101", "table does not match its schema", "the message names the column and the check")

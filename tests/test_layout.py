@@ -11,7 +11,7 @@ from collections import defaultdict
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-STAGES = ["corpus", "annotation", "validation", "releases"]  # in flow order
+STAGES = ["corpus", "annotation", "validation", "releases", "training"]  # in flow order
 OURS = (*STAGES, "newsdesk")
 
 

@@ -4,6 +4,7 @@
     corpus.py      init, ingest, clean, near-duplicates, docs list|show|export
     studio.py      studio start|stop|status
     annotate.py    annotate push|pull|status|export|import|predict
+    model.py       model train|evaluate|list
     validation.py  validate, agreement, adjudicate
     releases.py    release build|diff|list|verify|publish
 
@@ -20,7 +21,7 @@ from typing import Annotated
 
 import typer
 
-from newsdesk.cli import annotate, corpus, releases, studio, validation  # noqa: F401  (they register their commands)
+from newsdesk.cli import annotate, corpus, model, releases, studio, validation  # noqa: F401  (they register their commands)
 from newsdesk.cli.common import WorkspaceOpt, app, console, user_errors
 
 __all__ = ["app", "main"]

@@ -87,7 +87,7 @@ def _print_import(report) -> None:
 @annotate_app.command("predict")
 def annotate_predict(workspace: WorkspaceOpt = Path("."),
                      predictor: Annotated[str | None, typer.Option(
-                         help="'baseline' or 'spacy:<pipeline>' (default: from newsdesk.toml).")] = None,
+                         help="'baseline', 'model:<name>' or 'spacy:<pipeline>' (default: from newsdesk.toml).")] = None,
                      as_json: JsonOpt = False, engine: EngineOpt = "local", scheduler: SchedulerOpt = None,
                      workers: WorkersOpt = None):
     """Pre-annotate every document without Label Studio: records in annotations/predictions/ (idempotent).
@@ -114,7 +114,10 @@ def annotate_predict(workspace: WorkspaceOpt = Path("."),
 @annotate_app.command("push")
 def annotate_push(workspace: WorkspaceOpt = Path("."),
                   predictor: Annotated[str | None, typer.Option(
-                      help="Pre-annotation: 'baseline', 'spacy:<pipeline>' or 'none' (default: from newsdesk.toml).")] = None,
+                      help="Pre-annotation: 'baseline', 'model:<name>', 'spacy:<pipeline>' or 'none' "
+                           "(default: from newsdesk.toml).")] = None,
+                  order: Annotated[str, typer.Option(
+                      help="Order of new tasks: corpus, or uncertain (the model's least-sure documents first).")] = "corpus",
                   as_json: JsonOpt = False):
     """Create or update the Label Studio project and push every document as a task (idempotent).
 
@@ -124,7 +127,7 @@ def annotate_push(workspace: WorkspaceOpt = Path("."),
     from corpus.workspace import Workspace
 
     with user_errors(), progress_bar("pushing") as bar:
-        report = annotation_push.push(Workspace.open(workspace), predictor=predictor, progress=bar)
+        report = annotation_push.push(Workspace.open(workspace), predictor=predictor, progress=bar, order=order)
     if as_json:
         emit_json(report.to_record())
         return

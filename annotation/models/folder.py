@@ -1,0 +1,142 @@
+"""A trained model's folder, ``models/NAME/`` in a workspace: two spaCy pipelines and meta.json.
+
+::
+
+    models/NAME/
+        entities/    spaCy pipeline (nlp.to_disk): tok2vec + ner over the schema's entity labels
+        claims/      spaCy pipeline: tok2vec + ner over CLAIM / CUE / SOURCE (its own layer,
+                     so claims may overlap entities)
+        meta.json    name, version, schema hash, training-data fingerprint, held-out scores,
+                     library versions, training time, the claim attributes to pre-fill
+
+A layer without gold to learn from has no pipeline (a NER corpus has no claims). The folder is
+written to a temporary sibling and renamed, so a stopped run never leaves half a model.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from annotation.schema import LabelSchema
+from corpus.errors import Errors, NewsdeskError
+from corpus.workspace import Workspace, atomic_write_text
+
+MODELS_DIR = "models"
+META_FILE = "meta.json"
+LAYER_PIPELINES = ("entities", "claims")  # sub-folder per layer
+META_KEYS = ("name", "version", "schema_hash", "layers")
+
+
+@dataclass
+class ModelMeta:
+    name: str
+    version: str  # changes whenever the predictions could: the training data's fingerprint and the time
+    schema_hash: str
+    layers: list[str]  # which of LAYER_PIPELINES the folder holds
+    data_fingerprint: str = ""
+    trained_from: str = "gold"
+    documents: dict[str, int] = field(default_factory=dict)  # {"train": n, "held_out": n}
+    scores: dict = field(default_factory=dict)  # held-out scores at the kept checkpoint
+    attribute_defaults: dict[str, str] = field(default_factory=dict)  # required claim attributes to pre-fill
+    link_rules: dict = field(default_factory=dict)
+    libraries: dict[str, str] = field(default_factory=dict)
+    training_seconds: float = 0.0
+    created_at: str = ""
+    settings: dict = field(default_factory=dict)
+
+    @property
+    def model_version(self) -> str:
+        """Label Studio's ``model_version`` of this model's predictions."""
+        return f"model-{self.name}-{self.version}"
+
+    def to_record(self) -> dict:
+        return dict(self.__dict__)
+
+    @classmethod
+    def from_record(cls, rec: dict) -> "ModelMeta":
+        known = {k: v for k, v in rec.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
+def models_root(workspace: Workspace) -> Path:
+    return workspace.path(MODELS_DIR)
+
+
+def resolve_model_path(ref: str, workspace_root: Path | None = None) -> Path:
+    """A model folder from a name in the workspace (``models/NAME``) or a folder's path."""
+    if workspace_root is not None:
+        candidate = Path(workspace_root) / MODELS_DIR / ref
+        if candidate.is_dir():
+            return candidate.resolve()
+    path = Path(ref).expanduser()
+    if path.is_dir():
+        return path.resolve()
+    where = ref if workspace_root is None else f"{ref} (workspace {workspace_root})"
+    known = list_models(workspace_root) if workspace_root is not None else []
+    raise NewsdeskError(Errors.E223, where=where,
+                        detail=f"no model folder of that name or path; models here: "
+                               f"{[m.name for m in known] or 'none'}")
+
+
+def read_model_meta(path: Path) -> ModelMeta:
+    """The folder's meta, after checking it is a whole model folder (E224 names what is missing)."""
+    meta_path = path / META_FILE
+    if not meta_path.is_file():
+        raise NewsdeskError(Errors.E224, where=str(path), detail=f"{META_FILE} is missing")
+    try:
+        rec = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise NewsdeskError(Errors.E224, where=str(meta_path), detail=f"unreadable: {exc}") from exc
+    missing = [k for k in META_KEYS if k not in rec]
+    if missing:
+        raise NewsdeskError(Errors.E224, where=str(meta_path), detail=f"lacks {missing}")
+    meta = ModelMeta.from_record(rec)
+    for layer in meta.layers:
+        pipeline = path / layer
+        if not (pipeline / "config.cfg").is_file() or not (pipeline / "meta.json").is_file():
+            raise NewsdeskError(Errors.E224, where=str(path),
+                                detail=f"the {layer} pipeline ({layer}/config.cfg, {layer}/meta.json) is missing")
+    return meta
+
+
+def check_schema(meta: ModelMeta, schema: LabelSchema, where: str) -> None:
+    """Refuse a model trained on another label schema: its labels would not be this workspace's."""
+    if meta.schema_hash != schema.fingerprint():
+        raise NewsdeskError(Errors.E222, where=where,
+                            detail=f"model {meta.name!r} was trained on schema {meta.schema_hash}, "
+                                   f"this workspace's labels.toml is {schema.fingerprint()}")
+
+
+def list_models(workspace_root: Path | None) -> list[ModelMeta]:
+    root = Path(workspace_root) / MODELS_DIR if workspace_root is not None else None
+    if root is None or not root.is_dir():
+        return []
+    found = []
+    for path in sorted(root.iterdir()):
+        if path.is_dir() and not path.name.startswith("."):
+            try:
+                found.append(read_model_meta(path))
+            except NewsdeskError:
+                continue  # half a folder is not a model; `model evaluate` on it says what is missing
+    return found
+
+
+def write_model_folder(target: Path, meta: ModelMeta, pipelines: dict, extra: dict[str, str] | None = None) -> None:
+    """Write the pipelines, meta and ``extra`` files into a temporary sibling, then rename it onto ``target``."""
+    tmp = target.with_name(f".{target.name}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    for layer, nlp in pipelines.items():
+        nlp.to_disk(tmp / layer)
+    for file, text in (extra or {}).items():
+        atomic_write_text(tmp / file, text)
+    atomic_write_text(tmp / META_FILE, json.dumps(meta.to_record(), indent=2, ensure_ascii=False) + "\n")
+    old = target.with_name(f".{target.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        target.rename(old)
+    tmp.rename(target)
+    shutil.rmtree(old, ignore_errors=True)

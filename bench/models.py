@@ -1,0 +1,156 @@
+"""Issue 17's model benchmark: import a corpus's train and dev sets, adjudicate, train, evaluate on dev.
+
+Reads ../shared/data (never copied into the repository); the workspaces go where --out says.
+
+    .venv/bin/python bench/models.py prepare polnear --out /tmp/models-bench   # pn-train, pn-dev
+    .venv/bin/python bench/models.py prepare wikiann --out /tmp/models-bench   # wa-train, wa-dev
+    .venv/bin/python bench/models.py run /tmp/models-bench/pn-train /tmp/models-bench/pn-dev \\
+        --minutes 20 --json-out bench/models-polnear-results.json
+
+``prepare`` does what a user does with the CLI (``newsdesk init``, ``annotate import``,
+``adjudicate --strategy single``) after two format fixes the importers do not make yet: WikiANN's
+``en:Token<TAB>TAG`` lines lose their ``en:`` and get a ``-DOCSTART-`` every 15 sentences (so a
+document is news-sized, not the whole file); PolNeAR's ``text/NAME.txt`` and
+``attributions/NAME_ANNOTATOR.ann`` are paired as ``NAME.txt`` + ``NAME.ann`` (the first
+annotator of an article: the brat importer keeps one record per file name), and three ``.ann``
+files with a span text broken over two lines lose the broken line.
+
+``run --clock cpu`` counts the budget in this process's CPU seconds: on a shared machine the wall
+clock also measures the neighbours (training is one process, one core).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import subprocess
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+NEWSDESK = [sys.executable, "-m", "newsdesk"]
+POLNEAR_MAP = ("Source=SOURCE,Cue=CUE,Content=CLAIM,Attribution=CUE,Attribution-no-source=CUE,Discuss=-,"
+               "Discard=-,role:Source=source,role:Cue=cue,role:Content=-")
+BRAT_LINE = re.compile(r"^[TERAMN#*]\d*\s")
+
+
+def _cli(*args: str) -> None:
+    subprocess.run([*NEWSDESK, *args], check=True, stdout=subprocess.DEVNULL)
+
+
+def _workspace(path: Path, entity_labels: list[str] | None) -> None:
+    shutil.rmtree(path, ignore_errors=True)
+    _cli("init", str(path))
+    if entity_labels:
+        schema = path / "labels.toml"
+        text = re.sub(r"labels = \[.*?\]\n", f"labels = {json.dumps(entity_labels)}\n", schema.read_text(),
+                      count=1, flags=re.S)
+        text = re.sub(r"source_labels = \[.*?\]\n", f"source_labels = {json.dumps(entity_labels[:2])}\n", text, count=1)
+        schema.write_text(text)
+
+
+def prepare_polnear(out: Path) -> None:
+    for split in ("train", "dev"):
+        folder = out / f"polnear-{split}"
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        by_article = defaultdict(list)
+        for ann in sorted((DATA / "attribution/polnear" / split / "attributions").glob("*.ann")):
+            by_article[ann.stem.rsplit("_", 1)[0]].append(ann)
+        for name, anns in by_article.items():
+            shutil.copy(DATA / "attribution/polnear" / split / "text" / f"{name}.txt", folder / f"{name}.txt")
+            lines = anns[0].read_text(encoding="utf-8").splitlines()
+            (folder / f"{name}.ann").write_text("\n".join(x for x in lines if BRAT_LINE.match(x)) + "\n", encoding="utf-8")
+        ws = out / f"pn-{split}"
+        _workspace(ws, None)
+        _cli("annotate", "import", str(folder), "--format", "brat", "--map", POLNEAR_MAP, "-w", str(ws))
+        _cli("adjudicate", "--strategy", "single", "-w", str(ws))
+
+
+def prepare_wikiann(out: Path) -> None:
+    for split in ("train", "dev"):
+        lines, sentences = ["-DOCSTART- O", ""], 0
+        for line in (DATA / "ner/wikiann-en" / split).read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                lines.append("")
+                sentences += 1
+                if sentences % 15 == 0:
+                    lines += ["-DOCSTART- O", ""]
+                continue
+            token, tag = line.split("\t")
+            lines.append(f"{token.removeprefix('en:')} {tag}")
+        conll = out / f"wikiann-{split}.conll"
+        conll.parent.mkdir(parents=True, exist_ok=True)
+        conll.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        ws = out / f"wa-{split}"
+        _workspace(ws, ["PER", "ORG", "LOC"])
+        _cli("annotate", "import", str(conll), "--format", "conll", "-w", str(ws))
+        _cli("adjudicate", "--strategy", "single", "-w", str(ws))
+
+
+def _summary(scores: dict) -> dict:
+    out = {}
+    for layer in ("entities", "claims"):
+        if scores[layer]["exact"]["gold"]:
+            out[layer] = {mode: {"f1": scores[layer][mode]["f1"],
+                                 "by_label": {k: v["f1"] for k, v in scores[layer][mode]["by_label"].items()}}
+                          for mode in ("exact", "overlap")}
+    links = scores["links"]
+    out["links"] = {"cue_f1": links["cue"]["f1"], "source_f1": links["source"]["f1"],
+                    "attributions_whole": links["attributions_whole"]}
+    out["edits_per_1000_words"] = scores["edits"]["per_1000_words"]
+    out["edits_total_per_1000_words"] = scores["edits"]["total_per_1000_words"]
+    return out
+
+
+def run(train_ws: Path, dev_ws: Path, minutes: float, clock: str, name: str, settings: dict) -> dict:
+    from corpus.workspace import Workspace
+    from training.evaluate import evaluate_model
+    from training.train import TrainSettings, train_model
+
+    result = train_model(Workspace.open(train_ws), name, minutes, settings=TrainSettings(clock=clock, **settings))
+    meta = result.meta
+    dev = evaluate_model(Workspace.open(dev_ws), str(result.path))
+    return {"train_workspace": str(train_ws), "dev_workspace": str(dev_ws), "minutes": minutes, "clock": clock,
+            "settings": meta.settings, "documents": meta.documents, "wall_seconds": meta.training_seconds,
+            "stopped": result.stopped, "link_rules": meta.link_rules,
+            "held_out": _summary(meta.scores), "dev": _summary(dev), "dev_baseline": _summary(dev["baseline"]),
+            "dev_documents": dev["documents"], "prediction_speed": dev["speed"]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    prep = sub.add_parser("prepare")
+    prep.add_argument("corpus", choices=["polnear", "wikiann"])
+    prep.add_argument("--out", type=Path, required=True)
+    go = sub.add_parser("run")
+    go.add_argument("train", type=Path)
+    go.add_argument("dev", type=Path)
+    go.add_argument("--minutes", type=float, default=20.0)
+    go.add_argument("--clock", choices=["wall", "cpu"], default="wall")
+    go.add_argument("--name", default="bench")
+    go.add_argument("--settings", default="{}", help='TrainSettings as JSON, e.g. {"width": 64, "depth": 2}')
+    go.add_argument("--json-out", type=Path)
+    args = parser.parse_args()
+    if args.command == "prepare":
+        if not DATA.exists():
+            sys.exit(f"{DATA} is not here: the benchmark needs the shared development data")
+        (prepare_polnear if args.corpus == "polnear" else prepare_wikiann)(args.out)
+        return
+    settings = json.loads(args.settings)
+    for key in ("embed_rows", "batch_words"):
+        if key in settings:
+            settings[key] = tuple(settings[key])
+    result = run(args.train, args.dev, args.minutes, args.clock, args.name, settings)
+    text = json.dumps(result, indent=2)
+    print(text)
+    if args.json_out:
+        args.json_out.write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
