@@ -105,7 +105,10 @@ class ConformingPredictor:
         return conform(self.predictor.predict(doc, schema), doc.text, schema)
 
     def __getattr__(self, name: str):  # the model's own attributes (e.g. a spaCy pipeline's nlp)
-        return getattr(self.__dict__["predictor"], name)
+        predictor = self.__dict__.get("predictor")  # absent while copy or pickle rebuilds the object
+        if predictor is None:
+            raise AttributeError(name)
+        return getattr(predictor, name)
 
 
 def resolve_predictor_spec(spec: str, workspace_root: Path) -> str:
