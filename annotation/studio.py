@@ -9,7 +9,11 @@ process name. Everything the server writes stays under ``<workspace>/studio/``:
     studio/server.log         the server's stdout and stderr
     studio/data/              LABEL_STUDIO_BASE_DATA_DIR (SQLite database, media)
     studio/home/              XDG config, data and cache directories
-    studio/venv/              the Label Studio install (unless NEWSDESK_STUDIO_VENV is set)
+    studio/install.json       which Label Studio install (version, virtualenv) the workspace uses
+
+Label Studio itself is installed once per version for the user, shared by every workspace:
+``~/.cache/newsdesk/label-studio-<version>`` (``$NEWSDESK_CACHE`` moves the cache folder,
+``$NEWSDESK_STUDIO_VENV`` names the virtualenv itself).
 
 A team's own server is used instead when ``LABEL_STUDIO_URL`` and ``LABEL_STUDIO_API_KEY`` are set.
 """
@@ -42,6 +46,7 @@ from corpus.errors import Errors
 
 LABEL_STUDIO_VERSION = "1.23.2"
 STUDIO_VENV_ENV = "NEWSDESK_STUDIO_VENV"
+CACHE_ENV = "NEWSDESK_CACHE"
 TEAM_URL_ENV = "LABEL_STUDIO_URL"
 TEAM_API_KEY_ENV = "LABEL_STUDIO_API_KEY"
 HOST = "127.0.0.1"
@@ -137,6 +142,29 @@ class StudioUserError(StudioError):
 # --------------------------------------------------------------------------- records
 
 
+def newsdesk_cache_dir() -> Path:
+    """The user's cache folder for newsdesk: ``$NEWSDESK_CACHE``, else ``$XDG_CACHE_HOME/newsdesk``,
+    else ``~/.cache/newsdesk`` (the platformdirs convention on Linux)."""
+    chosen = os.environ.get(CACHE_ENV, "").strip()
+    if chosen:
+        return Path(chosen).expanduser().resolve()
+    xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
+    return (Path(xdg) if xdg else Path.home() / ".cache").expanduser().resolve() / "newsdesk"
+
+
+def shared_venv_dir(version: str = LABEL_STUDIO_VERSION) -> Path:
+    """Where Label Studio ``version`` is installed once for every workspace of this user.
+
+    ``NEWSDESK_STUDIO_VENV`` names the virtualenv itself (``./run`` keeps one inside the
+    repository's .cache for the demo and the tests); otherwise it is
+    ``<cache>/label-studio-<version>`` in :func:`newsdesk_cache_dir`.
+    """
+    override = os.environ.get(STUDIO_VENV_ENV, "").strip()
+    if override:
+        return Path(override).expanduser().resolve()
+    return newsdesk_cache_dir() / f"label-studio-{version}"
+
+
 @dataclass(frozen=True)
 class StudioPaths:
     """Where one workspace keeps its Label Studio server's files."""
@@ -145,11 +173,8 @@ class StudioPaths:
     venv_dir: Path
 
     @classmethod
-    def for_workspace(cls, workspace: Path) -> StudioPaths:
-        workspace = Path(workspace).resolve()
-        override = os.environ.get(STUDIO_VENV_ENV, "").strip()
-        venv_dir = Path(override).resolve() if override else workspace / "studio" / "venv"
-        return cls(workspace=workspace, venv_dir=venv_dir)
+    def for_workspace(cls, workspace: Path, *, version: str = LABEL_STUDIO_VERSION) -> StudioPaths:
+        return cls(workspace=Path(workspace).resolve(), venv_dir=shared_venv_dir(version))
 
     @property
     def root(self) -> Path:
@@ -166,6 +191,10 @@ class StudioPaths:
     @property
     def credentials_file(self) -> Path:
         return self.root / "credentials.json"
+
+    @property
+    def install_record(self) -> Path:
+        return self.root / "install.json"
 
     @property
     def server_file(self) -> Path:
@@ -282,7 +311,7 @@ def ensure_installed(workspace: Path, *, version: str = LABEL_STUDIO_VERSION) ->
 
     A marker file written last says the install is complete, so an interrupted install is
     detected and redone from scratch. A lock serialises installs into a venv shared between
-    workspaces through ``NEWSDESK_STUDIO_VENV``.
+    workspaces (every workspace of the user uses the same one).
     """
     venv_dir = StudioPaths.for_workspace(workspace).venv_dir
     if installed_version(venv_dir) == version:
@@ -390,6 +419,8 @@ def start_studio(
             return _already_running(running, paths, port, timeout)
         port = _port_to_use(paths) if port is None else _check_port_is_free(port)
         venv_dir = ensure_installed(paths.workspace)
+        _write_json_atomically(paths.install_record,
+                               {"label_studio": installed_version(venv_dir), "venv": str(venv_dir)})
         credentials = _load_or_create_credentials(paths)
         log_offset = paths.log_file.stat().st_size if paths.log_file.exists() else 0
         server = _spawn_server(paths, venv_dir, port, credentials)
@@ -705,6 +736,11 @@ def studio_client(workspace: Path, *, verify: bool = True) -> LabelStudio:
     if verify:
         _verify_client(client, url, key_source)
     return client
+
+
+def studio_url(workspace: Path) -> str:
+    """The URL people open: the team's server, else the workspace's running one."""
+    return _server_url_and_key(StudioPaths.for_workspace(workspace))[0]
 
 
 def create_studio_user(workspace: Path, email: str, password: str | None = None) -> StudioUser:

@@ -1,4 +1,5 @@
-"""``newsdesk studio start|stop|status``: thin CLI wrappers over ``annotation.studio``."""
+"""``newsdesk studio start|stop|status|users``: thin CLI wrappers over ``annotation.studio`` and
+``annotation.accounts``."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Callable, NoReturn, TypeVar
 import typer
 from rich.console import Console
 
+from annotation.accounts import ROLES, add_user, list_users, remove_user
 from annotation.studio import StudioError, start_studio, stop_studio, studio_status
 
 studio_app = typer.Typer(
@@ -68,6 +70,62 @@ def status(
         f"{report.state}: {report.url} (pid {report.pid}, label-studio {report.version}, "
         f"data in {report.base_data_dir})"
     )
+
+
+users_app = typer.Typer(
+    name="users",
+    help="Label Studio accounts for annotators and reviewers (the managed server or LABEL_STUDIO_URL).",
+    no_args_is_help=True,
+)
+studio_app.add_typer(users_app)
+
+
+@users_app.command("add")
+def users_add(
+    email: str = typer.Argument(..., help="The person's email; they sign in with it."),
+    role: str = typer.Option("annotator", "--role", help=f"One of: {', '.join(ROLES)}."),
+    workspace: Path = WorkspaceOption,
+    as_json: bool = typer.Option(False, "--json", help="Print the account (and first password) as JSON."),
+) -> None:
+    """Create an account; its first password is shown here once and stored nowhere."""
+    account = _or_exit(lambda: add_user(workspace, email, role))
+    if as_json:
+        typer.echo(json.dumps({**account.member.to_json(), "sign_in_url": account.sign_in_url,
+                               "first_password": account.first_password}))
+        return
+    member = account.member
+    if account.first_password is None:
+        out.print(f"{member.email} has an account already (id {member.id}); role now {member.role}")
+        return
+    out.print(f"Added {member.email} as {member.role} (id {member.id}).")
+    out.print(f"Send them, privately: sign in at {account.sign_in_url} with their email and the first "
+              f"password {account.first_password}", markup=False, highlight=False)
+    out.print("It is shown only now and stored nowhere; they change it under Account & Settings.")
+
+
+@users_app.command("list")
+def users_list(
+    workspace: Path = WorkspaceOption,
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON array."),
+) -> None:
+    """Everyone in the server's organisation, with their role; removed people are marked."""
+    members = _or_exit(lambda: list_users(workspace))
+    if as_json:
+        typer.echo(json.dumps([m.to_json() for m in members]))
+        return
+    for m in members:
+        state = "owner" if m.owner else (m.role if m.active else f"{m.role}, removed")
+        out.print(f"{m.id:>5}  {m.email}  ({state})", markup=False, highlight=False)
+
+
+@users_app.command("remove")
+def users_remove(
+    email: str = typer.Argument(..., help="The person's email."),
+    workspace: Path = WorkspaceOption,
+) -> None:
+    """End the person's membership (they can no longer sign in); their annotations stay."""
+    member = _or_exit(lambda: remove_user(workspace, email))
+    out.print(f"Removed {member.email} (id {member.id}); their annotations stay")
 
 
 def _or_exit(action: Callable[[], Result]) -> Result:
