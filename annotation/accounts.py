@@ -123,7 +123,9 @@ def add_user(workspace: Path, email: str, role: str = "annotator", *, password: 
     member = existing.get(email)
     if member is not None:
         _record_role(workspace, email, role)
-        return NewAccount(replace_role(member, role), _sign_in_url(workspace), first_password=None)
+        # With their password, hand back a client acting as them (scripts, the demo).
+        user = create_studio_user(workspace, email, password) if password else None
+        return NewAccount(replace_role(member, role), _sign_in_url(workspace), first_password=None, user=user)
     first_password = password or secrets.token_urlsafe(FIRST_PASSWORD_BYTES)
     try:
         user = create_studio_user(workspace, email, first_password)

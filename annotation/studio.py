@@ -276,6 +276,7 @@ class StudioStatus:
     installed: bool
     venv: Path
     base_data_dir: Path
+    database: dict | None = None  # kind (sqlite | postgres) and where, from annotation.postgres
 
     @property
     def state(self) -> str:
@@ -404,16 +405,22 @@ def start_studio(
     port: int | None = None,
     *,
     timeout: float = HEALTH_TIMEOUT_SECONDS,
+    database: str | None = None,
 ) -> StudioServer:
     """Start the workspace's Label Studio server, installing it first if needed.
 
     Idempotent: if the recorded server is still running it is returned as it is. With
-    ``port=None`` a free port is chosen. Returns once ``/health`` answers on the port asked for
-    and the server accepts this workspace's admin token, i.e. when it is ready to use.
+    ``port=None`` a free port is chosen. ``database`` (``sqlite``, the default, or
+    ``postgres``) is chosen at the first start and recorded (see annotation.postgres).
+    Returns once ``/health`` answers on the port asked for and the server accepts this
+    workspace's admin token, i.e. when it is ready to use.
     """
+    from annotation.postgres import choose_database, postgres_target, record_choice
+
     paths = StudioPaths.for_workspace(workspace)
     paths.root.mkdir(parents=True, exist_ok=True)
     with _file_lock(paths.lock_file):
+        choice = choose_database(paths.workspace, database)
         running = _running_server(paths)
         if running is not None:
             return _already_running(running, paths, port, timeout)
@@ -422,8 +429,10 @@ def start_studio(
         _write_json_atomically(paths.install_record,
                                {"label_studio": installed_version(venv_dir), "venv": str(venv_dir)})
         credentials = _load_or_create_credentials(paths)
+        database_env = (postgres_target(paths.workspace, choice).label_studio_env()
+                        if choice.kind == "postgres" else {})
         log_offset = paths.log_file.stat().st_size if paths.log_file.exists() else 0
-        server = _spawn_server(paths, venv_dir, port, credentials)
+        server = _spawn_server(paths, venv_dir, port, credentials, database_env)
         paths.last_port_file.write_text(str(port))
         started = time.monotonic()
         try:
@@ -434,8 +443,9 @@ def start_studio(
             _stop_process(server)
             paths.server_file.unlink(missing_ok=True)
             raise
+        record_choice(paths.workspace, choice)
     console.print(
-        f"[green]Label Studio {server.version} running[/] at {server.url} "
+        f"[green]Label Studio {server.version} running[/] at {server.url} on {choice.kind} "
         f"(pid {server.pid}, ready in {time.monotonic() - started:.1f} s)"
     )
     return server
@@ -467,7 +477,11 @@ def _already_running(
 
 
 def _spawn_server(
-    paths: StudioPaths, venv_dir: Path, port: int, credentials: StudioCredentials
+    paths: StudioPaths,
+    venv_dir: Path,
+    port: int,
+    credentials: StudioCredentials,
+    database_env: dict[str, str] | None = None,
 ) -> StudioServer:
     """Launch ``label-studio start`` in its own session so it outlives the CLI that started it."""
     for directory in (paths.data_dir, paths.home_dir):
@@ -483,7 +497,7 @@ def _spawn_server(
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             cwd=paths.root,
-            env=_server_env(paths, venv_dir, credentials),
+            env={**_server_env(paths, venv_dir, credentials), **(database_env or {})},
             start_new_session=True,
         )
     server = StudioServer(
@@ -596,28 +610,35 @@ def _check_admin_token(url: str, credentials: StudioCredentials) -> None:
 
 def stop_studio(workspace: Path, *, timeout: float = STOP_TIMEOUT_SECONDS) -> bool:
     """Stop the workspace's server by its recorded PID; return False if none was running."""
+    from annotation.postgres import stop_managed_postgres
+
     paths = StudioPaths.for_workspace(workspace)
     if not paths.root.exists():
         return False
     with _file_lock(paths.lock_file):
         server = _read_server_record(paths)
-        if server is None:
-            return False
-        was_running = _is_our_process(server)
+        was_running = server is not None and _is_our_process(server)
         if was_running:
             _stop_process(server, timeout=timeout)
         paths.server_file.unlink(missing_ok=True)
+        # After Label Studio, which holds connections to it.
+        postgres_stopped = stop_managed_postgres(paths.workspace)
     if was_running:
         console.print(f"Stopped Label Studio (pid {server.pid})")
+    if postgres_stopped:
+        console.print("Stopped the workspace's PostgreSQL")
     return was_running
 
 
 def studio_status(workspace: Path) -> StudioStatus:
     """Whether the workspace's server is running and answering ``/health``, and where."""
+    from annotation.postgres import database_status
+
     paths = StudioPaths.for_workspace(workspace)
     server = _running_server(paths)
     version = installed_version(paths.venv_dir)
     return StudioStatus(
+        database=database_status(paths.workspace),
         running=server is not None,
         healthy=server is not None and _health_answers(server.url),
         url=server.url if server else None,
@@ -628,6 +649,28 @@ def studio_status(workspace: Path) -> StudioStatus:
         venv=paths.venv_dir,
         base_data_dir=paths.data_dir,
     )
+
+
+def backup_studio(workspace: Path, out: Path | None = None) -> Path:
+    """Write a restorable copy of the server's database (default: ``studio/backups/<time>.<kind>``)."""
+    from annotation.postgres import backup_database, recorded_choice
+
+    paths = StudioPaths.for_workspace(workspace)
+    if out is None:
+        kind = (recorded_choice(paths.workspace) or None)
+        suffix = "pgdump" if kind is not None and kind.kind == "postgres" else "sqlite3"
+        out = paths.root / "backups" / f"{time.strftime('%Y%m%dT%H%M%S')}.{suffix}"
+    return backup_database(paths.workspace, out)
+
+
+def restore_studio(workspace: Path, backup: Path) -> Path:
+    """Put a backup in place of the server's database (the server must be stopped); the database
+    it replaces is backed up first, and that backup's path is returned."""
+    from annotation.postgres import restore_database
+
+    paths = StudioPaths.for_workspace(workspace)
+    with _file_lock(paths.lock_file):
+        return restore_database(paths.workspace, backup, server_running=_running_server(paths) is not None)
 
 
 def running_server(workspace: Path) -> StudioServer | None:

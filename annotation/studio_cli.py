@@ -11,11 +11,18 @@ import typer
 from rich.console import Console
 
 from annotation.accounts import ROLES, add_user, list_users, remove_user
-from annotation.studio import StudioError, start_studio, stop_studio, studio_status
+from annotation.studio import (
+    StudioError,
+    backup_studio,
+    restore_studio,
+    start_studio,
+    stop_studio,
+    studio_status,
+)
 
 studio_app = typer.Typer(
     name="studio",
-    help="Run the workspace's local Label Studio server (installed on first use).",
+    help="Run the workspace's local Label Studio server (installed once per user), its accounts and backups.",
     no_args_is_help=True,
 )
 
@@ -37,10 +44,35 @@ def start(
         None, "--port", "-p", help="Port on 127.0.0.1 (default: a free one)."
     ),
     timeout: float = typer.Option(180.0, help="Seconds to wait for the server to answer /health."),
+    database: str | None = typer.Option(
+        None, "--database",
+        help="sqlite (default, one person) or postgres (a team): chosen at the first start and kept. "
+        "postgres uses NEWSDESK_POSTGRES_URL if set, else runs one for the workspace from an installed PostgreSQL.",
+    ),
 ) -> None:
     """Start the server (no-op if it is already running) and print its URL."""
-    server = _or_exit(lambda: start_studio(workspace, port, timeout=timeout))
+    server = _or_exit(lambda: start_studio(workspace, port, timeout=timeout, database=database))
     out.print(server.url)
+
+
+@studio_app.command("backup")
+def backup(
+    workspace: Path = WorkspaceOption,
+    out_file: Path | None = typer.Option(None, "--out", help="File to write (default: studio/backups/<time>)."),
+) -> None:
+    """Write a restorable copy of the server's database (SQLite backup API, or pg_dump)."""
+    written = _or_exit(lambda: backup_studio(workspace, out_file))
+    out.print(str(written))
+
+
+@studio_app.command("restore")
+def restore(
+    backup_file: Path = typer.Argument(..., help="A file written by `newsdesk studio backup`."),
+    workspace: Path = WorkspaceOption,
+) -> None:
+    """Replace the server's database with a backup (stop the server first); the current one is kept."""
+    before = _or_exit(lambda: restore_studio(workspace, backup_file))
+    out.print(f"restored {backup_file}; the database it replaced is in {before}")
 
 
 @studio_app.command("stop")
@@ -66,9 +98,12 @@ def status(
         )
         out.print(f"stopped ({installed} at {report.venv})")
         return
+    database = report.database or {}
+    where = database.get("path") or database.get("url") or (
+        f"127.0.0.1:{database.get('port')}, run by newsdesk" if database.get("managed") else "")
     out.print(
         f"{report.state}: {report.url} (pid {report.pid}, label-studio {report.version}, "
-        f"data in {report.base_data_dir})"
+        f"data in {report.base_data_dir}, database {database.get('kind', 'sqlite')} {where})"
     )
 
 

@@ -24,6 +24,7 @@ from annotation.annotate_cli import annotate_app
 from annotation.schema import LabelSchema
 from annotation.store import AnnotationStore
 from releases.publish_cli import publish_command
+from newsdesk.review_cli import review_app
 from annotation.studio_cli import studio_app
 from corpus import partitioned as corpus_partitioned
 from validation import validate as validation_validate
@@ -37,6 +38,7 @@ docs_app = typer.Typer(help="Look at the corpus: list, show and export documents
 app.add_typer(docs_app, name="docs")
 app.add_typer(studio_app, name="studio")
 app.add_typer(annotate_app, name="annotate")  # `import` lives in annotation/annotate_cli.py
+app.add_typer(review_app, name="review")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -394,14 +396,27 @@ def adjudicate(workspace: WorkspaceOpt = Path("."),
                                                       help="Annotators who must agree (majority).")] = 2,
                push_review: Annotated[bool, typer.Option("--push-review", help="Send conflicts to Label Studio as "
                                                          "review tasks, each version as a prediction.")] = False,
+               prefer: Annotated[list[str] | None, typer.Option(
+                   "--prefer", help="An email (or a role: reviewer) whose version wins where they made one; "
+                                    "repeat for an order of preference.")] = None,
                as_json: JsonOpt = False):
-    """Make one gold annotation per document from all annotators' versions; list what no rule settles."""
-    from validation.adjudicate import adjudicate_workspace, push_review_tasks, save_gold
+    """Make one gold annotation per document from all annotators' versions; list what no rule settles.
+
+    When conflicts were pushed for review (--push-review), submitted reviews are pulled first:
+    under --strategy ground-truth each settles its document."""
+    from validation.adjudicate import REVIEW_MAP, adjudicate_workspace, pull_reviews, push_review_tasks, save_gold
 
     with user_errors():
         ws = Workspace.open(workspace)
+        if ws.path(*REVIEW_MAP).exists():
+            try:
+                pulled = pull_reviews(ws)
+                err_console.print(f"{len(pulled)} reviews from the review project", soft_wrap=True)
+            except NewsdeskError as exc:  # offline: adjudicate what is stored, and say so
+                err_console.print(Text(f"reviews not pulled, the stored ones are used: {exc.one_line()}",
+                                       style="yellow"), soft_wrap=True)
         try:
-            result = adjudicate_workspace(ws, strategy, min_agree)
+            result = adjudicate_workspace(ws, strategy, min_agree, prefer or ())
         except ValueError as exc:
             err_console.print(Text(f"adjudicate: {exc}", style="red"))
             raise typer.Exit(2) from None

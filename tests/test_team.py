@@ -13,14 +13,28 @@ import pytest
 from typer.testing import CliRunner
 
 from annotation.accounts import add_user, list_users, read_roles, remove_user
+from annotation.convert import results_from_record
+from annotation.project import TaskMap
+from annotation.pull import pull
+from annotation.push import push
 from annotation.studio import (
     CACHE_ENV,
     STUDIO_VENV_ENV,
+    TEAM_API_KEY_ENV,
+    TEAM_URL_ENV,
     StudioPaths,
     StudioUserError,
     shared_venv_dir,
+    studio_client,
 )
 from annotation.studio_cli import studio_app
+from corpus.ingest import ingest
+from corpus.store import CorpusStore
+from corpus.workspace import Workspace
+from corpus_helpers import SEED
+from newsdesk.cli import app
+from test_adjudicate import DOC, three_annotators
+from validation.adjudicate import ReviewMap, load_gold, version_label
 
 cli = CliRunner()
 
@@ -133,3 +147,107 @@ def test_label_studio_is_installed_once_per_user_in_the_cache_folder(tmp_path, m
 def test_a_second_workspace_starts_on_the_same_install_and_records_it(studio, tmp_path):
     recorded = json.loads((studio.workspace / "studio" / "install.json").read_text())
     assert recorded == {"label_studio": "1.23.2", "venv": str(studio.server.venv)}
+
+
+# --------------------------------------------------------------------------- review from the CLI
+
+
+@pytest.fixture
+def team(studio, tmp_path, monkeypatch):
+    """A workspace on the team's server (the session's, reached through LABEL_STUDIO_URL): the Biden
+    article pushed, and Ana, Ben and a reviewer each submitting their own version of it."""
+    monkeypatch.setenv(TEAM_URL_ENV, studio.url)
+    monkeypatch.setenv(TEAM_API_KEY_ENV, json.loads((studio.workspace / "studio" / "credentials.json")
+                                                    .read_text())["token"])
+    ws = Workspace.init(tmp_path / "team")
+    assert ingest(ws, [SEED]).ok
+    push(ws)
+    doc = CorpusStore(ws).document(DOC)
+    task_id = TaskMap.load(ws).tasks[DOC]["task_id"]
+    versions = dict(zip(("ana", "ben", "rev"), three_annotators(doc.text)))
+    emails = {}
+    for who, version in versions.items():
+        email = f"{who}.{tmp_path.name[-12:]}@team.example".lower()
+        account = add_user(ws.root, email, "reviewer" if who == "rev" else "annotator")
+        account.user.client.annotations.create(id=task_id, result=results_from_record(version))
+        emails[who] = email
+    pull(ws)
+    return ws, doc, emails, versions
+
+
+def _keys(record) -> set:
+    return {(s.layer, s.label, s.start, s.end) for s in record.spans}
+
+
+def _adjudicate(ws: Workspace, *args: str) -> dict:
+    result = cli.invoke(app, ["adjudicate", "--workspace", str(ws.root), "--json", *args])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+@pytest.mark.studio
+def test_a_reviewer_marks_a_version_as_the_ground_truth_from_the_cli(team):
+    ws, doc, emails, versions = team
+    marked = cli.invoke(app, ["review", "ground-truth", DOC[:8], "--annotator", emails["ben"],
+                              "--workspace", str(ws.root)])
+    assert marked.exit_code == 0, marked.output
+    assert f"{emails['ben']}'s annotation" in marked.stdout
+
+    pull(ws)
+    _adjudicate(ws, "--strategy", "ground-truth")
+    (gold,) = load_gold(ws)
+    assert _keys(gold) == _keys(versions["ben"])
+    assert gold.provenance["record"]["rule"] == "ground-truth"
+    assert gold.provenance["record"]["reviewer"] == emails["ben"]
+
+    # Changing one's mind moves the star: Ana's version is now the one truth on the server.
+    again = cli.invoke(app, ["review", "ground-truth", DOC, "--annotator", emails["ana"], "--workspace", str(ws.root),
+                             "--json"])
+    assert again.exit_code == 0 and len(json.loads(again.stdout)["cleared"]) == 1
+    pull(ws)
+    _adjudicate(ws, "--strategy", "ground-truth")
+    assert _keys(load_gold(ws)[0]) == _keys(versions["ana"])
+
+
+@pytest.mark.studio
+def test_ground_truth_of_someone_who_did_not_annotate_is_refused_with_who_did(team):
+    ws, _, emails, _ = team
+    refused = cli.invoke(app, ["review", "ground-truth", DOC, "--annotator", "nobody@team.example",
+                               "--workspace", str(ws.root)])
+    assert refused.exit_code == 1
+    assert "E240" in refused.stderr and emails["ana"] in refused.stderr
+
+
+@pytest.mark.studio
+def test_adjudicate_prefers_the_reviewers_version_then_an_annotators(team):
+    ws, _, emails, versions = team
+    _adjudicate(ws, "--prefer", "reviewer")
+    (gold,) = load_gold(ws)
+    assert _keys(gold) == _keys(versions["rev"])
+    assert gold.provenance["record"]["rule"] == "preferred"
+    assert gold.provenance["record"]["preferred"] == emails["rev"]
+
+    _adjudicate(ws, "--prefer", "someone@else.example", "--prefer", emails["ben"])
+    assert _keys(load_gold(ws)[0]) == _keys(versions["ben"])
+
+
+@pytest.mark.studio
+def test_a_conflict_pushed_for_review_is_settled_when_the_reviewer_submits(team):
+    ws, doc, emails, versions = team
+    pushed = _adjudicate(ws, "--push-review")
+    assert pushed["review_tasks_pushed"] == 1 and pushed["counts"]["conflicts"] > 0
+
+    # The reviewer opens the review task, keeps Ben's version (one of its predictions) and submits.
+    review = ReviewMap.load(ws)
+    reviewer = add_user(ws.root, emails["rev"], "reviewer", password=None)
+    assert reviewer.first_password is None  # an existing account: nothing new to hand over
+    admin = studio_client(ws.root)
+    bens = next(p for p in admin.predictions.list(task=review.tasks[DOC]["task_id"])
+                if p.model_version == version_label(emails["ben"]))
+    admin.annotations.create(id=review.tasks[DOC]["task_id"], result=bens.result)
+
+    settled = _adjudicate(ws, "--strategy", "ground-truth")
+    assert settled["counts"]["conflicts"] == 0 and settled["fallbacks"] == []
+    (gold,) = load_gold(ws)
+    assert _keys(gold) == _keys(versions["ben"])
+    assert gold.provenance["record"]["records"][0].startswith("labelstudio-review/")
