@@ -430,6 +430,8 @@ def backup_database(workspace: Path, out: Path) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(f".{out.name}.partial")
     partial.unlink(missing_ok=True)
+    # It holds password hashes and API tokens: readable by its owner only.
+    os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     if choice.kind == "sqlite":
         source_path = sqlite_path(workspace)
         if not source_path.exists():
