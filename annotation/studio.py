@@ -50,6 +50,7 @@ CACHE_ENV = "NEWSDESK_CACHE"
 TEAM_URL_ENV = "LABEL_STUDIO_URL"
 TEAM_API_KEY_ENV = "LABEL_STUDIO_API_KEY"
 HOST = "127.0.0.1"
+LAN_HOST = "0.0.0.0"  # only with `studio start --lan`
 HEALTH_TIMEOUT_SECONDS = 180.0
 STOP_TIMEOUT_SECONDS = 20.0
 HTTP_TIMEOUT_SECONDS = 30.0
@@ -406,12 +407,14 @@ def start_studio(
     *,
     timeout: float = HEALTH_TIMEOUT_SECONDS,
     database: str | None = None,
+    lan: bool = False,
 ) -> StudioServer:
     """Start the workspace's Label Studio server, installing it first if needed.
 
     Idempotent: if the recorded server is still running it is returned as it is. With
     ``port=None`` a free port is chosen. ``database`` (``sqlite``, the default, or
     ``postgres``) is chosen at the first start and recorded (see annotation.postgres).
+    ``lan`` serves every network interface instead of loopback only (and says so).
     Returns once ``/health`` answers on the port asked for and the server accepts this
     workspace's admin token, i.e. when it is ready to use.
     """
@@ -432,7 +435,7 @@ def start_studio(
         database_env = (postgres_target(paths.workspace, choice).label_studio_env()
                         if choice.kind == "postgres" else {})
         log_offset = paths.log_file.stat().st_size if paths.log_file.exists() else 0
-        server = _spawn_server(paths, venv_dir, port, credentials, database_env)
+        server = _spawn_server(paths, venv_dir, port, credentials, database_env, lan=lan)
         paths.last_port_file.write_text(str(port))
         started = time.monotonic()
         try:
@@ -448,7 +451,24 @@ def start_studio(
         f"[green]Label Studio {server.version} running[/] at {server.url} on {choice.kind} "
         f"(pid {server.pid}, ready in {time.monotonic() - started:.1f} s)"
     )
+    if lan:
+        console.print(
+            f"[yellow]Serving the local network:[/] anyone who can reach this machine can open "
+            f"http://{_lan_address()}:{server.port} (every interface, plain HTTP, no TLS). Signing up "
+            "needs the organisation's invite link; add people with `newsdesk studio users add`. "
+            "The database stays on loopback. Stop and start without --lan to close it again."
+        )
     return server
+
+
+def _lan_address() -> str:
+    """This machine's address on its default route (a UDP socket is connected; nothing is sent)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # TEST-NET-1: never routed anywhere
+            return probe.getsockname()[0]
+        except OSError:
+            return "<this machine's address>"
 
 
 def _port_to_use(paths: StudioPaths) -> int:
@@ -482,13 +502,15 @@ def _spawn_server(
     port: int,
     credentials: StudioCredentials,
     database_env: dict[str, str] | None = None,
+    *,
+    lan: bool = False,
 ) -> StudioServer:
     """Launch ``label-studio start`` in its own session so it outlives the CLI that started it."""
     for directory in (paths.data_dir, paths.home_dir):
         directory.mkdir(parents=True, exist_ok=True)
     command = [
         str(paths.label_studio_bin), "start", "--no-browser",
-        "--internal-host", HOST, "--port", str(port),
+        "--internal-host", LAN_HOST if lan else HOST, "--port", str(port),
     ]  # fmt: skip
     with open(paths.log_file, "ab") as log:
         process = subprocess.Popen(

@@ -49,9 +49,12 @@ def start(
         help="sqlite (default, one person) or postgres (a team): chosen at the first start and kept. "
         "postgres uses NEWSDESK_POSTGRES_URL if set, else runs one for the workspace from an installed PostgreSQL.",
     ),
+    lan: bool = typer.Option(
+        False, "--lan", help="Serve every network interface, not only 127.0.0.1 (prints what it exposes)."
+    ),
 ) -> None:
     """Start the server (no-op if it is already running) and print its URL."""
-    server = _or_exit(lambda: start_studio(workspace, port, timeout=timeout, database=database))
+    server = _or_exit(lambda: start_studio(workspace, port, timeout=timeout, database=database, lan=lan))
     out.print(server.url)
 
 
