@@ -116,6 +116,8 @@ def recorded_choice(workspace: Path) -> DatabaseChoice | None:
 def choose_database(workspace: Path, asked: str | None) -> DatabaseChoice:
     """The database to start on: the one recorded, or the one asked for at the first start."""
     recorded = recorded_choice(workspace)
+    if recorded is None and sqlite_path(workspace).exists():
+        recorded = DatabaseChoice("sqlite")  # a workspace started before the choice was recorded
     if asked is not None and asked not in DATABASES:
         raise DatabaseError(f"unknown database {asked!r}", hint=f"use one of: {', '.join(DATABASES)}")
     if recorded is not None:
