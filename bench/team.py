@@ -6,7 +6,8 @@ For each database, a fresh workspace (its server stopped by PID at the end, even
    accounts made with ``annotation.accounts.add_user``; the other articles ingested;
 2. at once, timed: every annotator submits ``--annotations / --annotators`` annotations through
    the API as their own account (one thread each, tasks among the first ones pushed), while
-   ``push`` adds the remaining tasks with their baseline predictions and ``pull`` runs twice;
+   ``push`` adds the remaining tasks with their baseline predictions and ``pull`` runs twice
+   (from a second maintainer's copy of the workspace: push holds the workspace's lock);
 3. the check: a last pull; every annotation the server acknowledged must be in the workspace's
    record store, and every task of the project must hold its prediction.
 
@@ -116,11 +117,17 @@ def run_one(database: str, args, work: Path) -> dict:
         timings["push_s"] = round(time.perf_counter() - began, 1)
         timings["tasks_pushed"] = report.tasks_created
 
+    # Push holds the workspace's lock, so the pulls run as a second maintainer would: from their
+    # own copy of the workspace, against the same server and project.
+    second = Workspace.open(shutil.copytree(ws.root, work / "second-maintainer",
+                                            ignore=shutil.ignore_patterns("studio", ".newsdesk.lock")))
+    second_client = studio_client(ws.root)
+
     def puller() -> None:
         timings["pull_s"] = []
         for _ in range(2):
             began = time.perf_counter()
-            pull(ws)
+            pull(second, client=second_client)
             timings["pull_s"].append(round(time.perf_counter() - began, 1))
 
     print(f"[{database}] {args.annotators} annotators x {per_person} annotations while push adds "
