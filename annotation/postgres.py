@@ -306,7 +306,7 @@ def start_managed_postgres(workspace: Path) -> PostgresTarget:
     running = _read_record(workspace)
     if running is not None and _alive(running):
         return _managed_target(running["port"], password)
-    bin_dir = postgres_bin_dir()
+    bin_dir = _cluster_bin_dir(workspace) or postgres_bin_dir()
     account = _server_user()
     _init_cluster(workspace, bin_dir, account, password)
     port = _free_port()
@@ -325,6 +325,15 @@ def start_managed_postgres(workspace: Path) -> PostgresTarget:
     target = _managed_target(port, password)
     _ensure_database(bin_dir, target)
     return target
+
+
+def _cluster_bin_dir(workspace: Path) -> Path | None:
+    """The binaries that made the cluster: a newer PostgreSQL installed later cannot open it."""
+    try:
+        made_by = Path((_pg_root(workspace) / ".initialised").read_text().strip())
+    except OSError:
+        return None
+    return made_by if (made_by / "postgres").exists() else None
 
 
 def _managed_target(port: int, password: str) -> PostgresTarget:
