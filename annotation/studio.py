@@ -1,8 +1,8 @@
 """Run a local Label Studio server for a workspace, or connect to a team's own.
 
 Label Studio lives in its own virtual environment (its dependencies clash with ours), keeps its
-SQLite database inside the workspace, and is started and stopped by the PID we record, never by
-process name. Everything the server writes stays under ``<workspace>/studio/``:
+SQLite database (or its PostgreSQL cluster) inside the workspace, and is started and stopped by
+the PID we record, never by process name. Everything the server writes stays under ``<workspace>/studio/``:
 
     studio/credentials.json   admin email, password and API token (mode 0600)
     studio/server.json        PID, port and URL of the running server
@@ -10,6 +10,10 @@ process name. Everything the server writes stays under ``<workspace>/studio/``:
     studio/data/              LABEL_STUDIO_BASE_DATA_DIR (SQLite database, media)
     studio/home/              XDG config, data and cache directories
     studio/install.json       which Label Studio install (version, virtualenv) the workspace uses
+    studio/database.json      sqlite or postgres, chosen at the first start (annotation.postgres)
+    studio/postgres/          the workspace's own PostgreSQL cluster, when it runs one
+    studio/team.json          newsdesk's roles of the team's accounts (annotation.accounts)
+    studio/backups/           `newsdesk studio backup` files, and what a restore replaced
 
 Label Studio itself is installed once per version for the user, shared by every workspace:
 ``~/.cache/newsdesk/label-studio-<version>`` (``$NEWSDESK_CACHE`` moves the cache folder,

@@ -8,7 +8,7 @@ For each database, a fresh workspace (its server stopped by PID at the end, even
    the API as their own account (one thread each, tasks among the first ones pushed), while
    ``push`` adds the remaining tasks with their baseline predictions and ``pull`` runs twice
    (from a second maintainer's copy of the workspace: push holds the workspace's lock);
-3. the check: a last pull; every annotation the server acknowledged must be in the workspace's
+3. the check: a push again if one failed meanwhile (it is resumable), a last pull; every annotation the server acknowledged must be in the workspace's
    record store, and every task of the project must hold its prediction.
 
 Reports annotations/s over the concurrent phase, the median and 95th-percentile submit latency,
@@ -46,6 +46,7 @@ from annotation.push import push  # noqa: E402
 from annotation.schema import LabelSchema  # noqa: E402
 from annotation.store import AnnotationStore  # noqa: E402
 from annotation.studio import start_studio, stop_studio, studio_client  # noqa: E402
+from corpus.errors import NewsdeskError  # noqa: E402
 from corpus.ingest import ingest  # noqa: E402
 from corpus.workspace import Workspace  # noqa: E402
 
@@ -111,11 +112,15 @@ def run_one(database: str, args, work: Path) -> dict:
 
     timings: dict = {}
 
+    failures: list[str] = []
+
     def pusher() -> None:
         began = time.perf_counter()
-        report = push(ws)
+        try:
+            timings["tasks_pushed"] = push(ws).tasks_created
+        except NewsdeskError as error:  # e.g. a request timing out on an overloaded server
+            failures.append(f"push: {error.one_line()[:200]}")
         timings["push_s"] = round(time.perf_counter() - began, 1)
-        timings["tasks_pushed"] = report.tasks_created
 
     # Push holds the workspace's lock, so the pulls run as a second maintainer would: from their
     # own copy of the workspace, against the same server and project.
@@ -127,7 +132,10 @@ def run_one(database: str, args, work: Path) -> dict:
         timings["pull_s"] = []
         for _ in range(2):
             began = time.perf_counter()
-            pull(second, client=second_client)
+            try:
+                pull(second, client=second_client)
+            except NewsdeskError as error:
+                failures.append(f"pull: {error.one_line()[:200]}")
             timings["pull_s"].append(round(time.perf_counter() - began, 1))
 
     print(f"[{database}] {args.annotators} annotators x {per_person} annotations while push adds "
@@ -144,6 +152,10 @@ def run_one(database: str, args, work: Path) -> dict:
             future.result()
     wall = time.perf_counter() - began
 
+    if failures:  # push and pull are resumable: finish the push the way a maintainer would, again
+        began = time.perf_counter()
+        timings["tasks_pushed_on_resume"] = push(ws).tasks_created
+        timings["push_resume_s"] = round(time.perf_counter() - began, 1)
     pull(ws)
     records = AnnotationStore(ws).records()
     stored = {int(r.record_id) for r in records if r.origin == "labelstudio"}
@@ -154,7 +166,7 @@ def run_one(database: str, args, work: Path) -> dict:
     result.update({
         "annotators": args.annotators,
         "annotations_submitted": len(acknowledged),
-        "submit_errors": len(errors), "first_errors": errors[:3],
+        "submit_errors": len(errors), "first_errors": errors[:3], "push_pull_failures": failures,
         "annotations_per_s": round(len(acknowledged) / annotating_done, 1),
         "submit_latency_median_ms": round(statistics.median(latencies) * 1000),
         "submit_latency_p95_ms": round(percentile(latencies, 0.95) * 1000),
