@@ -319,7 +319,7 @@ def ensure_installed(workspace: Path, *, version: str = LABEL_STUDIO_VERSION) ->
     detected and redone from scratch. A lock serialises installs into a venv shared between
     workspaces (every workspace of the user uses the same one).
     """
-    venv_dir = StudioPaths.for_workspace(workspace).venv_dir
+    venv_dir = StudioPaths.for_workspace(workspace, version=version).venv_dir
     if installed_version(venv_dir) == version:
         return venv_dir
     with _file_lock(venv_dir.parent / f".{venv_dir.name}.lock"):
