@@ -1,15 +1,23 @@
 """Run a local Label Studio server for a workspace, or connect to a team's own.
 
 Label Studio lives in its own virtual environment (its dependencies clash with ours), keeps its
-SQLite database inside the workspace, and is started and stopped by the PID we record, never by
-process name. Everything the server writes stays under ``<workspace>/studio/``:
+SQLite database (or its PostgreSQL cluster) inside the workspace, and is started and stopped by
+the PID we record, never by process name. Everything the server writes stays under ``<workspace>/studio/``:
 
     studio/credentials.json   admin email, password and API token (mode 0600)
     studio/server.json        PID, port and URL of the running server
     studio/server.log         the server's stdout and stderr
     studio/data/              LABEL_STUDIO_BASE_DATA_DIR (SQLite database, media)
     studio/home/              XDG config, data and cache directories
-    studio/venv/              the Label Studio install (unless NEWSDESK_STUDIO_VENV is set)
+    studio/install.json       which Label Studio install (version, virtualenv) the workspace uses
+    studio/database.json      sqlite or postgres, chosen at the first start (annotation.postgres)
+    studio/postgres/          the workspace's own PostgreSQL cluster, when it runs one
+    studio/team.json          newsdesk's roles of the team's accounts (annotation.accounts)
+    studio/backups/           `newsdesk studio backup` files, and what a restore replaced
+
+Label Studio itself is installed once per version for the user, shared by every workspace:
+``~/.cache/newsdesk/label-studio-<version>`` (``$NEWSDESK_CACHE`` moves the cache folder,
+``$NEWSDESK_STUDIO_VENV`` names the virtualenv itself).
 
 The server's SQLite database holds the admin token and annotators' e-mails in plain text, so
 ``studio/``, ``studio/data/`` and ``studio/home/`` are 0700, the log 0600, and the server runs with
@@ -43,13 +51,18 @@ from label_studio_sdk import LabelStudio
 from label_studio_sdk.core.api_error import ApiError
 from rich.console import Console
 
-from corpus.errors import Errors, NewsdeskError
+# Re-exported: callers catch the server's errors from here.
+from annotation.studio_errors import (  # noqa: F401
+    StudioAuthError, StudioError, StudioInstallError, StudioNotRunningError, StudioPortBusyError, StudioStartError,
+    StudioUnreachableError, StudioUserError)
 
 LABEL_STUDIO_VERSION = "1.23.2"
 STUDIO_VENV_ENV = "NEWSDESK_STUDIO_VENV"
+CACHE_ENV = "NEWSDESK_CACHE"
 TEAM_URL_ENV = "LABEL_STUDIO_URL"
 TEAM_API_KEY_ENV = "LABEL_STUDIO_API_KEY"
 HOST = "127.0.0.1"
+LAN_HOST = "0.0.0.0"  # only with `studio start --lan`
 HEALTH_TIMEOUT_SECONDS = 180.0
 STOP_TIMEOUT_SECONDS = 20.0
 HTTP_TIMEOUT_SECONDS = 30.0
@@ -74,73 +87,30 @@ ENV_VARS_KEPT_FROM_SERVER = (
 console = Console(stderr=True, soft_wrap=True)
 
 
-# --------------------------------------------------------------------------- errors
-
-
-class StudioError(NewsdeskError):
-    """A Label Studio problem a user can act on: a catalogue code, the message and a hint.
-
-    A subclass names its catalogue entry in ``code``; ``details`` holds multi-line context
-    such as the last lines of the server log, printed after the one-line error.
-    """
-
-    code = Errors.S000.code
-
-    def __init__(self, message: str, hint: str = "", details: str = "") -> None:
-        self.message = message
-        self.details = details
-        super().__init__(getattr(Errors, type(self).code), detail=message, hint=hint or None)
-
-    def __reduce__(self):
-        return type(self), (self.message, self.hint, self.details)
-
-    def __str__(self) -> str:
-        return self.one_line() + (f"\n{self.details}" if self.details else "")
-
-
-class StudioInstallError(StudioError):
-    """Installing Label Studio into its own virtualenv failed."""
-
-    code = Errors.S001.code
-
-
-class StudioPortBusyError(StudioError):
-    """The port asked for is taken (Label Studio would silently move to another one)."""
-
-    code = Errors.S002.code
-
-
-class StudioStartError(StudioError):
-    """The server exited, or did not answer ``/health``, or is not ours."""
-
-    code = Errors.S003.code
-
-
-class StudioNotRunningError(StudioError):
-    """No local server is running and no team server is configured."""
-
-    code = Errors.E207.code
-
-
-class StudioAuthError(StudioError):
-    """The server refused the API key, or no key was given."""
-
-    code = Errors.E208.code
-
-
-class StudioUnreachableError(StudioError):
-    """Nothing answered at the server URL."""
-
-    code = Errors.E207.code
-
-
-class StudioUserError(StudioError):
-    """A user could not be created or logged in."""
-
-    code = Errors.S007.code
-
-
 # --------------------------------------------------------------------------- records
+
+
+def newsdesk_cache_dir() -> Path:
+    """The user's cache folder for newsdesk: ``$NEWSDESK_CACHE``, else ``$XDG_CACHE_HOME/newsdesk``,
+    else ``~/.cache/newsdesk`` (the platformdirs convention on Linux)."""
+    chosen = os.environ.get(CACHE_ENV, "").strip()
+    if chosen:
+        return Path(chosen).expanduser().resolve()
+    xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
+    return (Path(xdg) if xdg else Path.home() / ".cache").expanduser().resolve() / "newsdesk"
+
+
+def shared_venv_dir(version: str = LABEL_STUDIO_VERSION) -> Path:
+    """Where Label Studio ``version`` is installed once for every workspace of this user.
+
+    ``NEWSDESK_STUDIO_VENV`` names the virtualenv itself (``./run`` keeps one inside the
+    repository's .cache for the demo and the tests); otherwise it is
+    ``<cache>/label-studio-<version>`` in :func:`newsdesk_cache_dir`.
+    """
+    override = os.environ.get(STUDIO_VENV_ENV, "").strip()
+    if override:
+        return Path(override).expanduser().resolve()
+    return newsdesk_cache_dir() / f"label-studio-{version}"
 
 
 @dataclass(frozen=True)
@@ -151,11 +121,8 @@ class StudioPaths:
     venv_dir: Path
 
     @classmethod
-    def for_workspace(cls, workspace: Path) -> StudioPaths:
-        workspace = Path(workspace).resolve()
-        override = os.environ.get(STUDIO_VENV_ENV, "").strip()
-        venv_dir = Path(override).resolve() if override else workspace / "studio" / "venv"
-        return cls(workspace=workspace, venv_dir=venv_dir)
+    def for_workspace(cls, workspace: Path, *, version: str = LABEL_STUDIO_VERSION) -> StudioPaths:
+        return cls(workspace=Path(workspace).resolve(), venv_dir=shared_venv_dir(version))
 
     @property
     def root(self) -> Path:
@@ -172,6 +139,10 @@ class StudioPaths:
     @property
     def credentials_file(self) -> Path:
         return self.root / "credentials.json"
+
+    @property
+    def install_record(self) -> Path:
+        return self.root / "install.json"
 
     @property
     def server_file(self) -> Path:
@@ -253,6 +224,7 @@ class StudioStatus:
     installed: bool
     venv: Path
     base_data_dir: Path
+    database: dict | None = None  # kind (sqlite | postgres) and where, from annotation.postgres
 
     @property
     def state(self) -> str:
@@ -288,9 +260,9 @@ def ensure_installed(workspace: Path, *, version: str = LABEL_STUDIO_VERSION) ->
 
     A marker file written last says the install is complete, so an interrupted install is
     detected and redone from scratch. A lock serialises installs into a venv shared between
-    workspaces through ``NEWSDESK_STUDIO_VENV``.
+    workspaces (every workspace of the user uses the same one).
     """
-    venv_dir = StudioPaths.for_workspace(workspace).venv_dir
+    venv_dir = StudioPaths.for_workspace(workspace, version=version).venv_dir
     if installed_version(venv_dir) == version:
         return venv_dir
     with _file_lock(venv_dir.parent / f".{venv_dir.name}.lock"):
@@ -381,24 +353,36 @@ def start_studio(
     port: int | None = None,
     *,
     timeout: float = HEALTH_TIMEOUT_SECONDS,
+    database: str | None = None,
+    lan: bool = False,
 ) -> StudioServer:
     """Start the workspace's Label Studio server, installing it first if needed.
 
     Idempotent: if the recorded server is still running it is returned as it is. With
-    ``port=None`` a free port is chosen. Returns once ``/health`` answers on the port asked for
-    and the server accepts this workspace's admin token, i.e. when it is ready to use.
+    ``port=None`` a free port is chosen. ``database`` (``sqlite``, the default, or
+    ``postgres``) is chosen at the first start and recorded (see annotation.postgres).
+    ``lan`` serves every network interface instead of loopback only (and says so).
+    Returns once ``/health`` answers on the port asked for and the server accepts this
+    workspace's admin token, i.e. when it is ready to use.
     """
+    from annotation.postgres import choose_database, postgres_target, record_choice
+
     paths = StudioPaths.for_workspace(workspace)
     _make_private(paths.root)
     with _file_lock(paths.lock_file):
+        choice = choose_database(paths.workspace, database)
         running = _running_server(paths)
         if running is not None:
             return _already_running(running, paths, port, timeout)
         port = _port_to_use(paths) if port is None else _check_port_is_free(port)
         venv_dir = ensure_installed(paths.workspace)
+        _write_json_atomically(paths.install_record,
+                               {"label_studio": installed_version(venv_dir), "venv": str(venv_dir)})
         credentials = _load_or_create_credentials(paths)
+        database_env = (postgres_target(paths.workspace, choice).label_studio_env()
+                        if choice.kind == "postgres" else {})
         log_offset = paths.log_file.stat().st_size if paths.log_file.exists() else 0
-        server = _spawn_server(paths, venv_dir, port, credentials)
+        server = _spawn_server(paths, venv_dir, port, credentials, database_env, lan=lan)
         paths.last_port_file.write_text(str(port))
         started = time.monotonic()
         try:
@@ -409,11 +393,29 @@ def start_studio(
             _stop_process(server)
             paths.server_file.unlink(missing_ok=True)
             raise
+        record_choice(paths.workspace, choice)
     console.print(
-        f"[green]Label Studio {server.version} running[/] at {server.url} "
+        f"[green]Label Studio {server.version} running[/] at {server.url} on {choice.kind} "
         f"(pid {server.pid}, ready in {time.monotonic() - started:.1f} s)"
     )
+    if lan:
+        console.print(
+            f"[yellow]Serving the local network:[/] anyone who can reach this machine can open "
+            f"http://{_lan_address()}:{server.port} (every interface, plain HTTP, no TLS). Signing up "
+            "needs the organisation's invite link; add people with `newsdesk studio users add`. "
+            "The database stays on loopback. Stop and start without --lan to close it again."
+        )
     return server
+
+
+def _lan_address() -> str:
+    """This machine's address on its default route (a UDP socket is connected; nothing is sent)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # TEST-NET-1: never routed anywhere
+            return probe.getsockname()[0]
+        except OSError:
+            return "<this machine's address>"
 
 
 def _port_to_use(paths: StudioPaths) -> int:
@@ -442,14 +444,20 @@ def _already_running(
 
 
 def _spawn_server(
-    paths: StudioPaths, venv_dir: Path, port: int, credentials: StudioCredentials
+    paths: StudioPaths,
+    venv_dir: Path,
+    port: int,
+    credentials: StudioCredentials,
+    database_env: dict[str, str] | None = None,
+    *,
+    lan: bool = False,
 ) -> StudioServer:
     """Launch ``label-studio start`` in its own session so it outlives the CLI that started it."""
     for directory in (paths.data_dir, paths.home_dir):
         _make_private(directory, everything_inside=True)
     command = [
         str(paths.label_studio_bin), "start", "--no-browser",
-        "--internal-host", HOST, "--port", str(port),
+        "--internal-host", LAN_HOST if lan else HOST, "--port", str(port),
     ]  # fmt: skip
     log_fd = os.open(paths.log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, PRIVATE_FILE_MODE)
     os.fchmod(log_fd, PRIVATE_FILE_MODE)  # a log made before may be readable by others
@@ -460,7 +468,7 @@ def _spawn_server(
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             cwd=paths.root,
-            env=_server_env(paths, venv_dir, credentials),
+            env={**_server_env(paths, venv_dir, credentials), **(database_env or {})},
             start_new_session=True,
             umask=SERVER_UMASK,
         )
@@ -587,28 +595,35 @@ def _check_admin_token(url: str, credentials: StudioCredentials) -> None:
 
 def stop_studio(workspace: Path, *, timeout: float = STOP_TIMEOUT_SECONDS) -> bool:
     """Stop the workspace's server by its recorded PID; return False if none was running."""
+    from annotation.postgres import stop_managed_postgres
+
     paths = StudioPaths.for_workspace(workspace)
     if not paths.root.exists():
         return False
     with _file_lock(paths.lock_file):
         server = _read_server_record(paths)
-        if server is None:
-            return False
-        was_running = _is_our_process(server)
+        was_running = server is not None and _is_our_process(server)
         if was_running:
             _stop_process(server, timeout=timeout)
         paths.server_file.unlink(missing_ok=True)
+        # After Label Studio, which holds connections to it.
+        postgres_stopped = stop_managed_postgres(paths.workspace)
     if was_running:
         console.print(f"Stopped Label Studio (pid {server.pid})")
+    if postgres_stopped:
+        console.print("Stopped the workspace's PostgreSQL")
     return was_running
 
 
 def studio_status(workspace: Path) -> StudioStatus:
     """Whether the workspace's server is running and answering ``/health``, and where."""
+    from annotation.postgres import database_status
+
     paths = StudioPaths.for_workspace(workspace)
     server = _running_server(paths)
     version = installed_version(paths.venv_dir)
     return StudioStatus(
+        database=database_status(paths.workspace),
         running=server is not None,
         healthy=server is not None and _health_answers(server.url),
         url=server.url if server else None,
@@ -619,6 +634,28 @@ def studio_status(workspace: Path) -> StudioStatus:
         venv=paths.venv_dir,
         base_data_dir=paths.data_dir,
     )
+
+
+def backup_studio(workspace: Path, out: Path | None = None) -> Path:
+    """Write a restorable copy of the server's database (default: ``studio/backups/<time>.<kind>``)."""
+    from annotation.postgres import backup_database, recorded_choice
+
+    paths = StudioPaths.for_workspace(workspace)
+    if out is None:
+        kind = (recorded_choice(paths.workspace) or None)
+        suffix = "pgdump" if kind is not None and kind.kind == "postgres" else "sqlite3"
+        out = paths.root / "backups" / f"{time.strftime('%Y%m%dT%H%M%S')}.{suffix}"
+    return backup_database(paths.workspace, out)
+
+
+def restore_studio(workspace: Path, backup: Path) -> Path:
+    """Put a backup in place of the server's database (the server must be stopped); the database
+    it replaces is backed up first, and that backup's path is returned."""
+    from annotation.postgres import restore_database
+
+    paths = StudioPaths.for_workspace(workspace)
+    with _file_lock(paths.lock_file):
+        return restore_database(paths.workspace, backup, server_running=_running_server(paths) is not None)
 
 
 def running_server(workspace: Path) -> StudioServer | None:
@@ -727,6 +764,11 @@ def studio_client(workspace: Path, *, verify: bool = True) -> LabelStudio:
     if verify:
         _verify_client(client, url, key_source)
     return client
+
+
+def studio_url(workspace: Path) -> str:
+    """The URL people open: the team's server, else the workspace's running one."""
+    return _server_url_and_key(StudioPaths.for_workspace(workspace))[0]
 
 
 def create_studio_user(workspace: Path, email: str, password: str | None = None) -> StudioUser:

@@ -54,6 +54,8 @@ class Errors:
     S005 = ErrorCode("S005", "Label Studio refused the API key", "set LABEL_STUDIO_API_KEY to a valid token")
     S006 = ErrorCode("S006", "Label Studio cannot be reached", "check LABEL_STUDIO_URL, or start the local server")
     S007 = ErrorCode("S007", "a Label Studio user could not be created or logged in", "check the e-mail and password")
+    S008 = ErrorCode("S008", "Label Studio's database cannot be set up, started, backed up or restored",
+                     "see the message; PostgreSQL: `apt-get install postgresql` or set NEWSDESK_POSTGRES_URL")
 
     # Annotation: schema, Label Studio, push and pull
     E201 = ErrorCode("E201", "invalid label schema", "fix labels.toml in the workspace (see the default in annotation/schema.py)")
@@ -94,6 +96,10 @@ class Errors:
     E223 = ErrorCode("E223", "model not found", "list models with `newsdesk model list`, or pass a model folder's path")
     E224 = ErrorCode("E224", "not a model folder",
                      "pass a folder written by `newsdesk model train` (models/NAME), or train it again")
+
+    E240 = ErrorCode("E240", "no annotation of that person on the document to mark as ground truth",
+                     "check the email with `newsdesk studio users list` and that they submitted the task; "
+                     "run `newsdesk annotate pull` to see who annotated what")
 
     # Validation findings (`newsdesk validate`): what is wrong with an annotation, and the fix.
     V101 = ErrorCode("V101", "table does not match its schema", "the message names the column and the check")

@@ -17,7 +17,9 @@ from annotation.project import TaskMap
 from annotation.pull import pull
 from annotation.push import push
 from annotation.schema import LabelSchema
-from annotation.studio import create_studio_user, start_studio, stop_studio, studio_client
+from annotation.accounts import add_user
+from annotation.review import mark_ground_truth
+from annotation.studio import start_studio, stop_studio, studio_client
 from corpus.ingest import clean, ingest
 from corpus.workspace import CONFIG_NAME, Workspace, atomic_write_text
 from newsdesk.cli.common import LineConsole
@@ -71,13 +73,14 @@ def record_sample_annotations(workspace: Workspace) -> int:
     posted = 0
     for ann in task["annotations"]:
         email = ann["completed_by"]["email"]
-        user = create_studio_user(workspace.root, email, demo_password(email))
+        # What `newsdesk studio users add EMAIL` does; the demo fixes the passwords to post as them.
+        user = add_user(workspace.root, email, "annotator", password=demo_password(email)).user
         mine = [a for a in admin.annotations.list(id=task_id) if a.completed_by == user.id]
         if not mine:
-            mine = [user.client.annotations.create(id=task_id, result=ann["result"], lead_time=ann.get("lead_time"))]
+            user.client.annotations.create(id=task_id, result=ann["result"], lead_time=ann.get("lead_time"))
             posted += 1
-        if email == REVIEWED and not mine[0].ground_truth:
-            admin.annotations.update(mine[0].id, ground_truth=True)  # what a reviewer does in the UI
+    # What `newsdesk review ground-truth DOC --annotator EMAIL` does (a reviewer's star in the browser).
+    mark_ground_truth(workspace, task["data"]["doc_id"], REVIEWED, client=admin)
     return posted
 
 

@@ -181,3 +181,10 @@ def test_the_import_formats_in_help_are_the_importers():
     from newsdesk.cli.annotate import FORMATS as LISTED
 
     assert LISTED == tuple(FORMATS)
+
+
+def test_the_roles_in_help_are_the_accounts():
+    from annotation.accounts import ROLES
+    from newsdesk.cli.studio import ROLES as LISTED
+
+    assert LISTED == tuple(ROLES)

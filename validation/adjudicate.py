@@ -15,10 +15,13 @@ Strategies:
   claim's annotators chose (not answering is a choice too); a document choice keeps each value
   ticked by more than half of the annotators.
 - ``ground-truth``: a record marked ground truth (by a reviewer in Label Studio, or in the
-  review project ``push_review_tasks`` makes) wins whole; the latest one when there are
+  review project ``push_review_tasks`` makes, where a submitted review is the truth) wins whole; the latest one when there are
   several. Documents with no ground truth fall back to ``majority``: the gold record says so
   in its provenance and the result lists them in ``fallbacks``, so nothing is silently left out
   of a release and nothing is passed off as reviewed.
+- ``prefer`` (with any strategy): a version by a preferred person (emails in order of
+  preference; ``reviewer`` means everyone recorded with that role) wins whole, rule
+  ``preferred``; only a ground truth under ``ground-truth`` goes before it.
 - ``single``: the one version of a document becomes gold; several versions are a conflict
   (unless they are identical) and the document is unresolved.
 
@@ -52,7 +55,7 @@ import io
 import json
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -60,6 +63,7 @@ from typing import NamedTuple
 import jsonlines
 from label_studio_sdk import LabelStudio
 
+from annotation.accounts import ROLES, members_with_role
 from annotation.columns import RecordColumns, UnstorableRecord
 from annotation.convert import records_from_task, results_from_record
 from annotation.labelstudio_config import instructions_html, labeling_config
@@ -562,7 +566,8 @@ class _Document:
 
 
 def adjudicate(records: Iterable[AnnotationRecord], strategy: str = "majority", min_agree: int = 2,
-               texts: dict[str, str] | None = None, schema: LabelSchema | None = None) -> AdjudicationResult:
+               texts: dict[str, str] | None = None, schema: LabelSchema | None = None,
+               prefer: Sequence[str] = ()) -> AdjudicationResult:
     """One gold record per document.
 
     Args:
@@ -574,6 +579,7 @@ def adjudicate(records: Iterable[AnnotationRecord], strategy: str = "majority", 
             spans are checked against the text and the gold ``text_sha256`` is the text's hash.
         schema: the label schema gold must keep (required claim attributes, nesting, sources);
             the default schema when not given.
+        prefer: annotators (emails) whose version wins whole where they made one, first first.
 
     Returns:
         An :class:`AdjudicationResult`: gold records (sorted by doc id) that pass validation's
@@ -586,18 +592,19 @@ def adjudicate(records: Iterable[AnnotationRecord], strategy: str = "majority", 
         raise ValueError(f"min_agree must be at least 1, not {min_agree}")
     result = AdjudicationResult(strategy, min_agree)
     with without_cyclic_gc():
-        _adjudicate_all(records, strategy, min_agree, texts, schema or LabelSchema.default(), result)
+        _adjudicate_all(records, strategy, min_agree, texts, schema or LabelSchema.default(), result, tuple(prefer))
     return result
 
 
-def _adjudicate_all(records, strategy, min_agree, texts, schema: LabelSchema, result: AdjudicationResult) -> None:
+def _adjudicate_all(records, strategy, min_agree, texts, schema: LabelSchema, result: AdjudicationResult,
+                    prefer: tuple = ()) -> None:
     by_doc: dict[str, list[AnnotationRecord]] = defaultdict(list)
     for r in records:
         if r.cancelled or r.origin in (Origin.PREDICTION, GOLD_ORIGIN):
             continue
         by_doc[r.doc_id].append(r)
     for doc_id in sorted(by_doc):
-        _adjudicate_document(doc_id, by_doc[doc_id], strategy, min_agree, texts, schema, result)
+        _adjudicate_document(doc_id, by_doc[doc_id], strategy, min_agree, texts, schema, result, prefer)
     _leave_out_invalid(result, texts, schema)
 
 
@@ -607,7 +614,8 @@ def _skip(result: AdjudicationResult, record: AnnotationRecord, reason: str) -> 
 
 
 def _adjudicate_document(doc_id: str, records: list[AnnotationRecord], strategy: str, min_agree: int,
-                         texts: dict[str, str] | None, schema: LabelSchema, result: AdjudicationResult) -> None:
+                         texts: dict[str, str] | None, schema: LabelSchema, result: AdjudicationResult,
+                         prefer: tuple = ()) -> None:
     text = None
     if texts is not None:
         if doc_id not in texts:
@@ -630,7 +638,8 @@ def _adjudicate_document(doc_id: str, records: list[AnnotationRecord], strategy:
             _skip(result, latest[r.annotator], "superseded by a later record of the same annotator")
         latest[r.annotator] = r
     voting = [latest[a] for a in sorted(latest)]
-    truths = sorted((r for r in current if r.ground_truth), key=_recency)
+    # A review submitted in the review project settles the document: that is what it was made for.
+    truths = sorted((r for r in current if r.ground_truth or r.origin == REVIEW_ORIGIN), key=_recency)
     if not voting and not (strategy == "ground-truth" and truths):
         return
     result.documents += 1
@@ -658,6 +667,14 @@ def _adjudicate_document(doc_id: str, records: list[AnnotationRecord], strategy:
             gold.problems.append(f"later ground truth {chosen.origin}/{chosen.record_id} overrides {overridden}")
         finish(gold, [version], rule="ground-truth", reviewer=chosen.annotator, **about,
                **({"overridden": overridden} if overridden else {}))
+        return
+
+    preferred = next((latest[a] for a in prefer if a in latest), None)
+    if preferred is not None:
+        gold = _Gold(doc_id, sha, [preferred], text)
+        version = _version(preferred, text)
+        gold.adopt(version, "preferred")
+        finish(gold, [version], rule="preferred", preferred=preferred.annotator, **about)
         return
 
     gold = _Gold(doc_id, sha, voting, text)
@@ -734,12 +751,30 @@ def _leave_out_invalid(result: AdjudicationResult, texts: dict[str, str] | None,
     result.without_gold.sort()
 
 
-def adjudicate_workspace(workspace: Workspace, strategy: str = "majority", min_agree: int = 2) -> AdjudicationResult:
-    """Adjudicate the workspace's stored records against the corpus's current texts."""
+def adjudicate_workspace(workspace: Workspace, strategy: str = "majority", min_agree: int = 2,
+                         prefer: Sequence[str] = ()) -> AdjudicationResult:
+    """Adjudicate the workspace's stored records against the corpus's current texts.
+
+    ``prefer`` takes emails and role names (``reviewer``: everyone recorded with that role by
+    ``newsdesk studio users add``, in email order)."""
     records = AnnotationStore(workspace).records(include_cancelled=False)
     wanted = {r.doc_id for r in records}
     texts = {d.id: d.text for d in CorpusStore(workspace).iter_documents() if d.id in wanted}
-    return adjudicate(records, strategy, min_agree, texts, LabelSchema.load(workspace))
+    return adjudicate(records, strategy, min_agree, texts, LabelSchema.load(workspace),
+                      preferred_annotators(workspace, prefer))
+
+
+def preferred_annotators(workspace: Workspace, prefer: Sequence[str]) -> list[str]:
+    """Emails in order of preference, role names expanded to the people recorded with that role."""
+    emails: list[str] = []
+    for entry in prefer:
+        entry = entry.strip().lower()
+        found = sorted(members_with_role(workspace.root, entry)) if entry in ROLES else [entry]
+        if entry in ROLES and not found:
+            raise ValueError(f"nobody has the role {entry!r} in this workspace; add one with "
+                             f"`newsdesk studio users add EMAIL --role {entry}`")
+        emails.extend(e for e in found if e not in emails)
+    return emails
 
 
 # --- storing gold ----------------------------------------------------------------------------------

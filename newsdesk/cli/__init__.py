@@ -2,10 +2,11 @@
 
     common.py      the app, the consoles, the one error printer, progress bars, option types
     corpus.py      init, ingest, clean, near-duplicates, docs list|show|export
-    studio.py      studio start|stop|status
+    studio.py      studio start|stop|status|backup|restore, studio users add|list|remove
     annotate.py    annotate push|pull|status|export|import|predict
     model.py       model train|evaluate|list
     validation.py  validate, agreement, adjudicate
+    review.py      review ground-truth|pull
     releases.py    release build|diff|list|verify|publish
 
 Every command takes ``--workspace`` (default: the current folder); listing commands take
@@ -21,7 +22,7 @@ from typing import Annotated
 
 import typer
 
-from newsdesk.cli import annotate, corpus, model, releases, studio, validation  # noqa: F401  (they register their commands)
+from newsdesk.cli import annotate, corpus, model, releases, review, studio, validation  # noqa: F401  (they register)
 from newsdesk.cli.common import WorkspaceOpt, app, console, user_errors
 
 __all__ = ["app", "main"]

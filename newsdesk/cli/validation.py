@@ -116,19 +116,33 @@ def adjudicate(workspace: WorkspaceOpt = Path("."),
                                                       help="Annotators who must agree (majority).")] = 2,
                push_review: Annotated[bool, typer.Option("--push-review", help="Send conflicts to Label Studio as "
                                                          "review tasks, each version as a prediction.")] = False,
+               prefer: Annotated[list[str] | None, typer.Option(
+                   "--prefer", help="An email (or a role: reviewer) whose version wins where they made one; "
+                                    "repeat for an order of preference.")] = None,
                as_json: JsonOpt = False):
     """Make one gold annotation per document from all annotators' versions; list what no rule settles.
+
+    When conflicts were pushed for review (--push-review), submitted reviews are pulled first:
+    under --strategy ground-truth each settles its document.
 
     Example: newsdesk adjudicate --strategy majority -k 2 --push-review -w my-ws
     """
     from annotation.store import AnnotationStore
+    from corpus.errors import NewsdeskError
     from corpus.workspace import Workspace
-    from validation.adjudicate import adjudicate_workspace, push_review_tasks, save_gold
+    from validation.adjudicate import REVIEW_MAP, adjudicate_workspace, pull_reviews, push_review_tasks, save_gold
 
     with user_errors():
         ws = Workspace.open(workspace)
+        if ws.path(*REVIEW_MAP).exists():
+            try:
+                pulled = pull_reviews(ws)
+                err_console.print(f"{len(pulled)} reviews from the review project")
+            except NewsdeskError as exc:  # offline: adjudicate what is stored, and say so
+                err_console.print(Text(f"reviews not pulled, the stored ones are used: {exc.one_line()}",
+                                       style="yellow"))
         try:
-            result = adjudicate_workspace(ws, strategy, min_agree)
+            result = adjudicate_workspace(ws, strategy, min_agree, prefer or ())
         except ValueError as exc:
             err_console.print(Text(f"adjudicate: {exc}", style="red"))
             raise typer.Exit(2) from None
