@@ -21,8 +21,10 @@ Label Studio itself is installed once per version for the user, shared by every 
 
 The server's SQLite database holds the admin token and annotators' e-mails in plain text, so
 ``studio/``, ``studio/data/`` and ``studio/home/`` are 0700, the log 0600, and the server runs with
-umask 077: nothing it writes is readable by other users (a workspace made before is tightened at
-the next start).
+umask 077: what it writes (database, journals, folders) is its owner's alone. Django's file storage
+sets 0644 itself on the files it saves (exports under ``data/media``); inside 0700 folders nobody
+else can reach them, and every start strips group and other bits from everything already in
+``data/`` and ``home/`` (a workspace made before this, too).
 
 A team's own server is used instead when ``LABEL_STUDIO_URL`` and ``LABEL_STUDIO_API_KEY`` are set.
 """
