@@ -281,6 +281,15 @@ def test_text_that_starts_like_a_file_signature_is_ingested(workspace, tmp_path)
     assert "%PDF-based invoices are spreading among small firms" in titles
 
 
+def test_a_stray_run_of_nul_bytes_in_a_long_article_does_not_make_it_binary(workspace, tmp_path):
+    """Scraped pages can carry a few NULs (a real one: 11 in a row, in 190 KB); binary files carry many."""
+    body = "\n\n".join(f"Paragraph {i} of the council's budget story, with its figures and quotes." for i in range(400))
+    path = tmp_path / "page.txt"
+    path.write_bytes(("Council passes budget\n\n" + body[:9000]).encode() + b"\x00" * 11 + body[9000:].encode())
+    report = ingest(workspace, [path])
+    assert report.failed == [] and report.added == 1
+
+
 def _png() -> bytes:
     import struct
     import zlib
