@@ -115,6 +115,11 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="Files or folders (.
                       f"updated {report.updated}, skipped {sum(report.skipped.values())} ({skipped}), "
                       f"failed [red]{len(report.failed)}[/], near-duplicates {report.near_duplicates} "
                       f"in {report.seconds:.1f}s")
+        if report.interrupted:
+            console.print(f"completed {report.completed} documents of an interrupted {report.interrupted} "
+                          f"and recomputed its near-duplicates")
+    for exc in report.notes:
+        err_console.print(Text(exc.one_line(), style="yellow"))
     for exc in report.failed:
         err_console.print(Text(exc.one_line(), style="red"))
     if report.failed:
@@ -137,6 +142,9 @@ def clean(workspace: WorkspaceOpt = Path("."),
     console.print(f"documents {report.documents}: re-cleaned {report.recleaned} "
                   f"({report.text_changed} with a new text), unchanged {report.unchanged}, "
                   f"near-duplicates {report.near_duplicates} in {report.seconds:.1f}s")
+    if report.interrupted:
+        console.print(f"completed an interrupted {report.interrupted}: every article has its document, "
+                      f"near-duplicates recomputed")
     if report.cleaning.edits or report.cleaning.flags:
         table = Table("rule", "edits", "flags", title="what the rules did")
         for rule in sorted(set(report.cleaning.edits) | set(report.cleaning.flags)):

@@ -119,3 +119,45 @@ def test_the_readme_examples_run(tmp_path, monkeypatch):
         args = [a.replace("demo-ws", str(tmp_path / "demo-ws")).replace("docs.jsonl", str(tmp_path / "docs.jsonl"))
                 for a in args]
         newsdesk(*args)
+
+
+def test_an_article_that_cleans_to_nothing_is_refused_and_nothing_is_stored(tmp_path):
+    ws, folder = str(tmp_path / "ws"), tmp_path / "in"
+    folder.mkdir()
+    (folder / "share.txt").write_text("Share this article\nFollow us on Twitter\nRead more\n", encoding="utf-8")
+    (folder / "rules.txt").write_text("***\n***\n***\n", encoding="utf-8")
+    (folder / "feed.jsonl").write_text(json.dumps({"text": "Read more"}) + "\n"
+                                       + json.dumps({"text": "Port reopens\n\nShips left the port on Monday."}) + "\n",
+                                       encoding="utf-8")
+    newsdesk("init", ws)
+    result = newsdesk("ingest", str(folder), "-w", ws, "--json", ok=False)
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["added"] == 1 and report["read"] == 4
+    assert [line.split(" - ")[0] for line in report["failed"]] == [
+        f"[E109] {folder / 'feed.jsonl'}:1: text is empty after cleaning",
+        f"[E109] {folder / 'rules.txt'}: text is empty after cleaning",
+        f"[E109] {folder / 'share.txt'}: text is empty after cleaning"]
+    assert "[E109]" in newsdesk("ingest", str(folder / "share.txt"), "-w", ws, ok=False).stderr
+    # Nothing is stored for them: neither an article nor a document.
+    rows = json.loads(newsdesk("docs", "list", "-w", ws, "--json").stdout)
+    assert [r["title"] for r in rows] == ["Port reopens"]
+    from corpus.store import CorpusStore
+    from corpus.workspace import Workspace
+
+    assert [a.raw_text for a in CorpusStore(Workspace.open(tmp_path / "ws")).iter_articles()] == [
+        "Port reopens\n\nShips left the port on Monday."]
+
+
+def test_a_broken_link_and_a_loop_get_one_line_each(tmp_path):
+    ws, folder = str(tmp_path / "ws"), tmp_path / "in"
+    folder.mkdir()
+    (folder / "seed.txt").write_bytes(SEED.read_bytes())
+    (folder / "gone.txt").symlink_to(tmp_path / "deleted.txt")
+    (folder / "again").symlink_to(folder)
+    newsdesk("init", ws)
+    result = newsdesk("ingest", str(folder), "-w", ws, ok=False)
+    assert result.exit_code == 1
+    assert "skipped 1 (1 symlink loop)" in result.stdout and "failed 1" in result.stdout
+    assert "[E112]" in result.stderr and "[E111]" in result.stderr and "gone.txt" in result.stderr
+

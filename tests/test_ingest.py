@@ -377,3 +377,64 @@ def test_real_images_pdfs_archives_and_programs_are_still_refused(workspace, tmp
     assert [e.code for e in report.failed] == ["E102"] and report.added == 0
     assert path.name in report.failed[0].one_line()
 
+
+# --- links under an ingested folder: followed, and told when broken or looping ---------------------
+
+def test_broken_links_and_loops_are_told_and_counted(workspace, tmp_path):
+    folder, elsewhere = tmp_path / "in", tmp_path / "elsewhere"
+    (folder / "sub").mkdir(parents=True)
+    elsewhere.mkdir()
+    shutil.copy(SEED, folder / "seed.txt")
+    shutil.copy(SAMPLES / "005_emoji_spaces.txt", elsewhere / "linked.txt")
+    (folder / "sub" / "linked_folder").symlink_to(elsewhere)  # followed: its file is ingested
+    (folder / "sub" / "back_up").symlink_to(folder)  # a loop: skipped, with a note
+    (folder / "gone.txt").symlink_to(tmp_path / "deleted.txt")  # broken: a failure
+    (folder / "a.txt").symlink_to(folder / "b.txt")  # links pointing at each other: broken too
+    (folder / "b.txt").symlink_to(folder / "a.txt")
+    (folder / "gone.png").symlink_to(tmp_path / "deleted.png")  # never an article: not worth a line
+    (folder / ".hidden.txt").symlink_to(tmp_path / "deleted.txt")  # hidden, as hidden files are
+    report = ingest(workspace, [folder])
+    assert report.added == 2 and report.files == 2
+    assert [(e.code, Path(e.where).name) for e in report.failed] == [("E111", "a.txt"), ("E111", "b.txt"),
+                                                                   ("E111", "gone.txt")]
+    assert "a loop of links" in report.failed[0].one_line() and "deleted.txt" in report.failed[2].one_line()
+    assert [(e.code, e.where) for e in report.notes] == [("E112", str(folder / "sub" / "back_up"))]
+    assert report.skipped == {"symlink loop": 1}
+    assert report.to_record()["notes"][0].startswith(f"[E112] {folder / 'sub' / 'back_up'}: symbolic link loop")
+
+
+def test_a_broken_link_given_as_a_path_is_told(workspace, tmp_path):
+    (tmp_path / "link.txt").symlink_to(tmp_path / "nothing.txt")
+    report = ingest(workspace, [tmp_path / "link.txt", tmp_path / "absent.txt"])
+    assert [e.code for e in report.failed] == ["E111", "E110"]
+
+
+# --- an article that cleans to nothing: refused (E109), nothing stored -----------------------------
+
+def test_a_url_whose_first_scrape_cleans_to_nothing_is_added_by_its_second(workspace, tmp_path):
+    path = tmp_path / "feed.jsonl"
+    path.write_text("\n".join(json.dumps(rec) for rec in [
+        {"url": "https://x.example/a", "text": "Read more"},
+        {"text": "Read more"},  # an exact duplicate of the refused body: refused too
+        {"url": "https://x.example/a", "text": "Title\n\nThe story, scraped again."},
+    ]) + "\n")
+    report = ingest(workspace, [path])
+    assert (report.added, report.updated, dict(report.skipped)) == (1, 0, {})
+    assert [(e.code, e.where) for e in report.failed] == [("E109", f"{path}:1"), ("E109", f"{path}:2")]
+    assert [a.raw_text for a in CorpusStore(workspace).iter_articles()] == ["Title\n\nThe story, scraped again."]
+    again = ingest(workspace, [path])
+    assert (again.added, again.updated, [e.code for e in again.failed]) == (0, 0, ["E109", "E109"])
+
+
+def test_an_older_scrape_read_again_does_not_replace_the_newer(workspace, tmp_path):
+    path = tmp_path / "feed.jsonl"
+    path.write_text(json.dumps({"url": "https://x.example/a", "text": "Title\n\nFirst version."}) + "\n"
+                    + json.dumps({"url": "https://x.example/a", "text": "Title\n\nSecond version."}) + "\n")
+    first = ingest(workspace, [path])
+    assert (first.added, first.updated) == (1, 1)
+    before = store_snapshot(workspace)
+    again = ingest(workspace, [path])
+    assert (again.added, again.updated, again.skipped["exact duplicate"]) == (0, 0, 2)
+    assert store_snapshot(workspace) == before
+    (doc,) = CorpusStore(workspace).iter_documents()
+    assert doc.text == "Title\n\nSecond version."
