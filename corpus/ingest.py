@@ -1,10 +1,11 @@
-"""The corpus steps a maintainer runs: ingest files, (re)clean documents, find near-duplicates.
+"""The corpus steps a maintainer runs: ingest files, (re)clean documents, find near-duplicates, remove documents.
 
 ``ingest`` reads files into articles, skips exact duplicates, cleans what is new and stores
 both, in batches under the workspace lock; running it twice adds nothing, and running it
 again after it was killed completes what the killed run left. ``ingest_articles`` does the
 same for articles made elsewhere (imported annotated corpora). ``clean`` re-cleans only
-documents whose raw text or pipeline version changed.
+documents whose raw text or pipeline version changed. ``remove_documents`` takes documents
+out for good: ingest skips them afterwards and says so.
 """
 
 from __future__ import annotations
@@ -515,3 +516,54 @@ class _DocumentText:
     id: str
     text: str
 
+
+@dataclass
+class RemoveReport:
+    removed: list[dict] = field(default_factory=list)  # the records of the removals made now
+    already: list[dict] = field(default_factory=list)  # ids asked for that an earlier removal took out
+    near_duplicates: int = 0
+
+    def to_record(self) -> dict:
+        return {"removed": self.removed, "already_removed": self.already, "near_duplicates": self.near_duplicates}
+
+
+def remove_documents(workspace: Workspace, ids: Iterable[str]) -> RemoveReport:
+    """Take documents (by id or unique prefix) and their articles out of the corpus, for good.
+
+    Each removal is recorded in ``store/removed.jsonl`` (id, raw SHA-256, source, path, title,
+    time), so that ingesting the same file or URL later skips it and says so (E113) instead of
+    bringing it back. Near-duplicate clusters are recomputed without the removed documents.
+    Annotation records are not touched (a later stage owns them): validation names those of
+    removed documents (V214). An unknown id (E004) removes nothing.
+    """
+    report = RemoveReport()
+    with workspace.lock():
+        store = CorpusStore(workspace)
+        earlier = {rec["id"]: rec for rec in store.removed()}
+        chosen: dict[str, Document] = {}
+        for given in ids:
+            try:
+                doc = store.document(given)
+            except NewsdeskError:  # unknown, ambiguous, or removed before
+                gone = [rec for removed_id, rec in earlier.items() if removed_id.startswith(given)]
+                if len(gone) != 1:
+                    raise
+                report.already.append(gone[0])
+                continue
+            if doc.id in earlier:  # recorded by a run killed before it deleted the document
+                report.already.append(earlier[doc.id])
+            chosen[doc.id] = doc
+        if not chosen:
+            return report
+        when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        for doc in chosen.values():
+            if doc.id not in earlier:
+                article = store.articles.get(doc.id) or {}
+                report.removed.append({"id": doc.id, "raw_sha256": article.get("raw_sha256", doc.raw_sha256),
+                                       "source": doc.source, "path": doc.metadata.get("path"), "title": doc.title,
+                                       "removed_at": when})
+        with store.writing("docs remove", completes=False):
+            store.record_removed(report.removed)  # first: a run killed after it, the next one deletes them
+            store.delete(chosen)
+            report.near_duplicates = update_near_duplicates(workspace, store)
+    return report

@@ -33,7 +33,7 @@ from corpus.workspace import Workspace, atomic_write_text
 
 app = typer.Typer(help="Turn scraped news articles into an annotated, documented, versioned dataset.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
-docs_app = typer.Typer(help="Look at the corpus: list, show and export documents.", no_args_is_help=True)
+docs_app = typer.Typer(help="The corpus: list, show, export and remove documents.", no_args_is_help=True)
 app.add_typer(docs_app, name="docs")
 app.add_typer(studio_app, name="studio")
 app.add_typer(annotate_app, name="annotate")  # `import` lives in annotation/annotate_cli.py
@@ -232,6 +232,32 @@ def docs_export(out: Annotated[Path, typer.Option("--out", help="JSONL file to w
         lines = [json.dumps(d.export_record(), ensure_ascii=False) for d in docs]
     atomic_write_text(out, "".join(line + "\n" for line in lines))
     console.print(f"wrote {len(lines)} documents to {out}")
+
+
+@docs_app.command("remove")
+def docs_remove(doc_ids: Annotated[list[str], typer.Argument(help="Document ids (or unique prefixes).")],
+                workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False):
+    """Remove documents and their articles for good; a later ingest of the same file skips it and says so."""
+    from corpus.ingest import remove_documents
+
+    with user_errors():
+        ws = Workspace.open(workspace)
+        report = remove_documents(ws, doc_ids)
+        gone = {rec["id"] for rec in report.removed + report.already}
+        annotated = sum(1 for r in AnnotationStore(ws).current().values() if r.doc_id in gone)
+    if as_json:
+        _emit_json({**report.to_record(), "annotation_records_kept": annotated})
+        return
+    for rec in report.removed:
+        console.print(f"removed {rec['id']}  {(rec['title'] or '')[:60]}  [dim]{rec['path'] or rec['source']}[/]")
+    for rec in report.already:
+        console.print(f"{rec['id']} was removed on {rec['removed_at']}")
+    if report.removed:
+        console.print(f"removed {len(report.removed)} documents (recorded in store/removed.jsonl: ingest skips "
+                      f"them from now on), near-duplicates {report.near_duplicates}")
+    if annotated:
+        console.print(f"[yellow]{annotated} annotation records of these documents are kept; `newsdesk validate` "
+                      f"reports them (V214) until they are dropped[/]")
 
 
 @annotate_app.command("predict")
