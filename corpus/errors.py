@@ -39,8 +39,15 @@ class Errors:
     E107 = ErrorCode("E107", "JSONL line lacks the text field",
                      "set `ingest.jsonl.text_field` in newsdesk.toml to the field that holds the article text")
     E108 = ErrorCode("E108", "unsupported file type", "use .txt, .html/.htm or .jsonl files")
-    E109 = ErrorCode("E109", "text is empty after cleaning", "the file holds only residue (footers, share lines)")
+    E109 = ErrorCode("E109", "text is empty after cleaning",
+                     "it holds only residue (share, follow and read-more lines, separators), so nothing was stored "
+                     "for it; re-scrape the article or leave it out")
     E110 = ErrorCode("E110", "path does not exist", "check the path")
+    E111 = ErrorCode("E111", "broken symbolic link: nothing at its end", "fix the link or delete it")
+    E112 = ErrorCode("E112", "symbolic link loop: the link leads back into a folder being read, so it is skipped",
+                     "nothing is lost: the folder's files are read once, by their other path")
+    E113 = ErrorCode("E113", "article was removed from the corpus (`newsdesk docs remove`), so it is skipped",
+                     "to ingest it again, delete its line from store/removed.jsonl")
 
     # The local Label Studio server (annotation/studio.py raises these as StudioError subclasses,
     # whose messages carry the details: port, log lines, the variable to set).

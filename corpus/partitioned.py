@@ -31,7 +31,8 @@ from corpus import lsh
 from corpus.cleaning import CleaningPipeline, CleaningStats
 from corpus.engines import Engine, EngineOptions, Notify, open_engine
 from corpus.errors import Errors, NewsdeskError
-from corpus.ingest import CleanReport, IngestReport, Progress, _CleanState, cleaning_pipeline, discover_files
+from corpus.ingest import (CleanReport, IngestDecisions, IngestReport, Progress, _CleanState, cleaning_pipeline,
+                           complete_documents, discover_files)
 from corpus.model import Article
 from corpus.readers import JsonlFields, read_file
 from corpus.store import CorpusStore, ShardedJsonl, StoreLocation
@@ -95,9 +96,9 @@ def read_partition(files: list[Path], max_bytes: int, fields: JsonlFields) -> Re
     return out
 
 
-def partition_keys(part: ReadPartition) -> tuple[list[tuple[str, str]], list[tuple]]:
-    """The (id, raw SHA-256) of each article and the errors: all the driver needs to decide."""
-    return [(a.id, a.raw_sha256) for a in part.articles], part.errors
+def partition_keys(part: ReadPartition) -> tuple[list[tuple[str, str, str]], list[tuple]]:
+    """The (id, raw SHA-256, where) of each article and the errors: all the driver needs to decide."""
+    return [(a.id, a.raw_sha256, a.metadata.get("path", a.source)) for a in part.articles], part.errors
 
 
 def clean_new_articles(part: ReadPartition, keep: list[int], stamps: list[float],
@@ -115,7 +116,7 @@ def ingest(workspace: Workspace, paths, engine: Engine, progress: Progress | Non
     """:func:`corpus.ingest.ingest` on an engine: same decisions, same records."""
     started = time.perf_counter()
     report = IngestReport()
-    files, report.failed = discover_files(paths)
+    files = discover_files(paths, report)
     report.files = len(files)
     max_bytes = int(workspace.section("ingest")["max_bytes"])
     batch_size = int(workspace.section("ingest")["batch_size"])
@@ -125,58 +126,56 @@ def ingest(workspace: Workspace, paths, engine: Engine, progress: Progress | Non
         store = CorpusStore(workspace)
         pipeline = cleaning_pipeline(workspace)  # a bad config fails here, before any work is sent
         spec = PipelineSpec.of(pipeline)
-        known_raw, known_ids = {}, set()
-        for art in store.articles:
-            known_raw[art["raw_sha256"]] = art["id"]
-            known_ids.add(art["id"])
-        stamp = _Stamps()
-        pending: tuple[list[dict], list[dict]] = ([], [])
+        with store.writing("ingest") as interrupted:
+            if interrupted:  # what it left is at most a batch: cleaned here, as the local path does
+                report.interrupted = interrupted
+                report.completed = complete_documents(store, pipeline, report, batch_size)
+            decisions = IngestDecisions(store, report)
+            pending: tuple[list[dict], list[dict]] = ([], [])
 
-        def decide(keys: list[tuple[str, str]]) -> tuple[list[int], list[float]]:
-            keep, stamps = [], []
-            for index, (article_id, raw_sha256) in enumerate(keys):
-                report.read += 1
-                if raw_sha256 in known_raw:
-                    report.skipped["exact duplicate"] += 1
-                    continue
-                if article_id in known_ids:
-                    report.updated += 1  # same URL, new content: the newer scrape replaces the older
-                else:
-                    report.added += 1
-                known_raw[raw_sha256] = article_id
-                known_ids.add(article_id)
-                keep.append(index)
-                stamps.append(stamp.next())
-            return keep, stamps
+            def decide(keys: list[tuple[str, str, str]]) -> tuple[list[int], list[float]]:
+                keep, stamps = [], []
+                for index, (article_id, raw_sha256, where) in enumerate(keys):
+                    stamp = decisions.decide(article_id, raw_sha256, where)
+                    if stamp is not None:
+                        keep.append(index)
+                        stamps.append(stamp)
+                return keep, stamps
 
-        def write(final: bool = False) -> None:
-            articles, documents = pending
-            if articles and (final or len(articles) >= batch_size):
-                # Articles first: a crash between the two writes leaves articles that `clean` will finish.
-                store.articles.upsert(articles)
-                store.documents.upsert(documents)
-                articles.clear()
-                documents.clear()
+            def write(final: bool = False) -> None:
+                articles, documents = pending
+                if articles and (final or len(articles) >= batch_size):
+                    store.record_replaced(decisions.take_replaced())
+                    # Articles first: a run killed between the two writes leaves articles whose
+                    # documents the next run completes.
+                    store.articles.upsert(articles)
+                    store.documents.upsert(documents)
+                    articles.clear()
+                    documents.clear()
 
-        files_done = 0
-        with store.deferred():  # as the local path: each batch durable when written, shards rewritten once
-            for index, result in _ordered_two_step(
-                    engine, len(partitions),
-                    first=lambda p: _submit_read(engine, partitions[p], max_bytes, fields),
-                    second=lambda p, read, keys: _submit_clean(engine, read, keys, decide, spec, report)):
-                if result is not None:
-                    articles, documents, stats = result
-                    pending[0].extend(articles)
-                    pending[1].extend(documents)
-                    pipeline.stats.merge(stats)
-                    write()
-                files_done += len(partitions[index])
-                if progress:
-                    progress(files_done, len(files))
-            write(final=True)
-        if report.added or report.updated:
-            report.near_duplicates = lsh.update_near_duplicates(workspace, store, engine)
+            files_done = 0
+            with store.deferred():  # as the local path: each batch durable when written, shards rewritten once
+                for index, result in _ordered_two_step(
+                        engine, len(partitions),
+                        first=lambda p: _submit_read(engine, partitions[p], max_bytes, fields),
+                        second=lambda p, read, keys: _submit_clean(engine, read, keys, decide, spec, report)):
+                    if result is not None:
+                        articles, documents, stats = result
+                        for article, document in zip(articles, documents):
+                            if decisions.cleaned(article["raw_sha256"], document["text"]):
+                                pending[0].append(article)
+                                pending[1].append(document)
+                        pipeline.stats.merge(stats)
+                        write()
+                    files_done += len(partitions[index])
+                    if progress:
+                        progress(files_done, len(files))
+                write(final=True)
+            # After an interruption, the marks of what that run stored may never have been computed.
+            if report.added or report.updated or interrupted:
+                report.near_duplicates = lsh.update_near_duplicates(workspace, store, engine)
         report.cleaning = pipeline.stats
+    report.in_input_order(files)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -253,17 +252,6 @@ def _ordered_two_step(engine: Engine, n: int, first, second):
         refill()
 
 
-class _Stamps:
-    """``ingested_at`` values: wall-clock time, strictly increasing so ingest order is never a tie."""
-
-    def __init__(self):
-        self.last = 0.0
-
-    def next(self) -> float:
-        self.last = max(time.time(), self.last + 1e-6)
-        return self.last
-
-
 def _error_parts(exc: NewsdeskError) -> tuple:
     return exc.error, exc.where, exc.detail, exc.hint
 
@@ -318,20 +306,23 @@ def clean(workspace: Workspace, engine: Engine, force: bool = False, progress: P
         store = CorpusStore(workspace)
         pipeline = cleaning_pipeline(workspace)
         spec, location = PipelineSpec.of(pipeline), StoreLocation.of(store)
-        missing = False
-        shards = range(location.shards)
-        calls = ((location, s, spec, pipeline.version, force) for s in shards)
-        for done, part in enumerate(map_unordered(engine, clean_shard, calls, key="clean-shard"), start=1):
-            report.documents += part.documents
-            report.recleaned += part.recleaned
-            report.text_changed += part.text_changed
-            missing = missing or part.missing
-            pipeline.stats.merge(part.stats)
-            if progress:
-                progress(done, len(shards))
-        report.unchanged = report.documents - report.recleaned
-        if report.text_changed or missing:
-            report.near_duplicates = lsh.update_near_duplicates(workspace, store, engine)
+        with store.writing("clean") as interrupted:
+            report.interrupted = interrupted
+            missing = False
+            shards = range(location.shards)
+            calls = ((location, s, spec, pipeline.version, force) for s in shards)
+            for done, part in enumerate(map_unordered(engine, clean_shard, calls, key="clean-shard"), start=1):
+                report.documents += part.documents
+                report.recleaned += part.recleaned
+                report.text_changed += part.text_changed
+                missing = missing or part.missing
+                pipeline.stats.merge(part.stats)
+                if progress:
+                    progress(done, len(shards))
+            report.unchanged = report.documents - report.recleaned
+            # After an interruption the marks may never have been computed for what that run stored.
+            if report.text_changed or missing or interrupted:
+                report.near_duplicates = lsh.update_near_duplicates(workspace, store, engine)
         report.cleaning = pipeline.stats
     report.seconds = time.perf_counter() - started
     return report
@@ -386,6 +377,10 @@ def run_near_duplicates(options: EngineOptions, workspace: Workspace, progress: 
     """``newsdesk near-duplicates``: recompute every cluster (after a change of threshold, say)."""
     if not options.distributed:
         with workspace.lock():
-            return local.update_near_duplicates(workspace, CorpusStore(workspace))
+            store = CorpusStore(workspace)
+            with store.writing("near-duplicates", completes=False):
+                return local.update_near_duplicates(workspace, store)
     with open_engine(options, notify) as engine, workspace.lock():
-        return lsh.update_near_duplicates(workspace, CorpusStore(workspace), engine, progress)
+        store = CorpusStore(workspace)
+        with store.writing("near-duplicates", completes=False):
+            return lsh.update_near_duplicates(workspace, store, engine, progress)

@@ -9,17 +9,17 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-
 from corpus.errors import Errors, NewsdeskError
 from corpus import jsonio
 from corpus.model import Article, Document
-from corpus.workspace import Workspace, atomic_write_lines
+from corpus.workspace import Workspace, atomic_write_lines, atomic_write_text
 
 
 class ShardedJsonl:
@@ -101,6 +101,25 @@ class ShardedJsonl:
         if self._run and by_shard:
             self._run += 1
 
+    def delete(self, ids: Iterable[str]) -> int:
+        """Remove records by id, each touched shard rewritten once, atomically; returns how many were there."""
+        assert not self._run, "records are deleted outside a deferred block"
+        by_shard: dict[int, set[str]] = defaultdict(set)
+        for record_id in ids:
+            by_shard[self.shard_of(record_id)].add(record_id)
+        runs = self._runs()
+        deleted = 0
+        for shard, gone in sorted(by_shard.items()):
+            if runs.get(shard):
+                # Folded first: a run left beside the shard would bring a deleted record back.
+                self._write_shard(shard, {}, runs[shard])
+            current = self._read_lines(self.shard_path(shard))
+            kept = {k: line for k, line in current.items() if k not in gone}
+            if len(kept) < len(current):
+                atomic_write_text(self.shard_path(shard), "".join(kept[k] + "\n" for k in sorted(kept)))
+                deleted += len(current) - len(kept)
+        return deleted
+
     @contextmanager
     def deferred(self):
         """Write batches as runs until the block ends, then fold them into the shards."""
@@ -143,13 +162,22 @@ _RUN_NAME = re.compile(r"shard-(\d+)\.jsonl\.run-\d+")
 
 
 class CorpusStore:
-    """Typed access to a workspace's articles and documents."""
+    """Typed access to a workspace's articles and documents, and the record of removed ones.
+
+    ``store/removed.jsonl`` lists what ``newsdesk docs remove`` took out (id, raw SHA-256,
+    source, path, title, time), so that ingest does not bring it back; ``store/replaced.jsonl``
+    the scrapes a newer scrape of their URL replaced, so that ingest does not bring them back
+    either. ``store/writing.json`` exists while a command writes the store (see :meth:`writing`).
+    """
 
     def __init__(self, workspace: Workspace):
         shards = int(workspace.section("store")["shards"])
         self.workspace = workspace
         self.articles = ShardedJsonl(workspace.path("store", "articles"), shards)
         self.documents = ShardedJsonl(workspace.path("store", "documents"), shards)
+        self.removed_path = workspace.path("store", "removed.jsonl")
+        self.replaced_path = workspace.path("store", "replaced.jsonl")
+        self.writing_path = workspace.path("store", "writing.json")
 
     def iter_articles(self) -> Iterator[Article]:
         return (Article.from_record(r) for r in self.articles)
@@ -178,6 +206,75 @@ class CorpusStore:
         """Batch writes inside the block are added as runs, folded into the shards at its end."""
         with self.articles.deferred(), self.documents.deferred():
             yield self
+
+    @contextmanager
+    def writing(self, command: str, completes: bool = True):
+        """Mark the store as being written by ``command`` until the block ends without an exception.
+
+        Yields the command whose run was interrupted (killed, stopped) before this one, or None.
+        A run killed anywhere leaves the mark, and with it maybe articles without documents and
+        near-duplicate marks never computed: a command that ``completes`` them (ingest, clean)
+        then does, and the mark goes at its end; any other keeps the old mark for them. The
+        store's own leftovers are finished here: temporary files never renamed, runs never
+        folded, removals recorded but not carried out. The caller holds the workspace lock.
+        """
+        interrupted = None
+        # Temporary files are debris of a killed write, whatever it was: under the lock no one else writes.
+        for folder in (self.writing_path.parent, self.articles.folder, self.documents.folder):
+            for path in folder.glob(".*.tmp"):
+                path.unlink(missing_ok=True)
+        if self.writing_path.exists():
+            try:
+                interrupted = json.loads(self.writing_path.read_text(encoding="utf-8"))["command"]
+            except (ValueError, KeyError):
+                interrupted = "an earlier command"
+            self._finish_interrupted_writes()
+        mine = interrupted is None or completes
+        if mine:
+            atomic_write_text(self.writing_path, json.dumps({"command": command, "started": _now()}) + "\n")
+        yield interrupted
+        if mine:
+            self.writing_path.unlink(missing_ok=True)
+
+    def _finish_interrupted_writes(self) -> None:
+        for sharded in (self.articles, self.documents):
+            sharded.compact()
+        removed = [rec["id"] for rec in self.removed()]
+        if removed:
+            self.delete(removed)
+
+    def removed(self) -> list[dict]:
+        """Every removal recorded by ``newsdesk docs remove``, oldest first."""
+        return list(jsonio.read_lines(self.removed_path)) if self.removed_path.exists() else []
+
+    def record_removed(self, records: Iterable[dict]) -> None:
+        """Add removals to the record (a small file, rewritten whole and atomically)."""
+        records = list(records)
+        if not records:
+            return
+        old = self.removed_path.read_text(encoding="utf-8") if self.removed_path.exists() else ""
+        atomic_write_text(self.removed_path, old + "".join(_dumps(rec) + "\n" for rec in records))
+
+    def replaced(self) -> list[dict]:
+        """The scrapes (raw SHA-256 and id) that a newer scrape of their URL replaced, oldest first."""
+        return list(jsonio.read_lines(self.replaced_path)) if self.replaced_path.exists() else []
+
+    def record_replaced(self, records: Iterable[dict]) -> None:
+        """Remember replaced scrapes (before the articles that replace them are written)."""
+        records = list(records)
+        if not records:
+            return
+        known = {rec["raw_sha256"] for rec in self.replaced()}
+        fresh = [rec for rec in records if rec["raw_sha256"] not in known]
+        if fresh:
+            old = self.replaced_path.read_text(encoding="utf-8") if self.replaced_path.exists() else ""
+            atomic_write_text(self.replaced_path, old + "".join(_dumps(rec) + "\n" for rec in fresh))
+
+    def delete(self, ids: Iterable[str]) -> None:
+        """Delete the articles and documents of these ids (the caller records why)."""
+        ids = set(ids)
+        self.articles.delete(ids)
+        self.documents.delete(ids)
 
     def save_articles(self, articles: Iterable[Article]) -> None:
         self.articles.upsert(a.to_record() for a in articles)
@@ -223,6 +320,10 @@ def _record_id(line: str) -> str:
         if end > 0 and "\\" not in record_id:
             return record_id
     return json.loads(line)["id"]
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
 def _is_hex(value: str) -> bool:

@@ -3,6 +3,7 @@
     newsdesk.toml        the configuration (cleaning rules, ingest options, near-duplicates)
     store/articles/      raw articles, sharded JSONL
     store/documents/     cleaned documents, sharded JSONL
+    store/removed.jsonl  documents taken out with `newsdesk docs remove`, so ingest leaves them out
     .newsdesk.lock       held while a command writes, so two runs never write at once
 """
 

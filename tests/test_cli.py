@@ -188,3 +188,99 @@ def test_the_roles_in_help_are_the_accounts():
     from newsdesk.cli.studio import ROLES as LISTED
 
     assert LISTED == tuple(ROLES)
+
+
+def test_an_article_that_cleans_to_nothing_is_refused_and_nothing_is_stored(tmp_path):
+    ws, folder = str(tmp_path / "ws"), tmp_path / "in"
+    folder.mkdir()
+    (folder / "share.txt").write_text("Share this article\nFollow us on Twitter\nRead more\n", encoding="utf-8")
+    (folder / "rules.txt").write_text("***\n***\n***\n", encoding="utf-8")
+    (folder / "feed.jsonl").write_text(json.dumps({"text": "Read more"}) + "\n"
+                                       + json.dumps({"text": "Port reopens\n\nShips left the port on Monday."}) + "\n",
+                                       encoding="utf-8")
+    newsdesk("init", ws)
+    result = newsdesk("ingest", str(folder), "-w", ws, "--json", ok=False)
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["added"] == 1 and report["read"] == 4
+    assert [line.split(" - ")[0] for line in report["failed"]] == [
+        f"[E109] {folder / 'feed.jsonl'}:1: text is empty after cleaning",
+        f"[E109] {folder / 'rules.txt'}: text is empty after cleaning",
+        f"[E109] {folder / 'share.txt'}: text is empty after cleaning"]
+    assert "[E109]" in newsdesk("ingest", str(folder / "share.txt"), "-w", ws, ok=False).stderr
+    # Nothing is stored for them: neither an article nor a document.
+    rows = json.loads(newsdesk("docs", "list", "-w", ws, "--json").stdout)
+    assert [r["title"] for r in rows] == ["Port reopens"]
+    from corpus.store import CorpusStore
+    from corpus.workspace import Workspace
+
+    assert [a.raw_text for a in CorpusStore(Workspace.open(tmp_path / "ws")).iter_articles()] == [
+        "Port reopens\n\nShips left the port on Monday."]
+
+
+def test_a_broken_link_and_a_loop_get_one_line_each(tmp_path):
+    ws, folder = str(tmp_path / "ws"), tmp_path / "in"
+    folder.mkdir()
+    (folder / "seed.txt").write_bytes(SEED.read_bytes())
+    (folder / "gone.txt").symlink_to(tmp_path / "deleted.txt")
+    (folder / "again").symlink_to(folder)
+    newsdesk("init", ws)
+    result = newsdesk("ingest", str(folder), "-w", ws, ok=False)
+    assert result.exit_code == 1
+    assert "skipped 1 (1 symlink loop)" in result.stdout and "failed 1" in result.stdout
+    assert "[E112]" in result.stderr and "[E111]" in result.stderr and "gone.txt" in result.stderr
+
+
+@pytest.fixture
+def removable(tmp_path):
+    """A workspace of the sample corpus, and an annotation record of the wire copy of the harbour strike."""
+    from annotation.model import AnnotationRecord, Span
+    from annotation.store import AnnotationStore
+    from corpus.store import CorpusStore
+    from corpus.workspace import Workspace
+
+    path = tmp_path / "ws"
+    newsdesk("init", str(path))
+    newsdesk("ingest", str(SAMPLES), "-w", str(path))
+    rows = json.loads(newsdesk("docs", "list", "-w", str(path), "--json").stdout)
+    wire = next(r for r in rows if r["duplicate_of"])
+    doc = CorpusStore(Workspace.open(path)).document(wire["id"])
+    word = doc.text.split()[0]
+    AnnotationStore(Workspace.open(path)).append([AnnotationRecord(
+        doc_id=doc.id, text_sha256=doc.text_sha256, annotator="ana@newsdesk.example", origin="labelstudio",
+        record_id="1", spans=[Span("e1", "entities", "ORG", 0, len(word), word)])], label="test")
+    return str(path), wire
+
+
+def test_docs_remove_takes_a_document_out_for_good(removable):
+    ws, wire = removable
+    result = newsdesk("docs", "remove", wire["id"][:8], "-w", ws)
+    assert f"removed {wire['id']}" in result.stdout
+    assert "1 annotation records" in result.stdout.replace("\n", " ") and "V214" in result.stdout
+    rows = json.loads(newsdesk("docs", "list", "-w", ws, "--json").stdout)
+    assert len(rows) == 7 and wire["id"] not in {r["id"] for r in rows}
+    # The cluster it made with the original is gone: no document is marked any more.
+    assert all(r["duplicate_of"] is None for r in rows)
+    (record,) = [json.loads(line) for line in open(f"{ws}/store/removed.jsonl", encoding="utf-8")]
+    assert record["id"] == wire["id"] and len(record["raw_sha256"]) == 64 and record["removed_at"]
+    assert record["path"].endswith("004_wire.jsonl:1")
+    # A later ingest of the same file says it was removed instead of bringing it back.
+    again = newsdesk("ingest", str(SAMPLES), "-w", ws)
+    assert "added 0" in again.stdout and "1 removed" in again.stdout
+    assert "[E113]" in again.stderr and "004_wire.jsonl:1" in again.stderr
+    assert len(json.loads(newsdesk("docs", "list", "-w", ws, "--json").stdout)) == 7
+    # The annotation record is kept, and validation names it.
+    findings = json.loads(newsdesk("validate", "-w", ws, "--json", ok=False).stdout)
+    assert "V214" in json.dumps(findings) and wire["id"] in json.dumps(findings)
+    # Removing it again says when it was removed; an unknown id removes nothing.
+    assert "was removed on" in newsdesk("docs", "remove", wire["id"], "-w", ws).stdout
+    unknown = newsdesk("docs", "remove", "ffffffffffffffff", rows[0]["id"], "-w", ws, ok=False)
+    assert unknown.exit_code == 1 and "[E004] ffffffffffffffff" in unknown.stderr
+    assert len(json.loads(newsdesk("docs", "list", "-w", ws, "--json").stdout)) == 7
+
+
+def test_docs_remove_as_json(removable):
+    ws, wire = removable
+    report = json.loads(newsdesk("docs", "remove", wire["id"], wire["duplicate_of"], "-w", ws, "--json").stdout)
+    assert [r["id"] for r in report["removed"]] == [wire["id"], wire["duplicate_of"]]
+    assert report["annotation_records_kept"] == 1 and report["near_duplicates"] == 0

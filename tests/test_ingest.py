@@ -252,3 +252,189 @@ def test_store_lines_are_read_as_bytes_and_a_broken_line_is_named(tmp_path):
     with pytest.raises(jsonlines.InvalidLineError) as broken:
         list(read_lines(path))
     assert "line 2 of" in str(broken.value) and str(path) in str(broken.value)
+
+
+# --- text that starts like a file signature is text; real binaries are still refused (E102) ----------
+
+SIGNATURE_WORDS = {
+    "bmw.txt": "BMW recalls 10,000 cars over a brake fault\n\nThe carmaker said on Tuesday that owners would be told.",
+    "gif.txt": "GIF89a, GIF87a and PNG: the formats that shaped the web\n\nA museum opened an exhibition on Friday.",
+    "gif8.txt": "GIF8 is a tool that nobody remembers\n\nIts author said she was surprised by the attention.",
+    "riff.txt": "RIFF on a theme: the band's new album\n\nCritics praised the record's second half.",
+    "pk.txt": "PK Subban retires from hockey\n\nThe defenceman played 13 seasons in the league.",
+    "pdf.txt": "%PDF-based invoices are spreading among small firms\n\nThe chamber of commerce said so on Monday.",
+    "ii.txt": "II* Corps returns from the front\n\nThe soldiers were welcomed in the capital.",
+    "stray_control.txt": "Storm closes schools\n\nSchools stayed closed on Monday after the storm.\x1a",
+}
+
+
+def test_text_that_starts_like_a_file_signature_is_ingested(workspace, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name, text in SIGNATURE_WORDS.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    (folder / "utf16.txt").write_bytes("Ärzte streiken\n\nDie Praxen bleiben am Montag geschlossen.".encode("utf-16"))
+    report = ingest(workspace, [folder])
+    assert report.failed == [] and report.added == len(SIGNATURE_WORDS) + 1
+    titles = {d.title for d in CorpusStore(workspace).iter_documents()}
+    assert "BMW recalls 10,000 cars over a brake fault" in titles and "Ärzte streiken" in titles
+    assert "%PDF-based invoices are spreading among small firms" in titles
+
+
+def test_a_stray_run_of_nul_bytes_in_a_long_article_does_not_make_it_binary(workspace, tmp_path):
+    """Scraped pages can carry a few NULs (a real one: 11 in a row, in 190 KB); binary files carry many."""
+    body = "\n\n".join(f"Paragraph {i} of the council's budget story, with its figures and quotes." for i in range(400))
+    path = tmp_path / "page.txt"
+    path.write_bytes(("Council passes budget\n\n" + body[:9000]).encode() + b"\x00" * 11 + body[9000:].encode())
+    report = ingest(workspace, [path])
+    assert report.failed == [] and report.added == 1
+
+
+def _png() -> bytes:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    pixels = zlib.compress(b"\x00\xff\x00\x00" * 16)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 4, 4, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", pixels) + chunk(b"IEND", b""))
+
+
+def _jpeg() -> bytes:
+    import struct
+
+    app0 = b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+    quant = bytes([0]) + bytes(range(1, 65))
+    frame = struct.pack(">BHHB", 8, 1, 1, 1) + bytes([1, 0x11, 0])
+    return (b"\xff\xd8" + b"\xff\xe0" + struct.pack(">H", len(app0) + 2) + app0
+            + b"\xff\xdb" + struct.pack(">H", len(quant) + 2) + quant
+            + b"\xff\xc0" + struct.pack(">H", len(frame) + 2) + frame + b"\xff\xd9")
+
+
+def _gif() -> bytes:
+    import struct
+
+    return (b"GIF89a" + struct.pack("<HHBBB", 1, 1, 0x80, 0, 0) + b"\xff\xff\xff\x00\x00\x00"
+            + b"\x2c" + struct.pack("<HHHHB", 0, 0, 1, 1, 0) + b"\x02\x02\x44\x01\x00\x3b")
+
+
+def _pdf(compressed: bool) -> bytes:
+    import zlib
+
+    content = b"BT /F1 12 Tf 72 712 Td (A PDF, not an article) Tj ET"
+    stream = zlib.compress(content) if compressed else content
+    flate = b" /Filter /FlateDecode" if compressed else b""
+    return (b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
+            b"2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n"
+            b"3 0 obj\n<< /Type /Page /Parent 2 0 R /Contents 4 0 R >>\nendobj\n"
+            b"4 0 obj\n<< /Length " + str(len(stream)).encode() + flate + b" >>\nstream\n" + stream
+            + b"\nendstream\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n")
+
+
+def _zip(method: int) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", method) as archive:
+        archive.writestr("article.txt", "Title\n\nA story in an archive. " * 40)
+    return buffer.getvalue()
+
+
+def _gzip() -> bytes:
+    import gzip
+
+    return gzip.compress(("Title\n\nA story, compressed. " * 40).encode())
+
+
+def _elf() -> bytes:
+    import struct
+
+    return b"\x7fELF\x02\x01\x01" + bytes(9) + struct.pack("<HHI", 2, 0x3E, 1) + bytes(48)
+
+
+def _bmp() -> bytes:
+    import struct
+
+    pixels = b"\x00\x00\xff" * 4 + b"\x00" * 0
+    header = struct.pack("<IiiHHIIiiII", 40, 2, 2, 1, 24, 0, len(pixels), 2835, 2835, 0, 0)
+    return b"BM" + struct.pack("<IHHI", 14 + len(header) + len(pixels), 0, 0, 14 + len(header)) + header + pixels
+
+
+REAL_BINARIES = {
+    "photo.png": _png, "photo.jpg.txt": _jpeg, "anim.gif.txt": _gif, "scan.pdf.txt": lambda: _pdf(True),
+    "plain.pdf.txt": lambda: _pdf(False), "deflated.zip.txt": lambda: _zip(8), "stored.zip.txt": lambda: _zip(0),
+    "feed.gz.txt": _gzip, "program.txt": _elf, "image.bmp.txt": _bmp,
+}
+
+
+@pytest.mark.parametrize("name", sorted(REAL_BINARIES))
+def test_real_images_pdfs_archives_and_programs_are_still_refused(workspace, tmp_path, name):
+    path = tmp_path / (name if name.endswith(".txt") else name + ".txt")
+    path.write_bytes(REAL_BINARIES[name]())
+    report = ingest(workspace, [path])
+    assert [e.code for e in report.failed] == ["E102"] and report.added == 0
+    assert path.name in report.failed[0].one_line()
+
+
+# --- links under an ingested folder: followed, and told when broken or looping ---------------------
+
+def test_broken_links_and_loops_are_told_and_counted(workspace, tmp_path):
+    folder, elsewhere = tmp_path / "in", tmp_path / "elsewhere"
+    (folder / "sub").mkdir(parents=True)
+    elsewhere.mkdir()
+    shutil.copy(SEED, folder / "seed.txt")
+    shutil.copy(SAMPLES / "005_emoji_spaces.txt", elsewhere / "linked.txt")
+    (folder / "sub" / "linked_folder").symlink_to(elsewhere)  # followed: its file is ingested
+    (folder / "sub" / "back_up").symlink_to(folder)  # a loop: skipped, with a note
+    (folder / "gone.txt").symlink_to(tmp_path / "deleted.txt")  # broken: a failure
+    (folder / "a.txt").symlink_to(folder / "b.txt")  # links pointing at each other: broken too
+    (folder / "b.txt").symlink_to(folder / "a.txt")
+    (folder / "gone.png").symlink_to(tmp_path / "deleted.png")  # never an article: not worth a line
+    (folder / ".hidden.txt").symlink_to(tmp_path / "deleted.txt")  # hidden, as hidden files are
+    report = ingest(workspace, [folder])
+    assert report.added == 2 and report.files == 2
+    assert [(e.code, Path(e.where).name) for e in report.failed] == [("E111", "a.txt"), ("E111", "b.txt"),
+                                                                   ("E111", "gone.txt")]
+    assert "a loop of links" in report.failed[0].one_line() and "deleted.txt" in report.failed[2].one_line()
+    assert [(e.code, e.where) for e in report.notes] == [("E112", str(folder / "sub" / "back_up"))]
+    assert report.skipped == {"symlink loop": 1}
+    assert report.to_record()["notes"][0].startswith(f"[E112] {folder / 'sub' / 'back_up'}: symbolic link loop")
+
+
+def test_a_broken_link_given_as_a_path_is_told(workspace, tmp_path):
+    (tmp_path / "link.txt").symlink_to(tmp_path / "nothing.txt")
+    report = ingest(workspace, [tmp_path / "link.txt", tmp_path / "absent.txt"])
+    assert [e.code for e in report.failed] == ["E111", "E110"]
+
+
+# --- an article that cleans to nothing: refused (E109), nothing stored -----------------------------
+
+def test_a_url_whose_first_scrape_cleans_to_nothing_is_added_by_its_second(workspace, tmp_path):
+    path = tmp_path / "feed.jsonl"
+    path.write_text("\n".join(json.dumps(rec) for rec in [
+        {"url": "https://x.example/a", "text": "Read more"},
+        {"text": "Read more"},  # an exact duplicate of the refused body: refused too
+        {"url": "https://x.example/a", "text": "Title\n\nThe story, scraped again."},
+    ]) + "\n")
+    report = ingest(workspace, [path])
+    assert (report.added, report.updated, dict(report.skipped)) == (1, 0, {})
+    assert [(e.code, e.where) for e in report.failed] == [("E109", f"{path}:1"), ("E109", f"{path}:2")]
+    assert [a.raw_text for a in CorpusStore(workspace).iter_articles()] == ["Title\n\nThe story, scraped again."]
+    again = ingest(workspace, [path])
+    assert (again.added, again.updated, [e.code for e in again.failed]) == (0, 0, ["E109", "E109"])
+
+
+def test_an_older_scrape_read_again_does_not_replace_the_newer(workspace, tmp_path):
+    path = tmp_path / "feed.jsonl"
+    path.write_text(json.dumps({"url": "https://x.example/a", "text": "Title\n\nFirst version."}) + "\n"
+                    + json.dumps({"url": "https://x.example/a", "text": "Title\n\nSecond version."}) + "\n")
+    first = ingest(workspace, [path])
+    assert (first.added, first.updated) == (1, 1)
+    before = store_snapshot(workspace)
+    again = ingest(workspace, [path])
+    assert (again.added, again.updated, again.skipped["exact duplicate"]) == (0, 0, 2)
+    assert store_snapshot(workspace) == before
+    (doc,) = CorpusStore(workspace).iter_documents()
+    assert doc.text == "Title\n\nSecond version."

@@ -227,6 +227,63 @@ def test_a_stopped_ingest_is_finished_by_running_it_again(tmp_path, inputs, loca
     assert stored(ws) == stored(local_ws)
 
 
+class Died(BaseException):
+    """What the driver meets at every write to the store once it has "died" (no write gets through)."""
+
+
+def dying_at(monkeypatch, ws: Workspace, first_lost) -> list[str]:
+    """From the write for which ``first_lost(kind, path)`` holds on, every write to the store raises
+    :class:`Died`: the store is left as a driver killed at that moment leaves it."""
+    store = os.path.realpath(ws.path("store")) + os.sep
+    lost: list[str] = []
+    real_replace, real_unlink = os.replace, os.unlink
+
+    def check(kind: str, target) -> None:
+        target = os.fspath(target)
+        if os.path.realpath(target).startswith(store):
+            if lost or first_lost(kind, os.path.relpath(target, ws.root)):
+                lost.append(target)
+                raise Died(target)
+
+    monkeypatch.setattr(os, "replace", lambda src, dst, *a, **k: (check("replace", dst), real_replace(src, dst, *a, **k)))
+    monkeypatch.setattr(os, "unlink", lambda path, *a, **k: (check("unlink", path), real_unlink(path, *a, **k)))
+    return lost
+
+
+def before_documents(kind: str, path: str) -> bool:
+    """The first write of documents: the articles of the batch are stored, none of its documents."""
+    return kind == "replace" and path.startswith("store/documents/")
+
+
+def before_marks():
+    """The first write of near-duplicate marks: every shard is folded, no mark is written."""
+    folded_articles = []
+
+    def first_lost(kind: str, path: str) -> bool:
+        if kind == "replace" and re.fullmatch(r"store/articles/shard-\d+\.jsonl", path):
+            folded_articles.append(path)  # the articles' runs are folded last
+        return bool(folded_articles) and kind == "replace" and path.startswith("store/documents/shard-")
+    return first_lost
+
+
+@pytest.mark.parametrize("moment", ["before documents", "before marks"])
+def test_a_driver_killed_mid_ingest_is_completed_by_running_it_again(tmp_path, monkeypatch, inputs, local_ws,
+                                                                    cluster, moment):
+    ws = Workspace.init(tmp_path / "ws")
+    with monkeypatch.context() as patched:
+        lost = dying_at(patched, ws, before_documents if moment == "before documents" else before_marks())
+        with pytest.raises(Died):
+            partitioned.ingest(Workspace.open(ws.root), inputs, cluster)
+    assert lost and ws.path("store", "writing.json").exists()
+    again = partitioned.ingest(Workspace.open(ws.root), inputs, cluster)
+    assert again.interrupted == "ingest" and again.near_duplicates >= 30
+    if moment == "before documents":
+        assert again.completed > GENERATED  # every document of the one batch
+    assert stored(ws) == stored(local_ws)
+    assert not ws.path("store", "writing.json").exists()
+    assert not [p for p in ws.path("store").rglob("*") if ".run-" in p.name or p.name.endswith(".tmp")]
+
+
 def test_predictions_on_dask_are_the_local_ones_and_a_second_run_makes_none(tmp_path, cluster):
     address = cluster.client.scheduler.address
     local_path, dask_path = tmp_path / "local", tmp_path / "dask"

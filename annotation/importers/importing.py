@@ -82,6 +82,9 @@ def import_annotations(workspace: Workspace, path: Path | str, fmt: str, annotat
     ingested, doc_ids = ingest_articles(workspace, [_article(d, fmt) for d in foreign])
     report.documents_added = ingested.added
     for doc, doc_id in zip(foreign, doc_ids):
+        if doc_id is None:  # no document holds the text: it cleans to nothing (E109) or was removed (E113)
+            report.skipped["document not stored (empty after cleaning, or removed)"] += 1
+            continue
         document, raw_text = corpus.document(doc_id), corpus.article(doc_id).raw_text
         # The same raw bytes as a stored article; one read from a JSONL line has its title before them.
         shift = 0 if raw_text == doc.text else raw_text.find(doc.text)

@@ -17,7 +17,7 @@ from rich.text import Text
 from newsdesk.cli.common import (EngineOpt, JsonOpt, SchedulerOpt, WorkersOpt, WorkspaceOpt, app, console,
                                  emit_json, engine_options, err_console, progress_bar, user_errors)
 
-docs_app = typer.Typer(help="Look at the corpus: list, show and export documents.", no_args_is_help=True)
+docs_app = typer.Typer(help="The corpus: list, show, export and remove documents.", no_args_is_help=True)
 app.add_typer(docs_app, name="docs")
 
 
@@ -58,6 +58,11 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="Files or folders (.
                       f"updated {report.updated}, skipped {sum(report.skipped.values())} ({skipped}), "
                       f"failed [red]{len(report.failed)}[/], near-duplicates {report.near_duplicates} "
                       f"in {report.seconds:.1f}s")
+        if report.interrupted:
+            console.print(f"completed {report.completed} documents of an interrupted {report.interrupted} "
+                          f"and recomputed its near-duplicates")
+    for exc in report.notes:
+        err_console.print(Text(exc.one_line(), style="yellow"))
     for exc in report.failed:
         err_console.print(Text(exc.one_line(), style="red"))
     if report.failed:
@@ -86,6 +91,9 @@ def clean(workspace: WorkspaceOpt = Path("."),
     console.print(f"documents {report.documents}: re-cleaned {report.recleaned} "
                   f"({report.text_changed} with a new text), unchanged {report.unchanged}, "
                   f"near-duplicates {report.near_duplicates} in {report.seconds:.1f}s")
+    if report.interrupted:
+        console.print(f"completed an interrupted {report.interrupted}: every article has its document, "
+                      f"near-duplicates recomputed")
     if report.cleaning.edits or report.cleaning.flags:
         table = Table("rule", "edits", "flags", title="what the rules did")
         for rule in sorted(set(report.cleaning.edits) | set(report.cleaning.flags)):
@@ -220,3 +228,34 @@ def docs_export(out: Annotated[Path, typer.Option("--out", help="JSONL file to w
         lines = [json.dumps(d.export_record(), ensure_ascii=False) for d in docs]
     atomic_write_text(out, "".join(line + "\n" for line in lines))
     console.print(f"wrote {len(lines)} documents to {out}")
+
+
+@docs_app.command("remove")
+def docs_remove(doc_ids: Annotated[list[str], typer.Argument(help="Document ids (or unique prefixes).")],
+                workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False):
+    """Remove documents and their articles for good; a later ingest of the same file skips it and says so.
+
+    Example: newsdesk docs remove 5fad4439 -w my-ws
+    """
+    from annotation.store import AnnotationStore
+    from corpus.ingest import remove_documents
+    from corpus.workspace import Workspace
+
+    with user_errors():
+        ws = Workspace.open(workspace)
+        report = remove_documents(ws, doc_ids)
+        gone = {rec["id"] for rec in report.removed + report.already}
+        annotated = sum(1 for r in AnnotationStore(ws).current().values() if r.doc_id in gone)
+    if as_json:
+        emit_json({**report.to_record(), "annotation_records_kept": annotated})
+        return
+    for rec in report.removed:
+        console.print(f"removed {rec['id']}  {(rec['title'] or '')[:60]}  [dim]{rec['path'] or rec['source']}[/]")
+    for rec in report.already:
+        console.print(f"{rec['id']} was removed on {rec['removed_at']}")
+    if report.removed:
+        console.print(f"removed {len(report.removed)} documents (recorded in store/removed.jsonl: ingest skips "
+                      f"them from now on), near-duplicates {report.near_duplicates}")
+    if annotated:
+        console.print(f"[yellow]{annotated} annotation records of these documents are kept; `newsdesk validate` "
+                      f"reports them (V214) until they are dropped[/]")
