@@ -22,8 +22,13 @@ from corpus.runtime import without_cyclic_gc
 from corpus.structure import find_blocks
 
 # Bump when a rule's behaviour changes: every document is then re-cleaned by `newsdesk clean`.
-PIPELINE_REVISION = "3"  # 2: the Unicode repair sends every line ftfy would change to it;
-#                          3: language identified on the opening 400 characters when decisive
+PIPELINE_REVISION = "5"  # 2: the Unicode repair sends every line ftfy would change to it;
+#                          3: language identified on the opening 400 characters when decisive;
+#                          4: the first line is the title only when it reads as one (short, not
+#                             several sentences) or is the source's title: one-line articles had
+#                             their whole text as title;
+#                          5: full-width forms kept (ftfy's width fix made Chinese and Japanese
+#                             punctuation ASCII)
 
 EDITING_RULES = {rule.name: rule for rule in (
     R.UnicodeRepair, R.WhitespaceNormalisation, R.ResidueLines, R.QuoteSpacing, R.ParagraphBreaks)}
@@ -125,8 +130,10 @@ class CleaningPipeline:
     def _document(self, article: Article, text: str, ctx: R.CleaningContext, engine: EditEngine,
                   flags: list) -> Document:
         flags.sort(key=lambda f: (f.start, f.end, f.rule))
-        blocks = find_blocks(text)
-        title = text[blocks[0].start:blocks[0].end] if blocks else (article.title or "")
+        blocks = find_blocks(text, title=article.title)
+        # No title block (the first line is the body): the source's own title, if it gave one.
+        title = (text[blocks[0].start:blocks[0].end] if blocks and blocks[0].kind == "title"
+                 else " ".join((article.title or "").split()))
         stats = self.stats
         stats.documents += 1
         stats.raw_chars += len(article.raw_text)

@@ -57,9 +57,11 @@ class UnicodeRepair:
     def __init__(self, **ftfy_options):
         import ftfy
 
-        # Curly quotes are legitimate in news text and the quote rules rely on them.
+        # Curly quotes are legitimate in news text and the quote rules rely on them. Full-width
+        # forms are the punctuation of Chinese and Japanese text (（，：；！？), not damage:
+        # ftfy's width fix made them ASCII; every script keeps its own.
         options = {"uncurl_quotes": False, "fix_line_breaks": False, "explain": False,
-                   "fix_character_width": True, "normalization": "NFC"}
+                   "fix_character_width": False, "normalization": "NFC"}
         options.update(ftfy_options)
         self._config = ftfy.TextFixerConfig(**options)
         self._fix = ftfy.fix_text
@@ -121,8 +123,8 @@ class _FtfyLineTest:
         from ftfy import chardata
         from ftfy.badness import BADNESS_RE
 
-        mapped = {*chardata.CONTROL_CHARS, *chardata.LIGATURES, *chardata.WIDTH_MAP, *range(0x80, 0xA0),
-                  *range(0xD800, 0xE000), 0x1B}
+        mapped = {*chardata.CONTROL_CHARS, *chardata.LIGATURES, *range(0x80, 0xA0), *range(0xD800, 0xE000), 0x1B,
+                  *(chardata.WIDTH_MAP if config.fix_character_width else ())}
         mapped = frozenset(chr(c) for c in mapped)
         # Characters no mojibake pattern of ftfy needs (checked below): ASCII, curly quotes, dashes.
         ordinary = "\t\n\r" + "".join(chr(c) for c in range(0x20, 0x7F)) + "‘’“”–—…"

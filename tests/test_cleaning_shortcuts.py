@@ -219,14 +219,16 @@ def test_the_candidate_words_are_the_regexs():
 def _blocks_by_definition(text: str, standfirst_max_words: int = 60) -> list:
     """find_blocks as first written: each paragraph copied out and judged by is_heading."""
     from corpus.model import Block
-    from corpus.structure import is_heading, paragraphs
+    from corpus.structure import is_heading, is_title, paragraphs
 
     spans, blocks = paragraphs(text), []
+    has_title = len(spans) > 1 and is_title(text[spans[0][0]:spans[0][1]])
     for i, (s, e) in enumerate(spans):
         line = text[s:e]
-        if i == 0:
+        if i == 0 and has_title:
             kind = "title"
-        elif i == 1 and len(spans) > 2 and not is_heading(line) and len(line.split()) <= standfirst_max_words:
+        elif (i == 1 and has_title and len(spans) > 2 and not is_heading(line)
+              and len(line.split()) <= standfirst_max_words):
             kind = "standfirst"
         elif 0 < i < len(spans) - 1 and is_heading(line):
             kind = "heading"
@@ -237,7 +239,8 @@ def _blocks_by_definition(text: str, standfirst_max_words: int = 60) -> list:
 
 
 _LINES = st.sampled_from(["Title", "Fierce penalties", "A short standfirst.", "word " * 12, "x" * 101, "É cap",
-                          "lower start", "Ends with a colon:", "Two  spaces", "\n", "\n\n", " ", "”", "Q"])
+                          "lower start", "Ends with a colon:", "Two  spaces", "\n", "\n\n", " ", "”", "Q",
+                          "word " * 30, "y" * 201, "Two sentences. In one line"])
 
 
 @settings(max_examples=500, deadline=None)

@@ -15,7 +15,7 @@ from annotation.schema import CLAIM_LABELS, ENTITY_LAYER, CLAIM_LAYER, LINK_LABE
 def documents_schema() -> pa.DataFrameSchema:
     return pa.DataFrameSchema({
         "id": pa.Column(str, pa.Check.str_matches(r"^[0-9a-f]{16}$"), unique=True),
-        "title": pa.Column(str, pa.Check.str_length(min_value=1)),
+        "title": pa.Column(str),  # "" for an article without one (all body, no title from its source)
         "text_length": pa.Column(int, pa.Check.gt(0)),
         "text_sha256": pa.Column(str, pa.Check.str_matches(r"^[0-9a-f]{64}$")),
         "raw_sha256": pa.Column(str, pa.Check.str_matches(r"^[0-9a-f]{64}$")),
