@@ -18,19 +18,22 @@ from corpus import rules as R
 from corpus.language import detect_languages
 from corpus.model import Article, CleaningRecord, Document, sha256_hex
 from corpus.offsets import EditEngine
+from corpus.residue_rule import ResidueModelRule
 from corpus.runtime import without_cyclic_gc
 from corpus.structure import find_blocks
 
 # Bump when a rule's behaviour changes: every document is then re-cleaned by `newsdesk clean`.
-PIPELINE_REVISION = "3"  # 2: the Unicode repair sends every line ftfy would change to it;
-#                          3: language identified on the opening 400 characters when decisive
+PIPELINE_REVISION = "4"  # 2: the Unicode repair sends every line ftfy would change to it;
+#                          3: language identified on the opening 400 characters when decisive;
+#                          4: the residue model (its model version is part of the pipeline version)
 
 EDITING_RULES = {rule.name: rule for rule in (
-    R.UnicodeRepair, R.WhitespaceNormalisation, R.ResidueLines, R.QuoteSpacing, R.ParagraphBreaks)}
+    R.UnicodeRepair, R.WhitespaceNormalisation, R.ResidueLines, ResidueModelRule, R.QuoteSpacing,
+    R.ParagraphBreaks)}
 FLAGGING_RULES = {rule.name: rule for rule in (
     R.MistranslatedConjunction, R.RunTogetherWords, R.TruncatedEnding)}
 CLEAN_BATCH = 512  # articles cleaned together: enough to keep each rule's tables hot, few enough to stay in cache
-DEFAULT_RULES = ["unicode_repair", "whitespace", "paragraph_breaks", "residue_lines", "quote_spacing",
+DEFAULT_RULES = ["unicode_repair", "whitespace", "paragraph_breaks", "residue_lines", "residue_model", "quote_spacing",
                  "mistranslated_conjunction", "run_together_words", "truncated_ending"]
 
 
@@ -73,8 +76,9 @@ class CleaningPipeline:
 
     def _version(self) -> str:
         """Changes whenever the revision, the rule list or any rule option changes."""
+        models = {e.name: e.model.version for e in self.editors if hasattr(e, "model")}
         spec = json.dumps({"revision": PIPELINE_REVISION, "rules": self.rule_names, "options": self.options,
-                           "language": self.language}, sort_keys=True)
+                           "language": self.language, "models": models}, sort_keys=True)
         return f"{PIPELINE_REVISION}-{hashlib.sha256(spec.encode()).hexdigest()[:8]}"
 
     def clean(self, article: Article) -> Document:

@@ -1,0 +1,64 @@
+"""The residue model as a cleaning rule: lines it scores as page furniture are proposed for removal.
+
+Applied to every text input (.txt, .jsonl, and HTML after extraction), after the pattern
+rules (residue_lines) have taken what they know by name. Each removed run of lines is one
+edit of the EditEngine, so the offset map and the edit log say what went and which rule took it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from corpus.offsets import Edit
+from corpus.residue_model import ResidueModel
+
+_NON_EMPTY_LINE = re.compile(r"[^\n]+")
+
+
+class ResidueModelRule:
+    """Removes the lines the residue model gives a probability of article text under ``threshold``."""
+
+    name = "residue_model"
+
+    def __init__(self, threshold: float = 0.5, keep_words: int = 60, model: str | None = None):
+        self.threshold = threshold
+        # A line of this many words is a paragraph whatever its neighbours: never taken (a
+        # one-line article, as machine translations and feeds deliver them, is kept whole).
+        self.keep_words = keep_words
+        self.model = ResidueModel.from_file(model)
+
+    def propose(self, text: str, ctx) -> list[Edit]:
+        spans = [m.span() for m in _NON_EMPTY_LINE.finditer(text)]
+        if not spans:
+            return []
+        lines = [text[s:e] for s, e in spans]
+        probabilities = self.model.probabilities(lines)
+        residue = [i for i, (line, p) in enumerate(zip(lines, probabilities.tolist()))
+                   if p < self.threshold and line.count(" ") + 1 < self.keep_words]
+        if len(residue) == len(lines):
+            ctx.metadata["residue_model"] = "every line scored as residue"
+        return [_remove_lines(text, spans, first, last) for first, last in _runs(residue)]
+
+
+def _remove_lines(text: str, spans: list[tuple[int, int]], first: int, last: int) -> Edit:
+    # The lines go with the line breaks after them (at the very end, before them), so no
+    # empty paragraph is left behind.
+    if last + 1 < len(spans):
+        return Edit(spans[first][0], spans[last + 1][0], "")
+    if first > 0:
+        return Edit(spans[first - 1][1], spans[last][1], "")
+    return Edit(spans[first][0], spans[last][1], "")
+
+
+def _runs(indices: list[int]):
+    """Consecutive runs in sorted indices: [1, 2, 5] -> (1, 2), (5, 5)."""
+    start = prev = None
+    for i in indices:
+        if prev is not None and i == prev + 1:
+            prev = i
+            continue
+        if start is not None:
+            yield start, prev
+        start = prev = i
+    if start is not None:
+        yield start, prev
