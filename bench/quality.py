@@ -118,6 +118,7 @@ def main(argv=None) -> int:
     ap.add_argument("--threshold", type=float, default=None)
     ap.add_argument("--without-model", action="store_true", help="the rules as before the residue model")
     ap.add_argument("--skip-eval", action="store_true", help="newspaper-fixtures only")
+    ap.add_argument("--eval-limit", type=int, default=None, help="trafilatura-eval pages (default: all)")
     ap.add_argument("--json-out", default=None)
     args = ap.parse_args(argv)
     if not P.data_available():
@@ -129,7 +130,7 @@ def main(argv=None) -> int:
     options = {"residue_model": {"threshold": args.threshold}} if args.threshold is not None else {}
     results: dict = {"data": str(P.DATA), "cv_folds": args.cv, "rules": rules, "options": options}
     news = P.newspaper_pages(args.limit)
-    evalp = [] if args.skip_eval else P.trafilatura_pages(args.limit)
+    evalp = [] if args.skip_eval else P.trafilatura_pages(args.eval_limit or args.limit)
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         if args.without_model:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from corpus import rules as R
 from corpus.language import detect_languages
 from corpus.model import Article, CleaningRecord, Document, sha256_hex
+from corpus.not_article import NotAnArticle
 from corpus.offsets import EditEngine
 from corpus.residue_rule import ResidueModelRule
 from corpus.runtime import without_cyclic_gc
@@ -31,10 +32,10 @@ EDITING_RULES = {rule.name: rule for rule in (
     R.UnicodeRepair, R.WhitespaceNormalisation, R.ResidueLines, ResidueModelRule, R.QuoteSpacing,
     R.ParagraphBreaks)}
 FLAGGING_RULES = {rule.name: rule for rule in (
-    R.MistranslatedConjunction, R.RunTogetherWords, R.TruncatedEnding)}
+    R.MistranslatedConjunction, R.RunTogetherWords, R.TruncatedEnding, NotAnArticle)}
 CLEAN_BATCH = 512  # articles cleaned together: enough to keep each rule's tables hot, few enough to stay in cache
 DEFAULT_RULES = ["unicode_repair", "whitespace", "paragraph_breaks", "residue_lines", "residue_model", "quote_spacing",
-                 "mistranslated_conjunction", "run_together_words", "truncated_ending"]
+                 "mistranslated_conjunction", "run_together_words", "truncated_ending", "not_an_article"]
 
 
 @dataclass

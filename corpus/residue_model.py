@@ -44,13 +44,29 @@ _FURNITURE = re.compile(
     r"|linkedin|youtube|tiktok|impressum|datenschutz|kontakt|anmelden|teilen|abonnieren|kommentar\w*|weiterlesen"
     r"|mehr zum thema|partager|connexion|abonnez|suivez|lire aussi|compartir|suscr\w+|iniciar sesión"
     r"|udostępnij|zaloguj|czytaj (?:też|także)|reklama|condividi|accedi|iscriviti)\b|©|»|›|\|")
+# Lines that are residue wherever they stand, by shapes that recur across sites: follow and
+# subscribe prompts, tweet embeds and their attribution, reporter contact lines, loading
+# placeholders, image credits. A feature of the model, and taken by the rule whatever it scores.
+KNOWN_RESIDUE = re.compile(
+    r"(?i)^(?:follow|like) us\b|pic\.twitter\.com/\w+|^[—–-]\s*[^()]{1,80}\(@\w+\)\s*\w+\.? \d{1,2},? \d{4}$"
+    r"|^to contact the (?:reporters?|editors?|authors?|writers?)\b.{0,40}\bthis (?:story|article)"
+    r"|^(?:loading|please wait)\b.{0,60}(?:\.\.\.|…)$"
+    r"|^(?:photo|image|picture|illustration|photograph|foto|bild|zdjęcie)s?(?: credit)?\s*[:©/]"
+    r"|^(?:subscribe|sign up|already a (?:subscriber|member)|become a (?:subscriber|member)|log in to)\b.{0,160}$"
+    r"|^(?:click|tap) here\b|^(?:share|tweet) (?:this|on)\b.{0,60}$")
+# What a page that is no article says: an error page, a login or subscription wall.
+NOT_ARTICLE = re.compile(
+    r"(?i)\b(?:page (?:not found|cannot be found|you (?:are|were) looking for)|404 (?:error|not found)|error 404"
+    r"|seite (?:nicht gefunden|wurde nicht gefunden)|page introuvable|página no encontrada"
+    r"|(?:log|sign) in to (?:continue|read)|subscribe to (?:continue|read)|this (?:article|content) is "
+    r"(?:only )?(?:available|reserved) (?:to|for) (?:subscribers|members))\b")
 _LETTER_UPPER = re.compile(r"[A-ZÀ-ÞА-Я]")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 FEATURES = [
     "log_chars", "log_words", "sentence_end", "ends_colon", "starts_upper", "stopword_share", "digit_share",
     "upper_share", "punct_share", "url", "handle", "date", "furniture", "furniture_share", "title_case_share",
-    "mean_word_len", "cjk_share", "position", "char_position", "rel_length", "is_first", "is_last",
+    "mean_word_len", "cjk_share", "known_residue", "position", "char_position", "rel_length", "is_first", "is_last",
     "prev_log_chars", "next_log_chars", "prev_sentence_end", "next_sentence_end", "short_run",
     "dist_sentence_line", "window_sentence_lines", "doc_sentence_share", "doc_log_lines",
 ]
@@ -59,7 +75,7 @@ FEATURES = [
 def line_features(lines: list[str], stopwords: frozenset[str]) -> np.ndarray:
     """One row of FEATURES for each line of one text (lines without their line breaks, none empty)."""
     n = len(lines)
-    own = np.zeros((n, 17))
+    own = np.zeros((n, 18))
     for i, line in enumerate(lines):
         words = line.split()
         nw = len(words) or 1
@@ -76,7 +92,7 @@ def line_features(lines: list[str], stopwords: frozenset[str]) -> np.ndarray:
             bool(_URL.search(line)), bool(_HANDLE.search(line)), bool(_DATE.search(line)),
             furniture > 0, min(furniture / nw, 1.0),
             sum(w[:1].isupper() for w in words) / nw, min(sum(map(len, words)) / nw, 20) / 20,
-            len(_CJK.findall(line)) / chars,
+            len(_CJK.findall(line)) / chars, bool(KNOWN_RESIDUE.search(line)),
         )
     log_chars, sentence_end = own[:, 0], own[:, 2]
     # A "sentence line" is what a paragraph looks like: long enough and ending like a sentence
@@ -88,7 +104,7 @@ def line_features(lines: list[str], stopwords: frozenset[str]) -> np.ndarray:
     short_run = _run_lengths(short)
     dist = _distance_to(sentence_line)
     window = _window_mean(sentence_line.astype(float), 3, 0.0)
-    ctx = np.zeros((n, len(FEATURES) - 17))
+    ctx = np.zeros((n, len(FEATURES) - own.shape[1]))
     idx = np.arange(n)
     ctx[:, 0] = idx / max(n - 1, 1)
     ctx[:, 1] = (cum_chars - (np.exp(log_chars) - 1)) / max(total, 1.0)

@@ -10,9 +10,13 @@ from __future__ import annotations
 import re
 
 from corpus.offsets import Edit
-from corpus.residue_model import ResidueModel
+from corpus.residue_model import KNOWN_RESIDUE, NOT_ARTICLE, ResidueModel
 
 _NON_EMPTY_LINE = re.compile(r"[^\n]+")
+
+
+# A text left with fewer words than this that says "page not found" or "log in to read" is no article.
+NOT_ARTICLE_WORDS = 120
 
 
 class ResidueModelRule:
@@ -33,11 +37,24 @@ class ResidueModelRule:
             return []
         lines = [text[s:e] for s, e in spans]
         probabilities = self.model.probabilities(lines)
-        residue = [i for i, (line, p) in enumerate(zip(lines, probabilities.tolist()))
-                   if p < self.threshold and line.count(" ") + 1 < self.keep_words]
+        words = [line.count(" ") + 1 for line in lines]
+        residue = [i for i, (line, p, n) in enumerate(zip(lines, probabilities.tolist(), words))
+                   if n < self.keep_words and (p < self.threshold or (n <= 40 and KNOWN_RESIDUE.search(line)))]
+        if residue and residue[0] == 0 and (len(residue) == 1 or residue[1] != 1) and _headline(lines[0]):
+            residue.pop(0)  # the title of a text whose opening paragraph is article: kept as its title
+        kept_words = sum(words) - sum(words[i] for i in residue)
         if len(residue) == len(lines):
-            ctx.metadata["residue_model"] = "every line scored as residue"
+            ctx.metadata["not_article"] = "every line scored as residue"
+        elif kept_words < NOT_ARTICLE_WORDS and any(NOT_ARTICLE.search(line) for line in lines[:40]):
+            ctx.metadata["not_article"] = "it reads as an error page or a login wall"
         return [_remove_lines(text, spans, first, last) for first, last in _runs(residue)]
+
+
+_NOT_HEADLINE = re.compile(r"https?://|www\.|@\w|pic\.twitter|[|•»›]|:$")
+
+
+def _headline(line: str) -> bool:
+    return 2 <= line.count(" ") + 1 <= 25 and not _NOT_HEADLINE.search(line.strip())
 
 
 def _remove_lines(text: str, spans: list[tuple[int, int]], first: int, last: int) -> Edit:

@@ -42,7 +42,7 @@ published_field = "published"
 [cleaning]
 # Rules run in this order; remove one to switch it off.
 rules = ["unicode_repair", "whitespace", "paragraph_breaks", "residue_lines", "residue_model", "quote_spacing",
-         "mistranslated_conjunction", "run_together_words", "truncated_ending"]
+         "mistranslated_conjunction", "run_together_words", "truncated_ending", "not_an_article"]
 language = "auto"              # or an ISO 639-1 code to skip detection
 
 [cleaning.residue_lines]

@@ -102,12 +102,21 @@ def test_a_one_line_machine_translated_article_is_kept_whole():
     assert doc.text == line
 
 
-def test_a_page_not_found_page_is_left_with_nothing_and_said_so():
+def test_a_page_not_found_page_is_flagged_as_no_article():
     raw = "\n".join(MENU + ["Page not found", "Sorry, the page you are looking for does not exist.",
                             "Go to the homepage"] + FOOTER)
     doc = clean_text(raw)
-    assert "Page not found" not in doc.text
-    assert doc.metadata.get("residue_model") == "every line scored as residue"
+    assert doc.metadata["not_article"]
+    flag, = [f for f in doc.flags if f.rule == "not_an_article"]
+    assert (flag.start, flag.end) == (0, len(doc.text)) and "not look like an article" in flag.message
+
+
+def test_a_login_wall_is_flagged_and_an_article_is_not():
+    wall = "\n".join(MENU + ["Harbour strike leaves ships waiting at anchor",
+                             "Subscribe to continue reading this article.", "Already a subscriber? Log in"])
+    assert [f.rule for f in clean_text(wall).flags if f.rule == "not_an_article"] == ["not_an_article"]
+    article = "\n".join(MENU + ["Harbour strike leaves ships waiting at anchor"] + ARTICLE + FOOTER)
+    assert not [f for f in clean_text(article).flags if f.rule == "not_an_article"]
 
 
 def test_threshold_and_switch_in_the_options_and_the_version():
