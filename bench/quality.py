@@ -111,6 +111,26 @@ def run_path(pages, path, pipelines, tmp) -> list[str]:
     return out
 
 
+def speed(texts: list[str], rounds: int = 3) -> dict:
+    """Cleaning MB/s of real text (whole-page text and mt-news articles), residue model on and off,
+    interleaved so both see the same machine load; the best round of each."""
+    from corpus.model import Article, document_id, sha256_hex
+
+    articles = [Article(document_id(None, t.encode()), "bench", t, sha256_hex(t.encode()), "utf-8", "txt")
+                for t in texts]
+    megabytes = sum(len(t.encode()) for t in texts) / 1e6
+    pipelines = {"with residue_model": CleaningPipeline(),
+                 "without residue_model": CleaningPipeline(rules=[r for r in DEFAULT_RULES if r != "residue_model"])}
+    best = {name: float("inf") for name in pipelines}
+    for _ in range(rounds):
+        for name, pipeline in pipelines.items():
+            started = time.perf_counter()
+            pipeline.clean_many(articles)
+            best[name] = min(best[name], time.perf_counter() - started)
+    return {"texts": len(texts), "MB": round(megabytes, 2),
+            **{f"MB/s {name}": round(megabytes / seconds, 2) for name, seconds in best.items()}}
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--limit", type=int, default=None, help="pages of each set (default: all)")
@@ -119,6 +139,7 @@ def main(argv=None) -> int:
     ap.add_argument("--without-model", action="store_true", help="the rules as before the residue model")
     ap.add_argument("--skip-eval", action="store_true", help="newspaper-fixtures only")
     ap.add_argument("--eval-limit", type=int, default=None, help="trafilatura-eval pages (default: all)")
+    ap.add_argument("--speed", type=int, default=0, help="also time cleaning of this many real texts")
     ap.add_argument("--json-out", default=None)
     args = ap.parse_args(argv)
     if not P.data_available():
@@ -173,6 +194,11 @@ def main(argv=None) -> int:
             print(f"\nmt-news: {results['mt-news']}")
         else:
             print(f"\nmt-news not found under {P.MT_NEWS}")
+    if args.speed:
+        texts = [P.page_text_blocks(p.html) for p in news + evalp] + [t for _, _, t in P.mt_news_articles()]
+        texts = [t for t in texts if t.strip()]
+        results["speed"] = speed((texts * (args.speed // len(texts) + 1))[:args.speed])
+        print(f"\nspeed: {results['speed']}")
     results["seconds"] = round(time.perf_counter() - started, 1)
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(results, indent=2) + "\n")

@@ -27,23 +27,28 @@ import numpy as np
 MODEL_FILE = "residue_model.json"
 
 # Sentence-final punctuation, with closing quotes and brackets after it allowed.
+# Sentence-final punctuation, with closing quotes and brackets after it allowed.
 _SENTENCE_END = re.compile(r"[.!?…。！？](?:[\"'”’»)\]]*)\s*$")
-_URL = re.compile(r"(?i)\b(?:https?://|www\.)\S+|\b[\w-]+\.(?:com|org|net|co\.uk|de|fr|html?|php)\b")
-_HANDLE = re.compile(r"(?:^|\s)[@#][\w]{2,}|pic\.twitter\.com|\(@\w+\)")
+# The patterns below run on the lower-cased line, and only when a cheap test says they can match.
+_URL = re.compile(r"https?://|www\.|\.(?:com|org|net|co\.uk|de|fr|html?|php)\b")
+_HANDLE = re.compile(r"(?:^|\s)[@#]\w{2,}|pic\.twitter\.com|\(@\w+\)")
 _DATE = re.compile(
-    r"(?i)\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}:\d{2}\b"
+    r"\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}:\d{2}\b"
     r"|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}\b"
     r"|\b\d{1,2}\.? (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|januar|februar|märz|mai|juni|juli"
-    r"|oktober|dezember|janvier|février|mars|avril|juin|juillet|août|septembre|octobre|novembre|décembre)[a-zé]*\b")
-# Words of page furniture, in the languages of the development pages.
-_FURNITURE = re.compile(
-    r"(?i)\b(?:share|tweet|follow|subscribe|subscription|newsletter|sign (?:in|up)|log ?in|register|cookies?"
-    r"|privacy|terms|advertis\w*|sponsored|copyright|rights reserved|related|read more|more stories"
-    r"|comments?|reply|click|photo|image|credit|getty|reuters|shutterstock|loading|contact us|about us"
-    r"|menu|home|search|skip to|next|previous|print|e-?mail|download|app|facebook|twitter|instagram|whatsapp"
-    r"|linkedin|youtube|tiktok|impressum|datenschutz|kontakt|anmelden|teilen|abonnieren|kommentar\w*|weiterlesen"
-    r"|mehr zum thema|partager|connexion|abonnez|suivez|lire aussi|compartir|suscr\w+|iniciar sesión"
-    r"|udostępnij|zaloguj|czytaj (?:też|także)|reklama|condividi|accedi|iscriviti)\b|©|»|›|\|")
+    r"|oktober|dezember|janvier|février|mars|avril|juin|juillet|août|septembre|octobre|novembre|décembre)")
+# Words and phrases of page furniture, in the languages of the development pages.
+_FURNITURE_WORDS = frozenset(
+    "share tweet follow subscribe subscription newsletter login register cookie cookies privacy terms sponsored "
+    "copyright related comment comments reply click photo image credit getty reuters shutterstock loading "
+    "menu home search next previous print email e-mail download app facebook twitter instagram whatsapp "
+    "linkedin youtube tiktok impressum datenschutz kontakt anmelden teilen abonnieren weiterlesen partager "
+    "connexion abonnez suivez compartir udostępnij zaloguj reklama condividi accedi iscriviti".split())
+_FURNITURE_PHRASES = ("sign in", "sign up", "log in", "rights reserved", "read more", "more stories", "contact us",
+                      "about us", "skip to", "mehr zum thema", "lire aussi", "iniciar sesión", "czytaj też",
+                      "czytaj także", "©", "»", "›", "|", "advertis", "kommentar", "suscr")
+_FURNITURE_PHRASE = re.compile("|".join(map(re.escape, _FURNITURE_PHRASES)))
+_EDGE_TO_SPACE = str.maketrans({c: " " for c in ".,;:!?\"'()[]“”‘’«»"})
 # Lines that are residue wherever they stand, by shapes that recur across sites: follow and
 # subscribe prompts, tweet embeds and their attribution, reporter contact lines, loading
 # placeholders, image credits. A feature of the model, and taken by the rule whatever it scores.
@@ -60,8 +65,13 @@ NOT_ARTICLE = re.compile(
     r"|seite (?:nicht gefunden|wurde nicht gefunden)|page introuvable|página no encontrada"
     r"|(?:log|sign) in to (?:continue|read)|subscribe to (?:continue|read)|this (?:article|content) is "
     r"(?:only )?(?:available|reserved) (?:to|for) (?:subscribers|members))\b")
-_LETTER_UPPER = re.compile(r"[A-ZÀ-ÞА-Я]")
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+_KNOWN_RESIDUE_START = re.compile(KNOWN_RESIDUE.pattern.replace("pic\\.twitter\\.com/\\w+|", ""))
+
+
+def known_residue(line: str) -> bool:
+    """KNOWN_RESIDUE.search(line), faster: every alternative but one is anchored at the start."""
+    return "pic.twitter.com/" in line or _KNOWN_RESIDUE_START.match(line) is not None
+
 
 FEATURES = [
     "log_chars", "log_words", "sentence_end", "ends_colon", "starts_upper", "stopword_share", "digit_share",
@@ -76,24 +86,37 @@ def line_features(lines: list[str], stopwords: frozenset[str]) -> np.ndarray:
     """One row of FEATURES for each line of one text (lines without their line breaks, none empty)."""
     n = len(lines)
     own = np.zeros((n, 18))
-    for i, line in enumerate(lines):
-        words = line.split()
-        nw = len(words) or 1
-        chars = len(line)
-        letters = sum(c.isalpha() for c in line) or 1
-        lowered = [w.strip(".,;:!?\"'()[]“”‘’«»").lower() for w in words]
-        furniture = len(_FURNITURE.findall(line))
-        own[i] = (
-            math.log1p(chars), math.log1p(len(words)), bool(_SENTENCE_END.search(line)),
-            line.rstrip().endswith(":"), line[:1].isupper() or line[:1].isdigit(),
-            sum(w in stopwords for w in lowered) / nw, sum(c.isdigit() for c in line) / chars,
-            len(_LETTER_UPPER.findall(line)) / letters,
-            sum(not c.isalnum() and not c.isspace() for c in line) / chars,
-            bool(_URL.search(line)), bool(_HANDLE.search(line)), bool(_DATE.search(line)),
-            furniture > 0, min(furniture / nw, 1.0),
-            sum(w[:1].isupper() for w in words) / nw, min(sum(map(len, words)) / nw, 20) / 20,
-            len(_CJK.findall(line)) / chars, bool(KNOWN_RESIDUE.search(line)),
-        )
+    counts = _character_counts(lines)  # chars, letters, digits, upper, punctuation, CJK per line
+    chars = np.maximum(counts[:, 0], 1)
+    own[:, 0] = np.log1p(counts[:, 0])
+    own[:, 6] = counts[:, 2] / chars
+    own[:, 7] = counts[:, 3] / np.maximum(counts[:, 1], 1)
+    own[:, 8] = counts[:, 4] / chars
+    own[:, 16] = counts[:, 5] / chars
+    own[:, 14] = counts[:, 6]  # divided by the words below
+    own[:, 15] = counts[:, 0] - counts[:, 7]  # characters outside spaces, ditto
+    digits = counts[:, 2].tolist()
+    stop_hit, furniture_hit = stopwords.__contains__, _FURNITURE_WORDS.__contains__
+    rows = []
+    for line, digit_count in zip(lines, digits):
+        lower = line.lower()
+        lowered = lower.translate(_EDGE_TO_SPACE).split()
+        nw = len(line.split()) or 1
+        furniture = sum(map(furniture_hit, lowered)) + len(_FURNITURE_PHRASE.findall(lower))
+        rows.append((
+            math.log1p(nw), _SENTENCE_END.search(line) is not None, line.endswith(":"),
+            line[:1].isupper() or line[:1].isdigit(), sum(map(stop_hit, lowered)) / (len(lowered) or 1),
+            ("." in lower or "//" in lower) and _URL.search(lower) is not None,
+            ("@" in line or "#" in line or "pic.twitter" in lower) and _HANDLE.search(lower) is not None,
+            digit_count > 0 and _DATE.search(lower) is not None,
+            furniture > 0, furniture / nw, nw, known_residue(line)))
+    if rows:
+        cols = np.array(rows, dtype=float)
+        own[:, [1, 2, 3, 4, 5, 9, 10, 11, 12]] = cols[:, :9]
+        own[:, 13] = np.minimum(cols[:, 9], 1.0)
+        own[:, 14] = np.minimum(own[:, 14] / cols[:, 10], 1.0)
+        own[:, 15] = np.minimum(own[:, 15] / cols[:, 10], 20) / 20
+        own[:, 17] = cols[:, 11]
     log_chars, sentence_end = own[:, 0], own[:, 2]
     # A "sentence line" is what a paragraph looks like: long enough and ending like a sentence
     # (or long, for a text in a script without spaces).
@@ -121,6 +144,42 @@ def line_features(lines: list[str], stopwords: frozenset[str]) -> np.ndarray:
     ctx[:, 12] = sentence_line.mean() if n else 0
     ctx[:, 13] = math.log1p(n)
     return np.hstack([own, ctx])
+
+
+def _character_counts(lines: list[str]) -> np.ndarray:
+    """Per line: characters, letters, digits, upper-case letters, punctuation, CJK characters,
+    words starting upper-case, spaces (counted with numpy over the code points of all lines at once)."""
+    codes = np.frombuffer("".join(lines).encode("utf-32-le", "surrogatepass"), np.uint32)
+    classes = _class_table()[codes]
+    starts = np.cumsum([0] + [len(line) for line in lines[:-1]])
+    out = np.zeros((len(lines), 8))
+    out[:, 0] = [len(line) for line in lines]
+    if codes.size:
+        for col, bit in enumerate((_LETTER, _DIGIT, _UPPER, _PUNCT, _CJK_BIT), start=1):
+            out[:, col] = np.add.reduceat((classes & bit) > 0, starts)
+        space = (classes & _SPACE) > 0
+        after_space = np.concatenate([[True], space[:-1]])
+        after_space[starts] = True  # a line's first character starts a word
+        out[:, 6] = np.add.reduceat(((classes & _UPPER) > 0) & after_space & ~space, starts)
+        out[:, 7] = np.add.reduceat(space, starts)
+        out[out[:, 0] == 0, 1:] = 0  # reduceat gives an empty line its next neighbour's count
+    return out
+
+
+_LETTER, _DIGIT, _UPPER, _PUNCT, _CJK_BIT, _SPACE = 1, 2, 4, 8, 16, 32
+
+
+@lru_cache(maxsize=1)
+def _class_table() -> np.ndarray:
+    """The class bits above of every code point, as ``re`` sees them."""
+    from corpus.tokens import all_code_points, code_points_matching
+
+    every = all_code_points()
+    table = np.zeros(len(every), np.uint8)
+    for bit, pattern in ((_LETTER, r"[^\W\d_]"), (_DIGIT, r"\d"), (_UPPER, r"[A-ZÀ-ÞА-Я]"), (_PUNCT, r"[^\w\s]"),
+                         (_CJK_BIT, r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]"), (_SPACE, r"\s")):
+        table[code_points_matching(pattern, every)] |= bit
+    return table
 
 
 def _shift(values: np.ndarray, by: int, fill: float = 0.0) -> np.ndarray:

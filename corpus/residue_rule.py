@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from corpus.offsets import Edit
-from corpus.residue_model import KNOWN_RESIDUE, NOT_ARTICLE, ResidueModel
+from corpus.residue_model import NOT_ARTICLE, ResidueModel, known_residue
 
 _NON_EMPTY_LINE = re.compile(r"[^\n]+")
 
@@ -39,7 +39,7 @@ class ResidueModelRule:
         probabilities = self.model.probabilities(lines)
         words = [line.count(" ") + 1 for line in lines]
         residue = [i for i, (line, p, n) in enumerate(zip(lines, probabilities.tolist(), words))
-                   if n < self.keep_words and (p < self.threshold or (n <= 40 and KNOWN_RESIDUE.search(line)))]
+                   if n < self.keep_words and (p < self.threshold or (n <= 40 and known_residue(line)))]
         if residue and residue[0] == 0 and (len(residue) == 1 or residue[1] != 1) and _headline(lines[0]):
             residue.pop(0)  # the title of a text whose opening paragraph is article: kept as its title
         kept_words = sum(words) - sum(words[i] for i in residue)
