@@ -5,6 +5,8 @@ shapes real residue has: menus of short lines, follow and share prompts, tweet e
 contact lines, subscription prompts, image credits, a "Page not found" page.
 """
 
+import json
+
 import pytest
 
 from corpus.cleaning import CleaningPipeline, DEFAULT_RULES
@@ -144,3 +146,26 @@ def test_the_shipped_model_loads_offline_and_matches_its_features():
     assert rows.shape == (2, len(FEATURES))
     with pytest.raises(ValueError, match="retrain"):
         ResidueModel({"features": FEATURES[:-1]})
+
+
+def test_ingested_txt_and_jsonl_are_cleaned_and_docs_show_raw_names_the_rule(tmp_path):
+    from typer.testing import CliRunner
+
+    from newsdesk.cli import app
+
+    runner = CliRunner()
+    ws, inputs = tmp_path / "ws", tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "page.txt").write_text(whole_page(), encoding="utf-8")
+    (inputs / "feed.jsonl").write_text(json.dumps({"title": "Harbour strike", "url": "https://example.org/a",
+                                                   "text": "\n".join(ARTICLE + FOOTER[:4])}) + "\n", encoding="utf-8")
+    assert runner.invoke(app, ["init", str(ws)]).exit_code == 0
+    assert runner.invoke(app, ["ingest", str(inputs), "--workspace", str(ws)]).exit_code == 0
+    listed = json.loads(runner.invoke(app, ["docs", "list", "-w", str(ws), "--json"]).stdout)
+    assert len(listed) == 2
+    for entry in listed:
+        rec = json.loads(runner.invoke(app, ["docs", "show", entry["id"], "-w", str(ws), "--json"]).stdout)
+        assert all(paragraph in rec["text"] for paragraph in ARTICLE)
+        assert "Follow us on Twitter & Instagram" not in rec["text"]
+        shown = runner.invoke(app, ["docs", "show", entry["id"], "-w", str(ws), "--raw"]).stdout
+        assert "residue_model" in shown and "Follow us on Twitter" in shown
