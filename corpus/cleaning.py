@@ -97,7 +97,7 @@ class CleaningPipeline:
     def _clean_batch(self, articles: list[Article]) -> list[Document]:
         # One rule at a time over the whole batch, not one article at a time through every
         # rule: each rule's tables (and langid's model, the largest) stay in the CPU cache.
-        contexts = [R.CleaningContext() for _ in articles]
+        contexts = [R.CleaningContext(format=article.format) for article in articles]
         engines = [EditEngine(article.raw_text) for article in articles]
         stats = self.stats
         for rule in self.editors:

@@ -51,6 +51,7 @@ head_lines = 3                 # how many lines after the title may hold a bylin
 [cleaning.residue_model]
 # Lines a model trained on real pages scores as menus, footers, share lines (bench/README.md).
 threshold = 0.5                # a line whose probability of being article text is lower goes
+html_threshold = 0.15          # the same for text extracted from an HTML page (menus mostly gone already)
 keep_words = 60                # a line of this many words is never taken
 
 [cleaning.run_together_words]

@@ -169,3 +169,15 @@ def test_ingested_txt_and_jsonl_are_cleaned_and_docs_show_raw_names_the_rule(tmp
         assert "Follow us on Twitter & Instagram" not in rec["text"]
         shown = runner.invoke(app, ["docs", "show", entry["id"], "-w", str(ws), "--raw"]).stdout
         assert "residue_model" in shown and "Follow us on Twitter" in shown
+
+
+def test_text_extracted_from_html_loses_only_lines_the_model_is_sure_of():
+    from corpus.residue_rule import ResidueModelRule
+    from corpus.rules import CleaningContext
+
+    text = "\n".join(["Harbour strike leaves ships waiting at anchor", *ARTICLE, "Opinion", "Follow us on Twitter & Instagram"])
+    rule = ResidueModelRule(threshold=0.99, html_threshold=0.0)
+    removed_txt = "".join(text[e.start:e.end] for e in rule.propose(text, CleaningContext(format="txt")))
+    removed_html = "".join(text[e.start:e.end] for e in rule.propose(text, CleaningContext(format="html")))
+    assert "Opinion" in removed_txt and "Opinion" not in removed_html
+    assert "Follow us on Twitter" in removed_html  # a known residue shape goes whatever the score
