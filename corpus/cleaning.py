@@ -17,26 +17,30 @@ from dataclasses import dataclass, field
 from corpus import rules as R
 from corpus.language import detect_languages
 from corpus.model import Article, CleaningRecord, Document, sha256_hex
+from corpus.not_article import NotAnArticle
 from corpus.offsets import EditEngine
+from corpus.residue_rule import ResidueModelRule
 from corpus.runtime import without_cyclic_gc
 from corpus.structure import find_blocks
 
 # Bump when a rule's behaviour changes: every document is then re-cleaned by `newsdesk clean`.
-PIPELINE_REVISION = "5"  # 2: the Unicode repair sends every line ftfy would change to it;
+PIPELINE_REVISION = "6"  # 2: the Unicode repair sends every line ftfy would change to it;
 #                          3: language identified on the opening 400 characters when decisive;
 #                          4: the first line is the title only when it reads as one (short, not
 #                             several sentences) or is the source's title: one-line articles had
 #                             their whole text as title;
 #                          5: full-width forms kept (ftfy's width fix made Chinese and Japanese
-#                             punctuation ASCII)
+#                             punctuation ASCII);
+#                          6: the residue model (its model version is part of the pipeline version)
 
 EDITING_RULES = {rule.name: rule for rule in (
-    R.UnicodeRepair, R.WhitespaceNormalisation, R.ResidueLines, R.QuoteSpacing, R.ParagraphBreaks)}
+    R.UnicodeRepair, R.WhitespaceNormalisation, R.ResidueLines, ResidueModelRule, R.QuoteSpacing,
+    R.ParagraphBreaks)}
 FLAGGING_RULES = {rule.name: rule for rule in (
-    R.MistranslatedConjunction, R.RunTogetherWords, R.TruncatedEnding)}
+    R.MistranslatedConjunction, R.RunTogetherWords, R.TruncatedEnding, NotAnArticle)}
 CLEAN_BATCH = 512  # articles cleaned together: enough to keep each rule's tables hot, few enough to stay in cache
-DEFAULT_RULES = ["unicode_repair", "whitespace", "paragraph_breaks", "residue_lines", "quote_spacing",
-                 "mistranslated_conjunction", "run_together_words", "truncated_ending"]
+DEFAULT_RULES = ["unicode_repair", "whitespace", "paragraph_breaks", "residue_lines", "residue_model", "quote_spacing",
+                 "mistranslated_conjunction", "run_together_words", "truncated_ending", "not_an_article"]
 
 
 @dataclass
@@ -78,8 +82,9 @@ class CleaningPipeline:
 
     def _version(self) -> str:
         """Changes whenever the revision, the rule list or any rule option changes."""
+        models = {e.name: e.model.version for e in self.editors if hasattr(e, "model")}
         spec = json.dumps({"revision": PIPELINE_REVISION, "rules": self.rule_names, "options": self.options,
-                           "language": self.language}, sort_keys=True)
+                           "language": self.language, "models": models}, sort_keys=True)
         return f"{PIPELINE_REVISION}-{hashlib.sha256(spec.encode()).hexdigest()[:8]}"
 
     def clean(self, article: Article) -> Document:
@@ -97,7 +102,7 @@ class CleaningPipeline:
     def _clean_batch(self, articles: list[Article]) -> list[Document]:
         # One rule at a time over the whole batch, not one article at a time through every
         # rule: each rule's tables (and langid's model, the largest) stay in the CPU cache.
-        contexts = [R.CleaningContext() for _ in articles]
+        contexts = [R.CleaningContext(format=article.format) for article in articles]
         engines = [EditEngine(article.raw_text) for article in articles]
         stats = self.stats
         for rule in self.editors:

@@ -124,18 +124,38 @@ def _with_title(title: str | None, text: str) -> str:
     return text
 
 
-def _html_article(path: Path, html: str, data: bytes, encoding: str) -> Article:
-    import trafilatura
+# trafilatura's settings, tried in this order: precision first (menus and teasers left out);
+# when it finds little for the page, the default and then recall-oriented settings, whose
+# text is taken when it is much longer (a page emptied, or cut to its first paragraphs).
+HTML_SETTINGS = ({"favor_precision": True}, {}, {"favor_recall": True})
+HTML_SHORT_WORDS = 250  # fewer words than this from one setting: the next one is tried
+HTML_LONGER = 2.0  # ...and its text replaces the first one's when this many times as long
 
-    doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False,
-                                      include_tables=False, favor_precision=True)
-    text = getattr(doc, "text", None) if doc is not None else None
+
+def _html_article(path: Path, html: str, data: bytes, encoding: str) -> Article:
+    doc, text = _extract_html(html)
     if not text or len(text.split()) < HTML_MIN_WORDS:
         raise NewsdeskError(Errors.E105, where=str(path), detail=f"{len((text or '').split())} words extracted")
     meta = {k: getattr(doc, k, None) for k in ("author", "sitename", "hostname", "description")}
     return _article(str(path), _with_title(doc.title, text), data, encoding, "html",
                     url=getattr(doc, "url", None) or None, title=doc.title, published=getattr(doc, "date", None),
                     metadata={k: v for k, v in meta.items() if v})
+
+
+def _extract_html(html: str):
+    """trafilatura's document and text of a page, by the first setting that finds enough (tables as text)."""
+    import trafilatura
+
+    best_doc, best_text = None, ""
+    for settings in HTML_SETTINGS:
+        doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False,
+                                          include_tables=True, **settings)
+        text = (getattr(doc, "text", None) or "") if doc is not None else ""
+        if best_doc is None or len(text.split()) >= HTML_LONGER * max(len(best_text.split()), 1):
+            best_doc, best_text = doc, text
+        if len(best_text.split()) >= HTML_SHORT_WORDS:
+            break
+    return best_doc, best_text
 
 
 def _jsonl_articles(path: Path, text: str, encoding: str, fields: JsonlFields) -> Iterator[Article | NewsdeskError]:

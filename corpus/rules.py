@@ -29,6 +29,7 @@ class CleaningContext:
 
     language: str = "en"
     metadata: dict = field(default_factory=dict)
+    format: str = "txt"  # the input's format: "html" text was already extracted from its page
 
 
 def _lines(text: str):

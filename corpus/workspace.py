@@ -43,12 +43,18 @@ published_field = "published"
 
 [cleaning]
 # Rules run in this order; remove one to switch it off.
-rules = ["unicode_repair", "whitespace", "paragraph_breaks", "residue_lines", "quote_spacing",
-         "mistranslated_conjunction", "run_together_words", "truncated_ending"]
+rules = ["unicode_repair", "whitespace", "paragraph_breaks", "residue_lines", "residue_model", "quote_spacing",
+         "mistranslated_conjunction", "run_together_words", "truncated_ending", "not_an_article"]
 language = "auto"              # or an ISO 639-1 code to skip detection
 
 [cleaning.residue_lines]
 head_lines = 3                 # how many lines after the title may hold a byline or date line
+
+[cleaning.residue_model]
+# Lines a model trained on real pages scores as menus, footers, share lines (bench/README.md).
+threshold = 0.5                # a line whose probability of being article text is lower goes
+html_threshold = 0.15          # the same for text extracted from an HTML page (menus mostly gone already)
+keep_words = 60                # a line of this many words is never taken
 
 [cleaning.run_together_words]
 min_part_zipf = 3.0            # both halves must be at least this frequent (wordfreq's Zipf scale)

@@ -200,7 +200,7 @@ def test_clean_only_recleans_what_changed(workspace):
     first = clean(workspace)
     assert (first.recleaned, first.unchanged) == (0, 8)
     config = workspace.path("newsdesk.toml")
-    config.write_text(config.read_text().replace('"truncated_ending"]', ']'))
+    config.write_text(config.read_text().replace('"not_an_article"]', ']'))
     ws = Workspace.open(workspace.root)
     second = clean(ws)
     assert (second.recleaned, second.text_changed) == (8, 0)

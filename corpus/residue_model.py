@@ -1,0 +1,275 @@
+"""A line model of scraping residue: is each line of a text article, or menu, footer, share line?
+
+The way jusText, CCNet and the C4 / Gopher line filters decide, with the weights learned
+(bench/train_residue.py, cross-validated by site on real pages) instead of set by hand:
+each line is described by what it is (length, words, sentence-final punctuation, share of
+stop words, URLs, handles, dates, words of page furniture) and by where it stands (position,
+its neighbours, runs of short lines, distance to the nearest sentence-like line). Two logistic
+regressions: the first scores each line, the second reads the first's scores of the line and
+its neighbours (a short line between two paragraphs is article; one among menu items is not).
+
+The model is a small JSON file shipped in the package (no pickle, nothing downloaded); numpy
+is all it needs at run time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+MODEL_FILE = "residue_model.json"
+
+# Sentence-final punctuation, with closing quotes and brackets after it allowed.
+# Sentence-final punctuation, with closing quotes and brackets after it allowed.
+_SENTENCE_END = re.compile(r"[.!?…。！？](?:[\"'”’»)\]]*)\s*$")
+# The patterns below run on the lower-cased line, and only when a cheap test says they can match.
+_URL = re.compile(r"https?://|www\.|\.(?:com|org|net|co\.uk|de|fr|html?|php)\b")
+_HANDLE = re.compile(r"(?:^|\s)[@#]\w{2,}|pic\.twitter\.com|\(@\w+\)")
+_DATE = re.compile(
+    r"\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}:\d{2}\b"
+    r"|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}\b"
+    r"|\b\d{1,2}\.? (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|januar|februar|märz|mai|juni|juli"
+    r"|oktober|dezember|janvier|février|mars|avril|juin|juillet|août|septembre|octobre|novembre|décembre)")
+# Words and phrases of page furniture, in the languages of the development pages.
+_FURNITURE_WORDS = frozenset(
+    "share tweet follow subscribe subscription newsletter login register cookie cookies privacy terms sponsored "
+    "copyright related comment comments reply click photo image credit getty reuters shutterstock loading "
+    "menu home search next previous print email e-mail download app facebook twitter instagram whatsapp "
+    "linkedin youtube tiktok impressum datenschutz kontakt anmelden teilen abonnieren weiterlesen partager "
+    "connexion abonnez suivez compartir udostępnij zaloguj reklama condividi accedi iscriviti".split())
+_FURNITURE_PHRASES = ("sign in", "sign up", "log in", "rights reserved", "read more", "more stories", "contact us",
+                      "about us", "skip to", "mehr zum thema", "lire aussi", "iniciar sesión", "czytaj też",
+                      "czytaj także", "©", "»", "›", "|", "advertis", "kommentar", "suscr")
+_FURNITURE_PHRASE = re.compile("|".join(map(re.escape, _FURNITURE_PHRASES)))
+_EDGE_TO_SPACE = str.maketrans({c: " " for c in ".,;:!?\"'()[]“”‘’«»"})
+# Lines that are residue wherever they stand, by shapes that recur across sites: follow and
+# subscribe prompts, tweet embeds and their attribution, reporter contact lines, loading
+# placeholders, image credits. A feature of the model, and taken by the rule whatever it scores.
+KNOWN_RESIDUE = re.compile(
+    r"(?i)^(?:follow|like) us\b|pic\.twitter\.com/\w+|^[—–-]\s*[^()]{1,80}\(@\w+\)\s*\w+\.? \d{1,2},? \d{4}$"
+    r"|^to contact the (?:reporters?|editors?|authors?|writers?)\b.{0,40}\bthis (?:story|article)"
+    r"|^(?:loading|please wait)\b.{0,60}(?:\.\.\.|…)$"
+    r"|^(?:photo|image|picture|illustration|photograph|foto|bild|zdjęcie)s?(?: credit)?\s*[:©/]"
+    r"|^(?:subscribe|sign up|already a (?:subscriber|member)|become a (?:subscriber|member)|log in to)\b.{0,160}$"
+    r"|^(?:click|tap) here\b|^(?:share|tweet) (?:this|on)\b.{0,60}$")
+# What a page that is no article says: an error page, a login or subscription wall.
+NOT_ARTICLE = re.compile(
+    r"(?i)\b(?:page (?:not found|cannot be found|you (?:are|were) looking for)|404 (?:error|not found)|error 404"
+    r"|seite (?:nicht gefunden|wurde nicht gefunden)|page introuvable|página no encontrada"
+    r"|(?:log|sign) in to (?:continue|read)|subscribe to (?:continue|read)|this (?:article|content) is "
+    r"(?:only )?(?:available|reserved) (?:to|for) (?:subscribers|members))\b")
+_KNOWN_RESIDUE_START = re.compile(KNOWN_RESIDUE.pattern.replace("pic\\.twitter\\.com/\\w+|", ""))
+
+
+def known_residue(line: str) -> bool:
+    """KNOWN_RESIDUE.search(line), faster: every alternative but one is anchored at the start."""
+    return "pic.twitter.com/" in line or _KNOWN_RESIDUE_START.match(line) is not None
+
+
+FEATURES = [
+    "log_chars", "log_words", "sentence_end", "ends_colon", "starts_upper", "stopword_share", "digit_share",
+    "upper_share", "punct_share", "url", "handle", "date", "furniture", "furniture_share", "title_case_share",
+    "mean_word_len", "cjk_share", "known_residue", "position", "char_position", "rel_length", "is_first", "is_last",
+    "prev_log_chars", "next_log_chars", "prev_sentence_end", "next_sentence_end", "short_run",
+    "dist_sentence_line", "window_sentence_lines", "doc_sentence_share", "doc_log_lines",
+]
+
+
+def line_features(lines: list[str], stopwords: frozenset[str]) -> np.ndarray:
+    """One row of FEATURES for each line of one text (lines without their line breaks, none empty)."""
+    n = len(lines)
+    own = np.zeros((n, 18))
+    counts = _character_counts(lines)  # chars, letters, digits, upper, punctuation, CJK per line
+    chars = np.maximum(counts[:, 0], 1)
+    own[:, 0] = np.log1p(counts[:, 0])
+    own[:, 6] = counts[:, 2] / chars
+    own[:, 7] = counts[:, 3] / np.maximum(counts[:, 1], 1)
+    own[:, 8] = counts[:, 4] / chars
+    own[:, 16] = counts[:, 5] / chars
+    own[:, 14] = counts[:, 6]  # divided by the words below
+    own[:, 15] = counts[:, 0] - counts[:, 7]  # characters outside spaces, ditto
+    digits = counts[:, 2].tolist()
+    stop_hit, furniture_hit = stopwords.__contains__, _FURNITURE_WORDS.__contains__
+    rows = []
+    for line, digit_count in zip(lines, digits):
+        lower = line.lower()
+        lowered = lower.translate(_EDGE_TO_SPACE).split()
+        nw = len(line.split()) or 1
+        furniture = sum(map(furniture_hit, lowered)) + len(_FURNITURE_PHRASE.findall(lower))
+        rows.append((
+            math.log1p(nw), _SENTENCE_END.search(line) is not None, line.endswith(":"),
+            line[:1].isupper() or line[:1].isdigit(), sum(map(stop_hit, lowered)) / (len(lowered) or 1),
+            ("." in lower or "//" in lower) and _URL.search(lower) is not None,
+            ("@" in line or "#" in line or "pic.twitter" in lower) and _HANDLE.search(lower) is not None,
+            digit_count > 0 and _DATE.search(lower) is not None,
+            furniture > 0, furniture / nw, nw, known_residue(line)))
+    if rows:
+        cols = np.array(rows, dtype=float)
+        own[:, [1, 2, 3, 4, 5, 9, 10, 11, 12]] = cols[:, :9]
+        own[:, 13] = np.minimum(cols[:, 9], 1.0)
+        own[:, 14] = np.minimum(own[:, 14] / cols[:, 10], 1.0)
+        own[:, 15] = np.minimum(own[:, 15] / cols[:, 10], 20) / 20
+        own[:, 17] = cols[:, 11]
+    log_chars, sentence_end = own[:, 0], own[:, 2]
+    # A "sentence line" is what a paragraph looks like: long enough and ending like a sentence
+    # (or long, for a text in a script without spaces).
+    sentence_line = ((own[:, 1] >= math.log1p(10)) & (sentence_end > 0)) | (log_chars >= math.log1p(400))
+    cum_chars = np.cumsum(np.exp(log_chars) - 1)
+    total = cum_chars[-1] if n else 1.0
+    short = own[:, 1] <= math.log1p(4)
+    short_run = _run_lengths(short)
+    dist = _distance_to(sentence_line)
+    window = _window_mean(sentence_line.astype(float), 3, 0.0)
+    ctx = np.zeros((n, len(FEATURES) - own.shape[1]))
+    idx = np.arange(n)
+    ctx[:, 0] = idx / max(n - 1, 1)
+    ctx[:, 1] = (cum_chars - (np.exp(log_chars) - 1)) / max(total, 1.0)
+    ctx[:, 2] = log_chars - log_chars.max() if n else 0
+    ctx[:, 3] = idx == 0
+    ctx[:, 4] = idx == n - 1
+    ctx[:, 5] = _shift(log_chars, 1)
+    ctx[:, 6] = _shift(log_chars, -1)
+    ctx[:, 7] = _shift(sentence_end, 1)
+    ctx[:, 8] = _shift(sentence_end, -1)
+    ctx[:, 9] = np.log1p(short_run * short)
+    ctx[:, 10] = np.log1p(np.minimum(dist, 50))
+    ctx[:, 11] = window
+    ctx[:, 12] = sentence_line.mean() if n else 0
+    ctx[:, 13] = math.log1p(n)
+    return np.hstack([own, ctx])
+
+
+def _character_counts(lines: list[str]) -> np.ndarray:
+    """Per line: characters, letters, digits, upper-case letters, punctuation, CJK characters,
+    words starting upper-case, spaces (counted with numpy over the code points of all lines at once)."""
+    codes = np.frombuffer("".join(lines).encode("utf-32-le", "surrogatepass"), np.uint32)
+    classes = _class_table()[codes]
+    starts = np.cumsum([0] + [len(line) for line in lines[:-1]])
+    out = np.zeros((len(lines), 8))
+    out[:, 0] = [len(line) for line in lines]
+    if codes.size:
+        for col, bit in enumerate((_LETTER, _DIGIT, _UPPER, _PUNCT, _CJK_BIT), start=1):
+            out[:, col] = np.add.reduceat((classes & bit) > 0, starts)
+        space = (classes & _SPACE) > 0
+        after_space = np.concatenate([[True], space[:-1]])
+        after_space[starts] = True  # a line's first character starts a word
+        out[:, 6] = np.add.reduceat(((classes & _UPPER) > 0) & after_space & ~space, starts)
+        out[:, 7] = np.add.reduceat(space, starts)
+        out[out[:, 0] == 0, 1:] = 0  # reduceat gives an empty line its next neighbour's count
+    return out
+
+
+_LETTER, _DIGIT, _UPPER, _PUNCT, _CJK_BIT, _SPACE = 1, 2, 4, 8, 16, 32
+
+
+@lru_cache(maxsize=1)
+def _class_table() -> np.ndarray:
+    """The class bits above of every code point, as ``re`` sees them."""
+    from corpus.tokens import all_code_points, code_points_matching
+
+    every = all_code_points()
+    table = np.zeros(len(every), np.uint8)
+    for bit, pattern in ((_LETTER, r"[^\W\d_]"), (_DIGIT, r"\d"), (_UPPER, r"[A-ZÀ-ÞА-Я]"), (_PUNCT, r"[^\w\s]"),
+                         (_CJK_BIT, r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]"), (_SPACE, r"\s")):
+        table[code_points_matching(pattern, every)] |= bit
+    return table
+
+
+def _shift(values: np.ndarray, by: int, fill: float = 0.0) -> np.ndarray:
+    """values[i - by] at i (the line before for by=1, after for by=-1), ``fill`` past the ends."""
+    out = np.full_like(values, fill, dtype=float)
+    if by > 0:
+        out[by:] = values[:-by]
+    elif by < 0:
+        out[:by] = values[-by:]
+    else:
+        out[:] = values
+    return out
+
+
+def _window_mean(values: np.ndarray, half: int, fill: float) -> np.ndarray:
+    """The mean of each value and ``half`` values on either side, ``fill`` past the ends."""
+    padded = np.concatenate([np.full(half, fill), values, np.full(half, fill)])
+    return np.convolve(padded, np.ones(2 * half + 1) / (2 * half + 1), "valid")
+
+
+def _run_lengths(mask: np.ndarray) -> np.ndarray:
+    """For each position, the length of the run of equal mask values it belongs to."""
+    n = mask.size
+    if n == 0:
+        return np.zeros(0)
+    edges = np.flatnonzero(np.diff(mask.astype(np.int8))) + 1
+    starts = np.concatenate([[0], edges])
+    lengths = np.diff(np.concatenate([starts, [n]]))
+    return np.repeat(lengths, lengths).astype(float)
+
+
+def _distance_to(mask: np.ndarray) -> np.ndarray:
+    """For each position, how many lines away the nearest True is (n when there is none)."""
+    n = mask.size
+    where = np.flatnonzero(mask)
+    if where.size == 0:
+        return np.full(n, float(n))
+    idx = np.arange(n)
+    pos = np.searchsorted(where, idx)
+    before = np.abs(idx - where[np.clip(pos - 1, 0, where.size - 1)])
+    after = np.abs(where[np.clip(pos, 0, where.size - 1)] - idx)
+    return np.minimum(before, after).astype(float)
+
+
+def context_features(scores: np.ndarray) -> np.ndarray:
+    """The second stage's input: the first stage's logit of each line and of its neighbours."""
+    n = scores.size
+    cols = [scores]
+    for by in (1, 2, 3, -1, -2, -3):
+        cols.append(_shift(scores, by, fill=-4.0))
+    cols.append(_window_mean(scores, 5, -4.0))
+    cols.append(np.full(n, scores.max() if n else 0.0))
+    cols.append(np.full(n, scores.mean() if n else 0.0))
+    return np.stack(cols, axis=1)
+
+
+class ResidueModel:
+    """The two stages' weights and the stop words, read from the JSON file the training wrote."""
+
+    def __init__(self, spec: dict):
+        if spec.get("features") != FEATURES:
+            raise ValueError("the residue model was trained on other features; retrain it (bench/train_residue.py)")
+        # The trained weights are part of the version: a retrained model re-cleans every document.
+        digest = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:8]
+        self.version = f"{spec['version']}-{digest}"
+        self.stopwords = frozenset(spec["stopwords"])
+        self.stages = [(np.asarray(s["mean"]), np.asarray(s["scale"]), np.asarray(s["coef"]), float(s["intercept"]))
+                       for s in (spec["stage1"], spec["stage2"])]
+
+    @classmethod
+    def from_file(cls, path: str | Path | None = None) -> "ResidueModel":
+        if path is None:
+            return _shipped()
+        return cls(json.loads(Path(path).read_text("utf-8")))
+
+    def first_stage(self, lines: list[str]) -> np.ndarray:
+        return _logit(line_features(lines, self.stopwords), *self.stages[0])
+
+    def probabilities(self, lines: list[str]) -> np.ndarray:
+        """The probability that each line is article text."""
+        if not lines:
+            return np.zeros(0)
+        logits = _logit(context_features(self.first_stage(lines)), *self.stages[1])
+        return 1.0 / (1.0 + np.exp(-logits))
+
+
+def _logit(x: np.ndarray, mean: np.ndarray, scale: np.ndarray, coef: np.ndarray, intercept: float) -> np.ndarray:
+    return ((x - mean) / scale) @ coef + intercept
+
+
+@lru_cache(maxsize=1)
+def _shipped() -> ResidueModel:
+    return ResidueModel(json.loads(resources.files("corpus").joinpath(MODEL_FILE).read_text("utf-8")))

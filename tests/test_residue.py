@@ -1,0 +1,183 @@
+"""The residue model: whole-page text of the shape naive scrapers keep, cleaned to its article.
+
+The texts are made up here (real pages stay in ../shared/data, see bench/quality.py), with the
+shapes real residue has: menus of short lines, follow and share prompts, tweet embeds, reporter
+contact lines, subscription prompts, image credits, a "Page not found" page.
+"""
+
+import json
+
+import pytest
+
+from corpus.cleaning import CleaningPipeline, DEFAULT_RULES
+from corpus.residue_model import FEATURES, ResidueModel, line_features
+from corpus_helpers import SEED, clean_text
+
+ARTICLE = [
+    "Harbour workers in the northern port walked out on Tuesday after talks over pay and night shifts "
+    "broke down, leaving more than forty container ships waiting at anchor outside the breakwater.",
+    "The union said its members had been offered a rise of two per cent, well below the rate of "
+    "inflation, and that the company had refused to discuss the rota that keeps crews on call for days.",
+    "Port managers said they regretted the strike and hoped to return to the table within the week. "
+    "Exporters of grain and timber warned that every day of delay would cost them customers abroad.",
+    "Local shops near the docks said trade had already fallen, as lorry drivers who usually stop for "
+    "lunch were turned away at the gates and told to park on the ring road until further notice.",
+    "The last strike at the port, in 2019, lasted eleven days and ended with an agreement that both "
+    "sides later said had left the question of night work unanswered.",
+]
+
+MENU = ["Home", "News", "World", "Business", "Sport", "Culture", "Opinion", "Weather", "Search", "Sign in"]
+FOOTER = [
+    "Follow us on Twitter & Instagram",
+    "Subscribe to our newsletter for the latest headlines",
+    "To contact the reporter on this story: Jane Doe in London at jdoe@example.com",
+    "pic.twitter.com/AbC123xYz",
+    "— Harbour News (@harbournews) March 3, 2024",
+    "Photo: John Smith / Getty Images",
+    "About Us",
+    "Contact",
+    "Privacy Policy",
+    "Terms of Use",
+    "© 2024 Harbour News. All rights reserved.",
+]
+
+
+def whole_page() -> str:
+    return "\n".join(MENU + ["Harbour strike leaves ships waiting at anchor", "Loading weather data ...",
+                             "By Jane Doe", "March 3, 2024"] + ARTICLE + FOOTER)
+
+
+@pytest.fixture(scope="module")
+def page_doc():
+    return clean_text(whole_page())
+
+
+def test_article_paragraphs_survive_whole_page_text(page_doc):
+    for paragraph in ARTICLE:
+        assert paragraph in page_doc.text
+
+
+def test_menus_footers_and_prompts_go(page_doc):
+    kept = set(page_doc.text.split("\n"))
+    for line in MENU + FOOTER:
+        assert line not in kept, line
+    # ... and each went by a rule named in the edit log
+    removed = "".join(e.removed for e in page_doc.cleaning.edits if e.rule in ("residue_model", "residue_lines"))
+    assert "Follow us on Twitter & Instagram" in removed and "pic.twitter.com/AbC123xYz" in removed
+    assert any(e.rule == "residue_model" for e in page_doc.cleaning.edits)
+
+
+def test_every_kept_span_maps_back_to_the_same_raw_text(page_doc):
+    raw = whole_page()
+    omap = page_doc.cleaning.offset_map
+    for paragraph in ARTICLE:
+        start = page_doc.text.index(paragraph)
+        raw_start, raw_end = omap.clean_to_raw(start, start + len(paragraph))
+        assert raw[raw_start:raw_end] == paragraph
+    for block in page_doc.blocks:
+        s, e = omap.clean_to_raw(block.start, block.end)
+        assert raw[s:e] == page_doc.text[block.start:block.end]
+
+
+def test_a_clean_short_article_keeps_every_paragraph():
+    text = "\n\n".join(["Harbour strike leaves ships waiting at anchor"] + ARTICLE)
+    doc = clean_text(text)
+    assert doc.text == text
+    assert not [e for e in doc.cleaning.edits if e.rule == "residue_model"]
+
+
+def test_the_seed_article_keeps_every_paragraph():
+    raw = SEED.read_text(encoding="utf-8")
+    doc = clean_text(raw)
+    paragraphs = [p for p in raw.split("\n") if p.strip() and p.strip() not in (".", "source site")]
+    for paragraph in paragraphs:
+        assert paragraph.strip()[:60] in doc.text
+    assert not [e for e in doc.cleaning.edits if e.rule == "residue_model"]
+
+
+def test_a_one_line_machine_translated_article_is_kept_whole():
+    line = ("On the 3rd, the government announced that it will raise the minimum wage by 31 yen. "
+            "According to the ministry, the increase is the largest ever, and companies said that "
+            "they would respond by raising prices of some products, while the union welcomed it. "
+            "The new wage will take effect from October in all prefectures of the country.")
+    doc = clean_text(line)
+    assert doc.text == line
+
+
+def test_a_page_not_found_page_is_flagged_as_no_article():
+    raw = "\n".join(MENU + ["Page not found", "Sorry, the page you are looking for does not exist.",
+                            "Go to the homepage"] + FOOTER)
+    doc = clean_text(raw)
+    assert doc.metadata["not_article"]
+    flag, = [f for f in doc.flags if f.rule == "not_an_article"]
+    assert (flag.start, flag.end) == (0, len(doc.text)) and "not look like an article" in flag.message
+
+
+def test_a_login_wall_is_flagged_and_an_article_is_not():
+    wall = "\n".join(MENU + ["Harbour strike leaves ships waiting at anchor",
+                             "Subscribe to continue reading this article.", "Already a subscriber? Log in"])
+    assert [f.rule for f in clean_text(wall).flags if f.rule == "not_an_article"] == ["not_an_article"]
+    article = "\n".join(MENU + ["Harbour strike leaves ships waiting at anchor"] + ARTICLE + FOOTER)
+    assert not [f for f in clean_text(article).flags if f.rule == "not_an_article"]
+
+
+def test_threshold_and_switch_in_the_options_and_the_version():
+    default = CleaningPipeline(language="en")
+    strict = CleaningPipeline(language="en", options={"residue_model": {"threshold": 0.9}})
+    off = CleaningPipeline(rules=[r for r in DEFAULT_RULES if r != "residue_model"], language="en")
+    assert len({default.version, strict.version, off.version}) == 3
+    assert "residue_model" in DEFAULT_RULES
+    text = whole_page()
+    assert len(strict.clean(_article(text)).text) <= len(default.clean(_article(text)).text)
+    assert "Home" in off.clean(_article(text)).text.split("\n")
+
+
+def _article(text):
+    from corpus.model import Article, document_id, sha256_hex
+
+    data = text.encode()
+    return Article(document_id(None, data), "test", text, sha256_hex(data), "utf-8", "txt")
+
+
+def test_the_shipped_model_loads_offline_and_matches_its_features():
+    model = ResidueModel.from_file()
+    assert model.version.startswith("1-")
+    rows = line_features(["Home", "A sentence that ends like one."], model.stopwords)
+    assert rows.shape == (2, len(FEATURES))
+    with pytest.raises(ValueError, match="retrain"):
+        ResidueModel({"features": FEATURES[:-1]})
+
+
+def test_ingested_txt_and_jsonl_are_cleaned_and_docs_show_raw_names_the_rule(tmp_path):
+    from typer.testing import CliRunner
+
+    from newsdesk.cli import app
+
+    runner = CliRunner()
+    ws, inputs = tmp_path / "ws", tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "page.txt").write_text(whole_page(), encoding="utf-8")
+    (inputs / "feed.jsonl").write_text(json.dumps({"title": "Harbour strike", "url": "https://example.org/a",
+                                                   "text": "\n".join(ARTICLE + FOOTER[:4])}) + "\n", encoding="utf-8")
+    assert runner.invoke(app, ["init", str(ws)]).exit_code == 0
+    assert runner.invoke(app, ["ingest", str(inputs), "--workspace", str(ws)]).exit_code == 0
+    listed = json.loads(runner.invoke(app, ["docs", "list", "-w", str(ws), "--json"]).stdout)
+    assert len(listed) == 2
+    for entry in listed:
+        rec = json.loads(runner.invoke(app, ["docs", "show", entry["id"], "-w", str(ws), "--json"]).stdout)
+        assert all(paragraph in rec["text"] for paragraph in ARTICLE)
+        assert "Follow us on Twitter & Instagram" not in rec["text"]
+        shown = runner.invoke(app, ["docs", "show", entry["id"], "-w", str(ws), "--raw"]).stdout
+        assert "residue_model" in shown and "Follow us on Twitter" in shown
+
+
+def test_text_extracted_from_html_loses_only_lines_the_model_is_sure_of():
+    from corpus.residue_rule import ResidueModelRule
+    from corpus.rules import CleaningContext
+
+    text = "\n".join(["Harbour strike leaves ships waiting at anchor", *ARTICLE, "Opinion", "Follow us on Twitter & Instagram"])
+    rule = ResidueModelRule(threshold=0.99, html_threshold=0.0)
+    removed_txt = "".join(text[e.start:e.end] for e in rule.propose(text, CleaningContext(format="txt")))
+    removed_html = "".join(text[e.start:e.end] for e in rule.propose(text, CleaningContext(format="html")))
+    assert "Opinion" in removed_txt and "Opinion" not in removed_html
+    assert "Follow us on Twitter" in removed_html  # a known residue shape goes whatever the score
