@@ -214,7 +214,6 @@ def test_long_documents_are_cut_where_no_span_crosses():
 @pytest.mark.studio
 def test_push_with_the_model_sends_its_predictions_least_sure_documents_first(trained, studio):
     from annotation.push import push
-    from annotation.studio import studio_client
 
     ws, result = trained
     model = make_predictor(resolve_predictor_spec("model:tiny", ws.root))

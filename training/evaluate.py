@@ -24,7 +24,7 @@ from annotation.model import AnnotationRecord
 from annotation.models.folder import (ModelMeta, check_schema, read_model_meta, resolve_model_path)
 from annotation.models.links import SpanRef, draw_links
 from annotation.models.predictor import ModelPredictor
-from annotation.schema import CLAIM, CLAIM_LABELS, CLAIM_LAYER, ENTITY_LAYER, LINK_CUE, LINK_SOURCE, LabelSchema
+from annotation.schema import CLAIM_LABELS, CLAIM_LAYER, ENTITY_LAYER, LINK_CUE, LINK_SOURCE, LabelSchema
 from corpus.errors import Errors, NewsdeskError
 from corpus.workspace import Workspace
 from training.examples import GoldDocument, gold_documents
