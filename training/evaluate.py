@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -71,11 +70,10 @@ def match_spans(gold: list, pred: list, exact: bool, same_label: bool = True) ->
     return list(zip(rows.tolist(), cols.tolist()))
 
 
-@dataclass
 class _Tally:
     """Counts over documents, summed as they are scored."""
 
-    def __post_init__(self):
+    def __init__(self):
         self.spans = {(layer, mode): (Counter(), Counter(), Counter()) for layer in (ENTITY_LAYER, CLAIM_LAYER)
                       for mode in ("exact", "overlap")}  # tp, predicted, gold by label
         self.links = {kind: Counter() for kind in (LINK_CUE, LINK_SOURCE)}
