@@ -67,7 +67,7 @@ def run_one(database: str, args, work: Path) -> dict:
     result: dict = {"database": database, "setup": {}}
     ws = Workspace.init(work / "workspace")
     path = ws.path("newsdesk.toml")
-    path.write_text(path.read_text() + '\n[annotation]\nbatch_size = 200\npredictor = "baseline"\n')
+    path.write_text(path.read_text() + f'\n[annotation]\nbatch_size = {args.batch_size}\npredictor = "baseline"\n')
     ws = Workspace.open(ws.root)
     articles = generate(args.tasks, args.seed, near_duplicates=0.0)
     first, rest = articles[:args.first], articles[args.first:]
@@ -152,11 +152,17 @@ def run_one(database: str, args, work: Path) -> dict:
             future.result()
     wall = time.perf_counter() - began
 
-    if failures:  # push and pull are resumable: finish the push the way a maintainer would, again
-        began = time.perf_counter()
-        timings["tasks_pushed_on_resume"] = push(ws).tasks_created
-        timings["push_resume_s"] = round(time.perf_counter() - began, 1)
-    pull(ws)
+    began = time.perf_counter()
+    for attempt in range(1, 4):  # push and pull are resumable: a maintainer runs them again
+        try:
+            timings["tasks_pushed_on_resume"] = push(ws).tasks_created
+            pull(ws)
+            break
+        except NewsdeskError as error:
+            failures.append(f"check, attempt {attempt}: {error.one_line()[:200]}")
+    else:
+        raise SystemExit(f"push/pull kept failing: {failures}")
+    timings["resume_and_last_pull_s"] = round(time.perf_counter() - began, 1)
     records = AnnotationStore(ws).records()
     stored = {int(r.record_id) for r in records if r.origin == "labelstudio"}
     predicted = {r.doc_id for r in records if r.origin == "prediction"}
@@ -185,6 +191,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument("--annotations", type=int, default=2000, help="in all, shared among the annotators")
     parser.add_argument("--tasks", type=int, default=5000, help="tasks in the project at the end")
     parser.add_argument("--first", type=int, default=500, help="tasks pushed before the team starts")
+    parser.add_argument("--batch-size", type=int, default=100, help="push's tasks per import request")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json-out", type=Path)
     args = parser.parse_args(argv)

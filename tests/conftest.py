@@ -62,7 +62,8 @@ def studio(tmp_path_factory: pytest.TempPathFactory):
         env.delenv(TEAM_URL_ENV, raising=False)
         env.delenv(TEAM_API_KEY_ENV, raising=False)
         workspace = tmp_path_factory.mktemp("studio-workspace")
-        started = _run_studio_cli("studio", "start", "--workspace", str(workspace))
+        # A generous wait: the first start runs migrations, ~25 s alone, minutes on a shared machine.
+        started = _run_studio_cli("studio", "start", "--workspace", str(workspace), "--timeout", "600")
         try:
             assert started.returncode == 0, f"studio start failed:\n{started.stderr}"
             yield RunningStudio(workspace)

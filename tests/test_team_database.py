@@ -114,7 +114,8 @@ def postgres_workspace(studio):
     folder.chmod(0o755)
     workspace = folder / "ws"
     try:
-        started = cli.invoke(studio_app, ["start", "--database", "postgres", "--workspace", str(workspace)])
+        started = cli.invoke(studio_app, ["start", "--database", "postgres", "--workspace", str(workspace),
+                                          "--timeout", "600"])
         assert started.exit_code == 0, started.output
         assert install_marker.read_text() == installed_before  # a second workspace installs nothing
         yield workspace
