@@ -25,8 +25,17 @@ from collections import Counter
 from dataclasses import replace
 
 from annotation.model import AnnotationRecord, Link, RegionChoice, Span
-from annotation.schema import (ATTRIBUTION, CLAIM, CUE, LINK_CUE, LINK_SOURCE, SOURCE, UNATTRIBUTED, Attribute,
-                               LabelSchema)
+from annotation.schema import (
+    ATTRIBUTION,
+    CLAIM,
+    CUE,
+    LINK_CUE,
+    LINK_SOURCE,
+    SOURCE,
+    UNATTRIBUTED,
+    Attribute,
+    LabelSchema,
+)
 
 # The value of an attribute that says "no one decided": what a machine may set for a required one.
 UNDECIDED_VALUES = ("unsure", "other")
@@ -37,10 +46,14 @@ def undecided_value(attribute: Attribute) -> str | None:
     return next((v for v in UNDECIDED_VALUES if v in attribute.values), None)
 
 
-def conform(record: AnnotationRecord, text: str, schema: LabelSchema, counts: Counter | None = None
-            ) -> AnnotationRecord:
+def conform(record: AnnotationRecord, text: str, schema: LabelSchema, counts: Counter | None = None,
+            judge_attributes: bool = True) -> AnnotationRecord:
     """``record`` with only what validation's integrity checks accept, on ``text`` (the text the
     record was made on). ``counts``, when given, counts what was changed, by kind.
+
+    ``judge_attributes=False`` (people's records, as imported) sets no required attribute a
+    person left unanswered and leaves no claim out for it: that is theirs to answer, and
+    validation (V212) says so.
 
     A record that keeps the rules comes back equal to itself.
     """
@@ -49,7 +62,7 @@ def conform(record: AnnotationRecord, text: str, schema: LabelSchema, counts: Co
     by_id = {s.id: s for s in spans}
     links = _usable_links(record.links, by_id, schema, counts)
     choices = _usable_choices(record.choices, by_id, schema, counts)
-    spans, links, choices = _complete_claims(spans, links, choices, schema, counts)
+    spans, links, choices = _complete_claims(spans, links, choices, schema, counts, judge_attributes)
     document_choices = _usable_document_choices(record.document_choices, schema, counts)
     if (spans, links, choices, document_choices) == (record.spans, record.links, record.choices,
                                                      record.document_choices):
@@ -141,13 +154,14 @@ def _usable_choices(choices: list[RegionChoice], by_id: dict[str, Span], schema:
 
 
 def _complete_claims(spans: list[Span], links: list[Link], choices: list[RegionChoice], schema: LabelSchema,
-                     counts: Counter) -> tuple[list[Span], list[Link], list[RegionChoice]]:
+                     counts: Counter, judge_attributes: bool = True) -> tuple[list[Span], list[Link],
+                                                                               list[RegionChoice]]:
     """Every CLAIM sourced or marked unattributed, with every required attribute; or left out."""
     sourced = {lk.from_id for lk in links if lk.label == LINK_SOURCE}
     named = {(c.region_id, c.name) for c in choices}
     attribution = schema.attribute(ATTRIBUTION)
     can_be_unattributed = attribution is not None and UNATTRIBUTED in attribution.values
-    required = [a for a in schema.claim_attributes if a.required]
+    required = [a for a in schema.claim_attributes if a.required] if judge_attributes else []
     added, incomplete = [], set()
     for s in spans:
         if s.label != CLAIM:

@@ -39,6 +39,7 @@ POLNEAR_MAP = ("Source=SOURCE,Cue=CUE,Content=CLAIM,Attribution=-,Attribution-no
                "role:Source=source,role:Cue=cue,role:Content=-")
 # PolNeAR answers none of our claim questions: an importing maintainer makes them optional.
 OPTIONAL_ATTRIBUTES = "required = false"
+CUE_DISTANCE = 2000
 
 
 def assemble(root: Path, pages: int) -> dict:
@@ -141,8 +142,12 @@ def main() -> int:
     report["ingest"]["documents"] = len(reference)
     report["killed_ingest"] = killed_and_rerun(work / "corpus", reference, work, args.kill_at)
 
+    # PolNeAR's conventions, set as its importing maintainer would: our claim questions optional,
+    # and cues as far from a claim fragment as its annotators drew them.
     labels = (ws / "labels.toml").read_text(encoding="utf-8")
-    (ws / "labels.toml").write_text(labels.replace("required = true", OPTIONAL_ATTRIBUTES), encoding="utf-8")
+    labels = labels.replace("required = true", OPTIONAL_ATTRIBUTES).replace("cue_max_distance = 200",
+                                                                           f"cue_max_distance = {CUE_DISTANCE}")
+    (ws / "labels.toml").write_text(labels, encoding="utf-8")
     imports = {}
     for folder in sorted((work / "brat").iterdir()):
         result = newsdesk("annotate", "import", str(folder), "--format", "brat", "--annotator", folder.name,
@@ -174,7 +179,7 @@ def _import_counts(stdout: str) -> dict:
     if not stdout.strip():
         return {}
     rec = json.loads(stdout)
-    keep = ("documents", "documents_added", "records", "records_written", "spans_carried")
+    keep = ("documents", "documents_added", "records", "records_written", "spans_carried", "conformed")
     out = {k: rec[k] for k in keep if k in rec}
     out["spans_reported"] = len(rec.get("spans_reported", []))
     return out

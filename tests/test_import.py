@@ -466,8 +466,8 @@ def test_the_import_command_prints_a_summary_and_exits_1_for_a_span_it_could_not
     assert result.exit_code == 1  # the footer's span is not in the clean text: not everything was stored
     out = result.stdout
     assert out.splitlines()[0] == ("documents 2 (2 new), records 4 (4 written), spans carried 10 (2 edited "
-                                   "inside), reported 1, repeated ids 0, failed 0, skipped 1 labelstudio "
-                                   "prediction, notes 1")
+                                   "inside), reported 1, repeated ids 0, failed 0, left out to keep the schema's "
+                                   "rules 0 (0 claims marked unattributed), skipped 1 labelstudio prediction, notes 1")
     assert (f"reported {EXPORT}#task1 span r1 ORG [206:213] 'Reuters': in text removed by cleaning "
             "(residue_lines): 'Source: Reuters'") in out
     again = annotate("import", str(EXPORT), "-f", "labelstudio", "--map", LS_MAP, "-w", ws, "--json", ok=False)
@@ -477,7 +477,7 @@ def test_the_import_command_prints_a_summary_and_exits_1_for_a_span_it_could_not
     assert report["skipped"] == {"labelstudio prediction": 1}
     assert report["ok"] is False
     assert report["counts"] == {"spans_carried": 10, "spans_noted": 2, "spans_reported": 1, "failed": 0,
-                                "repeated": 0, "problems": 1}
+                                "repeated": 0, "problems": 1, "left_out": 0, "claims_marked_unattributed": 0}
     assert [(n["span_id"], n["text"]) for n in report["spans_reported"]] == [("r1", "Reuters")]
 
 

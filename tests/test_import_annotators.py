@@ -318,3 +318,43 @@ def test_wnut_lines_with_tabs_tab_only_breaks_and_hyphenated_types_are_read(ws, 
     # Not every token has the prefix: "en:Lagos" is the token's own text.
     assert CorpusStore(ws).article(record.doc_id).raw_text == "@ada_o loved Things Fall Apart\nin en:Lagos"
     assert [(s.label, s.text) for s in record.spans] == [("WORK_OF_ART", "Things Fall Apart"), ("GPE", "en:Lagos")]
+
+
+def test_imported_records_validate_as_they_are_every_change_reported(tmp_path):
+    """A corpus's own conventions meet our rules at import: a claim given no source is marked
+    unattributed (its annotators had no other way to say it); spans that cross and a link drawn
+    twice are left out and reported (exit 1), never stored to block a release later."""
+    folder = tmp_path / "brat"
+    folder.mkdir()
+    text = ("Officials said the bridge would reopen in May. The mayor insisted the budget was balanced, "
+            "and critics claimed it was not.\n")
+    (folder / "a.txt").write_text(text)
+
+    def at(words, nth=0):
+        start = -1
+        for _ in range(nth + 1):
+            start = text.index(words, start + 1)
+        return start, start + len(words)
+
+    lines = []
+    for n, (label, words) in enumerate([("Source", "Officials"), ("Cue", "said"),
+                                        ("Content", "the bridge would reopen in May"),
+                                        ("Cue", "claimed"), ("Content", "it was not"),
+                                        ("Content", "the budget was balanced, and critics"),
+                                        ("Content", "balanced, and critics claimed")], start=1):
+        start, end = at(words)
+        lines.append(f"T{n}\t{label} {start} {end}\t{words}")
+    lines += ["R1\tSourceOf Arg1:T1 Arg2:T3", "R2\tCueOf Arg1:T2 Arg2:T3", "R3\tCueOf Arg1:T2 Arg2:T3",
+              "R4\tCueOf Arg1:T4 Arg2:T5"]
+    (folder / "a.ann").write_text("\n".join(lines) + "\n")
+    ws = Workspace.init(tmp_path / "ws")
+    labels = ws.path("labels.toml")
+    from annotation.schema import LabelSchema
+
+    LabelSchema.write_default(ws)
+    labels.write_text(labels.read_text().replace("required = true", "required = false"))
+    report = import_annotations(ws, folder, "brat", annotator="lab",
+                                label_map="Source=SOURCE,Cue=CUE,Content=CLAIM,role:SourceOf=source,role:CueOf=cue")
+    assert report.conformed["claim marked unattributed"] == 2  # "it was not", and the claim kept of the crossing pair
+    assert report.left_out >= 2 and not report.ok  # a crossing claim and the link drawn twice
+    assert validate(ws).errors == []

@@ -177,6 +177,9 @@ class SpanNote:
                 f"{self.reason}")
 
 
+UNATTRIBUTED_MARKED = "claim marked unattributed"  # annotation.conform's count of a claim given no source
+
+
 @dataclass
 class ImportReport:
     """What an import did; every span read is either carried or in ``spans_reported``, every file
@@ -195,21 +198,31 @@ class ImportReport:
     problems: list[str] = field(default_factory=list)  # notes kept on the records (also in their `problems`)
     failed: list[NewsdeskError] = field(default_factory=list)  # files (or tasks) that could not be read
     repeated: list[str] = field(default_factory=list)  # ids defined twice: where, which was kept
+    # What was changed so that the records keep the schema's rules (annotation.conform), by kind:
+    # "claim marked unattributed" (a claim the file gives no source), or something left out.
+    conformed: Counter = field(default_factory=Counter)
+
+    @property
+    def left_out(self) -> int:
+        """Spans, links and choices left out so that the records validate (crossing spans, links twice...)."""
+        return sum(n for kind, n in self.conformed.items() if kind != UNATTRIBUTED_MARKED)
 
     @property
     def ok(self) -> bool:
         """Whether everything read was stored: no file failed, no span left behind, no id dropped."""
-        return not (self.failed or self.spans_reported or self.repeated)
+        return not (self.failed or self.spans_reported or self.repeated or self.left_out)
 
     def counts(self) -> dict[str, int]:
         return {"spans_carried": self.spans_carried, "spans_noted": len(self.spans_noted),
                 "spans_reported": len(self.spans_reported), "failed": len(self.failed),
-                "repeated": len(self.repeated), "problems": len(self.problems)}
+                "repeated": len(self.repeated), "problems": len(self.problems), "left_out": self.left_out,
+                "claims_marked_unattributed": self.conformed.get(UNATTRIBUTED_MARKED, 0)}
 
     def to_record(self) -> dict:
         rec = asdict(replace(self, failed=[]))
         rec["failed"] = [exc.one_line() for exc in self.failed]
         rec["skipped"] = dict(self.skipped)
+        rec["conformed"] = dict(self.conformed)
         rec["ok"] = self.ok
         rec["counts"] = self.counts()
         return rec

@@ -6,14 +6,17 @@ from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
+from annotation.conform import conform
 from annotation.importers.base import (
+    UNATTRIBUTED_MARKED,
     ForeignDocument,
     ImportReport,
     Reading,
 )
 from annotation.importers.carry import carry_record
 from annotation.importers.label_map import LabelMap, parse_label_map
-from annotation.schema import LabelSchema
+from annotation.model import AnnotationRecord
+from annotation.schema import ATTRIBUTION, LINK_SOURCE, UNATTRIBUTED, LabelSchema
 from annotation.store import AnnotationStore
 from corpus.errors import Errors, NewsdeskError
 from corpus.ingest import ingest_articles
@@ -88,7 +91,8 @@ def import_annotations(workspace: Workspace, path: Path | str, fmt: str, annotat
         document, raw_text = corpus.document(doc_id), corpus.article(doc_id).raw_text
         # The same raw bytes as a stored article; one read from a JSONL line has its title before them.
         shift = 0 if raw_text == doc.text else raw_text.find(doc.text)
-        records += [carry_record(r, doc, document, raw_text, shift, report) for r in doc.records]
+        records += [_keeping_the_rules(carry_record(r, doc, document, raw_text, shift, report), r, document.text,
+                                       schema, report) for r in doc.records]
     with workspace.lock():
         store = AnnotationStore(workspace)
         current = store.current()
@@ -96,6 +100,34 @@ def import_annotations(workspace: Workspace, path: Path | str, fmt: str, annotat
                                      if r.key not in current or current[r.key].to_record() != r.to_record())
         store.append(records, label=f"import-{fmt}")
     return report
+
+
+def _keeping_the_rules(record: AnnotationRecord, read: AnnotationRecord, text: str, schema: LabelSchema,
+                       report: ImportReport) -> AnnotationRecord:
+    """The record as validation accepts it, every change counted and noted on the record.
+
+    A foreign corpus has its own conventions: a claim its annotators gave no source is marked
+    "unattributed" (what our schema asks them to say); spans that cross, a link drawn twice, a
+    cue further than ``cue_max_distance`` are left out and reported (the import then exits 1),
+    never stored to block a release later. Unanswered attributes stay unanswered (V212).
+    """
+    counts: Counter = Counter()
+    kept = conform(record, text, schema, counts, judge_attributes=False)
+    # A claim whose source the file names but cleaning removed is not "unattributed": its source
+    # is reported lost (spans_reported), and the claim stays without one for a person to fix.
+    sourced = {lk.from_id for lk in read.links if lk.label == LINK_SOURCE}
+    marked = [c for c in kept.choices if c.region_id in sourced and c.name == ATTRIBUTION
+              and c.values == (UNATTRIBUTED,) and c not in record.choices]
+    if marked:
+        kept = replace(kept, choices=[c for c in kept.choices if c not in marked])
+        counts[UNATTRIBUTED_MARKED] -= len(marked)
+        counts = +counts
+    if not counts:
+        return record
+    report.conformed.update(counts)
+    notes = [f"{n} {kind}" for kind, n in sorted(counts.items())]
+    report.problems.append(f"{record.record_id}: to keep the schema's rules: {', '.join(notes)}")
+    return replace(kept, problems=list(kept.problems) + [f"to keep the schema's rules: {', '.join(notes)}"])
 
 
 def _our_document(corpus: CorpusStore, doc: ForeignDocument) -> Document | None:

@@ -73,6 +73,8 @@ def _print_import(report) -> None:
                   f"({report.records_written} written), spans carried [green]{report.spans_carried}[/] "
                   f"({len(report.spans_noted)} edited inside), reported [yellow]{len(report.spans_reported)}[/], "
                   f"repeated ids [yellow]{len(report.repeated)}[/], failed [red]{len(report.failed)}[/], "
+                  f"left out to keep the schema's rules [yellow]{report.left_out}[/] "
+                  f"({report.conformed.get('claim marked unattributed', 0)} claims marked unattributed), "
                   f"skipped {escape(skipped)}, notes {len(report.problems)}")
     for note in report.spans_reported:
         console.print(Text(f"reported {note.one_line()}", style="yellow"))
