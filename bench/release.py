@@ -57,8 +57,9 @@ from corpus.offsets import AppliedEdit, OffsetMap  # noqa: E402
 from corpus.store import CorpusStore  # noqa: E402
 from corpus.workspace import Workspace  # noqa: E402
 from releases.configs import CONFIG_NAMES as CONFIGS  # noqa: E402
-from validation.adjudicate import (GOLD_ANNOTATOR, GOLD_FILE, GOLD_ORIGIN, AdjudicationResult,  # noqa: E402
-                                   choice_provenance_key, gold_span_id, link_provenance_key, save_gold)
+from validation.adjudicate import (GOLD_ANNOTATOR, GOLD_ORIGIN, AdjudicationResult,  # noqa: E402
+                                   choice_provenance_key, gold_span_id, link_provenance_key)
+from validation.gold import GOLD_FILE, save_gold  # noqa: E402
 
 TARGET_SECONDS = 20.0  # build on 2 cores (issue 5)
 VERSION = "0.1.0"

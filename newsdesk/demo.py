@@ -26,7 +26,8 @@ from newsdesk.cli.common import LineConsole
 from releases.build import build_release
 from releases.settings import release_section
 from releases.versions import list_versions, release_path
-from validation.adjudicate import adjudicate_workspace, save_gold
+from validation.adjudicate import adjudicate_workspace
+from validation.gold import save_gold
 from validation.agreement import agreement_workspace
 from validation.validate import validate
 

@@ -26,20 +26,9 @@ from corpus.model import sha256_hex
 from corpus.store import CorpusStore
 from corpus.workspace import Workspace
 from corpus_helpers import SEED
-from validation.adjudicate import (
-    AdjudicationResult,
-    Conflict,
-    adjudicate,
-    adjudicate_workspace,
-    gold_span_id,
-    load_conflicts,
-    load_gold,
-    pull_reviews,
-    push_review_tasks,
-    review_title,
-    save_gold,
-    version_label,
-)
+from validation.adjudicate import AdjudicationResult, Conflict, adjudicate, adjudicate_workspace, gold_span_id
+from validation.gold import load_conflicts, load_gold, save_gold
+from validation.review import pull_reviews, push_review_tasks, review_title, version_label
 from validation.integrity import check_without_text
 
 TEXT = ("Joe Biden maintained pressure on Moscow on Friday by announcing the upcoming dispatch of a limited "

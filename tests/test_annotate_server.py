@@ -295,7 +295,8 @@ def test_a_changed_text_is_migrated_only_when_every_span_survives(ws, second_ann
 
 def test_two_annotators_pulled_then_validated_measured_and_adjudicated(ws):
     """The issue-4 story on the server's data: pull -> validate -> agreement -> adjudicate."""
-    from validation.adjudicate import adjudicate_workspace, save_gold
+    from validation.adjudicate import adjudicate_workspace
+    from validation.gold import save_gold
     from validation.agreement import agreement_workspace
     from validation.validate import validate
 

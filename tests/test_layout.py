@@ -103,3 +103,15 @@ def test_no_import_cycles():
         if node not in state:
             visit(node, [node])
     assert not cycles, cycles
+
+
+def test_a_release_build_and_validation_load_no_label_studio():
+    # Gold is read from the gold store (validation/gold.py), not from the module that also talks
+    # to Label Studio's review project (validation/review.py).
+    import subprocess
+    import sys
+
+    program = ("import sys, releases.build, validation.validate, validation.adjudicate, validation.gold\n"
+               "print([m for m in ('label_studio_sdk', 'validation.review', 'annotation.studio') if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", program], cwd=REPO, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

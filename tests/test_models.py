@@ -14,7 +14,7 @@ from annotation.importers import import_annotations
 from annotation.schema import LabelSchema
 from annotation.models.folder import META_FILE, read_model_meta
 from annotation.predict import make_predictor, resolve_predictor_spec
-from annotation.schema import CLAIM, DEFAULT_SCHEMA, LINK_CUE, LINK_SOURCE, SCHEMA_FILE, LabelSchema
+from annotation.schema import CLAIM, DEFAULT_SCHEMA, LINK_CUE, LINK_SOURCE, SCHEMA_FILE
 from corpus.errors import NewsdeskError
 from corpus.store import CorpusStore
 from corpus.workspace import Workspace
@@ -23,7 +23,8 @@ from newsdesk.cli import app
 from training.evaluate import evaluate_model, match_spans, score
 from training.examples import MIN_TRAIN_DOCUMENTS, chunks, gold_documents
 from training.train import TRAINED_DOCUMENTS_FILE, TrainSettings, train_model
-from validation.adjudicate import adjudicate_workspace, save_gold
+from validation.adjudicate import adjudicate_workspace
+from validation.gold import save_gold
 from validation.integrity import check_records
 
 runner = CliRunner()

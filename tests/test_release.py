@@ -30,7 +30,8 @@ from newsdesk.demo import with_release_settings
 from releases import build as release_build
 from releases.build import build_release
 from releases.versions import diff_releases, list_versions, release_path, verify_release
-from validation.adjudicate import adjudicate_workspace, save_gold
+from validation.adjudicate import adjudicate_workspace
+from validation.gold import save_gold
 from validation.tables import claims_frame
 from validation.validate import WorkspaceData, validate
 
@@ -321,7 +322,7 @@ def test_the_claims_table_is_the_table_of_the_claim_rows(released):
     from releases import rows
     from releases.configs import config_features
     from releases.pseudonyms import Pseudonyms
-    from validation.adjudicate import load_gold
+    from validation.gold import load_gold
 
     ws, _ = released
     schema = LabelSchema.load(ws)
@@ -354,7 +355,7 @@ def test_the_card_counts_what_the_release_holds(released):
 
     from releases.build import Tallies
     from releases.configs import config_features
-    from validation.adjudicate import read_gold
+    from validation.gold import read_gold
 
     ws, report = released
     splits = json.loads((report.path / "splits.json").read_text())

@@ -34,7 +34,8 @@ from corpus.workspace import Workspace
 from corpus_helpers import SEED
 from newsdesk.cli import app
 from test_adjudicate import DOC, three_annotators
-from validation.adjudicate import ReviewMap, load_gold, version_label
+from validation.gold import load_gold
+from validation.review import ReviewMap, version_label
 
 cli = CliRunner()
 

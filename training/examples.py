@@ -25,7 +25,7 @@ from corpus.store import CorpusStore
 from corpus.workspace import Workspace
 from releases.splits import assign_splits
 from releases.versions import list_versions, releases_root
-from validation.adjudicate import read_gold
+from validation.gold import read_gold
 
 # The ids of the documents a model was trained on, kept in its folder: evaluation leaves them out.
 TRAINED_DOCUMENTS_FILE = "trained_documents.txt"

@@ -47,39 +47,26 @@ conflicted documents back to Label Studio with every version as a prediction, an
 Gold span ids are ``layer:LABEL:start-end``: stable across runs and machines, and links and
 choices refer to them. Every span, link and choice records its annotators and rule in
 ``provenance`` (the key ``"record"`` describes the whole record).
+
+
+This module holds the voting rules alone: it reads records and writes nothing. Gold is stored
+and read by :mod:`validation.gold`; the review project in Label Studio is :mod:`validation.review`.
 """
 
 from __future__ import annotations
 
-import io
-import json
-import uuid
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import NamedTuple
 
-import jsonlines
-from label_studio_sdk import LabelStudio
-
-from annotation.accounts import ROLES, members_with_role
-from annotation.columns import RecordColumns, UnstorableRecord
-from annotation.convert import records_from_task, results_from_record
-from annotation.labelstudio_config import instructions_html, labeling_config
-from annotation.model import AnnotationRecord, Link, RegionChoice, Span, Origin
-from annotation.project import AnnotationSettings, TaskMap, find_project, server_errors, server_tasks
-from annotation.pull import export_snapshot, server_users
-from annotation.push import task_data
+from annotation.model import AnnotationRecord, Link, Origin, RegionChoice, Span
 from annotation.schema import ATTRIBUTION, CLAIM, LINK_SOURCE, UNATTRIBUTED, LabelSchema
 from annotation.store import AnnotationStore
-from annotation.studio import studio_client
-from corpus.errors import Errors, NewsdeskError
-from corpus import jsonio
 from corpus.model import sha256_hex
 from corpus.runtime import without_cyclic_gc
 from corpus.store import CorpusStore
-from corpus.workspace import Workspace, atomic_write_text
+from corpus.workspace import Workspace
 from validation.integrity import check_records, check_without_text
 
 STRATEGIES = ("ground-truth", "majority", "single")
@@ -91,10 +78,6 @@ REVIEW_ORIGIN = Origin.REVIEW  # records pulled from the review project
 # Records that are not an annotator's own version and so never vote.
 NON_VOTING_ORIGINS = Origin.NOT_AN_ANNOTATOR
 
-GOLD_FILE = ("gold", "gold.arrow")  # Arrow columns (annotation.columns): read by every validation and release
-LEGACY_GOLD_FILE = ("gold", "gold.jsonl")  # gold as JSON lines, as earlier versions wrote it; still read
-CONFLICTS_FILE = ("gold", "conflicts.jsonl")
-REVIEW_MAP = ("gold", "review_tasks.json")
 
 SpanKey = tuple[str, str, int, int]  # layer, label, start, end
 LinkKey = tuple[SpanKey, SpanKey, str]  # from span, to span, link label
@@ -235,7 +218,7 @@ def _version(record: AnnotationRecord, text: str | None) -> _Version:
     return version
 
 
-def _recency(record: AnnotationRecord) -> tuple:
+def recency(record: AnnotationRecord) -> tuple:
     return (record.updated_at or record.created_at or "", record.created_at or "", record.record_id)
 
 
@@ -625,7 +608,7 @@ def _adjudicate_document(doc_id: str, records: list[AnnotationRecord], strategy:
         text = texts[doc_id]
         sha = sha256_hex(text)
     else:
-        sha = max(records, key=_recency).text_sha256
+        sha = max(records, key=recency).text_sha256
     current = []
     for r in records:
         if r.text_sha256 != sha:
@@ -633,13 +616,13 @@ def _adjudicate_document(doc_id: str, records: list[AnnotationRecord], strategy:
         else:
             current.append(r)
     latest: dict[str, AnnotationRecord] = {}
-    for r in sorted((r for r in current if r.origin not in NON_VOTING_ORIGINS), key=_recency):
+    for r in sorted((r for r in current if r.origin not in NON_VOTING_ORIGINS), key=recency):
         if r.annotator in latest:
             _skip(result, latest[r.annotator], "superseded by a later record of the same annotator")
         latest[r.annotator] = r
     voting = [latest[a] for a in sorted(latest)]
     # A review submitted in the review project settles the document: that is what it was made for.
-    truths = sorted((r for r in current if r.ground_truth or r.origin == REVIEW_ORIGIN), key=_recency)
+    truths = sorted((r for r in current if r.ground_truth or r.origin == REVIEW_ORIGIN), key=recency)
     if not voting and not (strategy == "ground-truth" and truths):
         return
     result.documents += 1
@@ -766,6 +749,8 @@ def adjudicate_workspace(workspace: Workspace, strategy: str = "majority", min_a
 
 def preferred_annotators(workspace: Workspace, prefer: Sequence[str]) -> list[str]:
     """Emails in order of preference, role names expanded to the people recorded with that role."""
+    from annotation.accounts import ROLES, members_with_role
+
     emails: list[str] = []
     for entry in prefer:
         entry = entry.strip().lower()
@@ -775,202 +760,3 @@ def preferred_annotators(workspace: Workspace, prefer: Sequence[str]) -> list[st
                              f"`newsdesk studio users add EMAIL --role {entry}`")
         emails.extend(e for e in found if e not in emails)
     return emails
-
-
-# --- storing gold ----------------------------------------------------------------------------------
-
-def _jsonl(records: Iterable[dict]) -> str:
-    buf = io.StringIO()
-    with jsonlines.Writer(buf, compact=True, dumps=lambda o: json.dumps(o, ensure_ascii=False)) as writer:
-        writer.write_all(records)
-    return buf.getvalue()
-
-
-def save_gold(workspace: Workspace, result: AdjudicationResult) -> tuple[Path, Path]:
-    """Write gold/gold.arrow and gold/conflicts.jsonl whole: gold is derived, so a rerun replaces it
-    (and the JSON lines of an earlier version, which would otherwise be read in its place)."""
-    gold_path, conflicts_path = workspace.path(*GOLD_FILE), workspace.path(*CONFLICTS_FILE)
-    try:
-        columns = RecordColumns.of(result.gold)
-    except UnstorableRecord as exc:
-        raise NewsdeskError(Errors.E216, where=f"document {exc.record.doc_id}", detail=str(exc)) from exc
-    with workspace.lock():
-        columns.write(gold_path)
-        atomic_write_text(conflicts_path, _jsonl(c.to_record() for c in result.conflicts))
-        workspace.path(*LEGACY_GOLD_FILE).unlink(missing_ok=True)
-    return gold_path, conflicts_path
-
-
-def _read_jsonl(path: Path) -> Iterator[dict]:
-    """The file's records one at a time: each becomes an object before the next is parsed, so the
-    parsed JSON of 100k gold records (gigabytes) never exists at once."""
-    if not path.exists():
-        return
-    with jsonlines.open(path, loads=jsonio.loads) as reader:
-        yield from reader
-
-
-def read_gold(workspace: Workspace) -> RecordColumns:
-    """Gold as columns (objects made from them on demand); gold of an earlier version from its JSON lines."""
-    path = workspace.path(*GOLD_FILE)
-    if path.exists():
-        return RecordColumns.read(path)
-    return RecordColumns.of([AnnotationRecord.from_record(r) for r in _read_jsonl(workspace.path(*LEGACY_GOLD_FILE))])
-
-
-def load_gold(workspace: Workspace) -> list[AnnotationRecord]:
-    return read_gold(workspace).records()
-
-
-def load_conflicts(workspace: Workspace) -> list[Conflict]:
-    return [Conflict.from_record(r) for r in _read_jsonl(workspace.path(*CONFLICTS_FILE))]
-
-
-# --- review tasks in Label Studio ------------------------------------------------------------------
-
-@dataclass
-class ReviewMap:
-    """gold/review_tasks.json: the review project (found again by its marker) and doc id -> task."""
-
-    marker: str = field(default_factory=lambda: f"newsdesk-review:{uuid.uuid4().hex}")
-    project_id: int | None = None
-    tasks: dict[str, dict] = field(default_factory=dict)  # doc id -> {task_id, text_sha256, versions}
-
-    @classmethod
-    def load(cls, workspace: Workspace) -> "ReviewMap":
-        path = workspace.path(*REVIEW_MAP)
-        if not path.exists():
-            return cls()
-        rec = json.loads(path.read_text(encoding="utf-8"))
-        return cls(rec["marker"], rec.get("project_id"), rec.get("tasks", {}))
-
-    def save(self, workspace: Workspace) -> None:
-        atomic_write_text(workspace.path(*REVIEW_MAP), json.dumps(
-            {"marker": self.marker, "project_id": self.project_id, "tasks": self.tasks}, ensure_ascii=False,
-            indent=1))
-
-
-def review_title(workspace: Workspace) -> str:
-    return f"{AnnotationSettings.of(workspace).project_title} — review"
-
-
-def version_label(annotator: str) -> str:
-    """The prediction's model_version that names whose version a reviewer is looking at."""
-    return f"version: {annotator}"
-
-
-def _ensure_review_project(client: LabelStudio, workspace: Workspace, review: ReviewMap, schema: LabelSchema):
-    project = find_project(client, TaskMap(marker=review.marker, project_id=review.project_id))
-    config = labeling_config(schema)
-    if project is None:
-        project = client.projects.create(
-            title=review_title(workspace), label_config=config, expert_instruction=instructions_html(schema),
-            show_instruction=True, maximum_annotations=1,
-            description=f"{review.marker}\nAdjudication conflicts: every annotator's version is a prediction; "
-                        f"submit the final one and mark it as ground truth.")
-        review.project_id, review.tasks = project.id, {}
-        review.save(workspace)
-    elif project.label_config != config:
-        project = client.projects.update(project.id, label_config=config)
-    return project
-
-
-def _review_versions(records: list[AnnotationRecord], doc_id: str, text_sha256: str) -> list[AnnotationRecord]:
-    """Each annotator's latest usable version of the document on its current text."""
-    latest: dict[str, AnnotationRecord] = {}
-    for r in sorted(records, key=_recency):
-        if (r.doc_id == doc_id and not r.cancelled and r.origin not in NON_VOTING_ORIGINS
-                and r.text_sha256 == text_sha256):
-            latest[r.annotator] = r
-    return [latest[a] for a in sorted(latest)]
-
-
-def push_review_tasks(workspace: Workspace, conflicts: Iterable[Conflict], records: Iterable[AnnotationRecord],
-                      client: LabelStudio | None = None) -> int:
-    """Send each conflicted document to the review project, every annotator's version as a prediction.
-
-    The review project has the same labeling config as the annotation project; its tasks carry
-    the same data, with the conflicts named in the header line above the text. Safe to repeat:
-    documents already in the review project (gold/review_tasks.json, checked against the
-    server) get no second task, only any version prediction they lack. Returns the number of
-    review tasks created.
-    """
-    conflicts = list(conflicts)
-    records = list(records)
-    by_doc: dict[str, list[Conflict]] = defaultdict(list)
-    for c in conflicts:
-        by_doc[c.doc_id].append(c)
-    if not by_doc:
-        return 0
-    settings = AnnotationSettings.of(workspace)
-    schema = LabelSchema.load(workspace)
-    corpus = CorpusStore(workspace)
-    with workspace.lock(), server_errors(str(workspace.root)):
-        client = client or studio_client(workspace.root)
-        review = ReviewMap.load(workspace)
-        project = _ensure_review_project(client, workspace, review, schema)
-        remote = {}
-        for task in server_tasks(client, project.id):
-            remote.setdefault(str(task.data.get("doc_id")), task)
-        review.tasks = {d: e for d, e in review.tasks.items() if d in remote and remote[d].id == e["task_id"]}
-        new_tasks, wanted = [], {}
-        for doc_id in sorted(by_doc):
-            doc = corpus.document(doc_id)
-            versions = _review_versions(records, doc_id, doc.text_sha256)
-            wanted[doc_id] = versions
-            if doc_id in remote:  # landed before the map was saved, or the map is new
-                review.tasks[doc_id] = {"task_id": remote[doc_id].id, "text_sha256": doc.text_sha256,
-                                        "versions": [version_label(v.annotator) for v in versions]}
-                continue
-            data = task_data(doc, settings)
-            data["flags_note"] = _review_note(by_doc[doc_id]) + " | " + data["flags_note"]
-            data["conflicts"] = [c.description for c in by_doc[doc_id]]
-            new_tasks.append((doc, versions, {"data": data}))
-        if new_tasks:
-            response = client.projects.import_tasks(project.id, request=[t for _, _, t in new_tasks],
-                                                    return_task_ids=True)
-            ids = list(response.task_ids or [])
-            if len(ids) != len(new_tasks):
-                raise NewsdeskError(Errors.E205, where=f"review project {project.id}",
-                                    detail=f"sent {len(new_tasks)} tasks, the server created {len(ids)}")
-            for (doc, versions, _), task_id in zip(new_tasks, ids):
-                review.tasks[doc.id] = {"task_id": task_id, "text_sha256": doc.text_sha256,
-                                        "versions": [version_label(v.annotator) for v in versions]}
-            review.save(workspace)
-        # Predictions one at a time: each answer confirms it arrived (SQLite may drop bulk writes).
-        for doc_id, versions in wanted.items():
-            task_id = review.tasks[doc_id]["task_id"]
-            have = ({p.model_version for p in client.predictions.list(task=task_id)}
-                    if doc_id in remote else set())
-            for record in versions:
-                label = version_label(record.annotator)
-                if label not in have:
-                    client.predictions.create(task=task_id, result=results_from_record(record), model_version=label)
-        review.save(workspace)
-    return len(new_tasks)
-
-
-def _review_note(conflicts: list[Conflict]) -> str:
-    kinds = Counter(c.kind for c in conflicts)
-    return f"Review: {len(conflicts)} conflict(s) (" + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) + \
-        "); each tab is one annotator's version"
-
-
-def pull_reviews(workspace: Workspace, client: LabelStudio | None = None) -> list[AnnotationRecord]:
-    """Bring the review project's annotations into the record store (origin ``labelstudio-review``).
-
-    A review marked ground truth then wins under the ``ground-truth`` strategy; review records
-    never vote under ``majority``. Returns the review records (all of them, new or not).
-    """
-    with workspace.lock(), server_errors(str(workspace.root)):
-        client = client or studio_client(workspace.root)
-        review = ReviewMap.load(workspace)
-        project = find_project(client, TaskMap(marker=review.marker, project_id=review.project_id))
-        if project is None:
-            raise NewsdeskError(Errors.E207, where=str(workspace.root), detail="no review project for this workspace",
-                                hint="push conflicts first (push_review_tasks)")
-        tasks = export_snapshot(client, project.id)
-        users = server_users(client)
-        records = [r for task in tasks for r in records_from_task(task, users, origin=REVIEW_ORIGIN)]
-        AnnotationStore(workspace).append(records, "review")
-    return records

@@ -83,7 +83,7 @@ class ValidationReport:
 
 def validated_records(store: AnnotationStore, workspace: Workspace | None = None) -> list[AnnotationRecord]:
     """What validation looks at: people's annotations and gold, not the machine's predictions."""
-    from validation.adjudicate import load_gold
+    from validation.gold import load_gold
 
     gold = load_gold(workspace) if workspace is not None else []
     return [r for r in store.records() if r.origin != Origin.PREDICTION] + gold
@@ -108,7 +108,7 @@ class WorkspaceData:
     def read(cls, workspace: Workspace, people: bool = True) -> "WorkspaceData":
         """``people=False`` leaves people's records unread (``human`` is then empty), for a reader
         that needs only the corpus and gold."""
-        from validation.adjudicate import read_gold
+        from validation.gold import read_gold
 
         human = [r for r in AnnotationStore(workspace).records() if r.origin != Origin.PREDICTION] if people else []
         return cls(LabelSchema.load(workspace), list(CorpusStore(workspace).iter_documents()), human,

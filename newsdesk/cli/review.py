@@ -1,5 +1,5 @@
 """Review commands: `review ground-truth|pull`, a reviewer's decisions from the command line
-(over :mod:`annotation.review` and the review project of :mod:`validation.adjudicate`)."""
+(over :mod:`annotation.review` and the review project of :mod:`validation.review`)."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ def pull(workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False):
     Example: newsdesk review pull -w my-ws
     """
     from corpus.workspace import Workspace
-    from validation.adjudicate import pull_reviews
+    from validation.review import pull_reviews
 
     with user_errors():
         records = pull_reviews(Workspace.open(workspace))

@@ -130,7 +130,9 @@ def adjudicate(workspace: WorkspaceOpt = Path("."),
     from annotation.store import AnnotationStore
     from corpus.errors import NewsdeskError
     from corpus.workspace import Workspace
-    from validation.adjudicate import REVIEW_MAP, adjudicate_workspace, pull_reviews, push_review_tasks, save_gold
+    from validation.adjudicate import adjudicate_workspace
+    from validation.gold import save_gold
+    from validation.review import REVIEW_MAP, pull_reviews, push_review_tasks
 
     with user_errors():
         ws = Workspace.open(workspace)

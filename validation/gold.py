@@ -1,0 +1,80 @@
+"""The gold store: adjudication's result, written whole on every run (it is derived) and read by
+validation, the release build and training.
+
+``gold/gold.arrow`` holds gold as Arrow columns (:mod:`annotation.columns`), memory-mapped when
+read; ``gold/conflicts.jsonl`` the conflicts no rule settles. A ``gold/gold.jsonl`` of an earlier
+version still reads until the next adjudication replaces it. Reading gold needs neither Label
+Studio nor the voting rules' objects.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import jsonlines
+
+from annotation.columns import RecordColumns, UnstorableRecord
+from annotation.model import AnnotationRecord
+from corpus import jsonio
+from corpus.errors import Errors, NewsdeskError
+from corpus.workspace import Workspace, atomic_write_text
+from validation.adjudicate import (
+    AdjudicationResult,
+    Conflict,
+)
+
+GOLD_FILE = ("gold", "gold.arrow")  # Arrow columns (annotation.columns): read by every validation and release
+LEGACY_GOLD_FILE = ("gold", "gold.jsonl")  # gold as JSON lines, as earlier versions wrote it; still read
+CONFLICTS_FILE = ("gold", "conflicts.jsonl")
+
+
+def _jsonl(records: Iterable[dict]) -> str:
+    buf = io.StringIO()
+    with jsonlines.Writer(buf, compact=True, dumps=lambda o: json.dumps(o, ensure_ascii=False)) as writer:
+        writer.write_all(records)
+    return buf.getvalue()
+
+
+def save_gold(workspace: Workspace, result: AdjudicationResult) -> tuple[Path, Path]:
+    """Write gold/gold.arrow and gold/conflicts.jsonl whole: gold is derived, so a rerun replaces it
+    (and the JSON lines of an earlier version, which would otherwise be read in its place)."""
+    gold_path, conflicts_path = workspace.path(*GOLD_FILE), workspace.path(*CONFLICTS_FILE)
+    try:
+        columns = RecordColumns.of(result.gold)
+    except UnstorableRecord as exc:
+        raise NewsdeskError(Errors.E216, where=f"document {exc.record.doc_id}", detail=str(exc)) from exc
+    with workspace.lock():
+        columns.write(gold_path)
+        atomic_write_text(conflicts_path, _jsonl(c.to_record() for c in result.conflicts))
+        workspace.path(*LEGACY_GOLD_FILE).unlink(missing_ok=True)
+    return gold_path, conflicts_path
+
+
+def _read_jsonl(path: Path) -> Iterator[dict]:
+    """The file's records one at a time: each becomes an object before the next is parsed, so the
+    parsed JSON of 100k gold records (gigabytes) never exists at once."""
+    if not path.exists():
+        return
+    with jsonlines.open(path, loads=jsonio.loads) as reader:
+        yield from reader
+
+
+def read_gold(workspace: Workspace) -> RecordColumns:
+    """Gold as columns (objects made from them on demand); gold of an earlier version from its JSON lines."""
+    path = workspace.path(*GOLD_FILE)
+    if path.exists():
+        return RecordColumns.read(path)
+    return RecordColumns.of([AnnotationRecord.from_record(r) for r in _read_jsonl(workspace.path(*LEGACY_GOLD_FILE))])
+
+
+def load_gold(workspace: Workspace) -> list[AnnotationRecord]:
+    return read_gold(workspace).records()
+
+
+def load_conflicts(workspace: Workspace) -> list[Conflict]:
+    return [Conflict.from_record(r) for r in _read_jsonl(workspace.path(*CONFLICTS_FILE))]
+
+
