@@ -24,14 +24,15 @@ from corpus.runtime import without_cyclic_gc
 from corpus.structure import find_blocks
 
 # Bump when a rule's behaviour changes: every document is then re-cleaned by `newsdesk clean`.
-PIPELINE_REVISION = "6"  # 2: the Unicode repair sends every line ftfy would change to it;
+PIPELINE_REVISION = "7"  # 2: the Unicode repair sends every line ftfy would change to it;
 #                          3: language identified on the opening 400 characters when decisive;
 #                          4: the first line is the title only when it reads as one (short, not
 #                             several sentences) or is the source's title: one-line articles had
 #                             their whole text as title;
 #                          5: full-width forms kept (ftfy's width fix made Chinese and Japanese
 #                             punctuation ASCII);
-#                          6: the residue model (its model version is part of the pipeline version)
+#                          6: the residue model (its model version is part of the pipeline version);
+#                          7: the residue model takes lines only from pages, not from articles
 
 EDITING_RULES = {rule.name: rule for rule in (
     R.UnicodeRepair, R.WhitespaceNormalisation, R.ResidueLines, ResidueModelRule, R.QuoteSpacing,

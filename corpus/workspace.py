@@ -55,6 +55,8 @@ head_lines = 3                 # how many lines after the title may hold a bylin
 threshold = 0.5                # a line whose probability of being article text is lower goes
 html_threshold = 0.15          # the same for text extracted from an HTML page (menus mostly gone already)
 keep_words = 60                # a line of this many words is never taken
+page_share = 0.5               # the model takes lines only from a page: a text this share of whose lines
+page_word_share = 0.1          # ...and this share of whose words it scores as residue (else only known shapes go)
 
 [cleaning.run_together_words]
 min_part_zipf = 3.0            # both halves must be at least this frequent (wordfreq's Zipf scale)

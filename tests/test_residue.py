@@ -181,3 +181,21 @@ def test_text_extracted_from_html_loses_only_lines_the_model_is_sure_of():
     removed_html = "".join(text[e.start:e.end] for e in rule.propose(text, CleaningContext(format="html")))
     assert "Opinion" in removed_txt and "Opinion" not in removed_html
     assert "Follow us on Twitter" in removed_html  # a known residue shape goes whatever the score
+
+
+def test_an_article_keeps_its_short_paragraphs_only_known_residue_goes():
+    # An article, not a page: the model's guesses about short lines are not acted on (they were
+    # article sentences with annotations on them); a known residue shape still goes.
+    paragraphs = ["Senators returned to the capital on Monday to a budget that neither party likes and both "
+                  "say they must pass before the end of the month, when the government runs out of money.",
+                  "It shouldn't take long.",
+                  "The leader of the majority said a vote could come as early as Thursday, though several members "
+                  "of his own party have said they will not support a bill that cuts spending on roads.",
+                  "Pure politics.",
+                  "Read it all here.",
+                  "Critics said the plan left the hardest choices to next year, and that the deficit would grow.",
+                  "Follow Jane Doe on Twitter @janedoe."]
+    doc = clean_text("\n\n".join(paragraphs))
+    for paragraph in paragraphs[:-1]:
+        assert paragraph in doc.text
+    assert "@janedoe" not in doc.text
