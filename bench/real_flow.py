@@ -100,6 +100,7 @@ def killed_and_rerun(corpus: Path, reference: dict, work: Path, delays: list[flo
     for delay in delays:
         ws = work / f"killed-{delay}"
         newsdesk("init", str(ws))
+        _without_rules(ws, WITHOUT_RULES)
         proc = subprocess.Popen([*NEWSDESK, "ingest", str(corpus), "-w", str(ws)], cwd=REPO,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(delay)
@@ -123,6 +124,8 @@ def main() -> int:
     parser.add_argument("--kill-at", type=float, nargs="*", default=[2.0, 6.0, 12.0],
                         help="seconds after which an ingest is killed")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
+    parser.add_argument("--without-rule", action="append", default=[],
+                        help="switch this cleaning rule off in the workspace (as its maintainer would in newsdesk.toml)")
     parser.add_argument("--json-out", type=Path)
     args = parser.parse_args()
     if not DATA.is_dir():
@@ -133,6 +136,7 @@ def main() -> int:
     report: dict = {"data": str(DATA), "assembled": assemble(work, args.pages)}
     ws = work / "ws"
     newsdesk("init", str(ws))
+    _without_rules(ws, args.without_rule)
 
     started = time.perf_counter()
     ingest = newsdesk("ingest", str(work / "corpus"), "-w", str(ws), "--json", ok=(0, 1))
@@ -173,6 +177,24 @@ def main() -> int:
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
     return 0
+
+
+WITHOUT_RULES: list[str] = []
+
+
+def _without_rules(ws: Path, names: list[str]) -> None:
+    """Take rules out of the workspace's `[cleaning] rules` list."""
+    import tomllib
+
+    if not names:
+        return
+    WITHOUT_RULES[:] = names
+    config = (ws / "newsdesk.toml").read_text(encoding="utf-8")
+    rules = tomllib.loads(config)["cleaning"]["rules"]
+    kept = [r for r in rules if r not in names]
+    start = config.index("rules = [")
+    end = config.index("]", start) + 1
+    (ws / "newsdesk.toml").write_text(config[:start] + "rules = " + json.dumps(kept) + config[end:], encoding="utf-8")
 
 
 def _import_counts(stdout: str) -> dict:
