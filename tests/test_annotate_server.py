@@ -112,7 +112,7 @@ def test_push_creates_the_project_and_one_task_per_document(ws, studio):
     doc = CorpusStore(ws).document(SEED_ID)
     assert seed.data["text"] == doc.text and seed.data["text_sha256"] == doc.text_sha256
     assert seed.data["title"] == doc.title and len(seed.data["blocks"]) == len(doc.blocks)
-    assert "oninternational" in seed.data["flags_note"] and "corn" in seed.data["flags_note"]
+    assert "oninternational" in seed.data["flags_note"]  # mistranslated_conjunction ("corn") is off by default
     # Every task carries a prediction from the offline baseline.
     assert all(t.total_predictions == 1 for t in tasks)
     preds = list(client.predictions.list(task=seed.id))

@@ -80,7 +80,8 @@ def test_docs_show_clean_raw_and_json(ws):
     assert "source site" in newsdesk("docs", "show", doc_id, "-w", ws, "--raw").stdout
     rec = json.loads(newsdesk("docs", "show", doc_id, "-w", ws, "--json", "--raw").stdout)
     assert rec["raw_text"] == SEED.read_text(encoding="utf-8")
-    assert len(rec["edits"]) == 6 and len(rec["flags"]) == 2
+    # oninternational; the seed's "corn" is flagged only with mistranslated_conjunction switched on
+    assert len(rec["edits"]) == 6 and len(rec["flags"]) == 1
 
 
 def test_docs_show_unknown_id_names_it(ws):

@@ -1,6 +1,6 @@
 """Each cleaning rule on the residue it exists for, and on text it must leave alone."""
 
-from corpus.cleaning import CleaningPipeline
+from corpus.cleaning import DEFAULT_RULES, FLAGGING_RULES, CleaningPipeline
 from corpus.dates import parse_date
 from corpus_helpers import clean_text
 
@@ -73,9 +73,49 @@ def test_lone_punctuation_lines_go_anywhere_but_words_stay():
     assert doc.text == "Title\n\nFirst paragraph.\n\nSecond paragraph."
 
 
-def test_a_truncated_last_paragraph_is_flagged():
-    doc = clean_text("Title\n\nA paragraph that ends well.\n\nThe minister said the negotiations would continue until the")
+def test_a_truncated_last_paragraph_is_flagged_when_the_rule_is_switched_on():
+    text = "Title\n\nA paragraph that ends well.\n\nThe minister said the negotiations would continue until the"
+    assert clean_text(text).flags == []  # off by default: 3 of 100 flags right on real text
+    doc = clean_text(text, rules=DEFAULT_RULES + ["truncated_ending"])
     assert [f.rule for f in doc.flags] == ["truncated_ending"]
+
+
+def test_flags_under_80_percent_precision_are_off_by_default_and_in_the_template():
+    from corpus.workspace import DEFAULT_CONFIG
+
+    for rule in ("mistranslated_conjunction", "truncated_ending"):
+        assert rule in FLAGGING_RULES and rule not in DEFAULT_RULES
+        assert f'"{rule}"' not in DEFAULT_CONFIG.split("rules = ")[1].split("]")[0]
+    assert {"run_together_words", "not_an_article"} <= set(DEFAULT_RULES)
+
+
+def test_a_conjunction_mistranslated_between_quotations_is_flagged_when_switched_on():
+    text = "Title\n\n“We will stay,” corn “we will not wait,” the minister said."
+    assert clean_text(text).flags == []
+    doc = clean_text(text, rules=DEFAULT_RULES + ["mistranslated_conjunction"])
+    assert [doc.text[f.start:f.end] for f in doc.flags] == ["corn"]
+
+
+def test_run_together_words_flags_lost_spaces_next_to_function_words():
+    text = ("Title\n\nThe senator spoke oninternational television and was judgeby his voters.\n\n"
+            "It was the veryact of voting.")
+    doc = clean_text(text)
+    assert [doc.text[f.start:f.end] for f in doc.flags] == ["oninternational", "judgeby", "veryact"]
+    assert "'judge by'" in doc.flags[1].message
+
+
+def test_run_together_words_leaves_compounds_links_and_other_languages_alone():
+    # Each was flagged on real text before (3 of 100 flags right): compounds of two content words,
+    # names in addresses and markup, words of another language, prefixed words.
+    english = ("Title\n\nThe megadeal was a yearslong antitax effort by skywriters, said @edhenry on "
+               "bostonherald.com and in /etc/stunnel/ with frameborder=0; the nonprison sentence was davantage.")
+    assert clean_text(english).flags == []
+    german = "Titel\n\nDer Bundestag hat die energiebezogenen Emissionen und den Rabattcode meinhaustier besprochen."
+    assert clean_text(german, language="de").flags == []
+    # The same rule with the language listed flags a German lost space next to "und".
+    doc = clean_text("Titel\n\nDer sternund Correctiv legten die Bilder vor.", language="de",
+                     options={"run_together_words": {"languages": ["de"]}})
+    assert [doc.text[f.start:f.end] for f in doc.flags] == ["sternund"]
 
 
 def test_rules_can_be_switched_off_and_the_pipeline_version_changes():
