@@ -129,7 +129,8 @@ def cleaning_toml() -> str:
         if not spec.options:
             continue
         out += ["", f"[cleaning.{spec.name}]"] + ([f"# {spec.note}"] if spec.note else [])
-        out += [_commented(f"{key} = {_toml_value(option.default)}", option.help) for key, option in spec.options.items()]
+        out += [_commented(f"{key} = {_toml_value(option.default)}", option.help)
+                for key, option in spec.options.items()]
     return "\n".join(out) + "\n"
 
 

@@ -1,4 +1,4 @@
-"""``python -m corpus.rules --markdown`` prints docs/corpus.md's rule table; ``--toml`` the config's [cleaning] part."""
+"""``python -m corpus.rules --markdown``: docs/corpus.md's rule table; ``--toml``: newsdesk.toml's [cleaning]."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""``not_an_article``: pages that are not articles (error pages, login walls, index pages) are flagged, never kept silently.
+"""``not_an_article``: pages that are not articles (error pages, login walls, index pages) are
+flagged, never kept silently.
 
 The residue model's rule notes in the cleaning context when it found no article in a text (every
 line scored as residue, or an error-page or login-wall message with little else); this flag puts

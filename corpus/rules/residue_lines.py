@@ -1,4 +1,4 @@
-"""``residue_lines``: whole lines of scraping residue known by their shape; bylines and date lines kept as metadata."""
+"""``residue_lines``: lines of scraping residue known by their shape; bylines and date lines as metadata."""
 
 from __future__ import annotations
 

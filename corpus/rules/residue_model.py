@@ -1,4 +1,4 @@
-"""``residue_model``: the lines a model trained on real pages scores as page furniture are proposed for removal.
+"""``residue_model``: the lines a model trained on real pages scores as page furniture are removed.
 
 The rule (:class:`ResidueModelRule`, at the end) is applied to every text input (.txt, .jsonl, and HTML
 after extraction), after the pattern rules (residue_lines) have taken what they know by name. Each

@@ -1,4 +1,4 @@
-"""``run_together_words``: flags an unknown word that splits into two frequent ones, found for a batch with numpy."""
+"""``run_together_words``: flags an unknown word that splits into two frequent ones (numpy for a batch)."""
 
 from __future__ import annotations
 
