@@ -1,11 +1,11 @@
-"""Train the residue model (corpus/residue_model.json) on the real development pages.
+"""Train the residue model (corpus/rules/residue_model.json) on the real development pages.
 
-    .venv/bin/python bench/train_residue.py [--out corpus/residue_model.json] [--cv 5]
+    .venv/bin/python bench/train_residue.py [--out corpus/rules/residue_model.json] [--cv 5]
 
 Lines come from the whole-page text of each page (both variants of bench/pages.py) and are
 labelled from the page's expected article text (newspaper-fixtures) or its must-stay and
 must-go snippets (trafilatura-eval; other lines unlabelled). scikit-learn is needed here
-only: the model is written as JSON coefficients that corpus/residue_model.py reads with numpy.
+only: the model is written as JSON coefficients that corpus/rules/residue_model.py reads with numpy.
 With --cv, the line accuracy by site-grouped folds is printed (bench/quality.py --cv scores
 pages with models that never saw their site).
 """
@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pages as P  # noqa: E402
-from corpus.residue_model import FEATURES, context_features, line_features  # noqa: E402
+from corpus.rules.residue_model import FEATURES, context_features, line_features  # noqa: E402
 
 VERSION = "1"
 EXAMPLES_REVISION = 2  # bump when examples_of changes: the cached examples are remade
@@ -144,7 +144,7 @@ def site_folds(sites: list[str], k: int) -> list[set[str]]:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", default=str(P.ROOT / "corpus" / "residue_model.json"))
+    ap.add_argument("--out", default=str(P.ROOT / "corpus" / "rules" / "residue_model.json"))
     ap.add_argument("--cv", type=int, default=0, help="also report line accuracy with k site-grouped folds")
     ap.add_argument("--limit", type=int, default=None)
     args = ap.parse_args(argv)
@@ -163,7 +163,7 @@ def main(argv=None) -> int:
             train = [(lines, labels, full) for site, lines, labels, full in examples if site not in fold]
             test = [(lines, labels, full) for site, lines, labels, full in examples if site in fold]
             spec = fit(train, stop)
-            from corpus.residue_model import ResidueModel
+            from corpus.rules.residue_model import ResidueModel
 
             model = ResidueModel(spec)
             yt, yp = [], []

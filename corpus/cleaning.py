@@ -14,12 +14,10 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 
-from corpus import rules as R
 from corpus.language import detect_languages
 from corpus.model import Article, CleaningRecord, Document, sha256_hex
-from corpus.not_article import NotAnArticle
 from corpus.offsets import EditEngine
-from corpus.residue_rule import ResidueModelRule
+from corpus.rules import RULES, CleaningContext, default_rules
 from corpus.runtime import without_cyclic_gc
 from corpus.structure import find_blocks
 
@@ -38,17 +36,12 @@ PIPELINE_REVISION = "8"  # 2: the Unicode repair sends every line ftfy would cha
 #                             part a function word (3 right of 100 flags on real text before, 7 of 8
 #                             after; bench/flags.py)
 
-EDITING_RULES = {rule.name: rule for rule in (
-    R.UnicodeRepair, R.WhitespaceNormalisation, R.ResidueLines, ResidueModelRule, R.QuoteSpacing,
-    R.ParagraphBreaks)}
-FLAGGING_RULES = {rule.name: rule for rule in (
-    R.MistranslatedConjunction, R.RunTogetherWords, R.TruncatedEnding, NotAnArticle)}
+# Made from the one registry, corpus/rules/__init__.py (RULES): a rule's class by its name, and
+# the rules that run by default, in order.
+EDITING_RULES = {spec.name: spec.load() for spec in RULES if spec.kind == "editing"}
+FLAGGING_RULES = {spec.name: spec.load() for spec in RULES if spec.kind == "flagging"}
+DEFAULT_RULES = default_rules()
 CLEAN_BATCH = 512  # articles cleaned together: enough to keep each rule's tables hot, few enough to stay in cache
-# A flag is on by default only when a hand-checked sample of its flags on real text was at least
-# 80% right (bench/README.md, "Flags: precision on real text"): mistranslated_conjunction (0 of 39)
-# and truncated_ending (3 of 100) are off, and stay available to switch on.
-DEFAULT_RULES = ["unicode_repair", "whitespace", "paragraph_breaks", "residue_lines", "residue_model", "quote_spacing",
-                 "run_together_words", "not_an_article"]
 
 
 @dataclass
@@ -110,7 +103,7 @@ class CleaningPipeline:
     def _clean_batch(self, articles: list[Article]) -> list[Document]:
         # One rule at a time over the whole batch, not one article at a time through every
         # rule: each rule's tables (and langid's model, the largest) stay in the CPU cache.
-        contexts = [R.CleaningContext(format=article.format) for article in articles]
+        contexts = [CleaningContext(format=article.format) for article in articles]
         engines = [EditEngine(article.raw_text) for article in articles]
         stats = self.stats
         for rule in self.editors:
@@ -140,7 +133,7 @@ class CleaningPipeline:
         return [self._document(article, text, ctx, engine, found)
                 for article, text, ctx, engine, found in zip(articles, texts, contexts, engines, flags)]
 
-    def _document(self, article: Article, text: str, ctx: R.CleaningContext, engine: EditEngine,
+    def _document(self, article: Article, text: str, ctx: CleaningContext, engine: EditEngine,
                   flags: list) -> Document:
         flags.sort(key=lambda f: (f.start, f.end, f.rule))
         blocks = find_blocks(text, title=article.title)

@@ -20,9 +20,11 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from corpus.errors import Errors, NewsdeskError
+from corpus.rules import cleaning_toml
 
 CONFIG_NAME = "newsdesk.toml"
 
+# The [cleaning] part (the rules, their order and options) is made from the rule registry.
 DEFAULT_CONFIG = """\
 # newsdesk workspace configuration. Offsets everywhere are Python str indices, end-exclusive.
 
@@ -41,29 +43,7 @@ title_field = "title"
 url_field = "url"
 published_field = "published"
 
-[cleaning]
-# Rules run in this order; remove one to switch it off. Off by default, as too often wrong on real
-# text (bench/README.md): "mistranslated_conjunction", "truncated_ending"; add them to switch on.
-rules = ["unicode_repair", "whitespace", "paragraph_breaks", "residue_lines", "residue_model", "quote_spacing",
-         "run_together_words", "not_an_article"]
-language = "auto"              # or an ISO 639-1 code to skip detection
-
-[cleaning.residue_lines]
-head_lines = 3                 # how many lines after the title may hold a byline or date line
-
-[cleaning.residue_model]
-# Lines a model trained on real pages scores as menus, footers, share lines (bench/README.md).
-threshold = 0.5                # a line whose probability of being article text is lower goes
-html_threshold = 0.15          # the same for text extracted from an HTML page (menus mostly gone already)
-keep_words = 60                # a line of this many words is never taken
-page_share = 0.5               # the model takes lines only from a page: a text this share of whose lines
-page_word_share = 0.1          # ...and this share of whose words it scores as residue (else only known shapes go)
-
-[cleaning.run_together_words]
-min_part_zipf = 4.5            # both halves must be at least this frequent (wordfreq's Zipf scale)
-min_common_part_zipf = 6.0     # and one half a very common word ("for", "by", "not")
-languages = ["en", "fr", "es", "it", "pt"]  # languages that write compounds as separate words
-
+""" + cleaning_toml() + """
 [near_duplicates]
 threshold = 0.8                # estimated Jaccard similarity of word 5-gram sets
 num_perm = 128

@@ -12,8 +12,8 @@ import unicodedata
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from corpus import rules as R
-from corpus.offsets import EditEngine
+from corpus.offsets import Edit, EditEngine
+from corpus.rules import base, residue_lines, run_together_words, unicode_repair, whitespace
 
 # Lines the cookie banner pattern matches only through re's case folding.
 LOOKALIKE_BANNERS = ["We use coo\u212aies to improve your experience.",  # Kelvin sign for k
@@ -25,33 +25,33 @@ LOOKALIKE_BANNERS = ["We use coo\u212aies to improve your experience.",  # Kelvi
 def _residue_edits(text: str, scanners=None) -> list:
     """ResidueLines' edits, with the cookie pre-check (``scanners`` None) or a fixed scanner set."""
     if scanners is None:
-        return R.ResidueLines().propose(text, R.CleaningContext())
-    original = R._may_mention_cookies
-    R._may_mention_cookies = lambda text: scanners is R._ANYWHERE_SCANNERS
+        return residue_lines.ResidueLines().propose(text, base.CleaningContext())
+    original = residue_lines._may_mention_cookies
+    residue_lines._may_mention_cookies = lambda text: scanners is residue_lines._ANYWHERE_SCANNERS
     try:
-        return R.ResidueLines().propose(text, R.CleaningContext())
+        return residue_lines.ResidueLines().propose(text, base.CleaningContext())
     finally:
-        R._may_mention_cookies = original
+        residue_lines._may_mention_cookies = original
 
 
 def test_the_cookie_lookalikes_are_every_character_re_folds_onto_a_letter_of_cookie():
     everything = "".join(chr(c) for c in range(0x80, sys.maxunicode + 1))
-    assert sorted(set(re.findall("(?i)[cokie]", everything))) == sorted(R._COOKIE_LOOKALIKES)
+    assert sorted(set(re.findall("(?i)[cokie]", everything))) == sorted(residue_lines._COOKIE_LOOKALIKES)
 
 
 def test_a_cookie_banner_spelt_with_lookalikes_is_still_removed():
     for banner in LOOKALIKE_BANNERS:
-        assert dict(R._ANYWHERE)["cookie_banner"].match(banner), banner  # the regex itself takes it
+        assert dict(residue_lines._ANYWHERE)["cookie_banner"].match(banner), banner  # the regex itself takes it
         text = f"Title\n\nFirst paragraph.\n\n{banner}\n\nLast paragraph."
-        assert R._may_mention_cookies(text)
-        assert _residue_edits(text) == _residue_edits(text, R._ANYWHERE_SCANNERS)
-        assert _residue_edits(text) != _residue_edits(text, R._ANYWHERE_SCANNERS_NO_COOKIE)
+        assert residue_lines._may_mention_cookies(text)
+        assert _residue_edits(text) == _residue_edits(text, residue_lines._ANYWHERE_SCANNERS)
+        assert _residue_edits(text) != _residue_edits(text, residue_lines._ANYWHERE_SCANNERS_NO_COOKIE)
 
 
 def test_a_text_without_cookies_is_scanned_as_before():
     text = "Title\n\nBy Ann Lee\n\nShare this article\n\n“Quote” — said the minister.\n\nAdvertisement\n\nEnd."
-    assert not R._may_mention_cookies(text)
-    assert _residue_edits(text) == _residue_edits(text, R._ANYWHERE_SCANNERS)
+    assert not residue_lines._may_mention_cookies(text)
+    assert _residue_edits(text) == _residue_edits(text, residue_lines._ANYWHERE_SCANNERS)
 
 
 _PIECES = st.sampled_from(["cookie", "COOKIE", "coo", "kie", "k", "i", "\u212a", "\u0130", "\u0131", "\u2019",
@@ -62,23 +62,23 @@ _PIECES = st.sampled_from(["cookie", "COOKIE", "coo", "kie", "k", "i", "\u212a",
 @given(st.lists(_PIECES, max_size=30).map("".join))
 def test_the_cookie_pre_check_never_misses_what_re_finds(text):
     if re.search("(?i)cookie", text):
-        assert R._may_mention_cookies(text)
-    assert _residue_edits(text) == _residue_edits(text, R._ANYWHERE_SCANNERS)
+        assert residue_lines._may_mention_cookies(text)
+    assert _residue_edits(text) == _residue_edits(text, residue_lines._ANYWHERE_SCANNERS)
 
 
 def _whitespace_by_definition(text: str) -> list:
     """WhitespaceNormalisation's edits as its pattern defines them: one per match."""
     edits = []
-    for m in R._WS_EDITS.finditer(text):
+    for m in whitespace._WS_EDITS.finditer(text):
         s, e = m.span()
         if m.lastgroup == "cr":
-            edits.append(R.Edit(s, e, "\n"))
+            edits.append(Edit(s, e, "\n"))
         elif m.lastgroup == "zw":
-            edits.append(R.Edit(s, e, ""))
+            edits.append(Edit(s, e, ""))
         elif s == 0 or e == len(text) or text[s - 1] in "\r\n" or text[e] in "\r\n":
-            edits.append(R.Edit(s, e, ""))
+            edits.append(Edit(s, e, ""))
         elif m.group() != " ":
-            edits.append(R.Edit(s, e, " "))
+            edits.append(Edit(s, e, " "))
     return edits
 
 
@@ -89,12 +89,12 @@ _SPACING = st.sampled_from([" ", " ", "  ", "\t", "\u00a0", "\u2003", "\u3000", 
 @settings(max_examples=1000, deadline=None)
 @given(st.lists(_SPACING, max_size=25).map("".join))
 def test_whitespace_edits_are_the_patterns_matches(text):
-    assert R.WhitespaceNormalisation().propose(text, R.CleaningContext()) == _whitespace_by_definition(text)
+    assert whitespace.WhitespaceNormalisation().propose(text, base.CleaningContext()) == _whitespace_by_definition(text)
 
 
 def test_whitespace_in_a_scraped_paragraph():
     text = " Title \r\n\r\nFirst\u00a0 line\u200b\u200bhere.\t\n  Second  line. \u3000"
-    edits = R.WhitespaceNormalisation().propose(text, R.CleaningContext())
+    edits = whitespace.WhitespaceNormalisation().propose(text, base.CleaningContext())
     assert edits == _whitespace_by_definition(text)
     assert [e.replacement for e in edits] == ["", "", "\n", "\n", " ", "", "", "", " ", ""]
 
@@ -137,9 +137,9 @@ def _raw_and_passes(draw, max_length=30, max_cuts=8):
     passes, length = [], len(raw)
     for _ in range(draw(st.integers(0, 5))):
         cuts = sorted(draw(st.lists(st.integers(0, length), max_size=max_cuts)))
-        edits = [R.Edit(s, e, draw(st.text(alphabet="xya \n", max_size=3))) for s, e in zip(cuts[::2], cuts[1::2])]
+        edits = [Edit(s, e, draw(st.text(alphabet="xya \n", max_size=3))) for s, e in zip(cuts[::2], cuts[1::2])]
         if len(cuts) % 2 and (not edits or cuts[-1] > edits[-1].end):
-            edits.append(R.Edit(cuts[-1], cuts[-1], draw(st.text(alphabet="z ", min_size=1, max_size=2))))
+            edits.append(Edit(cuts[-1], cuts[-1], draw(st.text(alphabet="z ", min_size=1, max_size=2))))
         if draw(st.booleans()):
             edits = draw(st.permutations(edits))
         passes.append(edits)
@@ -150,8 +150,8 @@ def _raw_and_passes(draw, max_length=30, max_cuts=8):
 @settings(max_examples=2500, deadline=None)
 @given(st.one_of(_raw_and_passes(), _raw_and_passes(max_length=200, max_cuts=6)))  # dense edits, sparse edits
 # Joins that give back the raw text: before the edit (then the piece after stays apart), after it.
-@example(("abc", [[R.Edit(0, 1, "ab"), R.Edit(2, 3, "z")], [R.Edit(2, 3, "")]]))
-@example(("ab", [[R.Edit(0, 2, "b")], [R.Edit(0, 0, "a")]]))
+@example(("abc", [[Edit(0, 1, "ab"), Edit(2, 3, "z")], [Edit(2, 3, "")]]))
+@example(("ab", [[Edit(0, 2, "b")], [Edit(0, 0, "a")]]))
 def test_the_short_way_keeps_the_same_pieces_and_log_as_the_general_walk(case):
     """Most rules' edits take EditEngine's short way; every result must be the general walk's,
     in the one form, and the pieces must make the text."""
@@ -174,7 +174,7 @@ def test_a_packed_word_is_its_letters_five_bits_each():
     for word in ["abcdefg", "zzzzzzzzzzzz", "international"[:12], "oninter", "a" * 12]:
         data = np.frombuffer(word.encode().ljust(16, b"\0"), np.uint8)
         lo, hi = data[:8].view("<u8"), data[8:].view("<u8")
-        packed = R._pack_letters(lo, hi, np.array([len(word)]))[0]
+        packed = run_together_words._pack_letters(lo, hi, np.array([len(word)]))[0]
         assert int(packed) == sum((ord(c) - 96) << (5 * i) for i, c in enumerate(word))
 
 
@@ -188,15 +188,15 @@ _WORDY = st.sampled_from(["international", "government", "oninternational", "gov
 @given(st.lists(st.lists(_WORDY, max_size=12).map("".join), min_size=1, max_size=6),
        st.lists(st.sampled_from(["en", "fr", "xx"]), min_size=6, max_size=6))
 def test_run_together_words_for_a_batch_are_each_texts_own(texts, languages):
-    rule = R.RunTogetherWords()
-    contexts = [R.CleaningContext(language=language) for language in languages[:len(texts)]]
+    rule = run_together_words.RunTogetherWords()
+    contexts = [base.CleaningContext(language=language) for language in languages[:len(texts)]]
     assert rule.flag_many(texts, contexts) == [rule.flag(text, ctx) for text, ctx in zip(texts, contexts)]
 
 
 def test_run_together_words_with_a_lone_surrogate_in_the_batch():
-    rule = R.RunTogetherWords()
+    rule = run_together_words.RunTogetherWords()
     texts = ["The minister spoke oninternational television.", "bad \ud800 text governmentpolicy here"]
-    contexts = [R.CleaningContext(language="en") for _ in texts]
+    contexts = [base.CleaningContext(language="en") for _ in texts]
     found = rule.flag_many(texts, contexts)
     assert found == [rule.flag(text, ctx) for text, ctx in zip(texts, contexts)]
     assert [f.start for f in found[0]] == [texts[0].index("oninternational")]
@@ -206,11 +206,11 @@ def test_the_candidate_words_are_the_regexs():
     import re
 
     text = "“oninternational” well-established _underscored x9abcdefgh Éabcdefgh réabcdefg abcdefghijklmnopq"
-    unknown = R._unknown_lower_words([text], ["xx-no-such"])[0]
+    unknown = run_together_words._unknown_lower_words([text], ["xx-no-such"])[0]
     assert unknown is None  # no word list: left to flag
-    found = R._unknown_lower_words(["", text], ["en", "en"])
+    found = run_together_words._unknown_lower_words(["", text], ["en", "en"])
     every = [m.span() for m in re.finditer(r"\b[a-z]{7,}", text)
-             if m.group() not in R._frequencies("en")]
+             if m.group() not in run_together_words._frequencies("en")]
     assert found == [[], every]
 
 
@@ -260,10 +260,10 @@ _UNICODEISH = st.sampled_from(["The bank didnâ€™t move.", "â€œNot yet.�
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.lists(_UNICODEISH, max_size=10).map("".join), min_size=1, max_size=5))
 def test_unicode_repair_for_a_batch_is_each_texts_own(texts):
-    rule = R.UnicodeRepair()
+    rule = unicode_repair.UnicodeRepair()
     test = rule._may_change
     assert test.unusual_many(texts) == [test.scan(t) for t in texts]
-    contexts = [R.CleaningContext() for _ in texts]
+    contexts = [base.CleaningContext() for _ in texts]
     assert rule.propose_many(texts, contexts) == [rule.propose(text, ctx) for text, ctx in zip(texts, contexts)]
 
 
@@ -282,7 +282,7 @@ def _mojibake_alphabet() -> list[str]:
 @example("Ã©", "")
 def test_the_line_test_is_the_search_for_every_mojibake_match(core, edge):
     """Searching only around the exposed characters finds a match exactly when the whole text has one."""
-    test = R.UnicodeRepair()._may_change
+    test = unicode_repair.UnicodeRepair()._may_change
     text = edge + core + edge
     mapped = test.scan(text).mapped
     if mapped or not unicodedata.is_normalized("NFC", text) or "&" in text:
@@ -303,7 +303,7 @@ _NFC_ALPHABET = ["a", " ", "’", "é", "e", "\u0301", "\u0327", "\u00c5", "\u21
 @example("\u212b")  # a character NFC replaces
 def test_a_text_without_nfc_doubt_is_nfc(text):
     """The line test reads a text for NFC only when one of its unusual characters could fail it."""
-    test = R.UnicodeRepair()._may_change
+    test = unicode_repair.UnicodeRepair()._may_change
     scanned = test.scan(text)
     assert scanned.nfc_doubt or unicodedata.is_normalized("NFC", text)
     assert test.unusual_many([text, "é"])[0] == scanned
@@ -316,7 +316,7 @@ def test_composition_seconds_skip_only_blocks_without_decompositions():
         decomposition = unicodedata.decomposition(chr(code))
         if decomposition and decomposition[0] != "<" and len(decomposition.split()) == 2:
             every_second.add(int(decomposition.split()[1], 16))
-    assert R._composition_seconds() == every_second
+    assert unicode_repair._composition_seconds() == every_second
     assert {0x0301, 0x0327, 0x09BE, 0x1161, 0x11A8} <= every_second and not every_second & set(range(0x80))
 
 
@@ -325,16 +325,16 @@ def test_composition_seconds_skip_only_blocks_without_decompositions():
 def test_ftfy_leaves_alone_every_text_the_line_test_passes(text):
     import ftfy
 
-    rule = R.UnicodeRepair()
+    rule = unicode_repair.UnicodeRepair()
     if not rule._may_change(text):
         assert ftfy.fix_text(text, rule._config) == text
 
 
 def test_unicode_repair_with_a_lone_surrogate_in_the_batch():
-    rule = R.UnicodeRepair()
+    rule = unicode_repair.UnicodeRepair()
     texts = ["The bank didnâ€™t move.", "bad \ud800 text"]
     assert rule._may_change.unusual_many(texts) == [None, None]
-    contexts = [R.CleaningContext() for _ in texts]
+    contexts = [base.CleaningContext() for _ in texts]
     edits = rule.propose_many(texts, contexts)
     assert edits == [rule.propose(text, ctx) for text, ctx in zip(texts, contexts)]
     assert [e.replacement for e in edits[0]] == ["’"]

@@ -1,4 +1,4 @@
-"""docs/extending.md's worked examples run: a new import format, written as the page shows it."""
+"""docs/extending.md's worked examples run as the page shows them: a new import format, a new cleaning rule."""
 
 from __future__ import annotations
 
@@ -41,3 +41,36 @@ def test_a_new_import_format_is_one_module_and_one_registration(tmp_path, monkey
     (record,) = AnnotationStore(ws).records()
     assert [(s.label, s.text) for s in record.spans] == [("PERSON", "Anna Berg"), ("ORG", "Red Cross"),
                                                          ("GPE", "Geneva")]
+
+
+def test_a_new_cleaning_rule_is_one_module_and_one_registry_line(tmp_path, monkeypatch):
+    import sys
+    import tomllib
+
+    from corpus import cleaning, rules
+    from corpus.cleaning import DEFAULT_RULES, CleaningPipeline
+    from corpus.model import Article, document_id, sha256_hex
+
+    module = _example_module(tmp_path, "repeated_paragraph", '"""``repeated_paragraph``')
+    page = (REPO / "docs" / "extending.md").read_text(encoding="utf-8")
+    line = next(b for b in re.findall(r"```python\n(.*?)```", page, flags=re.S) if b.lstrip().startswith("RuleSpec("))
+    # The module is where the registry looks for it, corpus/rules/repeated_paragraph.py.
+    monkeypatch.setitem(sys.modules, "corpus.rules.repeated_paragraph", module)
+    spec = eval(line.strip().rstrip(","), vars(rules))
+    monkeypatch.setattr(rules, "RULES", (*rules.RULES, spec))
+    monkeypatch.setitem(cleaning.FLAGGING_RULES, spec.name, spec.load())
+
+    template = tomllib.loads(rules.cleaning_toml())
+    assert template["cleaning"]["repeated_paragraph"] == {"min_words": 8}
+    assert "repeated_paragraph" not in template["cleaning"]["rules"]  # default_on=False
+    assert "| `repeated_paragraph` | *flags* a paragraph that repeats" in rules.markdown_table()
+
+    repeated = "The harbour reopened on Monday after a week of strikes over pay."
+    raw = f"Port reopens\n\n{repeated}\n\nAdvertisement\n\nTrade resumed at once.\n\n{repeated}\n"
+    article = Article(id=document_id(None, raw.encode()), source="a.txt", raw_text=raw,
+                      raw_sha256=sha256_hex(raw.encode()), encoding="utf-8", format="txt")
+    doc = CleaningPipeline([*DEFAULT_RULES, "repeated_paragraph"], language="en").clean(article)
+    flags = [f for f in doc.flags if f.rule == "repeated_paragraph"]
+    assert [doc.text[f.start:f.end] for f in flags] == [repeated]
+    assert flags[0].start == doc.text.rindex(repeated)  # the second one, not the first
+    assert not [f for f in CleaningPipeline(language="en").clean(article).flags if f.rule == "repeated_paragraph"]

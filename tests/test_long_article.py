@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 from datasketch import MinHash
 
-from corpus import dedup, rules
+from corpus import dedup
 from corpus.dedup import NearDuplicateConfig, shingle_hashes, signatures
-from corpus.rules import CleaningContext, RunTogetherWords
+from corpus.rules import CleaningContext, RunTogetherWords, run_together_words
 from corpus.tokens import text_pieces
 
 CONFIG = NearDuplicateConfig()
@@ -101,7 +101,7 @@ def small_pieces(monkeypatch):
     """Long-text paths taken by texts of a few dozen characters, so that pieces are many."""
     monkeypatch.setattr(dedup, "_BATCH_CHARS", 37)
     monkeypatch.setattr(dedup, "_BLOCK", 11)
-    monkeypatch.setattr(rules, "_LONG_TEXT", 29)
+    monkeypatch.setattr(run_together_words, "_LONG_TEXT", 29)
 
 
 def test_text_pieces_join_to_the_text_and_lower_case_as_it_does():

@@ -10,7 +10,7 @@ import json
 import pytest
 
 from corpus.cleaning import CleaningPipeline, DEFAULT_RULES
-from corpus.residue_model import FEATURES, ResidueModel, line_features
+from corpus.rules.residue_model import FEATURES, ResidueModel, line_features
 from corpus_helpers import SEED, clean_text
 
 ARTICLE = [
@@ -172,7 +172,7 @@ def test_ingested_txt_and_jsonl_are_cleaned_and_docs_show_raw_names_the_rule(tmp
 
 
 def test_text_extracted_from_html_loses_only_lines_the_model_is_sure_of():
-    from corpus.residue_rule import ResidueModelRule
+    from corpus.rules.residue_model import ResidueModelRule
     from corpus.rules import CleaningContext
 
     text = "\n".join(["Harbour strike leaves ships waiting at anchor", *ARTICLE, "Opinion", "Follow us on Twitter & Instagram"])

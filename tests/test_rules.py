@@ -140,3 +140,83 @@ def test_dates_in_common_formats():
     assert parse_date("Updated 2022-01-28T10:00") == "2022-01-28"
     assert parse_date("28/01/2022") == "2022-01-28"
     assert parse_date("no date here") is None
+
+
+# --- The registry: one list of rules, from which the defaults, the config template and the docs come ---
+
+def test_every_rule_of_the_registry_is_a_module_named_as_the_rule_with_its_kind_of_method():
+    import importlib
+    import inspect
+
+    from corpus.rules import RULES
+
+    for spec in RULES:
+        cls = spec.load()
+        assert cls.name == spec.name
+        assert inspect.getmodule(cls) is importlib.import_module(f"corpus.rules.{spec.name}")
+        assert hasattr(cls, "propose" if spec.kind == "editing" else "flag"), spec.name
+        # The template's default of each option is the one the rule itself takes.
+        parameters = inspect.signature(cls).parameters
+        for key, option in spec.options.items():
+            assert parameters[key].default == option.default, (spec.name, key)
+
+
+def test_the_default_rules_and_the_config_template_come_from_the_registry():
+    import tomllib
+
+    from corpus.cleaning import DEFAULT_RULES, EDITING_RULES, FLAGGING_RULES
+    from corpus.rules import RULES
+    from corpus.workspace import DEFAULT_CONFIG
+
+    assert DEFAULT_RULES == [spec.name for spec in RULES if spec.default_on]
+    assert sorted([*EDITING_RULES, *FLAGGING_RULES]) == sorted(spec.name for spec in RULES)
+    cleaning = tomllib.loads(DEFAULT_CONFIG)["cleaning"]
+    assert cleaning["rules"] == DEFAULT_RULES and cleaning["language"] == "auto"
+    for spec in RULES:
+        # TOML has arrays where the registry may write a tuple
+        assert cleaning.get(spec.name, {}) == {key: list(option.default) if isinstance(option.default, tuple)
+                                               else option.default for key, option in spec.options.items()}
+
+
+def test_the_pipeline_version_of_a_new_workspace_is_the_one_before_the_registry(tmp_path):
+    # The rules and options of the old hand-written template: a new workspace keeps its version.
+    from corpus.cleaning import CleaningPipeline
+    from corpus.ingest import cleaning_pipeline
+    from corpus.workspace import Workspace
+
+    before = CleaningPipeline(
+        ["unicode_repair", "whitespace", "paragraph_breaks", "residue_lines", "residue_model", "quote_spacing",
+         "run_together_words", "not_an_article"],
+        {"residue_lines": {"head_lines": 3}, "residue_model": {"threshold": 0.5, "html_threshold": 0.15,
+                                                              "keep_words": 60, "page_share": 0.5,
+                                                              "page_word_share": 0.1},
+         "run_together_words": {"min_part_zipf": 4.5, "min_common_part_zipf": 6.0,
+                                "languages": ["en", "fr", "es", "it", "pt"]}})
+    assert cleaning_pipeline(Workspace.init(tmp_path / "ws")).version == before.version
+
+
+def test_the_rule_table_of_docs_corpus_is_the_registrys():
+    import subprocess
+    import sys
+
+    from corpus_helpers import REPO
+
+    from corpus.rules import markdown_table
+
+    table = markdown_table()
+    page = (REPO / "docs" / "corpus.md").read_text(encoding="utf-8")
+    assert table in page, "docs/corpus.md's rule table differs: paste `python -m corpus.rules --markdown`"
+    # exactly: the table is not part of a longer one (a row of a rule that is gone, left below it)
+    before, after = page.split(table)
+    assert not before.rstrip("\n").rpartition("\n")[2].startswith("|") and not after.startswith("|")
+    shown = subprocess.run([sys.executable, "-m", "corpus.rules", "--markdown"], cwd=REPO, capture_output=True,
+                           text=True, check=True).stdout
+    assert shown == table
+
+
+def test_a_rule_class_is_still_reached_through_the_package():
+    from corpus import rules as R
+    from corpus.rules.unicode_repair import UnicodeRepair
+
+    assert R.UnicodeRepair is UnicodeRepair
+    assert R.CleaningContext().language == "en"

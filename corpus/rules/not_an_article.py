@@ -1,4 +1,5 @@
-"""Pages that are not articles (error pages, login walls, index pages) are flagged, never kept silently.
+"""``not_an_article``: pages that are not articles (error pages, login walls, index pages) are
+flagged, never kept silently.
 
 The residue model's rule notes in the cleaning context when it found no article in a text (every
 line scored as residue, or an error-page or login-wall message with little else); this flag puts
@@ -8,6 +9,7 @@ that on the document, over its whole text, for a human to judge or a filter to d
 from __future__ import annotations
 
 from corpus.model import Flag
+from corpus.rules.base import CleaningContext
 
 
 class NotAnArticle:
@@ -15,7 +17,7 @@ class NotAnArticle:
 
     name = "not_an_article"
 
-    def flag(self, text: str, ctx) -> list[Flag]:
+    def flag(self, text: str, ctx: CleaningContext) -> list[Flag]:
         reason = ctx.metadata.get("not_article")
         if not reason:
             return []

@@ -1,0 +1,48 @@
+"""``paragraph_breaks``: each line a paragraph, separated by exactly one blank line."""
+
+from __future__ import annotations
+
+from corpus.offsets import Edit
+from corpus.rules.base import CleaningContext
+
+
+class ParagraphBreaks:
+    """Each line is a paragraph: separate paragraphs by exactly one blank line, trim the ends."""
+
+    name = "paragraph_breaks"
+
+    def propose(self, text: str, ctx: CleaningContext) -> list[Edit]:
+        # The counts first: they settle most texts (a single line break somewhere), and a
+        # search for three line breaks costs more than counting one.
+        if text.count("\n") == 2 * text.count("\n\n") and "\n\n\n" not in text:
+            return _edge_newline_edits(text)  # every break is already one blank line
+        # Every run of newlines (str.find goes from one to the next; a regex would stop on
+        # each and build a match object for the many runs that are already right).
+        edits, n = [], len(text)
+        s = text.find("\n")
+        while s >= 0:
+            e = s + 1
+            while e < n and text[e] == "\n":
+                e += 1
+            if s == 0 or e == n:
+                edits.append(Edit(s, e, ""))
+            elif e - s != 2:
+                edits.append(Edit(s, e, "\n\n"))
+            s = text.find("\n", e)
+        return edits
+
+
+def _edge_newline_edits(text: str) -> list[Edit]:
+    """ParagraphBreaks' edits for a text whose inner breaks are all exactly two newlines.
+
+    With no run of three, the counts match only if no run is a single newline; then only
+    the runs at the very start and end, which go, are left to edit.
+    """
+    edits = []
+    lead = len(text) - len(text.lstrip("\n"))
+    if lead:
+        edits.append(Edit(0, lead, ""))
+    trail = len(text) - len(text.rstrip("\n"))
+    if trail and trail < len(text):
+        edits.append(Edit(len(text) - trail, len(text), ""))
+    return edits

@@ -1,0 +1,331 @@
+"""``unicode_repair``: ftfy on the few lines that can need it, with the exact pre-filter that finds them."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import unicodedata
+from difflib import SequenceMatcher
+from functools import lru_cache
+from typing import NamedTuple
+
+import numpy as np
+
+from corpus.offsets import Edit
+from corpus.rules.base import CleaningContext, _lines
+from corpus.tokens import all_code_points, code_points_matching
+
+
+# Most news text needs no repair, and ftfy is slow: a line goes to it only when one of its
+# fixers could change it. That test is derived from ftfy's own tables, so it is exact: a line
+# is sent unless it has no HTML entity, no character a fixer maps (controls, C1,
+# ligatures, width forms, surrogates), is NFC, and has no mojibake by ftfy's own detector
+# (BADNESS_RE), which is only run around the characters that can take part in a match where
+# they stand (worked out from the pattern: see _badness_shape).
+
+
+class UnicodeRepair:
+    """Repairs mojibake, HTML entities and similar with ftfy, line by line, offsets preserved."""
+
+    name = "unicode_repair"
+
+    def __init__(self, **ftfy_options):
+        import ftfy
+
+        # Curly quotes are legitimate in news text and the quote rules rely on them. Full-width
+        # forms are the punctuation of Chinese and Japanese text (（，：；！？), not damage:
+        # ftfy's width fix made them ASCII; every script keeps its own.
+        options = {"uncurl_quotes": False, "fix_line_breaks": False, "explain": False,
+                   "fix_character_width": False, "normalization": "NFC"}
+        options.update(ftfy_options)
+        self._config = ftfy.TextFixerConfig(**options)
+        self._fix = ftfy.fix_text
+        self._may_change = _FtfyLineTest.for_config(self._config)
+
+    def propose_many(self, texts: list[str], contexts: list[CleaningContext]) -> list[list[Edit]]:
+        """``propose`` of each text, with the characters the line test looks at found for all at once."""
+        return [self.propose(text, ctx, unusual)
+                for text, ctx, unusual in zip(texts, contexts, self._may_change.unusual_many(texts))]
+
+    def propose(self, text: str, ctx: CleaningContext, unusual: _Unusual | None = None) -> list[Edit]:
+        if text.isascii() and "&" not in text and not _has_controls(text):
+            return []
+        if not self._may_change(text, unusual):  # the line test on the whole text: most articles stop here
+            return []
+        edits = []
+        for start, end in _lines(text):
+            line = text[start:end]
+            if not self._may_change(line):
+                continue
+            fixed = self._fix(line, self._config)
+            if fixed != line:
+                edits.extend(_fine_edits(line, fixed, start))
+        return edits
+
+
+class _Unusual(NamedTuple):
+    """What the line test needs of a text's unusual characters (those outside ``ordinary``)."""
+
+    found: bool  # the text has one
+    mapped: bool  # one of them is a character a fixer maps
+    nfc_doubt: bool  # one of them could make the text fail NFC (see _NfcSafe)
+    exposed: list[int]  # where those are that can be part of a mojibake match
+
+
+class _FtfyLineTest:
+    """False only for a text that ftfy.fix_text (with the fixers this test knows) leaves as it is.
+
+    On a whole text it is a superset of the test on each of its lines (a line break only ever
+    adds matches), so a False for the text means False for every line.
+    """
+
+    def __init__(self, mapped: frozenset[str], ordinary: re.Pattern | None, badness: re.Pattern | None,
+                 width: int, exposed: re.Pattern | None = None, nfc: _NfcSafe | None = None):
+        from ftfy.chardata import HTML_ENTITY_RE
+
+        self.entity = HTML_ENTITY_RE  # what ftfy's unescape_html replaces, and nothing else
+        self.mapped_chars = mapped
+        self.mapped = re.compile("[" + "".join(_class_escape(c) for c in sorted(mapped)) + "]")
+        self.ordinary, self.badness, self.width = ordinary, badness, width
+        # An unusual character outside `exposed` whose neighbours are both plain cannot be
+        # part of a mojibake match (None: every unusual character can).
+        self.exposed = exposed
+        self.nfc = nfc  # None: every text with an unusual character is checked for NFC
+
+    @classmethod
+    @lru_cache(maxsize=8)
+    def for_config(cls, config) -> "_FtfyLineTest":
+        from ftfy import chardata
+        from ftfy.badness import BADNESS_RE
+
+        mapped = {*chardata.CONTROL_CHARS, *chardata.LIGATURES, *range(0x80, 0xA0), *range(0xD800, 0xE000), 0x1B,
+                  *(chardata.WIDTH_MAP if config.fix_character_width else ())}
+        mapped = frozenset(chr(c) for c in mapped)
+        # Characters no mojibake pattern of ftfy needs (checked below): ASCII, curly quotes, dashes.
+        ordinary = "\t\n\r" + "".join(chr(c) for c in range(0x20, 0x7F)) + "‘’“”–—…"
+        known_fixers = (not config.uncurl_quotes and not config.fix_line_breaks
+                        and config.normalization in ("NFC", None))
+        shape = _badness_shape(BADNESS_RE, ordinary, _PLAIN) if known_fixers else None
+        # An unknown case (or a mapped character among the ordinary ones, which the test
+        # below never looks at): any non-ASCII character sends the line to ftfy.
+        if shape is None or mapped.intersection(ordinary):
+            return cls(mapped, re.compile("[^\x00-\x7f]"), None, 0)
+        width, exposed = shape
+        ordinary_re = re.compile("[^" + "".join(_class_escape(c) for c in ordinary) + "]")
+        nfc = _NfcSafe()
+        # MULTILINE: on a whole text, "^" must match where each of its lines starts.
+        return cls(mapped, ordinary_re, re.compile(BADNESS_RE.pattern, BADNESS_RE.flags | re.MULTILINE), width,
+                   exposed, nfc if all(map(nfc, ordinary)) else None)
+
+    def __call__(self, text: str, unusual: _Unusual | None = None) -> bool:
+        """The test; ``unusual``, when given, is ``self.scan(text)``, found for a batch by ``unusual_many``."""
+        if "&" in text and self.entity.search(text):
+            return True
+        if self.badness is None:
+            return bool(self.mapped.search(text) or not unicodedata.is_normalized("NFC", text)
+                        or self.ordinary.search(text))
+        # Only the characters outside ASCII (tab and line ends aside) and the curly quotes and
+        # dashes can be mapped, denormalised or part of mojibake: most news text has a few.
+        found, mapped, nfc_doubt, exposed = unusual if unusual is not None else self.scan(text)
+        if not found:
+            return False
+        if mapped or (nfc_doubt and not unicodedata.is_normalized("NFC", text)):
+            return True
+        # A mojibake match has an exposed character and is at most `width` long: search
+        # only around those characters (overlapping stretches merged).
+        w, lo, hi = self.width, 0, -1
+        for p in exposed:
+            if p - w + 1 > hi:
+                if hi >= 0 and self.badness.search(text, lo, hi):
+                    return True
+                lo = max(p - w + 1, 0)
+            hi = p + w
+        return hi >= 0 and self.badness.search(text, lo, hi) is not None
+
+    def scan(self, text: str) -> _Unusual:
+        """The unusual characters of one text: whether any, whether one is mapped, whether one casts
+        doubt on NFC, which are exposed."""
+        unusual = [m.start() for m in self.ordinary.finditer(text)]
+        last = len(text) - 1
+        exposed = [p for p in unusual
+                   if self.exposed is None or self.exposed.match(text[p])
+                   or (p > 0 and text[p - 1] not in _PLAIN) or (p < last and text[p + 1] not in _PLAIN)]
+        nfc_doubt = self.nfc is None or not all(self.nfc(text[p]) for p in unusual)
+        return _Unusual(bool(unusual), any(text[p] in self.mapped_chars for p in unusual), bool(unusual) and nfc_doubt,
+                        exposed)
+
+    def unusual_many(self, texts: list[str]) -> list[_Unusual | None]:
+        """``scan`` of each text, found with numpy for all at once (a regex scan cost 16 µs of a
+        3 KB article). None for every text without the mojibake test (it scans itself) and for
+        a batch with a lone surrogate."""
+        if self.badness is None:
+            return [None] * len(texts)
+        try:  # joined by newlines (plain, not unusual), with one more at each end: every character has neighbours
+            codes = np.frombuffer("\n".join(["", *texts, ""]).encode("utf-32-le"), np.uint32)
+        except UnicodeEncodeError:
+            return [None] * len(texts)
+        found = np.flatnonzero(_code_point_table(self.ordinary)[codes])
+        chars = codes[found]
+        mapped = _code_point_table(self.mapped)[chars]
+        exposed = ~(_PLAIN_TABLE[codes[found - 1]] & _PLAIN_TABLE[codes[found + 1]])
+        if self.exposed is None:
+            exposed[:] = True
+        else:
+            exposed |= _code_point_table(self.exposed)[chars]
+        exposed_at = found[exposed]
+        doubt = np.ones(chars.size, bool) if self.nfc is None else ~self.nfc.of_codes(chars)
+        # how many mapped (and doubtful) characters come before each found one
+        mapped_before = np.concatenate([[0], np.cumsum(mapped)]).tolist()
+        doubt_before = np.concatenate([[0], np.cumsum(doubt)]).tolist()
+
+        lengths = np.fromiter(map(len, texts), np.int64, len(texts))
+        bases = np.cumsum(lengths + 1) - lengths  # where each text starts in `codes`
+        cuts = np.searchsorted(found, bases).tolist() + [found.size]
+        exposed_cuts = np.searchsorted(exposed_at, bases).tolist() + [exposed_at.size]
+        return [_Unusual(cuts[i + 1] > cuts[i], mapped_before[cuts[i + 1]] > mapped_before[cuts[i]],
+                         doubt_before[cuts[i + 1]] > doubt_before[cuts[i]],
+                         (exposed_at[exposed_cuts[i]:exposed_cuts[i + 1]] - base).tolist())
+                for i, base in enumerate(bases.tolist())]
+
+
+class _NfcSafe:
+    """Whether a character can never make a text fail NFC: a starter (combining class 0) that NFC
+    leaves as it is and that no canonical composition takes as its second character. A text of
+    such characters only passes NFC's quick check (every character "Yes", nothing to reorder), so
+    ``unicodedata.is_normalized`` need not read it (5 µs of a 3 KB article). Each character is
+    worked out once, when first met."""
+
+    def __init__(self):
+        self.seconds = _composition_seconds()
+        self.known = np.zeros(sys.maxunicode + 1, bool)
+        self.safe = np.zeros(sys.maxunicode + 1, bool)
+
+    def __call__(self, char: str) -> bool:
+        code = ord(char)
+        if not self.known[code]:
+            self._learn(code)
+        return bool(self.safe[code])
+
+    def of_codes(self, codes: np.ndarray) -> np.ndarray:
+        for code in np.unique(codes[~self.known[codes]]).tolist():
+            self._learn(code)
+        return self.safe[codes]
+
+    def _learn(self, code: int) -> None:
+        char = chr(code)
+        self.safe[code] = (unicodedata.combining(char) == 0 and code not in self.seconds
+                           and unicodedata.normalize("NFC", char) == char)
+        self.known[code] = True
+
+
+@lru_cache(maxsize=1)
+def _composition_seconds() -> frozenset[int]:
+    """Every character a canonical composition can take as its second: the second of each
+    two-character canonical decomposition, and the Hangul vowels and final consonants (their
+    syllables compose by rule, with no decomposition in the table)."""
+    seconds = set(range(0x1161, 0x1176)) | set(range(0x11A8, 0x11C3))
+    every = all_code_points()
+    for first in range(0, len(every), 256):
+        # A block that NFD leaves as it is holds no decomposition: 95 of 4,352 blocks need reading
+        # character by character (0.02 s in all, against 0.1-0.16 s for every character).
+        if unicodedata.is_normalized("NFD", every[first:first + 256]):
+            continue
+        for code in range(first, min(first + 256, len(every))):
+            decomposition = unicodedata.decomposition(chr(code))
+            if decomposition and decomposition[0] != "<":
+                parts = decomposition.split()
+                if len(parts) == 2:
+                    seconds.add(int(parts[1], 16))
+    return frozenset(seconds)
+
+
+# Neighbours that take no part in a mojibake match next to most characters: ASCII and the
+# apostrophe ("l’été"). Which characters still can, beside them, is worked out from the pattern.
+_PLAIN = frozenset(chr(c) for c in range(0x80)) | {"’"}
+_PLAIN_TABLE = np.zeros(sys.maxunicode + 1, bool)
+_PLAIN_TABLE[[ord(c) for c in _PLAIN]] = True
+
+
+# For every code point, whether a one-character pattern matches it (built once per pattern).
+_code_point_table = lru_cache(maxsize=8)(code_points_matching)
+
+
+def _class_escape(char: str) -> str:
+    return "\\" + char if char in "\\]^-[" else char
+
+
+def _badness_shape(badness: re.Pattern, ordinary: str, plain: frozenset[str]) -> tuple[int, re.Pattern] | None:
+    """How ftfy's mojibake pattern can match: (longest match, the *exposed* characters).
+
+    Each alternative of the pattern is a sequence of single-character items (an optional item
+    makes two sequences). Two facts are read off them, and None is returned when either does
+    not hold or the pattern has another shape:
+
+    - one item in every sequence matches no ``ordinary`` character, so text made of ordinary
+      characters only cannot match, and a match is at most the longest sequence long;
+    - a character can be part of a match with ``plain`` characters on both sides only if
+      it can stand in an item whose neighbouring items each accept a plain character (or
+      that starts or ends its sequence). Those are the exposed characters: any other one,
+      between two plain characters, is in no match.
+    """
+    try:
+        from re import _compiler, _constants as C, _parser
+
+        tree = _parser.parse(badness.pattern, badness.flags)
+        (op, (_, alternatives)), = tree.data
+        if op is not C.BRANCH:
+            return None
+
+        def single(item):
+            return _compiler.compile(_parser.SubPattern(tree.state, [item]), badness.flags)
+
+        exposed, width = [], 0
+        for alternative in alternatives:
+            sequences = [[]]
+            for item in alternative.data:
+                if item[0] is C.AT and item[1] is C.AT_BEGINNING:
+                    continue  # leaving out a condition only allows more matches
+                if item[0] is C.MAX_REPEAT and item[1][:2] == (0, 1) and len(item[1][2].data) == 1:
+                    item = item[1][2].data[0]
+                    sequences += [s + [item] for s in sequences]
+                else:
+                    sequences = [s + [item] for s in sequences]
+            for sequence in sequences:
+                if any(item[0] not in (C.LITERAL, C.IN, C.ANY) for item in sequence):
+                    return None
+                singles = [single(item) for item in sequence]
+                if all(any(r.fullmatch(c) for c in ordinary) for r in singles):
+                    return None
+                takes_plain = [any(r.fullmatch(c) for c in plain) for r in singles]
+                last = len(sequence) - 1
+                exposed += [item for i, item in enumerate(sequence)
+                            if (i == 0 or takes_plain[i - 1]) and (i == last or takes_plain[i + 1])]
+                width = max(width, len(sequence))
+        either = _parser.SubPattern(tree.state, [(C.BRANCH, (None, [_parser.SubPattern(tree.state, [item])
+                                                                    for item in exposed]))])
+        return width, _compiler.compile(either, badness.flags)
+    except Exception:  # private modules of re: when they differ, fall back to the safe test
+        return None
+
+
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _has_controls(text: str) -> bool:
+    return _CONTROLS.search(text) is not None
+
+
+def _fine_edits(old: str, new: str, offset: int) -> list[Edit]:
+    """The smallest edits turning ``old`` into ``new``, so untouched words keep exact offsets.
+
+    The common start and end are set aside first: a repair changes a few characters of a
+    line, and SequenceMatcher's cost grows with the square of what it is given.
+    """
+    head = len(os.path.commonprefix([old, new]))
+    tail = len(os.path.commonprefix([old[head:][::-1], new[head:][::-1]]))
+    old_mid, new_mid = old[head:len(old) - tail], new[head:len(new) - tail]
+    offset += head
+    matcher = SequenceMatcher(None, old_mid, new_mid, autojunk=False)
+    return [Edit(offset + i1, offset + i2, new_mid[j1:j2])
+            for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal"]
