@@ -115,7 +115,8 @@ def _keeping_the_rules(record: AnnotationRecord, read: AnnotationRecord, text: s
     kept = conform(record, text, schema, counts, judge_attributes=False)
     # A claim whose source the file names but cleaning removed is not "unattributed": its source
     # is reported lost (spans_reported), and the claim stays without one for a person to fix.
-    sourced = {lk.from_id for lk in read.links if lk.label == LINK_SOURCE}
+    carried = {lk.from_id for lk in record.links if lk.label == LINK_SOURCE}
+    sourced = {lk.from_id for lk in read.links if lk.label == LINK_SOURCE} - carried
     marked = [c for c in kept.choices if c.region_id in sourced and c.name == ATTRIBUTION
               and c.values == (UNATTRIBUTED,) and c not in record.choices]
     if marked:
