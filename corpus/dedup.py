@@ -16,6 +16,7 @@ from typing import Sequence
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
+from corpus.anchors import AnchorConfig, anchor_pairs, anchor_set
 from corpus.model import Document, Flag
 from corpus.tokens import WORD, character_classes, text_pieces
 
@@ -33,6 +34,7 @@ class NearDuplicateConfig:
     threshold: float = 0.8
     num_perm: int = 128
     shingle_words: int = 5
+    anchors: AnchorConfig = AnchorConfig()  # the second signature: names, numbers, rare words
 
 
 def shingles(text: str, n: int) -> set[bytes]:
@@ -320,6 +322,10 @@ def near_duplicate_clusters(documents: list[Document], config: NearDuplicateConf
                 uf.union(doc.id, other)
         lsh.insert(doc.id, sig)
         sigs[doc.id] = sig
+    if config.anchors.enabled:
+        ids = [doc.id for doc in with_text]
+        for a, b in anchor_pairs(ids, [anchor_set(doc.text, config.anchors) for doc in with_text], config.anchors):
+            uf.union(a, b)
     groups: dict[str, list[str]] = {}
     for doc_id in sigs:
         groups.setdefault(uf.find(doc_id), []).append(doc_id)
