@@ -51,8 +51,7 @@ class TeamMember:
     owner: bool = False  # the organisation's owner: the workspace's admin on the managed server
 
     def to_json(self) -> dict:
-        return {"id": self.id, "email": self.email, "role": self.role, "active": self.active,
-                "owner": self.owner}
+        return {"id": self.id, "email": self.email, "role": self.role, "active": self.active, "owner": self.owner}
 
 
 @dataclass(frozen=True)
@@ -160,8 +159,11 @@ def list_users(workspace: Path, *, client: LabelStudio | None = None) -> list[Te
             email = _normal_email(user.email)
             # A removed member's active organisation moves away from this one (soft delete).
             active = getattr(user, "active_organization", organisation) == organisation
-            members.append(TeamMember(id=user.id, email=email, role=roles.get(email, "annotator"),
-                                      active=active, owner=user.id == me.id))
+            members.append(
+                TeamMember(
+                    id=user.id, email=email, role=roles.get(email, "annotator"), active=active, owner=user.id == me.id
+                )
+            )
     except ApiError as error:
         raise StudioUserError(
             f"cannot list the organisation's members (HTTP {error.status_code})",
@@ -187,17 +189,23 @@ def remove_user(workspace: Path, email: str) -> TeamMember:
     admin = studio_client(workspace)
     member = next((m for m in list_users(workspace, client=admin) if m.email == email), None)
     if member is None:
-        raise StudioUserError(f"no user {email} in this Label Studio organisation (removed already?)",
-                              hint="see `newsdesk studio users list`")
+        raise StudioUserError(
+            f"no user {email} in this Label Studio organisation (removed already?)",
+            hint="see `newsdesk studio users list`",
+        )
     if member.owner:
-        raise StudioUserError(f"{email} owns the organisation and cannot be removed",
-                              hint="remove annotators and reviewers, not the workspace's admin")
+        raise StudioUserError(
+            f"{email} owns the organisation and cannot be removed",
+            hint="remove annotators and reviewers, not the workspace's admin",
+        )
     if member.active:
         try:
             admin.organizations.members.delete(id=admin.users.whoami().active_organization, user_pk=member.id)
         except ApiError as error:
-            raise StudioUserError(f"Label Studio refused to remove {email} (HTTP {error.status_code})",
-                                  hint="removing users needs the organisation owner's API key") from None
+            raise StudioUserError(
+                f"Label Studio refused to remove {email} (HTTP {error.status_code})",
+                hint="removing users needs the organisation owner's API key",
+            ) from None
     _record_role(workspace, email, None)
     return TeamMember(id=member.id, email=email, role=member.role, active=False)
 
@@ -213,7 +221,9 @@ def _sign_in_url(workspace: Path) -> str:
 def _normal_email(email: str) -> str:
     email = email.strip().lower()
     if "@" not in email or email.startswith("@") or email.endswith("@"):
-        raise StudioUserError(f"{email!r} is not an email address", hint="give the person's email, e.g. ana@example.org")
+        raise StudioUserError(
+            f"{email!r} is not an email address", hint="give the person's email, e.g. ana@example.org"
+        )
     return email
 
 

@@ -25,20 +25,55 @@ import pyarrow.compute as pc
 
 from annotation.model import AnnotationRecord, Link, RegionChoice, Span, read_provenance, stored_provenance
 
-SPAN_TYPE = pa.struct([("id", pa.string()), ("layer", pa.string()), ("label", pa.string()),
-                       ("start", pa.int64()), ("end", pa.int64()), ("text", pa.string())])
+SPAN_TYPE = pa.struct(
+    [
+        ("id", pa.string()),
+        ("layer", pa.string()),
+        ("label", pa.string()),
+        ("start", pa.int64()),
+        ("end", pa.int64()),
+        ("text", pa.string()),
+    ]
+)
 LINK_TYPE = pa.struct([("from_id", pa.string()), ("to_id", pa.string()), ("label", pa.string())])
 CHOICE_TYPE = pa.struct([("region_id", pa.string()), ("name", pa.string()), ("values", pa.list_(pa.string()))])
-SCHEMA = pa.schema([
-    ("doc_id", pa.string()), ("text_sha256", pa.string()), ("annotator", pa.string()), ("origin", pa.string()),
-    ("record_id", pa.string()), ("task_id", pa.int64()), ("created_at", pa.string()), ("updated_at", pa.string()),
-    ("lead_time", pa.float64()), ("cancelled", pa.bool_()), ("ground_truth", pa.bool_()),
-    ("spans", pa.list_(SPAN_TYPE)), ("links", pa.list_(LINK_TYPE)), ("choices", pa.list_(CHOICE_TYPE)),
-    ("document_choices", pa.string()), ("model_version", pa.string()), ("problems", pa.list_(pa.string())),
-    ("provenance", pa.string()),
-], metadata={b"newsdesk": b"annotation records, one row per record"})
-_SCALARS = ("doc_id", "text_sha256", "annotator", "origin", "record_id", "task_id", "created_at", "updated_at",
-            "lead_time", "cancelled", "ground_truth", "model_version")
+SCHEMA = pa.schema(
+    [
+        ("doc_id", pa.string()),
+        ("text_sha256", pa.string()),
+        ("annotator", pa.string()),
+        ("origin", pa.string()),
+        ("record_id", pa.string()),
+        ("task_id", pa.int64()),
+        ("created_at", pa.string()),
+        ("updated_at", pa.string()),
+        ("lead_time", pa.float64()),
+        ("cancelled", pa.bool_()),
+        ("ground_truth", pa.bool_()),
+        ("spans", pa.list_(SPAN_TYPE)),
+        ("links", pa.list_(LINK_TYPE)),
+        ("choices", pa.list_(CHOICE_TYPE)),
+        ("document_choices", pa.string()),
+        ("model_version", pa.string()),
+        ("problems", pa.list_(pa.string())),
+        ("provenance", pa.string()),
+    ],
+    metadata={b"newsdesk": b"annotation records, one row per record"},
+)
+_SCALARS = (
+    "doc_id",
+    "text_sha256",
+    "annotator",
+    "origin",
+    "record_id",
+    "task_id",
+    "created_at",
+    "updated_at",
+    "lead_time",
+    "cancelled",
+    "ground_truth",
+    "model_version",
+)
 _FEW = ("layer", "label", "name")  # fields of few distinct values
 
 
@@ -62,7 +97,7 @@ class RecordColumns:
     # --- to and from objects -------------------------------------------------------------------------
 
     @classmethod
-    def of(cls, records: list[AnnotationRecord]) -> "RecordColumns":
+    def of(cls, records: list[AnnotationRecord]) -> RecordColumns:
         """The records as columns; :class:`UnstorableRecord` names the first that does not fit."""
         try:
             return cls(_table_of(records), list(records))
@@ -77,11 +112,11 @@ class RecordColumns:
     def __len__(self) -> int:
         return self.table.num_rows
 
-    def take(self, rows: list[int]) -> "RecordColumns":
+    def take(self, rows: list[int]) -> RecordColumns:
         """The records at ``rows``, in that order."""
         return RecordColumns(self.table.take(pa.array(rows, pa.int64())), _taken_from=(self, rows))
 
-    def slice(self, start: int, stop: int) -> "RecordColumns":
+    def slice(self, start: int, stop: int) -> RecordColumns:
         """Records ``start`` to ``stop`` (no copy)."""
         stop = min(stop, len(self))
         return RecordColumns(self.table.slice(start, stop - start), _taken_from=(self, range(start, stop)))
@@ -161,16 +196,22 @@ class RecordColumns:
         names = list(scalars)
         out = []
         for k, values in enumerate(zip(*scalars.values())) if n else ():
-            rec = AnnotationRecord(**dict(zip(names, values)), spans=spans[k], links=links[k], choices=choices[k],
-                                   document_choices=document_choices[k], problems=problems[k] or [],
-                                   provenance=provenance[k])
+            rec = AnnotationRecord(
+                **dict(zip(names, values)),
+                spans=spans[k],
+                links=links[k],
+                choices=choices[k],
+                document_choices=document_choices[k],
+                problems=problems[k] or [],
+                provenance=provenance[k],
+            )
             out.append(rec)
         return out
 
     # --- the file --------------------------------------------------------------------------------------
 
     @classmethod
-    def read(cls, path: Path) -> "RecordColumns":
+    def read(cls, path: Path) -> RecordColumns:
         """The records of an Arrow IPC file :meth:`write` wrote; memory-mapped, so reading costs no copy."""
         with pa.memory_map(str(path)) as source:
             table = pa.ipc.open_file(source).read_all()
@@ -189,7 +230,7 @@ class RecordFile:
     def __init__(self, path: Path):
         self.path = path
 
-    def __enter__(self) -> "RecordFile":
+    def __enter__(self) -> RecordFile:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, self._tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
         os.close(fd)
@@ -227,7 +268,7 @@ def _split(items: list, counts: list[int]) -> list[list]:
     """``items`` cut into consecutive lists of ``counts[k]`` items."""
     out, start = [], 0
     for n in counts:
-        out.append(items[start:start + n])
+        out.append(items[start : start + n])
         start += n
     return out
 
@@ -236,20 +277,37 @@ def _table_of(records: list[AnnotationRecord]) -> pa.Table:
     columns = {name: pa.array([getattr(r, name) for r in records], SCHEMA.field(name).type) for name in _SCALARS}
     spans = [s for r in records for s in r.spans]
     span_fields = list(zip(*spans)) if spans else [()] * len(Span._fields)
-    columns["spans"] = _lists([len(r.spans) for r in records], pa.StructArray.from_arrays(
-        [pa.array(list(values), f.type) for values, f in zip(span_fields, SPAN_TYPE)], fields=list(SPAN_TYPE)))
+    columns["spans"] = _lists(
+        [len(r.spans) for r in records],
+        pa.StructArray.from_arrays(
+            [pa.array(list(values), f.type) for values, f in zip(span_fields, SPAN_TYPE)], fields=list(SPAN_TYPE)
+        ),
+    )
     links = [lk for r in records for lk in r.links]
     link_fields = list(zip(*links)) if links else [()] * len(Link._fields)
-    columns["links"] = _lists([len(r.links) for r in records], pa.StructArray.from_arrays(
-        [pa.array(list(values), f.type) for values, f in zip(link_fields, LINK_TYPE)], fields=list(LINK_TYPE)))
+    columns["links"] = _lists(
+        [len(r.links) for r in records],
+        pa.StructArray.from_arrays(
+            [pa.array(list(values), f.type) for values, f in zip(link_fields, LINK_TYPE)], fields=list(LINK_TYPE)
+        ),
+    )
     choices = [c for r in records for c in r.choices]
-    columns["choices"] = _lists([len(r.choices) for r in records], pa.StructArray.from_arrays(
-        [pa.array([c.region_id for c in choices], pa.string()), pa.array([c.name for c in choices], pa.string()),
-         pa.array([list(c.values) for c in choices], pa.list_(pa.string()))], fields=list(CHOICE_TYPE)))
+    columns["choices"] = _lists(
+        [len(r.choices) for r in records],
+        pa.StructArray.from_arrays(
+            [
+                pa.array([c.region_id for c in choices], pa.string()),
+                pa.array([c.name for c in choices], pa.string()),
+                pa.array([list(c.values) for c in choices], pa.list_(pa.string())),
+            ],
+            fields=list(CHOICE_TYPE),
+        ),
+    )
     columns["document_choices"] = pa.array([_json(r.document_choices) for r in records], pa.string())
     columns["problems"] = pa.array([list(r.problems) for r in records], pa.list_(pa.string()))
-    columns["provenance"] = pa.array([_json(stored_provenance(r.provenance)) if r.provenance else None
-                                      for r in records], pa.string())
+    columns["provenance"] = pa.array(
+        [_json(stored_provenance(r.provenance)) if r.provenance else None for r in records], pa.string()
+    )
     return pa.table(columns, schema=SCHEMA)
 
 

@@ -46,8 +46,13 @@ def undecided_value(attribute: Attribute) -> str | None:
     return next((v for v in UNDECIDED_VALUES if v in attribute.values), None)
 
 
-def conform(record: AnnotationRecord, text: str, schema: LabelSchema, counts: Counter | None = None,
-            judge_attributes: bool = True) -> AnnotationRecord:
+def conform(
+    record: AnnotationRecord,
+    text: str,
+    schema: LabelSchema,
+    counts: Counter | None = None,
+    judge_attributes: bool = True,
+) -> AnnotationRecord:
     """``record`` with only what validation's integrity checks accept, on ``text`` (the text the
     record was made on). ``counts``, when given, counts what was changed, by kind.
 
@@ -64,8 +69,12 @@ def conform(record: AnnotationRecord, text: str, schema: LabelSchema, counts: Co
     choices = _usable_choices(record.choices, by_id, schema, counts)
     spans, links, choices = _complete_claims(spans, links, choices, schema, counts, judge_attributes)
     document_choices = _usable_document_choices(record.document_choices, schema, counts)
-    if (spans, links, choices, document_choices) == (record.spans, record.links, record.choices,
-                                                     record.document_choices):
+    if (spans, links, choices, document_choices) == (
+        record.spans,
+        record.links,
+        record.choices,
+        record.document_choices,
+    ):
         return record
     return replace(record, spans=spans, links=links, choices=choices, document_choices=document_choices)
 
@@ -73,9 +82,12 @@ def conform(record: AnnotationRecord, text: str, schema: LabelSchema, counts: Co
 def _usable_spans(spans: list[Span], text: str, schema: LabelSchema, counts: Counter) -> list[Span]:
     kept, ids = [], set()
     for s in spans:
-        if s.id in ids or schema.layer_of(s.label) != s.layer or not (
-                isinstance(s.start, int) and isinstance(s.end, int) and 0 <= s.start < s.end <= len(text)) \
-                or text[s.start:s.end] != s.text:
+        if (
+            s.id in ids
+            or schema.layer_of(s.label) != s.layer
+            or not (isinstance(s.start, int) and isinstance(s.end, int) and 0 <= s.start < s.end <= len(text))
+            or text[s.start : s.end] != s.text
+        ):
             counts["span left out"] += 1
             continue
         stripped = s.text.strip()
@@ -97,8 +109,10 @@ def _untangled(spans: list[Span], schema: LabelSchema, counts: Counter) -> list[
     dropped: set[int] = set()
     for layer in {s.layer for s in spans}:
         nesting = schema.nesting.get(layer, False)
-        mine = sorted((k for k, s in enumerate(spans) if s.layer == layer),
-                      key=lambda k: (spans[k].label != CLAIM, spans[k].start - spans[k].end, spans[k].start, k))
+        mine = sorted(
+            (k for k, s in enumerate(spans) if s.layer == layer),
+            key=lambda k: (spans[k].label != CLAIM, spans[k].start - spans[k].end, spans[k].start, k),
+        )
         taken: list[tuple[int, int]] = []  # (start, end) of the spans kept, sorted
         for k in mine:
             s = spans[k]
@@ -116,8 +130,9 @@ def _clashes(taken: list[tuple[int, int]], start: int, end: int, nesting: bool) 
     if not nesting:  # the kept spans do not overlap: only the neighbours can
         at = bisect_left(taken, (start, end))
         return (at > 0 and taken[at - 1][1] > start) or (at < len(taken) and taken[at][0] < end)
-    return any(a < end and start < b and not (a <= start and end <= b) and not (start <= a and b <= end)
-               for a, b in taken)
+    return any(
+        a < end and start < b and not (a <= start and end <= b) and not (start <= a and b <= end) for a, b in taken
+    )
 
 
 def _usable_links(links: list[Link], by_id: dict[str, Span], schema: LabelSchema, counts: Counter) -> list[Link]:
@@ -125,10 +140,20 @@ def _usable_links(links: list[Link], by_id: dict[str, Span], schema: LabelSchema
     allowed = set(schema.allowed_source_labels)
     for lk in links:
         src, dst = by_id.get(lk.from_id), by_id.get(lk.to_id)
-        usable = lk not in seen and src is not None and dst is not None and src.label == CLAIM and (
-            (lk.label == LINK_SOURCE and dst.label in allowed)
-            or (lk.label == LINK_CUE and dst.label == CUE
-                and max(dst.start - src.end, src.start - dst.end, 0) <= schema.cue_max_distance))
+        usable = (
+            lk not in seen
+            and src is not None
+            and dst is not None
+            and src.label == CLAIM
+            and (
+                (lk.label == LINK_SOURCE and dst.label in allowed)
+                or (
+                    lk.label == LINK_CUE
+                    and dst.label == CUE
+                    and max(dst.start - src.end, src.start - dst.end, 0) <= schema.cue_max_distance
+                )
+            )
+        )
         if usable:
             seen.add(lk)
             kept.append(lk)
@@ -137,8 +162,9 @@ def _usable_links(links: list[Link], by_id: dict[str, Span], schema: LabelSchema
     return kept
 
 
-def _usable_choices(choices: list[RegionChoice], by_id: dict[str, Span], schema: LabelSchema,
-                    counts: Counter) -> list[RegionChoice]:
+def _usable_choices(
+    choices: list[RegionChoice], by_id: dict[str, Span], schema: LabelSchema, counts: Counter
+) -> list[RegionChoice]:
     kept, seen = [], set()
     for c in choices:
         attribute = schema.attribute(c.name)
@@ -153,9 +179,14 @@ def _usable_choices(choices: list[RegionChoice], by_id: dict[str, Span], schema:
     return kept
 
 
-def _complete_claims(spans: list[Span], links: list[Link], choices: list[RegionChoice], schema: LabelSchema,
-                     counts: Counter, judge_attributes: bool = True) -> tuple[list[Span], list[Link],
-                                                                               list[RegionChoice]]:
+def _complete_claims(
+    spans: list[Span],
+    links: list[Link],
+    choices: list[RegionChoice],
+    schema: LabelSchema,
+    counts: Counter,
+    judge_attributes: bool = True,
+) -> tuple[list[Span], list[Link], list[RegionChoice]]:
     """Every CLAIM sourced or marked unattributed, with every required attribute; or left out."""
     sourced = {lk.from_id for lk in links if lk.label == LINK_SOURCE}
     named = {(c.region_id, c.name) for c in choices}
@@ -193,13 +224,16 @@ def _complete_claims(spans: list[Span], links: list[Link], choices: list[RegionC
     used = {lk.to_id for lk in links if lk.from_id not in incomplete}
     orphans = {lk.to_id for lk in links if lk.from_id in incomplete} - used
     gone = incomplete | {s.id for s in spans if s.id in orphans and s.label in (CUE, SOURCE)}
-    return ([s for s in spans if s.id not in gone], [lk for lk in links if lk.from_id not in gone
-                                                     and lk.to_id not in gone],
-            [c for c in choices if c.region_id not in gone])
+    return (
+        [s for s in spans if s.id not in gone],
+        [lk for lk in links if lk.from_id not in gone and lk.to_id not in gone],
+        [c for c in choices if c.region_id not in gone],
+    )
 
 
-def _usable_document_choices(document_choices: dict[str, list[str]], schema: LabelSchema,
-                             counts: Counter) -> dict[str, list[str]]:
+def _usable_document_choices(
+    document_choices: dict[str, list[str]], schema: LabelSchema, counts: Counter
+) -> dict[str, list[str]]:
     choice = schema.document_choice
     kept = {}
     for name, values in document_choices.items():

@@ -17,9 +17,9 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 
-from annotation.model import AnnotationRecord, Link, RegionChoice, Span, Origin
-from annotation.schema import CLAIM_LAYER, CUE, ENTITY_LAYER, LINK_CUE, LINK_SOURCE
 from annotation.labelstudio_config import TEXT_TAG
+from annotation.model import AnnotationRecord, Link, Origin, RegionChoice, Span
+from annotation.schema import CLAIM_LAYER, CUE, ENTITY_LAYER, LINK_CUE, LINK_SOURCE
 
 SPAN_LAYERS = (ENTITY_LAYER, CLAIM_LAYER)
 
@@ -82,8 +82,9 @@ def annotator_name(completed_by, users: dict[int, str]) -> str:
     return users.get(completed_by, f"user-{completed_by}")
 
 
-def records_from_task(task: dict, users: dict[int, str] | None = None,
-                      origin: str = Origin.LABEL_STUDIO) -> list[AnnotationRecord]:
+def records_from_task(
+    task: dict, users: dict[int, str] | None = None, origin: str = Origin.LABEL_STUDIO
+) -> list[AnnotationRecord]:
     """One record per annotation of an exported task (cancelled ones included)."""
     users = users or {}
     data = task.get("data", {})
@@ -92,12 +93,18 @@ def records_from_task(task: dict, users: dict[int, str] | None = None,
     records = []
     for ann in task.get("annotations", []):
         record = AnnotationRecord(
-            doc_id=str(data.get("doc_id", "")), text_sha256=str(data.get("text_sha256", "")),
-            annotator=annotator_name(ann.get("completed_by"), users), origin=origin,
-            record_id=str(ann.get("id")), task_id=task.get("id"),
-            created_at=ann.get("created_at"), updated_at=ann.get("updated_at"),
-            lead_time=ann.get("lead_time"), cancelled=bool(ann.get("was_cancelled")),
-            ground_truth=bool(ann.get("ground_truth")))
+            doc_id=str(data.get("doc_id", "")),
+            text_sha256=str(data.get("text_sha256", "")),
+            annotator=annotator_name(ann.get("completed_by"), users),
+            origin=origin,
+            record_id=str(ann.get("id")),
+            task_id=task.get("id"),
+            created_at=ann.get("created_at"),
+            updated_at=ann.get("updated_at"),
+            lead_time=ann.get("lead_time"),
+            cancelled=bool(ann.get("was_cancelled")),
+            ground_truth=bool(ann.get("ground_truth")),
+        )
         _read_results(ann.get("result", []), locator, record)
         records.append(record)
     return records
@@ -105,11 +112,17 @@ def records_from_task(task: dict, users: dict[int, str] | None = None,
 
 def record_from_prediction(task: dict, prediction: dict) -> AnnotationRecord:
     data = task.get("data", {})
-    record = AnnotationRecord(doc_id=str(data.get("doc_id", "")), text_sha256=str(data.get("text_sha256", "")),
-                              annotator=prediction.get("model_version") or "prediction", origin=Origin.PREDICTION,
-                              record_id=str(prediction.get("id")), task_id=task.get("id"),
-                              created_at=prediction.get("created_at"), updated_at=prediction.get("updated_at"),
-                              model_version=prediction.get("model_version"))
+    record = AnnotationRecord(
+        doc_id=str(data.get("doc_id", "")),
+        text_sha256=str(data.get("text_sha256", "")),
+        annotator=prediction.get("model_version") or "prediction",
+        origin=Origin.PREDICTION,
+        record_id=str(prediction.get("id")),
+        task_id=task.get("id"),
+        created_at=prediction.get("created_at"),
+        updated_at=prediction.get("updated_at"),
+        model_version=prediction.get("model_version"),
+    )
     _read_results(prediction.get("result", []), SpanLocator(data.get(TEXT_TAG, "")), record)
     return record
 
@@ -134,17 +147,20 @@ def repeated_regions(results: list[dict]) -> list[tuple[dict, dict]]:
 
 def repeat_note(kept: dict, dropped: dict) -> str:
     """What was kept and what dropped of a repeated region id, in one line."""
+
     def shown(item: dict) -> str:
         value = item.get("value") or {}
         labels = "/".join(value.get("labels") or []) or "no label"
         return f"{labels} [{value.get('start')}:{value.get('end')}] {_short(str(value.get('text', '')))!r}"
 
-    return (f"region id {str(kept.get('id'))!r} is used twice: kept the first ({shown(kept)}), "
-            f"dropped the other ({shown(dropped)})")
+    return (
+        f"region id {str(kept.get('id'))!r} is used twice: kept the first ({shown(kept)}), "
+        f"dropped the other ({shown(dropped)})"
+    )
 
 
 def _short(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[:limit - 3] + "..."
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _read_results(results: list[dict], locator: SpanLocator, record: AnnotationRecord) -> None:
@@ -195,12 +211,14 @@ def _span(item: dict, value: dict, locator: SpanLocator, record: AnnotationRecor
     if where is None:
         record.problems.append(
             f"E203 task {record.task_id} region {region_id} [{start}:{end}] {region_text!r} "
-            f"is not in the task text; not converted")
+            f"is not in the task text; not converted"
+        )
         return None
     new_start, new_end, how = where
     if how != "exact":
-        record.problems.append(f"region {region_id} offsets repaired ({how}): [{start}:{end}] -> "
-                               f"[{new_start}:{new_end}]")
+        record.problems.append(
+            f"region {region_id} offsets repaired ({how}): [{start}:{end}] -> [{new_start}:{new_end}]"
+        )
     return Span(region_id, item["from_name"], labels[0], new_start, new_end, locator.text[new_start:new_end])
 
 
@@ -209,17 +227,32 @@ def results_from_record(record: AnnotationRecord) -> list[dict]:
     results = []
     spans = {s.id: s for s in record.spans}
     for s in record.spans:
-        results.append({"id": s.id, "from_name": s.layer, "to_name": TEXT_TAG, "type": "labels",
-                        "value": {"start": s.start, "end": s.end, "text": s.text, "labels": [s.label]}})
+        results.append(
+            {
+                "id": s.id,
+                "from_name": s.layer,
+                "to_name": TEXT_TAG,
+                "type": "labels",
+                "value": {"start": s.start, "end": s.end, "text": s.text, "labels": [s.label]},
+            }
+        )
     for c in record.choices:
         s = spans.get(c.region_id)
         if s is None:
             continue
-        results.append({"id": c.region_id, "from_name": c.name, "to_name": TEXT_TAG, "type": "choices",
-                        "value": {"start": s.start, "end": s.end, "text": s.text, "choices": list(c.values)}})
+        results.append(
+            {
+                "id": c.region_id,
+                "from_name": c.name,
+                "to_name": TEXT_TAG,
+                "type": "choices",
+                "value": {"start": s.start, "end": s.end, "text": s.text, "choices": list(c.values)},
+            }
+        )
     for lk in record.links:
-        results.append({"from_id": lk.from_id, "to_id": lk.to_id, "type": "relation", "direction": "right",
-                        "labels": [lk.label]})
+        results.append(
+            {"from_id": lk.from_id, "to_id": lk.to_id, "type": "relation", "direction": "right", "labels": [lk.label]}
+        )
     for name, values in record.document_choices.items():
         results.append({"from_name": name, "to_name": TEXT_TAG, "type": "choices", "value": {"choices": values}})
     return results

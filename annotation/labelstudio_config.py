@@ -17,8 +17,25 @@ GUIDELINES = Path(__file__).with_name("guidelines.md")
 TEXT_TAG = "text"
 
 # Colours cycle through a palette that stays readable on white; the claim layer has its own.
-_PALETTE = ["#ff9aa2", "#ffb347", "#fdfd96", "#b5ead7", "#c7ceea", "#a0e7e5", "#ffdac1", "#e2f0cb",
-            "#f1cbff", "#bde0fe", "#caffbf", "#ffc6ff", "#d0f4de", "#fcf6bd", "#e4c1f9", "#a9def9", "#ffd6a5"]
+_PALETTE = [
+    "#ff9aa2",
+    "#ffb347",
+    "#fdfd96",
+    "#b5ead7",
+    "#c7ceea",
+    "#a0e7e5",
+    "#ffdac1",
+    "#e2f0cb",
+    "#f1cbff",
+    "#bde0fe",
+    "#caffbf",
+    "#ffc6ff",
+    "#d0f4de",
+    "#fcf6bd",
+    "#e4c1f9",
+    "#a9def9",
+    "#ffd6a5",
+]
 _CLAIM_COLOURS = {"CLAIM": "#4f9dff", "CUE": "#ffb000", "SOURCE": "#2ca02c"}
 
 
@@ -39,12 +56,20 @@ def labeling_config(schema: LabelSchema) -> str:
         ET.SubElement(relations, "Relation", value=label)
     # Claim attributes appear when a CLAIM region is selected. Whether they are filled in is
     # checked by `newsdesk validate`, not by the UI, so a half-done task can still be saved.
-    per_claim = ET.SubElement(view, "View", visibleWhen="region-selected", whenTagName=CLAIM_LAYER,
-                              whenLabelValue=CLAIM)
+    per_claim = ET.SubElement(
+        view, "View", visibleWhen="region-selected", whenTagName=CLAIM_LAYER, whenLabelValue=CLAIM
+    )
     for attr in schema.claim_attributes:
         ET.SubElement(per_claim, "Header", value=attr.title, size="6")
-        choices = ET.SubElement(per_claim, "Choices", name=attr.name, toName=TEXT_TAG, perRegion="true",
-                                choice="single-radio" if len(attr.values) > 1 else "multiple", showInline="true")
+        choices = ET.SubElement(
+            per_claim,
+            "Choices",
+            name=attr.name,
+            toName=TEXT_TAG,
+            perRegion="true",
+            choice="single-radio" if len(attr.values) > 1 else "multiple",
+            showInline="true",
+        )
         for value in attr.values:
             ET.SubElement(choices, "Choice", value=value)
     doc = schema.document_choice
@@ -60,12 +85,17 @@ def instructions_html(schema: LabelSchema) -> str:
     """The guidelines (Markdown in the repo) as HTML, with the label lists generated from the schema."""
     from markdown_it import MarkdownIt
 
-    labels = "\n".join([
-        "", "## Labels in this project (generated from labels.toml)", "",
-        "- Entities: " + ", ".join(f"`{label}`" for label in schema.entity_labels),
-        "- Claim layer: " + ", ".join(f"`{label}`" for label in CLAIM_LABELS),
-        "- Links from a CLAIM: " + ", ".join(f"`{label}`" for label in LINK_LABELS)
-        + f" (a source is a SOURCE span or an entity labelled {', '.join(schema.source_labels)})",
-        *[f"- {a.title}: " + ", ".join(a.values) for a in schema.claim_attributes],
-    ])
+    labels = "\n".join(
+        [
+            "",
+            "## Labels in this project (generated from labels.toml)",
+            "",
+            "- Entities: " + ", ".join(f"`{label}`" for label in schema.entity_labels),
+            "- Claim layer: " + ", ".join(f"`{label}`" for label in CLAIM_LABELS),
+            "- Links from a CLAIM: "
+            + ", ".join(f"`{label}`" for label in LINK_LABELS)
+            + f" (a source is a SOURCE span or an entity labelled {', '.join(schema.source_labels)})",
+            *[f"- {a.title}: " + ", ".join(a.values) for a in schema.claim_attributes],
+        ]
+    )
     return MarkdownIt().render(GUIDELINES.read_text(encoding="utf-8") + labels)

@@ -106,7 +106,7 @@ class AnnotationRecord:
         return rec
 
     @classmethod
-    def from_record(cls, rec: dict) -> "AnnotationRecord":
+    def from_record(cls, rec: dict) -> AnnotationRecord:
         rec = dict(rec)
         rec["spans"] = list(map(Span._make, rec["spans"]))
         rec["links"] = list(map(Link._make, rec["links"]))
@@ -140,8 +140,9 @@ def stored_provenance(provenance: dict[str, dict]) -> list:
     place: dict[bytes, int] = {}
     value_of: list[int] = []
     for value in provenance.values():
-        token = orjson.dumps(value, default=repr, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
-                             | orjson.OPT_SERIALIZE_NUMPY)  # only a key for grouping equal values
+        token = orjson.dumps(
+            value, default=repr, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
+        )  # only a key for grouping equal values
         if token not in place:
             place[token] = len(values)
             values.append(deepcopy(value))

@@ -84,8 +84,14 @@ class PostgresTarget:
         return f"postgresql://{quote(self.user)}@{self.host}:{self.port}/{self.name}"
 
     def label_studio_env(self) -> dict[str, str]:
-        return {"DJANGO_DB": "default", "POSTGRE_HOST": self.host, "POSTGRE_PORT": str(self.port),
-                "POSTGRE_USER": self.user, "POSTGRE_PASSWORD": self.password, "POSTGRE_NAME": self.name}
+        return {
+            "DJANGO_DB": "default",
+            "POSTGRE_HOST": self.host,
+            "POSTGRE_PORT": str(self.port),
+            "POSTGRE_USER": self.user,
+            "POSTGRE_PASSWORD": self.password,
+            "POSTGRE_NAME": self.name,
+        }
 
     def client_env(self) -> dict[str, str]:
         """For pg_dump/pg_restore: the password through the environment, never the command line."""
@@ -128,13 +134,19 @@ def choose_database(workspace: Path, asked: str | None) -> DatabaseChoice:
                 f"{asked}, and `newsdesk studio restore` there (same database kind only), or leave --database out",
             )
         if recorded.kind == "postgres" and not recorded.managed and not os.environ.get(POSTGRES_URL_ENV):
-            raise DatabaseError(f"this workspace's Label Studio runs on PostgreSQL at {recorded.url}, but "
-                                f"{POSTGRES_URL_ENV} is not set", hint=f"set {POSTGRES_URL_ENV} (with the password)")
+            raise DatabaseError(
+                f"this workspace's Label Studio runs on PostgreSQL at {recorded.url}, but "
+                f"{POSTGRES_URL_ENV} is not set",
+                hint=f"set {POSTGRES_URL_ENV} (with the password)",
+            )
         return recorded
     if asked == "postgres":
         url = os.environ.get(POSTGRES_URL_ENV, "").strip()
-        choice = (DatabaseChoice("postgres", url=_parse_url(url).safe_url()) if url
-                  else DatabaseChoice("postgres", managed=True))
+        choice = (
+            DatabaseChoice("postgres", url=_parse_url(url).safe_url())
+            if url
+            else DatabaseChoice("postgres", managed=True)
+        )
     else:
         choice = DatabaseChoice("sqlite")
     return choice
@@ -157,9 +169,16 @@ def database_status(workspace: Path) -> dict:
     elif choice.managed:
         server = _read_record(workspace)
         running = server is not None and _alive(server)
-        status.update({"host": HOST, "port": server["port"] if server else None, "name": MANAGED_DATABASE,
-                       "pid": server["pid"] if running else None, "running": running,
-                       "data_dir": str(_pg_root(workspace) / "data")})
+        status.update(
+            {
+                "host": HOST,
+                "port": server["port"] if server else None,
+                "name": MANAGED_DATABASE,
+                "pid": server["pid"] if running else None,
+                "running": running,
+                "data_dir": str(_pg_root(workspace) / "data"),
+            }
+        )
     return status
 
 
@@ -173,10 +192,16 @@ def sqlite_path(workspace: Path) -> Path:
 def _parse_url(url: str) -> PostgresTarget:
     parts = urlsplit(url)
     if parts.scheme not in ("postgres", "postgresql") or not parts.hostname:
-        raise DatabaseError(f"{POSTGRES_URL_ENV} is not a PostgreSQL URL",
-                            hint="use postgresql://USER:PASSWORD@HOST:PORT/DBNAME")
-    return PostgresTarget(host=parts.hostname, port=parts.port or 5432, user=unquote(parts.username or "postgres"),
-                          password=unquote(parts.password or ""), name=parts.path.lstrip("/") or "postgres")
+        raise DatabaseError(
+            f"{POSTGRES_URL_ENV} is not a PostgreSQL URL", hint="use postgresql://USER:PASSWORD@HOST:PORT/DBNAME"
+        )
+    return PostgresTarget(
+        host=parts.hostname,
+        port=parts.port or 5432,
+        user=unquote(parts.username or "postgres"),
+        password=unquote(parts.password or ""),
+        name=parts.path.lstrip("/") or "postgres",
+    )
 
 
 def postgres_target(workspace: Path, choice: DatabaseChoice) -> PostgresTarget:
@@ -232,9 +257,10 @@ def _server_user() -> pwd.struct_passwd | None:
     try:
         return pwd.getpwnam(POSTGRES_SYSTEM_USER)
     except KeyError:
-        raise DatabaseError("PostgreSQL refuses to run as root and there is no 'postgres' user to run it as",
-                            hint="run newsdesk as an ordinary user, or install PostgreSQL's package, which "
-                            "creates that user") from None
+        raise DatabaseError(
+            "PostgreSQL refuses to run as root and there is no 'postgres' user to run it as",
+            hint="run newsdesk as an ordinary user, or install PostgreSQL's package, which creates that user",
+        ) from None
 
 
 def _check_reachable(folder: Path, account: pwd.struct_passwd) -> None:
@@ -251,14 +277,19 @@ def _check_reachable(folder: Path, account: pwd.struct_passwd) -> None:
             )
 
 
-def _run(command: list[str], account: pwd.struct_passwd | None, *, env: dict | None = None,
-         what: str) -> subprocess.CompletedProcess:
+def _run(
+    command: list[str], account: pwd.struct_passwd | None, *, env: dict | None = None, what: str
+) -> subprocess.CompletedProcess:
     as_user = {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []} if account else {}
-    result = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL, env=env,
-                            timeout=300, **as_user)
+    result = subprocess.run(
+        command, capture_output=True, text=True, stdin=subprocess.DEVNULL, env=env, timeout=300, **as_user
+    )
     if result.returncode != 0:
-        raise DatabaseError(f"{what} failed (exit code {result.returncode})", hint="see the output below",
-                            details=(result.stderr or result.stdout)[-2000:])
+        raise DatabaseError(
+            f"{what} failed (exit code {result.returncode})",
+            hint="see the output below",
+            details=(result.stderr or result.stdout)[-2000:],
+        )
     return result
 
 
@@ -292,9 +323,25 @@ def _init_cluster(workspace: Path, bin_dir: Path, account: pwd.struct_passwd | N
         for path in (root, data, pwfile):
             os.chown(path, account.pw_uid, account.pw_gid)
     try:
-        _run([str(bin_dir / "initdb"), "--pgdata", str(data), "--username", MANAGED_USER,
-              "--pwfile", str(pwfile), "--auth", "scram-sha-256", "--encoding", "UTF8", "--locale", "C"],
-             account, what="initdb")
+        _run(
+            [
+                str(bin_dir / "initdb"),
+                "--pgdata",
+                str(data),
+                "--username",
+                MANAGED_USER,
+                "--pwfile",
+                str(pwfile),
+                "--auth",
+                "scram-sha-256",
+                "--encoding",
+                "UTF8",
+                "--locale",
+                "C",
+            ],
+            account,
+            what="initdb",
+        )
     finally:
         pwfile.unlink(missing_ok=True)
     (root / ".initialised").write_text(str(bin_dir))
@@ -316,9 +363,25 @@ def start_managed_postgres(workspace: Path) -> PostgresTarget:
         if account is not None:
             os.chown(log, account.pw_uid, account.pw_gid)
         process = subprocess.Popen(
-            [str(bin_dir / "postgres"), "-D", str(_pg_root(workspace) / "data"), "-p", str(port),
-             "-c", f"listen_addresses={HOST}", "-c", "unix_socket_directories=", "-c", "max_connections=200"],
-            stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True, **as_user)
+            [
+                str(bin_dir / "postgres"),
+                "-D",
+                str(_pg_root(workspace) / "data"),
+                "-p",
+                str(port),
+                "-c",
+                f"listen_addresses={HOST}",
+                "-c",
+                "unix_socket_directories=",
+                "-c",
+                "max_connections=200",
+            ],
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            **as_user,
+        )
     record = {"pid": process.pid, "port": port, "start_ticks": _start_ticks(process.pid), "bin_dir": str(bin_dir)}
     _write_record(workspace, record)
     _wait_until_ready(workspace, bin_dir, record, log)
@@ -343,24 +406,30 @@ def _managed_target(port: int, password: str) -> PostgresTarget:
 def _wait_until_ready(workspace: Path, bin_dir: Path, record: dict, log: Path) -> None:
     deadline = time.monotonic() + READY_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
-        ready = subprocess.run([str(bin_dir / "pg_isready"), "--host", HOST, "--port", str(record["port"]),
-                                "--timeout", "2"], capture_output=True)
+        ready = subprocess.run(
+            [str(bin_dir / "pg_isready"), "--host", HOST, "--port", str(record["port"]), "--timeout", "2"],
+            capture_output=True,
+        )
         if ready.returncode == 0:
             return
         if not _alive(record):
             break
         time.sleep(0.3)
     stop_managed_postgres(workspace)
-    raise DatabaseError("the workspace's PostgreSQL did not start", hint=f"read {log}",
-                        details=_tail(log))
+    raise DatabaseError("the workspace's PostgreSQL did not start", hint=f"read {log}", details=_tail(log))
 
 
 def _ensure_database(bin_dir: Path, target: PostgresTarget) -> None:
     """Create Label Studio's database once (``createdb`` answers 'already exists' afterwards)."""
     admin = PostgresTarget(target.host, target.port, target.user, target.password, "postgres")
-    result = subprocess.run([str(bin_dir / "createdb"), "--host", HOST, "--port", str(target.port),
-                             "--username", target.user, target.name], capture_output=True, text=True,
-                            env=admin.client_env(), stdin=subprocess.DEVNULL, timeout=60)
+    result = subprocess.run(
+        [str(bin_dir / "createdb"), "--host", HOST, "--port", str(target.port), "--username", target.user, target.name],
+        capture_output=True,
+        text=True,
+        env=admin.client_env(),
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
     if result.returncode != 0 and "already exists" not in result.stderr:
         raise DatabaseError(f"cannot create the database {target.name}", details=result.stderr[-2000:])
 
@@ -409,7 +478,7 @@ def _start_ticks(pid: int) -> int | None:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
-    fields = stat[stat.rindex(")") + 2:].split()
+    fields = stat[stat.rindex(")") + 2 :].split()
     return None if fields[0] in ("Z", "X") else int(fields[19])
 
 
@@ -446,15 +515,31 @@ def backup_database(workspace: Path, out: Path) -> Path:
     if choice.kind == "sqlite":
         source_path = sqlite_path(workspace)
         if not source_path.exists():
-            raise DatabaseError(f"no Label Studio database at {source_path}",
-                                hint="start the server once with `newsdesk studio start`")
-        with contextlib.closing(sqlite3.connect(source_path)) as source, \
-                contextlib.closing(sqlite3.connect(partial)) as copy:
+            raise DatabaseError(
+                f"no Label Studio database at {source_path}", hint="start the server once with `newsdesk studio start`"
+            )
+        with (
+            contextlib.closing(sqlite3.connect(source_path)) as source,
+            contextlib.closing(sqlite3.connect(partial)) as copy,
+        ):
             source.backup(copy)
     else:
         target = postgres_target(workspace, choice)
-        _run([str(_client_bin("pg_dump")), "--format", "custom", "--no-owner", "--no-privileges",
-              "--file", str(partial), *target.client_args()], None, env=target.client_env(), what="pg_dump")
+        _run(
+            [
+                str(_client_bin("pg_dump")),
+                "--format",
+                "custom",
+                "--no-owner",
+                "--no-privileges",
+                "--file",
+                str(partial),
+                *target.client_args(),
+            ],
+            None,
+            env=target.client_env(),
+            what="pg_dump",
+        )
     partial.replace(out)
     return out
 
@@ -472,13 +557,19 @@ def restore_database(workspace: Path, backup: Path, *, server_running: bool) -> 
     choice = recorded_choice(workspace) or DatabaseChoice("sqlite")
     kind = "sqlite" if magic.startswith(SQLITE_MAGIC) else "postgres" if magic.startswith(PG_DUMP_MAGIC) else None
     if kind is None:
-        raise DatabaseError(f"{backup} is neither a SQLite database nor a pg_dump archive",
-                            hint="give a file written by `newsdesk studio backup`")
+        raise DatabaseError(
+            f"{backup} is neither a SQLite database nor a pg_dump archive",
+            hint="give a file written by `newsdesk studio backup`",
+        )
     if kind != choice.kind:
-        raise DatabaseError(f"{backup} is a {kind} backup but this workspace's Label Studio runs on {choice.kind}",
-                            hint=f"restore it into a workspace started with --database {kind}")
+        raise DatabaseError(
+            f"{backup} is a {kind} backup but this workspace's Label Studio runs on {choice.kind}",
+            hint=f"restore it into a workspace started with --database {kind}",
+        )
     stamp = time.strftime("%Y%m%dT%H%M%S")
-    before = _studio_root(workspace) / "backups" / f"before-restore-{stamp}.{'sqlite3' if kind == 'sqlite' else 'pgdump'}"
+    before = (
+        _studio_root(workspace) / "backups" / f"before-restore-{stamp}.{'sqlite3' if kind == 'sqlite' else 'pgdump'}"
+    )
     if kind == "sqlite":
         current = sqlite_path(workspace)
         if current.exists():
@@ -492,9 +583,21 @@ def restore_database(workspace: Path, backup: Path, *, server_running: bool) -> 
     else:
         backup_database(workspace, before)
         target = postgres_target(workspace, choice)
-        _run([str(_client_bin("pg_restore")), "--clean", "--if-exists", "--no-owner", "--no-privileges",
-              "--single-transaction", *target.client_args(), str(backup)], None, env=target.client_env(),
-             what="pg_restore")
+        _run(
+            [
+                str(_client_bin("pg_restore")),
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                "--no-privileges",
+                "--single-transaction",
+                *target.client_args(),
+                str(backup),
+            ],
+            None,
+            env=target.client_env(),
+            what="pg_restore",
+        )
     return before
 
 
@@ -505,5 +608,6 @@ def _client_bin(name: str) -> Path:
     try:
         return postgres_bin_dir() / name
     except DatabaseError:
-        raise DatabaseError(f"{name} not found", hint="install PostgreSQL's client tools "
-                            "(Debian: `apt-get install postgresql-client`)") from None
+        raise DatabaseError(
+            f"{name} not found", hint="install PostgreSQL's client tools (Debian: `apt-get install postgresql-client`)"
+        ) from None

@@ -30,15 +30,26 @@ from __future__ import annotations
 import hashlib
 import re
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from annotation.conform import conform, undecided_value
 from annotation.model import AnnotationRecord, Link, Origin, RegionChoice, Span
-from annotation.schema import (ATTRIBUTION, CLAIM, CLAIM_LAYER, CUE, ENTITY_LAYER, LINK_CUE, LINK_SOURCE, SOURCE,
-                               UNATTRIBUTED, LabelSchema)
+from annotation.schema import (
+    ATTRIBUTION,
+    CLAIM,
+    CLAIM_LAYER,
+    CUE,
+    ENTITY_LAYER,
+    LINK_CUE,
+    LINK_SOURCE,
+    SOURCE,
+    UNATTRIBUTED,
+    LabelSchema,
+)
 from corpus.errors import Errors, NewsdeskError
 from corpus.model import Document
 
@@ -135,48 +146,302 @@ def read_lexicon(name: str) -> list[str]:
 GAZETTEER_LABELS = {"gpe": "GPE", "norp": "NORP", "org": "ORG", "loc": "LOC"}
 
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December"]
-ORDINAL_WORDS = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
-                 "eleventh", "twelfth", "twentieth", "hundredth"]
-_CURRENCY_WORDS = ["dollar", "dollars", "euro", "euros", "pound", "pounds", "franc", "francs", "yen", "yuan",
-                   "rouble", "roubles", "ruble", "rubles", "hryvnia", "hryvnias", "rupee", "rupees", "cents"]
-_UNITS = ["tonne", "tonnes", "ton", "tons", "kilometre", "kilometres", "kilometer", "kilometers", "km", "mile",
-          "miles", "metre", "metres", "meter", "meters", "kilogram", "kilograms", "kg", "barrel", "barrels",
-          "gigawatt", "gigawatts", "megawatt", "megawatts", "gw", "mw", "litre", "litres", "liter", "liters",
-          "hectare", "hectares", "acre", "acres", "degrees"]
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+ORDINAL_WORDS = [
+    "first",
+    "second",
+    "third",
+    "fourth",
+    "fifth",
+    "sixth",
+    "seventh",
+    "eighth",
+    "ninth",
+    "tenth",
+    "eleventh",
+    "twelfth",
+    "twentieth",
+    "hundredth",
+]
+_CURRENCY_WORDS = [
+    "dollar",
+    "dollars",
+    "euro",
+    "euros",
+    "pound",
+    "pounds",
+    "franc",
+    "francs",
+    "yen",
+    "yuan",
+    "rouble",
+    "roubles",
+    "ruble",
+    "rubles",
+    "hryvnia",
+    "hryvnias",
+    "rupee",
+    "rupees",
+    "cents",
+]
+_UNITS = [
+    "tonne",
+    "tonnes",
+    "ton",
+    "tons",
+    "kilometre",
+    "kilometres",
+    "kilometer",
+    "kilometers",
+    "km",
+    "mile",
+    "miles",
+    "metre",
+    "metres",
+    "meter",
+    "meters",
+    "kilogram",
+    "kilograms",
+    "kg",
+    "barrel",
+    "barrels",
+    "gigawatt",
+    "gigawatts",
+    "megawatt",
+    "megawatts",
+    "gw",
+    "mw",
+    "litre",
+    "litres",
+    "liter",
+    "liters",
+    "hectare",
+    "hectares",
+    "acre",
+    "acres",
+    "degrees",
+]
 _DATE_UNITS = ["day", "days", "week", "weeks", "month", "months", "year", "years", "decade", "decades"]
-_APPROX = [("more", "than"), ("less", "than"), ("fewer", "than"), ("at", "least"), ("up", "to"), ("about",),
-           ("around",), ("nearly",), ("almost",), ("approximately",), ("roughly",), ("some",), ("over",)]
+_APPROX = [
+    ("more", "than"),
+    ("less", "than"),
+    ("fewer", "than"),
+    ("at", "least"),
+    ("up", "to"),
+    ("about",),
+    ("around",),
+    ("nearly",),
+    ("almost",),
+    ("approximately",),
+    ("roughly",),
+    ("some",),
+    ("over",),
+]
 _AMOUNTS = {"CARDINAL", "MONEY", "PERCENT", "QUANTITY", "DATE"}
 
 # Nouns that make a noun phrase a plausible source that is not a named entity ("a Downing Street
 # spokeswoman", "Port authorities").
-ROLE_NOUNS = {"president", "minister", "spokesman", "spokeswoman", "spokesperson", "official", "officials",
-              "analyst", "analysts", "authorities", "authority", "ministry", "government", "agency", "police",
-              "expert", "experts", "observers", "source", "sources", "diplomat", "diplomats", "leader", "leaders",
-              "economists", "economist", "investigators", "prosecutors", "prosecutor", "union", "association",
-              "council", "committee", "company", "bank", "office", "secretary", "chancellor", "mayor", "governor",
-              "general", "commander", "military", "army", "residents", "witnesses", "organisers", "organizers",
-              "campaigners", "activists", "lawyer", "lawyers", "report", "statement", "study", "survey"}
+ROLE_NOUNS = {
+    "president",
+    "minister",
+    "spokesman",
+    "spokeswoman",
+    "spokesperson",
+    "official",
+    "officials",
+    "analyst",
+    "analysts",
+    "authorities",
+    "authority",
+    "ministry",
+    "government",
+    "agency",
+    "police",
+    "expert",
+    "experts",
+    "observers",
+    "source",
+    "sources",
+    "diplomat",
+    "diplomats",
+    "leader",
+    "leaders",
+    "economists",
+    "economist",
+    "investigators",
+    "prosecutors",
+    "prosecutor",
+    "union",
+    "association",
+    "council",
+    "committee",
+    "company",
+    "bank",
+    "office",
+    "secretary",
+    "chancellor",
+    "mayor",
+    "governor",
+    "general",
+    "commander",
+    "military",
+    "army",
+    "residents",
+    "witnesses",
+    "organisers",
+    "organizers",
+    "campaigners",
+    "activists",
+    "lawyer",
+    "lawyers",
+    "report",
+    "statement",
+    "study",
+    "survey",
+}
 # Capitalised heads of organisation names ("Joint Coordination Centre", "Ministry of Finance").
-ORG_HEADS = {"Council", "Ministry", "Bank", "Union", "Party", "Association", "Agency", "Commission", "Committee",
-             "Court", "Department", "University", "Institute", "Organisation", "Organization", "Company",
-             "Corporation", "Corp", "Inc", "Ltd", "Group", "Centre", "Center", "Authority", "Fund", "Alliance",
-             "Federation", "Parliament", "Assembly", "Army", "Navy", "Police", "Service", "Office", "Board",
-             "Bureau", "Foundation", "League", "Airlines", "Airways", "Network", "Secretariat"}
+ORG_HEADS = {
+    "Council",
+    "Ministry",
+    "Bank",
+    "Union",
+    "Party",
+    "Association",
+    "Agency",
+    "Commission",
+    "Committee",
+    "Court",
+    "Department",
+    "University",
+    "Institute",
+    "Organisation",
+    "Organization",
+    "Company",
+    "Corporation",
+    "Corp",
+    "Inc",
+    "Ltd",
+    "Group",
+    "Centre",
+    "Center",
+    "Authority",
+    "Fund",
+    "Alliance",
+    "Federation",
+    "Parliament",
+    "Assembly",
+    "Army",
+    "Navy",
+    "Police",
+    "Service",
+    "Office",
+    "Board",
+    "Bureau",
+    "Foundation",
+    "League",
+    "Airlines",
+    "Airways",
+    "Network",
+    "Secretariat",
+}
 _NAME_PARTICLES = {"de", "van", "von", "der", "den", "da", "di", "du", "la", "le", "bin", "al", "dos", "del"}
 # Words that may stand between a subject and its reporting verb ("Joe Biden has however said").
-_ADVERBS = {"however", "also", "has", "have", "had", "later", "then", "again", "repeatedly", "previously",
-            "already", "once", "further", "therefore", "now", "publicly", "reportedly", "formally"}
+_ADVERBS = {
+    "however",
+    "also",
+    "has",
+    "have",
+    "had",
+    "later",
+    "then",
+    "again",
+    "repeatedly",
+    "previously",
+    "already",
+    "once",
+    "further",
+    "therefore",
+    "now",
+    "publicly",
+    "reportedly",
+    "formally",
+}
 # Words that show a reported clause has a verb of its own ("said the bank didn’t see a need").
-_FINITE_HINTS = {"is", "was", "were", "are", "be", "been", "had", "has", "have", "would", "will", "could", "can",
-                 "should", "might", "may", "must", "did", "does", "do", "didn’t", "didn't", "won’t", "won't",
-                 "wasn’t", "wasn't", "isn’t", "isn't", "doesn’t", "doesn't", "cannot", "can’t", "can't",
-                 "needed", "remained", "remains", "faced", "face", "faces", "rose", "fell", "needs"}
+_FINITE_HINTS = {
+    "is",
+    "was",
+    "were",
+    "are",
+    "be",
+    "been",
+    "had",
+    "has",
+    "have",
+    "would",
+    "will",
+    "could",
+    "can",
+    "should",
+    "might",
+    "may",
+    "must",
+    "did",
+    "does",
+    "do",
+    "didn’t",
+    "didn't",
+    "won’t",
+    "won't",
+    "wasn’t",
+    "wasn't",
+    "isn’t",
+    "isn't",
+    "doesn’t",
+    "doesn't",
+    "cannot",
+    "can’t",
+    "can't",
+    "needed",
+    "remained",
+    "remains",
+    "faced",
+    "face",
+    "faces",
+    "rose",
+    "fell",
+    "needs",
+}
 # Reporting verbs whose clause often comes without "that" ("Police said the celebrations were peaceful").
-_BARE_CLAUSE_VERBS = {"said", "says", "say", "believe", "believes", "warned", "warns", "added", "estimated",
-                      "estimates", "insisted", "claimed", "stressed", "noted", "argued"}
+_BARE_CLAUSE_VERBS = {
+    "said",
+    "says",
+    "say",
+    "believe",
+    "believes",
+    "warned",
+    "warns",
+    "added",
+    "estimated",
+    "estimates",
+    "insisted",
+    "claimed",
+    "stressed",
+    "noted",
+    "argued",
+}
 _DENIAL_VERBS = {"denied", "denies", "deny"}
 # A clause ends before ", but ..." and similar; what follows is the reporter's or another claim.
 _CLAUSE_BREAKERS = {"but", "which", "while", "whereas", "although", "though", "who", "before", "after", "when"}
@@ -227,18 +492,52 @@ def _number_patterns() -> list[dict]:
         ("DATE", [year]),
         ("DATE", [{"SHAPE": "ddddx"}]),  # "the 1990s"
         ("DATE", [{"LOWER": {"IN": ["today", "yesterday", "tomorrow"]}}]),
-        ("DATE", [{"LOWER": {"IN": ["this", "last", "next"]}},
-                  {"LOWER": {"IN": ["week", "month", "year", "weekend", "decade", "century", "spring", "summer",
-                                    "autumn", "winter"]}}]),
-        ("DATE", [{"LOWER": "the", "OP": "?"},
-                  {"LOWER": {"IN": ["coming", "past", "next", "last", "previous", "following"]}},
-                  {"LIKE_NUM": True, "OP": "?"}, {"LOWER": {"IN": _DATE_UNITS}}]),
-        ("TIME", [{"LOWER": {"IN": [w.lower() for w in WEEKDAYS] + ["today", "yesterday", "tomorrow", "this",
-                                                                     "last"]}},
-                  {"LOWER": {"IN": ["morning", "afternoon", "evening", "night"]}}]),
+        (
+            "DATE",
+            [
+                {"LOWER": {"IN": ["this", "last", "next"]}},
+                {
+                    "LOWER": {
+                        "IN": [
+                            "week",
+                            "month",
+                            "year",
+                            "weekend",
+                            "decade",
+                            "century",
+                            "spring",
+                            "summer",
+                            "autumn",
+                            "winter",
+                        ]
+                    }
+                },
+            ],
+        ),
+        (
+            "DATE",
+            [
+                {"LOWER": "the", "OP": "?"},
+                {"LOWER": {"IN": ["coming", "past", "next", "last", "previous", "following"]}},
+                {"LIKE_NUM": True, "OP": "?"},
+                {"LOWER": {"IN": _DATE_UNITS}},
+            ],
+        ),
+        (
+            "TIME",
+            [
+                {"LOWER": {"IN": [w.lower() for w in WEEKDAYS] + ["today", "yesterday", "tomorrow", "this", "last"]}},
+                {"LOWER": {"IN": ["morning", "afternoon", "evening", "night"]}},
+            ],
+        ),
         ("TIME", [{"LOWER": {"IN": ["tonight", "midnight", "noon"]}}]),
-        ("TIME", [{"SHAPE": {"IN": ["d:dd", "dd:dd"]}},
-                  {"LOWER": {"IN": ["a.m.", "p.m.", "am", "pm", "gmt", "utc"]}, "OP": "?"}]),
+        (
+            "TIME",
+            [
+                {"SHAPE": {"IN": ["d:dd", "dd:dd"]}},
+                {"LOWER": {"IN": ["a.m.", "p.m.", "am", "pm", "gmt", "utc"]}, "OP": "?"},
+            ],
+        ),
         ("TIME", [{"SHAPE": {"IN": ["d", "dd"]}}, {"LOWER": {"IN": ["a.m.", "p.m.", "am", "pm"]}}]),
     ]
     return [{"label": label, "pattern": pattern} for label, pattern in pats]
@@ -287,7 +586,7 @@ def _tokens(sdoc) -> list[_Tok]:
     text, stop = sdoc.text, _stop_words(sdoc.lang_)
     toks = []
     for start, length, space in sdoc.to_array(["IDX", "LENGTH", "IS_SPACE"]).tolist():
-        word = text[start:start + length]
+        word = text[start : start + length]
         lower = word.lower()
         toks.append(_Tok(start, start + length, word, lower, bool(space), lower in stop))
     return toks
@@ -324,7 +623,7 @@ def _with_approximator(toks: list[_Tok], e: _Ent) -> _Ent:
         return e  # only a duration is approximate: "more than two weeks", never "over 2021"
     for words in _APPROX:
         n = len(words)
-        if e.first >= n and tuple(t.lower for t in toks[e.first - n:e.first]) == words:
+        if e.first >= n and tuple(t.lower for t in toks[e.first - n : e.first]) == words:
             return _Ent(e.first - n, e.last, e.label, toks[e.first - n].start, e.end, e.rank)
     return e
 
@@ -348,8 +647,14 @@ def _sentence_ids(toks: list[_Tok]) -> list[int]:
 def _is_name(t: _Tok) -> bool:
     """A capitalised word that can be part of a name (not a function word, not a date word)."""
     w = t.text
-    return (len(w) > 1 and w[0].isupper() and any(c.islower() for c in w) and not t.stop
-            and all(c.isalpha() or c in "’'-." for c in w) and w not in _DATE_WORDS)
+    return (
+        len(w) > 1
+        and w[0].isupper()
+        and any(c.islower() for c in w)
+        and not t.stop
+        and all(c.isalpha() or c in "’'-." for c in w)
+        and w not in _DATE_WORDS
+    )
 
 
 _DATE_WORDS = set(WEEKDAYS + MONTHS)
@@ -441,7 +746,7 @@ class ClaimFinder:
                 if prev not in ("a", "an", "the"):  # "an estimated 40 ships" is no report
                     cues[i] = (i, i + 1)
             for phrase in self.phrases:
-                if [x.lower for x in self.toks[i:i + len(phrase)]] == phrase:
+                if [x.lower for x in self.toks[i : i + len(phrase)]] == phrase:
                     cues[i] = (i, i + len(phrase))
         return cues
 
@@ -479,8 +784,12 @@ class ClaimFinder:
                     break
                 if t.text in _OPEN_QUOTES:  # a second quotation before any verb: "“A” corn “B”, he said"
                     nxt = next((k for k, q in enumerate(quotes) if q[0] == t.start), None)
-                    if nxt is not None and claims[nxt] is not None and claims[nxt].cue and \
-                            claims[nxt].cue[0] > self._tok_at(quotes[nxt][1] - 1):
+                    if (
+                        nxt is not None
+                        and claims[nxt] is not None
+                        and claims[nxt].cue
+                        and claims[nxt].cue[0] > self._tok_at(quotes[nxt][1] - 1)
+                    ):
                         chained = claims[nxt]
                     break
                 if t.text in _SENT_END:
@@ -505,7 +814,7 @@ class ClaimFinder:
 
     def _indirect(self) -> list[_Claim]:
         by_start: dict[int, list[tuple[int, int]]] = {}
-        for first, (c0, c1) in sorted(self.cues.items()):
+        for _first, (c0, c1) in sorted(self.cues.items()):
             verb = self.toks[c0].lower
             if c1 - c0 > 1:  # "according to" introduces a source, not a clause
                 continue
@@ -523,8 +832,11 @@ class ClaimFinder:
                 coordinated = i in self.cues and self.toks[i - 1].lower in ("and", "or")  # "said and repeated that"
                 if t.text in {",", ";", ":"} | _OPEN_QUOTES | _CLOSE_QUOTES or (i in self.cues and not coordinated):
                     break
-            if start is None and verb in _BARE_CLAUSE_VERBS \
-                    and self.toks[nxt[0]].lower not in _PREPOSITIONS | {"and", "or", "but"}:
+            if (
+                start is None
+                and verb in _BARE_CLAUSE_VERBS
+                and self.toks[nxt[0]].lower not in _PREPOSITIONS | {"and", "or", "but"}
+            ):
                 window = []
                 for i in nxt[:8]:
                     if self.toks[i].text in {",", ";"} | _SENT_END:
@@ -546,7 +858,7 @@ class ClaimFinder:
                 continue
             cue = cues[-1]  # the verb nearest the clause; "said and repeated" becomes one cue
             for c0, c1 in reversed(cues[:-1]):
-                between = [t.lower for t in self.toks[c1:cue[0]] if not t.space]
+                between = [t.lower for t in self.toks[c1 : cue[0]] if not t.space]
                 if all(w in ("and", "or", ",") for w in between):
                     cue = (c0, cue[1])
             claims.append(_Claim(s, e, "indirect", cue, self._source(cue, False, None)))
@@ -693,25 +1005,32 @@ _FUTURE_WORDS = {"will", "won't", "shall"}  # and "'ll"; apostrophes are made st
 def _claim_type(c: _Claim, toks: list[_Tok], text: str) -> str:
     """The default schema's claim type a claim most plausibly has: a denial by its cue ("denied"),
     a prediction by its future tense, else a quotation (direct speech) or a statement of fact."""
-    if c.cue is not None and any(t.lower in _DENIAL_VERBS for t in toks[c.cue[0]:c.cue[1]]):
+    if c.cue is not None and any(t.lower in _DENIAL_VERBS for t in toks[c.cue[0] : c.cue[1]]):
         return "denial"
-    words = text[c.start:c.end].lower().replace("’", "'").split()
-    if any((w := word.strip(".,;:!?\"“”«»()")) in _FUTURE_WORDS or w.endswith("'ll") for word in words):
+    words = text[c.start : c.end].lower().replace("’", "'").split()
+    if any((w := word.strip('.,;:!?"“”«»()')) in _FUTURE_WORDS or w.endswith("'ll") for word in words):
         return "prediction"
     return "quotation or opinion" if c.speech == "direct" else "statement of fact"
 
 
-def _build_record(doc: Document, schema: LabelSchema, model_version: str, ents: list[_Ent],
-                  claims: list[_Claim], toks: list[_Tok]) -> AnnotationRecord:
+def _build_record(
+    doc: Document, schema: LabelSchema, model_version: str, ents: list[_Ent], claims: list[_Claim], toks: list[_Tok]
+) -> AnnotationRecord:
     text = doc.text
-    record = AnnotationRecord(doc_id=doc.id, text_sha256=doc.text_sha256, annotator=model_version,
-                              origin=Origin.PREDICTION, record_id=f"{model_version}:{doc.id}", model_version=model_version)
+    record = AnnotationRecord(
+        doc_id=doc.id,
+        text_sha256=doc.text_sha256,
+        annotator=model_version,
+        origin=Origin.PREDICTION,
+        record_id=f"{model_version}:{doc.id}",
+        model_version=model_version,
+    )
     entity_ids: dict[tuple[int, int], str] = {}
     for e in ents:
         if e.label not in schema.entity_labels:
             continue
         sid = _region_id(doc.id, ENTITY_LAYER, e.label, e.start, e.end)
-        record.spans.append(Span(sid, ENTITY_LAYER, e.label, e.start, e.end, text[e.start:e.end]))
+        record.spans.append(Span(sid, ENTITY_LAYER, e.label, e.start, e.end, text[e.start : e.end]))
         entity_ids[(e.start, e.end)] = sid
     claim_spans: dict[tuple[str, int, int], str] = {}
 
@@ -769,8 +1088,9 @@ class BaselinePredictor:
 
         self.nlp = spacy.blank("en")
         ruler = self.nlp.add_pipe("entity_ruler", config={"validate": False})
-        gazetteer = [{"label": label, "pattern": name} for file, label in GAZETTEER_LABELS.items()
-                     for name in read_lexicon(file)]
+        gazetteer = [
+            {"label": label, "pattern": name} for file, label in GAZETTEER_LABELS.items() for name in read_lexicon(file)
+        ]
         ruler.add_patterns(gazetteer + _number_patterns())
         titles = sorted((t.split() for t in read_lexicon("person_titles")), key=len, reverse=True)
         self.titles = {tuple(t) for t in titles}
@@ -805,8 +1125,9 @@ class BaselinePredictor:
         prev, before = toks[e.first - 1], toks[e.first - 2]
         return _is_name(prev) and before.text not in _SENT_END and not (before.space and "\n" in before.text)
 
-    def _name_run(self, toks: list[_Tok], i: int, step: int, covered: set[int], limit: int = 4,
-                  surname_may_be_known: bool = False) -> list[int]:
+    def _name_run(
+        self, toks: list[_Tok], i: int, step: int, covered: set[int], limit: int = 4, surname_may_be_known: bool = False
+    ) -> list[int]:
         """Indices of consecutive name words from i (particles such as "de" allowed inside).
 
         Words the gazetteers already labelled end the run, except, with ``surname_may_be_known``,
@@ -817,8 +1138,12 @@ class BaselinePredictor:
         while 0 <= i < len(toks) and len(run) < limit:
             t = toks[i]
             surname = surname_may_be_known and i in covered and len(run) == 1 and step == 1
-            if (i not in covered or surname) and _is_name(t) and t.lower not in self.claims.verbs \
-                    and t.text not in ORG_HEADS:
+            if (
+                (i not in covered or surname)
+                and _is_name(t)
+                and t.lower not in self.claims.verbs
+                and t.text not in ORG_HEADS
+            ):
                 run.append(i)
                 if surname:
                     break
@@ -835,12 +1160,12 @@ class BaselinePredictor:
         return _Ent(run[0], run[-1] + 1, "PERSON", toks[run[0]].start, toks[run[-1]].end, rank)
 
     def _titled_people(self, toks: list[_Tok], covered: set[int]) -> list[_Ent]:
-        """"President Joe Biden", "union negotiator Henk de Vries": the name after a title, without it."""
+        """ "President Joe Biden", "union negotiator Henk de Vries": the name after a title, without it."""
         found = []
         lowers = [t.lower for t in toks]
         for i in range(len(toks)):
             for n in self.title_lengths:
-                if tuple(lowers[i:i + n]) in self.titles:
+                if tuple(lowers[i : i + n]) in self.titles:
                     k = i + n
                     while k < len(toks) and toks[k].space and "\n" not in toks[k].text:
                         k += 1
@@ -869,14 +1194,14 @@ class BaselinePredictor:
         names: dict[str, list[tuple[str, ...]]] = {}
         for e in ents:
             if e.label == "PERSON":
-                words = tuple(t.text for t in toks[e.first:e.last])
+                words = tuple(t.text for t in toks[e.first : e.last])
                 names.setdefault(words[0], []).append(words)
                 if len(words) > 1 and len(words[-1]) > 2:
                     names.setdefault(words[-1], []).append(words[-1:])
         found = []
         for i, t in enumerate(toks):
             for words in sorted(names.get(t.text, ()), key=len, reverse=True):
-                if tuple(x.text for x in toks[i:i + len(words)]) == words:
+                if tuple(x.text for x in toks[i : i + len(words)]) == words:
                     found.append(_Ent(i, i + len(words), "PERSON", t.start, toks[i + len(words) - 1].end, 3))
                     break
         return found
@@ -889,8 +1214,12 @@ class BaselinePredictor:
                 continue
             first = i
             j = i - 1
-            while j >= 0 and (_is_name(toks[j]) or (toks[j].text.isupper() and len(toks[j].text) > 1)) \
-                    and toks[j].text not in ORG_HEADS and toks[j].lower not in self.claims.verbs:
+            while (
+                j >= 0
+                and (_is_name(toks[j]) or (toks[j].text.isupper() and len(toks[j].text) > 1))
+                and toks[j].text not in ORG_HEADS
+                and toks[j].lower not in self.claims.verbs
+            ):
                 first = j
                 j -= 1
             last = i + 1
@@ -904,10 +1233,26 @@ class BaselinePredictor:
 
 
 # OntoNotes labels map onto themselves; other common schemes are mapped where the meaning is clear.
-SPACY_LABEL_MAP = {"PER": "PERSON", "PERSON": "PERSON", "ORG": "ORG", "LOC": "LOC", "GPE": "GPE", "NORP": "NORP",
-                   "FAC": "FAC", "PRODUCT": "PRODUCT", "EVENT": "EVENT", "WORK_OF_ART": "WORK_OF_ART", "LAW": "LAW",
-                   "DATE": "DATE", "TIME": "TIME", "PERCENT": "PERCENT", "MONEY": "MONEY", "QUANTITY": "QUANTITY",
-                   "ORDINAL": "ORDINAL", "CARDINAL": "CARDINAL"}
+SPACY_LABEL_MAP = {
+    "PER": "PERSON",
+    "PERSON": "PERSON",
+    "ORG": "ORG",
+    "LOC": "LOC",
+    "GPE": "GPE",
+    "NORP": "NORP",
+    "FAC": "FAC",
+    "PRODUCT": "PRODUCT",
+    "EVENT": "EVENT",
+    "WORK_OF_ART": "WORK_OF_ART",
+    "LAW": "LAW",
+    "DATE": "DATE",
+    "TIME": "TIME",
+    "PERCENT": "PERCENT",
+    "MONEY": "MONEY",
+    "QUANTITY": "QUANTITY",
+    "ORDINAL": "ORDINAL",
+    "CARDINAL": "CARDINAL",
+}
 
 
 class SpacyPredictor:
@@ -924,8 +1269,12 @@ class SpacyPredictor:
         except ImportError as exc:  # pragma: no cover - spaCy is a dependency
             raise NewsdeskError(E215, where=spec, detail="spaCy is not installed") from exc
         if not (spacy.util.is_package(pipeline) or Path(pipeline).is_dir()):
-            raise NewsdeskError(E215, where=spec, detail=f"no spaCy pipeline {pipeline!r} is installed "
-                                f"(installed: {sorted(spacy.util.get_installed_models()) or 'none'})")
+            raise NewsdeskError(
+                E215,
+                where=spec,
+                detail=f"no spaCy pipeline {pipeline!r} is installed "
+                f"(installed: {sorted(spacy.util.get_installed_models()) or 'none'})",
+            )
         try:
             self.nlp = spacy.load(pipeline)
         except (OSError, ValueError) as exc:
@@ -934,8 +1283,7 @@ class SpacyPredictor:
             raise NewsdeskError(E215, where=spec, detail=f"the pipeline has no NER component ({self.nlp.pipe_names})")
         self.label_map = dict(SPACY_LABEL_MAP if label_map is None else label_map)
         meta = self.nlp.meta
-        self.model_version = (f"spacy-{meta.get('lang', 'xx')}_{meta.get('name', 'pipeline')}"
-                              f"-{meta.get('version', '0')}")
+        self.model_version = f"spacy-{meta.get('lang', 'xx')}_{meta.get('name', 'pipeline')}-{meta.get('version', '0')}"
         self.claims = ClaimFinder()
 
     def predict(self, doc: Document, schema: LabelSchema) -> AnnotationRecord:
@@ -944,7 +1292,7 @@ class SpacyPredictor:
         ents = []
         for e in sdoc.ents:
             label = self.label_map.get(e.label_, e.label_ if e.label_ in schema.entity_labels else None)
-            span = sdoc.text[e.start_char:e.end_char]
+            span = sdoc.text[e.start_char : e.end_char]
             if label is None or not span.strip() or span != span.strip():
                 continue  # a model may tag whitespace; such spans would break the offset contract
             ents.append(_Ent(e.start, e.end, label, e.start_char, e.end_char))

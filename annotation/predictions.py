@@ -89,8 +89,9 @@ def predict_shard(location: StoreLocation, path: Path, shard: int, spec: str, sc
     return PredictedShard(shard, None if text == old else text, version, len(documents), predicted, spans)
 
 
-def predict(workspace: Workspace, engine: Engine, predictor: str | None = None,
-            progress: Progress | None = None) -> PredictReport:
+def predict(
+    workspace: Workspace, engine: Engine, predictor: str | None = None, progress: Progress | None = None
+) -> PredictReport:
     """Make the predictor's records for every document whose text (or the predictor) changed."""
     started = time.perf_counter()
     report = PredictReport()

@@ -36,12 +36,15 @@ class AnnotationSettings:
     predictor: str = "baseline"
 
     @classmethod
-    def of(cls, workspace: Workspace) -> "AnnotationSettings":
+    def of(cls, workspace: Workspace) -> AnnotationSettings:
         section = dict(workspace.config.get("annotation", {}))
         unknown = set(section) - set(cls.__dataclass_fields__)
         if unknown:
-            raise NewsdeskError(Errors.E003, where=str(workspace.path("newsdesk.toml")),
-                                detail=f"unknown keys in [annotation]: {sorted(unknown)}")
+            raise NewsdeskError(
+                Errors.E003,
+                where=str(workspace.path("newsdesk.toml")),
+                detail=f"unknown keys in [annotation]: {sorted(unknown)}",
+            )
         return cls(**section)
 
     def in_agreement_sample(self, doc_id: str) -> bool:
@@ -61,7 +64,7 @@ class TaskMap:
     tasks: dict[str, dict] = field(default_factory=dict)  # doc id -> {task_id, text_sha256, offset_map}
 
     @classmethod
-    def load(cls, workspace: Workspace) -> "TaskMap":
+    def load(cls, workspace: Workspace) -> TaskMap:
         path = workspace.path(*TASK_MAP)
         if not path.exists():
             return cls()
@@ -69,8 +72,10 @@ class TaskMap:
         return cls(rec["marker"], rec.get("project_id"), rec.get("tasks", {}))
 
     def save(self, workspace: Workspace) -> None:
-        atomic_write_text(workspace.path(*TASK_MAP), json.dumps(
-            {"marker": self.marker, "project_id": self.project_id, "tasks": self.tasks}, ensure_ascii=False))
+        atomic_write_text(
+            workspace.path(*TASK_MAP),
+            json.dumps({"marker": self.marker, "project_id": self.project_id, "tasks": self.tasks}, ensure_ascii=False),
+        )
 
     def doc_of_task(self) -> dict[int, str]:
         return {entry["task_id"]: doc_id for doc_id, entry in self.tasks.items()}
@@ -88,8 +93,12 @@ def server_errors(where: str) -> Iterator[None]:
         raise NewsdeskError(Errors.E207, where=where, detail=type(exc).__name__) from exc
     except ApiError as exc:
         if exc.status_code in (401, 403):
-            raise NewsdeskError(Errors.E208, where=where, detail=f"HTTP {exc.status_code}",
-                                hint=f"set {TEAM_API_KEY_ENV} to a valid token of that server") from exc
+            raise NewsdeskError(
+                Errors.E208,
+                where=where,
+                detail=f"HTTP {exc.status_code}",
+                hint=f"set {TEAM_API_KEY_ENV} to a valid token of that server",
+            ) from exc
         raise
 
 
@@ -113,7 +122,19 @@ def server_tasks(client: LabelStudio, project_id: int, id_range: tuple[int, int]
     """Tasks of the project (all, or those with ids in a range), with counts of annotations and predictions."""
     query = None
     if id_range is not None:
-        query = json.dumps({"filters": {"conjunction": "and", "items": [
-            {"filter": "filter:tasks:id", "operator": "in", "type": "Number",
-             "value": {"min": id_range[0], "max": id_range[1]}}]}})
+        query = json.dumps(
+            {
+                "filters": {
+                    "conjunction": "and",
+                    "items": [
+                        {
+                            "filter": "filter:tasks:id",
+                            "operator": "in",
+                            "type": "Number",
+                            "value": {"min": id_range[0], "max": id_range[1]},
+                        }
+                    ],
+                }
+            }
+        )
     return list(client.tasks.list(project=project_id, query=query, fields="all", page_size=1000))

@@ -19,8 +19,8 @@ from annotation.model import AnnotationRecord
 from annotation.project import AnnotationSettings, TaskMap, find_project, server_errors, server_tasks
 from annotation.store import AnnotationStore
 from annotation.studio import studio_client
-from corpus.errors import Errors, NewsdeskError
 from corpus import jsonio
+from corpus.errors import Errors, NewsdeskError
 from corpus.runtime import without_cyclic_gc
 from corpus.workspace import Workspace
 
@@ -48,20 +48,29 @@ def download_snapshot(client: LabelStudio, project_id: int) -> bytes:
     # longer than the client's usual timeout.
     slow = {"timeout": EXPORT_TIMEOUT_SECONDS}
     export = client.projects.exports.create(
-        project_id, title=f"newsdesk pull {time.strftime('%Y-%m-%dT%H:%M:%S')}",
-        serialization_options={"predictions": full, "annotations__completed_by": {"only_id": True},
-                               "drafts": {"only_id": True}},
+        project_id,
+        title=f"newsdesk pull {time.strftime('%Y-%m-%dT%H:%M:%S')}",
+        serialization_options={
+            "predictions": full,
+            "annotations__completed_by": {"only_id": True},
+            "drafts": {"only_id": True},
+        },
         task_filter_options={"only_with_annotations": False},
         annotation_filter_options={"usual": True, "ground_truth": True, "skipped": True},
-        request_options=slow)
+        request_options=slow,
+    )
     deadline = time.monotonic() + EXPORT_TIMEOUT_SECONDS
     while True:
         state = client.projects.exports.get(project_id, export.id)
         if state.status == "completed":
             break
         if state.status == "failed" or time.monotonic() > deadline:
-            raise NewsdeskError(Errors.E207, where=f"project {project_id} export {export.id}",
-                                detail=f"export {state.status}", hint="look at the server log; run pull again")
+            raise NewsdeskError(
+                Errors.E207,
+                where=f"project {project_id} export {export.id}",
+                detail=f"export {state.status}",
+                hint="look at the server log; run pull again",
+            )
         time.sleep(0.2)
     data = b"".join(client.projects.exports.download(project_id, export.id, export_type="JSON", request_options=slow))
     client.projects.exports.delete(project_id, export.id)  # snapshots pile up on the server otherwise
@@ -87,8 +96,7 @@ def convert_export(tasks: list[dict], users: dict[int, str]) -> tuple[list[Annot
     annotations, predictions = [], []
     for task in tasks:
         annotations.extend(records_from_task(task, users))
-        predictions.extend(record_from_prediction(task, p) for p in task.get("predictions", [])
-                           if isinstance(p, dict))
+        predictions.extend(record_from_prediction(task, p) for p in task.get("predictions", []) if isinstance(p, dict))
     return annotations, predictions
 
 
@@ -99,8 +107,12 @@ def pull(workspace: Workspace, client: LabelStudio | None = None) -> PullReport:
         client = client or studio_client(workspace.root)
         project = find_project(client, TaskMap.load(workspace))
         if project is None:
-            raise NewsdeskError(Errors.E207, where=str(workspace.root), detail="no project for this workspace",
-                                hint="run `newsdesk annotate push` first")
+            raise NewsdeskError(
+                Errors.E207,
+                where=str(workspace.root),
+                detail="no project for this workspace",
+                hint="run `newsdesk annotate push` first",
+            )
         data = download_snapshot(client, project.id)
         users = server_users(client)
     with without_cyclic_gc():
@@ -145,8 +157,12 @@ def status(workspace: Workspace, client: LabelStudio | None = None) -> StatusRep
         client = client or studio_client(workspace.root)
         project = find_project(client, TaskMap.load(workspace))
         if project is None:
-            raise NewsdeskError(Errors.E207, where=str(workspace.root), detail="no project for this workspace",
-                                hint="run `newsdesk annotate push` first")
+            raise NewsdeskError(
+                Errors.E207,
+                where=str(workspace.root),
+                detail="no project for this workspace",
+                hint="run `newsdesk annotate push` first",
+            )
         tasks = server_tasks(client, project.id)
         users = server_users(client)
         counts = Counter()
@@ -161,7 +177,9 @@ def status(workspace: Workspace, client: LabelStudio | None = None) -> StatusRep
                 report.over_target.append(task.id)
             for ann in task.annotations or []:
                 who = users.get(ann.get("completed_by") if isinstance(ann, dict) else None, "unknown")
-                per_annotator[who]["cancelled" if isinstance(ann, dict) and ann.get("was_cancelled") else "completed"] += 1
+                per_annotator[who][
+                    "cancelled" if isinstance(ann, dict) and ann.get("was_cancelled") else "completed"
+                ] += 1
     report.tasks = len(tasks)
     report.by_count = {k: counts.get(k, 0) for k in ("0", "1", "2+")}
     report.per_annotator = {k: dict(v) for k, v in sorted(per_annotator.items())}

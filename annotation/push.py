@@ -64,13 +64,16 @@ def flags_note(doc: Document) -> str:
     shown = [f for f in doc.flags if f.rule != "near_duplicate"]
     if not shown:
         return "No cleaning flags."
-    parts = [f"“{doc.text[f.start:f.end][:40]}” ({f.rule.replace('_', ' ')})" for f in shown]
+    parts = [f"“{doc.text[f.start : f.end][:40]}” ({f.rule.replace('_', ' ')})" for f in shown]
     return "Cleaning flags: " + " · ".join(parts)
 
 
 def task_data(doc: Document, settings: AnnotationSettings) -> dict:
     return {
-        "text": doc.text, "title": doc.title, "doc_id": doc.id, "text_sha256": doc.text_sha256,
+        "text": doc.text,
+        "title": doc.title,
+        "doc_id": doc.id,
+        "text_sha256": doc.text_sha256,
         "flags_note": flags_note(doc),
         "flags": [{"rule": f.rule, "start": f.start, "end": f.end, "message": f.message} for f in doc.flags],
         "blocks": [{"kind": b.kind, "start": b.start, "end": b.end} for b in doc.blocks],
@@ -82,8 +85,13 @@ def task_data(doc: Document, settings: AnnotationSettings) -> dict:
 PUSH_ORDERS = ("corpus", "uncertain")
 
 
-def push(workspace: Workspace, client: LabelStudio | None = None, predictor: str | None = None,
-         progress: Progress | None = None, order: str = "corpus") -> PushReport:
+def push(
+    workspace: Workspace,
+    client: LabelStudio | None = None,
+    predictor: str | None = None,
+    progress: Progress | None = None,
+    order: str = "corpus",
+) -> PushReport:
     """Create or update the project and make the server hold one task per document.
 
     ``order="uncertain"``: new tasks are created least-sure-first by the predictor's
@@ -102,8 +110,11 @@ def push(workspace: Workspace, client: LabelStudio | None = None, predictor: str
 
         model = make_predictor(resolve_predictor_spec(predictor_spec, workspace.root))
     if order == "uncertain" and not hasattr(model, "uncertainty"):
-        raise NewsdeskError(Errors.E221, where="--order uncertain",
-                            detail=f"predictor {predictor_spec!r} gives no scores; use --predictor model:NAME")
+        raise NewsdeskError(
+            Errors.E221,
+            where="--order uncertain",
+            detail=f"predictor {predictor_spec!r} gives no scores; use --predictor model:NAME",
+        )
     with workspace.lock(), server_errors(str(workspace.root)):
         client = client or studio_client(workspace.root)
         task_map = TaskMap.load(workspace)
@@ -112,8 +123,9 @@ def push(workspace: Workspace, client: LabelStudio | None = None, predictor: str
         report.documents = len(docs)
         remote = _remote_tasks(client, project.id, task_map, report)
         _adopt_remote(remote, docs, task_map)
-        changed = [d for d in docs.values() if d.id in task_map.tasks
-                   and task_map.tasks[d.id]["text_sha256"] != d.text_sha256]
+        changed = [
+            d for d in docs.values() if d.id in task_map.tasks and task_map.tasks[d.id]["text_sha256"] != d.text_sha256
+        ]
         if changed:
             _migrate(client, changed, task_map, remote, settings, model, schema, report)
         task_map.save(workspace)
@@ -125,9 +137,11 @@ def push(workspace: Workspace, client: LabelStudio | None = None, predictor: str
         if order == "uncertain" and new:
             unsure = {d.id: model.uncertainty(d) for d in new}
             new.sort(key=lambda d: -unsure[d.id])  # stable: equally sure documents keep corpus order
-            report.notes.append(f"{len(new)} new tasks least-sure first (uncertainty "
-                                f"{unsure[new[0].id]:.3f} .. {unsure[new[-1].id]:.3f})")
-        batches = [new[i:i + settings.batch_size] for i in range(0, len(new), settings.batch_size)]
+            report.notes.append(
+                f"{len(new)} new tasks least-sure first (uncertainty "
+                f"{unsure[new[0].id]:.3f} .. {unsure[new[-1].id]:.3f})"
+            )
+        batches = [new[i : i + settings.batch_size] for i in range(0, len(new), settings.batch_size)]
         saved_at = time.monotonic()
         # The next batch's task JSON, predictions included, is made in a worker while the server
         # stores and we verify this one: the writes stay one at a time, the predictor's time hides.
@@ -154,8 +168,13 @@ def push(workspace: Workspace, client: LabelStudio | None = None, predictor: str
 
 def project_fields(schema: LabelSchema, settings: AnnotationSettings) -> dict:
     """The project's settings, as push creates or updates it (the benchmark's bare import uses them too)."""
-    return dict(label_config=labeling_config(schema), expert_instruction=instructions_html(schema),
-                show_instruction=True, maximum_annotations=settings.overlap, show_overlap_first=True)
+    return dict(
+        label_config=labeling_config(schema),
+        expert_instruction=instructions_html(schema),
+        show_instruction=True,
+        maximum_annotations=settings.overlap,
+        show_overlap_first=True,
+    )
 
 
 def _ensure_project(client, workspace, task_map, schema, settings, report):
@@ -173,8 +192,9 @@ def _ensure_project(client, workspace, task_map, schema, settings, report):
             report.config_updated = True
     except ApiError as exc:
         if exc.status_code == 400:
-            raise NewsdeskError(Errors.E202, where=f"project {settings.project_title!r}",
-                                detail=str(exc.body)[:300]) from exc
+            raise NewsdeskError(
+                Errors.E202, where=f"project {settings.project_title!r}", detail=str(exc.body)[:300]
+            ) from exc
         raise
     report.project_id = project.id
     return project
@@ -211,8 +231,11 @@ def _adopt_remote(remote: dict, docs: dict[str, Document], task_map: TaskMap) ->
         # A batch that landed before the map was saved: the server's text tells which version it is.
         sha = task.data.get("text_sha256")
         doc = docs[doc_id]
-        task_map.tasks[doc_id] = {"task_id": task.id, "text_sha256": sha,
-                                  "offset_map": doc.cleaning.offset_map.to_record() if sha == doc.text_sha256 else None}
+        task_map.tasks[doc_id] = {
+            "task_id": task.id,
+            "text_sha256": sha,
+            "offset_map": doc.cleaning.offset_map.to_record() if sha == doc.text_sha256 else None,
+        }
 
 
 def _prediction(doc: Document, model, schema) -> dict:
@@ -233,11 +256,15 @@ def _task_json(batch: list[Document], settings, model, schema) -> list[dict]:
 def _import_batch(client, project_id, batch, tasks, task_map, expect_predictions: bool) -> None:
     ids = post_tasks(client, project_id, tasks)
     if len(ids) != len(batch):
-        raise NewsdeskError(Errors.E205, where=f"project {project_id}",
-                            detail=f"sent {len(batch)} tasks, the server created {len(ids)}")
+        raise NewsdeskError(
+            Errors.E205, where=f"project {project_id}", detail=f"sent {len(batch)} tasks, the server created {len(ids)}"
+        )
     for doc, task_id in zip(batch, ids):
-        task_map.tasks[doc.id] = {"task_id": task_id, "text_sha256": doc.text_sha256,
-                                  "offset_map": doc.cleaning.offset_map.to_record()}
+        task_map.tasks[doc.id] = {
+            "task_id": task_id,
+            "text_sha256": doc.text_sha256,
+            "offset_map": doc.cleaning.offset_map.to_record(),
+        }
     _verify(client, project_id, dict(zip(ids, batch)), expect_predictions=expect_predictions)
 
 
@@ -252,8 +279,13 @@ def post_tasks(client: LabelStudio, project_id: int, tasks: list[dict]) -> list[
     http = getattr(getattr(client, "_client_wrapper", None), "httpx_client", None)
     if http is None:  # an SDK of another layout: its public call does the same, slower
         return list(client.projects.import_tasks(project_id, request=tasks, return_task_ids=True).task_ids or [])
-    response = http.request(f"api/projects/{project_id}/import", method="POST", params={"return_task_ids": True},
-                            content=json.dumps(tasks).encode(), headers={"content-type": "application/json"})
+    response = http.request(
+        f"api/projects/{project_id}/import",
+        method="POST",
+        params={"return_task_ids": True},
+        content=json.dumps(tasks).encode(),
+        headers={"content-type": "application/json"},
+    )
     try:
         body = response.json()
     except ValueError:
@@ -282,22 +314,46 @@ def _verify(client, project_id: int, expected: dict[int, Document], expect_predi
             suspects.append(task_id)
     if suspects:
         full = {t.id: t for t in server_tasks(client, project_id, (min(suspects), max(suspects)))}
-        problems += [f"task {task_id} (document {expected[task_id].id}) has no prediction"
-                     for task_id in suspects if not (full.get(task_id) and full[task_id].predictions)]
+        problems += [
+            f"task {task_id} (document {expected[task_id].id}) has no prediction"
+            for task_id in suspects
+            if not (full.get(task_id) and full[task_id].predictions)
+        ]
     if problems:
-        raise NewsdeskError(Errors.E205, where=f"project {project_id}", detail="; ".join(problems[:5])
-                            + (f" and {len(problems) - 5} more" if len(problems) > 5 else ""))
+        raise NewsdeskError(
+            Errors.E205,
+            where=f"project {project_id}",
+            detail="; ".join(problems[:5]) + (f" and {len(problems) - 5} more" if len(problems) > 5 else ""),
+        )
 
 
 def _tasks_with_prediction_versions(client, project_id: int, id_range: tuple[int, int]) -> dict[int, object]:
-    query = json.dumps({"filters": {"conjunction": "and", "items": [
-        {"filter": "filter:tasks:id", "operator": "in", "type": "Number",
-         "value": {"min": id_range[0], "max": id_range[1]}}]},
-        "ordering": ["tasks:predictions_model_versions"]})
+    query = json.dumps(
+        {
+            "filters": {
+                "conjunction": "and",
+                "items": [
+                    {
+                        "filter": "filter:tasks:id",
+                        "operator": "in",
+                        "type": "Number",
+                        "value": {"min": id_range[0], "max": id_range[1]},
+                    }
+                ],
+            },
+            "ordering": ["tasks:predictions_model_versions"],
+        }
+    )
     found, page = {}, 1
     while True:  # pages by hand: the SDK's pager asks for one page past the end, which answers 404
-        pager = client.tasks.list(project=project_id, query=query, fields="task_only", page=page,
-                                  page_size=VERIFY_PAGE_SIZE, include="id,data,predictions_model_versions")
+        pager = client.tasks.list(
+            project=project_id,
+            query=query,
+            fields="task_only",
+            page=page,
+            page_size=VERIFY_PAGE_SIZE,
+            include="id,data,predictions_model_versions",
+        )
         items = pager.items or []
         found.update((t.id, t) for t in items)
         if len(items) < VERIFY_PAGE_SIZE or len(found) >= (getattr(pager.response, "total", None) or 0):
@@ -316,8 +372,10 @@ def _add_missing_predictions(client, docs, task_map, remote, model, schema, repo
 
 # --- carrying annotations over to a changed text ---------------------------------------------------
 
-def migrate_span(start: int, end: int, old_map: OffsetMap, new_map: OffsetMap, old_text: str,
-                 new_text: str) -> tuple[int, int] | None:
+
+def migrate_span(
+    start: int, end: int, old_map: OffsetMap, new_map: OffsetMap, old_text: str, new_text: str
+) -> tuple[int, int] | None:
     """Old clean -> raw -> new clean; None when the span's words did not survive unchanged."""
     raw_start, raw_end = old_map.clean_to_raw(start, end)
     new_start, new_end = new_map.raw_to_clean(raw_start, raw_end)
@@ -344,8 +402,9 @@ def _migrate(client, changed, task_map, remote, settings, model, schema, report)
             for item in ann.result or []:
                 value = item.get("value", {})
                 if "start" in value:
-                    moved = migrate_span(value["start"], value["end"], old_map, doc.cleaning.offset_map,
-                                         old_text, doc.text)
+                    moved = migrate_span(
+                        value["start"], value["end"], old_map, doc.cleaning.offset_map, old_text, doc.text
+                    )
                     if moved is None:
                         lost.append(f"{value.get('text', '')!r} [{value['start']}:{value['end']}]")
                         continue
@@ -368,6 +427,9 @@ def _migrate(client, changed, task_map, remote, settings, model, schema, report)
                 client.predictions.delete(pred.id)
             pred = _prediction(doc, model, schema)
             client.predictions.create(task=task.id, result=pred["result"], model_version=pred["model_version"])
-        task_map.tasks[doc.id] = {"task_id": task.id, "text_sha256": doc.text_sha256,
-                                  "offset_map": doc.cleaning.offset_map.to_record()}
+        task_map.tasks[doc.id] = {
+            "task_id": task.id,
+            "text_sha256": doc.text_sha256,
+            "offset_map": doc.cleaning.offset_map.to_record(),
+        }
         report.texts_migrated += 1

@@ -30,12 +30,18 @@ class GroundTruthMark:
     cleared: list[int]  # other annotations of the task that were the ground truth before
 
     def to_json(self) -> dict:
-        return {"doc_id": self.doc_id, "task_id": self.task_id, "annotation_id": self.annotation_id,
-                "annotator": self.annotator, "cleared": self.cleared}
+        return {
+            "doc_id": self.doc_id,
+            "task_id": self.task_id,
+            "annotation_id": self.annotation_id,
+            "annotator": self.annotator,
+            "cleared": self.cleared,
+        }
 
 
-def mark_ground_truth(workspace: Workspace, doc_id: str, annotator: str,
-                      client: LabelStudio | None = None) -> GroundTruthMark:
+def mark_ground_truth(
+    workspace: Workspace, doc_id: str, annotator: str, client: LabelStudio | None = None
+) -> GroundTruthMark:
     """Mark ``annotator``'s latest submitted annotation of ``doc_id`` (an id or unique prefix) as
     its ground truth on the server, and clear the flag on the task's other annotations."""
     doc_id = CorpusStore(workspace).document(doc_id).id  # resolves a prefix; unknown ids fail clearly
@@ -45,17 +51,27 @@ def mark_ground_truth(workspace: Workspace, doc_id: str, annotator: str,
         client = client or studio_client(workspace.root)
         task_map = TaskMap.load(workspace)
         if doc_id not in task_map.tasks or find_project(client, task_map) is None:
-            raise NewsdeskError(Errors.E240, where=where, detail="the document was never pushed to Label Studio",
-                                hint="run `newsdesk annotate push` and let the team annotate it first")
+            raise NewsdeskError(
+                Errors.E240,
+                where=where,
+                detail="the document was never pushed to Label Studio",
+                hint="run `newsdesk annotate push` and let the team annotate it first",
+            )
         task_id = task_map.tasks[doc_id]["task_id"]
         emails = {u.id: (u.email or "").lower() for u in client.users.list()}
         annotations = [a for a in client.annotations.list(id=task_id) if not a.was_cancelled]
-        theirs = sorted((a for a in annotations if emails.get(a.completed_by) == annotator),
-                        key=lambda a: (str(a.updated_at or a.created_at), a.id))
+        theirs = sorted(
+            (a for a in annotations if emails.get(a.completed_by) == annotator),
+            key=lambda a: (str(a.updated_at or a.created_at), a.id),
+        )
         if not theirs:
             who = sorted({emails.get(a.completed_by, f"user-{a.completed_by}") for a in annotations})
-            raise NewsdeskError(Errors.E240, where=where, detail=f"{annotator} has no submitted annotation of "
-                                f"task {task_id}; annotated by: {', '.join(who) or 'nobody yet'}")
+            raise NewsdeskError(
+                Errors.E240,
+                where=where,
+                detail=f"{annotator} has no submitted annotation of "
+                f"task {task_id}; annotated by: {', '.join(who) or 'nobody yet'}",
+            )
         chosen = theirs[-1]
         cleared = []
         for other in annotations:

@@ -26,8 +26,25 @@ from corpus.workspace import Workspace, atomic_write_text
 
 SCHEMA_FILE = "labels.toml"
 
-ONTONOTES_LABELS = ["PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW",
-                    "DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"]
+ONTONOTES_LABELS = [
+    "PERSON",
+    "NORP",
+    "FAC",
+    "ORG",
+    "GPE",
+    "LOC",
+    "PRODUCT",
+    "EVENT",
+    "WORK_OF_ART",
+    "LAW",
+    "DATE",
+    "TIME",
+    "PERCENT",
+    "MONEY",
+    "QUANTITY",
+    "ORDINAL",
+    "CARDINAL",
+]
 
 DEFAULT_SCHEMA = """\
 # The one label schema of this workspace. Label Studio's config, validation checks, release
@@ -108,23 +125,29 @@ class LabelSchema:
     # --- loading -------------------------------------------------------------------------------
 
     @classmethod
-    def default(cls) -> "LabelSchema":
+    def default(cls) -> LabelSchema:
         return cls.from_toml(DEFAULT_SCHEMA, "default schema")
 
     @classmethod
-    def from_toml(cls, text: str, where: str) -> "LabelSchema":
+    def from_toml(cls, text: str, where: str) -> LabelSchema:
         try:
             raw = tomllib.loads(text)
             entities, claims, document = raw["entities"], raw["claims"], raw["document"]
             schema = cls(
                 entity_labels=list(entities["labels"]),
                 source_labels=list(entities.get("source_labels", [])),
-                claim_attributes=[Attribute(a["name"], a.get("title", a["name"]), list(a["values"]),
-                                            bool(a.get("required", True))) for a in claims.get("attributes", [])],
+                claim_attributes=[
+                    Attribute(a["name"], a.get("title", a["name"]), list(a["values"]), bool(a.get("required", True)))
+                    for a in claims.get("attributes", [])
+                ],
                 cue_max_distance=int(claims.get("cue_max_distance", 200)),
-                nesting={ENTITY_LAYER: bool(entities.get("nesting", False)), CLAIM_LAYER: bool(claims.get("nesting", True))},
-                document_choice=Attribute(document["name"], document.get("title", document["name"]),
-                                          list(document["values"]), False),
+                nesting={
+                    ENTITY_LAYER: bool(entities.get("nesting", False)),
+                    CLAIM_LAYER: bool(claims.get("nesting", True)),
+                },
+                document_choice=Attribute(
+                    document["name"], document.get("title", document["name"]), list(document["values"]), False
+                ),
             )
         except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as exc:
             raise NewsdeskError(Errors.E201, where=where, detail=f"{type(exc).__name__}: {exc}") from exc
@@ -132,7 +155,7 @@ class LabelSchema:
         return schema
 
     @classmethod
-    def load(cls, workspace: Workspace) -> "LabelSchema":
+    def load(cls, workspace: Workspace) -> LabelSchema:
         """The workspace's schema; the default when the workspace has no labels.toml yet."""
         path = workspace.path(SCHEMA_FILE)
         if not path.exists():
@@ -149,8 +172,11 @@ class LabelSchema:
     def check(self, where: str) -> None:
         names = self.entity_labels + CLAIM_LABELS
         if len(set(names)) != len(names):
-            raise NewsdeskError(Errors.E201, where=where, detail="a label is defined twice "
-                                f"(entity labels may not reuse {CLAIM_LABELS})")
+            raise NewsdeskError(
+                Errors.E201,
+                where=where,
+                detail=f"a label is defined twice (entity labels may not reuse {CLAIM_LABELS})",
+            )
         unknown = [s for s in self.source_labels if s not in self.entity_labels]
         if unknown:
             raise NewsdeskError(Errors.E201, where=where, detail=f"source_labels {unknown} are not entity labels")
@@ -178,11 +204,16 @@ class LabelSchema:
         return self.source_labels + [SOURCE]
 
     def to_record(self) -> dict:
-        return {"entity_labels": self.entity_labels, "source_labels": self.source_labels,
-                "claim_labels": CLAIM_LABELS, "link_labels": LINK_LABELS,
-                "claim_attributes": [asdict(a) for a in self.claim_attributes],
-                "cue_max_distance": self.cue_max_distance, "document_choice": asdict(self.document_choice),
-                "nesting": self.nesting}
+        return {
+            "entity_labels": self.entity_labels,
+            "source_labels": self.source_labels,
+            "claim_labels": CLAIM_LABELS,
+            "link_labels": LINK_LABELS,
+            "claim_attributes": [asdict(a) for a in self.claim_attributes],
+            "cue_max_distance": self.cue_max_distance,
+            "document_choice": asdict(self.document_choice),
+            "nesting": self.nesting,
+        }
 
     def fingerprint(self) -> str:
         """A hash of everything that shapes annotations; releases record it to detect schema changes."""

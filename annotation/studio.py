@@ -55,8 +55,15 @@ from rich.console import Console
 
 # Re-exported: callers catch the server's errors from here.
 from annotation.studio_errors import (  # noqa: F401
-    StudioAuthError, StudioError, StudioInstallError, StudioNotRunningError, StudioPortBusyError, StudioStartError,
-    StudioUnreachableError, StudioUserError)
+    StudioAuthError,
+    StudioError,
+    StudioInstallError,
+    StudioNotRunningError,
+    StudioPortBusyError,
+    StudioStartError,
+    StudioUnreachableError,
+    StudioUserError,
+)
 
 LABEL_STUDIO_VERSION = "1.23.2"
 STUDIO_VENV_ENV = "NEWSDESK_STUDIO_VENV"
@@ -288,8 +295,7 @@ def _install_into(venv_dir: Path, version: str) -> None:
     (venv_dir / INSTALL_STARTED_MARKER).write_text(version)
     log_path = venv_dir.parent / f"{venv_dir.name}-install.log"
     console.print(
-        f"Installing label-studio=={version} into its own virtualenv {venv_dir} "
-        "(once; about a minute and ~1 GB)"
+        f"Installing label-studio=={version} into its own virtualenv {venv_dir} (once; about a minute and ~1 GB)"
     )
     started = time.monotonic()
     with open(log_path, "w") as log:
@@ -378,11 +384,11 @@ def start_studio(
             return _already_running(running, paths, port, timeout)
         port = _port_to_use(paths) if port is None else _check_port_is_free(port)
         venv_dir = ensure_installed(paths.workspace)
-        _write_json_atomically(paths.install_record,
-                               {"label_studio": installed_version(venv_dir), "venv": str(venv_dir)})
+        _write_json_atomically(
+            paths.install_record, {"label_studio": installed_version(venv_dir), "venv": str(venv_dir)}
+        )
         credentials = _load_or_create_credentials(paths)
-        database_env = (postgres_target(paths.workspace, choice).label_studio_env()
-                        if choice.kind == "postgres" else {})
+        database_env = postgres_target(paths.workspace, choice).label_studio_env() if choice.kind == "postgres" else {}
         log_offset = paths.log_file.stat().st_size if paths.log_file.exists() else 0
         server = _spawn_server(paths, venv_dir, port, credentials, database_env, lan=lan)
         paths.last_port_file.write_text(str(port))
@@ -432,13 +438,10 @@ def _port_to_use(paths: StudioPaths) -> int:
         return _free_port()
 
 
-def _already_running(
-    server: StudioServer, paths: StudioPaths, port: int | None, timeout: float
-) -> StudioServer:
+def _already_running(server: StudioServer, paths: StudioPaths, port: int | None, timeout: float) -> StudioServer:
     if port is not None and port != server.port:
         console.print(
-            f"[yellow]Label Studio is already running on port {server.port}; "
-            f"stop it first to move it to port {port}[/]"
+            f"[yellow]Label Studio is already running on port {server.port}; stop it first to move it to port {port}[/]"
         )
     _wait_until_healthy(server, paths, timeout=timeout)
     console.print(f"Label Studio already running at {server.url} (pid {server.pid})")
@@ -501,9 +504,7 @@ def _make_private(directory: Path, *, everything_inside: bool = False) -> None:
                     path.chmod(path.stat().st_mode & ~0o077 & 0o7777)
 
 
-def _server_env(
-    paths: StudioPaths, venv_dir: Path, credentials: StudioCredentials
-) -> dict[str, str]:
+def _server_env(paths: StudioPaths, venv_dir: Path, credentials: StudioCredentials) -> dict[str, str]:
     env = _env_without(os.environ, ENV_VARS_KEPT_FROM_SERVER)
     env.update(
         {
@@ -585,8 +586,7 @@ def _check_admin_token(url: str, credentials: StudioCredentials) -> None:
         raise StudioStartError(f"Label Studio at {url} stopped answering: {error!r}") from None
     if response.status_code != 200:
         raise StudioStartError(
-            f"the server on {url} refused this workspace's admin token "
-            f"(HTTP {response.status_code})",
+            f"the server on {url} refused this workspace's admin token (HTTP {response.status_code})",
             hint="the token only takes effect when studio/data is first created with legacy "
             "tokens enabled; stop the server, remove the workspace's studio/data and start again",
         )
@@ -644,7 +644,7 @@ def backup_studio(workspace: Path, out: Path | None = None) -> Path:
 
     paths = StudioPaths.for_workspace(workspace)
     if out is None:
-        kind = (recorded_choice(paths.workspace) or None)
+        kind = recorded_choice(paths.workspace) or None
         suffix = "pgdump" if kind is not None and kind.kind == "postgres" else "sqlite3"
         out = paths.root / "backups" / f"{time.strftime('%Y%m%dT%H%M%S')}.{suffix}"
     return backup_database(paths.workspace, out)
@@ -803,8 +803,7 @@ def _server_url_and_key(paths: StudioPaths) -> tuple[str, str, str]:
         if not env_key:
             raise StudioAuthError(
                 f"{TEAM_URL_ENV} is set to {team_url} but {TEAM_API_KEY_ENV} is not set",
-                hint=f"set {TEAM_API_KEY_ENV} to your access token from Label Studio's "
-                "Account & Settings page",
+                hint=f"set {TEAM_API_KEY_ENV} to your access token from Label Studio's Account & Settings page",
             )
         return team_url.rstrip("/"), env_key, TEAM_API_KEY_ENV
     server = _running_server(paths)
@@ -952,8 +951,7 @@ def _load_credentials(paths: StudioPaths) -> StudioCredentials:
         return StudioCredentials(**json.loads(paths.credentials_file.read_text()))
     except (OSError, ValueError, TypeError) as error:
         raise StudioAuthError(
-            f"cannot read the local server's credentials {paths.credentials_file} "
-            f"({type(error).__name__})",
+            f"cannot read the local server's credentials {paths.credentials_file} ({type(error).__name__})",
             hint="they are written at the first `newsdesk studio start`; if they are lost, stop "
             "the server, remove the workspace's studio/ folder (its annotations too) and start again",
         ) from None

@@ -52,7 +52,14 @@ from annotation.pull import convert_export  # noqa: E402
 from annotation.schema import LabelSchema  # noqa: E402
 from annotation.store import AnnotationStore  # noqa: E402
 from annotation.studio import (  # noqa: E402
-    STUDIO_VENV_ENV, TEAM_API_KEY_ENV, TEAM_URL_ENV, create_studio_user, start_studio, stop_studio, studio_client)
+    STUDIO_VENV_ENV,
+    TEAM_API_KEY_ENV,
+    TEAM_URL_ENV,
+    create_studio_user,
+    start_studio,
+    stop_studio,
+    studio_client,
+)
 from corpus.ingest import ingest  # noqa: E402
 from corpus.model import Document  # noqa: E402
 from corpus.store import CorpusStore  # noqa: E402
@@ -78,6 +85,7 @@ def per_s(count: int, seconds: float) -> float | None:
 
 # --- setup -------------------------------------------------------------------------------------
 
+
 class CachedPredictor:
     """The baseline's predictions, computed once, so push and the bare calls send the same JSON."""
 
@@ -95,8 +103,7 @@ def set_annotation_config(ws: Workspace, batch_size: int, predictor: str) -> Wor
     text = path.read_text(encoding="utf-8")
     if "[annotation]" in text:
         raise SystemExit(f"{path} has an [annotation] section already")
-    path.write_text(text + f'\n[annotation]\nbatch_size = {batch_size}\npredictor = "{predictor}"\n',
-                    encoding="utf-8")
+    path.write_text(text + f'\n[annotation]\nbatch_size = {batch_size}\npredictor = "{predictor}"\n', encoding="utf-8")
     return Workspace.open(ws.root)
 
 
@@ -107,31 +114,44 @@ def predictions_for(docs: list[Document], schema: LabelSchema) -> tuple[dict[str
     return records, baseline.model_version, time.perf_counter() - t0
 
 
-def annotated_task(doc: Document, settings: AnnotationSettings, prediction: AnnotationRecord, model_version: str,
-                   index: int, admin_id: int, second_id: int) -> dict:
+def annotated_task(
+    doc: Document,
+    settings: AnnotationSettings,
+    prediction: AnnotationRecord,
+    model_version: str,
+    index: int,
+    admin_id: int,
+    second_id: int,
+) -> dict:
     """A task as a maintainer's day leaves it: the prediction, corrected by one or two annotators."""
     results = results_from_record(prediction)
     regions = [r for r in results if r.get("type") == "labels"]
     dropped = {r["id"] for r in regions[3::7]}  # the annotator removes some regions and their choices/links
-    kept = [r for r in results if r.get("id") not in dropped
-            and r.get("from_id") not in dropped and r.get("to_id") not in dropped]
+    kept = [
+        r
+        for r in results
+        if r.get("id") not in dropped and r.get("from_id") not in dropped and r.get("to_id") not in dropped
+    ]
     if index % 9 == 0:  # and flags a text-quality problem now and then
-        kept.append({"from_name": "text_quality", "to_name": "text", "type": "choices",
-                     "value": {"choices": ["residue left"]}})
+        kept.append(
+            {"from_name": "text_quality", "to_name": "text", "type": "choices", "value": {"choices": ["residue left"]}}
+        )
     annotations = [{"result": kept, "completed_by": admin_id, "lead_time": 30.0 + index % 90}]
     if settings.in_agreement_sample(doc.id):
         annotations.append({"result": results, "completed_by": second_id, "lead_time": 20.0 + index % 60})
     if index % 50 == 7:
         annotations.append({"result": [], "completed_by": second_id, "was_cancelled": True})
-    return {"data": annotation.push.task_data(doc, settings),
-            "predictions": [{"model_version": model_version, "result": results}],
-            "annotations": annotations}
+    return {
+        "data": annotation.push.task_data(doc, settings),
+        "predictions": [{"model_version": model_version, "result": results}],
+        "annotations": annotations,
+    }
 
 
 def import_all(client, project_id: int, tasks: list[dict], batch_size: int) -> float:
     t0 = time.perf_counter()
     for i in range(0, len(tasks), batch_size):
-        batch = tasks[i:i + batch_size]
+        batch = tasks[i : i + batch_size]
         response = client.projects.import_tasks(project_id, request=batch, return_task_ids=True)
         if len(response.task_ids or []) != len(batch):
             raise SystemExit(f"bare import: sent {len(batch)} tasks, the server created {len(response.task_ids or [])}")
@@ -139,6 +159,7 @@ def import_all(client, project_id: int, tasks: list[dict], batch_size: int) -> f
 
 
 # --- push --------------------------------------------------------------------------------------
+
 
 def bench_push(ws: Workspace, client, bare_client, bare_tasks: list[dict], fields: dict) -> tuple[dict, dict]:
     """A first push, and the bare calls batch for batch beside it.
@@ -155,7 +176,7 @@ def bench_push(ws: Workspace, client, bare_client, bare_tasks: list[dict], field
     bare = {"seconds": 0.0, "sent": 0}
 
     def progress(done: int, total: int) -> None:
-        batch = bare_tasks[bare["sent"]:done]
+        batch = bare_tasks[bare["sent"] : done]
         t0 = time.perf_counter()
         response = bare_client.projects.import_tasks(bare_project.id, request=batch, return_task_ids=True)
         bare["seconds"] += time.perf_counter() - t0
@@ -163,25 +184,38 @@ def bench_push(ws: Workspace, client, bare_client, bare_tasks: list[dict], field
             raise SystemExit(f"bare import: sent {len(batch)} tasks, the server created {len(response.task_ids or [])}")
         bare["sent"] = done
 
-    targets = {"import_tasks": (annotation.push, "post_tasks"), "verify": (annotation.push, "_verify"),
-               "task_map_save": (TaskMap, "save"), "prediction_json": (annotation.push, "_prediction"),
-               "read_server_tasks": (annotation.push, "_remote_tasks")}
+    targets = {
+        "import_tasks": (annotation.push, "post_tasks"),
+        "verify": (annotation.push, "_verify"),
+        "task_map_save": (TaskMap, "save"),
+        "prediction_json": (annotation.push, "_prediction"),
+        "read_server_tasks": (annotation.push, "_remote_tasks"),
+    }
     with timed_calls(targets) as spent:
         t0 = time.perf_counter()
         report = annotation.push.push(ws, client=client, progress=progress)
         seconds = time.perf_counter() - t0 - bare["seconds"]
     if report.tasks_created != report.documents or bare["sent"] != len(bare_tasks):
-        raise SystemExit(f"push created {report.tasks_created} tasks for {report.documents} documents, "
-                         f"the bare calls {bare['sent']} for {len(bare_tasks)}")
+        raise SystemExit(
+            f"push created {report.tasks_created} tasks for {report.documents} documents, "
+            f"the bare calls {bare['sent']} for {len(bare_tasks)}"
+        )
     breakdown = {k: round(v, 3) for k, v in spent.items()}
     if hasattr(annotation.push, "_task_json"):  # made in a worker while the server works: not on the clock
         spent.pop("prediction_json")
         breakdown["prediction_json (overlapped)"] = breakdown.pop("prediction_json")
     breakdown["other"] = round(seconds - sum(spent.values()), 3)
-    pushed = {"tasks": report.tasks_created, "seconds": round(seconds, 3),
-              "tasks_per_s": per_s(report.tasks_created, seconds), "breakdown_s": breakdown}
-    bare_run = {"tasks": bare["sent"], "seconds": round(bare["seconds"], 3),
-                "tasks_per_s": per_s(bare["sent"], bare["seconds"])}
+    pushed = {
+        "tasks": report.tasks_created,
+        "seconds": round(seconds, 3),
+        "tasks_per_s": per_s(report.tasks_created, seconds),
+        "breakdown_s": breakdown,
+    }
+    bare_run = {
+        "tasks": bare["sent"],
+        "seconds": round(bare["seconds"], 3),
+        "tasks_per_s": per_s(bare["sent"], bare["seconds"]),
+    }
     return pushed, bare_run
 
 
@@ -192,16 +226,22 @@ def best_of(runs: list[dict]) -> dict:
 
 # --- pull --------------------------------------------------------------------------------------
 
+
 def bare_export(client, project_id: int) -> tuple[bytes, dict]:
     """The snapshot export as pull asks for it: create, wait, download, delete; no parsing."""
     t0 = time.perf_counter()
     export = client.projects.exports.create(
-        project_id, title="bench bare export",
-        serialization_options={"predictions": {"only_id": False}, "annotations__completed_by": {"only_id": True},
-                               "drafts": {"only_id": True}},
+        project_id,
+        title="bench bare export",
+        serialization_options={
+            "predictions": {"only_id": False},
+            "annotations__completed_by": {"only_id": True},
+            "drafts": {"only_id": True},
+        },
         task_filter_options={"only_with_annotations": False},
         annotation_filter_options={"usual": True, "ground_truth": True, "skipped": True},
-        request_options={"timeout": annotation.pull.EXPORT_TIMEOUT_SECONDS})
+        request_options={"timeout": annotation.pull.EXPORT_TIMEOUT_SECONDS},
+    )
     while True:
         state = client.projects.exports.get(project_id, export.id)
         if state.status == "completed":
@@ -209,8 +249,14 @@ def bare_export(client, project_id: int) -> tuple[bytes, dict]:
         if state.status == "failed":
             raise SystemExit(f"bare export {export.id} failed")
         time.sleep(0.2)
-    data = b"".join(client.projects.exports.download(project_id, export.id, export_type="JSON",
-                                                     request_options={"timeout": annotation.pull.EXPORT_TIMEOUT_SECONDS}))
+    data = b"".join(
+        client.projects.exports.download(
+            project_id,
+            export.id,
+            export_type="JSON",
+            request_options={"timeout": annotation.pull.EXPORT_TIMEOUT_SECONDS},
+        )
+    )
     client.projects.exports.delete(project_id, export.id)
     seconds = time.perf_counter() - t0
     return data, {"seconds": round(seconds, 3), "load_after": load()}
@@ -222,24 +268,36 @@ def bench_pull(root: Path, client, project_id: int, marker: str) -> dict:
     TaskMap(marker=marker, project_id=project_id).save(ws)
     # An older pull exported, downloaded and parsed in one function.
     export = "download_snapshot" if hasattr(annotation.pull, "download_snapshot") else "export_snapshot"
-    targets = {export: (annotation.pull, export), "convert": (annotation.pull, "convert_export"),
-               "store_append": (AnnotationStore, "append"), "server_users": (annotation.pull, "server_users")}
+    targets = {
+        export: (annotation.pull, export),
+        "convert": (annotation.pull, "convert_export"),
+        "store_append": (AnnotationStore, "append"),
+        "server_users": (annotation.pull, "server_users"),
+    }
     with timed_calls(targets) as spent:
         t0 = time.perf_counter()
         report = annotation.pull.pull(ws, client=client)
         seconds = time.perf_counter() - t0
     breakdown = {k: round(v, 3) for k, v in spent.items()}
     breakdown["other (JSON parse, ...)"] = round(seconds - sum(spent.values()), 3)
-    return {"tasks": report.tasks, "annotations": report.annotations, "predictions": report.predictions,
-            "records_written": report.new_or_changed, "annotators": len(report.annotators),
-            "problems": len(report.problems), "seconds": round(seconds, 3),
-            "tasks_per_s": per_s(report.tasks, seconds), "breakdown_s": breakdown, "load_after": load()}
+    return {
+        "tasks": report.tasks,
+        "annotations": report.annotations,
+        "predictions": report.predictions,
+        "records_written": report.new_or_changed,
+        "annotators": len(report.annotators),
+        "problems": len(report.problems),
+        "seconds": round(seconds, 3),
+        "tasks_per_s": per_s(report.tasks, seconds),
+        "breakdown_s": breakdown,
+        "load_after": load(),
+    }
 
 
 # --- conversion --------------------------------------------------------------------------------
 
-def bench_conversion(export_file: Path, label_config: str, users: dict[int, str], out_dir: Path,
-                     repeats: int) -> dict:
+
+def bench_conversion(export_file: Path, label_config: str, users: dict[int, str], out_dir: Path, repeats: int) -> dict:
     """The same export file into newsdesk records and into the SDK's CoNLL, each from the file.
 
     Ours is timed as pull runs it (``json.loads`` and conversion with the cyclic GC paused),
@@ -297,20 +355,26 @@ def bench_conversion(export_file: Path, label_config: str, users: dict[int, str]
         timed("ours_with_predictions", ours_with_predictions, as_pull_runs_it)
         timed("ours_gc_on", ours, contextlib.nullcontext)
         timed("sdk_gc_paused", sdk, gc_off)
-    del parsed
+    parsed = None  # frees the export (the closures above are done with it)
     n_tasks = counts["ours_parse_only"]
-    return {"tasks": n_tasks, "export_mb": round(export_file.stat().st_size / 1e6, 1), "repeats": repeats,
-            "our_records": counts["ours"], "our_records_with_predictions": counts["ours_with_predictions"],
-            "sdk_conll_documents": counts["sdk"],
-            **{f"{k}_s": round(v, 3) for k, v in best.items()},
-            **{f"{k}_tasks_per_s": per_s(n_tasks, v) for k, v in best.items()},
-            "ratio": round(best["sdk"] / best["ours"], 2),
-            "ratio_ours_gc_on": round(best["sdk"] / best["ours_gc_on"], 2),
-            "ratio_sdk_gc_paused": round(best["sdk_gc_paused"] / best["ours"], 2),
-            "ours_gc_paused": as_pull_runs_it is not contextlib.nullcontext}
+    return {
+        "tasks": n_tasks,
+        "export_mb": round(export_file.stat().st_size / 1e6, 1),
+        "repeats": repeats,
+        "our_records": counts["ours"],
+        "our_records_with_predictions": counts["ours_with_predictions"],
+        "sdk_conll_documents": counts["sdk"],
+        **{f"{k}_s": round(v, 3) for k, v in best.items()},
+        **{f"{k}_tasks_per_s": per_s(n_tasks, v) for k, v in best.items()},
+        "ratio": round(best["sdk"] / best["ours"], 2),
+        "ratio_ours_gc_on": round(best["sdk"] / best["ours_gc_on"], 2),
+        "ratio_sdk_gc_paused": round(best["sdk_gc_paused"] / best["ours"], 2),
+        "ours_gc_paused": as_pull_runs_it is not contextlib.nullcontext,
+    }
 
 
 # --- report ------------------------------------------------------------------------------------
+
 
 def print_table(result: dict) -> None:
     from rich.console import Console
@@ -318,16 +382,21 @@ def print_table(result: dict) -> None:
 
     console = Console(width=max(Console().width, 150))
     s = result["setup"]
-    console.print(f"[bold]{s['documents']:,} documents[/], mean {s['mean_text_bytes']:,} bytes of text, "
-                  f"batch size {result['args']['batch_size']} — {result['machine']['cpus']} CPUs, "
-                  f"load {result['load']['start']} at start, {result['load']['end']} at the end")
+    console.print(
+        f"[bold]{s['documents']:,} documents[/], mean {s['mean_text_bytes']:,} bytes of text, "
+        f"batch size {result['args']['batch_size']} — {result['machine']['cpus']} CPUs, "
+        f"load {result['load']['start']} at start, {result['load']['end']} at the end"
+    )
     setup = Table(title="Setup (not part of the comparisons)")
     for col in ("step", "seconds", "notes"):
         setup.add_column(col, justify="left" if col != "seconds" else "right")
-    for key, notes in (("server_start_s", "fresh SQLite database: migrations"),
-                       ("generate_s", "synthetic articles"), ("ingest_s", "ingest .jsonl: clean + store"),
-                       ("predict_s", f"baseline predictor, {s['prediction_regions']:,} regions"),
-                       ("annotated_import_s", f"{s['annotations']:,} annotations embedded in task JSON")):
+    for key, notes in (
+        ("server_start_s", "fresh SQLite database: migrations"),
+        ("generate_s", "synthetic articles"),
+        ("ingest_s", "ingest .jsonl: clean + store"),
+        ("predict_s", f"baseline predictor, {s['prediction_regions']:,} regions"),
+        ("annotated_import_s", f"{s['annotations']:,} annotations embedded in task JSON"),
+    ):
         setup.add_row(key.removesuffix("_s"), f"{s[key]:.1f}", notes)
     console.print(setup)
 
@@ -342,46 +411,84 @@ def print_table(result: dict) -> None:
         return ", ".join(f"{k} {v:.1f}s" for k, v in r["breakdown_s"].items())
 
     p, bp = result["push"], result["bare_import"]
-    table.add_row("bare import_tasks", f"{bp['tasks']:,}", f"{bp['seconds']:.1f}", f"{bp['tasks_per_s']:,.0f}", "",
-                  "same task JSON and batch size, no verification, batch for batch beside push")
-    table.add_row("newsdesk push", f"{p['tasks']:,}", f"{p['seconds']:.1f}", f"{p['tasks_per_s']:,.0f}",
-                  f"{result['push_vs_bare']:.2f}", parts(p))
+    table.add_row(
+        "bare import_tasks",
+        f"{bp['tasks']:,}",
+        f"{bp['seconds']:.1f}",
+        f"{bp['tasks_per_s']:,.0f}",
+        "",
+        "same task JSON and batch size, no verification, batch for batch beside push",
+    )
+    table.add_row(
+        "newsdesk push",
+        f"{p['tasks']:,}",
+        f"{p['seconds']:.1f}",
+        f"{p['tasks_per_s']:,.0f}",
+        f"{result['push_vs_bare']:.2f}",
+        parts(p),
+    )
     pl, be = result["pull"], result["bare_export"]
-    table.add_row("bare snapshot export", f"{be['tasks']:,}", f"{be['seconds']:.1f}", f"{be['tasks_per_s']:,.0f}", "",
-                  f"create + wait + download {be['mb']:.0f} MB + delete, not parsed; best of {rounds(be)}")
-    table.add_row("newsdesk pull", f"{pl['tasks']:,}", f"{pl['seconds']:.1f}", f"{pl['tasks_per_s']:,.0f}",
-                  f"{result['pull_vs_bare']:.2f}",
-                  f"{pl['annotations']:,} annotations + {pl['predictions']:,} predictions; {parts(pl)}; best of "
-                  f"{rounds(pl)}; median / median {result['pull_vs_bare_median']:.2f}")
+    table.add_row(
+        "bare snapshot export",
+        f"{be['tasks']:,}",
+        f"{be['seconds']:.1f}",
+        f"{be['tasks_per_s']:,.0f}",
+        "",
+        f"create + wait + download {be['mb']:.0f} MB + delete, not parsed; best of {rounds(be)}",
+    )
+    table.add_row(
+        "newsdesk pull",
+        f"{pl['tasks']:,}",
+        f"{pl['seconds']:.1f}",
+        f"{pl['tasks_per_s']:,.0f}",
+        f"{result['pull_vs_bare']:.2f}",
+        f"{pl['annotations']:,} annotations + {pl['predictions']:,} predictions; {parts(pl)}; best of "
+        f"{rounds(pl)}; median / median {result['pull_vs_bare_median']:.2f}",
+    )
     console.print(table)
 
     c = result["conversion"]
     conv = Table(title=f"Converting the {c['tasks']:,}-task export file ({c['export_mb']} MB), best of {c['repeats']}")
     for col in ("converter", "seconds", "tasks/s", "output"):
         conv.add_column(col, justify="left" if col in ("converter", "output") else "right")
-    rows = (("ours", "newsdesk: json.loads + records_from_task (pull itself parses with orjson, faster)"
-             + (", GC paused" if c["ours_gc_paused"] else ""),
-             f"{c['our_records']:,} records; of which JSON parse {c['ours_parse_only_s']:.2f}s"),
-            ("sdk", "label_studio_sdk Converter -> CoNLL, as shipped", f"{c['sdk_conll_documents']:,} CoNLL documents"),
-            ("ours_with_predictions", "newsdesk, predictions converted too (as pull)",
-             f"{c['our_records_with_predictions']:,} records"),
-            ("ours_convert_only", "newsdesk records_from_task alone, on the parsed tasks", ""),
-            ("ours_gc_on", "newsdesk with the GC on", ""),
-            ("sdk_gc_paused", "label_studio_sdk Converter with the GC paused", ""))
+    rows = (
+        (
+            "ours",
+            "newsdesk: json.loads + records_from_task (pull itself parses with orjson, faster)"
+            + (", GC paused" if c["ours_gc_paused"] else ""),
+            f"{c['our_records']:,} records; of which JSON parse {c['ours_parse_only_s']:.2f}s",
+        ),
+        ("sdk", "label_studio_sdk Converter -> CoNLL, as shipped", f"{c['sdk_conll_documents']:,} CoNLL documents"),
+        (
+            "ours_with_predictions",
+            "newsdesk, predictions converted too (as pull)",
+            f"{c['our_records_with_predictions']:,} records",
+        ),
+        ("ours_convert_only", "newsdesk records_from_task alone, on the parsed tasks", ""),
+        ("ours_gc_on", "newsdesk with the GC on", ""),
+        ("sdk_gc_paused", "label_studio_sdk Converter with the GC paused", ""),
+    )
     for key, label, notes in rows:
         conv.add_row(label, f"{c[key + '_s']:.2f}", f"{c[key + '_tasks_per_s']:,.0f}", notes)
     console.print(conv)
-    console.print(f"SDK time / ours with the GC on: {c['ratio_ours_gc_on']:.2f}x; the SDK's with the GC paused: "
-                  f"{c['ratio_sdk_gc_paused']:.2f}x")
-    for name, value, target in (("push / bare", result["push_vs_bare"], TARGET_SERVER_RATIO),
-                                ("pull / bare", result["pull_vs_bare"], TARGET_SERVER_RATIO),
-                                ("conversion SDK time / ours", c["ratio"], TARGET_CONVERSION_RATIO)):
+    console.print(
+        f"SDK time / ours with the GC on: {c['ratio_ours_gc_on']:.2f}x; the SDK's with the GC paused: "
+        f"{c['ratio_sdk_gc_paused']:.2f}x"
+    )
+    for name, value, target in (
+        ("push / bare", result["push_vs_bare"], TARGET_SERVER_RATIO),
+        ("pull / bare", result["pull_vs_bare"], TARGET_SERVER_RATIO),
+        ("conversion SDK time / ours", c["ratio"], TARGET_CONVERSION_RATIO),
+    ):
         ok = value >= target
-        console.print(f"{name} = [bold {'green' if ok else 'red'}]{value:.2f}[/] "
-                      f"(target ≥ {target:g}: {'met' if ok else 'NOT met'})")
+        console.print(
+            f"{name} = [bold {'green' if ok else 'red'}]{value:.2f}[/] "
+            f"(target ≥ {target:g}: {'met' if ok else 'NOT met'})"
+        )
 
 
 # --- the run -----------------------------------------------------------------------------------
+
 
 def run(args, work: Path, result: dict) -> None:
     t0 = time.perf_counter()
@@ -416,13 +523,18 @@ def run(args, work: Path, result: dict) -> None:
     register_predictor(CACHED_PREDICTOR, lambda _arg: CachedPredictor(predicted, model_version))
     config = labeling_config(schema)
 
-    bare_tasks = [{"data": annotation.push.task_data(d, settings),
-                   "predictions": [{"model_version": model_version, "result": results_from_record(predicted[d.id])}]}
-                  for d in docs]
+    bare_tasks = [
+        {
+            "data": annotation.push.task_data(d, settings),
+            "predictions": [{"model_version": model_version, "result": results_from_record(predicted[d.id])}],
+        }
+        for d in docs
+    ]
     print("newsdesk push, and the bare import_tasks calls batch for batch beside it ...", flush=True)
     gc.collect()
-    result["push"], result["bare_import"] = bench_push(ws, client, studio_client(ws.root), bare_tasks,
-                                                            annotation.push.project_fields(schema, settings))
+    result["push"], result["bare_import"] = bench_push(
+        ws, client, studio_client(ws.root), bare_tasks, annotation.push.project_fields(schema, settings)
+    )
     result["push"]["load_after"] = load()
     del bare_tasks
     result["push_vs_bare"] = round(result["push"]["tasks_per_s"] / result["bare_import"]["tasks_per_s"], 3)
@@ -430,20 +542,24 @@ def run(args, work: Path, result: dict) -> None:
     print("annotating (import with embedded annotations) ...", flush=True)
     admin_id = client.users.whoami().id
     second_id = create_studio_user(ws.root, SECOND_ANNOTATOR, "Bench-annotates-1").id
-    annotated = [annotated_task(d, settings, predicted[d.id], model_version, i, admin_id, second_id)
-                 for i, d in enumerate(docs)]
+    annotated = [
+        annotated_task(d, settings, predicted[d.id], model_version, i, admin_id, second_id) for i, d in enumerate(docs)
+    ]
     result["setup"]["annotations"] = sum(len(t["annotations"]) for t in annotated)
     pull_marker = f"newsdesk-workspace:bench-{os.getpid()}"
     pull_project = client.projects.create(title="bench pull", label_config=config, description=pull_marker)
     result["setup"]["annotated_import_s"] = round(import_all(client, pull_project.id, annotated, 200), 1)
-    del annotated, docs, predicted
+    del annotated, docs
+    predicted = None  # frees the predictions (the cached predictor is done with them)
     gc.collect()
 
     pulls, bares = result.setdefault("pull_rounds", []), result.setdefault("bare_export_rounds", [])
     for i in range(args.repeats):
-        for side in (("bare", "pull") if i % 2 == 0 else ("pull", "bare")):
-            print(f"round {i + 1} of {args.repeats}: {'bare snapshot export' if side == 'bare' else 'newsdesk pull'} ...",
-                  flush=True)
+        for side in ("bare", "pull") if i % 2 == 0 else ("pull", "bare"):
+            print(
+                f"round {i + 1} of {args.repeats}: {'bare snapshot export' if side == 'bare' else 'newsdesk pull'} ...",
+                flush=True,
+            )
             gc.collect()
             if side == "bare":
                 data, run_ = bare_export(client, pull_project.id)
@@ -455,12 +571,17 @@ def run(args, work: Path, result: dict) -> None:
     del data
     result["pull"] = best_of(pulls)
     n_tasks = result["pull"]["tasks"]
-    result["bare_export"] = {**best_of(bares), "tasks": n_tasks, "mb": round(export_file.stat().st_size / 1e6, 1),
-                             "repeats": args.repeats}
+    result["bare_export"] = {
+        **best_of(bares),
+        "tasks": n_tasks,
+        "mb": round(export_file.stat().st_size / 1e6, 1),
+        "repeats": args.repeats,
+    }
     result["bare_export"]["tasks_per_s"] = per_s(n_tasks, result["bare_export"]["seconds"])
     result["pull_vs_bare"] = round(result["pull"]["tasks_per_s"] / result["bare_export"]["tasks_per_s"], 3)
-    result["pull_vs_bare_median"] = round(statistics.median(result["bare_export"]["all_s"])
-                                          / statistics.median(result["pull"]["all_s"]), 3)
+    result["pull_vs_bare_median"] = round(
+        statistics.median(result["bare_export"]["all_s"]) / statistics.median(result["pull"]["all_s"]), 3
+    )
 
     print("conversion: ours vs the SDK's converter ...", flush=True)
     users = annotation.pull.server_users(client)
@@ -473,10 +594,18 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=10_000, help="number of articles and tasks (default 10000)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--batch-size", type=int, default=AnnotationSettings.batch_size,
-                        help=f"[annotation] batch_size for push and the bare import (default {AnnotationSettings.batch_size})")
-    parser.add_argument("--repeats", type=int, default=3,
-                        help="rounds of pull and bare export (alternating) and of conversion; best is kept (default 3)")
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=AnnotationSettings.batch_size,
+        help=f"[annotation] batch_size for push and the bare import (default {AnnotationSettings.batch_size})",
+    )
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=3,
+        help="rounds of pull and bare export (alternating) and of conversion; best is kept (default 3)",
+    )
     parser.add_argument("--json-out", type=Path, help="also write the figures as JSON here")
     parser.add_argument("--workdir", type=Path, help="keep the workspaces here (default: a temp folder)")
     args = parser.parse_args(argv)
@@ -488,9 +617,13 @@ def main(argv: list[str] | None = None) -> dict:
 
     started = time.perf_counter()
     result = {
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
-                    "versions": {p: metadata.version(p) for p in ("newsdesk", "label-studio-sdk")}
-                    | {"label-studio (server)": "1.23.2"}},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "versions": {p: metadata.version(p) for p in ("newsdesk", "label-studio-sdk")}
+            | {"label-studio (server)": "1.23.2"},
+        },
         "args": {"n": args.n, "seed": args.seed, "batch_size": args.batch_size, "repeats": args.repeats},
         "load": {"start": load()},
         "setup": {},
@@ -510,11 +643,16 @@ def main(argv: list[str] | None = None) -> dict:
             stop_studio(work / "workspace")  # by the PID recorded at start
     result["load"]["end"] = load()
     result["total_s"] = round(time.perf_counter() - started, 1)
-    result["targets"] = {"push_vs_bare": TARGET_SERVER_RATIO, "pull_vs_bare": TARGET_SERVER_RATIO,
-                         "conversion_ratio": TARGET_CONVERSION_RATIO}
-    result["targets_met"] = {"push": result["push_vs_bare"] >= TARGET_SERVER_RATIO,
-                             "pull": result["pull_vs_bare"] >= TARGET_SERVER_RATIO,
-                             "conversion": result["conversion"]["ratio"] >= TARGET_CONVERSION_RATIO}
+    result["targets"] = {
+        "push_vs_bare": TARGET_SERVER_RATIO,
+        "pull_vs_bare": TARGET_SERVER_RATIO,
+        "conversion_ratio": TARGET_CONVERSION_RATIO,
+    }
+    result["targets_met"] = {
+        "push": result["push_vs_bare"] >= TARGET_SERVER_RATIO,
+        "pull": result["pull_vs_bare"] >= TARGET_SERVER_RATIO,
+        "conversion": result["conversion"]["ratio"] >= TARGET_CONVERSION_RATIO,
+    }
     print_table(result)
     write_json(args.json_out, result)
     return result

@@ -29,8 +29,18 @@ Nowak Petrenko Shevchenko Novak Horvat Papadopoulos Yilmaz Kaya Haddad Mansour O
 Tanaka Suzuki Sato Chen Wang Zhang Kim Park Singh Sharma Patel Fernández Silva Santos Costa Pereira
 Lindqvist Berg Nielsen Hansen Virtanen O'Brien Murphy Kelly McCarthy Doucet Lacazette Ørsted Gómez""".split()
 AGENCIES = ["Reuters", "AFP", "AP", "Bloomberg", "dpa", "ANSA", "EFE", "PA Media", "Kyodo", "Staff reporter"]
-SITES = ["Harbour Daily", "The Morning Ledger", "Metro Courier", "Global Wire Today", "The Northern Post",
-         "Capital Observer", "Evening Standard Online", "Daily Dispatch", "Coastal Times", "The Civic Record"]
+SITES = [
+    "Harbour Daily",
+    "The Morning Ledger",
+    "Metro Courier",
+    "Global Wire Today",
+    "The Northern Post",
+    "Capital Observer",
+    "Evening Standard Online",
+    "Daily Dispatch",
+    "Coastal Times",
+    "The Civic Record",
+]
 PLACES = """Washington London Paris Berlin Brussels Moscow Kyiv Warsaw Rome Madrid Lisbon Athens Ankara Cairo
 Nairobi Lagos Johannesburg Accra Tokyo Beijing Seoul Delhi Mumbai Jakarta Manila Sydney Canberra Ottawa
 Toronto Mexico Brasília Bogotá Lima Santiago Rotterdam Hamburg Marseille Lyon Geneva Zurich Vienna Prague
@@ -38,39 +48,176 @@ Budapest Bucharest Sofia Belgrade Zagreb Oslo Stockholm Helsinki Copenhagen Dubl
 Manchester Birmingham Glasgow Chicago Houston Boston Seattle Denver Atlanta Miami Dallas Montreal Vancouver
 Istanbul Tehran Riyadh Doha Dubai Karachi Dhaka Hanoi Bangkok Singapore Taipei Osaka Kraków Gdańsk Łódź
 Ukraine Russia Germany France Poland Japan Brazil Nigeria Kenya India China Canada Mexico Italy Spain""".split()
-ORGS = ["the central bank", "the finance ministry", "the European Commission", "NATO", "the United Nations",
-        "the World Health Organization", "the International Monetary Fund", "the World Bank",
-        "the Security Council", "the city council", "the regional government", "the opposition party",
-        "the ruling coalition", "the transport union", "the teachers' union", "the port authority",
-        "the energy regulator", "the competition authority", "the supreme court", "the electoral commission",
-        "the health ministry", "the interior ministry", "the defence ministry", "the foreign ministry",
-        "the national statistics office", "the stock exchange", "the airline", "the carmaker", "the retailer",
-        "the football federation", "the organisers", "the police", "the fire service", "the coast guard",
-        "the army", "the weather service", "the university", "the hospital", "the prosecutor's office",
-        "the state broadcaster"]
-COMPANIES = ["Maersk", "Siemens", "Renault", "Unilever", "Nestlé", "Volkswagen", "Airbus", "Shell", "BP",
-             "Ørsted", "Ericsson", "Nokia", "Philips", "Tesco", "Carrefour", "Toyota", "Samsung", "Infosys",
-             "Petrobras", "Vale", "Safaricom", "Dangote", "AT&T", "Marks & Spencer", "Procter & Gamble"]
-ROLES = ["a spokeswoman for", "a spokesman for", "the head of", "an economist at", "an analyst at",
-         "the chief executive of", "a senior official at", "a lawyer for", "the director of",
-         "a researcher at", "the president of", "a member of", "an adviser to", "the chair of"]
-SUBJECTS = ["the government", "officials", "the company", "investors", "residents", "local authorities",
-            "the minister", "the president", "lawmakers", "the prime minister", "analysts", "the union",
-            "protesters", "farmers", "doctors", "teachers", "the court", "the board", "shareholders",
-            "the coalition", "rescuers", "the authorities", "voters", "consumers", "exporters", "the mayor",
-            "the governor", "diplomats", "the delegation", "the committee", "the regulator", "engineers",
-            "the organisers", "the airline", "the police", "prosecutors", "the club", "the manager"]
-VERBS = [("announce", "announced"), ("approve", "approved"), ("reject", "rejected"), ("delay", "delayed"),
-         ("cut", "cut"), ("raise", "raised"), ("extend", "extended"), ("suspend", "suspended"),
-         ("review", "reviewed"), ("launch", "launched"), ("sign", "signed"), ("block", "blocked"),
-         ("support", "supported"), ("criticise", "criticised"), ("propose", "proposed"),
-         ("investigate", "investigated"), ("postpone", "postponed"), ("expand", "expanded"),
-         ("reduce", "reduced"), ("restore", "restored"), ("secure", "secured"), ("defend", "defended"),
-         ("increase", "increased"), ("freeze", "froze"), ("win", "won"), ("lose", "lost"), ("build", "built"),
-         ("sell", "sold"), ("buy", "bought"), ("seek", "sought"), ("drop", "dropped"), ("halt", "halted"),
-         ("resume", "resumed"), ("confirm", "confirmed"), ("deny", "denied"), ("negotiate", "negotiated"),
-         ("finance", "financed"), ("overhaul", "overhauled"), ("challenge", "challenged"),
-         ("accept", "accepted"), ("close", "closed"), ("open", "opened"), ("withdraw", "withdrew")]
+ORGS = [
+    "the central bank",
+    "the finance ministry",
+    "the European Commission",
+    "NATO",
+    "the United Nations",
+    "the World Health Organization",
+    "the International Monetary Fund",
+    "the World Bank",
+    "the Security Council",
+    "the city council",
+    "the regional government",
+    "the opposition party",
+    "the ruling coalition",
+    "the transport union",
+    "the teachers' union",
+    "the port authority",
+    "the energy regulator",
+    "the competition authority",
+    "the supreme court",
+    "the electoral commission",
+    "the health ministry",
+    "the interior ministry",
+    "the defence ministry",
+    "the foreign ministry",
+    "the national statistics office",
+    "the stock exchange",
+    "the airline",
+    "the carmaker",
+    "the retailer",
+    "the football federation",
+    "the organisers",
+    "the police",
+    "the fire service",
+    "the coast guard",
+    "the army",
+    "the weather service",
+    "the university",
+    "the hospital",
+    "the prosecutor's office",
+    "the state broadcaster",
+]
+COMPANIES = [
+    "Maersk",
+    "Siemens",
+    "Renault",
+    "Unilever",
+    "Nestlé",
+    "Volkswagen",
+    "Airbus",
+    "Shell",
+    "BP",
+    "Ørsted",
+    "Ericsson",
+    "Nokia",
+    "Philips",
+    "Tesco",
+    "Carrefour",
+    "Toyota",
+    "Samsung",
+    "Infosys",
+    "Petrobras",
+    "Vale",
+    "Safaricom",
+    "Dangote",
+    "AT&T",
+    "Marks & Spencer",
+    "Procter & Gamble",
+]
+ROLES = [
+    "a spokeswoman for",
+    "a spokesman for",
+    "the head of",
+    "an economist at",
+    "an analyst at",
+    "the chief executive of",
+    "a senior official at",
+    "a lawyer for",
+    "the director of",
+    "a researcher at",
+    "the president of",
+    "a member of",
+    "an adviser to",
+    "the chair of",
+]
+SUBJECTS = [
+    "the government",
+    "officials",
+    "the company",
+    "investors",
+    "residents",
+    "local authorities",
+    "the minister",
+    "the president",
+    "lawmakers",
+    "the prime minister",
+    "analysts",
+    "the union",
+    "protesters",
+    "farmers",
+    "doctors",
+    "teachers",
+    "the court",
+    "the board",
+    "shareholders",
+    "the coalition",
+    "rescuers",
+    "the authorities",
+    "voters",
+    "consumers",
+    "exporters",
+    "the mayor",
+    "the governor",
+    "diplomats",
+    "the delegation",
+    "the committee",
+    "the regulator",
+    "engineers",
+    "the organisers",
+    "the airline",
+    "the police",
+    "prosecutors",
+    "the club",
+    "the manager",
+]
+VERBS = [
+    ("announce", "announced"),
+    ("approve", "approved"),
+    ("reject", "rejected"),
+    ("delay", "delayed"),
+    ("cut", "cut"),
+    ("raise", "raised"),
+    ("extend", "extended"),
+    ("suspend", "suspended"),
+    ("review", "reviewed"),
+    ("launch", "launched"),
+    ("sign", "signed"),
+    ("block", "blocked"),
+    ("support", "supported"),
+    ("criticise", "criticised"),
+    ("propose", "proposed"),
+    ("investigate", "investigated"),
+    ("postpone", "postponed"),
+    ("expand", "expanded"),
+    ("reduce", "reduced"),
+    ("restore", "restored"),
+    ("secure", "secured"),
+    ("defend", "defended"),
+    ("increase", "increased"),
+    ("freeze", "froze"),
+    ("win", "won"),
+    ("lose", "lost"),
+    ("build", "built"),
+    ("sell", "sold"),
+    ("buy", "bought"),
+    ("seek", "sought"),
+    ("drop", "dropped"),
+    ("halt", "halted"),
+    ("resume", "resumed"),
+    ("confirm", "confirmed"),
+    ("deny", "denied"),
+    ("negotiate", "negotiated"),
+    ("finance", "financed"),
+    ("overhaul", "overhauled"),
+    ("challenge", "challenged"),
+    ("accept", "accepted"),
+    ("close", "closed"),
+    ("open", "opened"),
+    ("withdraw", "withdrew"),
+]
 ADJECTIVES = """new major final proposed controversial long-awaited ambitious limited temporary national regional
 local international annual unexpected sharp modest gradual fresh broader detailed joint formal emergency
 strategic public private domestic foreign economic political military financial legal environmental
@@ -84,44 +231,146 @@ vaccine treatment trial drought flood storm wildfire earthquake harvest export i
 PLURALS = """workers passengers residents students patients farmers soldiers voters families households
 companies banks homes schools flights trains ships containers jobs tonnes barrels vehicles houses
 refugees migrants tourists fans visitors pupils nurses doctors officers firefighters volunteers""".split()
-TIMES = ["on Monday", "on Tuesday", "on Wednesday", "on Thursday", "on Friday", "on Saturday", "on Sunday",
-         "last week", "earlier this month", "last year", "in January", "in March", "in the spring",
-         "late on Thursday", "early on Saturday", "this morning", "overnight", "in the coming weeks",
-         "by the end of the year", "next month", "in 2024", "since 2019", "for the first time in a decade"]
-SAID = ["said", "told reporters", "added", "stressed", "explained", "insisted", "warned", "noted",
-        "told a news conference", "wrote on social media", "said in a statement", "told the broadcaster"]
-REASONS = ["because of rising costs", "after months of negotiations", "amid growing public pressure",
-           "despite objections from the opposition", "following a court ruling", "as demand slowed",
-           "after a sharp fall in revenue", "to ease pressure on households", "under a new agreement",
-           "in response to the crisis", "after heavy rain", "to meet climate targets", "as prices rose",
-           "after a series of delays", "without further details", "at a cost of {money}",
-           "with the support of {org}", "in line with expectations", "ahead of the election"]
-MONEY = ["€{n} million", "$ {n} billion", "£{n} million", "{n} million euros", "{n} billion dollars",
-         "€{n}bn", "${n}m"]
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December"]
+TIMES = [
+    "on Monday",
+    "on Tuesday",
+    "on Wednesday",
+    "on Thursday",
+    "on Friday",
+    "on Saturday",
+    "on Sunday",
+    "last week",
+    "earlier this month",
+    "last year",
+    "in January",
+    "in March",
+    "in the spring",
+    "late on Thursday",
+    "early on Saturday",
+    "this morning",
+    "overnight",
+    "in the coming weeks",
+    "by the end of the year",
+    "next month",
+    "in 2024",
+    "since 2019",
+    "for the first time in a decade",
+]
+SAID = [
+    "said",
+    "told reporters",
+    "added",
+    "stressed",
+    "explained",
+    "insisted",
+    "warned",
+    "noted",
+    "told a news conference",
+    "wrote on social media",
+    "said in a statement",
+    "told the broadcaster",
+]
+REASONS = [
+    "because of rising costs",
+    "after months of negotiations",
+    "amid growing public pressure",
+    "despite objections from the opposition",
+    "following a court ruling",
+    "as demand slowed",
+    "after a sharp fall in revenue",
+    "to ease pressure on households",
+    "under a new agreement",
+    "in response to the crisis",
+    "after heavy rain",
+    "to meet climate targets",
+    "as prices rose",
+    "after a series of delays",
+    "without further details",
+    "at a cost of {money}",
+    "with the support of {org}",
+    "in line with expectations",
+    "ahead of the election",
+]
+MONEY = ["€{n} million", "$ {n} billion", "£{n} million", "{n} million euros", "{n} billion dollars", "€{n}bn", "${n}m"]
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-HEADINGS = ["Fierce penalties", "What happens next", "Rising costs", "A long road", "Mixed reactions",
-            "Background", "Key figures", "Concerns in the region", "Next steps", "A divided council",
-            "Pressure on prices", "The view from {place}", "Questions remain", "Early warnings",
-            "Political fallout", "Winners and losers", "Talks stall", "A record year", "Looking ahead"]
-QUOTES = ["we will not accept any {noun} that hurts {plurals}", "there is still time and scope for diplomacy",
-          "this is a fair outcome for everyone involved", "we are not there yet",
-          "the {noun} is {adj} but necessary", "nobody expected {subject} to move so quickly",
-          "we need {a} {adj} {noun} and we need it now", "it is the best day of my life",
-          "the situation remains {adj} and we are watching it closely",
-          "{subject} must explain why the {noun} was {past}", "we have done everything we could",
-          "this {noun} will change the lives of thousands of {plurals}", "there is no question of that",
-          "the numbers speak for themselves", "we will keep working with {org}",
-          "I have never seen anything like it in {place}", "the risk is real and it has not disappeared"]
-SHARE = ["Share this article", "Share", "Share on Facebook  Twitter  WhatsApp", "Share this story",
-         "Follow us on Twitter", "Share: Facebook | Twitter | Email", "Tweet", "Print", "Copy link",
-         "SHARE THIS ARTICLE"]
-COOKIES = ["We use cookies to improve your experience. By continuing to browse you accept our cookie policy.",
-           "This website uses cookies. Accept all cookies", "Cookie settings",
-           "We use cookies to personalise content and ads and to analyse our traffic."]
-NEWSLETTERS = ["Sign up for our daily newsletter", "Subscribe to our newsletter for the latest news",
-               "Sign up to the morning briefing newsletter", "Newsletter"]
+HEADINGS = [
+    "Fierce penalties",
+    "What happens next",
+    "Rising costs",
+    "A long road",
+    "Mixed reactions",
+    "Background",
+    "Key figures",
+    "Concerns in the region",
+    "Next steps",
+    "A divided council",
+    "Pressure on prices",
+    "The view from {place}",
+    "Questions remain",
+    "Early warnings",
+    "Political fallout",
+    "Winners and losers",
+    "Talks stall",
+    "A record year",
+    "Looking ahead",
+]
+QUOTES = [
+    "we will not accept any {noun} that hurts {plurals}",
+    "there is still time and scope for diplomacy",
+    "this is a fair outcome for everyone involved",
+    "we are not there yet",
+    "the {noun} is {adj} but necessary",
+    "nobody expected {subject} to move so quickly",
+    "we need {a} {adj} {noun} and we need it now",
+    "it is the best day of my life",
+    "the situation remains {adj} and we are watching it closely",
+    "{subject} must explain why the {noun} was {past}",
+    "we have done everything we could",
+    "this {noun} will change the lives of thousands of {plurals}",
+    "there is no question of that",
+    "the numbers speak for themselves",
+    "we will keep working with {org}",
+    "I have never seen anything like it in {place}",
+    "the risk is real and it has not disappeared",
+]
+SHARE = [
+    "Share this article",
+    "Share",
+    "Share on Facebook  Twitter  WhatsApp",
+    "Share this story",
+    "Follow us on Twitter",
+    "Share: Facebook | Twitter | Email",
+    "Tweet",
+    "Print",
+    "Copy link",
+    "SHARE THIS ARTICLE",
+]
+COOKIES = [
+    "We use cookies to improve your experience. By continuing to browse you accept our cookie policy.",
+    "This website uses cookies. Accept all cookies",
+    "Cookie settings",
+    "We use cookies to personalise content and ads and to analyse our traffic.",
+]
+NEWSLETTERS = [
+    "Sign up for our daily newsletter",
+    "Subscribe to our newsletter for the latest news",
+    "Sign up to the morning briefing newsletter",
+    "Newsletter",
+]
 ADVERTS = ["Advertisement", "ADVERTISEMENT", "Advertising", "Sponsored content", "Ad"]
 FOOTERS = ["source site", "Source: {site}", "Source", "via {site}"]
 COPYRIGHT = ["© {year} {site}. All rights reserved.", "Copyright {year} {site}", "All rights reserved."]
@@ -158,9 +407,18 @@ class NewsWriter:
         noun = self.pick(NOUNS)
         adj = self.pick(ADJECTIVES)
         return template.format(
-            noun=noun, adj=adj, a="an" if adj[0] in "aeiou" else "a", plurals=self.pick(PLURALS),
-            subject=self.pick(SUBJECTS), past=self.pick(VERBS)[1], org=self.pick(ORGS),
-            place=self.pick(PLACES), money=self.money(), site=self.pick(SITES), year=r.randint(2015, 2025))
+            noun=noun,
+            adj=adj,
+            a="an" if adj[0] in "aeiou" else "a",
+            plurals=self.pick(PLURALS),
+            subject=self.pick(SUBJECTS),
+            past=self.pick(VERBS)[1],
+            org=self.pick(ORGS),
+            place=self.pick(PLACES),
+            money=self.money(),
+            site=self.pick(SITES),
+            year=r.randint(2015, 2025),
+        )
 
     def object_phrase(self) -> str:
         r = self.rng
@@ -186,24 +444,34 @@ class NewsWriter:
         if kind < 0.18:
             s = f"{self.pick(ORGS)} said {self.pick(TIMES)} that {self.clause()}."
         elif kind < 0.32:
-            s = (f"{self.person()}, {self.pick(ROLES)} {self.pick(ORGS + COMPANIES)}, said {self.clause()}"
-                 f" {self.pick(TIMES)}.")
+            s = (
+                f"{self.person()}, {self.pick(ROLES)} {self.pick(ORGS + COMPANIES)}, said {self.clause()}"
+                f" {self.pick(TIMES)}."
+            )
         elif kind < 0.48:
             s = f"In {self.pick(PLACES)}, {self.clause()}, according to {self.pick(ORGS)}."
         elif kind < 0.60:
-            s = (f"{r.randint(3, 95):,} percent of {self.pick(PLURALS)} were affected by the {self.pick(NOUNS)}"
-                 f" {self.pick(TIMES)}, up from {r.randint(1, 40)} percent a year earlier.")
+            s = (
+                f"{r.randint(3, 95):,} percent of {self.pick(PLURALS)} were affected by the {self.pick(NOUNS)}"
+                f" {self.pick(TIMES)}, up from {r.randint(1, 40)} percent a year earlier."
+            )
         elif kind < 0.72:
             s = self.quote_sentence()
         elif kind < 0.82:
-            s = (f"{self.pick(COMPANIES)} {self.pick(VERBS)[1]} {self.object_phrase()} {self.pick(TIMES)}"
-                 f" — {self.fill(self.pick(REASONS))}.")
+            s = (
+                f"{self.pick(COMPANIES)} {self.pick(VERBS)[1]} {self.object_phrase()} {self.pick(TIMES)}"
+                f" — {self.fill(self.pick(REASONS))}."
+            )
         elif kind < 0.90:
-            s = (f"The {self.pick(ADJECTIVES)} {self.pick(NOUNS)} was {self.pick(VERBS)[1]} by "
-                 f"{self.pick(ORGS)} {self.fill(self.pick(REASONS))}.")
+            s = (
+                f"The {self.pick(ADJECTIVES)} {self.pick(NOUNS)} was {self.pick(VERBS)[1]} by "
+                f"{self.pick(ORGS)} {self.fill(self.pick(REASONS))}."
+            )
         else:
-            s = (f"{self.pick(SUBJECTS)} in {self.pick(PLACES)} {self.pick(VERBS)[1]} the {self.pick(NOUNS)},"
-                 f" while {self.clause()}.")
+            s = (
+                f"{self.pick(SUBJECTS)} in {self.pick(PLACES)} {self.pick(VERBS)[1]} the {self.pick(NOUNS)},"
+                f" while {self.clause()}."
+            )
         return s[0].upper() + s[1:]
 
     def quote_sentence(self) -> str:
@@ -233,7 +501,7 @@ class NewsWriter:
         if self.rng.random() < 0.15:  # scrapers often leave doubled spaces
             i = text.find(" ", self.rng.randrange(len(text)))
             if i > 0:
-                text = text[:i] + "  " + text[i + 1:]
+                text = text[:i] + "  " + text[i + 1 :]
         return text
 
     def title(self) -> str:
@@ -254,10 +522,15 @@ class NewsWriter:
         r = self.rng
         y, m, d = r.randint(2018, 2025), r.randint(1, 12), r.randint(1, 28)
         hh, mm = r.randint(0, 23), r.randint(0, 59)
-        forms = [f"Published {d} {MONTHS[m - 1]} {y} {hh:02d}:{mm:02d}", f"{y}-{m:02d}-{d:02d}",
-                 f"{MONTHS[m - 1]} {d}, {y}", f"Updated: {d} {MONTHS[m - 1][:3]} {y}",
-                 f"{WEEKDAYS[r.randrange(7)]} {d} {MONTHS[m - 1]} {y}", f"{d:02d}/{m:02d}/{y}",
-                 f"Posted on {MONTHS[m - 1]} {d}, {y} at {hh % 12 + 1}:{mm:02d} pm"]
+        forms = [
+            f"Published {d} {MONTHS[m - 1]} {y} {hh:02d}:{mm:02d}",
+            f"{y}-{m:02d}-{d:02d}",
+            f"{MONTHS[m - 1]} {d}, {y}",
+            f"Updated: {d} {MONTHS[m - 1][:3]} {y}",
+            f"{WEEKDAYS[r.randrange(7)]} {d} {MONTHS[m - 1]} {y}",
+            f"{d:02d}/{m:02d}/{y}",
+            f"Posted on {MONTHS[m - 1]} {d}, {y} at {hh % 12 + 1}:{mm:02d} pm",
+        ]
         return self.pick(forms)
 
     def byline(self) -> str:
@@ -315,7 +588,9 @@ class NewsWriter:
         # Scrapers separate paragraphs inconsistently: blank lines, single breaks, stray spaces.
         sep = "\n\n" if r.random() < 0.8 else "\n"
         head_sep = "\n" if r.random() < 0.5 else sep
-        lines = [head_sep.join(head), sep.join(body), "\n".join(tail)] if tail else [head_sep.join(head), sep.join(body)]
+        lines = (
+            [head_sep.join(head), sep.join(body), "\n".join(tail)] if tail else [head_sep.join(head), sep.join(body)]
+        )
         text = sep.join(lines)
         if r.random() < 0.05:
             text = text.replace("\n", " \n", r.randint(1, 4))

@@ -45,13 +45,21 @@ def emit(n: int, seed: int, ingest_n: int, out: Path) -> None:
     inputs = []
     for art in articles:
         raw = art.text.encode("utf-8")
-        inputs.append(Article(id=document_id(None, raw), source=f"{art.id}.txt", raw_text=art.text,
-                              raw_sha256=sha256_hex(raw), encoding="utf-8", format="txt"))
+        inputs.append(
+            Article(
+                id=document_id(None, raw),
+                source=f"{art.id}.txt",
+                raw_text=art.text,
+                raw_sha256=sha256_hex(raw),
+                encoding="utf-8",
+                format="txt",
+            )
+        )
     # In batches where the side's code has them (as its ingest cleans), else one by one.
     clean_many = getattr(pipeline, "clean_many", lambda batch: [pipeline.clean(a) for a in batch])
     with open(out / "documents.jsonl", "w", encoding="utf-8") as fh:
         for i in range(0, len(inputs), 1000):
-            for doc in clean_many(inputs[i:i + 1000]):
+            for doc in clean_many(inputs[i : i + 1000]):
                 fh.write(json.dumps(doc.to_record(), ensure_ascii=False, sort_keys=True) + "\n")
                 docs.append(doc)
     clean_s = time.perf_counter() - t0
@@ -63,8 +71,9 @@ def emit(n: int, seed: int, ingest_n: int, out: Path) -> None:
     ingest_s = None
     if ingest_n:
         ingest_s = _ingest(articles[:ingest_n], out)
-    (out / "meta.json").write_text(json.dumps({"corpus": corpus.__file__, "clean_s": clean_s,
-                                               "cluster_s": cluster_s, "ingest_s": ingest_s}))
+    (out / "meta.json").write_text(
+        json.dumps({"corpus": corpus.__file__, "clean_s": clean_s, "cluster_s": cluster_s, "ingest_s": ingest_s})
+    )
 
 
 def _ingest(articles, out: Path) -> float:
@@ -106,13 +115,26 @@ def run_side(label: str, corpus_root: Path | None, args, out: Path) -> dict:
     env = dict(os.environ)
     if corpus_root is not None:
         env["PYTHONPATH"] = os.pathsep.join([str(corpus_root), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--emit", str(out), "--n", str(args.n),
-           "--seed", str(args.seed), "--ingest", str(args.ingest)]
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--emit",
+        str(out),
+        "--n",
+        str(args.n),
+        "--seed",
+        str(args.seed),
+        "--ingest",
+        str(args.ingest),
+    ]
     subprocess.run(cmd, check=True, env=env, cwd=str(out))
     meta = json.loads((out / "meta.json").read_text())
-    print(f"{label:9s} corpus from {meta['corpus']}: clean {meta['clean_s']:.1f}s, "
-          f"near-duplicate clusters {meta['cluster_s']:.1f}s"
-          + (f", ingest {meta['ingest_s']:.1f}s" if meta["ingest_s"] is not None else ""), flush=True)
+    print(
+        f"{label:9s} corpus from {meta['corpus']}: clean {meta['clean_s']:.1f}s, "
+        f"near-duplicate clusters {meta['cluster_s']:.1f}s"
+        + (f", ingest {meta['ingest_s']:.1f}s" if meta["ingest_s"] is not None else ""),
+        flush=True,
+    )
     return meta
 
 
@@ -152,8 +174,11 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--ingest", type=int, default=0, help="also ingest the first N articles and compare stores")
     parser.add_argument("--baseline", default="HEAD", help="git commit whose corpus/ is the reference")
-    parser.add_argument("--ignore-version", action="store_true",
-                        help="compare documents without their pipeline version (after a revision bump)")
+    parser.add_argument(
+        "--ignore-version",
+        action="store_true",
+        help="compare documents without their pipeline version (after a revision bump)",
+    )
     parser.add_argument("--emit", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.emit:
@@ -163,8 +188,9 @@ def main() -> int:
         tmp = Path(tmp)
         baseline_root = tmp / "baseline-src"
         baseline_root.mkdir()
-        archive = subprocess.run(["git", "-C", str(REPO), "archive", args.baseline, "corpus"],
-                                 check=True, capture_output=True).stdout
+        archive = subprocess.run(
+            ["git", "-C", str(REPO), "archive", args.baseline, "corpus"], check=True, capture_output=True
+        ).stdout
         subprocess.run(["tar", "-x", "-C", str(baseline_root)], input=archive, check=True)
         run_side("baseline", baseline_root, args, tmp / "baseline")
         run_side("current", None, args, tmp / "current")
@@ -172,8 +198,12 @@ def main() -> int:
             for side in ("baseline", "current"):
                 _drop_pipeline_version(tmp / side / "documents.jsonl")
                 _drop_pipeline_version(tmp / side / "store.jsonl")
-        ok = all([compare(name, tmp / "baseline" / name, tmp / "current" / name)
-                  for name in ("documents.jsonl", "clusters.json", "store.jsonl")])
+        ok = all(
+            [
+                compare(name, tmp / "baseline" / name, tmp / "current" / name)
+                for name in ("documents.jsonl", "clusters.json", "store.jsonl")
+            ]
+        )
     print("IDENTICAL" if ok else "BEHAVIOUR CHANGED")
     return 0 if ok else 1
 

@@ -41,6 +41,7 @@ JSONL_FILE_BYTES = 4_000_000  # under the workspace's default 5 MB file limit
 
 # --- measuring ---------------------------------------------------------------------------------
 
+
 def _status_kib(field: str) -> int | None:
     try:
         with open("/proc/self/status") as fh:
@@ -60,7 +61,7 @@ class PeakMemory:
     is not possible it falls back to ru_maxrss, the peak of the whole run so far.
     """
 
-    def __enter__(self) -> "PeakMemory":
+    def __enter__(self) -> PeakMemory:
         gc.collect()
         self.start_mb = (_status_kib("VmRSS") or 0) / 1024
         try:
@@ -103,12 +104,17 @@ def timed_calls(targets: dict[str, tuple[object, str]]):
 
 
 def rates(mb: float, docs: int, seconds: float) -> dict:
-    return {"mb": round(mb, 2), "docs": docs, "seconds": round(seconds, 3),
-            "mb_per_s": round(mb / seconds, 3) if seconds else None,
-            "docs_per_s": round(docs / seconds, 1) if seconds else None}
+    return {
+        "mb": round(mb, 2),
+        "docs": docs,
+        "seconds": round(seconds, 3),
+        "mb_per_s": round(mb / seconds, 3) if seconds else None,
+        "docs_per_s": round(docs / seconds, 1) if seconds else None,
+    }
 
 
 # --- the phases --------------------------------------------------------------------------------
+
 
 def write_inputs(articles: list[GeneratedArticle], folder: Path) -> dict[str, tuple[Path, float]]:
     """The articles as one .txt file each and as a few .jsonl files; returns kind -> (folder, MB)."""
@@ -162,12 +168,17 @@ def bench_ingest(kind: str, folder: Path, mb: float, workspace_root: Path) -> di
     store = spent["store_writes"] + spent["store_writes_docs"]
     docs = report.read
     return {
-        "input": kind, **rates(mb, docs, seconds),
-        "added": report.added, "skipped": dict(report.skipped), "near_duplicates_found": report.near_duplicates,
+        "input": kind,
+        **rates(mb, docs, seconds),
+        "added": report.added,
+        "skipped": dict(report.skipped),
+        "near_duplicates_found": report.near_duplicates,
         "near_duplicate_step_s": round(spent["near_duplicates"], 3),
         "near_duplicate_minhash_lsh_s": round(spent["near_duplicates_minhash_lsh"], 3),
-        "clean_s": round(spent["clean"], 3), "store_write_s": round(store, 3),
-        "peak_rss_mb": round(mem.peak_mb, 1), "rss_at_start_mb": round(mem.start_mb, 1),
+        "clean_s": round(spent["clean"], 3),
+        "store_write_s": round(store, 3),
+        "peak_rss_mb": round(mem.peak_mb, 1),
+        "rss_at_start_mb": round(mem.start_mb, 1),
         "peak_exact": mem.exact,
     }
 
@@ -180,8 +191,16 @@ def bench_clean(articles: list[GeneratedArticle], mb: float, language: str | Non
     inputs = []
     for art in articles:
         raw = art.text.encode("utf-8")
-        inputs.append(Article(id=document_id(None, raw), source=f"{art.id}.txt", raw_text=art.text,
-                              raw_sha256=sha256_hex(raw), encoding="utf-8", format="txt"))
+        inputs.append(
+            Article(
+                id=document_id(None, raw),
+                source=f"{art.id}.txt",
+                raw_text=art.text,
+                raw_sha256=sha256_hex(raw),
+                encoding="utf-8",
+                format="txt",
+            )
+        )
     pipeline = CleaningPipeline(language=language)
     pipeline.clean_many(inputs[:64])  # load ftfy, wordfreq and langid outside the timed loop, as datatrove's is
     pipeline = CleaningPipeline(language=language)
@@ -189,13 +208,18 @@ def bench_clean(articles: list[GeneratedArticle], mb: float, language: str | Non
         edits = 0
         t0 = time.perf_counter()
         for i in range(0, len(inputs), CLEAN_BATCH):  # as ingest and `newsdesk clean` call it
-            for doc in pipeline.clean_many(inputs[i:i + CLEAN_BATCH]):
+            for doc in pipeline.clean_many(inputs[i : i + CLEAN_BATCH]):
                 edits += len(doc.cleaning.edits)
         seconds = time.perf_counter() - t0
     stats = pipeline.stats
-    return {**rates(mb, len(inputs), seconds), "edits": edits, "edits_by_rule": dict(stats.edits),
-            "flags_by_rule": dict(stats.flags), "documents_touched_by_rule": dict(stats.documents_touched),
-            "peak_rss_mb": round(mem.peak_mb, 1)}
+    return {
+        **rates(mb, len(inputs), seconds),
+        "edits": edits,
+        "edits_by_rule": dict(stats.edits),
+        "flags_by_rule": dict(stats.flags),
+        "documents_touched_by_rule": dict(stats.documents_touched),
+        "peak_rss_mb": round(mem.peak_mb, 1),
+    }
 
 
 def clean_steps(articles: list[GeneratedArticle]) -> dict:
@@ -206,23 +230,36 @@ def clean_steps(articles: list[GeneratedArticle]) -> dict:
     import corpus.cleaning
     import corpus.offsets
 
-    inputs = [Article(id=document_id(None, a.text.encode("utf-8")), source=f"{a.id}.txt", raw_text=a.text,
-                      raw_sha256="", encoding="utf-8", format="txt") for a in articles]
+    inputs = [
+        Article(
+            id=document_id(None, a.text.encode("utf-8")),
+            source=f"{a.id}.txt",
+            raw_text=a.text,
+            raw_sha256="",
+            encoding="utf-8",
+            format="txt",
+        )
+        for a in articles
+    ]
     pipeline = CleaningPipeline()
     pipeline.clean_many(inputs[:64])
-    targets = {rule.name: (rule, "propose_many" if hasattr(rule, "propose_many") else "propose") for rule in pipeline.editors}
+    targets = {
+        rule.name: (rule, "propose_many" if hasattr(rule, "propose_many") else "propose") for rule in pipeline.editors
+    }
     targets |= {rule.name: (rule, "flag_many" if hasattr(rule, "flag_many") else "flag") for rule in pipeline.flaggers}
-    targets |= {"language detection": (corpus.cleaning, "detect_languages"),
-                "structure blocks": (corpus.cleaning, "find_blocks"),
-                "text sha256": (corpus.cleaning, "sha256_hex"),
-                "edit engine: apply": (corpus.offsets.EditEngine, "apply"),
-                # the edits composed onto the raw text, when the log is first asked for
-                "edit engine: settle": (corpus.offsets.EditEngine, "_settle"),
-                "edit engine: offset map": (corpus.offsets.EditEngine, "offset_map")}
+    targets |= {
+        "language detection": (corpus.cleaning, "detect_languages"),
+        "structure blocks": (corpus.cleaning, "find_blocks"),
+        "text sha256": (corpus.cleaning, "sha256_hex"),
+        "edit engine: apply": (corpus.offsets.EditEngine, "apply"),
+        # the edits composed onto the raw text, when the log is first asked for
+        "edit engine: settle": (corpus.offsets.EditEngine, "_settle"),
+        "edit engine: offset map": (corpus.offsets.EditEngine, "offset_map"),
+    }
     with timed_calls(targets) as spent:
         t0 = time.perf_counter()
         for i in range(0, len(inputs), CLEAN_BATCH):
-            pipeline.clean_many(inputs[i:i + CLEAN_BATCH])
+            pipeline.clean_many(inputs[i : i + CLEAN_BATCH])
         seconds = time.perf_counter() - t0
     per_doc = {k: round(v / len(inputs) * 1e6, 1) for k, v in sorted(spent.items(), key=lambda kv: -kv[1])}
     per_doc["rest (Document, record, glue)"] = round((seconds - sum(spent.values())) / len(inputs) * 1e6, 1)
@@ -246,11 +283,15 @@ def bench_datatrove(articles: list[GeneratedArticle], mb: float) -> dict:
             data = step.run(data)
         count = sum(1 for _ in data)
         seconds = time.perf_counter() - t0
-    return {**rates(mb, count, seconds), "steps": [type(s).__name__ for s in steps],
-            "peak_rss_mb": round(mem.peak_mb, 1)}
+    return {
+        **rates(mb, count, seconds),
+        "steps": [type(s).__name__ for s in steps],
+        "peak_rss_mb": round(mem.peak_mb, 1),
+    }
 
 
 # --- report ------------------------------------------------------------------------------------
+
 
 def print_table(result: dict) -> None:
     from rich.console import Console
@@ -258,51 +299,92 @@ def print_table(result: dict) -> None:
 
     console = Console(width=max(Console().width, 150))  # the notes column needs room, even in a log file
     c = result["corpus"]
-    console.print(f"[bold]{c['articles']:,} articles[/], {c['mb']:.1f} MB, mean {c['mean_bytes']:,} bytes "
-                  f"({c['damaged']} with mojibake/entities, {c['near_duplicates']} near-duplicates) — "
-                  f"{result['machine']['cpus']} CPUs, Python {result['machine']['python']}")
+    console.print(
+        f"[bold]{c['articles']:,} articles[/], {c['mb']:.1f} MB, mean {c['mean_bytes']:,} bytes "
+        f"({c['damaged']} with mojibake/entities, {c['near_duplicates']} near-duplicates) — "
+        f"{result['machine']['cpus']} CPUs, Python {result['machine']['python']}"
+    )
     table = Table(title="Throughput")
     for col in ("step", "MB", "docs", "seconds", "MB/s", "docs/s", "peak RSS MB", "notes"):
         table.add_column(col, justify="left" if col in ("step", "notes") else "right")
     for ing in result["ingest"]:
-        notes = (f"clean {ing['clean_s']:.1f}s, store writes {ing['store_write_s']:.1f}s, "
-                 f"near-dup step {ing['near_duplicate_step_s']:.1f}s "
-                 f"(MinHash+LSH {ing['near_duplicate_minhash_lsh_s']:.1f}s), "
-                 f"{ing['near_duplicates_found']} near-dups found")
-        table.add_row(f"ingest .{ing['input']}", f"{ing['mb']:.1f}", f"{ing['docs']:,}", f"{ing['seconds']:.1f}",
-                      f"{ing['mb_per_s']:.2f}", f"{ing['docs_per_s']:,.0f}", f"{ing['peak_rss_mb']:,.0f}", notes)
-    rows = [("clean", "newsdesk clean", "offset map + edit log"),
-            ("clean_language_fixed", "newsdesk clean, language = \"en\"",
-             "the same without language detection (workspace option)"),
-            ("datatrove", "datatrove FTFY + symbol lines", "reference")]
+        notes = (
+            f"clean {ing['clean_s']:.1f}s, store writes {ing['store_write_s']:.1f}s, "
+            f"near-dup step {ing['near_duplicate_step_s']:.1f}s "
+            f"(MinHash+LSH {ing['near_duplicate_minhash_lsh_s']:.1f}s), "
+            f"{ing['near_duplicates_found']} near-dups found"
+        )
+        table.add_row(
+            f"ingest .{ing['input']}",
+            f"{ing['mb']:.1f}",
+            f"{ing['docs']:,}",
+            f"{ing['seconds']:.1f}",
+            f"{ing['mb_per_s']:.2f}",
+            f"{ing['docs_per_s']:,.0f}",
+            f"{ing['peak_rss_mb']:,.0f}",
+            notes,
+        )
+    rows = [
+        ("clean", "newsdesk clean", "offset map + edit log"),
+        (
+            "clean_language_fixed",
+            'newsdesk clean, language = "en"',
+            "the same without language detection (workspace option)",
+        ),
+        ("datatrove", "datatrove FTFY + symbol lines", "reference"),
+    ]
     for key, label, notes in rows:
         r = result.get(key)
         if r is None:
             continue
         if key == "clean_language_fixed":
             notes += f"; first {r['docs']:,} articles; {r['mb_per_s'] / result['datatrove']['mb_per_s']:.2f}x datatrove"
-        table.add_row(label, f"{r['mb']:.1f}", f"{r['docs']:,}", f"{r['seconds']:.1f}", f"{r['mb_per_s']:.2f}",
-                      f"{r['docs_per_s']:,.0f}", f"{r['peak_rss_mb']:,.0f}", notes)
+        table.add_row(
+            label,
+            f"{r['mb']:.1f}",
+            f"{r['docs']:,}",
+            f"{r['seconds']:.1f}",
+            f"{r['mb_per_s']:.2f}",
+            f"{r['docs_per_s']:,.0f}",
+            f"{r['peak_rss_mb']:,.0f}",
+            notes,
+        )
     console.print(table)
     if "clean_steps" in result:
         steps = result["clean_steps"]
-        console.print(f"where clean's time goes ({steps['docs']:,} articles, {steps['us_per_doc_total']:.0f} µs each): "
-                      + ", ".join(f"{k} {v:.0f}" for k, v in steps["us_per_doc"].items()))
+        console.print(
+            f"where clean's time goes ({steps['docs']:,} articles, {steps['us_per_doc_total']:.0f} µs each): "
+            + ", ".join(f"{k} {v:.0f}" for k, v in steps["us_per_doc"].items())
+        )
     ok = result["ratio_clean_vs_datatrove"] >= TARGET_RATIO
-    console.print(f"clean / datatrove = [bold {'green' if ok else 'red'}]{result['ratio_clean_vs_datatrove']:.2f}x"
-                  f"[/] (target ≥ {TARGET_RATIO:.0f}x: {'met' if ok else 'NOT met'})")
+    console.print(
+        f"clean / datatrove = [bold {'green' if ok else 'red'}]{result['ratio_clean_vs_datatrove']:.2f}x"
+        f"[/] (target ≥ {TARGET_RATIO:.0f}x: {'met' if ok else 'NOT met'})"
+    )
 
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=100_000, help="number of articles (default 100000)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--ingest", choices=["txt", "jsonl", "both", "none"], default="txt",
-                        help="which input files to ingest (default txt; both doubles the ingest time)")
-    parser.add_argument("--language-fixed-sample", type=int, default=20_000,
-                        help="also clean this many articles with the language fixed to en (0: skip)")
-    parser.add_argument("--steps-sample", type=int, default=10_000,
-                        help="time every rule and step of clean on this many articles (default 10000; 0: skip)")
+    parser.add_argument(
+        "--ingest",
+        choices=["txt", "jsonl", "both", "none"],
+        default="txt",
+        help="which input files to ingest (default txt; both doubles the ingest time)",
+    )
+    parser.add_argument(
+        "--language-fixed-sample",
+        type=int,
+        default=20_000,
+        help="also clean this many articles with the language fixed to en (0: skip)",
+    )
+    parser.add_argument(
+        "--steps-sample",
+        type=int,
+        default=10_000,
+        help="time every rule and step of clean on this many articles (default 10000; 0: skip)",
+    )
     parser.add_argument("--json-out", type=Path, help="also write the figures as JSON here")
     parser.add_argument("--workdir", type=Path, help="keep inputs and workspaces here (default: a temp folder)")
     args = parser.parse_args(argv)
@@ -312,14 +394,22 @@ def main(argv: list[str] | None = None) -> dict:
     sizes = [len(a.text.encode("utf-8")) for a in articles]
     mb = sum(sizes) / 1e6
     result = {
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
-                    "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
-                    "versions": {p: metadata.version(p) for p in ("newsdesk", "datatrove", "ftfy", "datasketch")}},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+            "versions": {p: metadata.version(p) for p in ("newsdesk", "datatrove", "ftfy", "datasketch")},
+        },
         "args": {"n": args.n, "seed": args.seed, "ingest": args.ingest},
-        "corpus": {"articles": len(articles), "mb": round(mb, 2), "mean_bytes": round(mb * 1e6 / len(articles)),
-                   "damaged": sum(1 for a in articles if "â€" in a.text or "&amp;" in a.text),
-                   "near_duplicates": sum(1 for a in articles if a.near_duplicate_of),
-                   "generate_s": round(time.perf_counter() - t0, 1)},
+        "corpus": {
+            "articles": len(articles),
+            "mb": round(mb, 2),
+            "mean_bytes": round(mb * 1e6 / len(articles)),
+            "damaged": sum(1 for a in articles if "â€" in a.text or "&amp;" in a.text),
+            "near_duplicates": sum(1 for a in articles if a.near_duplicate_of),
+            "generate_s": round(time.perf_counter() - t0, 1),
+        },
         "ingest": [],
     }
     print(f"generated {len(articles):,} articles ({mb:.1f} MB) in {result['corpus']['generate_s']}s", flush=True)
@@ -328,20 +418,21 @@ def main(argv: list[str] | None = None) -> dict:
         work = args.workdir or Path(tmp)
         if args.ingest != "none":
             inputs = write_inputs(articles, work / "inputs")
-            for kind in (["txt", "jsonl"] if args.ingest == "both" else [args.ingest]):
+            for kind in ["txt", "jsonl"] if args.ingest == "both" else [args.ingest]:
                 folder, kind_mb = inputs[kind]
                 print(f"ingesting .{kind} ...", flush=True)
                 result["ingest"].append(bench_ingest(kind, folder, kind_mb, work / f"workspace-{kind}"))
         print("cleaning ...", flush=True)
         result["clean"] = bench_clean(articles, mb)
         if args.language_fixed_sample:
-            sample = articles[:args.language_fixed_sample]
+            sample = articles[: args.language_fixed_sample]
             print("cleaning with the language fixed ...", flush=True)
-            result["clean_language_fixed"] = bench_clean(sample, sum(len(a.text.encode("utf-8")) for a in sample) / 1e6,
-                                                         language="en")
+            result["clean_language_fixed"] = bench_clean(
+                sample, sum(len(a.text.encode("utf-8")) for a in sample) / 1e6, language="en"
+            )
         if args.steps_sample:
             print("where clean's time goes ...", flush=True)
-            result["clean_steps"] = clean_steps(articles[:args.steps_sample])
+            result["clean_steps"] = clean_steps(articles[: args.steps_sample])
         print("datatrove reference ...", flush=True)
         result["datatrove"] = bench_datatrove(articles, mb)
     result["ratio_clean_vs_datatrove"] = round(result["clean"]["mb_per_s"] / result["datatrove"]["mb_per_s"], 2)

@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import pages as P  # noqa: E402
+
 from corpus.cleaning import CLEAN_BATCH, FLAGGING_RULES, CleaningPipeline  # noqa: E402
 from corpus.model import Article, document_id, sha256_hex  # noqa: E402
 
@@ -55,11 +56,16 @@ def real_texts() -> list[tuple[str, str]]:
         texts.append((str(path.relative_to(data)), path.read_text("utf-8", "replace")))
     if P.data_available():
         for page in P.newspaper_pages():
-            texts.append((f"boilerplate/newspaper-fixtures/html/{page.name}.html.gz#page_text_blocks",
-                          P.page_text_blocks(page.html)))
+            texts.append(
+                (
+                    f"boilerplate/newspaper-fixtures/html/{page.name}.html.gz#page_text_blocks",
+                    P.page_text_blocks(page.html),
+                )
+            )
         for page in P.trafilatura_pages():
-            texts.append((f"boilerplate/trafilatura-eval/pages/{page.name}#page_text_blocks",
-                          P.page_text_blocks(page.html)))
+            texts.append(
+                (f"boilerplate/trafilatura-eval/pages/{page.name}#page_text_blocks", P.page_text_blocks(page.html))
+            )
     return [(source, text) for source, text in texts if text.strip()]
 
 
@@ -77,15 +83,32 @@ def all_flags(rules: list[str] | None = None) -> list[dict]:
     articles = []
     for source, text in texts:
         raw = text.encode("utf-8")
-        articles.append(Article(id=document_id(None, raw), source=source, raw_text=text,
-                                raw_sha256=sha256_hex(raw), encoding="utf-8", format="txt"))
+        articles.append(
+            Article(
+                id=document_id(None, raw),
+                source=source,
+                raw_text=text,
+                raw_sha256=sha256_hex(raw),
+                encoding="utf-8",
+                format="txt",
+            )
+        )
     flags = []
     for i in range(0, len(articles), CLEAN_BATCH):
-        for article, doc in zip(articles[i:i + CLEAN_BATCH], pipeline.clean_many(articles[i:i + CLEAN_BATCH])):
+        for article, doc in zip(articles[i : i + CLEAN_BATCH], pipeline.clean_many(articles[i : i + CLEAN_BATCH])):
             for f in doc.flags:
-                flags.append({"id": flag_id(article.source, f.rule, f.start, f.end), "source": article.source,
-                              "rule": f.rule, "start": f.start, "end": f.end, "message": f.message,
-                              "text": doc.text, "language": doc.language})
+                flags.append(
+                    {
+                        "id": flag_id(article.source, f.rule, f.start, f.end),
+                        "source": article.source,
+                        "rule": f.rule,
+                        "start": f.start,
+                        "end": f.end,
+                        "message": f.message,
+                        "text": doc.text,
+                        "language": doc.language,
+                    }
+                )
     return flags
 
 
@@ -94,8 +117,8 @@ def context(flag: dict, width: int = 160) -> str:
     if flag["rule"] == "not_an_article":
         return f"[{len(text)} chars] " + text[:700] + (" ..." if len(text) > 700 else "")
     if flag["rule"] == "truncated_ending":
-        return text[max(0, start - width):start] + "[[" + text[start:end] + "]] <END>"
-    return text[max(0, start - width):start] + "[[" + text[start:end] + "]]" + text[end:end + width]
+        return text[max(0, start - width) : start] + "[[" + text[start:end] + "]] <END>"
+    return text[max(0, start - width) : start] + "[[" + text[start:end] + "]]" + text[end : end + width]
 
 
 def sample(per_rule: int, out: Path) -> None:
@@ -109,10 +132,23 @@ def sample(per_rule: int, out: Path) -> None:
         chosen = found if len(found) <= per_rule else rng.sample(found, per_rule)
         print(f"{rule}: {len(found)} flags, {len(chosen)} sampled")
         for flag in chosen:
-            word = flag["text"][flag["start"]:flag["end"]] if rule in WORD_FLAGS else None
-            lines.append(json.dumps({"id": flag["id"], "rule": rule, "source": flag["source"], "start": flag["start"],
-                                     "end": flag["end"], "word": word, "language": flag["language"],
-                                     "message": flag["message"], "context": context(flag)}, ensure_ascii=False))
+            word = flag["text"][flag["start"] : flag["end"]] if rule in WORD_FLAGS else None
+            lines.append(
+                json.dumps(
+                    {
+                        "id": flag["id"],
+                        "rule": rule,
+                        "source": flag["source"],
+                        "start": flag["start"],
+                        "end": flag["end"],
+                        "word": word,
+                        "language": flag["language"],
+                        "message": flag["message"],
+                        "context": context(flag),
+                    },
+                    ensure_ascii=False,
+                )
+            )
     out.write_text("\n".join(lines) + "\n", "utf-8")
     print(f"{len(lines)} flags to judge in {out} (outside the repository: it quotes the texts)")
 

@@ -66,8 +66,14 @@ def measure(megabytes: float, seed: int) -> dict:
         seconds = time.perf_counter() - started
     result = ast.literal_eval(run.stdout.strip().splitlines()[-1])
     grew = result["peak"] - result["baseline"]
-    return {"bytes": size, "seconds": round(seconds, 1), "baseline_mb": round(result["baseline"] / 1e6),
-            "peak_mb": round(result["peak"] / 1e6), "multiple": round(grew / size, 1), "corpus": result["corpus"]}
+    return {
+        "bytes": size,
+        "seconds": round(seconds, 1),
+        "baseline_mb": round(result["baseline"] / 1e6),
+        "peak_mb": round(result["peak"] / 1e6),
+        "multiple": round(grew / size, 1),
+        "corpus": result["corpus"],
+    }
 
 
 def main() -> int:
@@ -80,8 +86,11 @@ def main() -> int:
     for megabytes in args.mb:
         r = measure(megabytes, args.seed)
         results.append(r)
-        print(f"{r['bytes'] / 1e6:6.1f} MB article: peak {r['peak_mb']:,} MB, {r['baseline_mb']:,} MB warmed up: "
-              f"grew {r['multiple']}x its size in {r['seconds']}s ({r['corpus']})", flush=True)
+        print(
+            f"{r['bytes'] / 1e6:6.1f} MB article: peak {r['peak_mb']:,} MB, {r['baseline_mb']:,} MB warmed up: "
+            f"grew {r['multiple']}x its size in {r['seconds']}s ({r['corpus']})",
+            flush=True,
+        )
     if args.json_out:
         args.json_out.write_text(json.dumps(results, indent=2) + "\n")
     return 0

@@ -32,8 +32,10 @@ from pathlib import Path
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 NEWSDESK = [sys.executable, "-m", "newsdesk"]
-POLNEAR_MAP = ("Source=SOURCE,Cue=CUE,Content=CLAIM,Attribution=CUE,Attribution-no-source=CUE,Discuss=-,"
-               "Discard=-,role:Source=source,role:Cue=cue,role:Content=-")
+POLNEAR_MAP = (
+    "Source=SOURCE,Cue=CUE,Content=CLAIM,Attribution=CUE,Attribution-no-source=CUE,Discuss=-,"
+    "Discard=-,role:Source=source,role:Cue=cue,role:Content=-"
+)
 BRAT_LINE = re.compile(r"^[TERAMN#*]\d*\s")
 
 
@@ -46,8 +48,9 @@ def _workspace(path: Path, entity_labels: list[str] | None) -> None:
     _cli("init", str(path))
     if entity_labels:
         schema = path / "labels.toml"
-        text = re.sub(r"labels = \[.*?\]\n", f"labels = {json.dumps(entity_labels)}\n", schema.read_text(),
-                      count=1, flags=re.S)
+        text = re.sub(
+            r"labels = \[.*?\]\n", f"labels = {json.dumps(entity_labels)}\n", schema.read_text(), count=1, flags=re.S
+        )
         text = re.sub(r"source_labels = \[.*?\]\n", f"source_labels = {json.dumps(entity_labels[:2])}\n", text, count=1)
         schema.write_text(text)
 
@@ -63,7 +66,9 @@ def prepare_polnear(out: Path) -> None:
         for name, anns in by_article.items():
             shutil.copy(DATA / "attribution/polnear" / split / "text" / f"{name}.txt", folder / f"{name}.txt")
             lines = anns[0].read_text(encoding="utf-8").splitlines()
-            (folder / f"{name}.ann").write_text("\n".join(x for x in lines if BRAT_LINE.match(x)) + "\n", encoding="utf-8")
+            (folder / f"{name}.ann").write_text(
+                "\n".join(x for x in lines if BRAT_LINE.match(x)) + "\n", encoding="utf-8"
+            )
         ws = out / f"pn-{split}"
         _workspace(ws, None)
         _cli("annotate", "import", str(folder), "--format", "brat", "--map", POLNEAR_MAP, "-w", str(ws))
@@ -95,12 +100,19 @@ def _summary(scores: dict) -> dict:
     out = {}
     for layer in ("entities", "claims"):
         if scores[layer]["exact"]["gold"]:
-            out[layer] = {mode: {"f1": scores[layer][mode]["f1"],
-                                 "by_label": {k: v["f1"] for k, v in scores[layer][mode]["by_label"].items()}}
-                          for mode in ("exact", "overlap")}
+            out[layer] = {
+                mode: {
+                    "f1": scores[layer][mode]["f1"],
+                    "by_label": {k: v["f1"] for k, v in scores[layer][mode]["by_label"].items()},
+                }
+                for mode in ("exact", "overlap")
+            }
     links = scores["links"]
-    out["links"] = {"cue_f1": links["cue"]["f1"], "source_f1": links["source"]["f1"],
-                    "attributions_whole": links["attributions_whole"]}
+    out["links"] = {
+        "cue_f1": links["cue"]["f1"],
+        "source_f1": links["source"]["f1"],
+        "attributions_whole": links["attributions_whole"],
+    }
     out["edits_per_1000_words"] = scores["edits"]["per_1000_words"]
     out["edits_total_per_1000_words"] = scores["edits"]["total_per_1000_words"]
     return out
@@ -114,11 +126,22 @@ def run(train_ws: Path, dev_ws: Path, minutes: float, clock: str, name: str, set
     result = train_model(Workspace.open(train_ws), name, minutes, settings=TrainSettings(clock=clock, **settings))
     meta = result.meta
     dev = evaluate_model(Workspace.open(dev_ws), str(result.path))
-    return {"train_workspace": str(train_ws), "dev_workspace": str(dev_ws), "minutes": minutes, "clock": clock,
-            "settings": meta.settings, "documents": meta.documents, "wall_seconds": meta.training_seconds,
-            "stopped": result.stopped, "link_rules": meta.link_rules,
-            "held_out": _summary(meta.scores), "dev": _summary(dev), "dev_baseline": _summary(dev["baseline"]),
-            "dev_documents": dev["documents"], "prediction_speed": dev["speed"]}
+    return {
+        "train_workspace": str(train_ws),
+        "dev_workspace": str(dev_ws),
+        "minutes": minutes,
+        "clock": clock,
+        "settings": meta.settings,
+        "documents": meta.documents,
+        "wall_seconds": meta.training_seconds,
+        "stopped": result.stopped,
+        "link_rules": meta.link_rules,
+        "held_out": _summary(meta.scores),
+        "dev": _summary(dev),
+        "dev_baseline": _summary(dev["baseline"]),
+        "dev_documents": dev["documents"],
+        "prediction_speed": dev["speed"],
+    }
 
 
 def main() -> None:

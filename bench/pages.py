@@ -78,8 +78,15 @@ def trafilatura_pages(limit: int | None = None) -> list[Page]:
             if not path.exists():
                 continue
         site = urlparse(url).netloc.removeprefix("www.") or entry["file"]
-        pages.append(Page(entry["file"], site, _read_gz(path), keep=list(entry.get("with", [])),
-                          drop=list(entry.get("without", []))))
+        pages.append(
+            Page(
+                entry["file"],
+                site,
+                _read_gz(path),
+                keep=list(entry.get("with", [])),
+                drop=list(entry.get("without", [])),
+            )
+        )
         if limit and len(pages) >= limit:
             break
     return pages
@@ -97,10 +104,56 @@ def mt_news_articles() -> list[tuple[str, str, str]]:
 # --- Whole-page text, as naive scrapers make it -------------------------------------------------
 
 _INVISIBLE = {"script", "style", "noscript", "template", "svg", "head", "iframe", "object", "canvas"}
-_BLOCK = {"address", "article", "aside", "blockquote", "body", "br", "caption", "dd", "details", "dialog", "div",
-          "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6",
-          "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "tbody",
-          "td", "tfoot", "th", "thead", "tr", "ul", "option", "select", "button", "label", "title", "html"}
+_BLOCK = {
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "body",
+    "br",
+    "caption",
+    "dd",
+    "details",
+    "dialog",
+    "div",
+    "dl",
+    "dt",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hr",
+    "li",
+    "main",
+    "nav",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "summary",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "ul",
+    "option",
+    "select",
+    "button",
+    "label",
+    "title",
+    "html",
+}
 
 
 def _tree(html: str):
@@ -218,11 +271,16 @@ def snippet_shares(outputs: list[str], pages: list[Page]) -> dict:
         for s in page.drop:
             dropped_n += 1
             dropped += squash(s) not in t
-    return {"with_kept": kept / max(kept_n, 1), "without_dropped": dropped / max(dropped_n, 1),
-            "with_n": kept_n, "without_n": dropped_n}
+    return {
+        "with_kept": kept / max(kept_n, 1),
+        "without_dropped": dropped / max(dropped_n, 1),
+        "with_n": kept_n,
+        "without_n": dropped_n,
+    }
 
 
 # --- Line labels for training -------------------------------------------------------------------
+
 
 def line_labels(lines: list[str], page: Page) -> list[int | None]:
     """1 article, 0 residue, None unknown, for each line of a page's whole-page text.

@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pages as P  # noqa: E402
+
 from corpus.cleaning import DEFAULT_RULES, CleaningPipeline  # noqa: E402
 from corpus.errors import NewsdeskError  # noqa: E402
 from corpus.readers import JsonlFields, read_file  # noqa: E402
@@ -77,9 +78,13 @@ def newsdesk_outputs(pages: list[P.Page], path: str, pipeline: CleaningPipeline,
 
 def scores(outputs: list[str], pages: list[P.Page]) -> dict:
     prf = [P.bow_prf(text, page.expected) for text, page in zip(outputs, pages)]
-    return {"precision": statistics.mean(p for p, _, _ in prf), "recall": statistics.mean(r for _, r, _ in prf),
-            "f1": statistics.mean(f for _, _, f in prf), "pages": len(prf),
-            "empty": sum(not t.strip() for t in outputs)}
+    return {
+        "precision": statistics.mean(p for p, _, _ in prf),
+        "recall": statistics.mean(r for _, r, _ in prf),
+        "f1": statistics.mean(f for _, _, f in prf),
+        "pages": len(prf),
+        "empty": sum(not t.strip() for t in outputs),
+    }
 
 
 def pipelines_by_page(pages: list[P.Page], cv: int, options: dict, tmp: Path) -> list[CleaningPipeline]:
@@ -116,19 +121,25 @@ def speed(texts: list[str], rounds: int = 3) -> dict:
     interleaved so both see the same machine load; the best round of each."""
     from corpus.model import Article, document_id, sha256_hex
 
-    articles = [Article(document_id(None, t.encode()), "bench", t, sha256_hex(t.encode()), "utf-8", "txt")
-                for t in texts]
+    articles = [
+        Article(document_id(None, t.encode()), "bench", t, sha256_hex(t.encode()), "utf-8", "txt") for t in texts
+    ]
     megabytes = sum(len(t.encode()) for t in texts) / 1e6
-    pipelines = {"with residue_model": CleaningPipeline(),
-                 "without residue_model": CleaningPipeline(rules=[r for r in DEFAULT_RULES if r != "residue_model"])}
+    pipelines = {
+        "with residue_model": CleaningPipeline(),
+        "without residue_model": CleaningPipeline(rules=[r for r in DEFAULT_RULES if r != "residue_model"]),
+    }
     best = {name: float("inf") for name in pipelines}
     for _ in range(rounds):
         for name, pipeline in pipelines.items():
             started = time.perf_counter()
             pipeline.clean_many(articles)
             best[name] = min(best[name], time.perf_counter() - started)
-    return {"texts": len(texts), "MB": round(megabytes, 2),
-            **{f"MB/s {name}": round(megabytes / seconds, 2) for name, seconds in best.items()}}
+    return {
+        "texts": len(texts),
+        "MB": round(megabytes, 2),
+        **{f"MB/s {name}": round(megabytes / seconds, 2) for name, seconds in best.items()},
+    }
 
 
 def main(argv=None) -> int:
@@ -167,8 +178,9 @@ def main(argv=None) -> int:
             pipes = [by_page[id(p)] for p in pages]
             section = {}
             systems = {f"newsdesk text ({v})": run_path(pages, v, pipes, tmp) for v in P.PAGE_TEXT}
-            systems.update({f"whole-page text ({v}), uncleaned": [P.PAGE_TEXT[v](p.html) for p in pages]
-                            for v in P.PAGE_TEXT})
+            systems.update(
+                {f"whole-page text ({v}), uncleaned": [P.PAGE_TEXT[v](p.html) for p in pages] for v in P.PAGE_TEXT}
+            )
             systems["newsdesk html"] = run_path(pages, "html", pipes, tmp)
             systems["trafilatura default"] = trafilatura_outputs(pages, "default")
             systems["trafilatura favor_precision"] = trafilatura_outputs(pages, "favor_precision")
@@ -178,26 +190,32 @@ def main(argv=None) -> int:
             results[name] = section
             print(f"\n{name}: {len(pages)} pages")
             for system, row in section.items():
-                print(f"  {system:36s} " + "  ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
-                                                     for k, v in row.items()))
+                print(
+                    f"  {system:36s} "
+                    + "  ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items())
+                )
         if P.MT_NEWS.is_dir():
             pipeline = CleaningPipeline(rules=rules, options=options)
             kept = []
-            for story, version, text in P.mt_news_articles():
+            for _story, _version, text in P.mt_news_articles():
                 file = tmp / "mt.txt"
                 file.write_text(text, "utf-8")
                 arts = list(read_file(file, 50_000_000, JsonlFields()))
                 doc = pipeline.clean(arts[0])
                 kept.append(len(doc.text) / max(len(text.strip()), 1))
-            results["mt-news"] = {"articles": len(kept), "mean_chars_kept": statistics.mean(kept),
-                                  "min_chars_kept": min(kept), "articles_under_95pct": sum(k < 0.95 for k in kept)}
+            results["mt-news"] = {
+                "articles": len(kept),
+                "mean_chars_kept": statistics.mean(kept),
+                "min_chars_kept": min(kept),
+                "articles_under_95pct": sum(k < 0.95 for k in kept),
+            }
             print(f"\nmt-news: {results['mt-news']}")
         else:
             print(f"\nmt-news not found under {P.MT_NEWS}")
     if args.speed:
         texts = [P.page_text_blocks(p.html) for p in news + evalp] + [t for _, _, t in P.mt_news_articles()]
         texts = [t for t in texts if t.strip()]
-        results["speed"] = speed((texts * (args.speed // len(texts) + 1))[:args.speed])
+        results["speed"] = speed((texts * (args.speed // len(texts) + 1))[: args.speed])
         print(f"\nspeed: {results['speed']}")
     results["seconds"] = round(time.perf_counter() - started, 1)
     if args.json_out:

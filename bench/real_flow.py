@@ -35,8 +35,10 @@ DATA = Path(os.environ.get("NEWSDESK_SHARED_DATA", REPO.parent / "shared" / "dat
 NEWSDESK = [sys.executable, "-m", "newsdesk"]
 
 # PolNeAR's names onto our schema: Content is what was said, Attribution events link the three.
-POLNEAR_MAP = ("Source=SOURCE,Cue=CUE,Content=CLAIM,Attribution=-,Attribution-no-source=-,Discuss=-,Discard=-,"
-               "role:Source=source,role:Cue=cue,role:Content=-")
+POLNEAR_MAP = (
+    "Source=SOURCE,Cue=CUE,Content=CLAIM,Attribution=-,Attribution-no-source=-,Discuss=-,Discard=-,"
+    "role:Source=source,role:Cue=cue,role:Content=-"
+)
 # PolNeAR answers none of our claim questions: an importing maintainer makes them optional.
 OPTIONAL_ATTRIBUTES = "required = false"
 CUE_DISTANCE = 2000
@@ -72,8 +74,14 @@ def assemble(root: Path, pages: int) -> dict:
 
 
 def newsdesk(*args: str, ok=(0,), timeout: float = 3600) -> subprocess.CompletedProcess:
-    result = subprocess.run([*NEWSDESK, *args], cwd=REPO, capture_output=True, text=True, timeout=timeout,
-                            env={**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"})
+    result = subprocess.run(
+        [*NEWSDESK, *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"},
+    )
     if result.returncode not in ok:
         raise SystemExit(f"newsdesk {' '.join(args)} exited {result.returncode}:\n{result.stderr[-3000:]}")
     return result
@@ -101,8 +109,12 @@ def killed_and_rerun(corpus: Path, reference: dict, work: Path, delays: list[flo
         ws = work / f"killed-{delay}"
         newsdesk("init", str(ws))
         _without_rules(ws, WITHOUT_RULES)
-        proc = subprocess.Popen([*NEWSDESK, "ingest", str(corpus), "-w", str(ws)], cwd=REPO,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [*NEWSDESK, "ingest", str(corpus), "-w", str(ws)],
+            cwd=REPO,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(delay)
         killed = proc.poll() is None
         if killed:
@@ -112,20 +124,32 @@ def killed_and_rerun(corpus: Path, reference: dict, work: Path, delays: list[flo
         rerun = newsdesk("ingest", str(corpus), "-w", str(ws), "--json", ok=(0, 1))
         after = store_snapshot(ws)
         differ = sorted(k for k in set(after) | set(reference) if after.get(k) != reference.get(k))
-        results.append({"killed_after_s": delay, "was_running": killed, "documents_before_rerun": before,
-                        "documents_after_rerun": len(after), "records_differing": len(differ),
-                        "rerun_summary": json.loads(rerun.stdout) if rerun.stdout.strip() else None})
+        results.append(
+            {
+                "killed_after_s": delay,
+                "was_running": killed,
+                "documents_before_rerun": before,
+                "documents_after_rerun": len(after),
+                "records_differing": len(differ),
+                "rerun_summary": json.loads(rerun.stdout) if rerun.stdout.strip() else None,
+            }
+        )
     return results
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=157, help="real HTML pages to include")
-    parser.add_argument("--kill-at", type=float, nargs="*", default=[2.0, 6.0, 12.0],
-                        help="seconds after which an ingest is killed")
+    parser.add_argument(
+        "--kill-at", type=float, nargs="*", default=[2.0, 6.0, 12.0], help="seconds after which an ingest is killed"
+    )
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
-    parser.add_argument("--without-rule", action="append", default=[],
-                        help="switch this cleaning rule off in the workspace (as its maintainer would in newsdesk.toml)")
+    parser.add_argument(
+        "--without-rule",
+        action="append",
+        default=[],
+        help="switch this cleaning rule off in the workspace (as its maintainer would in newsdesk.toml)",
+    )
     parser.add_argument("--json-out", type=Path)
     args = parser.parse_args()
     if not DATA.is_dir():
@@ -140,8 +164,11 @@ def main() -> int:
 
     started = time.perf_counter()
     ingest = newsdesk("ingest", str(work / "corpus"), "-w", str(ws), "--json", ok=(0, 1))
-    report["ingest"] = {"summary": json.loads(ingest.stdout), "refused_by_code": codes(ingest.stderr),
-                        "seconds": round(time.perf_counter() - started, 1)}
+    report["ingest"] = {
+        "summary": json.loads(ingest.stdout),
+        "refused_by_code": codes(ingest.stderr),
+        "seconds": round(time.perf_counter() - started, 1),
+    }
     reference = store_snapshot(ws)
     report["ingest"]["documents"] = len(reference)
     report["killed_ingest"] = killed_and_rerun(work / "corpus", reference, work, args.kill_at)
@@ -149,13 +176,27 @@ def main() -> int:
     # PolNeAR's conventions, set as its importing maintainer would: our claim questions optional,
     # and cues as far from a claim fragment as its annotators drew them.
     labels = (ws / "labels.toml").read_text(encoding="utf-8")
-    labels = labels.replace("required = true", OPTIONAL_ATTRIBUTES).replace("cue_max_distance = 200",
-                                                                           f"cue_max_distance = {CUE_DISTANCE}")
+    labels = labels.replace("required = true", OPTIONAL_ATTRIBUTES).replace(
+        "cue_max_distance = 200", f"cue_max_distance = {CUE_DISTANCE}"
+    )
     (ws / "labels.toml").write_text(labels, encoding="utf-8")
     imports = {}
     for folder in sorted((work / "brat").iterdir()):
-        result = newsdesk("annotate", "import", str(folder), "--format", "brat", "--annotator", folder.name,
-                          "--map", POLNEAR_MAP, "-w", str(ws), "--json", ok=(0, 1))
+        result = newsdesk(
+            "annotate",
+            "import",
+            str(folder),
+            "--format",
+            "brat",
+            "--annotator",
+            folder.name,
+            "--map",
+            POLNEAR_MAP,
+            "-w",
+            str(ws),
+            "--json",
+            ok=(0, 1),
+        )
         imports[folder.name] = {"exit": result.returncode, **_import_counts(result.stdout)}
     report["import"] = imports
 
@@ -166,8 +207,11 @@ def main() -> int:
     report["adjudicate"] = {k: v for k, v in json.loads(adjudicate.stdout).items() if k in ("counts",)}
     report["validate_after_adjudication"] = _validate(ws)
     build = newsdesk("release", "build", "0.1.0", "-w", str(ws), "--json", ok=(0, 1))
-    report["release"] = {"exit": build.returncode, "stderr": build.stderr[-500:],
-                         **({"rows": json.loads(build.stdout).get("rows")} if build.returncode == 0 else {})}
+    report["release"] = {
+        "exit": build.returncode,
+        "stderr": build.stderr[-500:],
+        **({"rows": json.loads(build.stdout).get("rows")} if build.returncode == 0 else {}),
+    }
     if build.returncode == 0:
         report["load_dataset"] = _load_all(ws / "releases" / "0.1.0")
     text = json.dumps(report, indent=2, ensure_ascii=False)
@@ -210,8 +254,13 @@ def _import_counts(stdout: str) -> dict:
 def _validate(ws: Path) -> dict:
     result = newsdesk("validate", "-w", str(ws), "--json", ok=(0, 1))
     rec = json.loads(result.stdout)
-    return {"exit": result.returncode, "errors": rec["errors"], "warnings": rec["warnings"],
-            "records": rec["records"], "by_code": {c: g["count"] for c, g in rec["by_code"].items()}}
+    return {
+        "exit": result.returncode,
+        "errors": rec["errors"],
+        "warnings": rec["warnings"],
+        "records": rec["records"],
+        "by_code": {c: g["count"] for c, g in rec["by_code"].items()},
+    }
 
 
 def _load_all(release: Path) -> dict:

@@ -57,8 +57,14 @@ from corpus.offsets import AppliedEdit, OffsetMap  # noqa: E402
 from corpus.store import CorpusStore  # noqa: E402
 from corpus.workspace import Workspace  # noqa: E402
 from releases.configs import CONFIG_NAMES as CONFIGS  # noqa: E402
-from validation.adjudicate import (GOLD_ANNOTATOR, GOLD_ORIGIN, AdjudicationResult,  # noqa: E402
-                                   choice_provenance_key, gold_span_id, link_provenance_key)
+from validation.adjudicate import (  # noqa: E402
+    GOLD_ANNOTATOR,
+    GOLD_ORIGIN,
+    AdjudicationResult,
+    choice_provenance_key,
+    gold_span_id,
+    link_provenance_key,
+)
 from validation.gold import GOLD_FILE, save_gold  # noqa: E402
 
 TARGET_SECONDS = 20.0  # build on 2 cores (issue 5)
@@ -70,27 +76,141 @@ ANNOTATORS = [f"annotator{k:02d}@newsdesk.example" for k in range(8)]
 
 # --- word pools --------------------------------------------------------------------------------------
 
-FIRST = ["Anna", "Lars", "Maria", "Tomas", "Eva", "Jonas", "Sofia", "Peter", "Helena", "Marek", "Ines", "Karim",
-         "Olga", "David", "Lucia", "Stefan", "Amira", "Pavel", "Clara", "Henrik", "Nadia", "Felix", "Greta", "Omar"]
-LAST = ["Berg", "Novak", "Lindqvist", "Moreau", "Kowalski", "Rossi", "Okafor", "Hansen", "Silva", "Weber",
-        "Duarte", "Nieminen", "Papadopoulos", "Horvat", "Jansen", "Costa", "Fischer", "Dubois", "Brennan", "Sato"]
-ROLES = ["Finance Minister", "the mayor", "Health Secretary", "union leader", "chief executive", "Professor",
-         "opposition leader", "spokesman", "economist", "Interior Minister"]
-ORGS = ["Northwind Bank", "the Central Bank", "Acme Energy", "the Health Ministry", "Globex", "the Port Authority",
-        "Union Rail", "the Statistics Office", "Helix Pharma", "the City Council", "Baltic Shipping", "Vega Telecom"]
-GPES = ["Berlin", "Warsaw", "Lisbon", "Oslo", "Gdansk", "Porto", "Helsinki", "Vienna", "Riga", "Lyon", "Dublin",
-        "Tallinn", "Madrid", "Prague", "Zagreb", "Bergen"]
+FIRST = [
+    "Anna",
+    "Lars",
+    "Maria",
+    "Tomas",
+    "Eva",
+    "Jonas",
+    "Sofia",
+    "Peter",
+    "Helena",
+    "Marek",
+    "Ines",
+    "Karim",
+    "Olga",
+    "David",
+    "Lucia",
+    "Stefan",
+    "Amira",
+    "Pavel",
+    "Clara",
+    "Henrik",
+    "Nadia",
+    "Felix",
+    "Greta",
+    "Omar",
+]
+LAST = [
+    "Berg",
+    "Novak",
+    "Lindqvist",
+    "Moreau",
+    "Kowalski",
+    "Rossi",
+    "Okafor",
+    "Hansen",
+    "Silva",
+    "Weber",
+    "Duarte",
+    "Nieminen",
+    "Papadopoulos",
+    "Horvat",
+    "Jansen",
+    "Costa",
+    "Fischer",
+    "Dubois",
+    "Brennan",
+    "Sato",
+]
+ROLES = [
+    "Finance Minister",
+    "the mayor",
+    "Health Secretary",
+    "union leader",
+    "chief executive",
+    "Professor",
+    "opposition leader",
+    "spokesman",
+    "economist",
+    "Interior Minister",
+]
+ORGS = [
+    "Northwind Bank",
+    "the Central Bank",
+    "Acme Energy",
+    "the Health Ministry",
+    "Globex",
+    "the Port Authority",
+    "Union Rail",
+    "the Statistics Office",
+    "Helix Pharma",
+    "the City Council",
+    "Baltic Shipping",
+    "Vega Telecom",
+]
+GPES = [
+    "Berlin",
+    "Warsaw",
+    "Lisbon",
+    "Oslo",
+    "Gdansk",
+    "Porto",
+    "Helsinki",
+    "Vienna",
+    "Riga",
+    "Lyon",
+    "Dublin",
+    "Tallinn",
+    "Madrid",
+    "Prague",
+    "Zagreb",
+    "Bergen",
+]
 LOCS = ["the Baltic Sea", "the Alps", "the river Vistula", "the North Sea coast", "the Danube valley"]
 NORPS = ["Polish", "German", "Portuguese", "Norwegian", "Catholic", "Finnish", "Socialist", "Irish"]
 EVENTS = ["Spring Fair", "Harbour Festival", "Budget Summit", "Winter Games", "Book Week"]
 DATES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "last week", "3 March", "January", "last year"]
 SOURCE_NOUNS = ["spokeswoman", "spokesman", "official", "adviser", "senior aide"]
-CLAIM_SUBJECTS = ["The government", "We", "The bank", "The new rules", "Our members", "The company", "Inflation",
-                  "The budget", "Rents", "The council", "Exports", "Unemployment", "The project"]
-CLAIM_VERBS = ["will cut", "has doubled", "cannot afford", "will not raise", "expects to increase",
-               "never promised", "has already reduced", "will freeze", "plans to review", "denies cutting"]
-CLAIM_OBJECTS = ["spending on schools", "the price of energy", "taxes for small firms", "the number of trains",
-                 "public sector wages", "the deficit", "housing benefit", "rail fares", "funding for hospitals"]
+CLAIM_SUBJECTS = [
+    "The government",
+    "We",
+    "The bank",
+    "The new rules",
+    "Our members",
+    "The company",
+    "Inflation",
+    "The budget",
+    "Rents",
+    "The council",
+    "Exports",
+    "Unemployment",
+    "The project",
+]
+CLAIM_VERBS = [
+    "will cut",
+    "has doubled",
+    "cannot afford",
+    "will not raise",
+    "expects to increase",
+    "never promised",
+    "has already reduced",
+    "will freeze",
+    "plans to review",
+    "denies cutting",
+]
+CLAIM_OBJECTS = [
+    "spending on schools",
+    "the price of energy",
+    "taxes for small firms",
+    "the number of trains",
+    "public sector wages",
+    "the deficit",
+    "housing benefit",
+    "rail fares",
+    "funding for hospitals",
+]
 FILLER = [
     "The decision follows months of negotiations between the parties involved.",
     "Critics say the plan does little to address the underlying problems.",
@@ -125,9 +245,10 @@ def _filler(rng: random.Random) -> str:
     return " ".join(words).capitalize() + "."
 
 
-ATTRIBUTES = {"check_worthiness": (["check-worthy", "not check-worthy", "unsure"], (6, 3, 1)),
-              "claim_type": (["statement of fact", "quotation or opinion", "prediction", "denial", "other"],
-                             (5, 3, 2, 1, 1))}
+ATTRIBUTES = {
+    "check_worthiness": (["check-worthy", "not check-worthy", "unsure"], (6, 3, 1)),
+    "claim_type": (["statement of fact", "quotation or opinion", "prediction", "denial", "other"], (5, 3, 2, 1, 1)),
+}
 
 
 # --- one document ------------------------------------------------------------------------------------
@@ -289,29 +410,55 @@ def _document(i: int, rng: random.Random, sentences: list[Sentence], original: D
     url = f"https://news.example/{i:07d}"
     doc_id = document_id(url, raw.encode())
     published = f"2026-{1 + i % 12:02d}-{1 + i % 28:02d}"
-    edits = [AppliedEdit("residue_lines", 0, len(byline), byline, ""),
-             AppliedEdit("residue_lines", len(byline) + len(text), len(raw), footer, "")]
-    offset_map = OffsetMap([(0, len(byline), 0, 0), (len(byline) + len(text), len(raw), len(text), len(text))],
-                           len(raw), len(text))
+    edits = [
+        AppliedEdit("residue_lines", 0, len(byline), byline, ""),
+        AppliedEdit("residue_lines", len(byline) + len(text), len(raw), footer, ""),
+    ]
+    offset_map = OffsetMap(
+        [(0, len(byline), 0, 0), (len(byline) + len(text), len(raw), len(text), len(text))], len(raw), len(text)
+    )
     flags = []
     if rng.random() < 0.03:
         first_word = text.index(" ")
         flags.append(Flag("mistranslated_conjunction", 0, first_word, "suspected machine-translation artefact"))
     if original is not None:
-        flags.append(Flag("near_duplicate", 0, len(text),
-                          f"near-duplicate of document {original.id} (cluster {original.id})"))
+        flags.append(
+            Flag("near_duplicate", 0, len(text), f"near-duplicate of document {original.id} (cluster {original.id})")
+        )
     raw_sha = sha256_hex(raw)
-    doc = Document(id=doc_id, source=url, title=title, text=text, raw_sha256=raw_sha, text_sha256=sha256_hex(text),
-                   encoding="utf-8", language="en", published=published, blocks=blocks, flags=flags,
-                   cleaning=CleaningRecord(PIPELINE_VERSION, edits, offset_map),
-                   duplicate_of=original.id if original else None, cluster=original.id if original else None)
-    article = Article(id=doc_id, source=url, raw_text=raw, raw_sha256=raw_sha, encoding="utf-8", format="txt",
-                      url=url, title=title, published=published)
+    doc = Document(
+        id=doc_id,
+        source=url,
+        title=title,
+        text=text,
+        raw_sha256=raw_sha,
+        text_sha256=sha256_hex(text),
+        encoding="utf-8",
+        language="en",
+        published=published,
+        blocks=blocks,
+        flags=flags,
+        cleaning=CleaningRecord(PIPELINE_VERSION, edits, offset_map),
+        duplicate_of=original.id if original else None,
+        cluster=original.id if original else None,
+    )
+    article = Article(
+        id=doc_id,
+        source=url,
+        raw_text=raw,
+        raw_sha256=raw_sha,
+        encoding="utf-8",
+        format="txt",
+        url=url,
+        title=title,
+        published=published,
+    )
     return doc, article, spans, claims
 
 
-def _annotation(doc: Document, spans: list[SpanKey], claims: list[dict], attrs: list[dict],
-                ids: list[str]) -> tuple[list[Span], list[Link], list[RegionChoice]]:
+def _annotation(
+    doc: Document, spans: list[SpanKey], claims: list[dict], attrs: list[dict], ids: list[str]
+) -> tuple[list[Span], list[Link], list[RegionChoice]]:
     """Spans, links and choices of one version, with region ids ``ids`` (parallel to ``spans``)."""
     text = doc.text
     out_spans = [Span(ids[k], layer, label, s, e, text[s:e]) for k, (layer, label, s, e) in enumerate(spans)]
@@ -323,57 +470,113 @@ def _annotation(doc: Document, spans: list[SpanKey], claims: list[dict], attrs: 
     return out_spans, links, choices
 
 
-def _records(i: int, doc: Document, spans: list[SpanKey], claims: list[dict], rng: random.Random,
-             annotated: bool) -> tuple[AnnotationRecord, list[AnnotationRecord]]:
+def _records(
+    i: int, doc: Document, spans: list[SpanKey], claims: list[dict], rng: random.Random, annotated: bool
+) -> tuple[AnnotationRecord, list[AnnotationRecord]]:
     """The gold record, and when ``annotated`` the two annotators' records it was adjudicated from."""
-    attrs = [{"check_worthiness": rng.choices(*ATTRIBUTES["check_worthiness"])[0],
-              "claim_type": rng.choices(*ATTRIBUTES["claim_type"])[0], "speech": c["speech"]} for c in claims]
+    attrs = [
+        {
+            "check_worthiness": rng.choices(*ATTRIBUTES["check_worthiness"])[0],
+            "claim_type": rng.choices(*ATTRIBUTES["claim_type"])[0],
+            "speech": c["speech"],
+        }
+        for c in claims
+    ]
     when = f"2026-02-{1 + i % 28:02d}T10:{i % 60:02d}:00Z"
     records = []
     if annotated:
         first, second = rng.sample(ANNOTATORS, 2)
         a_spans, a_links, a_choices = _annotation(doc, spans, claims, attrs, [f"a{i:x}x{k}" for k in range(len(spans))])
-        records.append(AnnotationRecord(
-            doc_id=doc.id, text_sha256=doc.text_sha256, annotator=first, origin="labelstudio",
-            record_id=str(2 * i + 1), task_id=i + 1, created_at=when, updated_at=when,
-            lead_time=round(rng.uniform(60, 900), 1), ground_truth=True, spans=a_spans, links=a_links,
-            choices=a_choices))
+        records.append(
+            AnnotationRecord(
+                doc_id=doc.id,
+                text_sha256=doc.text_sha256,
+                annotator=first,
+                origin="labelstudio",
+                record_id=str(2 * i + 1),
+                task_id=i + 1,
+                created_at=when,
+                updated_at=when,
+                lead_time=round(rng.uniform(60, 900), 1),
+                ground_truth=True,
+                spans=a_spans,
+                links=a_links,
+                choices=a_choices,
+            )
+        )
         # The second annotator mostly agrees: now and then an entity relabelled or a claim type changed.
         linked = {c[k] for c in claims for k in ("claim", "cue", "source")}
-        b_spans_keys = [(layer, "LOC" if label == "GPE" and rng.random() < 0.3 else label, s, e)
-                        if k not in linked else (layer, label, s, e) for k, (layer, label, s, e) in enumerate(spans)]
-        b_attrs = [{**a, "claim_type": rng.choices(*ATTRIBUTES["claim_type"])[0]} if rng.random() < 0.2 else a
-                   for a in attrs]
-        b_spans, b_links, b_choices = _annotation(doc, b_spans_keys, claims, b_attrs,
-                                                  [f"b{i:x}x{k}" for k in range(len(spans))])
-        records.append(AnnotationRecord(
-            doc_id=doc.id, text_sha256=doc.text_sha256, annotator=second, origin="labelstudio",
-            record_id=str(2 * i + 2), task_id=i + 1, created_at=when, updated_at=when,
-            lead_time=round(rng.uniform(60, 900), 1), spans=b_spans, links=b_links, choices=b_choices))
+        b_spans_keys = [
+            (layer, "LOC" if label == "GPE" and rng.random() < 0.3 else label, s, e)
+            if k not in linked
+            else (layer, label, s, e)
+            for k, (layer, label, s, e) in enumerate(spans)
+        ]
+        b_attrs = [
+            {**a, "claim_type": rng.choices(*ATTRIBUTES["claim_type"])[0]} if rng.random() < 0.2 else a for a in attrs
+        ]
+        b_spans, b_links, b_choices = _annotation(
+            doc, b_spans_keys, claims, b_attrs, [f"b{i:x}x{k}" for k in range(len(spans))]
+        )
+        records.append(
+            AnnotationRecord(
+                doc_id=doc.id,
+                text_sha256=doc.text_sha256,
+                annotator=second,
+                origin="labelstudio",
+                record_id=str(2 * i + 2),
+                task_id=i + 1,
+                created_at=when,
+                updated_at=when,
+                lead_time=round(rng.uniform(60, 900), 1),
+                spans=b_spans,
+                links=b_links,
+                choices=b_choices,
+            )
+        )
         who, rule = [first], "ground-truth"
-        about = {"strategy": "ground-truth", "annotators": sorted([first, second]), "rule": rule,
-                 "reviewer": first, "records": [f"labelstudio/{r.record_id}" for r in records[:1]]}
+        about = {
+            "strategy": "ground-truth",
+            "annotators": sorted([first, second]),
+            "rule": rule,
+            "reviewer": first,
+            "records": [f"labelstudio/{r.record_id}" for r in records[:1]],
+        }
     else:
         who, rule = [rng.choice(ANNOTATORS)], "single"
-        about = {"strategy": "majority", "annotators": who, "rule": rule, "min_agree": 2,
-                 "records": [f"labelstudio/{i + 10**7}"]}
+        about = {
+            "strategy": "majority",
+            "annotators": who,
+            "rule": rule,
+            "min_agree": 2,
+            "records": [f"labelstudio/{i + 10**7}"],
+        }
     # Gold: what adjudication writes, ids from the span keys, everything in its canonical order.
     ids = [gold_span_id(k) for k in spans]
     g_spans, g_links, g_choices = _annotation(doc, spans, claims, attrs, ids)
     provenance = {sid: {"annotators": who, "rule": rule} for sid in ids}
-    provenance.update({link_provenance_key(lk.from_id, lk.to_id, lk.label): {"annotators": who, "rule": rule}
-                       for lk in g_links})
-    provenance.update({choice_provenance_key(c.region_id, c.name): {"annotators": who, "rule": rule}
-                       for c in g_choices})
+    provenance.update(
+        {link_provenance_key(lk.from_id, lk.to_id, lk.label): {"annotators": who, "rule": rule} for lk in g_links}
+    )
+    provenance.update(
+        {choice_provenance_key(c.region_id, c.name): {"annotators": who, "rule": rule} for c in g_choices}
+    )
     provenance["record"] = about
     order = sorted(range(len(spans)), key=lambda k: (spans[k][2], spans[k][3], spans[k][0], spans[k][1]))
     gold = AnnotationRecord(
-        doc_id=doc.id, text_sha256=doc.text_sha256, annotator=GOLD_ANNOTATOR, origin=GOLD_ORIGIN,
-        record_id=doc.id, task_id=i + 1, created_at=when, updated_at=when,
+        doc_id=doc.id,
+        text_sha256=doc.text_sha256,
+        annotator=GOLD_ANNOTATOR,
+        origin=GOLD_ORIGIN,
+        record_id=doc.id,
+        task_id=i + 1,
+        created_at=when,
+        updated_at=when,
         spans=[g_spans[k] for k in order],
         links=sorted(g_links, key=lambda lk: (lk.from_id, lk.label, lk.to_id)),
         choices=sorted(g_choices, key=lambda c: (c.region_id, c.name)),
-        provenance=dict(sorted(provenance.items())))
+        provenance=dict(sorted(provenance.items())),
+    )
     return gold, records
 
 
@@ -435,6 +638,7 @@ def _check_gold_format(gold_path: Path, first: list[AnnotationRecord]) -> None:
 
 # --- measuring ---------------------------------------------------------------------------------------
 
+
 def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -458,9 +662,17 @@ def validate_child(workspace: Path) -> dict:
     seconds, cpu = time.perf_counter() - started, _cpu_seconds() - cpu
     if report.errors:
         raise SystemExit(f"the generated workspace does not validate: {report.by_code()}")
-    return {"seconds": round(seconds, 3), "cpu_seconds": round(cpu, 3), "peak_rss_mb": round(_rss_mb(), 1),
-            "documents": report.documents, "records": report.records, "spans": report.spans,
-            "claims": report.claims, "errors": len(report.errors), "warnings": len(report.warnings)}
+    return {
+        "seconds": round(seconds, 3),
+        "cpu_seconds": round(cpu, 3),
+        "peak_rss_mb": round(_rss_mb(), 1),
+        "documents": report.documents,
+        "records": report.records,
+        "spans": report.spans,
+        "claims": report.claims,
+        "errors": len(report.errors),
+        "warnings": len(report.warnings),
+    }
 
 
 def build_child(workspace: Path, profile: int, profile_out: Path | None) -> dict:
@@ -472,21 +684,28 @@ def build_child(workspace: Path, profile: int, profile_out: Path | None) -> dict
     profiler = None
     if profile:
         import cProfile
+
         profiler = cProfile.Profile()
         profiler.enable()
     started, cpu = time.perf_counter(), _cpu_seconds()
     build = build_release(ws, VERSION)
     seconds, cpu = time.perf_counter() - started, _cpu_seconds() - cpu
     times = getattr(build, "timings", None)  # absent in a build without the instrumentation (a baseline)
-    result = {"seconds": round(seconds, 3), "cpu_seconds": round(cpu, 3),
-              "timings": {k: round(v, 3) for k, v in times.wall.items()} if times else {},
-              "cpu_timings": {k: round(v, 3) for k, v in times.cpu.items()} if times else {},
-              "rows": build.rows, "path": str(build.path),
-              "rss_before_mb": round(rss_before, 1), "peak_rss_mb": round(_rss_mb(), 1),
-              "forked_peak_rss_mb": round(_child_rss_mb(), 1)}
+    result = {
+        "seconds": round(seconds, 3),
+        "cpu_seconds": round(cpu, 3),
+        "timings": {k: round(v, 3) for k, v in times.wall.items()} if times else {},
+        "cpu_timings": {k: round(v, 3) for k, v in times.cpu.items()} if times else {},
+        "rows": build.rows,
+        "path": str(build.path),
+        "rss_before_mb": round(rss_before, 1),
+        "peak_rss_mb": round(_rss_mb(), 1),
+        "forked_peak_rss_mb": round(_child_rss_mb(), 1),
+    }
     if profiler is not None:
         import io
         import pstats
+
         profiler.disable()
         if profile_out:
             profiler.dump_stats(str(profile_out))
@@ -523,11 +742,23 @@ def cold_load(folder: Path, config: str, scratch: Path) -> dict:
     """``load_dataset(folder, config)`` in a fresh interpreter with an empty, offline HF cache."""
     home = scratch / f"hf-{config}"
     shutil.rmtree(home, ignore_errors=True)
-    env = {"PATH": os.environ["PATH"], "HOME": str(scratch), "HF_HOME": str(home), "HF_DATASETS_OFFLINE": "1",
-           "HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1"}
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(scratch),
+        "HF_HOME": str(home),
+        "HF_DATASETS_OFFLINE": "1",
+        "HF_HUB_OFFLINE": "1",
+        "HF_HUB_DISABLE_TELEMETRY": "1",
+    }
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-I", "-c", LOADER, str(folder), config], cwd=scratch, env=env,
-                          capture_output=True, text=True, timeout=1800)
+    done = subprocess.run(
+        [sys.executable, "-I", "-c", LOADER, str(folder), config],
+        cwd=scratch,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
     wall = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"load_dataset({config}) failed:\n{done.stderr[-3000:]}")
@@ -547,8 +778,9 @@ def release_sizes(folder: Path) -> dict:
     sizes = {"total_mb": round(_size(folder) / 2**20, 1)}
     for config in CONFIGS:
         sizes[config + "_mb"] = round(_size(folder / "data" / config) / 2**20, 1)
-    sizes["other_files_kb"] = {p.name: round(p.stat().st_size / 1024, 1) for p in sorted(folder.iterdir())
-                               if p.is_file()}
+    sizes["other_files_kb"] = {
+        p.name: round(p.stat().st_size / 1024, 1) for p in sorted(folder.iterdir()) if p.is_file()
+    }
     return sizes
 
 
@@ -558,6 +790,7 @@ def _load_average() -> list[float]:
 
 # --- the report --------------------------------------------------------------------------------------
 
+
 def table(result: dict) -> str:
     b, v, g = result["build"], result["validate"], result["generated"]
     wall, cpu = b["timings"], b["cpu_timings"]
@@ -566,54 +799,78 @@ def table(result: dict) -> str:
     forked = "validate (forked)" in wall  # validation ran in a forked process beside the build's writing
     key = "validate (forked)" if forked else "validate"
     validation, validation_cpu = wall.get(key, v["seconds"]), cpu.get(key, v["cpu_seconds"])
-    lines = [f"build_release({VERSION!r}) on {g['documents']} documents, {g['gold_spans']} gold spans, "
-             f"{g['gold_claims']} claims, {g['annotator_records']} annotator records; {result['machine']['cpus']} "
-             f"cores, load average {result['load_average_before']} before, {result['load_average_after']} after",
-             "", f"{'step':<40}{'wall s':>9}{'CPU s':>9}",
-             f"{'build_release, total':<40}{total:>9.2f}{total_cpu:>9.2f}   (CPU: the process, all threads"
-             f"{', and its forked process' if forked else ''})"]
+    lines = [
+        f"build_release({VERSION!r}) on {g['documents']} documents, {g['gold_spans']} gold spans, "
+        f"{g['gold_claims']} claims, {g['annotator_records']} annotator records; {result['machine']['cpus']} "
+        f"cores, load average {result['load_average_before']} before, {result['load_average_after']} after",
+        "",
+        f"{'step':<40}{'wall s':>9}{'CPU s':>9}",
+        f"{'build_release, total':<40}{total:>9.2f}{total_cpu:>9.2f}   (CPU: the process, all threads"
+        f"{', and its forked process' if forked else ''})",
+    ]
     if forked:
         lines.append(f"{'  validation (forked, beside the build)':<40}{validation:>9.2f}{validation_cpu:>9.2f}")
     else:
-        lines += [f"{'  validation (validate(ws), first)':<40}{validation:>9.2f}{validation_cpu:>9.2f}",
-                  f"{'  the build without validation':<40}{total - validation:>9.2f}{total_cpu - validation_cpu:>9.2f}"]
+        lines += [
+            f"{'  validation (validate(ws), first)':<40}{validation:>9.2f}{validation_cpu:>9.2f}",
+            f"{'  the build without validation':<40}{total - validation:>9.2f}{total_cpu - validation_cpu:>9.2f}",
+        ]
     steps = [name for name in wall if name not in (key, "agreement")]
     if "facts" in steps:
         steps.insert(steps.index("facts") + 1, "agreement")
     for name in steps:
-        label = {"agreement": "      of which agreement (card figures)", "read": "    read documents and gold",
-                 "read (forked)": "    read, people's records too (forked)",
-                 "facts": "    facts for card, datasheet, Croissant"}.get(name, "    " + name)
+        label = {
+            "agreement": "      of which agreement (card figures)",
+            "read": "    read documents and gold",
+            "read (forked)": "    read, people's records too (forked)",
+            "facts": "    facts for card, datasheet, Croissant",
+        }.get(name, "    " + name)
         if name.startswith("parquet "):
-            label = (label.removesuffix(" (forked)") + " (writer, forked)" if label.endswith(" (forked)")
-                     else label + " (writer thread)")
+            label = (
+                label.removesuffix(" (forked)") + " (writer, forked)"
+                if label.endswith(" (forked)")
+                else label + " (writer thread)"
+            )
         lines.append(f"{label:<40}{wall.get(name, 0.0):>9.2f}{cpu.get(name, 0.0):>9.2f}")
-    lines.append(f"{'validate(ws) alone (own process)':<40}{v['seconds']:>9.2f}{v['cpu_seconds']:>9.2f}"
-                 f"   peak {v['peak_rss_mb']:.0f} MB, {v['errors']} errors, {v['warnings']} warnings")
+    lines.append(
+        f"{'validate(ws) alone (own process)':<40}{v['seconds']:>9.2f}{v['cpu_seconds']:>9.2f}"
+        f"   peak {v['peak_rss_mb']:.0f} MB, {v['errors']} errors, {v['warnings']} warnings"
+    )
     verdict = lambda seconds: "met" if seconds <= TARGET_SECONDS else "missed"
     without = "" if forked else f", without validation {verdict(total - validation)}"
-    lines += ["", f"target {TARGET_SECONDS:.0f} s on 2 cores (issue 5) for {g['documents']} documents: with validation "
-                  f"{verdict(total)}{without} (wall clock; the target is for 100000)",
-              f"peak memory of the build process: {b['peak_rss_mb']:.0f} MB "
-              f"({b['rss_before_mb']:.0f} MB after imports)"
-              + (f", of its forked process: {b['forked_peak_rss_mb']:.0f} MB (forked before the read: its own copy)"
-                 if b.get("forked_peak_rss_mb") else ""),
-              ""]
+    lines += [
+        "",
+        f"target {TARGET_SECONDS:.0f} s on 2 cores (issue 5) for {g['documents']} documents: with validation "
+        f"{verdict(total)}{without} (wall clock; the target is for 100000)",
+        f"peak memory of the build process: {b['peak_rss_mb']:.0f} MB "
+        f"({b['rss_before_mb']:.0f} MB after imports)"
+        + (
+            f", of its forked process: {b['forked_peak_rss_mb']:.0f} MB (forked before the read: its own copy)"
+            if b.get("forked_peak_rss_mb")
+            else ""
+        ),
+        "",
+    ]
     s = result["size"]
     lines.append(f"release on disk: {s['total_mb']:.1f} MB (workspace stores: {g.get('store_mb', 0):.0f} MB)")
     if not result["cold_load"]:
         lines += [f"{config:<14}{s[config + '_mb']:>8.1f} MB" for config in CONFIGS]
         return "\n".join(lines)
-    lines.append("cold load_dataset(folder, config): a fresh process each, empty HF_HOME, offline; import = "
-                 "`import datasets`, load = the call, process = the whole interpreter, cache = Arrow files it wrote")
-    lines.append(f"{'config':<14}{'MB':>8}{'rows':>10}{'import s':>9}{'load s':>8}{'process s':>10}{'cache MB':>9}"
-                 f"{'peak MB':>8}")
+    lines.append(
+        "cold load_dataset(folder, config): a fresh process each, empty HF_HOME, offline; import = "
+        "`import datasets`, load = the call, process = the whole interpreter, cache = Arrow files it wrote"
+    )
+    lines.append(
+        f"{'config':<14}{'MB':>8}{'rows':>10}{'import s':>9}{'load s':>8}{'process s':>10}{'cache MB':>9}{'peak MB':>8}"
+    )
     for config in CONFIGS:
         load = result["cold_load"].get(config, {})
         rows = sum(b["rows"].get(config, {}).values())
-        lines.append(f"{config:<14}{s[config + '_mb']:>8.1f}{rows:>10}{load.get('import_seconds', 0):>9.2f}"
-                     f"{load.get('load_seconds', 0):>8.2f}{load.get('process_seconds', 0):>10.2f}"
-                     f"{load.get('cache_mb', 0):>9.1f}{load.get('peak_rss_mb', 0):>8.0f}")
+        lines.append(
+            f"{config:<14}{s[config + '_mb']:>8.1f}{rows:>10}{load.get('import_seconds', 0):>9.2f}"
+            f"{load.get('load_seconds', 0):>8.2f}{load.get('process_seconds', 0):>10.2f}"
+            f"{load.get('cache_mb', 0):>9.1f}{load.get('peak_rss_mb', 0):>8.0f}"
+        )
     return "\n".join(lines)
 
 
@@ -641,8 +898,14 @@ def main(argv: list[str] | None = None) -> None:
 
     scratch = Path(tempfile.mkdtemp(prefix="bench-release-"))
     try:
-        result = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                              "datasets": metadata.version("datasets"), "pyarrow": metadata.version("pyarrow")}}
+        result = {
+            "machine": {
+                "cpus": os.cpu_count(),
+                "python": platform.python_version(),
+                "datasets": metadata.version("datasets"),
+                "pyarrow": metadata.version("pyarrow"),
+            }
+        }
         if args.workspace:
             root = args.workspace
             shutil.rmtree(root / "releases", ignore_errors=True)

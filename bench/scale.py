@@ -53,6 +53,7 @@ DATATROVE_RATIO_TARGET = 0.5  # issue 6: our near-dup at most half of datatrove'
 
 # --- worker memory ------------------------------------------------------------------------------
 
+
 def _reset_peak() -> bool:
     try:
         with open("/proc/self/clear_refs", "w") as fh:
@@ -94,6 +95,7 @@ def worker_cpu(engine: DaskEngine) -> float:
 
 # --- setup ----------------------------------------------------------------------------------------
 
+
 def store_articles(workspace: Workspace, generated) -> tuple[dict[str, str], float]:
     """Raw articles straight into the store (ingest is not what is measured); generated id -> document id."""
     store = CorpusStore(workspace)
@@ -104,8 +106,17 @@ def store_articles(workspace: Workspace, generated) -> tuple[dict[str, str], flo
             mb += len(data) / 1e6
             doc_id = document_id(None, data)
             ids[art.id] = doc_id
-            batch.append(Article(doc_id, f"{art.id}.txt", art.text, sha256_hex(data), "utf-8", "txt",
-                                 metadata={"path": f"{art.id}.txt", "ingested_at": float(i)}))
+            batch.append(
+                Article(
+                    doc_id,
+                    f"{art.id}.txt",
+                    art.text,
+                    sha256_hex(data),
+                    "utf-8",
+                    "txt",
+                    metadata={"path": f"{art.id}.txt", "ingested_at": float(i)},
+                )
+            )
             if len(batch) >= 5000:
                 store.save_articles(batch)
                 batch = []
@@ -114,6 +125,7 @@ def store_articles(workspace: Workspace, generated) -> tuple[dict[str, str], flo
 
 
 # --- our steps ------------------------------------------------------------------------------------
+
 
 def bench_workers(workspace: Workspace, workers: int, mb: float, n: int, warm_up: list[str]) -> dict:
     engine = DaskEngine(workers=workers)
@@ -143,13 +155,25 @@ def bench_workers(workspace: Workspace, workers: int, mb: float, n: int, warm_up
         neardup_peaks = worker_peaks(engine)
     finally:
         engine.close()
-    return {"workers": workers,
-            "clean": {"seconds": round(clean_s, 2), "docs_per_s": round(n / clean_s, 1),
-                      "mb_per_s": round(mb / clean_s, 3), "worker_peak_mb": clean_peaks,
-                      "worker_cpu_s": round(clean_cpu, 1), "driver_cpu_s": round(clean_driver, 1)},
-            "near_duplicates": {"seconds": round(neardup_s, 2), "docs_per_s": round(n / neardup_s, 1),
-                                "found": found, "worker_peak_mb": neardup_peaks,
-                                "worker_cpu_s": round(neardup_cpu, 1), "driver_cpu_s": round(neardup_driver, 1)}}
+    return {
+        "workers": workers,
+        "clean": {
+            "seconds": round(clean_s, 2),
+            "docs_per_s": round(n / clean_s, 1),
+            "mb_per_s": round(mb / clean_s, 3),
+            "worker_peak_mb": clean_peaks,
+            "worker_cpu_s": round(clean_cpu, 1),
+            "driver_cpu_s": round(clean_driver, 1),
+        },
+        "near_duplicates": {
+            "seconds": round(neardup_s, 2),
+            "docs_per_s": round(n / neardup_s, 1),
+            "found": found,
+            "worker_peak_mb": neardup_peaks,
+            "worker_cpu_s": round(neardup_cpu, 1),
+            "driver_cpu_s": round(neardup_driver, 1),
+        },
+    }
 
 
 def our_clusters(workspace: Workspace) -> list[tuple[str, str]]:
@@ -159,10 +183,16 @@ def our_clusters(workspace: Workspace) -> list[tuple[str, str]]:
 
 # --- datatrove ------------------------------------------------------------------------------------
 
+
 def bench_datatrove(workspace: Workspace, folder: Path, tasks: int) -> tuple[dict, list[tuple[str, str]]]:
     from datatrove.executor import LocalPipelineExecutor
-    from datatrove.pipeline.dedup.minhash import (MinhashConfig, MinhashDedupBuckets, MinhashDedupCluster,
-                                                  MinhashDedupFilter, MinhashDedupSignature)
+    from datatrove.pipeline.dedup.minhash import (
+        MinhashConfig,
+        MinhashDedupBuckets,
+        MinhashDedupCluster,
+        MinhashDedupFilter,
+        MinhashDedupSignature,
+    )
     from datatrove.pipeline.readers import JsonlReader
     from datatrove.pipeline.writers import JsonlWriter
     from datatrove.utils.word_tokenizers import WordTokenizer
@@ -187,28 +217,41 @@ def bench_datatrove(workspace: Workspace, folder: Path, tasks: int) -> tuple[dic
     per_file = -(-len(docs) // tasks)
     for t in range(tasks):  # one input file per task, so the first and last stages run in parallel
         with open(inputs / f"{t:05d}.jsonl", "w", encoding="utf-8") as fh:
-            for doc_id, text in docs[t * per_file:(t + 1) * per_file]:
+            for doc_id, text in docs[t * per_file : (t + 1) * per_file]:
                 fh.write(json.dumps({"id": doc_id, "text": text}, ensure_ascii=False) + "\n")
     config = MinhashConfig()
     tokenizer = RegexWordTokenizer()
     stages = {
-        "signatures": (tasks, [JsonlReader(str(inputs)),
-                               MinhashDedupSignature(str(folder / "sigs"), config=config, language=tokenizer)]),
-        "buckets": (config.num_buckets, [MinhashDedupBuckets(str(folder / "sigs"), str(folder / "buckets"),
-                                                             config=config)]),
-        "clusters": (1, [MinhashDedupCluster(str(folder / "buckets"), str(folder / "remove"), config=config,
-                                             save_cluster_id=True)]),
-        "filter": (tasks, [JsonlReader(str(inputs)),
-                           MinhashDedupFilter(str(folder / "remove"), load_cluster_ids=True,
-                                              exclusion_writer=JsonlWriter(str(folder / "removed"))),
-                           JsonlWriter(str(folder / "kept"))]),
+        "signatures": (
+            tasks,
+            [JsonlReader(str(inputs)), MinhashDedupSignature(str(folder / "sigs"), config=config, language=tokenizer)],
+        ),
+        "buckets": (
+            config.num_buckets,
+            [MinhashDedupBuckets(str(folder / "sigs"), str(folder / "buckets"), config=config)],
+        ),
+        "clusters": (
+            1,
+            [MinhashDedupCluster(str(folder / "buckets"), str(folder / "remove"), config=config, save_cluster_id=True)],
+        ),
+        "filter": (
+            tasks,
+            [
+                JsonlReader(str(inputs)),
+                MinhashDedupFilter(
+                    str(folder / "remove"), load_cluster_ids=True, exclusion_writer=JsonlWriter(str(folder / "removed"))
+                ),
+                JsonlWriter(str(folder / "kept")),
+            ],
+        ),
     }
     seconds = {}
     total = time.perf_counter()
     for name, (n_tasks, pipeline) in stages.items():
         t0 = time.perf_counter()
-        LocalPipelineExecutor(pipeline, tasks=n_tasks, workers=min(n_tasks, tasks),
-                              logging_dir=str(folder / "logs" / name)).run()
+        LocalPipelineExecutor(
+            pipeline, tasks=n_tasks, workers=min(n_tasks, tasks), logging_dir=str(folder / "logs" / name)
+        ).run()
         seconds[name] = round(time.perf_counter() - t0, 2)
     total_s = time.perf_counter() - total
     # Each removed document carries its cluster id; each cluster's kept document is its representative.
@@ -223,12 +266,21 @@ def bench_datatrove(workspace: Workspace, folder: Path, tasks: int) -> tuple[dic
 
     kept = {d["metadata"]["minhash_cluster_id"]: d["id"] for d in read("kept") if "minhash_cluster_id" in d["metadata"]}
     pairs = [(d["id"], kept.get(d["metadata"]["minhash_cluster_id"])) for d in read("removed")]
-    return {"seconds": round(total_s, 2), "stages": seconds, "tasks": tasks,
-            "config": {"buckets": config.num_buckets, "hashes_per_bucket": config.hashes_per_bucket,
-                       "n_grams": config.n_grams, "tokeniser": "regex \\w+"}}, pairs
+    return {
+        "seconds": round(total_s, 2),
+        "stages": seconds,
+        "tasks": tasks,
+        "config": {
+            "buckets": config.num_buckets,
+            "hashes_per_bucket": config.hashes_per_bucket,
+            "n_grams": config.n_grams,
+            "tokeniser": "regex \\w+",
+        },
+    }, pairs
 
 
 # --- scoring --------------------------------------------------------------------------------------
+
 
 def score(pairs: list[tuple[str, str | None]], planted: list[tuple[str, str]]) -> dict:
     """Precision and recall of reported (member, representative) pairs against the planted ones."""
@@ -250,12 +302,16 @@ def score(pairs: list[tuple[str, str | None]], planted: list[tuple[str, str]]) -
             cluster_of.setdefault(rep, rep)
     right = sum(1 for m, r in pairs if r is not None and root(m) == root(r))  # m != r: both in one family
     found = sum(1 for a, b in planted if a in cluster_of and b in cluster_of and cluster_of[a] == cluster_of[b])
-    return {"reported_pairs": len(pairs), "planted_pairs": len(planted),
-            "precision": round(right / len(pairs), 4) if pairs else None,
-            "recall": round(found / len(planted), 4) if planted else None}
+    return {
+        "reported_pairs": len(pairs),
+        "planted_pairs": len(planted),
+        "precision": round(right / len(pairs), 4) if pairs else None,
+        "recall": round(found / len(planted), 4) if planted else None,
+    }
 
 
 # --- the run --------------------------------------------------------------------------------------
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -268,8 +324,16 @@ def main() -> None:
     args = parser.parse_args()
 
     root = Path(tempfile.mkdtemp(prefix="bench-scale-")) if args.keep is None else args.keep
-    result = {"n": args.n, "seed": args.seed, "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-              "platform": platform.platform(), "dask": metadata.version("distributed")}}
+    result = {
+        "n": args.n,
+        "seed": args.seed,
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "dask": metadata.version("distributed"),
+        },
+    }
     try:
         t0 = time.perf_counter()
         generated = generate(args.n, seed=args.seed)
@@ -281,8 +345,10 @@ def main() -> None:
         del generated
         result["setup_s"] = round(time.perf_counter() - t0, 1)
         result["mb"] = round(mb, 1)
-        print(f"{args.n:,} articles, {mb:.0f} MB, {len(planted)} planted near-duplicates; set up in "
-              f"{result['setup_s']}s", flush=True)
+        print(
+            f"{args.n:,} articles, {mb:.0f} MB, {len(planted)} planted near-duplicates; set up in {result['setup_s']}s",
+            flush=True,
+        )
         # The documents are made once, untimed, so every timed clean re-cleans the same stored corpus.
         t0 = time.perf_counter()
         engine = DaskEngine(workers=max(args.workers))
@@ -297,19 +363,26 @@ def main() -> None:
             run["near_duplicates"].update(score(our_clusters(workspace), planted))
             runs.append(run)
             c, d = run["clean"], run["near_duplicates"]
-            print(f"{workers} worker(s): clean {c['seconds']}s ({c['docs_per_s']:,} docs/s, {c['mb_per_s']} MB/s, "
-                  f"CPU s workers {c['worker_cpu_s']} driver {c['driver_cpu_s']}, worker peak {c['worker_peak_mb']} MB); "
-                  f"near-dup {d['seconds']}s ({d['docs_per_s']:,} docs/s, P {d['precision']} R {d['recall']}, "
-                  f"CPU s workers {d['worker_cpu_s']} driver {d['driver_cpu_s']}, worker peak "
-                  f"{d['worker_peak_mb']} MB)", flush=True)
+            print(
+                f"{workers} worker(s): clean {c['seconds']}s ({c['docs_per_s']:,} docs/s, {c['mb_per_s']} MB/s, "
+                f"CPU s workers {c['worker_cpu_s']} driver {c['driver_cpu_s']}, worker peak {c['worker_peak_mb']} MB); "
+                f"near-dup {d['seconds']}s ({d['docs_per_s']:,} docs/s, P {d['precision']} R {d['recall']}, "
+                f"CPU s workers {d['worker_cpu_s']} driver {d['driver_cpu_s']}, worker peak "
+                f"{d['worker_peak_mb']} MB)",
+                flush=True,
+            )
         result["runs"] = runs
         by = {r["workers"]: r for r in runs}
         if 1 in by and 2 in by:
             result["clean_scaling_2_vs_1"] = round(by[1]["clean"]["seconds"] / by[2]["clean"]["seconds"], 2)
-            result["neardup_scaling_2_vs_1"] = round(by[1]["near_duplicates"]["seconds"]
-                                                     / by[2]["near_duplicates"]["seconds"], 2)
-            print(f"scaling 2 vs 1 worker: clean {result['clean_scaling_2_vs_1']}x (target "
-                  f">= {CLEAN_SCALING_TARGET}x), near-dup {result['neardup_scaling_2_vs_1']}x", flush=True)
+            result["neardup_scaling_2_vs_1"] = round(
+                by[1]["near_duplicates"]["seconds"] / by[2]["near_duplicates"]["seconds"], 2
+            )
+            print(
+                f"scaling 2 vs 1 worker: clean {result['clean_scaling_2_vs_1']}x (target "
+                f">= {CLEAN_SCALING_TARGET}x), near-dup {result['neardup_scaling_2_vs_1']}x",
+                flush=True,
+            )
         if not args.no_datatrove:
             tasks = max(args.workers)
             dt, pairs = bench_datatrove(workspace, root / "datatrove", tasks)
@@ -317,9 +390,12 @@ def main() -> None:
             result["datatrove"] = dt
             ours = by[max(args.workers)]["near_duplicates"]["seconds"]
             result["neardup_vs_datatrove"] = round(ours / dt["seconds"], 3)
-            print(f"datatrove MinHash ({tasks} tasks): {dt['seconds']}s {dt['stages']}, P {dt['precision']} "
-                  f"R {dt['recall']}; ours / datatrove = {result['neardup_vs_datatrove']} (target <= "
-                  f"{DATATROVE_RATIO_TARGET})", flush=True)
+            print(
+                f"datatrove MinHash ({tasks} tasks): {dt['seconds']}s {dt['stages']}, P {dt['precision']} "
+                f"R {dt['recall']}; ours / datatrove = {result['neardup_vs_datatrove']} (target <= "
+                f"{DATATROVE_RATIO_TARGET})",
+                flush=True,
+            )
     finally:
         if args.keep is None:
             shutil.rmtree(root, ignore_errors=True)

@@ -70,7 +70,7 @@ def run_one(database: str, args, work: Path) -> dict:
     path.write_text(path.read_text() + f'\n[annotation]\nbatch_size = {args.batch_size}\npredictor = "baseline"\n')
     ws = Workspace.open(ws.root)
     articles = generate(args.tasks, args.seed, near_duplicates=0.0)
-    first, rest = articles[:args.first], articles[args.first:]
+    first, rest = articles[: args.first], articles[args.first :]
 
     t0 = time.perf_counter()
     start_studio(ws.root, database=database)
@@ -80,8 +80,10 @@ def run_one(database: str, args, work: Path) -> dict:
     push(ws)
     result["setup"]["first_push_s"] = round(time.perf_counter() - t0, 1)
     task_ids = [entry["task_id"] for entry in TaskMap.load(ws).tasks.values()]
-    people = [add_user(ws.root, f"annotator{i}@bench.example", password=f"Bench-annotator-{i}-pw").user
-              for i in range(args.annotators)]
+    people = [
+        add_user(ws.root, f"annotator{i}@bench.example", password=f"Bench-annotator-{i}-pw").user
+        for i in range(args.annotators)
+    ]
     ingest_folder(ws, rest, work / "rest")
     result["setup"]["documents"] = len(articles)
     del articles, first, rest
@@ -92,8 +94,9 @@ def run_one(database: str, args, work: Path) -> dict:
     errors: list[str] = []
     guard = threading.Lock()
     flags = LabelSchema.load(ws).document_choice
-    result_items = [{"from_name": flags.name, "to_name": "text", "type": "choices",
-                     "value": {"choices": [flags.values[0]]}}]
+    result_items = [
+        {"from_name": flags.name, "to_name": "text", "type": "choices", "value": {"choices": [flags.values[0]]}}
+    ]
 
     def annotate(index: int) -> None:
         rng = random.Random(index)
@@ -124,8 +127,9 @@ def run_one(database: str, args, work: Path) -> dict:
 
     # Push holds the workspace's lock, so the pulls run as a second maintainer would: from their
     # own copy of the workspace, against the same server and project.
-    second = Workspace.open(shutil.copytree(ws.root, work / "second-maintainer",
-                                            ignore=shutil.ignore_patterns("studio", ".newsdesk.lock")))
+    second = Workspace.open(
+        shutil.copytree(ws.root, work / "second-maintainer", ignore=shutil.ignore_patterns("studio", ".newsdesk.lock"))
+    )
     second_client = studio_client(ws.root)
 
     def puller() -> None:
@@ -138,17 +142,20 @@ def run_one(database: str, args, work: Path) -> dict:
                 failures.append(f"pull: {error.one_line()[:200]}")
             timings["pull_s"].append(round(time.perf_counter() - began, 1))
 
-    print(f"[{database}] {args.annotators} annotators x {per_person} annotations while push adds "
-          f"{args.tasks - args.first} tasks and pull runs twice ...", flush=True)
+    print(
+        f"[{database}] {args.annotators} annotators x {per_person} annotations while push adds "
+        f"{args.tasks - args.first} tasks and pull runs twice ...",
+        flush=True,
+    )
     began = time.perf_counter()
     with ThreadPoolExecutor(max_workers=args.annotators + 2) as pool:
         futures = [pool.submit(annotate, i) for i in range(args.annotators)]
         futures += [pool.submit(pusher), pool.submit(puller)]
         annotating_done = None
-        for future in futures[:args.annotators]:
+        for future in futures[: args.annotators]:
             future.result()
         annotating_done = time.perf_counter() - began
-        for future in futures[args.annotators:]:
+        for future in futures[args.annotators :]:
             future.result()
     wall = time.perf_counter() - began
 
@@ -169,18 +176,25 @@ def run_one(database: str, args, work: Path) -> dict:
     task_map = TaskMap.load(ws)
     tasks = server_tasks(studio_client(ws.root), task_map.project_id)
     without_prediction = len(set(task_map.tasks) - predicted)
-    result.update({
-        "annotators": args.annotators,
-        "annotations_submitted": len(acknowledged),
-        "submit_errors": len(errors), "first_errors": errors[:3], "push_pull_failures": failures,
-        "annotations_per_s": round(len(acknowledged) / annotating_done, 1),
-        "submit_latency_median_ms": round(statistics.median(latencies) * 1000),
-        "submit_latency_p95_ms": round(percentile(latencies, 0.95) * 1000),
-        "annotating_s": round(annotating_done, 1), "wall_s": round(wall, 1), **timings,
-        "tasks_on_server": len(tasks), "tasks_expected": len(task_map.tasks),
-        "tasks_without_prediction": without_prediction,
-        "annotations_lost": len(set(acknowledged) - stored),
-    })
+    result.update(
+        {
+            "annotators": args.annotators,
+            "annotations_submitted": len(acknowledged),
+            "submit_errors": len(errors),
+            "first_errors": errors[:3],
+            "push_pull_failures": failures,
+            "annotations_per_s": round(len(acknowledged) / annotating_done, 1),
+            "submit_latency_median_ms": round(statistics.median(latencies) * 1000),
+            "submit_latency_p95_ms": round(percentile(latencies, 0.95) * 1000),
+            "annotating_s": round(annotating_done, 1),
+            "wall_s": round(wall, 1),
+            **timings,
+            "tasks_on_server": len(tasks),
+            "tasks_expected": len(task_map.tasks),
+            "tasks_without_prediction": without_prediction,
+            "annotations_lost": len(set(acknowledged) - stored),
+        }
+    )
     return result
 
 
@@ -196,7 +210,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument("--json-out", type=Path)
     args = parser.parse_args(argv)
     results = []
-    for database in (("postgres", "sqlite") if args.database == "both" else (args.database,)):
+    for database in ("postgres", "sqlite") if args.database == "both" else (args.database,):
         # Under root the managed PostgreSQL runs as the postgres user, who must enter this folder.
         work = Path(tempfile.mkdtemp(prefix=f"newsdesk-team-bench-{database}-"))
         work.chmod(0o755)
@@ -207,8 +221,9 @@ def main(argv: list[str] | None = None) -> list[dict]:
             shutil.rmtree(work, ignore_errors=True)
         print(json.dumps(results[-1], indent=1), flush=True)
     if args.json_out:
-        args.json_out.write_text(json.dumps({"runs": results, "cpus": os.cpu_count(),
-                                             "load": os.getloadavg()}, indent=1) + "\n")
+        args.json_out.write_text(
+            json.dumps({"runs": results, "cpus": os.cpu_count(), "load": os.getloadavg()}, indent=1) + "\n"
+        )
     return results
 
 

@@ -23,12 +23,31 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pages as P  # noqa: E402
+
 from corpus.rules.residue_model import FEATURES, context_features, line_features  # noqa: E402
 
 VERSION = "1"
 EXAMPLES_REVISION = 2  # bump when examples_of changes: the cached examples are remade
-STOPWORD_LANGUAGES = ["en", "de", "fr", "es", "it", "pt", "nl", "pl", "sv", "da", "nb", "fi", "cs", "ru", "tr",
-                      "id", "hu", "ro"]
+STOPWORD_LANGUAGES = [
+    "en",
+    "de",
+    "fr",
+    "es",
+    "it",
+    "pt",
+    "nl",
+    "pl",
+    "sv",
+    "da",
+    "nb",
+    "fi",
+    "cs",
+    "ru",
+    "tr",
+    "id",
+    "hu",
+    "ro",
+]
 
 
 def stopwords(per_language: int = 60) -> list[str]:
@@ -74,13 +93,22 @@ def fit(examples: list[tuple[list[str], list, bool]], stop: list[str], c1: float
     scaler2 = StandardScaler().fit(X2)
     scaler2.scale_[scaler2.scale_ == 0] = 1.0
     lr2 = LogisticRegression(C=c2, max_iter=2000).fit(scaler2.transform(X2), y2, sample_weight=w2)
-    return {"version": VERSION, "features": FEATURES, "stopwords": stop,
-            "stage1": stage1, "stage2": _stage(scaler2, lr2)}
+    return {
+        "version": VERSION,
+        "features": FEATURES,
+        "stopwords": stop,
+        "stage1": stage1,
+        "stage2": _stage(scaler2, lr2),
+    }
 
 
 def _stage(scaler, lr) -> dict:
-    return {"mean": [round(float(v), 6) for v in scaler.mean_], "scale": [round(float(v), 6) for v in scaler.scale_],
-            "coef": [round(float(v), 6) for v in lr.coef_[0]], "intercept": round(float(lr.intercept_[0]), 6)}
+    return {
+        "mean": [round(float(v), 6) for v in scaler.mean_],
+        "scale": [round(float(v), 6) for v in scaler.scale_],
+        "coef": [round(float(v), 6) for v in lr.coef_[0]],
+        "intercept": round(float(lr.intercept_[0]), 6),
+    }
 
 
 def _stack(examples, feats):
@@ -101,8 +129,10 @@ def examples_of(pages: list[P.Page]) -> list[tuple[str, list[str], list, bool]]:
     trafilatura's output of the page, and the expected article text itself (every line article)."""
     import quality as Q
 
-    extracted = {setting: dict(zip((p.name for p in pages), Q.trafilatura_outputs(pages, setting)))
-                 for setting in ("default", "favor_precision")}
+    extracted = {
+        setting: dict(zip((p.name for p in pages), Q.trafilatura_outputs(pages, setting)))
+        for setting in ("default", "favor_precision")
+    }
     out = []
     for page in pages:
         full = page.expected is not None
@@ -154,8 +184,10 @@ def main(argv=None) -> int:
     pages = P.newspaper_pages(args.limit) + P.trafilatura_pages(args.limit)
     examples = cached_examples(pages, args.limit)
     stop = stopwords()
-    print(f"{len(pages)} pages, {len(examples)} whole-page texts, "
-          f"{sum(sum(lab is not None for lab in e[2]) for e in examples):,} labelled lines")
+    print(
+        f"{len(pages)} pages, {len(examples)} whole-page texts, "
+        f"{sum(sum(lab is not None for lab in e[2]) for e in examples):,} labelled lines"
+    )
     if args.cv:
         from sklearn.metrics import accuracy_score
 
@@ -176,8 +208,13 @@ def main(argv=None) -> int:
             print(f"fold of {len(fold)} sites: line accuracy {accuracy_score(yt, yp):.3f} on {len(yt):,} lines")
     spec = fit([(lines, labels, full) for _, lines, labels, full in examples], stop)
     Path(args.out).write_text(json.dumps(spec, ensure_ascii=False, separators=(",", ":")) + "\n", "utf-8")
-    print(f"wrote {args.out}: stage 1 weights " + ", ".join(
-        f"{name} {c:+.2f}" for name, c in sorted(zip(FEATURES, spec["stage1"]["coef"]), key=lambda t: -abs(t[1]))[:10]))
+    print(
+        f"wrote {args.out}: stage 1 weights "
+        + ", ".join(
+            f"{name} {c:+.2f}"
+            for name, c in sorted(zip(FEATURES, spec["stage1"]["coef"]), key=lambda t: -abs(t[1]))[:10]
+        )
+    )
     return 0
 
 

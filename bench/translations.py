@@ -29,8 +29,10 @@ from corpus.dedup import NearDuplicateConfig, near_duplicate_clusters  # noqa: E
 from corpus.ingest import near_duplicate_config  # noqa: E402
 from corpus.workspace import Workspace  # noqa: E402
 
-DATA = next((p / "shared" / "data" for p in (ROOT.parent, ROOT.parent.parent) if (p / "shared" / "data").is_dir()),
-            ROOT.parent / "shared" / "data")
+DATA = next(
+    (p / "shared" / "data" for p in (ROOT.parent, ROOT.parent.parent) if (p / "shared" / "data").is_dir()),
+    ROOT.parent / "shared" / "data",
+)
 
 
 def default_config() -> NearDuplicateConfig:
@@ -51,12 +53,17 @@ def mt_news(config: NearDuplicateConfig) -> None:
     clusters = near_duplicate_clusters(docs, config)
     cluster_of = {m: first for first, members in clusters.items() for m in members}
     stories = sorted(set(story.values()))
-    whole = sum(1 for s in stories
-                if len({cluster_of.get(d) for d in story if story[d] == s} - {None}) == 1
-                and all(d in cluster_of for d in story if story[d] == s))
+    whole = sum(
+        1
+        for s in stories
+        if len({cluster_of.get(d) for d in story if story[d] == s} - {None}) == 1
+        and all(d in cluster_of for d in story if story[d] == s)
+    )
     joining = sum(1 for members in clusters.values() if len({story[m] for m in members}) > 1)
-    print(f"mt-news: {len(docs)} versions of {len(stories)} stories; all versions in one cluster: "
-          f"{whole}/{len(stories)} ({whole / len(stories):.0%}); clusters joining stories: {joining}")
+    print(
+        f"mt-news: {len(docs)} versions of {len(stories)} stories; all versions in one cluster: "
+        f"{whole}/{len(stories)} ({whole / len(stories):.0%}); clusters joining stories: {joining}"
+    )
 
 
 def joins(name: str, paths: list[Path], config: NearDuplicateConfig) -> None:
@@ -67,8 +74,10 @@ def joins(name: str, paths: list[Path], config: NearDuplicateConfig) -> None:
     both = near_duplicate_clusters(docs, config)
     grams = near_duplicate_clusters(docs, replace(config, anchors=replace(config.anchors, enabled=False)))
     pairs = sum(len(m) * (len(m) - 1) // 2 for m in both.values())
-    print(f"{name}: {len(docs)} texts; clusters {len(both)} ({pairs} pairs), of which word 5-grams alone: "
-          f"{len(grams)} clusters")
+    print(
+        f"{name}: {len(docs)} texts; clusters {len(both)} ({pairs} pairs), of which word 5-grams alone: "
+        f"{len(grams)} clusters"
+    )
     for members in both.values():
         for a, b in itertools.combinations(members, 2):
             print(f"   {a}  ~  {b}")
@@ -78,12 +87,16 @@ def timing(n: int, config: NearDuplicateConfig) -> None:
     from articles import generate
 
     docs = [SimpleNamespace(id=a.id, text=a.text) for a in generate(n, seed=3, near_duplicates=0.01)]
-    for label, cfg in (("anchors off", replace(config, anchors=replace(config.anchors, enabled=False))),
-                       ("anchors on", config)):
+    for label, cfg in (
+        ("anchors off", replace(config, anchors=replace(config.anchors, enabled=False))),
+        ("anchors on", config),
+    ):
         start = time.perf_counter()
         clusters = near_duplicate_clusters(docs, cfg)
-        print(f"generated {n}: near_duplicate_clusters {label}: {time.perf_counter() - start:.1f} s, "
-              f"{len(clusters)} clusters")
+        print(
+            f"generated {n}: near_duplicate_clusters {label}: {time.perf_counter() - start:.1f} s, "
+            f"{len(clusters)} clusters"
+        )
 
 
 def main() -> None:
@@ -98,7 +111,9 @@ def main() -> None:
         mt_news(config)
         polnear = sorted((DATA / "attribution" / "polnear").glob("*/text/*.txt"))
         joins("PolNeAR train+dev", polnear, config)
-        joins("newspaper-fixtures", sorted((DATA / "boilerplate" / "newspaper-fixtures" / "text").glob("*.txt")), config)
+        joins(
+            "newspaper-fixtures", sorted((DATA / "boilerplate" / "newspaper-fixtures" / "text").glob("*.txt")), config
+        )
     if args.generated:
         timing(args.generated, config)
 

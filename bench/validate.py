@@ -47,8 +47,16 @@ from pathlib import Path
 import pandera.errors as pa_errors
 
 from annotation.model import AnnotationRecord, Link, RegionChoice, Span
-from annotation.schema import (ATTRIBUTION, CLAIM, CLAIM_LAYER, ENTITY_LAYER, LINK_CUE, LINK_SOURCE, UNATTRIBUTED,
-                               LabelSchema)
+from annotation.schema import (
+    ATTRIBUTION,
+    CLAIM,
+    CLAIM_LAYER,
+    ENTITY_LAYER,
+    LINK_CUE,
+    LINK_SOURCE,
+    UNATTRIBUTED,
+    LabelSchema,
+)
 from corpus.model import Block, CleaningRecord, Document, sha256_hex
 from corpus.offsets import OffsetMap
 from validation import schemas, tables
@@ -65,30 +73,159 @@ PLANTS = {"V101": 20, "V202": 100, "V204": 100, "V206": 50, "V209": 20, "V210": 
 
 # --- word pools ------------------------------------------------------------------------------------
 
-FIRST = ["Anna", "Lars", "Maria", "Tomas", "Eva", "Jonas", "Sofia", "Peter", "Helena", "Marek", "Ines", "Karim",
-         "Olga", "David", "Lucia", "Stefan", "Amira", "Pavel", "Clara", "Henrik", "Nadia", "Felix", "Greta", "Omar"]
-LAST = ["Berg", "Novak", "Lindqvist", "Moreau", "Kowalski", "Rossi", "Okafor", "Hansen", "Silva", "Weber",
-        "Duarte", "Nieminen", "Papadopoulos", "Horvat", "Jansen", "Costa", "Fischer", "Dubois", "Brennan", "Sato"]
-ROLES = ["Finance Minister", "the mayor", "Health Secretary", "union leader", "chief executive", "Professor",
-         "opposition leader", "spokesman", "economist", "Interior Minister"]
-ORGS = ["the Treasury", "Northwind Bank", "the Central Bank", "Acme Energy", "the Health Ministry", "Globex",
-        "the Port Authority", "Union Rail", "the Statistics Office", "Helix Pharma", "the City Council",
-        "Baltic Shipping", "the Court of Auditors", "Vega Telecom"]
-GPES = ["Berlin", "Warsaw", "Lisbon", "Oslo", "Gdansk", "Porto", "Helsinki", "Vienna", "Riga", "Lyon", "Dublin",
-        "Tallinn", "Madrid", "Prague", "Zagreb", "Bergen"]
+FIRST = [
+    "Anna",
+    "Lars",
+    "Maria",
+    "Tomas",
+    "Eva",
+    "Jonas",
+    "Sofia",
+    "Peter",
+    "Helena",
+    "Marek",
+    "Ines",
+    "Karim",
+    "Olga",
+    "David",
+    "Lucia",
+    "Stefan",
+    "Amira",
+    "Pavel",
+    "Clara",
+    "Henrik",
+    "Nadia",
+    "Felix",
+    "Greta",
+    "Omar",
+]
+LAST = [
+    "Berg",
+    "Novak",
+    "Lindqvist",
+    "Moreau",
+    "Kowalski",
+    "Rossi",
+    "Okafor",
+    "Hansen",
+    "Silva",
+    "Weber",
+    "Duarte",
+    "Nieminen",
+    "Papadopoulos",
+    "Horvat",
+    "Jansen",
+    "Costa",
+    "Fischer",
+    "Dubois",
+    "Brennan",
+    "Sato",
+]
+ROLES = [
+    "Finance Minister",
+    "the mayor",
+    "Health Secretary",
+    "union leader",
+    "chief executive",
+    "Professor",
+    "opposition leader",
+    "spokesman",
+    "economist",
+    "Interior Minister",
+]
+ORGS = [
+    "the Treasury",
+    "Northwind Bank",
+    "the Central Bank",
+    "Acme Energy",
+    "the Health Ministry",
+    "Globex",
+    "the Port Authority",
+    "Union Rail",
+    "the Statistics Office",
+    "Helix Pharma",
+    "the City Council",
+    "Baltic Shipping",
+    "the Court of Auditors",
+    "Vega Telecom",
+]
+GPES = [
+    "Berlin",
+    "Warsaw",
+    "Lisbon",
+    "Oslo",
+    "Gdansk",
+    "Porto",
+    "Helsinki",
+    "Vienna",
+    "Riga",
+    "Lyon",
+    "Dublin",
+    "Tallinn",
+    "Madrid",
+    "Prague",
+    "Zagreb",
+    "Bergen",
+]
 LOCS = ["the Baltic Sea", "the Alps", "the river Vistula", "the North Sea coast", "the Danube valley"]
 NORPS = ["Polish", "German", "Portuguese", "Norwegian", "Catholic", "Finnish", "Socialist", "Irish"]
 EVENTS = ["the Spring Fair", "the Harbour Festival", "the Budget Summit", "the Winter Games", "the Book Week"]
-DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "last week",
-        "on 3 March", "this morning", "in January", "last year"]
+DAYS = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+    "last week",
+    "on 3 March",
+    "this morning",
+    "in January",
+    "last year",
+]
 SOURCE_NOUNS = ["spokeswoman", "spokesman", "official", "adviser", "source close to the talks", "senior aide"]
-CLAIM_SUBJECTS = ["The government", "We", "The bank", "The new rules", "Our members", "The company",
-                  "Inflation", "The budget", "Rents", "The council", "Exports", "Unemployment", "The project"]
-CLAIM_VERBS = ["will cut", "has doubled", "cannot afford", "will not raise", "expects to increase",
-               "never promised", "has already reduced", "will freeze", "plans to review", "denies cutting"]
-CLAIM_OBJECTS = ["spending on schools", "the price of energy", "taxes for small firms", "the number of trains",
-                 "public sector wages", "the deficit", "housing benefit", "the defence budget", "rail fares",
-                 "its workforce", "funding for hospitals", "interest rates"]
+CLAIM_SUBJECTS = [
+    "The government",
+    "We",
+    "The bank",
+    "The new rules",
+    "Our members",
+    "The company",
+    "Inflation",
+    "The budget",
+    "Rents",
+    "The council",
+    "Exports",
+    "Unemployment",
+    "The project",
+]
+CLAIM_VERBS = [
+    "will cut",
+    "has doubled",
+    "cannot afford",
+    "will not raise",
+    "expects to increase",
+    "never promised",
+    "has already reduced",
+    "will freeze",
+    "plans to review",
+    "denies cutting",
+]
+CLAIM_OBJECTS = [
+    "spending on schools",
+    "the price of energy",
+    "taxes for small firms",
+    "the number of trains",
+    "public sector wages",
+    "the deficit",
+    "housing benefit",
+    "the defence budget",
+    "rail fares",
+    "its workforce",
+    "funding for hospitals",
+    "interest rates",
+]
 FILLER = [
     "The decision follows months of negotiations between the parties involved.",
     "Critics say the plan does little to address the underlying problems.",
@@ -111,11 +248,22 @@ FILLER = [
     "The change affects thousands of households across the region.",
     "Questions remain about how the policy will be enforced in practice.",
 ]
-RELABEL = {"PERSON": "ORG", "ORG": "GPE", "GPE": "LOC", "LOC": "GPE", "NORP": "ORG", "DATE": "TIME",
-           "CARDINAL": "QUANTITY", "PERCENT": "QUANTITY", "MONEY": "CARDINAL", "EVENT": "ORG"}
+RELABEL = {
+    "PERSON": "ORG",
+    "ORG": "GPE",
+    "GPE": "LOC",
+    "LOC": "GPE",
+    "NORP": "ORG",
+    "DATE": "TIME",
+    "CARDINAL": "QUANTITY",
+    "PERCENT": "QUANTITY",
+    "MONEY": "CARDINAL",
+    "EVENT": "ORG",
+}
 
 
 # --- generation --------------------------------------------------------------------------------------
+
 
 @dataclass
 class _Writer:
@@ -191,10 +339,13 @@ def _write_claim(w: _Writer, rng: random.Random, curly: bool) -> dict:
         w.put(". ")
         cue = src = None
         speech = "indirect"
-    attrs = {"check_worthiness": rng.choices(["check-worthy", "not check-worthy", "unsure"], (6, 3, 1))[0],
-             "claim_type": rng.choices(["statement of fact", "quotation or opinion", "prediction", "denial", "other"],
-                                       (5, 3, 2, 1, 1))[0],
-             "speech": speech}
+    attrs = {
+        "check_worthiness": rng.choices(["check-worthy", "not check-worthy", "unsure"], (6, 3, 1))[0],
+        "claim_type": rng.choices(
+            ["statement of fact", "quotation or opinion", "prediction", "denial", "other"], (5, 3, 2, 1, 1)
+        )[0],
+        "speech": speech,
+    }
     if src is None:
         attrs[ATTRIBUTION] = UNATTRIBUTED
     return {"claim": c, "cue": cue, "source": src, "attrs": attrs}
@@ -254,7 +405,9 @@ def _write_entities(w: _Writer, rng: random.Random) -> None:
 def _make_document(i: int, rng: random.Random, target_chars: int) -> tuple[Document, _Writer, list[dict]]:
     w = _Writer()
     curly = rng.random() < 0.2  # most texts stay ASCII (1 byte a character in memory), some are not
-    title = f"{rng.choice(ORGS).removeprefix('the ').capitalize()} {rng.choice(CLAIM_VERBS)} {rng.choice(CLAIM_OBJECTS)}"
+    title = (
+        f"{rng.choice(ORGS).removeprefix('the ').capitalize()} {rng.choice(CLAIM_VERBS)} {rng.choice(CLAIM_OBJECTS)}"
+    )
     w.put(title + "\n\n")
     blocks = [Block("title", 0, len(title))]
     para_start = w.pos
@@ -283,11 +436,21 @@ def _make_document(i: int, rng: random.Random, target_chars: int) -> tuple[Docum
     text = "".join(w.parts)
     raw = text.encode("utf-8")
     doc_id = sha256_hex(f"bench:{i}")[:16]
-    doc = Document(id=doc_id, source=f"bench/{i:06d}.txt", title=title, text=text, raw_sha256=sha256_hex(raw),
-                   text_sha256=sha256_hex(text), encoding="utf-8", language="en",
-                   published=f"2026-0{1 + i % 9}-{1 + i % 28:02d}", blocks=blocks, flags=[],
-                   cleaning=CleaningRecord(PIPELINE_VERSION, [], OffsetMap.identity(len(text))),
-                   cluster=doc_id)
+    doc = Document(
+        id=doc_id,
+        source=f"bench/{i:06d}.txt",
+        title=title,
+        text=text,
+        raw_sha256=sha256_hex(raw),
+        text_sha256=sha256_hex(text),
+        encoding="utf-8",
+        language="en",
+        published=f"2026-0{1 + i % 9}-{1 + i % 28:02d}",
+        blocks=blocks,
+        flags=[],
+        cleaning=CleaningRecord(PIPELINE_VERSION, [], OffsetMap.identity(len(text))),
+        cluster=doc_id,
+    )
     return doc, w, claims
 
 
@@ -300,12 +463,16 @@ def _optional_id(i: int, k: int) -> str:
     return region_id(i, 2048 + k)
 
 
-def _first_record(doc: Document, i: int, w: _Writer, claims: list[dict], rng: random.Random,
-                  optional_marked: list[bool]) -> AnnotationRecord:
+def _first_record(
+    doc: Document, i: int, w: _Writer, claims: list[dict], rng: random.Random, optional_marked: list[bool]
+) -> AnnotationRecord:
     ids = [region_id(i, k) for k in range(len(w.spans))]
     spans = [Span(ids[k], layer, label, s, e, t) for k, (layer, label, s, e, t) in enumerate(w.spans)]
-    spans += [Span(_optional_id(i, k), layer, label, s, e, t) for k, (layer, label, s, e, t) in enumerate(w.optional)
-              if optional_marked[k]]
+    spans += [
+        Span(_optional_id(i, k), layer, label, s, e, t)
+        for k, (layer, label, s, e, t) in enumerate(w.optional)
+        if optional_marked[k]
+    ]
     links, choices = [], []
     for c in claims:
         cid = ids[c["claim"]]
@@ -315,11 +482,21 @@ def _first_record(doc: Document, i: int, w: _Writer, claims: list[dict], rng: ra
             links.append(Link(cid, ids[c["cue"]], LINK_CUE))
         choices += [RegionChoice(cid, name, (value,)) for name, value in c["attrs"].items()]
     minute = i % 60
-    return AnnotationRecord(doc_id=doc.id, text_sha256=doc.text_sha256, annotator="ana@newsdesk.example",
-                            origin="labelstudio", record_id=str(2 * i + 1), task_id=i + 1,
-                            created_at=f"2026-02-01T10:{minute:02d}:00Z", updated_at=f"2026-02-01T10:{minute:02d}:30Z",
-                            lead_time=round(rng.uniform(60, 900), 1), spans=spans, links=links, choices=choices,
-                            document_choices={"text_quality": ["residue left"]} if rng.random() < 0.05 else {})
+    return AnnotationRecord(
+        doc_id=doc.id,
+        text_sha256=doc.text_sha256,
+        annotator="ana@newsdesk.example",
+        origin="labelstudio",
+        record_id=str(2 * i + 1),
+        task_id=i + 1,
+        created_at=f"2026-02-01T10:{minute:02d}:00Z",
+        updated_at=f"2026-02-01T10:{minute:02d}:30Z",
+        lead_time=round(rng.uniform(60, 900), 1),
+        spans=spans,
+        links=links,
+        choices=choices,
+        document_choices={"text_quality": ["residue left"]} if rng.random() < 0.05 else {},
+    )
 
 
 def _second_record(first: AnnotationRecord, i: int, w: _Writer, rng: random.Random) -> AnnotationRecord:
@@ -348,8 +525,11 @@ def _second_record(first: AnnotationRecord, i: int, w: _Writer, rng: random.Rand
                 cut = s.text.rindex(" ")
                 s = s._replace(end=s.start + cut, text=s.text[:cut])
         spans.append(s)
-    spans += [Span(_optional_id(i, k), layer, label, s, e, t) for k, (layer, label, s, e, t) in enumerate(w.optional)
-              if rng.random() < 0.3]
+    spans += [
+        Span(_optional_id(i, k), layer, label, s, e, t)
+        for k, (layer, label, s, e, t) in enumerate(w.optional)
+        if rng.random() < 0.3
+    ]
     links = [lk for lk in first.links if lk.from_id not in dropped]
     unsourced = set()
     for lk in list(links):
@@ -364,16 +544,28 @@ def _second_record(first: AnnotationRecord, i: int, w: _Writer, rng: random.Rand
             choices.append(c)
             continue
         if c.name != "speech" and rng.random() < 0.15:
-            values = {"check_worthiness": ["check-worthy", "not check-worthy", "unsure"],
-                      "claim_type": ["statement of fact", "quotation or opinion", "prediction", "denial", "other"]}
+            values = {
+                "check_worthiness": ["check-worthy", "not check-worthy", "unsure"],
+                "claim_type": ["statement of fact", "quotation or opinion", "prediction", "denial", "other"],
+            }
             c = RegionChoice(c.region_id, c.name, (rng.choice(values[c.name]),))
         choices.append(c)
     choices += [RegionChoice(cid, ATTRIBUTION, (UNATTRIBUTED,)) for cid in sorted(unsourced)]
     minute = i % 60
-    return replace(first, annotator="ben@newsdesk.example", record_id=str(2 * i + 2),
-                   created_at=f"2026-02-02T11:{minute:02d}:00Z", updated_at=f"2026-02-02T11:{minute:02d}:45Z",
-                   lead_time=round(rng.uniform(60, 900), 1), spans=spans, links=links, choices=choices,
-                   document_choices=dict(first.document_choices), problems=[], provenance={})
+    return replace(
+        first,
+        annotator="ben@newsdesk.example",
+        record_id=str(2 * i + 2),
+        created_at=f"2026-02-02T11:{minute:02d}:00Z",
+        updated_at=f"2026-02-02T11:{minute:02d}:45Z",
+        lead_time=round(rng.uniform(60, 900), 1),
+        spans=spans,
+        links=links,
+        choices=choices,
+        document_choices=dict(first.document_choices),
+        problems=[],
+        provenance={},
+    )
 
 
 def generate(n_docs: int, seed: int, double_share: float, target_chars: int = 3000) -> Corpus:
@@ -394,6 +586,7 @@ def generate(n_docs: int, seed: int, double_share: float, target_chars: int = 30
 
 
 # --- planted errors ----------------------------------------------------------------------------------
+
 
 def plant_errors(corpus: Corpus, seed: int) -> Counter:
     """Break distinct single-annotated records, one finding each; returns the expected count per code."""
@@ -458,11 +651,14 @@ def _plant(code: str, rec: AnnotationRecord, text: str, rng: random.Random) -> A
         return replace(rec, text_sha256=sha256_hex("an older version of " + text))
     if code == "V212":  # a required attribute left unanswered
         c = rng.choice(claims)
-        return replace(rec, choices=[ch for ch in rec.choices if not (ch.region_id == c.id and ch.name == "claim_type")])
+        return replace(
+            rec, choices=[ch for ch in rec.choices if not (ch.region_id == c.id and ch.name == "claim_type")]
+        )
     raise ValueError(code)
 
 
 # --- measuring ---------------------------------------------------------------------------------------
+
 
 def peak_rss_mb() -> float:
     """Peak resident memory of the whole run so far (VmHWM; ru_maxrss where /proc is missing)."""
@@ -507,8 +703,13 @@ class Timing:
     load: float
 
     def to_record(self) -> dict:
-        return {"seconds": round(self.wall, 3), "cpu_seconds": round(self.cpu, 3), "gc_full_collections": self.gc_full,
-                "gc_seconds": round(self.gc_seconds, 3), "load_1min": round(self.load, 2)}
+        return {
+            "seconds": round(self.wall, 3),
+            "cpu_seconds": round(self.cpu, 3),
+            "gc_full_collections": self.gc_full,
+            "gc_seconds": round(self.gc_seconds, 3),
+            "load_1min": round(self.load, 2),
+        }
 
 
 def measure(fn, *args, profile: bool = False):
@@ -555,18 +756,29 @@ def bench_pandera(corpus: Corpus, schema: LabelSchema) -> dict:
     for name, (build, frame_schema) in builders.items():
         frame, built = measure(build)
         failures, checked = measure(validate, frame_schema, frame)
-        out[name] = {"rows": len(frame), "build_s": round(built.wall, 3), "build_cpu_s": round(built.cpu, 3),
-                     "pandera_s": round(checked.wall, 3), "pandera_cpu_s": round(checked.cpu, 3),
-                     "failure_cases": failures}
+        out[name] = {
+            "rows": len(frame),
+            "build_s": round(built.wall, 3),
+            "build_cpu_s": round(built.cpu, 3),
+            "pandera_s": round(checked.wall, 3),
+            "pandera_cpu_s": round(checked.cpu, 3),
+            "failure_cases": failures,
+        }
         if name == "spans":
             failures, checked = measure(validate, schemas.spans_schema(schema, check_unique=False), frame)
-            out["spans_without_key_check"] = {"rows": len(frame), "pandera_s": round(checked.wall, 3),
-                                              "pandera_cpu_s": round(checked.cpu, 3), "failure_cases": failures}
+            out["spans_without_key_check"] = {
+                "rows": len(frame),
+                "pandera_s": round(checked.wall, 3),
+                "pandera_cpu_s": round(checked.cpu, 3),
+                "failure_cases": failures,
+            }
         del frame
         gc.collect()
     rows = [v for k, v in out.items() if k != "spans_without_key_check"]
-    out["total"] = {key: round(sum(v[key] for v in rows), 3) for key in
-                    ("rows", "build_s", "build_cpu_s", "pandera_s", "pandera_cpu_s", "failure_cases")}
+    out["total"] = {
+        key: round(sum(v[key] for v in rows), 3)
+        for key in ("rows", "build_s", "build_cpu_s", "pandera_s", "pandera_cpu_s", "failure_cases")
+    }
     return out
 
 
@@ -576,10 +788,12 @@ def print_table(result: dict) -> None:
 
     console = Console(width=max(Console().width, 150))
     c = result["corpus"]
-    console.print(f"[bold]{c['documents']:,} documents[/] ({c['mb']:.0f} MB of text), {c['records']:,} records, "
-                  f"{c['spans']:,} spans ({c['spans_first_annotator']:,} by the first annotator), "
-                  f"{c['claims']:,} claims, {c['links']:,} links; {c['double_annotated']:,} documents double-annotated "
-                  f"— {result['machine']['cpus']} CPUs, load at start {result['machine']['load_at_start']}")
+    console.print(
+        f"[bold]{c['documents']:,} documents[/] ({c['mb']:.0f} MB of text), {c['records']:,} records, "
+        f"{c['spans']:,} spans ({c['spans_first_annotator']:,} by the first annotator), "
+        f"{c['claims']:,} claims, {c['links']:,} links; {c['double_annotated']:,} documents double-annotated "
+        f"— {result['machine']['cpus']} CPUs, load at start {result['machine']['load_at_start']}"
+    )
     table = Table(title="Validation, agreement, adjudication (wall seconds; CPU seconds of this process)")
     for col in ("step", "seconds", "CPU s", "target", "load", "notes"):
         table.add_column(col, justify="left" if col in ("step", "notes") else "right")
@@ -590,36 +804,68 @@ def print_table(result: dict) -> None:
             shown = f"[{'green' if t['seconds'] <= target else 'red'}]{shown}[/]"
         if t.get("gc_full_collections"):
             notes += f" ({t['gc_full_collections']} full GC, {t['gc_seconds']:.1f}s)"
-        table.add_row(label, shown, f"{t['cpu_seconds']:.2f}", f"≤ {target:.0f}" if target else "",
-                      f"{t['load_1min']:.1f}", notes)
+        table.add_row(
+            label, shown, f"{t['cpu_seconds']:.2f}", f"≤ {target:.0f}" if target else "", f"{t['load_1min']:.1f}", notes
+        )
 
     v = result["validate"]
     runs = f"best of {len(v['runs'])}; " if len(v["runs"]) > 1 else ""
-    row("validate_data (total)", v, TARGETS["validate"],
-        f"{runs}{v['errors']} errors; planted findings {'found exactly' if v['planted_found_exactly'] else 'NOT matched'}")
-    table.add_row("  of which pandera", f"{v['pandera_seconds']:.2f}", "", "", "",
-                  "report.pandera_seconds (key uniqueness check left out when proven)")
+    row(
+        "validate_data (total)",
+        v,
+        TARGETS["validate"],
+        f"{runs}{v['errors']} errors; planted findings {'found exactly' if v['planted_found_exactly'] else 'NOT matched'}",
+    )
+    table.add_row(
+        "  of which pandera",
+        f"{v['pandera_seconds']:.2f}",
+        "",
+        "",
+        "",
+        "report.pandera_seconds (key uniqueness check left out when proven)",
+    )
     p = result["pandera"]
     for name, r in p.items():
-        label = {"total": "pandera alone, all tables", "spans_without_key_check": "pandera alone: spans, no key check"
-                 }.get(name, f"pandera alone: {name}")
+        label = {
+            "total": "pandera alone, all tables",
+            "spans_without_key_check": "pandera alone: spans, no key check",
+        }.get(name, f"pandera alone: {name}")
         built = f"; frame built in {r['build_s']:.2f}s ({r['build_cpu_s']:.2f} CPU)" if "build_s" in r else ""
-        table.add_row(label, f"{r['pandera_s']:.2f}", f"{r['pandera_cpu_s']:.2f}", "", "",
-                      f"{r['rows']:,} rows{built}; {r['failure_cases']} failure cases")
+        table.add_row(
+            label,
+            f"{r['pandera_s']:.2f}",
+            f"{r['pandera_cpu_s']:.2f}",
+            "",
+            "",
+            f"{r['rows']:,} rows{built}; {r['failure_cases']} failure cases",
+        )
     if "agreement" in result:
         a = result["agreement"]
-        row("agreement", a, TARGETS["agreement"],
+        row(
+            "agreement",
+            a,
+            TARGETS["agreement"],
             f"{a['documents']:,} documents; token alpha entities {a['entity_alpha']}, claims {a['claim_alpha']}; "
-            f"span F1 exact {a['f1_exact']}, overlap {a['f1_overlap']}")
-    for key, label in (("adjudicate_double", "adjudicate majority k=2, double-annotated"),
-                       ("adjudicate_all", "adjudicate majority k=2, every document")):
+            f"span F1 exact {a['f1_exact']}, overlap {a['f1_overlap']}",
+        )
+    for key, label in (
+        ("adjudicate_double", "adjudicate majority k=2, double-annotated"),
+        ("adjudicate_all", "adjudicate majority k=2, every document"),
+    ):
         if key in result:
             j = result[key]
-            row(label, j, None, f"{j['documents']:,} documents, {j['gold']:,} gold, {j['conflicts']:,} conflicts, "
-                                f"{j['unresolved']} unresolved")
+            row(
+                label,
+                j,
+                None,
+                f"{j['documents']:,} documents, {j['gold']:,} gold, {j['conflicts']:,} conflicts, "
+                f"{j['unresolved']} unresolved",
+            )
     console.print(table)
-    console.print(f"peak memory (VmHWM) of the whole run {result['peak_rss_mb']:,.0f} MB; generation "
-                  f"{c['generate_s']:.1f}s; total {result['total_s']:.1f}s")
+    console.print(
+        f"peak memory (VmHWM) of the whole run {result['peak_rss_mb']:,.0f} MB; generation "
+        f"{c['generate_s']:.1f}s; total {result['total_s']:.1f}s"
+    )
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -627,13 +873,24 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--docs", type=int, default=100_000, help="number of documents (default 100000)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--double", type=float, default=0.1, help="share of documents double-annotated (default 0.1)")
-    parser.add_argument("--repeat", type=int, default=1,
-                        help="run validate_data this many times and keep the fastest (default 1)")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="run validate_data this many times and keep the fastest (default 1)"
+    )
     parser.add_argument("--json-out", type=Path, help="also write the figures as JSON here")
-    parser.add_argument("--profile", choices=["validate", "agreement", "adjudicate"], action="append", default=[],
-                        help="print a cProfile of this step (repeatable); its time then includes profiling overhead")
-    parser.add_argument("--skip", choices=["pandera", "agreement", "adjudicate"], action="append", default=[],
-                        help="leave a step out (repeatable)")
+    parser.add_argument(
+        "--profile",
+        choices=["validate", "agreement", "adjudicate"],
+        action="append",
+        default=[],
+        help="print a cProfile of this step (repeatable); its time then includes profiling overhead",
+    )
+    parser.add_argument(
+        "--skip",
+        choices=["pandera", "agreement", "adjudicate"],
+        action="append",
+        default=[],
+        help="leave a step out (repeatable)",
+    )
     args = parser.parse_args(argv)
 
     t0 = time.perf_counter()
@@ -646,36 +903,54 @@ def main(argv: list[str] | None = None) -> dict:
     n_claims = sum(1 for r in corpus.records for s in r.spans if s.label == CLAIM)
     mb = sum(len(d.text.encode("utf-8")) for d in corpus.docs) / 1e6
     result = {
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
-                    "load_at_start": " ".join(f"{x:.2f}" for x in os.getloadavg()),
-                    "versions": {p: metadata.version(p) for p in ("pandas", "pandera", "pyarrow", "numpy",
-                                                                  "krippendorff")}},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "load_at_start": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+            "versions": {p: metadata.version(p) for p in ("pandas", "pandera", "pyarrow", "numpy", "krippendorff")},
+        },
         "args": {"docs": args.docs, "seed": args.seed, "double": args.double, "repeat": args.repeat},
-        "corpus": {"documents": len(corpus.docs), "mb": round(mb, 1), "records": len(corpus.records),
-                   "spans": n_spans, "spans_first_annotator": corpus.spans_first, "claims": n_claims,
-                   "links": n_links, "double_annotated": len(corpus.double), "generate_s": round(generate_s, 1)},
+        "corpus": {
+            "documents": len(corpus.docs),
+            "mb": round(mb, 1),
+            "records": len(corpus.records),
+            "spans": n_spans,
+            "spans_first_annotator": corpus.spans_first,
+            "claims": n_claims,
+            "links": n_links,
+            "double_annotated": len(corpus.double),
+            "generate_s": round(generate_s, 1),
+        },
         "targets_s": TARGETS,
     }
-    print(f"generated {len(corpus.docs):,} documents, {len(corpus.records):,} records, {n_spans:,} spans "
-          f"in {generate_s:.1f}s", flush=True)
+    print(
+        f"generated {len(corpus.docs):,} documents, {len(corpus.records):,} records, {n_spans:,} spans "
+        f"in {generate_s:.1f}s",
+        flush=True,
+    )
 
     runs = []
     for run in range(max(1, args.repeat)):
         gc.collect()
         print(f"validate_data{f' (run {run + 1})' if args.repeat > 1 else ''} ...", flush=True)
-        report, timing = measure(validate_data, corpus.docs, corpus.records, schema,
-                                 profile="validate" in args.profile and run == 0)
+        report, timing = measure(
+            validate_data, corpus.docs, corpus.records, schema, profile="validate" in args.profile and run == 0
+        )
         runs.append((timing, report.pandera_seconds))
         if run < args.repeat - 1:
             del report
     best, pandera_s = min(runs, key=lambda r: r[0].wall)
     found = Counter(f.code for f in report.findings)
     result["validate"] = {
-        **best.to_record(), "pandera_seconds": round(pandera_s, 3),
+        **best.to_record(),
+        "pandera_seconds": round(pandera_s, 3),
         "runs": [{**t.to_record(), "pandera_seconds": round(p, 3)} for t, p in runs],
-        "errors": len(report.errors), "warnings": len(report.warnings),
+        "errors": len(report.errors),
+        "warnings": len(report.warnings),
         "findings_by_code": dict(sorted(found.items())),
-        "planted_by_code": dict(sorted(expected.items())), "planted_found_exactly": found == expected,
+        "planted_by_code": dict(sorted(expected.items())),
+        "planted_found_exactly": found == expected,
         "fixable": sum(1 for f in report.findings if f.fix is not None),
         "counts": {"spans": report.spans, "claims": report.claims, "links": report.links},
     }
@@ -699,28 +974,44 @@ def main(argv: list[str] | None = None) -> dict:
         layers = rep.layers
         r3 = lambda x: None if x is None else round(x, 3)  # noqa: E731
         result["agreement"] = {
-            **timing.to_record(), "documents": rep.documents,
+            **timing.to_record(),
+            "documents": rep.documents,
             "entity_alpha": r3(layers[ENTITY_LAYER].tokens.alpha.value),
             "claim_alpha": r3(layers[CLAIM_LAYER].tokens.alpha.value),
-            "f1_exact": r3(rep.exact.f1), "f1_overlap": r3(rep.overlap.f1),
+            "f1_exact": r3(rep.exact.f1),
+            "f1_overlap": r3(rep.overlap.f1),
             "attribute_alpha": {k: r3(m.value) for k, m in rep.attributes.items()},
-            "links": {k: r3(lk.agreement.value) for k, lk in rep.links.items()}, "skipped": rep.skipped,
+            "links": {k: r3(lk.agreement.value) for k, lk in rep.links.items()},
+            "skipped": rep.skipped,
         }
         del rep
 
     if "adjudicate" not in args.skip:
         texts_all = {d.id: d.text for d in corpus.docs}
         for key, records, texts in (
-                ("adjudicate_double", [r for r in corpus.records if r.doc_id in double], texts_double),
-                ("adjudicate_all", corpus.records, texts_all)):
+            ("adjudicate_double", [r for r in corpus.records if r.doc_id in double], texts_double),
+            ("adjudicate_all", corpus.records, texts_all),
+        ):
             print(f"{key} ...", flush=True)
             gc.collect()
-            res, timing = measure(adjudicate, records, "majority", 2, texts,
-                                  profile="adjudicate" in args.profile and key == "adjudicate_double")
-            result[key] = {**timing.to_record(), "records": len(records), "documents": res.documents,
-                           "gold": len(res.gold), "conflicts": len(res.conflicts),
-                           "conflicts_by_kind": dict(Counter(c.kind for c in res.conflicts)),
-                           "unresolved": len(res.unresolved), "skipped": len(res.skipped)}
+            res, timing = measure(
+                adjudicate,
+                records,
+                "majority",
+                2,
+                texts,
+                profile="adjudicate" in args.profile and key == "adjudicate_double",
+            )
+            result[key] = {
+                **timing.to_record(),
+                "records": len(records),
+                "documents": res.documents,
+                "gold": len(res.gold),
+                "conflicts": len(res.conflicts),
+                "conflicts_by_kind": dict(Counter(c.kind for c in res.conflicts)),
+                "unresolved": len(res.unresolved),
+                "skipped": len(res.skipped),
+            }
             del res
 
     result["peak_rss_mb"] = round(peak_rss_mb(), 1)

@@ -13,15 +13,15 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Sequence
 
 from datasketch import MinHash, MinHashLSH
 
 # A number (commas dropped: "1,000" and "1000" are one anchor) or a word.
 _TOKEN = re.compile(r"\d[\d,.]*\d|\d|[^\W\d_]+(?:['’][^\W\d_]+)?")
-_SENTENCE_BREAK = frozenset(".!?\n|:\"“”")
+_SENTENCE_BREAK = frozenset('.!?\n|:"“”')
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ def anchor_set(text: str, config: AnchorConfig) -> frozenset[str]:
     prev_end = 0
     for m in _TOKEN.finditer(text):
         token = m.group()
-        starts_sentence = prev_end == 0 or any(c in _SENTENCE_BREAK for c in text[prev_end:m.start()])
+        starts_sentence = prev_end == 0 or any(c in _SENTENCE_BREAK for c in text[prev_end : m.start()])
         prev_end = m.end()
         if token[0].isdigit():
             out.add(token.replace(",", "").rstrip("."))

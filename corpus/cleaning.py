@@ -55,7 +55,7 @@ class CleaningStats:
     raw_chars: int = 0
     clean_chars: int = 0
 
-    def merge(self, other: "CleaningStats") -> None:
+    def merge(self, other: CleaningStats) -> None:
         self.edits.update(other.edits)
         self.flags.update(other.flags)
         self.documents_touched.update(other.documents_touched)
@@ -72,7 +72,9 @@ class CleaningPipeline:
         options = options or {}
         unknown = [r for r in rules if r not in EDITING_RULES and r not in FLAGGING_RULES]
         if unknown:
-            raise ValueError(f"unknown cleaning rules {unknown}; known: {sorted(EDITING_RULES) + sorted(FLAGGING_RULES)}")
+            raise ValueError(
+                f"unknown cleaning rules {unknown}; known: {sorted(EDITING_RULES) + sorted(FLAGGING_RULES)}"
+            )
         self.rule_names = rules
         self.options = {r: dict(options.get(r, {})) for r in rules}
         self.editors = [EDITING_RULES[r](**self.options[r]) for r in rules if r in EDITING_RULES]
@@ -84,8 +86,16 @@ class CleaningPipeline:
     def _version(self) -> str:
         """Changes whenever the revision, the rule list or any rule option changes."""
         models = {e.name: e.model.version for e in self.editors if hasattr(e, "model")}
-        spec = json.dumps({"revision": PIPELINE_REVISION, "rules": self.rule_names, "options": self.options,
-                           "language": self.language, "models": models}, sort_keys=True)
+        spec = json.dumps(
+            {
+                "revision": PIPELINE_REVISION,
+                "rules": self.rule_names,
+                "options": self.options,
+                "language": self.language,
+                "models": models,
+            },
+            sort_keys=True,
+        )
         return f"{PIPELINE_REVISION}-{hashlib.sha256(spec.encode()).hexdigest()[:8]}"
 
     def clean(self, article: Article) -> Document:
@@ -97,8 +107,11 @@ class CleaningPipeline:
         # collector found nothing and walked the caller's objects each time (~60 µs an article
         # with 60,000 articles held in memory, as ingest and the benchmark hold them).
         with without_cyclic_gc():
-            return [doc for i in range(0, len(articles), CLEAN_BATCH)
-                    for doc in self._clean_batch(articles[i:i + CLEAN_BATCH])]
+            return [
+                doc
+                for i in range(0, len(articles), CLEAN_BATCH)
+                for doc in self._clean_batch(articles[i : i + CLEAN_BATCH])
+            ]
 
     def _clean_batch(self, articles: list[Article]) -> list[Document]:
         # One rule at a time over the whole batch, not one article at a time through every
@@ -109,8 +122,11 @@ class CleaningPipeline:
         for rule in self.editors:
             # A rule that can look at the whole batch at once says so with propose_many.
             propose_many = getattr(rule, "propose_many", None)
-            proposed = (propose_many([engine.text for engine in engines], contexts) if propose_many is not None
-                        else (rule.propose(engine.text, ctx) for ctx, engine in zip(contexts, engines)))
+            proposed = (
+                propose_many([engine.text for engine in engines], contexts)
+                if propose_many is not None
+                else (rule.propose(engine.text, ctx) for ctx, engine in zip(contexts, engines))
+            )
             for engine, edits in zip(engines, proposed):
                 if edits:
                     engine.apply(rule.name, edits)
@@ -124,31 +140,45 @@ class CleaningPipeline:
         for rule in self.flaggers:
             # A rule that can look at the whole batch at once says so with flag_many.
             flag_many = getattr(rule, "flag_many", None)
-            found_by_text = (flag_many(texts, contexts) if flag_many is not None
-                             else [rule.flag(text, ctx) for text, ctx in zip(texts, contexts)])
+            found_by_text = (
+                flag_many(texts, contexts)
+                if flag_many is not None
+                else [rule.flag(text, ctx) for text, ctx in zip(texts, contexts)]
+            )
             for found, found_in_text in zip(found_by_text, flags):
                 if found:
                     found_in_text.extend(found)
                     stats.flags[rule.name] += len(found)
-        return [self._document(article, text, ctx, engine, found)
-                for article, text, ctx, engine, found in zip(articles, texts, contexts, engines, flags)]
+        return [
+            self._document(article, text, ctx, engine, found)
+            for article, text, ctx, engine, found in zip(articles, texts, contexts, engines, flags)
+        ]
 
-    def _document(self, article: Article, text: str, ctx: CleaningContext, engine: EditEngine,
-                  flags: list) -> Document:
+    def _document(self, article: Article, text: str, ctx: CleaningContext, engine: EditEngine, flags: list) -> Document:
         flags.sort(key=lambda f: (f.start, f.end, f.rule))
         blocks = find_blocks(text, title=article.title)
         # No title block (the first line is the body): the source's own title, if it gave one.
-        title = (text[blocks[0].start:blocks[0].end] if blocks and blocks[0].kind == "title"
-                 else " ".join((article.title or "").split()))
+        title = (
+            text[blocks[0].start : blocks[0].end]
+            if blocks and blocks[0].kind == "title"
+            else " ".join((article.title or "").split())
+        )
         stats = self.stats
         stats.documents += 1
         stats.raw_chars += len(article.raw_text)
         stats.clean_chars += len(text)
         return Document(
-            id=article.id, source=article.source, title=title, text=text,
-            raw_sha256=article.raw_sha256, text_sha256=sha256_hex(text), encoding=article.encoding,
-            language=ctx.language, published=article.published or _published_from(ctx.metadata),
-            blocks=blocks, flags=flags,
+            id=article.id,
+            source=article.source,
+            title=title,
+            text=text,
+            raw_sha256=article.raw_sha256,
+            text_sha256=sha256_hex(text),
+            encoding=article.encoding,
+            language=ctx.language,
+            published=article.published or _published_from(ctx.metadata),
+            blocks=blocks,
+            flags=flags,
             cleaning=CleaningRecord(self.version, engine.log, engine.offset_map()),
             metadata={**article.metadata, **ctx.metadata},
         )

@@ -8,10 +8,10 @@ cluster in one split.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
-from typing import Sequence
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
@@ -148,7 +148,7 @@ def _word_hashes(joined: str) -> tuple[np.ndarray, np.ndarray]:
     # A word's hash: sum of c_k * base**(k - start); prefix sums of c_k * base**-k give every
     # word's at once.
     prefix = np.zeros(len(points) + 1, dtype=np.uint64)
-    np.cumsum(points * _powers(_CHAR_BASE_INVERSE, len(points))[:len(points)], out=prefix[1:])
+    np.cumsum(points * _powers(_CHAR_BASE_INVERSE, len(points))[: len(points)], out=prefix[1:])
     words = (prefix[ends] - prefix[starts]) * _powers(_CHAR_BASE, len(points))[starts]
     words ^= (ends - starts).astype(np.uint64)
     return _mix64(words), starts
@@ -156,10 +156,10 @@ def _word_hashes(joined: str) -> tuple[np.ndarray, np.ndarray]:
 
 def _grams(words: np.ndarray, n: int) -> np.ndarray:
     """The ``n`` word hashes from each word on, folded: one per word that has ``n - 1`` after it."""
-    grams = words[:max(len(words) - n + 1, 0)].copy()  # an array: it wraps without a warning
+    grams = words[: max(len(words) - n + 1, 0)].copy()  # an array: it wraps without a warning
     for j in range(1, n):
         grams *= _WORD_BASE
-        grams += words[j:len(words) - n + 1 + j]
+        grams += words[j : len(words) - n + 1 + j]
     return grams
 
 
@@ -189,7 +189,7 @@ def shingle_hashes(texts: Sequence[str], n: int) -> tuple[np.ndarray, np.ndarray
     for t in np.flatnonzero((counts > 0) & (counts < n)).tolist():
         # Fewer than n words: one shingle of all of them, folded the same way.
         count = int(counts[t])
-        hashes[offsets[t]] = _grams(words[first_word[t]:first_word[t] + count], count)[0]
+        hashes[offsets[t]] = _grams(words[first_word[t] : first_word[t] + count], count)[0]
     return _shingle_value(hashes), offsets
 
 
@@ -227,7 +227,7 @@ def _batch_signatures(texts: Sequence[str], config: NearDuplicateConfig) -> np.n
         if hi - lo > _BLOCK:
             _minimum_into(out[have[i]], hashes[lo:hi], a, b, buffer)
         else:
-            block = buffer[:, :hi - lo]
+            block = buffer[:, : hi - lo]
             np.multiply(a, hashes[lo:hi], out=block)
             block += b
             out[have[i:j]] = np.minimum.reduceat(block, offsets[have[i:j]] - lo, axis=1).T
@@ -240,8 +240,8 @@ def _minimum_into(row: np.ndarray, hashes: np.ndarray, a: np.ndarray, b: np.ndar
     the minimum over a whole long text at once took ``num_perm`` values per shingle (87 times a
     5 MB article's size)."""
     for lo in range(0, len(hashes), _BLOCK):
-        chunk = hashes[lo:lo + _BLOCK]
-        block = buffer[:, :len(chunk)]
+        chunk = hashes[lo : lo + _BLOCK]
+        block = buffer[:, : len(chunk)]
         np.multiply(a, chunk, out=block)
         block += b
         np.minimum(row, block.min(axis=1), out=row)
@@ -269,7 +269,7 @@ def _long_text_signature(text: str, config: NearDuplicateConfig) -> np.ndarray:
         if len(grams):
             _minimum_into(row, _fmix32(_shingle_value(grams)), a, b, buffer)
             any_gram = True
-        carried = words[len(words) - min(n - 1, len(words)):]
+        carried = words[len(words) - min(n - 1, len(words)) :]
     if not any_gram and len(carried):  # fewer than n words in all: one shingle of all of them
         _minimum_into(row, _fmix32(_shingle_value(_grams(carried, len(carried)))), a, b, buffer)
     return row
@@ -302,8 +302,9 @@ class _UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
-def near_duplicate_clusters(documents: list[Document], config: NearDuplicateConfig,
-                            order: dict[str, tuple] | None = None) -> dict[str, list[str]]:
+def near_duplicate_clusters(
+    documents: list[Document], config: NearDuplicateConfig, order: dict[str, tuple] | None = None
+) -> dict[str, list[str]]:
     """Clusters of two or more near-duplicate documents, keyed by the member that comes first.
 
     ``order`` gives each id a sort key (ingest time); the first member is the original that
@@ -346,8 +347,11 @@ def mark_near_duplicates(documents: list[Document], clusters: dict[str, list[str
         duplicate_of = first if first != doc.id else None
         flags = [f for f in doc.flags if f.rule != "near_duplicate"]
         if duplicate_of:
-            flags.append(Flag("near_duplicate", 0, len(doc.text),
-                              f"near-duplicate of document {duplicate_of} (cluster {cluster})"))
+            flags.append(
+                Flag(
+                    "near_duplicate", 0, len(doc.text), f"near-duplicate of document {duplicate_of} (cluster {cluster})"
+                )
+            )
         if (doc.duplicate_of, doc.cluster, doc.flags) != (duplicate_of, cluster, flags):
             doc.duplicate_of, doc.cluster, doc.flags = duplicate_of, cluster, flags
             changed.append(doc)

@@ -40,11 +40,14 @@ class EngineOptions:
         if self.workers is not None and self.workers < 1:
             raise NewsdeskError(Errors.E501, where=f"--workers {self.workers}", detail="at least one worker")
         if self.engine == "local" and (self.scheduler or self.workers):
-            raise NewsdeskError(Errors.E501, where="--scheduler/--workers",
-                                detail="they apply to --engine dask only")
+            raise NewsdeskError(Errors.E501, where="--scheduler/--workers", detail="they apply to --engine dask only")
         if self.scheduler and self.workers:
-            raise NewsdeskError(Errors.E501, where="--workers", detail="a running cluster has the workers it has; "
-                                "--workers sizes the local cluster started without --scheduler")
+            raise NewsdeskError(
+                Errors.E501,
+                where="--workers",
+                detail="a running cluster has the workers it has; "
+                "--workers sizes the local cluster started without --scheduler",
+            )
 
     @property
     def distributed(self) -> bool:
@@ -118,8 +121,13 @@ class DaskEngine:
 
     name = "dask"
 
-    def __init__(self, scheduler: str | None = None, workers: int | None = None, notify: Notify | None = None,
-                 connect_timeout: str = "30s"):
+    def __init__(
+        self,
+        scheduler: str | None = None,
+        workers: int | None = None,
+        notify: Notify | None = None,
+        connect_timeout: str = "30s",
+    ):
         from distributed import Client, LocalCluster
 
         self.cluster = None
@@ -127,10 +135,14 @@ class DaskEngine:
             if scheduler:
                 self.client = Client(scheduler, timeout=connect_timeout)
             else:
-                self.cluster = LocalCluster(host="127.0.0.1", n_workers=workers or os.cpu_count() or 1,
-                                            threads_per_worker=1, processes=True,
-                                            dashboard_address="127.0.0.1:0" if _has_dashboard() else None,
-                                            silence_logs=40)
+                self.cluster = LocalCluster(
+                    host="127.0.0.1",
+                    n_workers=workers or os.cpu_count() or 1,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address="127.0.0.1:0" if _has_dashboard() else None,
+                    silence_logs=40,
+                )
                 self.client = Client(self.cluster)
         except (OSError, TimeoutError) as exc:
             if self.cluster is not None:
@@ -140,8 +152,10 @@ class DaskEngine:
         self._count = 0
         if notify:
             link = self.dashboard_link()
-            notify(f"Dask: {self.workers} workers at {self.client.scheduler.address}"
-                   + (f", dashboard {link}" if link else " (no dashboard: install bokeh to get one)"))
+            notify(
+                f"Dask: {self.workers} workers at {self.client.scheduler.address}"
+                + (f", dashboard {link}" if link else " (no dashboard: install bokeh to get one)")
+            )
 
     @property
     def workers(self) -> int:

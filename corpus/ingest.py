@@ -51,12 +51,20 @@ class IngestReport:
         return not self.failed
 
     def to_record(self) -> dict:
-        return {"files": self.files, "read": self.read, "added": self.added, "updated": self.updated,
-                "skipped": dict(self.skipped), "failed": [e.one_line() for e in self.failed],
-                "notes": [e.one_line() for e in self.notes], "interrupted": self.interrupted,
-                "completed": self.completed, "near_duplicates": self.near_duplicates,
-                "seconds": round(self.seconds, 3),
-                "cleaning": {"edits": dict(self.cleaning.edits), "flags": dict(self.cleaning.flags)}}
+        return {
+            "files": self.files,
+            "read": self.read,
+            "added": self.added,
+            "updated": self.updated,
+            "skipped": dict(self.skipped),
+            "failed": [e.one_line() for e in self.failed],
+            "notes": [e.one_line() for e in self.notes],
+            "interrupted": self.interrupted,
+            "completed": self.completed,
+            "near_duplicates": self.near_duplicates,
+            "seconds": round(self.seconds, 3),
+            "cleaning": {"edits": dict(self.cleaning.edits), "flags": dict(self.cleaning.flags)},
+        }
 
     def skip(self, reason: str, count: int = 1) -> None:
         self.skipped[reason] += count
@@ -94,11 +102,16 @@ class CleanReport:
     seconds: float = 0.0
 
     def to_record(self) -> dict:
-        return {"documents": self.documents, "recleaned": self.recleaned, "unchanged": self.unchanged,
-                "text_changed": self.text_changed, "near_duplicates": self.near_duplicates,
-                "interrupted": self.interrupted,
-                "seconds": round(self.seconds, 3),
-                "cleaning": {"edits": dict(self.cleaning.edits), "flags": dict(self.cleaning.flags)}}
+        return {
+            "documents": self.documents,
+            "recleaned": self.recleaned,
+            "unchanged": self.unchanged,
+            "text_changed": self.text_changed,
+            "near_duplicates": self.near_duplicates,
+            "interrupted": self.interrupted,
+            "seconds": round(self.seconds, 3),
+            "cleaning": {"edits": dict(self.cleaning.edits), "flags": dict(self.cleaning.flags)},
+        }
 
 
 def cleaning_pipeline(workspace: Workspace) -> CleaningPipeline:
@@ -115,12 +128,14 @@ def cleaning_pipeline(workspace: Workspace) -> CleaningPipeline:
 def near_duplicate_config(workspace: Workspace) -> NearDuplicateConfig:
     s = workspace.section("near_duplicates")
     default = AnchorConfig()
-    anchors = AnchorConfig(enabled=bool(s.get("anchors", default.enabled)),
-                           threshold=float(s.get("anchor_threshold", default.threshold)),
-                           min_shared=int(s.get("anchor_min_shared", default.min_shared)),
-                           rare_zipf=float(s.get("anchor_rare_zipf", default.rare_zipf)),
-                           name_zipf=float(s.get("anchor_name_zipf", default.name_zipf)),
-                           language=str(s.get("anchor_language", default.language)))
+    anchors = AnchorConfig(
+        enabled=bool(s.get("anchors", default.enabled)),
+        threshold=float(s.get("anchor_threshold", default.threshold)),
+        min_shared=int(s.get("anchor_min_shared", default.min_shared)),
+        rare_zipf=float(s.get("anchor_rare_zipf", default.rare_zipf)),
+        name_zipf=float(s.get("anchor_name_zipf", default.name_zipf)),
+        language=str(s.get("anchor_language", default.language)),
+    )
     return NearDuplicateConfig(float(s["threshold"]), int(s["num_perm"]), int(s["shingle_words"]), anchors)
 
 
@@ -157,8 +172,11 @@ def _walk(folder: Path, real: str, ancestors: frozenset[str], found: list[Path],
         with os.scandir(folder) as listing:
             entries = sorted(listing, key=lambda e: e.name)
     except OSError as exc:
-        report.failed.append(NewsdeskError(Errors.E104, where=str(folder), detail=exc.strerror or str(exc),
-                                           hint="check the folder can be read"))
+        report.failed.append(
+            NewsdeskError(
+                Errors.E104, where=str(folder), detail=exc.strerror or str(exc), hint="check the folder can be read"
+            )
+        )
         return
     for entry in entries:
         path = Path(entry.path)
@@ -315,8 +333,9 @@ class IngestDecisions:
         gone = self.removed.get(raw_sha256) or self.removed.get(article_id)
         if gone is not None:
             self.report.skip("removed")
-            self.report.notes.append(NewsdeskError(Errors.E113, where=where,
-                                                   detail=f"document {gone['id']}, removed {gone['removed_at']}"))
+            self.report.notes.append(
+                NewsdeskError(Errors.E113, where=where, detail=f"document {gone['id']}, removed {gone['removed_at']}")
+            )
             self.held_by.append(None)
             return None
         if raw_sha256 in self.known_raw:
@@ -397,7 +416,7 @@ def complete_documents(store: CorpusStore, pipeline: CleaningPipeline, report: I
     del made_from
     completed = 0
     for i in range(0, len(unfinished), batch_size):
-        batch = unfinished[i:i + batch_size]
+        batch = unfinished[i : i + batch_size]
         documents = pipeline.clean_many(batch)
         empty = [a for a, d in zip(batch, documents) if not d.text.strip()]
         report.failed += [NewsdeskError(Errors.E109, where=a.metadata.get("path", a.source)) for a in empty]
@@ -408,8 +427,9 @@ def complete_documents(store: CorpusStore, pipeline: CleaningPipeline, report: I
     return completed
 
 
-def _read_all(files: list[Path], max_bytes: int, fields: JsonlFields, report: IngestReport,
-              progress: Progress | None) -> Iterator[tuple[int, Article]]:
+def _read_all(
+    files: list[Path], max_bytes: int, fields: JsonlFields, report: IngestReport, progress: Progress | None
+) -> Iterator[tuple[int, Article]]:
     for done, path in enumerate(files, start=1):
         try:
             for item in read_file(path, max_bytes, fields):
@@ -420,14 +440,16 @@ def _read_all(files: list[Path], max_bytes: int, fields: JsonlFields, report: In
         except NewsdeskError as exc:
             report.failed.append(exc)
         except (OSError, ValueError) as exc:  # unreadable file: report it, go on with the others
-            report.failed.append(NewsdeskError(Errors.E104, where=str(path), detail=str(exc),
-                                               hint="check the file can be read"))
+            report.failed.append(
+                NewsdeskError(Errors.E104, where=str(path), detail=str(exc), hint="check the file can be read")
+            )
         if progress:
             progress(done, len(files))
 
 
-def _store_batch(store: CorpusStore, pipeline: CleaningPipeline, articles: list[Article],
-                 decisions: IngestDecisions) -> None:
+def _store_batch(
+    store: CorpusStore, pipeline: CleaningPipeline, articles: list[Article], decisions: IngestDecisions
+) -> None:
     documents = pipeline.clean_many(articles)
     kept = [(a, d) for a, d in zip(articles, documents) if decisions.cleaned(a.raw_sha256, d.text)]
     store.record_replaced(decisions.take_replaced())
@@ -448,21 +470,27 @@ def clean(workspace: Workspace, force: bool = False, progress: Progress | None =
             report.interrupted = interrupted
             current = {d["id"]: _CleanState.of(d) for d in store.documents}
             articles = list(store.iter_articles())
-            stale = [a for a in articles if force or a.id not in current
-                     or (current[a.id].raw_sha256, current[a.id].pipeline_version) != (a.raw_sha256, pipeline.version)]
+            stale = [
+                a
+                for a in articles
+                if force
+                or a.id not in current
+                or (current[a.id].raw_sha256, current[a.id].pipeline_version) != (a.raw_sha256, pipeline.version)
+            ]
             report.documents = len(articles)
             report.unchanged = len(articles) - len(stale)
             batch_size = int(workspace.section("ingest")["batch_size"])
             with store.deferred():  # each batch is durable as it is written; shards are rewritten once
                 for i in range(0, len(stale), batch_size):
-                    docs = pipeline.clean_many(stale[i:i + batch_size])
+                    docs = pipeline.clean_many(stale[i : i + batch_size])
                     for doc in docs:
                         if doc.id in current:
                             current[doc.id].carry_marks(doc)
                     store.save_documents(docs)
                     report.recleaned += len(docs)
-                    report.text_changed += sum(1 for d in docs
-                                               if d.id not in current or current[d.id].text_sha256 != d.text_sha256)
+                    report.text_changed += sum(
+                        1 for d in docs if d.id not in current or current[d.id].text_sha256 != d.text_sha256
+                    )
                     if progress:
                         progress(min(i + batch_size, len(stale)), len(stale))
             # After an interruption the marks may never have been computed for what that run stored.
@@ -485,10 +513,15 @@ class _CleanState:
     duplicate_flags: list[dict]
 
     @classmethod
-    def of(cls, rec: dict) -> "_CleanState":
-        return cls(rec["raw_sha256"], rec["cleaning"]["pipeline_version"], rec["text_sha256"],
-                   rec.get("duplicate_of"), rec.get("cluster"),
-                   [f for f in rec["flags"] if f["rule"] == "near_duplicate"])
+    def of(cls, rec: dict) -> _CleanState:
+        return cls(
+            rec["raw_sha256"],
+            rec["cleaning"]["pipeline_version"],
+            rec["text_sha256"],
+            rec.get("duplicate_of"),
+            rec.get("cluster"),
+            [f for f in rec["flags"] if f["rule"] == "near_duplicate"],
+        )
 
     def carry_marks(self, doc: Document) -> None:
         """A re-cleaned document keeps its near-duplicate marks until they are recomputed."""
@@ -503,8 +536,11 @@ def update_near_duplicates(workspace: Workspace, store: CorpusStore) -> int:
     texts, marked = [], set()
     for rec in store.documents:
         texts.append(_DocumentText(rec["id"], rec["text"]))
-        if (rec.get("duplicate_of") is not None or rec.get("cluster") is not None
-                or any(f["rule"] == "near_duplicate" for f in rec["flags"])):
+        if (
+            rec.get("duplicate_of") is not None
+            or rec.get("cluster") is not None
+            or any(f["rule"] == "near_duplicate" for f in rec["flags"])
+        ):
             marked.add(rec["id"])
     rec = None  # the last record (a long article's text and edits) is not held to the end
     order = {art["id"]: (art["metadata"].get("ingested_at", 0.0),) for art in store.articles}
@@ -566,9 +602,16 @@ def remove_documents(workspace: Workspace, ids: Iterable[str]) -> RemoveReport:
         for doc in chosen.values():
             if doc.id not in earlier:
                 article = store.articles.get(doc.id) or {}
-                report.removed.append({"id": doc.id, "raw_sha256": article.get("raw_sha256", doc.raw_sha256),
-                                       "source": doc.source, "path": doc.metadata.get("path"), "title": doc.title,
-                                       "removed_at": when})
+                report.removed.append(
+                    {
+                        "id": doc.id,
+                        "raw_sha256": article.get("raw_sha256", doc.raw_sha256),
+                        "source": doc.source,
+                        "path": doc.metadata.get("path"),
+                        "title": doc.title,
+                        "removed_at": when,
+                    }
+                )
         with store.writing("docs remove", completes=False):
             store.record_removed(report.removed)  # first: a run killed after it, the next one deletes them
             store.delete(chosen)

@@ -38,5 +38,6 @@ def read_lines(path: Path) -> Iterator:
             try:
                 yield loads(line)
             except ValueError as exc:
-                raise jsonlines.InvalidLineError(f"line {number} of {path} is not valid JSON ({exc})",
-                                                 line.decode("utf-8", "replace"), number) from exc
+                raise jsonlines.InvalidLineError(
+                    f"line {number} of {path} is not valid JSON ({exc})", line.decode("utf-8", "replace"), number
+                ) from exc

@@ -58,9 +58,16 @@ def _best_languages(identifier, texts: list[str]) -> list[tuple[str, float]]:
 
 
 # Texts the bulk identifier must classify exactly as py3langid does before it is used.
-_LANGUAGE_PROBES = ("Joe Biden maintained pressure on Moscow on Friday.", "Le gouvernement a annoncé un plan.",
-                    "Die Regierung hat am Dienstag einen Plan angekündigt.", "Правительство объявило план.",
-                    "東京で地震があった。", "x", "“”", "3.5 %")
+_LANGUAGE_PROBES = (
+    "Joe Biden maintained pressure on Moscow on Friday.",
+    "Le gouvernement a annoncé un plan.",
+    "Die Regierung hat am Dienstag einen Plan angekündigt.",
+    "Правительство объявило план.",
+    "東京で地震があった。",
+    "x",
+    "“”",
+    "3.5 %",
+)
 
 
 @lru_cache(maxsize=1)
@@ -126,8 +133,10 @@ def _bulk_identifier(plain):
             features = self._features[states]
             found = features >= 0
             text_of = np.repeat(np.arange(len(data)), lengths)[found]
-            counts = csr_matrix((np.ones(len(text_of), dtype=np.float32), (text_of, features[found])),
-                                shape=(len(data), len(self.nb_ptc)))
+            counts = csr_matrix(
+                (np.ones(len(text_of), dtype=np.float32), (text_of, features[found])),
+                shape=(len(data), len(self.nb_ptc)),
+            )
             counts.sum_duplicates()
             counts.data = np.log1p(counts.data)
             self._cast_rows(None)
@@ -161,10 +170,10 @@ def _bulk_identifier(plain):
             states = np.zeros(n, dtype=np.intp)
             if n >= depth:
                 m = n - depth + 1
-                row = self._after_two[(b[:m].astype(np.intp) << 8) | b[1:m + 1]]
+                row = self._after_two[(b[:m].astype(np.intp) << 8) | b[1 : m + 1]]
                 for k in range(2, depth - 1):
-                    row = self._next_row[(row.astype(np.intp) << 8) | b[k:m + k]]
-                states[depth - 1:] = self._moves[(row.astype(np.intp) << 8) | b[depth - 1:m + depth - 1]]
+                    row = self._next_row[(row.astype(np.intp) << 8) | b[k : m + k]]
+                states[depth - 1 :] = self._moves[(row.astype(np.intp) << 8) | b[depth - 1 : m + depth - 1]]
             return states
 
         def _feature_counts(self, data: bytes):
@@ -188,9 +197,16 @@ def _bulk_identifier(plain):
             order = np.argsort(keys[starts] & ((1 << shift) - 1))
             return feature[starts][order], counts[order]
 
-    bulk = BulkLanguageIdentifier(plain.nb_ptc, plain.nb_pc, plain.nb_classes, plain.tk_nextmove, plain.tk_output,
-                                  norm_probs=plain._norm_probs, min_confidence=plain.min_confidence,
-                                  tk_row=plain.tk_row)
+    bulk = BulkLanguageIdentifier(
+        plain.nb_ptc,
+        plain.nb_pc,
+        plain.nb_classes,
+        plain.tk_nextmove,
+        plain.tk_output,
+        norm_probs=plain._norm_probs,
+        min_confidence=plain.min_confidence,
+        tk_row=plain.tk_row,
+    )
     bulk._moves = np.frombuffer(plain.tk_nextmove, dtype=f"u{plain.tk_nextmove.itemsize}")
     bulk._rows = np.asarray(plain._rowbase, dtype=np.intp)
     bulk._features = np.asarray(plain.tk_output, dtype=np.intp)

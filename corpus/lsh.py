@@ -51,7 +51,7 @@ class Banding:
     rows: int
 
     @classmethod
-    def of(cls, config: NearDuplicateConfig) -> "Banding":
+    def of(cls, config: NearDuplicateConfig) -> Banding:
         return _banding(config)
 
 
@@ -74,7 +74,9 @@ class PartitionSignatures:
     anchors: list[frozenset[str]]  # each document's anchor set (empty when that signature is off)
 
 
-def partition_signatures(location, partition: int, shards: list[int], config: NearDuplicateConfig) -> PartitionSignatures:
+def partition_signatures(
+    location, partition: int, shards: list[int], config: NearDuplicateConfig
+) -> PartitionSignatures:
     """Every document's MinHash in some shards, all computed at once, and the marked documents (on a worker).
 
     Marked documents are few and kept whole, so that marking after clustering reads a shard
@@ -98,8 +100,11 @@ def partition_anchors(sigs: PartitionSignatures) -> tuple[list[str], list[frozen
 
 
 def _is_marked(rec: dict) -> bool:
-    return (rec.get("duplicate_of") is not None or rec.get("cluster") is not None
-            or any(f["rule"] == "near_duplicate" for f in rec["flags"]))
+    return (
+        rec.get("duplicate_of") is not None
+        or rec.get("cluster") is not None
+        or any(f["rule"] == "near_duplicate" for f in rec["flags"])
+    )
 
 
 def marked_ids(sigs: PartitionSignatures) -> list[str]:
@@ -111,7 +116,7 @@ def band_records(sigs: PartitionSignatures, banding: Banding, reducers: int) -> 
     n = len(sigs.ids)
     refs = (np.uint64(sigs.partition) << np.uint64(32)) | np.arange(n, dtype=np.uint64)
     bands = np.repeat(np.arange(banding.bands, dtype=np.uint64), n)
-    vals = np.concatenate([sigs.values[:, b * banding.rows:(b + 1) * banding.rows] for b in range(banding.bands)])
+    vals = np.concatenate([sigs.values[:, b * banding.rows : (b + 1) * banding.rows] for b in range(banding.bands)])
     vals = vals.reshape(-1, banding.rows)
     refs = np.tile(refs, banding.bands)
     route = bands.copy()
@@ -183,8 +188,9 @@ def shard_groups(shards: int, engine: Engine) -> list[list[int]]:
     return [list(range(p, shards, count)) for p in range(count)]
 
 
-def near_duplicate_clusters(store: CorpusStore, config: NearDuplicateConfig, engine: Engine,
-                            progress: Progress | None = None) -> tuple[dict[str, list[str]], list[str]]:
+def near_duplicate_clusters(
+    store: CorpusStore, config: NearDuplicateConfig, engine: Engine, progress: Progress | None = None
+) -> tuple[dict[str, list[str]], list[str]]:
     """Clusters as :func:`corpus.dedup.near_duplicate_clusters` finds them over the store's documents,
     and the documents that carry marks now."""
     clusters, marked, sigs = _clusters(store, config, engine, progress)
@@ -199,10 +205,12 @@ def _clusters(store: CorpusStore, config: NearDuplicateConfig, engine: Engine, p
     location = StoreLocation.of(store)
     banding = Banding.of(config)
     groups = shard_groups(location.shards, engine)
-    sigs = {p: engine.submit(partition_signatures, location, p, shards, config, key="minhash")
-            for p, shards in enumerate(groups)}
+    sigs = {
+        p: engine.submit(partition_signatures, location, p, shards, config, key="minhash")
+        for p, shards in enumerate(groups)
+    }
     marked_tasks = {p: engine.submit(marked_ids, sigs[p], key="marked") for p in sigs}
-    for done, task in enumerate(engine.as_completed(marked_tasks.values()), start=1):
+    for done, _task in enumerate(engine.as_completed(marked_tasks.values()), start=1):
         if progress:
             progress(done, len(groups))
     marked: list[str] = []
@@ -248,7 +256,9 @@ def _clusters(store: CorpusStore, config: NearDuplicateConfig, engine: Engine, p
     for i, j in zip(a[same >= config.threshold].tolist(), b[same >= config.threshold].tolist()):
         uf.union(ids[i], ids[j])
         linked.update((i, j))
-    for i, j in zip(np.searchsorted(refs, story_pairs[:, 0]).tolist(), np.searchsorted(refs, story_pairs[:, 1]).tolist()):
+    for i, j in zip(
+        np.searchsorted(refs, story_pairs[:, 0]).tolist(), np.searchsorted(refs, story_pairs[:, 1]).tolist()
+    ):
         uf.union(ids[i], ids[j])
         linked.update((i, j))
     groups: dict[str, list[str]] = {}
@@ -279,8 +289,9 @@ def _anchor_pairs(sigs: dict, config: NearDuplicateConfig, engine: Engine) -> np
     return np.array(found, dtype=np.uint64).reshape(-1, 2)
 
 
-def update_near_duplicates(workspace: Workspace, store: CorpusStore, engine: Engine,
-                           progress: Progress | None = None) -> int:
+def update_near_duplicates(
+    workspace: Workspace, store: CorpusStore, engine: Engine, progress: Progress | None = None
+) -> int:
     """:func:`corpus.ingest.update_near_duplicates` on an engine: the caller holds the lock."""
     clusters, marked, sigs = _clusters(store, near_duplicate_config(workspace), engine, progress)
     try:
@@ -292,8 +303,11 @@ def update_near_duplicates(workspace: Workspace, store: CorpusStore, engine: Eng
         for p, shards in enumerate(shard_groups(store.documents.shards, engine)):
             mine = [s for s in shards if s in touched]
             if mine:
-                tasks.append(engine.submit(mark_partition, sigs[p], {k: v for s in mine for k, v in touched[s].items()},
-                                           key="mark-shards"))
+                tasks.append(
+                    engine.submit(
+                        mark_partition, sigs[p], {k: v for s in mine for k, v in touched[s].items()}, key="mark-shards"
+                    )
+                )
         for task in engine.as_completed(tasks):
             records = engine.result(task)
             engine.release(task)

@@ -71,7 +71,7 @@ class Article:
         return asdict(self)
 
     @classmethod
-    def from_record(cls, rec: dict) -> "Article":
+    def from_record(cls, rec: dict) -> Article:
         return cls(**rec)
 
 
@@ -84,14 +84,19 @@ class CleaningRecord:
     offset_map: OffsetMap
 
     def to_record(self) -> dict:
-        return {"pipeline_version": self.pipeline_version,
-                "edits": [e.to_record() for e in self.edits],
-                "offset_map": self.offset_map.to_record()}
+        return {
+            "pipeline_version": self.pipeline_version,
+            "edits": [e.to_record() for e in self.edits],
+            "offset_map": self.offset_map.to_record(),
+        }
 
     @classmethod
-    def from_record(cls, rec: dict) -> "CleaningRecord":
-        return cls(rec["pipeline_version"], [AppliedEdit.from_record(e) for e in rec["edits"]],
-                   OffsetMap.from_record(rec["offset_map"]))
+    def from_record(cls, rec: dict) -> CleaningRecord:
+        return cls(
+            rec["pipeline_version"],
+            [AppliedEdit.from_record(e) for e in rec["edits"]],
+            OffsetMap.from_record(rec["offset_map"]),
+        )
 
 
 @dataclass(slots=True)
@@ -116,27 +121,41 @@ class Document:
 
     def to_record(self) -> dict:
         return {
-            "id": self.id, "source": self.source, "title": self.title, "text": self.text,
-            "raw_sha256": self.raw_sha256, "text_sha256": self.text_sha256,
-            "encoding": self.encoding, "language": self.language, "published": self.published,
+            "id": self.id,
+            "source": self.source,
+            "title": self.title,
+            "text": self.text,
+            "raw_sha256": self.raw_sha256,
+            "text_sha256": self.text_sha256,
+            "encoding": self.encoding,
+            "language": self.language,
+            "published": self.published,
             "blocks": [[b.kind, b.start, b.end] for b in self.blocks],
             "flags": [asdict(f) for f in self.flags],
             "cleaning": self.cleaning.to_record(),
             "metadata": self.metadata,
-            "duplicate_of": self.duplicate_of, "cluster": self.cluster,
+            "duplicate_of": self.duplicate_of,
+            "cluster": self.cluster,
         }
 
     @classmethod
-    def from_record(cls, rec: dict) -> "Document":
+    def from_record(cls, rec: dict) -> Document:
         return cls(
-            id=rec["id"], source=rec["source"], title=rec["title"], text=rec["text"],
-            raw_sha256=rec["raw_sha256"], text_sha256=rec["text_sha256"],
-            encoding=rec["encoding"], language=rec["language"], published=rec["published"],
+            id=rec["id"],
+            source=rec["source"],
+            title=rec["title"],
+            text=rec["text"],
+            raw_sha256=rec["raw_sha256"],
+            text_sha256=rec["text_sha256"],
+            encoding=rec["encoding"],
+            language=rec["language"],
+            published=rec["published"],
             blocks=[Block(*b) for b in rec["blocks"]],
             flags=[Flag(**f) for f in rec["flags"]],
             cleaning=CleaningRecord.from_record(rec["cleaning"]),
             metadata=rec.get("metadata", {}),
-            duplicate_of=rec.get("duplicate_of"), cluster=rec.get("cluster"),
+            duplicate_of=rec.get("duplicate_of"),
+            cluster=rec.get("cluster"),
         )
 
     def export_record(self) -> dict:

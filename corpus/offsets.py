@@ -15,7 +15,6 @@ from __future__ import annotations
 from bisect import bisect_right
 from typing import NamedTuple
 
-
 # Edits, log lines and blocks are immutable records made by the tens per article: named
 # tuples, which are built four times faster than frozen dataclasses.
 
@@ -41,7 +40,7 @@ class AppliedEdit(NamedTuple):
         return [self.rule, self.raw_start, self.raw_end, self.removed, self.inserted]
 
     @classmethod
-    def from_record(cls, rec: list) -> "AppliedEdit":
+    def from_record(cls, rec: list) -> AppliedEdit:
         return cls(*rec)
 
 
@@ -65,15 +64,18 @@ class OffsetMap:
         self._pieces_raw: tuple[list[int], list[tuple[int, int, int, int, bool]]] | None = None
 
     @classmethod
-    def identity(cls, length: int) -> "OffsetMap":
+    def identity(cls, length: int) -> OffsetMap:
         return cls([], length, length)
 
     def to_record(self) -> dict:
-        return {"raw_length": self.raw_length, "clean_length": self.clean_length,
-                "changed": [list(c) for c in self.changed]}
+        return {
+            "raw_length": self.raw_length,
+            "clean_length": self.clean_length,
+            "changed": [list(c) for c in self.changed],
+        }
 
     @classmethod
-    def from_record(cls, rec: dict) -> "OffsetMap":
+    def from_record(cls, rec: dict) -> OffsetMap:
         return cls(rec["changed"], rec["raw_length"], rec["clean_length"])
 
     def _all_pieces(self) -> list[tuple[int, int, int, int, bool]]:
@@ -146,8 +148,10 @@ class OffsetMap:
 
     def raw_touched(self, raw_start: int, raw_end: int) -> bool:
         """True when some edit removed or replaced raw text inside ``[raw_start, raw_end)``."""
-        return any(rs < raw_end and re_ > raw_start or (rs == re_ and raw_start < rs < raw_end)
-                   for rs, re_, _, _ in self.changed)
+        return any(
+            rs < raw_end and re_ > raw_start or (rs == re_ and raw_start < rs < raw_end)
+            for rs, re_, _, _ in self.changed
+        )
 
 
 class EditEngine:
@@ -251,7 +255,7 @@ class EditEngine:
                 if touch_before:
                     before = out.pop()
                     piece = [before[0], raw_end, before[2] + replacement]
-                    if piece[2] == raw[piece[0]:raw_end]:
+                    if piece[2] == raw[piece[0] : raw_end]:
                         piece = None
                 if touch_after:
                     after = changed[k]
@@ -261,7 +265,7 @@ class EditEngine:
                         piece = after
                     else:
                         piece = [piece[0], after[1], piece[2] + after[2]]
-                        if piece[2] == raw[piece[0]:piece[1]]:
+                        if piece[2] == raw[piece[0] : piece[1]]:
                             piece = None
                 if piece is not None:
                     out.append(piece)
@@ -294,8 +298,9 @@ def _tiling(changed: list[list], raw_length: int) -> list[list]:
     return pieces
 
 
-def _rebuild(pieces: list[list], edits: list[Edit], rule: str, removed: list[str],
-             raw: str) -> tuple[list[list], list[AppliedEdit]]:
+def _rebuild(
+    pieces: list[list], edits: list[Edit], rule: str, removed: list[str], raw: str
+) -> tuple[list[list], list[AppliedEdit]]:
     """The pieces after ``edits`` (on the text the pieces make) and their log lines, the general
     way: for the rules' edits that :meth:`EditEngine._insert_apart` leaves (about 1 in 100)."""
     out: list[list] = []
@@ -317,7 +322,7 @@ def _rebuild(pieces: list[list], edits: list[Edit], rule: str, removed: list[str
         while piece is not None and (pos < e or (piece[2] is not None and pos < s)):
             n = _length(piece)
             if piece[2] is not None and pos < s:
-                prefix = piece[2][:s - pos]
+                prefix = piece[2][: s - pos]
             if pos + n <= e:
                 raw_hi = piece[1]
                 pos += n
@@ -330,7 +335,7 @@ def _rebuild(pieces: list[list], edits: list[Edit], rule: str, removed: list[str
                 # The edit ends inside replaced text: the rest of it stays current (later
                 # edits of this rule may touch it) as a piece of no raw width; _merge joins them.
                 raw_hi = piece[1]
-                piece, pos = [raw_hi, raw_hi, piece[2][e - pos:]], e
+                piece, pos = [raw_hi, raw_hi, piece[2][e - pos :]], e
             break
         out.append([raw_lo, raw_hi, prefix + replacement])
         log.append(AppliedEdit(rule, raw_lo, raw_hi, was, replacement))

@@ -31,8 +31,16 @@ from corpus import lsh
 from corpus.cleaning import CleaningPipeline, CleaningStats
 from corpus.engines import Engine, EngineOptions, Notify, open_engine
 from corpus.errors import Errors, NewsdeskError
-from corpus.ingest import (CleanReport, IngestDecisions, IngestReport, Progress, _CleanState, cleaning_pipeline,
-                           complete_documents, discover_files)
+from corpus.ingest import (
+    CleanReport,
+    IngestDecisions,
+    IngestReport,
+    Progress,
+    _CleanState,
+    cleaning_pipeline,
+    complete_documents,
+    discover_files,
+)
 from corpus.model import Article
 from corpus.readers import JsonlFields, read_file
 from corpus.store import CorpusStore, ShardedJsonl, StoreLocation
@@ -53,7 +61,7 @@ class PipelineSpec:
     language: str | None
 
     @classmethod
-    def of(cls, pipeline: CleaningPipeline) -> "PipelineSpec":
+    def of(cls, pipeline: CleaningPipeline) -> PipelineSpec:
         return cls(tuple(pipeline.rule_names), json.dumps(pipeline.options, sort_keys=True), pipeline.language)
 
     def build(self) -> CleaningPipeline:
@@ -101,8 +109,9 @@ def partition_keys(part: ReadPartition) -> tuple[list[tuple[str, str, str]], lis
     return [(a.id, a.raw_sha256, a.metadata.get("path", a.source)) for a in part.articles], part.errors
 
 
-def clean_new_articles(part: ReadPartition, keep: list[int], stamps: list[float],
-                       spec: PipelineSpec) -> tuple[list[dict], list[dict], CleaningStats]:
+def clean_new_articles(
+    part: ReadPartition, keep: list[int], stamps: list[float], spec: PipelineSpec
+) -> tuple[list[dict], list[dict], CleaningStats]:
     """Stamp and clean the articles the driver kept; their article and document records (on a worker)."""
     pipeline = spec.build()
     kept = [part.articles[index] for index in keep]
@@ -156,9 +165,11 @@ def ingest(workspace: Workspace, paths, engine: Engine, progress: Progress | Non
             files_done = 0
             with store.deferred():  # as the local path: each batch durable when written, shards rewritten once
                 for index, result in _ordered_two_step(
-                        engine, len(partitions),
-                        first=lambda p: _submit_read(engine, partitions[p], max_bytes, fields),
-                        second=lambda p, read, keys: _submit_clean(engine, read, keys, decide, spec, report)):
+                    engine,
+                    len(partitions),
+                    first=lambda p: _submit_read(engine, partitions[p], max_bytes, fields),
+                    second=lambda p, read, keys: _submit_clean(engine, read, keys, decide, spec, report),
+                ):
                     if result is not None:
                         articles, documents, stats = result
                         for article, document in zip(articles, documents):
@@ -204,8 +215,9 @@ def _submit_read(engine: Engine, files: list[Path], max_bytes: int, fields: Json
 
 def _submit_clean(engine: Engine, read, keys_task, decide, spec: PipelineSpec, report: IngestReport):
     keys, errors = engine.result(keys_task)
-    report.failed.extend(NewsdeskError(code, where=where, detail=detail, hint=hint)
-                         for code, where, detail, hint in errors)
+    report.failed.extend(
+        NewsdeskError(code, where=where, detail=detail, hint=hint) for code, where, detail, hint in errors
+    )
     keep, stamps = decide(keys)
     return engine.submit(clean_new_articles, read, keep, stamps, spec, key="clean-articles") if keep else None
 
@@ -354,8 +366,9 @@ def map_unordered(engine: Engine, fn, calls, key: str):
 # --- what the CLI calls ----------------------------------------------------------------------------
 
 
-def run_ingest(options: EngineOptions, workspace: Workspace, paths, progress: Progress | None = None,
-               notify: Notify | None = None) -> IngestReport:
+def run_ingest(
+    options: EngineOptions, workspace: Workspace, paths, progress: Progress | None = None, notify: Notify | None = None
+) -> IngestReport:
     """``newsdesk ingest``: the local path as it is, or this module's driver on a Dask cluster."""
     if not options.distributed:
         return local.ingest(workspace, paths, progress=progress)
@@ -363,8 +376,13 @@ def run_ingest(options: EngineOptions, workspace: Workspace, paths, progress: Pr
         return ingest(workspace, paths, engine, progress)
 
 
-def run_clean(options: EngineOptions, workspace: Workspace, force: bool = False, progress: Progress | None = None,
-              notify: Notify | None = None) -> CleanReport:
+def run_clean(
+    options: EngineOptions,
+    workspace: Workspace,
+    force: bool = False,
+    progress: Progress | None = None,
+    notify: Notify | None = None,
+) -> CleanReport:
     """``newsdesk clean``, locally or on a Dask cluster."""
     if not options.distributed:
         return local.clean(workspace, force=force, progress=progress)
@@ -372,8 +390,9 @@ def run_clean(options: EngineOptions, workspace: Workspace, force: bool = False,
         return clean(workspace, engine, force, progress)
 
 
-def run_near_duplicates(options: EngineOptions, workspace: Workspace, progress: Progress | None = None,
-                        notify: Notify | None = None) -> int:
+def run_near_duplicates(
+    options: EngineOptions, workspace: Workspace, progress: Progress | None = None, notify: Notify | None = None
+) -> int:
     """``newsdesk near-duplicates``: recompute every cluster (after a change of threshold, say)."""
     if not options.distributed:
         with workspace.lock():

@@ -61,7 +61,9 @@ def read_file(path: Path, max_bytes: int, fields: JsonlFields) -> Iterator[Artic
         del data
         yield from _jsonl_articles(path, text, encoding, fields)
         return
-    article = _article(str(path), text, data, encoding, "txt") if kind == "txt" else _html_article(path, text, data, encoding)
+    article = (
+        _article(str(path), text, data, encoding, "txt") if kind == "txt" else _html_article(path, text, data, encoding)
+    )
     del data, text
     yield article
 
@@ -102,19 +104,52 @@ def decode(data: bytes, where: str) -> tuple[str, str]:
     # Short texts often fit several single-byte code pages equally well; on a tie, take
     # the one most common on the web (Windows-1252 is what "Latin-1" pages really are).
     tied = [m for m in matches if (m.chaos, m.coherence) == (best.chaos, best.coherence)]
-    tied.sort(key=lambda m: _WEB_PREFERENCE.index(m.encoding) if m.encoding in _WEB_PREFERENCE else len(_WEB_PREFERENCE))
+    tied.sort(
+        key=lambda m: _WEB_PREFERENCE.index(m.encoding) if m.encoding in _WEB_PREFERENCE else len(_WEB_PREFERENCE)
+    )
     return str(tied[0]), tied[0].encoding
 
 
-_WEB_PREFERENCE = ["utf_8", "cp1252", "latin_1", "iso8859_15", "utf_16", "cp1251", "cp1250", "iso8859_2",
-                   "shift_jis", "gb18030", "euc_kr", "big5"]
+_WEB_PREFERENCE = [
+    "utf_8",
+    "cp1252",
+    "latin_1",
+    "iso8859_15",
+    "utf_16",
+    "cp1251",
+    "cp1250",
+    "iso8859_2",
+    "shift_jis",
+    "gb18030",
+    "euc_kr",
+    "big5",
+]
 
 
-def _article(source: str, text: str, raw_bytes: bytes, encoding: str, fmt: str, *, url: str | None = None,
-             title: str | None = None, published: str | None = None, metadata: dict | None = None) -> Article:
-    return Article(id=document_id(url, raw_bytes), source=url or source, raw_text=text,
-                   raw_sha256=sha256_hex(raw_bytes), encoding=encoding, format=fmt, url=url,
-                   title=title, published=published, metadata={"path": source, **(metadata or {})})
+def _article(
+    source: str,
+    text: str,
+    raw_bytes: bytes,
+    encoding: str,
+    fmt: str,
+    *,
+    url: str | None = None,
+    title: str | None = None,
+    published: str | None = None,
+    metadata: dict | None = None,
+) -> Article:
+    return Article(
+        id=document_id(url, raw_bytes),
+        source=url or source,
+        raw_text=text,
+        raw_sha256=sha256_hex(raw_bytes),
+        encoding=encoding,
+        format=fmt,
+        url=url,
+        title=title,
+        published=published,
+        metadata={"path": source, **(metadata or {})},
+    )
 
 
 def _with_title(title: str | None, text: str) -> str:
@@ -137,9 +172,17 @@ def _html_article(path: Path, html: str, data: bytes, encoding: str) -> Article:
     if not text or len(text.split()) < HTML_MIN_WORDS:
         raise NewsdeskError(Errors.E105, where=str(path), detail=f"{len((text or '').split())} words extracted")
     meta = {k: getattr(doc, k, None) for k in ("author", "sitename", "hostname", "description")}
-    return _article(str(path), _with_title(doc.title, text), data, encoding, "html",
-                    url=getattr(doc, "url", None) or None, title=doc.title, published=getattr(doc, "date", None),
-                    metadata={k: v for k, v in meta.items() if v})
+    return _article(
+        str(path),
+        _with_title(doc.title, text),
+        data,
+        encoding,
+        "html",
+        url=getattr(doc, "url", None) or None,
+        title=doc.title,
+        published=getattr(doc, "date", None),
+        metadata={k: v for k, v in meta.items() if v},
+    )
 
 
 def _extract_html(html: str):
@@ -148,8 +191,9 @@ def _extract_html(html: str):
 
     best_doc, best_text = None, ""
     for settings in HTML_SETTINGS:
-        doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False,
-                                          include_tables=True, **settings)
+        doc = trafilatura.bare_extraction(
+            html, with_metadata=True, include_comments=False, include_tables=True, **settings
+        )
         text = (getattr(doc, "text", None) or "") if doc is not None else ""
         if best_doc is None or len(text.split()) >= HTML_LONGER * max(len(best_text.split()), 1):
             best_doc, best_text = doc, text
@@ -174,7 +218,13 @@ def _jsonl_articles(path: Path, text: str, encoding: str, fields: JsonlFields) -
             continue
         title, url = rec.get(fields.title_field), rec.get(fields.url_field)
         published = rec.get(fields.published_field)
-        yield _article(where, _with_title(title, body), body.encode("utf-8"), encoding, "jsonl",
-                       url=url if isinstance(url, str) and url else None,
-                       title=title if isinstance(title, str) else None,
-                       published=str(published) if published else None)
+        yield _article(
+            where,
+            _with_title(title, body),
+            body.encode("utf-8"),
+            encoding,
+            "jsonl",
+            url=url if isinstance(url, str) and url else None,
+            title=title if isinstance(title, str) else None,
+            published=str(published) if published else None,
+        )

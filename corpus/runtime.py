@@ -46,8 +46,11 @@ class Beside:
     def __init__(self, function, *args):
         self._process = None
         self.forked = False  # whether the function runs in a forked process rather than ran here
-        if (sys.platform != "linux" or "fork" not in mp.get_all_start_methods()
-                or os.environ.get("NEWSDESK_ONE_PROCESS") == "1"):
+        if (
+            sys.platform != "linux"
+            or "fork" not in mp.get_all_start_methods()
+            or os.environ.get("NEWSDESK_ONE_PROCESS") == "1"
+        ):
             self._outcome = _outcome(function, args)
             return
         context = mp.get_context("fork")
@@ -63,7 +66,9 @@ class Beside:
                 self._outcome = pickle.loads(self._receive.recv_bytes())
             except EOFError:
                 self._process.join()
-                raise RuntimeError(f"the forked process ended without an answer (exit code {self._process.exitcode})")
+                raise RuntimeError(
+                    f"the forked process ended without an answer (exit code {self._process.exitcode})"
+                ) from None
             finally:
                 self._receive.close()
             self._process.join()
@@ -95,8 +100,15 @@ def _send_outcome(send, function, args) -> None:
         message = pickle.dumps((ok, value))
         pickle.loads(message)  # an exception may pickle and yet not unpickle
     except Exception as exc:  # noqa: BLE001 - then it comes back as its traceback
-        message = pickle.dumps((False, RuntimeError(
-            "".join(traceback.format_exception(value)) if not ok else
-            f"the result of {function.__name__} does not pickle: {exc!r}")))
+        message = pickle.dumps(
+            (
+                False,
+                RuntimeError(
+                    "".join(traceback.format_exception(value))
+                    if not ok
+                    else f"the result of {function.__name__} does not pickle: {exc!r}"
+                ),
+            )
+        )
     send.send_bytes(message)
     send.close()

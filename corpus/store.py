@@ -16,8 +16,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from corpus.errors import Errors, NewsdeskError
 from corpus import jsonio
+from corpus.errors import Errors, NewsdeskError
 from corpus.model import Article, Document
 from corpus.workspace import Workspace, atomic_write_lines, atomic_write_text
 
@@ -190,8 +190,7 @@ class CorpusStore:
         if rec is None:
             matches = [r for r in self.documents if r["id"].startswith(doc_id)] if _is_hex(doc_id) else []
             if len(matches) != 1:
-                raise NewsdeskError(Errors.E004, where=doc_id,
-                                    detail="ambiguous prefix" if matches else "")
+                raise NewsdeskError(Errors.E004, where=doc_id, detail="ambiguous prefix" if matches else "")
             rec = matches[0]
         return Document.from_record(rec)
 
@@ -316,7 +315,7 @@ def _record_id(line: str) -> str:
     """The id of a stored line; _dumps writes it first, so the JSON is parsed only when it is not."""
     if line.startswith(_ID_PREFIX):
         end = line.find('"', len(_ID_PREFIX))
-        record_id = line[len(_ID_PREFIX):end]
+        record_id = line[len(_ID_PREFIX) : end]
         if end > 0 and "\\" not in record_id:
             return record_id
     return json.loads(line)["id"]

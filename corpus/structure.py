@@ -9,7 +9,7 @@ import re
 
 from corpus.model import Block
 
-_FINAL_PUNCTUATION = ".!?…:;,\"”’»)]"
+_FINAL_PUNCTUATION = '.!?…:;,"”’»)]'
 _PARAGRAPH = re.compile(r"[^\n]+")
 
 # A title is short. Headlines, a site's name included, run to about 150 characters (99% of the
@@ -26,9 +26,11 @@ TITLE_MAX_WORDS = 25
 # disrupt GOP convention"). On 924 real news articles this keeps 914 titles (the other ten are
 # two sentences, "Game over. Will Sanders come down off the pique?").
 _NEXT_SENTENCE = re.compile(r"(\w+)\.[\"'”’»)\]]*\s+[\"'“‘«(\[]*(\w)|[。।](?=\s*\w)")
-_ABBREVIATIONS = frozenset("mrs prof gen gov sen rep col capt sgt inc ltd corp dept univ ave blvd jan feb mar apr "
-                           "jun jul aug sep sept oct nov dec ariz calif colo conn fla mass mich minn okla penn tenn "
-                           "wash wis".split())
+_ABBREVIATIONS = frozenset(
+    "mrs prof gen gov sen rep col capt sgt inc ltd corp dept univ ave blvd jan feb mar apr "
+    "jun jul aug sep sept oct nov dec ariz calif colo conn fla mass mich minn okla penn tenn "
+    "wash wis".split()
+)
 
 
 def paragraphs(text: str) -> list[tuple[int, int]]:
@@ -83,8 +85,13 @@ def find_blocks(text: str, standfirst_max_words: int = 60, title: str | None = N
     for i, (s, e) in enumerate(spans):
         if i == 0 and has_title:
             kind = "title"
-        elif (i == 1 and has_title and last > 1 and not _heading_at(text, s, e)
-              and len(text[s:e].split()) <= standfirst_max_words):
+        elif (
+            i == 1
+            and has_title
+            and last > 1
+            and not _heading_at(text, s, e)
+            and len(text[s:e].split()) <= standfirst_max_words
+        ):
             kind = "standfirst"
         elif 0 < i < last and _heading_at(text, s, e):
             kind = "heading"

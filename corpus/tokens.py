@@ -37,7 +37,7 @@ def token_offsets_many(texts: list[str], batch: int = 500) -> list[np.ndarray]:
     (per text, the numpy calls cost more than the tokens of a 3 KB article: 10k texts, 1.6 s)."""
     out: list[np.ndarray] = []
     for first in range(0, len(texts), batch):
-        part = texts[first:first + batch]
+        part = texts[first : first + batch]
         found = JoinedTokens.of(part)
         if found is None:  # another pattern, or a lone surrogate somewhere: each text by the pattern
             out += [np.array(tokenize(text), dtype=np.int64).reshape(-1, 2) for text in part]
@@ -69,7 +69,7 @@ def text_pieces(text: str, size: int):
                 yield text[start:]
                 return
             cut = min(later)
-        yield text[start:cut + 1]
+        yield text[start : cut + 1]
         start = cut + 1
 
 
@@ -90,7 +90,7 @@ class JoinedTokens:
     cuts: np.ndarray
 
     @classmethod
-    def of(cls, texts: list[str]) -> "JoinedTokens | None":
+    def of(cls, texts: list[str]) -> JoinedTokens | None:
         """None when :func:`token_bounds` does not implement the pattern, or a text holds a lone surrogate."""
         if not bounds_implemented():
             return None
@@ -141,8 +141,14 @@ def character_classes() -> np.ndarray:
     :func:`corpus.dedup.shingles` splits words on)."""
     every = all_code_points()
     table = np.zeros(len(every), np.uint8)
-    for bit, pattern in ((SPACE, r"\s"), (WORD, r"\w"), (DIGIT, r"\d"), (APOSTROPHE, r"['’]"),
-                         (SEPARATOR, r"[.,]"), (HYPHEN, r"-")):
+    for bit, pattern in (
+        (SPACE, r"\s"),
+        (WORD, r"\w"),
+        (DIGIT, r"\d"),
+        (APOSTROPHE, r"['’]"),
+        (SEPARATOR, r"[.,]"),
+        (HYPHEN, r"-"),
+    ):
         table[code_points_matching(pattern, every)] |= bit
     return table
 

@@ -1,10 +1,10 @@
 """A workspace: one folder holding the config, the corpus store and every later stage's files.
 
-    newsdesk.toml        the configuration (cleaning rules, ingest options, near-duplicates)
-    store/articles/      raw articles, sharded JSONL
-    store/documents/     cleaned documents, sharded JSONL
-    store/removed.jsonl  documents taken out with `newsdesk docs remove`, so ingest leaves them out
-    .newsdesk.lock       held while a command writes, so two runs never write at once
+newsdesk.toml        the configuration (cleaning rules, ingest options, near-duplicates)
+store/articles/      raw articles, sharded JSONL
+store/documents/     cleaned documents, sharded JSONL
+store/removed.jsonl  documents taken out with `newsdesk docs remove`, so ingest leaves them out
+.newsdesk.lock       held while a command writes, so two runs never write at once
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ from corpus.rules import cleaning_toml
 CONFIG_NAME = "newsdesk.toml"
 
 # The [cleaning] part (the rules, their order and options) is made from the rule registry.
-DEFAULT_CONFIG = """\
+DEFAULT_CONFIG = (
+    """\
 # newsdesk workspace configuration. Offsets everywhere are Python str indices, end-exclusive.
 
 [store]
@@ -43,7 +44,9 @@ title_field = "title"
 url_field = "url"
 published_field = "published"
 
-""" + cleaning_toml() + """
+"""
+    + cleaning_toml()
+    + """
 [near_duplicates]
 threshold = 0.8                # estimated Jaccard similarity of word 5-gram sets
 num_perm = 128
@@ -59,6 +62,7 @@ anchor_rare_zipf = 3.5          # a word below this wordfreq Zipf frequency is a
 anchor_name_zipf = 5.5          # a capitalised word inside a sentence below this is an anchor
 anchor_language = "en"
 """
+)
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -113,7 +117,7 @@ class Workspace:
     config: dict
 
     @classmethod
-    def init(cls, root: Path, more_config: str = "") -> "Workspace":
+    def init(cls, root: Path, more_config: str = "") -> Workspace:
         """Create the folders and a default config; an existing workspace is left as it is.
 
         ``more_config`` is appended to a new config: later stages' sections (`newsdesk init`
@@ -129,7 +133,7 @@ class Workspace:
         return cls.open(root)
 
     @classmethod
-    def open(cls, root: Path) -> "Workspace":
+    def open(cls, root: Path) -> Workspace:
         root = Path(root)
         config_path = root / CONFIG_NAME
         if not config_path.is_file():

@@ -13,12 +13,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from annotation.accounts import add_user
 from annotation.project import TaskMap
 from annotation.pull import pull
 from annotation.push import push
-from annotation.schema import LabelSchema
-from annotation.accounts import add_user
 from annotation.review import mark_ground_truth
+from annotation.schema import LabelSchema
 from annotation.studio import start_studio, stop_studio, studio_client
 from corpus.ingest import clean, ingest
 from corpus.workspace import CONFIG_NAME, Workspace, atomic_write_text
@@ -27,8 +27,8 @@ from releases.build import build_release
 from releases.settings import release_section
 from releases.versions import list_versions, release_path
 from validation.adjudicate import adjudicate_workspace
-from validation.gold import save_gold
 from validation.agreement import agreement_workspace
+from validation.gold import save_gold
 from validation.validate import validate
 
 REPO = Path(__file__).resolve().parent.parent
@@ -69,8 +69,10 @@ def record_sample_annotations(workspace: Workspace) -> int:
     admin = studio_client(workspace.root)
     server_text = admin.tasks.get(str(task_id)).data["text"]
     if server_text != task["data"]["text"]:
-        raise SystemExit(f"the sample annotations were made on another text of {task['data']['doc_id']}; "
-                         "regenerate them with samples/annotations/make_seed.py")
+        raise SystemExit(
+            f"the sample annotations were made on another text of {task['data']['doc_id']}; "
+            "regenerate them with samples/annotations/make_seed.py"
+        )
     posted = 0
     for ann in task["annotations"]:
         email = ann["completed_by"]["email"]
@@ -111,8 +113,10 @@ def run_demo(root: Path, keep_server: bool = False) -> None:
     ws = with_release_settings(Workspace.init(root))
     LabelSchema.write_default(ws)
     report = ingest(ws, [SAMPLE_CORPUS])
-    console.print(f"read {report.read}, added {report.added}, skipped {dict(report.skipped)}, "
-                  f"near-duplicates {report.near_duplicates}")
+    console.print(
+        f"read {report.read}, added {report.added}, skipped {dict(report.skipped)}, "
+        f"near-duplicates {report.near_duplicates}"
+    )
     console.print(f"clean: re-cleaned {clean(ws).recleaned} (nothing when the rules did not change)")
 
     step("2. Label Studio (local server, SQLite in the workspace)")
@@ -120,26 +124,32 @@ def run_demo(root: Path, keep_server: bool = False) -> None:
     try:
         step("3. push documents with baseline pre-annotations")
         pushed = push(ws)
-        console.print(f"project {pushed.project_id}: {pushed.tasks_created} tasks created, "
-                      f"{pushed.tasks_present} already there")
+        console.print(
+            f"project {pushed.project_id}: {pushed.tasks_created} tasks created, {pushed.tasks_present} already there"
+        )
         step("4. two demo annotators' work on the seed article, through the API as their accounts")
         console.print(f"annotations posted: {record_sample_annotations(ws)} (0 when they were already there)")
         step("5. pull")
         pulled = pull(ws)
-        console.print(f"{pulled.annotations} annotations by {pulled.annotators}; "
-                      f"{pulled.new_or_changed} new or changed records")
+        console.print(
+            f"{pulled.annotations} annotations by {pulled.annotators}; {pulled.new_or_changed} new or changed records"
+        )
     finally:
         if keep_server:
-            console.print(f"Label Studio keeps running at {server.url} (admin login in "
-                          f"{ws.path('studio', 'credentials.json')}); stop it with "
-                          f"`newsdesk studio stop --workspace {ws.root}`")
+            console.print(
+                f"Label Studio keeps running at {server.url} (admin login in "
+                f"{ws.path('studio', 'credentials.json')}); stop it with "
+                f"`newsdesk studio stop --workspace {ws.root}`"
+            )
         else:
             stop_studio(ws.root)
 
     step("6. validate the annotations")
     checked = validate(ws)
-    console.print(f"{len(checked.errors)} errors, {len(checked.warnings)} warnings in {checked.records} records "
-                  f"({checked.spans} spans, {checked.claims} claims)")
+    console.print(
+        f"{len(checked.errors)} errors, {len(checked.warnings)} warnings in {checked.records} records "
+        f"({checked.spans} spans, {checked.claims} claims)"
+    )
     for code, group in checked.by_code().items():
         console.print(f"  {code} x{group['count']}: {group['title']}")
 
@@ -154,9 +164,11 @@ def run_demo(root: Path, keep_server: bool = False) -> None:
         console.print(f"  {conflict.kind}: {conflict.description[:100]}")
     gold = adjudicate_workspace(ws, "ground-truth")
     save_gold(ws, gold)
-    console.print(f"ground truth (the reviewer marked {REVIEWED}'s version): {gold.counts['gold']} gold documents, "
-                  f"{gold.counts['gold_spans']} spans, {gold.counts['gold_links']} links; "
-                  f"{gold.counts['conflicts']} conflicts left")
+    console.print(
+        f"ground truth (the reviewer marked {REVIEWED}'s version): {gold.counts['gold']} gold documents, "
+        f"{gold.counts['gold_spans']} spans, {gold.counts['gold_links']} links; "
+        f"{gold.counts['conflicts']} conflicts left"
+    )
 
     step(f"9. release {RELEASE}")
     if RELEASE in list_versions(ws):
@@ -176,5 +188,7 @@ def run_demo(root: Path, keep_server: bool = False) -> None:
     console.print(f"claim:  “{claim['claim']['text']}”")
     console.print(f"cue:    {claim['cue']['text']}")
     console.print(f"source: {claim['source']['text']} ({labels.int2str(claim['source']['label'])})")
-    console.print(f"type:   {claims.features['claim_type'].int2str(claim['claim_type'])}, "
-                  f"speech {claims.features['speech'].int2str(claim['speech'])}")
+    console.print(
+        f"type:   {claims.features['claim_type'].int2str(claim['claim_type'])}, "
+        f"speech {claims.features['speech'].int2str(claim['speech'])}"
+    )

@@ -21,8 +21,8 @@ from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from functools import cached_property
-from datetime import datetime, timezone
 from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -44,8 +44,15 @@ from releases.features import SPLITS
 from releases.pseudonyms import Pseudonyms
 from releases.settings import ReleaseSettings
 from releases.splits import assign_splits
-from releases.versions import (bumped, diff_releases, list_versions, parse_version, releases_root, understates,
-                               write_checksums)
+from releases.versions import (
+    bumped,
+    diff_releases,
+    list_versions,
+    parse_version,
+    releases_root,
+    understates,
+    write_checksums,
+)
 from validation.validate import ValidationReport, WorkspaceData, validate
 
 # The installed distribution's version (pyproject.toml): a stage never imports the CLI package for it.
@@ -55,6 +62,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from validation.agreement import AgreementReport
+
 
 @dataclass
 class StepTimes:
@@ -76,7 +84,7 @@ class StepTimes:
         with self.step(name):
             return function(*args)
 
-    def merge(self, other: "StepTimes", where: str | None) -> None:
+    def merge(self, other: StepTimes, where: str | None) -> None:
         """Add the steps of ``other``, each name marked with ``where`` they ran (another process)."""
         for name, seconds in other.wall.items():
             key = f"{name} ({where})" if where else name
@@ -96,8 +104,15 @@ class BuildReport:
     timings: StepTimes = field(default_factory=StepTimes)
 
     def to_record(self) -> dict:
-        return {"version": self.version, "path": str(self.path), "previous": self.previous, "level": self.level,
-                "rows": self.rows, "warnings": self.warnings, "seconds": round(self.seconds, 3)}
+        return {
+            "version": self.version,
+            "path": str(self.path),
+            "previous": self.previous,
+            "level": self.level,
+            "rows": self.rows,
+            "warnings": self.warnings,
+            "seconds": round(self.seconds, 3),
+        }
 
 
 def build_release(workspace: Workspace, version: str | None = None, bump: bool = False) -> BuildReport:
@@ -136,8 +151,10 @@ def _build_release(workspace: Workspace, version: str | None, bump: bool) -> Bui
                 if version in existing:
                     raise NewsdeskError(Errors.E302, where=str(root / version))
             elif understates(version, previous, diff.level):
-                warnings.append(f"{version} understates a {diff.level} change from {previous} "
-                                f"(--bump would give {bumped(previous, diff.level)})")
+                warnings.append(
+                    f"{version} understates a {diff.level} change from {previous} "
+                    f"(--bump would give {bumped(previous, diff.level)})"
+                )
             facts.version = version
             diff.new = version
             _write_documents(workspace, tmp, facts, diff, previous, timings)
@@ -146,8 +163,9 @@ def _build_release(workspace: Workspace, version: str | None, bump: bool) -> Bui
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-    return BuildReport(version, final, previous, diff.level, facts.split_rows, warnings,
-                       time.perf_counter() - started, timings)
+    return BuildReport(
+        version, final, previous, diff.level, facts.split_rows, warnings, time.perf_counter() - started, timings
+    )
 
 
 def _remove_unfinished(root: Path) -> None:
@@ -179,20 +197,32 @@ class ReleaseInputs:
     claims_frame: pd.DataFrame | None = None  # validation's claims frame, where the claims are written
 
     @classmethod
-    def select(cls, workspace: Workspace, data: WorkspaceData, previous: str | None) -> "ReleaseInputs":
+    def select(cls, workspace: Workspace, data: WorkspaceData, previous: str | None) -> ReleaseInputs:
         docs = sorted(data.docs, key=lambda d: d.id)
         by_id = {d.id: d for d in docs}
         gold = data.gold_columns
-        current = [k for k, (doc_id, text_sha256) in enumerate(zip(gold.column("doc_id"), gold.column("text_sha256")))
-                   if doc_id in by_id and text_sha256 == by_id[doc_id].text_sha256]
+        current = [
+            k
+            for k, (doc_id, text_sha256) in enumerate(zip(gold.column("doc_id"), gold.column("text_sha256")))
+            if doc_id in by_id and text_sha256 == by_id[doc_id].text_sha256
+        ]
         gold = gold if len(current) == len(gold) else gold.take(current)
         records = [r for r in data.human if r.doc_id in by_id]
         previous_splits = {}
         if previous:
             previous_splits = json.loads((releases_root(workspace) / previous / "splits.json").read_text())
         features = config_features(data.schema)
-        return cls(data.schema, docs, by_id, gold, records, assign_splits(docs, previous_splits), features,
-                   rows.LabelIds.of(features), Pseudonyms.of(workspace))
+        return cls(
+            data.schema,
+            docs,
+            by_id,
+            gold,
+            records,
+            assign_splits(docs, previous_splits),
+            features,
+            rows.LabelIds.of(features),
+            Pseudonyms.of(workspace),
+        )
 
     @cached_property
     def entity_spans(self) -> rows.EntitySpans:
@@ -222,8 +252,9 @@ class ValidationLane:
     timings: StepTimes
 
 
-def _write_release(workspace: Workspace, out: Path, version: str, previous: str | None, settings: ReleaseSettings,
-                   timings: StepTimes) -> card.ReleaseFacts:
+def _write_release(
+    workspace: Workspace, out: Path, version: str, previous: str | None, settings: ReleaseSettings, timings: StepTimes
+) -> card.ReleaseFacts:
     """Read the workspace, validate it, write the data files, and gather the facts for the card.
 
     Validation runs in a copy of this process (:class:`corpus.runtime.Beside`) forked before
@@ -244,12 +275,22 @@ def _write_release(workspace: Workspace, out: Path, version: str, previous: str 
             inputs = ReleaseInputs.select(workspace, data, previous)
         with beside.step("validate"):
             report = validate(workspace, data=data)
-        mine = replace(inputs, ner_stats=ner.NerStats(),  # counted apart, even when not forked
-                       claims_frame=report.claims_frame)
+        mine = replace(
+            inputs,
+            ner_stats=ner.NerStats(),  # counted apart, even when not forked
+            claims_frame=report.claims_frame,
+        )
         report.claims_frame = None  # the report goes back pickled: not the frame with it
         files, counts = ({}, {}) if report.errors else _write_configs(configs, mine.sources, out, beside)
-        return ValidationLane(report, data.fingerprint(), files, counts, len({r.annotator for r in inputs.records}),
-                              mine.ner_stats, beside)
+        return ValidationLane(
+            report,
+            data.fingerprint(),
+            files,
+            counts,
+            len({r.annotator for r in inputs.records}),
+            mine.ner_stats,
+            beside,
+        )
 
     # Forked before anything is read: each process reads for itself, so both cores read at once and
     # neither pays for the other's touching of shared pages (reference counts copy a page on write).
@@ -259,8 +300,9 @@ def _write_release(workspace: Workspace, out: Path, version: str, previous: str 
     with timings.step("select"):
         inputs = ReleaseInputs.select(workspace, data, previous)
     try:
-        files, counts = _write_configs(tuple(c for c in CONFIG_NAMES if c not in BESIDE_VALIDATION), inputs.sources,
-                                       out, timings)
+        files, counts = _write_configs(
+            tuple(c for c in CONFIG_NAMES if c not in BESIDE_VALIDATION), inputs.sources, out, timings
+        )
         with timings.step("facts"):  # while validation may still run, what the card counts needs no validation
             tallies = Tallies.of(inputs.docs, inputs.gold, inputs.splits)
         with timings.step("waiting for validation"):
@@ -272,26 +314,46 @@ def _write_release(workspace: Workspace, out: Path, version: str, previous: str 
         raise NewsdeskError(Errors.E306, where=str(workspace.root))
     report = lane.report
     if report.errors:
-        raise NewsdeskError(Errors.E304, where=str(workspace.root),
-                            detail=f"{len(report.errors)} errors: " + ", ".join(f"{c} x{g['count']}" for c, g in
-                                                                             report.by_code().items()))
+        raise NewsdeskError(
+            Errors.E304,
+            where=str(workspace.root),
+            detail=f"{len(report.errors)} errors: "
+            + ", ".join(f"{c} x{g['count']}" for c, g in report.by_code().items()),
+        )
     schema, docs, gold, splits = inputs.schema, inputs.docs, inputs.gold, inputs.splits
     files, counts = {**files, **lane.files}, {**counts, **lane.counts}
     data_files = {c: files[c] for c in CONFIG_NAMES if files.get(c)}
     split_rows = {c: counts[c] for c in CONFIG_NAMES if counts.get(c)}
-    ner_stats = ner.NerStats(inputs.ner_stats.spans + lane.ner_stats.spans,
-                             inputs.ner_stats.misaligned + lane.ner_stats.misaligned)
+    ner_stats = ner.NerStats(
+        inputs.ner_stats.spans + lane.ner_stats.spans, inputs.ner_stats.misaligned + lane.ner_stats.misaligned
+    )
     (out / "splits.json").write_text(json.dumps(splits, sort_keys=True))
     # Provisional: what the diff against the previous version needs; the full manifest comes last.
-    (out / "manifest.json").write_text(json.dumps({"version": version, "schema_hash": schema.fingerprint(),
-                                                   "schema": schema.to_record()}))
+    (out / "manifest.json").write_text(
+        json.dumps({"version": version, "schema_hash": schema.fingerprint(), "schema": schema.to_record()})
+    )
     with timings.step("facts"):
-        return _facts(schema, settings, version, previous, docs, gold, lane.annotators, inputs.features,
-                      split_rows, data_files, tallies, ner_stats, report.agreement, timings)
+        return _facts(
+            schema,
+            settings,
+            version,
+            previous,
+            docs,
+            gold,
+            lane.annotators,
+            inputs.features,
+            split_rows,
+            data_files,
+            tallies,
+            ner_stats,
+            report.agreement,
+            timings,
+        )
 
 
-def _write_configs(configs: tuple[str, ...], sources, out: Path, timings: StepTimes
-                   ) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, int]]]:
+def _write_configs(
+    configs: tuple[str, ...], sources, out: Path, timings: StepTimes
+) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, int]]]:
     """Parquet per config and split under ``out``: each written file by config and split, and its rows."""
     data_files: dict[str, dict[str, str]] = {}
     split_rows: dict[str, dict[str, int]] = {}
@@ -314,8 +376,7 @@ def _write_configs(configs: tuple[str, ...], sources, out: Path, timings: StepTi
                     # instead of several (ner's train split is 660 MB of Arrow) held and touched afresh.
                     with timings.step("waiting for parquet"):
                         written[-1].result()
-                written.append(writer.submit(timings.call, f"parquet {config}", write_parquet, table,
-                                             out / relative))
+                written.append(writer.submit(timings.call, f"parquet {config}", write_parquet, table, out / relative))
                 data_files[config][split] = relative
                 split_rows[config][split] = len(items)
                 del table
@@ -358,7 +419,7 @@ class Tallies:
     claims: int
 
     @classmethod
-    def of(cls, docs: list, gold: RecordColumns, splits: dict[str, str]) -> "Tallies":
+    def of(cls, docs: list, gold: RecordColumns, splits: dict[str, str]) -> Tallies:
         """Counted from the gold columns (2M spans at 100k documents); each dict keeps its keys in
         the order first met, as counting the records one by one did."""
         spans, owners, entity = rows.entity_positions(gold)  # in stored order: the counts' key order depends on it
@@ -372,8 +433,10 @@ class Tallies:
         attribute = pc.not_equal(choices.field("name"), ATTRIBUTION)
         named, values = choices.field("name").filter(attribute), choices.field("values").filter(attribute)
         attribute_counts: dict[str, Counter] = {name: Counter() for name in pc.unique(named).to_pylist()}
-        value_names = pa.array(named.to_numpy(zero_copy_only=False).repeat(
-            pc.list_value_length(values).to_numpy(zero_copy_only=False)), pa.string())
+        value_names = pa.array(
+            named.to_numpy(zero_copy_only=False).repeat(pc.list_value_length(values).to_numpy(zero_copy_only=False)),
+            pa.string(),
+        )
         for (name, value), n in _pair_counts(value_names, pc.list_flatten(values)):
             attribute_counts[name][value] = n
         edits = Counter(e.rule for d in docs for e in d.cleaning.edits)  # counted in one call: in C
@@ -395,12 +458,27 @@ def _pair_counts(first: pa.Array, second: pa.Array) -> list[tuple[tuple, int]]:
     found, first_at, counts = np.unique(keys, return_index=True, return_counts=True)
     order = np.argsort(first_at)
     a_names, b_names = a.dictionary.to_pylist(), b.dictionary.to_pylist()
-    return [((a_names[k // width], b_names[k % width]), n)
-            for k, n in zip(found[order].tolist(), counts[order].tolist())]
+    return [
+        ((a_names[k // width], b_names[k % width]), n) for k, n in zip(found[order].tolist(), counts[order].tolist())
+    ]
 
 
-def _facts(schema, settings, version, previous, docs, gold, annotators: int, features, split_rows, data_files,
-           tallies: Tallies, ner_stats, measured: AgreementReport, timings) -> card.ReleaseFacts:
+def _facts(
+    schema,
+    settings,
+    version,
+    previous,
+    docs,
+    gold,
+    annotators: int,
+    features,
+    split_rows,
+    data_files,
+    tallies: Tallies,
+    ner_stats,
+    measured: AgreementReport,
+    timings,
+) -> card.ReleaseFacts:
     with timings.step("agreement"):  # validation's, on the released people's records and texts
         agreement = measured.headline()
     entity_counts, attribute_counts, clusters = tallies.entity_counts, tallies.attribute_counts, tallies.clusters
@@ -414,36 +492,51 @@ def _facts(schema, settings, version, previous, docs, gold, annotators: int, fea
         f"{ner_stats.misaligned} of {ner_stats.spans} entity spans do not align with the tokenisation of `ner`.",
     ]
     if straddling:
-        limitations.append(f"{len(straddling)} near-duplicate clusters span two splits because their members were "
-                           "released in different versions (released documents never move).")
+        limitations.append(
+            f"{len(straddling)} near-duplicate clusters span two splits because their members were "
+            "released in different versions (released documents never move)."
+        )
     return card.ReleaseFacts(
-        settings=settings, version=version,
-        created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        settings=settings,
+        version=version,
+        created=datetime.now(UTC).isoformat(timespec="seconds"),
         languages=sorted({d.language for d in docs}) or ["en"],
-        features={c: features[c] for c in data_files}, split_rows=split_rows, data_files=data_files,
-        documents=len(docs), gold_documents=gold_documents,
+        features={c: features[c] for c in data_files},
+        split_rows=split_rows,
+        data_files=data_files,
+        documents=len(docs),
+        gold_documents=gold_documents,
         annotators=annotators,
         entity_label_counts={s: dict(c) for s, c in entity_counts.items()},
         claim_attribute_counts={a: dict(c) for a, c in attribute_counts.items()},
-        claims=tallies.claims, cleaning_edits=dict(tallies.edits), cleaning_flags=dict(tallies.flags),
-        near_duplicate_clusters=len(clusters), ner_misaligned=ner_stats.misaligned, ner_spans=ner_stats.spans,
-        agreement=agreement, limitations=limitations,
+        claims=tallies.claims,
+        cleaning_edits=dict(tallies.edits),
+        cleaning_flags=dict(tallies.flags),
+        near_duplicate_clusters=len(clusters),
+        ner_misaligned=ner_stats.misaligned,
+        ner_spans=ner_stats.spans,
+        agreement=agreement,
+        limitations=limitations,
         tokenisation=f"Tokens are the matches of the regular expression `{TOKEN_PATTERN}` on the clean text "
-                     "(numbers, words with inner hyphens, apostrophe clitics such as “’s”, single other characters).",
-        schema_hash=schema.fingerprint(), previous=previous)
+        "(numbers, words with inner hyphens, apostrophe clitics such as “’s”, single other characters).",
+        schema_hash=schema.fingerprint(),
+        previous=previous,
+    )
 
 
 def _git_commit() -> str | None:
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True,
-                             text=True, timeout=5)
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True, text=True, timeout=5
+        )
         return out.stdout.strip() or None if out.returncode == 0 else None
     except OSError:
         return None
 
 
-def _write_documents(workspace: Workspace, out: Path, facts: card.ReleaseFacts, diff, previous: str | None,
-                     timings: StepTimes) -> None:
+def _write_documents(
+    workspace: Workspace, out: Path, facts: card.ReleaseFacts, diff, previous: str | None, timings: StepTimes
+) -> None:
     schema = LabelSchema.load(workspace)
     with timings.step("card"):
         card.write_text(out / "README.md", card.card_markdown(facts))
@@ -458,13 +551,24 @@ def _write_documents(workspace: Workspace, out: Path, facts: card.ReleaseFacts, 
     header, _, rest = old_log.partition("\n")
     card.write_text(out / "CHANGELOG.md", f"{header}\n\n{diff.markdown()}{rest}")
     manifest = {
-        "name": facts.settings.pretty_name, "repo_id": facts.settings.repo_id, "license": facts.settings.card_license,
-        "version": facts.version, "created": facts.created, "previous": previous,
+        "name": facts.settings.pretty_name,
+        "repo_id": facts.settings.repo_id,
+        "license": facts.settings.card_license,
+        "version": facts.version,
+        "created": facts.created,
+        "previous": previous,
         "toolkit": {"name": "newsdesk", "version": TOOLKIT_VERSION, "git_commit": _git_commit()},
-        "schema_hash": facts.schema_hash, "schema": schema.to_record(),
-        "counts": {"documents": facts.documents, "gold_documents": facts.gold_documents, "claims": facts.claims,
-                   "annotators": facts.annotators, "rows": facts.split_rows},
-        "change_level": diff.level, "configs": sorted(facts.data_files),
+        "schema_hash": facts.schema_hash,
+        "schema": schema.to_record(),
+        "counts": {
+            "documents": facts.documents,
+            "gold_documents": facts.gold_documents,
+            "claims": facts.claims,
+            "annotators": facts.annotators,
+            "rows": facts.split_rows,
+        },
+        "change_level": diff.level,
+        "configs": sorted(facts.data_files),
     }
     card.write_text(out / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
     with timings.step("checksums"):
@@ -473,20 +577,21 @@ def _write_documents(workspace: Workspace, out: Path, facts: card.ReleaseFacts, 
         "dataCollection": "News articles scraped from the web, ingested with newsdesk (provenance per document).",
         "dataCollectionType": "Web scraping",
         "dataPreprocessingProtocol": "Offset-preserving cleaning rules with an edit log per document; "
-                                     "suspected machine-translation artefacts flagged, not changed.",
+        "suspected machine-translation artefacts flagged, not changed.",
         "dataAnnotationProtocol": "Entities (OntoNotes labels) and claims with cue and source links in Label Studio, "
-                                  "following annotation/guidelines.md; several annotators per document; gold by "
-                                  "adjudication with provenance.",
+        "following annotation/guidelines.md; several annotators per document; gold by "
+        "adjudication with provenance.",
         "dataAnnotationPlatform": "Label Studio 1.23",
         "annotationsPerItem": "1 to 2 (agreement sample)",
         "dataLimitations": " ".join(facts.limitations),
         "personalSensitiveInformation": "Names of people as reported in the news; annotator identities are "
-                                        "pseudonymised (keyed hash).",
+        "pseudonymised (keyed hash).",
         "dataUseCases": "Named-entity recognition, claim detection and attribution, check-worthiness research.",
         "dataReleaseMaintenancePlan": "Versioned immutable releases with changelog, checksums and stable splits.",
     }
     with timings.step("croissant"):
-        card.write_text(out / "croissant.json",
-                        json.dumps(card.croissant(facts, hashes, rai), indent=2, ensure_ascii=False))
+        card.write_text(
+            out / "croissant.json", json.dumps(card.croissant(facts, hashes, rai), indent=2, ensure_ascii=False)
+        )
     with timings.step("checksums"):
         write_checksums(out, known=hashes)  # only croissant.json is new since

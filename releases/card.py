@@ -52,8 +52,7 @@ class ReleaseFacts:
 
 
 def size_category(n: int) -> str:
-    for limit, name in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"),
-                        (1_000_000, "100K<n<1M")):
+    for limit, name in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M")):
         if n < limit:
             return name
     return "1M<n<10M"
@@ -62,19 +61,28 @@ def size_category(n: int) -> str:
 def card_yaml(facts: ReleaseFacts) -> str:
     chosen = facts.settings  # left out when unset (None is not written), never filled in for the maintainers
     data = DatasetCardData(
-        license=chosen.card_license, license_name=chosen.license_name, license_link=chosen.license_link,
-        language=facts.languages, pretty_name=facts.pretty_name,
+        license=chosen.card_license,
+        license_name=chosen.license_name,
+        license_link=chosen.license_link,
+        language=facts.languages,
+        pretty_name=facts.pretty_name,
         task_categories=["token-classification", "text-classification"],
         task_ids=["named-entity-recognition", "fact-checking"],
         annotations_creators=list(chosen.annotations_creators) or None,
         language_creators=list(chosen.language_creators) or None,
-        source_datasets=list(chosen.source_datasets) or None, size_categories=[size_category(facts.documents)],
+        source_datasets=list(chosen.source_datasets) or None,
+        size_categories=[size_category(facts.documents)],
         multilinguality="monolingual" if len(facts.languages) == 1 else "multilingual",
     )
-    configs = MetadataConfigs({
-        name: {"data_files": [{"split": split, "path": path} for split, path in facts.data_files[name].items()],
-               **({"default": True} if name == DEFAULT_CONFIG else {})}
-        for name in facts.data_files})
+    configs = MetadataConfigs(
+        {
+            name: {
+                "data_files": [{"split": split, "path": path} for split, path in facts.data_files[name].items()],
+                **({"default": True} if name == DEFAULT_CONFIG else {}),
+            }
+            for name in facts.data_files
+        }
+    )
     configs.to_dataset_card_data(data)
     infos = DatasetInfosDict()
     for name, features in facts.features.items():
@@ -99,10 +107,12 @@ def loading_section(facts: ReleaseFacts) -> str:
         intro = ""
         mark = ""
     else:
-        intro = (f"No Hub repository was named for this release (`repo_id` in the `[release]` section of the "
-                 f"workspace's newsdesk.toml), so `{REPO_PLACEHOLDER}` below is a placeholder for the repository "
-                 f"it is published to. A copy of this folder loads as it is: "
-                 f"`load_dataset(\"path/to/this/folder\", \"claims\")`.\n\n")
+        intro = (
+            f"No Hub repository was named for this release (`repo_id` in the `[release]` section of the "
+            f"workspace's newsdesk.toml), so `{REPO_PLACEHOLDER}` below is a placeholder for the repository "
+            f"it is published to. A copy of this folder loads as it is: "
+            f'`load_dataset("path/to/this/folder", "claims")`.\n\n'
+        )
         mark = f"  # {REPO_PLACEHOLDER} is a placeholder"
     return f"""{intro}```python
 from datasets import load_dataset
@@ -114,8 +124,10 @@ entities = load_dataset("{repo}", revision="{version}")  # the default config
 
 def licence_section(settings: ReleaseSettings) -> str:
     if settings.license is None:
-        return ("Unknown: no licence was chosen for this release (`license` in the `[release]` section of the "
-                "workspace's newsdesk.toml). Nothing here grants you rights to the content.")
+        return (
+            "Unknown: no licence was chosen for this release (`license` in the `[release]` section of the "
+            "workspace's newsdesk.toml). Nothing here grants you rights to the content."
+        )
     if settings.license == OTHER_LICENSE:
         link = f" ({settings.license_link})" if settings.license_link else ""
         return f"`{settings.license_name}`{link}, chosen by the maintainers of this release."
@@ -126,17 +138,29 @@ def licence_section(settings: ReleaseSettings) -> str:
 
 def card_markdown(facts: ReleaseFacts) -> str:
     splits = ["train", "validation", "test"]
-    configs_table = _table(["config", *splits, "what a row is"], [
-        [name, *(facts.split_rows[name].get(s, 0) for s in splits), what]
-        for name, what in ((c.name, c.description) for c in CONFIGS)
-        if name in facts.split_rows])
+    configs_table = _table(
+        ["config", *splits, "what a row is"],
+        [
+            [name, *(facts.split_rows[name].get(s, 0) for s in splits), what]
+            for name, what in ((c.name, c.description) for c in CONFIGS)
+            if name in facts.split_rows
+        ],
+    )
     labels = sorted({label for per in facts.entity_label_counts.values() for label in per})
-    label_table = _table(["label", *splits], [[label, *(facts.entity_label_counts.get(s, {}).get(label, 0)
-                                                       for s in splits)] for label in labels])
-    attr_rows = [[attr, value, n] for attr, values in facts.claim_attribute_counts.items()
-                 for value, n in values.items()]
-    cleaning = _table(["rule", "edits", "flags"], [[r, facts.cleaning_edits.get(r, 0), facts.cleaning_flags.get(r, 0)]
-                                                   for r in sorted(set(facts.cleaning_edits) | set(facts.cleaning_flags))])
+    label_table = _table(
+        ["label", *splits],
+        [[label, *(facts.entity_label_counts.get(s, {}).get(label, 0) for s in splits)] for label in labels],
+    )
+    attr_rows = [
+        [attr, value, n] for attr, values in facts.claim_attribute_counts.items() for value, n in values.items()
+    ]
+    cleaning = _table(
+        ["rule", "edits", "flags"],
+        [
+            [r, facts.cleaning_edits.get(r, 0), facts.cleaning_flags.get(r, 0)]
+            for r in sorted(set(facts.cleaning_edits) | set(facts.cleaning_flags))
+        ],
+    )
     agreement = "\n".join(f"- {k}: {v}" for k, v in facts.agreement.items()) or "- no document was annotated twice"
     limitations = "\n".join(f"- {x}" for x in facts.limitations)
     return f"""---
@@ -214,8 +238,15 @@ flags by rule (flags mark suspected machine-translation artefacts and are never 
 
 # --- DATASHEET.md -----------------------------------------------------------------------------
 
-SECTIONS = ["Motivation", "Composition", "Collection process", "Preprocessing, cleaning, labelling", "Uses",
-            "Distribution", "Maintenance"]
+SECTIONS = [
+    "Motivation",
+    "Composition",
+    "Collection process",
+    "Preprocessing, cleaning, labelling",
+    "Uses",
+    "Distribution",
+    "Maintenance",
+]
 _MARKER = re.compile(r"<!-- facts:(?P<name>[\w-]+):start -->.*?<!-- facts:(?P=name):end -->", re.S)
 
 DATASHEET_TEMPLATE = """# Datasheet: {pretty_name}
@@ -269,23 +300,41 @@ def datasheet_facts(facts: ReleaseFacts) -> dict[str, str]:
     rows = {c: sum(s.values()) for c, s in facts.split_rows.items()}
     return {
         "motivation": f"Release {facts.version} of {facts.pretty_name}: entity and claim annotation of news articles.",
-        "composition": (f"{facts.documents} documents ({', '.join(facts.languages)}), {facts.gold_documents} with gold "
-                        f"annotations; {rows.get('entities', 0)} rows in `entities`, {facts.claims} claims, "
-                        f"{rows.get('annotations', 0)} annotator records. Splits: "
-                        + ", ".join(f"{s} {n}" for s, n in facts.split_rows.get("documents", {}).items()) + "."),
-        "collection": (f"Scraped news articles ingested with newsdesk; {facts.near_duplicate_clusters} near-duplicate "
-                       "clusters were kept and flagged."),
-        "preprocessing": ("Cleaning edits by rule: " + ", ".join(f"{k} {v}" for k, v in sorted(facts.cleaning_edits.items()))
-                          + ". Flags: " + (", ".join(f"{k} {v}" for k, v in sorted(facts.cleaning_flags.items())) or "none")
-                          + f". {facts.annotators} annotators; agreement: "
-                          + ("; ".join(f"{k} {v}" for k, v in facts.agreement.items()) or "not measured") + "."),
+        "composition": (
+            f"{facts.documents} documents ({', '.join(facts.languages)}), {facts.gold_documents} with gold "
+            f"annotations; {rows.get('entities', 0)} rows in `entities`, {facts.claims} claims, "
+            f"{rows.get('annotations', 0)} annotator records. Splits: "
+            + ", ".join(f"{s} {n}" for s, n in facts.split_rows.get("documents", {}).items())
+            + "."
+        ),
+        "collection": (
+            f"Scraped news articles ingested with newsdesk; {facts.near_duplicate_clusters} near-duplicate "
+            "clusters were kept and flagged."
+        ),
+        "preprocessing": (
+            "Cleaning edits by rule: "
+            + ", ".join(f"{k} {v}" for k, v in sorted(facts.cleaning_edits.items()))
+            + ". Flags: "
+            + (", ".join(f"{k} {v}" for k, v in sorted(facts.cleaning_flags.items())) or "none")
+            + f". {facts.annotators} annotators; agreement: "
+            + ("; ".join(f"{k} {v}" for k, v in facts.agreement.items()) or "not measured")
+            + "."
+        ),
         "uses": "Named-entity recognition, claim detection and attribution, check-worthiness research.",
-        "distribution": ("Parquet files per config and split, dataset card, Croissant metadata; licence "
-                         + _licence_fact(facts.settings) + "; "
-                         + (f"load with `load_dataset(\"{facts.settings.repo_id}\", revision=\"{facts.version}\")`."
-                            if facts.settings.repo_id else "no Hub repository named (`repo_id` not set).")),
-        "maintenance": (f"Versioned releases (this: {facts.version}; previous: {facts.previous or 'none'}) with a "
-                        "changelog and checksums; a released document keeps its split."),
+        "distribution": (
+            "Parquet files per config and split, dataset card, Croissant metadata; licence "
+            + _licence_fact(facts.settings)
+            + "; "
+            + (
+                f'load with `load_dataset("{facts.settings.repo_id}", revision="{facts.version}")`.'
+                if facts.settings.repo_id
+                else "no Hub repository named (`repo_id` not set)."
+            )
+        ),
+        "maintenance": (
+            f"Versioned releases (this: {facts.version}; previous: {facts.previous or 'none'}) with a "
+            "changelog and checksums; a released document keeps its split."
+        ),
     }
 
 
@@ -299,8 +348,9 @@ def _licence_fact(settings: ReleaseSettings) -> str:
 
 def render_datasheet(existing: str | None, facts: ReleaseFacts) -> str:
     """The datasheet with fresh facts between markers and people's answers kept as they were."""
-    text = existing if existing and "<!-- facts:" in existing else DATASHEET_TEMPLATE.format(
-        pretty_name=facts.pretty_name)
+    text = (
+        existing if existing and "<!-- facts:" in existing else DATASHEET_TEMPLATE.format(pretty_name=facts.pretty_name)
+    )
     values = datasheet_facts(facts)
 
     def fill(m: re.Match) -> str:
@@ -321,62 +371,117 @@ def copy_facts(source: str, target: str) -> str:
 
 # --- Croissant ----------------------------------------------------------------------------------
 
+
 def _croissant_type(feature) -> str:
     dtype = getattr(feature, "dtype", "string")
     if type(feature).__name__ == "ClassLabel":
         return "sc:Integer"
     return {"string": "sc:Text", "bool": "sc:Boolean", "float32": "sc:Float", "float64": "sc:Float"}.get(
-        dtype, "sc:Integer" if "int" in str(dtype) else "sc:Text")
+        dtype, "sc:Integer" if "int" in str(dtype) else "sc:Text"
+    )
 
 
 def croissant(facts: ReleaseFacts, file_hashes: dict[str, str], rai: dict[str, str]) -> dict:
     """Croissant 1.0 JSON-LD with the Responsible-AI fields we know."""
     distribution = []
     record_sets = []
-    for config, files in facts.data_files.items():
+    for config, _files in facts.data_files.items():
         set_id = f"parquet-{config}"
-        distribution.append({"@type": "cr:FileSet", "@id": set_id, "name": set_id,
-                             "encodingFormat": "application/x-parquet", "includes": f"data/{config}/*.parquet"})
+        distribution.append(
+            {
+                "@type": "cr:FileSet",
+                "@id": set_id,
+                "name": set_id,
+                "encodingFormat": "application/x-parquet",
+                "includes": f"data/{config}/*.parquet",
+            }
+        )
         fields = []
         for column, feature in facts.features[config].items():
             if isinstance(feature, dict) or type(feature).__name__ == "List":
                 continue  # nested columns: described in the card's dataset_info
-            fields.append({"@type": "cr:Field", "@id": f"{config}/{column}", "name": column,
-                           "dataType": _croissant_type(feature),
-                           "source": {"fileSet": {"@id": set_id}, "extract": {"column": column}}})
+            fields.append(
+                {
+                    "@type": "cr:Field",
+                    "@id": f"{config}/{column}",
+                    "name": column,
+                    "dataType": _croissant_type(feature),
+                    "source": {"fileSet": {"@id": set_id}, "extract": {"column": column}},
+                }
+            )
         record_sets.append({"@type": "cr:RecordSet", "@id": config, "name": config, "field": fields})
     for path, digest in sorted(file_hashes.items()):
         if path.endswith(".parquet"):
-            distribution.append({"@type": "cr:FileObject", "@id": path, "name": path, "contentUrl": path,
-                                 "encodingFormat": "application/x-parquet", "sha256": digest})
+            distribution.append(
+                {
+                    "@type": "cr:FileObject",
+                    "@id": path,
+                    "name": path,
+                    "contentUrl": path,
+                    "encodingFormat": "application/x-parquet",
+                    "sha256": digest,
+                }
+            )
     context = json.loads(CROISSANT_CONTEXT)
     repo_id = facts.settings.repo_id
     name = repo_id.replace("/", "_") if repo_id else re.sub(r"[^A-Za-z0-9._-]+", "_", facts.pretty_name).strip("_")
     return {
-        "@context": context, "@type": "sc:Dataset", "name": name or "dataset",
+        "@context": context,
+        "@type": "sc:Dataset",
+        "name": name or "dataset",
         "description": f"{facts.pretty_name}: news articles annotated for entities and claims.",
-        "conformsTo": "http://mlcommons.org/croissant/1.0", "license": facts.settings.card_license,
-        **({"url": f"https://huggingface.co/datasets/{repo_id}"} if repo_id else {}), "version": facts.version,
+        "conformsTo": "http://mlcommons.org/croissant/1.0",
+        "license": facts.settings.card_license,
+        **({"url": f"https://huggingface.co/datasets/{repo_id}"} if repo_id else {}),
+        "version": facts.version,
         "datePublished": facts.created[:10],
         "citeAs": f"{facts.pretty_name}, version {facts.version}.",
-        "distribution": distribution, "recordSet": record_sets,
+        "distribution": distribution,
+        "recordSet": record_sets,
         **{f"rai:{k}": v for k, v in rai.items()},
     }
 
 
-CROISSANT_CONTEXT = json.dumps({
-    "@language": "en", "@vocab": "https://schema.org/", "citeAs": "cr:citeAs", "column": "cr:column",
-    "conformsTo": "dct:conformsTo", "cr": "http://mlcommons.org/croissant/", "rai": "http://mlcommons.org/croissant/RAI/",
-    "data": {"@id": "cr:data", "@type": "@json"}, "dataType": {"@id": "cr:dataType", "@type": "@vocab"},
-    "dct": "http://purl.org/dc/terms/", "examples": {"@id": "cr:examples", "@type": "@json"},
-    "extract": "cr:extract", "field": "cr:field", "fileProperty": "cr:fileProperty", "fileObject": "cr:fileObject",
-    "fileSet": "cr:fileSet", "format": "cr:format", "includes": "cr:includes", "isLiveDataset": "cr:isLiveDataset",
-    "jsonPath": "cr:jsonPath", "key": "cr:key", "md5": "cr:md5", "parentField": "cr:parentField", "path": "cr:path",
-    "recordSet": "cr:recordSet", "references": "cr:references", "regex": "cr:regex", "repeated": "cr:repeated",
-    "replace": "cr:replace", "samplingRate": "cr:samplingRate", "equivalentProperty": "cr:equivalentProperty",
-    "sc": "https://schema.org/", "separator": "cr:separator", "source": "cr:source",
-    "subField": "cr:subField", "transform": "cr:transform",
-})
+CROISSANT_CONTEXT = json.dumps(
+    {
+        "@language": "en",
+        "@vocab": "https://schema.org/",
+        "citeAs": "cr:citeAs",
+        "column": "cr:column",
+        "conformsTo": "dct:conformsTo",
+        "cr": "http://mlcommons.org/croissant/",
+        "rai": "http://mlcommons.org/croissant/RAI/",
+        "data": {"@id": "cr:data", "@type": "@json"},
+        "dataType": {"@id": "cr:dataType", "@type": "@vocab"},
+        "dct": "http://purl.org/dc/terms/",
+        "examples": {"@id": "cr:examples", "@type": "@json"},
+        "extract": "cr:extract",
+        "field": "cr:field",
+        "fileProperty": "cr:fileProperty",
+        "fileObject": "cr:fileObject",
+        "fileSet": "cr:fileSet",
+        "format": "cr:format",
+        "includes": "cr:includes",
+        "isLiveDataset": "cr:isLiveDataset",
+        "jsonPath": "cr:jsonPath",
+        "key": "cr:key",
+        "md5": "cr:md5",
+        "parentField": "cr:parentField",
+        "path": "cr:path",
+        "recordSet": "cr:recordSet",
+        "references": "cr:references",
+        "regex": "cr:regex",
+        "repeated": "cr:repeated",
+        "replace": "cr:replace",
+        "samplingRate": "cr:samplingRate",
+        "equivalentProperty": "cr:equivalentProperty",
+        "sc": "https://schema.org/",
+        "separator": "cr:separator",
+        "source": "cr:source",
+        "subField": "cr:subField",
+        "transform": "cr:transform",
+    }
+)
 
 
 def write_text(path: Path, text: str) -> None:

@@ -48,45 +48,65 @@ def by_split(items, split_of) -> dict[str, list]:
 def _entities(inputs: ReleaseInputs, timings: StepTimes) -> Sources:
     doc_ids, spans, features = inputs.gold.column("doc_id"), inputs.entity_spans, inputs.features["entities"]
     grouped = by_split(range(len(inputs.gold)), lambda k: inputs.splits[doc_ids[k]])  # gold by position
-    return grouped, lambda at: rows.in_batches(at, lambda part: rows.entities_table(
-        [doc_ids[k] for k in part], spans.take(part), inputs.by_id, inputs.ids, features))
+    return grouped, lambda at: rows.in_batches(
+        at,
+        lambda part: rows.entities_table(
+            [doc_ids[k] for k in part], spans.take(part), inputs.by_id, inputs.ids, features
+        ),
+    )
 
 
 def _ner(inputs: ReleaseInputs, timings: StepTimes) -> Sources:
     doc_ids, spans = inputs.gold.column("doc_id"), inputs.entity_spans
     grouped = by_split(range(len(inputs.gold)), lambda k: inputs.splits[doc_ids[k]])
-    return grouped, lambda at: ner.ner_table([inputs.by_id[doc_ids[k]] for k in at], spans.take(at),
-                                             inputs.ner_stats, inputs.ids.iob2, inputs.features["ner"])
+    return grouped, lambda at: ner.ner_table(
+        [inputs.by_id[doc_ids[k]] for k in at],
+        spans.take(at),
+        inputs.ner_stats,
+        inputs.ids.iob2,
+        inputs.features["ner"],
+    )
 
 
 def _documents(inputs: ReleaseInputs, timings: StepTimes) -> Sources:
     return by_split(inputs.docs, lambda d: inputs.splits[d.id]), lambda ds: rows.in_batches(
-        ds, lambda part: rows.documents_table(part, inputs.ids, inputs.features["documents"]))
+        ds, lambda part: rows.documents_table(part, inputs.ids, inputs.features["documents"])
+    )
 
 
 def _claims(inputs: ReleaseInputs, timings: StepTimes) -> Sources:
     with timings.step("rows claims"):
-        claims = rows.claims_table(inputs.gold, inputs.schema, inputs.pseudonym, inputs.ids,
-                                   inputs.features["claims"], inputs.claims_frame)
+        claims = rows.claims_table(
+            inputs.gold, inputs.schema, inputs.pseudonym, inputs.ids, inputs.features["claims"], inputs.claims_frame
+        )
     doc_ids = claims.column("doc_id").to_pylist()
     return by_split(range(claims.num_rows), lambda i: inputs.splits[doc_ids[i]]), lambda at: claims.take(
-        pa.array(at, pa.int64()))
+        pa.array(at, pa.int64())
+    )
 
 
 def _annotations(inputs: ReleaseInputs, timings: StepTimes) -> Sources:
     return by_split(inputs.records, lambda r: inputs.splits[r.doc_id]), lambda rs: rows.arrow_table(
-        (rows.annotation_row(r, inputs.pseudonym, inputs.ids) for r in rs), inputs.features["annotations"])
+        (rows.annotation_row(r, inputs.pseudonym, inputs.ids) for r in rs), inputs.features["annotations"]
+    )
 
 
 CONFIGS: tuple[ReleaseConfig, ...] = (
     ReleaseConfig("entities", "a document with its gold entity spans (default)", F.entities_features, _entities),
-    ReleaseConfig("documents", "a cleaned document with structure blocks and quality flags", F.documents_features,
-                  _documents),
+    ReleaseConfig(
+        "documents", "a cleaned document with structure blocks and quality flags", F.documents_features, _documents
+    ),
     ReleaseConfig("ner", "a document as tokens with IOB2 tags", F.ner_features, _ner),
-    ReleaseConfig("claims", "a gold claim with its cue, source and attributes", F.claims_features, _claims,
-                  beside_validation=True),
-    ReleaseConfig("annotations", "one annotator's record (pseudonymised), for agreement research",
-                  F.annotations_features, _annotations, beside_validation=True),
+    ReleaseConfig(
+        "claims", "a gold claim with its cue, source and attributes", F.claims_features, _claims, beside_validation=True
+    ),
+    ReleaseConfig(
+        "annotations",
+        "one annotator's record (pseudonymised), for agreement research",
+        F.annotations_features,
+        _annotations,
+        beside_validation=True,
+    ),
 )
 DEFAULT_CONFIG = CONFIGS[0].name
 CONFIG_NAMES = tuple(c.name for c in CONFIGS)

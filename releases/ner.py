@@ -23,6 +23,7 @@ from corpus.model import Document
 from corpus.tokens import JoinedTokens, tokenize
 from releases.rows import EntitySpans
 
+
 @dataclass
 class NerStats:
     spans: int = 0
@@ -40,16 +41,23 @@ def ner_tokens(doc: Document, spans: list, stats: NerStats, iob2: dict[str, int]
     for span in spans:
         first, last = bisect_left(starts, span.start), bisect_right(ends, span.end)
         stats.spans += 1
-        stats.misaligned += not (first < len(starts) and starts[first] == span.start and 0 < last
-                                 and ends[last - 1] == span.end)
+        stats.misaligned += not (
+            first < len(starts) and starts[first] == span.start and 0 < last and ends[last - 1] == span.end
+        )
         if first < last:
             tags[first] = iob2[f"B-{span.label}"]
-            tags[first + 1:last] = [iob2[f"I-{span.label}"]] * (last - first - 1)
+            tags[first + 1 : last] = [iob2[f"I-{span.label}"]] * (last - first - 1)
     return [text[s:e] for s, e in tokens], tags
 
 
-def ner_table(docs: list[Document], spans: EntitySpans, stats: NerStats, iob2: dict[str, int],
-              features: Features, batch: int = 500) -> pa.Table:
+def ner_table(
+    docs: list[Document],
+    spans: EntitySpans,
+    stats: NerStats,
+    iob2: dict[str, int],
+    features: Features,
+    batch: int = 500,
+) -> pa.Table:
     """The `ner` rows (id, tokens, IOB2 tag ids) of each document with its gold record's entity
     spans (those of record k are the spans of ``docs[k]``).
 
@@ -59,9 +67,12 @@ def ner_table(docs: list[Document], spans: EntitySpans, stats: NerStats, iob2: d
     per batch (see :func:`releases.rows.in_batches`): joining them took 1.8 s at 100k documents.
     """
     schema = features.arrow_schema
-    parts = [_batch_table(docs[first:first + batch], spans.take(range(first, min(first + batch, len(docs)))),
-                          stats, iob2).cast(schema)
-             for first in range(0, len(docs), batch)]
+    parts = [
+        _batch_table(
+            docs[first : first + batch], spans.take(range(first, min(first + batch, len(docs)))), stats, iob2
+        ).cast(schema)
+        for first in range(0, len(docs), batch)
+    ]
     return pa.concat_tables(parts) if parts else schema.empty_table()
 
 
@@ -73,12 +84,15 @@ def _batch_table(docs: list[Document], spans: EntitySpans, stats: NerStats, iob2
     starts, ends, row_offsets = found.starts, found.ends, found.cuts
     lengths = np.fromiter(map(len, texts), np.int64, len(texts))
     tags = _tags(docs, spans, starts, ends, found.bases, lengths, row_offsets, stats, iob2)
-    return pa.table({
-        "id": pa.array([doc.id for doc in docs], pa.string()),
-        "tokens": pa.ListArray.from_arrays(pa.array(row_offsets, pa.int32()),
-                                           _token_strings(found.joined, found.codes, starts, ends)),
-        "ner_tags": pa.ListArray.from_arrays(pa.array(row_offsets, pa.int32()), pa.array(tags, pa.int64())),
-    })
+    return pa.table(
+        {
+            "id": pa.array([doc.id for doc in docs], pa.string()),
+            "tokens": pa.ListArray.from_arrays(
+                pa.array(row_offsets, pa.int32()), _token_strings(found.joined, found.codes, starts, ends)
+            ),
+            "ner_tags": pa.ListArray.from_arrays(pa.array(row_offsets, pa.int32()), pa.array(tags, pa.int64())),
+        }
+    )
 
 
 def _token_strings(joined: str, codes: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> pa.Array:
@@ -93,13 +107,15 @@ def _token_strings(joined: str, codes: np.ndarray, starts: np.ndarray, ends: np.
     offsets = np.empty(2 * starts.size + 2, np.int64)
     offsets[0], offsets[-1] = 0, len(data)
     offsets[1:-1:2], offsets[2:-1:2] = starts, ends
-    pieces = pa.Array.from_buffers(pa.large_string(), offsets.size - 1, [None, pa.py_buffer(offsets),
-                                                                         pa.py_buffer(data)])
+    pieces = pa.Array.from_buffers(
+        pa.large_string(), offsets.size - 1, [None, pa.py_buffer(offsets), pa.py_buffer(data)]
+    )
     return pieces.take(pa.array(np.arange(1, offsets.size - 1, 2))).cast(pa.string())
 
 
-def _tags(docs, spans: EntitySpans, starts, ends, bases, lengths, row_offsets, stats: NerStats,
-          iob2: dict[str, int]) -> np.ndarray:
+def _tags(
+    docs, spans: EntitySpans, starts, ends, bases, lengths, row_offsets, stats: NerStats, iob2: dict[str, int]
+) -> np.ndarray:
     """The tag id of every token; entity spans tag the tokens inside them (as :func:`ner_tokens` does)."""
     tags = np.zeros(starts.size, np.int64)
     if not spans.owners.size:
@@ -123,8 +139,12 @@ def _tags(docs, spans: EntitySpans, starts, ends, bases, lengths, row_offsets, s
     twice = np.flatnonzero(np.cumsum(cover)[:-1] > 1)
     odd[np.searchsorted(row_offsets, twice, "right") - 1] = True
     regular = ~odd[owner]
-    aligned = ((first < starts.size) & (starts[np.minimum(first, starts.size - 1)] == at_start) & (last > 0)
-               & (ends[np.maximum(last - 1, 0)] == at_end))
+    aligned = (
+        (first < starts.size)
+        & (starts[np.minimum(first, starts.size - 1)] == at_start)
+        & (last > 0)
+        & (ends[np.maximum(last - 1, 0)] == at_end)
+    )
     stats.spans += int(regular.sum())
     stats.misaligned += int((regular & ~aligned).sum())
     tagging &= regular
@@ -142,9 +162,12 @@ def _tags(docs, spans: EntitySpans, starts, ends, bases, lengths, row_offsets, s
     return tags
 
 
-def _table_by_definition(docs: list[Document], spans: EntitySpans, stats: NerStats, iob2: dict[str, int]
-                         ) -> pa.Table:
+def _table_by_definition(docs: list[Document], spans: EntitySpans, stats: NerStats, iob2: dict[str, int]) -> pa.Table:
     rows = [ner_tokens(doc, spans.of_record(k), stats, iob2) for k, doc in enumerate(docs)]
-    return pa.table({"id": pa.array([doc.id for doc in docs], pa.string()),
-                     "tokens": pa.array([words for words, _ in rows], pa.list_(pa.string())),
-                     "ner_tags": pa.array([tags for _, tags in rows], pa.list_(pa.int64()))})
+    return pa.table(
+        {
+            "id": pa.array([doc.id for doc in docs], pa.string()),
+            "tokens": pa.array([words for words, _ in rows], pa.list_(pa.string())),
+            "ner_tags": pa.array([tags for _, tags in rows], pa.list_(pa.int64())),
+        }
+    )

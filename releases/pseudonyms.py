@@ -38,5 +38,5 @@ class Pseudonyms:
         return self._cache[account]
 
     @classmethod
-    def of(cls, workspace: Workspace) -> "Pseudonyms":
+    def of(cls, workspace: Workspace) -> Pseudonyms:
         return cls(pseudonym_key(workspace))

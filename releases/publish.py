@@ -72,11 +72,21 @@ class PublishReport:
         return f'load_dataset("{self.repo_id}", revision="{self.version}")'
 
     def to_record(self) -> dict:
-        return {"repo_id": self.repo_id, "repo_type": REPO_TYPE, "version": self.version, "tag": self.tag,
-                "endpoint": self.endpoint, "dry_run": self.dry_run, "private": self.private,
-                "repo_created": self.repo_created, "commit_oid": self.commit_oid, "commit_url": self.commit_url,
-                "files": [{"path": f.path, "size": f.size} for f in self.files], "total_bytes": self.total_bytes,
-                "seconds": round(self.seconds, 3)}
+        return {
+            "repo_id": self.repo_id,
+            "repo_type": REPO_TYPE,
+            "version": self.version,
+            "tag": self.tag,
+            "endpoint": self.endpoint,
+            "dry_run": self.dry_run,
+            "private": self.private,
+            "repo_created": self.repo_created,
+            "commit_oid": self.commit_oid,
+            "commit_url": self.commit_url,
+            "files": [{"path": f.path, "size": f.size} for f in self.files],
+            "total_bytes": self.total_bytes,
+            "seconds": round(self.seconds, 3),
+        }
 
 
 def release_files(release_dir: Path) -> tuple[str, list[ReleaseFile]]:
@@ -97,8 +107,11 @@ def release_files(release_dir: Path) -> tuple[str, list[ReleaseFile]]:
     if not isinstance(version, str) or not version:
         raise NewsdeskError(Errors.E401, where=str(manifest_path), detail="no version")
     if SEMVER.match(release_dir.name) and release_dir.name != version:
-        raise NewsdeskError(Errors.E401, where=str(manifest_path),
-                            detail=f"it says version {version} but the folder is {release_dir.name}")
+        raise NewsdeskError(
+            Errors.E401,
+            where=str(manifest_path),
+            detail=f"it says version {version} but the folder is {release_dir.name}",
+        )
     if not (release_dir / CHECKSUMS).is_file():
         raise NewsdeskError(Errors.E305, where=str(release_dir), detail=f"{CHECKSUMS} is missing")
     try:
@@ -106,11 +119,17 @@ def release_files(release_dir: Path) -> tuple[str, list[ReleaseFile]]:
     except ValueError as exc:
         raise NewsdeskError(Errors.E305, where=str(release_dir / CHECKSUMS), detail="malformed line") from exc
     if not check.ok:
-        named = [f"changed {n}" for n in check.changed] + [f"missing {n}" for n in check.missing] + \
-                [f"not listed {n}" for n in check.unlisted]
+        named = (
+            [f"changed {n}" for n in check.changed]
+            + [f"missing {n}" for n in check.missing]
+            + [f"not listed {n}" for n in check.unlisted]
+        )
         raise NewsdeskError(Errors.E305, where=str(release_dir), detail=", ".join(named))
-    files = [ReleaseFile(p.relative_to(release_dir).as_posix(), p.stat().st_size)
-             for p in sorted(release_dir.rglob("*")) if p.is_file()]
+    files = [
+        ReleaseFile(p.relative_to(release_dir).as_posix(), p.stat().st_size)
+        for p in sorted(release_dir.rglob("*"))
+        if p.is_file()
+    ]
     return version, files
 
 
@@ -121,7 +140,7 @@ def _contains(path: Path, needle: bytes) -> bool:
         for block in iter(lambda: fh.read(1 << 20), b""):
             if needle in overlap + block:
                 return True
-            overlap = block[-(len(needle) - 1):] if len(needle) > 1 else b""
+            overlap = block[-(len(needle) - 1) :] if len(needle) > 1 else b""
     return False
 
 
@@ -154,18 +173,28 @@ def _repository(release_dir: Path, repo_id: str | None) -> str:
     built_for = json.loads((release_dir / "manifest.json").read_text(encoding="utf-8")).get("repo_id")
     repo_id = repo_id or built_for
     if not repo_id:
-        raise NewsdeskError(Errors.E404, where=str(release_dir), detail="no repository given (--repo ORG/NAME), and "
-                                                                       "the release was built without `repo_id`")
+        raise NewsdeskError(
+            Errors.E404,
+            where=str(release_dir),
+            detail="no repository given (--repo ORG/NAME), and the release was built without `repo_id`",
+        )
     if not REPO_ID.match(repo_id) or "--" in repo_id or ".." in repo_id:
         raise NewsdeskError(Errors.E404, where=repo_id)
     if built_for and repo_id != built_for:
-        raise NewsdeskError(Errors.E409, where=str(release_dir),
-                            detail=f"its card tells consumers to load {built_for}, not {repo_id}")
+        raise NewsdeskError(
+            Errors.E409, where=str(release_dir), detail=f"its card tells consumers to load {built_for}, not {repo_id}"
+        )
     return repo_id
 
 
-def publish_release(release_dir: Path, repo_id: str | None = None, token: str | None = None,
-                    endpoint: str | None = None, dry_run: bool = False, private: bool = False) -> PublishReport:
+def publish_release(
+    release_dir: Path,
+    repo_id: str | None = None,
+    token: str | None = None,
+    endpoint: str | None = None,
+    dry_run: bool = False,
+    private: bool = False,
+) -> PublishReport:
     """Upload ``release_dir`` to the dataset repository ``repo_id`` in one commit and tag it with its version.
 
     Args:
@@ -215,7 +244,9 @@ def publish_release(release_dir: Path, repo_id: str | None = None, token: str | 
         api.create_repo(repo_id, repo_type=REPO_TYPE, exist_ok=True, private=True if private else None)
         main = next((b.target_commit for b in refs.branches if b.name == "main"), None) if refs else None
         commit = api.upload_folder(
-            folder_path=release_dir, repo_id=repo_id, repo_type=REPO_TYPE,
+            folder_path=release_dir,
+            repo_id=repo_id,
+            repo_type=REPO_TYPE,
             commit_message=f"Release {version}",
             commit_description=f"newsdesk release {version}, {len(files)} files, checked against {CHECKSUMS}.",
             # Mirror the folder: drop what an earlier version had and this one has not.
@@ -225,8 +256,9 @@ def publish_release(release_dir: Path, repo_id: str | None = None, token: str | 
         )
         report.commit_oid, report.commit_url = commit.oid, commit.commit_url
         try:
-            api.create_tag(repo_id, tag=version, tag_message=f"Release {version}", revision=commit.oid,
-                           repo_type=REPO_TYPE)
+            api.create_tag(
+                repo_id, tag=version, tag_message=f"Release {version}", revision=commit.oid, repo_type=REPO_TYPE
+            )
         except HfHubHTTPError as exc:
             if exc.response is not None and exc.response.status_code == 409:
                 raise NewsdeskError(Errors.E405, where=where, detail="tagged by someone else meanwhile") from exc

@@ -50,7 +50,7 @@ class LabelIds:
     attributes: dict[str, dict[str, int]]  # claim attribute -> value -> id
 
     @classmethod
-    def of(cls, features: dict[str, Features]) -> "LabelIds":
+    def of(cls, features: dict[str, Features]) -> LabelIds:
         claims = features["claims"]
         annotations = features["annotations"]
         return cls(
@@ -60,7 +60,8 @@ class LabelIds:
             sources=_ids(claims["source"]["label"]),
             spans=_ids(annotations["spans"].feature["label"]),
             links=_ids(annotations["links"].feature["label"]),
-            attributes={name: _ids(f) for name, f in claims.items() if isinstance(f, ClassLabel)})
+            attributes={name: _ids(f) for name, f in claims.items() if isinstance(f, ClassLabel)},
+        )
 
 
 def arrow_table(rows: Iterable[dict], features: Features, batch: int = 10_000) -> pa.Table:
@@ -85,7 +86,7 @@ def in_batches(items: list, table_of: Callable[[list], pa.Table], batch: int = 2
     The table keeps a chunk per batch: Parquet's row groups do not follow chunks (the file holds
     the same rows in the same row groups), and joining them copied every value once more.
     """
-    parts = [table_of(items[i:i + batch]) for i in range(0, len(items), batch)]
+    parts = [table_of(items[i : i + batch]) for i in range(0, len(items), batch)]
     return pa.concat_tables(parts)
 
 
@@ -93,8 +94,9 @@ def _lists_of_structs(counts: list[int], fields: dict[str, pa.Array]) -> pa.List
     """Row i's list holds the next ``counts[i]`` structs of the fields' values."""
     offsets = np.zeros(len(counts) + 1, np.int64)
     np.cumsum(counts, out=offsets[1:])
-    return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()),
-                                    pa.StructArray.from_arrays(list(fields.values()), names=list(fields)))
+    return pa.ListArray.from_arrays(
+        pa.array(offsets, pa.int32()), pa.StructArray.from_arrays(list(fields.values()), names=list(fields))
+    )
 
 
 def _strings(values: list) -> pa.Array:
@@ -111,29 +113,52 @@ def documents_table(docs: list[Document], ids: LabelIds, features: Features) -> 
     kinds = ids.block_kinds
     blocks = [b for d in docs for b in d.blocks]
     flags = [f for d in docs for f in d.flags]
-    columns = {name: _strings([getattr(d, name) for d in docs])
-               for name in ("id", "title", "text", "text_sha256", "source", "published", "language")}
-    columns["blocks"] = _lists_of_structs([len(d.blocks) for d in docs], {
-        "kind": pa.array([kinds[b.kind] for b in blocks], pa.int64()),
-        "start": _int32s([b.start for b in blocks]), "end": _int32s([b.end for b in blocks])})
-    columns["flags"] = _lists_of_structs([len(d.flags) for d in docs], {
-        "rule": _strings([f.rule for f in flags]), "start": _int32s([f.start for f in flags]),
-        "end": _int32s([f.end for f in flags]), "message": _strings([f.message for f in flags])})
+    columns = {
+        name: _strings([getattr(d, name) for d in docs])
+        for name in ("id", "title", "text", "text_sha256", "source", "published", "language")
+    }
+    columns["blocks"] = _lists_of_structs(
+        [len(d.blocks) for d in docs],
+        {
+            "kind": pa.array([kinds[b.kind] for b in blocks], pa.int64()),
+            "start": _int32s([b.start for b in blocks]),
+            "end": _int32s([b.end for b in blocks]),
+        },
+    )
+    columns["flags"] = _lists_of_structs(
+        [len(d.flags) for d in docs],
+        {
+            "rule": _strings([f.rule for f in flags]),
+            "start": _int32s([f.start for f in flags]),
+            "end": _int32s([f.end for f in flags]),
+            "message": _strings([f.message for f in flags]),
+        },
+    )
     columns["duplicate_of"] = _strings([d.duplicate_of for d in docs])
     columns["cluster"] = _strings([d.cluster for d in docs])
     return pa.table(columns).cast(features.arrow_schema)
 
 
-def entities_table(doc_ids: list[str], spans: EntitySpans, by_id: dict[str, Document], ids: LabelIds,
-                   features: Features) -> pa.Table:
+def entities_table(
+    doc_ids: list[str], spans: EntitySpans, by_id: dict[str, Document], ids: LabelIds, features: Features
+) -> pa.Table:
     """The `entities` rows (:func:`entity_row`) of the documents ``doc_ids`` (by id in ``by_id``)
     with their gold records' ``spans``: no Python object per span."""
-    return pa.table({
-        "id": _strings(doc_ids), "text": _strings([by_id[d].text for d in doc_ids]),
-        "spans": _lists_of_structs(spans.counts.tolist(), {
-            "start": pa.array(spans.starts).cast(pa.int32()), "end": pa.array(spans.ends).cast(pa.int32()),
-            "text": spans.texts, "label": class_ids(spans.labels, ids.entities)}),
-    }).cast(features.arrow_schema)
+    return pa.table(
+        {
+            "id": _strings(doc_ids),
+            "text": _strings([by_id[d].text for d in doc_ids]),
+            "spans": _lists_of_structs(
+                spans.counts.tolist(),
+                {
+                    "start": pa.array(spans.starts).cast(pa.int32()),
+                    "end": pa.array(spans.ends).cast(pa.int32()),
+                    "text": spans.texts,
+                    "label": class_ids(spans.labels, ids.entities),
+                },
+            ),
+        }
+    ).cast(features.arrow_schema)
 
 
 def entity_positions(gold: RecordColumns) -> tuple[pa.StructArray, np.ndarray, np.ndarray]:
@@ -165,16 +190,22 @@ class EntitySpans:
     texts: pa.Array
 
     @classmethod
-    def of(cls, gold: RecordColumns) -> "EntitySpans":
+    def of(cls, gold: RecordColumns) -> EntitySpans:
         flat, owners, at = entity_positions(gold)
         starts, ends = flat.field("start").to_numpy()[at], flat.field("end").to_numpy()[at]
         order = np.lexsort((ends, starts, owners[at]))  # stable: spans with equal offsets keep their order
         at = at[order]
         take = pa.array(at)
-        return cls(np.bincount(owners[at], minlength=len(gold)), owners[at], starts[order], ends[order],
-                   flat.field("label").take(take), flat.field("text").take(take))
+        return cls(
+            np.bincount(owners[at], minlength=len(gold)),
+            owners[at],
+            starts[order],
+            ends[order],
+            flat.field("label").take(take),
+            flat.field("text").take(take),
+        )
 
-    def take(self, records) -> "EntitySpans":
+    def take(self, records) -> EntitySpans:
         """The spans of ``records`` (positions), as if those were all the records, in that order."""
         records = np.asarray(records, np.int64)
         firsts = np.concatenate(([0], np.cumsum(self.counts)))[records]
@@ -182,15 +213,27 @@ class EntitySpans:
         ends = np.cumsum(counts)
         at = np.arange(int(ends[-1]) if counts.size else 0) + np.repeat(firsts - (ends - counts), counts)
         where = pa.array(at)
-        return EntitySpans(counts, np.repeat(np.arange(records.size), counts), self.starts[at], self.ends[at],
-                           self.labels.take(where), self.texts.take(where))
+        return EntitySpans(
+            counts,
+            np.repeat(np.arange(records.size), counts),
+            self.starts[at],
+            self.ends[at],
+            self.labels.take(where),
+            self.texts.take(where),
+        )
 
     def of_record(self, k: int) -> list[Tagged]:
         """Record k's spans, for :func:`releases.ner.ner_tokens`."""
         first = int(self.counts[:k].sum())
         stop = first + int(self.counts[k])
-        return list(map(Tagged, self.starts[first:stop].tolist(), self.ends[first:stop].tolist(),
-                        self.labels[first:stop].to_pylist()))
+        return list(
+            map(
+                Tagged,
+                self.starts[first:stop].tolist(),
+                self.ends[first:stop].tolist(),
+                self.labels[first:stop].to_pylist(),
+            )
+        )
 
 
 def class_ids(names: pa.Array, ids: dict[str, int]) -> pa.Array:
@@ -206,11 +249,19 @@ def class_ids(names: pa.Array, ids: dict[str, int]) -> pa.Array:
 
 def document_row(doc: Document, ids: LabelIds) -> dict:
     kinds = ids.block_kinds
-    return {"id": doc.id, "title": doc.title, "text": doc.text, "text_sha256": doc.text_sha256,
-            "source": doc.source, "published": doc.published, "language": doc.language,
-            "blocks": [{"kind": kinds[b.kind], "start": b.start, "end": b.end} for b in doc.blocks],
-            "flags": [{"rule": f.rule, "start": f.start, "end": f.end, "message": f.message} for f in doc.flags],
-            "duplicate_of": doc.duplicate_of, "cluster": doc.cluster}
+    return {
+        "id": doc.id,
+        "title": doc.title,
+        "text": doc.text,
+        "text_sha256": doc.text_sha256,
+        "source": doc.source,
+        "published": doc.published,
+        "language": doc.language,
+        "blocks": [{"kind": kinds[b.kind], "start": b.start, "end": b.end} for b in doc.blocks],
+        "flags": [{"rule": f.rule, "start": f.start, "end": f.end, "message": f.message} for f in doc.flags],
+        "duplicate_of": doc.duplicate_of,
+        "cluster": doc.cluster,
+    }
 
 
 _START_END = attrgetter("start", "end")
@@ -223,40 +274,75 @@ def entity_spans(gold: AnnotationRecord) -> list:
 
 def entity_row(doc: Document, gold: AnnotationRecord, ids: LabelIds) -> dict:
     labels = ids.entities
-    return {"id": doc.id, "text": doc.text,
-            "spans": [{"start": s.start, "end": s.end, "text": s.text, "label": labels[s.label]}
-                      for s in entity_spans(gold)]}
+    return {
+        "id": doc.id,
+        "text": doc.text,
+        "spans": [
+            {"start": s.start, "end": s.end, "text": s.text, "label": labels[s.label]} for s in entity_spans(gold)
+        ],
+    }
 
 
-def claim_rows(gold: list[AnnotationRecord], schema: LabelSchema, pseudonym: Callable[[str], str],
-               ids: LabelIds) -> list[dict]:
+def claim_rows(
+    gold: list[AnnotationRecord], schema: LabelSchema, pseudonym: Callable[[str], str], ids: LabelIds
+) -> list[dict]:
     frame = claims_frame(gold, schema)
     provenance = {r.doc_id: r.provenance for r in gold}
     attrs = [a.name for a in schema.claim_attributes if a.name != ATTRIBUTION]
-    columns = ["doc_id", "claim_id", "start", "end", "text", "cue_start", "cue_end", "cue_text", "source_start",
-               "source_end", "source_text", "source_label", "unattributed", *attrs]
+    columns = [
+        "doc_id",
+        "claim_id",
+        "start",
+        "end",
+        "text",
+        "cue_start",
+        "cue_end",
+        "cue_text",
+        "source_start",
+        "source_end",
+        "source_text",
+        "source_label",
+        "unattributed",
+        *attrs,
+    ]
     rows = []
     for c in (dict(zip(columns, values)) for values in zip(*(frame[name].tolist() for name in columns))):
         origin = provenance[c["doc_id"]].get(c["claim_id"], {})
         has_cue = c["cue_start"] is not None and c["cue_start"] == c["cue_start"]
         has_source = c["source_start"] is not None and c["source_start"] == c["source_start"]
-        rows.append({
-            "id": f"{c['doc_id']}-{c['claim_id']}", "doc_id": c["doc_id"],
-            "claim": {"start": int(c["start"]), "end": int(c["end"]), "text": c["text"]},
-            "cue": {"start": int(c["cue_start"]), "end": int(c["cue_end"]), "text": c["cue_text"]} if has_cue
-            else dict(NO_SPAN),
-            "source": {"start": int(c["source_start"]), "end": int(c["source_end"]), "text": c["source_text"],
-                       "label": ids.sources[c["source_label"]]} if has_source else {**NO_SPAN, "label": -1},
-            **{a: ids.attributes[a][c[a]] if isinstance(c[a], str) else -1 for a in attrs},
-            "unattributed": bool(c["unattributed"]),
-            "annotators": [pseudonym(a) for a in origin.get("annotators", [])],
-            "adjudication": origin.get("rule", ""),
-        })
+        rows.append(
+            {
+                "id": f"{c['doc_id']}-{c['claim_id']}",
+                "doc_id": c["doc_id"],
+                "claim": {"start": int(c["start"]), "end": int(c["end"]), "text": c["text"]},
+                "cue": {"start": int(c["cue_start"]), "end": int(c["cue_end"]), "text": c["cue_text"]}
+                if has_cue
+                else dict(NO_SPAN),
+                "source": {
+                    "start": int(c["source_start"]),
+                    "end": int(c["source_end"]),
+                    "text": c["source_text"],
+                    "label": ids.sources[c["source_label"]],
+                }
+                if has_source
+                else {**NO_SPAN, "label": -1},
+                **{a: ids.attributes[a][c[a]] if isinstance(c[a], str) else -1 for a in attrs},
+                "unattributed": bool(c["unattributed"]),
+                "annotators": [pseudonym(a) for a in origin.get("annotators", [])],
+                "adjudication": origin.get("rule", ""),
+            }
+        )
     return rows
 
 
-def claims_table(gold: list[AnnotationRecord] | RecordColumns, schema: LabelSchema, pseudonym: Callable[[str], str],
-                 ids: LabelIds, features: Features, frame: pd.DataFrame | None = None) -> pa.Table:
+def claims_table(
+    gold: list[AnnotationRecord] | RecordColumns,
+    schema: LabelSchema,
+    pseudonym: Callable[[str], str],
+    ids: LabelIds,
+    features: Features,
+    frame: pd.DataFrame | None = None,
+) -> pa.Table:
     """The `claims` rows (:func:`claim_rows`) of all gold records, made column by column from the claims frame.
 
     ``gold``: the records, as objects or columns. ``frame``: a claims frame of records that
@@ -266,35 +352,65 @@ def claims_table(gold: list[AnnotationRecord] | RecordColumns, schema: LabelSche
     gold = RecordSet([], gold) if isinstance(gold, RecordColumns) else RecordSet.of(gold)
     frame = claims_frame(gold, schema) if frame is None else _rows_of(frame, gold)
     attrs = [a.name for a in schema.claim_attributes if a.name != ATTRIBUTION]
-    column = {name: frame[name].tolist() for name in dict.fromkeys([
-        "doc_id", "claim_id", "start", "end", "text", "cue_start", "cue_end", "cue_text", "source_start",
-        "source_end", "source_text", "source_label", "unattributed", *attrs])}
+    column = {
+        name: frame[name].tolist()
+        for name in dict.fromkeys(
+            [
+                "doc_id",
+                "claim_id",
+                "start",
+                "end",
+                "text",
+                "cue_start",
+                "cue_end",
+                "cue_text",
+                "source_start",
+                "source_end",
+                "source_text",
+                "source_label",
+                "unattributed",
+                *attrs,
+            ]
+        )
+    }
     record_of = {doc_id: k for k, doc_id in enumerate(gold.field("doc_id"))}  # gold: one record per document
     origins = gold.provenance_entries([(record_of[d], c) for d, c in zip(column["doc_id"], column["claim_id"])])
 
     def linked(prefix: str, labels: dict[str, int] | None = None) -> pa.StructArray:
         """The cue's or source's span, or start = end = -1 (label -1) where the claim has none."""
         present = [v is not None and v == v for v in column[f"{prefix}_start"]]
-        fields = {"start": _int32s([int(v) if ok else -1 for v, ok in zip(column[f"{prefix}_start"], present)]),
-                  "end": _int32s([int(v) if ok else -1 for v, ok in zip(column[f"{prefix}_end"], present)]),
-                  "text": _strings([v if ok else "" for v, ok in zip(column[f"{prefix}_text"], present)])}
+        fields = {
+            "start": _int32s([int(v) if ok else -1 for v, ok in zip(column[f"{prefix}_start"], present)]),
+            "end": _int32s([int(v) if ok else -1 for v, ok in zip(column[f"{prefix}_end"], present)]),
+            "text": _strings([v if ok else "" for v, ok in zip(column[f"{prefix}_text"], present)]),
+        }
         if labels is not None:
-            fields["label"] = pa.array([labels[v] if ok else -1 for v, ok in zip(column[f"{prefix}_label"], present)],
-                                       pa.int64())
+            fields["label"] = pa.array(
+                [labels[v] if ok else -1 for v, ok in zip(column[f"{prefix}_label"], present)], pa.int64()
+            )
         return pa.StructArray.from_arrays(list(fields.values()), names=list(fields))
 
     columns = {
         "id": _strings([f"{d}-{c}" for d, c in zip(column["doc_id"], column["claim_id"])]),
         "doc_id": _strings(column["doc_id"]),
-        "claim": pa.StructArray.from_arrays([_int32s(list(map(int, column["start"]))),
-                                             _int32s(list(map(int, column["end"]))), _strings(column["text"])],
-                                            names=["start", "end", "text"]),
-        "cue": linked("cue"), "source": linked("source", ids.sources),
-        **{a: pa.array([ids.attributes[a][v] if isinstance(v, str) else -1 for v in column[a]], pa.int64())
-           for a in attrs},
+        "claim": pa.StructArray.from_arrays(
+            [
+                _int32s(list(map(int, column["start"]))),
+                _int32s(list(map(int, column["end"]))),
+                _strings(column["text"]),
+            ],
+            names=["start", "end", "text"],
+        ),
+        "cue": linked("cue"),
+        "source": linked("source", ids.sources),
+        **{
+            a: pa.array([ids.attributes[a][v] if isinstance(v, str) else -1 for v in column[a]], pa.int64())
+            for a in attrs
+        },
         "unattributed": pa.array(list(map(bool, column["unattributed"])), pa.bool_()),
-        "annotators": pa.array([[pseudonym(a) for a in o.get("annotators", [])] for o in origins],
-                               pa.list_(pa.string())),
+        "annotators": pa.array(
+            [[pseudonym(a) for a in o.get("annotators", [])] for o in origins], pa.list_(pa.string())
+        ),
         "adjudication": _strings([o.get("rule", "") for o in origins]),
     }
     schema_ = features.arrow_schema
@@ -307,21 +423,30 @@ def _rows_of(frame: pd.DataFrame, records: RecordSet) -> pd.DataFrame:
     if not len(frame):
         return frame
     place = {key: k for k, key in enumerate(zip(*map(records.field, ("doc_id", "origin", "record_id"))))}
-    owner = np.array([place.get(key, -1) for key in zip(*(frame[name].tolist()
-                                                          for name in ("doc_id", "origin", "record_id")))], np.int64)
+    owner = np.array(
+        [place.get(key, -1) for key in zip(*(frame[name].tolist() for name in ("doc_id", "origin", "record_id")))],
+        np.int64,
+    )
     at = np.flatnonzero(owner >= 0)
     return frame.take(at[np.argsort(owner[at], kind="stable")]).reset_index(drop=True)
 
 
 def annotation_row(rec: AnnotationRecord, pseudonym: Callable[[str], str], ids: LabelIds) -> dict:
-    return {"doc_id": rec.doc_id, "annotator": pseudonym(rec.annotator), "origin": rec.origin,
-            "cancelled": rec.cancelled, "ground_truth": rec.ground_truth, "lead_time": rec.lead_time,
-            "spans": [{"id": s.id, "layer": s.layer, "start": s.start, "end": s.end, "text": s.text,
-                       "label": ids.spans[s.label]} for s in rec.spans],
-            "links": [{"from_id": lk.from_id, "to_id": lk.to_id, "label": ids.links[lk.label]} for lk in rec.links],
-            "choices": [{"region_id": c.region_id, "name": c.name, "value": v} for c in rec.choices for v in c.values],
-            "document_choices": [{"name": k, "value": v} for k, vs in sorted(rec.document_choices.items())
-                                 for v in vs]}
+    return {
+        "doc_id": rec.doc_id,
+        "annotator": pseudonym(rec.annotator),
+        "origin": rec.origin,
+        "cancelled": rec.cancelled,
+        "ground_truth": rec.ground_truth,
+        "lead_time": rec.lead_time,
+        "spans": [
+            {"id": s.id, "layer": s.layer, "start": s.start, "end": s.end, "text": s.text, "label": ids.spans[s.label]}
+            for s in rec.spans
+        ],
+        "links": [{"from_id": lk.from_id, "to_id": lk.to_id, "label": ids.links[lk.label]} for lk in rec.links],
+        "choices": [{"region_id": c.region_id, "name": c.name, "value": v} for c in rec.choices for v in c.values],
+        "document_choices": [{"name": k, "value": v} for k, vs in sorted(rec.document_choices.items()) for v in vs],
+    }
 
 
 def claim_count(gold: list[AnnotationRecord] | RecordColumns) -> int:

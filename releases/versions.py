@@ -38,14 +38,18 @@ def list_versions(workspace: Workspace) -> list[str]:
     root = releases_root(workspace)
     if not root.exists():
         return []
-    versions = [p.name for p in root.iterdir() if p.is_dir() and SEMVER.match(p.name) and (p / "manifest.json").exists()]
+    versions = [
+        p.name for p in root.iterdir() if p.is_dir() and SEMVER.match(p.name) and (p / "manifest.json").exists()
+    ]
     return sorted(versions, key=parse_version)
 
 
 def release_path(workspace: Workspace, version: str) -> Path:
     path = releases_root(workspace) / version
     if not (path / "manifest.json").exists():
-        raise NewsdeskError(Errors.E303, where=str(path), detail=f"known versions: {list_versions(workspace) or 'none'}")
+        raise NewsdeskError(
+            Errors.E303, where=str(path), detail=f"known versions: {list_versions(workspace) or 'none'}"
+        )
     return path
 
 
@@ -82,8 +86,14 @@ class VerifyReport:
         return not (self.changed or self.missing or self.unlisted)
 
     def to_record(self) -> dict:
-        return {"version": self.version, "ok": self.ok, "files": self.files, "changed": self.changed,
-                "missing": self.missing, "unlisted": self.unlisted}
+        return {
+            "version": self.version,
+            "ok": self.ok,
+            "files": self.files,
+            "changed": self.changed,
+            "missing": self.missing,
+            "unlisted": self.unlisted,
+        }
 
 
 def verify_release(folder: Path) -> VerifyReport:
@@ -106,6 +116,7 @@ def verify_release(folder: Path) -> VerifyReport:
 
 # --- diff and bump ---------------------------------------------------------------------------
 
+
 @dataclass
 class ReleaseDiff:
     old: str | None
@@ -125,8 +136,14 @@ class ReleaseDiff:
         """MAJOR: documents removed or schema changed; MINOR: additions or changes; PATCH: metadata only."""
         if self.documents_removed or self.schema_changed:
             return "major"
-        if (self.documents_added or self.documents_changed or self.spans_added or self.spans_removed
-                or self.claims_added or self.claims_removed):
+        if (
+            self.documents_added
+            or self.documents_changed
+            or self.spans_added
+            or self.spans_removed
+            or self.claims_added
+            or self.claims_removed
+        ):
             return "minor"
         return "patch"
 
@@ -136,10 +153,13 @@ class ReleaseDiff:
         return rec
 
     def markdown(self) -> str:
-        lines = [f"## {self.new}" + (f" (from {self.old})" if self.old else " (first release)"), "",
-                 f"- change level: **{self.level}**",
-                 f"- documents: +{len(self.documents_added)} / -{len(self.documents_removed)} / "
-                 f"~{len(self.documents_changed)} changed text"]
+        lines = [
+            f"## {self.new}" + (f" (from {self.old})" if self.old else " (first release)"),
+            "",
+            f"- change level: **{self.level}**",
+            f"- documents: +{len(self.documents_added)} / -{len(self.documents_removed)} / "
+            f"~{len(self.documents_changed)} changed text",
+        ]
         for label in sorted(set(self.spans_added) | set(self.spans_removed)):
             lines.append(f"- {label} spans: +{self.spans_added.get(label, 0)} / -{self.spans_removed.get(label, 0)}")
         lines.append(f"- claims: +{self.claims_added} / -{self.claims_removed}")
@@ -188,8 +208,9 @@ def _claims(folder: Path) -> set:
     for path in sorted((folder / "data" / "claims").glob("*.parquet")):
         table = pq.read_table(path, columns=["doc_id", "claim"])
         claim = table.column("claim").combine_chunks()
-        claims.update(zip(table.column("doc_id").to_pylist(), claim.field("start").to_pylist(),
-                          claim.field("end").to_pylist()))
+        claims.update(
+            zip(table.column("doc_id").to_pylist(), claim.field("start").to_pylist(), claim.field("end").to_pylist())
+        )
     return claims
 
 

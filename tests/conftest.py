@@ -29,8 +29,7 @@ SHARED_STUDIO_VENV = REPO_ROOT / ".cache" / "studio-venv"
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "studio: runs against a real local Label Studio server "
-        "(installed once into .cache/studio-venv: ~1 min, ~1 GB)",
+        "studio: runs against a real local Label Studio server (installed once into .cache/studio-venv: ~1 min, ~1 GB)",
     )
 
 

@@ -37,7 +37,7 @@ import re
 import secrets
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
@@ -45,8 +45,10 @@ import yaml
 
 from releases.settings import HUB_LICENSES
 
-DEFAULT_GITATTRIBUTES = "".join(f"{pattern} filter=lfs diff=lfs merge=lfs -text\n" for pattern in (
-    "*.parquet", "*.arrow", "*.bin", "*.gz", "*.zip", "*.zst"))
+DEFAULT_GITATTRIBUTES = "".join(
+    f"{pattern} filter=lfs diff=lfs merge=lfs -text\n"
+    for pattern in ("*.parquet", "*.arrow", "*.bin", "*.gz", "*.zip", "*.zst")
+)
 LFS_SIZE_THRESHOLD = 10 * 1024 * 1024  # the Hub sends bigger files through LFS whatever their name
 
 
@@ -65,7 +67,9 @@ class Blob:
 
     @property
     def pointer(self) -> bytes:
-        return f"version https://git-lfs.github.com/spec/v1\noid sha256:{self.sha256}\nsize {len(self.content)}\n".encode()
+        return (
+            f"version https://git-lfs.github.com/spec/v1\noid sha256:{self.sha256}\nsize {len(self.content)}\n".encode()
+        )
 
     @property
     def oid(self) -> str:
@@ -132,8 +136,9 @@ class RecordedRequest:
 
 
 class HubError(Exception):
-    def __init__(self, status: int, message: str, code: str | None = None, problem: bool = False,
-                 extra: dict | None = None):
+    def __init__(
+        self, status: int, message: str, code: str | None = None, problem: bool = False, extra: dict | None = None
+    ):
         super().__init__(message)
         self.status, self.message, self.code, self.problem = status, message, code, problem
         self.extra = extra or {}
@@ -160,7 +165,7 @@ class LocalHub:
 
     # --- lifecycle -----------------------------------------------------------------------------
 
-    def serve(self) -> "LocalHub":
+    def serve(self) -> LocalHub:
         hub = self
 
         class Handler(_HubHandler):
@@ -169,8 +174,9 @@ class LocalHub:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="local-hub", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="local-hub", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -219,9 +225,13 @@ class LocalHub:
             return self._validate_yaml(req)
         if m == "GET" and p == "/api/whoami-v2":  # what `hf auth login` asks before it stores a token
             self._check_auth(req, required=True)
-            return _json({"type": "user", "name": "acme-maintainer",
-                          "auth": {"type": "access_token", "accessToken": {"displayName": "newsdesk-tests",
-                                                                           "role": "write"}}})
+            return _json(
+                {
+                    "type": "user",
+                    "name": "acme-maintainer",
+                    "auth": {"type": "access_token", "accessToken": {"displayName": "newsdesk-tests", "role": "write"}},
+                }
+            )
         if m == "PUT" and p.startswith("/lfs-storage/"):
             return self._lfs_put(req, p.removeprefix("/lfs-storage/"))
         if match := re.fullmatch(r"/(\w+)s/([^/]+/[^/]+)\.git/info/lfs/objects/(batch|verify)", p):
@@ -302,8 +312,9 @@ class LocalHub:
             raise HubError(409, "You already created this dataset repo", extra={"url": url})
         repo = Repo(repo_type, repo_id, private=payload.get("visibility") == "private")
         # The Hub creates a repo with a first commit holding .gitattributes.
-        self._new_commit(repo, "main", "initial commit", "",
-                         {".gitattributes": Blob(DEFAULT_GITATTRIBUTES.encode(), lfs=False)}, [])
+        self._new_commit(
+            repo, "main", "initial commit", "", {".gitattributes": Blob(DEFAULT_GITATTRIBUTES.encode(), lfs=False)}, []
+        )
         self.repos[(repo_type, repo_id)] = repo
         return _json({"url": url, "name": repo_id, "id": secrets.token_hex(12)})
 
@@ -342,8 +353,14 @@ class LocalHub:
             mode = self._upload_mode(path, size)
             repo.preuploaded[path] = {"size": size, "sample": base64.b64decode(item["sample"]), "mode": mode}
             existing = head.files.get(path)
-            answer.append({"path": path, "uploadMode": mode, "shouldIgnore": False,
-                           "oid": existing.remote_oid if existing else None})
+            answer.append(
+                {
+                    "path": path,
+                    "uploadMode": mode,
+                    "shouldIgnore": False,
+                    "oid": existing.remote_oid if existing else None,
+                }
+            )
         return _json({"files": answer, "commitOid": head.oid})
 
     def _lfs_batch(self, req: RecordedRequest, repo: Repo):
@@ -360,10 +377,17 @@ class LocalHub:
             if oid in self.lfs_objects:
                 objects.append({"oid": oid, "size": size})  # already stored: nothing to upload
                 continue
-            objects.append({"oid": oid, "size": size, "authenticated": True, "actions": {
-                "upload": {"href": f"{self.url}/lfs-storage/{oid}?X-Amz-Signature={secrets.token_hex(8)}"},
-                "verify": {"href": f"{self.url}/{repo.repo_type}s/{repo.repo_id}.git/info/lfs/objects/verify"},
-            }})
+            objects.append(
+                {
+                    "oid": oid,
+                    "size": size,
+                    "authenticated": True,
+                    "actions": {
+                        "upload": {"href": f"{self.url}/lfs-storage/{oid}?X-Amz-Signature={secrets.token_hex(8)}"},
+                        "verify": {"href": f"{self.url}/{repo.repo_type}s/{repo.repo_id}.git/info/lfs/objects/verify"},
+                    },
+                }
+            )
         return _json({"transfer": "basic", "objects": objects}, content_type="application/vnd.git-lfs+json")
 
     def _lfs_put(self, req: RecordedRequest, oid: str):
@@ -373,11 +397,13 @@ class LocalHub:
         if oid not in self.lfs_announced:
             raise HubError(403, f"no LFS batch announced object {oid}", problem=True)
         if len(req.body) != self.lfs_announced[oid]:
-            raise HubError(400, f"object {oid}: {len(req.body)} bytes, batch announced {self.lfs_announced[oid]}",
-                           problem=True)
+            raise HubError(
+                400, f"object {oid}: {len(req.body)} bytes, batch announced {self.lfs_announced[oid]}", problem=True
+            )
         if hashlib.sha256(req.body).hexdigest() != oid:
-            raise HubError(400, f"object {oid}: uploaded bytes have sha256 {hashlib.sha256(req.body).hexdigest()}",
-                           problem=True)
+            raise HubError(
+                400, f"object {oid}: uploaded bytes have sha256 {hashlib.sha256(req.body).hexdigest()}", problem=True
+            )
         self.lfs_objects[oid] = req.body
         return 200, {"ETag": f'"{hashlib.md5(req.body).hexdigest()}"'}, b""
 
@@ -416,8 +442,7 @@ class LocalHub:
                 if value.get("algo") != "sha256" or content is None:
                     raise HubError(400, f"{path}: LFS object {value.get('oid')} was never uploaded", problem=True)
                 if value.get("size") is not None and value["size"] != len(content):
-                    raise HubError(400, f"{path}: size {value['size']} but the object has {len(content)}",
-                                   problem=True)
+                    raise HubError(400, f"{path}: size {value['size']} but the object has {len(content)}", problem=True)
                 self._check_announced(path, announced, content, "lfs")
                 files[path] = Blob(content, lfs=True)
             elif key == "deletedFile":
@@ -430,8 +455,14 @@ class LocalHub:
             else:
                 raise HubError(400, f"unknown commit operation {key!r}", problem=True)
         commit = self._new_commit(repo, revision, header["summary"], header.get("description", ""), files, lines)
-        return _json({"success": True, "commitOid": commit.oid, "pullRequestUrl": None,
-                      "commitUrl": f"{self.url}/{repo.repo_type}s/{repo.repo_id}/commit/{commit.oid}"})
+        return _json(
+            {
+                "success": True,
+                "commitOid": commit.oid,
+                "pullRequestUrl": None,
+                "commitUrl": f"{self.url}/{repo.repo_type}s/{repo.repo_id}/commit/{commit.oid}",
+            }
+        )
 
     def _check_announced(self, path: str, announced: dict | None, content: bytes, mode: str) -> None:
         if announced is None:
@@ -442,12 +473,13 @@ class LocalHub:
         if announced["size"] != len(content) or not content.startswith(announced["sample"]):
             self.problems.append(f"commit: {path} content differs from what preupload announced")
 
-    def _new_commit(self, repo: Repo, branch: str, title: str, description: str, files: dict[str, Blob],
-                    operations: list[dict]) -> Commit:
+    def _new_commit(
+        self, repo: Repo, branch: str, title: str, description: str, files: dict[str, Blob], operations: list[dict]
+    ) -> Commit:
         parent = repo.branches.get(branch)
         tree = "".join(f"{path} {blob.oid}\n" for path, blob in sorted(files.items()))
         oid = hashlib.sha1(f"{parent}\n{title}\n{description}\n{tree}{len(repo.commits)}".encode()).hexdigest()
-        date = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        date = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
         repo.commits[oid] = Commit(oid, parent, title, description, date, files, operations)
         repo.branches[branch] = oid
         return repo.commits[oid]
@@ -470,27 +502,49 @@ class LocalHub:
     def _refs(self, repo: Repo):
         def ref(name, kind, oid):
             return {"name": name, "ref": f"refs/{kind}/{name}", "targetCommit": oid}
-        return _json({"branches": [ref(n, "heads", o) for n, o in repo.branches.items()],
-                      "tags": [ref(n, "tags", o) for n, o in repo.tags.items()],
-                      "converts": [], "pullRequests": []})
+
+        return _json(
+            {
+                "branches": [ref(n, "heads", o) for n, o in repo.branches.items()],
+                "tags": [ref(n, "tags", o) for n, o in repo.tags.items()],
+                "converts": [],
+                "pullRequests": [],
+            }
+        )
 
     def _info(self, req: RecordedRequest, repo: Repo, revision: str):
         commit = self._commit_at(repo, revision)
         card = commit.files.get("README.md")
         match = re.match(r"^---\n(.*?)\n---\n", card.content.decode(), re.S) if card else None
-        return _json({"_id": hashlib.md5(repo.repo_id.encode()).hexdigest()[:24], "id": repo.repo_id,
-                      "author": repo.repo_id.split("/")[0], "sha": commit.oid, "lastModified": commit.date,
-                      "createdAt": repo.commits[next(iter(repo.commits))].date, "private": repo.private,
-                      "gated": False, "disabled": False, "downloads": 0, "likes": 0, "tags": [],
-                      "cardData": yaml.safe_load(match[1]) if match else None,
-                      "siblings": [{"rfilename": p} for p in sorted(commit.files)]})
+        return _json(
+            {
+                "_id": hashlib.md5(repo.repo_id.encode()).hexdigest()[:24],
+                "id": repo.repo_id,
+                "author": repo.repo_id.split("/")[0],
+                "sha": commit.oid,
+                "lastModified": commit.date,
+                "createdAt": repo.commits[next(iter(repo.commits))].date,
+                "private": repo.private,
+                "gated": False,
+                "disabled": False,
+                "downloads": 0,
+                "likes": 0,
+                "tags": [],
+                "cardData": yaml.safe_load(match[1]) if match else None,
+                "siblings": [{"rfilename": p} for p in sorted(commit.files)],
+            }
+        )
 
     def _entry(self, repo: Repo, commit: Commit, path: str, expand: bool) -> dict:
         last = {"id": commit.oid, "title": commit.title, "date": commit.date}
         blob = commit.files.get(path)
         if blob is None:  # a folder
-            entry = {"type": "directory", "oid": hashlib.sha1(f"{commit.oid}:{path}".encode()).hexdigest(),
-                     "size": 0, "path": path}
+            entry = {
+                "type": "directory",
+                "oid": hashlib.sha1(f"{commit.oid}:{path}".encode()).hexdigest(),
+                "size": 0,
+                "path": path,
+            }
         else:
             entry = {"type": "file", "oid": blob.oid, "size": len(blob.content), "path": path}
             if blob.lfs:
@@ -512,8 +566,11 @@ class LocalHub:
         if path and path not in folders:
             raise HubError(404, f"{path} does not exist on {revision}", "EntryNotFound")
         prefix = f"{path}/" if path else ""
-        names = sorted(n for n in (set(commit.files) | folders) if n.startswith(prefix) and n != path
-                       and (recursive or "/" not in n[len(prefix):]))
+        names = sorted(
+            n
+            for n in (set(commit.files) | folders)
+            if n.startswith(prefix) and n != path and (recursive or "/" not in n[len(prefix) :])
+        )
         return _json([self._entry(repo, commit, n, expand) for n in names])
 
     def _paths_info(self, req: RecordedRequest, repo: Repo, revision: str):
@@ -521,8 +578,9 @@ class LocalHub:
         form = parse_qs(req.body.decode())
         expand = form.get("expand", ["False"])[0].lower() in ("1", "true")
         known = set(commit.files) | self._folders(commit)
-        return _json([self._entry(repo, commit, p.strip("/"), expand) for p in form.get("paths", [])
-                      if p.strip("/") in known])
+        return _json(
+            [self._entry(repo, commit, p.strip("/"), expand) for p in form.get("paths", []) if p.strip("/") in known]
+        )
 
     def _resolve(self, req: RecordedRequest, repo: Repo, revision: str, path: str):
         commit = self._commit_at(repo, revision)
@@ -530,8 +588,12 @@ class LocalHub:
         if blob is None:
             raise HubError(404, "Entry not found", "EntryNotFound")
         content = blob.content
-        headers = {"X-Repo-Commit": commit.oid, "ETag": f'"{blob.etag}"', "Accept-Ranges": "bytes",
-                   "Content-Type": "application/octet-stream"}
+        headers = {
+            "X-Repo-Commit": commit.oid,
+            "ETag": f'"{blob.etag}"',
+            "Accept-Ranges": "bytes",
+            "Content-Type": "application/octet-stream",
+        }
         if blob.lfs:
             headers |= {"X-Linked-Etag": f'"{blob.sha256}"', "X-Linked-Size": str(len(content))}
         status = 200
@@ -544,7 +606,7 @@ class LocalHub:
             if first >= len(content):
                 return 416, {"Content-Range": f"bytes */{len(content)}"} | headers, b""
             headers["Content-Range"] = f"bytes {first}-{last}/{len(content)}"
-            content, status = content[first:last + 1], 206
+            content, status = content[first : last + 1], 206
         return status, headers, content
 
 
@@ -574,8 +636,13 @@ class _HubHandler(BaseHTTPRequestHandler):
 
     def _handle(self) -> None:
         url = urlsplit(self.path)
-        req = RecordedRequest(self.command, url.path, parse_qs(url.query, keep_blank_values=True),
-                              {k.lower(): v for k, v in self.headers.items()}, self._body())
+        req = RecordedRequest(
+            self.command,
+            url.path,
+            parse_qs(url.query, keep_blank_values=True),
+            {k.lower(): v for k, v in self.headers.items()},
+            self._body(),
+        )
         status, headers, body = self.local_hub.handle(req)
         self.send_response(status)
         headers.setdefault("Content-Length", str(len(body)))

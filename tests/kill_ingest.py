@@ -36,6 +36,7 @@ def writes_to_store(workspace: Path, kill_at: int = 0):
                 if len(writes) == kill_at:
                     os.kill(os.getpid(), signal.SIGKILL)
             return real(path, *args, **kwargs)
+
         return operation
 
     os.replace, os.unlink = counted("replace", real_replace), counted("unlink", real_unlink)

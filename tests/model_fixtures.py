@@ -15,12 +15,25 @@ FIRST = ["Anna", "Lars", "Maria", "Tomas", "Ingrid", "Peter", "Sofia", "Erik", "
 LAST = ["Berg", "Lund", "Holm", "Strand", "Dahl", "Nyberg", "Vik", "Sand", "Moen", "Bakken"]
 ORGS = ["Nordbank", "Harbour Authority", "Fjord Energy", "Baltic Shipping", "Polar Airlines", "Union of Fishers"]
 PLACES = ["Oslo", "Bergen", "Tromso", "Gdansk", "Riga", "Aarhus", "Turku", "Malmo"]
-CLAIMS = ["the harbour will reopen in May", "prices would fall next year", "the bridge was safe",
-          "the strike had cost millions", "more ferries were needed", "the plan would create jobs",
-          "the talks had failed", "fishing quotas must be cut", "the airport was too small",
-          "the merger would go ahead"]
-FILLER = ["The weather was cold.", "Traffic was light on the main road.", "Markets opened calmly.",
-          "The meeting lasted two hours.", "Reporters waited outside."]
+CLAIMS = [
+    "the harbour will reopen in May",
+    "prices would fall next year",
+    "the bridge was safe",
+    "the strike had cost millions",
+    "more ferries were needed",
+    "the plan would create jobs",
+    "the talks had failed",
+    "fishing quotas must be cut",
+    "the airport was too small",
+    "the merger would go ahead",
+]
+FILLER = [
+    "The weather was cold.",
+    "Traffic was light on the main road.",
+    "Markets opened calmly.",
+    "The meeting lasted two hours.",
+    "Reporters waited outside.",
+]
 
 
 class _Doc:

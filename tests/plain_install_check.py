@@ -44,8 +44,11 @@ def ingest_sample_corpus(corpus: Path) -> list[dict]:
     newsdesk = Path(sys.executable).parent / "newsdesk"
     with tempfile.TemporaryDirectory(prefix="newsdesk-plain-") as tmp:
         workspace, exported = Path(tmp) / "ws", Path(tmp) / "docs.jsonl"
-        for args in (["init", str(workspace)], ["ingest", str(corpus), "--workspace", str(workspace)],
-                     ["docs", "export", "--out", str(exported), "--workspace", str(workspace)]):
+        for args in (
+            ["init", str(workspace)],
+            ["ingest", str(corpus), "--workspace", str(workspace)],
+            ["docs", "export", "--out", str(exported), "--workspace", str(workspace)],
+        ):
             done = subprocess.run([str(newsdesk), *args], capture_output=True, text=True, cwd=tmp)
             if done.returncode != 0:  # ingest exits 1 when any file failed
                 raise SystemExit(f"`newsdesk {' '.join(args)}` exited {done.returncode}:\n{done.stdout}{done.stderr}")
@@ -63,8 +66,10 @@ def main() -> None:
     missing = [p.name for p in html if p.name not in paths]
     if missing:
         raise SystemExit(f"not ingested by the plain install: {', '.join(missing)}")
-    print(f"plain install: {len(modules)} modules import; the sample corpus ingests as {len(docs)} documents "
-          f"({len(html)} from HTML)")
+    print(
+        f"plain install: {len(modules)} modules import; the sample corpus ingests as {len(docs)} documents "
+        f"({len(html)} from HTML)"
+    )
 
 
 if __name__ == "__main__":

@@ -28,20 +28,25 @@ def entity_labels(version: str) -> list[str]:
 
 
 def entity_features(version: str) -> Features:
-    return Features({
+    return Features(
+        {
+            "doc_id": Value("string"),
+            "text": Value("string"),
+            "spans": List(
+                {"start": Value("int32"), "end": Value("int32"), "label": ClassLabel(names=entity_labels(version))}
+            ),
+        }
+    )
+
+
+CLAIM_FEATURES = Features(
+    {
         "doc_id": Value("string"),
-        "text": Value("string"),
-        "spans": List({"start": Value("int32"), "end": Value("int32"),
-                       "label": ClassLabel(names=entity_labels(version))}),
-    })
-
-
-CLAIM_FEATURES = Features({
-    "doc_id": Value("string"),
-    "claim": Value("string"),
-    "source": Value("string"),
-    "attribution": ClassLabel(names=ATTRIBUTION),
-})
+        "claim": Value("string"),
+        "source": Value("string"),
+        "attribution": ClassLabel(names=ATTRIBUTION),
+    }
+)
 
 
 @dataclass
@@ -59,8 +64,11 @@ def release_rows(version: str) -> ReleaseRows:
     """Rows of version 0.1.0 or 0.2.0 (0.2.0 = 0.1.0 plus one more article and claim)."""
     entities = {
         "train": [
-            {"doc_id": "d001", "text": "Ada Lovelace spoke in London.",
-             "spans": [{"start": 0, "end": 12, "label": "PER"}, {"start": 22, "end": 28, "label": "LOC"}]},
+            {
+                "doc_id": "d001",
+                "text": "Ada Lovelace spoke in London.",
+                "spans": [{"start": 0, "end": 12, "label": "PER"}, {"start": 22, "end": 28, "label": "LOC"}],
+            },
             {"doc_id": "d002", "text": "Acme Corp denied it.", "spans": [{"start": 0, "end": 9, "label": "ORG"}]},
         ],
         "test": [{"doc_id": "d003", "text": "Nothing to see.", "spans": []}],
@@ -74,16 +82,19 @@ def release_rows(version: str) -> ReleaseRows:
     }
     shards = {("entities", "train"): 1, ("entities", "test"): 1, ("claims", "train"): 1, ("claims", "test"): 1}
     if version != "0.1.0":
-        entities["train"].append({"doc_id": "d004", "text": "The Euro Cup starts.",
-                                  "spans": [{"start": 4, "end": 12, "label": "MISC"}]})
-        claims["train"].append({"doc_id": "d004", "claim": "tickets sold out", "source": "UEFA",
-                                "attribution": "direct"})
+        entities["train"].append(
+            {"doc_id": "d004", "text": "The Euro Cup starts.", "spans": [{"start": 4, "end": 12, "label": "MISC"}]}
+        )
+        claims["train"].append(
+            {"doc_id": "d004", "claim": "tickets sold out", "source": "UEFA", "attribution": "direct"}
+        )
         shards[("claims", "train")] = 2  # 0.1.0's single train shard must not survive in 0.2.0
     return ReleaseRows(version, entities, claims, shards)
 
 
 def _encode(rows: list[dict], features: Features) -> list[dict]:
     """Label names -> ClassLabel ids, the way `datasets` stores them."""
+
     def enc(value, feature):
         if isinstance(feature, ClassLabel):
             return feature.str2int(value)
@@ -92,6 +103,7 @@ def _encode(rows: list[dict], features: Features) -> list[dict]:
         if isinstance(feature, List):
             return [enc(v, feature.feature) for v in value]
         return value
+
     return [{k: enc(r[k], f) for k, f in features.items()} for r in rows]
 
 
@@ -100,8 +112,11 @@ def sha256_of(path: Path) -> str:
 
 
 def write_sha256sums(release_dir: Path) -> None:
-    lines = [f"{sha256_of(p)}  {p.relative_to(release_dir).as_posix()}"
-             for p in sorted(release_dir.rglob("*")) if p.is_file() and p.name != "SHA256SUMS"]
+    lines = [
+        f"{sha256_of(p)}  {p.relative_to(release_dir).as_posix()}"
+        for p in sorted(release_dir.rglob("*"))
+        if p.is_file() and p.name != "SHA256SUMS"
+    ]
     (release_dir / "SHA256SUMS").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -124,23 +139,36 @@ def make_release(workspace: Path, version: str, name: str = "newsdesk-sample") -
             split_dict.add(SplitInfo(name=split, num_examples=len(split_rows)))
             counts[f"{config}/{split}"] = len(split_rows)
         infos[config] = DatasetInfo(features=features, splits=split_dict, config_name=config)
-        configs[config] = {"data_files": [{"split": s, "path": f"data/{config}/{s}-*.parquet"} for s in splits],
-                           **({"default": True} if config == "entities" else {})}
+        configs[config] = {
+            "data_files": [{"split": s, "path": f"data/{config}/{s}-*.parquet"} for s in splits],
+            **({"default": True} if config == "entities" else {}),
+        }
     card_data = DatasetCardData(license="cc-by-4.0", language=["en"], pretty_name=f"{name} {version}")
     MetadataConfigs(configs).to_dataset_card_data(card_data)
     DatasetInfosDict(infos).to_dataset_card_data(card_data)
-    card = DatasetCard(f"---\n{card_data.to_yaml()}\n---\n\n# {name} {version}\n\nNews articles with entities and "
-                       f"claims, annotated in Label Studio.\n")
+    card = DatasetCard(
+        f"---\n{card_data.to_yaml()}\n---\n\n# {name} {version}\n\nNews articles with entities and "
+        f"claims, annotated in Label Studio.\n"
+    )
     (release_dir / "README.md").write_text(str(card), encoding="utf-8")
-    (release_dir / "DATASHEET.md").write_text(f"# Datasheet for {name}\n\n## Motivation\n\nA test release.\n",
-                                              encoding="utf-8")
+    (release_dir / "DATASHEET.md").write_text(
+        f"# Datasheet for {name}\n\n## Motivation\n\nA test release.\n", encoding="utf-8"
+    )
     (release_dir / "CHANGELOG.md").write_text(f"# {version}\n\n{sum(counts.values())} rows.\n", encoding="utf-8")
-    (release_dir / "croissant.json").write_text(json.dumps(
-        {"@context": {"@vocab": "https://schema.org/"}, "@type": "Dataset", "name": name, "version": version},
-        indent=2), encoding="utf-8")
+    (release_dir / "croissant.json").write_text(
+        json.dumps(
+            {"@context": {"@vocab": "https://schema.org/"}, "@type": "Dataset", "name": name, "version": version},
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
     previous = None if version == "0.1.0" else "0.1.0"
-    (release_dir / "manifest.json").write_text(json.dumps(
-        {"name": name, "version": version, "previous": previous, "schema_hash": "0" * 16, "counts": counts},
-        indent=2), encoding="utf-8")
+    (release_dir / "manifest.json").write_text(
+        json.dumps(
+            {"name": name, "version": version, "previous": previous, "schema_hash": "0" * 16, "counts": counts},
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
     write_sha256sums(release_dir)
     return release_dir

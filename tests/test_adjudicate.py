@@ -14,6 +14,7 @@ import random
 from dataclasses import replace
 
 import pytest
+from corpus_helpers import SEED
 
 from annotation.columns import RecordColumns
 from annotation.model import AnnotationRecord, Link, RegionChoice, Span
@@ -25,15 +26,16 @@ from corpus.ingest import ingest
 from corpus.model import sha256_hex
 from corpus.store import CorpusStore
 from corpus.workspace import Workspace
-from corpus_helpers import SEED
 from validation.adjudicate import AdjudicationResult, Conflict, adjudicate, adjudicate_workspace, gold_span_id
 from validation.gold import load_conflicts, load_gold, save_gold
-from validation.review import pull_reviews, push_review_tasks, review_title, version_label
 from validation.integrity import check_without_text
+from validation.review import pull_reviews, push_review_tasks, review_title, version_label
 
-TEXT = ("Joe Biden maintained pressure on Moscow on Friday by announcing the upcoming dispatch of a limited "
-        "number of soldiers to Eastern Europe. “I will send American troops to Eastern Europe and NATO countries "
-        "soon, not a lot”, announced Friday, January 28 the American president, without further details.")
+TEXT = (
+    "Joe Biden maintained pressure on Moscow on Friday by announcing the upcoming dispatch of a limited "
+    "number of soldiers to Eastern Europe. “I will send American troops to Eastern Europe and NATO countries "
+    "soon, not a lot”, announced Friday, January 28 the American president, without further details."
+)
 QUOTE = "I will send American troops to Eastern Europe and NATO countries soon, not a lot"
 DOC, OTHER = "5fad4439250b7d19", "0123456789abcdef"
 ANA, BEN, CLEO = "ana@newsdesk.example", "ben@newsdesk.example", "cleo@newsdesk.example"
@@ -44,44 +46,80 @@ def span(text: str, rid: str, layer: str, label: str, needle: str, after: str = 
     return Span(rid, layer, label, start, start + len(needle), needle)
 
 
-def record(who: str, text: str, spans: list[Span], links=(), choices=(), document=None, doc_id: str = DOC,
-           **fields) -> AnnotationRecord:
+def record(
+    who: str, text: str, spans: list[Span], links=(), choices=(), document=None, doc_id: str = DOC, **fields
+) -> AnnotationRecord:
     fields.setdefault("record_id", f"{doc_id[:4]}-{who[:3]}")
     fields.setdefault("updated_at", "2026-02-01T10:00:00")
-    return AnnotationRecord(doc_id=doc_id, text_sha256=sha256_hex(text), annotator=who, origin="labelstudio",
-                            task_id=7, created_at="2026-02-01T09:00:00", spans=list(spans),
-                            links=[Link(*lk) for lk in links], choices=[RegionChoice(r, n, (v,)) for r, n, v in choices],
-                            document_choices=document or {}, **fields)
+    return AnnotationRecord(
+        doc_id=doc_id,
+        text_sha256=sha256_hex(text),
+        annotator=who,
+        origin="labelstudio",
+        task_id=7,
+        created_at="2026-02-01T09:00:00",
+        spans=list(spans),
+        links=[Link(*lk) for lk in links],
+        choices=[RegionChoice(r, n, (v,)) for r, n, v in choices],
+        document_choices=document or {},
+        **fields,
+    )
 
 
 def three_annotators(text: str = TEXT, doc_id: str = DOC, cleo_speech: str | None = None) -> list[AnnotationRecord]:
     """Ana, Ben and Cleo; Cleo leaves the claim's speech unanswered unless ``cleo_speech`` is given."""
+
     def common(p: str) -> list[Span]:
-        return [span(text, f"{p}-biden", "entities", "PERSON", "Joe Biden", after="Joe Biden maintained"),
-                span(text, f"{p}-claim", "claims", "CLAIM", QUOTE),
-                span(text, f"{p}-cue", "claims", "CUE", "announced", after=QUOTE)]
+        return [
+            span(text, f"{p}-biden", "entities", "PERSON", "Joe Biden", after="Joe Biden maintained"),
+            span(text, f"{p}-claim", "claims", "CLAIM", QUOTE),
+            span(text, f"{p}-cue", "claims", "CUE", "announced", after=QUOTE),
+        ]
 
     eastern = lambda p: span(text, f"{p}-europe", "entities", "LOC", "Eastern Europe", after="dispatch")  # noqa: E731
     friday = lambda p: span(text, f"{p}-friday", "entities", "DATE", "Friday", after="Moscow")  # noqa: E731
     source = lambda p: span(text, f"{p}-src", "claims", "SOURCE", "the American president")  # noqa: E731
-    ana = record(ANA, text, common("a") + [
-        span(text, "a-moscow", "entities", "GPE", "Moscow"), friday("a"), source("a"),
-        span(text, "a-europe", "entities", "LOC", "Europe", after="dispatch")],  # clipped
+    ana = record(
+        ANA,
+        text,
+        common("a")
+        + [
+            span(text, "a-moscow", "entities", "GPE", "Moscow"),
+            friday("a"),
+            source("a"),
+            span(text, "a-europe", "entities", "LOC", "Europe", after="dispatch"),
+        ],  # clipped
         links=[("a-claim", "a-src", "source"), ("a-claim", "a-cue", "cue")],
-        choices=[("a-claim", "check_worthiness", "check-worthy"), ("a-claim", "claim_type", "prediction"),
-                 ("a-claim", "speech", "direct")],
-        document={"text_quality": ["translation glitches"]}, doc_id=doc_id)
-    ben = record(BEN, text, common("b") + [
-        span(text, "b-moscow", "entities", "ORG", "Moscow"), friday("b"), source("b"), eastern("b")],
+        choices=[
+            ("a-claim", "check_worthiness", "check-worthy"),
+            ("a-claim", "claim_type", "prediction"),
+            ("a-claim", "speech", "direct"),
+        ],
+        document={"text_quality": ["translation glitches"]},
+        doc_id=doc_id,
+    )
+    ben = record(
+        BEN,
+        text,
+        common("b") + [span(text, "b-moscow", "entities", "ORG", "Moscow"), friday("b"), source("b"), eastern("b")],
         links=[("b-claim", "b-src", "source"), ("b-claim", "b-cue", "cue")],
-        choices=[("b-claim", "check_worthiness", "check-worthy"), ("b-claim", "claim_type", "quotation or opinion"),
-                 ("b-claim", "speech", "indirect")],
-        document={"text_quality": ["translation glitches"]}, doc_id=doc_id)
-    cleo = record(CLEO, text, common("c") + [eastern("c")],
-                  links=[("c-claim", "c-biden", "source")],
-                  choices=[("c-claim", "check_worthiness", "check-worthy"), ("c-claim", "claim_type", "prediction")]
-                  + ([("c-claim", "speech", cleo_speech)] if cleo_speech else []),
-                  doc_id=doc_id)
+        choices=[
+            ("b-claim", "check_worthiness", "check-worthy"),
+            ("b-claim", "claim_type", "quotation or opinion"),
+            ("b-claim", "speech", "indirect"),
+        ],
+        document={"text_quality": ["translation glitches"]},
+        doc_id=doc_id,
+    )
+    cleo = record(
+        CLEO,
+        text,
+        common("c") + [eastern("c")],
+        links=[("c-claim", "c-biden", "source")],
+        choices=[("c-claim", "check_worthiness", "check-worthy"), ("c-claim", "claim_type", "prediction")]
+        + ([("c-claim", "speech", cleo_speech)] if cleo_speech else []),
+        doc_id=doc_id,
+    )
     return [ana, ben, cleo]
 
 
@@ -97,16 +135,30 @@ def links_by_text(rec: AnnotationRecord) -> set[tuple]:
 def test_majority_keeps_what_two_of_three_agree_on_and_says_who_agreed():
     result = adjudicate(three_annotators(cleo_speech="direct"), "majority", min_agree=2, texts={DOC: TEXT})
     (gold,) = result.gold
-    assert (gold.doc_id, gold.origin, gold.annotator, gold.record_id, gold.task_id) == (DOC, "gold", "adjudication", DOC, 7)
+    assert (gold.doc_id, gold.origin, gold.annotator, gold.record_id, gold.task_id) == (
+        DOC,
+        "gold",
+        "adjudication",
+        DOC,
+        7,
+    )
     assert gold.text_sha256 == sha256_hex(TEXT)
-    assert keys(gold) == {("PERSON", "Joe Biden"), ("DATE", "Friday"), ("LOC", "Eastern Europe"),
-                          ("CLAIM", QUOTE), ("CUE", "announced"), ("SOURCE", "the American president")}
+    assert keys(gold) == {
+        ("PERSON", "Joe Biden"),
+        ("DATE", "Friday"),
+        ("LOC", "Eastern Europe"),
+        ("CLAIM", QUOTE),
+        ("CUE", "announced"),
+        ("SOURCE", "the American president"),
+    }
     # Cleo's link to Joe Biden is outvoted; her missing cue link too.
     assert links_by_text(gold) == {(QUOTE, "source", "the American president"), (QUOTE, "cue", "announced")}
     claim = next(s for s in gold.spans if s.label == "CLAIM")
     assert {(c.region_id, c.name, c.values) for c in gold.choices} == {
-        (claim.id, "check_worthiness", ("check-worthy",)), (claim.id, "claim_type", ("prediction",)),
-        (claim.id, "speech", ("direct",))}
+        (claim.id, "check_worthiness", ("check-worthy",)),
+        (claim.id, "claim_type", ("prediction",)),
+        (claim.id, "speech", ("direct",)),
+    }
     assert gold.document_choices == {"text_quality": ["translation glitches"]}
 
     prov = gold.provenance
@@ -116,8 +168,13 @@ def test_majority_keeps_what_two_of_three_agree_on_and_says_who_agreed():
     europe = next(s for s in gold.spans if s.label == "LOC")
     assert prov[europe.id]["annotators"] == [BEN, CLEO]
     source = next(s for s in gold.spans if s.label == "SOURCE")
-    assert prov[f"{claim.id}->{source.id}:source"] == {"annotators": [ANA, BEN], "rule": "majority", "votes": 2,
-                                                       "of": 3, "min_agree": 2}
+    assert prov[f"{claim.id}->{source.id}:source"] == {
+        "annotators": [ANA, BEN],
+        "rule": "majority",
+        "votes": 2,
+        "of": 3,
+        "min_agree": 2,
+    }
     assert prov[f"{claim.id}:claim_type"] == {"annotators": [ANA, CLEO], "rule": "majority", "votes": 2, "of": 3}
     assert prov["document:text_quality"]["values"] == {"translation glitches": [ANA, BEN]}
     assert prov["record"]["rule"] == "majority" and prov["record"]["annotators"] == [ANA, BEN, CLEO]
@@ -132,11 +189,16 @@ def test_the_moscow_label_and_the_speech_tie_are_conflicts_for_a_reviewer():
     label, attribute = sorted(result.conflicts, key=lambda c: c.kind, reverse=True)
     assert (label.kind, label.doc_id, label.task_id) == ("label", DOC, 7)
     assert [(v["annotators"], v["span"]["label"], v["span"]["text"]) for v in label.versions] == [
-        ([ANA], "GPE", "Moscow"), ([BEN], "ORG", "Moscow")]
+        ([ANA], "GPE", "Moscow"),
+        ([BEN], "ORG", "Moscow"),
+    ]
     assert "Moscow" in label.description and "GPE" in label.description and "ORG" in label.description
     assert attribute.kind == "attribute" and attribute.name == "speech" and attribute.region["text"] == QUOTE
     assert sorted((v["annotators"], v["values"]) for v in attribute.versions) == [
-        ([ANA], ["direct"]), ([BEN], ["indirect"]), ([CLEO], [])]
+        ([ANA], ["direct"]),
+        ([BEN], ["indirect"]),
+        ([CLEO], []),
+    ]
     assert "tied" in attribute.description
 
 
@@ -150,8 +212,10 @@ def test_requiring_all_three_keeps_less_and_disputes_more():
     assert keys(gold) < keys(two.gold[0])
     assert gold.links == [] and gold.choices == []
     claim = TEXT.index(QUOTE)
-    assert f"claims:CLAIM:{claim}-{claim + len(QUOTE)} left out: claim without a decided speech / source " \
-           f"(see its conflicts)" in gold.problems
+    assert (
+        f"claims:CLAIM:{claim}-{claim + len(QUOTE)} left out: claim without a decided speech / source "
+        f"(see its conflicts)" in gold.problems
+    )
     kinds = sorted(c.kind for c in three.conflicts)
     assert kinds == ["attribute", "boundary", "link", "link", "span", "span", "span"]
     boundary = next(c for c in three.conflicts if c.kind == "boundary")
@@ -189,9 +253,15 @@ def test_the_ground_truth_wins_whole():
     assert keys(gold) == {(s.label, s.text) for s in ben.spans}
     assert links_by_text(gold) == {(QUOTE, "source", "the American president"), (QUOTE, "cue", "announced")}
     assert {(c.name, c.values) for c in gold.choices} == {
-        ("check_worthiness", ("check-worthy",)), ("claim_type", ("quotation or opinion",)), ("speech", ("indirect",))}
-    assert all(p["annotators"] == [BEN] and p["rule"] == "ground-truth"
-               for key, p in gold.provenance.items() if key != "record")
+        ("check_worthiness", ("check-worthy",)),
+        ("claim_type", ("quotation or opinion",)),
+        ("speech", ("indirect",)),
+    }
+    assert all(
+        p["annotators"] == [BEN] and p["rule"] == "ground-truth"
+        for key, p in gold.provenance.items()
+        if key != "record"
+    )
     assert gold.provenance["record"]["reviewer"] == BEN
     assert result.conflicts == [] and result.fallbacks == []
 
@@ -220,19 +290,39 @@ def test_single_takes_the_only_version_and_refuses_to_choose_between_several():
 
 def test_cancelled_predictions_superseded_and_stale_records_do_not_vote():
     ana, ben, cleo = three_annotators()
-    skipped = AnnotationRecord(DOC, sha256_hex(TEXT), "dan@newsdesk.example", "labelstudio", "skip", cancelled=True,
-                               spans=[span(TEXT, "s", "entities", "ORG", "Moscow")])
-    model = AnnotationRecord(DOC, sha256_hex(TEXT), "baseline", "prediction", "p1",
-                             spans=[span(TEXT, "p", "entities", "ORG", "Moscow")])
-    stale = AnnotationRecord(DOC, sha256_hex("an older text"), "eve@newsdesk.example", "labelstudio", "old",
-                             spans=[span(TEXT, "o", "entities", "ORG", "Moscow")])
+    skipped = AnnotationRecord(
+        DOC,
+        sha256_hex(TEXT),
+        "dan@newsdesk.example",
+        "labelstudio",
+        "skip",
+        cancelled=True,
+        spans=[span(TEXT, "s", "entities", "ORG", "Moscow")],
+    )
+    model = AnnotationRecord(
+        DOC, sha256_hex(TEXT), "baseline", "prediction", "p1", spans=[span(TEXT, "p", "entities", "ORG", "Moscow")]
+    )
+    stale = AnnotationRecord(
+        DOC,
+        sha256_hex("an older text"),
+        "eve@newsdesk.example",
+        "labelstudio",
+        "old",
+        spans=[span(TEXT, "o", "entities", "ORG", "Moscow")],
+    )
     # Ana's earlier draft, replaced by her later record: only the later one votes.
-    draft = record(ANA, TEXT, [span(TEXT, "a0", "entities", "ORG", "Moscow")], record_id="a-draft",
-                   updated_at="2026-01-01T00:00:00")
+    draft = record(
+        ANA,
+        TEXT,
+        [span(TEXT, "a0", "entities", "ORG", "Moscow")],
+        record_id="a-draft",
+        updated_at="2026-01-01T00:00:00",
+    )
     result = adjudicate([ana, ben, cleo, skipped, model, stale, draft], "majority", texts={DOC: TEXT})
     assert {(s["record_id"], s["reason"]) for s in result.skipped} == {
         ("old", "made on another version of the text"),
-        ("a-draft", "superseded by a later record of the same annotator")}
+        ("a-draft", "superseded by a later record of the same annotator"),
+    }
     assert result.gold[0].provenance["record"]["annotators"] == [ANA, BEN, CLEO]
     assert ("ORG", "Moscow") not in keys(result.gold[0])
 
@@ -242,7 +332,7 @@ def test_gold_offsets_point_at_the_same_words_and_everything_refers_to_gold_ids(
         for gold in adjudicate(three_annotators(), "majority", min_agree=k, texts={DOC: TEXT}).gold:
             ids = {s.id for s in gold.spans}
             for s in gold.spans:
-                assert TEXT[s.start:s.end] == s.text and s.id == gold_span_id((s.layer, s.label, s.start, s.end))
+                assert TEXT[s.start : s.end] == s.text and s.id == gold_span_id((s.layer, s.label, s.start, s.end))
                 assert s.id in gold.provenance
             assert all(lk.from_id in ids and lk.to_id in ids for lk in gold.links)
             assert all(c.region_id in ids for c in gold.choices)
@@ -256,8 +346,9 @@ def test_gold_is_the_same_whatever_the_order_of_the_records():
         random.Random(seed).shuffle(shuffled)
         assert adjudicate(shuffled, texts={DOC: TEXT}).to_record(include_gold=True) == first
     claim = TEXT.index(QUOTE)
-    assert f"claims:CLAIM:{claim}-{claim + len(QUOTE)}" in {s["id"] if isinstance(s, dict) else s[0]
-                                                          for s in first["gold"][0]["spans"]}
+    assert f"claims:CLAIM:{claim}-{claim + len(QUOTE)}" in {
+        s["id"] if isinstance(s, dict) else s[0] for s in first["gold"][0]["spans"]
+    }
 
 
 def test_gold_and_conflicts_are_saved_whole_and_load_back(tmp_path):
@@ -280,9 +371,21 @@ def test_gold_columns_hold_every_field_and_gold_of_an_earlier_version_still_read
     alone (objects, span columns, rows taken and sliced); JSON lines gold of an earlier version is
     read until the next adjudication replaces it."""
     (gold,) = adjudicate(three_annotators(), texts={DOC: TEXT}).gold
-    other = replace(gold, doc_id=OTHER, record_id=OTHER, task_id=None, lead_time=12.5, cancelled=True,
-                    spans=[], links=[], choices=[RegionChoice("x", "claim_type", ())], provenance={},
-                    document_choices={"topic": ["politics", "war"]}, problems=["moved a span"], model_version="m1")
+    other = replace(
+        gold,
+        doc_id=OTHER,
+        record_id=OTHER,
+        task_id=None,
+        lead_time=12.5,
+        cancelled=True,
+        spans=[],
+        links=[],
+        choices=[RegionChoice("x", "claim_type", ())],
+        provenance={},
+        document_choices={"topic": ["politics", "war"]},
+        problems=["moved a span"],
+        model_version="m1",
+    )
     records = [gold, other, replace(gold, record_id="third", spans=gold.spans[::-1])]
     stored = RecordColumns(RecordColumns.of(records).table)  # no objects kept: all from the columns
     made = stored.records()
@@ -325,8 +428,9 @@ def test_gold_provenance_is_stored_with_each_value_once_and_the_older_form_still
     stored = json.loads(json.dumps(gold.to_record()))
     keys, values, value_of = stored["provenance"]
     assert keys == list(gold.provenance) and len(keys) > len(values) > 1
-    assert [json.dumps(v, sort_keys=True) for v in values] == list(dict.fromkeys(
-        json.dumps(v, sort_keys=True) for v in gold.provenance.values()))  # each distinct value once
+    assert [json.dumps(v, sort_keys=True) for v in values] == list(
+        dict.fromkeys(json.dumps(v, sort_keys=True) for v in gold.provenance.values())
+    )  # each distinct value once
     assert {k: values[i] for k, i in zip(keys, value_of)} == gold.provenance
     back = AnnotationRecord.from_record(stored)
     assert back == gold and list(back.provenance) == list(gold.provenance)
@@ -353,7 +457,7 @@ def test_a_workspace_is_adjudicated_from_its_record_store_against_the_current_te
     result = adjudicate_workspace(ws, "majority", min_agree=2)
     (gold,) = result.gold
     assert gold.text_sha256 == doc.text_sha256 and len(gold.spans) == 6 and len(result.conflicts) == 1
-    assert all(doc.text[s.start:s.end] == s.text for s in gold.spans)
+    assert all(doc.text[s.start : s.end] == s.text for s in gold.spans)
 
 
 def test_an_unknown_strategy_is_refused():
@@ -362,6 +466,7 @@ def test_an_unknown_strategy_is_refused():
 
 
 # --- review in the real Label Studio server ----------------------------------------------------------
+
 
 @pytest.mark.studio
 def test_conflicts_go_to_a_review_project_with_every_version_and_the_review_comes_back(studio, tmp_path):
@@ -374,10 +479,18 @@ def test_conflicts_go_to_a_review_project_with_every_version_and_the_review_come
     client = studio_client(studio.workspace)
 
     assert push_review_tasks(ws, result.conflicts, records, client=client) == 1
-    project = next(p for p in client.projects.list(page_size=100) if p.title == review_title(ws)
-                   and json.loads(ws.path("gold", "review_tasks.json").read_text())["marker"] in (p.description or ""))
+    project = next(
+        p
+        for p in client.projects.list(page_size=100)
+        if p.title == review_title(ws)
+        and json.loads(ws.path("gold", "review_tasks.json").read_text())["marker"] in (p.description or "")
+    )
     (task,) = client.tasks.list(project=project.id, fields="all")
-    assert task.data["doc_id"] == DOC and task.data["text"] == doc.text and "Review: 2 conflict(s)" in task.data["flags_note"]
+    assert (
+        task.data["doc_id"] == DOC
+        and task.data["text"] == doc.text
+        and "Review: 2 conflict(s)" in task.data["flags_note"]
+    )
     predictions = list(client.predictions.list(task=task.id))
     assert sorted(p.model_version for p in predictions) == [version_label(a) for a in (ANA, BEN, CLEO)]
     bens = next(p for p in predictions if p.model_version == version_label(BEN))
@@ -407,8 +520,14 @@ def test_a_record_reads_back_equal_and_exports_spans_links_and_choices_by_name()
     back = AnnotationRecord.from_record(stored)
     assert back == gold and back.spans[0].text == gold.spans[0].text
     exported = json.loads(json.dumps(gold.export_record()))
-    assert exported["spans"][0] == {"id": gold.spans[0].id, "layer": gold.spans[0].layer, "label": gold.spans[0].label,
-                                    "start": gold.spans[0].start, "end": gold.spans[0].end, "text": gold.spans[0].text}
+    assert exported["spans"][0] == {
+        "id": gold.spans[0].id,
+        "layer": gold.spans[0].layer,
+        "label": gold.spans[0].label,
+        "start": gold.spans[0].start,
+        "end": gold.spans[0].end,
+        "text": gold.spans[0].text,
+    }
     assert set(exported["links"][0]) == {"from_id", "to_id", "label"}
     assert set(exported["choices"][0]) == {"region_id", "name", "values"}
     with pytest.raises(TypeError):
@@ -417,9 +536,11 @@ def test_a_record_reads_back_equal_and_exports_spans_links_and_choices_by_name()
 
 # --- the maintainer's story: adjudicate, validate, release ------------------------------------------
 
-HARBOUR = ("Harbour strike ends\n\n"
-           "The Harbour Authority said on Monday that the strike was over. “We will reopen the port on Friday,” "
-           "union leader Marta Kowalski said. A ministry spokeswoman said that the talks would continue in May.\n")
+HARBOUR = (
+    "Harbour strike ends\n\n"
+    "The Harbour Authority said on Monday that the strike was over. “We will reopen the port on Friday,” "
+    "union leader Marta Kowalski said. A ministry spokeswoman said that the talks would continue in May.\n"
+)
 
 
 def two_who_tie(text: str, doc_id: str) -> list[AnnotationRecord]:
@@ -430,44 +551,64 @@ def two_who_tie(text: str, doc_id: str) -> list[AnnotationRecord]:
     unattributed. Ana marks "Friday" a DATE, Ben leaves it; Ana calls "May" a DATE, Ben an EVENT.
     Each record is valid on its own.
     """
+
     def spans(p: str, may: str) -> list[Span]:
-        return [span(text, f"{p}-kow", "entities", "PERSON", "Marta Kowalski"),
-                span(text, f"{p}-mon", "entities", "DATE", "Monday"),
-                span(text, f"{p}-may", "entities", may, "May"),
-                span(text, f"{p}-auth", "claims", "SOURCE", "The Harbour Authority"),
-                span(text, f"{p}-a", "claims", "CLAIM", "that the strike was over"),
-                span(text, f"{p}-a-cue", "claims", "CUE", "said"),
-                span(text, f"{p}-b", "claims", "CLAIM", "We will reopen the port on Friday"),
-                span(text, f"{p}-b-cue", "claims", "CUE", "said", after="Kowalski"),
-                span(text, f"{p}-spk", "claims", "SOURCE", "A ministry spokeswoman"),
-                span(text, f"{p}-c", "claims", "CLAIM", "that the talks would continue in May"),
-                span(text, f"{p}-c-cue", "claims", "CUE", "said", after="spokeswoman")]
+        return [
+            span(text, f"{p}-kow", "entities", "PERSON", "Marta Kowalski"),
+            span(text, f"{p}-mon", "entities", "DATE", "Monday"),
+            span(text, f"{p}-may", "entities", may, "May"),
+            span(text, f"{p}-auth", "claims", "SOURCE", "The Harbour Authority"),
+            span(text, f"{p}-a", "claims", "CLAIM", "that the strike was over"),
+            span(text, f"{p}-a-cue", "claims", "CUE", "said"),
+            span(text, f"{p}-b", "claims", "CLAIM", "We will reopen the port on Friday"),
+            span(text, f"{p}-b-cue", "claims", "CUE", "said", after="Kowalski"),
+            span(text, f"{p}-spk", "claims", "SOURCE", "A ministry spokeswoman"),
+            span(text, f"{p}-c", "claims", "CLAIM", "that the talks would continue in May"),
+            span(text, f"{p}-c-cue", "claims", "CUE", "said", after="spokeswoman"),
+        ]
 
     def complete(p: str, claim: str, claim_type: str, speech: str) -> list[tuple]:
-        return [(f"{p}-{claim}", "check_worthiness", "check-worthy"), (f"{p}-{claim}", "claim_type", claim_type),
-                (f"{p}-{claim}", "speech", speech)]
+        return [
+            (f"{p}-{claim}", "check_worthiness", "check-worthy"),
+            (f"{p}-{claim}", "claim_type", claim_type),
+            (f"{p}-{claim}", "speech", speech),
+        ]
 
     def links(p: str) -> list[tuple]:
         return [(f"{p}-a", f"{p}-auth", "source"), (f"{p}-b", f"{p}-kow", "source")] + [
-            (f"{p}-{c}", f"{p}-{c}-cue", "cue") for c in "abc"]
+            (f"{p}-{c}", f"{p}-{c}-cue", "cue") for c in "abc"
+        ]
 
-    ana = record(ANA, text, spans("a", "DATE") + [span(text, "a-fri", "entities", "DATE", "Friday")],
-                 links=links("a") + [("a-c", "a-spk", "source")],
-                 choices=complete("a", "a", "statement of fact", "indirect")
-                 + complete("a", "b", "prediction", "direct") + complete("a", "c", "prediction", "indirect"),
-                 doc_id=doc_id)
-    ben = record(BEN, text, spans("b", "EVENT"), links=links("b"),
-                 choices=complete("b", "a", "statement of fact", "indirect")
-                 + complete("b", "b", "quotation or opinion", "direct") + complete("b", "c", "prediction", "indirect")
-                 + [("b-c", "attribution", "unattributed")], doc_id=doc_id)
+    ana = record(
+        ANA,
+        text,
+        spans("a", "DATE") + [span(text, "a-fri", "entities", "DATE", "Friday")],
+        links=links("a") + [("a-c", "a-spk", "source")],
+        choices=complete("a", "a", "statement of fact", "indirect")
+        + complete("a", "b", "prediction", "direct")
+        + complete("a", "c", "prediction", "indirect"),
+        doc_id=doc_id,
+    )
+    ben = record(
+        BEN,
+        text,
+        spans("b", "EVENT"),
+        links=links("b"),
+        choices=complete("b", "a", "statement of fact", "indirect")
+        + complete("b", "b", "quotation or opinion", "direct")
+        + complete("b", "c", "prediction", "indirect")
+        + [("b-c", "attribution", "unattributed")],
+        doc_id=doc_id,
+    )
     return [ana, ben]
 
 
 @pytest.fixture
 def tied(tmp_path):
     """A workspace whose two annotators tie, validated clean before adjudication."""
-    from newsdesk.cli import app
     from typer.testing import CliRunner
+
+    from newsdesk.cli import app
 
     (tmp_path / "harbour.txt").write_text(HARBOUR, encoding="utf-8")
     ws = Workspace.init(tmp_path / "ws")
@@ -495,21 +636,34 @@ def test_every_tie_is_a_listed_conflict_and_unresolved_means_what_the_table_show
 
     report = json.loads(newsdesk("adjudicate", "--json").stdout)
     assert report["unresolved"] == [doc.id] and report["without_gold"] == []
-    assert {k: report["counts"][k] for k in ("conflicts", "unresolved", "documents_with_conflicts", "without_gold",
-                                            "claims_left_out", "gold")} == {
-        "conflicts": 5, "unresolved": 1, "documents_with_conflicts": 1, "without_gold": 0, "claims_left_out": 2,
-        "gold": 1}
+    assert {
+        k: report["counts"][k]
+        for k in ("conflicts", "unresolved", "documents_with_conflicts", "without_gold", "claims_left_out", "gold")
+    } == {
+        "conflicts": 5,
+        "unresolved": 1,
+        "documents_with_conflicts": 1,
+        "without_gold": 0,
+        "claims_left_out": 2,
+        "gold": 1,
+    }
     about = {(c["kind"], c["name"], (c["region"] or {}).get("text")) for c in report["conflicts"]}
-    assert about == {("span", None, "Friday"), ("label", None, "May"),
-                     ("attribute", "claim_type", "We will reopen the port on Friday"),
-                     ("link", "source", "that the talks would continue in May"),
-                     ("attribute", "attribution", "that the talks would continue in May")}
+    assert about == {
+        ("span", None, "Friday"),
+        ("label", None, "May"),
+        ("attribute", "claim_type", "We will reopen the port on Friday"),
+        ("link", "source", "that the talks would continue in May"),
+        ("attribute", "attribution", "that the talks would continue in May"),
+    }
 
     # Gold keeps what was agreed; the two claims whose type or source is undecided are left out, saying why.
     (gold,) = load_gold(ws)
     assert [s.text for s in gold.spans if s.label == "CLAIM"] == ["that the strike was over"]
-    assert {(s.label, s.text) for s in gold.spans} >= {("PERSON", "Marta Kowalski"), ("DATE", "Monday"),
-                                                       ("SOURCE", "A ministry spokeswoman")}
+    assert {(s.label, s.text) for s in gold.spans} >= {
+        ("PERSON", "Marta Kowalski"),
+        ("DATE", "Monday"),
+        ("SOURCE", "A ministry spokeswoman"),
+    }
     left_out = [p for p in gold.problems if "left out" in p]
     assert len(left_out) == 2 and any("claim_type" in p for p in left_out) and any("source" in p for p in left_out)
     assert load_conflicts(ws) == [Conflict.from_record(c) for c in report["conflicts"]]
@@ -528,11 +682,16 @@ def test_validate_after_adjudicate_says_what_release_build_would_and_clean_gold_
 
     # Gold an earlier version wrote: claim B kept without its type and speech, claim C without a source.
     (gold,) = load_gold(ws)
-    claims = [span(doc.text, f"claims:CLAIM:{s}", "claims", "CLAIM", s)
-              for s in ("We will reopen the port on Friday", "that the talks would continue in May")]
+    claims = [
+        span(doc.text, f"claims:CLAIM:{s}", "claims", "CLAIM", s)
+        for s in ("We will reopen the port on Friday", "that the talks would continue in May")
+    ]
     claims = [c._replace(id=gold_span_id((c.layer, c.label, c.start, c.end))) for c in claims]
-    stale = replace(gold, spans=gold.spans + claims,
-                    choices=gold.choices + [RegionChoice(claims[0].id, "check_worthiness", ("check-worthy",))])
+    stale = replace(
+        gold,
+        spans=gold.spans + claims,
+        choices=gold.choices + [RegionChoice(claims[0].id, "check_worthiness", ("check-worthy",))],
+    )
     save_gold(ws, AdjudicationResult("majority", 2, gold=[stale]))
     refused = newsdesk("validate", "--json")
     assert refused.exit_code == 1
@@ -546,10 +705,12 @@ def test_validate_after_adjudicate_says_what_release_build_would_and_clean_gold_
     assert exc.value.code == "E304"
     by_code = validate(ws).by_code()
     assert exc.value.detail == f"{len(gold_findings)} errors: " + ", ".join(
-        f"{code} x{group['count']}" for code, group in by_code.items())
+        f"{code} x{group['count']}" for code, group in by_code.items()
+    )
 
 
 # --- gold that validation would reject is never written as gold -------------------------------------
+
 
 def test_spans_that_cannot_stand_together_in_gold_are_rivals_not_both_kept():
     """Ana and Ben call "Joe Biden" a PERSON, Ben and Cleo call "Biden maintained" an ORG: each has two
@@ -589,8 +750,11 @@ def test_a_ground_truth_without_a_required_attribute_is_not_passed_off_as_comple
     (gold,) = result.gold
     assert ("CLAIM", QUOTE) not in keys(gold) and ("PERSON", "Joe Biden") in keys(gold)
     (conflict,) = result.conflicts
-    assert (conflict.kind, conflict.name, conflict.versions) == ("attribute", "speech",
-                                                                 [{"annotators": [CLEO], "values": []}])
+    assert (conflict.kind, conflict.name, conflict.versions) == (
+        "attribute",
+        "speech",
+        [{"annotators": [CLEO], "values": []}],
+    )
     assert result.unresolved == [DOC]
 
 

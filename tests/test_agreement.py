@@ -11,6 +11,7 @@ import random
 import krippendorff
 import numpy as np
 import pytest
+from corpus_helpers import SEED
 from sklearn.metrics import cohen_kappa_score
 
 from annotation.model import AnnotationRecord, Link, RegionChoice, Span
@@ -21,7 +22,6 @@ from corpus.model import sha256_hex
 from corpus.store import CorpusStore
 from corpus.tokens import tokenize
 from corpus.workspace import Workspace
-from corpus_helpers import SEED
 from validation.agreement import (
     NON_ANNOTATOR_ORIGINS,
     UNDEFINED_ONE_VALUE,
@@ -52,10 +52,17 @@ def record(text: str, annotator: str, spans=(), doc_id="d1", links=(), choices=(
     for span_id, label, first, last in spans:
         start, end = word_span(text, first, last)
         built.append(Span(span_id, SCHEMA.layer_of(label), label, start, end, text[start:end]))
-    return AnnotationRecord(doc_id=doc_id, text_sha256=sha256_hex(text), annotator=annotator,
-                            origin=kw.pop("origin", "labelstudio"), record_id=kw.pop("record_id", f"{annotator}-{doc_id}"),
-                            spans=built, links=[Link(*lk) for lk in links],
-                            choices=[RegionChoice(r, n, tuple(v)) for r, n, v in choices], **kw)
+    return AnnotationRecord(
+        doc_id=doc_id,
+        text_sha256=sha256_hex(text),
+        annotator=annotator,
+        origin=kw.pop("origin", "labelstudio"),
+        record_id=kw.pop("record_id", f"{annotator}-{doc_id}"),
+        spans=built,
+        links=[Link(*lk) for lk in links],
+        choices=[RegionChoice(r, n, tuple(v)) for r, n, v in choices],
+        **kw,
+    )
 
 
 def entities(report):
@@ -63,6 +70,7 @@ def entities(report):
 
 
 # --- identical annotators --------------------------------------------------------------------------
+
 
 def test_two_identical_annotators_agree_perfectly():
     spans = [("p", "PERSON", 0, 1), ("g", "GPE", 3, 3)]
@@ -93,6 +101,7 @@ def test_the_headline_names_each_figure_with_its_sample():
 
 # --- boundaries ------------------------------------------------------------------------------------
 
+
 def test_a_boundary_disagreement_costs_exact_match_but_not_overlap_match():
     alice = record(OLENA, "alice", [("p", "PERSON", 0, 1), ("g", "GPE", 3, 3)])  # "Olena Petrenko"
     bob = record(OLENA, "bob", [("p", "PERSON", 1, 1), ("g", "GPE", 3, 3)])  # "Petrenko"
@@ -120,8 +129,10 @@ def test_overlap_matching_is_one_to_one_and_takes_the_most_matches():
     text = "aaaa bbbbb ccccc ddddd"
     a = [Span("a1", "entities", "ORG", 0, 4, ""), Span("a2", "entities", "ORG", 4, 10, "")]
     b = [Span("b1", "entities", "ORG", 2, 8, ""), Span("b2", "entities", "ORG", 9, 12, "")]
-    recs = [AnnotationRecord("d1", sha256_hex(text), name, "labelstudio", name, spans=spans)
-            for name, spans in (("alice", a), ("bob", b))]
+    recs = [
+        AnnotationRecord("d1", sha256_hex(text), name, "labelstudio", name, spans=spans)
+        for name, spans in (("alice", a), ("bob", b))
+    ]
     layer = entities(agreement(recs, {"d1": text}, SCHEMA))
     # a2-b1 overlap most (4 chars), but taking that pair leaves a1 and b2 alone; a1-b1 + a2-b2 is two matches.
     assert layer.overlap.matched == 2
@@ -129,6 +140,7 @@ def test_overlap_matching_is_one_to_one_and_takes_the_most_matches():
 
 
 # --- labels and a hand-computed kappa ---------------------------------------------------------------
+
 
 def sadovyi_pair():
     alice = record(SADOVYI, "alice", [("p", "PERSON", 1, 2), ("g", "GPE", 4, 4), ("o", "ORG", 6, 6)])
@@ -174,13 +186,12 @@ def test_a_label_disagreement_and_a_hand_computed_kappa_on_ten_tokens():
 
 # --- Krippendorff's alpha by hand ---------------------------------------------------------------------
 
+
 def test_alpha_from_coincidences_matches_the_formula_and_the_krippendorff_package():
     # Two coders, five units:  coder 1: a a b b c;  coder 2: a b b b c
     # Coincidences (each unit's ordered value pairs / (m_u - 1), m_u = 2):
     #   (a,a) -> o_aa += 2;  (a,b) -> o_ab += 1, o_ba += 1;  (b,b) x2 -> o_bb += 4;  (c,c) -> o_cc += 2
-    o = np.array([[2, 1, 0],
-                  [1, 4, 0],
-                  [0, 0, 2]], dtype=float)
+    o = np.array([[2, 1, 0], [1, 4, 0], [0, 0, 2]], dtype=float)
     # n_c = (3, 5, 2), n = 10; alpha = 1 - (n-1) * sum_{c!=k} o_ck / (n^2 - sum n_c^2)
     #     = 1 - 9*2 / (100 - (9 + 25 + 4)) = 1 - 18/62 = 22/31
     by_hand = 22 / 31
@@ -195,6 +206,7 @@ def test_alpha_is_undefined_when_only_one_value_occurs():
 
 
 # --- three annotators, missing values -------------------------------------------------------------------
+
 
 def three_annotators(min_annotators=2):
     visited, paris = "Olena visited Kyiv", "Paris was calm"
@@ -243,28 +255,57 @@ def test_min_annotators_keeps_only_documents_with_that_many():
 
 # --- claims: attributes and links --------------------------------------------------------------------------
 
-CLAIMS_TEXT = ("Olena said prices rose . Reuters said exports fell . Officials expect growth . "
-               "Nobody denies the deal . Someone noted rain")
+CLAIMS_TEXT = (
+    "Olena said prices rose . Reuters said exports fell . Officials expect growth . "
+    "Nobody denies the deal . Someone noted rain"
+)
 #  words: 0 Olena 1 said 2 prices 3 rose 4 . 5 Reuters 6 said 7 exports 8 fell 9 . 10 Officials 11 expect
 #         12 growth 13 . 14 Nobody 15 denies 16 the 17 deal 18 . 19 Someone 20 noted 21 rain
 
 
 def claims_pair():
-    alice = record(CLAIMS_TEXT, "alice", [
-        ("olena", "PERSON", 0, 0), ("reuters", "ORG", 5, 5),
-        ("c1", "CLAIM", 2, 3), ("c2", "CLAIM", 7, 8), ("c3", "CLAIM", 11, 12), ("c4", "CLAIM", 15, 17),
-        ("c5", "CLAIM", 21, 21),  # only alice marks this one: not matched, not compared
-    ], links=[("c1", "olena", "source"), ("c2", "reuters", "source"), ("c4", "olena", "source")],
-        choices=[("c1", "claim_type", ["statement of fact"]), ("c2", "claim_type", ["statement of fact"]),
-                 ("c3", "claim_type", ["prediction"]), ("c4", "claim_type", ["denial"]),
-                 ("c5", "claim_type", ["other"]), ("c1", "speech", ["indirect"]),
-                 ("c4", "attribution", ["unattributed"])])
-    bob = record(CLAIMS_TEXT, "bob", [
-        ("olena-src", "SOURCE", 0, 0), ("officials", "SOURCE", 10, 10),
-        ("k1", "CLAIM", 2, 3), ("k2", "CLAIM", 6, 8), ("k3", "CLAIM", 12, 12), ("k4", "CLAIM", 14, 17),
-    ], links=[("k1", "olena-src", "source"), ("k2", "officials", "source")],
-        choices=[("k1", "claim_type", ["statement of fact"]), ("k2", "claim_type", ["prediction"]),
-                 ("k3", "claim_type", ["prediction"]), ("k4", "claim_type", ["denial"])])
+    alice = record(
+        CLAIMS_TEXT,
+        "alice",
+        [
+            ("olena", "PERSON", 0, 0),
+            ("reuters", "ORG", 5, 5),
+            ("c1", "CLAIM", 2, 3),
+            ("c2", "CLAIM", 7, 8),
+            ("c3", "CLAIM", 11, 12),
+            ("c4", "CLAIM", 15, 17),
+            ("c5", "CLAIM", 21, 21),  # only alice marks this one: not matched, not compared
+        ],
+        links=[("c1", "olena", "source"), ("c2", "reuters", "source"), ("c4", "olena", "source")],
+        choices=[
+            ("c1", "claim_type", ["statement of fact"]),
+            ("c2", "claim_type", ["statement of fact"]),
+            ("c3", "claim_type", ["prediction"]),
+            ("c4", "claim_type", ["denial"]),
+            ("c5", "claim_type", ["other"]),
+            ("c1", "speech", ["indirect"]),
+            ("c4", "attribution", ["unattributed"]),
+        ],
+    )
+    bob = record(
+        CLAIMS_TEXT,
+        "bob",
+        [
+            ("olena-src", "SOURCE", 0, 0),
+            ("officials", "SOURCE", 10, 10),
+            ("k1", "CLAIM", 2, 3),
+            ("k2", "CLAIM", 6, 8),
+            ("k3", "CLAIM", 12, 12),
+            ("k4", "CLAIM", 14, 17),
+        ],
+        links=[("k1", "olena-src", "source"), ("k2", "officials", "source")],
+        choices=[
+            ("k1", "claim_type", ["statement of fact"]),
+            ("k2", "claim_type", ["prediction"]),
+            ("k3", "claim_type", ["prediction"]),
+            ("k4", "claim_type", ["denial"]),
+        ],
+    )
     return agreement([alice, bob], {"d1": CLAIMS_TEXT}, SCHEMA)
 
 
@@ -299,10 +340,14 @@ def test_link_agreement_on_matched_claims():
 
 # --- what is left out -------------------------------------------------------------------------------------
 
+
 def test_a_document_with_one_annotator_is_ignored():
     spans = [("p", "PERSON", 0, 1)]
-    recs = [record(OLENA, "alice", spans), record(OLENA, "bob", spans),
-            record(SADOVYI, "alice", [("o", "ORG", 6, 6)], doc_id="d2")]
+    recs = [
+        record(OLENA, "alice", spans),
+        record(OLENA, "bob", spans),
+        record(SADOVYI, "alice", [("o", "ORG", 6, 6)], doc_id="d2"),
+    ]
     report = agreement(recs, {"d1": OLENA, "d2": SADOVYI}, SCHEMA)
     assert report.documents == 1 and report.skipped["documents_below_min_annotators"] == 1
     assert entities(report).labels["ORG"].tokens.alpha.value is None
@@ -326,8 +371,15 @@ def test_cancelled_prediction_adjudicated_stale_and_superseded_records_are_ignor
     report = agreement(recs, {"d1": OLENA}, SCHEMA)
     assert report.annotators == ["alice", "bob"]
     assert entities(report).exact.f1 == 1.0 and entities(report).tokens.alpha.value == pytest.approx(1.0)
-    assert report.skipped == {"adjudicated": 1, "cancelled": 1, "origin gold": 1, "origin labelstudio-review": 1,
-                              "origin prediction": 1, "stale_records": 1, "superseded": 1}
+    assert report.skipped == {
+        "adjudicated": 1,
+        "cancelled": 1,
+        "origin gold": 1,
+        "origin labelstudio-review": 1,
+        "origin prediction": 1,
+        "stale_records": 1,
+        "superseded": 1,
+    }
 
 
 def test_the_records_left_out_are_the_ones_adjudication_does_not_count_as_votes():
@@ -341,9 +393,17 @@ def test_a_workspace_is_compared_from_its_record_store_against_the_current_texts
     assert ingest(ws, [SEED]).ok
     (doc,) = CorpusStore(ws).iter_documents()
     (s1, e1), (s2, e2) = tokenize(doc.text)[:2]
-    recs = [AnnotationRecord(doc.id, doc.text_sha256, name, "labelstudio", name,
-                             spans=[Span("x", "entities", "ORG", s1, end, doc.text[s1:end])])
-            for name, end in (("alice", e1), ("bob", e2))]
+    recs = [
+        AnnotationRecord(
+            doc.id,
+            doc.text_sha256,
+            name,
+            "labelstudio",
+            name,
+            spans=[Span("x", "entities", "ORG", s1, end, doc.text[s1:end])],
+        )
+        for name, end in (("alice", e1), ("bob", e2))
+    ]
     AnnotationStore(ws).append(recs, "test")
     report = agreement_workspace(ws)
     layer = report.layers["entities"]
@@ -353,6 +413,7 @@ def test_a_workspace_is_compared_from_its_record_store_against_the_current_texts
 
 # --- warnings and JSON ---------------------------------------------------------------------------------
 
+
 def test_low_agreement_labels_become_warnings_with_their_sample_size():
     report = sadovyi_pair()
     # PERSON vs rest: n = 20, n_P = 6, n_N = 14, 4 off-diagonal -> 1 - 19*4 / (400 - 36 - 196) = 23/42 ~ 0.55
@@ -360,7 +421,10 @@ def test_low_agreement_labels_become_warnings_with_their_sample_size():
     # entities layer: 81/119 ~ 0.68; GPE agrees fully (1.0); the claims layer is undefined (all "O").
     warnings = report.warnings(threshold=0.7)
     assert [(w.subject, w.measure) for w in warnings] == [
-        ("ORG (entities)", "alpha"), ("PERSON (entities)", "alpha"), ("entities layer", "alpha")]
+        ("ORG (entities)", "alpha"),
+        ("PERSON (entities)", "alpha"),
+        ("entities layer", "alpha"),
+    ]
     assert warnings[1].value == pytest.approx(23 / 42) and (warnings[1].n, warnings[1].unit) == (4, "tokens")
     assert warnings[1].message == "PERSON (entities): token alpha 0.55 on 4 tokens (below 0.7)"
     assert [w.subject for w in report.warnings(threshold=0.5)] == ["ORG (entities)"]
@@ -388,12 +452,16 @@ def test_the_json_record_has_no_nan_and_says_why_a_figure_is_missing():
 
 # --- against the reference implementations on random annotations -----------------------------------------
 
+
 def naive_io_labels(text: str, spans: list[Span], layer: str) -> list[str]:
     """Per token: the label of the shortest covering span of the layer (the later one on a tie), else O."""
     out = []
     for start, end in tokenize(text):
-        covering = [(s.end - s.start, -i, s.label) for i, s in enumerate(spans)
-                    if s.layer == layer and s.start < end and s.end > start]
+        covering = [
+            (s.end - s.start, -i, s.label)
+            for i, s in enumerate(spans)
+            if s.layer == layer and s.start < end and s.end > start
+        ]
         out.append(min(covering)[2] if covering else "O")
     return out
 
@@ -442,8 +510,9 @@ def test_token_figures_equal_sklearn_and_krippendorff_on_random_annotations():
         for doc_id, annotated in by_doc.items():
             n = len(tokenize(texts[doc_id]))
             for name in names:
-                rows[name] += (naive_io_labels(texts[doc_id], annotated[name].spans, layer) if name in annotated
-                               else [None] * n)
+                rows[name] += (
+                    naive_io_labels(texts[doc_id], annotated[name].spans, layer) if name in annotated else [None] * n
+                )
         codes = {value: i for i, value in enumerate(sorted({v for r in rows.values() for v in r if v}))}
         data = [[np.nan if v is None else codes[v] for v in rows[name]] for name in names]
         expected = krippendorff.alpha(reliability_data=data, level_of_measurement="nominal")
@@ -456,5 +525,6 @@ def test_token_figures_equal_sklearn_and_krippendorff_on_random_annotations():
             binary = [[np.nan if np.isnan(v) else float(v == codes.get(label)) for v in row] for row in data]
             value = report.layers[layer].labels[label].tokens.alpha.value
             if value is not None:
-                assert value == pytest.approx(krippendorff.alpha(reliability_data=binary,
-                                                                 level_of_measurement="nominal"))
+                assert value == pytest.approx(
+                    krippendorff.alpha(reliability_data=binary, level_of_measurement="nominal")
+                )

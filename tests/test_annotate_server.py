@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from corpus_helpers import SAMPLES
 from typer.testing import CliRunner
 
 from annotation.project import TaskMap
@@ -20,7 +21,6 @@ from corpus.errors import NewsdeskError
 from corpus.ingest import clean, ingest
 from corpus.store import CorpusStore
 from corpus.workspace import Workspace
-from corpus_helpers import SAMPLES
 from newsdesk.cli import app
 
 pytestmark = pytest.mark.studio
@@ -54,13 +54,23 @@ def second_annotator(studio):
 
 def region(text: str, rid: str, layer: str, label: str, needle: str, after: str = "") -> dict:
     start = text.index(needle, text.index(after) if after else 0)
-    return {"id": rid, "from_name": layer, "to_name": "text", "type": "labels",
-            "value": {"start": start, "end": start + len(needle), "text": needle, "labels": [label]}}
+    return {
+        "id": rid,
+        "from_name": layer,
+        "to_name": "text",
+        "type": "labels",
+        "value": {"start": start, "end": start + len(needle), "text": needle, "labels": [label]},
+    }
 
 
 def choice(of: dict, name: str, value: str) -> dict:
-    return {"id": of["id"], "from_name": name, "to_name": "text", "type": "choices",
-            "value": {**{k: of["value"][k] for k in ("start", "end", "text")}, "choices": [value]}}
+    return {
+        "id": of["id"],
+        "from_name": name,
+        "to_name": "text",
+        "type": "choices",
+        "value": {**{k: of["value"][k] for k in ("start", "end", "text")}, "choices": [value]},
+    }
 
 
 def relation(a: dict, b: dict, label: str | None) -> dict:
@@ -81,17 +91,36 @@ def seed_results(text: str, who: str) -> list[dict]:
     claim = region(text, f"{who}-c1", "claims", "CLAIM", QUOTE)
     cue = region(text, f"{who}-q1", "claims", "CUE", "announced", after=QUOTE)
     source = region(text, f"{who}-s1", "claims", "SOURCE", "the American president")
-    results = [biden, moscow, zelensky, claim, cue, source,
-               choice(claim, "check_worthiness", "check-worthy"), choice(claim, "speech", "direct")]
+    results = [
+        biden,
+        moscow,
+        zelensky,
+        claim,
+        cue,
+        source,
+        choice(claim, "check_worthiness", "check-worthy"),
+        choice(claim, "speech", "direct"),
+    ]
     if who == "a":
         friday = region(text, "a-friday", "entities", "DATE", "Friday", after="Moscow")
-        results += [friday, choice(claim, "claim_type", "prediction"), relation(claim, source, "source"),
-                    relation(claim, cue, "cue"),
-                    {"from_name": "text_quality", "to_name": "text", "type": "choices",
-                     "value": {"choices": ["translation glitches"]}}]
+        results += [
+            friday,
+            choice(claim, "claim_type", "prediction"),
+            relation(claim, source, "source"),
+            relation(claim, cue, "cue"),
+            {
+                "from_name": "text_quality",
+                "to_name": "text",
+                "type": "choices",
+                "value": {"choices": ["translation glitches"]},
+            },
+        ]
     else:  # B links the claim to the named entity and leaves the cue relation unlabelled
-        results += [choice(claim, "claim_type", "quotation or opinion"), relation(claim, biden, "source"),
-                    relation(claim, cue, None)]
+        results += [
+            choice(claim, "claim_type", "quotation or opinion"),
+            relation(claim, biden, "source"),
+            relation(claim, cue, None),
+        ]
     return results
 
 
@@ -104,7 +133,7 @@ def test_push_creates_the_project_and_one_task_per_document(ws, studio):
     assert report.project_created and report.tasks_created == 8 and report.documents == 8
     client = studio_client(ws.root)
     project = client.projects.get(report.project_id)
-    assert "<Labels name=\"entities\"" in project.label_config and "CLAIM" in project.label_config
+    assert '<Labels name="entities"' in project.label_config and "CLAIM" in project.label_config
     assert "Annotation guidelines" in project.expert_instruction and project.show_instruction
     tasks = list(client.tasks.list(project=report.project_id, fields="all"))
     assert sorted(t.data["doc_id"] for t in tasks) == sorted(d.id for d in CorpusStore(ws).iter_documents())
@@ -155,17 +184,27 @@ def test_two_annotators_annotate_and_pull_brings_back_every_field(ws, second_ann
         assert rec.task_id == seed_task and rec.text_sha256 == doc.text_sha256
         assert not rec.cancelled and not rec.ground_truth and rec.created_at and rec.updated_at
         for span in rec.spans:
-            assert doc.text[span.start:span.end] == span.text
+            assert doc.text[span.start : span.end] == span.text
     assert a.lead_time == 61.5 and b.lead_time == 42.0
     assert {(s.layer, s.label, s.text) for s in a.spans} == {
-        ("entities", "PERSON", "Joe Biden"), ("entities", "GPE", "Moscow"), ("entities", "DATE", "Friday"),
-        ("entities", "PERSON", "Volodymyr Zelensky"), ("claims", "CLAIM", QUOTE), ("claims", "CUE", "announced"),
-        ("claims", "SOURCE", "the American president")}
+        ("entities", "PERSON", "Joe Biden"),
+        ("entities", "GPE", "Moscow"),
+        ("entities", "DATE", "Friday"),
+        ("entities", "PERSON", "Volodymyr Zelensky"),
+        ("claims", "CLAIM", QUOTE),
+        ("claims", "CUE", "announced"),
+        ("claims", "SOURCE", "the American president"),
+    }
     assert {(lk.from_id, lk.to_id, lk.label) for lk in a.links} == {("a-c1", "a-s1", "source"), ("a-c1", "a-q1", "cue")}
-    assert {(lk.from_id, lk.to_id, lk.label) for lk in b.links} == {("b-c1", "b-biden", "source"), ("b-c1", "b-q1", "cue")}
+    assert {(lk.from_id, lk.to_id, lk.label) for lk in b.links} == {
+        ("b-c1", "b-biden", "source"),
+        ("b-c1", "b-q1", "cue"),
+    }
     assert {(c.region_id, c.name, c.values) for c in a.choices} == {
-        ("a-c1", "check_worthiness", ("check-worthy",)), ("a-c1", "speech", ("direct",)),
-        ("a-c1", "claim_type", ("prediction",))}
+        ("a-c1", "check_worthiness", ("check-worthy",)),
+        ("a-c1", "speech", ("direct",)),
+        ("a-c1", "claim_type", ("prediction",)),
+    }
     assert ("b-c1", "claim_type", ("quotation or opinion",)) in {(c.region_id, c.name, c.values) for c in b.choices}
     assert a.document_choices == {"text_quality": ["translation glitches"]} and b.document_choices == {}
     cancelled = records[(other, ANNOTATOR_B)]
@@ -184,24 +223,52 @@ def test_offsets_counted_by_the_browser_are_repaired_and_the_rest_reported(ws):
     gathered = text.index("gathered")
     results = [
         # JavaScript counts the emoji before "Lyon" as two characters.
-        {"id": "u16", "from_name": "entities", "to_name": "text", "type": "labels",
-         "value": {"start": lyon + astral_before, "end": lyon + astral_before + 4, "text": "Lyon", "labels": ["GPE"]}},
+        {
+            "id": "u16",
+            "from_name": "entities",
+            "to_name": "text",
+            "type": "labels",
+            "value": {
+                "start": lyon + astral_before,
+                "end": lyon + astral_before + 4,
+                "text": "Lyon",
+                "labels": ["GPE"],
+            },
+        },
         # The browser collapsed a double space in the region's text.
-        {"id": "ws", "from_name": "claims", "to_name": "text", "type": "labels",
-         "value": {"start": gathered, "end": gathered + 11, "text": "gathered in", "labels": ["CUE"]}}
-        if "gathered  in" in text else
-        {"id": "ws", "from_name": "claims", "to_name": "text", "type": "labels",
-         "value": {"start": gathered + 3, "end": gathered + 14, "text": "gathered in", "labels": ["CUE"]}},
-        {"id": "lost", "from_name": "entities", "to_name": "text", "type": "labels",
-         "value": {"start": 0, "end": 5, "text": "Paris", "labels": ["GPE"]}},
+        {
+            "id": "ws",
+            "from_name": "claims",
+            "to_name": "text",
+            "type": "labels",
+            "value": {"start": gathered, "end": gathered + 11, "text": "gathered in", "labels": ["CUE"]},
+        }
+        if "gathered  in" in text
+        else {
+            "id": "ws",
+            "from_name": "claims",
+            "to_name": "text",
+            "type": "labels",
+            "value": {"start": gathered + 3, "end": gathered + 14, "text": "gathered in", "labels": ["CUE"]},
+        },
+        {
+            "id": "lost",
+            "from_name": "entities",
+            "to_name": "text",
+            "type": "labels",
+            "value": {"start": 0, "end": 5, "text": "Paris", "labels": ["GPE"]},
+        },
     ]
     studio_client(ws.root).annotations.create(id=task_of(ws, emoji_doc.id), result=results)
     report = pull(ws)
-    (rec,) = [r for r in AnnotationStore(ws).records() if r.doc_id == emoji_doc.id and r.origin == "labelstudio"
-              and not r.cancelled]
+    (rec,) = [
+        r
+        for r in AnnotationStore(ws).records()
+        if r.doc_id == emoji_doc.id and r.origin == "labelstudio" and not r.cancelled
+    ]
     spans = {s.id: s for s in rec.spans}
     assert (spans["u16"].start, spans["u16"].text) == (lyon, "Lyon")
-    assert text[spans["ws"].start:spans["ws"].end].split() == ["gathered", "in"]
+    assert text[spans["ws"].start : spans["ws"].end].split() == ["gathered", "in"]
     assert "lost" not in spans
     assert any("E203" in p and "lost" in p and str(rec.task_id) in p for p in report.problems)
 
@@ -226,8 +293,18 @@ def test_the_cli_pushes_pulls_and_exports(ws, tmp_path):
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     human = [r for r in rows if r["origin"] == "labelstudio"]
     assert len(human) == 4
-    for key in ("doc_id", "task_id", "annotator", "created_at", "updated_at", "cancelled", "ground_truth",
-                "spans", "links", "choices"):
+    for key in (
+        "doc_id",
+        "task_id",
+        "annotator",
+        "created_at",
+        "updated_at",
+        "cancelled",
+        "ground_truth",
+        "spans",
+        "links",
+        "choices",
+    ):
         assert key in human[0]
     assert {"start", "end", "label", "text"} <= set(human[0]["spans"][0]) if human[0]["spans"] else True
     status_out = runner.invoke(app, ["annotate", "status", "-w", str(ws.root), "--json"])
@@ -245,9 +322,18 @@ def test_a_wrong_token_names_the_variable_to_set(ws, monkeypatch):
 
 def test_server_stopped_during_a_push_then_a_rerun_completes_without_duplicates(ws, tmp_path):
     feed = tmp_path / "more.jsonl"
-    feed.write_text("".join(json.dumps({"url": f"https://more.example/{i}",
-                                         "text": f"Story {i} headline\n\nParagraph {i} about port number {i * 7}."})
-                            + "\n" for i in range(7)))
+    feed.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "url": f"https://more.example/{i}",
+                    "text": f"Story {i} headline\n\nParagraph {i} about port number {i * 7}.",
+                }
+            )
+            + "\n"
+            for i in range(7)
+        )
+    )
     assert ingest(ws, [feed]).added == 7
 
     def stop_after_first_batch(done: int, total: int) -> None:
@@ -271,8 +357,9 @@ def test_a_changed_text_is_migrated_only_when_every_span_survives(ws, second_ann
     client = studio_client(ws.root)
     seed_task = task_of(ws, SEED_ID)
     text = CorpusStore(ws).document(SEED_ID).text
-    doomed = client.annotations.create(id=seed_task, result=[
-        region(text, "d1", "claims", "CUE", "” he added")])  # holds a space the quote rule inserted
+    doomed = client.annotations.create(
+        id=seed_task, result=[region(text, "d1", "claims", "CUE", "” he added")]
+    )  # holds a space the quote rule inserted
     ws2 = set_config(ws, '"quote_spacing",', "")
     assert clean(ws2).text_changed == 1
     with pytest.raises(NewsdeskError) as exc:
@@ -290,14 +377,14 @@ def test_a_changed_text_is_migrated_only_when_every_span_survives(ws, second_ann
         if rec.doc_id == SEED_ID and rec.origin == "labelstudio":
             assert rec.text_sha256 == CorpusStore(ws2).document(SEED_ID).text_sha256
             zel = next(s for s in rec.spans if s.text == "Volodymyr Zelensky")
-            assert new_text[zel.start:zel.end] == "Volodymyr Zelensky" and zel.start == text.index("Volodymyr") - 2
+            assert new_text[zel.start : zel.end] == "Volodymyr Zelensky" and zel.start == text.index("Volodymyr") - 2
 
 
 def test_two_annotators_pulled_then_validated_measured_and_adjudicated(ws):
     """The issue-4 story on the server's data: pull -> validate -> agreement -> adjudicate."""
     from validation.adjudicate import adjudicate_workspace
-    from validation.gold import save_gold
     from validation.agreement import agreement_workspace
+    from validation.gold import save_gold
     from validation.validate import validate
 
     pull(ws)
@@ -317,7 +404,9 @@ def test_two_annotators_pulled_then_validated_measured_and_adjudicated(ws):
     # claim, its type and source undecided, is left out of gold rather than written as gold that fails.
     assert ("CLAIM", QUOTE) not in agreed
     assert {(c.kind, c.name) for c in result.conflicts if (c.region or {}).get("text") == QUOTE} == {
-        ("attribute", "claim_type"), ("link", "source")}
+        ("attribute", "claim_type"),
+        ("link", "source"),
+    }
     assert result.unresolved == [SEED_ID]
     report = validate(ws)  # gold included
     assert not report.errors, report.by_code()

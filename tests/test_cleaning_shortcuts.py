@@ -16,10 +16,12 @@ from corpus.offsets import Edit, EditEngine
 from corpus.rules import base, residue_lines, run_together_words, unicode_repair, whitespace
 
 # Lines the cookie banner pattern matches only through re's case folding.
-LOOKALIKE_BANNERS = ["We use coo\u212aies to improve your experience.",  # Kelvin sign for k
-                     "WE USE COOK\u0130ES. Accept all to continue",  # dotted capital I
-                     "Accept all cook\u0131es",  # dotless i
-                     "Coo\u212a\u0130e settings"]
+LOOKALIKE_BANNERS = [
+    "We use coo\u212aies to improve your experience.",  # Kelvin sign for k
+    "WE USE COOK\u0130ES. Accept all to continue",  # dotted capital I
+    "Accept all cook\u0131es",  # dotless i
+    "Coo\u212a\u0130e settings",
+]
 
 
 def _residue_edits(text: str, scanners=None) -> list:
@@ -54,8 +56,29 @@ def test_a_text_without_cookies_is_scanned_as_before():
     assert _residue_edits(text) == _residue_edits(text, residue_lines._ANYWHERE_SCANNERS)
 
 
-_PIECES = st.sampled_from(["cookie", "COOKIE", "coo", "kie", "k", "i", "\u212a", "\u0130", "\u0131", "\u2019",
-                           "\u201c", "é", " ", "\n", "\n\n", "we use ", "accept ", " settings", "x"])
+_PIECES = st.sampled_from(
+    [
+        "cookie",
+        "COOKIE",
+        "coo",
+        "kie",
+        "k",
+        "i",
+        "\u212a",
+        "\u0130",
+        "\u0131",
+        "\u2019",
+        "\u201c",
+        "é",
+        " ",
+        "\n",
+        "\n\n",
+        "we use ",
+        "accept ",
+        " settings",
+        "x",
+    ]
+)
 
 
 @settings(max_examples=400, deadline=None)
@@ -82,8 +105,27 @@ def _whitespace_by_definition(text: str) -> list:
     return edits
 
 
-_SPACING = st.sampled_from([" ", " ", "  ", "\t", "\u00a0", "\u2003", "\u3000", "\u200b", "\ufeff", "\u00ad",
-                            "\r", "\n", "\r\n", "\n\n", "a", "word", "“"])
+_SPACING = st.sampled_from(
+    [
+        " ",
+        " ",
+        "  ",
+        "\t",
+        "\u00a0",
+        "\u2003",
+        "\u3000",
+        "\u200b",
+        "\ufeff",
+        "\u00ad",
+        "\r",
+        "\n",
+        "\r\n",
+        "\n\n",
+        "a",
+        "word",
+        "“",
+    ]
+)
 
 
 @settings(max_examples=1000, deadline=None)
@@ -101,6 +143,7 @@ def test_whitespace_in_a_scraped_paragraph():
 
 # --- The edit engine -----------------------------------------------------------------------------
 
+
 class _GeneralEngine(EditEngine):
     """The engine without its short way: every rule's edits by the general walk (``_rebuild``)."""
 
@@ -114,12 +157,12 @@ def _one_form(pieces, raw):
     equals its raw text; copies are joined, empty ones dropped."""
     out = []
     for p in pieces:
-        if p[2] is not None and p[2] == raw[p[0]:p[1]]:
+        if p[2] is not None and p[2] == raw[p[0] : p[1]]:
             p = [p[0], p[1], None]
         if p[2] is not None and out and out[-1][2] is not None:
             last = out.pop()
             p = [last[0], p[1], last[2] + p[2]]
-            if p[2] == raw[p[0]:p[1]]:
+            if p[2] == raw[p[0] : p[1]]:
                 p = [p[0], p[1], None]
         if p[2] is None:
             if p[0] == p[1]:
@@ -162,11 +205,12 @@ def test_the_short_way_keeps_the_same_pieces_and_log_as_the_general_walk(case):
         general.apply(f"rule{i}", list(edits))
         assert engine.text == general.text and engine.pieces == general.pieces
         assert _one_form(engine.pieces, raw) == engine.pieces
-        assert "".join(raw[p[0]:p[1]] if p[2] is None else p[2] for p in engine.pieces) == engine.text
+        assert "".join(raw[p[0] : p[1]] if p[2] is None else p[2] for p in engine.pieces) == engine.text
     assert engine.log == general.log
 
 
 # --- Run-together words, for a batch at once ------------------------------------------------------
+
 
 def test_a_packed_word_is_its_letters_five_bits_each():
     import numpy as np
@@ -178,18 +222,49 @@ def test_a_packed_word_is_its_letters_five_bits_each():
         assert int(packed) == sum((ord(c) - 96) << (5 * i) for i, c in enumerate(word))
 
 
-_WORDY = st.sampled_from(["international", "government", "oninternational", "governmentpolicy", "internationally",
-                          "responsibilities", "counterintelligence", "zzzzzzzzzzzzzz", "qwertyuiop", "minister",
-                          "Minister", "ministers", "ab", "x", "_", "9", "é", "ß", "’", "'", "-", " ", "\n", "“",
-                          "🎉", "İ", "\u212a", "wellbeing", "sayshe"])
+_WORDY = st.sampled_from(
+    [
+        "international",
+        "government",
+        "oninternational",
+        "governmentpolicy",
+        "internationally",
+        "responsibilities",
+        "counterintelligence",
+        "zzzzzzzzzzzzzz",
+        "qwertyuiop",
+        "minister",
+        "Minister",
+        "ministers",
+        "ab",
+        "x",
+        "_",
+        "9",
+        "é",
+        "ß",
+        "’",
+        "'",
+        "-",
+        " ",
+        "\n",
+        "“",
+        "🎉",
+        "İ",
+        "\u212a",
+        "wellbeing",
+        "sayshe",
+    ]
+)
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.lists(_WORDY, max_size=12).map("".join), min_size=1, max_size=6),
-       st.lists(st.sampled_from(["en", "fr", "xx"]), min_size=6, max_size=6))
+@given(
+    st.lists(st.lists(_WORDY, max_size=12).map("".join), min_size=1, max_size=6),
+    st.lists(st.sampled_from(["en", "fr", "xx"]), min_size=6, max_size=6),
+)
 def test_run_together_words_for_a_batch_are_each_texts_own(texts, languages):
     rule = run_together_words.RunTogetherWords()
-    contexts = [base.CleaningContext(language=language) for language in languages[:len(texts)]]
+    contexts = [base.CleaningContext(language=language) for language in languages[: len(texts)]]
     assert rule.flag_many(texts, contexts) == [rule.flag(text, ctx) for text, ctx in zip(texts, contexts)]
 
 
@@ -209,12 +284,14 @@ def test_the_candidate_words_are_the_regexs():
     unknown = run_together_words._unknown_lower_words([text], ["xx-no-such"])[0]
     assert unknown is None  # no word list: left to flag
     found = run_together_words._unknown_lower_words(["", text], ["en", "en"])
-    every = [m.span() for m in re.finditer(r"\b[a-z]{7,}", text)
-             if m.group() not in run_together_words._frequencies("en")]
+    every = [
+        m.span() for m in re.finditer(r"\b[a-z]{7,}", text) if m.group() not in run_together_words._frequencies("en")
+    ]
     assert found == [[], every]
 
 
 # --- Structure ------------------------------------------------------------------------------------
+
 
 def _blocks_by_definition(text: str, standfirst_max_words: int = 60) -> list:
     """find_blocks as first written: each paragraph copied out and judged by is_heading."""
@@ -222,13 +299,18 @@ def _blocks_by_definition(text: str, standfirst_max_words: int = 60) -> list:
     from corpus.structure import is_heading, is_title, paragraphs
 
     spans, blocks = paragraphs(text), []
-    has_title = len(spans) > 1 and is_title(text[spans[0][0]:spans[0][1]])
+    has_title = len(spans) > 1 and is_title(text[spans[0][0] : spans[0][1]])
     for i, (s, e) in enumerate(spans):
         line = text[s:e]
         if i == 0 and has_title:
             kind = "title"
-        elif (i == 1 and has_title and len(spans) > 2 and not is_heading(line)
-              and len(line.split()) <= standfirst_max_words):
+        elif (
+            i == 1
+            and has_title
+            and len(spans) > 2
+            and not is_heading(line)
+            and len(line.split()) <= standfirst_max_words
+        ):
             kind = "standfirst"
         elif 0 < i < len(spans) - 1 and is_heading(line):
             kind = "heading"
@@ -238,9 +320,27 @@ def _blocks_by_definition(text: str, standfirst_max_words: int = 60) -> list:
     return blocks
 
 
-_LINES = st.sampled_from(["Title", "Fierce penalties", "A short standfirst.", "word " * 12, "x" * 101, "É cap",
-                          "lower start", "Ends with a colon:", "Two  spaces", "\n", "\n\n", " ", "”", "Q",
-                          "word " * 30, "y" * 201, "Two sentences. In one line"])
+_LINES = st.sampled_from(
+    [
+        "Title",
+        "Fierce penalties",
+        "A short standfirst.",
+        "word " * 12,
+        "x" * 101,
+        "É cap",
+        "lower start",
+        "Ends with a colon:",
+        "Two  spaces",
+        "\n",
+        "\n\n",
+        " ",
+        "”",
+        "Q",
+        "word " * 30,
+        "y" * 201,
+        "Two sentences. In one line",
+    ]
+)
 
 
 @settings(max_examples=500, deadline=None)
@@ -253,8 +353,29 @@ def test_blocks_are_found_as_defined(text, standfirst_max_words):
 
 # --- Unicode repair, for a batch at once ----------------------------------------------------------
 
-_UNICODEISH = st.sampled_from(["The bank didnâ€™t move.", "â€œNot yet.â€\x9d", "Zürich’s café", "€5", "£", "\x00", "\x85",
-                               "ﬁ", "Ａ", "e\u0301", "&amp;", "&", " — ", "…", "\t", "\n", "🎉", "İ", "plain words"])
+_UNICODEISH = st.sampled_from(
+    [
+        "The bank didnâ€™t move.",
+        "â€œNot yet.â€\x9d",
+        "Zürich’s café",
+        "€5",
+        "£",
+        "\x00",
+        "\x85",
+        "ﬁ",
+        "Ａ",
+        "e\u0301",
+        "&amp;",
+        "&",
+        " — ",
+        "…",
+        "\t",
+        "\n",
+        "🎉",
+        "İ",
+        "plain words",
+    ]
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -276,8 +397,9 @@ def _mojibake_alphabet() -> list[str]:
 
 
 @settings(max_examples=3000, deadline=None)
-@given(st.lists(st.sampled_from(_mojibake_alphabet()), max_size=12).map("".join),
-       st.sampled_from(["", "plain ", "é", "’"]))
+@given(
+    st.lists(st.sampled_from(_mojibake_alphabet()), max_size=12).map("".join), st.sampled_from(["", "plain ", "é", "’"])
+)
 @example("aœ.", "")  # exposed by itself: œ needs no unusual neighbour to match
 @example("Ã©", "")
 def test_the_line_test_is_the_search_for_every_mojibake_match(core, edge):
@@ -291,8 +413,30 @@ def test_the_line_test_is_the_search_for_every_mojibake_match(core, edge):
     assert test.unusual_many([text, "x"])[0] == test.scan(text)
 
 
-_NFC_ALPHABET = ["a", " ", "’", "é", "e", "\u0301", "\u0327", "\u00c5", "\u212b", "\u0958", "\u0915", "\u093c",
-                 "\u1100", "\u1161", "\u11a8", "\uac00", "\u09c7", "\u09be", "\u0344", "\uf900", "ñ", "\u0303"]
+_NFC_ALPHABET = [
+    "a",
+    " ",
+    "’",
+    "é",
+    "e",
+    "\u0301",
+    "\u0327",
+    "\u00c5",
+    "\u212b",
+    "\u0958",
+    "\u0915",
+    "\u093c",
+    "\u1100",
+    "\u1161",
+    "\u11a8",
+    "\uac00",
+    "\u09c7",
+    "\u09be",
+    "\u0344",
+    "\uf900",
+    "ñ",
+    "\u0303",
+]
 
 
 @settings(max_examples=3000, deadline=None)
@@ -342,6 +486,7 @@ def test_unicode_repair_with_a_lone_surrogate_in_the_batch():
 
 # --- The cyclic garbage collector, paused while cleaning -----------------------------------------
 
+
 def test_cleaning_leaves_the_garbage_collector_as_it_found_it():
     import gc
 
@@ -376,8 +521,10 @@ def test_cleaning_makes_no_reference_cycles():
     gc.disable()
     try:
         for _ in range(20):
-            clean_text("Share this article\nTitle\nBy Ann Lee\n\nThe bank didnâ€™t move.  It said“no”.\r\n"
-                       "We use cookies.\nThe minister spoke oninternational television about the")
+            clean_text(
+                "Share this article\nTitle\nBy Ann Lee\n\nThe bank didnâ€™t move.  It said“no”.\r\n"
+                "We use cookies.\nThe minister spoke oninternational television about the"
+            )
         assert gc.collect() == 0
     finally:
         gc.enable()

@@ -5,9 +5,9 @@ import re
 import shlex
 
 import pytest
+from corpus_helpers import REPO, SAMPLES, SEED
 from typer.testing import CliRunner
 
-from corpus_helpers import REPO, SAMPLES, SEED
 from newsdesk.cli import app
 
 runner = CliRunner()
@@ -94,8 +94,18 @@ def test_docs_export_writes_one_object_per_document(ws, tmp_path):
     newsdesk("docs", "export", "--out", str(out), "-w", ws)
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert len(rows) == 8
-    for key in ("id", "source", "title", "text", "raw_sha256", "text_sha256", "language", "flags", "blocks",
-                "duplicate_of"):
+    for key in (
+        "id",
+        "source",
+        "title",
+        "text",
+        "raw_sha256",
+        "text_sha256",
+        "language",
+        "flags",
+        "blocks",
+        "duplicate_of",
+    ):
         assert key in rows[0]
 
 
@@ -117,8 +127,10 @@ def test_the_readme_examples_run(tmp_path, monkeypatch):
     monkeypatch.chdir(REPO)
     for line in examples:
         args = shlex.split(line.split(" #")[0])[1:]
-        args = [a.replace("demo-ws", str(tmp_path / "demo-ws")).replace("docs.jsonl", str(tmp_path / "docs.jsonl"))
-                for a in args]
+        args = [
+            a.replace("demo-ws", str(tmp_path / "demo-ws")).replace("docs.jsonl", str(tmp_path / "docs.jsonl"))
+            for a in args
+        ]
         newsdesk(*args)
 
 
@@ -168,11 +180,13 @@ def test_help_starts_without_loading_any_stage(tmp_path):
     import subprocess
     import sys
 
-    program = ("import sys; from newsdesk.cli import main; sys.argv = ['newsdesk', '--help']\n"
-               "try:\n    main()\nexcept SystemExit:\n    pass\n"
-               "heavy = ('corpus.ingest', 'annotation.studio', 'validation.validate', 'releases.build', 'pandas', "
-               "'datasets', 'label_studio_sdk', 'spacy', 'pyarrow', 'datasketch')\n"
-               "print([m for m in heavy if m in sys.modules])")
+    program = (
+        "import sys; from newsdesk.cli import main; sys.argv = ['newsdesk', '--help']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "heavy = ('corpus.ingest', 'annotation.studio', 'validation.validate', 'releases.build', 'pandas', "
+        "'datasets', 'label_studio_sdk', 'spacy', 'pyarrow', 'datasketch')\n"
+        "print([m for m in heavy if m in sys.modules])"
+    )
     out = subprocess.run([sys.executable, "-c", program], cwd=REPO, capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
 
@@ -196,9 +210,13 @@ def test_an_article_that_cleans_to_nothing_is_refused_and_nothing_is_stored(tmp_
     folder.mkdir()
     (folder / "share.txt").write_text("Share this article\nFollow us on Twitter\nRead more\n", encoding="utf-8")
     (folder / "rules.txt").write_text("***\n***\n***\n", encoding="utf-8")
-    (folder / "feed.jsonl").write_text(json.dumps({"text": "Read more"}) + "\n"
-                                       + json.dumps({"text": "Port reopens\n\nShips left the port on Monday."}) + "\n",
-                                       encoding="utf-8")
+    (folder / "feed.jsonl").write_text(
+        json.dumps({"text": "Read more"})
+        + "\n"
+        + json.dumps({"text": "Port reopens\n\nShips left the port on Monday."})
+        + "\n",
+        encoding="utf-8",
+    )
     newsdesk("init", ws)
     result = newsdesk("ingest", str(folder), "-w", ws, "--json", ok=False)
     assert result.exit_code == 1
@@ -207,7 +225,8 @@ def test_an_article_that_cleans_to_nothing_is_refused_and_nothing_is_stored(tmp_
     assert [line.split(" - ")[0] for line in report["failed"]] == [
         f"[E109] {folder / 'feed.jsonl'}:1: text is empty after cleaning",
         f"[E109] {folder / 'rules.txt'}: text is empty after cleaning",
-        f"[E109] {folder / 'share.txt'}: text is empty after cleaning"]
+        f"[E109] {folder / 'share.txt'}: text is empty after cleaning",
+    ]
     assert "[E109]" in newsdesk("ingest", str(folder / "share.txt"), "-w", ws, ok=False).stderr
     # Nothing is stored for them: neither an article nor a document.
     rows = json.loads(newsdesk("docs", "list", "-w", ws, "--json").stdout)
@@ -216,7 +235,8 @@ def test_an_article_that_cleans_to_nothing_is_refused_and_nothing_is_stored(tmp_
     from corpus.workspace import Workspace
 
     assert [a.raw_text for a in CorpusStore(Workspace.open(tmp_path / "ws")).iter_articles()] == [
-        "Port reopens\n\nShips left the port on Monday."]
+        "Port reopens\n\nShips left the port on Monday."
+    ]
 
 
 def test_a_broken_link_and_a_loop_get_one_line_each(tmp_path):
@@ -247,9 +267,19 @@ def removable(tmp_path):
     wire = next(r for r in rows if r["duplicate_of"])
     doc = CorpusStore(Workspace.open(path)).document(wire["id"])
     word = doc.text.split()[0]
-    AnnotationStore(Workspace.open(path)).append([AnnotationRecord(
-        doc_id=doc.id, text_sha256=doc.text_sha256, annotator="ana@newsdesk.example", origin="labelstudio",
-        record_id="1", spans=[Span("e1", "entities", "ORG", 0, len(word), word)])], label="test")
+    AnnotationStore(Workspace.open(path)).append(
+        [
+            AnnotationRecord(
+                doc_id=doc.id,
+                text_sha256=doc.text_sha256,
+                annotator="ana@newsdesk.example",
+                origin="labelstudio",
+                record_id="1",
+                spans=[Span("e1", "entities", "ORG", 0, len(word), word)],
+            )
+        ],
+        label="test",
+    )
     return str(path), wire
 
 

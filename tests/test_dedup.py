@@ -18,8 +18,10 @@ from corpus.store import CorpusStore
 from corpus.workspace import Workspace
 
 CONFIG = NearDuplicateConfig()
-WORDS = ("minister council budget harbour strike vote court ruling union deal price energy rail "
-         "bridge plan ferry storm flood tariff export").split()
+WORDS = (
+    "minister council budget harbour strike vote court ruling union deal price energy rail "
+    "bridge plan ferry storm flood tariff export"
+).split()
 
 TEXTS = [
     "",
@@ -42,14 +44,16 @@ def prose(rng: random.Random, words: int) -> str:
 def test_each_text_gets_one_hash_per_distinct_shingle():
     hashes, offsets = shingle_hashes(TEXTS, CONFIG.shingle_words)
     for i, text in enumerate(TEXTS):
-        assert len(set(hashes[offsets[i]:offsets[i + 1]].tolist())) == len(shingles(text, CONFIG.shingle_words))
+        assert len(set(hashes[offsets[i] : offsets[i + 1]].tolist())) == len(shingles(text, CONFIG.shingle_words))
 
 
 def test_a_shingle_hashes_the_same_alone_as_inside_a_text():
     for text in TEXTS:
         hashes, _ = shingle_hashes([text], CONFIG.shingle_words)
-        alone = {int(shingle_hashes([s.decode("utf-8", "surrogatepass")], CONFIG.shingle_words)[0][0])
-                 for s in shingles(text, CONFIG.shingle_words)}
+        alone = {
+            int(shingle_hashes([s.decode("utf-8", "surrogatepass")], CONFIG.shingle_words)[0][0])
+            for s in shingles(text, CONFIG.shingle_words)
+        }
         assert set(hashes.tolist()) == alone
 
 
@@ -59,7 +63,7 @@ def test_signatures_are_datasketchs_minhash_of_the_shingle_hashes():
     bulk = signatures(texts, CONFIG)
     for i in range(len(texts)):
         m = MinHash(num_perm=CONFIG.num_perm, seed=1, hashfunc=int, scheme="affine32")
-        m.update_batch(hashes[offsets[i]:offsets[i + 1]].tolist())
+        m.update_batch(hashes[offsets[i] : offsets[i + 1]].tolist())
         assert (bulk[i] == m.hashvalues).all(), texts[i][:40]
         assert (bulk[i] == signatures([texts[i]], CONFIG)[0]).all()  # batching changes nothing
 

@@ -32,15 +32,20 @@ def test_a_new_import_format_is_one_module_and_one_registration(tmp_path, monkey
     folder.mkdir()
     text = "Anna Berg met officials of the Red Cross in Geneva on Monday.\n"
     (folder / "a.txt").write_text(text)
-    spans = [(text.index(words), text.index(words) + len(words), label)
-             for words, label in (("Anna Berg", "PERSON"), ("Red Cross", "ORG"), ("Geneva", "GPE"))]
+    spans = [
+        (text.index(words), text.index(words) + len(words), label)
+        for words, label in (("Anna Berg", "PERSON"), ("Red Cross", "ORG"), ("Geneva", "GPE"))
+    ]
     (folder / "a.spans").write_text("".join(f"{start}\t{end}\t{label}\n" for start, end, label in spans))
     ws = Workspace.init(tmp_path / "ws")
     report = import_annotations(ws, folder, "tsv-spans", annotator="lab")
     assert report.ok and report.spans_carried == 3
     (record,) = AnnotationStore(ws).records()
-    assert [(s.label, s.text) for s in record.spans] == [("PERSON", "Anna Berg"), ("ORG", "Red Cross"),
-                                                         ("GPE", "Geneva")]
+    assert [(s.label, s.text) for s in record.spans] == [
+        ("PERSON", "Anna Berg"),
+        ("ORG", "Red Cross"),
+        ("GPE", "Geneva"),
+    ]
 
 
 def test_a_new_cleaning_rule_is_one_module_and_one_registry_line(tmp_path, monkeypatch):
@@ -67,10 +72,16 @@ def test_a_new_cleaning_rule_is_one_module_and_one_registry_line(tmp_path, monke
 
     repeated = "The harbour reopened on Monday after a week of strikes over pay."
     raw = f"Port reopens\n\n{repeated}\n\nAdvertisement\n\nTrade resumed at once.\n\n{repeated}\n"
-    article = Article(id=document_id(None, raw.encode()), source="a.txt", raw_text=raw,
-                      raw_sha256=sha256_hex(raw.encode()), encoding="utf-8", format="txt")
+    article = Article(
+        id=document_id(None, raw.encode()),
+        source="a.txt",
+        raw_text=raw,
+        raw_sha256=sha256_hex(raw.encode()),
+        encoding="utf-8",
+        format="txt",
+    )
     doc = CleaningPipeline([*DEFAULT_RULES, "repeated_paragraph"], language="en").clean(article)
     flags = [f for f in doc.flags if f.rule == "repeated_paragraph"]
-    assert [doc.text[f.start:f.end] for f in flags] == [repeated]
+    assert [doc.text[f.start : f.end] for f in flags] == [repeated]
     assert flags[0].start == doc.text.rindex(repeated)  # the second one, not the first
     assert not [f for f in CleaningPipeline(language="en").clean(article).flags if f.rule == "repeated_paragraph"]

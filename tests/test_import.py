@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from newsdesk.cli.annotate import annotate_app
 from annotation.importers import ImportReport, SpanNote, import_annotations, parse_label_map
 from annotation.model import AnnotationRecord, Link, RegionChoice, Span
 from annotation.store import AnnotationStore
@@ -21,6 +20,7 @@ from corpus.ingest import ingest
 from corpus.model import Document
 from corpus.store import CorpusStore
 from corpus.workspace import Workspace
+from newsdesk.cli.annotate import annotate_app
 
 FIXTURES = Path(__file__).parent / "fixtures" / "import"
 EXPORT = FIXTURES / "labelstudio" / "export.json"
@@ -30,9 +30,11 @@ BRAT = FIXTURES / "brat"
 LS_MAP = "PER=PERSON,role:said_by=source"
 CONLL_MAP = {"PER": "PERSON", "MISC": "NORP"}
 # A PARC-style attribution corpus: Source/Cue/Content spans, Attribution events, its own attributes.
-PARC_MAP = ("Source=SOURCE,Attribution=CUE,Cue=CUE,Content=CLAIM,Person=PERSON,"
-            "role:Source=source,role:AttributedTo=source,role:CueOf=cue,"
-            "attr:ClaimType=claim_type,attr:Speech=speech,value:Prediction=prediction,value:Direct=direct")
+PARC_MAP = (
+    "Source=SOURCE,Attribution=CUE,Cue=CUE,Content=CLAIM,Person=PERSON,"
+    "role:Source=source,role:AttributedTo=source,role:CueOf=cue,"
+    "attr:ClaimType=claim_type,attr:Speech=speech,value:Prediction=prediction,value:Direct=direct"
+)
 
 
 def new_workspace(path: Path) -> Workspace:
@@ -57,11 +59,11 @@ def span_at(doc: Document, span_id: str, layer: str, label: str, words: str, nth
 
 
 def store_files(ws: Workspace) -> dict[str, bytes]:
-    return {str(p.relative_to(ws.root)): p.read_bytes()
-            for p in sorted(ws.root.rglob("*.jsonl"))}
+    return {str(p.relative_to(ws.root)): p.read_bytes() for p in sorted(ws.root.rglob("*.jsonl"))}
 
 
 # --- a Label Studio export from another server ---------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def ls_import(tmp_path_factory) -> tuple[Workspace, ImportReport]:
@@ -77,19 +79,52 @@ def test_the_export_is_imported_and_its_report_says_what_happened(ls_import):
     assert (report.documents, report.documents_added, report.records, report.records_written) == (2, 2, 4, 4)
     assert report.spans_carried == 10  # 6 + 2 + 0 (cancelled) + 2; the footer span is reported
     assert report.spans_noted == [
-        SpanNote(first.record_id, first.doc_id, f"{EXPORT}#task1", "p1", "PERSON", 50, 62, "Olu  Adeyemi",
-                 "cleaning edited inside it (whitespace): 'Olu  Adeyemi' -> 'Olu Adeyemi'", 51, 62),
-        SpanNote(records["user-12/export.json#task1.annotation2"].record_id, first.doc_id, f"{EXPORT}#task1", "p2",
-                 "PERSON", 50, 62, "Olu  Adeyemi",
-                 "cleaning edited inside it (whitespace): 'Olu  Adeyemi' -> 'Olu Adeyemi'", 51, 62)]
+        SpanNote(
+            first.record_id,
+            first.doc_id,
+            f"{EXPORT}#task1",
+            "p1",
+            "PERSON",
+            50,
+            62,
+            "Olu  Adeyemi",
+            "cleaning edited inside it (whitespace): 'Olu  Adeyemi' -> 'Olu Adeyemi'",
+            51,
+            62,
+        ),
+        SpanNote(
+            records["user-12/export.json#task1.annotation2"].record_id,
+            first.doc_id,
+            f"{EXPORT}#task1",
+            "p2",
+            "PERSON",
+            50,
+            62,
+            "Olu  Adeyemi",
+            "cleaning edited inside it (whitespace): 'Olu  Adeyemi' -> 'Olu Adeyemi'",
+            51,
+            62,
+        ),
+    ]
     assert report.spans_reported == [
-        SpanNote(first.record_id, first.doc_id, f"{EXPORT}#task1", "r1", "ORG", 206, 213, "Reuters",
-                 "in text removed by cleaning (residue_lines): 'Source: Reuters'")]
+        SpanNote(
+            first.record_id,
+            first.doc_id,
+            f"{EXPORT}#task1",
+            "r1",
+            "ORG",
+            206,
+            213,
+            "Reuters",
+            "in text removed by cleaning (residue_lines): 'Source: Reuters'",
+        )
+    ]
     assert report.skipped == Counter({"labelstudio prediction": 1})
     assert report.problems == [
         "user-12/export.json#task1.annotation2: choice claim_type=['factual'] on region c2 kept as a note: 'claim_type' "
         "has no value 'factual' (its values: statement of fact, quotation or opinion, prediction, denial, other; "
-        "map one with --map value:FOREIGN=OURS)"]
+        "map one with --map value:FOREIGN=OURS)"
+    ]
     assert json.loads(json.dumps(report.to_record()))["spans_reported"][0]["span_id"] == "r1"
 
 
@@ -100,9 +135,11 @@ def test_the_texts_are_cleaned_like_any_article(ls_import):
     original = json.loads(EXPORT.read_text())[0]["data"]["text"]
     assert article.raw_text == original and article.format == "labelstudio"
     assert article.source == f"{EXPORT}#task1" and article.title == "Finance ministry sees inflation easing"
-    assert doc.text == ("Finance ministry sees inflation easing\n\n"
-                        "In Canada, Olu Adeyemi of the Ministry of Finance said on Tuesday that inflation fell "
-                        "to 2.1 percent.\n\nAnalysts cautioned that the figures remain preliminary.")
+    assert doc.text == (
+        "Finance ministry sees inflation easing\n\n"
+        "In Canada, Olu Adeyemi of the Ministry of Finance said on Tuesday that inflation fell "
+        "to 2.1 percent.\n\nAnalysts cautioned that the figures remain preliminary."
+    )
 
 
 def test_every_span_lands_on_the_same_words_of_the_clean_text(ls_import):
@@ -119,7 +156,7 @@ def test_every_span_lands_on_the_same_words_of_the_clean_text(ls_import):
     ]
     for rec in records_of(ws).values():
         text = document_of(ws, rec).text
-        assert all(text[s.start:s.end] == s.text for s in rec.spans)
+        assert all(text[s.start : s.end] == s.text for s in rec.spans)
 
 
 def test_the_first_annotators_record_keeps_links_choices_and_metadata(ls_import):
@@ -130,12 +167,17 @@ def test_the_first_annotators_record_keeps_links_choices_and_metadata(ls_import)
     assert record.record_id == f"user-11/export.json#task1.annotation1@{doc.id}"
     assert (record.annotator, record.origin, record.task_id) == ("user-11", "labelstudio-file", None)
     assert (record.created_at, record.updated_at, record.lead_time) == (
-        "2026-11-25T12:13:40.787385Z", "2026-11-25T12:13:40.787407Z", 42.5)
+        "2026-11-25T12:13:40.787385Z",
+        "2026-11-25T12:13:40.787407Z",
+        42.5,
+    )
     assert (record.cancelled, record.ground_truth, record.model_version) == (False, True, None)
     # The relation labelled "said_by" was mapped; the unlabelled one to a CUE is a cue link.
     assert record.links == [Link("c1", "p1", "source"), Link("c1", "q1", "cue")]
-    assert record.choices == [RegionChoice("c1", "claim_type", ("statement of fact",)),
-                              RegionChoice("c1", "speech", ("indirect",))]
+    assert record.choices == [
+        RegionChoice("c1", "claim_type", ("statement of fact",)),
+        RegionChoice("c1", "speech", ("indirect",)),
+    ]
     assert record.document_choices == {"text_quality": ["residue left"]}
     assert record.problems == [
         "span p1 PERSON carried: cleaning edited inside it (whitespace): 'Olu  Adeyemi' -> 'Olu Adeyemi'",
@@ -147,29 +189,42 @@ def test_the_first_annotators_record_keeps_links_choices_and_metadata(ls_import)
 def test_the_second_annotator_and_the_cancelled_annotation_are_kept(ls_import):
     ws, _ = ls_import
     records = records_of(ws)
-    assert sorted(records) == ["user-11/export.json#task1.annotation1", "user-11/export.json#task2.annotation1",
-                               "user-12/export.json#task1.annotation2", "user-12/export.json#task1.annotation3"]
+    assert sorted(records) == [
+        "user-11/export.json#task1.annotation1",
+        "user-11/export.json#task2.annotation1",
+        "user-12/export.json#task1.annotation2",
+        "user-12/export.json#task1.annotation3",
+    ]
     second = records["user-12/export.json#task1.annotation2"]
     doc = document_of(ws, second)
     # Their region was labelled "PER" under a control named "label": mapped, and put in our layer.
-    assert second.spans == [span_at(doc, "p2", "entities", "PERSON", "Olu Adeyemi"),
-                            span_at(doc, "c2", "claims", "CLAIM", "inflation fell to 2.1 percent")]
+    assert second.spans == [
+        span_at(doc, "p2", "entities", "PERSON", "Olu Adeyemi"),
+        span_at(doc, "c2", "claims", "CLAIM", "inflation fell to 2.1 percent"),
+    ]
     assert second.links == [Link("c2", "p2", "source")]
     assert second.choices == []  # "factual" is no value of claim_type: kept as a note instead
     assert second.problems == [
         "choice claim_type=['factual'] on region c2 kept as a note: 'claim_type' has no value 'factual' (its "
         "values: statement of fact, quotation or opinion, prediction, denial, other; map one with --map "
         "value:FOREIGN=OURS)",
-        "span p2 PERSON carried: cleaning edited inside it (whitespace): 'Olu  Adeyemi' -> 'Olu Adeyemi'"]
+        "span p2 PERSON carried: cleaning edited inside it (whitespace): 'Olu  Adeyemi' -> 'Olu Adeyemi'",
+    ]
     assert (second.annotator, second.ground_truth, second.lead_time) == ("user-12", False, 17.0)
     cancelled = records["user-12/export.json#task1.annotation3"]
     assert (cancelled.annotator, cancelled.cancelled, cancelled.spans, cancelled.doc_id) == (
-        "user-12", True, [], doc.id)
+        "user-12",
+        True,
+        [],
+        doc.id,
+    )
     other = records["user-11/export.json#task2.annotation1"]
     other_doc = document_of(ws, other)
     assert other_doc.id != doc.id
-    assert other.spans == [span_at(other_doc, "n1", "entities", "ORG", "Norwegian Meteorological Institute"),
-                           span_at(other_doc, "n2", "entities", "GPE", "Oslo", nth=2)]
+    assert other.spans == [
+        span_at(other_doc, "n1", "entities", "ORG", "Norwegian Meteorological Institute"),
+        span_at(other_doc, "n2", "entities", "GPE", "Oslo", nth=2),
+    ]
 
 
 def test_importing_the_same_export_again_adds_nothing(ls_import):
@@ -187,9 +242,11 @@ def test_the_annotator_option_names_every_record(tmp_path):
     assert len(records_of(ws)) == 4  # still one record per annotation
     # Task 1 has annotations by two people: named as one, agreement would take them for one.
     renamed = [p for r in records_of(ws).values() for p in r.problems if p.startswith("annotator ")]
-    assert renamed == ["annotator user-11 named ana@example.org: the task has annotations by 2 people "
-                       "(user-11, user-12)"] + ["annotator user-12 named ana@example.org: the task has "
-                                                "annotations by 2 people (user-11, user-12)"] * 2
+    assert (
+        renamed
+        == ["annotator user-11 named ana@example.org: the task has annotations by 2 people (user-11, user-12)"]
+        + ["annotator user-12 named ana@example.org: the task has annotations by 2 people (user-11, user-12)"] * 2
+    )
 
 
 def test_a_text_already_in_the_corpus_gets_the_annotations(tmp_path):
@@ -227,14 +284,35 @@ def test_a_span_partly_in_removed_text_is_reported_with_its_links(tmp_path):
 
     def region(rid, layer, label, words):
         start = text.index(words)
-        return {"id": rid, "from_name": layer, "to_name": "text", "type": "labels",
-                "value": {"start": start, "end": start + len(words), "text": words, "labels": [label]}}
+        return {
+            "id": rid,
+            "from_name": layer,
+            "to_name": "text",
+            "type": "labels",
+            "value": {"start": start, "end": start + len(words), "text": words, "labels": [label]},
+        }
 
-    task = {"data": {"text": text}, "annotations": [{"id": 1, "completed_by": 3, "result": [
-        region("c", "claims", "CLAIM", "shares rose"), region("d", "entities", "DATE", crossing),
-        {"from_id": "c", "to_id": "d", "type": "relation", "labels": ["source"]},
-        {"id": "d", "from_name": "speech", "to_name": "text", "type": "choices",
-         "value": {"start": 0, "end": 1, "choices": ["direct"]}}]}]}
+    task = {
+        "data": {"text": text},
+        "annotations": [
+            {
+                "id": 1,
+                "completed_by": 3,
+                "result": [
+                    region("c", "claims", "CLAIM", "shares rose"),
+                    region("d", "entities", "DATE", crossing),
+                    {"from_id": "c", "to_id": "d", "type": "relation", "labels": ["source"]},
+                    {
+                        "id": "d",
+                        "from_name": "speech",
+                        "to_name": "text",
+                        "type": "choices",
+                        "value": {"start": 0, "end": 1, "choices": ["direct"]},
+                    },
+                ],
+            }
+        ],
+    }
     (tmp_path / "export.json").write_text(json.dumps([task]))
     report = import_annotations(ws, tmp_path / "export.json", "labelstudio")
     (note,) = report.spans_reported
@@ -245,11 +323,13 @@ def test_a_span_partly_in_removed_text_is_reported_with_its_links(tmp_path):
     assert report.problems == [
         "user-3/export.json#task1.annotation1: choice speech=['direct'] on region d kept as a note: "
         "it is on d (DATE), not on a CLAIM",
-        "user-3/export.json#task1.annotation1: link c --source--> d not carried: span d was not"]
+        "user-3/export.json#task1.annotation1: link c --source--> d not carried: span d was not",
+    ]
     assert record.problems[-1] == "link c --source--> d not carried: span d was not"
 
 
 # --- CoNLL-2003 ----------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def conll_import(tmp_path_factory) -> tuple[Workspace, ImportReport]:
@@ -267,7 +347,7 @@ def test_conll_documents_are_rebuilt_from_their_tokens(conll_import):
     # Tokens joined by single spaces, one sentence per line.
     assert raw == {
         "conll/news.conll#doc1": "EU rejects German call to boycott British lamb .\nPeter Blackburn\n"
-                           "Diplomats from Britain France and Italy met in Brussels .",
+        "Diplomats from Britain France and Italy met in Brussels .",
         "conll/news.conll#doc2": "Olu Adeyemi of the Ministry of Finance said inflation fell .\nAdeyemi spoke in Ottawa .",
     }
 
@@ -277,7 +357,11 @@ def test_iob1_tags_become_spans_on_the_clean_text(conll_import):
     record = records_of(ws)["conll/news.conll#doc1"]
     doc = document_of(ws, record)
     assert (record.annotator, record.origin, record.cancelled, record.text_sha256) == (
-        "conll", "conll", False, doc.text_sha256)
+        "conll",
+        "conll",
+        False,
+        doc.text_sha256,
+    )
     assert record.spans == [
         span_at(doc, "s1", "entities", "ORG", "EU"),
         span_at(doc, "s2", "entities", "NORP", "German"),
@@ -312,9 +396,11 @@ def test_a_two_column_iobes_file_without_docstart_is_one_document(tmp_path):
     doc = document_of(ws, record)
     assert CorpusStore(ws).article(doc.id).raw_text == "Acme hired Jane Doe John\nIt rained"
     assert record.annotator == "lab"
-    assert record.spans == [span_at(doc, "s1", "entities", "ORG", "Acme"),
-                            span_at(doc, "s2", "entities", "PERSON", "Jane Doe"),
-                            span_at(doc, "s3", "entities", "PERSON", "John")]
+    assert record.spans == [
+        span_at(doc, "s1", "entities", "ORG", "Acme"),
+        span_at(doc, "s2", "entities", "PERSON", "Jane Doe"),
+        span_at(doc, "s3", "entities", "PERSON", "John"),
+    ]
 
 
 def test_a_label_skipped_on_purpose_is_counted(tmp_path):
@@ -333,12 +419,14 @@ def test_an_unknown_label_stops_the_import_naming_file_label_and_fix(tmp_path):
     assert caught.value.one_line() == (
         f"[E210] {CONLL}: unknown label (neither in labels.toml nor mapped: 'MISC') - map them onto the schema "
         "with --map MISC=OURS (OURS is a label of labels.toml, a link label source/cue for role:, or - to skip), "
-        "or add the labels to labels.toml")
+        "or add the labels to labels.toml"
+    )
     # Nothing was written: not the texts, not the records.
     assert list(CorpusStore(ws).iter_documents()) == [] and AnnotationStore(ws).records() == []
 
 
 # --- a brat folder from a PARC-style attribution corpus -----------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def brat_import(tmp_path_factory) -> tuple[Workspace, ImportReport]:
@@ -375,13 +463,18 @@ def test_an_attribution_event_becomes_a_claim_linked_to_its_source_and_cue(brat_
     ]
     assert record.links == [
         # E1 Attribution:T2 Source:T1 Content:T3, for each fragment of the content
-        Link("T3", "T2", "cue"), Link("T3.2", "T2", "cue"), Link("T3", "T1", "source"), Link("T3.2", "T1", "source"),
+        Link("T3", "T2", "cue"),
+        Link("T3.2", "T2", "cue"),
+        Link("T3", "T1", "source"),
+        Link("T3.2", "T1", "source"),
         Link("T6", "T4", "source"),  # R1 AttributedTo Arg1:T4 Arg2:T6, turned to go from the claim
         Link("T6", "T5", "cue"),  # R2 CueOf Arg1:T6 Arg2:T5
     ]
     assert record.choices == [
-        RegionChoice("T3", "claim_type", ("prediction",)), RegionChoice("T3.2", "claim_type", ("prediction",)),
-        RegionChoice("T3", "speech", ("direct",)), RegionChoice("T3.2", "speech", ("direct",)),
+        RegionChoice("T3", "claim_type", ("prediction",)),
+        RegionChoice("T3.2", "claim_type", ("prediction",)),
+        RegionChoice("T3", "speech", ("direct",)),
+        RegionChoice("T3.2", "speech", ("direct",)),
     ]
     assert record.document_choices == {}
 
@@ -397,8 +490,9 @@ def test_importing_the_brat_folder_again_adds_nothing(brat_import):
 def test_unmapped_brat_labels_and_relations_are_named_with_their_fix(tmp_path):
     ws = new_workspace(tmp_path)
     with pytest.raises(NewsdeskError) as caught:
-        import_annotations(ws, BRAT, "brat", label_map=PARC_MAP.replace("role:CueOf=cue,", "").replace(
-            "Person=PERSON,", ""))
+        import_annotations(
+            ws, BRAT, "brat", label_map=PARC_MAP.replace("role:CueOf=cue,", "").replace("Person=PERSON,", "")
+        )
     assert caught.value.code == "E210" and caught.value.where == str(BRAT / "parc_0001.ann")
     assert "'Person', relation/role 'CueOf'" in caught.value.detail
     assert "--map Person=PERSON,role:CueOf=OURS" in caught.value.hint
@@ -406,14 +500,18 @@ def test_unmapped_brat_labels_and_relations_are_named_with_their_fix(tmp_path):
 
 # --- bad input ------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("entry, detail", [
-    ("PER", "expected FOREIGN=OURS"),
-    ("PER=PERSONS", "'PERSONS' is not a label of labels.toml"),
-    ("role:said_by=speaker", "'speaker' is not a link label (source, cue)"),
-    ("attr:Kind=kind", "'kind' is not an attribute of labels.toml"),
-    ("value:yes=-", "a value cannot be skipped; skip its attribute with attr:NAME=-"),
-    ("PER=PERSON,PER=ORG", "'PER' is mapped twice ('PERSON' and 'ORG')"),
-])
+
+@pytest.mark.parametrize(
+    "entry, detail",
+    [
+        ("PER", "expected FOREIGN=OURS"),
+        ("PER=PERSONS", "'PERSONS' is not a label of labels.toml"),
+        ("role:said_by=speaker", "'speaker' is not a link label (source, cue)"),
+        ("attr:Kind=kind", "'kind' is not an attribute of labels.toml"),
+        ("value:yes=-", "a value cannot be skipped; skip its attribute with attr:NAME=-"),
+        ("PER=PERSON,PER=ORG", "'PER' is mapped twice ('PERSON' and 'ORG')"),
+    ],
+)
 def test_a_bad_map_entry_is_refused(tmp_path, entry, detail):
     with pytest.raises(NewsdeskError) as caught:
         import_annotations(new_workspace(tmp_path), CONLL, "conll", label_map=entry)
@@ -439,8 +537,10 @@ def test_unreadable_files_are_named_with_their_line(tmp_path):
         report = import_annotations(ws, path, fmt)
         (failed,) = report.failed
         assert (failed.code, failed.where, report.ok, report.documents) == ("E209", where, False, 0)
-    for path, fmt, code, where in [(tmp_path / "missing.json", "labelstudio", "E110", str(tmp_path / "missing.json")),
-                                   (CONLL, "xml", "E212", "xml")]:
+    for path, fmt, code, where in [
+        (tmp_path / "missing.json", "labelstudio", "E110", str(tmp_path / "missing.json")),
+        (CONLL, "xml", "E212", "xml"),
+    ]:
         with pytest.raises(NewsdeskError) as caught:
             import_annotations(ws, path, fmt)
         assert (caught.value.code, caught.value.where) == (code, where)
@@ -461,37 +561,62 @@ def annotate(*args: str, ok: bool = True):
 
 def test_the_import_command_prints_a_summary_and_exits_1_for_a_span_it_could_not_carry(tmp_path):
     ws = str(new_workspace(tmp_path).root)
-    result = annotate("import", str(EXPORT), "--format", "labelstudio", "--map", "PER=PERSON",
-                      "--map", "role:said_by=source", "-w", ws, ok=False)
+    result = annotate(
+        "import",
+        str(EXPORT),
+        "--format",
+        "labelstudio",
+        "--map",
+        "PER=PERSON",
+        "--map",
+        "role:said_by=source",
+        "-w",
+        ws,
+        ok=False,
+    )
     assert result.exit_code == 1  # the footer's span is not in the clean text: not everything was stored
     out = result.stdout
-    assert out.splitlines()[0] == ("documents 2 (2 new), records 4 (4 written), spans carried 10 (2 edited "
-                                   "inside), reported 1, repeated ids 0, failed 0, left out to keep the schema's "
-                                   "rules 0 (0 claims marked unattributed), skipped 1 labelstudio prediction, notes 1")
-    assert (f"reported {EXPORT}#task1 span r1 ORG [206:213] 'Reuters': in text removed by cleaning "
-            "(residue_lines): 'Source: Reuters'") in out
+    assert out.splitlines()[0] == (
+        "documents 2 (2 new), records 4 (4 written), spans carried 10 (2 edited "
+        "inside), reported 1, repeated ids 0, failed 0, left out to keep the schema's "
+        "rules 0 (0 claims marked unattributed), skipped 1 labelstudio prediction, notes 1"
+    )
+    assert (
+        f"reported {EXPORT}#task1 span r1 ORG [206:213] 'Reuters': in text removed by cleaning "
+        "(residue_lines): 'Source: Reuters'"
+    ) in out
     again = annotate("import", str(EXPORT), "-f", "labelstudio", "--map", LS_MAP, "-w", ws, "--json", ok=False)
     assert again.exit_code == 1
     report = json.loads(again.stdout)
     assert (report["documents_added"], report["records_written"], report["spans_carried"]) == (0, 0, 10)
     assert report["skipped"] == {"labelstudio prediction": 1}
     assert report["ok"] is False
-    assert report["counts"] == {"spans_carried": 10, "spans_noted": 2, "spans_reported": 1, "failed": 0,
-                                "repeated": 0, "problems": 1, "left_out": 0, "claims_marked_unattributed": 0}
+    assert report["counts"] == {
+        "spans_carried": 10,
+        "spans_noted": 2,
+        "spans_reported": 1,
+        "failed": 0,
+        "repeated": 0,
+        "problems": 1,
+        "left_out": 0,
+        "claims_marked_unattributed": 0,
+    }
     assert [(n["span_id"], n["text"]) for n in report["spans_reported"]] == [("r1", "Reuters")]
 
 
 def test_the_import_command_exits_0_when_everything_was_carried(tmp_path):
     ws = str(new_workspace(tmp_path).root)
-    report = json.loads(annotate("import", str(CONLL), "-f", "conll", "--map", "PER=PERSON,MISC=NORP", "-w", ws,
-                                 "--json").stdout)
+    report = json.loads(
+        annotate("import", str(CONLL), "-f", "conll", "--map", "PER=PERSON,MISC=NORP", "-w", ws, "--json").stdout
+    )
     assert report["ok"] is True and report["counts"]["spans_carried"] == 12 and report["failed"] == []
 
 
 def test_the_import_command_names_every_record_with_the_annotator(tmp_path):
     ws = new_workspace(tmp_path)
-    annotate("import", str(BRAT), "--format", "brat", "--annotator", "parc", "--map", PARC_MAP,
-             "--workspace", str(ws.root))
+    annotate(
+        "import", str(BRAT), "--format", "brat", "--annotator", "parc", "--map", PARC_MAP, "--workspace", str(ws.root)
+    )
     assert [r.annotator for r in records_of(ws).values()] == ["parc"]
 
 

@@ -5,12 +5,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from corpus_helpers import SAMPLES, SEED
 
 from corpus.errors import NewsdeskError
 from corpus.ingest import clean, ingest
 from corpus.store import CorpusStore
 from corpus.workspace import Workspace
-from corpus_helpers import SAMPLES, SEED
 
 
 @pytest.fixture
@@ -31,8 +31,9 @@ def store_snapshot(ws: Workspace) -> dict[str, bytes]:
 
 
 def docs_by_source(ws: Workspace) -> dict[str, object]:
-    return {Path(d.metadata["path"]).name if "path" in d.metadata else d.source: d
-            for d in CorpusStore(ws).iter_documents()}
+    return {
+        Path(d.metadata["path"]).name if "path" in d.metadata else d.source: d for d in CorpusStore(ws).iter_documents()
+    }
 
 
 def test_every_sample_is_stored_with_provenance(sample_workspace):
@@ -65,11 +66,12 @@ def test_an_html_page_gives_its_main_text_and_metadata(sample_workspace):
     assert doc.title == "Grain exports resume from Odesa as corridor reopens"
     assert doc.published == "2023-06-02"
     assert "Prices fall in Chicago" in doc.text
-    assert [b.kind for b in doc.blocks if doc.text[b.start:b.end] == "Prices fall in Chicago"] == ["heading"]
+    assert [b.kind for b in doc.blocks if doc.text[b.start : b.end] == "Prices fall in Chicago"] == ["heading"]
     for chrome in ("Home", "Most read", "All rights reserved", "Subscribe"):
         assert chrome not in doc.text
     # The id comes from the URL, so a re-scrape of the same page keeps it.
     from corpus.model import document_id
+
     assert doc.id == document_id("https://worlddesk.example.org/2023/06/02/grain-exports-odesa", b"")
 
 
@@ -121,9 +123,11 @@ def test_a_new_scrape_of_the_same_url_replaces_the_old_one(workspace, tmp_path):
 BAD_INPUTS = {
     "empty.txt": (b"", "E101"),
     "image.txt": (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, "E102"),
-    "undecodable.txt": (bytes([0x81, 0x8d, 0x8f, 0x90, 0x9d, 0xfe, 0xff, 0xc0, 0xc1, 0xf5]) * 40, "E104"),
-    "no_article.html": (b"<html><head><title>Index</title></head><body><nav><a href='/'>Home</a></nav></body></html>",
-                        "E105"),
+    "undecodable.txt": (bytes([0x81, 0x8D, 0x8F, 0x90, 0x9D, 0xFE, 0xFF, 0xC0, 0xC1, 0xF5]) * 40, "E104"),
+    "no_article.html": (
+        b"<html><head><title>Index</title></head><body><nav><a href='/'>Home</a></nav></body></html>",
+        "E105",
+    ),
 }
 
 
@@ -160,16 +164,24 @@ def test_a_file_over_the_size_limit_is_refused(workspace, tmp_path):
 
 def test_bad_jsonl_lines_name_the_line_and_the_good_lines_are_kept(workspace, tmp_path):
     path = tmp_path / "feed.jsonl"
-    path.write_text("\n".join([
-        json.dumps({"text": "Good title\n\nGood body."}),
-        "{not json",
-        json.dumps({"body": "Text under another field name"}),
-        json.dumps({"text": "   "}),
-    ]) + "\n")
+    path.write_text(
+        "\n".join(
+            [
+                json.dumps({"text": "Good title\n\nGood body."}),
+                "{not json",
+                json.dumps({"body": "Text under another field name"}),
+                json.dumps({"text": "   "}),
+            ]
+        )
+        + "\n"
+    )
     report = ingest(workspace, [path])
     assert report.added == 1
     assert [(e.code, e.where) for e in report.failed] == [
-        ("E106", f"{path}:2"), ("E107", f"{path}:3"), ("E107", f"{path}:4")]
+        ("E106", f"{path}:2"),
+        ("E107", f"{path}:3"),
+        ("E107", f"{path}:4"),
+    ]
     assert "text_field" in report.failed[1].one_line()
 
 
@@ -200,7 +212,7 @@ def test_clean_only_recleans_what_changed(workspace):
     first = clean(workspace)
     assert (first.recleaned, first.unchanged) == (0, 8)
     config = workspace.path("newsdesk.toml")
-    config.write_text(config.read_text().replace('"not_an_article"]', ']'))
+    config.write_text(config.read_text().replace('"not_an_article"]', "]"))
     ws = Workspace.open(workspace.root)
     second = clean(ws)
     assert (second.recleaned, second.text_changed) == (8, 0)
@@ -212,7 +224,7 @@ def test_clean_only_recleans_what_changed(workspace):
 def test_turning_a_rule_off_changes_the_text_on_reclean(workspace):
     ingest(workspace, [SEED])
     config = workspace.path("newsdesk.toml")
-    config.write_text(config.read_text().replace('"quote_spacing",', ''))
+    config.write_text(config.read_text().replace('"quote_spacing",', ""))
     ws = Workspace.open(workspace.root)
     report = clean(ws)
     assert (report.recleaned, report.text_changed) == (1, 1)
@@ -296,9 +308,14 @@ def _png() -> bytes:
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
     pixels = zlib.compress(b"\x00\xff\x00\x00" * 16)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 4, 4, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", pixels) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 4, 4, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", pixels)
+        + chunk(b"IEND", b"")
+    )
 
 
 def _jpeg() -> bytes:
@@ -307,16 +324,32 @@ def _jpeg() -> bytes:
     app0 = b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
     quant = bytes([0]) + bytes(range(1, 65))
     frame = struct.pack(">BHHB", 8, 1, 1, 1) + bytes([1, 0x11, 0])
-    return (b"\xff\xd8" + b"\xff\xe0" + struct.pack(">H", len(app0) + 2) + app0
-            + b"\xff\xdb" + struct.pack(">H", len(quant) + 2) + quant
-            + b"\xff\xc0" + struct.pack(">H", len(frame) + 2) + frame + b"\xff\xd9")
+    return (
+        b"\xff\xd8"
+        + b"\xff\xe0"
+        + struct.pack(">H", len(app0) + 2)
+        + app0
+        + b"\xff\xdb"
+        + struct.pack(">H", len(quant) + 2)
+        + quant
+        + b"\xff\xc0"
+        + struct.pack(">H", len(frame) + 2)
+        + frame
+        + b"\xff\xd9"
+    )
 
 
 def _gif() -> bytes:
     import struct
 
-    return (b"GIF89a" + struct.pack("<HHBBB", 1, 1, 0x80, 0, 0) + b"\xff\xff\xff\x00\x00\x00"
-            + b"\x2c" + struct.pack("<HHHHB", 0, 0, 1, 1, 0) + b"\x02\x02\x44\x01\x00\x3b")
+    return (
+        b"GIF89a"
+        + struct.pack("<HHBBB", 1, 1, 0x80, 0, 0)
+        + b"\xff\xff\xff\x00\x00\x00"
+        + b"\x2c"
+        + struct.pack("<HHHHB", 0, 0, 1, 1, 0)
+        + b"\x02\x02\x44\x01\x00\x3b"
+    )
 
 
 def _pdf(compressed: bool) -> bytes:
@@ -325,11 +358,17 @@ def _pdf(compressed: bool) -> bytes:
     content = b"BT /F1 12 Tf 72 712 Td (A PDF, not an article) Tj ET"
     stream = zlib.compress(content) if compressed else content
     flate = b" /Filter /FlateDecode" if compressed else b""
-    return (b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
-            b"2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n"
-            b"3 0 obj\n<< /Type /Page /Parent 2 0 R /Contents 4 0 R >>\nendobj\n"
-            b"4 0 obj\n<< /Length " + str(len(stream)).encode() + flate + b" >>\nstream\n" + stream
-            + b"\nendstream\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n")
+    return (
+        b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
+        b"2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n"
+        b"3 0 obj\n<< /Type /Page /Parent 2 0 R /Contents 4 0 R >>\nendobj\n"
+        b"4 0 obj\n<< /Length "
+        + str(len(stream)).encode()
+        + flate
+        + b" >>\nstream\n"
+        + stream
+        + b"\nendstream\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+    )
 
 
 def _zip(method: int) -> bytes:
@@ -363,9 +402,16 @@ def _bmp() -> bytes:
 
 
 REAL_BINARIES = {
-    "photo.png": _png, "photo.jpg.txt": _jpeg, "anim.gif.txt": _gif, "scan.pdf.txt": lambda: _pdf(True),
-    "plain.pdf.txt": lambda: _pdf(False), "deflated.zip.txt": lambda: _zip(8), "stored.zip.txt": lambda: _zip(0),
-    "feed.gz.txt": _gzip, "program.txt": _elf, "image.bmp.txt": _bmp,
+    "photo.png": _png,
+    "photo.jpg.txt": _jpeg,
+    "anim.gif.txt": _gif,
+    "scan.pdf.txt": lambda: _pdf(True),
+    "plain.pdf.txt": lambda: _pdf(False),
+    "deflated.zip.txt": lambda: _zip(8),
+    "stored.zip.txt": lambda: _zip(0),
+    "feed.gz.txt": _gzip,
+    "program.txt": _elf,
+    "image.bmp.txt": _bmp,
 }
 
 
@@ -379,6 +425,7 @@ def test_real_images_pdfs_archives_and_programs_are_still_refused(workspace, tmp
 
 
 # --- links under an ingested folder: followed, and told when broken or looping ---------------------
+
 
 def test_broken_links_and_loops_are_told_and_counted(workspace, tmp_path):
     folder, elsewhere = tmp_path / "in", tmp_path / "elsewhere"
@@ -395,8 +442,11 @@ def test_broken_links_and_loops_are_told_and_counted(workspace, tmp_path):
     (folder / ".hidden.txt").symlink_to(tmp_path / "deleted.txt")  # hidden, as hidden files are
     report = ingest(workspace, [folder])
     assert report.added == 2 and report.files == 2
-    assert [(e.code, Path(e.where).name) for e in report.failed] == [("E111", "a.txt"), ("E111", "b.txt"),
-                                                                   ("E111", "gone.txt")]
+    assert [(e.code, Path(e.where).name) for e in report.failed] == [
+        ("E111", "a.txt"),
+        ("E111", "b.txt"),
+        ("E111", "gone.txt"),
+    ]
     assert "a loop of links" in report.failed[0].one_line() and "deleted.txt" in report.failed[2].one_line()
     assert [(e.code, e.where) for e in report.notes] == [("E112", str(folder / "sub" / "back_up"))]
     assert report.skipped == {"symlink loop": 1}
@@ -411,13 +461,20 @@ def test_a_broken_link_given_as_a_path_is_told(workspace, tmp_path):
 
 # --- an article that cleans to nothing: refused (E109), nothing stored -----------------------------
 
+
 def test_a_url_whose_first_scrape_cleans_to_nothing_is_added_by_its_second(workspace, tmp_path):
     path = tmp_path / "feed.jsonl"
-    path.write_text("\n".join(json.dumps(rec) for rec in [
-        {"url": "https://x.example/a", "text": "Read more"},
-        {"text": "Read more"},  # an exact duplicate of the refused body: refused too
-        {"url": "https://x.example/a", "text": "Title\n\nThe story, scraped again."},
-    ]) + "\n")
+    path.write_text(
+        "\n".join(
+            json.dumps(rec)
+            for rec in [
+                {"url": "https://x.example/a", "text": "Read more"},
+                {"text": "Read more"},  # an exact duplicate of the refused body: refused too
+                {"url": "https://x.example/a", "text": "Title\n\nThe story, scraped again."},
+            ]
+        )
+        + "\n"
+    )
     report = ingest(workspace, [path])
     assert (report.added, report.updated, dict(report.skipped)) == (1, 0, {})
     assert [(e.code, e.where) for e in report.failed] == [("E109", f"{path}:1"), ("E109", f"{path}:2")]
@@ -428,8 +485,12 @@ def test_a_url_whose_first_scrape_cleans_to_nothing_is_added_by_its_second(works
 
 def test_an_older_scrape_read_again_does_not_replace_the_newer(workspace, tmp_path):
     path = tmp_path / "feed.jsonl"
-    path.write_text(json.dumps({"url": "https://x.example/a", "text": "Title\n\nFirst version."}) + "\n"
-                    + json.dumps({"url": "https://x.example/a", "text": "Title\n\nSecond version."}) + "\n")
+    path.write_text(
+        json.dumps({"url": "https://x.example/a", "text": "Title\n\nFirst version."})
+        + "\n"
+        + json.dumps({"url": "https://x.example/a", "text": "Title\n\nSecond version."})
+        + "\n"
+    )
     first = ingest(workspace, [path])
     assert (first.added, first.updated) == (1, 1)
     before = store_snapshot(workspace)

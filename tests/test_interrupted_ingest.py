@@ -23,13 +23,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from corpus_helpers import REPO
+from kill_ingest import ingest_killed_at
 from typer.testing import CliRunner
 
 from corpus.ingest import ingest
 from corpus.store import CorpusStore
 from corpus.workspace import Workspace
-from corpus_helpers import REPO
-from kill_ingest import ingest_killed_at
 from newsdesk.cli import app
 
 KILLER = Path(__file__).with_name("kill_ingest.py")
@@ -57,8 +57,11 @@ def inputs(tmp_path_factory) -> list[Path]:
     (txt / "zz_copy.txt").write_text(generated[0].text, encoding="utf-8")  # an exact duplicate
     (txt / "zz_residue.txt").write_text("Share this article\nRead more\n", encoding="utf-8")  # E109
     lines = [json.dumps({"text": a.text, "url": f"https://news.example/{a.id}"}) for a in generated[half:]]
-    lines.append(json.dumps({"text": generated[-1].text + "\n\nAn update at noon.",
-                             "url": f"https://news.example/{generated[-1].id}"}))  # a newer scrape
+    lines.append(
+        json.dumps(
+            {"text": generated[-1].text + "\n\nAn update at noon.", "url": f"https://news.example/{generated[-1].id}"}
+        )
+    )  # a newer scrape
     (root / "wire.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return [txt, root / "wire.jsonl"]
 
@@ -67,8 +70,9 @@ def new_workspace(path: Path) -> Workspace:
     """Small shards and batches: many writes to kill between, in a run of a second."""
     ws = Workspace.init(path)
     config = ws.path("newsdesk.toml")
-    config.write_text(config.read_text().replace("shards = 64", "shards = 4")
-                      .replace("batch_size = 5_000", "batch_size = 40"))
+    config.write_text(
+        config.read_text().replace("shards = 64", "shards = 4").replace("batch_size = 5_000", "batch_size = 40")
+    )
     return Workspace.open(path)
 
 
@@ -78,8 +82,9 @@ def stored(ws: Workspace) -> dict[str, list[str]]:
     for path in sorted(ws.path("store").rglob("*")):
         if path.is_file():
             text = path.read_text(encoding="utf-8")
-            out[str(path.relative_to(ws.root))] = re.sub(r'"ingested_at": [0-9.e+-]+', '"ingested_at": T',
-                                                         text).splitlines()
+            out[str(path.relative_to(ws.root))] = re.sub(
+                r'"ingested_at": [0-9.e+-]+', '"ingested_at": T', text
+            ).splitlines()
     return out
 
 
@@ -110,8 +115,9 @@ def test_the_uninterrupted_run_stores_everything_once(uninterrupted):
     assert sum(1 for d in docs if d.duplicate_of) >= 10  # the planted near-duplicates, marked
     assert len(writes) > 100
     # Only the shards, and the scrape of the URL that a newer one replaced: no run, no temporary file.
-    assert set(stored(ws)) == {f"store/{kind}/shard-{n:05d}.jsonl" for kind in ("articles", "documents")
-                               for n in range(4)} | {"store/replaced.jsonl"}
+    assert set(stored(ws)) == {
+        f"store/{kind}/shard-{n:05d}.jsonl" for kind in ("articles", "documents") for n in range(4)
+    } | {"store/replaced.jsonl"}
 
 
 def kill_points(writes: list[str]) -> dict[str, int]:
@@ -136,15 +142,18 @@ def test_kill_points_cover_the_whole_run(uninterrupted):
     assert max(points.values()) == len(uninterrupted[0])
 
 
-@pytest.mark.parametrize("moment", [
-    "before anything",
-    "articles of the first batch written, not its documents",
-    "in the middle of the batches",
-    "while folding runs into shards",
-    "after folding, before the near-duplicate marks",
-    "while writing the near-duplicate marks",
-    "the very last write",
-])
+@pytest.mark.parametrize(
+    "moment",
+    [
+        "before anything",
+        "articles of the first batch written, not its documents",
+        "in the middle of the batches",
+        "while folding runs into shards",
+        "after folding, before the near-duplicate marks",
+        "while writing the near-duplicate marks",
+        "the very last write",
+    ],
+)
 def test_a_killed_ingest_is_completed_by_running_it_again(tmp_path, inputs, uninterrupted, moment):
     writes, expected = uninterrupted
     at = kill_points(writes)[moment]
@@ -170,8 +179,9 @@ def test_a_killed_interpreter_and_the_summary_of_the_rerun(tmp_path, inputs, uni
     writes, expected = uninterrupted
     ws = new_workspace(tmp_path / "ws")
     at = kill_points(writes)["articles of the first batch written, not its documents"]
-    killed = subprocess.run([sys.executable, str(KILLER), str(ws.root), str(at), *map(str, inputs)],
-                            capture_output=True, text=True)
+    killed = subprocess.run(
+        [sys.executable, str(KILLER), str(ws.root), str(at), *map(str, inputs)], capture_output=True, text=True
+    )
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     store = CorpusStore(ws)
     articles = {r["id"] for r in store.articles}

@@ -49,7 +49,9 @@ def _imports(path: Path, name: str, known: set[str], runtime_only: bool = False)
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else []))
+                base = ".".join(
+                    package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else [])
+                )
             targets = [f"{base}.{alias.name}" for alias in node.names] + [base]
         for target in targets:
             while target and target not in known:
@@ -94,7 +96,7 @@ def test_no_import_cycles():
         state[node] = 1
         for nxt in sorted(edges[node]):
             if state.get(nxt) == 1:
-                cycles.append(path[path.index(nxt):] + [nxt] if nxt in path else [node, nxt])
+                cycles.append(path[path.index(nxt) :] + [nxt] if nxt in path else [node, nxt])
             elif nxt not in state:
                 visit(nxt, path + [nxt])
         state[node] = 2
@@ -111,7 +113,9 @@ def test_a_release_build_and_validation_load_no_label_studio():
     import subprocess
     import sys
 
-    program = ("import sys, releases.build, validation.validate, validation.adjudicate, validation.gold\n"
-               "print([m for m in ('label_studio_sdk', 'validation.review', 'annotation.studio') if m in sys.modules])")
+    program = (
+        "import sys, releases.build, validation.validate, validation.adjudicate, validation.gold\n"
+        "print([m for m in ('label_studio_sdk', 'validation.review', 'annotation.studio') if m in sys.modules])"
+    )
     out = subprocess.run([sys.executable, "-c", program], cwd=REPO, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -24,8 +24,10 @@ CONFIG = NearDuplicateConfig()
 # Measured 12-14 on Linux (what is left is explained in bench/README.md); the code before took 110-120.
 MAX_MEMORY_MULTIPLE = 25
 
-WORDS = ("minister council budget harbour strike vote court ruling union deal price energy rail bridge "
-         "plan ferry storm flood tariff export café naïve Zürich").split()
+WORDS = (
+    "minister council budget harbour strike vote court ruling union deal price energy rail bridge "
+    "plan ferry storm flood tariff export café naïve Zürich"
+).split()
 
 
 def long_article(rng: random.Random, target_chars: int) -> str:
@@ -72,8 +74,9 @@ def test_a_5_mb_article_is_ingested_in_a_small_multiple_of_its_size(tmp_path):
     (tmp_path / "long.txt").write_text(text, encoding="utf-8")
     (tmp_path / "short.txt").write_text("A short title\n\nA short article, to warm up.\n", encoding="utf-8")
     size = (tmp_path / "long.txt").stat().st_size
-    run = subprocess.run([sys.executable, "-c", _INGEST_AND_MEASURE, str(tmp_path)], capture_output=True,
-                         text=True, timeout=300)
+    run = subprocess.run(
+        [sys.executable, "-c", _INGEST_AND_MEASURE, str(tmp_path)], capture_output=True, text=True, timeout=300
+    )
     assert run.returncode == 0, run.stderr
     measured = eval(run.stdout.strip().splitlines()[-1])  # a dict literal printed by the child
     assert measured["added"] == 1 and measured["failed"] == 0
@@ -123,12 +126,14 @@ def test_a_long_texts_signature_is_the_minhash_of_all_its_shingles(small_pieces)
 
 
 def test_run_together_words_are_found_the_same_in_pieces(small_pieces):
-    texts = ["The council met oninternational trade and ofgovernment spending " * 6,
-             "Ofgovernment inparliament " * 10 + "x" * 100 + " oninternational tothe",
-             "A short text with inparliament"]
+    texts = [
+        "The council met oninternational trade and ofgovernment spending " * 6,
+        "Ofgovernment inparliament " * 10 + "x" * 100 + " oninternational tothe",
+        "A short text with inparliament",
+    ]
     contexts = [CleaningContext(language="en") for _ in texts]
     rule = RunTogetherWords()
     found = rule.flag_many(texts, contexts)
     assert found == [rule.flag(text, ctx) for text, ctx in zip(texts, contexts)]
-    assert [texts[0][f.start:f.end] for f in found[0]] == ["oninternational", "ofgovernment"] * 6
-    assert {texts[1][f.start:f.end] for f in found[1]} == {"inparliament", "oninternational"}
+    assert [texts[0][f.start : f.end] for f in found[0]] == ["oninternational", "ofgovernment"] * 6
+    assert {texts[1][f.start : f.end] for f in found[1]} == {"inparliament", "oninternational"}

@@ -8,17 +8,16 @@ import json
 import shutil
 
 import pytest
+from model_fixtures import write_brat_corpus
 from typer.testing import CliRunner
 
 from annotation.importers import import_annotations
-from annotation.schema import LabelSchema
 from annotation.models.folder import META_FILE, read_model_meta
 from annotation.predict import make_predictor, resolve_predictor_spec
-from annotation.schema import CLAIM, DEFAULT_SCHEMA, LINK_CUE, LINK_SOURCE, SCHEMA_FILE
+from annotation.schema import CLAIM, DEFAULT_SCHEMA, LINK_CUE, LINK_SOURCE, SCHEMA_FILE, LabelSchema
 from corpus.errors import NewsdeskError
 from corpus.store import CorpusStore
 from corpus.workspace import Workspace
-from model_fixtures import write_brat_corpus
 from newsdesk.cli import app
 from training.evaluate import evaluate_model, match_spans, score
 from training.examples import MIN_TRAIN_DOCUMENTS, chunks, gold_documents
@@ -30,8 +29,17 @@ from validation.integrity import check_records
 runner = CliRunner()
 # Small and quick: the corpus's patterns are clear, the machine may be busy.
 # Stopped by epochs, with a budget of CPU time, so that a busy machine trains the same model, only slower.
-QUICK = TrainSettings(width=64, depth=2, embed_rows=(5000, 1000, 2000, 500), eval_seconds=3.0, patience=50,
-                      learn_rate=0.005, batch_words=(100, 500), max_epochs=8, clock="cpu")
+QUICK = TrainSettings(
+    width=64,
+    depth=2,
+    embed_rows=(5000, 1000, 2000, 500),
+    eval_seconds=3.0,
+    patience=50,
+    learn_rate=0.005,
+    batch_words=(100, 500),
+    max_epochs=8,
+    clock="cpu",
+)
 
 
 def gold_workspace(path, n: int = 40, seed: int = 7) -> Workspace:
@@ -66,8 +74,11 @@ def test_training_writes_a_whole_model_folder_with_its_meta(trained):
     held = {g.doc.id for g in gold if g.held_out}
     trained_on = set((result.path / TRAINED_DOCUMENTS_FILE).read_text().split())
     assert held and not held & trained_on, "no held-out document was trained on"
-    assert meta.documents == {"train": len(gold) - len(held), "held_out": len(held),
-                              "train_examples": meta.documents["train_examples"]}
+    assert meta.documents == {
+        "train": len(gold) - len(held),
+        "held_out": len(held),
+        "train_examples": meta.documents["train_examples"],
+    }
     assert not list(ws.path("models").glob(".*")), "no temporary folder is left behind"
 
 
@@ -93,8 +104,14 @@ def test_evaluate_prints_per_label_scores_links_and_edits_as_json(trained):
     assert report["trained_on_left_out"] == len([g for g in gold_documents(ws) if not g.held_out])
     assert report["speed"]["documents_per_second"] > 0
     edits = report["edits"]["per_1000_words"]
-    assert set(edits) == {"spans_to_add", "spans_to_delete", "spans_to_relabel", "spans_to_resize",
-                          "links_to_add", "links_to_delete"}
+    assert set(edits) == {
+        "spans_to_add",
+        "spans_to_delete",
+        "spans_to_relabel",
+        "spans_to_resize",
+        "links_to_add",
+        "links_to_delete",
+    }
     assert set(report["baseline"]) == {"entities", "claims", "links", "edits"}
     assert report["edits"]["total_per_1000_words"] < report["baseline"]["edits"]["total_per_1000_words"]
 
@@ -130,8 +147,9 @@ def test_the_model_predictor_pre_annotates_with_predictions_that_validate(traine
 
 def test_annotate_predict_runs_the_model_by_its_name(trained):
     ws, result = trained
-    out = runner.invoke(app, ["annotate", "predict", "--predictor", "model:tiny", "--workspace", str(ws.root),
-                              "--json"])
+    out = runner.invoke(
+        app, ["annotate", "predict", "--predictor", "model:tiny", "--workspace", str(ws.root), "--json"]
+    )
     assert out.exit_code == 0, out.output
     report = json.loads(out.stdout)
     assert report["model_version"] == result.meta.model_version
@@ -164,8 +182,9 @@ def test_a_model_of_another_label_schema_is_refused(trained, tmp_path):
     with pytest.raises(NewsdeskError) as err:
         evaluate_model(other, str(result.path))
     assert err.value.code == "E222" and result.meta.schema_hash in err.value.detail
-    out = runner.invoke(app, ["annotate", "predict", "--predictor", f"model:{result.path}",
-                              "--workspace", str(other.root)])
+    out = runner.invoke(
+        app, ["annotate", "predict", "--predictor", f"model:{result.path}", "--workspace", str(other.root)]
+    )
     assert out.exit_code == 1 and "[E222]" in out.output
 
 
@@ -189,13 +208,33 @@ def test_span_matching_is_one_to_one_and_overlap_needs_a_shared_character():
     from annotation.model import AnnotationRecord, Link, Span
 
     text = "Anna Berg said that the bridge was safe ."
-    gold = AnnotationRecord("d", "x", "g", "brat", "1", spans=[
-        Span("p", "entities", "PERSON", 0, 9, "Anna Berg"), Span("c", "claims", "CLAIM", 20, 39, text[20:39]),
-        Span("q", "claims", "CUE", 10, 14, "said")], links=[Link("c", "q", "cue"), Link("c", "p", "source")])
-    pred = AnnotationRecord("d", "x", "m", "prediction", "1", spans=[
-        Span("p1", "entities", "PERSON", 0, 4, "Anna"), Span("p2", "entities", "PERSON", 5, 9, "Berg"),
-        Span("c1", "claims", "CLAIM", 15, 39, text[15:39]), Span("q1", "claims", "SOURCE", 10, 14, "said")],
-        links=[Link("c1", "p1", "source")])
+    gold = AnnotationRecord(
+        "d",
+        "x",
+        "g",
+        "brat",
+        "1",
+        spans=[
+            Span("p", "entities", "PERSON", 0, 9, "Anna Berg"),
+            Span("c", "claims", "CLAIM", 20, 39, text[20:39]),
+            Span("q", "claims", "CUE", 10, 14, "said"),
+        ],
+        links=[Link("c", "q", "cue"), Link("c", "p", "source")],
+    )
+    pred = AnnotationRecord(
+        "d",
+        "x",
+        "m",
+        "prediction",
+        "1",
+        spans=[
+            Span("p1", "entities", "PERSON", 0, 4, "Anna"),
+            Span("p2", "entities", "PERSON", 5, 9, "Berg"),
+            Span("c1", "claims", "CLAIM", 15, 39, text[15:39]),
+            Span("q1", "claims", "SOURCE", 10, 14, "said"),
+        ],
+        links=[Link("c1", "p1", "source")],
+    )
     assert len(match_spans(gold.spans[:1], pred.spans[:2], exact=False)) == 1
     report = score([(text, gold, pred)], LabelSchema.default())
     assert report["entities"]["exact"]["tp"] == 0 and report["entities"]["overlap"]["tp"] == 1
@@ -204,8 +243,14 @@ def test_span_matching_is_one_to_one_and_overlap_needs_a_shared_character():
     assert report["links"]["source"]["tp"] == 1 and report["links"]["cue"]["tp"] == 0
     assert report["links"]["attributions_whole"] == 0.0  # its cue was not found
     counts = report["edits"]["counts"]
-    assert counts == {"spans_to_add": 0, "spans_to_delete": 1, "spans_to_relabel": 1, "spans_to_resize": 2,
-                      "links_to_add": 1, "links_to_delete": 0}
+    assert counts == {
+        "spans_to_add": 0,
+        "spans_to_delete": 1,
+        "spans_to_relabel": 1,
+        "spans_to_resize": 2,
+        "links_to_add": 1,
+        "links_to_delete": 0,
+    }
 
 
 def test_long_documents_are_cut_where_no_span_crosses():
@@ -233,6 +278,7 @@ def test_push_with_the_model_sends_its_predictions_least_sure_documents_first(tr
     preds = list(client.predictions.list(task=tasks[0].id))
     assert [p.model_version for p in preds] == [result.meta.model_version]
     assert any(r.get("from_name") == "claims" for r in preds[0].result)
-    out = runner.invoke(app, ["annotate", "push", "--predictor", "baseline", "--order", "uncertain",
-                              "--workspace", str(ws.root)])
+    out = runner.invoke(
+        app, ["annotate", "push", "--predictor", "baseline", "--order", "uncertain", "--workspace", str(ws.root)]
+    )
     assert out.exit_code == 1 and "[E221]" in out.output and "model:NAME" in out.output

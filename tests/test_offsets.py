@@ -39,7 +39,7 @@ def simulate(raw: str, passes: list[list[Edit]]):
     for edits in passes:
         # Right to left, in the engine's order reversed, so earlier edits keep their positions.
         for e in reversed(sorted(edits, key=lambda e: (e.start, e.end))):
-            chars[e.start:e.end] = [(c, None) for c in e.replacement]
+            chars[e.start : e.end] = [(c, None) for c in e.replacement]
     return chars
 
 
@@ -88,8 +88,7 @@ def test_an_untouched_clean_span_maps_to_the_identical_raw_substring(case, data)
 @settings(max_examples=150, deadline=None)
 @given(st.text(alphabet="Ab .,\n“”’\u00a0\u200b\r\t!", max_size=200))
 def test_the_real_pipeline_keeps_its_offset_map_exact(raw):
-    doc = CleaningPipeline(language="en").clean(
-        Article("0" * 16, "t", raw, sha256_hex(raw), "utf-8", "txt"))
+    doc = CleaningPipeline(language="en").clean(Article("0" * 16, "t", raw, sha256_hex(raw), "utf-8", "txt"))
     omap = doc.cleaning.offset_map
     assert omap.clean_length == len(doc.text) and omap.raw_length == len(raw)
     for i, ch in enumerate(doc.text):
@@ -112,9 +111,14 @@ def test_offset_map_survives_serialisation():
 def test_edits_that_overlap_are_refused_with_the_rule_name():
     import pytest
 
-    for edits in ([Edit(0, 3, ""), Edit(2, 4, "")], [Edit(2, 4, ""), Edit(0, 3, "")],  # overlapping, either order
-                  [Edit(4, 7, "")], [Edit(3, 2, "")], [Edit(-1, 1, "")],  # past the end, backwards, before the start
-                  [Edit(1, 9, ""), Edit(9, 9, "")]):  # past the end before the last edit
+    for edits in (
+        [Edit(0, 3, ""), Edit(2, 4, "")],
+        [Edit(2, 4, ""), Edit(0, 3, "")],  # overlapping, either order
+        [Edit(4, 7, "")],
+        [Edit(3, 2, "")],
+        [Edit(-1, 1, "")],  # past the end, backwards, before the start
+        [Edit(1, 9, ""), Edit(9, 9, "")],
+    ):  # past the end before the last edit
         engine = EditEngine("abcdef")
         with pytest.raises(ValueError, match="greedy_rule") as refused:
             engine.apply("greedy_rule", edits)

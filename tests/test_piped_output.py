@@ -14,8 +14,8 @@ from pathlib import Path
 from rich.text import Text
 from typer.testing import CliRunner
 
-from newsdesk.cli.common import LineConsole
 from newsdesk.cli import app
+from newsdesk.cli.common import LineConsole
 
 NEWSDESK = [sys.executable, "-m", "newsdesk"]
 LONG = ("a-folder-of-articles-scraped-from-a-regional-news-site-in-march", "another-rather-long-subfolder-name-2024")
@@ -24,8 +24,9 @@ LONG = ("a-folder-of-articles-scraped-from-a-regional-news-site-in-march", "anot
 def run_piped(*args: str, cwd: Path) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE", "COLUMNS")}
     env["COLUMNS"] = "80"  # what rich assumes for a stream that is not a terminal
-    return subprocess.Popen([*NEWSDESK, *args], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    return subprocess.Popen(
+        [*NEWSDESK, *args], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def test_every_error_is_one_line_when_stderr_is_piped(tmp_path):
@@ -33,14 +34,23 @@ def test_every_error_is_one_line_when_stderr_is_piped(tmp_path):
     deep = tmp_path.joinpath(*LONG)
     deep.mkdir(parents=True)
     (deep / "photo-of-the-minister-at-the-press-conference-after-the-vote.txt").write_bytes(
-        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64))
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64)
+    )
     (deep / "an-article-that-the-scraper-saved-empty-on-the-first-try.txt").write_bytes(b"")
     (deep / "an-ordinary-article.txt").write_text("A title\n\nA sentence of the article.\n", encoding="utf-8")
     relative = Path(*LONG)
     runs = {
         "ingest": run_piped("ingest", str(relative), "-w", "ws", cwd=tmp_path),
-        "annotate import": run_piped("annotate", "import", str(relative / "annotations-of-the-second-annotator"),
-                                     "--format", "brat", "-w", "ws", cwd=tmp_path),
+        "annotate import": run_piped(
+            "annotate",
+            "import",
+            str(relative / "annotations-of-the-second-annotator"),
+            "--format",
+            "brat",
+            "-w",
+            "ws",
+            cwd=tmp_path,
+        ),
         "release publish": run_piped("release", "publish", "9.9.9", "--repo", "org/name", "-w", "ws", cwd=tmp_path),
     }
     outputs = {name: run.communicate(timeout=120) + (run.returncode,) for name, run in runs.items()}
@@ -51,11 +61,11 @@ def test_every_error_is_one_line_when_stderr_is_piped(tmp_path):
     assert [line[:6] for line in errors] == ["[E101]", "[E102]"], err
     assert all(str(relative) in line and len(line) > 160 for line in errors)
     assert errors[0].split(": ")[0].endswith("an-article-that-the-scraper-saved-empty-on-the-first-try.txt")
-    summary, = out.splitlines()  # the summary too is one line
+    (summary,) = out.splitlines()  # the summary too is one line
     assert "added 1" in summary and "failed 2" in summary
     for name, code in (("annotate import", "[E110]"), ("release publish", "[E303]")):
         out, err, status = outputs[name]
-        line, = err.splitlines()
+        (line,) = err.splitlines()
         assert status == 1 and line.startswith(code) and len(line) > 80, (name, err)
 
 

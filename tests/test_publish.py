@@ -29,16 +29,16 @@ from pathlib import Path
 import datasets
 import huggingface_hub
 import pytest
+from hub_server import LocalHub, quoted
 from huggingface_hub import HfApi, HfFileSystem
 from huggingface_hub.utils import disable_progress_bars, enable_progress_bars, get_session
+from release_fixtures import CLAIM_FEATURES, entity_labels, make_release, release_rows, write_sha256sums
 from typer.testing import CliRunner
 
 from corpus.errors import NewsdeskError
 from corpus.workspace import Workspace
-from hub_server import LocalHub, quoted
-from release_fixtures import CLAIM_FEATURES, entity_labels, make_release, release_rows, write_sha256sums
-from releases.publish import publish_release
 from newsdesk.cli.releases import release_app
+from releases.publish import publish_release
 
 REPO = "acme-news/newsdesk-sample"
 TOKEN = "hf_" + secrets.token_hex(17)  # a fresh fake write token, so any leak is unmistakable
@@ -87,6 +87,7 @@ def commit_lines(hub: LocalHub, since: int = 0) -> list[dict]:
 
 # --- publishing ------------------------------------------------------------------------------------
 
+
 def test_publish_creates_the_repo_commits_every_file_and_tags_the_commit(hub, workspace):
     release = make_release(workspace, "0.1.0")
     files = release_bytes(release)
@@ -111,7 +112,10 @@ def test_publish_creates_the_repo_commits_every_file_and_tags_the_commit(hub, wo
 
     # the commit: every file of the release, regular ones inline, Parquet through LFS, same bytes
     header, *operations = commit_lines(hub)
-    assert header == {"key": "header", "value": {"summary": "Release 0.1.0", "description": header["value"]["description"]}}
+    assert header == {
+        "key": "header",
+        "value": {"summary": "Release 0.1.0", "description": header["value"]["description"]},
+    }
     sent = {op["value"]["path"]: op for op in operations}
     assert set(sent) == set(files)
     for path, content in files.items():
@@ -123,7 +127,8 @@ def test_publish_creates_the_repo_commits_every_file_and_tags_the_commit(hub, wo
             assert op["key"] == "file" and base64.b64decode(op["value"]["content"]) == content
     puts = [r for r in hub.requests if r.method == "PUT"]
     assert sorted(r.path.rsplit("/", 1)[1] for r in puts) == sorted(
-        hashlib.sha256(b).hexdigest() for p, b in files.items() if p.endswith(".parquet"))
+        hashlib.sha256(b).hexdigest() for p, b in files.items() if p.endswith(".parquet")
+    )
 
     # the tag names the version and points at that commit; the repo at the tag is the release
     refs = HfApi(endpoint=hub.url).list_repo_refs(REPO, repo_type="dataset")
@@ -176,14 +181,21 @@ def test_dry_run_lists_the_files_and_sends_nothing(hub, workspace, monkeypatch):
     assert record["repo_id"] == REPO and record["tag"] == "0.1.0" and record["total_bytes"] == report.total_bytes
 
 
-@pytest.mark.parametrize("tamper, named", [
-    (lambda d: (d / "data/claims/test-00000-of-00001.parquet").write_bytes(b"PAR1 not the same"),
-     "changed data/claims/test-00000-of-00001.parquet"),
-    (lambda d: (d / "README.md").write_text((d / "README.md").read_text() + "\nedited after the build\n"),
-     "changed README.md"),
-    (lambda d: (d / "DATASHEET.md").unlink(), "missing DATASHEET.md"),
-    (lambda d: (d / "data/claims/extra.parquet").write_bytes(b"PAR1"), "not listed data/claims/extra.parquet"),
-])
+@pytest.mark.parametrize(
+    "tamper, named",
+    [
+        (
+            lambda d: (d / "data/claims/test-00000-of-00001.parquet").write_bytes(b"PAR1 not the same"),
+            "changed data/claims/test-00000-of-00001.parquet",
+        ),
+        (
+            lambda d: (d / "README.md").write_text((d / "README.md").read_text() + "\nedited after the build\n"),
+            "changed README.md",
+        ),
+        (lambda d: (d / "DATASHEET.md").unlink(), "missing DATASHEET.md"),
+        (lambda d: (d / "data/claims/extra.parquet").write_bytes(b"PAR1"), "not listed data/claims/extra.parquet"),
+    ],
+)
 def test_a_release_changed_after_its_build_is_refused(hub, workspace, tamper, named):
     release = make_release(workspace, "0.1.0")
     tamper(release)
@@ -223,8 +235,16 @@ def test_a_token_stored_by_hf_auth_login_publishes_without_hf_token(hub, workspa
     make_release(workspace, "0.1.0")
     home = tmp_path / "login-home"
     env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN")}
-    env.update({"HF_HOME": str(home), "HF_ENDPOINT": hub.url, "HF_HUB_DISABLE_XET": "1",
-                "HF_HUB_DISABLE_UPDATE_CHECK": "1", "HF_HUB_DISABLE_TELEMETRY": "1", "NO_COLOR": "1"})
+    env.update(
+        {
+            "HF_HOME": str(home),
+            "HF_ENDPOINT": hub.url,
+            "HF_HUB_DISABLE_XET": "1",
+            "HF_HUB_DISABLE_UPDATE_CHECK": "1",
+            "HF_HUB_DISABLE_TELEMETRY": "1",
+            "NO_COLOR": "1",
+        }
+    )
     bin_dir = Path(sys.executable).parent
     login = run_cli([str(bin_dir / "hf"), "auth", "login", "--token", TOKEN], env)
     assert login.returncode == 0, login.stderr
@@ -232,14 +252,14 @@ def test_a_token_stored_by_hf_auth_login_publishes_without_hf_token(hub, workspa
     newsdesk = [sys.executable, "-c", "from newsdesk.cli import main; main()"]
     since = len(hub.requests)  # the hf CLI's own requests (whoami, its agent registry) came before
 
-    published = run_cli([*newsdesk, "release", "publish", "0.1.0", "--repo", REPO, "--workspace", str(workspace)],
-                        env)
+    published = run_cli([*newsdesk, "release", "publish", "0.1.0", "--repo", REPO, "--workspace", str(workspace)], env)
 
     assert published.returncode == 0, published.stderr
     assert hub.repo(REPO).tags["0.1.0"] in published.stdout
     assert hub.problems == []
-    assert all(r.authorization == f"Bearer {TOKEN}" for r in hub.requests[since:]
-               if not r.path.startswith("/lfs-storage/"))
+    assert all(
+        r.authorization == f"Bearer {TOKEN}" for r in hub.requests[since:] if not r.path.startswith("/lfs-storage/")
+    )
     for text in (published.stdout, published.stderr, login.stdout):
         assert TOKEN not in text
     assert [p for p in workspace.rglob("*") if p.is_file() and TOKEN.encode() in p.read_bytes()] == []
@@ -296,10 +316,13 @@ def test_the_token_never_appears_in_logs_outputs_or_files(hub, workspace, tmp_pa
     try:
         make_release(workspace, "0.1.0")
         runner = CliRunner()
-        published = runner.invoke(release_app, ["publish", "0.1.0", "--repo", REPO, "--endpoint", hub.url,
-                                                "--workspace", str(workspace), "--json"])
-        again = runner.invoke(release_app, ["publish", "0.1.0", "--repo", REPO, "--endpoint", hub.url,
-                                            "--workspace", str(workspace)])
+        published = runner.invoke(
+            release_app,
+            ["publish", "0.1.0", "--repo", REPO, "--endpoint", hub.url, "--workspace", str(workspace), "--json"],
+        )
+        again = runner.invoke(
+            release_app, ["publish", "0.1.0", "--repo", REPO, "--endpoint", hub.url, "--workspace", str(workspace)]
+        )
         wrong = publish_attempt_with_token(workspace, hub, "hf_wrong")
     finally:
         for lg, level in zip(loggers, levels):
@@ -368,10 +391,12 @@ def test_the_default_client_pipeline_commits_regular_files(workspace, monkeypatc
 
 # --- the command line ------------------------------------------------------------------------------
 
+
 def test_cli_publishes_and_prints_how_to_load_it(hub, workspace):
     make_release(workspace, "0.1.0")
-    result = CliRunner().invoke(release_app, ["publish", "0.1.0", "--repo", REPO, "--endpoint", hub.url,
-                                              "-w", str(workspace)])
+    result = CliRunner().invoke(
+        release_app, ["publish", "0.1.0", "--repo", REPO, "--endpoint", hub.url, "-w", str(workspace)]
+    )
     assert result.exit_code == 0, result.output
     oid = hub.repo(REPO).tags["0.1.0"]
     assert f"commit {oid}" in result.stdout and f'load_dataset("{REPO}", revision="0.1.0")' in result.stdout
@@ -379,8 +404,10 @@ def test_cli_publishes_and_prints_how_to_load_it(hub, workspace):
 
 def test_cli_json_is_the_report_record(hub, workspace):
     make_release(workspace, "0.1.0")
-    result = CliRunner().invoke(release_app, ["publish", "0.1.0", "--repo", REPO, "--endpoint", hub.url,
-                                              "-w", str(workspace), "--json", "--private"])
+    result = CliRunner().invoke(
+        release_app,
+        ["publish", "0.1.0", "--repo", REPO, "--endpoint", hub.url, "-w", str(workspace), "--json", "--private"],
+    )
     assert result.exit_code == 0, result.output
     record = json.loads(result.stdout)
     assert record["commit_oid"] == hub.repo(REPO).tags["0.1.0"] and record["private"] is True
@@ -390,8 +417,9 @@ def test_cli_json_is_the_report_record(hub, workspace):
 
 def test_cli_dry_run_lists_files_and_sends_nothing(hub, workspace):
     release = make_release(workspace, "0.1.0")
-    result = CliRunner().invoke(release_app, ["publish", "0.1.0", "--repo", REPO, "--endpoint", hub.url,
-                                              "-w", str(workspace), "--dry-run"])
+    result = CliRunner().invoke(
+        release_app, ["publish", "0.1.0", "--repo", REPO, "--endpoint", hub.url, "-w", str(workspace), "--dry-run"]
+    )
     assert result.exit_code == 0, result.output
     for path in release_bytes(release):
         assert path.rsplit("/", 1)[-1] in result.stdout
@@ -402,13 +430,19 @@ def test_cli_dry_run_lists_files_and_sends_nothing(hub, workspace):
 def test_cli_errors_are_one_line_with_code_and_exit_1(hub, workspace):
     make_release(workspace, "0.1.0")
     runner = CliRunner()
-    missing = runner.invoke(release_app, ["publish", "9.9.9", "--repo", REPO, "--endpoint", hub.url,
-                                          "-w", str(workspace)])
+    missing = runner.invoke(
+        release_app, ["publish", "9.9.9", "--repo", REPO, "--endpoint", hub.url, "-w", str(workspace)]
+    )
     assert missing.exit_code == 1 and missing.stderr.startswith("[E303] ") and len(missing.stderr.splitlines()) == 1
-    assert runner.invoke(release_app, ["publish", "0.1.0", "--repo", REPO, "--endpoint", hub.url,
-                                       "-w", str(workspace)]).exit_code == 0
-    again = runner.invoke(release_app, ["publish", "0.1.0", "--repo", REPO, "--endpoint", hub.url,
-                                        "-w", str(workspace)])
+    assert (
+        runner.invoke(
+            release_app, ["publish", "0.1.0", "--repo", REPO, "--endpoint", hub.url, "-w", str(workspace)]
+        ).exit_code
+        == 0
+    )
+    again = runner.invoke(
+        release_app, ["publish", "0.1.0", "--repo", REPO, "--endpoint", hub.url, "-w", str(workspace)]
+    )
     assert again.exit_code == 1 and again.stderr.startswith("[E405] ")
     assert "build and publish a new version" in again.stderr
 
@@ -435,13 +469,21 @@ print(json.dumps({"loaded": loaded, "our_modules": ours}))
 
 def consumer_env(hub: LocalHub, home: Path) -> dict[str, str]:
     """A clean environment: only the endpoint and a fresh cache; no token, nothing offline."""
-    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home), "HF_ENDPOINT": hub.url,
-            "HF_HOME": str(home / "hf"), "HF_DATASETS_CACHE": str(home / "hf" / "datasets"),
-            "HF_HUB_DISABLE_TELEMETRY": "1", "HF_UPDATE_DOWNLOAD_COUNTS": "0", "HF_HUB_DISABLE_PROGRESS_BARS": "1"}
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(home),
+        "HF_ENDPOINT": hub.url,
+        "HF_HOME": str(home / "hf"),
+        "HF_DATASETS_CACHE": str(home / "hf" / "datasets"),
+        "HF_HUB_DISABLE_TELEMETRY": "1",
+        "HF_UPDATE_DOWNLOAD_COUNTS": "0",
+        "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+    }
 
 
 def decoded(rows: list[dict], features: dict) -> list[dict]:
     """ClassLabel ids back to names, using the names the consumer got."""
+
     def dec(value, feature):
         if feature.get("_type") == "ClassLabel":
             return feature["names"][value]
@@ -450,6 +492,7 @@ def decoded(rows: list[dict], features: dict) -> list[dict]:
         if "_type" not in feature:
             return {k: dec(value[k], f) for k, f in feature.items()}
         return value
+
     return [{k: dec(r[k], features[k]) for k in r} for r in rows]
 
 
@@ -460,8 +503,14 @@ def test_consumers_load_each_version_by_revision_with_its_own_rows_and_labels(hu
 
     home = tmp_path / "consumer"
     home.mkdir()
-    run = subprocess.run([sys.executable, "-c", CONSUMER, REPO, "0.1.0", "0.2.0"], cwd=home,
-                         env=consumer_env(hub, home), capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-c", CONSUMER, REPO, "0.1.0", "0.2.0"],
+        cwd=home,
+        env=consumer_env(hub, home),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.returncode == 0, run.stderr
     result = json.loads(run.stdout)
 
@@ -472,20 +521,26 @@ def test_consumers_load_each_version_by_revision_with_its_own_rows_and_labels(hu
         for config, splits in (("entities", expected.entities), ("claims", expected.claims)):
             for split, rows in splits.items():
                 got = result["loaded"][f"{version}/{config}/{split}"]
-                assert sorted(decoded(got["rows"], got["features"]), key=json.dumps) == \
-                       sorted(rows, key=json.dumps), (version, config, split)
+                assert sorted(decoded(got["rows"], got["features"]), key=json.dumps) == sorted(rows, key=json.dumps), (
+                    version,
+                    config,
+                    split,
+                )
         entity_label = result["loaded"][f"{version}/entities/train"]["features"]["spans"]["feature"]["label"]
         assert entity_label == {"names": entity_labels(version), "_type": "ClassLabel"}
         claim_label = result["loaded"][f"{version}/claims/test"]["features"]["attribution"]
         assert claim_label["names"] == CLAIM_FEATURES["attribution"].names
     streamed = result["loaded"]["streamed"]
-    assert sorted(decoded(streamed["rows"], streamed["features"]), key=json.dumps) == \
-           sorted(release_rows("0.2.0").claims["train"], key=json.dumps)
+    assert sorted(decoded(streamed["rows"], streamed["features"]), key=json.dumps) == sorted(
+        release_rows("0.2.0").claims["train"], key=json.dumps
+    )
     # it was all served by the local Hub, per revision, without a token
     served = [r for r in hub.requests[since:]]
     assert served and all(r.authorization is None for r in served)
-    assert {r.path for r in served} >= {f"/datasets/{REPO}/resolve/0.1.0/README.md",
-                                         f"/datasets/{REPO}/resolve/0.2.0/README.md"}
+    assert {r.path for r in served} >= {
+        f"/datasets/{REPO}/resolve/0.1.0/README.md",
+        f"/datasets/{REPO}/resolve/0.2.0/README.md",
+    }
     assert any(r.status == 206 for r in served)  # the streamed reads
 
 
@@ -497,8 +552,10 @@ def test_the_local_hub_serves_tree_paths_info_and_byte_ranges(hub, workspace):
     parquet = "data/claims/train-00000-of-00001.parquet"
     content = (release / parquet).read_bytes()
 
-    tree = {e.path: e for e in api.list_repo_tree(REPO, "data", recursive=True, expand=True, repo_type="dataset",
-                                                  revision="0.1.0")}
+    tree = {
+        e.path: e
+        for e in api.list_repo_tree(REPO, "data", recursive=True, expand=True, repo_type="dataset", revision="0.1.0")
+    }
     assert tree[parquet].lfs.sha256 == hashlib.sha256(content).hexdigest()
     assert tree[parquet].last_commit.oid == report.commit_oid and "data/claims" in tree
     (info,) = api.get_paths_info(REPO, [parquet, "nope.txt"], repo_type="dataset", revision="0.1.0")
@@ -518,12 +575,19 @@ def test_the_local_hub_catches_what_a_broken_client_would_send(hub):
     HfApi(endpoint=hub.url, token=TOKEN).create_repo(REPO, repo_type="dataset")
     content = b"PAR1" + b"\0" * 600
     oid = hashlib.sha256(content).hexdigest()
-    announce = {"files": [{"path": "data/x.parquet", "size": len(content), "sample": base64.b64encode(content[:512]).decode()},
-                          {"path": "notes.md", "size": 5, "sample": base64.b64encode(b"hello").decode()}]}
+    announce = {
+        "files": [
+            {"path": "data/x.parquet", "size": len(content), "sample": base64.b64encode(content[:512]).decode()},
+            {"path": "notes.md", "size": 5, "sample": base64.b64encode(b"hello").decode()},
+        ]
+    }
     modes = session.post(f"{hub.url}/api/datasets/{REPO}/preupload/main", json=announce, headers=auth).json()
     assert [f["uploadMode"] for f in modes["files"]] == ["lfs", "regular"]
-    batch = session.post(f"{hub.url}/datasets/{REPO}.git/info/lfs/objects/batch", headers=auth,
-                         json={"operation": "upload", "objects": [{"oid": oid, "size": len(content)}]}).json()
+    batch = session.post(
+        f"{hub.url}/datasets/{REPO}.git/info/lfs/objects/batch",
+        headers=auth,
+        json={"operation": "upload", "objects": [{"oid": oid, "size": len(content)}]},
+    ).json()
     href = batch["objects"][0]["actions"]["upload"]["href"]
 
     assert session.put(href, content=b"PAR1" + b"\1" * 600).status_code == 400  # same size, other bytes
@@ -532,11 +596,17 @@ def test_the_local_hub_catches_what_a_broken_client_would_send(hub):
     ndjson = {**auth, "content-type": "application/x-ndjson"}
     commit_url = f"{hub.url}/api/datasets/{REPO}/commit/main"
     assert session.post(commit_url, content=f"{header}\n{lfs_line}\n", headers=ndjson).status_code == 400
-    other = json.dumps({"key": "file", "value": {"path": "notes.md", "encoding": "base64",
-                                                 "content": base64.b64encode(b"HELLO").decode()}})
+    other = json.dumps(
+        {
+            "key": "file",
+            "value": {"path": "notes.md", "encoding": "base64", "content": base64.b64encode(b"HELLO").decode()},
+        }
+    )
     assert session.post(commit_url, content=f"{header}\n{other}\n", headers=ndjson).status_code == 200
-    assert session.post(commit_url, content=f"{header}\n", headers={"content-type": "application/x-ndjson"}
-                        ).status_code == 401
+    assert (
+        session.post(commit_url, content=f"{header}\n", headers={"content-type": "application/x-ndjson"}).status_code
+        == 401
+    )
 
     assert [p.split(": ", 1)[1] for p in hub.problems] == [
         f"object {oid}: uploaded bytes have sha256 {hashlib.sha256(b'PAR1' + bytes([1]) * 600).hexdigest()}",
@@ -556,8 +626,9 @@ def test_a_card_the_hub_rejects_gives_its_message(hub, workspace):
 
 def test_a_release_built_by_newsdesk_is_published_and_loaded_by_revision(hub, tmp_path):
     """The real build's folder, not a fixture: publish it, then `load_dataset(repo, "claims", revision=...)`."""
-    from releases.build import build_release
     from test_release import make_workspace
+
+    from releases.build import build_release
 
     ws = make_workspace(tmp_path / "ws")
     built = build_release(ws, "0.1.0")
@@ -574,8 +645,14 @@ def test_a_release_built_by_newsdesk_is_published_and_loaded_by_revision(hub, tm
                           "label": claims.features["source"]["label"].int2str(first["source"]["label"]),
                           "ours": sorted(m for m in sys.modules if m.split(".")[0] in ("corpus", "newsdesk"))}))
     """)
-    run = subprocess.run([sys.executable, "-c", program, REPO], cwd=home, env=consumer_env(hub, home),
-                         capture_output=True, text=True, timeout=180)
+    run = subprocess.run(
+        [sys.executable, "-c", program, REPO],
+        cwd=home,
+        env=consumer_env(hub, home),
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     got = json.loads(run.stdout.strip().splitlines()[-1])
     assert got["rows"] == 18 and got["ours"] == []

@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from corpus_helpers import REPO, SAMPLES
 from typer.testing import CliRunner
 
 from annotation.columns import RecordColumns
@@ -24,7 +25,6 @@ from corpus.ingest import ingest
 from corpus.runtime import Beside
 from corpus.store import CorpusStore
 from corpus.workspace import Workspace
-from corpus_helpers import REPO, SAMPLES
 from newsdesk.cli import app
 from newsdesk.demo import with_release_settings
 from releases import build as release_build
@@ -80,9 +80,20 @@ def test_the_release_is_laid_out_as_a_hub_dataset_repository(released):
     assert manifest["counts"]["documents"] == 8 and manifest["counts"]["gold_documents"] == 1
     assert manifest["counts"]["claims"] == 18
     card = (folder / "README.md").read_text()
-    for key in ("license:", "language:", "pretty_name:", "task_categories:", "task_ids:", "annotations_creators:",
-                "language_creators:", "source_datasets:", "size_categories:", "configs:", "dataset_info:",
-                "default: true"):
+    for key in (
+        "license:",
+        "language:",
+        "pretty_name:",
+        "task_categories:",
+        "task_ids:",
+        "annotations_creators:",
+        "language_creators:",
+        "source_datasets:",
+        "size_categories:",
+        "configs:",
+        "dataset_info:",
+        "default: true",
+    ):
         assert key in card, key
     assert "revision=" in card and "stale" in card  # the note for consumers
     assert verify_release(folder).ok
@@ -109,10 +120,21 @@ CONSUMER = textwrap.dedent("""
 
 def test_a_consumer_loads_every_config_with_plain_datasets(released, tmp_path):
     ws, report = released
-    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "HF_HOME": str(tmp_path / "hf"),
-           "HF_DATASETS_OFFLINE": "1", "HF_HUB_OFFLINE": "1"}
-    done = subprocess.run([sys.executable, "-I", "-c", CONSUMER, str(report.path)], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=300)
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "HF_HOME": str(tmp_path / "hf"),
+        "HF_DATASETS_OFFLINE": "1",
+        "HF_HUB_OFFLINE": "1",
+    }
+    done = subprocess.run(
+        [sys.executable, "-I", "-c", CONSUMER, str(report.path)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     got = json.loads(done.stdout.strip().splitlines()[-1])
     assert got["default"] == ["id", "text", "spans"]
@@ -125,17 +147,22 @@ def test_a_consumer_loads_every_config_with_plain_datasets(released, tmp_path):
     entities = got["entities"]["first"]
     assert entities["id"] == SEED_ID and entities["text"] == seed.text
     for span in entities["spans"]:
-        assert seed.text[span["start"]:span["end"]] == span["text"]
+        assert seed.text[span["start"] : span["end"]] == span["text"]
     claim = got["claims"]["first"]
-    assert seed.text[claim["claim"]["start"]:claim["claim"]["end"]] == claim["claim"]["text"]
+    assert seed.text[claim["claim"]["start"] : claim["claim"]["end"]] == claim["claim"]["text"]
     assert got["annotations"]["first"]["annotator"].startswith("annotator-")
 
 
 def test_no_email_name_or_token_reaches_the_release(released):
     ws, report = released
     blob = b"".join(p.read_bytes() for p in report.path.rglob("*") if p.is_file())
-    for secret in (b"ana@newsdesk.example", b"ben@newsdesk.example", b"@newsdesk", FAKE_TOKEN.encode(),
-                   ws.path("secrets", "pseudonym.key").read_bytes().strip()):
+    for secret in (
+        b"ana@newsdesk.example",
+        b"ben@newsdesk.example",
+        b"@newsdesk",
+        FAKE_TOKEN.encode(),
+        ws.path("secrets", "pseudonym.key").read_bytes().strip(),
+    ):
         assert secret not in blob
     # Provenance keeps who agreed, under pseudonyms.
     assert b"annotator-" in blob
@@ -154,12 +181,20 @@ def test_near_duplicates_share_a_split_and_splits_are_stable(released):
 
 def test_croissant_validates_offline_with_mlcroissant(released):
     ws, report = released
-    done = subprocess.run([str(Path(sys.executable).parent / "mlcroissant"), "validate", "--jsonld",
-                           str(report.path / "croissant.json")], capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "mlcroissant"), "validate", "--jsonld", str(report.path / "croissant.json")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     meta = json.loads((report.path / "croissant.json").read_text())
-    for field in ("rai:dataCollection", "rai:dataAnnotationProtocol", "rai:dataLimitations",
-                  "rai:personalSensitiveInformation"):
+    for field in (
+        "rai:dataCollection",
+        "rai:dataAnnotationProtocol",
+        "rai:dataLimitations",
+        "rai:personalSensitiveInformation",
+    ):
         assert meta[field]
     assert {rs["name"] for rs in meta["recordSet"]} == {"documents", "entities", "ner", "claims", "annotations"}
 
@@ -193,8 +228,13 @@ def test_validation_errors_block_the_release(tmp_path, monkeypatch, one_process)
     ws = make_workspace(tmp_path / "ws")
     store = AnnotationStore(ws)
     ben = next(r for r in store.records() if r.annotator == "ben@newsdesk.example")
-    broken = replace(ben, spans=[ben.spans[0]._replace(start=ben.spans[0].start + 1)], links=[], choices=[],
-                     updated_at="2031-01-01T00:00:00Z")
+    broken = replace(
+        ben,
+        spans=[ben.spans[0]._replace(start=ben.spans[0].start + 1)],
+        links=[],
+        choices=[],
+        updated_at="2031-01-01T00:00:00Z",
+    )
     store.append([broken], "broken")
     with pytest.raises(NewsdeskError) as exc:
         build_release(ws, "0.1.0")
@@ -220,11 +260,12 @@ def test_the_fingerprint_of_a_read_changes_with_the_corpus_or_the_gold(tmp_path)
     data = WorkspaceData.read(ws)
     assert WorkspaceData.read(ws, people=False).fingerprint() == data.fingerprint()  # people's records aside
     (gold, *others), doc = data.gold_columns.records(), data.docs[0]
-    changed = [replace(data, gold_columns=RecordColumns.of([replace(gold, spans=gold.spans[1:]), *others])),
-               replace(data, gold_columns=RecordColumns.of([replace(gold, updated_at="2031-01-01T00:00:00Z"),
-                                                            *others])),
-               replace(data, docs=[replace(doc, text_sha256="0" * 64), *data.docs[1:]]),
-               replace(data, docs=data.docs[1:])]
+    changed = [
+        replace(data, gold_columns=RecordColumns.of([replace(gold, spans=gold.spans[1:]), *others])),
+        replace(data, gold_columns=RecordColumns.of([replace(gold, updated_at="2031-01-01T00:00:00Z"), *others])),
+        replace(data, docs=[replace(doc, text_sha256="0" * 64), *data.docs[1:]]),
+        replace(data, docs=data.docs[1:]),
+    ]
     assert len({data.fingerprint(), *(c.fingerprint() for c in changed)}) == 1 + len(changed)
 
 
@@ -259,12 +300,17 @@ def test_versions_diff_bump_changelog_and_datasheet(tmp_path):
     ws = make_workspace(tmp_path / "ws")
     first = build_release(ws, "0.1.0")
     sheet = ws.path("DATASHEET.md")
-    sheet.write_text(sheet.read_text().replace("*Why was the dataset created, and by whom? (write here)*",
-                                               "Made by the newsdesk team to test the release path."))
+    sheet.write_text(
+        sheet.read_text().replace(
+            "*Why was the dataset created, and by whom? (write here)*",
+            "Made by the newsdesk team to test the release path.",
+        )
+    )
     # A new article arrives: additions make a minor change.
     extra = tmp_path / "extra.jsonl"
-    extra.write_text(json.dumps({"url": "https://x.example/new", "text": "New headline\n\nA new story about ports."})
-                     + "\n")
+    extra.write_text(
+        json.dumps({"url": "https://x.example/new", "text": "New headline\n\nA new story about ports."}) + "\n"
+    )
     ingest(ws, [extra])
     understated = build_release(ws, "0.1.1")
     assert understated.level == "minor" and any("understates" in w for w in understated.warnings)
@@ -329,22 +375,27 @@ def test_the_claims_table_is_the_table_of_the_claim_rows(released):
     features = config_features(schema)
     ids, pseudonym = rows.LabelIds.of(features), Pseudonyms.of(ws)
     gold = load_gold(ws)
-    bare = [replace(g, doc_id=g.doc_id[::-1], record_id=g.record_id[::-1], links=[], choices=[], provenance={})
-            for g in gold]
+    bare = [
+        replace(g, doc_id=g.doc_id[::-1], record_id=g.record_id[::-1], links=[], choices=[], provenance={})
+        for g in gold
+    ]
     people = [r for r in AnnotationStore(ws).records() if r.origin != "prediction"]
     assert rows.claim_count(people) > 0
     checked = validate(ws).claims_frame  # people's records and gold, as a release build's validation has it
     for records, frame in ((gold, checked), (gold + bare, claims_frame(people + bare + gold, schema))):
         table = rows.claims_table(records, schema, pseudonym, ids, features["claims"])
         assert table.num_rows == rows.claim_count(records) > 0
-        assert table.equals(rows.arrow_table(rows.claim_rows(records, schema, pseudonym, ids), features["claims"]),
-                            check_metadata=True)
+        assert table.equals(
+            rows.arrow_table(rows.claim_rows(records, schema, pseudonym, ids), features["claims"]), check_metadata=True
+        )
         # Made of a frame that holds other records' claims too, and of the records' columns: the same table.
         assert rows.claims_table(records, schema, pseudonym, ids, features["claims"], frame).equals(
-            table, check_metadata=True)
+            table, check_metadata=True
+        )
         stored = RecordColumns(RecordColumns.of(records).table)  # no objects kept: all from the columns
         assert rows.claims_table(stored, schema, pseudonym, ids, features["claims"], frame).equals(
-            table, check_metadata=True)
+            table, check_metadata=True
+        )
 
 
 def test_the_card_counts_what_the_release_holds(released):
@@ -377,16 +428,16 @@ def test_the_card_counts_what_the_release_holds(released):
     for split in ("train", "validation", "test"):
         path = report.path / f"data/entities/{split}-00000-of-00001.parquet"
         if path.exists():
-            labels = Counter(names[s["label"]] for row in pq.read_table(path).column("spans").to_pylist()
-                             for s in row)
+            labels = Counter(names[s["label"]] for row in pq.read_table(path).column("spans").to_pylist() for s in row)
             released_labels[split] = labels
     assert {s: dict(c) for s, c in tallies.entity_counts.items()} == {s: dict(c) for s, c in released_labels.items()}
     assert sum(map(sum, (c.values() for c in released_labels.values()))) > 0
     claims = pq.read_table(report.path / "data/claims/train-00000-of-00001.parquet")
     assert tallies.claims == claims.num_rows == 18
     speech = features["claims"]["speech"].names
-    assert dict(tallies.attribute_counts["speech"]) == dict(Counter(speech[v] for v in claims.column("speech").to_pylist()
-                                                                    if v >= 0))
+    assert dict(tallies.attribute_counts["speech"]) == dict(
+        Counter(speech[v] for v in claims.column("speech").to_pylist() if v >= 0)
+    )
     assert tallies.edits == Counter(e.rule for d in docs for e in d.cleaning.edits) and tallies.edits
 
 
@@ -398,7 +449,8 @@ def test_validation_measures_agreement_as_over_every_record_made_an_object(tmp_p
     ws = make_workspace(tmp_path / "ws")
     data = WorkspaceData.read(ws)
     measured = validate(ws, data=data).agreement.to_record()
-    expected = agreement(data.human + data.gold_columns.records(), {d.id: d.text for d in data.docs},
-                         data.schema).to_record()
+    expected = agreement(
+        data.human + data.gold_columns.records(), {d.id: d.text for d in data.docs}, data.schema
+    ).to_record()
     assert measured["skipped"]["origin gold"] == len(data.gold_columns) > 0
     assert {**measured, "seconds": 0} == {**expected, "seconds": 0}

@@ -25,28 +25,80 @@ from corpus.tokens import tokenize
 from releases.build import write_parquet
 from releases.configs import config_features
 from releases.ner import NerStats, ner_table, ner_tokens
-from releases.rows import (EntitySpans, LabelIds, arrow_table, document_row, documents_table, entities_table,
-                           entity_row, entity_spans)
+from releases.rows import (
+    EntitySpans,
+    LabelIds,
+    arrow_table,
+    document_row,
+    documents_table,
+    entities_table,
+    entity_row,
+    entity_spans,
+)
 
 SCHEMA = LabelSchema.default()
 FEATURES = config_features(SCHEMA)
 IDS = LabelIds.of(FEATURES)
 # Digits with separators, hyphens, both apostrophes, "_", a superscript digit, accents, quotes and
 # several kinds of whitespace (the unit separator and NBSP are whitespace to str.isspace).
-PIECES = ["Berg", "1", "2,5", "3.0", "12a", "-", "de-", "'s", "’s", "’", "_x", "²", "é", "Ukraine", ".", ",",
-          "“", "”", "\x1f", "\u00a0", " ", " ", "\n\n", "--", "a-b-c", "7-", "O’Neil"]
+PIECES = [
+    "Berg",
+    "1",
+    "2,5",
+    "3.0",
+    "12a",
+    "-",
+    "de-",
+    "'s",
+    "’s",
+    "’",
+    "_x",
+    "²",
+    "é",
+    "Ukraine",
+    ".",
+    ",",
+    "“",
+    "”",
+    "\x1f",
+    "\u00a0",
+    " ",
+    " ",
+    "\n\n",
+    "--",
+    "a-b-c",
+    "7-",
+    "O’Neil",
+]
 
 
 def document(text: str) -> Document:
-    return Document(id="0" * 16, source="t", title="t", text=text, raw_sha256=sha256_hex(text),
-                    text_sha256=sha256_hex(text), encoding="utf-8", language="en", published=None, blocks=[],
-                    flags=[], cleaning=CleaningRecord("test", [], OffsetMap.identity(len(text))))
+    return Document(
+        id="0" * 16,
+        source="t",
+        title="t",
+        text=text,
+        raw_sha256=sha256_hex(text),
+        text_sha256=sha256_hex(text),
+        encoding="utf-8",
+        language="en",
+        published=None,
+        blocks=[],
+        flags=[],
+        cleaning=CleaningRecord("test", [], OffsetMap.identity(len(text))),
+    )
 
 
 def gold(text: str, edges: list[tuple[int, int, str]]) -> AnnotationRecord:
     spans = [Span(f"s{k}", ENTITY_LAYER, label, s, e, text[s:e]) for k, (s, e, label) in enumerate(edges)]
-    return AnnotationRecord(doc_id="0" * 16, text_sha256=sha256_hex(text), annotator="adjudication", origin="gold",
-                            record_id="0" * 16, spans=spans)
+    return AnnotationRecord(
+        doc_id="0" * 16,
+        text_sha256=sha256_hex(text),
+        annotator="adjudication",
+        origin="gold",
+        record_id="0" * 16,
+        spans=spans,
+    )
 
 
 def columns(records: list[AnnotationRecord]) -> RecordColumns:
@@ -56,8 +108,14 @@ def columns(records: list[AnnotationRecord]) -> RecordColumns:
 
 def ner_of(pairs, stats: NerStats | None = None, batch: int = 500):
     pairs = list(pairs)
-    return ner_table([d for d, _ in pairs], EntitySpans.of(columns([g for _, g in pairs])), stats or NerStats(),
-                     IDS.iob2, FEATURES["ner"], batch=batch)
+    return ner_table(
+        [d for d, _ in pairs],
+        EntitySpans.of(columns([g for _, g in pairs])),
+        stats or NerStats(),
+        IDS.iob2,
+        FEATURES["ner"],
+        batch=batch,
+    )
 
 
 def by_definition(text: str, record: AnnotationRecord) -> tuple[list[str], list[str], int]:
@@ -118,8 +176,9 @@ def test_a_span_cut_inside_a_word_is_counted_and_tagged_as_far_as_it_aligns():
 
 @pytest.mark.parametrize("texts", [["Anna Berg said so.", "", "   ", "Oslo"], []])
 def test_the_ner_table_has_the_declared_features_and_one_row_per_document(texts):
-    pairs = [(document(t), gold(t, [(0, 4, "PERSON")] if len(t) >= 4 and t[:4].strip() == t[:4] else []))
-             for t in texts]
+    pairs = [
+        (document(t), gold(t, [(0, 4, "PERSON")] if len(t) >= 4 and t[:4].strip() == t[:4] else [])) for t in texts
+    ]
     table = ner_of(pairs, batch=2)
     assert table.schema.equals(FEATURES["ner"].arrow_schema, check_metadata=True)
     assert table.column("tokens").to_pylist() == [[t[s:e] for s, e in tokenize(t)] for t in texts]
@@ -149,8 +208,10 @@ CHARACTERS = "a1._,-'’ ²٣xé\u00a0\u0301\U0001d7d9\U0001f600\x85\v"
 
 def test_the_batch_tokeniser_finds_the_tokens_of_the_pattern_in_every_text_of_a_batch():
     rng = random.Random(5)
-    texts = ["".join(rng.choice(PIECES) if k % 2 else rng.choice(CHARACTERS) for _ in range(rng.randint(0, 30)))
-             for k in range(20000)]
+    texts = [
+        "".join(rng.choice(PIECES) if k % 2 else rng.choice(CHARACTERS) for _ in range(rng.randint(0, 30)))
+        for k in range(20000)
+    ]
     pairs = [(document(t), gold(t, [])) for t in texts]
     table = ner_of(pairs, batch=997)
     assert table.column("tokens").to_pylist() == [[t[s:e] for s, e in tokenize(t)] for t in texts]
@@ -166,9 +227,9 @@ def test_the_ner_table_tags_a_batch_as_the_definition_tags_each_document():
     expected = [by_definition(t, r) for t, r in cases]
     assert table.column("tokens").to_pylist() == [words for words, _, _ in expected]
     assert [[names[t] for t in tags] for tags in table.column("ner_tags").to_pylist()] == [
-        tags for _, tags, _ in expected]
-    assert (stats.spans, stats.misaligned) == (sum(len(r.spans) for _, r in cases),
-                                               sum(m for _, _, m in expected))
+        tags for _, tags, _ in expected
+    ]
+    assert (stats.spans, stats.misaligned) == (sum(len(r.spans) for _, r in cases), sum(m for _, _, m in expected))
 
 
 def test_documents_and_entities_made_column_by_column_are_the_tables_of_their_rows():
@@ -180,28 +241,42 @@ def test_documents_and_entities_made_column_by_column_are_the_tables_of_their_ro
     for k, (text, _) in enumerate(cases):
         blocks = [Block(rng.choice(["title", "paragraph", "heading"]), 0, len(text))] * rng.randint(0, 3)
         flags = [Flag("truncated_ending", 0, len(text), "ends mid-sentence")] * rng.randint(0, 2)
-        docs.append(replace(document(text), id=f"{k:016x}", blocks=blocks, flags=flags,
-                            published=None if k % 2 else "2024-01-02", cluster=None if k % 3 else f"{k:016x}"))
+        docs.append(
+            replace(
+                document(text),
+                id=f"{k:016x}",
+                blocks=blocks,
+                flags=flags,
+                published=None if k % 2 else "2024-01-02",
+                cluster=None if k % 3 else f"{k:016x}",
+            )
+        )
     assert documents_table(docs, IDS, FEATURES["documents"]).equals(
-        arrow_table((document_row(d, IDS) for d in docs), FEATURES["documents"]), check_metadata=True)
+        arrow_table((document_row(d, IDS) for d in docs), FEATURES["documents"]), check_metadata=True
+    )
     # Spans out of text order, spans of the claims layer among them, and spans with equal offsets.
     records = []
     for doc, (_, record) in zip(docs, cases):
-        spans = record.spans + [Span(f"c{k}", "claims", "CLAIM", s.start, s.end, s.text)
-                                for k, s in enumerate(record.spans[:1])] + record.spans[:rng.randint(0, 1)]
+        spans = (
+            record.spans
+            + [Span(f"c{k}", "claims", "CLAIM", s.start, s.end, s.text) for k, s in enumerate(record.spans[:1])]
+            + record.spans[: rng.randint(0, 1)]
+        )
         rng.shuffle(spans)
         records.append(replace(record, doc_id=doc.id, spans=spans))
     by_id = {d.id: d for d in docs}
     spans = EntitySpans.of(columns(records))
     assert entities_table([g.doc_id for g in records], spans, by_id, IDS, FEATURES["entities"]).equals(
-        arrow_table((entity_row(by_id[g.doc_id], g, IDS) for g in records), FEATURES["entities"]),
-        check_metadata=True)
+        arrow_table((entity_row(by_id[g.doc_id], g, IDS) for g in records), FEATURES["entities"]), check_metadata=True
+    )
     some = [7, 3, 299, 3, 0]  # any records, in any order: their spans as if they were all
     assert entities_table([records[k].doc_id for k in some], spans.take(some), by_id, IDS, FEATURES["entities"]).equals(
         arrow_table((entity_row(by_id[records[k].doc_id], records[k], IDS) for k in some), FEATURES["entities"]),
-        check_metadata=True)
+        check_metadata=True,
+    )
     assert entities_table([], EntitySpans.of(columns([])), {}, IDS, FEATURES["entities"]).equals(
-        FEATURES["entities"].arrow_schema.empty_table(), check_metadata=True)
+        FEATURES["entities"].arrow_schema.empty_table(), check_metadata=True
+    )
 
 
 def test_token_offsets_are_the_tokens_of_the_pattern_one_text_at_a_time():
@@ -210,8 +285,13 @@ def test_token_offsets_are_the_tokens_of_the_pattern_one_text_at_a_time():
     from corpus.tokens import token_offsets
 
     rng = random.Random(7)
-    texts = [random_case(rng)[0] for _ in range(300)] + ["", "  \n", "x", "8,500 de-escalation Ukraine’s.",
-                                                         "a\ud800b ’s 2.1"]
+    texts = [random_case(rng)[0] for _ in range(300)] + [
+        "",
+        "  \n",
+        "x",
+        "8,500 de-escalation Ukraine’s.",
+        "a\ud800b ’s 2.1",
+    ]
     for text in texts:
         assert token_offsets(text).tolist() == [list(t) for t in tokenize(text)], text
 

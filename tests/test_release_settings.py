@@ -14,16 +14,24 @@ from pathlib import Path
 
 import pytest
 import yaml
+from test_release import make_workspace
 from typer.testing import CliRunner
 
 from corpus.errors import NewsdeskError
 from corpus.workspace import CONFIG_NAME, Workspace, atomic_write_text
 from newsdesk.cli import app
 from releases.build import build_release
-from releases.settings import (ANNOTATIONS_CREATORS, HUB_LICENSES, LANGUAGE_CREATORS, REPO_PLACEHOLDER, SETTINGS,
-                               ReleaseSettings, config_template, release_section)
+from releases.settings import (
+    ANNOTATIONS_CREATORS,
+    HUB_LICENSES,
+    LANGUAGE_CREATORS,
+    REPO_PLACEHOLDER,
+    SETTINGS,
+    ReleaseSettings,
+    config_template,
+    release_section,
+)
 from releases.versions import list_versions
-from test_release import make_workspace
 
 runner = CliRunner()
 
@@ -36,7 +44,7 @@ def set_release(ws: Workspace, values: dict | None) -> Workspace:
     """newsdesk.toml's [release] section replaced by ``values`` (none at all for None), as a maintainer edits it."""
     config = ws.path(CONFIG_NAME)
     text = config.read_text(encoding="utf-8")
-    text = text[:text.index("\n[release]")] if "\n[release]" in text else text
+    text = text[: text.index("\n[release]")] if "\n[release]" in text else text
     atomic_write_text(config, text + (release_section(values) if values is not None else ""))
     return Workspace.open(ws.root)
 
@@ -56,8 +64,9 @@ def test_init_writes_every_release_setting_commented_and_each_uncommented_line_i
     parsed = tomllib.loads("\n".join(section))["release"]
     assert list(parsed) == list(SETTINGS)
     for key in ("language_creators", "annotations_creators"):
-        assert all(v in (LANGUAGE_CREATORS if key == "language_creators" else ANNOTATIONS_CREATORS)
-                   for v in parsed[key])
+        assert all(
+            v in (LANGUAGE_CREATORS if key == "language_creators" else ANNOTATIONS_CREATORS) for v in parsed[key]
+        )
     assert parsed["license"] in HUB_LICENSES
 
 
@@ -70,7 +79,9 @@ def test_unset_settings_claim_nothing_and_the_build_says_which_are_unset(workspa
     for key in ("language_creators", "annotations_creators", "source_datasets", "license_name", "license_link"):
         assert key not in meta, key
     card = (report.path / "README.md").read_text(encoding="utf-8")
-    assert f'load_dataset("{REPO_PLACEHOLDER}", "claims", revision="0.1.0")  # {REPO_PLACEHOLDER} is a placeholder' in card
+    assert (
+        f'load_dataset("{REPO_PLACEHOLDER}", "claims", revision="0.1.0")  # {REPO_PLACEHOLDER} is a placeholder' in card
+    )
     assert "No Hub repository was named for this release (`repo_id`" in card
     assert "no licence was chosen" in card and "example.invalid" not in card and "news-claims" not in card
     croissant = json.loads((report.path / "croissant.json").read_text())
@@ -80,22 +91,34 @@ def test_unset_settings_claim_nothing_and_the_build_says_which_are_unset(workspa
     datasheet = (report.path / "DATASHEET.md").read_text(encoding="utf-8")
     assert "licence unknown (none chosen: `license` not set); no Hub repository named" in datasheet
     # each warning names the setting and where it is set
-    assert any("no licence chosen" in w and "`license`" in w and "[release] in newsdesk.toml" in w
-               for w in report.warnings)
+    assert any(
+        "no licence chosen" in w and "`license`" in w and "[release] in newsdesk.toml" in w for w in report.warnings
+    )
     assert any("language_creators, annotations_creators, source_datasets not set" in w for w in report.warnings)
     assert len(report.warnings) == 2
 
 
 def test_chosen_settings_are_what_the_card_datasheet_croissant_and_manifest_say(workspace):
-    ws = set_release(workspace, {"license": "cc-by-nc-4.0", "repo_id": "acme-news/claims", "pretty_name": "Acme claims",
-                                 "language_creators": ["found"], "annotations_creators": ["crowdsourced"],
-                                 "source_datasets": ["extended|acme/articles"]})
+    ws = set_release(
+        workspace,
+        {
+            "license": "cc-by-nc-4.0",
+            "repo_id": "acme-news/claims",
+            "pretty_name": "Acme claims",
+            "language_creators": ["found"],
+            "annotations_creators": ["crowdsourced"],
+            "source_datasets": ["extended|acme/articles"],
+        },
+    )
     report = build_release(ws, "0.2.0")
 
     meta = card_yaml(report.path)
     assert (meta["license"], meta["pretty_name"]) == ("cc-by-nc-4.0", "Acme claims")
     assert (meta["language_creators"], meta["annotations_creators"], meta["source_datasets"]) == (
-        ["found"], ["crowdsourced"], ["extended|acme/articles"])
+        ["found"],
+        ["crowdsourced"],
+        ["extended|acme/articles"],
+    )
     card = (report.path / "README.md").read_text(encoding="utf-8")
     assert 'load_dataset("acme-news/claims", "claims", revision="0.2.0")\n' in card
     assert REPO_PLACEHOLDER not in card and "`cc-by-nc-4.0`, chosen by the maintainers" in card
@@ -105,7 +128,8 @@ def test_chosen_settings_are_what_the_card_datasheet_croissant_and_manifest_say(
     manifest = json.loads((report.path / "manifest.json").read_text())
     assert (manifest["repo_id"], manifest["license"]) == ("acme-news/claims", "cc-by-nc-4.0")
     assert 'licence cc-by-nc-4.0; load with `load_dataset("acme-news/claims", revision="0.2.0")`' in (
-        report.path / "DATASHEET.md").read_text(encoding="utf-8")
+        report.path / "DATASHEET.md"
+    ).read_text(encoding="utf-8")
     assert report.warnings == []
 
 
@@ -114,21 +138,25 @@ def test_a_licence_of_its_own_needs_a_name_and_goes_into_the_card(workspace):
     with pytest.raises(NewsdeskError) as refused:
         ReleaseSettings.of(ws)
     assert refused.value.code == "E307" and "license_name" in refused.value.one_line()
-    ws = set_release(workspace, {"license": "other", "license_name": "acme-news-terms",
-                                 "license_link": "https://acme.example/terms"})
+    ws = set_release(
+        workspace, {"license": "other", "license_name": "acme-news-terms", "license_link": "https://acme.example/terms"}
+    )
     settings = ReleaseSettings.of(ws)
     assert (settings.card_license, settings.license_name) == ("other", "acme-news-terms")
 
 
-@pytest.mark.parametrize("values, named, says", [
-    ({"license": "cc-by-4"}, "[release] license", "did you mean cc-by-4.0"),
-    ({"license": "CC-BY-4.0"}, "[release] license", "the Hub's ids are: apache-2.0, mit,"),
-    ({"licence": "mit"}, "[release] licence", "did you mean license?"),
-    ({"language_creators": ["scraped"]}, "[release] language_creators", "'scraped' not among found, crowdsourced"),
-    ({"annotations_creators": "experts"}, "[release] annotations_creators", "not among"),
-    ({"repo_id": "news-claims"}, "[release] repo_id", "write it as ORG/NAME"),
-    ({"license": "mit", "license_name": "x"}, "[release] license_name", 'only goes with license = "other"'),
-])
+@pytest.mark.parametrize(
+    "values, named, says",
+    [
+        ({"license": "cc-by-4"}, "[release] license", "did you mean cc-by-4.0"),
+        ({"license": "CC-BY-4.0"}, "[release] license", "the Hub's ids are: apache-2.0, mit,"),
+        ({"licence": "mit"}, "[release] licence", "did you mean license?"),
+        ({"language_creators": ["scraped"]}, "[release] language_creators", "'scraped' not among found, crowdsourced"),
+        ({"annotations_creators": "experts"}, "[release] annotations_creators", "not among"),
+        ({"repo_id": "news-claims"}, "[release] repo_id", "write it as ORG/NAME"),
+        ({"license": "mit", "license_name": "x"}, "[release] license_name", 'only goes with license = "other"'),
+    ],
+)
 def test_a_setting_the_hub_would_refuse_stops_the_build_before_anything_is_written(workspace, values, named, says):
     ws = set_release(workspace, values)
     before = list_versions(ws)
@@ -144,6 +172,7 @@ def test_the_cli_prints_the_unset_licence_as_a_warning(workspace):
     built = runner.invoke(app, ["release", "build", "--bump", "--workspace", str(ws.root)])
     assert built.exit_code == 0, built.output
     assert "warning: no licence chosen: the card says `license: unknown`; set `license` in [release]" in built.stderr
-    refused = runner.invoke(app, ["release", "build", "--bump", "--workspace",
-                                  str(set_release(workspace, {"license": "cc-by"}).root)])
+    refused = runner.invoke(
+        app, ["release", "build", "--bump", "--workspace", str(set_release(workspace, {"license": "cc-by"}).root)]
+    )
     assert refused.exit_code == 1 and "[E307]" in refused.stderr and "cc-by-4.0" in refused.stderr

@@ -8,10 +8,10 @@ contact lines, subscription prompts, image credits, a "Page not found" page.
 import json
 
 import pytest
-
-from corpus.cleaning import CleaningPipeline, DEFAULT_RULES
-from corpus.rules.residue_model import FEATURES, ResidueModel, line_features
 from corpus_helpers import SEED, clean_text
+
+from corpus.cleaning import DEFAULT_RULES, CleaningPipeline
+from corpus.rules.residue_model import FEATURES, ResidueModel, line_features
 
 ARTICLE = [
     "Harbour workers in the northern port walked out on Tuesday after talks over pay and night shifts "
@@ -43,8 +43,12 @@ FOOTER = [
 
 
 def whole_page() -> str:
-    return "\n".join(MENU + ["Harbour strike leaves ships waiting at anchor", "Loading weather data ...",
-                             "By Jane Doe", "March 3, 2024"] + ARTICLE + FOOTER)
+    return "\n".join(
+        MENU
+        + ["Harbour strike leaves ships waiting at anchor", "Loading weather data ...", "By Jane Doe", "March 3, 2024"]
+        + ARTICLE
+        + FOOTER
+    )
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +80,7 @@ def test_every_kept_span_maps_back_to_the_same_raw_text(page_doc):
         assert raw[raw_start:raw_end] == paragraph
     for block in page_doc.blocks:
         s, e = omap.clean_to_raw(block.start, block.end)
-        assert raw[s:e] == page_doc.text[block.start:block.end]
+        assert raw[s:e] == page_doc.text[block.start : block.end]
 
 
 def test_a_clean_short_article_keeps_every_paragraph():
@@ -96,26 +100,35 @@ def test_the_seed_article_keeps_every_paragraph():
 
 
 def test_a_one_line_machine_translated_article_is_kept_whole():
-    line = ("On the 3rd, the government announced that it will raise the minimum wage by 31 yen. "
-            "According to the ministry, the increase is the largest ever, and companies said that "
-            "they would respond by raising prices of some products, while the union welcomed it. "
-            "The new wage will take effect from October in all prefectures of the country.")
+    line = (
+        "On the 3rd, the government announced that it will raise the minimum wage by 31 yen. "
+        "According to the ministry, the increase is the largest ever, and companies said that "
+        "they would respond by raising prices of some products, while the union welcomed it. "
+        "The new wage will take effect from October in all prefectures of the country."
+    )
     doc = clean_text(line)
     assert doc.text == line
 
 
 def test_a_page_not_found_page_is_flagged_as_no_article():
-    raw = "\n".join(MENU + ["Page not found", "Sorry, the page you are looking for does not exist.",
-                            "Go to the homepage"] + FOOTER)
+    raw = "\n".join(
+        MENU + ["Page not found", "Sorry, the page you are looking for does not exist.", "Go to the homepage"] + FOOTER
+    )
     doc = clean_text(raw)
     assert doc.metadata["not_article"]
-    flag, = [f for f in doc.flags if f.rule == "not_an_article"]
+    (flag,) = [f for f in doc.flags if f.rule == "not_an_article"]
     assert (flag.start, flag.end) == (0, len(doc.text)) and "not look like an article" in flag.message
 
 
 def test_a_login_wall_is_flagged_and_an_article_is_not():
-    wall = "\n".join(MENU + ["Harbour strike leaves ships waiting at anchor",
-                             "Subscribe to continue reading this article.", "Already a subscriber? Log in"])
+    wall = "\n".join(
+        MENU
+        + [
+            "Harbour strike leaves ships waiting at anchor",
+            "Subscribe to continue reading this article.",
+            "Already a subscriber? Log in",
+        ]
+    )
     assert [f.rule for f in clean_text(wall).flags if f.rule == "not_an_article"] == ["not_an_article"]
     article = "\n".join(MENU + ["Harbour strike leaves ships waiting at anchor"] + ARTICLE + FOOTER)
     assert not [f for f in clean_text(article).flags if f.rule == "not_an_article"]
@@ -157,8 +170,11 @@ def test_ingested_txt_and_jsonl_are_cleaned_and_docs_show_raw_names_the_rule(tmp
     ws, inputs = tmp_path / "ws", tmp_path / "in"
     inputs.mkdir()
     (inputs / "page.txt").write_text(whole_page(), encoding="utf-8")
-    (inputs / "feed.jsonl").write_text(json.dumps({"title": "Harbour strike", "url": "https://example.org/a",
-                                                   "text": "\n".join(ARTICLE + FOOTER[:4])}) + "\n", encoding="utf-8")
+    (inputs / "feed.jsonl").write_text(
+        json.dumps({"title": "Harbour strike", "url": "https://example.org/a", "text": "\n".join(ARTICLE + FOOTER[:4])})
+        + "\n",
+        encoding="utf-8",
+    )
     assert runner.invoke(app, ["init", str(ws)]).exit_code == 0
     assert runner.invoke(app, ["ingest", str(inputs), "--workspace", str(ws)]).exit_code == 0
     listed = json.loads(runner.invoke(app, ["docs", "list", "-w", str(ws), "--json"]).stdout)
@@ -172,13 +188,15 @@ def test_ingested_txt_and_jsonl_are_cleaned_and_docs_show_raw_names_the_rule(tmp
 
 
 def test_text_extracted_from_html_loses_only_lines_the_model_is_sure_of():
-    from corpus.rules.residue_model import ResidueModelRule
     from corpus.rules import CleaningContext
+    from corpus.rules.residue_model import ResidueModelRule
 
-    text = "\n".join(["Harbour strike leaves ships waiting at anchor", *ARTICLE, "Opinion", "Follow us on Twitter & Instagram"])
+    text = "\n".join(
+        ["Harbour strike leaves ships waiting at anchor", *ARTICLE, "Opinion", "Follow us on Twitter & Instagram"]
+    )
     rule = ResidueModelRule(threshold=0.99, html_threshold=0.0)
-    removed_txt = "".join(text[e.start:e.end] for e in rule.propose(text, CleaningContext(format="txt")))
-    removed_html = "".join(text[e.start:e.end] for e in rule.propose(text, CleaningContext(format="html")))
+    removed_txt = "".join(text[e.start : e.end] for e in rule.propose(text, CleaningContext(format="txt")))
+    removed_html = "".join(text[e.start : e.end] for e in rule.propose(text, CleaningContext(format="html")))
     assert "Opinion" in removed_txt and "Opinion" not in removed_html
     assert "Follow us on Twitter" in removed_html  # a known residue shape goes whatever the score
 
@@ -186,15 +204,17 @@ def test_text_extracted_from_html_loses_only_lines_the_model_is_sure_of():
 def test_an_article_keeps_its_short_paragraphs_only_known_residue_goes():
     # An article, not a page: the model's guesses about short lines are not acted on (they were
     # article sentences with annotations on them); a known residue shape still goes.
-    paragraphs = ["Senators returned to the capital on Monday to a budget that neither party likes and both "
-                  "say they must pass before the end of the month, when the government runs out of money.",
-                  "It shouldn't take long.",
-                  "The leader of the majority said a vote could come as early as Thursday, though several members "
-                  "of his own party have said they will not support a bill that cuts spending on roads.",
-                  "Pure politics.",
-                  "Read it all here.",
-                  "Critics said the plan left the hardest choices to next year, and that the deficit would grow.",
-                  "Follow Jane Doe on Twitter @janedoe."]
+    paragraphs = [
+        "Senators returned to the capital on Monday to a budget that neither party likes and both "
+        "say they must pass before the end of the month, when the government runs out of money.",
+        "It shouldn't take long.",
+        "The leader of the majority said a vote could come as early as Thursday, though several members "
+        "of his own party have said they will not support a bill that cuts spending on roads.",
+        "Pure politics.",
+        "Read it all here.",
+        "Critics said the plan left the hardest choices to next year, and that the deficit would grow.",
+        "Follow Jane Doe on Twitter @janedoe.",
+    ]
     doc = clean_text("\n\n".join(paragraphs))
     for paragraph in paragraphs[:-1]:
         assert paragraph in doc.text

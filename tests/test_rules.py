@@ -1,8 +1,9 @@
 """Each cleaning rule on the residue it exists for, and on text it must leave alone."""
 
+from corpus_helpers import clean_text
+
 from corpus.cleaning import DEFAULT_RULES, FLAGGING_RULES, CleaningPipeline
 from corpus.dates import parse_date
-from corpus_helpers import clean_text
 
 ARTICLE = """Share this article
 Port strike ends after pay deal
@@ -27,8 +28,15 @@ Sign up for our daily newsletter
 
 def test_share_cookie_newsletter_read_more_and_footer_lines_are_removed():
     doc = clean_text(ARTICLE)
-    for residue in ("Share this article", "Advertisement", "Read more", "Share on Facebook", "cookies",
-                    "newsletter", "© 2023"):
+    for residue in (
+        "Share this article",
+        "Advertisement",
+        "Read more",
+        "Share on Facebook",
+        "cookies",
+        "newsletter",
+        "© 2023",
+    ):
         assert residue not in doc.text, residue
     assert doc.title == "Port strike ends after pay deal"
     assert doc.text.endswith("“expensive” but necessary.")
@@ -93,29 +101,36 @@ def test_a_conjunction_mistranslated_between_quotations_is_flagged_when_switched
     text = "Title\n\n“We will stay,” corn “we will not wait,” the minister said."
     assert clean_text(text).flags == []
     doc = clean_text(text, rules=DEFAULT_RULES + ["mistranslated_conjunction"])
-    assert [doc.text[f.start:f.end] for f in doc.flags] == ["corn"]
+    assert [doc.text[f.start : f.end] for f in doc.flags] == ["corn"]
 
 
 def test_run_together_words_flags_lost_spaces_next_to_function_words():
-    text = ("Title\n\nThe senator spoke oninternational television and was judgeby his voters.\n\n"
-            "It was the veryact of voting.")
+    text = (
+        "Title\n\nThe senator spoke oninternational television and was judgeby his voters.\n\n"
+        "It was the veryact of voting."
+    )
     doc = clean_text(text)
-    assert [doc.text[f.start:f.end] for f in doc.flags] == ["oninternational", "judgeby", "veryact"]
+    assert [doc.text[f.start : f.end] for f in doc.flags] == ["oninternational", "judgeby", "veryact"]
     assert "'judge by'" in doc.flags[1].message
 
 
 def test_run_together_words_leaves_compounds_links_and_other_languages_alone():
     # Each was flagged on real text before (3 of 100 flags right): compounds of two content words,
     # names in addresses and markup, words of another language, prefixed words.
-    english = ("Title\n\nThe megadeal was a yearslong antitax effort by skywriters, said @edhenry on "
-               "bostonherald.com and in /etc/stunnel/ with frameborder=0; the nonprison sentence was davantage.")
+    english = (
+        "Title\n\nThe megadeal was a yearslong antitax effort by skywriters, said @edhenry on "
+        "bostonherald.com and in /etc/stunnel/ with frameborder=0; the nonprison sentence was davantage."
+    )
     assert clean_text(english).flags == []
     german = "Titel\n\nDer Bundestag hat die energiebezogenen Emissionen und den Rabattcode meinhaustier besprochen."
     assert clean_text(german, language="de").flags == []
     # The same rule with the language listed flags a German lost space next to "und".
-    doc = clean_text("Titel\n\nDer sternund Correctiv legten die Bilder vor.", language="de",
-                     options={"run_together_words": {"languages": ["de"]}})
-    assert [doc.text[f.start:f.end] for f in doc.flags] == ["sternund"]
+    doc = clean_text(
+        "Titel\n\nDer sternund Correctiv legten die Bilder vor.",
+        language="de",
+        options={"run_together_words": {"languages": ["de"]}},
+    )
+    assert [doc.text[f.start : f.end] for f in doc.flags] == ["sternund"]
 
 
 def test_rules_can_be_switched_off_and_the_pipeline_version_changes():
@@ -143,6 +158,7 @@ def test_dates_in_common_formats():
 
 
 # --- The registry: one list of rules, from which the defaults, the config template and the docs come ---
+
 
 def test_every_rule_of_the_registry_is_a_module_named_as_the_rule_with_its_kind_of_method():
     import importlib
@@ -174,8 +190,10 @@ def test_the_default_rules_and_the_config_template_come_from_the_registry():
     assert cleaning["rules"] == DEFAULT_RULES and cleaning["language"] == "auto"
     for spec in RULES:
         # TOML has arrays where the registry may write a tuple
-        assert cleaning.get(spec.name, {}) == {key: list(option.default) if isinstance(option.default, tuple)
-                                               else option.default for key, option in spec.options.items()}
+        assert cleaning.get(spec.name, {}) == {
+            key: list(option.default) if isinstance(option.default, tuple) else option.default
+            for key, option in spec.options.items()
+        }
 
 
 def test_the_pipeline_version_of_a_new_workspace_is_the_one_before_the_registry(tmp_path):
@@ -185,13 +203,32 @@ def test_the_pipeline_version_of_a_new_workspace_is_the_one_before_the_registry(
     from corpus.workspace import Workspace
 
     before = CleaningPipeline(
-        ["unicode_repair", "whitespace", "paragraph_breaks", "residue_lines", "residue_model", "quote_spacing",
-         "run_together_words", "not_an_article"],
-        {"residue_lines": {"head_lines": 3}, "residue_model": {"threshold": 0.5, "html_threshold": 0.15,
-                                                              "keep_words": 60, "page_share": 0.5,
-                                                              "page_word_share": 0.1},
-         "run_together_words": {"min_part_zipf": 4.5, "min_common_part_zipf": 6.0,
-                                "languages": ["en", "fr", "es", "it", "pt"]}})
+        [
+            "unicode_repair",
+            "whitespace",
+            "paragraph_breaks",
+            "residue_lines",
+            "residue_model",
+            "quote_spacing",
+            "run_together_words",
+            "not_an_article",
+        ],
+        {
+            "residue_lines": {"head_lines": 3},
+            "residue_model": {
+                "threshold": 0.5,
+                "html_threshold": 0.15,
+                "keep_words": 60,
+                "page_share": 0.5,
+                "page_word_share": 0.1,
+            },
+            "run_together_words": {
+                "min_part_zipf": 4.5,
+                "min_common_part_zipf": 6.0,
+                "languages": ["en", "fr", "es", "it", "pt"],
+            },
+        },
+    )
     assert cleaning_pipeline(Workspace.init(tmp_path / "ws")).version == before.version
 
 
@@ -209,8 +246,9 @@ def test_the_rule_table_of_docs_corpus_is_the_registrys():
     # exactly: the table is not part of a longer one (a row of a rule that is gone, left below it)
     before, after = page.split(table)
     assert not before.rstrip("\n").rpartition("\n")[2].startswith("|") and not after.startswith("|")
-    shown = subprocess.run([sys.executable, "-m", "corpus.rules", "--markdown"], cwd=REPO, capture_output=True,
-                           text=True, check=True).stdout
+    shown = subprocess.run(
+        [sys.executable, "-m", "corpus.rules", "--markdown"], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout
     assert shown == table
 
 

@@ -19,9 +19,9 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from corpus_helpers import REPO, SAMPLES
 from typer.testing import CliRunner
 
-from corpus_helpers import REPO, SAMPLES
 from corpus import ingest as local
 from corpus import lsh, partitioned
 from corpus.dedup import near_duplicate_clusters
@@ -58,15 +58,21 @@ def inputs(tmp_path_factory) -> list[Path]:
     generated = _articles_module().generate(GENERATED, seed=7, near_duplicates=0.03)
     txt = root / "txt"
     txt.mkdir()
-    for art in generated[:GENERATED // 2]:
+    for art in generated[: GENERATED // 2]:
         (txt / f"{art.id}.txt").write_text(art.text, encoding="utf-8")
     (txt / "zz_copy_of_first.txt").write_text(generated[0].text, encoding="utf-8")  # exact duplicate
     (txt / "zz_empty.txt").write_text("", encoding="utf-8")  # E101
     (txt / "zz_image.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))  # E102
-    lines = [json.dumps({"text": a.text, "url": f"https://example.org/{a.id}"}) for a in generated[GENERATED // 2:]]
+    lines = [json.dumps({"text": a.text, "url": f"https://example.org/{a.id}"}) for a in generated[GENERATED // 2 :]]
     lines.insert(5, "{not json")  # E106, between good lines
-    lines.append(json.dumps({"text": generated[-1].text + "\nUpdated with a new paragraph.",
-                             "url": f"https://example.org/{generated[-1].id}"}))  # a newer scrape of a URL
+    lines.append(
+        json.dumps(
+            {
+                "text": generated[-1].text + "\nUpdated with a new paragraph.",
+                "url": f"https://example.org/{generated[-1].id}",
+            }
+        )
+    )  # a newer scrape of a URL
     (root / "wire.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return [SAMPLES, txt, root / "wire.jsonl"]
 
@@ -117,8 +123,18 @@ def test_ingest_on_dask_stores_exactly_what_the_local_path_stores(tmp_path, inpu
     local_ws, local_report = local_run
     address = cluster.client.scheduler.address
     newsdesk("init", str(tmp_path / "ws"))
-    result = newsdesk("ingest", *map(str, inputs), "-w", str(tmp_path / "ws"), "--engine", "dask",
-                      "--scheduler", address, "--json", ok=False)
+    result = newsdesk(
+        "ingest",
+        *map(str, inputs),
+        "-w",
+        str(tmp_path / "ws"),
+        "--engine",
+        "dask",
+        "--scheduler",
+        address,
+        "--json",
+        ok=False,
+    )
     assert result.exit_code == 1  # the bad files fail, the rest is stored
     assert f"Dask: 2 workers at {address}" in result.stderr
     on_dask = json.loads(result.stdout)
@@ -245,7 +261,9 @@ def dying_at(monkeypatch, ws: Workspace, first_lost) -> list[str]:
                 lost.append(target)
                 raise Died(target)
 
-    monkeypatch.setattr(os, "replace", lambda src, dst, *a, **k: (check("replace", dst), real_replace(src, dst, *a, **k)))
+    monkeypatch.setattr(
+        os, "replace", lambda src, dst, *a, **k: (check("replace", dst), real_replace(src, dst, *a, **k))
+    )
     monkeypatch.setattr(os, "unlink", lambda path, *a, **k: (check("unlink", path), real_unlink(path, *a, **k)))
     return lost
 
@@ -263,12 +281,14 @@ def before_marks():
         if kind == "replace" and re.fullmatch(r"store/articles/shard-\d+\.jsonl", path):
             folded_articles.append(path)  # the articles' runs are folded last
         return bool(folded_articles) and kind == "replace" and path.startswith("store/documents/shard-")
+
     return first_lost
 
 
 @pytest.mark.parametrize("moment", ["before documents", "before marks"])
-def test_a_driver_killed_mid_ingest_is_completed_by_running_it_again(tmp_path, monkeypatch, inputs, local_ws,
-                                                                    cluster, moment):
+def test_a_driver_killed_mid_ingest_is_completed_by_running_it_again(
+    tmp_path, monkeypatch, inputs, local_ws, cluster, moment
+):
     ws = Workspace.init(tmp_path / "ws")
     with monkeypatch.context() as patched:
         lost = dying_at(patched, ws, before_documents if moment == "before documents" else before_marks())
@@ -294,8 +314,11 @@ def test_predictions_on_dask_are_the_local_ones_and_a_second_run_makes_none(tmp_
     for path in (local_path, dask_path):
         newsdesk("init", str(path))
         newsdesk("ingest", str(SAMPLES), str(tmp_path / "in"), "-w", str(path))
-    first = json.loads(newsdesk("annotate", "predict", "-w", str(dask_path), "--engine", "dask",
-                                "--scheduler", address, "--json").stdout)
+    first = json.loads(
+        newsdesk(
+            "annotate", "predict", "-w", str(dask_path), "--engine", "dask", "--scheduler", address, "--json"
+        ).stdout
+    )
     expected = json.loads(newsdesk("annotate", "predict", "-w", str(local_path), "--json").stdout)
     assert first["predicted"] == expected["predicted"] == first["documents"] > 60
     assert first["spans"] == expected["spans"] > 0
@@ -304,8 +327,11 @@ def test_predictions_on_dask_are_the_local_ones_and_a_second_run_makes_none(tmp_
         return {p.name: p.read_text(encoding="utf-8") for p in sorted(root.glob("annotations/predictions/*.jsonl"))}
 
     assert files(dask_path) == files(local_path) != {}
-    again = json.loads(newsdesk("annotate", "predict", "-w", str(dask_path), "--engine", "dask",
-                                "--scheduler", address, "--json").stdout)
+    again = json.loads(
+        newsdesk(
+            "annotate", "predict", "-w", str(dask_path), "--engine", "dask", "--scheduler", address, "--json"
+        ).stdout
+    )
     assert (again["predicted"], again["unchanged"], again["shards_written"]) == (0, first["documents"], 0)
     from annotation.predictions import stored_predictions
 
@@ -316,20 +342,31 @@ def test_predictions_on_dask_are_the_local_ones_and_a_second_run_makes_none(tmp_
 def test_near_duplicates_command_on_dask_and_locally(tmp_path, local_ws, cluster):
     ws = copy_ws(local_ws, tmp_path / "ws")
     expected = len([r for r in CorpusStore(ws).documents if r["duplicate_of"]])
-    result = newsdesk("near-duplicates", "-w", str(ws.root), "--engine", "dask", "--scheduler",
-                      cluster.client.scheduler.address, "--json")
+    result = newsdesk(
+        "near-duplicates",
+        "-w",
+        str(ws.root),
+        "--engine",
+        "dask",
+        "--scheduler",
+        cluster.client.scheduler.address,
+        "--json",
+    )
     assert json.loads(result.stdout) == {"near_duplicates": expected}
     before = stored(ws)
     assert json.loads(newsdesk("near-duplicates", "-w", str(ws.root), "--json").stdout) == {"near_duplicates": expected}
     assert stored(ws) == before
 
 
-@pytest.mark.parametrize("args, where", [
-    (["--engine", "spark"], "--engine spark"),
-    (["--workers", "2"], "--scheduler/--workers"),
-    (["--engine", "dask", "--workers", "0"], "--workers 0"),
-    (["--engine", "dask", "--scheduler", "tcp://127.0.0.1:8786", "--workers", "2"], "--workers"),
-])
+@pytest.mark.parametrize(
+    "args, where",
+    [
+        (["--engine", "spark"], "--engine spark"),
+        (["--workers", "2"], "--scheduler/--workers"),
+        (["--engine", "dask", "--workers", "0"], "--workers 0"),
+        (["--engine", "dask", "--scheduler", "tcp://127.0.0.1:8786", "--workers", "2"], "--workers"),
+    ],
+)
 def test_engine_options_that_make_no_sense_are_refused_with_e501(tmp_path, args, where):
     newsdesk("init", str(tmp_path / "ws"))
     result = newsdesk("clean", "-w", str(tmp_path / "ws"), *args, ok=False)

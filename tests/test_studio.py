@@ -14,8 +14,6 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from corpus.errors import NewsdeskError
-
 from annotation.studio import (
     ADMIN_EMAIL,
     INSTALL_DONE_MARKER,
@@ -35,6 +33,7 @@ from annotation.studio import (
     studio_client,
     studio_status,
 )
+from corpus.errors import NewsdeskError
 from newsdesk.cli.studio import studio_app
 
 pytestmark = pytest.mark.studio
@@ -85,8 +84,11 @@ def _open_to_others(studio_dir: Path, *, files: bool = True) -> list[str]:
         paths += [private, *(p for p in private.rglob("*") if files or p.is_dir())]
     if files:
         paths += [studio_dir / "server.log", studio_dir / "credentials.json"]
-    return [f"{path.relative_to(studio_dir)} {stat.filemode(path.stat().st_mode)}" for path in paths
-            if not path.is_symlink() and path.stat().st_mode & 0o077]
+    return [
+        f"{path.relative_to(studio_dir)} {stat.filemode(path.stat().st_mode)}"
+        for path in paths
+        if not path.is_symlink() and path.stat().st_mode & 0o077
+    ]
 
 
 def test_the_database_and_everything_the_server_writes_are_its_owners_alone(studio):
@@ -98,13 +100,15 @@ def test_the_database_and_everything_the_server_writes_are_its_owners_alone(stud
     assert _open_to_others(studio_dir, files=False) == []  # no folder lets anyone else in
     made_by_the_server = [data / "label_studio.sqlite3", *data.glob("label_studio.sqlite3-*"), data / ".env"]
     assert {p.name: stat.S_IMODE(p.stat().st_mode) for p in made_by_the_server if p.exists()} == {
-        p.name: 0o600 for p in made_by_the_server if p.exists()}
+        p.name: 0o600 for p in made_by_the_server if p.exists()
+    }
     for ours in ("server.log", "credentials.json"):
         assert stat.S_IMODE((studio_dir / ours).stat().st_mode) == 0o600
     # Django's file storage sets 0644 itself on what it saves (exports under data/media): unreachable
     # inside these 0700 folders, and made 0600 at the next start (see the restart test).
-    umask = next(line for line in Path(f"/proc/{studio.server.pid}/status").read_text().splitlines()
-                 if line.startswith("Umask:"))
+    umask = next(
+        line for line in Path(f"/proc/{studio.server.pid}/status").read_text().splitlines() if line.startswith("Umask:")
+    )
     assert umask.split()[1] == "0077"
 
 
@@ -124,9 +128,7 @@ def test_sdk_client_authenticates_as_the_admin(studio):
 
 
 def test_second_annotator_gets_a_client_of_their_own(studio):
-    annotator = create_studio_user(
-        studio.workspace, "annotator2@newsdesk.local", "Second-annotator-pw1"
-    )
+    annotator = create_studio_user(studio.workspace, "annotator2@newsdesk.local", "Second-annotator-pw1")
 
     me = annotator.client.users.whoami()
     admin = studio_client(studio.workspace)
@@ -256,9 +258,7 @@ def test_install_never_deletes_a_directory_it_did_not_make(tmp_path, monkeypatch
 
 def test_stop_by_pid_then_restart_keeps_the_data(studio):
     before = studio.server
-    annotator = create_studio_user(
-        studio.workspace, "annotator4@newsdesk.local", "Fourth-annotator-pw1"
-    )
+    annotator = create_studio_user(studio.workspace, "annotator4@newsdesk.local", "Fourth-annotator-pw1")
 
     assert stop_studio(studio.workspace) is True
     assert not _process_exists(before.pid)
@@ -267,8 +267,12 @@ def test_stop_by_pid_then_restart_keeps_the_data(studio):
     with pytest.raises(StudioNotRunningError):
         studio_client(studio.workspace)
     studio_dir = studio.workspace / "studio"  # as a workspace made before the folder was private left it
-    for path, mode in ((studio_dir, 0o755), (studio_dir / "data", 0o755), (studio_dir / "server.log", 0o644),
-                       (studio_dir / "data" / "label_studio.sqlite3", 0o644)):
+    for path, mode in (
+        (studio_dir, 0o755),
+        (studio_dir / "data", 0o755),
+        (studio_dir / "server.log", 0o644),
+        (studio_dir / "data" / "label_studio.sqlite3", 0o644),
+    ):
         path.chmod(mode)
 
     began = time.monotonic()

@@ -10,6 +10,8 @@ import json
 
 import httpx
 import pytest
+from corpus_helpers import SEED
+from test_adjudicate import DOC, three_annotators
 from typer.testing import CliRunner
 
 from annotation.accounts import add_user, list_users, read_roles, remove_user
@@ -27,13 +29,11 @@ from annotation.studio import (
     shared_venv_dir,
     studio_client,
 )
-from newsdesk.cli.studio import studio_app
 from corpus.ingest import ingest
 from corpus.store import CorpusStore
 from corpus.workspace import Workspace
-from corpus_helpers import SEED
 from newsdesk.cli import app
-from test_adjudicate import DOC, three_annotators
+from newsdesk.cli.studio import studio_app
 from validation.gold import load_gold
 from validation.review import ReviewMap, version_label
 
@@ -45,8 +45,7 @@ def _signs_in(url: str, email: str, password: str) -> bool:
         browser.get("/user/login/")
         response = browser.post(
             "/user/login/",
-            data={"email": email, "password": password,
-                  "csrfmiddlewaretoken": browser.cookies.get("csrftoken", "")},
+            data={"email": email, "password": password, "csrfmiddlewaretoken": browser.cookies.get("csrftoken", "")},
             headers={"Referer": f"{url}/user/login/"},
         )
         return response.status_code == 302
@@ -54,8 +53,10 @@ def _signs_in(url: str, email: str, password: str) -> bool:
 
 @pytest.mark.studio
 def test_maintainer_adds_an_annotator_who_signs_in_with_the_password_shown_once(studio):
-    result = cli.invoke(studio_app, ["users", "add", "Rita@Team.example", "--role", "reviewer",
-                                     "--workspace", str(studio.workspace), "--json"])
+    result = cli.invoke(
+        studio_app,
+        ["users", "add", "Rita@Team.example", "--role", "reviewer", "--workspace", str(studio.workspace), "--json"],
+    )
     assert result.exit_code == 0, result.output
     shown = json.loads(result.stdout)
 
@@ -94,11 +95,16 @@ def test_users_list_shows_the_owner_and_the_team_with_roles(studio):
 def test_a_removed_annotator_sees_no_project_and_keeps_their_annotations(studio):
     account = add_user(studio.workspace, "gone@team.example")
     admin = studio.admin_client()
-    project = admin.projects.create(title="removal", label_config=(
-        '<View><Text name="t" value="$text"/><Choices name="c" toName="t"><Choice value="a"/></Choices></View>'))
+    project = admin.projects.create(
+        title="removal",
+        label_config=(
+            '<View><Text name="t" value="$text"/><Choices name="c" toName="t"><Choice value="a"/></Choices></View>'
+        ),
+    )
     task = admin.tasks.create(project=project.id, data={"text": "hello"})
-    account.user.client.annotations.create(id=task.id, result=[
-        {"from_name": "c", "to_name": "t", "type": "choices", "value": {"choices": ["a"]}}])
+    account.user.client.annotations.create(
+        id=task.id, result=[{"from_name": "c", "to_name": "t", "type": "choices", "value": {"choices": ["a"]}}]
+    )
 
     result = cli.invoke(studio_app, ["users", "remove", "gone@team.example", "--workspace", str(studio.workspace)])
     assert result.exit_code == 0, result.output
@@ -115,8 +121,9 @@ def test_a_removed_annotator_sees_no_project_and_keeps_their_annotations(studio)
 
 @pytest.mark.studio
 def test_users_refuse_a_bad_role_an_unknown_user_and_the_owner(studio):
-    bad_role = cli.invoke(studio_app, ["users", "add", "x@team.example", "--role", "boss",
-                                       "--workspace", str(studio.workspace)])
+    bad_role = cli.invoke(
+        studio_app, ["users", "add", "x@team.example", "--role", "boss", "--workspace", str(studio.workspace)]
+    )
     assert bad_role.exit_code == 1 and "S007" in bad_role.stderr and "annotator, reviewer" in bad_role.stderr
     unknown = cli.invoke(studio_app, ["users", "remove", "nobody@team.example", "--workspace", str(studio.workspace)])
     assert unknown.exit_code == 1 and "no user nobody@team.example" in unknown.stderr
@@ -158,8 +165,9 @@ def team(studio, tmp_path, monkeypatch):
     """A workspace on the team's server (the session's, reached through LABEL_STUDIO_URL): the Biden
     article pushed, and Ana, Ben and a reviewer each submitting their own version of it."""
     monkeypatch.setenv(TEAM_URL_ENV, studio.url)
-    monkeypatch.setenv(TEAM_API_KEY_ENV, json.loads((studio.workspace / "studio" / "credentials.json")
-                                                    .read_text())["token"])
+    monkeypatch.setenv(
+        TEAM_API_KEY_ENV, json.loads((studio.workspace / "studio" / "credentials.json").read_text())["token"]
+    )
     ws = Workspace.init(tmp_path / "team")
     assert ingest(ws, [SEED]).ok
     push(ws)
@@ -189,8 +197,9 @@ def _adjudicate(ws: Workspace, *args: str) -> dict:
 @pytest.mark.studio
 def test_a_reviewer_marks_a_version_as_the_ground_truth_from_the_cli(team):
     ws, doc, emails, versions = team
-    marked = cli.invoke(app, ["review", "ground-truth", DOC[:8], "--annotator", emails["ben"],
-                              "--workspace", str(ws.root)])
+    marked = cli.invoke(
+        app, ["review", "ground-truth", DOC[:8], "--annotator", emails["ben"], "--workspace", str(ws.root)]
+    )
     assert marked.exit_code == 0, marked.output
     assert f"{emails['ben']}'s annotation" in marked.stdout
 
@@ -202,8 +211,9 @@ def test_a_reviewer_marks_a_version_as_the_ground_truth_from_the_cli(team):
     assert gold.provenance["record"]["reviewer"] == emails["ben"]
 
     # Changing one's mind moves the star: Ana's version is now the one truth on the server.
-    again = cli.invoke(app, ["review", "ground-truth", DOC, "--annotator", emails["ana"], "--workspace", str(ws.root),
-                             "--json"])
+    again = cli.invoke(
+        app, ["review", "ground-truth", DOC, "--annotator", emails["ana"], "--workspace", str(ws.root), "--json"]
+    )
     assert again.exit_code == 0 and len(json.loads(again.stdout)["cleared"]) == 1
     pull(ws)
     _adjudicate(ws, "--strategy", "ground-truth")
@@ -213,8 +223,9 @@ def test_a_reviewer_marks_a_version_as_the_ground_truth_from_the_cli(team):
 @pytest.mark.studio
 def test_ground_truth_of_someone_who_did_not_annotate_is_refused_with_who_did(team):
     ws, _, emails, _ = team
-    refused = cli.invoke(app, ["review", "ground-truth", DOC, "--annotator", "nobody@team.example",
-                               "--workspace", str(ws.root)])
+    refused = cli.invoke(
+        app, ["review", "ground-truth", DOC, "--annotator", "nobody@team.example", "--workspace", str(ws.root)]
+    )
     assert refused.exit_code == 1
     assert "E240" in refused.stderr and emails["ana"] in refused.stderr
 
@@ -243,8 +254,11 @@ def test_a_conflict_pushed_for_review_is_settled_when_the_reviewer_submits(team)
     reviewer = add_user(ws.root, emails["rev"], "reviewer", password=None)
     assert reviewer.first_password is None  # an existing account: nothing new to hand over
     admin = studio_client(ws.root)
-    bens = next(p for p in admin.predictions.list(task=review.tasks[DOC]["task_id"])
-                if p.model_version == version_label(emails["ben"]))
+    bens = next(
+        p
+        for p in admin.predictions.list(task=review.tasks[DOC]["task_id"])
+        if p.model_version == version_label(emails["ben"])
+    )
     admin.annotations.create(id=review.tasks[DOC]["task_id"], result=bens.result)
 
     settled = _adjudicate(ws, "--strategy", "ground-truth")

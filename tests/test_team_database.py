@@ -8,8 +8,8 @@ and say why. The SQLite test backs up and restores the session's own server.
 from __future__ import annotations
 
 import json
-import tempfile
 import shutil
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -50,7 +50,8 @@ def _process_gone(pid: int) -> bool:
 
 
 def test_the_database_is_chosen_at_the_first_start_and_a_named_one_is_recorded_without_its_password(
-        tmp_path, monkeypatch):
+    tmp_path, monkeypatch
+):
     monkeypatch.delenv(POSTGRES_URL_ENV, raising=False)
     assert choose_database(tmp_path, None).kind == "sqlite"
     managed = choose_database(tmp_path, "postgres")
@@ -114,8 +115,9 @@ def postgres_workspace(studio):
     folder.chmod(0o755)
     workspace = folder / "ws"
     try:
-        started = cli.invoke(studio_app, ["start", "--database", "postgres", "--workspace", str(workspace),
-                                          "--timeout", "600"])
+        started = cli.invoke(
+            studio_app, ["start", "--database", "postgres", "--workspace", str(workspace), "--timeout", "600"]
+        )
         assert started.exit_code == 0, started.output
         assert install_marker.read_text() == installed_before  # a second workspace installs nothing
         yield workspace
@@ -145,17 +147,23 @@ def test_studio_runs_on_a_postgres_it_started_and_status_names_it(studio, postgr
 @pytest.mark.studio
 def test_annotators_submit_at_once_on_postgres_and_nothing_is_lost(postgres_workspace):
     admin = studio_client(postgres_workspace)
-    project = admin.projects.create(title="many at once", label_config=(
-        '<View><Text name="t" value="$text"/><Choices name="c" toName="t"><Choice value="a"/>'
-        '<Choice value="b"/></Choices></View>'))
+    project = admin.projects.create(
+        title="many at once",
+        label_config=(
+            '<View><Text name="t" value="$text"/><Choices name="c" toName="t"><Choice value="a"/>'
+            '<Choice value="b"/></Choices></View>'
+        ),
+    )
     tasks = [admin.tasks.create(project=project.id, data={"text": f"document {i}"}).id for i in range(12)]
-    annotators = [add_user(postgres_workspace, f"p{i}@team.example", password=f"Team-annotator-{i}-pw").user
-                  for i in range(4)]
+    annotators = [
+        add_user(postgres_workspace, f"p{i}@team.example", password=f"Team-annotator-{i}-pw").user for i in range(4)
+    ]
 
     def submit(pair):
         who, task_id = pair
-        return who.client.annotations.create(id=task_id, result=[
-            {"from_name": "c", "to_name": "t", "type": "choices", "value": {"choices": ["a"]}}]).id
+        return who.client.annotations.create(
+            id=task_id, result=[{"from_name": "c", "to_name": "t", "type": "choices", "value": {"choices": ["a"]}}]
+        ).id
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         made = list(pool.map(submit, [(who, t) for who in annotators for t in tasks]))

@@ -52,8 +52,10 @@ def _documents(texts: list[str], prefix: str) -> list[SimpleNamespace]:
 def test_translations_of_one_story_cluster_together_and_stories_stay_apart():
     docs = [d for name, texts in STORIES.items() for d in _documents(texts, name)]
     clusters = near_duplicate_clusters(docs, NearDuplicateConfig(anchors=ON))
-    assert sorted(sorted(m) for m in clusters.values()) == [["bakery0", "bakery1", "bakery2"],
-                                                            ["flood0", "flood1", "flood2"]]
+    assert sorted(sorted(m) for m in clusters.values()) == [
+        ["bakery0", "bakery1", "bakery2"],
+        ["flood0", "flood1", "flood2"],
+    ]
 
 
 def test_the_word_5gram_signature_alone_does_not_find_them():
@@ -71,7 +73,9 @@ def test_two_stories_sharing_a_famous_name_do_not_join():
 
 
 def test_anchors_are_names_numbers_and_rare_words_not_sentence_starts():
-    anchors = anchor_set("The council met. Mayor Elspeth Rendall said 1,200 homes flooded near the fjord.", AnchorConfig())
+    anchors = anchor_set(
+        "The council met. Mayor Elspeth Rendall said 1,200 homes flooded near the fjord.", AnchorConfig()
+    )
     assert {"elspeth", "rendall", "1200", "fjord"} <= anchors
     assert not {"the", "council", "met", "said", "homes"} & anchors
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from corpus_helpers import clean_text
 from typer.testing import CliRunner
 
 from annotation.model import AnnotationRecord, Link, RegionChoice, Span
@@ -14,13 +15,14 @@ from corpus.errors import NewsdeskError
 from corpus.ingest import ingest
 from corpus.store import CorpusStore
 from corpus.workspace import Workspace
-from corpus_helpers import clean_text
 from newsdesk.cli import app
 from validation.validate import validate, validate_data
 
-RAW = ("Minister warns of cuts\n\n"
-       "“We will cut the budget by 5 percent”, said Finance Minister Anna Berg on Monday. "
-       "According to a Treasury spokeswoman, the cuts are final.")
+RAW = (
+    "Minister warns of cuts\n\n"
+    "“We will cut the budget by 5 percent”, said Finance Minister Anna Berg on Monday. "
+    "According to a Treasury spokeswoman, the cuts are final."
+)
 SCHEMA = LabelSchema.default()
 
 
@@ -38,17 +40,38 @@ def clean_record(doc) -> AnnotationRecord:
     claim = span(doc, "c1", "claims", "CLAIM", "We will cut the budget by 5 percent")
     claim2 = span(doc, "c2", "claims", "CLAIM", "the cuts are final")
     return AnnotationRecord(
-        doc_id=doc.id, text_sha256=doc.text_sha256, annotator="ana@newsdesk.example", origin="labelstudio",
-        record_id="1", task_id=7,
-        spans=[span(doc, "p1", "entities", "PERSON", "Anna Berg"), span(doc, "d1", "entities", "DATE", "Monday"),
-               claim, span(doc, "q1", "claims", "CUE", "said"), claim2,
-               span(doc, "q2", "claims", "CUE", "According to"),
-               span(doc, "s2", "claims", "SOURCE", "a Treasury spokeswoman")],
-        links=[Link("c1", "p1", "source"), Link("c1", "q1", "cue"), Link("c2", "s2", "source"),
-               Link("c2", "q2", "cue")],
-        choices=[RegionChoice(c, name, (value,)) for c in ("c1", "c2") for name, value in
-                 (("check_worthiness", "check-worthy"), ("claim_type", "prediction"), ("speech", "direct"))],
-        document_choices={"text_quality": ["residue left"]})
+        doc_id=doc.id,
+        text_sha256=doc.text_sha256,
+        annotator="ana@newsdesk.example",
+        origin="labelstudio",
+        record_id="1",
+        task_id=7,
+        spans=[
+            span(doc, "p1", "entities", "PERSON", "Anna Berg"),
+            span(doc, "d1", "entities", "DATE", "Monday"),
+            claim,
+            span(doc, "q1", "claims", "CUE", "said"),
+            claim2,
+            span(doc, "q2", "claims", "CUE", "According to"),
+            span(doc, "s2", "claims", "SOURCE", "a Treasury spokeswoman"),
+        ],
+        links=[
+            Link("c1", "p1", "source"),
+            Link("c1", "q1", "cue"),
+            Link("c2", "s2", "source"),
+            Link("c2", "q2", "cue"),
+        ],
+        choices=[
+            RegionChoice(c, name, (value,))
+            for c in ("c1", "c2")
+            for name, value in (
+                ("check_worthiness", "check-worthy"),
+                ("claim_type", "prediction"),
+                ("speech", "direct"),
+            )
+        ],
+        document_choices={"text_quality": ["residue left"]},
+    )
 
 
 def codes(doc, rec) -> list[str]:
@@ -79,7 +102,7 @@ def test_V201_a_span_outside_the_text(doc):
 def test_V202_a_span_whose_text_moved_is_found_and_fixable(doc):
     rec = with_span(clean_record(doc), "p1", start=3, end=12)
     (f,) = validate_data([doc], [rec], SCHEMA).findings
-    assert f.code == "V202" and f.fix is not None and doc.text[f.fix.start:f.fix.end] == "Anna Berg"
+    assert f.code == "V202" and f.fix is not None and doc.text[f.fix.start : f.fix.end] == "Anna Berg"
     assert f.task_id == 7 and f.annotator == "ana@newsdesk.example" and "Anna Berg" in f.message
 
 
@@ -120,8 +143,9 @@ def test_V206_a_claim_without_source_or_unattributed(doc):
 
 def test_V207_a_source_link_to_a_span_that_cannot_be_a_source(doc):
     rec = clean_record(doc)
-    rec = replace(rec, links=[Link("c1", "d1", "source") if lk == Link("c1", "p1", "source") else lk
-                              for lk in rec.links])
+    rec = replace(
+        rec, links=[Link("c1", "d1", "source") if lk == Link("c1", "p1", "source") else lk for lk in rec.links]
+    )
     assert codes(doc, rec) == ["V207"]
 
 
@@ -163,8 +187,13 @@ def test_V212_a_required_attribute_missing(doc):
 
 def test_V213_a_value_unknown_to_the_schema(doc):
     rec = clean_record(doc)
-    rec = replace(rec, choices=[c._replace(values=("maybe",)) if (c.region_id, c.name) == ("c1", "speech") else c
-                                for c in rec.choices], document_choices={"text_quality": ["smelly"]})
+    rec = replace(
+        rec,
+        choices=[
+            c._replace(values=("maybe",)) if (c.region_id, c.name) == ("c1", "speech") else c for c in rec.choices
+        ],
+        document_choices={"text_quality": ["smelly"]},
+    )
     report = validate_data([doc], [rec], SCHEMA)
     assert {f.code for f in report.findings} == {"V213", "V101"}  # the claims table's isin check too
     assert sum(1 for f in report.findings if f.code == "V213") == 2
@@ -233,6 +262,7 @@ def test_the_cli_exit_status_json_and_table(workspace_with_records, doc):
     assert bad.exit_code == 1 and "V202" in bad.stdout
     assert f"doc {doc.id} · " in bad.stdout and "hint: " in bad.stdout
     import json
+
     rec = json.loads(runner.invoke(app, ["validate", "-w", str(ws.root), "--json"]).stdout)
     assert rec["errors"] == 1 and rec["by_code"]["V202"]["count"] == 1
     broken_ws = runner.invoke(app, ["validate", "-w", str(ws.root / "nope")])
@@ -243,9 +273,15 @@ def test_V301_low_agreement_is_a_warning_that_fails_only_when_strict(workspace_w
     ws = workspace_with_records
     ana = clean_record(doc)
     # Ben marks the same words with other entity labels: token alpha on those labels collapses.
-    ben = replace(ana, annotator="ben@newsdesk.example", record_id="2",
-                  spans=[s._replace(label="ORG") if s.label == "PERSON" else
-                         s._replace(label="TIME") if s.label == "DATE" else s for s in ana.spans])
+    ben = replace(
+        ana,
+        annotator="ben@newsdesk.example",
+        record_id="2",
+        spans=[
+            s._replace(label="ORG") if s.label == "PERSON" else s._replace(label="TIME") if s.label == "DATE" else s
+            for s in ana.spans
+        ],
+    )
     AnnotationStore(ws).append([ana, ben], "test")
     report = validate(ws)
     low = [f for f in report.findings if f.code == "V301"]
@@ -272,17 +308,20 @@ def _unattributed(r):
 
 
 MUTATIONS = [
-    _drop_source, _unattributed,
+    _drop_source,
+    _unattributed,
     lambda r: replace(r, links=r.links + [Link("c1", "nowhere", "source")]),
     lambda r: replace(r, links=r.links + [Link("gone", "p1", "source")]),
     lambda r: replace(r, choices=r.choices + [RegionChoice("nowhere", "speech", ("direct",))]),
     lambda r: replace(r, links=r.links + [r.links[0]]),
     lambda r: replace(r, links=r.links + [Link("p1", "q1", "cue")]),
     lambda r: replace(r, links=r.links + [Link("c1", "p1", "other")]),
-    lambda r: replace(r, links=[Link("c1", "q1", "source") if lk.label == "source" and lk.from_id == "c1" else lk
-                                for lk in r.links]),
-    lambda r: replace(r, links=[Link("c1", "d1", "cue") if lk.label == "cue" and lk.from_id == "c1" else lk
-                                for lk in r.links]),
+    lambda r: replace(
+        r, links=[Link("c1", "q1", "source") if lk.label == "source" and lk.from_id == "c1" else lk for lk in r.links]
+    ),
+    lambda r: replace(
+        r, links=[Link("c1", "d1", "cue") if lk.label == "cue" and lk.from_id == "c1" else lk for lk in r.links]
+    ),
     lambda r: replace(r, choices=[c for c in r.choices if not (c.region_id == "c2" and c.name == "claim_type")]),
     lambda r: replace(r, choices=[c._replace(values=()) if c.name == "speech" else c for c in r.choices]),
     lambda r: replace(r, choices=r.choices + [RegionChoice("c2", "claim_type", ("no such type",))]),
@@ -292,11 +331,13 @@ MUTATIONS = [
     lambda r: replace(r, document_choices={}),
     lambda r: replace(r, spans=r.spans + [r.spans[0]._replace(label="ORG")]),  # an id twice
     lambda r: replace(r, spans=[s._replace(text=s.text + "x") if s.id == "p1" else s for s in r.spans]),
-    lambda r: replace(r, spans=[s._replace(start=s.start - 1, text=" " + s.text) if s.id == "d1" and s.start
-                                else s for s in r.spans]),
-    lambda r: replace(r, spans=[s._replace(end=10 ** 6) if s.id == "q2" else s for s in r.spans]),
-    lambda r: replace(r, spans=r.spans + [r.spans[0]._replace(id="p9", end=r.spans[0].end + 1,
-                                                               text=r.spans[0].text + " ")]),
+    lambda r: replace(
+        r, spans=[s._replace(start=s.start - 1, text=" " + s.text) if s.id == "d1" and s.start else s for s in r.spans]
+    ),
+    lambda r: replace(r, spans=[s._replace(end=10**6) if s.id == "q2" else s for s in r.spans]),
+    lambda r: replace(
+        r, spans=r.spans + [r.spans[0]._replace(id="p9", end=r.spans[0].end + 1, text=r.spans[0].text + " ")]
+    ),
     lambda r: replace(r, text_sha256="0" * 64),
     lambda r: replace(r, doc_id="ffffffffffffffff"),
     lambda r: replace(r, spans=[], links=[], choices=[]),
@@ -323,8 +364,21 @@ def test_the_screens_flag_every_record_with_a_finding_as_gold_columns_and_as_obj
         records.append(rec)
     docs = {doc.id: doc}
     expected = [f for r in records for f in check_record(r, docs.get(r.doc_id), SCHEMA)]
-    assert {f.code for f in expected} >= {"V201", "V202", "V204", "V205", "V206", "V207", "V208", "V209", "V210",
-                                          "V211", "V212", "V213", "V214"}
+    assert {f.code for f in expected} >= {
+        "V201",
+        "V202",
+        "V204",
+        "V205",
+        "V206",
+        "V207",
+        "V208",
+        "V209",
+        "V210",
+        "V211",
+        "V212",
+        "V213",
+        "V214",
+    }
     assert check_records(records, docs, SCHEMA) == expected
     stored = RecordColumns(RecordColumns.of(records[150:]).table)  # no objects kept: gold as it is read
     made, make = [], RecordColumns._make_records

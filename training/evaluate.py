@@ -20,7 +20,7 @@ from collections import Counter
 import numpy as np
 
 from annotation.model import AnnotationRecord
-from annotation.models.folder import (ModelMeta, check_schema, read_model_meta, resolve_model_path)
+from annotation.models.folder import ModelMeta, check_schema, read_model_meta, resolve_model_path
 from annotation.models.links import SpanRef, draw_links
 from annotation.models.predictor import ModelPredictor
 from annotation.schema import CLAIM_LABELS, CLAIM_LAYER, ENTITY_LAYER, LINK_CUE, LINK_SOURCE, LabelSchema
@@ -30,10 +30,24 @@ from training.examples import TRAINED_DOCUMENTS_FILE, GoldDocument, gold_documen
 from validation.agreement import one_to_one
 
 # The baseline's OntoNotes labels for a schema without them (CoNLL's PER / ORG / LOC / MISC, WikiANN's).
-BASELINE_LABEL_MAP = {"PERSON": "PER", "GPE": "LOC", "FAC": "LOC", "NORP": "MISC", "EVENT": "MISC",
-                      "PRODUCT": "MISC", "WORK_OF_ART": "MISC", "LAW": "MISC"}
-EDIT_KINDS = ("spans_to_add", "spans_to_delete", "spans_to_relabel", "spans_to_resize", "links_to_add",
-              "links_to_delete")
+BASELINE_LABEL_MAP = {
+    "PERSON": "PER",
+    "GPE": "LOC",
+    "FAC": "LOC",
+    "NORP": "MISC",
+    "EVENT": "MISC",
+    "PRODUCT": "MISC",
+    "WORK_OF_ART": "MISC",
+    "LAW": "MISC",
+}
+EDIT_KINDS = (
+    "spans_to_add",
+    "spans_to_delete",
+    "spans_to_relabel",
+    "spans_to_resize",
+    "links_to_add",
+    "links_to_delete",
+)
 
 
 def _prf(tp: int, n_pred: int, n_gold: int) -> dict:
@@ -74,8 +88,11 @@ class _Tally:
     """Counts over documents, summed as they are scored."""
 
     def __init__(self):
-        self.spans = {(layer, mode): (Counter(), Counter(), Counter()) for layer in (ENTITY_LAYER, CLAIM_LAYER)
-                      for mode in ("exact", "overlap")}  # tp, predicted, gold by label
+        self.spans = {
+            (layer, mode): (Counter(), Counter(), Counter())
+            for layer in (ENTITY_LAYER, CLAIM_LAYER)
+            for mode in ("exact", "overlap")
+        }  # tp, predicted, gold by label
         self.links = {kind: Counter() for kind in (LINK_CUE, LINK_SOURCE)}
         self.attributions = Counter()
         self.edits = Counter()
@@ -109,8 +126,11 @@ class _Tally:
 
     def _links(self, gold: AnnotationRecord, pred: AnnotationRecord, matched: dict[str, str]) -> None:
         gold_links = {(lk.from_id, lk.to_id, lk.label) for lk in gold.links}
-        found = {(matched[lk.from_id], matched[lk.to_id], lk.label) for lk in pred.links
-                 if lk.from_id in matched and lk.to_id in matched}
+        found = {
+            (matched[lk.from_id], matched[lk.to_id], lk.label)
+            for lk in pred.links
+            if lk.from_id in matched and lk.to_id in matched
+        }
         reachable = set(matched.values())
         for kind, c in self.links.items():
             mine = {k for k in gold_links if k[2] == kind}
@@ -135,8 +155,11 @@ class _Tally:
             for mode in ("exact", "overlap"):
                 tp, n_pred, n_gold = self.spans[layer, mode]
                 micro = _prf(sum(tp.values()), sum(n_pred.values()), sum(n_gold.values()))
-                micro["by_label"] = {label: _prf(tp[label], n_pred[label], n_gold[label]) for label in labels[layer]
-                                     if n_gold[label] or n_pred[label]}
+                micro["by_label"] = {
+                    label: _prf(tp[label], n_pred[label], n_gold[label])
+                    for label in labels[layer]
+                    if n_gold[label] or n_pred[label]
+                }
                 out[key][mode] = micro
         links = {}
         for kind, c in self.links.items():
@@ -147,9 +170,12 @@ class _Tally:
         links["attributions_whole"] = round(self.attributions["whole"] / n, 4) if n else None
         out["links"] = links
         per_k = 1000 / self.words if self.words else 0.0
-        out["edits"] = {"per_1000_words": {k: round(self.edits[k] * per_k, 2) for k in EDIT_KINDS},
-                        "total_per_1000_words": round(sum(self.edits[k] for k in EDIT_KINDS) * per_k, 2),
-                        "counts": {k: self.edits[k] for k in EDIT_KINDS}, "words": self.words}
+        out["edits"] = {
+            "per_1000_words": {k: round(self.edits[k] * per_k, 2) for k in EDIT_KINDS},
+            "total_per_1000_words": round(sum(self.edits[k] for k in EDIT_KINDS) * per_k, 2),
+            "counts": {k: self.edits[k] for k in EDIT_KINDS},
+            "words": self.words,
+        }
         return out
 
 
@@ -181,8 +207,9 @@ def baseline_record(doc, schema: LabelSchema) -> AnnotationRecord:
     return rec
 
 
-def evaluate_gold(pipelines: dict, meta: ModelMeta, gold: list[GoldDocument], schema: LabelSchema,
-                  with_baseline: bool = True) -> dict:
+def evaluate_gold(
+    pipelines: dict, meta: ModelMeta, gold: list[GoldDocument], schema: LabelSchema, with_baseline: bool = True
+) -> dict:
     """The model's scores on these gold documents (and the baseline's beside them)."""
     model = ModelPredictor.of(pipelines, meta)
     items = []
@@ -194,18 +221,22 @@ def evaluate_gold(pipelines: dict, meta: ModelMeta, gold: list[GoldDocument], sc
     words = result["edits"]["words"]
     result["documents"] = len(gold)
     # Per CPU second too: on a shared machine the wall clock measures the neighbours as well.
-    result["speed"] = {"documents_per_second": round(len(gold) / seconds, 1) if seconds else None,
-                       "words_per_second": round(words / seconds) if seconds else None, "processes": 1,
-                       "documents_per_cpu_second": round(len(gold) / cpu_seconds, 1) if cpu_seconds else None,
-                       "words_per_cpu_second": round(words / cpu_seconds) if cpu_seconds else None}
+    result["speed"] = {
+        "documents_per_second": round(len(gold) / seconds, 1) if seconds else None,
+        "words_per_second": round(words / seconds) if seconds else None,
+        "processes": 1,
+        "documents_per_cpu_second": round(len(gold) / cpu_seconds, 1) if cpu_seconds else None,
+        "words_per_cpu_second": round(words / cpu_seconds) if cpu_seconds else None,
+    }
     if with_baseline:
         base = score([(g.doc.text, g.record, baseline_record(g.doc, schema)) for g in gold], schema)
         result["baseline"] = {k: base[k] for k in ("entities", "claims", "links", "edits")}
     return result
 
 
-def tune_link_rules(gold: list[GoldDocument], schema: LabelSchema, windows: tuple[int, ...],
-                    head_gaps: tuple[int, ...]) -> dict[str, int]:
+def tune_link_rules(
+    gold: list[GoldDocument], schema: LabelSchema, windows: tuple[int, ...], head_gaps: tuple[int, ...]
+) -> dict[str, int]:
     """The link rules' numbers that re-draw most of the held-out gold's links from its own spans
     (a wrong link costs half a found one: an annotator deletes it, then draws the right one)."""
     best, best_hits = {}, None
@@ -239,11 +270,19 @@ def evaluate_model(workspace: Workspace, model: str, with_baseline: bool = True)
     trained = trained_documents(path)
     unseen = [g for g in gold if g.doc.id not in trained]
     if not unseen:
-        raise NewsdeskError(Errors.E220, where=str(workspace.root),
-                            detail=f"{len(gold)} gold documents, {len(gold) - len(unseen)} of them trained on: "
-                                   f"nothing left to evaluate on; adjudicate gold of other documents")
+        raise NewsdeskError(
+            Errors.E220,
+            where=str(workspace.root),
+            detail=f"{len(gold)} gold documents, {len(gold) - len(unseen)} of them trained on: "
+            f"nothing left to evaluate on; adjudicate gold of other documents",
+        )
     predictor = ModelPredictor(str(path))
     result = evaluate_gold(predictor.pipelines, meta, unseen, schema, with_baseline)
-    result = {"model": meta.name, "model_version": meta.model_version, "path": str(path),
-              "trained_on_left_out": len(gold) - len(unseen), **result}
+    result = {
+        "model": meta.name,
+        "model_version": meta.model_version,
+        "path": str(path),
+        "trained_on_left_out": len(gold) - len(unseen),
+        **result,
+    }
     return result

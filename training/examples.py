@@ -59,8 +59,11 @@ def _annotator_records(workspace: Workspace, annotator: str) -> list[AnnotationR
             latest[r.doc_id] = r
     if not latest:
         people = sorted({r.annotator for r in AnnotationStore(workspace).records() if r.origin != "prediction"})
-        raise NewsdeskError(Errors.E221, where=f"--from {annotator}",
-                            detail=f"no records of that annotator; annotators here: {people or 'none'}")
+        raise NewsdeskError(
+            Errors.E221,
+            where=f"--from {annotator}",
+            detail=f"no records of that annotator; annotators here: {people or 'none'}",
+        )
     return list(latest.values())
 
 
@@ -95,10 +98,13 @@ def check_enough(gold: list[GoldDocument], source: str, where: str) -> None:
     if train >= MIN_TRAIN_DOCUMENTS and held >= MIN_HELD_OUT_DOCUMENTS and spans:
         return
     what = "gold" if source == "gold" else f"records of {source}"
-    raise NewsdeskError(Errors.E220, where=where,
-                        detail=f"{what}: {len(gold)} documents ({train} train, {held} held out by the release's "
-                               f"splits), {spans} spans; training needs at least {MIN_TRAIN_DOCUMENTS} train and "
-                               f"{MIN_HELD_OUT_DOCUMENTS} held-out documents with spans")
+    raise NewsdeskError(
+        Errors.E220,
+        where=where,
+        detail=f"{what}: {len(gold)} documents ({train} train, {held} held out by the release's "
+        f"splits), {spans} spans; training needs at least {MIN_TRAIN_DOCUMENTS} train and "
+        f"{MIN_HELD_OUT_DOCUMENTS} held-out documents with spans",
+    )
 
 
 def layers_with_gold(gold: list[GoldDocument]) -> list[str]:
@@ -127,8 +133,9 @@ def attribute_defaults(gold: list[GoldDocument], schema: LabelSchema) -> dict[st
         for c in g.record.choices:
             if c.region_id in claims and c.values:
                 counts.setdefault(c.name, Counter())[c.values[0]] += 1
-    return {a.name: counts[a.name].most_common(1)[0][0] for a in schema.claim_attributes
-            if a.required and a.name in counts}
+    return {
+        a.name: counts[a.name].most_common(1)[0][0] for a in schema.claim_attributes if a.required and a.name in counts
+    }
 
 
 def layer_doc(nlp, text: str, spans: list[tuple[str, int, int]], tokens=None):

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Callable
 
 from annotation.models.folder import ModelMeta, models_root, write_model_folder
 from annotation.models.links import DEFAULT_HEAD_GAP, DEFAULT_SOURCE_WINDOW
@@ -26,8 +26,17 @@ from annotation.schema import CLAIM_LABELS, CLAIM_LAYER, ENTITY_LAYER, LabelSche
 from corpus.errors import Errors, NewsdeskError
 from corpus.workspace import Workspace
 from training.evaluate import evaluate_gold, tune_link_rules
-from training.examples import (TRAINED_DOCUMENTS_FILE, GoldDocument, attribute_defaults, check_enough, data_fingerprint,
-                               gold_documents, held_out_examples, layers_with_gold, training_examples)
+from training.examples import (
+    TRAINED_DOCUMENTS_FILE,
+    GoldDocument,
+    attribute_defaults,
+    check_enough,
+    data_fingerprint,
+    gold_documents,
+    held_out_examples,
+    layers_with_gold,
+    training_examples,
+)
 
 SOURCE_WINDOWS = (30, 60, 100, 160)
 HEAD_GAPS = (0, 5)
@@ -76,16 +85,34 @@ class TrainResult:
 
 
 def _ner_config(s: TrainSettings) -> dict:
-    return {"model": {
-        "@architectures": "spacy.TransitionBasedParser.v2", "state_type": "ner", "extra_state_tokens": False,
-        "hidden_width": s.hidden_width, "maxout_pieces": 2, "use_upper": True, "nO": None,
-        "tok2vec": {
-            "@architectures": "spacy.Tok2Vec.v2",
-            "embed": {"@architectures": "spacy.MultiHashEmbed.v2", "width": s.width,
-                      "attrs": ["NORM", "PREFIX", "SUFFIX", "SHAPE"], "rows": list(s.embed_rows),
-                      "include_static_vectors": False},
-            "encode": {"@architectures": "spacy.MaxoutWindowEncoder.v2", "width": s.width, "depth": s.depth,
-                       "window_size": s.window, "maxout_pieces": 3}}}}
+    return {
+        "model": {
+            "@architectures": "spacy.TransitionBasedParser.v2",
+            "state_type": "ner",
+            "extra_state_tokens": False,
+            "hidden_width": s.hidden_width,
+            "maxout_pieces": 2,
+            "use_upper": True,
+            "nO": None,
+            "tok2vec": {
+                "@architectures": "spacy.Tok2Vec.v2",
+                "embed": {
+                    "@architectures": "spacy.MultiHashEmbed.v2",
+                    "width": s.width,
+                    "attrs": ["NORM", "PREFIX", "SUFFIX", "SHAPE"],
+                    "rows": list(s.embed_rows),
+                    "include_static_vectors": False,
+                },
+                "encode": {
+                    "@architectures": "spacy.MaxoutWindowEncoder.v2",
+                    "width": s.width,
+                    "depth": s.depth,
+                    "window_size": s.window,
+                    "maxout_pieces": 3,
+                },
+            },
+        }
+    }
 
 
 def blank_pipeline(lang: str, labels: list[str], settings: TrainSettings, vocab=True):
@@ -144,8 +171,9 @@ def _compounding(start: float, stop: float, rate: float):
 class _Layer:
     """One layer's pipeline, data, optimizer and best checkpoint."""
 
-    def __init__(self, layer: str, labels: list[str], gold: list[GoldDocument], lang: str, settings: TrainSettings,
-                 vocab=True):
+    def __init__(
+        self, layer: str, labels: list[str], gold: list[GoldDocument], lang: str, settings: TrainSettings, vocab=True
+    ):
         self.layer = layer
         self.nlp = blank_pipeline(lang, labels, settings, vocab)
         self.train = training_examples(self.nlp, gold, layer)
@@ -211,9 +239,14 @@ def _finishing_seconds(trainers: list[_Layer]) -> float:
     return need + 2.0
 
 
-def train_model(workspace: Workspace, name: str = "default", max_minutes: float = 20.0, source: str = "gold",
-                settings: TrainSettings | None = None,
-                progress: Callable[[TrainProgress], None] | None = None) -> TrainResult:
+def train_model(
+    workspace: Workspace,
+    name: str = "default",
+    max_minutes: float = 20.0,
+    source: str = "gold",
+    settings: TrainSettings | None = None,
+    progress: Callable[[TrainProgress], None] | None = None,
+) -> TrainResult:
     """Train ``models/NAME`` from the workspace's gold within ``max_minutes`` (see the module docstring)."""
 
     settings = settings or TrainSettings()
@@ -246,8 +279,11 @@ def train_model(workspace: Workspace, name: str = "default", max_minutes: float 
     report = TrainProgress(0.0, budget)
     try:
         while _clock() - started < budget - _finishing_seconds(trainers):
-            active = [t for t in trainers if not t.done and t.held_out
-                      and (settings.max_epochs is None or t.epoch < settings.max_epochs)]
+            active = [
+                t
+                for t in trainers
+                if not t.done and t.held_out and (settings.max_epochs is None or t.epoch < settings.max_epochs)
+            ]
             if not active:
                 stopped = "converged"
                 break
@@ -274,22 +310,44 @@ def train_model(workspace: Workspace, name: str = "default", max_minutes: float 
     wall_seconds = time.monotonic() - wall_started
     pipelines = {t.layer: t.nlp for t in trainers}
     held = [g for g in gold if g.held_out]
-    link_rules = (tune_link_rules(held, schema, SOURCE_WINDOWS, HEAD_GAPS) if CLAIM_LAYER in layers
-                  else {"source_window": DEFAULT_SOURCE_WINDOW, "head_gap": DEFAULT_HEAD_GAP})
+    link_rules = (
+        tune_link_rules(held, schema, SOURCE_WINDOWS, HEAD_GAPS)
+        if CLAIM_LAYER in layers
+        else {"source_window": DEFAULT_SOURCE_WINDOW, "head_gap": DEFAULT_HEAD_GAP}
+    )
     fingerprint = data_fingerprint(gold)
     meta = ModelMeta(
-        name=name, version=f"{fingerprint[:8]}.{datetime.now(timezone.utc).strftime('%Y%m%d%H%M%S')}",
-        schema_hash=schema.fingerprint(), layers=layers, data_fingerprint=fingerprint, trained_from=source,
-        documents={"train": len(gold) - len(held), "held_out": len(held),
-                   "train_examples": {t.layer: len(t.train) for t in trainers}},
-        attribute_defaults=attribute_defaults(gold, schema), link_rules=link_rules,
-        libraries=_libraries(), training_seconds=round(wall_seconds, 1),
-        created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        settings={**settings.to_record(), "lang": lang, "max_minutes": max_minutes, "stopped": stopped,
-                  "epochs": {t.layer: round(t.epoch, 2) for t in trainers},
-                  "cpu_seconds": round(time.process_time() - cpu_started, 1)})
+        name=name,
+        version=f"{fingerprint[:8]}.{datetime.now(UTC).strftime('%Y%m%d%H%M%S')}",
+        schema_hash=schema.fingerprint(),
+        layers=layers,
+        data_fingerprint=fingerprint,
+        trained_from=source,
+        documents={
+            "train": len(gold) - len(held),
+            "held_out": len(held),
+            "train_examples": {t.layer: len(t.train) for t in trainers},
+        },
+        attribute_defaults=attribute_defaults(gold, schema),
+        link_rules=link_rules,
+        libraries=_libraries(),
+        training_seconds=round(wall_seconds, 1),
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        settings={
+            **settings.to_record(),
+            "lang": lang,
+            "max_minutes": max_minutes,
+            "stopped": stopped,
+            "epochs": {t.layer: round(t.epoch, 2) for t in trainers},
+            "cpu_seconds": round(time.process_time() - cpu_started, 1),
+        },
+    )
     meta.scores = evaluate_gold(pipelines, meta, held, schema, with_baseline=False)
     target = models_root(workspace) / name
-    write_model_folder(target, meta, pipelines,
-                       extra={TRAINED_DOCUMENTS_FILE: "".join(f"{g.doc.id}\n" for g in gold if not g.held_out)})
+    write_model_folder(
+        target,
+        meta,
+        pipelines,
+        extra={TRAINED_DOCUMENTS_FILE: "".join(f"{g.doc.id}\n" for g in gold if not g.held_out)},
+    )
     return TrainResult(target, meta, stopped)

@@ -103,6 +103,7 @@ def document_provenance_key(name: str) -> str:
 
 # --- results ---------------------------------------------------------------------------------------
 
+
 @dataclass
 class Conflict:
     """A disagreement no rule settles, with every competing version and who holds it.
@@ -128,7 +129,7 @@ class Conflict:
         return asdict(self)
 
     @classmethod
-    def from_record(cls, rec: dict) -> "Conflict":
+    def from_record(cls, rec: dict) -> Conflict:
         return cls(**rec)
 
 
@@ -151,30 +152,43 @@ class AdjudicationResult:
 
     @property
     def counts(self) -> dict[str, int]:
-        return {"documents": self.documents, "gold": len(self.gold),
-                "gold_spans": sum(len(g.spans) for g in self.gold),
-                "gold_links": sum(len(g.links) for g in self.gold),
-                "gold_choices": sum(len(g.choices) for g in self.gold),
-                "conflicts": len(self.conflicts),
-                "documents_with_conflicts": len(self.unresolved),
-                "unresolved": len(self.unresolved), "without_gold": len(self.without_gold),
-                "claims_left_out": self.claims_left_out, "fallbacks": len(self.fallbacks),
-                "skipped_records": len(self.skipped)}
+        return {
+            "documents": self.documents,
+            "gold": len(self.gold),
+            "gold_spans": sum(len(g.spans) for g in self.gold),
+            "gold_links": sum(len(g.links) for g in self.gold),
+            "gold_choices": sum(len(g.choices) for g in self.gold),
+            "conflicts": len(self.conflicts),
+            "documents_with_conflicts": len(self.unresolved),
+            "unresolved": len(self.unresolved),
+            "without_gold": len(self.without_gold),
+            "claims_left_out": self.claims_left_out,
+            "fallbacks": len(self.fallbacks),
+            "skipped_records": len(self.skipped),
+        }
 
     def conflicts_of(self, doc_id: str) -> list[Conflict]:
         return [c for c in self.conflicts if c.doc_id == doc_id]
 
     def to_record(self, include_gold: bool = False) -> dict:
         """The report as JSON; gold records only on request (they are in gold/gold.arrow)."""
-        rec = {"strategy": self.strategy, "min_agree": self.min_agree, "counts": self.counts,
-               "unresolved": self.unresolved, "without_gold": self.without_gold, "fallbacks": self.fallbacks,
-               "skipped": self.skipped, "conflicts": [c.to_record() for c in self.conflicts]}
+        rec = {
+            "strategy": self.strategy,
+            "min_agree": self.min_agree,
+            "counts": self.counts,
+            "unresolved": self.unresolved,
+            "without_gold": self.without_gold,
+            "fallbacks": self.fallbacks,
+            "skipped": self.skipped,
+            "conflicts": [c.to_record() for c in self.conflicts],
+        }
         if include_gold:
             rec["gold"] = [g.to_record() for g in self.gold]
         return rec
 
 
 # --- one annotator's version, seen through span keys ----------------------------------------------
+
 
 @dataclass
 class _Version:
@@ -190,18 +204,23 @@ class _Version:
         return self.record.annotator
 
     def content(self) -> tuple:
-        return (frozenset(self.spans), frozenset(self.links), frozenset(self.choices.items()),
-                frozenset(self.document_choices.items()))
+        return (
+            frozenset(self.spans),
+            frozenset(self.links),
+            frozenset(self.choices.items()),
+            frozenset(self.document_choices.items()),
+        )
 
 
 def _version(record: AnnotationRecord, text: str | None) -> _Version:
     version = _Version(record)
     key_of: dict[str, SpanKey] = {}
     for s in record.spans:
-        if text is not None and text[s.start:s.end] != s.text:
+        if text is not None and text[s.start : s.end] != s.text:
             # Offsets that do not hold the span's words cannot be compared with anyone's.
-            version.notes.append(f"{record.annotator}: span {s.label} {s.text!r} [{s.start}:{s.end}] "
-                                 f"does not match the text; left out")
+            version.notes.append(
+                f"{record.annotator}: span {s.label} {s.text!r} [{s.start}:{s.end}] does not match the text; left out"
+            )
             continue
         key = (s.layer, s.label, s.start, s.end)
         key_of[s.id] = key
@@ -262,6 +281,7 @@ def _components(keys: Iterable[SpanKey]) -> list[list[SpanKey]]:
 
 # --- building one gold record ----------------------------------------------------------------------
 
+
 class _Gold:
     def __init__(self, doc_id: str, text_sha256: str, sources: list[AnnotationRecord], text: str | None):
         self.doc_id, self.text_sha256, self.sources, self.text = doc_id, text_sha256, sources, text
@@ -273,19 +293,26 @@ class _Gold:
         self.problems: list[str] = []
 
     def span(self, key: SpanKey, text: str, annotators: Iterable[str], rule: str, **extra) -> None:
-        self.spans[key] = self.text[key[2]:key[3]] if self.text is not None else text
+        self.spans[key] = self.text[key[2] : key[3]] if self.text is not None else text
         self.provenance[gold_span_id(key)] = {"annotators": sorted(annotators), "rule": rule, **extra}
 
     def link(self, key: LinkKey, annotators: Iterable[str], rule: str, **extra) -> None:
         self.links[key] = None
         self.provenance[link_provenance_key(gold_span_id(key[0]), gold_span_id(key[1]), key[2])] = {
-            "annotators": sorted(annotators), "rule": rule, **extra}
+            "annotators": sorted(annotators),
+            "rule": rule,
+            **extra,
+        }
 
-    def choice(self, key: SpanKey, name: str, values: tuple[str, ...], annotators: Iterable[str], rule: str,
-               **extra) -> None:
+    def choice(
+        self, key: SpanKey, name: str, values: tuple[str, ...], annotators: Iterable[str], rule: str, **extra
+    ) -> None:
         self.choices[(key, name)] = values
         self.provenance[choice_provenance_key(gold_span_id(key), name)] = {
-            "annotators": sorted(annotators), "rule": rule, **extra}
+            "annotators": sorted(annotators),
+            "rule": rule,
+            **extra,
+        }
 
     def adopt(self, version: _Version, rule: str, annotators: list[str] | None = None) -> None:
         """Take one version whole."""
@@ -315,40 +342,51 @@ class _Gold:
         self.problems.append(f"{span_id} left out: {why}")
 
     def record(self, task_id: int | None, **about) -> AnnotationRecord:
-        self.provenance["record"] = {
-            **about, "records": [f"{r.origin}/{r.record_id}" for r in self.sources]}
+        self.provenance["record"] = {**about, "records": [f"{r.origin}/{r.record_id}" for r in self.sources]}
         ids = {key: gold_span_id(key) for key in self.spans}
         order = sorted(self.spans, key=lambda k: (k[2], k[3], k[0], k[1]))
         return AnnotationRecord(
-            doc_id=self.doc_id, text_sha256=self.text_sha256, annotator=GOLD_ANNOTATOR, origin=GOLD_ORIGIN,
-            record_id=self.doc_id, task_id=task_id,
+            doc_id=self.doc_id,
+            text_sha256=self.text_sha256,
+            annotator=GOLD_ANNOTATOR,
+            origin=GOLD_ORIGIN,
+            record_id=self.doc_id,
+            task_id=task_id,
             # From the sources, not the clock: a rerun on the same records writes the same bytes.
             created_at=min((r.created_at for r in self.sources if r.created_at), default=None),
             updated_at=max((r.updated_at or r.created_at or "" for r in self.sources), default=None) or None,
             spans=[Span(ids[k], k[0], k[1], k[2], k[3], self.spans[k]) for k in order],
-            links=sorted((Link(ids[f], ids[t], label) for f, t, label in self.links),
-                         key=lambda lk: (lk.from_id, lk.label, lk.to_id)),
-            choices=sorted((RegionChoice(ids[k], name, values) for (k, name), values in self.choices.items()),
-                           key=lambda c: (c.region_id, c.name)),
+            links=sorted(
+                (Link(ids[f], ids[t], label) for f, t, label in self.links),
+                key=lambda lk: (lk.from_id, lk.label, lk.to_id),
+            ),
+            choices=sorted(
+                (RegionChoice(ids[k], name, values) for (k, name), values in self.choices.items()),
+                key=lambda c: (c.region_id, c.name),
+            ),
             document_choices=dict(sorted(self.document_choices.items())),
             provenance=dict(sorted(self.provenance.items())),
-            problems=self.problems)
+            problems=self.problems,
+        )
 
 
 # --- the strategies ----------------------------------------------------------------------------------
 
+
 class _Document:
     """One document's versions and the conflicts found while adjudicating it."""
 
-    def __init__(self, doc_id: str, task_id: int | None, versions: list[_Version], text: str | None,
-                 schema: LabelSchema):
+    def __init__(
+        self, doc_id: str, task_id: int | None, versions: list[_Version], text: str | None, schema: LabelSchema
+    ):
         self.doc_id, self.task_id, self.versions, self.text = doc_id, task_id, versions, text
         self.schema, self.nesting = schema, schema.nesting
         self.conflicts: list[Conflict] = []
         self.claims_left_out = 0
 
-    def conflict(self, kind: str, description: str, versions: list[dict], region: dict | None = None,
-                 name: str | None = None) -> None:
+    def conflict(
+        self, kind: str, description: str, versions: list[dict], region: dict | None = None, name: str | None = None
+    ) -> None:
         self.conflicts.append(Conflict(self.doc_id, self.task_id, kind, description, versions, region, name))
 
     def majority(self, gold: _Gold, k: int) -> int:
@@ -399,8 +437,11 @@ class _Document:
         by_layer = defaultdict(list)
         for key in votes:
             # Dropped spans that a kept rival outvoted are settled.
-            if key not in kept and key not in handled and not any(_competes(key, other, self.nesting)
-                                                                  for other in kept):
+            if (
+                key not in kept
+                and key not in handled
+                and not any(_competes(key, other, self.nesting) for other in kept)
+            ):
                 by_layer[key[0]].append(key)
         for keys in by_layer.values():
             for group in _components(keys):
@@ -416,8 +457,12 @@ class _Document:
         if silent:
             versions.append({"annotators": sorted(silent), "span": None})
         start, end = min(q[2] for q in group), max(q[3] for q in group)
-        region = {"layer": group[0][0], "start": start, "end": end,
-                  "text": self.text[start:end] if self.text is not None else texts[group[0]]}
+        region = {
+            "layer": group[0][0],
+            "start": start,
+            "end": end,
+            "text": self.text[start:end] if self.text is not None else texts[group[0]],
+        }
         shown = "; ".join(f"{_show(key, texts[key])} by {', '.join(sorted(votes[key]))}" for key in group)
         outcome = "the most voted versions tie" if tied else f"no version has {k} votes"
         if silent:
@@ -444,24 +489,34 @@ class _Document:
             voters = span_votes[src]
             won = [dst for dst, who in targets.items() if len(who) >= k and dst in kept]
             for dst in won:
-                gold.link((src, dst, label), targets[dst], "majority", votes=len(targets[dst]), of=len(voters),
-                          min_agree=k)
+                gold.link(
+                    (src, dst, label), targets[dst], "majority", votes=len(targets[dst]), of=len(voters), min_agree=k
+                )
             if won:
                 continue
             markers = set().union(*targets.values())
             silent = voters - markers
             if len(markers) < k and len(silent) >= k:
                 continue
-            versions = [{"annotators": sorted(who), "to": _span_dict(dst, texts[dst])}
-                        for dst, who in sorted(targets.items(), key=lambda item: (item[0][2], item[0][1]))]
+            versions = [
+                {"annotators": sorted(who), "to": _span_dict(dst, texts[dst])}
+                for dst, who in sorted(targets.items(), key=lambda item: (item[0][2], item[0][1]))
+            ]
             if silent:
                 versions.append({"annotators": sorted(silent), "to": None})
-            shown = "; ".join(f"{_show(dst, texts[dst])} by {', '.join(sorted(who))}" for dst, who in
-                              sorted(targets.items(), key=lambda item: (item[0][2], item[0][1])))
+            shown = "; ".join(
+                f"{_show(dst, texts[dst])} by {', '.join(sorted(who))}"
+                for dst, who in sorted(targets.items(), key=lambda item: (item[0][2], item[0][1]))
+            )
             if silent:
                 shown += f"; no {label} link by {', '.join(sorted(silent))}"
-            self.conflict("link", f"{label} of {_show(src, texts[src])}: {shown}; no target has {k} votes",
-                          versions, _span_dict(src, texts[src]), label)
+            self.conflict(
+                "link",
+                f"{label} of {_show(src, texts[src])}: {shown}; no target has {k} votes",
+                versions,
+                _span_dict(src, texts[src]),
+                label,
+            )
 
     def _attributes(self, gold, span_votes, texts, kept) -> None:
         by_annotator = {v.annotator: v for v in self.versions}
@@ -476,9 +531,13 @@ class _Document:
                 if len(ranked) > 1 and len(ranked[0][1]) == len(ranked[1][1]):
                     tied = [(vals, who) for vals, who in ranked if len(who) == len(ranked[0][1])]
                     shown = "; ".join(f"{', '.join(vals) or 'no answer'} by {', '.join(who)}" for vals, who in tied)
-                    self.conflict("attribute", f"{name} of {_show(key, texts[key])} is tied: {shown}",
-                                  [{"annotators": who, "values": list(vals)} for vals, who in ranked],
-                                  _span_dict(key, texts[key]), name)
+                    self.conflict(
+                        "attribute",
+                        f"{name} of {_show(key, texts[key])} is tied: {shown}",
+                        [{"annotators": who, "values": list(vals)} for vals, who in ranked],
+                        _span_dict(key, texts[key]),
+                        name,
+                    )
                     continue
                 values, who = ranked[0]
                 if values:
@@ -497,14 +556,20 @@ class _Document:
                     chosen[value] = sorted(who)
                 elif 2 * len(who) == n:
                     others = sorted({v.annotator for v in self.versions} - set(who))
-                    self.conflict("document", f"{name} {value!r}: ticked by {', '.join(sorted(who))}, "
-                                  f"not by {', '.join(others)}",
-                                  [{"annotators": sorted(who), "values": [value]}, {"annotators": others, "values": []}],
-                                  name=name)
+                    self.conflict(
+                        "document",
+                        f"{name} {value!r}: ticked by {', '.join(sorted(who))}, not by {', '.join(others)}",
+                        [{"annotators": sorted(who), "values": [value]}, {"annotators": others, "values": []}],
+                        name=name,
+                    )
             if chosen:
                 gold.document_choices[name] = sorted(chosen)
                 gold.provenance[document_provenance_key(name)] = {
-                    "annotators": sorted(set().union(*chosen.values())), "rule": "majority", "values": chosen, "of": n}
+                    "annotators": sorted(set().union(*chosen.values())),
+                    "rule": "majority",
+                    "values": chosen,
+                    "of": n,
+                }
 
     def complete_claims(self, gold: _Gold, versions: list[_Version]) -> None:
         """Leave out of gold each claim whose required attribute or source is undecided (validation
@@ -527,30 +592,63 @@ class _Document:
                         ballots[v.choices.get((key, name), ())].append(v.annotator)
                     ranked = sorted(ballots.items(), key=lambda item: (-len(item[1]), item[0]))
                     shown = "; ".join(f"{', '.join(vals) or 'no answer'} by {', '.join(who)}" for vals, who in ranked)
-                    self.conflict("attribute", f"{name} of {_show(key, gold.spans[key])} is required and "
-                                  f"not decided: {shown}",
-                                  [{"annotators": who, "values": list(vals)} for vals, who in ranked], region, name)
-            if unsourced and not self._listed("link", key, LINK_SOURCE) and not self._listed("attribute", key,
-                                                                                           ATTRIBUTION):
-                versions_of = [{"annotators": [v.annotator],
-                                "to": next((_span_dict(dst, v.spans[dst]) for src, dst, label in sorted(v.links)
-                                            if src == key and label == LINK_SOURCE), None),
-                                "values": list(v.choices.get((key, ATTRIBUTION), ()))} for v in drew]
-                self.conflict("link", f"{LINK_SOURCE} of {_show(key, gold.spans[key])}: no source link is "
-                              f"decided and the claim is not marked {UNATTRIBUTED}", versions_of, region, LINK_SOURCE)
+                    self.conflict(
+                        "attribute",
+                        f"{name} of {_show(key, gold.spans[key])} is required and not decided: {shown}",
+                        [{"annotators": who, "values": list(vals)} for vals, who in ranked],
+                        region,
+                        name,
+                    )
+            if (
+                unsourced
+                and not self._listed("link", key, LINK_SOURCE)
+                and not self._listed("attribute", key, ATTRIBUTION)
+            ):
+                versions_of = [
+                    {
+                        "annotators": [v.annotator],
+                        "to": next(
+                            (
+                                _span_dict(dst, v.spans[dst])
+                                for src, dst, label in sorted(v.links)
+                                if src == key and label == LINK_SOURCE
+                            ),
+                            None,
+                        ),
+                        "values": list(v.choices.get((key, ATTRIBUTION), ())),
+                    }
+                    for v in drew
+                ]
+                self.conflict(
+                    "link",
+                    f"{LINK_SOURCE} of {_show(key, gold.spans[key])}: no source link is "
+                    f"decided and the claim is not marked {UNATTRIBUTED}",
+                    versions_of,
+                    region,
+                    LINK_SOURCE,
+                )
             undecided = missing + ([LINK_SOURCE] if unsourced else [])
             gold.leave_out(key, f"claim without a decided {' / '.join(undecided)} (see its conflicts)")
             self.claims_left_out += 1
 
     def _listed(self, kind: str, key: SpanKey, name: str) -> bool:
-        return any(c.kind == kind and c.name == name and c.region is not None and
-                   (c.region.get("layer"), c.region.get("label"), c.region.get("start"), c.region.get("end")) == key
-                   for c in self.conflicts)
+        return any(
+            c.kind == kind
+            and c.name == name
+            and c.region is not None
+            and (c.region.get("layer"), c.region.get("label"), c.region.get("start"), c.region.get("end")) == key
+            for c in self.conflicts
+        )
 
 
-def adjudicate(records: Iterable[AnnotationRecord], strategy: str = "majority", min_agree: int = 2,
-               texts: dict[str, str] | None = None, schema: LabelSchema | None = None,
-               prefer: Sequence[str] = ()) -> AdjudicationResult:
+def adjudicate(
+    records: Iterable[AnnotationRecord],
+    strategy: str = "majority",
+    min_agree: int = 2,
+    texts: dict[str, str] | None = None,
+    schema: LabelSchema | None = None,
+    prefer: Sequence[str] = (),
+) -> AdjudicationResult:
     """One gold record per document.
 
     Args:
@@ -579,8 +677,9 @@ def adjudicate(records: Iterable[AnnotationRecord], strategy: str = "majority", 
     return result
 
 
-def _adjudicate_all(records, strategy, min_agree, texts, schema: LabelSchema, result: AdjudicationResult,
-                    prefer: tuple = ()) -> None:
+def _adjudicate_all(
+    records, strategy, min_agree, texts, schema: LabelSchema, result: AdjudicationResult, prefer: tuple = ()
+) -> None:
     by_doc: dict[str, list[AnnotationRecord]] = defaultdict(list)
     for r in records:
         if r.cancelled or r.origin in (Origin.PREDICTION, GOLD_ORIGIN):
@@ -592,13 +691,27 @@ def _adjudicate_all(records, strategy, min_agree, texts, schema: LabelSchema, re
 
 
 def _skip(result: AdjudicationResult, record: AnnotationRecord, reason: str) -> None:
-    result.skipped.append({"doc_id": record.doc_id, "annotator": record.annotator, "origin": record.origin,
-                           "record_id": record.record_id, "reason": reason})
+    result.skipped.append(
+        {
+            "doc_id": record.doc_id,
+            "annotator": record.annotator,
+            "origin": record.origin,
+            "record_id": record.record_id,
+            "reason": reason,
+        }
+    )
 
 
-def _adjudicate_document(doc_id: str, records: list[AnnotationRecord], strategy: str, min_agree: int,
-                         texts: dict[str, str] | None, schema: LabelSchema, result: AdjudicationResult,
-                         prefer: tuple = ()) -> None:
+def _adjudicate_document(
+    doc_id: str,
+    records: list[AnnotationRecord],
+    strategy: str,
+    min_agree: int,
+    texts: dict[str, str] | None,
+    schema: LabelSchema,
+    result: AdjudicationResult,
+    prefer: tuple = (),
+) -> None:
     text = None
     if texts is not None:
         if doc_id not in texts:
@@ -634,8 +747,9 @@ def _adjudicate_document(doc_id: str, records: list[AnnotationRecord], strategy:
     def finish(gold: _Gold, versions: list[_Version], **record_about) -> None:
         doc.complete_claims(gold, versions)
         if doc.conflicts:
-            gold.problems.append(f"{len(doc.conflicts)} open conflict(s): "
-                                 + ", ".join(sorted({c.kind for c in doc.conflicts})))
+            gold.problems.append(
+                f"{len(doc.conflicts)} open conflict(s): " + ", ".join(sorted({c.kind for c in doc.conflicts}))
+            )
         result.gold.append(gold.record(task_id, **record_about))
         result.conflicts.extend(doc.conflicts)
         result.claims_left_out += doc.claims_left_out
@@ -648,8 +762,14 @@ def _adjudicate_document(doc_id: str, records: list[AnnotationRecord], strategy:
         overridden = [f"{r.origin}/{r.record_id}" for r in truths[:-1]]
         if overridden:
             gold.problems.append(f"later ground truth {chosen.origin}/{chosen.record_id} overrides {overridden}")
-        finish(gold, [version], rule="ground-truth", reviewer=chosen.annotator, **about,
-               **({"overridden": overridden} if overridden else {}))
+        finish(
+            gold,
+            [version],
+            rule="ground-truth",
+            reviewer=chosen.annotator,
+            **about,
+            **({"overridden": overridden} if overridden else {}),
+        )
         return
 
     preferred = next((latest[a] for a in prefer if a in latest), None)
@@ -673,10 +793,19 @@ def _adjudicate_document(doc_id: str, records: list[AnnotationRecord], strategy:
                 rule = f"{rule} (no ground truth)"
             finish(gold, doc.versions, rule=rule, **about)
             return
-        doc.conflict("versions", f"{len(doc.versions)} different versions; the single strategy needs one "
-                     f"(use majority or ground-truth)",
-                     [{"annotators": [v.annotator], "record": f"{v.record.origin}/{v.record.record_id}",
-                       "spans": len(v.spans), "links": len(v.links)} for v in doc.versions])
+        doc.conflict(
+            "versions",
+            f"{len(doc.versions)} different versions; the single strategy needs one (use majority or ground-truth)",
+            [
+                {
+                    "annotators": [v.annotator],
+                    "record": f"{v.record.origin}/{v.record.record_id}",
+                    "spans": len(v.spans),
+                    "links": len(v.links),
+                }
+                for v in doc.versions
+            ],
+        )
         result.conflicts.extend(doc.conflicts)
         result.without_gold.append(doc_id)
         return
@@ -723,19 +852,26 @@ def _leave_out_invalid(result: AdjudicationResult, texts: dict[str, str] | None,
             kept.append(g)
             continue
         annotators = g.provenance.get("record", {}).get("annotators", [])
-        result.conflicts.append(Conflict(
-            g.doc_id, g.task_id, "invalid",
-            f"gold would not pass validation ({len(findings)} finding(s): {findings[0]}"
-            + (" ..." if len(findings) > 1 else "") + "); fix the annotations it comes from",
-            [{"annotators": sorted(annotators), "findings": findings}]))
+        result.conflicts.append(
+            Conflict(
+                g.doc_id,
+                g.task_id,
+                "invalid",
+                f"gold would not pass validation ({len(findings)} finding(s): {findings[0]}"
+                + (" ..." if len(findings) > 1 else "")
+                + "); fix the annotations it comes from",
+                [{"annotators": sorted(annotators), "findings": findings}],
+            )
+        )
         result.without_gold.append(g.doc_id)
     result.gold = kept
     result.conflicts.sort(key=lambda c: c.doc_id)  # stable: each document's conflicts stay in order
     result.without_gold.sort()
 
 
-def adjudicate_workspace(workspace: Workspace, strategy: str = "majority", min_agree: int = 2,
-                         prefer: Sequence[str] = ()) -> AdjudicationResult:
+def adjudicate_workspace(
+    workspace: Workspace, strategy: str = "majority", min_agree: int = 2, prefer: Sequence[str] = ()
+) -> AdjudicationResult:
     """Adjudicate the workspace's stored records against the corpus's current texts.
 
     ``prefer`` takes emails and role names (``reviewer``: everyone recorded with that role by
@@ -743,8 +879,9 @@ def adjudicate_workspace(workspace: Workspace, strategy: str = "majority", min_a
     records = AnnotationStore(workspace).records(include_cancelled=False)
     wanted = {r.doc_id for r in records}
     texts = {d.id: d.text for d in CorpusStore(workspace).iter_documents() if d.id in wanted}
-    return adjudicate(records, strategy, min_agree, texts, LabelSchema.load(workspace),
-                      preferred_annotators(workspace, prefer))
+    return adjudicate(
+        records, strategy, min_agree, texts, LabelSchema.load(workspace), preferred_annotators(workspace, prefer)
+    )
 
 
 def preferred_annotators(workspace: Workspace, prefer: Sequence[str]) -> list[str]:
@@ -756,7 +893,9 @@ def preferred_annotators(workspace: Workspace, prefer: Sequence[str]) -> list[st
         entry = entry.strip().lower()
         found = sorted(members_with_role(workspace.root, entry)) if entry in ROLES else [entry]
         if entry in ROLES and not found:
-            raise ValueError(f"nobody has the role {entry!r} in this workspace; add one with "
-                             f"`newsdesk studio users add EMAIL --role {entry}`")
+            raise ValueError(
+                f"nobody has the role {entry!r} in this workspace; add one with "
+                f"`newsdesk studio users add EMAIL --role {entry}`"
+            )
         emails.extend(e for e in found if e not in emails)
     return emails

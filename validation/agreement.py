@@ -76,6 +76,7 @@ UNDEFINED_NO_PAIRS = "nothing was annotated by two annotators"
 
 # --- the figures ----------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Measure:
     """One agreement figure and the number of items (``n`` ``unit``) it rests on.
@@ -89,7 +90,7 @@ class Measure:
     why: str | None = None
 
     @classmethod
-    def of(cls, value: float, n: int, unit: str) -> "Measure":
+    def of(cls, value: float, n: int, unit: str) -> Measure:
         if value is None or not math.isfinite(value):
             return cls(None, n, unit, "the figure is not a finite number")
         return cls(float(value), n, unit)
@@ -133,7 +134,7 @@ class SpanScores:
             return Measure(None, 0, "spans", "no spans")
         return Measure(self.f1, self.reference + self.other, "spans")
 
-    def __add__(self, other: "SpanScores") -> "SpanScores":
+    def __add__(self, other: SpanScores) -> SpanScores:
         return SpanScores(self.matched + other.matched, self.reference + other.reference, self.other + other.other)
 
     def to_record(self) -> dict:
@@ -144,9 +145,15 @@ class SpanScores:
             why["recall"] = "the first annotators of the pairs marked no such span"
         if self.f1 is None:
             why["f1"] = "no annotator marked such a span"
-        return {"matched": self.matched, "reference": self.reference, "other": self.other,
-                "precision": self.precision, "recall": self.recall, "f1": self.f1,
-                "undefined_because": why or None}
+        return {
+            "matched": self.matched,
+            "reference": self.reference,
+            "other": self.other,
+            "precision": self.precision,
+            "recall": self.recall,
+            "f1": self.f1,
+            "undefined_because": why or None,
+        }
 
 
 Pair = tuple[str, str]
@@ -161,8 +168,11 @@ class TokenAgreement:
     pair_kappa: dict[Pair, Measure]
 
     def to_record(self) -> dict:
-        return {"alpha": self.alpha.to_record(), "kappa": self.kappa.to_record(),
-                "pair_kappa": [{"annotators": list(p), **m.to_record()} for p, m in self.pair_kappa.items()]}
+        return {
+            "alpha": self.alpha.to_record(),
+            "kappa": self.kappa.to_record(),
+            "pair_kappa": [{"annotators": list(p), **m.to_record()} for p, m in self.pair_kappa.items()],
+        }
 
 
 @dataclass(frozen=True)
@@ -174,8 +184,13 @@ class LabelAgreement:
     tokens: TokenAgreement
 
     def to_record(self) -> dict:
-        return {"label": self.label, "layer": self.layer, "exact": self.exact.to_record(),
-                "overlap": self.overlap.to_record(), "tokens": self.tokens.to_record()}
+        return {
+            "label": self.label,
+            "layer": self.layer,
+            "exact": self.exact.to_record(),
+            "overlap": self.overlap.to_record(),
+            "tokens": self.tokens.to_record(),
+        }
 
 
 @dataclass(frozen=True)
@@ -188,9 +203,14 @@ class LayerAgreement:
     labels: dict[str, LabelAgreement]
 
     def to_record(self) -> dict:
-        return {"layer": self.layer, "token_count": self.token_count, "exact": self.exact.to_record(),
-                "overlap": self.overlap.to_record(), "tokens": self.tokens.to_record(),
-                "labels": {name: lab.to_record() for name, lab in self.labels.items()}}
+        return {
+            "layer": self.layer,
+            "token_count": self.token_count,
+            "exact": self.exact.to_record(),
+            "overlap": self.overlap.to_record(),
+            "tokens": self.tokens.to_record(),
+            "labels": {name: lab.to_record() for name, lab in self.labels.items()},
+        }
 
 
 @dataclass(frozen=True)
@@ -218,14 +238,26 @@ class AgreementWarning:
 
     @property
     def message(self) -> str:
-        name = {"alpha": "token alpha", "kappa": "token kappa", "f1_exact": "exact-match F1",
-                "f1_overlap": "overlap F1", "attribute_alpha": "alpha",
-                "link_agreement": "agreement"}[self.measure]
+        name = {
+            "alpha": "token alpha",
+            "kappa": "token kappa",
+            "f1_exact": "exact-match F1",
+            "f1_overlap": "overlap F1",
+            "attribute_alpha": "alpha",
+            "link_agreement": "agreement",
+        }[self.measure]
         return f"{self.subject}: {Measure(self.value, self.n, self.unit).describe(name)} (below {self.threshold:g})"
 
     def to_record(self) -> dict:
-        return {"subject": self.subject, "measure": self.measure, "value": self.value, "n": self.n,
-                "unit": self.unit, "threshold": self.threshold, "message": self.message}
+        return {
+            "subject": self.subject,
+            "measure": self.measure,
+            "value": self.value,
+            "n": self.n,
+            "unit": self.unit,
+            "threshold": self.threshold,
+            "message": self.message,
+        }
 
 
 @dataclass
@@ -249,8 +281,9 @@ class AgreementReport:
     skipped: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
-    def warnings(self, threshold: float = 0.667,
-                 measures: Sequence[str] = DEFAULT_WARNING_MEASURES) -> list[AgreementWarning]:
+    def warnings(
+        self, threshold: float = 0.667, measures: Sequence[str] = DEFAULT_WARNING_MEASURES
+    ) -> list[AgreementWarning]:
         """Figures below ``threshold``, lowest first; undefined figures are not warned about.
 
         ``measures`` picks from :data:`WARNING_MEASURES`; by default token alpha (per layer and
@@ -268,8 +301,9 @@ class AgreementReport:
 
         for layer in self.layers.values():
             targets = [(f"{layer.layer} layer", layer.tokens, layer.exact, layer.overlap)]
-            targets += [(f"{lab.label} ({layer.layer})", lab.tokens, lab.exact, lab.overlap)
-                        for lab in layer.labels.values()]
+            targets += [
+                (f"{lab.label} ({layer.layer})", lab.tokens, lab.exact, lab.overlap) for lab in layer.labels.values()
+            ]
             for subject, tokens, exact, overlap in targets:
                 check(subject, "alpha", tokens.alpha)
                 check(subject, "kappa", tokens.kappa)
@@ -329,6 +363,7 @@ CONVENTIONS = {
 
 
 # --- numbers from counts ------------------------------------------------------------------------
+
 
 def alpha_from_coincidences(o: np.ndarray, n_units: int, unit: str) -> Measure:
     """Nominal Krippendorff's alpha from a coincidence matrix.
@@ -408,6 +443,7 @@ def one_to_one(allowed: np.ndarray, overlap: np.ndarray | None = None) -> tuple[
 
 # --- per-record arrays -----------------------------------------------------------------------------
 
+
 class _Labels:
     """Every label of both layers as one integer code; each layer has its own "O".
 
@@ -457,7 +493,7 @@ class _Annotation:
         first = np.searchsorted(tok_end, self.start, side="right") + offset  # first token ending after the start
         stop = np.searchsorted(tok_start, self.end, side="left") + offset  # first token starting at/after the end
         for i in np.argsort(self.start - self.end, kind="stable").tolist():  # longest first: the innermost wins
-            out[first[i]:stop[i]] = self.code[i]
+            out[first[i] : stop[i]] = self.code[i]
         return out
 
 
@@ -483,12 +519,12 @@ def _prepare(record: AnnotationRecord, labels: _Labels, skipped: dict[str, int])
     for c in record.choices:
         if c.values:
             attributes.setdefault(c.region_id, {})[c.name] = "|".join(sorted(c.values))
-    return _Annotation(record.annotator, table[:, 0], table[:, 1], table[:, 2], table[:, 3], ids,
-                       targets, attributes)
+    return _Annotation(record.annotator, table[:, 0], table[:, 1], table[:, 2], table[:, 3], ids, targets, attributes)
 
 
-def _current_records(records: Iterable[AnnotationRecord], texts: dict[str, str], min_annotators: int,
-                     skipped: dict[str, int]) -> dict[str, list[AnnotationRecord]]:
+def _current_records(
+    records: Iterable[AnnotationRecord], texts: dict[str, str], min_annotators: int, skipped: dict[str, int]
+) -> dict[str, list[AnnotationRecord]]:
     """The documents to compare: each annotator's latest own record, by annotator name.
 
     The latest record is an annotator's current work: when it was made on another text, that
@@ -532,6 +568,7 @@ def _current_records(records: Iterable[AnnotationRecord], texts: dict[str, str],
 
 
 # --- the accumulation ----------------------------------------------------------------------------
+
 
 class _Tally:
     """Running sums over documents: span matches, coincidences, pair confusions, claim groups."""
@@ -608,8 +645,9 @@ class _Tally:
         self.matched["overlap"] += np.bincount(a.code[rows], minlength=v)
         return rows, cols
 
-    def _compare_claims(self, annotations: list[_Annotation],
-                        matches: list[tuple[int, int, np.ndarray, np.ndarray]]) -> None:
+    def _compare_claims(
+        self, annotations: list[_Annotation], matches: list[tuple[int, int, np.ndarray, np.ndarray]]
+    ) -> None:
         # Links: per matched claim pair.
         edges: list[tuple[tuple[int, str], tuple[int, str]]] = []
         for i, j, rows, cols in matches:
@@ -645,8 +683,12 @@ class _Tally:
             if len(set(owners)) != len(owners):
                 self.ambiguous_groups += 1
                 continue
-            self.attribute_units.append({self.annotators[annotations[i].annotator]: annotations[i].attributes.get(claim, {})
-                                         for i, claim in members})
+            self.attribute_units.append(
+                {
+                    self.annotators[annotations[i].annotator]: annotations[i].attributes.get(claim, {})
+                    for i, claim in members
+                }
+            )
 
 
 def _targets_match(ta: list[tuple[int, int]], tb: list[tuple[int, int]]) -> bool:
@@ -660,6 +702,7 @@ def _targets_match(ta: list[tuple[int, int]], tb: list[tuple[int, int]]) -> bool
 
 # --- the report ------------------------------------------------------------------------------------
 
+
 def _token_agreement(tally: _Tally, layer: str, label: str | None) -> TokenAgreement:
     """Token-wise alpha and kappa on a layer (``label`` None) or on one label of it (binary)."""
     labels = tally.labels
@@ -670,8 +713,11 @@ def _token_agreement(tally: _Tally, layer: str, label: str | None) -> TokenAgree
     else:
         local = labels.layer_names[layer].index(label)
         n_units = int(tally.touched[labels.code[(layer, label)]])
-        alpha = (alpha_from_coincidences(_binary(o, local), n_units, "tokens") if n_units
-                 else Measure(None, 0, "tokens", "no annotator used this label"))
+        alpha = (
+            alpha_from_coincidences(_binary(o, local), n_units, "tokens")
+            if n_units
+            else Measure(None, 0, "tokens", "no annotator used this label")
+        )
     pair_kappa: dict[Pair, Measure] = {}
     for pair, confusion in sorted(tally.confusion.items()):
         conf = labels.block(confusion, layer)
@@ -680,16 +726,21 @@ def _token_agreement(tally: _Tally, layer: str, label: str | None) -> TokenAgree
         else:
             binary = _binary(conf, local)
             n = int(binary.sum() - binary[0, 0])
-            pair_kappa[pair] = (kappa_from_confusion(binary, n, "tokens") if n
-                                else Measure(None, 0, "tokens", "neither annotator of the pair used this label"))
+            pair_kappa[pair] = (
+                kappa_from_confusion(binary, n, "tokens")
+                if n
+                else Measure(None, 0, "tokens", "neither annotator of the pair used this label")
+            )
     kappa = _weighted_mean(pair_kappa.values(), n_units, "tokens")
     return TokenAgreement(alpha, kappa, pair_kappa)
 
 
 def _scores(tally: _Tally, codes: np.ndarray) -> tuple[SpanScores, SpanScores]:
     ref, oth = int(tally.reference[codes].sum()), int(tally.other[codes].sum())
-    return (SpanScores(int(tally.matched["exact"][codes].sum()), ref, oth),
-            SpanScores(int(tally.matched["overlap"][codes].sum()), ref, oth))
+    return (
+        SpanScores(int(tally.matched["exact"][codes].sum()), ref, oth),
+        SpanScores(int(tally.matched["overlap"][codes].sum()), ref, oth),
+    )
 
 
 def _attribute_alpha(tally: _Tally, schema: LabelSchema) -> dict[str, Measure]:
@@ -712,14 +763,20 @@ def _attribute_alpha(tally: _Tally, schema: LabelSchema) -> dict[str, Measure]:
         elif np.unique(data[~np.isnan(data)]).size < 2:
             out[attr.name] = Measure(None, n, "claims", UNDEFINED_ONE_VALUE)
         else:
-            value = krippendorff.alpha(reliability_data=data, value_domain=np.arange(len(domain)),
-                                       level_of_measurement="nominal")
+            value = krippendorff.alpha(
+                reliability_data=data, value_domain=np.arange(len(domain)), level_of_measurement="nominal"
+            )
             out[attr.name] = Measure.of(value, n, "claims")
     return out
 
 
-def agreement(records: list[AnnotationRecord], texts: dict[str, str], schema: LabelSchema,
-              min_annotators: int = 2, skipped: Mapping[str, int] | None = None) -> AgreementReport:
+def agreement(
+    records: list[AnnotationRecord],
+    texts: dict[str, str],
+    schema: LabelSchema,
+    min_annotators: int = 2,
+    skipped: Mapping[str, int] | None = None,
+) -> AgreementReport:
     """Agreement between annotators on the documents at least ``min_annotators`` of them annotated.
 
     ``records``: annotation records of any origin (predictions, cancelled, adjudicated gold and
@@ -745,13 +802,17 @@ def agreement(records: list[AnnotationRecord], texts: dict[str, str], schema: La
             exact, overlap = _scores(tally, np.array([labels.code[(layer, name)]]))
             per_label[name] = LabelAgreement(name, layer, exact, overlap, _token_agreement(tally, layer, name))
         exact, overlap = _scores(tally, labels.layer_codes[layer])
-        layers[layer] = LayerAgreement(layer, tally.tokens, exact, overlap, _token_agreement(tally, layer, None),
-                                       per_label)
+        layers[layer] = LayerAgreement(
+            layer, tally.tokens, exact, overlap, _token_agreement(tally, layer, None), per_label
+        )
     links = {}
     for label in LINK_LABELS:
         pairs = tally.link_pairs[label]
-        share = (Measure(tally.link_agreeing[label] / pairs, pairs, "claim pairs") if pairs
-                 else Measure(None, 0, "claim pairs", "no claims were matched between annotators"))
+        share = (
+            Measure(tally.link_agreeing[label] / pairs, pairs, "claim pairs")
+            if pairs
+            else Measure(None, 0, "claim pairs", "no claims were matched between annotators")
+        )
         links[label] = LinkAgreement(label, share, tally.link_both_unlinked[label])
     return AgreementReport(
         documents=tally.documents,

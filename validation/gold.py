@@ -76,5 +76,3 @@ def load_gold(workspace: Workspace) -> list[AnnotationRecord]:
 
 def load_conflicts(workspace: Workspace) -> list[Conflict]:
     return [Conflict.from_record(r) for r in _read_jsonl(workspace.path(*CONFLICTS_FILE))]
-
-

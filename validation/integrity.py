@@ -27,7 +27,6 @@ from corpus.errors import ErrorCode, Errors
 from corpus.model import Document
 from validation.tables import RecordSet, SpanValues
 
-
 _ID = attrgetter("id")
 
 
@@ -46,25 +45,56 @@ class Finding:
     where: str | None = None  # for a finding about no one record: what it is about ("label PERSON (entities)")
 
     def to_record(self) -> dict:
-        rec = {k: getattr(self, k) for k in ("code", "severity", "message", "hint", "doc_id", "task_id",
-                                             "annotator", "origin", "record", "where")}
+        rec = {
+            k: getattr(self, k)
+            for k in (
+                "code",
+                "severity",
+                "message",
+                "hint",
+                "doc_id",
+                "task_id",
+                "annotator",
+                "origin",
+                "record",
+                "where",
+            )
+        }
         rec["fixable"] = self.fix is not None
         return rec
 
 
 GOLD = Origin.GOLD  # the origin of adjudicated records
-GOLD_HINT = ("gold is derived: fix the annotations it was made of, or settle the conflicts listed by "
-             "`newsdesk adjudicate` (--push-review), then run `newsdesk adjudicate` again")
+GOLD_HINT = (
+    "gold is derived: fix the annotations it was made of, or settle the conflicts listed by "
+    "`newsdesk adjudicate` (--push-review), then run `newsdesk adjudicate` again"
+)
 
 
-def finding(error: ErrorCode, message: str, rec: AnnotationRecord | None = None, *, doc_id: str | None = None,
-            severity: str = "error", fix: Span | None = None, where: str | None = None) -> Finding:
+def finding(
+    error: ErrorCode,
+    message: str,
+    rec: AnnotationRecord | None = None,
+    *,
+    doc_id: str | None = None,
+    severity: str = "error",
+    fix: Span | None = None,
+    where: str | None = None,
+) -> Finding:
     gold = rec is not None and rec.origin == GOLD
-    return Finding(error.code, severity, f"gold: {message}" if gold else message, GOLD_HINT if gold else error.hint,
-                   doc_id=rec.doc_id if rec else doc_id, task_id=rec.task_id if rec else None,
-                   annotator=rec.annotator if rec else None,
-                   record=f"{rec.origin}:{rec.record_id}" if rec else None, fix=fix,
-                   origin=rec.origin if rec else None, where=where)
+    return Finding(
+        error.code,
+        severity,
+        f"gold: {message}" if gold else message,
+        GOLD_HINT if gold else error.hint,
+        doc_id=rec.doc_id if rec else doc_id,
+        task_id=rec.task_id if rec else None,
+        annotator=rec.annotator if rec else None,
+        record=f"{rec.origin}:{rec.record_id}" if rec else None,
+        fix=fix,
+        origin=rec.origin if rec else None,
+        where=where,
+    )
 
 
 class _Rules:
@@ -100,8 +130,12 @@ def check_without_text(rec: AnnotationRecord, schema: LabelSchema) -> list[Findi
     return _check_layers(rec, schema) + _check_links(rec, rules) + _check_claims(rec, rules)
 
 
-def check_records(records: Sequence[AnnotationRecord] | RecordSet, docs: Mapping[str, Document], schema: LabelSchema,
-                  values: SpanValues | None = None) -> list[Finding]:
+def check_records(
+    records: Sequence[AnnotationRecord] | RecordSet,
+    docs: Mapping[str, Document],
+    schema: LabelSchema,
+    values: SpanValues | None = None,
+) -> list[Finding]:
     """:func:`check_record` for each record, in order (``docs``: the corpus by document id;
     ``values``: the records' :class:`~validation.tables.SpanValues`, when the caller has them).
 
@@ -125,8 +159,14 @@ def _check_record(rec: AnnotationRecord, doc: Document | None, rules: _Rules, sp
         return [finding(Errors.V214, f"document {rec.doc_id} is not in the corpus", rec)]
     if rec.text_sha256 != doc.text_sha256:
         # Offsets into another text cannot be checked against this one: one finding says it all.
-        return [finding(Errors.V211, f"annotation of document {rec.doc_id} was made on text "
-                                     f"{rec.text_sha256[:12]}…, the document is now {doc.text_sha256[:12]}…", rec)]
+        return [
+            finding(
+                Errors.V211,
+                f"annotation of document {rec.doc_id} was made on text "
+                f"{rec.text_sha256[:12]}…, the document is now {doc.text_sha256[:12]}…",
+                rec,
+            )
+        ]
     found = [] if spans_clean else _check_spans(rec, doc.text) + _check_layers(rec, rules.schema)
     found += _check_links(rec, rules)
     found += _check_claims(rec, rules)
@@ -135,8 +175,11 @@ def _check_record(rec: AnnotationRecord, doc: Document | None, rules: _Rules, sp
 
 def _document_suspects(records: RecordSet, docs: Mapping[str, Document]) -> set[int]:
     """The records of a document not in the corpus, or made on another version of its text (V214, V211)."""
-    return {k for k, (doc_id, text_sha256) in enumerate(zip(records.field("doc_id"), records.field("text_sha256")))
-            if (doc := docs.get(doc_id)) is None or doc.text_sha256 != text_sha256}
+    return {
+        k
+        for k, (doc_id, text_sha256) in enumerate(zip(records.field("doc_id"), records.field("text_sha256")))
+        if (doc := docs.get(doc_id)) is None or doc.text_sha256 != text_sha256
+    }
 
 
 def _link_and_claim_suspects(records: RecordSet, values: SpanValues, rules: _Rules) -> set[int]:
@@ -155,16 +198,35 @@ def _link_and_claim_suspects(records: RecordSet, values: SpanValues, rules: _Rul
         return set(range(len(records)))  # offsets that are not all int: check every record in full
     allowed, max_gap = rules.allowed_sources, rules.schema.cue_max_distance
     span_at, choices, repeats = records.regions()
-    suspects = {k for k, named in enumerate(records.document_choices())
-                if named and _unknown_document_choice(named, rules)}
+    suspects = {
+        k for k, named in enumerate(records.document_choices()) if named and _unknown_document_choice(named, rules)
+    }
     s = lk = 0
     for k, (n_spans, n_links) in enumerate(zip(values.counts, link_counts)):
         try:
-            clean = not repeats[k] and _links_clean(
-                span_at[k], from_ids[lk:lk + n_links], to_ids[lk:lk + n_links], link_labels[lk:lk + n_links], labels,
-                starts, ends, allowed, max_gap) and _claims_clean(
-                span_at[k], ids[s:s + n_spans], labels[s:s + n_spans], from_ids[lk:lk + n_links],
-                link_labels[lk:lk + n_links], choices[k], rules)
+            clean = (
+                not repeats[k]
+                and _links_clean(
+                    span_at[k],
+                    from_ids[lk : lk + n_links],
+                    to_ids[lk : lk + n_links],
+                    link_labels[lk : lk + n_links],
+                    labels,
+                    starts,
+                    ends,
+                    allowed,
+                    max_gap,
+                )
+                and _claims_clean(
+                    span_at[k],
+                    ids[s : s + n_spans],
+                    labels[s : s + n_spans],
+                    from_ids[lk : lk + n_links],
+                    link_labels[lk : lk + n_links],
+                    choices[k],
+                    rules,
+                )
+            )
         except TypeError:  # unhashable values: checked in full
             clean = False
         if not clean:
@@ -173,8 +235,17 @@ def _link_and_claim_suspects(records: RecordSet, values: SpanValues, rules: _Rul
     return suspects
 
 
-def _links_clean(span_at: dict, from_ids: list, to_ids: list, link_labels: list, labels: list, starts: list,
-                 ends: list, allowed: set, max_gap: int) -> bool:
+def _links_clean(
+    span_at: dict,
+    from_ids: list,
+    to_ids: list,
+    link_labels: list,
+    labels: list,
+    starts: list,
+    ends: list,
+    allowed: set,
+    max_gap: int,
+) -> bool:
     """No V207-V210 finding for these links (see :func:`_check_links`)."""
     if len(set(zip(from_ids, to_ids, link_labels))) < len(from_ids):
         return False
@@ -190,8 +261,9 @@ def _links_clean(span_at: dict, from_ids: list, to_ids: list, link_labels: list,
     return True
 
 
-def _claims_clean(span_at: dict, span_ids: list, span_labels: list, from_ids: list, link_labels: list,
-                  choices: dict, rules: _Rules) -> bool:
+def _claims_clean(
+    span_at: dict, span_ids: list, span_labels: list, from_ids: list, link_labels: list, choices: dict, rules: _Rules
+) -> bool:
     """No V206, V209 (of a choice), V212 or V213 finding for these spans' claims and choices
     (see :func:`_check_links` and :func:`_check_claims`); ``choices`` by region and name."""
     known = rules.known
@@ -244,9 +316,15 @@ def _span_suspects(records: RecordSet, docs: Mapping[str, Document], values: Spa
     length = np.repeat(np.array([len(t) for t in texts], dtype=np.int64), counts)
     bad = (start < 0) | (start >= end) | (end > length)
     # In the text at its offsets (compared in place, without slicing a copy); no edge whitespace.
-    bad |= np.array([b - a != len(x) or not t.startswith(x, a) or x != x.strip()
-                     for t, a, b, x in zip(chain.from_iterable(map(repeat, texts, counts)), values.starts,
-                                           values.ends, values.texts)], dtype=bool)
+    bad |= np.array(
+        [
+            b - a != len(x) or not t.startswith(x, a) or x != x.strip()
+            for t, a, b, x in zip(
+                chain.from_iterable(map(repeat, texts, counts)), values.starts, values.ends, values.texts
+            )
+        ],
+        dtype=bool,
+    )
     # Overlaps within a record's layer, for records whose spans all lie inside their text: sort
     # by (record and layer, start) and compare each start with the furthest end before it.
     codes: dict = defaultdict(count().__next__)
@@ -271,12 +349,12 @@ def _check_spans(rec: AnnotationRecord, text: str) -> list[Finding]:
         if not (0 <= s.start < s.end <= n):
             found.append(finding(Errors.V201, f"{where} outside a text of {n} characters", rec))
             continue
-        actual = text[s.start:s.end]
+        actual = text[s.start : s.end]
         if actual != s.text:
             locator = locator or SpanLocator(text)
             located = locator.locate(s.start, s.end, s.text)
             fix = None
-            if located is not None and text[located[0]:located[1]] == s.text:
+            if located is not None and text[located[0] : located[1]] == s.text:
                 fix = s._replace(start=located[0], end=located[1])
             found.append(finding(Errors.V202, f"{where} holds {actual!r} but the span says {s.text!r}", rec, fix=fix))
             continue
@@ -304,11 +382,23 @@ def _check_layers(rec: AnnotationRecord, schema: LabelSchema) -> list[Finding]:
             if open_spans:
                 outer = open_spans[-1]
                 if s.end > outer.end:
-                    found.append(finding(Errors.V205, f"{layer} spans {outer.id} [{outer.start}:{outer.end}] and "
-                                                      f"{s.id} [{s.start}:{s.end}] cross", rec))
+                    found.append(
+                        finding(
+                            Errors.V205,
+                            f"{layer} spans {outer.id} [{outer.start}:{outer.end}] and "
+                            f"{s.id} [{s.start}:{s.end}] cross",
+                            rec,
+                        )
+                    )
                 elif not nesting_ok:
-                    found.append(finding(Errors.V205, f"{layer} span {s.id} [{s.start}:{s.end}] {s.text!r} lies "
-                                                      f"inside {outer.id} {outer.text!r}; {layer} may not nest", rec))
+                    found.append(
+                        finding(
+                            Errors.V205,
+                            f"{layer} span {s.id} [{s.start}:{s.end}] {s.text!r} lies "
+                            f"inside {outer.id} {outer.text!r}; {layer} may not nest",
+                            rec,
+                        )
+                    )
             open_spans.append(s)
     return found
 
@@ -326,28 +416,52 @@ def _check_links(rec: AnnotationRecord, rules: _Rules) -> list[Finding]:
         src, dst = spans.get(lk.from_id), spans.get(lk.to_id)
         if src is None or dst is None:
             missing = lk.from_id if src is None else lk.to_id
-            found.append(finding(Errors.V209, f"{lk.label} link {lk.from_id} -> {lk.to_id}: region {missing} "
-                                              f"does not exist", rec))
+            found.append(
+                finding(
+                    Errors.V209, f"{lk.label} link {lk.from_id} -> {lk.to_id}: region {missing} does not exist", rec
+                )
+            )
             continue
         if src.label != CLAIM:
-            found.append(finding(Errors.V207 if lk.label == LINK_SOURCE else Errors.V208,
-                                 f"{lk.label} link starts at a {src.label} span {src.text!r}, not at a CLAIM", rec))
+            found.append(
+                finding(
+                    Errors.V207 if lk.label == LINK_SOURCE else Errors.V208,
+                    f"{lk.label} link starts at a {src.label} span {src.text!r}, not at a CLAIM",
+                    rec,
+                )
+            )
         elif lk.label == LINK_SOURCE and dst.label not in rules.allowed_sources:
-            found.append(finding(Errors.V207, f"claim {src.id} links to {dst.label} span {dst.text!r} as its source; "
-                                              f"sources are {rules.sorted_sources}", rec))
+            found.append(
+                finding(
+                    Errors.V207,
+                    f"claim {src.id} links to {dst.label} span {dst.text!r} as its source; "
+                    f"sources are {rules.sorted_sources}",
+                    rec,
+                )
+            )
         elif lk.label == LINK_CUE:
             if dst.label != CUE:
-                found.append(finding(Errors.V208, f"claim {src.id} has a cue link to a {dst.label} span "
-                                                  f"{dst.text!r}", rec))
+                found.append(
+                    finding(Errors.V208, f"claim {src.id} has a cue link to a {dst.label} span {dst.text!r}", rec)
+                )
             else:
                 gap = max(dst.start - src.end, src.start - dst.end, 0)
                 if gap > schema.cue_max_distance:
-                    found.append(finding(Errors.V208, f"cue {dst.text!r} lies {gap} characters from claim {src.id} "
-                                                      f"(at most {schema.cue_max_distance})", rec))
+                    found.append(
+                        finding(
+                            Errors.V208,
+                            f"cue {dst.text!r} lies {gap} characters from claim {src.id} "
+                            f"(at most {schema.cue_max_distance})",
+                            rec,
+                        )
+                    )
     for c in rec.choices:
         if c.region_id not in spans:
-            found.append(finding(Errors.V209, f"choice {c.name}={list(c.values)} on region {c.region_id}, "
-                                              f"which does not exist", rec))
+            found.append(
+                finding(
+                    Errors.V209, f"choice {c.name}={list(c.values)} on region {c.region_id}, which does not exist", rec
+                )
+            )
     return found
 
 

@@ -32,8 +32,8 @@ from corpus.workspace import Workspace, atomic_write_text
 from validation.adjudicate import (
     NON_VOTING_ORIGINS,
     REVIEW_ORIGIN,
-    recency,
     Conflict,
+    recency,
 )
 
 REVIEW_MAP = ("gold", "review_tasks.json")
@@ -48,7 +48,7 @@ class ReviewMap:
     tasks: dict[str, dict] = field(default_factory=dict)  # doc id -> {task_id, text_sha256, versions}
 
     @classmethod
-    def load(cls, workspace: Workspace) -> "ReviewMap":
+    def load(cls, workspace: Workspace) -> ReviewMap:
         path = workspace.path(*REVIEW_MAP)
         if not path.exists():
             return cls()
@@ -56,9 +56,14 @@ class ReviewMap:
         return cls(rec["marker"], rec.get("project_id"), rec.get("tasks", {}))
 
     def save(self, workspace: Workspace) -> None:
-        atomic_write_text(workspace.path(*REVIEW_MAP), json.dumps(
-            {"marker": self.marker, "project_id": self.project_id, "tasks": self.tasks}, ensure_ascii=False,
-            indent=1))
+        atomic_write_text(
+            workspace.path(*REVIEW_MAP),
+            json.dumps(
+                {"marker": self.marker, "project_id": self.project_id, "tasks": self.tasks},
+                ensure_ascii=False,
+                indent=1,
+            ),
+        )
 
 
 def review_title(workspace: Workspace) -> str:
@@ -75,10 +80,14 @@ def _ensure_review_project(client: LabelStudio, workspace: Workspace, review: Re
     config = labeling_config(schema)
     if project is None:
         project = client.projects.create(
-            title=review_title(workspace), label_config=config, expert_instruction=instructions_html(schema),
-            show_instruction=True, maximum_annotations=1,
+            title=review_title(workspace),
+            label_config=config,
+            expert_instruction=instructions_html(schema),
+            show_instruction=True,
+            maximum_annotations=1,
             description=f"{review.marker}\nAdjudication conflicts: every annotator's version is a prediction; "
-                        f"submit the final one and mark it as ground truth.")
+            f"submit the final one and mark it as ground truth.",
+        )
         review.project_id, review.tasks = project.id, {}
         review.save(workspace)
     elif project.label_config != config:
@@ -90,14 +99,22 @@ def _review_versions(records: list[AnnotationRecord], doc_id: str, text_sha256: 
     """Each annotator's latest usable version of the document on its current text."""
     latest: dict[str, AnnotationRecord] = {}
     for r in sorted(records, key=recency):
-        if (r.doc_id == doc_id and not r.cancelled and r.origin not in NON_VOTING_ORIGINS
-                and r.text_sha256 == text_sha256):
+        if (
+            r.doc_id == doc_id
+            and not r.cancelled
+            and r.origin not in NON_VOTING_ORIGINS
+            and r.text_sha256 == text_sha256
+        ):
             latest[r.annotator] = r
     return [latest[a] for a in sorted(latest)]
 
 
-def push_review_tasks(workspace: Workspace, conflicts: Iterable[Conflict], records: Iterable[AnnotationRecord],
-                      client: LabelStudio | None = None) -> int:
+def push_review_tasks(
+    workspace: Workspace,
+    conflicts: Iterable[Conflict],
+    records: Iterable[AnnotationRecord],
+    client: LabelStudio | None = None,
+) -> int:
     """Send each conflicted document to the review project, every annotator's version as a prediction.
 
     The review project has the same labeling config as the annotation project; its tasks carry
@@ -130,29 +147,38 @@ def push_review_tasks(workspace: Workspace, conflicts: Iterable[Conflict], recor
             versions = _review_versions(records, doc_id, doc.text_sha256)
             wanted[doc_id] = versions
             if doc_id in remote:  # landed before the map was saved, or the map is new
-                review.tasks[doc_id] = {"task_id": remote[doc_id].id, "text_sha256": doc.text_sha256,
-                                        "versions": [version_label(v.annotator) for v in versions]}
+                review.tasks[doc_id] = {
+                    "task_id": remote[doc_id].id,
+                    "text_sha256": doc.text_sha256,
+                    "versions": [version_label(v.annotator) for v in versions],
+                }
                 continue
             data = task_data(doc, settings)
             data["flags_note"] = _review_note(by_doc[doc_id]) + " | " + data["flags_note"]
             data["conflicts"] = [c.description for c in by_doc[doc_id]]
             new_tasks.append((doc, versions, {"data": data}))
         if new_tasks:
-            response = client.projects.import_tasks(project.id, request=[t for _, _, t in new_tasks],
-                                                    return_task_ids=True)
+            response = client.projects.import_tasks(
+                project.id, request=[t for _, _, t in new_tasks], return_task_ids=True
+            )
             ids = list(response.task_ids or [])
             if len(ids) != len(new_tasks):
-                raise NewsdeskError(Errors.E205, where=f"review project {project.id}",
-                                    detail=f"sent {len(new_tasks)} tasks, the server created {len(ids)}")
+                raise NewsdeskError(
+                    Errors.E205,
+                    where=f"review project {project.id}",
+                    detail=f"sent {len(new_tasks)} tasks, the server created {len(ids)}",
+                )
             for (doc, versions, _), task_id in zip(new_tasks, ids):
-                review.tasks[doc.id] = {"task_id": task_id, "text_sha256": doc.text_sha256,
-                                        "versions": [version_label(v.annotator) for v in versions]}
+                review.tasks[doc.id] = {
+                    "task_id": task_id,
+                    "text_sha256": doc.text_sha256,
+                    "versions": [version_label(v.annotator) for v in versions],
+                }
             review.save(workspace)
         # Predictions one at a time: each answer confirms it arrived (SQLite may drop bulk writes).
         for doc_id, versions in wanted.items():
             task_id = review.tasks[doc_id]["task_id"]
-            have = ({p.model_version for p in client.predictions.list(task=task_id)}
-                    if doc_id in remote else set())
+            have = {p.model_version for p in client.predictions.list(task=task_id)} if doc_id in remote else set()
             for record in versions:
                 label = version_label(record.annotator)
                 if label not in have:
@@ -163,8 +189,11 @@ def push_review_tasks(workspace: Workspace, conflicts: Iterable[Conflict], recor
 
 def _review_note(conflicts: list[Conflict]) -> str:
     kinds = Counter(c.kind for c in conflicts)
-    return f"Review: {len(conflicts)} conflict(s) (" + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) + \
-        "); each tab is one annotator's version"
+    return (
+        f"Review: {len(conflicts)} conflict(s) ("
+        + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
+        + "); each tab is one annotator's version"
+    )
 
 
 def pull_reviews(workspace: Workspace, client: LabelStudio | None = None) -> list[AnnotationRecord]:
@@ -178,8 +207,12 @@ def pull_reviews(workspace: Workspace, client: LabelStudio | None = None) -> lis
         review = ReviewMap.load(workspace)
         project = find_project(client, TaskMap(marker=review.marker, project_id=review.project_id))
         if project is None:
-            raise NewsdeskError(Errors.E207, where=str(workspace.root), detail="no review project for this workspace",
-                                hint="push conflicts first (push_review_tasks)")
+            raise NewsdeskError(
+                Errors.E207,
+                where=str(workspace.root),
+                detail="no review project for this workspace",
+                hint="push conflicts first (push_review_tasks)",
+            )
         tasks = export_snapshot(client, project.id)
         users = server_users(client)
         records = [r for task in tasks for r in records_from_task(task, users, origin=REVIEW_ORIGIN)]

@@ -8,35 +8,42 @@ from __future__ import annotations
 import pandera.pandas as pa
 
 from annotation.model import Origin
-from annotation.schema import CLAIM_LABELS, ENTITY_LAYER, CLAIM_LAYER, LINK_LABELS, LabelSchema
-
+from annotation.schema import CLAIM_LABELS, CLAIM_LAYER, ENTITY_LAYER, LINK_LABELS, LabelSchema
 
 
 def documents_schema() -> pa.DataFrameSchema:
-    return pa.DataFrameSchema({
-        "id": pa.Column(str, pa.Check.str_matches(r"^[0-9a-f]{16}$"), unique=True),
-        "title": pa.Column(str),  # "" for an article without one (all body, no title from its source)
-        "text_length": pa.Column(int, pa.Check.gt(0)),
-        "text_sha256": pa.Column(str, pa.Check.str_matches(r"^[0-9a-f]{64}$")),
-        "raw_sha256": pa.Column(str, pa.Check.str_matches(r"^[0-9a-f]{64}$")),
-        "language": pa.Column(str),
-        "published": pa.Column(str, nullable=True),
-        "flags": pa.Column(int, pa.Check.ge(0)),
-        "duplicate_of": pa.Column(str, nullable=True),
-        "cluster": pa.Column(str, nullable=True),
-    }, name="documents", coerce=False)
+    return pa.DataFrameSchema(
+        {
+            "id": pa.Column(str, pa.Check.str_matches(r"^[0-9a-f]{16}$"), unique=True),
+            "title": pa.Column(str),  # "" for an article without one (all body, no title from its source)
+            "text_length": pa.Column(int, pa.Check.gt(0)),
+            "text_sha256": pa.Column(str, pa.Check.str_matches(r"^[0-9a-f]{64}$")),
+            "raw_sha256": pa.Column(str, pa.Check.str_matches(r"^[0-9a-f]{64}$")),
+            "language": pa.Column(str),
+            "published": pa.Column(str, nullable=True),
+            "flags": pa.Column(int, pa.Check.ge(0)),
+            "duplicate_of": pa.Column(str, nullable=True),
+            "cluster": pa.Column(str, nullable=True),
+        },
+        name="documents",
+        coerce=False,
+    )
 
 
 def records_schema() -> pa.DataFrameSchema:
-    return pa.DataFrameSchema({
-        "doc_id": pa.Column(str),
-        "origin": pa.Column(str, pa.Check.isin(list(Origin.ALL))),
-        "record_id": pa.Column(str),
-        "annotator": pa.Column(str, pa.Check.str_length(min_value=1)),
-        "text_sha256": pa.Column(str, pa.Check.str_matches(r"^[0-9a-f]{64}$")),
-        "cancelled": pa.Column(bool),
-        "ground_truth": pa.Column(bool),
-    }, name="annotation records", unique=["origin", "record_id"])
+    return pa.DataFrameSchema(
+        {
+            "doc_id": pa.Column(str),
+            "origin": pa.Column(str, pa.Check.isin(list(Origin.ALL))),
+            "record_id": pa.Column(str),
+            "annotator": pa.Column(str, pa.Check.str_length(min_value=1)),
+            "text_sha256": pa.Column(str, pa.Check.str_matches(r"^[0-9a-f]{64}$")),
+            "cancelled": pa.Column(bool),
+            "ground_truth": pa.Column(bool),
+        },
+        name="annotation records",
+        unique=["origin", "record_id"],
+    )
 
 
 SPAN_KEY = ["origin", "record_id", "span_id"]
@@ -45,25 +52,32 @@ SPAN_KEY = ["origin", "record_id", "span_id"]
 def spans_schema(schema: LabelSchema, check_unique: bool = True) -> pa.DataFrameSchema:
     """``check_unique=False`` leaves out the :data:`SPAN_KEY` uniqueness check, for a caller that has
     proven it cannot fail (it is most of pandera's time on millions of spans)."""
-    return pa.DataFrameSchema({
-        "doc_id": pa.Column(str),
-        "span_id": pa.Column(str, pa.Check.str_length(min_value=1)),
-        "layer": pa.Column(str, pa.Check.isin([ENTITY_LAYER, CLAIM_LAYER])),
-        "label": pa.Column(str, pa.Check.isin(schema.entity_labels + CLAIM_LABELS)),
-        "start": pa.Column(int, pa.Check.ge(0)),
-        "end": pa.Column(int, pa.Check.ge(0)),
-        "text": pa.Column(str),
-    }, name="spans", unique=SPAN_KEY if check_unique else None,
-       checks=[pa.Check(lambda df: df["end"] > df["start"], name="end > start", error="end must be after start")])
+    return pa.DataFrameSchema(
+        {
+            "doc_id": pa.Column(str),
+            "span_id": pa.Column(str, pa.Check.str_length(min_value=1)),
+            "layer": pa.Column(str, pa.Check.isin([ENTITY_LAYER, CLAIM_LAYER])),
+            "label": pa.Column(str, pa.Check.isin(schema.entity_labels + CLAIM_LABELS)),
+            "start": pa.Column(int, pa.Check.ge(0)),
+            "end": pa.Column(int, pa.Check.ge(0)),
+            "text": pa.Column(str),
+        },
+        name="spans",
+        unique=SPAN_KEY if check_unique else None,
+        checks=[pa.Check(lambda df: df["end"] > df["start"], name="end > start", error="end must be after start")],
+    )
 
 
 def links_schema() -> pa.DataFrameSchema:
-    return pa.DataFrameSchema({
-        "doc_id": pa.Column(str),
-        "from_id": pa.Column(str),
-        "to_id": pa.Column(str),
-        "label": pa.Column(str, pa.Check.isin(LINK_LABELS)),
-    }, name="links")
+    return pa.DataFrameSchema(
+        {
+            "doc_id": pa.Column(str),
+            "from_id": pa.Column(str),
+            "to_id": pa.Column(str),
+            "label": pa.Column(str, pa.Check.isin(LINK_LABELS)),
+        },
+        name="links",
+    )
 
 
 def claims_schema(schema: LabelSchema) -> pa.DataFrameSchema:

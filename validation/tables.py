@@ -27,16 +27,51 @@ from annotation.model import AnnotationRecord, Link, RegionChoice, Span
 from annotation.schema import ATTRIBUTION, CLAIM, LINK_CUE, LINK_SOURCE, UNATTRIBUTED, LabelSchema
 from corpus.model import Document
 
-DOCUMENT_COLUMNS = ["id", "title", "text_length", "text_sha256", "raw_sha256", "language", "published", "flags",
-                    "duplicate_of", "cluster"]
-RECORD_COLUMNS = ["doc_id", "origin", "record_id", "task_id", "annotator", "text_sha256", "cancelled",
-                  "ground_truth", "spans", "links", "created_at", "updated_at", "lead_time"]
+DOCUMENT_COLUMNS = [
+    "id",
+    "title",
+    "text_length",
+    "text_sha256",
+    "raw_sha256",
+    "language",
+    "published",
+    "flags",
+    "duplicate_of",
+    "cluster",
+]
+RECORD_COLUMNS = [
+    "doc_id",
+    "origin",
+    "record_id",
+    "task_id",
+    "annotator",
+    "text_sha256",
+    "cancelled",
+    "ground_truth",
+    "spans",
+    "links",
+    "created_at",
+    "updated_at",
+    "lead_time",
+]
 # Who made a span, link or claim: the record's fields repeated on each of its rows.
 RECORD_KEY_COLUMNS = ["doc_id", "origin", "record_id", "annotator", "task_id"]
 SPAN_COLUMNS = [*RECORD_KEY_COLUMNS, "span_id", "layer", "label", "start", "end", "text"]
 LINK_COLUMNS = [*RECORD_KEY_COLUMNS, "from_id", "to_id", "label"]
-CLAIM_SPAN_COLUMNS = [*RECORD_KEY_COLUMNS, "claim_id", "start", "end", "text", "cue_start", "cue_end", "cue_text",
-                      "source_start", "source_end", "source_text", "source_label"]
+CLAIM_SPAN_COLUMNS = [
+    *RECORD_KEY_COLUMNS,
+    "claim_id",
+    "start",
+    "end",
+    "text",
+    "cue_start",
+    "cue_end",
+    "cue_text",
+    "source_start",
+    "source_end",
+    "source_text",
+    "source_label",
+]
 
 
 def _frame(columns: dict[str, object], order: list[str], rows: int) -> pd.DataFrame:
@@ -54,7 +89,7 @@ def _column(values: list, tail: pa.Array | None = None):
     the others infer the same type (or none), since all of them then infer that type.
     """
     if tail is not None and len(tail):
-        head = values[:len(values) - len(tail)]
+        head = values[: len(values) - len(tail)]
         try:
             array = pa.array(head)
         except (pa.ArrowException, OverflowError, TypeError, ValueError):
@@ -100,7 +135,7 @@ class RecordSet:
         self._values: dict[str, object] = {}
 
     @classmethod
-    def of(cls, records: "Iterable[AnnotationRecord] | RecordSet") -> "RecordSet":
+    def of(cls, records: Iterable[AnnotationRecord] | RecordSet) -> RecordSet:
         return records if isinstance(records, RecordSet) else cls(records)
 
     def __len__(self) -> int:
@@ -125,10 +160,11 @@ class RecordSet:
             values = SpanValues.of(self.objects)
             if self.columns is not None:
                 counts, gold = self.columns.values("spans")
-                values = SpanValues(values.counts + counts, *(getattr(values, name) + gold[key]
-                                                              for name, key in zip(SpanValues.FIELDS.values(),
-                                                                                   Span._fields)),
-                                    tail=self.columns.flat("spans"))
+                values = SpanValues(
+                    values.counts + counts,
+                    *(getattr(values, name) + gold[key] for name, key in zip(SpanValues.FIELDS.values(), Span._fields)),
+                    tail=self.columns.flat("spans"),
+                )
             self._values["spans"] = values
         return self._values["spans"]
 
@@ -166,10 +202,11 @@ class RecordSet:
                 where: dict = {}
                 mine: dict = {}
                 try:
-                    where.update(zip(ids[s:s + n_spans], range(s, s + n_spans)))
+                    where.update(zip(ids[s : s + n_spans], range(s, s + n_spans)))
                     repeated = len(where) < n_spans
-                    for region, name, picked in zip(regions[c:c + n_choices], names[c:c + n_choices],
-                                                    chosen[c:c + n_choices]):
+                    for region, name, picked in zip(
+                        regions[c : c + n_choices], names[c : c + n_choices], chosen[c : c + n_choices]
+                    ):
                         by_name = mine.setdefault(region, {})
                         repeated = repeated or name in by_name
                         by_name[name] = picked
@@ -222,8 +259,11 @@ def _record_keys(records: RecordSet, counts: list[int]) -> dict[str, object]:
 
 def documents_frame(docs: Iterable[Document]) -> pd.DataFrame:
     docs = list(docs)
-    columns = {name: _column(list(map(attrgetter(name), docs))) for name in DOCUMENT_COLUMNS
-               if name not in ("text_length", "flags")}
+    columns = {
+        name: _column(list(map(attrgetter(name), docs)))
+        for name in DOCUMENT_COLUMNS
+        if name not in ("text_length", "flags")
+    }
     columns["text_length"] = _column([len(d.text) for d in docs])
     columns["flags"] = _column([len(d.flags) for d in docs])
     return _frame(columns, DOCUMENT_COLUMNS, len(docs))
@@ -254,11 +294,10 @@ class SpanValues:
     tail: pa.StructArray | None = field(default=None, repr=False, compare=False)  # the last spans, as Arrow has them
     _columns: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
 
-    FIELDS = {"span_id": "ids", "layer": "layers", "label": "labels", "start": "starts", "end": "ends",
-              "text": "texts"}
+    FIELDS = {"span_id": "ids", "layer": "layers", "label": "labels", "start": "starts", "end": "ends", "text": "texts"}
 
     @classmethod
-    def of(cls, records: list[AnnotationRecord]) -> "SpanValues":
+    def of(cls, records: list[AnnotationRecord]) -> SpanValues:
         spans = list(chain.from_iterable(r.spans for r in records))
         fields = [list(column) for column in zip(*spans)] if spans else [[] for _ in Span._fields]
         return cls([len(r.spans) for r in records], *fields)  # a span is a named tuple: zip transposes them
@@ -276,8 +315,11 @@ class SpanValues:
         if self.tail is None:
             return set(map(type, raw)) <= {str}
         tail = self.tail.field(_TAIL_FIELDS[name])
-        return (pa.types.is_string(tail.type) and not tail.null_count
-                and set(map(type, raw[:len(raw) - len(tail)])) <= {str})
+        return (
+            pa.types.is_string(tail.type)
+            and not tail.null_count
+            and set(map(type, raw[: len(raw) - len(tail)])) <= {str}
+        )
 
     def converted(self, name: str):
         """Column ``name`` if :meth:`column` has converted it already, else None (nothing is converted)."""
@@ -305,11 +347,15 @@ class SpanValues:
         convert ``[values[i] if i >= 0 else None ...]``: taken from the converted column when it is
         strings or int64, else made of the values."""
         column = self.column(name)
-        if isinstance(column, pd.Series) and isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == \
-                "pyarrow" or isinstance(column, np.ndarray) and column.dtype == np.int64:
+        if (
+            isinstance(column, pd.Series)
+            and isinstance(column.dtype, pd.StringDtype)
+            and column.dtype.storage == "pyarrow"
+            or isinstance(column, np.ndarray)
+            and column.dtype == np.int64
+        ):
             at = np.asarray(spans_at, np.int64)
-            taken = pa.array(column.array if isinstance(column, pd.Series) else column).take(
-                pa.array(at, mask=at < 0))
+            taken = pa.array(column.array if isinstance(column, pd.Series) else column).take(pa.array(at, mask=at < 0))
             if taken.null_count < len(taken):  # all missing would infer no type
                 return _converted(None, taken)
         raw = getattr(self, self.FIELDS[name])
@@ -347,8 +393,9 @@ def links_frame(records: Iterable[AnnotationRecord] | RecordSet) -> pd.DataFrame
     return _frame(columns, LINK_COLUMNS, len(fields[0]))
 
 
-def claims_frame(records: Iterable[AnnotationRecord] | RecordSet, schema: LabelSchema,
-                 values: SpanValues | None = None) -> pd.DataFrame:
+def claims_frame(
+    records: Iterable[AnnotationRecord] | RecordSet, schema: LabelSchema, values: SpanValues | None = None
+) -> pd.DataFrame:
     """One row per CLAIM span: its text, cue and source (when linked) and one column per attribute.
 
     ``values``: the records' :class:`SpanValues`, when the caller has them already.
@@ -388,7 +435,7 @@ def claims_frame(records: Iterable[AnnotationRecord] | RecordSet, schema: LabelS
         l_start = l_stop - link_counts[k]
         for from_id, to_id, label in zip(from_ids[l_start:l_stop], to_ids[l_start:l_stop], link_labels[l_start:l_stop]):
             targets.setdefault((from_id, label), to_id)
-        for i in at_list[first:first + n]:
+        for i in at_list[first : first + n]:
             claim_id = ids[i]
             cue_at.append(where.get(targets.get((claim_id, LINK_CUE), ""), -1))
             source_at.append(where.get(targets.get((claim_id, LINK_SOURCE), ""), -1))
@@ -400,12 +447,17 @@ def claims_frame(records: Iterable[AnnotationRecord] | RecordSet, schema: LabelS
 
     columns_by_name = {
         **_record_keys(records, counts),
-        "claim_id": values.part("span_id", at), "start": values.part("start", at), "end": values.part("end", at),
+        "claim_id": values.part("span_id", at),
+        "start": values.part("start", at),
+        "end": values.part("end", at),
         "text": values.part("text", at),
-        "cue_start": values.linked("start", cue_at), "cue_end": values.linked("end", cue_at),
+        "cue_start": values.linked("start", cue_at),
+        "cue_end": values.linked("end", cue_at),
         "cue_text": values.linked("text", cue_at),
-        "source_start": values.linked("start", source_at), "source_end": values.linked("end", source_at),
-        "source_text": values.linked("text", source_at), "source_label": values.linked("label", source_at),
+        "source_start": values.linked("start", source_at),
+        "source_end": values.linked("end", source_at),
+        "source_text": values.linked("text", source_at),
+        "source_label": values.linked("label", source_at),
     }
     columns = {name: columns_by_name[name] for name in span_columns}
     for name in attr_columns:

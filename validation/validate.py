@@ -12,7 +12,7 @@ import time
 from collections import Counter, defaultdict
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -67,18 +67,34 @@ class ValidationReport:
         groups: dict[str, list[Finding]] = defaultdict(list)
         for f in self.findings:
             groups[f.code].append(f)
-        return {code: {"count": len(items), "severity": items[0].severity,
-                       "title": getattr(Errors, code).title, "hint": items[0].hint,
-                       "fixable": sum(1 for f in items if f.fix is not None),
-                       "examples": [f.to_record() for f in items[:examples]]}
-                for code, items in sorted(groups.items())}
+        return {
+            code: {
+                "count": len(items),
+                "severity": items[0].severity,
+                "title": getattr(Errors, code).title,
+                "hint": items[0].hint,
+                "fixable": sum(1 for f in items if f.fix is not None),
+                "examples": [f.to_record() for f in items[:examples]],
+            }
+            for code, items in sorted(groups.items())
+        }
 
     def to_record(self) -> dict:
-        return {"ok": not self.errors, "errors": len(self.errors), "warnings": len(self.warnings),
-                "documents": self.documents, "records": self.records, "spans": self.spans, "claims": self.claims,
-                "links": self.links, "fixed": self.fixed, "seconds": round(self.seconds, 3),
-                "pandera_seconds": round(self.pandera_seconds, 3), "by_code": self.by_code(),
-                "findings": [f.to_record() for f in self.findings]}
+        return {
+            "ok": not self.errors,
+            "errors": len(self.errors),
+            "warnings": len(self.warnings),
+            "documents": self.documents,
+            "records": self.records,
+            "spans": self.spans,
+            "claims": self.claims,
+            "links": self.links,
+            "fixed": self.fixed,
+            "seconds": round(self.seconds, 3),
+            "pandera_seconds": round(self.pandera_seconds, 3),
+            "by_code": self.by_code(),
+            "findings": [f.to_record() for f in self.findings],
+        }
 
 
 def validated_records(store: AnnotationStore, workspace: Workspace | None = None) -> list[AnnotationRecord]:
@@ -105,14 +121,15 @@ class WorkspaceData:
     gold_columns: RecordColumns
 
     @classmethod
-    def read(cls, workspace: Workspace, people: bool = True) -> "WorkspaceData":
+    def read(cls, workspace: Workspace, people: bool = True) -> WorkspaceData:
         """``people=False`` leaves people's records unread (``human`` is then empty), for a reader
         that needs only the corpus and gold."""
         from validation.gold import read_gold
 
         human = [r for r in AnnotationStore(workspace).records() if r.origin != Origin.PREDICTION] if people else []
-        return cls(LabelSchema.load(workspace), list(CorpusStore(workspace).iter_documents()), human,
-                   read_gold(workspace))
+        return cls(
+            LabelSchema.load(workspace), list(CorpusStore(workspace).iter_documents()), human, read_gold(workspace)
+        )
 
     def fingerprint(self) -> str:
         """A hash of what was read of the corpus and gold: every document's id and text hash, every
@@ -126,8 +143,10 @@ class WorkspaceData:
         for d in self.docs:
             digest.update(f"{d.id}\0{d.text_sha256}\n".encode("utf-8", "surrogatepass"))
         gold = self.gold_columns
-        for values in zip(*map(gold.column, ("origin", "record_id", "updated_at", "text_sha256")),
-                          *map(gold.counts, ("spans", "links", "choices"))):
+        for values in zip(
+            *map(gold.column, ("origin", "record_id", "updated_at", "text_sha256")),
+            *map(gold.counts, ("spans", "links", "choices")),
+        ):
             digest.update(("\0".join(map(str, values)) + "\n").encode("utf-8", "surrogatepass"))
         return digest.hexdigest()
 
@@ -137,8 +156,9 @@ class WorkspaceData:
         return tables.RecordSet(self.human, self.gold_columns)
 
 
-def validate_data(docs: list[Document], records: list[AnnotationRecord] | tables.RecordSet,
-                  schema: LabelSchema) -> ValidationReport:
+def validate_data(
+    docs: list[Document], records: list[AnnotationRecord] | tables.RecordSet, schema: LabelSchema
+) -> ValidationReport:
     """The checks themselves, on data in memory (the benchmark calls this)."""
     started = time.perf_counter()
     records = tables.RecordSet.of(records)
@@ -149,12 +169,17 @@ def validate_data(docs: list[Document], records: list[AnnotationRecord] | tables
     frames = {
         "documents": (lambda: tables.documents_frame(docs), schemas.documents_schema, "id"),
         "records": (lambda: tables.records_frame(records), schemas.records_schema, "doc_id"),
-        "spans": (lambda: tables.spans_frame(records, span_values),
-                  lambda: schemas.spans_schema(schema, check_unique=not _span_keys_distinct(records, span_values)),
-                  "doc_id"),
+        "spans": (
+            lambda: tables.spans_frame(records, span_values),
+            lambda: schemas.spans_schema(schema, check_unique=not _span_keys_distinct(records, span_values)),
+            "doc_id",
+        ),
         "links": (lambda: tables.links_frame(records), schemas.links_schema, "doc_id"),
-        "claims": (lambda: tables.claims_frame(records, schema, span_values), lambda: schemas.claims_schema(schema),
-                   "doc_id"),
+        "claims": (
+            lambda: tables.claims_frame(records, schema, span_values),
+            lambda: schemas.claims_schema(schema),
+            "doc_id",
+        ),
     }
     for name, (make_frame, make_schema, id_column) in frames.items():
         frame, frame_schema = make_frame(), make_schema()
@@ -205,8 +230,9 @@ def _schema_findings(name: str, frame, frame_schema, id_column: str) -> list[Fin
             except (ValueError, IndexError):
                 doc_id = None
         column = case.column if isinstance(case.column, str) else name
-        found.append(finding(Errors.V101, f"{name}.{column}: {case.check} failed for {case.failure_case!r}",
-                             doc_id=doc_id))
+        found.append(
+            finding(Errors.V101, f"{name}.{column}: {case.check} failed for {case.failure_case!r}", doc_id=doc_id)
+        )
     return found
 
 
@@ -218,7 +244,7 @@ def validate(workspace: Workspace, fix: bool = False, data: WorkspaceData | None
     """
     if fix and data is not None:
         raise ValueError("validate(fix=True) reads the store again after fixing; do not pass data")
-    with without_cyclic_gc(), (workspace.lock() if fix else nullcontext()):  # fixing writes the store
+    with without_cyclic_gc(), workspace.lock() if fix else nullcontext():  # fixing writes the store
         return _validate(workspace, fix, data)
 
 
@@ -235,9 +261,15 @@ def _validate(workspace: Workspace, fix: bool, data: WorkspaceData | None) -> Va
             report = validate_data(docs, records, schema)
             report.fixed = fixed
     report.agreement = _agreement(docs, records, schema)
-    report.findings += [finding(Errors.V301, w.message, severity="warning", where=f"{w.subject}, "
-                                f"{report.agreement.documents} documents annotated by two or more")
-                        for w in report.agreement.warnings(agreement_threshold(workspace))]
+    report.findings += [
+        finding(
+            Errors.V301,
+            w.message,
+            severity="warning",
+            where=f"{w.subject}, {report.agreement.documents} documents annotated by two or more",
+        )
+        for w in report.agreement.warnings(agreement_threshold(workspace))
+    ]
     report.seconds = time.perf_counter() - started
     return report
 
@@ -270,7 +302,7 @@ def apply_fixes(store: AnnotationStore, records: list[AnnotationRecord], finding
             fixes[f.record][f.fix.id] = f.fix
     if not fixes:
         return 0
-    now = datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
+    now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
     fixed_records = []
     for rec in records:
         mine = fixes.get(f"{rec.origin}:{rec.record_id}")
@@ -278,7 +310,13 @@ def apply_fixes(store: AnnotationStore, records: list[AnnotationRecord], finding
             continue
         spans = [mine.get(s.id, s) for s in rec.spans]
         # A later updated_at makes the corrected version the current one in the store.
-        fixed_records.append(replace(rec, spans=spans, updated_at=now,
-                                     problems=rec.problems + [f"newsdesk validate --fix corrected {len(mine)} span(s)"]))
+        fixed_records.append(
+            replace(
+                rec,
+                spans=spans,
+                updated_at=now,
+                problems=rec.problems + [f"newsdesk validate --fix corrected {len(mine)} span(s)"],
+            )
+        )
     store.append(fixed_records, "validate-fix")
     return sum(len(v) for v in fixes.values())

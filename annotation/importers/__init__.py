@@ -29,11 +29,11 @@ files are imported, as ingest does; a repeated region id is kept once (the first
 
 from annotation.importers import brat, conll, labelstudio
 from annotation.importers.base import (
-           ForeignDocument,
-           ImportFormat,
-           ImportReport,
-           Reading,
-           SpanNote,
+    ForeignDocument,
+    ImportFormat,
+    ImportReport,
+    Reading,
+    SpanNote,
 )
 from annotation.importers.carry import carry_span
 from annotation.importers.importing import import_annotations
@@ -42,5 +42,15 @@ from annotation.importers.label_map import LabelMap, parse_label_map
 # The registry: `--format NAME` -> its format. A new format is one module with a FORMAT and one entry here.
 FORMATS: dict[str, ImportFormat] = {f.name: f for f in (labelstudio.FORMAT, conll.FORMAT, brat.FORMAT)}
 
-__all__ = ["FORMATS", "ForeignDocument", "ImportFormat", "ImportReport", "LabelMap", "Reading", "SpanNote",
-           "carry_span", "import_annotations", "parse_label_map"]
+__all__ = [
+    "FORMATS",
+    "ForeignDocument",
+    "ImportFormat",
+    "ImportReport",
+    "LabelMap",
+    "Reading",
+    "SpanNote",
+    "carry_span",
+    "import_annotations",
+    "parse_label_map",
+]

@@ -31,10 +31,11 @@ class ImportFormat:
 
     name: str
     origin: str
-    read: Callable[[Path, "Reading"], list["ForeignDocument"]]
+    read: Callable[[Path, Reading], list[ForeignDocument]]
 
 
 # --- what readers produce ---------------------------------------------------------------------------
+
 
 @dataclass
 class ForeignDocument:
@@ -73,9 +74,13 @@ class Reading:
             return self.annotator or default
         name, sep, annotator = file.stem.rpartition("_")
         if not (sep and name and annotator.strip()):
-            raise NewsdeskError(Errors.E209, where=str(file), detail="its name does not end in _ANNOTATOR",
-                                hint="rename it NAME_ANNOTATOR" + file.suffix + ", or import it with "
-                                     "--annotator NAME instead of --annotator-from-name")
+            raise NewsdeskError(
+                Errors.E209,
+                where=str(file),
+                detail="its name does not end in _ANNOTATOR",
+                hint="rename it NAME_ANNOTATOR" + file.suffix + ", or import it with "
+                "--annotator NAME instead of --annotator-from-name",
+            )
         return annotator
 
     def each(self, items: Iterable[T], read: Callable[[T], list[ForeignDocument]]) -> list[ForeignDocument]:
@@ -106,12 +111,19 @@ def files(path: Path, suffixes: tuple[str, ...]) -> list[tuple[Path, str]]:
         return [(path, path.name)]
     if not path.is_dir():
         raise NewsdeskError(Errors.E110, where=str(path))
-    files = sorted(p for p in path.rglob("*") if p.is_file()
-                   and not any(part.startswith(".") for part in p.relative_to(path).parts)
-                   and (not suffixes or p.suffix.lower() in suffixes))
+    files = sorted(
+        p
+        for p in path.rglob("*")
+        if p.is_file()
+        and not any(part.startswith(".") for part in p.relative_to(path).parts)
+        and (not suffixes or p.suffix.lower() in suffixes)
+    )
     if not files:
-        raise NewsdeskError(Errors.E209, where=str(path),
-                            detail=f"no {' or '.join(suffixes)} files in the folder" if suffixes else "empty folder")
+        raise NewsdeskError(
+            Errors.E209,
+            where=str(path),
+            detail=f"no {' or '.join(suffixes)} files in the folder" if suffixes else "empty folder",
+        )
     return [(p, p.relative_to(path).as_posix()) for p in files]
 
 
@@ -128,8 +140,9 @@ def link_for_label(schema: LabelSchema, label: str) -> str | None:
     return None
 
 
-def add_claim_choice(record: AnnotationRecord, region_ids: list[str], name: str, values: tuple[str, ...],
-                      reading: Reading, what: str) -> None:
+def add_claim_choice(
+    record: AnnotationRecord, region_ids: list[str], name: str, values: tuple[str, ...], reading: Reading, what: str
+) -> None:
     """Put a foreign attribute on the claim regions it belongs to, or keep it as a note."""
     fit = reading.mapping.choice(name, values)
     if fit is None:
@@ -152,7 +165,7 @@ def has_words(text: str) -> bool:
 
 
 def short(text: str, limit: int = 80) -> str:
-    return text if len(text) <= limit else text[:limit - 3] + "..."
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 @dataclass(frozen=True)
@@ -173,8 +186,10 @@ class SpanNote:
 
     def one_line(self) -> str:
         landed = f" -> clean [{self.clean_start}:{self.clean_end}]" if self.clean_start is not None else ""
-        return (f"{self.where} span {self.span_id} {self.label} [{self.start}:{self.end}] {self.text!r}{landed}: "
-                f"{self.reason}")
+        return (
+            f"{self.where} span {self.span_id} {self.label} [{self.start}:{self.end}] {self.text!r}{landed}: "
+            f"{self.reason}"
+        )
 
 
 UNATTRIBUTED_MARKED = "claim marked unattributed"  # annotation.conform's count of a claim given no source
@@ -213,10 +228,16 @@ class ImportReport:
         return not (self.failed or self.spans_reported or self.repeated or self.left_out)
 
     def counts(self) -> dict[str, int]:
-        return {"spans_carried": self.spans_carried, "spans_noted": len(self.spans_noted),
-                "spans_reported": len(self.spans_reported), "failed": len(self.failed),
-                "repeated": len(self.repeated), "problems": len(self.problems), "left_out": self.left_out,
-                "claims_marked_unattributed": self.conformed.get(UNATTRIBUTED_MARKED, 0)}
+        return {
+            "spans_carried": self.spans_carried,
+            "spans_noted": len(self.spans_noted),
+            "spans_reported": len(self.spans_reported),
+            "failed": len(self.failed),
+            "repeated": len(self.repeated),
+            "problems": len(self.problems),
+            "left_out": self.left_out,
+            "claims_marked_unattributed": self.conformed.get(UNATTRIBUTED_MARKED, 0),
+        }
 
     def to_record(self) -> dict:
         rec = asdict(replace(self, failed=[]))

@@ -22,6 +22,7 @@ from corpus.errors import Errors, NewsdeskError
 
 # --- brat standoff --------------------------------------------------------------------------------------------
 
+
 def read_brat(path: Path, reading: Reading) -> list[ForeignDocument]:
     """Documents of a brat standoff folder (``X.txt`` + ``X.ann``), or of one ``.ann`` file.
 
@@ -71,8 +72,9 @@ def _read_brat_file(ann: Path, key: str, reading: Reading) -> ForeignDocument:
         raise NewsdeskError(Errors.E209, where=str(ann), detail=f"brat needs both {ann.stem}.txt and {ann.name}")
     txt = _brat_text(ann, _brat_name(ann, reading))
     text = read_text(txt)
-    record = AnnotationRecord(doc_id="", text_sha256="", annotator=annotator, origin=Origin.BRAT,
-                              record_id=record_id(annotator, key))
+    record = AnnotationRecord(
+        doc_id="", text_sha256="", annotator=annotator, origin=Origin.BRAT, record_id=record_id(annotator, key)
+    )
     _BratFile(ann, text, record, reading).read(read_text(ann))
     return ForeignDocument(ann, key, "", text, [record], text_file=txt)
 
@@ -82,14 +84,19 @@ def _brat_text(ann: Path, name: str) -> Path:
     beside = ann.with_name(f"{name}.txt")
     if beside.is_file():
         return beside
-    around = sorted(p for d in _folders_in(ann.parent.parent) if d != ann.parent
-                    for p in [d / f"{name}.txt"] if p.is_file())
+    around = sorted(
+        p for d in _folders_in(ann.parent.parent) if d != ann.parent for p in [d / f"{name}.txt"] if p.is_file()
+    )
     if len({p.read_bytes() for p in around}) == 1:
         return around[0]
     if around:
-        raise NewsdeskError(Errors.E209, where=str(ann), detail=f"{name}.txt differs in {len(around)} folders "
-                            f"beside its folder ({', '.join(str(p.parent) for p in around[:3])})",
-                            hint=f"put the {name}.txt it was made on beside {ann.name}")
+        raise NewsdeskError(
+            Errors.E209,
+            where=str(ann),
+            detail=f"{name}.txt differs in {len(around)} folders "
+            f"beside its folder ({', '.join(str(p.parent) for p in around[:3])})",
+            hint=f"put the {name}.txt it was made on beside {ann.name}",
+        )
     hint = f"put {name}.txt beside it, or in a folder beside its folder (text/ beside attributions/)"
     if name == ann.stem and "_" in name:
         hint += "; if its name is NAME_ANNOTATOR.ann, import with --annotator-from-name"
@@ -160,15 +167,20 @@ class _BratFile:
                 found[-1][1] = "\n".join([found[-1][1], *blank, line])
                 blank = []
             else:
-                raise NewsdeskError(Errors.E209, where=f"{self.path}:{number}",
-                                    detail=f"unknown annotation kind: {short(line)!r}",
-                                    hint="an annotation line starts with its id and a tab (T1, R1, E1, A1, "
-                                         "N1, #1, *); fix or remove the line")
+                raise NewsdeskError(
+                    Errors.E209,
+                    where=f"{self.path}:{number}",
+                    detail=f"unknown annotation kind: {short(line)!r}",
+                    hint="an annotation line starts with its id and a tab (T1, R1, E1, A1, "
+                    "N1, #1, *); fix or remove the line",
+                )
         return [(number, line) for number, line in found]
 
     def _repeated(self, ident: str, number: int, line: str, first_number: int, first_line: str) -> None:
-        note = (f"{ident} is defined twice: kept the first (line {first_number}: {short(first_line)!r}), "
-                f"dropped line {number}: {short(line)!r}")
+        note = (
+            f"{ident} is defined twice: kept the first (line {first_number}: {short(first_line)!r}), "
+            f"dropped line {number}: {short(line)!r}"
+        )
         self.reading.repeated.append(f"{self.path}:{number}: {note}")
         self.record.problems.append(note)
 
@@ -195,8 +207,10 @@ class _BratFile:
         for span_id, (start, end) in zip(ids, fragments):
             self.record.spans.append(Span(span_id, layer, label, start, end, self.text[start:end]))
         if len(ids) > 1:
-            self.record.problems.append(f"{ident} is discontinuous: one span per fragment ({', '.join(ids)}), "
-                                        f"each with the entity's links and choices")
+            self.record.problems.append(
+                f"{ident} is discontinuous: one span per fragment ({', '.join(ids)}), "
+                f"each with the entity's links and choices"
+            )
 
     def _label(self, ident: str) -> str | None:
         ids = self.spans_of.get(ident)
@@ -233,14 +247,17 @@ class _BratFile:
                 # A trigger whose label was skipped on purpose (counted) says nothing more: in PARC-style
                 # corpora it lies on the cue, which the event names as an argument. PolNeAR: 22k notes.
                 if role is not None:
-                    self.record.problems.append(f"{ident}: {role}:{target} not linked: "
-                                                f"{target}'s label {self.labels[target]!r} is skipped")
+                    self.record.problems.append(
+                        f"{ident}: {role}:{target} not linked: {target}'s label {self.labels[target]!r} is skipped"
+                    )
                 continue
             if role is None:  # the trigger: its own label says which link it is
                 label = link_for_label(self.reading.mapping.schema, labels[target])
                 if label is None:
-                    self.record.problems.append(f"{ident}: trigger {target} ({labels[target]}) not linked: "
-                                                f"only a CUE or a source can be linked to a claim")
+                    self.record.problems.append(
+                        f"{ident}: trigger {target} ({labels[target]}) not linked: "
+                        f"only a CUE or a source can be linked to a claim"
+                    )
                     continue
             else:
                 label = self._role(role, str(self.path))
@@ -258,8 +275,9 @@ class _BratFile:
             return
         if label_a is None or label_b is None:
             skipped = a if label_a is None else b
-            self.record.problems.append(f"{ident} ({rest}) not linked: {skipped}'s label "
-                                        f"{self.labels[skipped]!r} is skipped")
+            self.record.problems.append(
+                f"{ident} ({rest}) not linked: {skipped}'s label {self.labels[skipped]!r} is skipped"
+            )
             return
         # Our links go from the claim; brat corpora draw them either way.
         claim, other = (b, a) if label_b == CLAIM and label_a != CLAIM else (a, b)
@@ -277,7 +295,6 @@ class _BratFile:
             regions = self.spans_of[target]
         shown = f"{name}={values[0]}" if values else name
         add_claim_choice(self.record, regions, name, values, self.reading, f"{ident} {shown} on {target}")
-
 
 
 FORMAT = ImportFormat("brat", Origin.BRAT, read_brat)

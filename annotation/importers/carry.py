@@ -16,6 +16,7 @@ from corpus.model import Document
 
 # --- carrying spans onto the clean text ----------------------------------------------------------------------
 
+
 def carry_span(raw_text: str, document: Document, start: int, end: int) -> tuple[tuple[int, int] | None, str]:
     """Where the raw span ``[start, end)`` lands in the document's clean text, and why it needs a word.
 
@@ -29,10 +30,13 @@ def carry_span(raw_text: str, document: Document, start: int, end: int) -> tuple
         return None, f"offsets [{start}:{end}] are empty or outside the text ({len(raw_text)} characters)"
     if not offsets.raw_touched(start, end):
         return offsets.raw_to_clean(start, end), ""
-    touching = [e for e in document.cleaning.edits
-                if e.raw_start < end and e.raw_end > start or (e.raw_start == e.raw_end and start < e.raw_start < end)]
+    touching = [
+        e
+        for e in document.cleaning.edits
+        if e.raw_start < end and e.raw_end > start or (e.raw_start == e.raw_end and start < e.raw_start < end)
+    ]
     rules = ", ".join(sorted({e.rule for e in touching}))
-    removed = [raw_text[max(e.raw_start, start):min(e.raw_end, end)] for e in touching if not has_words(e.inserted)]
+    removed = [raw_text[max(e.raw_start, start) : min(e.raw_end, end)] for e in touching if not has_words(e.inserted)]
     removed = [r.strip() for r in removed if has_words(r)]
     clean_start, clean_end = offsets.raw_to_clean(start, end)
     text = document.text
@@ -41,16 +45,18 @@ def carry_span(raw_text: str, document: Document, start: int, end: int) -> tuple
     while clean_end > clean_start and text[clean_end - 1].isspace():
         clean_end -= 1
     if clean_start == clean_end:
-        gone = " ".join(raw_text[e.raw_start:e.raw_end].strip() for e in touching if has_words(e.removed))
+        gone = " ".join(raw_text[e.raw_start : e.raw_end].strip() for e in touching if has_words(e.removed))
         return None, f"in text removed by cleaning ({rules}): {short(gone)!r}"
     if removed:
         return None, f"partly in text removed by cleaning ({rules}): {' '.join(removed)!r}"
-    return (clean_start, clean_end), (f"cleaning edited inside it ({rules}): "
-                                      f"{raw_text[start:end]!r} -> {text[clean_start:clean_end]!r}")
+    return (clean_start, clean_end), (
+        f"cleaning edited inside it ({rules}): {raw_text[start:end]!r} -> {text[clean_start:clean_end]!r}"
+    )
 
 
-def carry_record(record: AnnotationRecord, doc: ForeignDocument, document: Document, raw_text: str,
-                  shift: int, report: ImportReport) -> AnnotationRecord:
+def carry_record(
+    record: AnnotationRecord, doc: ForeignDocument, document: Document, raw_text: str, shift: int, report: ImportReport
+) -> AnnotationRecord:
     record_id = f"{record.record_id}@{document.id}"
     problems = list(record.problems)
     spans, carried = [], set()
@@ -59,14 +65,16 @@ def carry_record(record: AnnotationRecord, doc: ForeignDocument, document: Docum
             where, reason = None, f"document {document.id} holds this text's raw sha256 but another raw text"
         else:
             where, reason = carry_span(raw_text, document, s.start + shift, s.end + shift)
-        note = SpanNote(record_id, document.id, doc.where, s.id, s.label, s.start, s.end, s.text, reason,
-                        *(where or (None, None)))
+        note = SpanNote(
+            record_id, document.id, doc.where, s.id, s.label, s.start, s.end, s.text, reason, *(where or (None, None))
+        )
         if where is None:
             report.spans_reported.append(note)
-            problems.append(f"span {s.id} {s.label} [{s.start}:{s.end}] {s.text!r} of the original text "
-                            f"not carried: {reason}")
+            problems.append(
+                f"span {s.id} {s.label} [{s.start}:{s.end}] {s.text!r} of the original text not carried: {reason}"
+            )
             continue
-        spans.append(Span(s.id, s.layer, s.label, where[0], where[1], document.text[where[0]:where[1]]))
+        spans.append(Span(s.id, s.layer, s.label, where[0], where[1], document.text[where[0] : where[1]]))
         carried.add(s.id)
         report.spans_carried += 1
         if reason:
@@ -88,5 +96,13 @@ def carry_record(record: AnnotationRecord, doc: ForeignDocument, document: Docum
             notes.append(f"choice {c.name}={list(c.values)} on {c.region_id} not carried: the span was not")
     problems += notes
     report.problems += [f"{record.record_id}: {p}" for p in record.problems + notes]
-    return replace(record, doc_id=document.id, text_sha256=document.text_sha256, record_id=record_id,
-                   spans=spans, links=links, choices=choices, problems=problems)
+    return replace(
+        record,
+        doc_id=document.id,
+        text_sha256=document.text_sha256,
+        record_id=record_id,
+        spans=spans,
+        links=links,
+        choices=choices,
+        problems=problems,
+    )

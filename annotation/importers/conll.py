@@ -43,13 +43,26 @@ def _read_conll_file(file: Path, key: str, reading: Reading) -> list[ForeignDocu
     docs = []
     for number, sentences in enumerate(_conll_documents(read_text(file), str(file)), start=1):
         text, chunks = _conll_text(sentences)
-        record = AnnotationRecord(doc_id="", text_sha256="", annotator=annotator, origin=Origin.CONLL,
-                                  record_id=record_id(annotator, key, f"doc{number}"))
+        record = AnnotationRecord(
+            doc_id="",
+            text_sha256="",
+            annotator=annotator,
+            origin=Origin.CONLL,
+            record_id=record_id(annotator, key, f"doc{number}"),
+        )
         for tag_type, start, end in chunks:
             label = reading.mapping.label(tag_type, str(file))
             if label:
-                record.spans.append(Span(f"s{len(record.spans) + 1}", reading.mapping.schema.layer_of(label),
-                                         label, start, end, text[start:end]))
+                record.spans.append(
+                    Span(
+                        f"s{len(record.spans) + 1}",
+                        reading.mapping.schema.layer_of(label),
+                        label,
+                        start,
+                        end,
+                        text[start:end],
+                    )
+                )
         docs.append(ForeignDocument(file, key, f"doc{number}", text, [record]))
     return docs
 
@@ -74,11 +87,11 @@ def _conll_rows(source: str, where: str) -> list[tuple[int, str, str] | None]:
         if len(cols) < 2:
             raise NewsdeskError(Errors.E209, where=f"{where}:{number}", detail="a token line needs a tag column")
         if not _TAG.match(cols[-1]):
-            raise NewsdeskError(Errors.E209, where=f"{where}:{number}",
-                                detail=f"tag {cols[-1]!r} is not O, B-X, I-X, E-X or S-X")
+            raise NewsdeskError(
+                Errors.E209, where=f"{where}:{number}", detail=f"tag {cols[-1]!r} is not O, B-X, I-X, E-X or S-X"
+            )
         rows.append((number, cols[0], cols[-1]))
-    prefixes = {m.group() if (m := _LANGUAGE_PREFIX.match(row[1])) else None
-                for row in rows if row and row[2]}
+    prefixes = {m.group() if (m := _LANGUAGE_PREFIX.match(row[1])) else None for row in rows if row and row[2]}
     if len(prefixes) == 1 and None not in prefixes:  # the same prefix on every token: not text
         cut = len(prefixes.pop())
         rows = [(row[0], row[1][cut:], row[2]) if row and row[2] else row for row in rows]
@@ -135,7 +148,6 @@ def _conll_text(sentences: list[list[tuple[str, str]]]) -> tuple[str, list[tuple
             if prefix in "ES":
                 current = None
     return "".join(parts), chunks
-
 
 
 FORMAT = ImportFormat("conll", Origin.CONLL, read_conll)

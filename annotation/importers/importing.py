@@ -25,9 +25,14 @@ from corpus.store import CorpusStore
 from corpus.workspace import Workspace
 
 
-def import_annotations(workspace: Workspace, path: Path | str, fmt: str, annotator: str | None = None,
-                       label_map: dict[str, str] | str | None = None,
-                       annotator_from_name: bool = False) -> ImportReport:
+def import_annotations(
+    workspace: Workspace,
+    path: Path | str,
+    fmt: str,
+    annotator: str | None = None,
+    label_map: dict[str, str] | str | None = None,
+    annotator_from_name: bool = False,
+) -> ImportReport:
     """Import annotated texts from another tool into the corpus and the annotation store.
 
     Args:
@@ -65,9 +70,15 @@ def import_annotations(workspace: Workspace, path: Path | str, fmt: str, annotat
     foreign = FORMATS[fmt].read(path, reading)
     reading.mapping.check(path)
 
-    report = ImportReport(format=fmt, path=str(path), documents=len(foreign),
-                          records=sum(len(d.records) for d in foreign), skipped=skipped,
-                          failed=reading.failed, repeated=reading.repeated)
+    report = ImportReport(
+        format=fmt,
+        path=str(path),
+        documents=len(foreign),
+        records=sum(len(d.records) for d in foreign),
+        skipped=skipped,
+        failed=reading.failed,
+        repeated=reading.repeated,
+    )
     corpus = CorpusStore(workspace)
     records = []
     # A Label Studio export of our own project names the document and holds its clean text:
@@ -78,8 +89,11 @@ def import_annotations(workspace: Workspace, path: Path | str, fmt: str, annotat
         if document is None:
             continue
         for r in doc.records:
-            records.append(replace(r, doc_id=document.id, text_sha256=document.text_sha256,
-                                   record_id=f"{r.record_id}@{document.id}"))
+            records.append(
+                replace(
+                    r, doc_id=document.id, text_sha256=document.text_sha256, record_id=f"{r.record_id}@{document.id}"
+                )
+            )
         report.spans_carried += sum(len(r.spans) for r in doc.records)
     foreign = [d for d in foreign if id(d) not in ours]
     ingested, doc_ids = ingest_articles(workspace, [_article(d, fmt) for d in foreign])
@@ -91,19 +105,25 @@ def import_annotations(workspace: Workspace, path: Path | str, fmt: str, annotat
         document, raw_text = corpus.document(doc_id), corpus.article(doc_id).raw_text
         # The same raw bytes as a stored article; one read from a JSONL line has its title before them.
         shift = 0 if raw_text == doc.text else raw_text.find(doc.text)
-        records += [_keeping_the_rules(carry_record(r, doc, document, raw_text, shift, report), r, document.text,
-                                       schema, report) for r in doc.records]
+        records += [
+            _keeping_the_rules(
+                carry_record(r, doc, document, raw_text, shift, report), r, document.text, schema, report
+            )
+            for r in doc.records
+        ]
     with workspace.lock():
         store = AnnotationStore(workspace)
         current = store.current()
-        report.records_written = sum(1 for r in records
-                                     if r.key not in current or current[r.key].to_record() != r.to_record())
+        report.records_written = sum(
+            1 for r in records if r.key not in current or current[r.key].to_record() != r.to_record()
+        )
         store.append(records, label=f"import-{fmt}")
     return report
 
 
-def _keeping_the_rules(record: AnnotationRecord, read: AnnotationRecord, text: str, schema: LabelSchema,
-                       report: ImportReport) -> AnnotationRecord:
+def _keeping_the_rules(
+    record: AnnotationRecord, read: AnnotationRecord, text: str, schema: LabelSchema, report: ImportReport
+) -> AnnotationRecord:
     """The record as validation accepts it, every change counted and noted on the record.
 
     A foreign corpus has its own conventions: a claim its annotators gave no source is marked
@@ -117,8 +137,11 @@ def _keeping_the_rules(record: AnnotationRecord, read: AnnotationRecord, text: s
     # is reported lost (spans_reported), and the claim stays without one for a person to fix.
     carried = {lk.from_id for lk in record.links if lk.label == LINK_SOURCE}
     sourced = {lk.from_id for lk in read.links if lk.label == LINK_SOURCE} - carried
-    marked = [c for c in kept.choices if c.region_id in sourced and c.name == ATTRIBUTION
-              and c.values == (UNATTRIBUTED,) and c not in record.choices]
+    marked = [
+        c
+        for c in kept.choices
+        if c.region_id in sourced and c.name == ATTRIBUTION and c.values == (UNATTRIBUTED,) and c not in record.choices
+    ]
     if marked:
         kept = replace(kept, choices=[c for c in kept.choices if c not in marked])
         counts[UNATTRIBUTED_MARKED] -= len(marked)
@@ -144,6 +167,13 @@ def _our_document(corpus: CorpusStore, doc: ForeignDocument) -> Document | None:
 def _article(doc: ForeignDocument, fmt: str) -> Article:
     data = doc.text.encode("utf-8")
     source = str(doc.text_file) if doc.text_file else doc.where
-    return Article(id=document_id(None, data), source=source, raw_text=doc.text, raw_sha256=sha256_hex(data),
-                   encoding="utf-8", format=fmt, title=doc.title,
-                   metadata={"path": str(doc.text_file or doc.file), "imported_from": fmt})
+    return Article(
+        id=document_id(None, data),
+        source=source,
+        raw_text=doc.text,
+        raw_sha256=sha256_hex(data),
+        encoding="utf-8",
+        format=fmt,
+        title=doc.title,
+        metadata={"path": str(doc.text_file or doc.file), "imported_from": fmt},
+    )

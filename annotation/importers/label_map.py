@@ -15,13 +15,14 @@ MAP_KINDS = ("label", "role", "attr", "value")
 
 # --- the label map ------------------------------------------------------------------------------
 
+
 def parse_label_map(text: str | list[str] | None) -> dict[str, str]:
     """``"A=B,role:X=source"`` (or several such strings) -> ``{"A": "B", "role:X": "source"}``.
 
     Entries are separated by commas, so a name or value cannot contain one.
     """
     entries: dict[str, str] = {}
-    for part in ([text] if isinstance(text, str) else text or []):
+    for part in [text] if isinstance(text, str) else text or []:
         for entry in part.split(","):
             if not entry.strip():
                 continue
@@ -30,8 +31,11 @@ def parse_label_map(text: str | list[str] | None) -> dict[str, str]:
             if not sep or not key or not target:
                 raise NewsdeskError(Errors.E211, where=entry.strip(), detail="expected FOREIGN=OURS")
             if entries.get(key, target) != target:
-                raise NewsdeskError(Errors.E211, where=entry.strip(),
-                                    detail=f"{key!r} is mapped twice ({entries[key]!r} and {target!r})")
+                raise NewsdeskError(
+                    Errors.E211,
+                    where=entry.strip(),
+                    detail=f"{key!r} is mapped twice ({entries[key]!r} and {target!r})",
+                )
             entries[key] = target
     return entries
 
@@ -104,7 +108,9 @@ class LabelMap:
             return None
         return ours
 
-    def choice(self, name: str, values: tuple[str, ...], document: bool = False) -> tuple[str, tuple[str, ...]] | str | None:
+    def choice(
+        self, name: str, values: tuple[str, ...], document: bool = False
+    ) -> tuple[str, tuple[str, ...]] | str | None:
         """Our attribute and values for a foreign choice; a string saying why it does not fit the
         schema (the caller keeps it as a note); None when skipped on purpose.
 
@@ -123,8 +129,10 @@ class LabelMap:
             mapped = (attr.values[0],)
         wrong = [v for v in mapped if v not in attr.values]
         if wrong or not mapped:
-            return (f"{ours!r} has no value {', '.join(map(repr, wrong)) or '(none given)'} "
-                    f"(its values: {', '.join(attr.values)}; map one with --map value:FOREIGN=OURS)")
+            return (
+                f"{ours!r} has no value {', '.join(map(repr, wrong)) or '(none given)'} "
+                f"(its values: {', '.join(attr.values)}; map one with --map value:FOREIGN=OURS)"
+            )
         return ours, mapped
 
     def check(self, root: Path | None = None) -> None:
@@ -134,13 +142,18 @@ class LabelMap:
         if not self.unknown:
             return
         first = next(iter(self.unknown.values()))[0]
-        names = ", ".join(f"{'relation/role ' if kind == 'role' else ''}{name!r}{_in_files(files, first, root)}"
-                          for (kind, name), files in self.unknown.items())
+        names = ", ".join(
+            f"{'relation/role ' if kind == 'role' else ''}{name!r}{_in_files(files, first, root)}"
+            for (kind, name), files in self.unknown.items()
+        )
         fixes = ",".join(f"{'' if k == 'label' else k + ':'}{n}={self._suggest(k, n)}" for k, n in self.unknown)
         raise NewsdeskError(
-            Errors.E210, where=first, detail=f"neither in labels.toml nor mapped: {names}",
+            Errors.E210,
+            where=first,
+            detail=f"neither in labels.toml nor mapped: {names}",
             hint=f"map them onto the schema with --map {fixes} (OURS is a label of labels.toml, a link label "
-                 f"{'/'.join(LINK_LABELS)} for role:, or - to skip), or add the labels to labels.toml")
+            f"{'/'.join(LINK_LABELS)} for role:, or - to skip), or add the labels to labels.toml",
+        )
 
     def _suggest(self, kind: str, name: str) -> str:
         ours = self.schema.entity_labels + CLAIM_LABELS if kind == "label" else LINK_LABELS

@@ -23,6 +23,7 @@ from corpus.errors import Errors, NewsdeskError
 
 # --- Label Studio -------------------------------------------------------------------------------------
 
+
 def read_labelstudio(path: Path, reading: Reading) -> list[ForeignDocument]:
     """Tasks of Label Studio JSON exports (a list of tasks, or one task); ``data.text`` is the text.
 
@@ -43,12 +44,14 @@ def _read_labelstudio_file(file: Path, key: str, reading: Reading) -> list[Forei
     if not isinstance(tasks, list) or not all(isinstance(t, dict) for t in tasks):
         raise NewsdeskError(Errors.E209, where=str(file), detail="expected a list of tasks or one task")
     annotator = reading.annotator_of(file, "") or None  # None: each annotation's own
-    return reading.each(enumerate(tasks, start=1),
-                        lambda numbered: _read_task(file, key, *numbered, annotator, reading))
+    return reading.each(
+        enumerate(tasks, start=1), lambda numbered: _read_task(file, key, *numbered, annotator, reading)
+    )
 
 
-def _read_task(file: Path, key: str, number: int, task: dict, annotator: str | None,
-               reading: Reading) -> list[ForeignDocument]:
+def _read_task(
+    file: Path, key: str, number: int, task: dict, annotator: str | None, reading: Reading
+) -> list[ForeignDocument]:
     task_data = task.get("data") if isinstance(task.get("data"), dict) else {}
     text = task_data.get(TEXT_TAG)
     if not isinstance(text, str) or not text.strip():
@@ -62,19 +65,32 @@ def _read_task(file: Path, key: str, number: int, task: dict, annotator: str | N
     people = sorted({r.annotator for r in records})
     for index, (record, ann) in enumerate(zip(records, ours.get("annotations") or []), start=1):
         if annotator and len(people) > 1:  # kept, but agreement will take them for one person
-            record.problems.append(f"annotator {record.annotator} named {annotator}: the task has annotations "
-                                   f"by {len(people)} people ({', '.join(people)})")
+            record.problems.append(
+                f"annotator {record.annotator} named {annotator}: the task has annotations "
+                f"by {len(people)} people ({', '.join(people)})"
+            )
         if annotator:
             record.annotator = annotator
         record.record_id = record_id(record.annotator, key, f"{position}.annotation{index}")
         record.task_id = None  # the other server's task id means nothing to ours
-        reading.repeated += [f"{file} task {number} annotation {index}: {repeat_note(kept, dropped)}"
-                             for kept, dropped in repeated_regions(ann.get("result") or [])]
+        reading.repeated += [
+            f"{file} task {number} annotation {index}: {repeat_note(kept, dropped)}"
+            for kept, dropped in repeated_regions(ann.get("result") or [])
+        ]
         _choices_onto_schema(record, reading)
     title = task_data.get("title")
     doc_id = task_data.get("doc_id")
-    return [ForeignDocument(file, key, position, text, records, title if isinstance(title, str) else None,
-                            doc_id if isinstance(doc_id, str) else None)]
+    return [
+        ForeignDocument(
+            file,
+            key,
+            position,
+            text,
+            records,
+            title if isinstance(title, str) else None,
+            doc_id if isinstance(doc_id, str) else None,
+        )
+    ]
 
 
 def _with_our_labels(task: dict, mapping: LabelMap, where: str) -> dict:
@@ -105,8 +121,14 @@ def _with_our_labels(task: dict, mapping: LabelMap, where: str) -> dict:
 def _choices_onto_schema(record: AnnotationRecord, reading: Reading) -> None:
     choices, record.choices = record.choices, []
     for c in choices:
-        add_claim_choice(record, [c.region_id], c.name, c.values, reading,
-                          f"choice {c.name}={list(c.values)} on region {c.region_id}")
+        add_claim_choice(
+            record,
+            [c.region_id],
+            c.name,
+            c.values,
+            reading,
+            f"choice {c.name}={list(c.values)} on region {c.region_id}",
+        )
     document_choices, record.document_choices = record.document_choices, {}
     for name, values in document_choices.items():
         fit = reading.mapping.choice(name, tuple(values), document=True)
@@ -114,7 +136,6 @@ def _choices_onto_schema(record: AnnotationRecord, reading: Reading) -> None:
             record.problems.append(f"document choice {name}={values} kept as a note: {fit}")
         elif fit is not None:
             record.document_choices[fit[0]] = list(fit[1])
-
 
 
 FORMAT = ImportFormat("labelstudio", Origin.LABEL_STUDIO_FILE, read_labelstudio)

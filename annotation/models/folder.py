@@ -56,7 +56,7 @@ class ModelMeta:
         return dict(self.__dict__)
 
     @classmethod
-    def from_record(cls, rec: dict) -> "ModelMeta":
+    def from_record(cls, rec: dict) -> ModelMeta:
         known = {k: v for k, v in rec.items() if k in cls.__dataclass_fields__}
         return cls(**known)
 
@@ -76,9 +76,11 @@ def resolve_model_path(ref: str, workspace_root: Path | None = None) -> Path:
         return path.resolve()
     where = ref if workspace_root is None else f"{ref} (workspace {workspace_root})"
     known = list_models(workspace_root) if workspace_root is not None else []
-    raise NewsdeskError(Errors.E223, where=where,
-                        detail=f"no model folder of that name or path; models here: "
-                               f"{[m.name for m in known] or 'none'}")
+    raise NewsdeskError(
+        Errors.E223,
+        where=where,
+        detail=f"no model folder of that name or path; models here: {[m.name for m in known] or 'none'}",
+    )
 
 
 def read_model_meta(path: Path) -> ModelMeta:
@@ -97,17 +99,23 @@ def read_model_meta(path: Path) -> ModelMeta:
     for layer in meta.layers:
         pipeline = path / layer
         if not (pipeline / "config.cfg").is_file() or not (pipeline / "meta.json").is_file():
-            raise NewsdeskError(Errors.E224, where=str(path),
-                                detail=f"the {layer} pipeline ({layer}/config.cfg, {layer}/meta.json) is missing")
+            raise NewsdeskError(
+                Errors.E224,
+                where=str(path),
+                detail=f"the {layer} pipeline ({layer}/config.cfg, {layer}/meta.json) is missing",
+            )
     return meta
 
 
 def check_schema(meta: ModelMeta, schema: LabelSchema, where: str) -> None:
     """Refuse a model trained on another label schema: its labels would not be this workspace's."""
     if meta.schema_hash != schema.fingerprint():
-        raise NewsdeskError(Errors.E222, where=where,
-                            detail=f"model {meta.name!r} was trained on schema {meta.schema_hash}, "
-                                   f"this workspace's labels.toml is {schema.fingerprint()}")
+        raise NewsdeskError(
+            Errors.E222,
+            where=where,
+            detail=f"model {meta.name!r} was trained on schema {meta.schema_hash}, "
+            f"this workspace's labels.toml is {schema.fingerprint()}",
+        )
 
 
 def list_models(workspace_root: Path | None) -> list[ModelMeta]:

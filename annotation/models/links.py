@@ -38,9 +38,13 @@ def inside(a: SpanRef, b: SpanRef) -> bool:
     return b.start <= a.start and a.end <= b.end
 
 
-def draw_links(spans: list[SpanRef], source_labels: set[str], cue_max_distance: int,
-               source_window: int = DEFAULT_SOURCE_WINDOW,
-               head_gap: int = DEFAULT_HEAD_GAP) -> list[tuple[str, str, str]]:
+def draw_links(
+    spans: list[SpanRef],
+    source_labels: set[str],
+    cue_max_distance: int,
+    source_window: int = DEFAULT_SOURCE_WINDOW,
+    head_gap: int = DEFAULT_HEAD_GAP,
+) -> list[tuple[str, str, str]]:
     """``(claim id, target id, "cue" | "source")`` for each link the rules draw."""
     claims = [s for s in spans if s.label == CLAIM]
     cues = [s for s in spans if s.label == CUE]

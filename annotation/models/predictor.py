@@ -38,9 +38,9 @@ def _region_id(doc_id: str, layer: str, label: str, start: int, end: int) -> str
 
 
 def speech_of(text: str, start: int, end: int) -> str:
-    """"direct" when quotation marks open or close the claim (inside or right outside it)."""
-    before = text[max(0, start - 2):start + 1]
-    after = text[max(start, end - 1):end + 2]
+    """ "direct" when quotation marks open or close the claim (inside or right outside it)."""
+    before = text[max(0, start - 2) : start + 1]
+    after = text[max(start, end - 1) : end + 2]
     return "direct" if _QUOTES & set(before) or _QUOTES & set(after) else "indirect"
 
 
@@ -63,7 +63,7 @@ class ModelPredictor:
         self._link_rules(self.meta)
 
     @classmethod
-    def of(cls, pipelines: dict, meta: ModelMeta, path: Path | None = None) -> "ModelPredictor":
+    def of(cls, pipelines: dict, meta: ModelMeta, path: Path | None = None) -> ModelPredictor:
         """A predictor over pipelines in memory (training scores its model before writing it)."""
         self = cls.__new__(cls)
         self.path, self.meta, self.pipelines = path, meta, pipelines
@@ -106,18 +106,26 @@ class ModelPredictor:
         self._check(schema)
         return self.record(doc, schema, self.layer_spans(doc.text))
 
-    def record(self, doc: Document, schema: LabelSchema, found: dict[str, list[tuple[str, int, int]]]) -> AnnotationRecord:
+    def record(
+        self, doc: Document, schema: LabelSchema, found: dict[str, list[tuple[str, int, int]]]
+    ) -> AnnotationRecord:
         text = doc.text
-        rec = AnnotationRecord(doc_id=doc.id, text_sha256=doc.text_sha256, annotator=self.model_version,
-                               origin="prediction", record_id=f"{self.model_version}:{doc.id}",
-                               model_version=self.model_version)
+        rec = AnnotationRecord(
+            doc_id=doc.id,
+            text_sha256=doc.text_sha256,
+            annotator=self.model_version,
+            origin="prediction",
+            record_id=f"{self.model_version}:{doc.id}",
+            model_version=self.model_version,
+        )
         for layer, labels in ((ENTITY_LAYER, set(schema.entity_labels)), (CLAIM_LAYER, set(CLAIM_LABELS))):
             for label, s, e in found.get(layer, ()):
                 if label in labels:
                     rec.spans.append(Span(_region_id(doc.id, layer, label, s, e), layer, label, s, e, text[s:e]))
         refs = [SpanRef(s.id, s.label, s.start, s.end) for s in rec.spans]
-        for claim_id, target, kind in draw_links(refs, set(schema.source_labels), schema.cue_max_distance,
-                                                 self.source_window, self.head_gap):
+        for claim_id, target, kind in draw_links(
+            refs, set(schema.source_labels), schema.cue_max_distance, self.source_window, self.head_gap
+        ):
             rec.links.append(Link(claim_id, target, kind))
         rec.choices.extend(self._attributes(rec, schema, text))
         return rec

@@ -19,8 +19,18 @@ from dataclasses import dataclass, field
 
 from corpus.rules.base import CleaningContext, EditingRule, FlaggingRule
 
-__all__ = ["RULES", "RuleSpec", "Option", "CleaningContext", "EditingRule", "FlaggingRule", "rule_spec",
-           "default_rules", "cleaning_toml", "markdown_table"]
+__all__ = [
+    "RULES",
+    "RuleSpec",
+    "Option",
+    "CleaningContext",
+    "EditingRule",
+    "FlaggingRule",
+    "rule_spec",
+    "default_rules",
+    "cleaning_toml",
+    "markdown_table",
+]
 
 
 @dataclass(frozen=True)
@@ -51,47 +61,112 @@ class RuleSpec:
 # In the order the rules run. Changing a default here changes the pipeline version of new
 # workspaces (it hashes the rule list and options), so every document is re-cleaned.
 RULES: tuple[RuleSpec, ...] = (
-    RuleSpec("unicode_repair", "UnicodeRepair", "editing", default_on=True, description=(
-        "ftfy on the few lines that can need it (cheap pre-filter), curly quotes and full-width forms "
-        "(Chinese and Japanese punctuation) kept")),
-    RuleSpec("whitespace", "WhitespaceNormalisation", "editing", default_on=True, description=(
-        "CRLF, odd spaces, zero-width characters, spaces at line ends")),
-    RuleSpec("paragraph_breaks", "ParagraphBreaks", "editing", default_on=True, description=(
-        "each line a paragraph, separated by exactly one blank line")),
-    RuleSpec("residue_lines", "ResidueLines", "editing", default_on=True, description=(
-        'share/follow/cookie/newsletter/"Read more"/advertisement and punctuation-only lines anywhere; '
-        '"source site"/copyright footers at the end; bylines and date lines after the title or at the end '
-        "(kept as `metadata.byline`, `published`)"),
-        options={"head_lines": Option(3, "how many lines after the title may hold a byline or date line")}),
-    RuleSpec("residue_model", "ResidueModelRule", "editing", default_on=True, description=(
-        "lines a model trained on real pages scores as page furniture (menus, related links, footers, share "
-        "and follow prompts, tweet embeds, image credits): two logistic regressions over each line's features "
-        "and its neighbours' (`corpus/rules/residue_model.py`, weights in `corpus/rules/residue_model.json`); "
-        "`threshold`, `keep_words` in `[cleaning.residue_model]`"),
+    RuleSpec(
+        "unicode_repair",
+        "UnicodeRepair",
+        "editing",
+        default_on=True,
+        description=(
+            "ftfy on the few lines that can need it (cheap pre-filter), curly quotes and full-width forms "
+            "(Chinese and Japanese punctuation) kept"
+        ),
+    ),
+    RuleSpec(
+        "whitespace",
+        "WhitespaceNormalisation",
+        "editing",
+        default_on=True,
+        description=("CRLF, odd spaces, zero-width characters, spaces at line ends"),
+    ),
+    RuleSpec(
+        "paragraph_breaks",
+        "ParagraphBreaks",
+        "editing",
+        default_on=True,
+        description=("each line a paragraph, separated by exactly one blank line"),
+    ),
+    RuleSpec(
+        "residue_lines",
+        "ResidueLines",
+        "editing",
+        default_on=True,
+        description=(
+            'share/follow/cookie/newsletter/"Read more"/advertisement and punctuation-only lines anywhere; '
+            '"source site"/copyright footers at the end; bylines and date lines after the title or at the end '
+            "(kept as `metadata.byline`, `published`)"
+        ),
+        options={"head_lines": Option(3, "how many lines after the title may hold a byline or date line")},
+    ),
+    RuleSpec(
+        "residue_model",
+        "ResidueModelRule",
+        "editing",
+        default_on=True,
+        description=(
+            "lines a model trained on real pages scores as page furniture (menus, related links, footers, share "
+            "and follow prompts, tweet embeds, image credits): two logistic regressions over each line's features "
+            "and its neighbours' (`corpus/rules/residue_model.py`, weights in `corpus/rules/residue_model.json`); "
+            "`threshold`, `keep_words` in `[cleaning.residue_model]`"
+        ),
         note="Lines a model trained on real pages scores as menus, footers, share lines (bench/README.md).",
-        options={"threshold": Option(0.5, "a line whose probability of being article text is lower goes"),
-                 "html_threshold": Option(0.15, "the same for text extracted from an HTML page "
-                                                "(menus mostly gone already)"),
-                 "keep_words": Option(60, "a line of this many words is never taken"),
-                 "page_share": Option(0.5, "the model takes lines only from a page: a text this share of whose lines"),
-                 "page_word_share": Option(0.1, "...and this share of whose words it scores as residue (else only "
-                                                "known shapes go)")}),
-    RuleSpec("quote_spacing", "QuoteSpacing", "editing", default_on=True, description=(
-        "`”he added` → `” he added`, `said“we` → `said “we` (not after `’`, the apostrophe)")),
-    RuleSpec("mistranslated_conjunction", "MistranslatedConjunction", "flagging", default_on=False, description=(
-        "*flags* a lexical word between two quotations (`” corn “`, French *mais*); off by default: "
-        "0 of 39 right on real text (bench/README.md)")),
-    RuleSpec("run_together_words", "RunTogetherWords", "flagging", default_on=True, description=(
-        "*flags* an unknown word that splits into two frequent ones, one a very common word (`oninternational`, "
-        "wordfreq), in languages that write compounds apart; 7 of 8 right on real text"),
-        options={"min_part_zipf": Option(4.5, "both halves must be at least this frequent (wordfreq's Zipf scale)"),
-                 "min_common_part_zipf": Option(6.0, "and one half a very common word (\"for\", \"by\", \"not\")"),
-                 "languages": Option(("en", "fr", "es", "it", "pt"),
-                                     "languages that write compounds as separate words")}),
-    RuleSpec("truncated_ending", "TruncatedEnding", "flagging", default_on=False, description=(
-        "*flags* a last paragraph that stops mid-sentence; off by default: 3 of 100 right on real text")),
-    RuleSpec("not_an_article", "NotAnArticle", "flagging", default_on=True, description=(
-        "*flags* the whole text of an error page or login wall, or a text the residue model found no article in")),
+        options={
+            "threshold": Option(0.5, "a line whose probability of being article text is lower goes"),
+            "html_threshold": Option(0.15, "the same for text extracted from an HTML page (menus mostly gone already)"),
+            "keep_words": Option(60, "a line of this many words is never taken"),
+            "page_share": Option(0.5, "the model takes lines only from a page: a text this share of whose lines"),
+            "page_word_share": Option(
+                0.1, "...and this share of whose words it scores as residue (else only known shapes go)"
+            ),
+        },
+    ),
+    RuleSpec(
+        "quote_spacing",
+        "QuoteSpacing",
+        "editing",
+        default_on=True,
+        description=("`”he added` → `” he added`, `said“we` → `said “we` (not after `’`, the apostrophe)"),
+    ),
+    RuleSpec(
+        "mistranslated_conjunction",
+        "MistranslatedConjunction",
+        "flagging",
+        default_on=False,
+        description=(
+            "*flags* a lexical word between two quotations (`” corn “`, French *mais*); off by default: "
+            "0 of 39 right on real text (bench/README.md)"
+        ),
+    ),
+    RuleSpec(
+        "run_together_words",
+        "RunTogetherWords",
+        "flagging",
+        default_on=True,
+        description=(
+            "*flags* an unknown word that splits into two frequent ones, one a very common word (`oninternational`, "
+            "wordfreq), in languages that write compounds apart; 7 of 8 right on real text"
+        ),
+        options={
+            "min_part_zipf": Option(4.5, "both halves must be at least this frequent (wordfreq's Zipf scale)"),
+            "min_common_part_zipf": Option(6.0, 'and one half a very common word ("for", "by", "not")'),
+            "languages": Option(("en", "fr", "es", "it", "pt"), "languages that write compounds as separate words"),
+        },
+    ),
+    RuleSpec(
+        "truncated_ending",
+        "TruncatedEnding",
+        "flagging",
+        default_on=False,
+        description=("*flags* a last paragraph that stops mid-sentence; off by default: 3 of 100 right on real text"),
+    ),
+    RuleSpec(
+        "not_an_article",
+        "NotAnArticle",
+        "flagging",
+        default_on=True,
+        description=(
+            "*flags* the whole text of an error page or login wall, or a text the residue model found no article in"
+        ),
+    ),
 )
 
 _BY_NAME = {spec.name: spec for spec in RULES}
@@ -134,15 +209,20 @@ def cleaning_toml() -> str:
             row += ("" if row.endswith("[") else " ") + piece
     rows.append(row)
     off = ", ".join(f'"{spec.name}"' for spec in RULES if not spec.default_on)
-    out = ["[cleaning]", "# Rules run in this order; remove one to switch it off."
-           + (f" Off by default (too often wrong on real text, bench/README.md): {off}." if off else ""), *rows,
-           _commented('language = "auto"', "or an ISO 639-1 code to skip detection")]
+    out = [
+        "[cleaning]",
+        "# Rules run in this order; remove one to switch it off."
+        + (f" Off by default (too often wrong on real text, bench/README.md): {off}." if off else ""),
+        *rows,
+        _commented('language = "auto"', "or an ISO 639-1 code to skip detection"),
+    ]
     for spec in RULES:
         if not spec.options:
             continue
         out += ["", f"[cleaning.{spec.name}]"] + ([f"# {spec.note}"] if spec.note else [])
-        out += [_commented(f"{key} = {_toml_value(option.default)}", option.help)
-                for key, option in spec.options.items()]
+        out += [
+            _commented(f"{key} = {_toml_value(option.default)}", option.help) for key, option in spec.options.items()
+        ]
     return "\n".join(out) + "\n"
 
 

@@ -21,5 +21,12 @@ class NotAnArticle:
         reason = ctx.metadata.get("not_article")
         if not reason:
             return []
-        return [Flag(self.name, 0, len(text), f"this does not look like an article ({reason}); "
-                     "check the source page, and drop the document if it is an error page, index or login wall")]
+        return [
+            Flag(
+                self.name,
+                0,
+                len(text),
+                f"this does not look like an article ({reason}); "
+                "check the source page, and drop the document if it is an error page, index or login wall",
+            )
+        ]

@@ -7,7 +7,6 @@ import re
 from corpus.offsets import Edit
 from corpus.rules.base import CleaningContext
 
-
 # Machine translation drops the space between a closing quote and the next word
 # (`”he added`) and between a word and an opening quote (`said“we`). Only the typographic
 # double quotes are unambiguous: ’ is also the apostrophe in "don’t".
@@ -30,7 +29,7 @@ class QuoteSpacing:
         for quote in "”»":
             i = text.find(quote)
             while i >= 0:
-                after = text[i + 1:i + 2]
+                after = text[i + 1 : i + 2]
                 if after.isalnum() and not after.isdecimal():
                     positions.append(i + 1)
                 i = text.find(quote, i + 1)

@@ -7,34 +7,57 @@ import re
 from corpus.offsets import Edit
 from corpus.rules.base import CleaningContext, _runs, remove_lines
 
-_MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|december"
-           "|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec")
-_DATE = (rf"(?:\d{{4}}-\d{{2}}-\d{{2}}(?:[ T]\d{{1,2}}:\d{{2}}(?::\d{{2}})?)?"
-         rf"|\d{{1,2}}[/.]\d{{1,2}}[/.]\d{{2,4}}"
-         rf"|(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,? )?\d{{1,2}}(?:st|nd|rd|th)? (?:{_MONTHS})\.?,? \d{{4}}"
-         rf"|(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,? )?(?:{_MONTHS})\.? \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}})"
-         rf"(?:,? (?:at )?\d{{1,2}}[:.]\d{{2}}(?: ?[ap]\.?m\.?)?(?: [A-Z]{{2,4}})?)?")
-DATE_LINE = re.compile(rf"(?i)^(?:(?:published|updated|posted|last updated|date)(?: on)?:? )?{_DATE}"
-                       rf"(?:,? (?:updated|last updated):? {_DATE})?\.?$")
-BYLINE = re.compile(r"^(?:[Bb]y|BY|[Ww]ritten by|[Rr]eporting by) (?P<name>[A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+){0,3}"
-                    r"(?:(?:,| and| &) [A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+){0,3}){0,3})"
-                    r"(?:\s*[,|/–-]\s*(?P<org>[\w .&'’-]{1,40}))?$")
+_MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december"
+    "|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+)
+_DATE = (
+    rf"(?:\d{{4}}-\d{{2}}-\d{{2}}(?:[ T]\d{{1,2}}:\d{{2}}(?::\d{{2}})?)?"
+    rf"|\d{{1,2}}[/.]\d{{1,2}}[/.]\d{{2,4}}"
+    rf"|(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,? )?\d{{1,2}}(?:st|nd|rd|th)? (?:{_MONTHS})\.?,? \d{{4}}"
+    rf"|(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,? )?(?:{_MONTHS})\.? \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}})"
+    rf"(?:,? (?:at )?\d{{1,2}}[:.]\d{{2}}(?: ?[ap]\.?m\.?)?(?: [A-Z]{{2,4}})?)?"
+)
+DATE_LINE = re.compile(
+    rf"(?i)^(?:(?:published|updated|posted|last updated|date)(?: on)?:? )?{_DATE}"
+    rf"(?:,? (?:updated|last updated):? {_DATE})?\.?$"
+)
+BYLINE = re.compile(
+    r"^(?:[Bb]y|BY|[Ww]ritten by|[Rr]eporting by) (?P<name>[A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+){0,3}"
+    r"(?:(?:,| and| &) [A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+){0,3}){0,3})"
+    r"(?:\s*[,|/–-]\s*(?P<org>[\w .&'’-]{1,40}))?$"
+)
 
 # Lines that are residue wherever they stand: nothing but punctuation, share and follow
 # buttons, cookie and newsletter banners, "Read more" teasers, advertisement markers.
 _ANYWHERE = [
     ("lone_punctuation", re.compile(r"^[^\w\s]{1,5}$")),
-    ("share_line", re.compile(
-        r"(?i)^(?:share(?: this)?(?: article| story| page| on)?|follow us(?: on)?|tweet|print|e-?mail"
-        r"|copy link|whatsapp|facebook|twitter|linkedin|x)(?:\s*[:|/,•·-]?\s*"
-        r"(?:facebook|twitter|x|whatsapp|linkedin|e-?mail|print|copy link|telegram|reddit|instagram|youtube|tiktok))*\s*[.:]?$")),
-    ("cookie_banner", re.compile(
-        r"(?i)^.{0,120}\b(?:(?:we|this (?:site|website)) uses? cookies|accept (?:all )?cookies"
-        r"|cookie (?:settings|policy|preferences))\b.{0,200}$")),
-    ("newsletter", re.compile(
-        r"(?i)^(?:sign up|subscribe|register)\b.{0,80}\bnewsletters?\b.{0,80}$|^newsletters?:?$")),
-    ("read_more", re.compile(r"(?i)^(?:read more|read also|also read|see also|related(?: articles?| stories)?"
-                             r"|more on this(?: story)?|recommended)\b.{0,160}$")),
+    (
+        "share_line",
+        re.compile(
+            r"(?i)^(?:share(?: this)?(?: article| story| page| on)?|follow us(?: on)?|tweet|print|e-?mail"
+            r"|copy link|whatsapp|facebook|twitter|linkedin|x)(?:\s*[:|/,•·-]?\s*"
+            r"(?:facebook|twitter|x|whatsapp|linkedin|e-?mail|print|copy link|telegram|reddit|instagram|youtube|tiktok))*\s*[.:]?$"
+        ),
+    ),
+    (
+        "cookie_banner",
+        re.compile(
+            r"(?i)^.{0,120}\b(?:(?:we|this (?:site|website)) uses? cookies|accept (?:all )?cookies"
+            r"|cookie (?:settings|policy|preferences))\b.{0,200}$"
+        ),
+    ),
+    (
+        "newsletter",
+        re.compile(r"(?i)^(?:sign up|subscribe|register)\b.{0,80}\bnewsletters?\b.{0,80}$|^newsletters?:?$"),
+    ),
+    (
+        "read_more",
+        re.compile(
+            r"(?i)^(?:read more|read also|also read|see also|related(?: articles?| stories)?"
+            r"|more on this(?: story)?|recommended)\b.{0,160}$"
+        ),
+    ),
     ("advertisement", re.compile(r"(?i)^(?:advertisement|advertising|sponsored(?: content)?|ad)$")),
 ]
 
@@ -68,8 +91,7 @@ def _max_width(pattern: re.Pattern) -> float:
 # and the cookie pattern's backtracking over every paragraph is spared.
 def _scanners_by_width(patterns: list[tuple[str, re.Pattern]]) -> list[tuple[float, re.Pattern]]:
     widths = sorted({_max_width(p) for _, p in patterns})
-    return [(width, _one_line_scanner([(k, p) for k, p in patterns if _max_width(p) >= width]))
-            for width in widths]
+    return [(width, _one_line_scanner([(k, p) for k, p in patterns if _max_width(p) >= width])) for width in widths]
 
 
 _ANYWHERE_SCANNERS = _scanners_by_width(_ANYWHERE)
@@ -91,8 +113,9 @@ def _may_mention_cookies(text: str) -> bool:
     in one piece (and may join a few false ones, which only cost the full scan).
     """
     i_dotted, i_dotless, kelvin = _COOKIE_LOOKALIKES
-    return (b"cookie" in text.encode("ascii", "ignore").lower()
-            or i_dotted in text or i_dotless in text or kelvin in text)
+    return (
+        b"cookie" in text.encode("ascii", "ignore").lower() or i_dotted in text or i_dotless in text or kelvin in text
+    )
 
 
 def _anywhere_scanner(length: int, scanners=_ANYWHERE_SCANNERS) -> re.Pattern | None:
@@ -141,7 +164,7 @@ class ResidueLines:
         # From the end: footers, bylines and dates, and anything already known as residue.
         i = len(lines) - 1
         while i > 0:
-            line = text[lines[i][0]:lines[i][1]]
+            line = text[lines[i][0] : lines[i][1]]
             kind = residue.get(i) or self._tail_kind(line) or self._meta_kind(line, ctx)
             if not kind:
                 break
@@ -150,7 +173,7 @@ class ResidueLines:
         # After the title (the first line that is not residue): bylines and date lines.
         title = next((i for i in range(len(lines)) if i not in residue), len(lines))
         for i in range(title + 1, min(len(lines), title + 1 + self.head_lines)):
-            line = text[lines[i][0]:lines[i][1]]
+            line = text[lines[i][0] : lines[i][1]]
             kind = residue.get(i) or self._meta_kind(line, ctx)
             if not kind:
                 break

@@ -45,17 +45,39 @@ _DATE = re.compile(
     r"\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}:\d{2}\b"
     r"|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}\b"
     r"|\b\d{1,2}\.? (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|januar|februar|märz|mai|juni|juli"
-    r"|oktober|dezember|janvier|février|mars|avril|juin|juillet|août|septembre|octobre|novembre|décembre)")
+    r"|oktober|dezember|janvier|février|mars|avril|juin|juillet|août|septembre|octobre|novembre|décembre)"
+)
 # Words and phrases of page furniture, in the languages of the development pages.
 _FURNITURE_WORDS = frozenset(
     "share tweet follow subscribe subscription newsletter login register cookie cookies privacy terms sponsored "
     "copyright related comment comments reply click photo image credit getty reuters shutterstock loading "
     "menu home search next previous print email e-mail download app facebook twitter instagram whatsapp "
     "linkedin youtube tiktok impressum datenschutz kontakt anmelden teilen abonnieren weiterlesen partager "
-    "connexion abonnez suivez compartir udostępnij zaloguj reklama condividi accedi iscriviti".split())
-_FURNITURE_PHRASES = ("sign in", "sign up", "log in", "rights reserved", "read more", "more stories", "contact us",
-                      "about us", "skip to", "mehr zum thema", "lire aussi", "iniciar sesión", "czytaj też",
-                      "czytaj także", "©", "»", "›", "|", "advertis", "kommentar", "suscr")
+    "connexion abonnez suivez compartir udostępnij zaloguj reklama condividi accedi iscriviti".split()
+)
+_FURNITURE_PHRASES = (
+    "sign in",
+    "sign up",
+    "log in",
+    "rights reserved",
+    "read more",
+    "more stories",
+    "contact us",
+    "about us",
+    "skip to",
+    "mehr zum thema",
+    "lire aussi",
+    "iniciar sesión",
+    "czytaj też",
+    "czytaj także",
+    "©",
+    "»",
+    "›",
+    "|",
+    "advertis",
+    "kommentar",
+    "suscr",
+)
 _FURNITURE_PHRASE = re.compile("|".join(map(re.escape, _FURNITURE_PHRASES)))
 _EDGE_TO_SPACE = str.maketrans({c: " " for c in ".,;:!?\"'()[]“”‘’«»"})
 # Lines that are residue wherever they stand, by shapes that recur across sites: follow and
@@ -67,13 +89,15 @@ KNOWN_RESIDUE = re.compile(
     r"|^(?:loading|please wait)\b.{0,60}(?:\.\.\.|…)$"
     r"|^(?:photo|image|picture|illustration|photograph|foto|bild|zdjęcie)s?(?: credit)?\s*[:©/]"
     r"|^(?:subscribe|sign up|already a (?:subscriber|member)|become a (?:subscriber|member)|log in to)\b.{0,160}$"
-    r"|^(?:click|tap) here\b|^(?:share|tweet) (?:this|on)\b.{0,60}$")
+    r"|^(?:click|tap) here\b|^(?:share|tweet) (?:this|on)\b.{0,60}$"
+)
 # What a page that is no article says: an error page, a login or subscription wall.
 NOT_ARTICLE = re.compile(
     r"(?i)\b(?:page (?:not found|cannot be found|you (?:are|were) looking for)|404 (?:error|not found)|error 404"
     r"|seite (?:nicht gefunden|wurde nicht gefunden)|page introuvable|página no encontrada"
     r"|(?:log|sign) in to (?:continue|read)|subscribe to (?:continue|read)|this (?:article|content) is "
-    r"(?:only )?(?:available|reserved) (?:to|for) (?:subscribers|members))\b")
+    r"(?:only )?(?:available|reserved) (?:to|for) (?:subscribers|members))\b"
+)
 _KNOWN_RESIDUE_START = re.compile(KNOWN_RESIDUE.pattern.replace("pic\\.twitter\\.com/\\w+|", ""))
 
 
@@ -83,11 +107,38 @@ def known_residue(line: str) -> bool:
 
 
 FEATURES = [
-    "log_chars", "log_words", "sentence_end", "ends_colon", "starts_upper", "stopword_share", "digit_share",
-    "upper_share", "punct_share", "url", "handle", "date", "furniture", "furniture_share", "title_case_share",
-    "mean_word_len", "cjk_share", "known_residue", "position", "char_position", "rel_length", "is_first", "is_last",
-    "prev_log_chars", "next_log_chars", "prev_sentence_end", "next_sentence_end", "short_run",
-    "dist_sentence_line", "window_sentence_lines", "doc_sentence_share", "doc_log_lines",
+    "log_chars",
+    "log_words",
+    "sentence_end",
+    "ends_colon",
+    "starts_upper",
+    "stopword_share",
+    "digit_share",
+    "upper_share",
+    "punct_share",
+    "url",
+    "handle",
+    "date",
+    "furniture",
+    "furniture_share",
+    "title_case_share",
+    "mean_word_len",
+    "cjk_share",
+    "known_residue",
+    "position",
+    "char_position",
+    "rel_length",
+    "is_first",
+    "is_last",
+    "prev_log_chars",
+    "next_log_chars",
+    "prev_sentence_end",
+    "next_sentence_end",
+    "short_run",
+    "dist_sentence_line",
+    "window_sentence_lines",
+    "doc_sentence_share",
+    "doc_log_lines",
 ]
 
 
@@ -112,13 +163,22 @@ def line_features(lines: list[str], stopwords: frozenset[str]) -> np.ndarray:
         lowered = lower.translate(_EDGE_TO_SPACE).split()
         nw = len(line.split()) or 1
         furniture = sum(map(furniture_hit, lowered)) + len(_FURNITURE_PHRASE.findall(lower))
-        rows.append((
-            math.log1p(nw), _SENTENCE_END.search(line) is not None, line.endswith(":"),
-            line[:1].isupper() or line[:1].isdigit(), sum(map(stop_hit, lowered)) / (len(lowered) or 1),
-            ("." in lower or "//" in lower) and _URL.search(lower) is not None,
-            ("@" in line or "#" in line or "pic.twitter" in lower) and _HANDLE.search(lower) is not None,
-            digit_count > 0 and _DATE.search(lower) is not None,
-            furniture > 0, furniture / nw, nw, known_residue(line)))
+        rows.append(
+            (
+                math.log1p(nw),
+                _SENTENCE_END.search(line) is not None,
+                line.endswith(":"),
+                line[:1].isupper() or line[:1].isdigit(),
+                sum(map(stop_hit, lowered)) / (len(lowered) or 1),
+                ("." in lower or "//" in lower) and _URL.search(lower) is not None,
+                ("@" in line or "#" in line or "pic.twitter" in lower) and _HANDLE.search(lower) is not None,
+                digit_count > 0 and _DATE.search(lower) is not None,
+                furniture > 0,
+                furniture / nw,
+                nw,
+                known_residue(line),
+            )
+        )
     if rows:
         cols = np.array(rows, dtype=float)
         own[:, [1, 2, 3, 4, 5, 9, 10, 11, 12]] = cols[:, :9]
@@ -185,8 +245,14 @@ def _class_table() -> np.ndarray:
 
     every = all_code_points()
     table = np.zeros(len(every), np.uint8)
-    for bit, pattern in ((_LETTER, r"[^\W\d_]"), (_DIGIT, r"\d"), (_UPPER, r"[A-ZÀ-ÞА-Я]"), (_PUNCT, r"[^\w\s]"),
-                         (_CJK_BIT, r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]"), (_SPACE, r"\s")):
+    for bit, pattern in (
+        (_LETTER, r"[^\W\d_]"),
+        (_DIGIT, r"\d"),
+        (_UPPER, r"[A-ZÀ-ÞА-Я]"),
+        (_PUNCT, r"[^\w\s]"),
+        (_CJK_BIT, r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]"),
+        (_SPACE, r"\s"),
+    ):
         table[code_points_matching(pattern, every)] |= bit
     return table
 
@@ -255,11 +321,13 @@ class ResidueModel:
         digest = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:8]
         self.version = f"{spec['version']}-{digest}"
         self.stopwords = frozenset(spec["stopwords"])
-        self.stages = [(np.asarray(s["mean"]), np.asarray(s["scale"]), np.asarray(s["coef"]), float(s["intercept"]))
-                       for s in (spec["stage1"], spec["stage2"])]
+        self.stages = [
+            (np.asarray(s["mean"]), np.asarray(s["scale"]), np.asarray(s["coef"]), float(s["intercept"]))
+            for s in (spec["stage1"], spec["stage2"])
+        ]
 
     @classmethod
-    def from_file(cls, path: str | Path | None = None) -> "ResidueModel":
+    def from_file(cls, path: str | Path | None = None) -> ResidueModel:
         if path is None:
             return _shipped()
         return cls(json.loads(Path(path).read_text("utf-8")))
@@ -299,8 +367,15 @@ class ResidueModelRule:
 
     name = "residue_model"
 
-    def __init__(self, threshold: float = 0.5, html_threshold: float = 0.15, keep_words: int = 60,
-                 page_share: float = 0.5, page_word_share: float = 0.1, model: str | None = None):
+    def __init__(
+        self,
+        threshold: float = 0.5,
+        html_threshold: float = 0.15,
+        keep_words: int = 60,
+        page_share: float = 0.5,
+        page_word_share: float = 0.1,
+        model: str | None = None,
+    ):
         self.threshold = threshold
         # Text extracted from a page (trafilatura) has lost most of its furniture already: only
         # lines the model is sure of go (on the development pages, 0.5 there cost must-keep
@@ -328,11 +403,18 @@ class ResidueModelRule:
         probabilities = self.model.probabilities(lines)
         threshold = self.html_threshold if ctx.format == "html" else self.threshold
         words = [line.count(" ") + 1 for line in lines]
-        scored = [i for i, (p, n) in enumerate(zip(probabilities.tolist(), words)) if n < self.keep_words and p < threshold]
-        known = [i for i, (line, n) in enumerate(zip(lines, words))
-                 if n <= 40 and (known_residue(line) or _FOLLOW_THE_WRITER.match(line))]
-        a_page = ctx.format == "html" or (len(scored) >= self.page_share * len(lines)
-                                          and sum(words[i] for i in scored) >= self.page_word_share * sum(words))
+        scored = [
+            i for i, (p, n) in enumerate(zip(probabilities.tolist(), words)) if n < self.keep_words and p < threshold
+        ]
+        known = [
+            i
+            for i, (line, n) in enumerate(zip(lines, words))
+            if n <= 40 and (known_residue(line) or _FOLLOW_THE_WRITER.match(line))
+        ]
+        a_page = ctx.format == "html" or (
+            len(scored) >= self.page_share * len(lines)
+            and sum(words[i] for i in scored) >= self.page_word_share * sum(words)
+        )
         residue = sorted(set(known) | set(scored)) if a_page else known
         if residue and residue[0] == 0 and (len(residue) == 1 or residue[1] != 1) and _headline(lines[0]):
             residue.pop(0)  # the title of a text whose opening paragraph is article: kept as its title

@@ -11,7 +11,6 @@ from corpus.model import Flag
 from corpus.rules.base import CleaningContext
 from corpus.tokens import text_pieces
 
-
 _LOWER_WORD = re.compile(r"(?<![\w’'-])[a-z]{7,}(?![\w’'-])")
 # Finds every word _LOWER_WORD finds (and a few more), several times faster: the engine
 # gives up at once inside a word instead of testing a look-behind at every position.
@@ -22,7 +21,7 @@ def _is_lower_word(text: str, start: int, end: int) -> bool:
     """Whether a _LOWER_WORD_CANDIDATE match is a _LOWER_WORD match (a regex \\w is isalnum or "_")."""
     if start and text[start - 1] in "’'-":
         return False
-    after = text[end:end + 1]
+    after = text[end : end + 1]
     return after == "" or not (after.isalnum() or after in "_’'-")
 
 
@@ -41,8 +40,17 @@ def _frequencies(language: str) -> dict[str, float]:
 # it), and looked up among the packed known words; a longer word is looked up as a str.
 
 _PACKED = 12  # letters in one packed word: 60 bits
-_BYTE_PLANES = np.array([0x001F001F001F001F, 0x1F001F001F001F00, 0x000003FF000003FF, 0x03FF000003FF0000,
-                         0x00000000000FFFFF, 0x000FFFFF00000000], dtype=np.uint64)
+_BYTE_PLANES = np.array(
+    [
+        0x001F001F001F001F,
+        0x1F001F001F001F00,
+        0x000003FF000003FF,
+        0x03FF000003FF0000,
+        0x00000000000FFFFF,
+        0x000FFFFF00000000,
+    ],
+    dtype=np.uint64,
+)
 # _LOW_BYTES[k]: the k lowest bytes of a 64-bit word set.
 _LOW_BYTES = np.array([(1 << (8 * k)) - 1 for k in range(8)] + [(1 << 64) - 1], dtype=np.uint64)
 
@@ -102,7 +110,7 @@ def _unknown_lower_words(texts: list[str], languages: list[str]) -> list[list[tu
         # Pieces are cut after a space or line break: a candidate at a piece's start is at a word start.
         found, offset = [], 0
         for piece in text_pieces(texts[i], _LONG_TEXT):
-            in_piece, = _unknown_lower_words_at_once([piece], [languages[i]])
+            (in_piece,) = _unknown_lower_words_at_once([piece], [languages[i]])
             if in_piece is None:
                 found = None
                 break
@@ -143,7 +151,7 @@ def _unknown_lower_words_at_once(texts: list[str], languages: list[str]) -> list
     longer = np.flatnonzero(lengths > _PACKED)
     for j, t in zip(longer.tolist(), (np.searchsorted(bases, starts[longer], side="right") - 1).tolist()):
         try:
-            keys[j] = 0 if joined[starts[j]:ends[j]] in _frequencies(languages[t]) else -1
+            keys[j] = 0 if joined[starts[j] : ends[j]] in _frequencies(languages[t]) else -1
         except (LookupError, ValueError):
             keys[j] = -1
     keys, bases = keys.tolist(), bases.tolist()
@@ -163,9 +171,13 @@ def _unknown_lower_words_at_once(texts: list[str], languages: list[str]) -> list
             out.append([])  # the usual case: every long lower-case word is a known word
         else:
             base = bases[t]
-            out.append([(start - base, end - base)
-                        for key, start, end in zip(keys[lo:hi], starts[lo:hi].tolist(), ends[lo:hi].tolist())
-                        if key not in known])
+            out.append(
+                [
+                    (start - base, end - base)
+                    for key, start, end in zip(keys[lo:hi], starts[lo:hi].tolist(), ends[lo:hi].tolist())
+                    if key not in known
+                ]
+            )
     return out
 
 
@@ -186,8 +198,12 @@ class RunTogetherWords:
     # A word any of these knows is not flagged: texts mix languages, and detection errs.
     KNOWN_IN = ("en", "fr", "es", "it", "pt", "de", "nl")
 
-    def __init__(self, min_part_zipf: float = 4.5, min_common_part_zipf: float = 6.0,
-                 languages: list[str] | tuple[str, ...] = SPACED_LANGUAGES):
+    def __init__(
+        self,
+        min_part_zipf: float = 4.5,
+        min_common_part_zipf: float = 6.0,
+        languages: list[str] | tuple[str, ...] = SPACED_LANGUAGES,
+    ):
         # zipf 4.5 = 30 per million words: "nation" 4.9, "of" 7.4; "mega" 4.0, "knuckle" 3.2.
         self.min_part_frequency = 10 ** (min_part_zipf - 9)
         # One part must be among the commonest words ("for", "by", "not", "very": zipf 6 and
@@ -239,15 +255,21 @@ class RunTogetherWords:
         split = self._best_split(word, freq)
         if not split or _known_in_any_language(word, self.KNOWN_IN):
             return []
-        return [Flag(self.name, start, end, f"'{word}' is not a known word; probably '{split[0]} {split[1]}' run together")]
+        return [
+            Flag(self.name, start, end, f"'{word}' is not a known word; probably '{split[0]} {split[1]}' run together")
+        ]
 
     def _best_split(self, word: str, freq: dict[str, float]):
         best, best_score = None, 0.0
         for i in range(2, len(word) - 1):
             left, right = word[:i], word[i:]
             fl, fr = freq.get(left, 0.0), freq.get(right, 0.0)
-            if (fl >= self.min_part_frequency and fr >= self.min_part_frequency
-                    and max(fl, fr) >= self.min_common_part_frequency and min(fl, fr) > best_score):
+            if (
+                fl >= self.min_part_frequency
+                and fr >= self.min_part_frequency
+                and max(fl, fr) >= self.min_common_part_frequency
+                and min(fl, fr) > best_score
+            ):
                 best, best_score = (left, right), min(fl, fr)
         return best
 
@@ -255,7 +277,7 @@ class RunTogetherWords:
 def _in_link_or_markup(text: str, start: int, end: int) -> bool:
     """Whether a word is part of a URL, e-mail address, handle, hashtag, path or tag name (`@edhenry`,
     `bostonherald.com`, `/etc/stunnel/`, `</blockquote>`): names there are written without spaces."""
-    before, after = text[start - 1:start], text[end:end + 2]
+    before, after = text[start - 1 : start], text[end : end + 2]
     if before and before in "/@#.:\\<_=&?~$" or after[:1] == "=":
         return True
     return len(after) == 2 and after[0] in "./@_\\:=?&" and after[1].isalnum()

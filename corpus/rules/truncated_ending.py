@@ -17,7 +17,13 @@ class TruncatedEnding:
             return []
         last_start = stripped.rfind("\n") + 1
         last = stripped[last_start:]
-        if len(last.split()) >= 8 and last[-1] not in ".!?…\"”’»)]:;":
-            return [Flag(self.name, last_start, len(stripped),
-                         "the last paragraph ends without final punctuation; the article may be truncated")]
+        if len(last.split()) >= 8 and last[-1] not in '.!?…"”’»)]:;':
+            return [
+                Flag(
+                    self.name,
+                    last_start,
+                    len(stripped),
+                    "the last paragraph ends without final punctuation; the article may be truncated",
+                )
+            ]
         return []

@@ -16,7 +16,6 @@ from corpus.offsets import Edit
 from corpus.rules.base import CleaningContext, _lines
 from corpus.tokens import all_code_points, code_points_matching
 
-
 # Most news text needs no repair, and ftfy is slow: a line goes to it only when one of its
 # fixers could change it. That test is derived from ftfy's own tables, so it is exact: a line
 # is sent unless it has no HTML entity, no character a fixer maps (controls, C1,
@@ -36,8 +35,13 @@ class UnicodeRepair:
         # Curly quotes are legitimate in news text and the quote rules rely on them. Full-width
         # forms are the punctuation of Chinese and Japanese text (（，：；！？), not damage:
         # ftfy's width fix made them ASCII; every script keeps its own.
-        options = {"uncurl_quotes": False, "fix_line_breaks": False, "explain": False,
-                   "fix_character_width": False, "normalization": "NFC"}
+        options = {
+            "uncurl_quotes": False,
+            "fix_line_breaks": False,
+            "explain": False,
+            "fix_character_width": False,
+            "normalization": "NFC",
+        }
         options.update(ftfy_options)
         self._config = ftfy.TextFixerConfig(**options)
         self._fix = ftfy.fix_text
@@ -45,8 +49,10 @@ class UnicodeRepair:
 
     def propose_many(self, texts: list[str], contexts: list[CleaningContext]) -> list[list[Edit]]:
         """``propose`` of each text, with the characters the line test looks at found for all at once."""
-        return [self.propose(text, ctx, unusual)
-                for text, ctx, unusual in zip(texts, contexts, self._may_change.unusual_many(texts))]
+        return [
+            self.propose(text, ctx, unusual)
+            for text, ctx, unusual in zip(texts, contexts, self._may_change.unusual_many(texts))
+        ]
 
     def propose(self, text: str, ctx: CleaningContext, unusual: _Unusual | None = None) -> list[Edit]:
         if text.isascii() and "&" not in text and not _has_controls(text):
@@ -80,8 +86,15 @@ class _FtfyLineTest:
     adds matches), so a False for the text means False for every line.
     """
 
-    def __init__(self, mapped: frozenset[str], ordinary: re.Pattern | None, badness: re.Pattern | None,
-                 width: int, exposed: re.Pattern | None = None, nfc: _NfcSafe | None = None):
+    def __init__(
+        self,
+        mapped: frozenset[str],
+        ordinary: re.Pattern | None,
+        badness: re.Pattern | None,
+        width: int,
+        exposed: re.Pattern | None = None,
+        nfc: _NfcSafe | None = None,
+    ):
         from ftfy.chardata import HTML_ENTITY_RE
 
         self.entity = HTML_ENTITY_RE  # what ftfy's unescape_html replaces, and nothing else
@@ -95,17 +108,22 @@ class _FtfyLineTest:
 
     @classmethod
     @lru_cache(maxsize=8)
-    def for_config(cls, config) -> "_FtfyLineTest":
+    def for_config(cls, config) -> _FtfyLineTest:
         from ftfy import chardata
         from ftfy.badness import BADNESS_RE
 
-        mapped = {*chardata.CONTROL_CHARS, *chardata.LIGATURES, *range(0x80, 0xA0), *range(0xD800, 0xE000), 0x1B,
-                  *(chardata.WIDTH_MAP if config.fix_character_width else ())}
+        mapped = {
+            *chardata.CONTROL_CHARS,
+            *chardata.LIGATURES,
+            *range(0x80, 0xA0),
+            *range(0xD800, 0xE000),
+            0x1B,
+            *(chardata.WIDTH_MAP if config.fix_character_width else ()),
+        }
         mapped = frozenset(chr(c) for c in mapped)
         # Characters no mojibake pattern of ftfy needs (checked below): ASCII, curly quotes, dashes.
         ordinary = "\t\n\r" + "".join(chr(c) for c in range(0x20, 0x7F)) + "‘’“”–—…"
-        known_fixers = (not config.uncurl_quotes and not config.fix_line_breaks
-                        and config.normalization in ("NFC", None))
+        known_fixers = not config.uncurl_quotes and not config.fix_line_breaks and config.normalization in ("NFC", None)
         shape = _badness_shape(BADNESS_RE, ordinary, _PLAIN) if known_fixers else None
         # An unknown case (or a mapped character among the ordinary ones, which the test
         # below never looks at): any non-ASCII character sends the line to ftfy.
@@ -115,16 +133,23 @@ class _FtfyLineTest:
         ordinary_re = re.compile("[^" + "".join(_class_escape(c) for c in ordinary) + "]")
         nfc = _NfcSafe()
         # MULTILINE: on a whole text, "^" must match where each of its lines starts.
-        return cls(mapped, ordinary_re, re.compile(BADNESS_RE.pattern, BADNESS_RE.flags | re.MULTILINE), width,
-                   exposed, nfc if all(map(nfc, ordinary)) else None)
+        return cls(
+            mapped,
+            ordinary_re,
+            re.compile(BADNESS_RE.pattern, BADNESS_RE.flags | re.MULTILINE),
+            width,
+            exposed,
+            nfc if all(map(nfc, ordinary)) else None,
+        )
 
     def __call__(self, text: str, unusual: _Unusual | None = None) -> bool:
         """The test; ``unusual``, when given, is ``self.scan(text)``, found for a batch by ``unusual_many``."""
         if "&" in text and self.entity.search(text):
             return True
         if self.badness is None:
-            return bool(self.mapped.search(text) or not unicodedata.is_normalized("NFC", text)
-                        or self.ordinary.search(text))
+            return bool(
+                self.mapped.search(text) or not unicodedata.is_normalized("NFC", text) or self.ordinary.search(text)
+            )
         # Only the characters outside ASCII (tab and line ends aside) and the curly quotes and
         # dashes can be mapped, denormalised or part of mojibake: most news text has a few.
         found, mapped, nfc_doubt, exposed = unusual if unusual is not None else self.scan(text)
@@ -148,12 +173,18 @@ class _FtfyLineTest:
         doubt on NFC, which are exposed."""
         unusual = [m.start() for m in self.ordinary.finditer(text)]
         last = len(text) - 1
-        exposed = [p for p in unusual
-                   if self.exposed is None or self.exposed.match(text[p])
-                   or (p > 0 and text[p - 1] not in _PLAIN) or (p < last and text[p + 1] not in _PLAIN)]
+        exposed = [
+            p
+            for p in unusual
+            if self.exposed is None
+            or self.exposed.match(text[p])
+            or (p > 0 and text[p - 1] not in _PLAIN)
+            or (p < last and text[p + 1] not in _PLAIN)
+        ]
         nfc_doubt = self.nfc is None or not all(self.nfc(text[p]) for p in unusual)
-        return _Unusual(bool(unusual), any(text[p] in self.mapped_chars for p in unusual), bool(unusual) and nfc_doubt,
-                        exposed)
+        return _Unusual(
+            bool(unusual), any(text[p] in self.mapped_chars for p in unusual), bool(unusual) and nfc_doubt, exposed
+        )
 
     def unusual_many(self, texts: list[str]) -> list[_Unusual | None]:
         """``scan`` of each text, found with numpy for all at once (a regex scan cost 16 µs of a
@@ -183,10 +214,15 @@ class _FtfyLineTest:
         bases = np.cumsum(lengths + 1) - lengths  # where each text starts in `codes`
         cuts = np.searchsorted(found, bases).tolist() + [found.size]
         exposed_cuts = np.searchsorted(exposed_at, bases).tolist() + [exposed_at.size]
-        return [_Unusual(cuts[i + 1] > cuts[i], mapped_before[cuts[i + 1]] > mapped_before[cuts[i]],
-                         doubt_before[cuts[i + 1]] > doubt_before[cuts[i]],
-                         (exposed_at[exposed_cuts[i]:exposed_cuts[i + 1]] - base).tolist())
-                for i, base in enumerate(bases.tolist())]
+        return [
+            _Unusual(
+                cuts[i + 1] > cuts[i],
+                mapped_before[cuts[i + 1]] > mapped_before[cuts[i]],
+                doubt_before[cuts[i + 1]] > doubt_before[cuts[i]],
+                (exposed_at[exposed_cuts[i] : exposed_cuts[i + 1]] - base).tolist(),
+            )
+            for i, base in enumerate(bases.tolist())
+        ]
 
 
 class _NfcSafe:
@@ -214,8 +250,9 @@ class _NfcSafe:
 
     def _learn(self, code: int) -> None:
         char = chr(code)
-        self.safe[code] = (unicodedata.combining(char) == 0 and code not in self.seconds
-                           and unicodedata.normalize("NFC", char) == char)
+        self.safe[code] = (
+            unicodedata.combining(char) == 0 and code not in self.seconds and unicodedata.normalize("NFC", char) == char
+        )
         self.known[code] = True
 
 
@@ -229,7 +266,7 @@ def _composition_seconds() -> frozenset[int]:
     for first in range(0, len(every), 256):
         # A block that NFD leaves as it is holds no decomposition: 95 of 4,352 blocks need reading
         # character by character (0.02 s in all, against 0.1-0.16 s for every character).
-        if unicodedata.is_normalized("NFD", every[first:first + 256]):
+        if unicodedata.is_normalized("NFD", every[first : first + 256]):
             continue
         for code in range(first, min(first + 256, len(every))):
             decomposition = unicodedata.decomposition(chr(code))
@@ -270,10 +307,11 @@ def _badness_shape(badness: re.Pattern, ordinary: str, plain: frozenset[str]) ->
       between two plain characters, is in no match.
     """
     try:
-        from re import _compiler, _constants as C, _parser
+        from re import _compiler, _parser
+        from re import _constants as C
 
         tree = _parser.parse(badness.pattern, badness.flags)
-        (op, (_, alternatives)), = tree.data
+        ((op, (_, alternatives)),) = tree.data
         if op is not C.BRANCH:
             return None
 
@@ -299,11 +337,15 @@ def _badness_shape(badness: re.Pattern, ordinary: str, plain: frozenset[str]) ->
                     return None
                 takes_plain = [any(r.fullmatch(c) for c in plain) for r in singles]
                 last = len(sequence) - 1
-                exposed += [item for i, item in enumerate(sequence)
-                            if (i == 0 or takes_plain[i - 1]) and (i == last or takes_plain[i + 1])]
+                exposed += [
+                    item
+                    for i, item in enumerate(sequence)
+                    if (i == 0 or takes_plain[i - 1]) and (i == last or takes_plain[i + 1])
+                ]
                 width = max(width, len(sequence))
-        either = _parser.SubPattern(tree.state, [(C.BRANCH, (None, [_parser.SubPattern(tree.state, [item])
-                                                                    for item in exposed]))])
+        either = _parser.SubPattern(
+            tree.state, [(C.BRANCH, (None, [_parser.SubPattern(tree.state, [item]) for item in exposed]))]
+        )
         return width, _compiler.compile(either, badness.flags)
     except Exception:  # private modules of re: when they differ, fall back to the safe test
         return None
@@ -324,8 +366,11 @@ def _fine_edits(old: str, new: str, offset: int) -> list[Edit]:
     """
     head = len(os.path.commonprefix([old, new]))
     tail = len(os.path.commonprefix([old[head:][::-1], new[head:][::-1]]))
-    old_mid, new_mid = old[head:len(old) - tail], new[head:len(new) - tail]
+    old_mid, new_mid = old[head : len(old) - tail], new[head : len(new) - tail]
     offset += head
     matcher = SequenceMatcher(None, old_mid, new_mid, autojunk=False)
-    return [Edit(offset + i1, offset + i2, new_mid[j1:j2])
-            for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal"]
+    return [
+        Edit(offset + i1, offset + i2, new_mid[j1:j2])
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes()
+        if tag != "equal"
+    ]

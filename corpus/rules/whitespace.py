@@ -7,15 +7,14 @@ import re
 from corpus.offsets import Edit
 from corpus.rules.base import CleaningContext
 
-
 # The definition: every edit of WhitespaceNormalisation is one match of this pattern.
 _WS_EDITS = re.compile(
-    r"(?P<cr>\r\n?)"                               # Windows / old Mac line ends
+    r"(?P<cr>\r\n?)"  # Windows / old Mac line ends
     r"|(?P<zw>[\u200b\u200c\u200d\u2060\ufeff\u00ad]+)"  # zero-width and soft hyphens
     r"|(?P<sp>[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+)"  # any run of spaces
 )
 _ZERO_WIDTH = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad")
-_SPACES = frozenset(" \t\u00a0\u202f\u205f\u3000" + "".join(map(chr, range(0x2000, 0x200b))))
+_SPACES = frozenset(" \t\u00a0\u202f\u205f\u3000" + "".join(map(chr, range(0x2000, 0x200B))))
 # Everything _WS_EDITS can act on except the plain space and the newline.
 _UNUSUAL_WS = re.compile("[\r\u200b\u200c\u200d\u2060\ufeff\u00ad\t\u00a0\u2000-\u200a\u202f\u205f\u3000]")
 
@@ -66,7 +65,7 @@ def _space_edits(text: str, unusual: list[int]) -> list[Edit]:
     for i in unusual:
         char = text[i]
         if char == "\r":
-            found[i] = Edit(i, i + 2 if text[i + 1:i + 2] == "\n" else i + 1, "\n")
+            found[i] = Edit(i, i + 2 if text[i + 1 : i + 2] == "\n" else i + 1, "\n")
         elif char in _ZERO_WIDTH:
             s = e = i
             while s > 0 and text[s - 1] in _ZERO_WIDTH:

@@ -37,15 +37,21 @@ def _print_version(value: bool) -> None:
 
 
 @app.callback()
-def _main(version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
-                                                help="Print the version and exit.")] = False) -> None:
+def _main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
     """Turn scraped news articles into an annotated, documented, versioned dataset."""
 
 
 @app.command()
-def demo(workspace: WorkspaceOpt = Path(".demo"),
-         keep_server: Annotated[bool, typer.Option("--keep-server",
-                                                   help="Leave Label Studio running to look around.")] = False):
+def demo(
+    workspace: WorkspaceOpt = Path(".demo"),
+    keep_server: Annotated[
+        bool, typer.Option("--keep-server", help="Leave Label Studio running to look around.")
+    ] = False,
+):
     """The main job on the bundled sample corpus: ingest, annotate in Label Studio, validate, release, load.
 
     Example: newsdesk demo --keep-server

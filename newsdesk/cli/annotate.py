@@ -15,15 +15,30 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from newsdesk.cli.common import (EngineOpt, JsonOpt, SchedulerOpt, WorkersOpt, WorkspaceOpt, app, console,
-                                 emit_json, engine_options, err_console, print_error, progress_bar,
-                                 user_errors)
+from newsdesk.cli.common import (
+    EngineOpt,
+    JsonOpt,
+    SchedulerOpt,
+    WorkersOpt,
+    WorkspaceOpt,
+    app,
+    console,
+    emit_json,
+    engine_options,
+    err_console,
+    print_error,
+    progress_bar,
+    user_errors,
+)
 
 # The import formats, listed in --help without importing the importers.
 FORMATS = ("labelstudio", "conll", "brat")
 
-annotate_app = typer.Typer(help="Annotate in Label Studio: push documents, pull and export annotations, import "
-                                "corpora made elsewhere, pre-annotate.", no_args_is_help=True)
+annotate_app = typer.Typer(
+    help="Annotate in Label Studio: push documents, pull and export annotations, import "
+    "corpora made elsewhere, pre-annotate.",
+    no_args_is_help=True,
+)
 app.add_typer(annotate_app, name="annotate")
 
 
@@ -31,14 +46,25 @@ app.add_typer(annotate_app, name="annotate")
 def import_(
     path: Annotated[Path, typer.Argument(help="A file, or a folder of files, of the given format.")],
     fmt: Annotated[str, typer.Option("--format", "-f", help=f"One of: {', '.join(FORMATS)}.")],
-    annotator: Annotated[str | None, typer.Option(
-        help="Annotator of every record (default: the file's own, else the format name).")] = None,
-    annotator_from_name: Annotated[bool, typer.Option(
-        "--annotator-from-name", help="Read each file's annotator from its name, NAME_ANNOTATOR.ext (PolNeAR); "
-                                      "a brat file's text is then NAME.txt.")] = False,
-    label_map: Annotated[list[str] | None, typer.Option(
-        "--map", help="Rename foreign names onto labels.toml: \\[label:|role:|attr:|value:]FOREIGN=OURS,... "
-                      "(OURS - skips the name); may be repeated.")] = None,
+    annotator: Annotated[
+        str | None, typer.Option(help="Annotator of every record (default: the file's own, else the format name).")
+    ] = None,
+    annotator_from_name: Annotated[
+        bool,
+        typer.Option(
+            "--annotator-from-name",
+            help="Read each file's annotator from its name, NAME_ANNOTATOR.ext (PolNeAR); "
+            "a brat file's text is then NAME.txt.",
+        ),
+    ] = False,
+    label_map: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            help="Rename foreign names onto labels.toml: \\[label:|role:|attr:|value:]FOREIGN=OURS,... "
+            "(OURS - skips the name); may be repeated.",
+        ),
+    ] = None,
     workspace: WorkspaceOpt = Path("."),
     as_json: JsonOpt = False,
 ):
@@ -55,8 +81,14 @@ def import_(
     if annotator and annotator_from_name:
         raise typer.BadParameter("give --annotator or --annotator-from-name, not both", param_hint="--annotator")
     with user_errors():
-        report = import_annotations(Workspace.open(workspace), path, fmt, annotator=annotator,
-                                    label_map=parse_label_map(label_map), annotator_from_name=annotator_from_name)
+        report = import_annotations(
+            Workspace.open(workspace),
+            path,
+            fmt,
+            annotator=annotator,
+            label_map=parse_label_map(label_map),
+            annotator_from_name=annotator_from_name,
+        )
     if as_json:
         emit_json(report.to_record())
     else:
@@ -69,13 +101,15 @@ def import_(
 
 def _print_import(report) -> None:
     skipped = ", ".join(f"{n} {what}" for what, n in sorted(report.skipped.items())) or "nothing"
-    console.print(f"documents {report.documents} ({report.documents_added} new), records {report.records} "
-                  f"({report.records_written} written), spans carried [green]{report.spans_carried}[/] "
-                  f"({len(report.spans_noted)} edited inside), reported [yellow]{len(report.spans_reported)}[/], "
-                  f"repeated ids [yellow]{len(report.repeated)}[/], failed [red]{len(report.failed)}[/], "
-                  f"left out to keep the schema's rules [yellow]{report.left_out}[/] "
-                  f"({report.conformed.get('claim marked unattributed', 0)} claims marked unattributed), "
-                  f"skipped {escape(skipped)}, notes {len(report.problems)}")
+    console.print(
+        f"documents {report.documents} ({report.documents_added} new), records {report.records} "
+        f"({report.records_written} written), spans carried [green]{report.spans_carried}[/] "
+        f"({len(report.spans_noted)} edited inside), reported [yellow]{len(report.spans_reported)}[/], "
+        f"repeated ids [yellow]{len(report.repeated)}[/], failed [red]{len(report.failed)}[/], "
+        f"left out to keep the schema's rules [yellow]{report.left_out}[/] "
+        f"({report.conformed.get('claim marked unattributed', 0)} claims marked unattributed), "
+        f"skipped {escape(skipped)}, notes {len(report.problems)}"
+    )
     for note in report.spans_reported:
         console.print(Text(f"reported {note.one_line()}", style="yellow"))
     for line in report.repeated:
@@ -87,11 +121,16 @@ def _print_import(report) -> None:
 
 
 @annotate_app.command("predict")
-def annotate_predict(workspace: WorkspaceOpt = Path("."),
-                     predictor: Annotated[str | None, typer.Option(
-                         help="'baseline', 'model:<name>' or 'spacy:<pipeline>' (default: from newsdesk.toml).")] = None,
-                     as_json: JsonOpt = False, engine: EngineOpt = "local", scheduler: SchedulerOpt = None,
-                     workers: WorkersOpt = None):
+def annotate_predict(
+    workspace: WorkspaceOpt = Path("."),
+    predictor: Annotated[
+        str | None, typer.Option(help="'baseline', 'model:<name>' or 'spacy:<pipeline>' (default: from newsdesk.toml).")
+    ] = None,
+    as_json: JsonOpt = False,
+    engine: EngineOpt = "local",
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = None,
+):
     """Pre-annotate every document without Label Studio: records in annotations/predictions/ (idempotent).
 
     Example: newsdesk annotate predict --engine dask --workers 2 -w my-ws
@@ -108,19 +147,28 @@ def annotate_predict(workspace: WorkspaceOpt = Path("."),
     if as_json:
         emit_json(report.to_record())
         return
-    console.print(f"{report.model_version}: {report.documents} documents, predicted {report.predicted} "
-                  f"({report.spans} spans), unchanged {report.unchanged}, {report.shards_written} files written "
-                  f"in {report.seconds:.1f}s")
+    console.print(
+        f"{report.model_version}: {report.documents} documents, predicted {report.predicted} "
+        f"({report.spans} spans), unchanged {report.unchanged}, {report.shards_written} files written "
+        f"in {report.seconds:.1f}s"
+    )
 
 
 @annotate_app.command("push")
-def annotate_push(workspace: WorkspaceOpt = Path("."),
-                  predictor: Annotated[str | None, typer.Option(
-                      help="Pre-annotation: 'baseline', 'model:<name>', 'spacy:<pipeline>' or 'none' "
-                           "(default: from newsdesk.toml).")] = None,
-                  order: Annotated[str, typer.Option(
-                      help="Order of new tasks: corpus, or uncertain (the model's least-sure documents first).")] = "corpus",
-                  as_json: JsonOpt = False):
+def annotate_push(
+    workspace: WorkspaceOpt = Path("."),
+    predictor: Annotated[
+        str | None,
+        typer.Option(
+            help="Pre-annotation: 'baseline', 'model:<name>', 'spacy:<pipeline>' or 'none' "
+            "(default: from newsdesk.toml)."
+        ),
+    ] = None,
+    order: Annotated[
+        str, typer.Option(help="Order of new tasks: corpus, or uncertain (the model's least-sure documents first).")
+    ] = "corpus",
+    as_json: JsonOpt = False,
+):
     """Create or update the Label Studio project and push every document as a task (idempotent).
 
     Example: newsdesk annotate push --predictor baseline -w my-ws
@@ -133,12 +181,14 @@ def annotate_push(workspace: WorkspaceOpt = Path("."),
     if as_json:
         emit_json(report.to_record())
         return
-    console.print(f"project {report.project_id}{' (created)' if report.project_created else ''}"
-                  f"{', config updated' if report.config_updated else ''}: {report.documents} documents, "
-                  f"{report.tasks_created} tasks created, {report.tasks_present} already there, "
-                  f"{report.predictions_added} predictions repaired, {report.duplicates_removed} duplicate tasks removed, "
-                  f"{report.texts_migrated} texts migrated ({report.annotations_migrated} annotations) "
-                  f"in {report.seconds:.1f}s")
+    console.print(
+        f"project {report.project_id}{' (created)' if report.project_created else ''}"
+        f"{', config updated' if report.config_updated else ''}: {report.documents} documents, "
+        f"{report.tasks_created} tasks created, {report.tasks_present} already there, "
+        f"{report.predictions_added} predictions repaired, {report.duplicates_removed} duplicate tasks removed, "
+        f"{report.texts_migrated} texts migrated ({report.annotations_migrated} annotations) "
+        f"in {report.seconds:.1f}s"
+    )
     for note in report.notes:
         console.print(f"[yellow]note[/] {note}")
 
@@ -157,9 +207,11 @@ def annotate_pull(workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False)
     if as_json:
         emit_json(report.to_record())
     else:
-        console.print(f"{report.tasks} tasks, {report.annotations} annotations by {len(report.annotators)} "
-                      f"annotators, {report.predictions} predictions; {report.new_or_changed} new or changed "
-                      f"records in {report.seconds:.1f}s")
+        console.print(
+            f"{report.tasks} tasks, {report.annotations} annotations by {len(report.annotators)} "
+            f"annotators, {report.predictions} predictions; {report.new_or_changed} new or changed "
+            f"records in {report.seconds:.1f}s"
+        )
     for problem in report.problems:
         err_console.print(Text(problem, style="yellow"))
 
@@ -182,13 +234,16 @@ def annotate_status(workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = Fals
     for who, counts in report.per_annotator.items():
         table.add_row(who, str(counts.get("completed", 0)), str(counts.get("cancelled", 0)))
     console.print(table)
-    console.print(f"tasks with 0 / 1 / 2+ annotations: {report.by_count['0']} / {report.by_count['1']} / "
-                  f"{report.by_count['2+']}; under target {len(report.under_target)}, over target {len(report.over_target)}")
+    console.print(
+        f"tasks with 0 / 1 / 2+ annotations: {report.by_count['0']} / {report.by_count['1']} / "
+        f"{report.by_count['2+']}; under target {len(report.under_target)}, over target {len(report.over_target)}"
+    )
 
 
 @annotate_app.command("export")
-def annotate_export(out: Annotated[Path, typer.Option("--out", help="JSONL file to write.")],
-                    workspace: WorkspaceOpt = Path(".")):
+def annotate_export(
+    out: Annotated[Path, typer.Option("--out", help="JSONL file to write.")], workspace: WorkspaceOpt = Path(".")
+):
     """Write every stored annotation record (all annotators, cancelled too), one JSON object per line.
 
     Example: newsdesk annotate export --out records.jsonl -w my-ws

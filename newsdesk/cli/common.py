@@ -18,9 +18,11 @@ from rich.text import Text
 if TYPE_CHECKING:
     from corpus.errors import NewsdeskError
 
-app = typer.Typer(help="Turn scraped news articles into an annotated, documented, versioned dataset.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
-
+app = typer.Typer(
+    help="Turn scraped news articles into an annotated, documented, versioned dataset.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 
 
 class LineConsole(Console):
@@ -50,10 +52,15 @@ err_console = LineConsole(stderr=True, soft_wrap=True)
 WorkspaceOpt = Annotated[Path, typer.Option("--workspace", "-w", help="Workspace folder.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for machines instead of a table.")]
 EngineOpt = Annotated[str, typer.Option("--engine", help="Where the per-document work runs: local | dask.")]
-SchedulerOpt = Annotated[str | None, typer.Option(
-    "--scheduler", help="Address of a running Dask scheduler (tcp://HOST:8786); default: a local cluster.")]
-WorkersOpt = Annotated[int | None, typer.Option(
-    "--workers", help="Worker processes of the local Dask cluster (default: one per core).")]
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler", help="Address of a running Dask scheduler (tcp://HOST:8786); default: a local cluster."
+    ),
+]
+WorkersOpt = Annotated[
+    int | None, typer.Option("--workers", help="Worker processes of the local Dask cluster (default: one per core).")
+]
 
 
 def print_error(exc: NewsdeskError) -> None:
@@ -88,8 +95,14 @@ def progress_bar(description: str):
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=True) as bar:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
         task = bar.add_task(description, total=None)
 
         def update(done: int, total: int) -> None:

@@ -14,8 +14,20 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from newsdesk.cli.common import (EngineOpt, JsonOpt, SchedulerOpt, WorkersOpt, WorkspaceOpt, app, console,
-                                 emit_json, engine_options, err_console, progress_bar, user_errors)
+from newsdesk.cli.common import (
+    EngineOpt,
+    JsonOpt,
+    SchedulerOpt,
+    WorkersOpt,
+    WorkspaceOpt,
+    app,
+    console,
+    emit_json,
+    engine_options,
+    err_console,
+    progress_bar,
+    user_errors,
+)
 
 docs_app = typer.Typer(help="The corpus: list, show, export and remove documents.", no_args_is_help=True)
 app.add_typer(docs_app, name="docs")
@@ -37,9 +49,14 @@ def init(directory: Annotated[Path, typer.Argument(help="Folder to create the wo
 
 
 @app.command()
-def ingest(paths: Annotated[list[Path], typer.Argument(help="Files or folders (.txt, .html, .jsonl).")],
-           workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False, engine: EngineOpt = "local",
-           scheduler: SchedulerOpt = None, workers: WorkersOpt = None):
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders (.txt, .html, .jsonl).")],
+    workspace: WorkspaceOpt = Path("."),
+    as_json: JsonOpt = False,
+    engine: EngineOpt = "local",
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = None,
+):
     """Read articles, skip exact duplicates, clean what is new, flag near-duplicates.
 
     Example: newsdesk ingest scraped/ feed.jsonl -w my-ws
@@ -54,13 +71,17 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="Files or folders (.
         emit_json(report.to_record())
     else:
         skipped = ", ".join(f"{n} {why}" for why, n in report.skipped.items()) or "none"
-        console.print(f"files {report.files}, read {report.read}, added [green]{report.added}[/], "
-                      f"updated {report.updated}, skipped {sum(report.skipped.values())} ({skipped}), "
-                      f"failed [red]{len(report.failed)}[/], near-duplicates {report.near_duplicates} "
-                      f"in {report.seconds:.1f}s")
+        console.print(
+            f"files {report.files}, read {report.read}, added [green]{report.added}[/], "
+            f"updated {report.updated}, skipped {sum(report.skipped.values())} ({skipped}), "
+            f"failed [red]{len(report.failed)}[/], near-duplicates {report.near_duplicates} "
+            f"in {report.seconds:.1f}s"
+        )
         if report.interrupted:
-            console.print(f"completed {report.completed} documents of an interrupted {report.interrupted} "
-                          f"and recomputed its near-duplicates")
+            console.print(
+                f"completed {report.completed} documents of an interrupted {report.interrupted} "
+                f"and recomputed its near-duplicates"
+            )
     for exc in report.notes:
         err_console.print(Text(exc.one_line(), style="yellow"))
     for exc in report.failed:
@@ -70,10 +91,14 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="Files or folders (.
 
 
 @app.command()
-def clean(workspace: WorkspaceOpt = Path("."),
-          force: Annotated[bool, typer.Option(help="Re-clean every document, changed or not.")] = False,
-          as_json: JsonOpt = False, engine: EngineOpt = "local", scheduler: SchedulerOpt = None,
-          workers: WorkersOpt = None):
+def clean(
+    workspace: WorkspaceOpt = Path("."),
+    force: Annotated[bool, typer.Option(help="Re-clean every document, changed or not.")] = False,
+    as_json: JsonOpt = False,
+    engine: EngineOpt = "local",
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = None,
+):
     """Re-clean documents whose raw text or cleaning pipeline changed.
 
     Example: newsdesk clean --force -w my-ws
@@ -83,17 +108,21 @@ def clean(workspace: WorkspaceOpt = Path("."),
 
     with user_errors(), progress_bar("cleaning") as bar:
         options, notify = engine_options(engine, scheduler, workers)
-        report = corpus_partitioned.run_clean(options, Workspace.open(workspace), force=force, progress=bar,
-                                              notify=notify)
+        report = corpus_partitioned.run_clean(
+            options, Workspace.open(workspace), force=force, progress=bar, notify=notify
+        )
     if as_json:
         emit_json(report.to_record())
         return
-    console.print(f"documents {report.documents}: re-cleaned {report.recleaned} "
-                  f"({report.text_changed} with a new text), unchanged {report.unchanged}, "
-                  f"near-duplicates {report.near_duplicates} in {report.seconds:.1f}s")
+    console.print(
+        f"documents {report.documents}: re-cleaned {report.recleaned} "
+        f"({report.text_changed} with a new text), unchanged {report.unchanged}, "
+        f"near-duplicates {report.near_duplicates} in {report.seconds:.1f}s"
+    )
     if report.interrupted:
-        console.print(f"completed an interrupted {report.interrupted}: every article has its document, "
-                      f"near-duplicates recomputed")
+        console.print(
+            f"completed an interrupted {report.interrupted}: every article has its document, near-duplicates recomputed"
+        )
     if report.cleaning.edits or report.cleaning.flags:
         table = Table("rule", "edits", "flags", title="what the rules did")
         for rule in sorted(set(report.cleaning.edits) | set(report.cleaning.flags)):
@@ -102,8 +131,13 @@ def clean(workspace: WorkspaceOpt = Path("."),
 
 
 @app.command("near-duplicates")
-def near_duplicates(workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False, engine: EngineOpt = "local",
-                    scheduler: SchedulerOpt = None, workers: WorkersOpt = None):
+def near_duplicates(
+    workspace: WorkspaceOpt = Path("."),
+    as_json: JsonOpt = False,
+    engine: EngineOpt = "local",
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = None,
+):
     """Recompute the near-duplicate clusters of the whole corpus (ingest and clean do it when texts change).
 
     Example: newsdesk near-duplicates --engine dask --workers 2 -w my-ws
@@ -121,9 +155,13 @@ def near_duplicates(workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = Fals
 
 
 @docs_app.command("list")
-def docs_list(workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False,
-              source: Annotated[bool, typer.Option("--source", help="Show the file (or URL) each came from "
-                                                                   "instead of the title.")] = False):
+def docs_list(
+    workspace: WorkspaceOpt = Path("."),
+    as_json: JsonOpt = False,
+    source: Annotated[
+        bool, typer.Option("--source", help="Show the file (or URL) each came from instead of the title.")
+    ] = False,
+):
     """One row per document: id, title, language, length, flags, duplicate-of.
 
     Example: newsdesk docs list --source -w my-ws
@@ -133,9 +171,18 @@ def docs_list(workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False,
 
     with user_errors():
         docs = list(CorpusStore(Workspace.open(workspace)).iter_documents())
-    rows = [{"id": d.id, "title": d.title, "language": d.language, "length": len(d.text),
-             "flags": len(d.flags), "duplicate_of": d.duplicate_of, "source": d.metadata.get("path", d.source)}
-            for d in docs]
+    rows = [
+        {
+            "id": d.id,
+            "title": d.title,
+            "language": d.language,
+            "length": len(d.text),
+            "flags": len(d.flags),
+            "duplicate_of": d.duplicate_of,
+            "source": d.metadata.get("path", d.source),
+        }
+        for d in docs
+    ]
     if as_json:
         emit_json(rows)
         return
@@ -154,16 +201,24 @@ def docs_list(workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False,
     if duplicates:
         table.add_column("duplicate of", no_wrap=True, min_width=16)
     for r in rows:
-        table.add_row(r["id"], r["source"] if source else r["title"], r["language"], str(r["length"]),
-                      str(r["flags"]), *([r["duplicate_of"] or ""] if duplicates else []))
+        table.add_row(
+            r["id"],
+            r["source"] if source else r["title"],
+            r["language"],
+            str(r["length"]),
+            str(r["flags"]),
+            *([r["duplicate_of"] or ""] if duplicates else []),
+        )
     console.print(table)
 
 
 @docs_app.command("show")
-def docs_show(doc_ids: Annotated[list[str], typer.Argument(help="Document ids (or unique prefixes).")],
-              workspace: WorkspaceOpt = Path("."),
-              raw: Annotated[bool, typer.Option("--raw", help="Show the raw text with removed parts marked.")] = False,
-              as_json: JsonOpt = False):
+def docs_show(
+    doc_ids: Annotated[list[str], typer.Argument(help="Document ids (or unique prefixes).")],
+    workspace: WorkspaceOpt = Path("."),
+    raw: Annotated[bool, typer.Option("--raw", help="Show the raw text with removed parts marked.")] = False,
+    as_json: JsonOpt = False,
+):
     """The clean text with edits and flags highlighted (or the raw text with --raw).
 
     Example: newsdesk docs show 5fad4439 0a1b2c3d --raw -w my-ws
@@ -189,8 +244,10 @@ def docs_show(doc_ids: Annotated[list[str], typer.Argument(help="Document ids (o
 
 
 def _show_document(doc, article, raw: bool) -> None:
-    console.print(f"[bold]{doc.title}[/]  [dim]{doc.id} · {doc.source} · {doc.language} · "
-                  f"{doc.encoding} · pipeline {doc.cleaning.pipeline_version}[/]")
+    console.print(
+        f"[bold]{doc.title}[/]  [dim]{doc.id} · {doc.source} · {doc.language} · "
+        f"{doc.encoding} · pipeline {doc.cleaning.pipeline_version}[/]"
+    )
     changed = doc.cleaning.offset_map.changed
     if raw:
         body = Text(article.raw_text)
@@ -214,8 +271,9 @@ def _show_document(doc, article, raw: bool) -> None:
 
 
 @docs_app.command("export")
-def docs_export(out: Annotated[Path, typer.Option("--out", help="JSONL file to write.")],
-                workspace: WorkspaceOpt = Path(".")):
+def docs_export(
+    out: Annotated[Path, typer.Option("--out", help="JSONL file to write.")], workspace: WorkspaceOpt = Path(".")
+):
     """Write every document as one JSON object per line.
 
     Example: newsdesk docs export --out docs.jsonl -w my-ws
@@ -231,8 +289,11 @@ def docs_export(out: Annotated[Path, typer.Option("--out", help="JSONL file to w
 
 
 @docs_app.command("remove")
-def docs_remove(doc_ids: Annotated[list[str], typer.Argument(help="Document ids (or unique prefixes).")],
-                workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False):
+def docs_remove(
+    doc_ids: Annotated[list[str], typer.Argument(help="Document ids (or unique prefixes).")],
+    workspace: WorkspaceOpt = Path("."),
+    as_json: JsonOpt = False,
+):
     """Remove documents and their articles for good; a later ingest of the same file skips it and says so.
 
     Example: newsdesk docs remove 5fad4439 -w my-ws
@@ -254,8 +315,12 @@ def docs_remove(doc_ids: Annotated[list[str], typer.Argument(help="Document ids 
     for rec in report.already:
         console.print(f"{rec['id']} was removed on {rec['removed_at']}")
     if report.removed:
-        console.print(f"removed {len(report.removed)} documents (recorded in store/removed.jsonl: ingest skips "
-                      f"them from now on), near-duplicates {report.near_duplicates}")
+        console.print(
+            f"removed {len(report.removed)} documents (recorded in store/removed.jsonl: ingest skips "
+            f"them from now on), near-duplicates {report.near_duplicates}"
+        )
     if annotated:
-        console.print(f"[yellow]{annotated} annotation records of these documents are kept; `newsdesk validate` "
-                      f"reports them (V214) until they are dropped[/]")
+        console.print(
+            f"[yellow]{annotated} annotation records of these documents are kept; `newsdesk validate` "
+            f"reports them (V214) until they are dropped[/]"
+        )

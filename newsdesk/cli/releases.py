@@ -20,10 +20,12 @@ app.add_typer(release_app, name="release")
 
 
 @release_app.command("build")
-def release_build(version: Annotated[str | None, typer.Argument(help="MAJOR.MINOR.PATCH; with --bump, optional.")] = None,
-                  workspace: WorkspaceOpt = Path("."),
-                  bump: Annotated[bool, typer.Option("--bump", help="Use the version the diff calls for.")] = False,
-                  as_json: JsonOpt = False):
+def release_build(
+    version: Annotated[str | None, typer.Argument(help="MAJOR.MINOR.PATCH; with --bump, optional.")] = None,
+    workspace: WorkspaceOpt = Path("."),
+    bump: Annotated[bool, typer.Option("--bump", help="Use the version the diff calls for.")] = False,
+    as_json: JsonOpt = False,
+):
     """Build a new immutable release folder (refused on validation errors or an existing version).
 
     Example: newsdesk release build --bump -w my-ws
@@ -36,8 +38,14 @@ def release_build(version: Annotated[str | None, typer.Argument(help="MAJOR.MINO
     if as_json:
         emit_json(report.to_record())
     else:
-        table = Table("config", "train", "validation", "test", title=f"release {report.version} ({report.level} change"
-                      + (f" from {report.previous})" if report.previous else ", first release)"))
+        table = Table(
+            "config",
+            "train",
+            "validation",
+            "test",
+            title=f"release {report.version} ({report.level} change"
+            + (f" from {report.previous})" if report.previous else ", first release)"),
+        )
         for config, splits in report.rows.items():
             table.add_row(config, *(str(splits.get(s, 0)) for s in ("train", "validation", "test")))
         console.print(table)
@@ -78,16 +86,25 @@ def release_list(workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False):
     with user_errors():
         ws = Workspace.open(workspace)
         manifests = [json.loads((release_path(ws, v) / "manifest.json").read_text()) for v in list_versions(ws)]
-    rows = [{"version": m["version"], "created": m["created"], "previous": m["previous"],
-             "change": m.get("change_level"), "documents": m["counts"]["documents"], "claims": m["counts"]["claims"]}
-            for m in manifests]
+    rows = [
+        {
+            "version": m["version"],
+            "created": m["created"],
+            "previous": m["previous"],
+            "change": m.get("change_level"),
+            "documents": m["counts"]["documents"],
+            "claims": m["counts"]["claims"],
+        }
+        for m in manifests
+    ]
     if as_json:
         emit_json(rows)
         return
     table = Table("version", "created", "previous", "change", "documents", "claims", title=f"{len(rows)} releases")
     for r in rows:
-        table.add_row(r["version"], r["created"], r["previous"] or "", r["change"] or "", str(r["documents"]),
-                      str(r["claims"]))
+        table.add_row(
+            r["version"], r["created"], r["previous"] or "", r["change"] or "", str(r["documents"]), str(r["claims"])
+        )
     console.print(table)
 
 
@@ -115,36 +132,44 @@ def release_verify(version: str, workspace: WorkspaceOpt = Path("."), as_json: J
 
 
 def _size(n: int) -> str:
-    return f"{n} B" if n < 1024 else f"{n / 1024:.1f} kB" if n < 1024 ** 2 else f"{n / 1024 ** 2:.1f} MB"
+    return f"{n} B" if n < 1024 else f"{n / 1024:.1f} kB" if n < 1024**2 else f"{n / 1024**2:.1f} MB"
 
 
 def _print_report(report) -> None:
     if report.dry_run:
-        table = Table("file", "size", title=f"release {report.version}: {len(report.files)} files, "
-                                            f"{_size(report.total_bytes)}")
+        table = Table(
+            "file", "size", title=f"release {report.version}: {len(report.files)} files, {_size(report.total_bytes)}"
+        )
         for f in report.files:
             table.add_row(f.path, _size(f.size))
         console.print(table)
-        console.print(f"dry run: would commit these files to dataset [bold]{report.repo_id}[/] on {report.endpoint} "
-                      f"and tag the commit [bold]{report.tag}[/]"
-                      f"{' (a new private repository if missing)' if report.private else ''}; nothing was sent")
+        console.print(
+            f"dry run: would commit these files to dataset [bold]{report.repo_id}[/] on {report.endpoint} "
+            f"and tag the commit [bold]{report.tag}[/]"
+            f"{' (a new private repository if missing)' if report.private else ''}; nothing was sent"
+        )
         return
-    console.print(f"published [bold]{report.version}[/] to dataset [bold]{report.repo_id}[/] on {report.endpoint}: "
-                  f"{len(report.files)} files, {_size(report.total_bytes)}, commit {report.commit_oid}, "
-                  f"tag {report.tag}{', repository created' if report.repo_created else ''} "
-                  f"in {report.seconds:.1f}s")
+    console.print(
+        f"published [bold]{report.version}[/] to dataset [bold]{report.repo_id}[/] on {report.endpoint}: "
+        f"{len(report.files)} files, {_size(report.total_bytes)}, commit {report.commit_oid}, "
+        f"tag {report.tag}{', repository created' if report.repo_created else ''} "
+        f"in {report.seconds:.1f}s"
+    )
     console.print(f"consumers: {report.load_snippet()}")
 
 
 @release_app.command("publish")
 def publish_command(
     version: Annotated[str, typer.Argument(help="The release to publish: the folder <workspace>/releases/VERSION.")],
-    repo: Annotated[str | None, typer.Option(
-        "--repo", help="Dataset repository on the Hub, ORG/NAME (default: the release's `repo_id`).")] = None,
+    repo: Annotated[
+        str | None,
+        typer.Option("--repo", help="Dataset repository on the Hub, ORG/NAME (default: the release's `repo_id`)."),
+    ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be sent; send nothing.")] = False,
     private: Annotated[bool, typer.Option("--private", help="Create the repository private if it is missing.")] = False,
-    endpoint: Annotated[str | None, typer.Option(
-        "--endpoint", help="Hub URL (default: $HF_ENDPOINT, else https://huggingface.co).")] = None,
+    endpoint: Annotated[
+        str | None, typer.Option("--endpoint", help="Hub URL (default: $HF_ENDPOINT, else https://huggingface.co).")
+    ] = None,
     workspace: Annotated[Path, typer.Option("--workspace", "-w", help="Workspace folder.")] = Path("."),
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines instead of text.")] = False,
 ):

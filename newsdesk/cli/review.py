@@ -10,16 +10,21 @@ import typer
 
 from newsdesk.cli.common import JsonOpt, WorkspaceOpt, app, console, emit_json, user_errors
 
-review_app = typer.Typer(help="Review: choose a document's ground truth; bring review-project decisions back.",
-                         no_args_is_help=True)
+review_app = typer.Typer(
+    help="Review: choose a document's ground truth; bring review-project decisions back.", no_args_is_help=True
+)
 app.add_typer(review_app, name="review")
 
 
 @review_app.command("ground-truth")
-def ground_truth(doc_id: Annotated[str, typer.Argument(help="Document id (or a unique prefix).")],
-                 annotator: Annotated[str, typer.Option("--annotator", "-a",
-                                                        help="Email of the person whose version is the truth.")],
-                 workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False):
+def ground_truth(
+    doc_id: Annotated[str, typer.Argument(help="Document id (or a unique prefix).")],
+    annotator: Annotated[
+        str, typer.Option("--annotator", "-a", help="Email of the person whose version is the truth.")
+    ],
+    workspace: WorkspaceOpt = Path("."),
+    as_json: JsonOpt = False,
+):
     """Mark one person's version of a document as its ground truth in Label Studio (others unmarked).
 
     Then `newsdesk annotate pull` and `newsdesk adjudicate --strategy ground-truth` adopt it.
@@ -34,8 +39,10 @@ def ground_truth(doc_id: Annotated[str, typer.Argument(help="Document id (or a u
     if as_json:
         emit_json(mark.to_json())
         return
-    console.print(f"{mark.doc_id}: {mark.annotator}'s annotation {mark.annotation_id} (task {mark.task_id}) is the "
-                  f"ground truth" + (f"; unmarked {mark.cleared}" if mark.cleared else ""))
+    console.print(
+        f"{mark.doc_id}: {mark.annotator}'s annotation {mark.annotation_id} (task {mark.task_id}) is the "
+        f"ground truth" + (f"; unmarked {mark.cleared}" if mark.cleared else "")
+    )
     console.print("next: `newsdesk annotate pull`, then `newsdesk adjudicate --strategy ground-truth`")
 
 
@@ -54,5 +61,7 @@ def pull(workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False):
     if as_json:
         emit_json({"reviews": len(records), "documents": docs})
         return
-    console.print(f"{len(records)} reviews of {len(docs)} documents in the workspace; "
-                  "`newsdesk adjudicate --strategy ground-truth` adopts them")
+    console.print(
+        f"{len(records)} reviews of {len(docs)} documents in the workspace; "
+        "`newsdesk adjudicate --strategy ground-truth` adopts them"
+    )

@@ -13,25 +13,36 @@ from newsdesk.cli.common import JsonOpt, WorkspaceOpt, app, console, emit_json, 
 # The roles `users add` takes, listed in --help without importing the accounts module.
 ROLES = ("annotator", "reviewer")
 
-studio_app = typer.Typer(help="Run the workspace's Label Studio server (installed once per user), its accounts "
-                              "and backups.", no_args_is_help=True)
+studio_app = typer.Typer(
+    help="Run the workspace's Label Studio server (installed once per user), its accounts and backups.",
+    no_args_is_help=True,
+)
 app.add_typer(studio_app, name="studio")
-users_app = typer.Typer(help="Label Studio accounts for annotators and reviewers (the managed server or "
-                             "LABEL_STUDIO_URL).", no_args_is_help=True)
+users_app = typer.Typer(
+    help="Label Studio accounts for annotators and reviewers (the managed server or LABEL_STUDIO_URL).",
+    no_args_is_help=True,
+)
 studio_app.add_typer(users_app, name="users")
 
 
 @studio_app.command("start")
-def start(workspace: WorkspaceOpt = Path("."),
-          port: Annotated[int | None, typer.Option("--port", "-p", help="Port on 127.0.0.1 (default: a free one).")] = None,
-          timeout: Annotated[float, typer.Option(help="Seconds to wait for the server to answer /health.")] = 180.0,
-          database: Annotated[str | None, typer.Option(
-              "--database", help="sqlite (default, one person) or postgres (a team): chosen at the first start and "
-                                 "kept. postgres uses NEWSDESK_POSTGRES_URL if set, else runs one for the workspace "
-                                 "from an installed PostgreSQL.")] = None,
-          lan: Annotated[bool, typer.Option("--lan", help="Serve every network interface, not only 127.0.0.1 "
-                                                          "(prints what it exposes).")] = False,
-          ) -> None:
+def start(
+    workspace: WorkspaceOpt = Path("."),
+    port: Annotated[int | None, typer.Option("--port", "-p", help="Port on 127.0.0.1 (default: a free one).")] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for the server to answer /health.")] = 180.0,
+    database: Annotated[
+        str | None,
+        typer.Option(
+            "--database",
+            help="sqlite (default, one person) or postgres (a team): chosen at the first start and "
+            "kept. postgres uses NEWSDESK_POSTGRES_URL if set, else runs one for the workspace "
+            "from an installed PostgreSQL.",
+        ),
+    ] = None,
+    lan: Annotated[
+        bool, typer.Option("--lan", help="Serve every network interface, not only 127.0.0.1 (prints what it exposes).")
+    ] = False,
+) -> None:
     """Start the server (no-op if it is already running) and print its URL.
 
     Example: newsdesk studio start --database postgres -w my-ws
@@ -75,16 +86,24 @@ def status(workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False) -> Non
         console.print(f"stopped ({installed} at {report.venv})")
         return
     database = report.database or {}
-    where = database.get("path") or database.get("url") or (
-        f"127.0.0.1:{database.get('port')}, run by newsdesk" if database.get("managed") else "")
-    console.print(f"{report.state}: {report.url} (pid {report.pid}, label-studio {report.version}, "
-                  f"data in {report.base_data_dir}, database {database.get('kind', 'sqlite')} {where})")
+    where = (
+        database.get("path")
+        or database.get("url")
+        or (f"127.0.0.1:{database.get('port')}, run by newsdesk" if database.get("managed") else "")
+    )
+    console.print(
+        f"{report.state}: {report.url} (pid {report.pid}, label-studio {report.version}, "
+        f"data in {report.base_data_dir}, database {database.get('kind', 'sqlite')} {where})"
+    )
 
 
 @studio_app.command("backup")
-def backup(workspace: WorkspaceOpt = Path("."),
-           out_file: Annotated[Path | None, typer.Option("--out", help="File to write (default: "
-                                                                      "studio/backups/<time>).")] = None) -> None:
+def backup(
+    workspace: WorkspaceOpt = Path("."),
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="File to write (default: studio/backups/<time>).")
+    ] = None,
+) -> None:
     """Write a restorable copy of the server's database (SQLite backup API, or pg_dump).
 
     Example: newsdesk studio backup --out studio-2026-12-05.dump -w my-ws
@@ -97,8 +116,10 @@ def backup(workspace: WorkspaceOpt = Path("."),
 
 
 @studio_app.command("restore")
-def restore(backup_file: Annotated[Path, typer.Argument(help="A file written by `newsdesk studio backup`.")],
-            workspace: WorkspaceOpt = Path(".")) -> None:
+def restore(
+    backup_file: Annotated[Path, typer.Argument(help="A file written by `newsdesk studio backup`.")],
+    workspace: WorkspaceOpt = Path("."),
+) -> None:
     """Replace the server's database with a backup (stop the server first); the current one is kept.
 
     Example: newsdesk studio restore studio-2026-12-05.dump -w my-ws
@@ -111,11 +132,12 @@ def restore(backup_file: Annotated[Path, typer.Argument(help="A file written by 
 
 
 @users_app.command("add")
-def users_add(email: Annotated[str, typer.Argument(help="The person's email; they sign in with it.")],
-              role: Annotated[str, typer.Option("--role", help=f"One of: {', '.join(ROLES)}.")] = "annotator",
-              workspace: WorkspaceOpt = Path("."),
-              as_json: Annotated[bool, typer.Option("--json", help="Print the account (and first password) "
-                                                                   "as JSON.")] = False) -> None:
+def users_add(
+    email: Annotated[str, typer.Argument(help="The person's email; they sign in with it.")],
+    role: Annotated[str, typer.Option("--role", help=f"One of: {', '.join(ROLES)}.")] = "annotator",
+    workspace: WorkspaceOpt = Path("."),
+    as_json: Annotated[bool, typer.Option("--json", help="Print the account (and first password) as JSON.")] = False,
+) -> None:
     """Create an account; its first password is shown here once and stored nowhere.
 
     Example: newsdesk studio users add ana@example.org --role annotator -w my-ws
@@ -125,16 +147,21 @@ def users_add(email: Annotated[str, typer.Argument(help="The person's email; the
     with user_errors():
         account = add_user(workspace, email, role)
     if as_json:
-        emit_json({**account.member.to_json(), "sign_in_url": account.sign_in_url,
-                   "first_password": account.first_password})
+        emit_json(
+            {**account.member.to_json(), "sign_in_url": account.sign_in_url, "first_password": account.first_password}
+        )
         return
     member = account.member
     if account.first_password is None:
         console.print(f"{member.email} has an account already (id {member.id}); role now {member.role}")
         return
     console.print(f"Added {member.email} as {member.role} (id {member.id}).")
-    console.print(f"Send them, privately: sign in at {account.sign_in_url} with their email and the first "
-                  f"password {account.first_password}", markup=False, highlight=False)
+    console.print(
+        f"Send them, privately: sign in at {account.sign_in_url} with their email and the first "
+        f"password {account.first_password}",
+        markup=False,
+        highlight=False,
+    )
     console.print("It is shown only now and stored nowhere; they change it under Account & Settings.")
 
 
@@ -157,8 +184,9 @@ def users_list(workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False) ->
 
 
 @users_app.command("remove")
-def users_remove(email: Annotated[str, typer.Argument(help="The person's email.")],
-                 workspace: WorkspaceOpt = Path(".")) -> None:
+def users_remove(
+    email: Annotated[str, typer.Argument(help="The person's email.")], workspace: WorkspaceOpt = Path(".")
+) -> None:
     """End the person's membership (they can no longer sign in); their annotations stay.
 
     Example: newsdesk studio users remove ana@example.org -w my-ws
