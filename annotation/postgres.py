@@ -263,6 +263,16 @@ def _server_user() -> pwd.struct_passwd | None:
         ) from None
 
 
+def _let_through(workspace: Path, account: pwd.struct_passwd | None) -> None:
+    """The studio folder is private (0700: it holds the admin token and e-mails); the account that
+    runs PostgreSQL may pass through it (o+x, 0711: no listing, no reading) to the cluster it owns."""
+    if account is None:
+        return
+    studio = _pg_root(workspace).parent
+    if studio.exists() and studio.stat().st_uid == os.geteuid():
+        studio.chmod(studio.stat().st_mode | 0o001)
+
+
 def _check_reachable(folder: Path, account: pwd.struct_passwd) -> None:
     """Under root, the postgres account must be able to walk down to the workspace."""
     for parent in [folder, *folder.parents]:
@@ -355,6 +365,7 @@ def start_managed_postgres(workspace: Path) -> PostgresTarget:
         return _managed_target(running["port"], password)
     bin_dir = _cluster_bin_dir(workspace) or postgres_bin_dir()
     account = _server_user()
+    _let_through(workspace, account)
     _init_cluster(workspace, bin_dir, account, password)
     port = _free_port()
     log = _pg_root(workspace) / "server.log"

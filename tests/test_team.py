@@ -235,7 +235,12 @@ def test_adjudicate_prefers_the_reviewers_version_then_an_annotators(team):
     ws, _, emails, versions = team
     _adjudicate(ws, "--prefer", "reviewer")
     (gold,) = load_gold(ws)
-    assert _keys(gold) == _keys(versions["rev"])
+    # The reviewer's version whole, but for the claim whose speech she left unanswered: gold never
+    # holds what validation rejects, so that claim (and the cue and source only it used) waits for
+    # a person, listed as a conflict.
+    left_out = _keys(versions["rev"]) - _keys(gold)
+    assert _keys(gold) <= _keys(versions["rev"]) and {layer for layer, *_ in left_out} == {"claims"}
+    assert {k for k in _keys(gold) if k[0] == "entities"} == {k for k in _keys(versions["rev"]) if k[0] == "entities"}
     assert gold.provenance["record"]["rule"] == "preferred"
     assert gold.provenance["record"]["preferred"] == emails["rev"]
 
