@@ -249,9 +249,9 @@ def annotate_export(
     Example: newsdesk annotate export --out records.jsonl -w my-ws
     """
     from annotation.store import AnnotationStore
-    from corpus.workspace import Workspace, atomic_write_text
+    from corpus.workspace import Workspace, atomic_write_lines
 
     with user_errors():
         records = AnnotationStore(Workspace.open(workspace)).records()
-    atomic_write_text(out, "".join(json.dumps(r.export_record(), ensure_ascii=False) + "\n" for r in records))
+    atomic_write_lines(out, (json.dumps(r.export_record(), ensure_ascii=False) for r in records))
     console.print(f"wrote {len(records)} annotation records to {out}")

@@ -279,12 +279,12 @@ def docs_export(
     Example: newsdesk docs export --out docs.jsonl -w my-ws
     """
     from corpus.store import CorpusStore
-    from corpus.workspace import Workspace, atomic_write_text
+    from corpus.workspace import Workspace, atomic_write_lines
 
     with user_errors():
         docs = CorpusStore(Workspace.open(workspace)).iter_documents()
         lines = [json.dumps(d.export_record(), ensure_ascii=False) for d in docs]
-    atomic_write_text(out, "".join(line + "\n" for line in lines))
+    atomic_write_lines(out, lines)
     console.print(f"wrote {len(lines)} documents to {out}")
 
 
