@@ -31,6 +31,11 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "studio: runs against a real local Label Studio server (installed once into .cache/studio-venv: ~1 min, ~1 GB)",
     )
+    config.addinivalue_line(
+        "markers",
+        "browser: drives Debian's headless chromium through /usr/bin/chromedriver "
+        "(./run test installs both when it can)",
+    )
 
 
 @dataclass(frozen=True)
