@@ -118,6 +118,9 @@ def test_an_annotator_sees_the_predictions_answers_a_claim_question_and_pull_fin
     # The baseline found what the page must show: entities, the claim, and its cue/source links.
     assert {layer for layer, _, _ in predicted} == {"entities", "claims"}, predicted
     assert any(label == "CLAIM" for _, label, _ in predicted) and links, prediction.result
+    # The annotator gives an answer the baseline did not, so the one pulled back is theirs.
+    guessed = {v for r in prediction.result if r.get("from_name") == "check_worthiness" for v in r["value"]["choices"]}
+    answer_value = next(v for v in ("unsure", "not check-worthy", "check-worthy") if v not in guessed)
     password = add_user(studio.workspace, ANNOTATOR, "annotator").first_password
     assert password
 
@@ -139,13 +142,19 @@ def test_an_annotator_sees_the_predictions_answers_a_claim_question_and_pull_fin
         assert task.data["flags_note"] in page
         for _, label, _ in predicted:
             assert label in page, label
+        # The cue/source links are drawn over the text, one arrow each, with their labels.
+        arrows = "[class*='relations-overlay'] [class*='relationItem']"
+        wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, arrows)) == len(links))
+        overlay = driver.find_element(By.CSS_SELECTOR, "[class*='relations-overlay']").get_attribute("textContent")
+        for label in {label for link in links for label in link.get("labels", [])}:
+            assert label in overlay, (label, overlay)  # SVG text: the labels run together
         _save_for_debugging(driver, "newsdesk-browser-task")
 
         # Select the claim (its entry in the region list), answer the question shown with it.
         claim_entry = (By.XPATH, "//*[contains(@class, 'outliner') or contains(@class, 'region')]"
                                  "[not(self::span[contains(@class, 'htx')])]//*[normalize-space(text())='CLAIM']")
         wait.until(EC.element_to_be_clickable(claim_entry)).click()
-        answer = (By.XPATH, "//label[.//span[normalize-space(text())='check-worthy']]")
+        answer = (By.XPATH, f"//label[.//span[normalize-space(text())='{answer_value}']]")
         wait.until(EC.element_to_be_clickable(answer)).click()
         _save_for_debugging(driver, "newsdesk-browser-answered")
         submit = (By.XPATH, "//button[normalize-space()='Submit' or @aria-label='submit']")
@@ -164,4 +173,4 @@ def test_an_annotator_sees_the_predictions_answers_a_claim_question_and_pull_fin
     claims = {s.id for s in mine.spans if s.label == "CLAIM"}
     assert claims and {(s.layer, s.label, s.text) for s in mine.spans} == predicted
     assert len(mine.links) == len(links)
-    assert ("check_worthiness", ("check-worthy",)) in {(c.name, c.values) for c in mine.choices if c.region_id in claims}
+    assert ("check_worthiness", (answer_value,)) in {(c.name, c.values) for c in mine.choices if c.region_id in claims}
