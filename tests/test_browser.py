@@ -111,6 +111,9 @@ def test_an_annotator_sees_the_predictions_answers_a_claim_question_and_pull_fin
     (entry,) = task_map.tasks.values()
     task_id = entry["task_id"]
     task = admin.tasks.get(task_id)
+    # The project page tells whoever edits the config there that push regenerates it.
+    description = admin.projects.get(project_id).description
+    assert "newsdesk annotate push" in description and task_map.marker in description
     (prediction,) = admin.predictions.list(task=task_id)
     predicted = {(r["from_name"], r["value"]["labels"][0], r["value"]["text"])
                  for r in prediction.result if r.get("type") == "labels"}
