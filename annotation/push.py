@@ -179,9 +179,11 @@ def project_fields(schema: LabelSchema, settings: AnnotationSettings) -> dict:
 
 def project_description(task_map: TaskMap) -> str:
     """What the project page says; it carries the marker push finds the project by again."""
-    return ("Managed by newsdesk: `newsdesk annotate push` regenerates the labeling config from "
-            "labels.toml, so edits made here in the settings are replaced at the next push. "
-            f"[{task_map.marker}]")
+    return (
+        "Managed by newsdesk: `newsdesk annotate push` regenerates the labeling config from "
+        "labels.toml, so edits made here in the settings are replaced at the next push. "
+        f"[{task_map.marker}]"
+    )
 
 
 def _ensure_project(client, workspace, task_map, schema, settings, report):
@@ -190,13 +192,17 @@ def _ensure_project(client, workspace, task_map, schema, settings, report):
     project = find_project(client, task_map)
     try:
         if project is None:
-            project = client.projects.create(title=settings.project_title,
-                                             description=project_description(task_map), **fields)
+            project = client.projects.create(
+                title=settings.project_title, description=project_description(task_map), **fields
+            )
             task_map.project_id, task_map.tasks = project.id, {}
             task_map.save(workspace)
             report.project_created = True
-        elif (project.label_config != config or project.maximum_annotations != settings.overlap
-              or project.description != project_description(task_map)):
+        elif (
+            project.label_config != config
+            or project.maximum_annotations != settings.overlap
+            or project.description != project_description(task_map)
+        ):
             project = client.projects.update(project.id, description=project_description(task_map), **fields)
             report.config_updated = True
     except ApiError as exc:

@@ -33,9 +33,11 @@ CHROMEDRIVER = Path("/usr/bin/chromedriver")
 pytestmark = [
     pytest.mark.studio,
     pytest.mark.browser,
-    pytest.mark.skipif(not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
-                       reason=f"needs {CHROMIUM} and {CHROMEDRIVER} (Debian: apt-get install chromium "
-                              "chromium-driver; ./run test installs them when run as root)"),
+    pytest.mark.skipif(
+        not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
+        reason=f"needs {CHROMIUM} and {CHROMEDRIVER} (Debian: apt-get install chromium "
+        "chromium-driver; ./run test installs them when run as root)",
+    ),
 ]
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is in the test extra: pip install -e .[test]")
 from selenium.webdriver.common.by import By  # noqa: E402
@@ -67,9 +69,18 @@ def chromium(tmp_path):
     profile = tempfile.mkdtemp(prefix="newsdesk-chromium-")
     # The sandbox needs user namespaces root has not got; the rest keeps a closed network from
     # stalling the start (updates, sync, first-run pages).
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--no-first-run", "--window-size=1600,1200", f"--user-data-dir={profile}"):
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1600,1200",
+        f"--user-data-dir={profile}",
+    ):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     driver.set_page_load_timeout(WAIT_SECONDS)
@@ -115,8 +126,11 @@ def test_an_annotator_sees_the_predictions_answers_a_claim_question_and_pull_fin
     description = admin.projects.get(project_id).description
     assert "newsdesk annotate push" in description and task_map.marker in description
     (prediction,) = admin.predictions.list(task=task_id)
-    predicted = {(r["from_name"], r["value"]["labels"][0], r["value"]["text"])
-                 for r in prediction.result if r.get("type") == "labels"}
+    predicted = {
+        (r["from_name"], r["value"]["labels"][0], r["value"]["text"])
+        for r in prediction.result
+        if r.get("type") == "labels"
+    }
     links = [r for r in prediction.result if r.get("type") == "relation"]
     # The baseline found what the page must show: entities, the claim, and its cue/source links.
     assert {layer for layer, _, _ in predicted} == {"entities", "claims"}, predicted
@@ -154,8 +168,11 @@ def test_an_annotator_sees_the_predictions_answers_a_claim_question_and_pull_fin
         _save_for_debugging(driver, "newsdesk-browser-task")
 
         # Select the claim (its entry in the region list), answer the question shown with it.
-        claim_entry = (By.XPATH, "//*[contains(@class, 'outliner') or contains(@class, 'region')]"
-                                 "[not(self::span[contains(@class, 'htx')])]//*[normalize-space(text())='CLAIM']")
+        claim_entry = (
+            By.XPATH,
+            "//*[contains(@class, 'outliner') or contains(@class, 'region')]"
+            "[not(self::span[contains(@class, 'htx')])]//*[normalize-space(text())='CLAIM']",
+        )
         wait.until(EC.element_to_be_clickable(claim_entry)).click()
         answer = (By.XPATH, f"//label[.//span[normalize-space(text())='{answer_value}']]")
         wait.until(EC.element_to_be_clickable(answer)).click()
@@ -163,7 +180,8 @@ def test_an_annotator_sees_the_predictions_answers_a_claim_question_and_pull_fin
         submit = (By.XPATH, "//button[normalize-space()='Submit' or @aria-label='submit']")
         wait.until(EC.element_to_be_clickable(submit)).click()
         WebDriverWait(driver, WAIT_SECONDS, poll_frequency=1).until(
-            lambda d: admin.tasks.get(task_id).total_annotations == 1)
+            lambda d: admin.tasks.get(task_id).total_annotations == 1
+        )
     except Exception:
         _save_for_debugging(driver, "newsdesk-browser-failure")
         raise
