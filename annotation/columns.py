@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import tempfile
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
@@ -264,6 +265,13 @@ def _pylist(array: pa.Array, few: bool = False) -> list:
     return array.to_pylist()
 
 
+def transposed(rows: list[tuple], width: int) -> list[list]:
+    """Field ``k`` of every row, one list per field: what ``zip(*rows)`` gives, without its iterator
+    per row. Over 2M spans those are 2M tracked objects alive at once, enough to set off full
+    collections of the whole heap (5 of validate_data's 11.6 s at 100k documents)."""
+    return [list(map(itemgetter(k), rows)) for k in range(width)]
+
+
 def _split(items: list, counts: list[int]) -> list[list]:
     """``items`` cut into consecutive lists of ``counts[k]`` items."""
     out, start = [], 0
@@ -276,19 +284,19 @@ def _split(items: list, counts: list[int]) -> list[list]:
 def _table_of(records: list[AnnotationRecord]) -> pa.Table:
     columns = {name: pa.array([getattr(r, name) for r in records], SCHEMA.field(name).type) for name in _SCALARS}
     spans = [s for r in records for s in r.spans]
-    span_fields = list(zip(*spans)) if spans else [()] * len(Span._fields)
+    span_fields = transposed(spans, len(Span._fields))
     columns["spans"] = _lists(
         [len(r.spans) for r in records],
         pa.StructArray.from_arrays(
-            [pa.array(list(values), f.type) for values, f in zip(span_fields, SPAN_TYPE)], fields=list(SPAN_TYPE)
+            [pa.array(values, f.type) for values, f in zip(span_fields, SPAN_TYPE)], fields=list(SPAN_TYPE)
         ),
     )
     links = [lk for r in records for lk in r.links]
-    link_fields = list(zip(*links)) if links else [()] * len(Link._fields)
+    link_fields = transposed(links, len(Link._fields))
     columns["links"] = _lists(
         [len(r.links) for r in records],
         pa.StructArray.from_arrays(
-            [pa.array(list(values), f.type) for values, f in zip(link_fields, LINK_TYPE)], fields=list(LINK_TYPE)
+            [pa.array(values, f.type) for values, f in zip(link_fields, LINK_TYPE)], fields=list(LINK_TYPE)
         ),
     )
     choices = [c for r in records for c in r.choices]

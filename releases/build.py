@@ -61,8 +61,6 @@ TOOLKIT_VERSION = version("newsdesk")
 if TYPE_CHECKING:
     import pandas as pd
 
-    from validation.agreement import AgreementReport
-
 
 @dataclass
 class StepTimes:
@@ -320,35 +318,15 @@ def _write_release(
             detail=f"{len(report.errors)} errors: "
             + ", ".join(f"{c} x{g['count']}" for c, g in report.by_code().items()),
         )
-    schema, docs, gold, splits = inputs.schema, inputs.docs, inputs.gold, inputs.splits
-    files, counts = {**files, **lane.files}, {**counts, **lane.counts}
-    data_files = {c: files[c] for c in CONFIG_NAMES if files.get(c)}
-    split_rows = {c: counts[c] for c in CONFIG_NAMES if counts.get(c)}
-    ner_stats = ner.NerStats(
-        inputs.ner_stats.spans + lane.ner_stats.spans, inputs.ner_stats.misaligned + lane.ner_stats.misaligned
-    )
-    (out / "splits.json").write_text(json.dumps(splits, sort_keys=True))
+    schema = inputs.schema
+    (out / "splits.json").write_text(json.dumps(inputs.splits, sort_keys=True))
     # Provisional: what the diff against the previous version needs; the full manifest comes last.
     (out / "manifest.json").write_text(
         json.dumps({"version": version, "schema_hash": schema.fingerprint(), "schema": schema.to_record()})
     )
     with timings.step("facts"):
-        return _facts(
-            schema,
-            settings,
-            version,
-            previous,
-            docs,
-            gold,
-            lane.annotators,
-            inputs.features,
-            split_rows,
-            data_files,
-            tallies,
-            ner_stats,
-            report.agreement,
-            timings,
-        )
+        released = Released.of(files, counts, inputs.ner_stats, lane, timings)
+        return _facts(inputs, tallies, released, settings, version=version, previous=previous)
 
 
 def _write_configs(
@@ -463,24 +441,48 @@ def _pair_counts(first: pa.Array, second: pa.Array) -> list[tuple[tuple, int]]:
     ]
 
 
+@dataclass
+class Released:
+    """What the two lanes wrote and measured: each data file and its rows by config and split, the
+    entity spans `ner` counted, how many annotators' records are released, and validation's agreement."""
+
+    data_files: dict[str, dict[str, str]]  # config -> split -> path
+    split_rows: dict[str, dict[str, int]]  # config -> split -> rows
+    ner_stats: ner.NerStats
+    annotators: int
+    agreement: dict  # measure -> value, for the card
+
+    @classmethod
+    def of(
+        cls, files: dict, counts: dict, ner_stats: ner.NerStats, lane: ValidationLane, timings: StepTimes
+    ) -> Released:
+        """This process's data files, their rows and its `ner` counts, joined with validation's (``lane``)."""
+        files, counts = {**files, **lane.files}, {**counts, **lane.counts}
+        with timings.step("agreement"):  # validation's, on the released people's records and texts
+            agreement = lane.report.agreement.headline()
+        return cls(
+            data_files={c: files[c] for c in CONFIG_NAMES if files.get(c)},
+            split_rows={c: counts[c] for c in CONFIG_NAMES if counts.get(c)},
+            ner_stats=ner.NerStats(
+                ner_stats.spans + lane.ner_stats.spans, ner_stats.misaligned + lane.ner_stats.misaligned
+            ),
+            annotators=lane.annotators,
+            agreement=agreement,
+        )
+
+
 def _facts(
-    schema,
-    settings,
-    version,
-    previous,
-    docs,
-    gold,
-    annotators: int,
-    features,
-    split_rows,
-    data_files,
+    inputs: ReleaseInputs,
     tallies: Tallies,
-    ner_stats,
-    measured: AgreementReport,
-    timings,
+    released: Released,
+    settings: ReleaseSettings,
+    *,
+    version: str,
+    previous: str | None,
 ) -> card.ReleaseFacts:
-    with timings.step("agreement"):  # validation's, on the released people's records and texts
-        agreement = measured.headline()
+    """The card's facts: what was released (``inputs``), counted in it (``tallies``), written and measured
+    (``released``), and what the maintainers chose to say (``settings``)."""
+    docs, gold, ner_stats = inputs.docs, inputs.gold, released.ner_stats
     entity_counts, attribute_counts, clusters = tallies.entity_counts, tallies.attribute_counts, tallies.clusters
     gold_documents = len(set(gold.column("doc_id")))
     straddling = [c for c, in_splits in clusters.items() if len(in_splits) > 1]
@@ -501,12 +503,12 @@ def _facts(
         version=version,
         created=datetime.now(UTC).isoformat(timespec="seconds"),
         languages=sorted({d.language for d in docs}) or ["en"],
-        features={c: features[c] for c in data_files},
-        split_rows=split_rows,
-        data_files=data_files,
+        features={c: inputs.features[c] for c in released.data_files},
+        split_rows=released.split_rows,
+        data_files=released.data_files,
         documents=len(docs),
         gold_documents=gold_documents,
-        annotators=annotators,
+        annotators=released.annotators,
         entity_label_counts={s: dict(c) for s, c in entity_counts.items()},
         claim_attribute_counts={a: dict(c) for a, c in attribute_counts.items()},
         claims=tallies.claims,
@@ -515,11 +517,11 @@ def _facts(
         near_duplicate_clusters=len(clusters),
         ner_misaligned=ner_stats.misaligned,
         ner_spans=ner_stats.spans,
-        agreement=agreement,
+        agreement=released.agreement,
         limitations=limitations,
         tokenisation=f"Tokens are the matches of the regular expression `{TOKEN_PATTERN}` on the clean text "
         "(numbers, words with inner hyphens, apostrophe clitics such as “’s”, single other characters).",
-        schema_hash=schema.fingerprint(),
+        schema_hash=inputs.schema.fingerprint(),
         previous=previous,
     )
 

@@ -20,8 +20,7 @@ from releases import ner, rows
 if TYPE_CHECKING:
     from datasets import Features
 
-    from corpus.runtime import StepTimes
-    from releases.build import ReleaseInputs
+    from releases.build import ReleaseInputs, StepTimes
 
 # A config's sources by split (in the order read), and how one split's sources become its table.
 Sources = tuple[dict[str, list], Callable[[list], pa.Table]]

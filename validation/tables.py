@@ -22,7 +22,7 @@ import orjson
 import pandas as pd
 import pyarrow as pa
 
-from annotation.columns import RecordColumns
+from annotation.columns import RecordColumns, transposed
 from annotation.model import AnnotationRecord, Link, RegionChoice, Span
 from annotation.schema import ATTRIBUTION, CLAIM, LINK_CUE, LINK_SOURCE, UNATTRIBUTED, LabelSchema
 from corpus.model import Document
@@ -179,7 +179,7 @@ class RecordSet:
     def _flat(self, name: str, fields: tuple[str, ...]) -> tuple:
         if name not in self._values:
             items = list(chain.from_iterable(getattr(r, name) for r in self.objects))
-            columns = [list(values) for values in zip(*items)] if items else [[] for _ in fields]
+            columns = transposed(items, len(fields))
             counts = [len(getattr(r, name)) for r in self.objects]
             if self.columns is not None:
                 more, values = self.columns.values(name)
@@ -299,8 +299,7 @@ class SpanValues:
     @classmethod
     def of(cls, records: list[AnnotationRecord]) -> SpanValues:
         spans = list(chain.from_iterable(r.spans for r in records))
-        fields = [list(column) for column in zip(*spans)] if spans else [[] for _ in Span._fields]
-        return cls([len(r.spans) for r in records], *fields)  # a span is a named tuple: zip transposes them
+        return cls([len(r.spans) for r in records], *transposed(spans, len(Span._fields)))  # spans are named tuples
 
     def column(self, name: str):
         """The frame's column ``name`` (see :func:`_column`), converted once."""
