@@ -2,7 +2,8 @@
 
 Reads ../shared/data when present (says so when not):
 - mt-news: 33 stories x 4 English versions (3 machine translations + the human reference);
-  the share of stories whose 4 versions share one cluster, and clusters joining stories;
+  the share of stories whose 4 versions share one cluster, and clusters joining stories; the
+  same over every system's output in wmt22_ja-en_news_docs.jsonl (15 versions a story);
 - PolNeAR train+dev texts (~920 US election articles on overlapping topics): every pair a
   cluster joins is printed, to be looked at (any join should be a real duplicate);
 - newspaper-fixtures texts: the same.
@@ -15,6 +16,8 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import json
+import os
 import sys
 import time
 from dataclasses import replace
@@ -25,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from corpus.anchors import StoryAnchors, candidate_pairs, story_pairs  # noqa: E402
 from corpus.dedup import NearDuplicateConfig, near_duplicate_clusters  # noqa: E402
 from corpus.ingest import near_duplicate_config  # noqa: E402
 from corpus.workspace import Workspace  # noqa: E402
@@ -49,7 +53,20 @@ def mt_news(config: NearDuplicateConfig) -> None:
         print(f"mt-news: {folder} not found, skipped")
         return
     docs = docs_of(sorted(folder.glob("*.txt")))
-    story = {d.id: ".".join(d.id.split(".")[:2]) for d in docs}
+    stories_of("mt-news", docs, {d.id: ".".join(d.id.split(".")[:2]) for d in docs}, config)
+    every = DATA / "mt-news" / "wmt22_ja-en_news_docs.jsonl"
+    if every.is_file():
+        docs = []
+        for line in every.read_text().splitlines():
+            record = json.loads(line)
+            for system, text in [*record["refs"].items(), *record["systems"].items()]:
+                docs.append(SimpleNamespace(id=f"{record['doc_id']}|{system}", text=text))
+        stories_of("mt-news, every system", docs, {d.id: d.id.split("|")[0] for d in docs}, config)
+        docs = [d for d in docs if not d.id.endswith("|AIST")]  # its output is word salad (bench/README.md)
+        stories_of("mt-news, every system but AIST", docs, {d.id: d.id.split("|")[0] for d in docs}, config)
+
+
+def stories_of(name: str, docs: list[SimpleNamespace], story: dict[str, str], config: NearDuplicateConfig) -> None:
     clusters = near_duplicate_clusters(docs, config)
     cluster_of = {m: first for first, members in clusters.items() for m in members}
     stories = sorted(set(story.values()))
@@ -61,7 +78,7 @@ def mt_news(config: NearDuplicateConfig) -> None:
     )
     joining = sum(1 for members in clusters.values() if len({story[m] for m in members}) > 1)
     print(
-        f"mt-news: {len(docs)} versions of {len(stories)} stories; all versions in one cluster: "
+        f"{name}: {len(docs)} versions of {len(stories)} stories; all versions in one cluster: "
         f"{whole}/{len(stories)} ({whole / len(stories):.0%}); clusters joining stories: {joining}"
     )
 
@@ -80,7 +97,8 @@ def joins(name: str, paths: list[Path], config: NearDuplicateConfig) -> None:
     )
     for members in both.values():
         for a, b in itertools.combinations(members, 2):
-            print(f"   {a}  ~  {b}")
+            how = "5-grams" if any(a in m and b in m for m in grams.values()) else "anchors"
+            print(f"   {a}  ~  {b}  ({how})")
 
 
 def timing(n: int, config: NearDuplicateConfig) -> None:
@@ -95,8 +113,17 @@ def timing(n: int, config: NearDuplicateConfig) -> None:
         clusters = near_duplicate_clusters(docs, cfg)
         print(
             f"generated {n}: near_duplicate_clusters {label}: {time.perf_counter() - start:.1f} s, "
-            f"{len(clusters)} clusters"
+            f"{len(clusters)} clusters; load {os.getloadavg()[0]:.2f}"
         )
+    start = time.perf_counter()
+    anchors = StoryAnchors.of([d.text for d in docs], config.anchors)
+    middle = time.perf_counter()
+    candidates = candidate_pairs(anchors, config.anchors)
+    pairs = story_pairs(anchors, config.anchors)
+    print(
+        f"generated {n}: anchor sequences {middle - start:.1f} s, candidates and checks "
+        f"{time.perf_counter() - middle:.1f} s ({len(candidates)} candidates, {len(pairs)} pairs)"
+    )
 
 
 def main() -> None:

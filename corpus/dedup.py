@@ -16,7 +16,7 @@ from itertools import accumulate
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
-from corpus.anchors import AnchorConfig, anchor_pairs, anchor_set
+from corpus.anchors import AnchorConfig, StoryAnchors, story_pairs
 from corpus.model import Document, Flag
 from corpus.tokens import WORD, character_classes, text_pieces
 
@@ -324,9 +324,9 @@ def near_duplicate_clusters(
         lsh.insert(doc.id, sig)
         sigs[doc.id] = sig
     if config.anchors.enabled:
-        ids = [doc.id for doc in with_text]
-        for a, b in anchor_pairs(ids, [anchor_set(doc.text, config.anchors) for doc in with_text], config.anchors):
-            uf.union(a, b)
+        anchors = StoryAnchors.of([doc.text for doc in with_text], config.anchors)
+        for i, j in story_pairs(anchors, config.anchors):
+            uf.union(with_text[i].id, with_text[j].id)
     groups: dict[str, list[str]] = {}
     for doc_id in sigs:
         groups.setdefault(uf.find(doc_id), []).append(doc_id)

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from corpus.anchors import AnchorConfig
+from corpus.anchors import config_from_settings as anchor_settings
 from corpus.cleaning import CleaningPipeline, CleaningStats
 from corpus.dedup import NearDuplicateConfig, mark_near_duplicates, near_duplicate_clusters
 from corpus.errors import Errors, NewsdeskError
@@ -127,15 +127,7 @@ def cleaning_pipeline(workspace: Workspace) -> CleaningPipeline:
 
 def near_duplicate_config(workspace: Workspace) -> NearDuplicateConfig:
     s = workspace.section("near_duplicates")
-    default = AnchorConfig()
-    anchors = AnchorConfig(
-        enabled=bool(s.get("anchors", default.enabled)),
-        threshold=float(s.get("anchor_threshold", default.threshold)),
-        min_shared=int(s.get("anchor_min_shared", default.min_shared)),
-        rare_zipf=float(s.get("anchor_rare_zipf", default.rare_zipf)),
-        name_zipf=float(s.get("anchor_name_zipf", default.name_zipf)),
-        language=str(s.get("anchor_language", default.language)),
-    )
+    anchors = anchor_settings(s)
     return NearDuplicateConfig(float(s["threshold"]), int(s["num_perm"]), int(s["shingle_words"]), anchors)
 
 

@@ -10,10 +10,10 @@ process holds the corpus:
 2. shuffle: every (band index, band values) record goes to the reducer its hash names; a
    reducer sorts its records and emits every pair of documents that share a band exactly
    (what ``MinHashLSH.query`` would return);
-3. the anchor signature (``corpus.anchors``: names, numbers, rare words, for translations of
-   one story): each partition computes its documents' anchor sets (small); the driver gathers
-   them and finds the anchor pairs by ``corpus.anchors.anchor_pairs`` itself, so both engines
-   join exactly the same documents;
+3. the anchor signature (``corpus.anchors``: names, numbers, rare words in order, for
+   translations of one story): each partition computes its documents' anchor sequences as
+   hashes (small); the driver gathers them and finds the pairs by
+   ``corpus.anchors.story_pairs`` itself, so both engines join exactly the same documents;
 4. on the driver: only the candidate documents' signatures and ingest times are fetched; a
    pair is an edge when its estimated Jaccard reaches the threshold (``MinHash.jaccard``'s
    arithmetic); clusters are the connected components (union-find), keyed by the
@@ -32,7 +32,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from corpus.anchors import anchor_pairs, anchor_set
+from corpus.anchors import StoryAnchors, story_pairs
 from corpus.dedup import NearDuplicateConfig, _UnionFind, has_text, mark_near_duplicates, new_lsh, signatures
 from corpus.engines import Engine
 from corpus.ingest import Progress, near_duplicate_config
@@ -71,7 +71,7 @@ class PartitionSignatures:
     ids: list[str]  # documents with text, in store order
     values: np.ndarray  # (len(ids), num_perm) hash values, uint32
     marked: dict[str, dict]  # the records of the documents that carry near-duplicate marks now
-    anchors: list[frozenset[str]]  # each document's anchor set (empty when that signature is off)
+    anchors: StoryAnchors | None  # the documents' anchor sequences (None when that signature is off)
 
 
 def partition_signatures(
@@ -91,12 +91,12 @@ def partition_signatures(
                 continue  # as the local path: an empty text duplicates nothing
             ids.append(rec["id"])
             texts.append(rec["text"])
-    anchors = [anchor_set(t, config.anchors) for t in texts] if config.anchors.enabled else []
+    anchors = StoryAnchors.of(texts, config.anchors) if config.anchors.enabled else None
     return PartitionSignatures(partition, location, shards, ids, signatures(texts, config), marked, anchors)
 
 
-def partition_anchors(sigs: PartitionSignatures) -> tuple[list[str], list[frozenset[str]]]:
-    return sigs.ids, sigs.anchors
+def partition_anchors(sigs: PartitionSignatures) -> StoryAnchors | None:
+    return sigs.anchors
 
 
 def _is_marked(rec: dict) -> bool:
@@ -232,9 +232,9 @@ def _clusters(store: CorpusStore, config: NearDuplicateConfig, engine: Engine, p
     for t in reduce_tasks:
         engine.release(t)
     pairs = np.unique(np.concatenate(found), axis=0) if found else np.empty((0, 2), dtype=np.uint64)
-    story_pairs = _anchor_pairs(sigs, config, engine)
+    anchor_found = _anchor_pairs(sigs, config, engine)
     # Only documents in some candidate pair are verified; only their signatures come back.
-    refs = np.unique(np.concatenate([pairs.ravel(), story_pairs.ravel()]))
+    refs = np.unique(np.concatenate([pairs.ravel(), anchor_found.ravel()]))
     part_of, row_of = (refs >> np.uint64(32)).astype(np.int64), (refs & np.uint64(0xFFFFFFFF)).astype(np.int64)
     fetch = {}
     for p in np.unique(part_of).tolist():
@@ -257,7 +257,7 @@ def _clusters(store: CorpusStore, config: NearDuplicateConfig, engine: Engine, p
         uf.union(ids[i], ids[j])
         linked.update((i, j))
     for i, j in zip(
-        np.searchsorted(refs, story_pairs[:, 0]).tolist(), np.searchsorted(refs, story_pairs[:, 1]).tolist()
+        np.searchsorted(refs, anchor_found[:, 0]).tolist(), np.searchsorted(refs, anchor_found[:, 1]).tolist()
     ):
         uf.union(ids[i], ids[j])
         linked.update((i, j))
@@ -276,17 +276,17 @@ def _anchor_pairs(sigs: dict, config: NearDuplicateConfig, engine: Engine) -> np
     """The anchor signature's pairs, as (ref, ref) rows: the partitions' anchor sets, joined on the driver."""
     if not config.anchors.enabled:
         return np.empty((0, 2), dtype=np.uint64)
-    ids, anchors, ref_of = [], [], {}
-    for p in sorted(sigs):
-        task = engine.submit(partition_anchors, sigs[p], key="anchor-sets")
-        got_ids, got_anchors = engine.result(task)
+    parts, refs = [], []
+    tasks = {p: engine.submit(partition_anchors, sigs[p], key="anchor-sequences") for p in sorted(sigs)}
+    for p, task in tasks.items():
+        part = engine.result(task)
         engine.release(task)
-        for row, doc_id in enumerate(got_ids):
-            ref_of[doc_id] = (p << 32) | row
-        ids.extend(got_ids)
-        anchors.extend(got_anchors)
-    found = [(ref_of[a], ref_of[b]) for a, b in anchor_pairs(ids, anchors, config.anchors)]
-    return np.array(found, dtype=np.uint64).reshape(-1, 2)
+        parts.append(part)
+        refs.append((np.uint64(p) << np.uint64(32)) | np.arange(len(part), dtype=np.uint64))
+    ref = np.concatenate(refs) if refs else np.zeros(0, dtype=np.uint64)
+    found = story_pairs(StoryAnchors.concatenate(parts), config.anchors)
+    pairs = np.array(found, dtype=np.int64).reshape(-1, 2)
+    return np.sort(ref[pairs], axis=1) if len(pairs) else np.empty((0, 2), dtype=np.uint64)
 
 
 def update_near_duplicates(

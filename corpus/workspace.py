@@ -19,6 +19,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
+from corpus.anchors import settings_toml as anchor_settings_toml
 from corpus.errors import Errors, NewsdeskError
 from corpus.rules import cleaning_toml
 
@@ -51,17 +52,10 @@ published_field = "published"
 threshold = 0.8                # estimated Jaccard similarity of word 5-gram sets
 num_perm = 128
 shingle_words = 5
-# A second signature for translations of one story (5-gram Jaccard 0.02-0.20): names, numbers
-# and rare words; two documents join when their anchor sets reach anchor_threshold (exact
-# Jaccard) and share at least anchor_min_shared anchors. Off by default: it put 32 of 33 mt-news
-# stories in one cluster each, but joined different stories on same-topic news and is slow at scale.
-anchors = false
-anchor_threshold = 0.3
-anchor_min_shared = 8
-anchor_rare_zipf = 3.5          # a word below this wordfreq Zipf frequency is an anchor
-anchor_name_zipf = 5.5          # a capitalised word inside a sentence below this is an anchor
-anchor_language = "en"
+# A second signature for translations of one story: their anchors (names, numbers, rare
+# words) in the same order; corpus/anchors.py says how, bench/README.md what it joins.
 """
+    + anchor_settings_toml()
 )
 
 
