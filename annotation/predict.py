@@ -115,6 +115,13 @@ class ConformingPredictor:
     def predict(self, doc: Document, schema: LabelSchema) -> AnnotationRecord:
         return conform(self.predictor.predict(doc, schema), doc.text, schema)
 
+    def predict_many(self, docs: list[Document], schema: LabelSchema) -> list[AnnotationRecord]:
+        """:meth:`predict` of each document, in one batch where the predictor has ``predict_many``
+        (a trained model runs its NER over many documents at once)."""
+        many = getattr(self.predictor, "predict_many", None)
+        records = many(docs, schema) if many else [self.predictor.predict(d, schema) for d in docs]
+        return [conform(r, d.text, schema) for r, d in zip(records, docs)]
+
     def __getattr__(self, name: str):  # the model's own attributes (e.g. a spaCy pipeline's nlp)
         predictor = self.__dict__.get("predictor")  # absent while copy or pickle rebuilds the object
         if predictor is None:

@@ -31,6 +31,7 @@ from corpus.store import CorpusStore, StoreLocation
 from corpus.workspace import Workspace, atomic_write_text
 
 PREDICTIONS = ("annotations", "predictions")
+PREDICT_CHUNK = 256  # documents handed to the predictor at once: batches for a model, bounded memory
 
 
 @dataclass
@@ -78,13 +79,13 @@ def predict_shard(location: StoreLocation, path: Path, shard: int, spec: str, sc
         if rec["model_version"] != version or (doc is not None and doc["text_sha256"] == rec["text_sha256"]):
             lines[rec["doc_id"], rec["model_version"]] = line  # another model's records are not ours to change
     predicted = spans = 0
-    for doc_id in sorted(documents):
-        if (doc_id, version) in lines:
-            continue
-        record = model.predict(Document.from_record(documents[doc_id]), schema)
-        lines[doc_id, version] = json.dumps(record.to_record(), ensure_ascii=False)
-        predicted += 1
-        spans += len(record.spans)
+    todo = [Document.from_record(documents[d]) for d in sorted(documents) if (d, version) not in lines]
+    for start in range(0, len(todo), PREDICT_CHUNK):
+        batch = todo[start : start + PREDICT_CHUNK]
+        for doc, record in zip(batch, model.predict_many(batch, schema)):
+            lines[doc.id, version] = json.dumps(record.to_record(), ensure_ascii=False)
+            predicted += 1
+            spans += len(record.spans)
     text = "".join(lines[k] + "\n" for k in sorted(lines, key=lambda k: (k[0], k[1] or "")))
     return PredictedShard(shard, None if text == old else text, version, len(documents), predicted, spans)
 

@@ -30,7 +30,11 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+# ../shared/data beside a clone, or two levels up from a worktree (/work/wt/NAME -> /work/shared/data)
+DATA = next(
+    (p / "shared" / "data" for p in Path(__file__).resolve().parents[1:4] if (p / "shared" / "data").exists()),
+    Path(__file__).resolve().parents[2] / "shared" / "data",
+)
 NEWSDESK = [sys.executable, "-m", "newsdesk"]
 POLNEAR_MAP = (
     "Source=SOURCE,Cue=CUE,Content=CLAIM,Attribution=CUE,Attribution-no-source=CUE,Discuss=-,"
@@ -39,13 +43,18 @@ POLNEAR_MAP = (
 BRAT_LINE = re.compile(r"^[TERAMN#*]\d*\s")
 
 
-def _cli(*args: str) -> None:
-    subprocess.run([*NEWSDESK, *args], check=True, stdout=subprocess.DEVNULL)
+def _cli(*args: str, ok: tuple[int, ...] = (0,)) -> None:
+    done = subprocess.run([*NEWSDESK, *args], stdout=subprocess.DEVNULL)
+    if done.returncode not in ok:
+        raise subprocess.CalledProcessError(done.returncode, done.args)
 
 
-def _workspace(path: Path, entity_labels: list[str] | None) -> None:
+def _workspace(path: Path, entity_labels: list[str] | None, claim_attributes_required: bool = True) -> None:
     shutil.rmtree(path, ignore_errors=True)
     _cli("init", str(path))
+    if not claim_attributes_required:  # a corpus without them (PolNeAR): gold would leave every claim out
+        schema = path / "labels.toml"
+        schema.write_text(schema.read_text().replace("required = true", "required = false"))
     if entity_labels:
         schema = path / "labels.toml"
         text = re.sub(
@@ -70,8 +79,9 @@ def prepare_polnear(out: Path) -> None:
                 "\n".join(x for x in lines if BRAT_LINE.match(x)) + "\n", encoding="utf-8"
             )
         ws = out / f"pn-{split}"
-        _workspace(ws, None)
-        _cli("annotate", "import", str(folder), "--format", "brat", "--map", POLNEAR_MAP, "-w", str(ws))
+        _workspace(ws, None, claim_attributes_required=False)
+        # exit 1: some spans were reported (in text the cleaning removed): the rest is imported, as a user's would be
+        _cli("annotate", "import", str(folder), "--format", "brat", "--map", POLNEAR_MAP, "-w", str(ws), ok=(0, 1))
         _cli("adjudicate", "--strategy", "single", "-w", str(ws))
 
 
@@ -92,7 +102,7 @@ def prepare_wikiann(out: Path) -> None:
         conll.write_text("\n".join(lines) + "\n", encoding="utf-8")
         ws = out / f"wa-{split}"
         _workspace(ws, ["PER", "ORG", "LOC"])
-        _cli("annotate", "import", str(conll), "--format", "conll", "-w", str(ws))
+        _cli("annotate", "import", str(conll), "--format", "conll", "-w", str(ws), ok=(0, 1))  # exit 1: see PolNeAR
         _cli("adjudicate", "--strategy", "single", "-w", str(ws))
 
 

@@ -145,6 +145,22 @@ def test_the_model_predictor_pre_annotates_with_predictions_that_validate(traine
     assert all(0.0 <= u <= 0.5 for u in uncertain)
 
 
+def test_predicting_a_batch_of_documents_gives_each_document_its_own_prediction(trained):
+    # The batch path (each layer's NER over many documents at once) is the fast path of predict
+    # and evaluate: it must give what one document at a time gives.
+    ws, result = trained
+    schema = LabelSchema.load(ws)
+    model = make_predictor(f"model:{result.path}")
+    docs = list(CorpusStore(ws).iter_documents())
+    one_by_one = [model.predict(d, schema).to_record() for d in docs]
+    assert [r.to_record() for r in model.predict_many(docs, schema)] == one_by_one
+    assert model.predict_many([], schema) == []
+    baseline = make_predictor("baseline")  # a predictor without a batch path is called per document
+    assert [r.to_record() for r in baseline.predict_many(docs[:3], schema)] == [
+        baseline.predict(d, schema).to_record() for d in docs[:3]
+    ]
+
+
 def test_annotate_predict_runs_the_model_by_its_name(trained):
     ws, result = trained
     out = runner.invoke(

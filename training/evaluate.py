@@ -211,12 +211,13 @@ def evaluate_gold(
     pipelines: dict, meta: ModelMeta, gold: list[GoldDocument], schema: LabelSchema, with_baseline: bool = True
 ) -> dict:
     """The model's scores on these gold documents (and the baseline's beside them)."""
-    model = ModelPredictor.of(pipelines, meta)
-    items = []
+    from annotation.predict import ConformingPredictor
+
+    model = ConformingPredictor(ModelPredictor.of(pipelines, meta))  # what push and predict hand annotators
     started, cpu = time.perf_counter(), time.process_time()
-    for g in gold:
-        items.append((g.doc.text, g.record, model.predict(g.doc, schema)))
+    records = model.predict_many([g.doc for g in gold], schema)
     seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
+    items = [(g.doc.text, g.record, r) for g, r in zip(gold, records)]
     result = score(items, schema)
     words = result["edits"]["words"]
     result["documents"] = len(gold)
