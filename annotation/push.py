@@ -382,10 +382,23 @@ def _tasks_with_prediction_versions(client, project_id: int, id_range: tuple[int
         page += 1
 
 
+def _has_model_prediction(task) -> bool:
+    """Whether the task holds a prediction besides a flags-only one (pushed before a predictor was set)."""
+    versions = {v.strip() for v in str(getattr(task, "predictions_model_versions", "") or "").split(",")} - {""}
+    return bool(task.total_predictions) and versions != {FLAGS_ONLY_VERSION}
+
+
 def _add_missing_predictions(client, docs, task_map, remote, model, schema, report) -> None:
     for doc in docs:
         task = remote.get(doc.id)
-        if task is not None and not task.total_predictions and task_map.tasks[doc.id]["text_sha256"] == doc.text_sha256:
+        if (
+            task is not None
+            and not _has_model_prediction(task)
+            and task_map.tasks[doc.id]["text_sha256"] == doc.text_sha256
+        ):
+            if task.total_predictions:  # the flags alone: the model's prediction carries them from now on
+                for old in client.predictions.list(task=task.id):
+                    client.predictions.delete(old.id)
             pred = _prediction(doc, model, schema)
             client.predictions.create(task=task.id, result=pred["result"], model_version=pred["model_version"])
             report.predictions_added += 1

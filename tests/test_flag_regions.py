@@ -183,7 +183,7 @@ def test_flags_reach_the_annotators_and_never_the_records_validation_or_agreemen
 
 
 @pytest.mark.studio
-def test_without_a_predictor_the_flags_alone_are_pre_filled_and_pull_keeps_no_prediction(studio, tmp_path):
+def test_without_a_predictor_the_flags_alone_are_pre_filled_until_a_predictor_is_set(studio, tmp_path):
     ws, doc = flagged_workspace(tmp_path, "none")
     admin = studio.admin_client()
     assert push(ws, client=admin).tasks_created == 1
@@ -192,3 +192,10 @@ def test_without_a_predictor_the_flags_alone_are_pre_filled_and_pull_keeps_no_pr
     assert prediction.model_version == FLAGS_ONLY_VERSION and prediction.result == flag_results(doc)
     report = pull(ws, client=admin)
     assert report.predictions == 0 and AnnotationStore(ws).records() == []
+    # A predictor set later replaces the flags-only prediction; its prediction carries the flags.
+    path = ws.path("newsdesk.toml")
+    path.write_text(path.read_text().replace('predictor = "none"', 'predictor = "baseline"'))
+    assert push(Workspace.open(ws.root), client=admin).predictions_added == 1
+    (prediction,) = admin.predictions.list(task=task_id)
+    assert prediction.model_version != FLAGS_ONLY_VERSION
+    assert [r for r in prediction.result if r.get("from_name") == FLAG_LAYER] == flag_results(doc)
