@@ -9,7 +9,9 @@ when the text proves the intended span, and reported otherwise. A region id used
 labelled regions of one annotation (real exports have them) is kept once, the first, with a
 note: span ids are unique in a record, and links and choices name regions by id.
 
-``results_from_record`` is the way back, for predictions and review tasks.
+``results_from_record`` is the way back, for predictions and review tasks; ``flag_results``
+adds a document's cleaning flags as read-only regions of the ``cleaning_flags`` control, which
+reading drops again: a flag is shown to annotators, never an annotation.
 """
 
 from __future__ import annotations
@@ -19,9 +21,12 @@ from bisect import bisect_left
 
 from annotation.labelstudio_config import TEXT_TAG
 from annotation.model import AnnotationRecord, Link, Origin, RegionChoice, Span
-from annotation.schema import CLAIM_LAYER, CUE, ENTITY_LAYER, LINK_CUE, LINK_SOURCE
+from annotation.schema import CLAIM_LAYER, CUE, ENTITY_LAYER, FLAG_LAYER, LINK_CUE, LINK_SOURCE, flag_labels
+from corpus.model import Document
 
 SPAN_LAYERS = (ENTITY_LAYER, CLAIM_LAYER)
+# The model_version of a prediction that only carries the flags (push without a predictor).
+FLAGS_ONLY_VERSION = "newsdesk-cleaning-flags"
 
 
 class SpanLocator:
@@ -165,6 +170,9 @@ def _short(text: str, limit: int = 60) -> str:
 
 def _read_results(results: list[dict], locator: SpanLocator, record: AnnotationRecord) -> None:
     relations = []
+    # Flag regions came from push, not from the annotator: dropped with whatever hangs on them.
+    flag_ids = {str(item.get("id")) for item in results if item.get("from_name") == FLAG_LAYER}
+    results = [item for item in results if item.get("from_name") != FLAG_LAYER]
     repeats = repeated_regions(results)
     dropped = {id(item) for _, item in repeats}
     record.problems.extend(repeat_note(kept, item) for kept, item in repeats)
@@ -173,6 +181,10 @@ def _read_results(results: list[dict], locator: SpanLocator, record: AnnotationR
         value = item.get("value", {})
         if id(item) in dropped:
             continue
+        if flag_ids and (
+            str(item.get("id")) in flag_ids or {str(item.get("from_id")), str(item.get("to_id"))} & flag_ids
+        ):
+            continue  # a choice on a flag region, or a link drawn to one
         if kind == "labels" and item.get("from_name") in SPAN_LAYERS:
             span = _span(item, value, locator, record)
             if span is not None:
@@ -220,6 +232,37 @@ def _span(item: dict, value: dict, locator: SpanLocator, record: AnnotationRecor
             f"region {region_id} offsets repaired ({how}): [{start}:{end}] -> [{new_start}:{new_end}]"
         )
     return Span(region_id, item["from_name"], labels[0], new_start, new_end, locator.text[new_start:new_end])
+
+
+def flag_results(doc: Document) -> list[dict]:
+    """The document's cleaning flags as read-only regions at their offsets, one label per rule.
+
+    A flag over the whole text (a near-duplicate, not an article) is left to the line above the
+    text: painted over every word, it would hide the entities. So is a flag of a rule the
+    labeling config has no label for.
+    """
+    labels = set(flag_labels())
+    results = []
+    for n, flag in enumerate(doc.flags, start=1):
+        if flag.rule not in labels or (flag.start, flag.end) == (0, len(doc.text)) or flag.start >= flag.end:
+            continue
+        results.append(
+            {
+                "id": f"flag{n}",
+                "from_name": FLAG_LAYER,
+                "to_name": TEXT_TAG,
+                "type": "labels",
+                "readonly": True,
+                "value": {
+                    "start": flag.start,
+                    "end": flag.end,
+                    "text": doc.text[flag.start : flag.end],
+                    "labels": [flag.rule],
+                },
+                "meta": {"text": [flag.message]},
+            }
+        )
+    return results
 
 
 def results_from_record(record: AnnotationRecord) -> list[dict]:

@@ -9,7 +9,16 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from annotation.schema import CLAIM, CLAIM_LABELS, CLAIM_LAYER, ENTITY_LAYER, LINK_LABELS, LabelSchema
+from annotation.schema import (
+    CLAIM,
+    CLAIM_LABELS,
+    CLAIM_LAYER,
+    ENTITY_LAYER,
+    FLAG_LAYER,
+    LINK_LABELS,
+    LabelSchema,
+    flag_labels,
+)
 
 GUIDELINES = Path(__file__).with_name("guidelines.md")
 
@@ -37,6 +46,7 @@ _PALETTE = [
     "#ffd6a5",
 ]
 _CLAIM_COLOURS = {"CLAIM": "#4f9dff", "CUE": "#ffb000", "SOURCE": "#2ca02c"}
+_FLAG_COLOUR = "#ff3b30"  # a warning red, unlike any label's colour
 
 
 def labeling_config(schema: LabelSchema) -> str:
@@ -77,6 +87,13 @@ def labeling_config(schema: LabelSchema) -> str:
     doc_choices = ET.SubElement(view, "Choices", name=doc.name, toName=TEXT_TAG, choice="multiple", showInline="true")
     for value in doc.values:
         ET.SubElement(doc_choices, "Choice", value=value)
+    # The cleaning flags as regions at their offsets: push sends them, read-only, with the
+    # prediction, so annotators see where each flag is. The control itself is hidden (nobody
+    # draws a flag) and last (the labels above keep their hotkeys); pull drops its regions.
+    hidden = ET.SubElement(view, "View", style="display: none")
+    flags = ET.SubElement(hidden, "Labels", name=FLAG_LAYER, toName=TEXT_TAG)
+    for rule in flag_labels():
+        ET.SubElement(flags, "Label", value=rule, background=_FLAG_COLOUR)
     ET.indent(view)
     return ET.tostring(view, encoding="unicode")
 

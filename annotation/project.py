@@ -18,7 +18,7 @@ import httpx
 from label_studio_sdk import LabelStudio
 from label_studio_sdk.core.api_error import ApiError
 
-from annotation.studio import TEAM_API_KEY_ENV, StudioError
+from annotation.studio import HTTP_TIMEOUT_SECONDS, TEAM_API_KEY_ENV, StudioError
 from corpus.errors import Errors, NewsdeskError
 from corpus.workspace import Workspace, atomic_write_text
 
@@ -89,6 +89,13 @@ def server_errors(where: str) -> Iterator[None]:
     except StudioError as exc:  # already a catalogue error (E207, E208, S00x); named after the command's target
         exc.where = exc.where or where
         raise
+    except httpx.ReadTimeout as exc:  # it is running but busy: starting it again would not help
+        raise NewsdeskError(
+            Errors.E207,
+            where=where,
+            detail=f"ReadTimeout: no answer within {HTTP_TIMEOUT_SECONDS:.0f} s (the server is busy)",
+            hint="run the command again: it resumes where it stopped",
+        ) from exc
     except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError, httpx.TimeoutException) as exc:
         raise NewsdeskError(Errors.E207, where=where, detail=type(exc).__name__) from exc
     except ApiError as exc:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from label_studio_sdk import LabelStudio
 
-from annotation.convert import record_from_prediction, records_from_task
+from annotation.convert import FLAGS_ONLY_VERSION, record_from_prediction, records_from_task
 from annotation.model import AnnotationRecord
 from annotation.project import AnnotationSettings, TaskMap, find_project, server_errors, server_tasks
 from annotation.store import AnnotationStore
@@ -96,7 +96,11 @@ def convert_export(tasks: list[dict], users: dict[int, str]) -> tuple[list[Annot
     annotations, predictions = [], []
     for task in tasks:
         annotations.extend(records_from_task(task, users))
-        predictions.extend(record_from_prediction(task, p) for p in task.get("predictions", []) if isinstance(p, dict))
+        predictions.extend(
+            record_from_prediction(task, p)
+            for p in task.get("predictions", [])
+            if isinstance(p, dict) and p.get("model_version") != FLAGS_ONLY_VERSION  # flags only: no prediction
+        )
     return annotations, predictions
 
 

@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from label_studio_sdk import LabelStudio
 from label_studio_sdk.core.api_error import ApiError
 
-from annotation.convert import results_from_record
+from annotation.convert import FLAGS_ONLY_VERSION, flag_results, results_from_record
 from annotation.labelstudio_config import instructions_html, labeling_config
 from annotation.project import AnnotationSettings, TaskMap, find_project, server_errors, server_tasks
-from annotation.schema import LabelSchema
+from annotation.schema import FLAG_LAYER, LabelSchema
 from annotation.studio import studio_client
 from corpus.errors import Errors, NewsdeskError
 from corpus.model import Document
@@ -254,8 +254,12 @@ def _adopt_remote(remote: dict, docs: dict[str, Document], task_map: TaskMap) ->
 
 
 def _prediction(doc: Document, model, schema) -> dict:
+    """The model's regions and the document's flags, in the one prediction Label Studio pre-fills."""
     record = model.predict(doc, schema)
-    return {"model_version": record.model_version or record.annotator, "result": results_from_record(record)}
+    return {
+        "model_version": record.model_version or record.annotator,
+        "result": results_from_record(record) + flag_results(doc),
+    }
 
 
 def _task_json(batch: list[Document], settings, model, schema) -> list[dict]:
@@ -264,6 +268,8 @@ def _task_json(batch: list[Document], settings, model, schema) -> list[dict]:
         task = {"data": task_data(doc, settings)}
         if model is not None:
             task["predictions"] = [_prediction(doc, model, schema)]
+        elif flags := flag_results(doc):  # no predictor: the flags alone, so they are still shown
+            task["predictions"] = [{"model_version": FLAGS_ONLY_VERSION, "result": flags}]
         tasks.append(task)
     return tasks
 
@@ -376,10 +382,23 @@ def _tasks_with_prediction_versions(client, project_id: int, id_range: tuple[int
         page += 1
 
 
+def _has_model_prediction(task) -> bool:
+    """Whether the task holds a prediction besides a flags-only one (pushed before a predictor was set)."""
+    versions = {v.strip() for v in str(getattr(task, "predictions_model_versions", "") or "").split(",")} - {""}
+    return bool(task.total_predictions) and versions != {FLAGS_ONLY_VERSION}
+
+
 def _add_missing_predictions(client, docs, task_map, remote, model, schema, report) -> None:
     for doc in docs:
         task = remote.get(doc.id)
-        if task is not None and not task.total_predictions and task_map.tasks[doc.id]["text_sha256"] == doc.text_sha256:
+        if (
+            task is not None
+            and not _has_model_prediction(task)
+            and task_map.tasks[doc.id]["text_sha256"] == doc.text_sha256
+        ):
+            if task.total_predictions:  # the flags alone: the model's prediction carries them from now on
+                for old in client.predictions.list(task=task.id):
+                    client.predictions.delete(old.id)
             pred = _prediction(doc, model, schema)
             client.predictions.create(task=task.id, result=pred["result"], model_version=pred["model_version"])
             report.predictions_added += 1
@@ -416,6 +435,8 @@ def _migrate(client, changed, task_map, remote, settings, model, schema, report)
             result = []
             for item in ann.result or []:
                 value = item.get("value", {})
+                if item.get("from_name") == FLAG_LAYER:
+                    continue  # the old text's flags: the new text's are added below
                 if "start" in value:
                     moved = migrate_span(
                         value["start"], value["end"], old_map, doc.cleaning.offset_map, old_text, doc.text
@@ -425,7 +446,7 @@ def _migrate(client, changed, task_map, remote, settings, model, schema, report)
                         continue
                     item = {**item, "value": {**value, "start": moved[0], "end": moved[1]}}
                 result.append(item)
-            new_results.append((ann.id, result))
+            new_results.append((ann.id, result + flag_results(doc)))
         if lost:
             failures.append(f"{doc.id} (task {task.id}): spans {', '.join(lost[:3])} do not survive")
         else:
@@ -437,10 +458,11 @@ def _migrate(client, changed, task_map, remote, settings, model, schema, report)
         for ann_id, result in new_results:
             client.annotations.update(ann_id, result=result)
             report.annotations_migrated += 1
-        if model is not None:
-            for pred in client.predictions.list(task=task.id):
+        for pred in client.predictions.list(task=task.id):
+            if model is not None or pred.model_version == FLAGS_ONLY_VERSION:
                 client.predictions.delete(pred.id)
-            pred = _prediction(doc, model, schema)
+        pred = _task_json([doc], settings, model, schema)[0].get("predictions", [None])[0]
+        if pred is not None:
             client.predictions.create(task=task.id, result=pred["result"], model_version=pred["model_version"])
         task_map.tasks[doc.id] = {
             "task_id": task.id,

@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from corpus.errors import Errors, NewsdeskError
+from corpus.rules import RULES
 from corpus.workspace import Workspace, atomic_write_text
 
 SCHEMA_FILE = "labels.toml"
@@ -99,8 +100,16 @@ CLAIM_LABELS = [CLAIM, CUE, SOURCE]
 LINK_SOURCE, LINK_CUE = "source", "cue"
 LINK_LABELS = [LINK_SOURCE, LINK_CUE]
 ENTITY_LAYER, CLAIM_LAYER = "entities", "claims"
+# Label Studio's control for the cleaning flags: read-only regions that show annotators where a
+# flag is. Never an annotation layer: reading results back drops its regions.
+FLAG_LAYER = "cleaning_flags"
 UNATTRIBUTED = "unattributed"
 ATTRIBUTION = "attribution"  # the claim attribute whose only value is UNATTRIBUTED
+
+
+def flag_labels() -> list[str]:
+    """The flag regions' labels: one per flagging rule of the cleaning registry, in its order."""
+    return [spec.name for spec in RULES if spec.kind == "flagging"]
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,10 @@
 """What an annotator sees, in a real browser: headless Chromium through the managed Label Studio.
 
 Push one short article with the baseline's predictions, sign in as a new annotator, open the task,
-check that the predicted entities, the claim with its cue/source links and the cleaning flags line
-are on the page, answer a per-claim question on the selected claim, submit, and find the
-annotation, answer included, in ``pull``.
+check that the predicted entities, the claim with its cue/source links, the cleaning flags line
+and the flag highlighted in the text at its offsets are on the page, answer a per-claim question
+on the selected claim, submit, and find the annotation, answer included (the flag region left
+out), in ``pull``.
 
 Drives Debian's ``chromium`` through its ``chromedriver`` (``./run test`` installs both when it
 can); nothing is downloaded at run time. On failure a screenshot and the page's HTML are left in
@@ -45,11 +46,12 @@ from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 ANNOTATOR = "browser.annotator@newsdesk.example"
+FLAGGED = "oninternational"  # run_together_words flags it: "on international" run together
 QUOTE = "The new ferry will cut the crossing to twenty minutes by next summer"
 ARTICLE = f"""Harbour council approves new ferry for the island route
 
 The harbour council of Portsmouth approved on Tuesday the purchase of an electric ferry for the
-route to the Isle of Wight.
+route to the Isle of Wight, the first of its kind {FLAGGED} routes.
 
 “{QUOTE},” said council leader Margaret Oduya after the vote.
 
@@ -129,8 +131,14 @@ def test_an_annotator_sees_the_predictions_answers_a_claim_question_and_pull_fin
     predicted = {
         (r["from_name"], r["value"]["labels"][0], r["value"]["text"])
         for r in prediction.result
-        if r.get("type") == "labels"
+        if r.get("type") == "labels" and r["from_name"] != "cleaning_flags"
     }
+    # The cleaning flag rides along in the prediction as a read-only region at the flag's offsets.
+    (flag,) = task.data["flags"]
+    (flag_region,) = [r for r in prediction.result if r.get("from_name") == "cleaning_flags"]
+    assert flag["rule"] == "run_together_words" and task.data["text"][flag["start"] : flag["end"]] == FLAGGED
+    assert flag_region["readonly"] and flag_region["value"]["labels"] == [flag["rule"]]
+    assert (flag_region["value"]["start"], flag_region["value"]["end"]) == (flag["start"], flag["end"])
     links = [r for r in prediction.result if r.get("type") == "relation"]
     # The baseline found what the page must show: entities, the claim, and its cue/source links.
     assert {layer for layer, _, _ in predicted} == {"entities", "claims"}, predicted
@@ -156,7 +164,19 @@ def test_an_annotator_sees_the_predictions_answers_a_claim_question_and_pull_fin
         wait.until(lambda d: "CLAIM" in _visible_text(d))
         page = _visible_text(driver)
         # The cleaning flags line (the task's Header) and every predicted label by name.
-        assert task.data["flags_note"] in page
+        assert FLAGGED in task.data["flags_note"] and task.data["flags_note"] in page
+        # ... and the flag itself, highlighted in the text at its offsets, in the flags' red.
+        highlight = (By.XPATH, f"//span[contains(@class, 'htx-highlight')][normalize-space()='{FLAGGED}']")
+        marked = wait.until(EC.presence_of_element_located(highlight))
+        # The labeling app's own record of where the highlight sits in the text it rendered.
+        assert (marked.get_attribute("data-start"), marked.get_attribute("data-end")) == (
+            str(flag["start"]),
+            str(flag["end"]),
+        )
+        assert marked.get_attribute("data-label").endswith(flag["rule"])
+        assert marked.value_of_css_property("background-color").startswith("rgba(255, 59, 48"), (
+            marked.value_of_css_property("background-color")
+        )
         for _, label, _ in predicted:
             assert label in page, label
         # The cue/source links are drawn over the text, one arrow each, with their labels.
@@ -190,6 +210,10 @@ def test_an_annotator_sees_the_predictions_answers_a_claim_question_and_pull_fin
     assert report.annotations == 1, report
     (mine,) = [r for r in AnnotationStore(pushed).records() if r.origin == "labelstudio"]
     assert mine.annotator == ANNOTATOR and mine.task_id == task_id and not mine.cancelled
+    # The submitted annotation holds the read-only flag region; pull leaves it out, saying nothing.
+    (submitted,) = admin.annotations.list(id=task_id)
+    assert [r["value"]["start"] for r in submitted.result if r.get("from_name") == "cleaning_flags"] == [flag["start"]]
+    assert not [p for p in mine.problems if "cleaning_flags" in p], mine.problems
     # The predicted regions and links came with it, and the answer sits on the claim.
     claims = {s.id for s in mine.spans if s.label == "CLAIM"}
     assert claims and {(s.layer, s.label, s.text) for s in mine.spans} == predicted

@@ -271,3 +271,14 @@ def test_a_conflict_pushed_for_review_is_settled_when_the_reviewer_submits(team)
     (gold,) = load_gold(ws)
     assert _keys(gold) == _keys(versions["ben"])
     assert gold.provenance["record"]["records"][0].startswith("labelstudio-review/")
+
+
+def test_a_server_too_busy_to_answer_says_to_run_again_not_to_start_it():
+    from annotation.project import server_errors
+    from corpus.errors import NewsdeskError
+
+    with pytest.raises(NewsdeskError) as caught, server_errors("team-ws"):
+        raise httpx.ReadTimeout("timed out")
+    line = caught.value.one_line()
+    assert caught.value.code == "E207" and "busy" in line and "run the command again" in line
+    assert "studio start" not in line

@@ -19,6 +19,7 @@ from annotation.importers.base import (
 from annotation.importers.label_map import LabelMap
 from annotation.labelstudio_config import TEXT_TAG
 from annotation.model import AnnotationRecord, Origin
+from annotation.schema import FLAG_LAYER
 from corpus.errors import Errors, NewsdeskError
 
 # --- Label Studio -------------------------------------------------------------------------------------
@@ -99,6 +100,9 @@ def _with_our_labels(task: dict, mapping: LabelMap, where: str) -> dict:
     for ann in task.get("annotations") or []:
         results = []
         for item in ann.get("result") or []:
+            if item.get("from_name") == FLAG_LAYER:
+                results.append(item)  # our push's flag region: no label to map, reading drops it
+                continue
             if item.get("type") == "labels":
                 value = item.get("value") or {}
                 foreign = value.get("labels") or []
