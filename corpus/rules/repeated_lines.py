@@ -17,7 +17,7 @@ in two steps over the workspace:
 
 Guards against article text that repeats: only lines of at most ``max_words`` words and
 ``max_chars`` characters (quoted sentences in follow-up stories are long), never a bare dateline
-("WASHINGTON —"), and never every line of a document.
+("WASHINGTON —") or time ("9:15 p.m.", a live blog's entries), and never every line of a document.
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ from corpus.rules.base import CleaningContext, _runs, remove_lines
 _NON_EMPTY_LINE = re.compile(r"[^\n]*\S[^\n]*")
 # A dateline alone on its line: article text however often a source repeats it.
 _DATELINE = re.compile(r"^[A-ZÀ-Ý][A-ZÀ-Ý .,'’/-]+(?:\([^)]{1,30}\))?\s*[—–-]+$")
+# A bare time ("9:15 p.m.", a live blog's entries): article structure, repeated in every live blog.
+_TIME = re.compile(r"(?i)^\d{1,2}(?:[:.]\d{2})?\s*(?:[ap]\.?m\.?|h)?$")
 _LINE_NUMBER = re.compile(r":\d+$")
 _ARCHIVED = re.compile(r"^/web/[^/]+/(.+)$")  # web.archive.org/web/<time>/<url>: the archived site
 
@@ -149,6 +151,11 @@ class RepeatedLineTable:
 EMPTY_TABLE = RepeatedLineTable({}, {})
 
 
+def _article_shape(line: str) -> bool:
+    """A line that is article text however often its source repeats it: a bare dateline or time."""
+    return bool(_DATELINE.match(line) or _TIME.match(line))
+
+
 class RepeatedLines:
     """Removes the lines the workspace found repeated across the document's source."""
 
@@ -169,7 +176,7 @@ class RepeatedLines:
         for source, lines in counts.lines.items():
             n = counts.documents[source]
             floor = max(self.min_documents, self.min_share * n)
-            repeated = {line: k for line, k in lines.items() if k >= floor and not _DATELINE.match(line)}
+            repeated = {line: k for line, k in lines.items() if k >= floor and not _article_shape(line)}
             if repeated:
                 sources[source], documents[source] = repeated, n
         return RepeatedLineTable(sources, documents)
