@@ -172,3 +172,12 @@ def test_the_partitioned_driver_stores_what_the_local_path_stores(tmp_path, engi
         assert _masked(driven_ws) == _masked(local_ws)
     finally:
         engine.close()
+
+
+def test_the_cli_says_how_many_earlier_documents_it_recleaned(tmp_path):
+    ws, site = tmp_path / "ws", tmp_path / "in" / "site-a"
+    assert runner.invoke(app, ["init", str(ws)]).exit_code == 0
+    first = runner.invoke(app, ["ingest", str(write_pages(site, [0, 1])), "--workspace", str(ws)])
+    assert first.exit_code == 0 and "re-cleaned" not in first.stdout
+    second = runner.invoke(app, ["ingest", str(write_pages(site, [2])), "--workspace", str(ws)])
+    assert second.exit_code == 0 and "re-cleaned 3 documents whose source's repeated lines changed" in second.stdout
