@@ -35,7 +35,7 @@ _NON_EMPTY_LINE = re.compile(r"[^\n]*\S[^\n]*")
 # A dateline alone on its line: article text however often a source repeats it.
 _DATELINE = re.compile(r"^[A-ZÀ-Ý][A-ZÀ-Ý .,'’/-]+(?:\([^)]{1,30}\))?\s*[—–-]+$")
 # A bare time ("9:15 p.m.", a live blog's entries): article structure, repeated in every live blog.
-_TIME = re.compile(r"(?i)^\d{1,2}(?:[:.]\d{2})?\s*(?:[ap]\.?m\.?|h)?$")
+_TIME = re.compile(r"(?i)^\d{1,2}(?::\d{2}(?:\s*[ap]\.?m\.?)?|\s*[ap]\.?m\.?)$")
 _LINE_NUMBER = re.compile(r":\d+$")
 _ARCHIVED = re.compile(r"^/web/[^/]+/(.+)$")  # web.archive.org/web/<time>/<url>: the archived site
 
