@@ -18,11 +18,12 @@ from corpus.language import detect_languages
 from corpus.model import Article, CleaningRecord, Document, sha256_hex
 from corpus.offsets import EditEngine
 from corpus.rules import RULES, CleaningContext, default_rules
+from corpus.rules.repeated_lines import EMPTY_TABLE, RepeatedLineTable, article_source
 from corpus.runtime import without_cyclic_gc
 from corpus.structure import find_blocks
 
 # Bump when a rule's behaviour changes: every document is then re-cleaned by `newsdesk clean`.
-PIPELINE_REVISION = "8"  # 2: the Unicode repair sends every line ftfy would change to it;
+PIPELINE_REVISION = "9"  # 2: the Unicode repair sends every line ftfy would change to it;
 #                          3: language identified on the opening 400 characters when decisive;
 #                          4: the first line is the title only when it reads as one (short, not
 #                             several sentences) or is the source's title: one-line articles had
@@ -35,6 +36,7 @@ PIPELINE_REVISION = "8"  # 2: the Unicode repair sends every line ftfy would cha
 #                             in links or markup, not on words any common language knows, and one
 #                             part a function word (3 right of 100 flags on real text before, 7 of 8
 #                             after; bench/flags.py)
+#                          9: repeated_lines: lines repeated across the documents of one source
 
 # Made from the one registry, corpus/rules/__init__.py (RULES): a rule's class by its name, and
 # the rules that run by default, in order.
@@ -80,6 +82,9 @@ class CleaningPipeline:
         self.editors = [EDITING_RULES[r](**self.options[r]) for r in rules if r in EDITING_RULES]
         self.flaggers = [FLAGGING_RULES[r](**self.options[r]) for r in rules if r in FLAGGING_RULES]
         self.language = language  # None: detect per document
+        # The lines repeated across each source, computed over the workspace (corpus.ingest sets it).
+        self.repeated_rule = next((e for e in self.editors if e.name == "repeated_lines"), None)
+        self.repeated: RepeatedLineTable = EMPTY_TABLE
         self.version = self._version()
         self.stats = CleaningStats()
 
@@ -97,6 +102,13 @@ class CleaningPipeline:
             sort_keys=True,
         )
         return f"{PIPELINE_REVISION}-{hashlib.sha256(spec.encode()).hexdigest()[:8]}"
+
+    def repeated_fingerprint(self, article) -> str:
+        """The fingerprint of the repeated lines of the article's (or article record's) source,
+        as its document records them (``metadata.repeated_lines``); "" when there are none."""
+        if self.repeated_rule is None:
+            return ""
+        return self.repeated.fingerprint(article_source(article))
 
     def clean(self, article: Article) -> Document:
         return self.clean_many([article])[0]
@@ -116,7 +128,10 @@ class CleaningPipeline:
     def _clean_batch(self, articles: list[Article]) -> list[Document]:
         # One rule at a time over the whole batch, not one article at a time through every
         # rule: each rule's tables (and langid's model, the largest) stay in the CPU cache.
-        contexts = [CleaningContext(format=article.format) for article in articles]
+        contexts = [CleaningContext(format=article.format, source=article_source(article)) for article in articles]
+        if self.repeated_rule is not None:
+            for ctx in contexts:
+                ctx.repeated_lines = self.repeated.lines(ctx.source)
         engines = [EditEngine(article.raw_text) for article in articles]
         stats = self.stats
         for rule in self.editors:
@@ -163,6 +178,12 @@ class CleaningPipeline:
             if blocks and blocks[0].kind == "title"
             else " ".join((article.title or "").split())
         )
+        metadata = {**article.metadata, **ctx.metadata}
+        fingerprint = self.repeated.fingerprint(ctx.source) if self.repeated_rule is not None else ""
+        if fingerprint:  # which of its source's lines it was cleaned with: re-cleaned when they change
+            metadata["repeated_lines"] = fingerprint
+        else:
+            metadata.pop("repeated_lines", None)
         stats = self.stats
         stats.documents += 1
         stats.raw_chars += len(article.raw_text)
@@ -180,7 +201,7 @@ class CleaningPipeline:
             blocks=blocks,
             flags=flags,
             cleaning=CleaningRecord(self.version, engine.log, engine.offset_map()),
-            metadata={**article.metadata, **ctx.metadata},
+            metadata=metadata,
         )
 
 

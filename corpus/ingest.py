@@ -11,6 +11,7 @@ out for good: ingest skips them afterwards and says so.
 from __future__ import annotations
 
 import errno
+import json
 import os
 import time
 from collections import Counter
@@ -24,8 +25,9 @@ from corpus.dedup import NearDuplicateConfig, mark_near_duplicates, near_duplica
 from corpus.errors import Errors, NewsdeskError
 from corpus.model import Article, Document, Flag
 from corpus.readers import SUFFIXES, JsonlFields, read_file
+from corpus.rules.repeated_lines import RepeatedLineTable
 from corpus.store import CorpusStore
-from corpus.workspace import Workspace
+from corpus.workspace import Workspace, atomic_write_text
 
 # Called with (files done, files total) so the CLI can draw a progress bar.
 Progress = Callable[[int, int], None]
@@ -43,6 +45,7 @@ class IngestReport:
     interrupted: str | None = None  # the command an earlier run of which was interrupted, completed by this one
     completed: int = 0  # documents that run had not stored, cleaned and stored by this one
     near_duplicates: int = 0
+    repeated_lines_recleaned: int = 0  # documents cleaned before, re-cleaned as their source's repeated lines changed
     cleaning: CleaningStats = field(default_factory=CleaningStats)
     seconds: float = 0.0
 
@@ -62,6 +65,7 @@ class IngestReport:
             "interrupted": self.interrupted,
             "completed": self.completed,
             "near_duplicates": self.near_duplicates,
+            "repeated_lines_recleaned": self.repeated_lines_recleaned,
             "seconds": round(self.seconds, 3),
             "cleaning": {"edits": dict(self.cleaning.edits), "flags": dict(self.cleaning.flags)},
         }
@@ -250,6 +254,7 @@ def _store_articles(workspace: Workspace, articles: Iterable[Article], report: I
     batch_size = int(workspace.section("ingest")["batch_size"])
     store = CorpusStore(workspace)
     pipeline = cleaning_pipeline(workspace)
+    load_repeated_lines(workspace, pipeline)  # new documents of a known source lose its lines at once
     with store.writing("ingest") as interrupted:
         if interrupted:
             report.interrupted = interrupted
@@ -268,6 +273,9 @@ def _store_articles(workspace: Workspace, articles: Iterable[Article], report: I
                     batch = []
             if batch:
                 _store_batch(store, pipeline, batch, decisions)
+            if (report.added or report.updated or interrupted) and pipeline.repeated_rule is not None:
+                # The new documents may make lines of their source repeated: the earlier ones lose them too.
+                report.repeated_lines_recleaned = reapply_repeated_lines(workspace, store, pipeline, batch_size)
         # After an interruption, the marks of what that run stored may never have been computed.
         if report.added or report.updated or interrupted:
             report.near_duplicates = update_near_duplicates(workspace, store)
@@ -460,15 +468,10 @@ def clean(workspace: Workspace, force: bool = False, progress: Progress | None =
         pipeline = cleaning_pipeline(workspace)
         with store.writing("clean") as interrupted:
             report.interrupted = interrupted
+            update_repeated_lines(workspace, store, pipeline)
             current = {d["id"]: _CleanState.of(d) for d in store.documents}
             articles = list(store.iter_articles())
-            stale = [
-                a
-                for a in articles
-                if force
-                or a.id not in current
-                or (current[a.id].raw_sha256, current[a.id].pipeline_version) != (a.raw_sha256, pipeline.version)
-            ]
+            stale = [a for a in articles if force or a.id not in current or current[a.id].stale(a, pipeline)]
             report.documents = len(articles)
             report.unchanged = len(articles) - len(stale)
             batch_size = int(workspace.section("ingest")["batch_size"])
@@ -504,6 +507,8 @@ class _CleanState:
     cluster: str | None
     duplicate_flags: list[dict]
 
+    repeated_lines: str = ""  # the fingerprint of its source's repeated lines it was cleaned with
+
     @classmethod
     def of(cls, rec: dict) -> _CleanState:
         return cls(
@@ -513,12 +518,66 @@ class _CleanState:
             rec.get("duplicate_of"),
             rec.get("cluster"),
             [f for f in rec["flags"] if f["rule"] == "near_duplicate"],
+            rec.get("metadata", {}).get("repeated_lines", ""),
         )
+
+    def stale(self, article, pipeline: CleaningPipeline) -> bool:
+        """Whether the article (or its record) cleans differently now: new raw text, pipeline or source lines."""
+        raw = article["raw_sha256"] if isinstance(article, dict) else article.raw_sha256
+        return (self.raw_sha256, self.pipeline_version) != (raw, pipeline.version) or self.repeated_changed(
+            article, pipeline
+        )
+
+    def repeated_changed(self, article, pipeline: CleaningPipeline) -> bool:
+        return self.repeated_lines != pipeline.repeated_fingerprint(article)
 
     def carry_marks(self, doc: Document) -> None:
         """A re-cleaned document keeps its near-duplicate marks until they are recomputed."""
         doc.duplicate_of, doc.cluster = self.duplicate_of, self.cluster
         doc.flags += [Flag(**f) for f in self.duplicate_flags]
+
+
+def repeated_lines_path(workspace: Workspace):
+    return workspace.path("store", "repeated_lines.json")
+
+
+def load_repeated_lines(workspace: Workspace, pipeline: CleaningPipeline) -> None:
+    """Give the pipeline the repeated lines the last ingest or clean found (none before the first)."""
+    path = repeated_lines_path(workspace)
+    if pipeline.repeated_rule is not None and path.exists():
+        pipeline.repeated = RepeatedLineTable.from_record(json.loads(path.read_text("utf-8")))
+
+
+def store_repeated_lines(workspace: Workspace, pipeline: CleaningPipeline, table: RepeatedLineTable) -> None:
+    """Give the pipeline the table and keep it in the workspace (``store/repeated_lines.json``, for
+    the next ingest and for people to read)."""
+    pipeline.repeated = table
+    atomic_write_text(repeated_lines_path(workspace), json.dumps(table.to_record(), ensure_ascii=False, indent=1))
+
+
+def update_repeated_lines(workspace: Workspace, store: CorpusStore, pipeline: CleaningPipeline) -> None:
+    """Count the lines of every stored article by source; keep those repeated across their source.
+
+    Counted over the raw texts, which cleaning never changes: the same articles give the same
+    lines however often they are cleaned.
+    """
+    rule = pipeline.repeated_rule
+    if rule is not None:
+        store_repeated_lines(workspace, pipeline, rule.table(rule.count(store.articles)))
+
+
+def reapply_repeated_lines(workspace: Workspace, store: CorpusStore, pipeline: CleaningPipeline, batch: int) -> int:
+    """Recount the repeated lines; re-clean the documents whose source's lines changed since they
+    were cleaned (documents cleaned before new ones of their source arrived). Returns how many."""
+    update_repeated_lines(workspace, store, pipeline)
+    current = {d["id"]: _CleanState.of(d) for d in store.documents}
+    changed = [a for a in store.iter_articles() if a.id in current and current[a.id].repeated_changed(a, pipeline)]
+    for i in range(0, len(changed), batch):
+        docs = pipeline.clean_many(changed[i : i + batch])
+        for doc in docs:
+            current[doc.id].carry_marks(doc)
+        store.save_documents(docs)
+    return len(changed)
 
 
 def update_near_duplicates(workspace: Workspace, store: CorpusStore) -> int:

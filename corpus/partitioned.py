@@ -7,8 +7,11 @@ functions (``read_file``, ``CleaningPipeline.clean``); only the driver differs:
   driver, in file order, decides what is new (exact duplicates by raw SHA-256, updates by
   id) and stamps ``ingested_at``; workers then clean what is new; the driver writes the
   articles, then the documents, in batches of whole partitions.
-- ``clean``: one partition per store shard; a worker reads the shard's articles and
-  documents, re-cleans what is stale, and writes that shard (one atomic rename).
+- ``clean``: one partition per store shard; workers first count each shard's lines by source
+  (the driver adds the counts up into the lines repeated across a source), then a worker reads
+  the shard's articles and documents, re-cleans what is stale, and writes that shard (one
+  atomic rename). ``ingest`` ends the same way for the documents whose source's repeated
+  lines the new articles changed.
   A run stopped half-way has written whole shards; the next run finds them up to date and
   re-cleans only the rest.
 
@@ -40,9 +43,12 @@ from corpus.ingest import (
     cleaning_pipeline,
     complete_documents,
     discover_files,
+    load_repeated_lines,
+    store_repeated_lines,
 )
 from corpus.model import Article
 from corpus.readers import JsonlFields, read_file
+from corpus.rules.repeated_lines import LineCounts, RepeatedLineTable
 from corpus.store import CorpusStore, ShardedJsonl, StoreLocation
 from corpus.workspace import Workspace
 
@@ -59,15 +65,23 @@ class PipelineSpec:
     rules: tuple[str, ...]
     options_json: str
     language: str | None
+    repeated_json: str = ""  # the lines repeated across each source (RepeatedLineTable's record)
 
     @classmethod
     def of(cls, pipeline: CleaningPipeline) -> PipelineSpec:
-        return cls(tuple(pipeline.rule_names), json.dumps(pipeline.options, sort_keys=True), pipeline.language)
+        repeated = json.dumps(pipeline.repeated.to_record(), sort_keys=True) if pipeline.repeated.sources else ""
+        return cls(
+            tuple(pipeline.rule_names), json.dumps(pipeline.options, sort_keys=True), pipeline.language, repeated
+        )
 
     def build(self) -> CleaningPipeline:
         cache = _PIPELINES.__dict__.setdefault("by_spec", {})
         if self not in cache:
-            cache[self] = CleaningPipeline(list(self.rules), json.loads(self.options_json), self.language)
+            pipeline = CleaningPipeline(list(self.rules), json.loads(self.options_json), self.language)
+            if self.repeated_json:
+                pipeline.repeated = RepeatedLineTable.from_record(json.loads(self.repeated_json))
+            cache.clear()  # a spec of an earlier table is not needed again
+            cache[self] = pipeline
         pipeline = cache[self]
         pipeline.stats = CleaningStats()  # this call's counts only; the driver adds them up
         return pipeline
@@ -134,6 +148,7 @@ def ingest(workspace: Workspace, paths, engine: Engine, progress: Progress | Non
     with workspace.lock():
         store = CorpusStore(workspace)
         pipeline = cleaning_pipeline(workspace)  # a bad config fails here, before any work is sent
+        load_repeated_lines(workspace, pipeline)
         spec = PipelineSpec.of(pipeline)
         with store.writing("ingest") as interrupted:
             if interrupted:  # what it left is at most a batch: cleaned here, as the local path does
@@ -182,6 +197,15 @@ def ingest(workspace: Workspace, paths, engine: Engine, progress: Progress | Non
                     if progress:
                         progress(files_done, len(files))
                 write(final=True)
+            if (report.added or report.updated or interrupted) and pipeline.repeated_rule is not None:
+                # The new documents may make lines of their source repeated: the earlier ones lose them too
+                # (after the runs are folded: the workers rewrite whole shards).
+                update_repeated_lines(workspace, store, pipeline, engine)
+                spec, location = PipelineSpec.of(pipeline), StoreLocation.of(store)
+                calls = ((location, s, spec, pipeline.version, False, True) for s in range(location.shards))
+                for part in map_unordered(engine, clean_shard, calls, key="reclean-shard"):
+                    report.repeated_lines_recleaned += part.recleaned
+                    pipeline.stats.merge(part.stats)
             # After an interruption, the marks of what that run stored may never have been computed.
             if report.added or report.updated or interrupted:
                 report.near_duplicates = lsh.update_near_duplicates(workspace, store, engine)
@@ -281,8 +305,30 @@ class CleanedShard:
     stats: CleaningStats
 
 
-def clean_shard(location: StoreLocation, shard: int, spec: PipelineSpec, version: str, force: bool) -> CleanedShard:
+def count_shard_lines(location: StoreLocation, shard: int, spec: PipelineSpec) -> LineCounts:
+    """The line counts by source of the shard's articles (on a worker)."""
+    return spec.build().repeated_rule.count(location.article_records(shard).values())
+
+
+def update_repeated_lines(workspace: Workspace, store: CorpusStore, pipeline: CleaningPipeline, engine: Engine):
+    """:func:`corpus.ingest.update_repeated_lines` on an engine: counted by shard, added up here."""
+    rule = pipeline.repeated_rule
+    if rule is None:
+        return
+    location, spec = StoreLocation.of(store), PipelineSpec.of(pipeline)
+    counts = LineCounts()
+    calls = ((location, s, spec) for s in range(location.shards))
+    for part in map_unordered(engine, count_shard_lines, calls, key="count-lines"):
+        counts.merge(part)
+    store_repeated_lines(workspace, pipeline, rule.table(counts))
+
+
+def clean_shard(
+    location: StoreLocation, shard: int, spec: PipelineSpec, version: str, force: bool, repeated_only: bool = False
+) -> CleanedShard:
     """Re-clean the shard's documents whose raw text or pipeline version changed, and write the shard (on a worker).
+
+    With ``repeated_only``, only those whose source's repeated lines changed (after an ingest).
 
     The worker writes its own shard (one atomic rewrite; no other task touches it) while the
     driver holds the workspace lock: sending the records back for the driver to encode and
@@ -296,7 +342,12 @@ def clean_shard(location: StoreLocation, shard: int, spec: PipelineSpec, version
         state = current.get(article_id)
         missing = missing or state is None
         rec = articles[article_id]
-        if force or state is None or (state.raw_sha256, state.pipeline_version) != (rec["raw_sha256"], version):
+        if repeated_only:
+            if state is not None and state.repeated_changed(rec, pipeline):
+                stale.append(Article.from_record(rec))
+        elif force or state is None or (state.raw_sha256, state.pipeline_version) != (rec["raw_sha256"], version):
+            stale.append(Article.from_record(rec))
+        elif state.repeated_changed(rec, pipeline):
             stale.append(Article.from_record(rec))
     records, changed = [], 0
     for doc in pipeline.clean_many(stale):
@@ -317,9 +368,10 @@ def clean(workspace: Workspace, engine: Engine, force: bool = False, progress: P
     with workspace.lock():
         store = CorpusStore(workspace)
         pipeline = cleaning_pipeline(workspace)
-        spec, location = PipelineSpec.of(pipeline), StoreLocation.of(store)
         with store.writing("clean") as interrupted:
             report.interrupted = interrupted
+            update_repeated_lines(workspace, store, pipeline, engine)
+            spec, location = PipelineSpec.of(pipeline), StoreLocation.of(store)
             missing = False
             shards = range(location.shards)
             calls = ((location, s, spec, pipeline.version, force) for s in shards)

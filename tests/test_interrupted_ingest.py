@@ -114,10 +114,11 @@ def test_the_uninterrupted_run_stores_everything_once(uninterrupted):
     assert len(docs) == distinct > ARTICLES - 3 and all(d.text.strip() for d in docs)
     assert sum(1 for d in docs if d.duplicate_of) >= 10  # the planted near-duplicates, marked
     assert len(writes) > 100
-    # Only the shards, and the scrape of the URL that a newer one replaced: no run, no temporary file.
+    # Only the shards, the scrape of the URL that a newer one replaced and the lines repeated across
+    # a source: no run, no temporary file.
     assert set(stored(ws)) == {
         f"store/{kind}/shard-{n:05d}.jsonl" for kind in ("articles", "documents") for n in range(4)
-    } | {"store/replaced.jsonl"}
+    } | {"store/replaced.jsonl", "store/repeated_lines.json"}
 
 
 def kill_points(writes: list[str]) -> dict[str, int]:

@@ -209,6 +209,7 @@ def test_the_pipeline_version_of_a_new_workspace_is_the_one_before_the_registry(
             "paragraph_breaks",
             "residue_lines",
             "residue_model",
+            "repeated_lines",
             "quote_spacing",
             "run_together_words",
             "not_an_article",
@@ -222,6 +223,7 @@ def test_the_pipeline_version_of_a_new_workspace_is_the_one_before_the_registry(
                 "page_share": 0.5,
                 "page_word_share": 0.1,
             },
+            "repeated_lines": {"min_documents": 3, "min_share": 0.1, "max_words": 20, "max_chars": 150},
             "run_together_words": {
                 "min_part_zipf": 4.5,
                 "min_common_part_zipf": 6.0,

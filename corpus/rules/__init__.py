@@ -120,6 +120,24 @@ RULES: tuple[RuleSpec, ...] = (
         },
     ),
     RuleSpec(
+        "repeated_lines",
+        "RepeatedLines",
+        "editing",
+        default_on=True,
+        description=(
+            "lines that recur in many documents of one source (site of the URL, else the JSONL file, else the "
+            'folder): "Help", "About Us", newsletter boxes; counted over the workspace, re-applied to earlier '
+            "documents when new ones of the source arrive (short lines only, never a bare dateline)"
+        ),
+        note="Lines repeated across the documents of one source (docs/corpus.md).",
+        options={
+            "min_documents": Option(3, "a line goes when at least this many documents of its source hold it"),
+            "min_share": Option(0.1, "...and at least this share of the source's documents"),
+            "max_words": Option(20, "only lines of at most this many words are counted"),
+            "max_chars": Option(150, "...and of at most this many characters"),
+        },
+    ),
+    RuleSpec(
         "quote_spacing",
         "QuoteSpacing",
         "editing",

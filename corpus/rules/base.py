@@ -24,6 +24,8 @@ class CleaningContext:
     language: str = "en"
     metadata: dict = field(default_factory=dict)
     format: str = "txt"  # the input's format: "html" text was already extracted from its page
+    source: str = ""  # the site or feed it came from (corpus.rules.repeated_lines.source_of)
+    repeated_lines: frozenset[str] = frozenset()  # the lines the workspace found repeated across that source
 
 
 class EditingRule(Protocol):

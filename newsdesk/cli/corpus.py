@@ -82,6 +82,11 @@ def ingest(
                 f"completed {report.completed} documents of an interrupted {report.interrupted} "
                 f"and recomputed its near-duplicates"
             )
+        if report.repeated_lines_recleaned:
+            console.print(
+                f"re-cleaned {report.repeated_lines_recleaned} documents whose source's repeated lines "
+                "changed (store/repeated_lines.json)"
+            )
     for exc in report.notes:
         err_console.print(Text(exc.one_line(), style="yellow"))
     for exc in report.failed:
