@@ -221,6 +221,7 @@ def test_the_pipeline_version_of_a_new_workspace_is_the_one_before_the_registry(
                 "keep_words": 60,
                 "page_share": 0.5,
                 "page_word_share": 0.1,
+                "body_share": 0.3,  # added with revision 9
             },
             "run_together_words": {
                 "min_part_zipf": 4.5,
