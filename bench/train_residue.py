@@ -76,13 +76,21 @@ def _weights(lines: list[str], labels, full: bool) -> np.ndarray:
     return w if full else w * 2.0
 
 
-def fit(examples: list[tuple[list[str], list, bool]], stop: list[str], c1: float = 1.0, c2: float = 1.0) -> dict:
-    """The model spec trained on (lines, labels, fully_labelled) examples."""
+def fit(
+    examples: list[tuple[list[str], list, bool]],
+    stop: list[str],
+    c1: float = 1.0,
+    c2: float = 1.0,
+    feats: list[np.ndarray] | None = None,
+) -> dict:
+    """The model spec trained on (lines, labels, fully_labelled) examples (``feats``: their
+    line_features, when already computed)."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import StandardScaler
 
-    sw = frozenset(stop)
-    feats = [line_features(lines, sw) for lines, _, _ in examples]
+    if feats is None:
+        sw = frozenset(stop)
+        feats = [line_features(lines, sw) for lines, _, _ in examples]
     X, y, w = _stack(examples, feats)
     scaler = StandardScaler().fit(X)
     scaler.scale_[scaler.scale_ == 0] = 1.0

@@ -222,6 +222,7 @@ def test_the_pipeline_version_of_a_new_workspace_is_the_one_before_the_registry(
                 "keep_words": 60,
                 "page_share": 0.5,
                 "page_word_share": 0.1,
+                "body_share": 0.3,  # added with revision 10
             },
             "repeated_lines": {"min_documents": 3, "min_share": 0.1, "max_words": 20, "max_chars": 150},
             "run_together_words": {

@@ -117,6 +117,9 @@ RULES: tuple[RuleSpec, ...] = (
             "page_word_share": Option(
                 0.1, "...and this share of whose words it scores as residue (else only known shapes go)"
             ),
+            "body_share": Option(
+                0.3, "sentences in the densest block of sentence lines or in one with this share are never taken"
+            ),
         },
     ),
     RuleSpec(
