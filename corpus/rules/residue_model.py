@@ -447,24 +447,24 @@ class ResidueModelRule:
         if not spans:
             return []
         lines = [text[s:e] for s, e in spans]
-        probabilities = self.model.probabilities(lines)
-        threshold = self.html_threshold if ctx.format == "html" else self.threshold
         words = [line.count(" ") + 1 for line in lines]
-        scored = [
-            i for i, (p, n) in enumerate(zip(probabilities.tolist(), words)) if n < self.keep_words and p < threshold
-        ]
-        if scored:
-            body = body_sentences(lines, words, min_share=self.body_share)
-            scored = [i for i in scored if not body[i]]
+        body = body_sentences(lines, words, min_share=self.body_share)
+        # Only short lines outside the body can score; when they cannot make the page gate, the
+        # model's scores change nothing, so it is not run: an article costs the body check only
+        # (the model took 79% of cleaning on 100k articles when it scored every text).
+        candidates = [i for i, n in enumerate(words) if n < self.keep_words and not body[i]]
+        if ctx.format != "html" and not self._could_be_a_page(candidates, words, len(lines)):
+            scored = []
+        else:
+            probabilities = self.model.probabilities(lines).tolist()
+            threshold = self.html_threshold if ctx.format == "html" else self.threshold
+            scored = [i for i in candidates if probabilities[i] < threshold]
         known = [
             i
             for i, (line, n) in enumerate(zip(lines, words))
             if n <= 40 and (known_residue(line) or _FOLLOW_THE_WRITER.match(line))
         ]
-        a_page = ctx.format == "html" or (
-            len(scored) >= self.page_share * len(lines)
-            and sum(words[i] for i in scored) >= self.page_word_share * sum(words)
-        )
+        a_page = ctx.format == "html" or self._could_be_a_page(scored, words, len(lines))
         residue = sorted(set(known) | set(scored)) if a_page else known
         if residue and residue[0] == 0 and (len(residue) == 1 or residue[1] != 1) and _headline(lines[0]):
             residue.pop(0)  # the title of a text whose opening paragraph is article: kept as its title
@@ -474,6 +474,12 @@ class ResidueModelRule:
         elif kept_words < NOT_ARTICLE_WORDS and any(NOT_ARTICLE.search(line) for line in lines[:40]):
             ctx.metadata["not_article"] = "it reads as an error page or a login wall"
         return [remove_lines(spans, first, last) for first, last in _runs(residue)]
+
+    def _could_be_a_page(self, residue: list[int], words: list[int], n_lines: int) -> bool:
+        """The page gate: enough of the lines, and of the words, are residue."""
+        return len(residue) >= self.page_share * n_lines and sum(words[i] for i in residue) >= (
+            self.page_word_share * sum(words)
+        )
 
 
 def body_sentences(lines: list[str], words: list[int], min_words: int = 5, min_share: float = 0.15) -> np.ndarray:
