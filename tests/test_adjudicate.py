@@ -9,6 +9,7 @@ agreed, and lists what no rule settles, ready for a reviewer in Label Studio.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 from dataclasses import replace
@@ -741,6 +742,15 @@ def test_a_required_attribute_nobody_answered_leaves_the_claim_out_with_a_listed
     assert missing.name == "check_worthiness" and "not decided" in missing.description
     assert missing.versions == [{"annotators": [ANA, BEN, CLEO], "values": []}]
     assert result.counts["claims_left_out"] == 1 and result.unresolved == [DOC]
+    # Nobody was asked: counted apart, so the CLI can say to mark the attribute optional.
+    assert result.unanswered == {"check_worthiness": 1}
+    assert result.to_record()["unanswered_required"] == {"check_worthiness": 1}
+
+
+def test_a_required_attribute_answered_by_someone_is_a_disagreement_not_unanswered():
+    ana, ben, cleo = three_annotators()  # Cleo left the speech unanswered, Ana and Ben answered it
+    result = adjudicate([ana, ben, cleo], "majority", texts={DOC: TEXT})
+    assert result.unanswered == {}
 
 
 def test_a_ground_truth_without_a_required_attribute_is_not_passed_off_as_complete():
@@ -774,3 +784,17 @@ def test_gold_that_would_still_fail_validation_is_left_out_and_listed(with_texts
     (invalid,) = [c for c in result.conflicts if c.kind == "invalid"]
     assert invalid.doc_id == DOC and "[V207]" in invalid.description
     assert invalid.versions[0]["annotators"] == [ANA, BEN] and invalid.versions[0]["findings"][0].startswith("[V207]")
+
+
+def test_adjudicate_says_to_mark_optional_a_required_attribute_nobody_answered(tied):
+    """An imported corpus never asked the per-claim questions: every claim would be left out, and
+    the CLI says why and what to change, rather than only counting conflicts."""
+    ws, doc, newsdesk = tied
+    store = AnnotationStore(ws)
+    store.append([dataclasses.replace(r, choices=[]) for r in store.records()], "unasked")
+    shown = newsdesk("adjudicate")
+    out = " ".join(shown.stdout.split())
+    assert "no annotator answered the required attribute 'claim_type'" in out
+    assert "set required = false for it in labels.toml" in out
+    report = json.loads(newsdesk("adjudicate", "--json").stdout)
+    assert report["unanswered_required"]["claim_type"] >= 1

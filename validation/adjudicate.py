@@ -144,6 +144,9 @@ class AdjudicationResult:
     fallbacks: list[str] = field(default_factory=list)  # ground-truth documents decided by majority
     skipped: list[dict] = field(default_factory=list)  # records that did not take part, and why
     claims_left_out: int = 0  # claims left out of gold records, their attribute or source undecided
+    # Required attributes nobody answered, with how many left-out claims each: an imported corpus
+    # that never asked them (PolNeAR) loses every claim unless labels.toml marks them optional.
+    unanswered: Counter = field(default_factory=Counter)
 
     @property
     def unresolved(self) -> list[str]:
@@ -163,6 +166,7 @@ class AdjudicationResult:
             "unresolved": len(self.unresolved),
             "without_gold": len(self.without_gold),
             "claims_left_out": self.claims_left_out,
+            "claims_left_out_unanswered": sum(self.unanswered.values()),
             "fallbacks": len(self.fallbacks),
             "skipped_records": len(self.skipped),
         }
@@ -180,6 +184,7 @@ class AdjudicationResult:
             "without_gold": self.without_gold,
             "fallbacks": self.fallbacks,
             "skipped": self.skipped,
+            "unanswered_required": dict(sorted(self.unanswered.items())),
             "conflicts": [c.to_record() for c in self.conflicts],
         }
         if include_gold:
@@ -383,6 +388,7 @@ class _Document:
         self.schema, self.nesting = schema, schema.nesting
         self.conflicts: list[Conflict] = []
         self.claims_left_out = 0
+        self.unanswered: Counter = Counter()
 
     def conflict(
         self, kind: str, description: str, versions: list[dict], region: dict | None = None, name: str | None = None
@@ -586,6 +592,8 @@ class _Document:
             drew = [v for v in versions if key in v.spans]
             region = _span_dict(key, gold.spans[key])
             for name in missing:
+                if not any(v.choices.get((key, name)) for v in drew):
+                    self.unanswered[name] += 1
                 if not self._listed("attribute", key, name):
                     ballots: dict[tuple[str, ...], list[str]] = defaultdict(list)
                     for v in drew:
@@ -753,6 +761,7 @@ def _adjudicate_document(
         result.gold.append(gold.record(task_id, **record_about))
         result.conflicts.extend(doc.conflicts)
         result.claims_left_out += doc.claims_left_out
+        result.unanswered.update(doc.unanswered)
 
     if strategy == "ground-truth" and truths:
         chosen = truths[-1]

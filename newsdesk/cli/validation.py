@@ -221,6 +221,15 @@ def adjudicate(
         + (f" and {c['without_gold']} documents have no gold" if c["without_gold"] else "")
         + "; a reviewer settles them in Label Studio (--push-review), then --strategy ground-truth"
     )
+    for name, n in sorted(result.unanswered.items()):
+        # Nobody was asked: an imported corpus without this question, not a disagreement.
+        console.print(
+            Text(
+                f"hint: {n} claims left out because no annotator answered the required attribute {name!r}; "
+                f"if your annotations never ask it (an imported corpus), set required = false for it "
+                f"in labels.toml and adjudicate again"
+            )
+        )
     shown = result.conflicts[:30]
     table = Table(
         "document",
