@@ -448,23 +448,26 @@ class ResidueModelRule:
             return []
         lines = [text[s:e] for s, e in spans]
         words = [line.count(" ") + 1 for line in lines]
-        body = body_sentences(lines, words, min_share=self.body_share)
         # Only short lines outside the body can score; when they cannot make the page gate, the
-        # model's scores change nothing, so it is not run: an article costs the body check only
-        # (the model took 79% of cleaning on 100k articles when it scored every text).
-        candidates = [i for i, n in enumerate(words) if n < self.keep_words and not body[i]]
-        if ctx.format != "html" and not self._could_be_a_page(candidates, words, len(lines)):
-            scored = []
-        else:
+        # model's scores change nothing, so it is not run: an article costs a count of its short
+        # lines, or the body check (the model took 79% of cleaning on 100k articles when it scored
+        # every text).
+        html = ctx.format == "html"
+        candidates = [i for i, n in enumerate(words) if n < self.keep_words]
+        if html or self._could_be_a_page(candidates, words, len(lines)):
+            body = body_sentences(lines, words, min_share=self.body_share)
+            candidates = [i for i in candidates if not body[i]]
+        scored = []
+        if candidates and (html or self._could_be_a_page(candidates, words, len(lines))):
             probabilities = self.model.probabilities(lines).tolist()
-            threshold = self.html_threshold if ctx.format == "html" else self.threshold
+            threshold = self.html_threshold if html else self.threshold
             scored = [i for i in candidates if probabilities[i] < threshold]
         known = [
             i
             for i, (line, n) in enumerate(zip(lines, words))
             if n <= 40 and (known_residue(line) or _FOLLOW_THE_WRITER.match(line))
         ]
-        a_page = ctx.format == "html" or self._could_be_a_page(scored, words, len(lines))
+        a_page = html or self._could_be_a_page(scored, words, len(lines))
         residue = sorted(set(known) | set(scored)) if a_page else known
         if residue and residue[0] == 0 and (len(residue) == 1 or residue[1] != 1) and _headline(lines[0]):
             residue.pop(0)  # the title of a text whose opening paragraph is article: kept as its title
