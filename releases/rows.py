@@ -28,7 +28,7 @@ from annotation.columns import RecordColumns
 from annotation.model import AnnotationRecord
 from annotation.schema import ATTRIBUTION, CLAIM, ENTITY_LAYER, LabelSchema
 from corpus.model import Document
-from validation.tables import RecordSet, claims_frame
+from validation.tables import CLAIM_FIELDS, RecordSet, claims_frame
 
 NO_SPAN = {"start": -1, "end": -1, "text": ""}
 
@@ -283,28 +283,18 @@ def entity_row(doc: Document, gold: AnnotationRecord, ids: LabelIds) -> dict:
     }
 
 
+def _claim_columns(attrs: list[str]) -> list[str]:
+    """The frame's columns a `claims` row is made of, in order."""
+    return ["doc_id", *CLAIM_FIELDS, "unattributed", *attrs]
+
+
 def claim_rows(
     gold: list[AnnotationRecord], schema: LabelSchema, pseudonym: Callable[[str], str], ids: LabelIds
 ) -> list[dict]:
     frame = claims_frame(gold, schema)
     provenance = {r.doc_id: r.provenance for r in gold}
     attrs = [a.name for a in schema.claim_attributes if a.name != ATTRIBUTION]
-    columns = [
-        "doc_id",
-        "claim_id",
-        "start",
-        "end",
-        "text",
-        "cue_start",
-        "cue_end",
-        "cue_text",
-        "source_start",
-        "source_end",
-        "source_text",
-        "source_label",
-        "unattributed",
-        *attrs,
-    ]
+    columns = _claim_columns(attrs)
     rows = []
     for c in (dict(zip(columns, values)) for values in zip(*(frame[name].tolist() for name in columns))):
         origin = provenance[c["doc_id"]].get(c["claim_id"], {})
@@ -352,27 +342,7 @@ def claims_table(
     gold = RecordSet([], gold) if isinstance(gold, RecordColumns) else RecordSet.of(gold)
     frame = claims_frame(gold, schema) if frame is None else _rows_of(frame, gold)
     attrs = [a.name for a in schema.claim_attributes if a.name != ATTRIBUTION]
-    column = {
-        name: frame[name].tolist()
-        for name in dict.fromkeys(
-            [
-                "doc_id",
-                "claim_id",
-                "start",
-                "end",
-                "text",
-                "cue_start",
-                "cue_end",
-                "cue_text",
-                "source_start",
-                "source_end",
-                "source_text",
-                "source_label",
-                "unattributed",
-                *attrs,
-            ]
-        )
-    }
+    column = {name: frame[name].tolist() for name in dict.fromkeys(_claim_columns(attrs))}
     record_of = {doc_id: k for k, doc_id in enumerate(gold.field("doc_id"))}  # gold: one record per document
     origins = gold.provenance_entries([(record_of[d], c) for d, c in zip(column["doc_id"], column["claim_id"])])
 

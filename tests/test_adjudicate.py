@@ -750,6 +750,8 @@ def test_a_required_attribute_nobody_answered_leaves_the_claim_out_with_a_listed
 def test_a_required_attribute_answered_by_someone_is_a_disagreement_not_unanswered():
     ana, ben, cleo = three_annotators()  # Cleo left the speech unanswered, Ana and Ben answered it
     result = adjudicate([ana, ben, cleo], "majority", texts={DOC: TEXT})
+    # Ana says direct, Ben indirect: the speech is tied, so the claim is left out, yet it was answered.
+    assert result.counts["claims_left_out"] == 1
     assert result.unanswered == {}
 
 

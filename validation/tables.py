@@ -58,8 +58,8 @@ RECORD_COLUMNS = [
 RECORD_KEY_COLUMNS = ["doc_id", "origin", "record_id", "annotator", "task_id"]
 SPAN_COLUMNS = [*RECORD_KEY_COLUMNS, "span_id", "layer", "label", "start", "end", "text"]
 LINK_COLUMNS = [*RECORD_KEY_COLUMNS, "from_id", "to_id", "label"]
-CLAIM_SPAN_COLUMNS = [
-    *RECORD_KEY_COLUMNS,
+# A claim with its cue and source, as the claims frame and the release's `claims` rows have it.
+CLAIM_FIELDS = [
     "claim_id",
     "start",
     "end",
@@ -72,6 +72,7 @@ CLAIM_SPAN_COLUMNS = [
     "source_text",
     "source_label",
 ]
+CLAIM_SPAN_COLUMNS = [*RECORD_KEY_COLUMNS, *CLAIM_FIELDS]
 
 
 def _frame(columns: dict[str, object], order: list[str], rows: int) -> pd.DataFrame:
