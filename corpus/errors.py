@@ -131,7 +131,7 @@ class Errors:
         "write entries as [label:|role:|attr:|value:]FOREIGN=OURS separated by commas; OURS must be "
         "in labels.toml (a link label for role:), or - to skip",
     )
-    E212 = ErrorCode("E212", "unknown import format", "use --format labelstudio, conll or brat")
+    E212 = ErrorCode("E212", "unknown import format", "use a format `newsdesk annotate import --help` lists")
     E215 = ErrorCode(
         "E215",
         "unknown or unavailable predictor",
@@ -169,6 +169,7 @@ class Errors:
         "check the email with `newsdesk studio users list` and that they submitted the task; "
         "run `newsdesk annotate pull` to see who annotated what",
     )
+    E241 = ErrorCode("E241", "invalid adjudication options", "see `newsdesk adjudicate --help`")
 
     # Validation findings (`newsdesk validate`): what is wrong with an annotation, and the fix.
     V101 = ErrorCode("V101", "table does not match its schema", "the message names the column and the check")

@@ -462,7 +462,7 @@ def test_a_workspace_is_adjudicated_from_its_record_store_against_the_current_te
 
 
 def test_an_unknown_strategy_is_refused():
-    with pytest.raises(ValueError, match="ground-truth, majority, single"):
+    with pytest.raises(NewsdeskError, match=r"\[E241\] --strategy: .*ground-truth, majority, single"):
         adjudicate([], "vote")
 
 

@@ -114,6 +114,17 @@ def test_commands_outside_a_workspace_say_what_to_do(tmp_path):
     assert result.exit_code == 1 and "[E001]" in result.stderr and "newsdesk init" in result.stderr
 
 
+def test_bad_options_are_catalogue_errors_on_one_line(ws):
+    result = newsdesk("adjudicate", "--strategy", "vote", "-w", ws, ok=False)
+    assert result.exit_code == 1 and result.stderr.startswith("[E241] --strategy: invalid adjudication options")
+    assert len(result.stderr.strip().splitlines()) == 1 and "majority" in result.stderr
+    result = newsdesk("annotate", "import", ws, "--format", "nope", "-w", ws, ok=False)
+    assert (
+        result.exit_code == 1
+        and "[E212] nope: unknown import format (known: labelstudio, conll, brat)" in result.stderr
+    )
+
+
 def readme_examples() -> list[str]:
     """The `newsdesk ...` lines of the README's "Using the CLI" section."""
     readme = (REPO / "README.md").read_text()
@@ -191,11 +202,12 @@ def test_help_starts_without_loading_any_stage(tmp_path):
     assert out.stdout.strip().splitlines()[-1] == "[]"
 
 
-def test_the_import_formats_in_help_are_the_importers():
-    from annotation.importers import FORMATS
-    from newsdesk.cli.annotate import FORMATS as LISTED
+def test_the_import_formats_in_help_are_the_importers_registry():
+    from annotation.importers import FORMATS, import_format
 
-    assert LISTED == tuple(FORMATS)
+    assert [import_format(name).name for name in FORMATS] == list(FORMATS)  # each module reads its own name
+    out = CliRunner().invoke(app, ["annotate", "import", "--help"], env={"COLUMNS": "200"})
+    assert f"One of: {', '.join(FORMATS)}." in out.output, out.output
 
 
 def test_the_roles_in_help_are_the_accounts():

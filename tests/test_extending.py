@@ -1,87 +1,156 @@
-"""docs/extending.md's worked examples run as the page shows them: a new import format, a new cleaning rule."""
+"""docs/extending.md's worked examples run as the page shows them.
+
+Each Python block of the page whose first line is ``# new file PATH`` or ``# in REGISTRY of PATH``
+is applied to a copy of the code: the new file written, the registration line put at the end of
+the registry. Then, from the command line of that copy, a text is cleaned with the new rule, a
+file imported with the new format, and a release built with the new config and loaded with
+plain `datasets`.
+"""
 
 from __future__ import annotations
 
-import importlib.util
+import ast
+import json
+import os
 import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
+import pytest
 from corpus_helpers import REPO
 
-from annotation import importers
-from annotation.importers import import_annotations
-from annotation.store import AnnotationStore
-from corpus.workspace import Workspace
+PAGE = REPO / "docs" / "extending.md"
+PACKAGES = ("newsdesk", "corpus", "annotation", "validation", "releases", "training")
+HEADER = re.compile(r"# (?:new file (?P<file>\S+)|in (?P<registry>\w+) of (?P<module>\S+))\n")
 
 
-def _example_module(tmp_path, name: str, first_line: str):
-    """The page's Python block that starts with ``first_line``, loaded as a module."""
-    page = (REPO / "docs" / "extending.md").read_text(encoding="utf-8")
-    block = next(b for b in re.findall(r"```python\n(.*?)```", page, flags=re.S) if b.startswith(first_line))
-    path = tmp_path / f"{name}.py"
-    path.write_text(block, encoding="utf-8")
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def page_blocks() -> list[tuple[re.Match, str]]:
+    """The page's placed blocks: where each goes (the header) and its code."""
+    blocks = re.findall(r"```python\n(.*?)```", PAGE.read_text(encoding="utf-8"), flags=re.S)
+    return [(m, block[m.end() :]) for block in blocks if (m := HEADER.match(block))]
 
 
-def test_a_new_import_format_is_one_module_and_one_registration(tmp_path, monkeypatch):
-    module = _example_module(tmp_path, "tsv_spans", '"""Span lists')
-    monkeypatch.setitem(importers.FORMATS, module.FORMAT.name, module.FORMAT)
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    text = "Anna Berg met officials of the Red Cross in Geneva on Monday.\n"
-    (folder / "a.txt").write_text(text)
-    spans = [
-        (text.index(words), text.index(words) + len(words), label)
-        for words, label in (("Anna Berg", "PERSON"), ("Red Cross", "ORG"), ("Geneva", "GPE"))
+def add_to_registry(source: str, registry: str, line: str) -> str:
+    """``source`` with ``line`` put last in ``registry`` (``NAME... = (`` or ``{`` up to the ``)``/``}`` closing it)."""
+    opening = re.search(rf"^{registry}\b[^\n]*= [({{]\n", source, flags=re.M)
+    assert opening, f"no registry {registry}"
+    closing = re.compile(r"^[)}]\n", flags=re.M).search(source, opening.end())
+    return source[: closing.start()] + line + source[closing.start() :]
+
+
+@pytest.fixture(scope="module")
+def extended(tmp_path_factory) -> Path:
+    """A copy of the code with every example of the page added as the page says."""
+    root = tmp_path_factory.mktemp("extended")
+    for package in PACKAGES:
+        shutil.copytree(REPO / package, root / package, ignore=shutil.ignore_patterns("__pycache__"))
+    placed = []
+    for where, code in page_blocks():
+        if where["file"]:
+            target = root / where["file"]
+            assert not target.exists(), f"{where['file']} is not a new file"
+            target.write_text(code, encoding="utf-8")
+        else:
+            target = root / where["module"]
+            target.write_text(add_to_registry(target.read_text(encoding="utf-8"), where["registry"], code))
+        placed.append(where.group(0).strip())
+    assert placed == [
+        "# new file annotation/importers/tsv_spans.py",
+        "# in FORMATS of annotation/importers/__init__.py",
+        "# new file releases/configs/headlines.py",
+        "# in CONFIGS of releases/configs/__init__.py",
+        "# new file corpus/rules/repeated_paragraph.py",
+        "# in RULES of corpus/rules/__init__.py",
     ]
-    (folder / "a.spans").write_text("".join(f"{start}\t{end}\t{label}\n" for start, end, label in spans))
-    ws = Workspace.init(tmp_path / "ws")
-    report = import_annotations(ws, folder, "tsv-spans", annotator="lab")
-    assert report.ok and report.spans_carried == 3
-    (record,) = AnnotationStore(ws).records()
-    assert [(s.label, s.text) for s in record.spans] == [
-        ("PERSON", "Anna Berg"),
-        ("ORG", "Red Cross"),
-        ("GPE", "Geneva"),
-    ]
+    for where, code in page_blocks():  # a registration is one entry of its registry
+        if where["registry"]:
+            entry = ast.parse(("{%s}" if ": " in code.splitlines()[0] else "(%s)") % code, mode="eval").body
+            assert len(entry.keys if isinstance(entry, ast.Dict) else entry.elts) == 1, code
+    return root
 
 
-def test_a_new_cleaning_rule_is_one_module_and_one_registry_line(tmp_path, monkeypatch):
-    import sys
-    import tomllib
-
-    from corpus import cleaning, rules
-    from corpus.cleaning import DEFAULT_RULES, CleaningPipeline
-    from corpus.model import Article, document_id, sha256_hex
-
-    module = _example_module(tmp_path, "repeated_paragraph", '"""``repeated_paragraph``')
-    page = (REPO / "docs" / "extending.md").read_text(encoding="utf-8")
-    line = next(b for b in re.findall(r"```python\n(.*?)```", page, flags=re.S) if b.lstrip().startswith("RuleSpec("))
-    # The module is where the registry looks for it, corpus/rules/repeated_paragraph.py.
-    monkeypatch.setitem(sys.modules, "corpus.rules.repeated_paragraph", module)
-    spec = eval(line.strip().rstrip(","), vars(rules))
-    monkeypatch.setattr(rules, "RULES", (*rules.RULES, spec))
-    monkeypatch.setitem(cleaning.FLAGGING_RULES, spec.name, spec.load())
-
-    template = tomllib.loads(rules.cleaning_toml())
-    assert template["cleaning"]["repeated_paragraph"] == {"min_words": 8}
-    assert "repeated_paragraph" not in template["cleaning"]["rules"]  # default_on=False
-    assert "| `repeated_paragraph` | *flags* a paragraph that repeats" in rules.markdown_table()
-
-    repeated = "The harbour reopened on Monday after a week of strikes over pay."
-    raw = f"Port reopens\n\n{repeated}\n\nAdvertisement\n\nTrade resumed at once.\n\n{repeated}\n"
-    article = Article(
-        id=document_id(None, raw.encode()),
-        source="a.txt",
-        raw_text=raw,
-        raw_sha256=sha256_hex(raw.encode()),
-        encoding="utf-8",
-        format="txt",
+def newsdesk(extended: Path, *args: str, ok: bool = True) -> subprocess.CompletedProcess:
+    """`newsdesk ARGS` run from the extended copy of the code."""
+    env = {**os.environ, "PYTHONPATH": str(extended), "COLUMNS": "200", "HF_HUB_OFFLINE": "1"}
+    out = subprocess.run(
+        [sys.executable, "-m", "newsdesk", *args], cwd=extended, env=env, capture_output=True, text=True, timeout=300
     )
-    doc = CleaningPipeline([*DEFAULT_RULES, "repeated_paragraph"], language="en").clean(article)
-    flags = [f for f in doc.flags if f.rule == "repeated_paragraph"]
-    assert [doc.text[f.start : f.end] for f in flags] == [repeated]
-    assert flags[0].start == doc.text.rindex(repeated)  # the second one, not the first
-    assert not [f for f in CleaningPipeline(language="en").clean(article).flags if f.rule == "repeated_paragraph"]
+    assert (out.returncode == 0) == ok, out.stdout + out.stderr
+    return out
+
+
+REPEATED = "The harbour reopened on Monday after a week of strikes over pay, Anna Berg said."
+ARTICLE = (
+    f"Port reopens\n\n{REPEATED}\n\nOfficials of the Red Cross met in Geneva.\n\nAdvertisement\n\n"
+    f"Trade resumed at once.\n\n{REPEATED}\n"
+)
+
+
+def test_each_example_is_a_new_file_and_one_registration(extended):
+    # The copy's registries name the new parts, and the original's do not: the page is what added them.
+    program = (
+        "from annotation.importers import FORMATS; from releases.configs import CONFIG_NAMES; "
+        "from corpus.rules import RULES; print(list(FORMATS)[-1], CONFIG_NAMES[-1], RULES[-1].name)"
+    )
+    env = {**os.environ, "PYTHONPATH": str(extended)}
+    out = subprocess.run([sys.executable, "-c", program], cwd=extended, env=env, capture_output=True, text=True)
+    assert out.stdout.split() == ["tsv-spans", "headlines", "repeated_paragraph"], out.stderr
+    assert not (REPO / "annotation" / "importers" / "tsv_spans.py").exists()
+
+
+def test_the_new_rule_format_and_config_work_end_to_end(extended, tmp_path):
+    from datasets import load_dataset
+
+    ws = tmp_path / "ws"
+    newsdesk(extended, "init", str(ws))
+    config = ws / "newsdesk.toml"
+    config.write_text(config.read_text().replace('"not_an_article"]', '"not_an_article", "repeated_paragraph"]'))
+    assert "[cleaning.repeated_paragraph]\nmin_words = 8" in re.sub(r" +#.*", "", config.read_text())
+
+    # A new cleaning rule: the second copy of the paragraph is flagged, and `docs show` names the rule.
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(ARTICLE)
+    newsdesk(extended, "ingest", str(corpus / "a.txt"), "-w", str(ws))
+    (doc,) = json.loads(newsdesk(extended, "docs", "list", "--json", "-w", str(ws)).stdout)
+    shown = newsdesk(extended, "docs", "show", doc["id"], "--raw", "-w", str(ws)).stdout
+    assert "flag repeated_paragraph" in shown
+    record = json.loads(newsdesk(extended, "docs", "show", doc["id"], "--json", "-w", str(ws)).stdout)
+    record = record[0] if isinstance(record, list) else record
+    flags = [f for f in record["flags"] if f["rule"] == "repeated_paragraph"]
+    assert [record["text"][f["start"] : f["end"]] for f in flags] == [REPEATED]
+    assert flags[0]["start"] == record["text"].rindex(REPEATED)  # the second copy, not the first
+
+    # A new import format: listed in --help, and a file of it imported onto the clean text.
+    assert "tsv-spans" in newsdesk(extended, "annotate", "import", "--help").stdout
+    spans = [
+        (ARTICLE.index(w), ARTICLE.index(w) + len(w), label)
+        for w, label in (("Anna Berg", "PERSON"), ("Red Cross", "ORG"), ("Geneva", "GPE"))
+    ]
+    (corpus / "a.spans").write_text("".join(f"{s}\t{e}\t{label}\n" for s, e, label in spans))
+    report = newsdesk(
+        extended,
+        "annotate",
+        "import",
+        str(corpus),
+        "--format",
+        "tsv-spans",
+        "--annotator",
+        "lab",
+        "--json",
+        "-w",
+        str(ws),
+    )
+    report = json.loads(report.stdout)
+    assert report["spans_carried"] == 3 and report["documents_added"] == 0, report
+
+    # A new release config: built with the others, loaded with plain `datasets`.
+    newsdesk(extended, "adjudicate", "--strategy", "single", "-w", str(ws))
+    newsdesk(extended, "release", "build", "0.1.0", "-w", str(ws))
+    (folder,) = (ws / "releases").glob("0.1.0")
+    rows = [row for split in load_dataset(str(folder), "headlines").values() for row in split]
+    assert rows == [{"doc_id": doc["id"], "title": "Port reopens", "language": "en"}]
+    entities = [row for split in load_dataset(str(folder), "entities").values() for row in split]
+    assert [len(row["spans"]) for row in entities] == [3]

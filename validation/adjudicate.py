@@ -63,6 +63,7 @@ from typing import NamedTuple
 from annotation.model import AnnotationRecord, Link, Origin, RegionChoice, Span
 from annotation.schema import ATTRIBUTION, CLAIM, LINK_SOURCE, UNATTRIBUTED, LabelSchema
 from annotation.store import AnnotationStore
+from corpus.errors import Errors, NewsdeskError
 from corpus.model import sha256_hex
 from corpus.runtime import without_cyclic_gc
 from corpus.store import CorpusStore
@@ -676,9 +677,9 @@ def adjudicate(
         documents without gold, ground-truth fallbacks and skipped records.
     """
     if strategy not in STRATEGIES:
-        raise ValueError(f"unknown adjudication strategy {strategy!r}; use one of {', '.join(STRATEGIES)}")
+        raise NewsdeskError(Errors.E241, "--strategy", f"unknown strategy {strategy!r}; use {', '.join(STRATEGIES)}")
     if min_agree < 1:
-        raise ValueError(f"min_agree must be at least 1, not {min_agree}")
+        raise NewsdeskError(Errors.E241, "--min-agree", f"at least 1, not {min_agree}")
     result = AdjudicationResult(strategy, min_agree)
     with without_cyclic_gc():
         _adjudicate_all(records, strategy, min_agree, texts, schema or LabelSchema.default(), result, tuple(prefer))
@@ -902,9 +903,11 @@ def preferred_annotators(workspace: Workspace, prefer: Sequence[str]) -> list[st
         entry = entry.strip().lower()
         found = sorted(members_with_role(workspace.root, entry)) if entry in ROLES else [entry]
         if entry in ROLES and not found:
-            raise ValueError(
-                f"nobody has the role {entry!r} in this workspace; add one with "
-                f"`newsdesk studio users add EMAIL --role {entry}`"
+            raise NewsdeskError(
+                Errors.E241,
+                "--prefer",
+                f"nobody has the role {entry!r} in this workspace",
+                f"add one with `newsdesk studio users add EMAIL --role {entry}`",
             )
         emails.extend(e for e in found if e not in emails)
     return emails

@@ -27,30 +27,47 @@ files are imported, as ingest does; a repeated region id is kept once (the first
 (``ImportReport.repeated``). ``ImportReport.ok`` is false when anything read was not stored.
 """
 
-from annotation.importers import brat, conll, labelstudio
-from annotation.importers.base import (
-    ForeignDocument,
-    ImportFormat,
-    ImportReport,
-    Reading,
-    SpanNote,
-)
-from annotation.importers.carry import carry_span
-from annotation.importers.importing import import_annotations
-from annotation.importers.label_map import LabelMap, parse_label_map
+from __future__ import annotations
 
-# The registry: `--format NAME` -> its format. A new format is one module with a FORMAT and one entry here.
-FORMATS: dict[str, ImportFormat] = {f.name: f for f in (labelstudio.FORMAT, conll.FORMAT, brat.FORMAT)}
+import importlib
+from typing import TYPE_CHECKING
 
-__all__ = [
-    "FORMATS",
-    "ForeignDocument",
-    "ImportFormat",
-    "ImportReport",
-    "LabelMap",
-    "Reading",
-    "SpanNote",
-    "carry_span",
-    "import_annotations",
-    "parse_label_map",
-]
+if TYPE_CHECKING:
+    from annotation.importers.base import ImportFormat
+
+# The registry: `--format NAME` -> the module of this folder whose FORMAT reads it. A new format is
+# one module with a FORMAT and one line here. The CLI's help lists these names, so reading them
+# imports no reader (each is imported by `import_format`, when used).
+FORMATS: dict[str, str] = {
+    "labelstudio": "labelstudio",
+    "conll": "conll",
+    "brat": "brat",
+}
+
+
+def import_format(name: str) -> ImportFormat:
+    """The format ``--format NAME`` names, its module imported now (KeyError for a name not in FORMATS)."""
+    return importlib.import_module(f"annotation.importers.{FORMATS[name]}").FORMAT
+
+
+# What the package offers, each imported when first asked for, so importing the package is cheap.
+_OFFERED = {
+    "ForeignDocument": "base",
+    "ImportFormat": "base",
+    "ImportReport": "base",
+    "Reading": "base",
+    "SpanNote": "base",
+    "carry_span": "carry",
+    "import_annotations": "importing",
+    "LabelMap": "label_map",
+    "parse_label_map": "label_map",
+}
+
+
+def __getattr__(name: str):
+    if name in _OFFERED:
+        return getattr(importlib.import_module(f"annotation.importers.{_OFFERED[name]}"), name)
+    raise AttributeError(f"module 'annotation.importers' has no attribute {name!r}")
+
+
+__all__ = ["FORMATS", "import_format", *_OFFERED]

@@ -52,9 +52,7 @@ def import_annotations(
         the others are imported. Errors in the path, the map or the labels (E110, E210-E212)
         are raised before anything is written.
     """
-    from annotation.importers import (
-        FORMATS,  # the registry, made once every format module is loaded
-    )
+    from annotation.importers import FORMATS, import_format  # the registry (this module is part of the package)
 
     if fmt not in FORMATS:
         raise NewsdeskError(Errors.E212, where=str(fmt), detail=f"known: {', '.join(FORMATS)}")
@@ -67,7 +65,7 @@ def import_annotations(
     entries = parse_label_map(label_map) if isinstance(label_map, str) else label_map
     skipped: Counter = Counter()
     reading = Reading(LabelMap(entries, schema, skipped), annotator, skipped, annotator_from_name)
-    foreign = FORMATS[fmt].read(path, reading)
+    foreign = import_format(fmt).read(path, reading)
     reading.mapping.check(path)
 
     report = ImportReport(

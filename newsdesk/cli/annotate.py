@@ -15,6 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from annotation.importers import FORMATS  # the registry's names only: no reader is imported
 from newsdesk.cli.common import (
     EngineOpt,
     JsonOpt,
@@ -30,9 +31,6 @@ from newsdesk.cli.common import (
     progress_bar,
     user_errors,
 )
-
-# The import formats, listed in --help without importing the importers.
-FORMATS = ("labelstudio", "conll", "brat")
 
 annotate_app = typer.Typer(
     help="Annotate in Label Studio: push documents, pull and export annotations, import "

@@ -63,9 +63,11 @@ WorkersOpt = Annotated[
 ]
 
 
-def print_error(exc: NewsdeskError) -> None:
-    """The one way an error is shown: ``[CODE] where: what (detail) - hint`` on one line, then any details."""
-    err_console.print(Text(exc.one_line(), style="red"))
+def print_error(exc: NewsdeskError, warning: bool = False) -> None:
+    """The one way an error is shown: ``[CODE] where: what (detail) - hint`` on one line, then any details.
+
+    ``warning``: a note on something that was still done (yellow), not a failure (red)."""
+    err_console.print(Text(exc.one_line(), style="yellow" if warning else "red"))
     details = getattr(exc, "details", "")
     if details:
         err_console.print(Text(details, style="dim"))

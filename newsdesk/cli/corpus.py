@@ -24,7 +24,7 @@ from newsdesk.cli.common import (
     console,
     emit_json,
     engine_options,
-    err_console,
+    print_error,
     progress_bar,
     user_errors,
 )
@@ -88,9 +88,9 @@ def ingest(
                 "changed (store/repeated_lines.json)"
             )
     for exc in report.notes:
-        err_console.print(Text(exc.one_line(), style="yellow"))
+        print_error(exc, warning=True)
     for exc in report.failed:
-        err_console.print(Text(exc.one_line(), style="red"))
+        print_error(exc)
     if report.failed:
         raise typer.Exit(1)
 

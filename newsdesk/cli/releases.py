@@ -13,7 +13,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from newsdesk.cli.common import JsonOpt, WorkspaceOpt, app, console, emit_json, err_console, user_errors
+from newsdesk.cli.common import JsonOpt, WorkspaceOpt, app, console, emit_json, err_console, print_error, user_errors
 
 release_app = typer.Typer(help="Versioned releases: build, diff, list, verify, publish.", no_args_is_help=True)
 app.add_typer(release_app, name="release")
@@ -114,6 +114,7 @@ def release_verify(version: str, workspace: WorkspaceOpt = Path("."), as_json: J
 
     Example: newsdesk release verify 0.1.0 -w my-ws
     """
+    from corpus.errors import Errors, NewsdeskError
     from corpus.workspace import Workspace
     from releases.versions import release_path, verify_release
 
@@ -126,7 +127,7 @@ def release_verify(version: str, workspace: WorkspaceOpt = Path("."), as_json: J
     else:
         for kind in ("changed", "missing", "unlisted"):
             for name in getattr(report, kind):
-                err_console.print(Text(f"[E305] {version}/{name}: {kind}", style="red"))
+                print_error(NewsdeskError(Errors.E305, f"{version}/{name}", kind))
     if not report.ok:
         raise typer.Exit(1)
 

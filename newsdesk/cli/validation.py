@@ -191,11 +191,7 @@ def adjudicate(
                 err_console.print(
                     Text(f"reviews not pulled, the stored ones are used: {exc.one_line()}", style="yellow")
                 )
-        try:
-            result = adjudicate_workspace(ws, strategy, min_agree, prefer or ())
-        except ValueError as exc:
-            err_console.print(Text(f"adjudicate: {exc}", style="red"))
-            raise typer.Exit(2) from None
+        result = adjudicate_workspace(ws, strategy, min_agree, prefer or ())
         save_gold(ws, result)
         pushed = (
             push_review_tasks(ws, result.conflicts, AnnotationStore(ws).records())

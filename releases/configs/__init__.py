@@ -1,14 +1,15 @@
 """The release configs, as data (like `datasets`' BUILDER_CONFIGS): what a row is, its Features,
 how a split's rows are made, and in which process.
 
-The build, the card and the tests read this list; adding a config is one :class:`ReleaseConfig`
-here, with its Features in ``features.py`` and its rows in ``rows.py``.
+The build, the card and the tests read ``CONFIGS``. A new config is one module in this folder
+with a ``CONFIG`` (a :class:`ReleaseConfig`, see :mod:`releases.configs.base`) and one
+``added("NAME")`` line in ``CONFIGS`` (docs/extending.md). The first five are written here, their
+Features in ``releases/features.py`` and their rows in ``releases/rows.py``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import importlib
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
@@ -16,32 +17,29 @@ import pyarrow as pa
 from annotation.schema import LabelSchema
 from releases import features as F
 from releases import ner, rows
+from releases.configs.base import ReleaseConfig, Sources, by_split
 
 if TYPE_CHECKING:
     from datasets import Features
 
     from releases.build import ReleaseInputs, StepTimes
 
-# A config's sources by split (in the order read), and how one split's sources become its table.
-Sources = tuple[dict[str, list], Callable[[list], pa.Table]]
+__all__ = [
+    "BY_NAME",
+    "CONFIGS",
+    "CONFIG_NAMES",
+    "DEFAULT_CONFIG",
+    "ReleaseConfig",
+    "Sources",
+    "added",
+    "by_split",
+    "config_features",
+]
 
 
-@dataclass(frozen=True)
-class ReleaseConfig:
-    name: str
-    description: str  # what one row is, for the card
-    features: Callable[[LabelSchema], Features]
-    sources: Callable[[ReleaseInputs, StepTimes], Sources]
-    # Made in validation's process: it needs what only validation reads (people's records, the
-    # claims frame it checked). The others are made by the build's own process meanwhile.
-    beside_validation: bool = False
-
-
-def by_split(items, split_of) -> dict[str, list]:
-    grouped: dict[str, list] = {}
-    for item in items:
-        grouped.setdefault(split_of(item), []).append(item)
-    return grouped
+def added(name: str) -> ReleaseConfig:
+    """The ``CONFIG`` of ``releases/configs/<name>.py``: a config added as a module of its own."""
+    return importlib.import_module(f"releases.configs.{name}").CONFIG
 
 
 def _entities(inputs: ReleaseInputs, timings: StepTimes) -> Sources:
@@ -90,6 +88,8 @@ def _annotations(inputs: ReleaseInputs, timings: StepTimes) -> Sources:
     )
 
 
+# The registry, in the card's order (the first is the default). A config in a module of its own is
+# one line here: `added("NAME"),`.
 CONFIGS: tuple[ReleaseConfig, ...] = (
     ReleaseConfig("entities", "a document with its gold entity spans (default)", F.entities_features, _entities),
     ReleaseConfig(
