@@ -202,6 +202,23 @@ def test_help_starts_without_loading_any_stage(tmp_path):
     assert out.stdout.strip().splitlines()[-1] == "[]"
 
 
+def test_docs_list_starts_without_loading_cleaning_or_a_later_stage(ws):
+    import subprocess
+    import sys
+
+    # The store and the workspace only: what cleans, annotates or releases stays unloaded.
+    program = (
+        f"import sys; from newsdesk.cli import main; sys.argv = ['newsdesk', 'docs', 'list', '-w', {ws!r}]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "heavy = ('corpus.ingest', 'corpus.cleaning', 'annotation.store', 'validation.validate', 'releases.build', "
+        "'pandas', 'pyarrow', 'datasets', 'label_studio_sdk', 'spacy', 'datasketch', 'trafilatura', 'ftfy', "
+        "'wordfreq', 'py3langid', 'scipy')\n"
+        "print([m for m in heavy if m in sys.modules])"
+    )
+    out = subprocess.run([sys.executable, "-c", program], cwd=REPO, capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
 def test_the_import_formats_in_help_are_the_importers_registry():
     from annotation.importers import FORMATS, import_format
 

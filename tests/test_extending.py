@@ -152,5 +152,7 @@ def test_the_new_rule_format_and_config_work_end_to_end(extended, tmp_path):
     (folder,) = (ws / "releases").glob("0.1.0")
     rows = [row for split in load_dataset(str(folder), "headlines").values() for row in split]
     assert rows == [{"doc_id": doc["id"], "title": "Port reopens", "language": "en"}]
+    card = (folder / "README.md").read_text()
+    assert "config_name: headlines" in card and "a document's title and language" in card
     entities = [row for split in load_dataset(str(folder), "entities").values() for row in split]
     assert [len(row["spans"]) for row in entities] == [3]
