@@ -144,6 +144,13 @@ FEATURES = [
     "dist_densest_block",
     "before_densest_block",
     "after_densest_block",
+    "words_outside_densest",
+    "words_after_densest",
+    "minor_block_sentence",
+    "repeated_in_text",
+    "window_title_case",
+    "window_furniture",
+    "window_date",
 ]
 
 
@@ -218,7 +225,25 @@ def line_features(lines: list[str], stopwords: frozenset[str]) -> np.ndarray:
     ctx[:, 12] = sentence_line.mean() if n else 0
     ctx[:, 13] = math.log1p(n)
     ctx[:, 14:19] = _densest_block(sentence_line, np.exp(log_chars) - 1)
+    # Interactions a linear model cannot make itself: a paragraph outside the article's body (a
+    # comment, a teaser of another story) is residue where the same paragraph inside is not.
+    ctx[:, 19] = own[:, 1] * (1 - ctx[:, 15])
+    ctx[:, 20] = own[:, 1] * ctx[:, 18]
+    ctx[:, 21] = sentence_line & (ctx[:, 14] < 0.1)
+    ctx[:, 22] = _repeated(lines)
+    ctx[:, 23] = _window_mean(own[:, 14], 2, 0.0)
+    # A comment section: paragraphs among time stamps and "Reply" lines.
+    ctx[:, 24] = _window_mean(own[:, 12], 3, 0.0)
+    ctx[:, 25] = _window_mean(own[:, 11], 3, 0.0)
     return np.hstack([own, ctx])
+
+
+def _repeated(lines: list[str]) -> np.ndarray:
+    """Whether each line occurs more than once in its text (a menu at the head and the foot, "Reply")."""
+    seen: dict[str, int] = {}
+    for line in lines:
+        seen[line] = seen.get(line, 0) + 1
+    return np.fromiter((seen[line] > 1 for line in lines), float, len(lines))
 
 
 # Sentence lines this many lines apart or closer are one block (a subheading, a photo caption
@@ -361,10 +386,7 @@ class ResidueModel:
         digest = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:8]
         self.version = f"{spec['version']}-{digest}"
         self.stopwords = frozenset(spec["stopwords"])
-        self.stages = [
-            (np.asarray(s["mean"]), np.asarray(s["scale"]), np.asarray(s["coef"]), float(s["intercept"]))
-            for s in (spec["stage1"], spec["stage2"])
-        ]
+        self.stages = [Trees(s) if s.get("kind") == "trees" else Linear(s) for s in (spec["stage1"], spec["stage2"])]
 
     @classmethod
     def from_file(cls, path: str | Path | None = None) -> ResidueModel:
@@ -373,18 +395,50 @@ class ResidueModel:
         return cls(json.loads(Path(path).read_text("utf-8")))
 
     def first_stage(self, lines: list[str]) -> np.ndarray:
-        return _logit(line_features(lines, self.stopwords), *self.stages[0])
+        return self.stages[0].logits(line_features(lines, self.stopwords))
 
     def probabilities(self, lines: list[str]) -> np.ndarray:
         """The probability that each line is article text."""
         if not lines:
             return np.zeros(0)
-        logits = _logit(context_features(self.first_stage(lines)), *self.stages[1])
+        logits = self.stages[1].logits(context_features(self.first_stage(lines)))
         return 1.0 / (1.0 + np.exp(-logits))
 
 
-def _logit(x: np.ndarray, mean: np.ndarray, scale: np.ndarray, coef: np.ndarray, intercept: float) -> np.ndarray:
-    return ((x - mean) / scale) @ coef + intercept
+class Linear:
+    """A logistic regression on standardised features."""
+
+    def __init__(self, spec: dict):
+        self.mean, self.scale = np.asarray(spec["mean"]), np.asarray(spec["scale"])
+        self.coef, self.intercept = np.asarray(spec["coef"]), float(spec["intercept"])
+
+    def logits(self, x: np.ndarray) -> np.ndarray:
+        return ((x - self.mean) / self.scale) @ self.coef + self.intercept
+
+
+class Trees:
+    """Gradient-boosted trees as arrays of nodes (a leaf leads to itself): all lines of a text go
+    down all trees together, one gather per level of depth (flat indices: numpy's fastest take)."""
+
+    def __init__(self, spec: dict):
+        width = len(spec["feature"][0])
+        self.offset = np.arange(len(spec["feature"]), dtype=np.intp) * width
+        self.feature = np.asarray(spec["feature"], np.intp).ravel()
+        self.threshold = np.asarray(spec["threshold"], float).ravel()
+        self.left = np.asarray(spec["left"], np.intp).ravel() + np.repeat(self.offset, width)
+        self.right = np.asarray(spec["right"], np.intp).ravel() + np.repeat(self.offset, width)
+        self.value = np.asarray(spec["value"], float).ravel()
+        self.depth, self.baseline = int(spec["depth"]), float(spec["baseline"])
+
+    def logits(self, x: np.ndarray) -> np.ndarray:
+        n, width = x.shape
+        node = np.broadcast_to(self.offset, (n, self.offset.size)).copy()
+        flat = x.ravel()
+        row = (np.arange(n, dtype=np.intp) * width)[:, None]
+        for _ in range(self.depth):
+            go_left = flat.take(row + self.feature.take(node)) <= self.threshold.take(node)
+            node = np.where(go_left, self.left.take(node), self.right.take(node))
+        return self.value.take(node).sum(axis=1) + self.baseline
 
 
 @lru_cache(maxsize=1)
