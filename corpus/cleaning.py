@@ -40,7 +40,8 @@ PIPELINE_REVISION = "11"  # 2: the Unicode repair sends every line ftfy would ch
 #                          10: the residue model sees where the densest block of sentence lines is,
 #                              and never takes a sentence of the body (live blogs lost paragraphs)
 #                          11: the residue model sees paragraphs outside the body, lines repeated in
-#                              the text, and comment sections (furniture and dates nearby)
+#                              the text, and comment sections (furniture and dates nearby); a
+#                              page's comment section goes whole; an article keeps a quoted tweet
 
 # Made from the one registry, corpus/rules/__init__.py (RULES): a rule's class by its name, and
 # the rules that run by default, in order.

@@ -470,7 +470,11 @@ class ResidueModelRule:
         page_word_share: float = 0.1,
         model: str | None = None,
         body_share: float = 0.3,
+        comments: bool = True,
     ):
+        # A page's comment section (from a heading such as "12 Comments" after the article's body to
+        # the end) goes whole: its comments are paragraphs the model cannot tell from the article's.
+        self.comments = comments
         # The densest block of sentence lines, and any block holding ``body_share`` of the text's
         # sentence characters, is the article's body (the heuristic "keep the lines that end like
         # sentences, keep the densest block"): its sentences are never taken, whatever the model
@@ -508,8 +512,10 @@ class ResidueModelRule:
         # every text).
         html = ctx.format == "html"
         candidates = [i for i, n in enumerate(words) if n < self.keep_words]
+        comments: list[int] = []
         if html or self._could_be_a_page(candidates, words, len(lines)):
             body = body_sentences(lines, words, min_share=self.body_share)
+            comments = comment_section(lines, body) if self.comments else []
             candidates = [i for i in candidates if not body[i]]
         scored = []
         if candidates and (html or self._could_be_a_page(candidates, words, len(lines))):
@@ -522,7 +528,11 @@ class ResidueModelRule:
             if n <= 40 and (known_residue(line) or _FOLLOW_THE_WRITER.match(line))
         ]
         a_page = html or self._could_be_a_page(scored, words, len(lines))
-        residue = sorted(set(known) | set(scored)) if a_page else known
+        if not a_page:
+            # An article that quotes a tweet keeps it: its words are quoted speech (PolNeAR annotates
+            # them); only the link or the attribution left alone on its line goes.
+            known = [i for i in known if not _quoted_tweet(lines[i])]
+        residue = sorted(set(known) | set(scored) | set(comments)) if a_page else known
         if residue and residue[0] == 0 and (len(residue) == 1 or residue[1] != 1) and _headline(lines[0]):
             residue.pop(0)  # the title of a text whose opening paragraph is article: kept as its title
         kept_words = sum(words) - sum(words[i] for i in residue)
@@ -554,9 +564,44 @@ def body_sentences(lines: list[str], words: list[int], min_words: int = 5, min_s
     return sentence & ((blocks[:, 1] > 0) | (blocks[:, 0] >= min_share))
 
 
+# The heading of a comment section, in the languages of the development pages.
+_COMMENTS_HEADING = re.compile(
+    r"(?i)^(?:\d+\s+)?(?:comments?|responses?|replies|kommentare?|commentaires?|comentarios?|commenti|komentarze?)"
+    r"(?:\s*\(\d+\))?:?$"
+    r"|^(?:leave|post|add|write|submit) (?:a |your )?(?:comment|reply|response)\b.{0,40}$"
+    r"|^(?:join|start) the (?:conversation|discussion)\b.{0,40}$"
+    r"|^(?:show|view|read|see) (?:all )?(?:\d+ )?comments?\b.{0,20}$"
+    r"|^(?:sign|log) in to (?:comment|reply)\b.{0,40}$"
+    r"|^(?:discussion|reader comments|what do you think\?|comments are closed\.?)$"
+)
+
+
+def comment_section(lines: list[str], body: np.ndarray) -> list[int]:
+    """The lines from a comment-section heading after the article's last body sentence to the end
+    (none when the text has no body or no such heading after it)."""
+    where = np.flatnonzero(body)
+    if where.size == 0:
+        return []
+    for i in range(int(where[-1]) + 1, len(lines)):
+        if len(lines[i]) <= 60 and _COMMENTS_HEADING.match(lines[i].strip()):
+            return list(range(i, len(lines)))
+    return []
+
+
 # A writer's social handle at the foot of an article ("Follow Jane Doe on Twitter @janedoe."): residue
 # in articles as on pages (the model's feature of known shapes stays as it was trained).
 _FOLLOW_THE_WRITER = re.compile(r"(?i)^follow [\w .'’-]{2,60} on (?:twitter|x|facebook|instagram)\b[^\n]{0,40}@\w+\.?$")
+_MARKUP_OR_LINK = re.compile(
+    r"<[^>]*>|pic\.twitter\.com/\S*|https?://\S+|[—–-]\s*[^()]{1,80}\(@\w+\)\s*\w+\.? \d{1,2},? \d{4}"
+)
+
+
+def _quoted_tweet(line: str) -> bool:
+    """A tweet with its words (5 or more besides markup, links and its attribution), not a lone
+    "pic.twitter.com/..." or "— Name (@handle) May 1, 2016" line."""
+    return "pic.twitter.com/" in line and len(_MARKUP_OR_LINK.sub(" ", line).split()) >= 5
+
+
 _NOT_HEADLINE = re.compile(r"https?://|www\.|@\w|pic\.twitter|[|•»›]|:$")
 
 
