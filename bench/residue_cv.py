@@ -1,6 +1,7 @@
 """Site-grouped cross-validation of the residue model on the plain-text path (the fast loop).
 
-    .venv/bin/python bench/residue_cv.py [--heuristic] [--opts '[{"threshold": 0.5}, ...]'] [--learner lr|gbt]
+    .venv/bin/python bench/residue_cv.py [--heuristic] [--opts '[{"threshold": 0.5}, ...]'] [--weight-power 0.5]
+    .venv/bin/python bench/residue_cv.py --speed --against main   # CPU µs a line, this rule and main's
     .venv/bin/python bench/residue_cv.py --polnear      # annotated PolNeAR spans the shipped rule touches
     .venv/bin/python bench/residue_cv.py --mt-news      # characters kept of one-line mt-news articles
 
@@ -139,7 +140,7 @@ def show(name: str, figures: dict) -> None:
     )
 
 
-def fold_models(examples, stop, learner: str, k: int = 5, out_dir: Path = CACHE / "folds") -> dict[str, str]:
+def fold_models(examples, stop, k: int = 5, out_dir: Path = CACHE / "folds") -> dict[str, str]:
     """site -> path of the model trained without the site's fold."""
     out_dir.mkdir(parents=True, exist_ok=True)
     sw = frozenset(stop)
@@ -147,8 +148,8 @@ def fold_models(examples, stop, learner: str, k: int = 5, out_dir: Path = CACHE 
     by_site = {}
     for i, fold in enumerate(T.site_folds([e[0] for e in examples], k)):
         sel = [j for j, e in enumerate(examples) if e[0] not in fold]
-        spec = T.fit([examples[j][1:] for j in sel], stop, feats=[feats[j] for j in sel], learner=learner)
-        path = out_dir / f"fold{i}-{learner}.json"
+        spec = T.fit([examples[j][1:] for j in sel], stop, feats=[feats[j] for j in sel])
+        path = out_dir / f"fold{i}.json"
         path.write_text(json.dumps(spec))
         by_site.update({site: str(path) for site in fold})
     return by_site
@@ -187,14 +188,46 @@ def mt_news(options: dict) -> dict:
     return {"articles": len(kept), "mean_chars_kept": round(statistics.mean(kept), 5), "min": round(min(kept), 4)}
 
 
+def speed(data: list[tuple], against: str | None, rounds: int = 3) -> dict:
+    """CPU microseconds a line of ``rule.propose`` on the whole-page texts (both variants), the
+    shipped rule and, with ``against`` (a git revision), that revision's rule and model, interleaved,
+    the best of ``rounds``."""
+    import importlib.util
+    import subprocess
+    import tempfile
+
+    texts = [d[5][v] for d in data for v in P.PAGE_TEXT if d[5][v].strip()]
+    lines = sum(sum(1 for line in t.split("\n") if line.strip()) for t in texts)
+    rules = {"now": ResidueModelRule()}
+    if against:
+        tmp = Path(tempfile.mkdtemp())
+        for name in ("residue_model.py", "residue_model.json"):
+            shown = subprocess.run(["git", "show", f"{against}:corpus/rules/{name}"], capture_output=True, check=True)
+            (tmp / name).write_bytes(shown.stdout)
+        spec = importlib.util.spec_from_file_location("corpus.rules.residue_model_then", tmp / "residue_model.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        rules[against] = module.ResidueModelRule(model=str(tmp / "residue_model.json"))
+    best = {name: float("inf") for name in rules}
+    for _ in range(rounds):
+        for name, rule in rules.items():
+            started = time.process_time()
+            for text in texts:
+                rule.propose(text, CleaningContext())
+            best[name] = min(best[name], time.process_time() - started)
+    return {"texts": len(texts), "lines": lines, **{f"us/line {k}": round(v / lines * 1e6, 2) for k, v in best.items()}}
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--eval-limit", type=int, default=300)
     ap.add_argument("--opts", default="{}", help="rule options, a JSON object or list of objects")
-    ap.add_argument("--learner", default="lr", help="lr (logistic regressions) or gbt (gradient-boosted trees)")
+    ap.add_argument("--weight-power", type=float, default=T.WEIGHT_POWER, help="a line weighs its words to this power")
     ap.add_argument("--heuristic", action="store_true", help="also score the issue's heuristic and no cleaning")
     ap.add_argument("--polnear", action="store_true")
     ap.add_argument("--mt-news", action="store_true")
+    ap.add_argument("--speed", action="store_true", help="CPU time a line of the shipped rule")
+    ap.add_argument("--against", default=None, help="with --speed: also time this git revision's rule")
     args = ap.parse_args(argv)
     if not P.data_available():
         print(f"development data not found under {P.BOILERPLATE}: nothing to measure")
@@ -207,8 +240,11 @@ def main(argv=None) -> int:
     if args.mt_news:
         for o in optsets:
             print("mt-news", o, mt_news(o), flush=True)
-    if args.polnear or args.mt_news:
+    if args.speed:
+        print("speed", speed(page_texts(args.eval_limit), args.against), flush=True)
+    if args.polnear or args.mt_news or args.speed:
         return 0
+    T.WEIGHT_POWER = args.weight_power
     started = time.time()
     data = page_texts(args.eval_limit)
     if args.heuristic:
@@ -216,7 +252,7 @@ def main(argv=None) -> int:
         show("uncleaned", score([dict(d[5]) for d in data], data))
     examples = T.cached_examples(P.newspaper_pages() + P.trafilatura_pages(), None)
     stop = T.stopwords()
-    models = fold_models(examples, stop, args.learner)
+    models = fold_models(examples, stop)
     print(f"{len(data)} pages, folds trained in {time.time() - started:.0f} s", flush=True)
     for o in optsets:
         rules: dict[str, ResidueModelRule] = {}
@@ -225,7 +261,7 @@ def main(argv=None) -> int:
             path = models[d[1]]
             rule = rules.setdefault(path, ResidueModelRule(model=path, **o))
             outputs.append({v: apply_edits(d[5][v], rule.propose(d[5][v], CleaningContext())) for v in P.PAGE_TEXT})
-        show(f"{args.learner} {json.dumps(o)}", score(outputs, data))
+        show(json.dumps(o), score(outputs, data))
     print(f"done in {time.time() - started:.0f} s")
     return 0
 

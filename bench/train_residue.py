@@ -69,10 +69,13 @@ def page_examples(page: P.Page, variants=("blocks", "nodes")) -> list[tuple[list
     return out
 
 
+WEIGHT_POWER = 0.5
+
+
 def _weights(lines: list[str], labels, full: bool) -> np.ndarray:
     # F1 counts words: a line weighs as its words (square-rooted, so a long paragraph does not
     # drown every menu); the snippet-labelled pages, with few labels each, weigh as much in all.
-    w = np.array([min(len(line.split()), 400) ** 0.5 + 0.5 for line in lines])
+    w = np.array([min(len(line.split()), 400) ** WEIGHT_POWER + 0.5 for line in lines])
     return w if full else w * 2.0
 
 
@@ -82,7 +85,6 @@ def fit(
     c1: float = 1.0,
     c2: float = 1.0,
     feats: list[np.ndarray] | None = None,
-    learner: str = "lr",
 ) -> dict:
     """The model spec trained on (lines, labels, fully_labelled) examples (``feats``: their
     line_features, when already computed)."""
@@ -93,24 +95,11 @@ def fit(
         sw = frozenset(stop)
         feats = [line_features(lines, sw) for lines, _, _ in examples]
     X, y, w = _stack(examples, feats)
-    if learner == "gbt":
-        stage1 = _trees(X, y, w)
-        # The second stage learns from first-stage scores of lines the trees never saw (trees fit
-        # their training lines far better than they score new ones): 3 contiguous chunks of pages.
-        scores = [None] * len(examples)
-        chunks = np.array_split(np.arange(len(examples)), 3)
-        for chunk in chunks:
-            inside = set(chunk.tolist())
-            train = [i for i in range(len(examples)) if i not in inside]
-            part = _trees(*_stack([examples[i] for i in train], [feats[i] for i in train]))
-            for i in chunk:
-                scores[i] = tree_scores(feats[i], part)
-    else:
-        scaler = StandardScaler().fit(X)
-        scaler.scale_[scaler.scale_ == 0] = 1.0
-        lr1 = LogisticRegression(C=c1, max_iter=2000).fit(scaler.transform(X), y, sample_weight=w)
-        stage1 = _stage(scaler, lr1)
-        scores = [((f - scaler.mean_) / scaler.scale_) @ lr1.coef_[0] + lr1.intercept_[0] for f in feats]
+    scaler = StandardScaler().fit(X)
+    scaler.scale_[scaler.scale_ == 0] = 1.0
+    lr1 = LogisticRegression(C=c1, max_iter=2000).fit(scaler.transform(X), y, sample_weight=w)
+    stage1 = _stage(scaler, lr1)
+    scores = [((f - scaler.mean_) / scaler.scale_) @ lr1.coef_[0] + lr1.intercept_[0] for f in feats]
     ctx = [context_features(s) for s in scores]
     X2, y2, w2 = _stack(examples, ctx)
     scaler2 = StandardScaler().fit(X2)
@@ -123,47 +112,6 @@ def fit(
         "stage1": stage1,
         "stage2": _stage(scaler2, lr2),
     }
-
-
-# Small trees, few of them: scored for all lines of a text at once, one numpy gather per level.
-TREES = {"max_iter": 120, "max_depth": 5, "max_leaf_nodes": 24, "learning_rate": 0.1, "min_samples_leaf": 200}
-
-
-def _trees(X: np.ndarray, y: np.ndarray, w: np.ndarray) -> dict:
-    """Gradient-boosted trees (scikit-learn's histogram GBT), written out as arrays of nodes."""
-    from sklearn.ensemble import HistGradientBoostingClassifier
-
-    gbt = HistGradientBoostingClassifier(**TREES, l2_regularization=1.0, early_stopping=False, random_state=16)
-    gbt.fit(X, y, sample_weight=w)
-    trees = [predictor[0].nodes for predictor in gbt._predictors]
-    width = max(len(t) for t in trees)
-    feature, threshold = np.zeros((len(trees), width), int), np.full((len(trees), width), np.inf)
-    left, right = np.zeros((len(trees), width), int), np.zeros((len(trees), width), int)
-    value = np.zeros((len(trees), width))
-    for k, nodes in enumerate(trees):
-        for j, node in enumerate(nodes):
-            if node["is_leaf"]:
-                left[k, j] = right[k, j] = j  # a leaf leads to itself: every tree takes the same steps
-                value[k, j] = node["value"]
-            else:
-                feature[k, j], threshold[k, j] = node["feature_idx"], node["num_threshold"]
-                left[k, j], right[k, j] = node["left"], node["right"]
-    return {
-        "kind": "trees",
-        "depth": int(max(node["depth"] for t in trees for node in t)),
-        "baseline": float(gbt._baseline_prediction.ravel()[0]),
-        "feature": feature.tolist(),
-        "threshold": [[round(float(v), 6) if np.isfinite(v) else 1e300 for v in row] for row in threshold],
-        "left": left.tolist(),
-        "right": right.tolist(),
-        "value": [[round(float(v), 6) for v in row] for row in value],
-    }
-
-
-def tree_scores(features: np.ndarray, stage: dict) -> np.ndarray:
-    from corpus.rules.residue_model import Trees
-
-    return Trees(stage).logits(features)
 
 
 def _stage(scaler, lr) -> dict:

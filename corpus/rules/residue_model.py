@@ -24,6 +24,7 @@ import hashlib
 import json
 import math
 import re
+from collections import Counter
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -36,8 +37,9 @@ from corpus.rules.base import CleaningContext, _runs, remove_lines
 MODEL_FILE = "residue_model.json"
 
 # Sentence-final punctuation, with closing quotes and brackets after it allowed.
-# Sentence-final punctuation, with closing quotes and brackets after it allowed.
 _SENTENCE_END = re.compile(r"[.!?…。！？](?:[\"'”’»)\]]*)\s*$")
+# The same, on the lines of a whole text at once (no line break inside the trailing spaces).
+_SENTENCE_END_LINES = re.compile(r"[.!?…。！？](?:[\"'”’»)\]]*)[^\S\n]*$", re.M)
 # The patterns below run on the lower-cased line, and only when a cheap test says they can match.
 _URL = re.compile(r"https?://|www\.|\.(?:com|org|net|co\.uk|de|fr|html?|php)\b")
 _HANDLE = re.compile(r"(?:^|\s)[@#]\w{2,}|pic\.twitter\.com|\(@\w+\)")
@@ -79,7 +81,7 @@ _FURNITURE_PHRASES = (
     "suscr",
 )
 _FURNITURE_PHRASE = re.compile("|".join(map(re.escape, _FURNITURE_PHRASES)))
-_EDGE_TO_SPACE = str.maketrans({c: " " for c in ".,;:!?\"'()[]“”‘’«»"})
+_WORD_OR_BREAK = re.compile(r"\n|[^\s.,;:!?\"'()\[\]“”‘’«»]+")
 # Lines that are residue wherever they stand, by shapes that recur across sites: follow and
 # subscribe prompts, tweet embeds and their attribution, reporter contact lines, loading
 # placeholders, image credits. A feature of the model, and taken by the rule whatever it scores.
@@ -169,16 +171,26 @@ def line_features(lines: list[str], stopwords: frozenset[str]) -> np.ndarray:
     own[:, 15] = counts[:, 0] - counts[:, 7]  # characters outside spaces, ditto
     digits = counts[:, 2].tolist()
     stop_hit, furniture_hit = stopwords.__contains__, _FURNITURE_WORDS.__contains__
+    # Lower-casing, edge punctuation, furniture phrases and sentence ends over the whole text at
+    # once (a call per line cost more than the work).
+    lower_text = "\n".join(lines).lower()
+    lowers = lower_text.split("\n")
+    line_starts = np.cumsum([0] + [len(lower) + 1 for lower in lowers[:-1]])
+    phrases = _per_line([m.start() for m in _FURNITURE_PHRASE.finditer(lower_text)], line_starts, n).tolist()
+    sentence_ends = _per_line([m.start() for m in _SENTENCE_END_LINES.finditer(lower_text)], line_starts, n) > 0
     rows = []
-    for line, digit_count in zip(lines, digits):
-        lower = line.lower()
-        lowered = lower.translate(_EDGE_TO_SPACE).split()
+    # Words without edge punctuation, line by line: one findall for the text, the breaks kept.
+    words_by_line = " ".join(_WORD_OR_BREAK.findall(lower_text)).split("\n")
+    for line, lower, edged, digit_count, phrase_count, sentence in zip(
+        lines, lowers, words_by_line, digits, phrases, sentence_ends.tolist()
+    ):
+        lowered = edged.split()
         nw = len(line.split()) or 1
-        furniture = sum(map(furniture_hit, lowered)) + len(_FURNITURE_PHRASE.findall(lower))
+        furniture = sum(map(furniture_hit, lowered)) + phrase_count
         rows.append(
             (
                 math.log1p(nw),
-                _SENTENCE_END.search(line) is not None,
+                sentence,
                 line.endswith(":"),
                 line[:1].isupper() or line[:1].isdigit(),
                 sum(map(stop_hit, lowered)) / (len(lowered) or 1),
@@ -240,10 +252,15 @@ def line_features(lines: list[str], stopwords: frozenset[str]) -> np.ndarray:
 
 def _repeated(lines: list[str]) -> np.ndarray:
     """Whether each line occurs more than once in its text (a menu at the head and the foot, "Reply")."""
-    seen: dict[str, int] = {}
-    for line in lines:
-        seen[line] = seen.get(line, 0) + 1
+    seen = Counter(lines)
     return np.fromiter((seen[line] > 1 for line in lines), float, len(lines))
+
+
+def _per_line(positions: list[int], line_starts: np.ndarray, n: int) -> np.ndarray:
+    """How many of the character positions fall in each of the n lines starting at line_starts."""
+    if not positions:
+        return np.zeros(n, int)
+    return np.bincount(np.searchsorted(line_starts, positions, side="right") - 1, minlength=n)
 
 
 # Sentence lines this many lines apart or closer are one block (a subheading, a photo caption
@@ -386,7 +403,7 @@ class ResidueModel:
         digest = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:8]
         self.version = f"{spec['version']}-{digest}"
         self.stopwords = frozenset(spec["stopwords"])
-        self.stages = [Trees(s) if s.get("kind") == "trees" else Linear(s) for s in (spec["stage1"], spec["stage2"])]
+        self.stages = [Linear(spec["stage1"]), Linear(spec["stage2"])]
 
     @classmethod
     def from_file(cls, path: str | Path | None = None) -> ResidueModel:
@@ -414,31 +431,6 @@ class Linear:
 
     def logits(self, x: np.ndarray) -> np.ndarray:
         return ((x - self.mean) / self.scale) @ self.coef + self.intercept
-
-
-class Trees:
-    """Gradient-boosted trees as arrays of nodes (a leaf leads to itself): all lines of a text go
-    down all trees together, one gather per level of depth (flat indices: numpy's fastest take)."""
-
-    def __init__(self, spec: dict):
-        width = len(spec["feature"][0])
-        self.offset = np.arange(len(spec["feature"]), dtype=np.intp) * width
-        self.feature = np.asarray(spec["feature"], np.intp).ravel()
-        self.threshold = np.asarray(spec["threshold"], float).ravel()
-        self.left = np.asarray(spec["left"], np.intp).ravel() + np.repeat(self.offset, width)
-        self.right = np.asarray(spec["right"], np.intp).ravel() + np.repeat(self.offset, width)
-        self.value = np.asarray(spec["value"], float).ravel()
-        self.depth, self.baseline = int(spec["depth"]), float(spec["baseline"])
-
-    def logits(self, x: np.ndarray) -> np.ndarray:
-        n, width = x.shape
-        node = np.broadcast_to(self.offset, (n, self.offset.size)).copy()
-        flat = x.ravel()
-        row = (np.arange(n, dtype=np.intp) * width)[:, None]
-        for _ in range(self.depth):
-            go_left = flat.take(row + self.feature.take(node)) <= self.threshold.take(node)
-            node = np.where(go_left, self.left.take(node), self.right.take(node))
-        return self.value.take(node).sum(axis=1) + self.baseline
 
 
 @lru_cache(maxsize=1)
