@@ -69,10 +69,13 @@ def page_examples(page: P.Page, variants=("blocks", "nodes")) -> list[tuple[list
     return out
 
 
+WEIGHT_POWER = 0.5
+
+
 def _weights(lines: list[str], labels, full: bool) -> np.ndarray:
     # F1 counts words: a line weighs as its words (square-rooted, so a long paragraph does not
     # drown every menu); the snippet-labelled pages, with few labels each, weigh as much in all.
-    w = np.array([min(len(line.split()), 400) ** 0.5 + 0.5 for line in lines])
+    w = np.array([min(len(line.split()), 400) ** WEIGHT_POWER + 0.5 for line in lines])
     return w if full else w * 2.0
 
 
@@ -96,7 +99,8 @@ def fit(
     scaler.scale_[scaler.scale_ == 0] = 1.0
     lr1 = LogisticRegression(C=c1, max_iter=2000).fit(scaler.transform(X), y, sample_weight=w)
     stage1 = _stage(scaler, lr1)
-    ctx = [context_features(((f - scaler.mean_) / scaler.scale_) @ lr1.coef_[0] + lr1.intercept_[0]) for f in feats]
+    scores = [((f - scaler.mean_) / scaler.scale_) @ lr1.coef_[0] + lr1.intercept_[0] for f in feats]
+    ctx = [context_features(s) for s in scores]
     X2, y2, w2 = _stack(examples, ctx)
     scaler2 = StandardScaler().fit(X2)
     scaler2.scale_[scaler2.scale_ == 0] = 1.0

@@ -23,7 +23,7 @@ from corpus.runtime import without_cyclic_gc
 from corpus.structure import find_blocks
 
 # Bump when a rule's behaviour changes: every document is then re-cleaned by `newsdesk clean`.
-PIPELINE_REVISION = "10"  # 2: the Unicode repair sends every line ftfy would change to it;
+PIPELINE_REVISION = "11"  # 2: the Unicode repair sends every line ftfy would change to it;
 #                          3: language identified on the opening 400 characters when decisive;
 #                          4: the first line is the title only when it reads as one (short, not
 #                             several sentences) or is the source's title: one-line articles had
@@ -39,6 +39,9 @@ PIPELINE_REVISION = "10"  # 2: the Unicode repair sends every line ftfy would ch
 #                          9: repeated_lines: lines repeated across the documents of one source
 #                          10: the residue model sees where the densest block of sentence lines is,
 #                              and never takes a sentence of the body (live blogs lost paragraphs)
+#                          11: the residue model sees paragraphs outside the body, lines repeated in
+#                              the text, and comment sections (furniture and dates nearby); a
+#                              page's comment section goes whole; an article keeps a quoted tweet
 
 # Made from the one registry, corpus/rules/__init__.py (RULES): a rule's class by its name, and
 # the rules that run by default, in order.

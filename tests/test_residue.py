@@ -289,3 +289,80 @@ def test_line_features_say_where_the_densest_block_is():
     assert column["in_densest_block"].tolist() == [0, 0, 1, 1, 1, 1, 1, 0, 0]
     assert column["before_densest_block"][:2].tolist() == [1, 1] and column["after_densest_block"][-1] == 1
     assert column["dist_densest_block"][0] > column["dist_densest_block"][1] > 0
+
+
+TWEET = (
+    '<tweet author="@harbourunion" datetime="2024-03-03">We will not go back to work until the night rota is '
+    "on the table. pic.twitter.com/Xy12AbCdEf</tweet>."
+)
+
+
+def test_an_article_quoting_a_tweet_keeps_it_and_a_lone_tweet_link_goes():
+    # The tweet's words are quoted speech (annotated in real corpora); the link or the attribution
+    # alone on a line is what an embed leaves behind.
+    paragraphs = [
+        ARTICLE[0],
+        TWEET,
+        ARTICLE[1],
+        "pic.twitter.com/AbC123xYz",
+        "— Harbour News (@harbournews) March 3, 2024",
+    ]
+    doc = clean_text("\n\n".join(paragraphs + ARTICLE[2:]))
+    assert "We will not go back to work until the night rota is on the table." in doc.text
+    assert "pic.twitter.com/AbC123xYz" not in doc.text and "(@harbournews)" not in doc.text
+    for paragraph in ARTICLE:
+        assert paragraph in doc.text
+
+
+def test_a_page_loses_its_tweet_embeds_with_their_words():
+    doc = clean_text("\n".join([*MENU, *ARTICLE, TWEET, *FOOTER]))
+    assert "night rota" not in doc.text
+    for paragraph in ARTICLE:
+        assert paragraph in doc.text
+
+
+COMMENTS = [
+    "12 Comments",
+    "Sign in to comment",
+    "harbourwatcher",
+    "March 3, 2024 at 9:14 am",
+    "Typical. The union always does this in winter when the ships cannot wait, and we all pay for it in the shops.",
+    "Reply",
+    "dockside_dan",
+    "March 3, 2024 at 10:02 am",
+    "My father worked the night shifts for thirty years and nobody ever asked him what he thought of the rota.",
+    "Reply",
+]
+
+
+def test_a_comment_section_after_the_article_goes():
+    doc = clean_text("\n".join([*MENU, "Harbour strike leaves ships waiting at anchor", *ARTICLE, *COMMENTS, *FOOTER]))
+    for paragraph in ARTICLE:
+        assert paragraph in doc.text
+    for line in COMMENTS:
+        assert line not in doc.text, line
+
+
+def test_line_features_see_paragraphs_outside_the_body_repeats_and_comment_cues():
+    short_comment = "Typical. The union always does this in winter, as usual."  # under a tenth of the sentences
+    lines = ["Home", "News", *ARTICLE, "12 Comments", "harbourwatcher", "March 3, 2024 at 9:14 am", short_comment]
+    lines += ["Reply", "Home"]
+    features = line_features(lines, frozenset())
+    column = {name: features[:, k] for k, name in enumerate(FEATURES)}
+    comment, paragraph = lines.index(short_comment), 2
+    assert column["words_after_densest"][comment] > 0 and column["words_after_densest"][paragraph] == 0
+    assert column["words_outside_densest"][comment] > 0 and column["words_outside_densest"][paragraph] == 0
+    assert column["minor_block_sentence"][comment] == 1 and column["minor_block_sentence"][paragraph] == 0
+    assert column["repeated_in_text"].tolist() == [1] + [0] * 11 + [1]
+    assert column["window_furniture"][comment] > column["window_furniture"][paragraph]
+    assert column["window_date"][comment] > column["window_date"][paragraph] == 0
+
+
+def test_a_comments_link_above_the_article_takes_nothing():
+    # "12 Comments" beside the byline is a link, not the start of the comment section: only a
+    # heading after the article's last paragraph starts it.
+    doc = clean_text(
+        "\n".join([*MENU, "Harbour strike leaves ships waiting at anchor", "12 Comments", *ARTICLE, *FOOTER])
+    )
+    for paragraph in ARTICLE:
+        assert paragraph in doc.text

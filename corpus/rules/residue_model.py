@@ -24,6 +24,7 @@ import hashlib
 import json
 import math
 import re
+from collections import Counter
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -36,8 +37,9 @@ from corpus.rules.base import CleaningContext, _runs, remove_lines
 MODEL_FILE = "residue_model.json"
 
 # Sentence-final punctuation, with closing quotes and brackets after it allowed.
-# Sentence-final punctuation, with closing quotes and brackets after it allowed.
 _SENTENCE_END = re.compile(r"[.!?…。！？](?:[\"'”’»)\]]*)\s*$")
+# The same, on the lines of a whole text at once (no line break inside the trailing spaces).
+_SENTENCE_END_LINES = re.compile(r"[.!?…。！？](?:[\"'”’»)\]]*)[^\S\n]*$", re.M)
 # The patterns below run on the lower-cased line, and only when a cheap test says they can match.
 _URL = re.compile(r"https?://|www\.|\.(?:com|org|net|co\.uk|de|fr|html?|php)\b")
 _HANDLE = re.compile(r"(?:^|\s)[@#]\w{2,}|pic\.twitter\.com|\(@\w+\)")
@@ -79,7 +81,7 @@ _FURNITURE_PHRASES = (
     "suscr",
 )
 _FURNITURE_PHRASE = re.compile("|".join(map(re.escape, _FURNITURE_PHRASES)))
-_EDGE_TO_SPACE = str.maketrans({c: " " for c in ".,;:!?\"'()[]“”‘’«»"})
+_WORD_OR_BREAK = re.compile(r"\n|[^\s.,;:!?\"'()\[\]“”‘’«»]+")
 # Lines that are residue wherever they stand, by shapes that recur across sites: follow and
 # subscribe prompts, tweet embeds and their attribution, reporter contact lines, loading
 # placeholders, image credits. A feature of the model, and taken by the rule whatever it scores.
@@ -144,6 +146,13 @@ FEATURES = [
     "dist_densest_block",
     "before_densest_block",
     "after_densest_block",
+    "words_outside_densest",
+    "words_after_densest",
+    "minor_block_sentence",
+    "repeated_in_text",
+    "window_title_case",
+    "window_furniture",
+    "window_date",
 ]
 
 
@@ -162,16 +171,26 @@ def line_features(lines: list[str], stopwords: frozenset[str]) -> np.ndarray:
     own[:, 15] = counts[:, 0] - counts[:, 7]  # characters outside spaces, ditto
     digits = counts[:, 2].tolist()
     stop_hit, furniture_hit = stopwords.__contains__, _FURNITURE_WORDS.__contains__
+    # Lower-casing, edge punctuation, furniture phrases and sentence ends over the whole text at
+    # once (a call per line cost more than the work).
+    lower_text = "\n".join(lines).lower()
+    lowers = lower_text.split("\n")
+    line_starts = np.cumsum([0] + [len(lower) + 1 for lower in lowers[:-1]])
+    phrases = _per_line([m.start() for m in _FURNITURE_PHRASE.finditer(lower_text)], line_starts, n).tolist()
+    sentence_ends = _per_line([m.start() for m in _SENTENCE_END_LINES.finditer(lower_text)], line_starts, n) > 0
     rows = []
-    for line, digit_count in zip(lines, digits):
-        lower = line.lower()
-        lowered = lower.translate(_EDGE_TO_SPACE).split()
+    # Words without edge punctuation, line by line: one findall for the text, the breaks kept.
+    words_by_line = " ".join(_WORD_OR_BREAK.findall(lower_text)).split("\n")
+    for line, lower, edged, digit_count, phrase_count, sentence in zip(
+        lines, lowers, words_by_line, digits, phrases, sentence_ends.tolist()
+    ):
+        lowered = edged.split()
         nw = len(line.split()) or 1
-        furniture = sum(map(furniture_hit, lowered)) + len(_FURNITURE_PHRASE.findall(lower))
+        furniture = sum(map(furniture_hit, lowered)) + phrase_count
         rows.append(
             (
                 math.log1p(nw),
-                _SENTENCE_END.search(line) is not None,
+                sentence,
                 line.endswith(":"),
                 line[:1].isupper() or line[:1].isdigit(),
                 sum(map(stop_hit, lowered)) / (len(lowered) or 1),
@@ -218,7 +237,30 @@ def line_features(lines: list[str], stopwords: frozenset[str]) -> np.ndarray:
     ctx[:, 12] = sentence_line.mean() if n else 0
     ctx[:, 13] = math.log1p(n)
     ctx[:, 14:19] = _densest_block(sentence_line, np.exp(log_chars) - 1)
+    # Interactions a linear model cannot make itself: a paragraph outside the article's body (a
+    # comment, a teaser of another story) is residue where the same paragraph inside is not.
+    ctx[:, 19] = own[:, 1] * (1 - ctx[:, 15])
+    ctx[:, 20] = own[:, 1] * ctx[:, 18]
+    ctx[:, 21] = sentence_line & (ctx[:, 14] < 0.1)
+    ctx[:, 22] = _repeated(lines)
+    ctx[:, 23] = _window_mean(own[:, 14], 2, 0.0)
+    # A comment section: paragraphs among time stamps and "Reply" lines.
+    ctx[:, 24] = _window_mean(own[:, 12], 3, 0.0)
+    ctx[:, 25] = _window_mean(own[:, 11], 3, 0.0)
     return np.hstack([own, ctx])
+
+
+def _repeated(lines: list[str]) -> np.ndarray:
+    """Whether each line occurs more than once in its text (a menu at the head and the foot, "Reply")."""
+    seen = Counter(lines)
+    return np.fromiter((seen[line] > 1 for line in lines), float, len(lines))
+
+
+def _per_line(positions: list[int], line_starts: np.ndarray, n: int) -> np.ndarray:
+    """How many of the character positions fall in each of the n lines starting at line_starts."""
+    if not positions:
+        return np.zeros(n, int)
+    return np.bincount(np.searchsorted(line_starts, positions, side="right") - 1, minlength=n)
 
 
 # Sentence lines this many lines apart or closer are one block (a subheading, a photo caption
@@ -361,10 +403,7 @@ class ResidueModel:
         digest = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:8]
         self.version = f"{spec['version']}-{digest}"
         self.stopwords = frozenset(spec["stopwords"])
-        self.stages = [
-            (np.asarray(s["mean"]), np.asarray(s["scale"]), np.asarray(s["coef"]), float(s["intercept"]))
-            for s in (spec["stage1"], spec["stage2"])
-        ]
+        self.stages = [Linear(spec["stage1"]), Linear(spec["stage2"])]
 
     @classmethod
     def from_file(cls, path: str | Path | None = None) -> ResidueModel:
@@ -373,18 +412,25 @@ class ResidueModel:
         return cls(json.loads(Path(path).read_text("utf-8")))
 
     def first_stage(self, lines: list[str]) -> np.ndarray:
-        return _logit(line_features(lines, self.stopwords), *self.stages[0])
+        return self.stages[0].logits(line_features(lines, self.stopwords))
 
     def probabilities(self, lines: list[str]) -> np.ndarray:
         """The probability that each line is article text."""
         if not lines:
             return np.zeros(0)
-        logits = _logit(context_features(self.first_stage(lines)), *self.stages[1])
+        logits = self.stages[1].logits(context_features(self.first_stage(lines)))
         return 1.0 / (1.0 + np.exp(-logits))
 
 
-def _logit(x: np.ndarray, mean: np.ndarray, scale: np.ndarray, coef: np.ndarray, intercept: float) -> np.ndarray:
-    return ((x - mean) / scale) @ coef + intercept
+class Linear:
+    """A logistic regression on standardised features."""
+
+    def __init__(self, spec: dict):
+        self.mean, self.scale = np.asarray(spec["mean"]), np.asarray(spec["scale"])
+        self.coef, self.intercept = np.asarray(spec["coef"]), float(spec["intercept"])
+
+    def logits(self, x: np.ndarray) -> np.ndarray:
+        return ((x - self.mean) / self.scale) @ self.coef + self.intercept
 
 
 @lru_cache(maxsize=1)
@@ -416,7 +462,11 @@ class ResidueModelRule:
         page_word_share: float = 0.1,
         model: str | None = None,
         body_share: float = 0.3,
+        comments: bool = True,
     ):
+        # A page's comment section (from a heading such as "12 Comments" after the article's body to
+        # the end) goes whole: its comments are paragraphs the model cannot tell from the article's.
+        self.comments = comments
         # The densest block of sentence lines, and any block holding ``body_share`` of the text's
         # sentence characters, is the article's body (the heuristic "keep the lines that end like
         # sentences, keep the densest block"): its sentences are never taken, whatever the model
@@ -454,8 +504,10 @@ class ResidueModelRule:
         # every text).
         html = ctx.format == "html"
         candidates = [i for i, n in enumerate(words) if n < self.keep_words]
+        comments: list[int] = []
         if html or self._could_be_a_page(candidates, words, len(lines)):
             body = body_sentences(lines, words, min_share=self.body_share)
+            comments = comment_section(lines, body) if self.comments else []
             candidates = [i for i in candidates if not body[i]]
         scored = []
         if candidates and (html or self._could_be_a_page(candidates, words, len(lines))):
@@ -468,7 +520,11 @@ class ResidueModelRule:
             if n <= 40 and (known_residue(line) or _FOLLOW_THE_WRITER.match(line))
         ]
         a_page = html or self._could_be_a_page(scored, words, len(lines))
-        residue = sorted(set(known) | set(scored)) if a_page else known
+        if not a_page:
+            # An article that quotes a tweet keeps it: its words are quoted speech (PolNeAR annotates
+            # them); only the link or the attribution left alone on its line goes.
+            known = [i for i in known if not _quoted_tweet(lines[i])]
+        residue = sorted(set(known) | set(scored) | set(comments)) if a_page else known
         if residue and residue[0] == 0 and (len(residue) == 1 or residue[1] != 1) and _headline(lines[0]):
             residue.pop(0)  # the title of a text whose opening paragraph is article: kept as its title
         kept_words = sum(words) - sum(words[i] for i in residue)
@@ -500,9 +556,44 @@ def body_sentences(lines: list[str], words: list[int], min_words: int = 5, min_s
     return sentence & ((blocks[:, 1] > 0) | (blocks[:, 0] >= min_share))
 
 
+# The heading of a comment section, in the languages of the development pages.
+_COMMENTS_HEADING = re.compile(
+    r"(?i)^(?:\d+\s+)?(?:comments?|responses?|replies|kommentare?|commentaires?|comentarios?|commenti|komentarze?)"
+    r"(?:\s*\(\d+\))?:?$"
+    r"|^(?:leave|post|add|write|submit) (?:a |your )?(?:comment|reply|response)\b.{0,40}$"
+    r"|^(?:join|start) the (?:conversation|discussion)\b.{0,40}$"
+    r"|^(?:show|view|read|see) (?:all )?(?:\d+ )?comments?\b.{0,20}$"
+    r"|^(?:sign|log) in to (?:comment|reply)\b.{0,40}$"
+    r"|^(?:discussion|reader comments|what do you think\?|comments are closed\.?)$"
+)
+
+
+def comment_section(lines: list[str], body: np.ndarray) -> list[int]:
+    """The lines from a comment-section heading after the article's last body sentence to the end
+    (none when the text has no body or no such heading after it)."""
+    where = np.flatnonzero(body)
+    if where.size == 0:
+        return []
+    for i in range(int(where[-1]) + 1, len(lines)):
+        if len(lines[i]) <= 60 and _COMMENTS_HEADING.match(lines[i].strip()):
+            return list(range(i, len(lines)))
+    return []
+
+
 # A writer's social handle at the foot of an article ("Follow Jane Doe on Twitter @janedoe."): residue
 # in articles as on pages (the model's feature of known shapes stays as it was trained).
 _FOLLOW_THE_WRITER = re.compile(r"(?i)^follow [\w .'’-]{2,60} on (?:twitter|x|facebook|instagram)\b[^\n]{0,40}@\w+\.?$")
+_MARKUP_OR_LINK = re.compile(
+    r"<[^>]*>|pic\.twitter\.com/\S*|https?://\S+|[—–-]\s*[^()]{1,80}\(@\w+\)\s*\w+\.? \d{1,2},? \d{4}"
+)
+
+
+def _quoted_tweet(line: str) -> bool:
+    """A tweet with its words (5 or more besides markup, links and its attribution), not a lone
+    "pic.twitter.com/..." or "— Name (@handle) May 1, 2016" line."""
+    return "pic.twitter.com/" in line and len(_MARKUP_OR_LINK.sub(" ", line).split()) >= 5
+
+
 _NOT_HEADLINE = re.compile(r"https?://|www\.|@\w|pic\.twitter|[|•»›]|:$")
 
 

@@ -1,0 +1,270 @@
+"""Site-grouped cross-validation of the residue model on the plain-text path (the fast loop).
+
+    .venv/bin/python bench/residue_cv.py [--heuristic] [--opts '[{"threshold": 0.5}, ...]'] [--weight-power 0.5]
+    .venv/bin/python bench/residue_cv.py --speed --against main   # CPU µs a line, this rule and main's
+    .venv/bin/python bench/residue_cv.py --polnear      # annotated PolNeAR spans the shipped rule touches
+    .venv/bin/python bench/residue_cv.py --mt-news      # characters kept of one-line mt-news articles
+
+Like ``quality.py --cv 5`` but only the ``residue_model`` rule on the whole-page texts of the
+development pages (newspaper-fixtures and the first ``--eval-limit`` trafilatura-eval pages): a
+model is trained on the sites outside each of 5 site-grouped folds and cleans the pages of that
+fold, so every figure is that of a model that never saw the site. Reads ../shared/data (never
+copied); the whole-page texts are cached in bench/.cache.
+
+Two proxies for the held-out, human-written benchmark:
+- newspaper-fixtures: bag-of-words P / R / F1 against newspaper3k's text (not human gold: it
+  leaves out captions and lists a human keeps);
+- trafilatura-eval (human-chosen snippets): the share of must-stay snippets kept and must-go
+  dropped, and a snippet F1: each snippet weighs its words; precision = must-stay words kept over
+  must-stay + must-go words kept, recall = must-stay words kept over all, per page, averaged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pickle
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import pages as P  # noqa: E402
+import train_residue as T  # noqa: E402
+
+from corpus.rules.base import CleaningContext  # noqa: E402
+from corpus.rules.residue_model import ResidueModelRule, line_features  # noqa: E402
+
+CACHE = P.ROOT / "bench" / ".cache"
+
+
+def page_texts(eval_limit: int) -> list[tuple]:
+    """(name, site, expected, keep, drop, {variant: whole-page text}) of every page, cached."""
+    cache = CACHE / f"pagetexts-{eval_limit}.pickle"
+    if cache.exists():
+        return pickle.loads(cache.read_bytes())
+    pages = P.newspaper_pages() + P.trafilatura_pages(eval_limit)
+    data = [
+        (p.name, p.site, p.expected, p.keep, p.drop, {v: P.PAGE_TEXT[v](p.html) for v in P.PAGE_TEXT}) for p in pages
+    ]
+    CACHE.mkdir(parents=True, exist_ok=True)
+    cache.write_bytes(pickle.dumps(data))
+    return data
+
+
+def apply_edits(text: str, edits) -> str:
+    out, pos = [], 0
+    for start, end, replacement, *_ in sorted(edits, key=lambda e: e[0]):
+        out.append(text[pos:start])
+        out.append(replacement)
+        pos = max(pos, end)
+    out.append(text[pos:])
+    return "".join(out)
+
+
+_SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’»)\]]*\s*$")
+
+
+def heuristic(text: str) -> str:
+    """The issue's 20-line reference: lines ending like sentences with 6+ words, the densest block."""
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    keep = [bool(_SENTENCE_END.search(line)) and len(line.split()) >= 6 for line in lines]
+    blocks, current, gap = [], [], 0
+    for i, k in enumerate(keep):
+        if k:
+            current.append(i)
+            gap = 0
+        elif current:
+            gap += 1
+            if gap > 2:
+                blocks.append(current)
+                current, gap = [], 0
+    if current:
+        blocks.append(current)
+    if not blocks:
+        return ""
+    best = max(blocks, key=lambda b: sum(len(lines[i]) for i in b))
+    return "\n".join(lines[i] for i in best)
+
+
+def snippet_f1(text: str, keep: list[str], drop: list[str]) -> float:
+    """Bag-of-words-like F1 on the snippets of one page (see the module docstring)."""
+    t = P.squash(text)
+    stay = [len(P.tokens(s)) for s in keep]
+    stay_kept = sum(n for s, n in zip(keep, stay) if P.squash(s) in t)
+    go_kept = sum(len(P.tokens(s)) for s in drop if P.squash(s) in t)
+    if not sum(stay):
+        return 1.0 if not go_kept else 0.0
+    if not stay_kept:
+        return 0.0
+    precision, recall = stay_kept / (stay_kept + go_kept), stay_kept / sum(stay)
+    return 2 * precision * recall / (precision + recall)
+
+
+def score(outputs: list[dict], data: list[tuple]) -> dict:
+    out = {}
+    for variant in P.PAGE_TEXT:
+        prf = [P.bow_prf(o[variant], d[2]) for o, d in zip(outputs, data) if d[2] is not None]
+        snippet = P.snippet_shares(
+            [o[variant] for o, d in zip(outputs, data) if d[2] is None], [_pg(d) for d in data if d[2] is None]
+        )
+        sf1 = [snippet_f1(o[variant], d[3], d[4]) for o, d in zip(outputs, data) if d[2] is None]
+        out[variant] = {
+            "f1": statistics.mean(f for _, _, f in prf),
+            "p": statistics.mean(p for p, _, _ in prf),
+            "r": statistics.mean(r for _, r, _ in prf),
+            "stay": snippet["with_kept"],
+            "go": snippet["without_dropped"],
+            "snippet_f1": statistics.mean(sf1),
+        }
+    return out
+
+
+def _pg(d) -> P.Page:
+    return P.Page(d[0], d[1], "", None, d[3], d[4])
+
+
+def show(name: str, figures: dict) -> None:
+    print(
+        f"{name:28s} "
+        + " | ".join(
+            f"{v}: F1 {f['f1']:.3f} (P {f['p']:.3f} R {f['r']:.3f}) stay {f['stay']:.3f} go {f['go']:.3f} "
+            f"sF1 {f['snippet_f1']:.3f}"
+            for v, f in figures.items()
+        ),
+        flush=True,
+    )
+
+
+def fold_models(examples, stop, k: int = 5, out_dir: Path = CACHE / "folds") -> dict[str, str]:
+    """site -> path of the model trained without the site's fold."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    sw = frozenset(stop)
+    feats = [line_features(e[1], sw) for e in examples]
+    by_site = {}
+    for i, fold in enumerate(T.site_folds([e[0] for e in examples], k)):
+        sel = [j for j, e in enumerate(examples) if e[0] not in fold]
+        spec = T.fit([examples[j][1:] for j in sel], stop, feats=[feats[j] for j in sel])
+        path = out_dir / f"fold{i}.json"
+        path.write_text(json.dumps(spec))
+        by_site.update({site: str(path) for site in fold})
+    return by_site
+
+
+def polnear(options: dict) -> dict:
+    """What the rule (shipped model) takes from PolNeAR's real articles, and annotated spans touched."""
+    base = P.DATA / "attribution" / "polnear"
+    rule = ResidueModelRule(**options)
+    texts = chars = removed = spans = touched = 0
+    for split in ("train", "dev"):
+        for txt in sorted((base / split / "text").glob("*.txt")):
+            text = txt.read_text("utf-8")
+            cut = [(e[0], e[1]) for e in rule.propose(text, CleaningContext())]
+            texts += 1
+            chars += len(text)
+            removed += sum(b - a for a, b in cut)
+            offsets = []
+            for ann in (base / split / "attributions").glob(txt.stem + "*.ann"):
+                for line in ann.read_text("utf-8").splitlines():
+                    if line.startswith("T") and line.count("\t") >= 2:
+                        for frag in line.split("\t")[1].split(" ", 1)[1].split(";"):
+                            a, b = map(int, frag.split())
+                            offsets.append((a, b))
+            spans += len(offsets)
+            touched += sum(any(a < e and s < b for a, b in cut) for s, e in offsets)
+    return {"texts": texts, "chars_kept": round(1 - removed / max(chars, 1), 5), "spans": spans, "touched": touched}
+
+
+def mt_news(options: dict) -> dict:
+    rule = ResidueModelRule(**options)
+    kept = []
+    for _story, _version, text in P.mt_news_articles():
+        text = text.strip()
+        kept.append(len(apply_edits(text, rule.propose(text, CleaningContext()))) / max(len(text), 1))
+    return {"articles": len(kept), "mean_chars_kept": round(statistics.mean(kept), 5), "min": round(min(kept), 4)}
+
+
+def speed(data: list[tuple], against: str | None, rounds: int = 3) -> dict:
+    """CPU microseconds a line of ``rule.propose`` on the whole-page texts (both variants), the
+    shipped rule and, with ``against`` (a git revision), that revision's rule and model, interleaved,
+    the best of ``rounds``."""
+    import importlib.util
+    import subprocess
+    import tempfile
+
+    texts = [d[5][v] for d in data for v in P.PAGE_TEXT if d[5][v].strip()]
+    lines = sum(sum(1 for line in t.split("\n") if line.strip()) for t in texts)
+    rules = {"now": ResidueModelRule()}
+    if against:
+        tmp = Path(tempfile.mkdtemp())
+        for name in ("residue_model.py", "residue_model.json"):
+            shown = subprocess.run(["git", "show", f"{against}:corpus/rules/{name}"], capture_output=True, check=True)
+            (tmp / name).write_bytes(shown.stdout)
+        spec = importlib.util.spec_from_file_location("corpus.rules.residue_model_then", tmp / "residue_model.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        rules[against] = module.ResidueModelRule(model=str(tmp / "residue_model.json"))
+    best = {name: float("inf") for name in rules}
+    for _ in range(rounds):
+        for name, rule in rules.items():
+            started = time.process_time()
+            for text in texts:
+                rule.propose(text, CleaningContext())
+            best[name] = min(best[name], time.process_time() - started)
+    return {"texts": len(texts), "lines": lines, **{f"us/line {k}": round(v / lines * 1e6, 2) for k, v in best.items()}}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--eval-limit", type=int, default=300)
+    ap.add_argument("--opts", default="{}", help="rule options, a JSON object or list of objects")
+    ap.add_argument("--weight-power", type=float, default=T.WEIGHT_POWER, help="a line weighs its words to this power")
+    ap.add_argument("--heuristic", action="store_true", help="also score the issue's heuristic and no cleaning")
+    ap.add_argument("--polnear", action="store_true")
+    ap.add_argument("--mt-news", action="store_true")
+    ap.add_argument("--speed", action="store_true", help="CPU time a line of the shipped rule")
+    ap.add_argument("--against", default=None, help="with --speed: also time this git revision's rule")
+    args = ap.parse_args(argv)
+    if not P.data_available():
+        print(f"development data not found under {P.BOILERPLATE}: nothing to measure")
+        return 1
+    options = json.loads(args.opts)
+    optsets = options if isinstance(options, list) else [options]
+    if args.polnear:
+        for o in optsets:
+            print("polnear", o, polnear(o), flush=True)
+    if args.mt_news:
+        for o in optsets:
+            print("mt-news", o, mt_news(o), flush=True)
+    if args.speed:
+        print("speed", speed(page_texts(args.eval_limit), args.against), flush=True)
+    if args.polnear or args.mt_news or args.speed:
+        return 0
+    T.WEIGHT_POWER = args.weight_power
+    started = time.time()
+    data = page_texts(args.eval_limit)
+    if args.heuristic:
+        show("heuristic", score([{v: heuristic(d[5][v]) for v in P.PAGE_TEXT} for d in data], data))
+        show("uncleaned", score([dict(d[5]) for d in data], data))
+    examples = T.cached_examples(P.newspaper_pages() + P.trafilatura_pages(), None)
+    stop = T.stopwords()
+    models = fold_models(examples, stop)
+    print(f"{len(data)} pages, folds trained in {time.time() - started:.0f} s", flush=True)
+    for o in optsets:
+        rules: dict[str, ResidueModelRule] = {}
+        outputs = []
+        for d in data:
+            path = models[d[1]]
+            rule = rules.setdefault(path, ResidueModelRule(model=path, **o))
+            outputs.append({v: apply_edits(d[5][v], rule.propose(d[5][v], CleaningContext())) for v in P.PAGE_TEXT})
+        show(json.dumps(o), score(outputs, data))
+    print(f"done in {time.time() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
