@@ -29,7 +29,9 @@ SIDE = """
 import hashlib, json, sys
 from pathlib import Path
 from corpus.workspace import Workspace
+from releases import build
 from releases.build import build_release
+print(build.__file__)
 report = build_release(Workspace.open(sys.argv[1]), "0.1.0")
 folder = Path(report.path)
 files = sorted(folder.glob("data/*/*.parquet")) + [folder / "splits.json"]
@@ -49,7 +51,10 @@ def build_side(code: Path, workspace: Path) -> dict[str, str]:
         )
         if done.returncode != 0:
             raise SystemExit(f"the build with {code} failed:\n{done.stderr[-4000:]}")
-        return json.loads(done.stdout.strip().splitlines()[-1])
+        lines = done.stdout.strip().splitlines()
+        if not Path(lines[0]).resolve().is_relative_to(code.resolve()):  # the side ran its own code, not ours
+            raise SystemExit(f"the build meant to run {code} imported {lines[0]}")
+        return json.loads(lines[-1])
     finally:
         shutil.rmtree(workspace / "releases", ignore_errors=True)
         if kept is None:
