@@ -454,3 +454,27 @@ def test_validation_measures_agreement_as_over_every_record_made_an_object(tmp_p
     ).to_record()
     assert measured["skipped"]["origin gold"] == len(data.gold_columns) > 0
     assert {**measured, "seconds": 0} == {**expected, "seconds": 0}
+
+
+def test_the_parquet_writer_runs_a_little_below_the_build_and_never_above():
+    """The writer thread yields part of a core to the build and to validation, not all of it."""
+    import threading
+
+    if not hasattr(os, "setpriority"):
+        pytest.skip("threads have no priority of their own here")
+    seen = {}
+    mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    def writer():
+        thread = threading.get_native_id()
+        before = os.getpriority(os.PRIO_PROCESS, thread)
+        release_build._background()
+        seen["step"] = os.getpriority(os.PRIO_PROCESS, thread) - before
+        seen["cap"] = before + release_build.WRITER_NICENESS >= 19
+
+    worker = threading.Thread(target=writer)
+    worker.start()
+    worker.join()
+    assert seen["cap"] or seen["step"] == release_build.WRITER_NICENESS
+    assert 0 < release_build.WRITER_NICENESS < 10
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == mine  # the build's own thread keeps its place

@@ -1,0 +1,95 @@
+"""Proof that a change to the release build changed no released data: build a release of one
+workspace with the code of a baseline commit and with the working tree, and compare the files.
+
+    .venv/bin/python bench/check_release_identical.py --workspace /tmp/ws-20k --baseline main
+
+The workspace is a generated one (``bench/release.py --keep``) or any workspace that validates.
+Each side runs in its own process (the baseline's code exported from git and put first on
+PYTHONPATH) and builds version 0.1.0 into the workspace, whose ``releases/`` folder is removed
+before and after each side (and ``DATASHEET.md`` put back as it was). Compared: the sha256 of
+every data file (``data/<config>/<split>-*.parquet``) and of ``splits.json``; the card, the
+manifest and Croissant carry the build's time and commit, so they are not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+SIDE = """
+import hashlib, json, sys
+from pathlib import Path
+from corpus.workspace import Workspace
+from releases import build
+from releases.build import build_release
+print(build.__file__)
+report = build_release(Workspace.open(sys.argv[1]), "0.1.0")
+folder = Path(report.path)
+files = sorted(folder.glob("data/*/*.parquet")) + [folder / "splits.json"]
+print(json.dumps({str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}))
+"""
+
+
+def build_side(code: Path, workspace: Path) -> dict[str, str]:
+    """sha256 of each released data file, built by the code in ``code`` (a checkout's root)."""
+    datasheet = workspace / "DATASHEET.md"
+    kept = datasheet.read_bytes() if datasheet.exists() else None
+    shutil.rmtree(workspace / "releases", ignore_errors=True)
+    try:
+        env = {**os.environ, "PYTHONPATH": str(code)}
+        done = subprocess.run(
+            [sys.executable, "-c", SIDE, str(workspace)], cwd=code, env=env, capture_output=True, text=True
+        )
+        if done.returncode != 0:
+            raise SystemExit(f"the build with {code} failed:\n{done.stderr[-4000:]}")
+        lines = done.stdout.strip().splitlines()
+        if not Path(lines[0]).resolve().is_relative_to(code.resolve()):  # the side ran its own code, not ours
+            raise SystemExit(f"the build meant to run {code} imported {lines[0]}")
+        return json.loads(lines[-1])
+    finally:
+        shutil.rmtree(workspace / "releases", ignore_errors=True)
+        if kept is None:
+            datasheet.unlink(missing_ok=True)
+        else:
+            datasheet.write_bytes(kept)
+
+
+def export(commit: str, into: Path) -> Path:
+    """The tree of ``commit`` written under ``into`` (git archive: no worktree is registered)."""
+    archive = subprocess.run(["git", "archive", commit], cwd=REPO, capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--workspace", type=Path, required=True)
+    parser.add_argument("--baseline", default="main", help="git commit whose code is the reference")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="release-baseline-") as scratch:
+        baseline = build_side(export(args.baseline, Path(scratch)), args.workspace)
+    current = build_side(REPO, args.workspace)
+    names = sorted(set(baseline) | set(current))
+    differing = [n for n in names if baseline.get(n) != current.get(n)]
+    for name in names:
+        mark = "same" if name not in differing else "DIFFERENT"
+        print(f"{mark:9s} {name}  {current.get(name, '(missing)')[:16]}")
+    digest = hashlib.sha256(json.dumps(current, sort_keys=True).encode()).hexdigest()[:16]
+    if differing:
+        print(f"DIFFERENT: {len(differing)} of {len(names)} files")
+        return 1
+    print(f"IDENTICAL: {len(names)} files (all sums: {digest})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
