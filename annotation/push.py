@@ -516,33 +516,50 @@ def _add_lost_predictions(client, without: list[int], tasks_by_id: dict[int, dic
 def read_tasks(
     client, project_id: int, id_range: tuple[int, int] | None = None, include: str = READ_FIELDS
 ) -> dict[int, object]:
-    """Task id -> task, with only the fields push uses, a page at a time; a page that gets no answer
-    is asked again (a read changes nothing). Ordering by ``predictions_model_versions`` makes the
-    server compute that column from the prediction rows themselves."""
-    items = []
-    if id_range is not None:
-        value = {"min": id_range[0], "max": id_range[1]}
-        items = [{"filter": "filter:tasks:id", "operator": "in", "type": "Number", "value": value}]
-    query = json.dumps(
-        {"filters": {"conjunction": "and", "items": items}, "ordering": ["tasks:predictions_model_versions"]}
-    )
-    found, page = {}, 1
-    while True:  # pages by hand: the SDK's pager asks for one page past the end, which answers 404
+    """Task id -> task, with only the fields push uses; a read that gets no answer is asked again
+    (a read changes nothing).
+
+    Ordering by ``predictions_model_versions`` makes the server compute that column from the
+    prediction rows themselves (without it the column comes back empty). That order is not
+    unique, so pages of it may overlap and skip tasks: instead of pages, the ids are read in
+    windows of ``READ_PAGE_SIZE`` consecutive ids, each of which fits in one answer.
+    """
+    low, high = id_range if id_range is not None else (1, 2**31 - 1)
+    if high - low >= READ_PAGE_SIZE:  # the project's own first and last ids bound the windows
+        bounds = [_first_task_id(client, project_id, ordering) for ordering in ("tasks:id", "-tasks:id")]
+        if None in bounds:
+            return {}
+        low, high = max(low, bounds[0]), min(high, bounds[1])
+    found = {}
+    for start in range(low, high + 1, READ_PAGE_SIZE):
+        window = {"min": start, "max": min(start + READ_PAGE_SIZE - 1, high)}
+        query = json.dumps(
+            {
+                "filters": {
+                    "conjunction": "and",
+                    "items": [{"filter": "filter:tasks:id", "operator": "in", "type": "Number", "value": window}],
+                },
+                "ordering": ["tasks:predictions_model_versions"],
+            }
+        )
         pager = _read_again_on_timeout(
-            lambda page=page: client.tasks.list(
-                project=project_id,
-                query=query,
-                fields="task_only",
-                page=page,
-                page_size=READ_PAGE_SIZE,
-                include=include,
+            lambda query=query: client.tasks.list(
+                project=project_id, query=query, fields="task_only", page=1, page_size=READ_PAGE_SIZE, include=include
             )
         )
-        items = pager.items or []
-        found.update((t.id, t) for t in items)
-        if len(items) < READ_PAGE_SIZE or len(found) >= (getattr(pager.response, "total", None) or 0):
-            return found
-        page += 1
+        found.update((t.id, t) for t in pager.items or [])
+    return found
+
+
+def _first_task_id(client, project_id: int, ordering: str) -> int | None:
+    query = json.dumps({"filters": {"conjunction": "and", "items": []}, "ordering": [ordering]})
+    pager = _read_again_on_timeout(
+        lambda: client.tasks.list(
+            project=project_id, query=query, fields="task_only", page=1, page_size=1, include="id"
+        )
+    )
+    items = pager.items or []
+    return items[0].id if items else None
 
 
 def _read_again_on_timeout(read: Callable):

@@ -74,7 +74,7 @@ def run_one(database: str, args, work: Path) -> dict:
     first, rest = articles[: args.first], articles[args.first :]
 
     t0 = time.perf_counter()
-    start_studio(ws.root, database=database)
+    start_studio(ws.root, database=database, timeout=900)  # minutes on a loaded machine
     result["setup"]["server_start_s"] = round(time.perf_counter() - t0, 1)
     ingest_folder(ws, first, work / "first")
     t0 = time.perf_counter()
