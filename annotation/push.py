@@ -11,12 +11,14 @@ A second push adds nothing.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+import httpx
 from label_studio_sdk import LabelStudio
 from label_studio_sdk.core.api_error import ApiError
 
@@ -32,12 +34,29 @@ from corpus.store import CorpusStore
 from corpus.workspace import Workspace
 
 Progress = Callable[[int, int], None]
+log = logging.getLogger(__name__)  # one DEBUG line per request: step, seconds, tasks, bytes, server's seconds
 
 # The task map grows with every batch (3.4 MB at 10k documents); rewriting it after each batch
 # of 100 cost a 10k push about 10 s. It is saved at most this often and whenever push stops:
 # tasks that landed on the server but not in the map are adopted again by the next push.
 TASK_MAP_SAVE_SECONDS = 15.0
-VERIFY_PAGE_SIZE = 1000
+# Reads page through the project with only the fields push uses. The SDK's default listing
+# (every field: annotations, predictions' results, annotators...) of 500 tasks took over 30 s while
+# eight annotators submitted (bench/team.py), and timed out push's first read, before any import.
+READ_PAGE_SIZE = 500
+READ_FIELDS = "id,data,total_annotations,cancelled_annotations,total_predictions,predictions_model_versions"
+# A read may be retried; so may an import, but only after checking that it did not land.
+RETRY_DELAYS_SECONDS = (2.0, 5.0, 15.0, 30.0)
+# An import writes its batch in one go, and the server can be slow under a team's writes: it gets
+# longer than a read, no automatic retry (a retried import that had landed would make duplicates),
+# and the batch halves after a slow one (doubling back up to batch_size after fast ones).
+IMPORT_TIMEOUT_SECONDS = 120.0
+SLOW_IMPORT_SECONDS = 15.0
+FAST_IMPORT_SECONDS = 5.0
+SMALLEST_BATCH = 5
+# After an import with no answer, how long to look for its tasks before sending them again: the
+# server may still be storing them.
+LANDING_WAITS_SECONDS = (5.0, 10.0, 20.0, 40.0, 60.0)
 
 
 @dataclass
@@ -52,6 +71,10 @@ class PushReport:
     duplicates_removed: int = 0
     texts_migrated: int = 0
     annotations_migrated: int = 0
+    imports_failed: int = 0
+    imports_found_landed: int = 0
+    imports_resent: int = 0
+    smallest_batch: int | None = None
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
 
@@ -118,10 +141,14 @@ def push(
     with workspace.lock(), server_errors(str(workspace.root)):
         client = client or studio_client(workspace.root)
         task_map = TaskMap.load(workspace)
+        began = time.perf_counter()
         project = _ensure_project(client, workspace, task_map, schema, settings, report)
+        log.debug("project: %.2f s", time.perf_counter() - began)
         docs = {d.id: d for d in CorpusStore(workspace).iter_documents()}
         report.documents = len(docs)
+        began = time.perf_counter()
         remote = _remote_tasks(client, project.id, task_map, report)
+        log.debug("read tasks: %.2f s, %d tasks", time.perf_counter() - began, len(remote))
         _adopt_remote(remote, docs, task_map)
         changed = [
             d for d in docs.values() if d.id in task_map.tasks and task_map.tasks[d.id]["text_sha256"] != d.text_sha256
@@ -148,17 +175,25 @@ def push(
         prepare = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsdesk-push")
         try:
             upcoming = prepare.submit(_task_json, batches[0], settings, model, schema) if batches else None
+            sizer = BatchSizer(settings.batch_size)
             for n, batch in enumerate(batches):
                 tasks = upcoming.result()
                 if n + 1 < len(batches):
                     upcoming = prepare.submit(_task_json, batches[n + 1], settings, model, schema)
-                _import_batch(client, project.id, batch, tasks, task_map, expect_predictions=model is not None)
-                report.tasks_created += len(batch)
-                if time.monotonic() - saved_at >= TASK_MAP_SAVE_SECONDS:
-                    task_map.save(workspace)
-                    saved_at = time.monotonic()
-                if progress:
-                    progress(report.tasks_created, len(new))
+                while batch:  # in pieces of the size the server keeps up with
+                    size = sizer.size
+                    _import_batch(
+                        client, project.id, batch[:size], tasks[:size], task_map, model is not None, sizer, report
+                    )
+                    report.tasks_created += len(batch[:size])
+                    batch, tasks = batch[size:], tasks[size:]
+                    if time.monotonic() - saved_at >= TASK_MAP_SAVE_SECONDS:
+                        task_map.save(workspace)
+                        saved_at = time.monotonic()
+                    if progress:
+                        progress(report.tasks_created, len(new))
+            if report.imports_resent:
+                _remove_late_copies(client, project.id, task_map, report)
         finally:
             prepare.shutdown(wait=True, cancel_futures=True)
             task_map.save(workspace)
@@ -219,7 +254,7 @@ def _remote_tasks(client, project_id: int, task_map: TaskMap, report: PushReport
     """The server's task per doc id; extra copies of a document (from an import that landed
     twice) are deleted when nobody annotated them."""
     by_doc = defaultdict(list)
-    for task in server_tasks(client, project_id):
+    for task in read_tasks(client, project_id).values():
         by_doc[str(task.data.get("doc_id"))].append(task)
     remote = {}
     for doc_id, tasks in by_doc.items():
@@ -274,22 +309,123 @@ def _task_json(batch: list[Document], settings, model, schema) -> list[dict]:
     return tasks
 
 
-def _import_batch(client, project_id, batch, tasks, task_map, expect_predictions: bool) -> None:
-    ids = post_tasks(client, project_id, tasks)
+@dataclass
+class BatchSizer:
+    """Tasks per import: halved after a slow or unanswered import, doubled back after fast ones."""
+
+    largest: int
+    size: int = 0
+
+    def __post_init__(self) -> None:
+        self.size = self.size or self.largest
+
+    def took(self, seconds: float) -> None:
+        if seconds > SLOW_IMPORT_SECONDS:
+            self.slower()
+        elif seconds < FAST_IMPORT_SECONDS:
+            self.size = min(self.largest, self.size * 2)
+
+    def slower(self) -> None:
+        self.size = max(min(SMALLEST_BATCH, self.largest), self.size // 2)
+
+
+def _import_batch(client, project_id, batch, tasks, task_map, expect_predictions, sizer, report, attempt=0) -> None:
+    """Import one batch, once: after an import that failed or got no answer, the tasks the server
+    may have stored meanwhile are looked for (and adopted); the rest is sent again, in smaller pieces."""
+    after = max((entry["task_id"] for entry in task_map.tasks.values()), default=0)
+    began = time.perf_counter()
+    try:
+        ids = post_tasks(client, project_id, tasks, timeout=IMPORT_TIMEOUT_SECONDS)
+    except (httpx.TimeoutException, httpx.TransportError, ApiError) as error:
+        if attempt >= len(RETRY_DELAYS_SECONDS) or not _worth_retrying(error):
+            raise
+        report.imports_failed += 1
+        sizer.slower()
+        report.smallest_batch = min(report.smallest_batch or sizer.size, sizer.size)
+        # An error answer comes after the server has finished; no answer, maybe before it has.
+        waits = (0.0,) if isinstance(error, ApiError) else LANDING_WAITS_SECONDS
+        landed = _landed(client, project_id, batch, after, waits)
+        log.debug("import %d: %s; %d of %d tasks landed", attempt + 1, type(error).__name__, len(landed), len(batch))
+        if landed:
+            report.imports_found_landed += 1
+            _record_tasks(task_map, [(doc, landed[doc.id]) for doc in batch if doc.id in landed])
+            kept = {landed[d.id]: d for d in batch if d.id in landed}
+            without = _verify(client, project_id, kept, expect_predictions)
+            _add_lost_predictions(
+                client, without, {landed[d.id]: t for d, t in zip(batch, tasks) if d.id in landed}, report
+            )
+        rest = [(d, t) for d, t in zip(batch, tasks) if d.id not in landed]
+        if rest:
+            report.imports_resent += 1
+            time.sleep(RETRY_DELAYS_SECONDS[attempt])
+            for i in range(0, len(rest), sizer.size):
+                piece = rest[i : i + sizer.size]
+                docs, jsons = [d for d, _ in piece], [t for _, t in piece]
+                _import_batch(client, project_id, docs, jsons, task_map, expect_predictions, sizer, report, attempt + 1)
+        return
+    sizer.took(time.perf_counter() - began)
     if len(ids) != len(batch):
         raise NewsdeskError(
             Errors.E205, where=f"project {project_id}", detail=f"sent {len(batch)} tasks, the server created {len(ids)}"
         )
-    for doc, task_id in zip(batch, ids):
+    _record_tasks(task_map, list(zip(batch, ids)))
+    without = _verify(client, project_id, dict(zip(ids, batch)), expect_predictions=expect_predictions)
+    _add_lost_predictions(client, without, dict(zip(ids, tasks)), report)
+
+
+def _record_tasks(task_map: TaskMap, landed: list[tuple[Document, int]]) -> None:
+    for doc, task_id in landed:
         task_map.tasks[doc.id] = {
             "task_id": task_id,
             "text_sha256": doc.text_sha256,
             "offset_map": doc.cleaning.offset_map.to_record(),
         }
-    _verify(client, project_id, dict(zip(ids, batch)), expect_predictions=expect_predictions)
 
 
-def post_tasks(client: LabelStudio, project_id: int, tasks: list[dict]) -> list[int]:
+def _worth_retrying(error: Exception) -> bool:
+    """No answer in time, a connection dropped mid-request, or the server's own failure (e.g. SQLite's
+    "database is locked"); not a server that is not running (push stops at once and says so)."""
+    if isinstance(error, ApiError):
+        return error.status_code is not None and (error.status_code >= 500 or error.status_code in (408, 429))
+    return not isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout))
+
+
+def _landed(client, project_id: int, batch: list[Document], after: int, waits: tuple[float, ...]) -> dict[str, int]:
+    """Doc id -> task id of the batch's documents stored after task ``after``, waiting a while for a
+    server that may still be storing them; an import is one transaction, so usually all or none."""
+    wanted = {doc.id: doc.text_sha256 for doc in batch}
+    found: dict[str, int] = {}
+    for wait in waits:
+        time.sleep(wait)
+        try:
+            tasks = read_tasks(client, project_id, (after + 1, 2**31 - 1))
+        except (httpx.TimeoutException, httpx.TransportError):
+            continue
+        for task in sorted(tasks.values(), key=lambda t: t.id):
+            data = task.data or {}
+            doc_id = str(data.get("doc_id"))
+            if wanted.get(doc_id) == data.get("text_sha256"):
+                found.setdefault(doc_id, task.id)
+        if found:
+            return found
+    return found
+
+
+def _remove_late_copies(client, project_id: int, task_map: TaskMap, report: PushReport) -> None:
+    """After an import was sent again, its first copy may land late: keep the task in the map."""
+    time.sleep(LANDING_WAITS_SECONDS[-1])
+    by_doc = defaultdict(list)
+    for task in read_tasks(client, project_id).values():
+        by_doc[str((task.data or {}).get("doc_id"))].append(task)
+    for doc_id, tasks in by_doc.items():
+        known = task_map.tasks.get(doc_id, {}).get("task_id")
+        for extra in tasks:
+            if known is not None and extra.id != known and not (extra.total_annotations or extra.cancelled_annotations):
+                client.tasks.delete(str(extra.id))
+                report.duplicates_removed += 1
+
+
+def post_tasks(client: LabelStudio, project_id: int, tasks: list[dict], timeout: float | None = None) -> list[int]:
     """Import one batch of tasks; the ids of the tasks the server created, in order.
 
     The same request as the SDK's ``projects.import_tasks`` through the SDK's own HTTP client
@@ -297,27 +433,47 @@ def post_tasks(client: LabelStudio, project_id: int, tasks: list[dict]) -> list[
     every task through its pydantic-aware encoder, which took about half of each 100-task
     import (0.34 s of ~0.7 s) and is not needed for plain dicts.
     """
+    options = {"max_retries": 0, **({"timeout": timeout} if timeout else {})}  # push decides what to re-send
     http = getattr(getattr(client, "_client_wrapper", None), "httpx_client", None)
     if http is None:  # an SDK of another layout: its public call does the same, slower
-        return list(client.projects.import_tasks(project_id, request=tasks, return_task_ids=True).task_ids or [])
-    response = http.request(
-        f"api/projects/{project_id}/import",
-        method="POST",
-        params={"return_task_ids": True},
-        content=json.dumps(tasks).encode(),
-        headers={"content-type": "application/json"},
-    )
+        response = client.projects.import_tasks(
+            project_id, request=tasks, return_task_ids=True, request_options=options
+        )
+        return list(response.task_ids or [])
+    content = json.dumps(tasks).encode()
+    began = time.perf_counter()
+    try:
+        response = http.request(
+            f"api/projects/{project_id}/import",
+            method="POST",
+            params={"return_task_ids": True},
+            content=content,
+            headers={"content-type": "application/json"},
+            request_options=options,
+        )
+    except httpx.TimeoutException:
+        log.debug(
+            "import: no answer after %.2f s, %d tasks, %d bytes", time.perf_counter() - began, len(tasks), len(content)
+        )
+        raise
     try:
         body = response.json()
     except ValueError:
         body = response.text
     if not 200 <= response.status_code < 300:
         raise ApiError(status_code=response.status_code, headers=dict(response.headers), body=body)
+    log.debug(
+        "import: %.2f s, %d tasks, %d bytes, server %.2f s",
+        time.perf_counter() - began,
+        len(tasks),
+        len(content),
+        body.get("duration") or -1,
+    )
     return list(body.get("task_ids") or [])
 
 
-def _verify(client, project_id: int, expected: dict[int, Document], expect_predictions: bool) -> None:
-    """Read back what the batch created: every task, its document and its prediction.
+def _verify(client, project_id: int, expected: dict[int, Document], expect_predictions: bool) -> list[int]:
+    """Read back what the batch created: every task and its document; the ids of tasks without a prediction.
 
     One light request per batch: only the id, the data and the model versions of the task's
     predictions come back. Ordering by that column makes the server compute it from the
@@ -325,7 +481,9 @@ def _verify(client, project_id: int, expected: dict[int, Document], expect_predi
     is set from the import request, not from what was stored. A task that looks wrong here
     (or a server that does not compute the column) is read again in full before it is reported.
     """
-    found = _tasks_with_prediction_versions(client, project_id, (min(expected), max(expected)))
+    began = time.perf_counter()
+    found = read_tasks(client, project_id, (min(expected), max(expected)), include="id,data,predictions_model_versions")
+    log.debug("verify: %.2f s, %d tasks", time.perf_counter() - began, len(found))
     problems, suspects = [], []
     for task_id, doc in expected.items():
         task = found.get(task_id)
@@ -333,53 +491,86 @@ def _verify(client, project_id: int, expected: dict[int, Document], expect_predi
             problems.append(f"task {task_id} (document {doc.id}) missing")
         elif expect_predictions and not task.predictions_model_versions:
             suspects.append(task_id)
+    without = []
     if suspects:
         full = {t.id: t for t in server_tasks(client, project_id, (min(suspects), max(suspects)))}
-        problems += [
-            f"task {task_id} (document {expected[task_id].id}) has no prediction"
-            for task_id in suspects
-            if not (full.get(task_id) and full[task_id].predictions)
-        ]
+        without = [task_id for task_id in suspects if not (full.get(task_id) and full[task_id].predictions)]
     if problems:
         raise NewsdeskError(
             Errors.E205,
             where=f"project {project_id}",
             detail="; ".join(problems[:5]) + (f" and {len(problems) - 5} more" if len(problems) > 5 else ""),
         )
+    return without
 
 
-def _tasks_with_prediction_versions(client, project_id: int, id_range: tuple[int, int]) -> dict[int, object]:
-    query = json.dumps(
-        {
-            "filters": {
-                "conjunction": "and",
-                "items": [
-                    {
-                        "filter": "filter:tasks:id",
-                        "operator": "in",
-                        "type": "Number",
-                        "value": {"min": id_range[0], "max": id_range[1]},
-                    }
-                ],
-            },
-            "ordering": ["tasks:predictions_model_versions"],
-        }
-    )
-    found, page = {}, 1
-    while True:  # pages by hand: the SDK's pager asks for one page past the end, which answers 404
-        pager = client.tasks.list(
-            project=project_id,
-            query=query,
-            fields="task_only",
-            page=page,
-            page_size=VERIFY_PAGE_SIZE,
-            include="id,data,predictions_model_versions",
+def _add_lost_predictions(client, without: list[int], tasks_by_id: dict[int, dict], report: PushReport) -> None:
+    """Tasks stored without the prediction sent with them (SQLite under overlapping writes): one
+    prediction at a time, each answer confirming it arrived."""
+    for task_id in without:
+        (prediction,) = tasks_by_id[task_id]["predictions"]
+        client.predictions.create(task=task_id, result=prediction["result"], model_version=prediction["model_version"])
+        report.predictions_added += 1
+
+
+def read_tasks(
+    client, project_id: int, id_range: tuple[int, int] | None = None, include: str = READ_FIELDS
+) -> dict[int, object]:
+    """Task id -> task, with only the fields push uses; a read that gets no answer is asked again
+    (a read changes nothing).
+
+    Ordering by ``predictions_model_versions`` makes the server compute that column from the
+    prediction rows themselves (without it the column comes back empty). That order is not
+    unique, so pages of it may overlap and skip tasks: instead of pages, the ids are read in
+    windows of ``READ_PAGE_SIZE`` consecutive ids, each of which fits in one answer.
+    """
+    low, high = id_range if id_range is not None else (1, 2**31 - 1)
+    if high - low >= READ_PAGE_SIZE:  # the project's own first and last ids bound the windows
+        bounds = [_first_task_id(client, project_id, ordering) for ordering in ("tasks:id", "-tasks:id")]
+        if None in bounds:
+            return {}
+        low, high = max(low, bounds[0]), min(high, bounds[1])
+    found = {}
+    for start in range(low, high + 1, READ_PAGE_SIZE):
+        window = {"min": start, "max": min(start + READ_PAGE_SIZE - 1, high)}
+        query = json.dumps(
+            {
+                "filters": {
+                    "conjunction": "and",
+                    "items": [{"filter": "filter:tasks:id", "operator": "in", "type": "Number", "value": window}],
+                },
+                "ordering": ["tasks:predictions_model_versions"],
+            }
         )
-        items = pager.items or []
-        found.update((t.id, t) for t in items)
-        if len(items) < VERIFY_PAGE_SIZE or len(found) >= (getattr(pager.response, "total", None) or 0):
-            return found
-        page += 1
+        pager = _read_again_on_timeout(
+            lambda query=query: client.tasks.list(
+                project=project_id, query=query, fields="task_only", page=1, page_size=READ_PAGE_SIZE, include=include
+            )
+        )
+        found.update((t.id, t) for t in pager.items or [])
+    return found
+
+
+def _first_task_id(client, project_id: int, ordering: str) -> int | None:
+    query = json.dumps({"filters": {"conjunction": "and", "items": []}, "ordering": [ordering]})
+    pager = _read_again_on_timeout(
+        lambda: client.tasks.list(
+            project=project_id, query=query, fields="task_only", page=1, page_size=1, include="id"
+        )
+    )
+    items = pager.items or []
+    return items[0].id if items else None
+
+
+def _read_again_on_timeout(read: Callable):
+    for delay in (*RETRY_DELAYS_SECONDS, None):
+        try:
+            return read()
+        except (httpx.TimeoutException, httpx.TransportError, ApiError) as error:
+            if delay is None or not _worth_retrying(error):
+                raise
+            log.debug("read: %s, again in %.0f s", type(error).__name__, delay)
+            time.sleep(delay)
 
 
 def _has_model_prediction(task) -> bool:

@@ -500,7 +500,7 @@ def run(args, work: Path, result: dict) -> None:
     ws = Workspace.init(work / "workspace")
     print("starting Label Studio ...", flush=True)
     t0 = time.perf_counter()
-    start_studio(ws.root)
+    start_studio(ws.root, timeout=900)  # a first start on a shared, loaded machine can take minutes
     result["setup"]["server_start_s"] = round(time.perf_counter() - t0, 1)
     client = studio_client(ws.root)
 

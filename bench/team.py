@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import random
 import shutil
@@ -73,7 +74,7 @@ def run_one(database: str, args, work: Path) -> dict:
     first, rest = articles[: args.first], articles[args.first :]
 
     t0 = time.perf_counter()
-    start_studio(ws.root, database=database)
+    start_studio(ws.root, database=database, timeout=900)  # minutes on a loaded machine
     result["setup"]["server_start_s"] = round(time.perf_counter() - t0, 1)
     ingest_folder(ws, first, work / "first")
     t0 = time.perf_counter()
@@ -120,7 +121,19 @@ def run_one(database: str, args, work: Path) -> dict:
     def pusher() -> None:
         began = time.perf_counter()
         try:
-            timings["tasks_pushed"] = push(ws).tasks_created
+            report = push(ws)
+            timings["tasks_pushed"] = report.tasks_created
+            timings["push_retries"] = {
+                k: getattr(report, k)
+                for k in (
+                    "imports_failed",
+                    "imports_found_landed",
+                    "imports_resent",
+                    "smallest_batch",
+                    "duplicates_removed",
+                    "predictions_added",
+                )
+            }
         except NewsdeskError as error:  # e.g. a request timing out on an overloaded server
             failures.append(f"push: {error.one_line()[:200]}")
         timings["push_s"] = round(time.perf_counter() - began, 1)
@@ -147,6 +160,17 @@ def run_one(database: str, args, work: Path) -> dict:
         f"{args.tasks - args.first} tasks and pull runs twice ...",
         flush=True,
     )
+    load_at_start = [round(x, 2) for x in os.getloadavg()]
+    loads: list[float] = []
+    running = threading.Event()
+    running.set()
+
+    def sample_load() -> None:  # the 1-minute load average every 10 s of the concurrent phase
+        while running.is_set():
+            loads.append(os.getloadavg()[0])
+            time.sleep(10)
+
+    threading.Thread(target=sample_load, daemon=True).start()
     began = time.perf_counter()
     with ThreadPoolExecutor(max_workers=args.annotators + 2) as pool:
         futures = [pool.submit(annotate, i) for i in range(args.annotators)]
@@ -158,6 +182,7 @@ def run_one(database: str, args, work: Path) -> dict:
         for future in futures[args.annotators :]:
             future.result()
     wall = time.perf_counter() - began
+    running.clear()
 
     began = time.perf_counter()
     for attempt in range(1, 4):  # push and pull are resumable: a maintainer runs them again
@@ -194,7 +219,10 @@ def run_one(database: str, args, work: Path) -> dict:
             "tasks_expected": len(task_map.tasks),
             "tasks_without_prediction": without_prediction,
             "annotations_lost": len(set(acknowledged) - stored),
+            "load_at_start": load_at_start,
+            "load_1min_during": [round(min(loads), 1), round(statistics.median(loads), 1), round(max(loads), 1)],
             "load_at_end": [round(x, 2) for x in os.getloadavg()],
+            "bench_cpu_s": round(time.process_time(), 1),
         }
     )
     return result
@@ -211,6 +239,9 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json-out", type=Path)
     args = parser.parse_args(argv)
+    # push's requests one line each (step, seconds, tasks, bytes, the server's own seconds)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
+    logging.getLogger("annotation.push").setLevel(logging.DEBUG)
     results = []
     for database in ("postgres", "sqlite") if args.database == "both" else (args.database,):
         # Under root the managed PostgreSQL runs as the postgres user, who must enter this folder.

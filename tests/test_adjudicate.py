@@ -18,8 +18,9 @@ import pytest
 from corpus_helpers import SEED
 
 from annotation.columns import RecordColumns
+from annotation.convert import flag_results
 from annotation.model import AnnotationRecord, Link, RegionChoice, Span
-from annotation.schema import LabelSchema
+from annotation.schema import FLAG_LAYER, LabelSchema
 from annotation.store import AnnotationStore
 from annotation.studio import studio_client
 from corpus.errors import NewsdeskError
@@ -495,7 +496,10 @@ def test_conflicts_go_to_a_review_project_with_every_version_and_the_review_come
     predictions = list(client.predictions.list(task=task.id))
     assert sorted(p.model_version for p in predictions) == [version_label(a) for a in (ANA, BEN, CLEO)]
     bens = next(p for p in predictions if p.model_version == version_label(BEN))
-    assert {r["value"]["text"] for r in bens.result if r.get("type") == "labels"} == {s.text for s in records[1].spans}
+    versions = [r for r in bens.result if r.get("type") == "labels" and r.get("from_name") != FLAG_LAYER]
+    assert {r["value"]["text"] for r in versions} == {s.text for s in records[1].spans}
+    # The cleaning flags ride along, as on annotation tasks (tests/test_flag_regions.py)
+    assert [r for r in bens.result if r.get("from_name") == FLAG_LAYER] == flag_results(doc)
 
     assert push_review_tasks(ws, result.conflicts, records, client=client) == 0
     assert len(list(client.tasks.list(project=project.id))) == 1

@@ -410,3 +410,37 @@ def test_two_annotators_pulled_then_validated_measured_and_adjudicated(ws):
     assert result.unresolved == [SEED_ID]
     report = validate(ws)  # gold included
     assert not report.errors, report.by_code()
+
+
+def test_an_import_answered_too_late_is_found_on_the_server_not_sent_twice(studio, tmp_path, monkeypatch):
+    """A team's writes can keep the server from answering an import in time, while it still stores
+    the batch: push looks for the batch before sending it again, and nothing lands twice."""
+    import httpx
+
+    import annotation.push as push_module
+
+    ws = Workspace.init(tmp_path / "ws")
+    feed = tmp_path / "late.jsonl"
+    stories = [
+        {"url": f"https://late.example/{i}", "text": f"Late story {i}\n\nHarbour {i} reopened."} for i in range(6)
+    ]
+    feed.write_text("".join(json.dumps(s) + "\n" for s in stories))
+    assert ingest(ws, [feed]).added == 6
+    path = ws.path("newsdesk.toml")
+    path.write_text(path.read_text() + '\n[annotation]\nbatch_size = 4\npredictor = "baseline"\n')
+    ws = Workspace.open(ws.root)
+    # Every import's answer comes too late for push (the server still stores the batch).
+    monkeypatch.setattr(push_module, "IMPORT_TIMEOUT_SECONDS", httpx.Timeout(10.0, read=0.001))
+    monkeypatch.setattr(push_module, "RETRY_DELAYS_SECONDS", (0.1, 0.1))
+    monkeypatch.setattr(push_module, "LANDING_WAITS_SECONDS", (0.5, 1.0, 2.0, 4.0))
+    admin = studio.admin_client()
+    report = push(ws, client=admin)
+
+    assert report.tasks_created == 6 and report.imports_failed >= 1 and report.imports_found_landed >= 1
+    tasks = push_module.read_tasks(admin, report.project_id)
+    doc_ids = sorted(t.data["doc_id"] for t in tasks.values())
+    assert doc_ids == sorted(d.id for d in CorpusStore(ws).iter_documents())  # each once
+    assert all(t.predictions_model_versions for t in tasks.values())
+    assert {e["task_id"] for e in TaskMap.load(ws).tasks.values()} == set(tasks)
+    again = push(ws, client=admin)
+    assert (again.tasks_created, again.duplicates_removed, again.predictions_added) == (0, 0, 0)

@@ -199,3 +199,37 @@ def test_without_a_predictor_the_flags_alone_are_pre_filled_until_a_predictor_is
     (prediction,) = admin.predictions.list(task=task_id)
     assert prediction.model_version != FLAGS_ONLY_VERSION
     assert [r for r in prediction.result if r.get("from_name") == FLAG_LAYER] == flag_results(doc)
+
+
+@pytest.mark.studio
+def test_a_review_task_shows_the_cleaning_flags_with_every_version_and_the_review_comes_back_without(studio, tmp_path):
+    from annotation.model import AnnotationRecord, Span
+    from validation.adjudicate import adjudicate
+    from validation.review import pull_reviews, push_review_tasks, version_label
+
+    ws, doc = flagged_workspace(tmp_path, "none")
+    at = doc.text.index("Portsmouth")
+
+    def version(who: str, label: str) -> AnnotationRecord:
+        portsmouth = Span(f"{who[:3]}-p", "entities", label, at, at + len("Portsmouth"), "Portsmouth")
+        return AnnotationRecord(doc.id, doc.text_sha256, who, "labelstudio", f"r-{who[:3]}", spans=[portsmouth])
+
+    records = [version("ana@newsdesk.example", "GPE"), version("ben@newsdesk.example", "ORG")]
+    conflicts = adjudicate(records, texts={doc.id: doc.text}).conflicts
+    assert {c.doc_id for c in conflicts} == {doc.id}
+    admin = studio.admin_client()
+    assert push_review_tasks(ws, conflicts, records, client=admin) == 1
+
+    task_id = json.loads(ws.path("gold", "review_tasks.json").read_text())["tasks"][doc.id]["task_id"]
+    predictions = {p.model_version: p for p in admin.predictions.list(task=task_id)}
+    assert sorted(predictions) == [version_label(r.annotator) for r in records]
+    for record in records:  # each version beside the flag, read-only at its offsets
+        result = predictions[version_label(record.annotator)].result
+        assert [r for r in result if r.get("from_name") == FLAG_LAYER] == flag_results(doc)
+        assert [r["value"]["labels"] for r in result if r.get("from_name") == "entities"] == [[record.spans[0].label]]
+
+    # The reviewer takes Ana's version as the labeling app sends it back, flag region included.
+    admin.annotations.create(id=task_id, result=predictions[version_label(records[0].annotator)].result)
+    (review,) = pull_reviews(ws, client=admin)
+    assert [(s.layer, s.label, s.text) for s in review.spans] == [("entities", "GPE", "Portsmouth")]
+    assert not [p for p in review.problems if "flag" in p], review.problems

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from label_studio_sdk import LabelStudio
 
-from annotation.convert import records_from_task, results_from_record
+from annotation.convert import flag_results, records_from_task, results_from_record
 from annotation.labelstudio_config import instructions_html, labeling_config
 from annotation.model import AnnotationRecord
 from annotation.project import (
@@ -176,13 +176,17 @@ def push_review_tasks(
                 }
             review.save(workspace)
         # Predictions one at a time: each answer confirms it arrived (SQLite may drop bulk writes).
+        # Each version carries the document's cleaning flags, as annotation tasks do: the reviewer
+        # sees what cleaning suspected, and pull drops the flag regions again.
         for doc_id, versions in wanted.items():
             task_id = review.tasks[doc_id]["task_id"]
             have = {p.model_version for p in client.predictions.list(task=task_id)} if doc_id in remote else set()
+            flags = flag_results(corpus.document(doc_id))
             for record in versions:
                 label = version_label(record.annotator)
                 if label not in have:
-                    client.predictions.create(task=task_id, result=results_from_record(record), model_version=label)
+                    result = results_from_record(record) + flags
+                    client.predictions.create(task=task_id, result=result, model_version=label)
         review.save(workspace)
     return len(new_tasks)
 

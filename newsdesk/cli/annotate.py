@@ -187,6 +187,12 @@ def annotate_push(
         f"{report.texts_migrated} texts migrated ({report.annotations_migrated} annotations) "
         f"in {report.seconds:.1f}s"
     )
+    if report.imports_failed:  # the server was slow or failing: say what push did about it
+        console.print(
+            f"[yellow]note[/] {report.imports_failed} imports failed or got no answer: "
+            f"{report.imports_found_landed} found on the server, {report.imports_resent} sent again "
+            f"(batches down to {report.smallest_batch} tasks)"
+        )
     for note in report.notes:
         console.print(f"[yellow]note[/] {note}")
 
