@@ -28,6 +28,9 @@ PREDICT_BATCH = 64  # documents per NER batch (measured in bench/README.md)
 def load_pipeline(path: Path, vocab=True):
     import spacy
 
+    from annotation.models.span_tagger import register
+
+    register()  # a pipeline may hold newsdesk's span tagger: spaCy must know its factory to load it
     try:
         return spacy.load(path, vocab=vocab)
     except (OSError, ValueError, KeyError) as exc:
