@@ -1,4 +1,4 @@
-"""Train a model from gold: one spaCy NER per layer, on a shared clock, kept at its best held-out score.
+"""Train a model from gold: one span model per layer, on a shared clock, kept at its best held-out score.
 
 Flow: gold documents with their splits (:mod:`training.examples`) -> a blank pipeline per layer
 that has gold (entities: the schema's entity labels; claims: CLAIM / CUE / SOURCE) -> updates
@@ -7,7 +7,9 @@ with ``nlp.update`` on shuffled batches, both layers in turn, until ``max_minute
 window chosen on held-out gold -> the full held-out evaluation -> ``models/NAME/`` written whole.
 
 The tok2vec is spaCy's (hashed NORM / PREFIX / SUFFIX / SHAPE embeddings, a Maxout CNN) with
-more hash rows than the default, which costs nothing at prediction time.
+more hash rows than the default, which costs nothing at prediction time. Over it, each layer has
+the span tagger (``architecture="tagger"``, the default: BILUO tags per token, decoded to valid
+spans, :mod:`annotation.models.span_tagger`) or spaCy's transition-based NER (``"ner"``).
 """
 
 from __future__ import annotations
