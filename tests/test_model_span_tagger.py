@@ -1,4 +1,4 @@
-"""The span tagger (the default architecture of `model train`): when it scores every token's BILUO
+"""The span tagger (`model train --architecture tagger`): when it scores every token's BILUO
 tag, the decoder gives the best sequence whose spans are whole, never a broken one; a model
 trained with it, or with spaCy's transition NER (the other architecture, and every model trained
 before the tagger existed), loads in a fresh process and pre-annotates predictions that validate."""

@@ -24,8 +24,11 @@ def train(
     source: Annotated[str, typer.Option("--from", help="gold, or one annotator's records.")] = "gold",
     architecture: Annotated[
         str,
-        typer.Option(help="tagger (BILUO tags per token: faster, the default) or ner (spaCy's transition-based NER)."),
-    ] = "tagger",
+        typer.Option(
+            help="ner (spaCy's transition-based NER: fewest edits, the default) or tagger (BILUO tags per token: "
+            "faster, splits more spans); see docs/models.md."
+        ),
+    ] = "ner",
     workspace: WorkspaceOpt = Path("."),
     as_json: JsonOpt = False,
 ):
