@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -133,7 +134,17 @@ def run(train_ws: Path, dev_ws: Path, minutes: float, clock: str, name: str, set
     from training.evaluate import evaluate_model
     from training.train import TrainSettings, train_model
 
-    result = train_model(Workspace.open(train_ws), name, minutes, settings=TrainSettings(clock=clock, **settings))
+    last = [-1.0]
+
+    def report(p) -> None:  # the held-out curve as it grows, for a run that may be stopped (Ctrl-C keeps it)
+        if p.elapsed - last[0] >= 30:
+            last[0] = p.elapsed
+            layers = " ".join(f"{k}: epoch {p.epoch[k]:.2f} best {p.scores[k]:.4f}" for k in p.epoch)
+            print(f"{p.elapsed:.0f}s {layers} load {os.getloadavg()[0]:.1f}", file=sys.stderr, flush=True)
+
+    result = train_model(
+        Workspace.open(train_ws), name, minutes, settings=TrainSettings(clock=clock, **settings), progress=report
+    )
     meta = result.meta
     dev = evaluate_model(Workspace.open(dev_ws), str(result.path))
     return {
@@ -154,6 +165,49 @@ def run(train_ws: Path, dev_ws: Path, minutes: float, clock: str, name: str, set
     }
 
 
+def speed(models: list[Path], dev_ws: Path, repeats: int) -> dict:
+    """Prediction speed of model folders on DEV's documents (what ``annotate predict`` runs: the
+    pipelines, links, attributes and ``conform``), interleaved and best of ``repeats`` in CPU
+    seconds, so each model meets the same neighbours on a shared machine."""
+    import time
+
+    from annotation.models.predictor import ModelPredictor
+    from annotation.predict import ConformingPredictor
+    from annotation.schema import LabelSchema
+    from corpus.store import CorpusStore
+    from corpus.workspace import Workspace
+
+    ws = Workspace.open(dev_ws)
+    schema = LabelSchema.load(ws)
+    docs = list(CorpusStore(ws).iter_documents())
+    words = sum(len(d.text.split()) for d in docs)
+    predictors = {str(m): ConformingPredictor(ModelPredictor(str(m))) for m in models}
+    best: dict[str, float] = {}
+    for _ in range(repeats):
+        for name, model in predictors.items():
+            cpu, wall = time.process_time(), time.perf_counter()
+            model.predict_many(docs, schema)
+            took = time.process_time() - cpu
+            if took < best.get(name, float("inf")):
+                best[name] = took
+                best[name + ":wall"] = time.perf_counter() - wall
+    return {
+        "documents": len(docs),
+        "words": words,
+        "repeats": repeats,
+        "load_average": [round(x, 1) for x in os.getloadavg()],
+        "models": {
+            name: {
+                "cpu_seconds": round(best[name], 3),
+                "wall_seconds": round(best[name + ":wall"], 3),
+                "documents_per_cpu_second": round(len(docs) / best[name], 1),
+                "words_per_cpu_second": round(words / best[name]),
+            }
+            for name in predictors
+        },
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -168,7 +222,14 @@ def main() -> None:
     go.add_argument("--name", default="bench")
     go.add_argument("--settings", default="{}", help='TrainSettings as JSON, e.g. {"width": 64, "depth": 2}')
     go.add_argument("--json-out", type=Path)
+    fast = sub.add_parser("speed", help="prediction speed of model folders on DEV's documents, interleaved")
+    fast.add_argument("dev", type=Path)
+    fast.add_argument("models", type=Path, nargs="+")
+    fast.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
+    if args.command == "speed":
+        print(json.dumps(speed(args.models, args.dev, args.repeats), indent=2))
+        return
     if args.command == "prepare":
         if not DATA.exists():
             sys.exit(f"{DATA} is not here: the benchmark needs the shared development data")

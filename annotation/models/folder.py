@@ -3,8 +3,9 @@
 ::
 
     models/NAME/
-        entities/    spaCy pipeline (nlp.to_disk): tok2vec + ner over the schema's entity labels
-        claims/      spaCy pipeline: tok2vec + ner over CLAIM / CUE / SOURCE (its own layer,
+        entities/    spaCy pipeline (nlp.to_disk): tok2vec + span tagger (or ner) over the
+                     schema's entity labels
+        claims/      spaCy pipeline: the same over CLAIM / CUE / SOURCE (its own layer,
                      so claims may overlap entities)
         meta.json    name, version, schema hash, training-data fingerprint, held-out scores,
                      library versions, training time, the claim attributes to pre-fill

@@ -2,7 +2,7 @@
 
 Entities come from the model's entity pipeline, CLAIM / CUE / SOURCE from its claim pipeline
 (its own layer: a claim may hold an entity), links from :mod:`annotation.models.links`. A
-prediction validates as it is: spans of one layer never cross (each layer is one NER's output),
+prediction validates as it is: spans of one layer never cross (each layer is one decoded sequence),
 a claim without a source link is marked unattributed, and every required claim attribute is
 filled - ``speech`` from quotation marks, the others with the value the training gold used most
 (``meta.json``'s ``attribute_defaults``), for the annotator to confirm or change.
@@ -28,6 +28,9 @@ PREDICT_BATCH = 64  # documents per NER batch (measured in bench/README.md)
 def load_pipeline(path: Path, vocab=True):
     import spacy
 
+    from annotation.models.span_tagger import register
+
+    register()  # a pipeline may hold newsdesk's span tagger: spaCy must know its factory to load it
     try:
         return spacy.load(path, vocab=vocab)
     except (OSError, ValueError, KeyError) as exc:
@@ -89,7 +92,7 @@ class ModelPredictor:
 
     def layer_spans_many(self, texts: list[str]) -> list[dict[str, list[tuple[str, int, int]]]]:
         """:meth:`layer_spans` of many texts: each is tokenized once for every layer, and each
-        layer's NER runs over batches of documents (a batch is one matrix product, not one per
+        layer's span model runs over batches of documents (a batch is one matrix product, not one per
         document: several times faster on articles)."""
         found: list[dict[str, list]] = [{ENTITY_LAYER: [], CLAIM_LAYER: []} for _ in texts]
         if not texts:

@@ -22,6 +22,13 @@ def train(
     name: Annotated[str, typer.Option(help="The model's folder name under models/.")] = "default",
     max_minutes: Annotated[float, typer.Option(help="Stop training after this many minutes.")] = 20.0,
     source: Annotated[str, typer.Option("--from", help="gold, or one annotator's records.")] = "gold",
+    architecture: Annotated[
+        str,
+        typer.Option(
+            help="ner (spaCy's transition-based NER: fewest edits, the default) or tagger (BILUO tags per token: "
+            "faster, splits more spans); see docs/models.md."
+        ),
+    ] = "ner",
     workspace: WorkspaceOpt = Path("."),
     as_json: JsonOpt = False,
 ):
@@ -30,10 +37,11 @@ def train(
     Example: newsdesk model train --name news --max-minutes 20 -w my-ws
     """
     from corpus.workspace import Workspace
-    from training.train import train_model
+    from training.train import TrainSettings, train_model
 
     with user_errors():
         ws = Workspace.open(workspace)
+        settings = TrainSettings(architecture=architecture)
         if console.is_terminal and not as_json:
             with Progress(
                 TextColumn("{task.description}"),
@@ -51,9 +59,9 @@ def train(
                     )
                     bar.update(task, completed=min(p.elapsed, p.budget), info=info)
 
-                result = train_model(ws, name, max_minutes, source, progress=update)
+                result = train_model(ws, name, max_minutes, source, settings, progress=update)
         else:
-            result = train_model(ws, name, max_minutes, source)
+            result = train_model(ws, name, max_minutes, source, settings)
     meta = result.meta
     if as_json:
         emit_json({"path": str(result.path), "stopped": result.stopped, **meta.to_record()})
