@@ -89,6 +89,77 @@ def test_the_cookie_pre_check_never_misses_what_re_finds(text):
     assert _residue_edits(text) == _residue_edits(text, residue_lines._ANYWHERE_SCANNERS)
 
 
+def _anywhere_by_definition(text: str) -> dict:
+    """ResidueLines' kinds found anywhere, the plain way: every line tried against every pattern."""
+    found = {}
+    for i, m in enumerate(re.finditer(r"[^\n]+", text)):
+        scanner = residue_lines._anywhere_scanner(len(m.group()))
+        hit = scanner.match(text, *m.span()) if scanner is not None else None
+        if hit:
+            found[i] = hit.lastgroup
+    return found
+
+
+# Pieces of pages: menu words, share and follow prompts, punctuation lines, cookie lines, prose.
+_PAGE_PIECES = st.sampled_from(
+    [
+        "Share",
+        "share this article",
+        "Follow us on Twitter",
+        "Facebook",
+        " | ",
+        "Tweet",
+        "Print",
+        "E-mail",
+        "Read more",
+        "Related stories",
+        "Advertisement",
+        "Ad",
+        "Sponsored content",
+        "Sign up for our newsletter",
+        "Newsletter:",
+        "We use cookies.",
+        "Accept all coo\u212aies",
+        "cookie settings",
+        "•",
+        "—",
+        "...",
+        "Home",
+        "x",
+        "The minister said on Tuesday that the plan would go ahead.",
+        "He added: “We will see.”",
+        "  ",
+        "\n",
+        "\n",
+        "\n\n",
+        "\r\n",
+    ]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_PAGE_PIECES, max_size=40).map("".join))
+@example("Share\nFacebook\nTwitter\n\nThe minister said so.\n—\nWe use cookies. Accept all cookies\nAdvertisement")
+@example("• Home\n" * 30 + "Read more: the plan\nWe use cookies.")
+def test_lines_of_residue_anywhere_are_those_every_pattern_finds(text):
+    lines = [m.span() for m in re.finditer(r"[^\n]+", text)]
+    if lines:
+        assert residue_lines._anywhere_residue(text, lines) == _anywhere_by_definition(text)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_every_line_a_residue_pattern_takes_starts_as_the_search_for_them_says(data):
+    # Only lines starting so are tried: every line the patterns take (but the cookie banner's,
+    # found by its word) must start so, in any case (re folds 'ſ' onto 's', the Kelvin sign onto 'k').
+    for kind, pattern in residue_lines._ANYWHERE:
+        if kind == "cookie_banner":
+            continue
+        line = data.draw(st.from_regex(pattern, fullmatch=True).filter(lambda s: "\n" not in s and s), label=kind)
+        assert residue_lines._ANYWHERE_TEXT_START.match(line), (kind, line)
+        assert residue_lines._ANYWHERE_LINE_START.match("\n" + line), (kind, line)
+
+
 def _whitespace_by_definition(text: str) -> list:
     """WhitespaceNormalisation's edits as its pattern defines them: one per match."""
     edits = []
