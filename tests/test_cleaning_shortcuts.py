@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from corpus.offsets import Edit, EditEngine
 from corpus.rules import base, residue_lines, run_together_words, unicode_repair, whitespace
+from corpus.rules.paragraph_breaks import ParagraphBreaks
 
 # Lines the cookie banner pattern matches only through re's case folding.
 LOOKALIKE_BANNERS = [
@@ -599,3 +600,28 @@ def test_cleaning_makes_no_reference_cycles():
         assert gc.collect() == 0
     finally:
         gc.enable()
+
+
+def _paragraph_break_edits_by_definition(text: str) -> list:
+    """ParagraphBreaks' edits as defined: every run of line breaks becomes one blank line, none at the ends."""
+    edits = []
+    for m in re.finditer(r"\n+", text):
+        s, e = m.span()
+        if s == 0 or e == len(text):
+            edits.append(Edit(s, e, ""))
+        elif e - s != 2:
+            edits.append(Edit(s, e, "\n\n"))
+    return edits
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(["Home", "News", "The minister spoke.", " ", "\n", "\n", "\n\n", "\n\n\n"]), max_size=40)
+)
+@example(["\n", "Home", "\n", "News", "\n", "Sport", "\n\n", "The minister spoke.", "\n"])
+def test_paragraph_breaks_of_page_text_are_the_definitions(pieces):
+    # Whole-page text: a single break after every menu item, each one an edit.
+    text = "".join(pieces)
+    edits = ParagraphBreaks().propose(text, base.CleaningContext())
+    assert edits == _paragraph_break_edits_by_definition(text)
+    assert all(type(edit) is Edit for edit in edits)
