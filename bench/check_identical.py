@@ -3,6 +3,11 @@ of a baseline commit and with the working tree, and compare every record.
 
     .venv/bin/python bench/check_identical.py --n 20000                 # against HEAD
     .venv/bin/python bench/check_identical.py --n 20000 --baseline a2c9e0e --ingest 5000
+    .venv/bin/python bench/check_identical.py --real --ingest 1000 --baseline main   # real text
+
+With ``--real`` the texts are the real ones bench/clean.py --real cleans (whole-page text of the
+development pages and the mt-news articles, read from ../shared/data; never copied), each once
+(the first ``--n``), instead of generated articles.
 
 Each side runs in its own process (the baseline's ``corpus`` package exported from git and
 put first on PYTHONPATH) and writes one ``Document.to_record()`` per article plus the
@@ -22,23 +27,41 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 
 
-def emit(n: int, seed: int, ingest_n: int, out: Path) -> None:
-    """Runs inside one side's process: clean, cluster, ingest; write everything to ``out``."""
-    sys.path.insert(0, str(HERE))
-    from articles import generate
+@dataclass
+class RealText:
+    id: str
+    text: str
 
+
+def texts_to_check(n: int, seed: int, real: bool) -> list:
+    """The generated articles, or the real texts (objects with ``id`` and ``text``)."""
+    sys.path.insert(0, str(HERE))
+    if not real:
+        from articles import generate
+
+        return generate(n, seed)
+    import pages
+
+    if not pages.data_available():
+        raise SystemExit(f"real text not found under {pages.BOILERPLATE} (../shared/data): nothing to check")
+    return [RealText(f"real-{i:05d}", text) for i, text in enumerate(pages.real_texts()[:n])]
+
+
+def emit(n: int, seed: int, ingest_n: int, out: Path, real: bool = False) -> None:
+    """Runs inside one side's process: clean, cluster, ingest; write everything to ``out``."""
     import corpus
     from corpus.cleaning import CleaningPipeline
     from corpus.dedup import NearDuplicateConfig, near_duplicate_clusters
     from corpus.model import Article, document_id, sha256_hex
 
-    articles = generate(n, seed)
+    articles = texts_to_check(n, seed, real)
     pipeline = CleaningPipeline()
     docs = []
     t0 = time.perf_counter()
@@ -126,7 +149,7 @@ def run_side(label: str, corpus_root: Path | None, args, out: Path) -> dict:
         str(args.seed),
         "--ingest",
         str(args.ingest),
-    ]
+    ] + (["--real"] if args.real else [])
     subprocess.run(cmd, check=True, env=env, cwd=str(out))
     meta = json.loads((out / "meta.json").read_text())
     print(
@@ -179,10 +202,13 @@ def main() -> int:
         action="store_true",
         help="compare documents without their pipeline version (after a revision bump)",
     )
+    parser.add_argument(
+        "--real", action="store_true", help="the real texts of ../shared/data (whole-page text, mt-news) instead"
+    )
     parser.add_argument("--emit", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.emit:
-        emit(args.n, args.seed, args.ingest, args.emit)
+        emit(args.n, args.seed, args.ingest, args.emit, args.real)
         return 0
     with tempfile.TemporaryDirectory(prefix="newsdesk-identical-") as tmp:
         tmp = Path(tmp)

@@ -8,6 +8,14 @@ and symbol-lines formatters over the same texts as the reference. MB are 10^6 by
     .venv/bin/python bench/clean.py                     # 100k articles, a few minutes
     .venv/bin/python bench/clean.py --n 2000            # smoke run
     .venv/bin/python bench/clean.py --json-out bench/results.json
+    .venv/bin/python bench/clean.py --real              # real text: 20k texts from ../shared/data
+
+With ``--real`` the texts are real instead (issue 16): the whole-page text of the development pages
+(bench/pages.py, ``blocks`` variant, as bench/quality.py makes it) and the mt-news articles, read
+from ../shared/data (never copied into the repository) and repeated to ``--n`` texts (20,000 by
+default); nothing is ingested. Both modes compare cleaning (the default rules, residue model on)
+with datatrove's two formatters in CPU seconds, interleaved, the best of ``--rounds`` rounds each,
+so that other work on a shared machine slows both alike.
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ import sys
 import tempfile
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
@@ -36,6 +45,8 @@ from corpus.store import CorpusStore  # noqa: E402
 from corpus.workspace import Workspace  # noqa: E402
 
 TARGET_RATIO = 3.0  # issue 2: our cleaning at least 3x datatrove's formatter pipeline
+TARGET_RATIO_REAL = 2.0  # issue 16: at least 2x on real text, the residue model on
+REAL_TEXTS = 20_000  # issue 16: the real texts repeated to this many
 JSONL_FILE_BYTES = 4_000_000  # under the workspace's default 5 MB file limit
 
 
@@ -290,6 +301,162 @@ def bench_datatrove(articles: list[GeneratedArticle], mb: float) -> dict:
     }
 
 
+@dataclass
+class RealText:
+    """One real text to clean (the shape of a GeneratedArticle that clean_steps reads)."""
+
+    id: str
+    text: str
+
+
+def load_real_texts(n: int) -> list[RealText] | None:
+    """The real texts repeated to ``n`` (None when ../shared/data is not there)."""
+    import pages
+
+    if not pages.data_available():
+        return None
+    texts = pages.real_texts()
+    repeated = (texts * (n // len(texts) + 1))[:n]
+    return [RealText(f"real-{i}", text) for i, text in enumerate(repeated)]
+
+
+def _articles(texts: list) -> list[Article]:
+    return [
+        Article(
+            id=document_id(None, a.text.encode("utf-8")),
+            source=f"{a.id}.txt",
+            raw_text=a.text,
+            raw_sha256="",
+            encoding="utf-8",
+            format="txt",
+        )
+        for a in texts
+    ]
+
+
+def interleaved(texts: list, rounds: int, warm: list) -> dict:
+    """Cleaning (default rules) and datatrove's FTFY + symbol-lines formatters over the same texts,
+    one after the other in each of ``rounds`` rounds; CPU and wall seconds of each, best round of each.
+
+    ``warm`` is cleaned and formatted first, outside the timing: every model and word list either
+    side loads (ftfy, langid, wordfreq's lists of the languages met) is loaded before.
+    """
+    from datatrove.data import Document as DatatroveDocument
+    from datatrove.pipeline.formatters import FTFYFormatter, SymbolLinesFormatter
+
+    articles = _articles(texts)
+    mb = sum(len(a.text.encode("utf-8")) for a in texts) / 1e6
+    pipeline = CleaningPipeline()
+    for i in range(0, len(warm), CLEAN_BATCH):
+        pipeline.clean_many(_articles(warm[i : i + CLEAN_BATCH]))
+    steps = [FTFYFormatter(), SymbolLinesFormatter()]
+    for _ in steps[1].run(steps[0].run(iter([DatatroveDocument(text=a.text, id=a.id) for a in warm]))):
+        pass
+
+    def ours() -> None:
+        for i in range(0, len(articles), CLEAN_BATCH):  # as ingest and `newsdesk clean` call it
+            pipeline.clean_many(articles[i : i + CLEAN_BATCH])
+
+    def theirs() -> None:
+        data = iter(docs)
+        for step in steps:
+            data = step.run(data)
+        for _ in data:
+            pass
+
+    runs: dict[str, list[tuple[float, float]]] = {"clean": [], "datatrove": []}
+    for _ in range(rounds):
+        for name, run in (("clean", ours), ("datatrove", theirs)):
+            docs = [DatatroveDocument(text=a.text, id=a.id) for a in texts] if name == "datatrove" else None
+            gc.collect()
+            cpu, wall = time.process_time(), time.perf_counter()
+            run()
+            runs[name].append((time.process_time() - cpu, time.perf_counter() - wall))
+            docs = None
+    out = {"texts": len(texts), "mb": round(mb, 2), "rounds": rounds}
+    for name, times in runs.items():
+        cpu = min(c for c, _ in times)
+        out[name] = {
+            "cpu_s_best": round(cpu, 3),
+            "wall_s_best": round(min(w for _, w in times), 3),
+            "cpu_s_rounds": [round(c, 3) for c, _ in times],
+            "wall_s_rounds": [round(w, 3) for _, w in times],
+            "mb_per_cpu_s": round(mb / cpu, 3),
+        }
+    out["ratio_cpu"] = round(out["datatrove"]["cpu_s_best"] / out["clean"]["cpu_s_best"], 2)
+    out["ratio_wall"] = round(out["datatrove"]["wall_s_best"] / out["clean"]["wall_s_best"], 2)
+    return out
+
+
+def print_interleaved(label: str, r: dict, target: float) -> None:
+    ok = r["ratio_cpu"] >= target
+    print(
+        f"{label}: {r['texts']:,} texts, {r['mb']:.1f} MB, best of {r['rounds']} interleaved rounds: "
+        f"clean {r['clean']['mb_per_cpu_s']:.2f} MB per CPU-s ({r['clean']['cpu_s_best']:.1f} CPU-s, "
+        f"{r['clean']['wall_s_best']:.1f} s wall), datatrove {r['datatrove']['mb_per_cpu_s']:.2f} "
+        f"({r['datatrove']['cpu_s_best']:.1f} CPU-s, {r['datatrove']['wall_s_best']:.1f} s wall): "
+        f"clean / datatrove = {r['ratio_cpu']:.2f}x in CPU time ({r['ratio_wall']:.2f}x wall; "
+        f"target >= {target:.0f}x: {'met' if ok else 'NOT met'})"
+    )
+
+
+def print_steps(steps: dict) -> None:
+    print(
+        f"where clean's time goes ({steps['docs']:,} texts, {steps['us_per_doc_total']:.0f} µs each): "
+        + ", ".join(f"{k} {v:.0f}" for k, v in steps["us_per_doc"].items())
+    )
+
+
+def main_real(args) -> dict:
+    """``--real``: the real texts, cleaned beside datatrove's formatters; where the time goes per rule."""
+    import pages
+
+    n = args.n or REAL_TEXTS
+    t0 = time.perf_counter()
+    texts = load_real_texts(n)
+    if texts is None:
+        raise SystemExit(
+            f"real text not found under {pages.BOILERPLATE} (../shared/data, see its README): nothing to measure"
+        )
+    distinct = {t.text: t for t in texts}
+    print(
+        f"read {len(distinct):,} real texts from {pages.DATA} in {time.perf_counter() - t0:.1f}s, "
+        f"repeated to {len(texts):,}; load average {os.getloadavg()[0]:.1f}",
+        flush=True,
+    )
+    result = {
+        "machine": _machine(),
+        "args": {"real": True, "n": n, "rounds": args.rounds, "steps_sample": args.steps_sample},
+        "corpus": {"distinct_texts": len(distinct), "texts": len(texts), "data": str(pages.DATA)},
+    }
+    result["interleaved"] = interleaved(texts, args.rounds, warm=list(distinct.values()))
+    if args.steps_sample:
+        print("where clean's time goes ...", flush=True)
+        result["clean_steps"] = clean_steps(list(distinct.values())[: args.steps_sample])
+    result["ratio_clean_vs_datatrove"] = result["interleaved"]["ratio_cpu"]
+    result["target_ratio"] = TARGET_RATIO_REAL
+    result["target_met"] = result["ratio_clean_vs_datatrove"] >= TARGET_RATIO_REAL
+    result["total_s"] = round(time.perf_counter() - t0, 1)
+    result["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    print_interleaved("real text", result["interleaved"], TARGET_RATIO_REAL)
+    if "clean_steps" in result:
+        print_steps(result["clean_steps"])
+    print(
+        f"load average at start {result['machine']['load_average_at_start']}, at end {result['machine']['load_average_at_end']}"
+    )
+    return result
+
+
+def _machine() -> dict:
+    return {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        "versions": {p: metadata.version(p) for p in ("newsdesk", "datatrove", "ftfy", "datasketch")},
+    }
+
+
 # --- report ------------------------------------------------------------------------------------
 
 
@@ -351,21 +518,28 @@ def print_table(result: dict) -> None:
         )
     console.print(table)
     if "clean_steps" in result:
-        steps = result["clean_steps"]
-        console.print(
-            f"where clean's time goes ({steps['docs']:,} articles, {steps['us_per_doc_total']:.0f} µs each): "
-            + ", ".join(f"{k} {v:.0f}" for k, v in steps["us_per_doc"].items())
-        )
-    ok = result["ratio_clean_vs_datatrove"] >= TARGET_RATIO
-    console.print(
-        f"clean / datatrove = [bold {'green' if ok else 'red'}]{result['ratio_clean_vs_datatrove']:.2f}x"
-        f"[/] (target ≥ {TARGET_RATIO:.0f}x: {'met' if ok else 'NOT met'})"
+        print_steps(result["clean_steps"])
+    console.print(f"one pass each, wall clock: clean / datatrove = {result['ratio_single_pass_wall']:.2f}x")
+    if "interleaved" in result:
+        print_interleaved("generated articles", result["interleaved"], TARGET_RATIO)
+    print(
+        f"load average at start {result['machine']['load_average_at_start']}, at end {result['machine']['load_average_at_end']}"
     )
 
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--n", type=int, default=100_000, help="number of articles (default 100000)")
+    parser.add_argument(
+        "--n", type=int, default=None, help="number of articles (default 100000; with --real, texts: 20000)"
+    )
+    parser.add_argument(
+        "--real",
+        action="store_true",
+        help="real text from ../shared/data (whole-page text of the development pages, mt-news) instead",
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="interleaved rounds of clean and datatrove, best of each (default 3)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
         "--ingest",
@@ -388,20 +562,19 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--json-out", type=Path, help="also write the figures as JSON here")
     parser.add_argument("--workdir", type=Path, help="keep inputs and workspaces here (default: a temp folder)")
     args = parser.parse_args(argv)
+    if args.real:
+        result = main_real(args)
+        _write_json(result, args.json_out)
+        return result
+    args.n = args.n or 100_000
 
     t0 = time.perf_counter()
     articles = generate(args.n, args.seed)
     sizes = [len(a.text.encode("utf-8")) for a in articles]
     mb = sum(sizes) / 1e6
     result = {
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
-            "versions": {p: metadata.version(p) for p in ("newsdesk", "datatrove", "ftfy", "datasketch")},
-        },
-        "args": {"n": args.n, "seed": args.seed, "ingest": args.ingest},
+        "machine": _machine(),
+        "args": {"n": args.n, "seed": args.seed, "ingest": args.ingest, "rounds": args.rounds},
         "corpus": {
             "articles": len(articles),
             "mb": round(mb, 2),
@@ -435,18 +608,29 @@ def main(argv: list[str] | None = None) -> dict:
             result["clean_steps"] = clean_steps(articles[: args.steps_sample])
         print("datatrove reference ...", flush=True)
         result["datatrove"] = bench_datatrove(articles, mb)
-    result["ratio_clean_vs_datatrove"] = round(result["clean"]["mb_per_s"] / result["datatrove"]["mb_per_s"], 2)
+        if args.rounds:
+            print(f"clean and datatrove interleaved, {args.rounds} rounds ...", flush=True)
+            result["interleaved"] = interleaved(articles, args.rounds, warm=articles[:CLEAN_BATCH])
+    # One pass each, wall clock (as before); the interleaved CPU-time ratio below is the figure.
+    result["ratio_single_pass_wall"] = round(result["clean"]["mb_per_s"] / result["datatrove"]["mb_per_s"], 2)
+    result["ratio_clean_vs_datatrove"] = (
+        result["interleaved"]["ratio_cpu"] if "interleaved" in result else result["ratio_single_pass_wall"]
+    )
     result["target_ratio"] = TARGET_RATIO
     result["target_met"] = result["ratio_clean_vs_datatrove"] >= TARGET_RATIO
     result["total_s"] = round(time.perf_counter() - t0, 1)
     # Other work on the machine slows both sides of the comparison, not always equally.
     result["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     print_table(result)
-    if args.json_out:
-        args.json_out.parent.mkdir(parents=True, exist_ok=True)
-        args.json_out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-        print(f"figures written to {args.json_out}")
+    _write_json(result, args.json_out)
     return result
+
+
+def _write_json(result: dict, path: Path | None) -> None:
+    if path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        print(f"figures written to {path}")
 
 
 if __name__ == "__main__":

@@ -318,3 +318,13 @@ def line_labels(lines: list[str], page: Page) -> list[int | None]:
         else:
             labels.append(None)
     return labels
+
+
+def real_texts() -> list[str]:
+    """The real texts the speed benchmarks clean: the whole-page text (``blocks`` variant) of every
+    development page and every mt-news article, in a fixed order, empty ones left out (as
+    bench/quality.py's ``--speed`` makes them). Read from ../shared/data: check data_available() first."""
+    texts = [page_text_blocks(p.html) for p in newspaper_pages() + trafilatura_pages()]
+    if MT_NEWS.is_dir():
+        texts += [text for _, _, text in mt_news_articles()]
+    return [t for t in texts if t.strip()]

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from corpus.offsets import Edit, EditEngine
 from corpus.rules import base, residue_lines, run_together_words, unicode_repair, whitespace
+from corpus.rules.paragraph_breaks import ParagraphBreaks
 
 # Lines the cookie banner pattern matches only through re's case folding.
 LOOKALIKE_BANNERS = [
@@ -87,6 +88,77 @@ def test_the_cookie_pre_check_never_misses_what_re_finds(text):
     if re.search("(?i)cookie", text):
         assert residue_lines._may_mention_cookies(text)
     assert _residue_edits(text) == _residue_edits(text, residue_lines._ANYWHERE_SCANNERS)
+
+
+def _anywhere_by_definition(text: str) -> dict:
+    """ResidueLines' kinds found anywhere, the plain way: every line tried against every pattern."""
+    found = {}
+    for i, m in enumerate(re.finditer(r"[^\n]+", text)):
+        scanner = residue_lines._anywhere_scanner(len(m.group()))
+        hit = scanner.match(text, *m.span()) if scanner is not None else None
+        if hit:
+            found[i] = hit.lastgroup
+    return found
+
+
+# Pieces of pages: menu words, share and follow prompts, punctuation lines, cookie lines, prose.
+_PAGE_PIECES = st.sampled_from(
+    [
+        "Share",
+        "share this article",
+        "Follow us on Twitter",
+        "Facebook",
+        " | ",
+        "Tweet",
+        "Print",
+        "E-mail",
+        "Read more",
+        "Related stories",
+        "Advertisement",
+        "Ad",
+        "Sponsored content",
+        "Sign up for our newsletter",
+        "Newsletter:",
+        "We use cookies.",
+        "Accept all coo\u212aies",
+        "cookie settings",
+        "•",
+        "—",
+        "...",
+        "Home",
+        "x",
+        "The minister said on Tuesday that the plan would go ahead.",
+        "He added: “We will see.”",
+        "  ",
+        "\n",
+        "\n",
+        "\n\n",
+        "\r\n",
+    ]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_PAGE_PIECES, max_size=40).map("".join))
+@example("Share\nFacebook\nTwitter\n\nThe minister said so.\n—\nWe use cookies. Accept all cookies\nAdvertisement")
+@example("• Home\n" * 30 + "Read more: the plan\nWe use cookies.")
+def test_lines_of_residue_anywhere_are_those_every_pattern_finds(text):
+    lines = [m.span() for m in re.finditer(r"[^\n]+", text)]
+    if lines:
+        assert residue_lines._anywhere_residue(text, lines) == _anywhere_by_definition(text)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_every_line_a_residue_pattern_takes_starts_as_the_search_for_them_says(data):
+    # Only lines starting so are tried: every line the patterns take (but the cookie banner's,
+    # found by its word) must start so, in any case (re folds 'ſ' onto 's', the Kelvin sign onto 'k').
+    for kind, pattern in residue_lines._ANYWHERE:
+        if kind == "cookie_banner":
+            continue
+        line = data.draw(st.from_regex(pattern, fullmatch=True).filter(lambda s: "\n" not in s and s), label=kind)
+        assert residue_lines._ANYWHERE_TEXT_START.match(line), (kind, line)
+        assert residue_lines._ANYWHERE_LINE_START.match("\n" + line), (kind, line)
 
 
 def _whitespace_by_definition(text: str) -> list:
@@ -528,3 +600,28 @@ def test_cleaning_makes_no_reference_cycles():
         assert gc.collect() == 0
     finally:
         gc.enable()
+
+
+def _paragraph_break_edits_by_definition(text: str) -> list:
+    """ParagraphBreaks' edits as defined: every run of line breaks becomes one blank line, none at the ends."""
+    edits = []
+    for m in re.finditer(r"\n+", text):
+        s, e = m.span()
+        if s == 0 or e == len(text):
+            edits.append(Edit(s, e, ""))
+        elif e - s != 2:
+            edits.append(Edit(s, e, "\n\n"))
+    return edits
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(["Home", "News", "The minister spoke.", " ", "\n", "\n", "\n\n", "\n\n\n"]), max_size=40)
+)
+@example(["\n", "Home", "\n", "News", "\n", "Sport", "\n\n", "The minister spoke.", "\n"])
+def test_paragraph_breaks_of_page_text_are_the_definitions(pieces):
+    # Whole-page text: a single break after every menu item, each one an edit.
+    text = "".join(pieces)
+    edits = ParagraphBreaks().propose(text, base.CleaningContext())
+    assert edits == _paragraph_break_edits_by_definition(text)
+    assert all(type(edit) is Edit for edit in edits)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 
 from corpus.offsets import Edit
 from corpus.rules.base import CleaningContext, _runs, remove_lines
@@ -126,6 +127,53 @@ def _anywhere_scanner(length: int, scanners=_ANYWHERE_SCANNERS) -> re.Pattern | 
     return None
 
 
+# How a line of an _ANYWHERE kind other than the cookie banner can start: with punctuation, or
+# with the first word of one of those patterns' alternatives (read as they are, case-insensitively).
+# Only the lines that start so are tried against the patterns: most lines of an article, and
+# of a page, start otherwise (a test holds this list to the patterns). After a line break, the
+# search goes from one line break to the next without a step per character.
+_ANYWHERE_FIRST = (
+    r"(?:[^\w\s]|(?i:share|follow|tweet|print|e-?mail|copy|whatsapp|facebook|twitter|linkedin|x"
+    r"|sign|subscribe|register|newsletter|read|also|see|related|more|recommended|advertis|sponsored|ad))"
+)
+_ANYWHERE_LINE_START = re.compile(r"\n" + _ANYWHERE_FIRST)
+_ANYWHERE_TEXT_START = re.compile(_ANYWHERE_FIRST)
+# Every alternative of the cookie banner holds the word: only lines holding it are tried for that kind.
+_COOKIE_WORD = re.compile(r"(?i)cookie")
+
+
+def _anywhere_residue(text: str, lines: list[tuple[int, int]]) -> dict[int, str]:
+    """The _ANYWHERE kind of each line that has one (line index -> kind): the kind
+    ``_anywhere_scanner(length).match(text, start, end)`` finds, looked for only on the lines
+    that can have one."""
+    cookie_lines: set[int] = set()
+    if _may_mention_cookies(text):
+        starts = [s for s, _ in lines]
+        cookie_lines = {bisect_right(starts, m.start()) - 1 for m in _COOKIE_WORD.finditer(text)}
+    if len(lines) * _SHORT_LINES < len(text):
+        # Paragraphs: trying each line costs less than the search for the lines to try.
+        candidates = range(len(lines))
+    else:
+        starts = [s for s, _ in lines]
+        candidates = {bisect_right(starts, m.start() + 1) - 1 for m in _ANYWHERE_LINE_START.finditer(text)}
+        if starts[0] == 0 and _ANYWHERE_TEXT_START.match(text):
+            candidates.add(0)
+        candidates = sorted(candidates | cookie_lines)
+    found = {}
+    for i in candidates:
+        s, e = lines[i]
+        scanner = _anywhere_scanner(e - s, _ANYWHERE_SCANNERS if i in cookie_lines else _ANYWHERE_SCANNERS_NO_COOKIE)
+        m = scanner.match(text, s, e) if scanner is not None else None
+        if m:
+            found[i] = m.lastgroup
+    return found
+
+
+# Lines this long on average or shorter (menus, link lists: pages) are first searched for the
+# lines that can be residue (measured on generated articles and whole-page text).
+_SHORT_LINES = 80
+
+
 # Lines that are residue only at the very end: the scraper's "source" footer, copyright.
 _TAIL = [
     ("source_footer", re.compile(r"(?i)^(?:source(?: site)?|source: .{1,80}|via .{1,60})$")),
@@ -154,13 +202,7 @@ class ResidueLines:
         lines = [m.span() for m in _NON_EMPTY_LINE.finditer(text)]
         if not lines:
             return []
-        residue: dict[int, str] = {}  # line index -> kind
-        scanners = _ANYWHERE_SCANNERS if _may_mention_cookies(text) else _ANYWHERE_SCANNERS_NO_COOKIE
-        for i, (s, e) in enumerate(lines):
-            scanner = _anywhere_scanner(e - s, scanners)
-            m = scanner.match(text, s, e) if scanner is not None else None
-            if m:
-                residue[i] = m.lastgroup
+        residue = _anywhere_residue(text, lines)  # line index -> kind
         # From the end: footers, bylines and dates, and anything already known as residue.
         i = len(lines) - 1
         while i > 0:
