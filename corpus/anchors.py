@@ -33,8 +33,12 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import numpy as np
+# numpy is imported inside the functions that use it: the workspace reads this module's settings,
+# and `docs list` or `--help` should not pay for numpy.
+if TYPE_CHECKING:
+    import numpy as np
 
 # A number (its digit groups one: "1,000" is "1000") or a word ("FY2021" is a word and a number).
 _TOKEN = re.compile(r"\d+(?:[,.]\d+)*|[^\W\d_]+")
@@ -151,6 +155,8 @@ class StoryAnchors:
 
     @classmethod
     def of(cls, texts: Sequence[str], config: AnchorConfig) -> StoryAnchors:
+        import numpy as np
+
         sequences = [anchor_sequence(t, config) for t in texts]
         offsets = np.zeros(len(texts) + 1, dtype=np.int64)
         np.cumsum([len(s) for s in sequences], out=offsets[1:])
@@ -159,6 +165,8 @@ class StoryAnchors:
 
     @classmethod
     def concatenate(cls, parts: Sequence[StoryAnchors]) -> StoryAnchors:
+        import numpy as np
+
         if not parts:
             return cls(np.zeros(0, np.uint64), np.zeros(1, np.int64), np.zeros(0, np.int64))
         starts = np.cumsum([0] + [int(p.offsets[-1]) for p in parts[:-1]])
@@ -179,6 +187,8 @@ class StoryAnchors:
 def candidate_pairs(anchors: StoryAnchors, config: AnchorConfig) -> np.ndarray:
     """(i, j) rows, i < j: documents sharing ``candidate_min_shared`` anchors that at most
     ``candidate_max_df`` documents have."""
+    import numpy as np
+
     counts = np.diff(anchors.offsets)
     doc = np.repeat(np.arange(len(anchors), dtype=np.int64), counts)
     _, inverse, df = np.unique(anchors.hashes, return_inverse=True, return_counts=True)
@@ -221,6 +231,8 @@ def ordered_overlap(a: np.ndarray, b: np.ndarray) -> int:
 
 def same_story(anchors: StoryAnchors, i: int, j: int, config: AnchorConfig) -> bool:
     """Whether documents i and j tell one story: enough shared anchors, similar lengths, the same order."""
+    import numpy as np
+
     short, long = sorted((int(anchors.lengths[i]), int(anchors.lengths[j])))
     if short < config.length_ratio * long:
         return False

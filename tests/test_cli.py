@@ -212,7 +212,7 @@ def test_docs_list_starts_without_loading_cleaning_or_a_later_stage(ws):
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "heavy = ('corpus.ingest', 'corpus.cleaning', 'annotation.store', 'validation.validate', 'releases.build', "
         "'pandas', 'pyarrow', 'datasets', 'label_studio_sdk', 'spacy', 'datasketch', 'trafilatura', 'ftfy', "
-        "'wordfreq', 'py3langid', 'scipy')\n"
+        "'wordfreq', 'py3langid', 'scipy', 'numpy')\n"
         "print([m for m in heavy if m in sys.modules])"
     )
     out = subprocess.run([sys.executable, "-c", program], cwd=REPO, capture_output=True, text=True, check=True)
