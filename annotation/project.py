@@ -9,10 +9,13 @@ check the map against it.
 from __future__ import annotations
 
 import json
+import logging
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import httpx
 from label_studio_sdk import LabelStudio
@@ -23,6 +26,17 @@ from corpus.errors import Errors, NewsdeskError
 from corpus.workspace import Workspace, atomic_write_text
 
 TASK_MAP = ("annotations", "tasks.json")
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# Reads page through the project with only the fields a command uses. The SDK's default listing
+# (every field: annotations, predictions' results, annotators...) of 500 tasks took over 30 s while
+# eight annotators submitted (bench/team.py), and timed out push's first read, before any import.
+READ_PAGE_SIZE = 500
+READ_FIELDS = "id,data,total_annotations,cancelled_annotations,total_predictions,predictions_model_versions"
+# A read changes nothing: one that gets no answer in time (a busy server) or a server error is
+# asked again after each of these waits before the command gives up with E207.
+READ_RETRY_DELAYS_SECONDS = (2.0, 5.0, 15.0, 30.0)
 
 
 @dataclass(frozen=True)
@@ -145,3 +159,77 @@ def server_tasks(client: LabelStudio, project_id: int, id_range: tuple[int, int]
             }
         )
     return list(client.tasks.list(project=project_id, query=query, fields="all", page_size=1000))
+
+
+def worth_retrying(error: Exception) -> bool:
+    """No answer in time, a connection dropped mid-request, or the server's own failure (e.g. SQLite's
+    "database is locked"); not a server that is not running (the command stops at once and says so)."""
+    if isinstance(error, ApiError):
+        return error.status_code is not None and (error.status_code >= 500 or error.status_code in (408, 429))
+    return not isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout))
+
+
+def read_tasks(
+    client,
+    project_id: int,
+    id_range: tuple[int, int] | None = None,
+    include: str = READ_FIELDS,
+    fields: str = "task_only",
+) -> dict[int, object]:
+    """Task id -> task, with only the ``include`` fields (``fields="all"`` to include annotations);
+    a read that gets no answer is asked again (``read_again``).
+
+    Ordering by ``predictions_model_versions`` makes the server compute that column from the
+    prediction rows themselves (without it the column comes back empty). That order is not
+    unique, so pages of it may overlap and skip tasks: instead of pages, the ids are read in
+    windows of ``READ_PAGE_SIZE`` consecutive ids, each of which fits in one answer.
+    """
+    low, high = id_range if id_range is not None else (1, 2**31 - 1)
+    if high - low >= READ_PAGE_SIZE:  # the project's own first and last ids bound the windows
+        bounds = [_first_task_id(client, project_id, ordering) for ordering in ("tasks:id", "-tasks:id")]
+        if None in bounds:
+            return {}
+        low, high = max(low, bounds[0]), min(high, bounds[1])
+    found = {}
+    for start in range(low, high + 1, READ_PAGE_SIZE):
+        window = {"min": start, "max": min(start + READ_PAGE_SIZE - 1, high)}
+        query = json.dumps(
+            {
+                "filters": {
+                    "conjunction": "and",
+                    "items": [{"filter": "filter:tasks:id", "operator": "in", "type": "Number", "value": window}],
+                },
+                "ordering": ["tasks:predictions_model_versions"],
+            }
+        )
+        pager = read_again(
+            lambda query=query: client.tasks.list(
+                project=project_id, query=query, fields=fields, page=1, page_size=READ_PAGE_SIZE, include=include
+            )
+        )
+        found.update((t.id, t) for t in pager.items or [])
+    return found
+
+
+def _first_task_id(client, project_id: int, ordering: str) -> int | None:
+    query = json.dumps({"filters": {"conjunction": "and", "items": []}, "ordering": [ordering]})
+    pager = read_again(
+        lambda: client.tasks.list(
+            project=project_id, query=query, fields="task_only", page=1, page_size=1, include="id"
+        )
+    )
+    items = pager.items or []
+    return items[0].id if items else None
+
+
+def read_again(read: Callable[[], T]) -> T:
+    """``read()``, asked again after each of READ_RETRY_DELAYS_SECONDS while the server gives no
+    answer in time or fails (not when it is not running: that fails at once)."""
+    for delay in (*READ_RETRY_DELAYS_SECONDS, None):
+        try:
+            return read()
+        except (httpx.TimeoutException, httpx.TransportError, ApiError) as error:
+            if delay is None or not worth_retrying(error):
+                raise
+            log.debug("read: %s, again in %.0f s", type(error).__name__, delay)
+            time.sleep(delay)

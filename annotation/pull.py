@@ -8,15 +8,18 @@ the workspace's record store. Nothing is merged here: that is adjudication's job
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+import httpx
 from label_studio_sdk import LabelStudio
+from label_studio_sdk.core.api_error import ApiError
 
 from annotation.convert import FLAGS_ONLY_VERSION, record_from_prediction, records_from_task
 from annotation.model import AnnotationRecord
-from annotation.project import AnnotationSettings, TaskMap, find_project, server_errors, server_tasks
+from annotation.project import AnnotationSettings, TaskMap, find_project, read_again, read_tasks, server_errors
 from annotation.store import AnnotationStore
 from annotation.studio import studio_client
 from corpus import jsonio
@@ -24,7 +27,13 @@ from corpus.errors import Errors, NewsdeskError
 from corpus.runtime import without_cyclic_gc
 from corpus.workspace import Workspace
 
+log = logging.getLogger(__name__)
+
 EXPORT_TIMEOUT_SECONDS = 600
+EXPORT_TITLE = "newsdesk pull"
+# What `annotate status` reads of each task: counts, and who completed or cancelled each annotation
+# (the server applies the list to the annotations too: their results stay on the server).
+STATUS_FIELDS = "id,data,total_annotations,annotations,completed_by,was_cancelled"
 
 
 @dataclass
@@ -47,21 +56,23 @@ def download_snapshot(client: LabelStudio, project_id: int) -> bytes:
     # Label Studio Community builds the snapshot inside this request: a 10k-task project takes
     # longer than the client's usual timeout.
     slow = {"timeout": EXPORT_TIMEOUT_SECONDS}
-    export = client.projects.exports.create(
-        project_id,
-        title=f"newsdesk pull {time.strftime('%Y-%m-%dT%H:%M:%S')}",
-        serialization_options={
-            "predictions": full,
-            "annotations__completed_by": {"only_id": True},
-            "drafts": {"only_id": True},
-        },
-        task_filter_options={"only_with_annotations": False},
-        annotation_filter_options={"usual": True, "ground_truth": True, "skipped": True},
-        request_options=slow,
+    export = read_again(  # a snapshot changes no task: one more is cleaned up below
+        lambda: client.projects.exports.create(
+            project_id,
+            title=f"{EXPORT_TITLE} {time.strftime('%Y-%m-%dT%H:%M:%S')}",
+            serialization_options={
+                "predictions": full,
+                "annotations__completed_by": {"only_id": True},
+                "drafts": {"only_id": True},
+            },
+            task_filter_options={"only_with_annotations": False},
+            annotation_filter_options={"usual": True, "ground_truth": True, "skipped": True},
+            request_options=slow,
+        )
     )
     deadline = time.monotonic() + EXPORT_TIMEOUT_SECONDS
     while True:
-        state = client.projects.exports.get(project_id, export.id)
+        state = read_again(lambda: client.projects.exports.get(project_id, export.id))
         if state.status == "completed":
             break
         if state.status == "failed" or time.monotonic() > deadline:
@@ -72,9 +83,35 @@ def download_snapshot(client: LabelStudio, project_id: int) -> bytes:
                 hint="look at the server log; run pull again",
             )
         time.sleep(0.2)
-    data = b"".join(client.projects.exports.download(project_id, export.id, export_type="JSON", request_options=slow))
-    client.projects.exports.delete(project_id, export.id)  # snapshots pile up on the server otherwise
+    data = read_again(
+        lambda: b"".join(
+            client.projects.exports.download(project_id, export.id, export_type="JSON", request_options=slow)
+        )
+    )
+    _delete_pull_exports(client, project_id)
     return data
+
+
+def _delete_pull_exports(client: LabelStudio, project_id: int) -> None:
+    """Snapshots pile up on the server otherwise; an export whose create was asked again (no answer
+    in time) may have been made twice. Pull runs under the workspace lock: every one is done with.
+    A delete is asked again too (once gone, 404 is fine); one the server still does not answer is
+    left for the next pull: the data is already here."""
+    try:
+        exports = read_again(lambda: client.projects.exports.list(project_id))
+        for export in exports:
+            if (export.title or "").startswith(EXPORT_TITLE):
+                read_again(lambda export=export: _delete_export(client, project_id, export.id))
+    except (httpx.TimeoutException, httpx.TransportError, ApiError) as error:
+        log.warning("pull: old snapshots left on the server for the next pull (%s)", type(error).__name__)
+
+
+def _delete_export(client: LabelStudio, project_id: int, export_id: int) -> None:
+    try:
+        client.projects.exports.delete(project_id, export_id)
+    except ApiError as error:
+        if error.status_code != 404:
+            raise
 
 
 def export_snapshot(client: LabelStudio, project_id: int) -> list[dict]:
@@ -88,7 +125,7 @@ def parse_export(data: bytes) -> list[dict]:
 
 
 def server_users(client: LabelStudio) -> dict[int, str]:
-    return {u.id: u.email or u.username or f"user-{u.id}" for u in client.users.list()}
+    return {u.id: u.email or u.username or f"user-{u.id}" for u in read_again(lambda: list(client.users.list()))}
 
 
 def convert_export(tasks: list[dict], users: dict[int, str]) -> tuple[list[AnnotationRecord], list[AnnotationRecord]]:
@@ -109,7 +146,8 @@ def pull(workspace: Workspace, client: LabelStudio | None = None) -> PullReport:
     report = PullReport()
     with workspace.lock(), server_errors(str(workspace.root)):
         client = client or studio_client(workspace.root)
-        project = find_project(client, TaskMap.load(workspace))
+        task_map = TaskMap.load(workspace)
+        project = read_again(lambda: find_project(client, task_map))
         if project is None:
             raise NewsdeskError(
                 Errors.E207,
@@ -159,7 +197,8 @@ def status(workspace: Workspace, client: LabelStudio | None = None) -> StatusRep
     report = StatusReport()
     with server_errors(str(workspace.root)):
         client = client or studio_client(workspace.root)
-        project = find_project(client, TaskMap.load(workspace))
+        task_map = TaskMap.load(workspace)
+        project = read_again(lambda: find_project(client, task_map))
         if project is None:
             raise NewsdeskError(
                 Errors.E207,
@@ -167,7 +206,8 @@ def status(workspace: Workspace, client: LabelStudio | None = None) -> StatusRep
                 detail="no project for this workspace",
                 hint="run `newsdesk annotate push` first",
             )
-        tasks = server_tasks(client, project.id)
+        # id windows of light reads, as push reads (the full listing timed out under a team's writes)
+        tasks = list(read_tasks(client, project.id, include=STATUS_FIELDS, fields="all").values())
         users = server_users(client)
         counts = Counter()
         per_annotator: dict[str, Counter] = defaultdict(Counter)

@@ -24,7 +24,16 @@ from label_studio_sdk.core.api_error import ApiError
 
 from annotation.convert import FLAGS_ONLY_VERSION, flag_results, results_from_record
 from annotation.labelstudio_config import instructions_html, labeling_config
-from annotation.project import AnnotationSettings, TaskMap, find_project, server_errors, server_tasks
+from annotation.project import (
+    READ_RETRY_DELAYS_SECONDS,
+    AnnotationSettings,
+    TaskMap,
+    find_project,
+    read_tasks,
+    server_errors,
+    server_tasks,
+    worth_retrying,
+)
 from annotation.schema import FLAG_LAYER, LabelSchema
 from annotation.studio import studio_client
 from corpus.errors import Errors, NewsdeskError
@@ -40,13 +49,9 @@ log = logging.getLogger(__name__)  # one DEBUG line per request: step, seconds, 
 # of 100 cost a 10k push about 10 s. It is saved at most this often and whenever push stops:
 # tasks that landed on the server but not in the map are adopted again by the next push.
 TASK_MAP_SAVE_SECONDS = 15.0
-# Reads page through the project with only the fields push uses. The SDK's default listing
-# (every field: annotations, predictions' results, annotators...) of 500 tasks took over 30 s while
-# eight annotators submitted (bench/team.py), and timed out push's first read, before any import.
-READ_PAGE_SIZE = 500
-READ_FIELDS = "id,data,total_annotations,cancelled_annotations,total_predictions,predictions_model_versions"
-# A read may be retried; so may an import, but only after checking that it did not land.
-RETRY_DELAYS_SECONDS = (2.0, 5.0, 15.0, 30.0)
+# A read is retried (annotation.project.read_again); so is an import, but only after checking that
+# it did not land, after the same waits.
+RETRY_DELAYS_SECONDS = READ_RETRY_DELAYS_SECONDS
 # An import writes its batch in one go, and the server can be slow under a team's writes: it gets
 # longer than a read, no automatic retry (a retried import that had landed would make duplicates),
 # and the batch halves after a slow one (doubling back up to batch_size after fast ones).
@@ -337,7 +342,7 @@ def _import_batch(client, project_id, batch, tasks, task_map, expect_predictions
     try:
         ids = post_tasks(client, project_id, tasks, timeout=IMPORT_TIMEOUT_SECONDS)
     except (httpx.TimeoutException, httpx.TransportError, ApiError) as error:
-        if attempt >= len(RETRY_DELAYS_SECONDS) or not _worth_retrying(error):
+        if attempt >= len(RETRY_DELAYS_SECONDS) or not worth_retrying(error):
             raise
         report.imports_failed += 1
         sizer.slower()
@@ -380,14 +385,6 @@ def _record_tasks(task_map: TaskMap, landed: list[tuple[Document, int]]) -> None
             "text_sha256": doc.text_sha256,
             "offset_map": doc.cleaning.offset_map.to_record(),
         }
-
-
-def _worth_retrying(error: Exception) -> bool:
-    """No answer in time, a connection dropped mid-request, or the server's own failure (e.g. SQLite's
-    "database is locked"); not a server that is not running (push stops at once and says so)."""
-    if isinstance(error, ApiError):
-        return error.status_code is not None and (error.status_code >= 500 or error.status_code in (408, 429))
-    return not isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout))
 
 
 def _landed(client, project_id: int, batch: list[Document], after: int, waits: tuple[float, ...]) -> dict[str, int]:
@@ -511,66 +508,6 @@ def _add_lost_predictions(client, without: list[int], tasks_by_id: dict[int, dic
         (prediction,) = tasks_by_id[task_id]["predictions"]
         client.predictions.create(task=task_id, result=prediction["result"], model_version=prediction["model_version"])
         report.predictions_added += 1
-
-
-def read_tasks(
-    client, project_id: int, id_range: tuple[int, int] | None = None, include: str = READ_FIELDS
-) -> dict[int, object]:
-    """Task id -> task, with only the fields push uses; a read that gets no answer is asked again
-    (a read changes nothing).
-
-    Ordering by ``predictions_model_versions`` makes the server compute that column from the
-    prediction rows themselves (without it the column comes back empty). That order is not
-    unique, so pages of it may overlap and skip tasks: instead of pages, the ids are read in
-    windows of ``READ_PAGE_SIZE`` consecutive ids, each of which fits in one answer.
-    """
-    low, high = id_range if id_range is not None else (1, 2**31 - 1)
-    if high - low >= READ_PAGE_SIZE:  # the project's own first and last ids bound the windows
-        bounds = [_first_task_id(client, project_id, ordering) for ordering in ("tasks:id", "-tasks:id")]
-        if None in bounds:
-            return {}
-        low, high = max(low, bounds[0]), min(high, bounds[1])
-    found = {}
-    for start in range(low, high + 1, READ_PAGE_SIZE):
-        window = {"min": start, "max": min(start + READ_PAGE_SIZE - 1, high)}
-        query = json.dumps(
-            {
-                "filters": {
-                    "conjunction": "and",
-                    "items": [{"filter": "filter:tasks:id", "operator": "in", "type": "Number", "value": window}],
-                },
-                "ordering": ["tasks:predictions_model_versions"],
-            }
-        )
-        pager = _read_again_on_timeout(
-            lambda query=query: client.tasks.list(
-                project=project_id, query=query, fields="task_only", page=1, page_size=READ_PAGE_SIZE, include=include
-            )
-        )
-        found.update((t.id, t) for t in pager.items or [])
-    return found
-
-
-def _first_task_id(client, project_id: int, ordering: str) -> int | None:
-    query = json.dumps({"filters": {"conjunction": "and", "items": []}, "ordering": [ordering]})
-    pager = _read_again_on_timeout(
-        lambda: client.tasks.list(
-            project=project_id, query=query, fields="task_only", page=1, page_size=1, include="id"
-        )
-    )
-    items = pager.items or []
-    return items[0].id if items else None
-
-
-def _read_again_on_timeout(read: Callable):
-    for delay in (*RETRY_DELAYS_SECONDS, None):
-        try:
-            return read()
-        except (httpx.TimeoutException, httpx.TransportError, ApiError) as error:
-            if delay is None or not _worth_retrying(error):
-                raise
-            log.debug("read: %s, again in %.0f s", type(error).__name__, delay)
-            time.sleep(delay)
 
 
 def _has_model_prediction(task) -> bool:
