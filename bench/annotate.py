@@ -56,6 +56,7 @@ from annotation.studio import (  # noqa: E402
     TEAM_API_KEY_ENV,
     TEAM_URL_ENV,
     create_studio_user,
+    shared_venv_dir,
     start_studio,
     stop_studio,
     studio_client,
@@ -68,7 +69,7 @@ from corpus.workspace import Workspace  # noqa: E402
 # Run against an older checkout (PYTHONPATH=<it>), pull had no GC pause: measure it as it ran.
 as_pull_runs_it = getattr(annotation.pull, "without_cyclic_gc", contextlib.nullcontext)
 REPO = Path(__file__).resolve().parent.parent
-SHARED_STUDIO_VENV = REPO / ".cache" / "studio-venv"  # the install the tests share
+SHARED_STUDIO_VENV = shared_venv_dir()  # the user's one install, shared with the tests
 TARGET_SERVER_RATIO = 0.8  # issue 3: push and pull within 80% of the bare API calls
 TARGET_CONVERSION_RATIO = 3.0  # issue 3: our conversion >= 3x the SDK's converter
 SECOND_ANNOTATOR = "bench-annotator-b@newsdesk.example"

@@ -17,19 +17,21 @@ from annotation.studio import (
     TEAM_URL_ENV,
     StudioServer,
     running_server,
+    shared_venv_dir,
     stop_studio,
     studio_client,
 )
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-# One Label Studio install (~1 GB, ~1 min) shared by every test session and the demo.
-SHARED_STUDIO_VENV = REPO_ROOT / ".cache" / "studio-venv"
+# The user's one Label Studio install (~1 GB, ~1 min), shared with the demo and their workspaces;
+# read before any test moves the cache folder.
+SHARED_STUDIO_VENV = shared_venv_dir()
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "studio: runs against a real local Label Studio server (installed once into .cache/studio-venv: ~1 min, ~1 GB)",
+        "studio: runs against a real local Label Studio server (installed once per user: ~1 min, ~1 GB)",
     )
     config.addinivalue_line(
         "markers",
