@@ -199,19 +199,7 @@ def bench_clean(articles: list[GeneratedArticle], mb: float, language: str | Non
 
     ``language`` set is the workspace option ``[cleaning] language = "en"``: no detection.
     """
-    inputs = []
-    for art in articles:
-        raw = art.text.encode("utf-8")
-        inputs.append(
-            Article(
-                id=document_id(None, raw),
-                source=f"{art.id}.txt",
-                raw_text=art.text,
-                raw_sha256=sha256_hex(raw),
-                encoding="utf-8",
-                format="txt",
-            )
-        )
+    inputs = _articles(articles)
     pipeline = CleaningPipeline(language=language)
     pipeline.clean_many(inputs[:64])  # load ftfy, wordfreq and langid outside the timed loop, as datatrove's is
     pipeline = CleaningPipeline(language=language)
@@ -241,17 +229,7 @@ def clean_steps(articles: list[GeneratedArticle]) -> dict:
     import corpus.cleaning
     import corpus.offsets
 
-    inputs = [
-        Article(
-            id=document_id(None, a.text.encode("utf-8")),
-            source=f"{a.id}.txt",
-            raw_text=a.text,
-            raw_sha256="",
-            encoding="utf-8",
-            format="txt",
-        )
-        for a in articles
-    ]
+    inputs = _articles(articles)
     pipeline = CleaningPipeline()
     pipeline.clean_many(inputs[:64])
     targets = {
@@ -321,12 +299,13 @@ def load_real_texts(n: int) -> list[RealText] | None:
 
 
 def _articles(texts: list) -> list[Article]:
+    """Generated articles or real texts (``.id``, ``.text``) as the ``.txt`` inputs cleaning takes."""
     return [
         Article(
             id=document_id(None, a.text.encode("utf-8")),
             source=f"{a.id}.txt",
             raw_text=a.text,
-            raw_sha256="",
+            raw_sha256=sha256_hex(a.text.encode("utf-8")),
             encoding="utf-8",
             format="txt",
         )

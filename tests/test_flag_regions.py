@@ -144,6 +144,14 @@ def test_importing_a_labelstudio_export_with_flag_regions_keeps_only_the_annotat
 # --- on the session's Label Studio -----------------------------------------------------------------
 
 
+def pushed_alone(ws, doc, admin):
+    """Push the workspace's one document: its task id and the task's one prediction."""
+    assert push(ws, client=admin).tasks_created == 1
+    task_id = TaskMap.load(ws).tasks[doc.id]["task_id"]
+    (prediction,) = admin.predictions.list(task=task_id)
+    return task_id, prediction
+
+
 @pytest.mark.studio
 def test_flags_reach_the_annotators_and_never_the_records_validation_or_agreement(studio, tmp_path):
     from validation.agreement import agreement_workspace
@@ -151,9 +159,7 @@ def test_flags_reach_the_annotators_and_never_the_records_validation_or_agreemen
 
     ws, doc = flagged_workspace(tmp_path, "baseline")
     admin = studio.admin_client()
-    assert push(ws, client=admin).tasks_created == 1
-    task_id = TaskMap.load(ws).tasks[doc.id]["task_id"]
-    (prediction,) = admin.predictions.list(task=task_id)
+    task_id, prediction = pushed_alone(ws, doc, admin)
     flags = [r for r in prediction.result if r.get("from_name") == FLAG_LAYER]
     assert flags == flag_results(doc)  # read-only, at the flag's offsets, beside the model's regions
     assert any(r.get("from_name") == "entities" for r in prediction.result)
@@ -186,9 +192,7 @@ def test_flags_reach_the_annotators_and_never_the_records_validation_or_agreemen
 def test_without_a_predictor_the_flags_alone_are_pre_filled_until_a_predictor_is_set(studio, tmp_path):
     ws, doc = flagged_workspace(tmp_path, "none")
     admin = studio.admin_client()
-    assert push(ws, client=admin).tasks_created == 1
-    task_id = TaskMap.load(ws).tasks[doc.id]["task_id"]
-    (prediction,) = admin.predictions.list(task=task_id)
+    task_id, prediction = pushed_alone(ws, doc, admin)
     assert prediction.model_version == FLAGS_ONLY_VERSION and prediction.result == flag_results(doc)
     report = pull(ws, client=admin)
     assert report.predictions == 0 and AnnotationStore(ws).records() == []
