@@ -165,12 +165,15 @@ def run(train_ws: Path, dev_ws: Path, minutes: float, clock: str, name: str, set
     }
 
 
-def speed(models: list[Path], dev_ws: Path, repeats: int) -> dict:
+def speed(models: list[Path], dev_ws: Path, repeats: int, spacy_loop: bool = False) -> dict:
     """Prediction speed of model folders on DEV's documents (what ``annotate predict`` runs: the
     pipelines, links, attributes and ``conform``), interleaved and best of ``repeats`` in CPU
-    seconds, so each model meets the same neighbours on a shared machine."""
+    seconds, so each model meets the same neighbours on a shared machine. ``spacy_loop`` also
+    runs each model with spaCy's own NER loop instead of ``annotation.models.ner_decode`` (the
+    NAME+spacy-loop rows) and says whether every record came out the same."""
     import time
 
+    from annotation.models import ner_decode
     from annotation.models.predictor import ModelPredictor
     from annotation.predict import ConformingPredictor
     from annotation.schema import LabelSchema
@@ -182,30 +185,42 @@ def speed(models: list[Path], dev_ws: Path, repeats: int) -> dict:
     docs = list(CorpusStore(ws).iter_documents())
     words = sum(len(d.text.split()) for d in docs)
     predictors = {str(m): ConformingPredictor(ModelPredictor(str(m))) for m in models}
+    runs = [(name, name, True) for name in predictors]
+    if spacy_loop:
+        runs += [(name + "+spacy-loop", name, False) for name in predictors]
     best: dict[str, float] = {}
+    records: dict[str, list] = {}
     for _ in range(repeats):
-        for name, model in predictors.items():
+        for label, name, decoder in runs:
+            ner_decode.ENABLED = decoder
             cpu, wall = time.process_time(), time.perf_counter()
-            model.predict_many(docs, schema)
+            out = predictors[name].predict_many(docs, schema)
             took = time.process_time() - cpu
-            if took < best.get(name, float("inf")):
-                best[name] = took
-                best[name + ":wall"] = time.perf_counter() - wall
-    return {
+            if took < best.get(label, float("inf")):
+                best[label] = took
+                best[label + ":wall"] = time.perf_counter() - wall
+            records.setdefault(label, [json.dumps(r.to_record(), sort_keys=True) for r in out])
+    ner_decode.ENABLED = True
+    result = {
         "documents": len(docs),
         "words": words,
         "repeats": repeats,
         "load_average": [round(x, 1) for x in os.getloadavg()],
         "models": {
-            name: {
-                "cpu_seconds": round(best[name], 3),
-                "wall_seconds": round(best[name + ":wall"], 3),
-                "documents_per_cpu_second": round(len(docs) / best[name], 1),
-                "words_per_cpu_second": round(words / best[name]),
+            label: {
+                "cpu_seconds": round(best[label], 3),
+                "wall_seconds": round(best[label + ":wall"], 3),
+                "documents_per_cpu_second": round(len(docs) / best[label], 1),
+                "words_per_cpu_second": round(words / best[label]),
             }
-            for name in predictors
+            for label, _, _ in runs
         },
     }
+    if spacy_loop:
+        result["same_records_as_spacy_loop"] = {
+            name: records[name] == records[name + "+spacy-loop"] for name in predictors
+        }
+    return result
 
 
 def main() -> None:
@@ -226,9 +241,10 @@ def main() -> None:
     fast.add_argument("dev", type=Path)
     fast.add_argument("models", type=Path, nargs="+")
     fast.add_argument("--repeats", type=int, default=3)
+    fast.add_argument("--spacy-loop", action="store_true", help="also each model with spaCy's own NER loop")
     args = parser.parse_args()
     if args.command == "speed":
-        print(json.dumps(speed(args.models, args.dev, args.repeats), indent=2))
+        print(json.dumps(speed(args.models, args.dev, args.repeats, args.spacy_loop), indent=2))
         return
     if args.command == "prepare":
         if not DATA.exists():

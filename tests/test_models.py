@@ -161,6 +161,59 @@ def test_predicting_a_batch_of_documents_gives_each_document_its_own_prediction(
     ]
 
 
+def _spacy_entities(nlp, docs, batch_size: int) -> list[list[tuple[str, int, int]]]:
+    """The plain definition: what spaCy's own NER loop sets as ``doc.ents``."""
+    done = nlp.pipeline[0][1].pipe([d.copy() for d in docs], batch_size=batch_size)
+    return [[(e.label_, e.start, e.end) for e in d.ents] for d in done]
+
+
+def test_the_ner_decoded_in_numpy_finds_what_spacy_finds(trained):
+    # The fast path of a model's prediction decodes spaCy's NER in numpy: it must find exactly the
+    # entities spaCy finds, in every batch size, on empty and whitespace documents, with classes the
+    # model never saw in training, and with weights that make it guess wildly (every move, everywhere).
+    import numpy as np
+
+    from annotation.models.ner_decode import can_decode, decode_entities
+    from annotation.models.predictor import load_pipeline
+
+    ws, result = trained
+    texts = [d.text for d in CorpusStore(ws).iter_documents()]
+    texts += ["", "   ", "\n\n", "Oslo", "Anna Berg said so.\n\n  \n“Yes,” said Lars Lund of Nordbank.", texts[0] * 6]
+    for layer in read_model_meta(result.path).layers:
+        nlp = load_pipeline(result.path / layer)
+        assert can_decode(nlp, check_version=False)
+        docs = [nlp.make_doc(t) for t in texts]
+        for batch_size in (1, 5, 64):
+            assert decode_entities(nlp, docs, batch_size) == _spacy_entities(nlp, docs, batch_size)
+        assert sum(map(len, _spacy_entities(nlp, docs, 64))) > len(docs), layer
+        model = nlp.pipeline[0][1].model
+        model.attrs["unseen_classes"] = {0, 3}
+        assert decode_entities(nlp, docs, 8) == _spacy_entities(nlp, docs, 8)
+        model.attrs["unseen_classes"] = set()
+        upper = model.get_ref("upper")
+        noise = np.random.default_rng(0).normal(0, 3, upper.get_param("W").shape).astype("f")
+        upper.set_param("W", upper.get_param("W") + noise)
+        wild = _spacy_entities(nlp, docs, 16)
+        assert decode_entities(nlp, docs, 16) == wild
+        assert len({label for ents in wild for label, a, b in ents if b - a > 1}) > 1, "long entities of each label"
+    import spacy
+
+    assert not can_decode(spacy.blank("en"), check_version=False), "a pipeline without an NER goes through spaCy"
+
+
+def test_a_model_predicts_the_same_records_with_the_numpy_decoder_and_with_spacys_loop(trained, monkeypatch):
+    from annotation.models import ner_decode
+    from annotation.models.predictor import ModelPredictor
+
+    ws, result = trained
+    schema = LabelSchema.load(ws)
+    docs = list(CorpusStore(ws).iter_documents())
+    model = ModelPredictor(str(result.path))
+    fast = [r.to_record() for r in model.predict_many(docs, schema)]
+    monkeypatch.setattr(ner_decode, "ENABLED", False)
+    assert [r.to_record() for r in model.predict_many(docs, schema)] == fast
+
+
 def test_annotate_predict_runs_the_model_by_its_name(trained):
     ws, result = trained
     out = runner.invoke(

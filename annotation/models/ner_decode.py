@@ -1,0 +1,162 @@
+"""spaCy's greedy NER decoding, done over a batch of documents in numpy: the same entities, faster.
+
+A trained ``--architecture ner`` model is spaCy's transition-based NER. spaCy decodes it in
+compiled code whose helpers take and release the GIL for every hidden unit of every token (they
+were built with profiling hooks): on PolNeAR that loop was half of the prediction time. Here the
+same steps run over all of a batch's documents at once. For a BILUO NER every action moves one
+token, so at step t every unfinished document is at its token t; the state is one open entity
+(start, label) per document. Each step computes what spaCy's ``predict_states`` computes, in the
+same order of float operations - the three precomputed features (the token, the open entity's
+first token, the previous token), the bias, maxout, the output layer through the same BLIS gemm
+- and takes the best action that spaCy's ``BiluoPushDown`` allows. Documents are batched as
+``Parser.pipe`` batches them (the same sub-batches sorted by length), so every matrix product
+has the same shape as spaCy's.
+
+This reads spaCy internals (the TransitionModel's layers, the move table, the feature layout,
+the validity rules), so it runs only on the spaCy versions it was checked on
+(``VERIFIED_SPACY``) and on the plain case: a pipeline of one greedy ``ner``, documents fresh
+from the tokenizer (no preset entities, no sentence starts). Anything else goes through
+``nlp.pipe``. ``tests/test_models.py`` checks that both give the same entities.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+VERIFIED_SPACY = ("3.8.18",)
+ENABLED = True  # off: spaCy's own loop everywhere (``bench/models.py speed --spacy-loop`` measures both)
+MOVES = "BILU"  # the move letters of spaCy's BILUO NER; "O" and "M" (missing) have no label
+
+
+def can_decode(nlp, check_version: bool = True) -> bool:
+    """Whether :func:`decode_entities` reproduces ``nlp.pipe`` for this pipeline."""
+    import spacy
+
+    if not ENABLED or (check_version and spacy.__version__ not in VERIFIED_SPACY):
+        return False
+    if len(nlp.pipeline) != 1 or nlp.get_pipe_meta(nlp.pipeline[0][0]).factory != "ner":
+        return False
+    component = nlp.pipeline[0][1]
+    model = component.model
+    if component.cfg.get("beam_width", 1) != 1 or component.postprocesses or model.name != "parser_model":
+        return False
+    if not model.attrs.get("has_upper") or not all(model.has_ref(r) for r in ("tok2vec", "lower", "upper")):
+        return False
+    lower = model.get_ref("lower")
+    if lower.get_dim("nF") != 3 or not lower.has_dim("nP") or lower.get_dim("nP") < 2:
+        return False
+    names = [component.moves.get_class_name(i) for i in range(component.moves.n_moves)]
+    return all(n in ("O", "M") or (n[:1] in MOVES and n[1:2] == "-") for n in names)
+
+
+def _fresh(doc) -> bool:
+    from spacy.attrs import ENT_IOB, SENT_START
+
+    marks = doc.to_array([ENT_IOB, SENT_START])
+    return not marks[:, 0].any() and not (marks[1:, 1] == 1).any()
+
+
+def decode_entities(nlp, docs: list, batch_size: int) -> list[list[tuple[str, int, int]]]:
+    """``[(label, start token, end token)]`` per document, as ``nlp.pipe(docs, batch_size)``
+    would set ``doc.ents`` (in order); the documents are not changed."""
+    if not all(_fresh(d) for d in docs):
+        raise ValueError("decode_entities needs documents fresh from the tokenizer")
+    component = nlp.pipeline[0][1]
+    decoder = _Decoder(component)
+    found: dict[int, list] = {}
+    step = max(batch_size // 4, 2)  # Parser.pipe: batches of batch_size, sorted by length, in quarters
+    for start in range(0, len(docs), batch_size):
+        batch = sorted(range(start, min(start + batch_size, len(docs))), key=lambda i: len(docs[i]))
+        for sub in range(0, len(batch), step):
+            ids = batch[sub : sub + step]
+            for i, ents in zip(ids, decoder.decode([docs[i] for i in ids])):
+                found[i] = ents
+    return [found[i] for i in range(len(docs))]
+
+
+class _Decoder:
+    def __init__(self, component) -> None:
+        model = component.model
+        self.embed, self.lower, upper = model.layers  # tok2vec (with its projection), features, output
+        self.ops = model.ops
+        self.W, self.b = upper.get_param("W"), upper.get_param("b")
+        self.bias = self.lower.get_param("b").reshape(-1)  # (hidden * pieces)
+        self.unseen = np.array(sorted(model.attrs["unseen_classes"]), dtype=int)
+        names = [component.moves.get_class_name(i) for i in range(component.moves.n_moves)]
+        self.labels = sorted({n[2:] for n in names if n[:1] in MOVES and n[2:]})
+        code = {label: k for k, label in enumerate(self.labels)}
+        kind = np.array([n[0] if n not in ("O", "M") else n for n in names])
+        label = np.array([code.get(n[2:], -1) if n[:1] in MOVES else -1 for n in names])
+        self.kind, self.label = kind, label
+        self.changes = np.isin(kind, ["B", "L", "U"])  # I and O leave the state as it is
+        self.penalty = self._penalties(kind, label)
+
+    def _penalties(self, kind, label) -> np.ndarray:
+        """0 where spaCy's BiluoPushDown allows a move, -inf where it does not, for every state a
+        fresh document can be in: row (open label + 1) * 4 + 2 * (last token) + (space token)."""
+        labelled = label >= 0
+        rows = []
+        for open_label in range(-1, len(self.labels)):
+            opened = open_label >= 0
+            same = labelled & (label == open_label)
+            for last in (False, True):
+                for space in (False, True):
+                    valid = (
+                        ((kind == "B") & labelled & (not opened) & (not last) & (not space))
+                        | ((kind == "I") & same & opened & (not last))
+                        | ((kind == "L") & same & opened)
+                        | ((kind == "U") & labelled & (not opened) & (not space))
+                        | ((kind == "O") & (not opened))
+                    )
+                    rows.append(np.where(valid, 0.0, -np.inf).astype(np.float32))
+        return np.array(rows)
+
+    def decode(self, docs: list) -> list[list[tuple[str, int, int]]]:
+        """The entities of documents sorted by length (the shortest finish first, as in spaCy)."""
+        from spacy.attrs import IS_SPACE
+
+        lengths = np.array([len(d) for d in docs])
+        out: list[list] = [[] for _ in docs]
+        if not lengths.any():
+            return out
+        table = self.lower.predict(self.embed.predict(docs))  # (tokens + 1, 3, hidden, pieces); row 0 pads
+        n_rows, _, n_hidden, n_pieces = table.shape
+        f0, f1, f2 = (np.ascontiguousarray(table[:, f].reshape(n_rows, n_hidden * n_pieces)) for f in range(3))
+        space = np.concatenate([[0], *(d.to_array([IS_SPACE]).reshape(-1) for d in docs if len(d))]).astype(int)
+        base = np.concatenate([[1], 1 + np.cumsum(lengths)[:-1]])  # the table row of each document's token 0
+        # per document: the open entity's first token (-1: none), its table row (0: padding), its label code
+        open_start = np.full(len(docs), -1)
+        open_row = np.zeros(len(docs), dtype=int)
+        open_label = np.full(len(docs), -1)
+        state_base = np.zeros(len(docs), dtype=int)  # (open label + 1) * 4: the penalty table's block
+        k = 0
+        for t in range(int(lengths.max())):
+            while lengths[k] <= t:  # finished: spaCy drops them from the batch
+                k += 1
+            row = base[k:] + t
+            unmaxed = f0[row]
+            unmaxed += f1[open_row[k:]]  # the open entity's first token, or padding
+            unmaxed += f2[(row - 1) * (open_row[k:] > 0)]  # the token before, inside an open entity, or padding
+            unmaxed += self.bias
+            hidden = unmaxed[:, 0::n_pieces]  # maxout: the largest piece (the value Vec.arg_max picks)
+            for piece in range(1, n_pieces):
+                hidden = np.maximum(hidden, unmaxed[:, piece::n_pieces])
+            scores = self.ops.gemm(hidden, self.W, trans2=True)
+            scores += self.b
+            if len(self.unseen):
+                scores[:, self.unseen] = scores.min()
+            scores += self.penalty[state_base[k:] + (lengths[k:] == t + 1) * 2 + space[row]]
+            guess = scores.argmax(axis=1)
+            for j in np.flatnonzero(self.changes[guess]):
+                d, move = k + j, guess[j]
+                kind = self.kind[move]
+                if kind == "B":
+                    open_start[d], open_row[d], open_label[d] = t, base[d] + t, self.label[move]
+                    state_base[d] = (self.label[move] + 1) * 4
+                elif kind == "L":
+                    out[d].append((self.labels[open_label[d]], int(open_start[d]), t + 1))
+                    open_start[d] = open_label[d] = -1
+                    open_row[d] = state_base[d] = 0
+                else:
+                    out[d].append((self.labels[self.label[move]], t, t + 1))
+        return out
