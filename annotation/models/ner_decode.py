@@ -121,7 +121,7 @@ class _Decoder:
             return out
         table = self.lower.predict(self.embed.predict(docs))  # (tokens + 1, 3, hidden, pieces); row 0 pads
         n_rows, _, n_hidden, n_pieces = table.shape
-        f0, f1, f2 = (np.ascontiguousarray(table[:, f].reshape(n_rows, n_hidden * n_pieces)) for f in range(3))
+        f0, f1, f2 = (table[:, f].reshape(n_rows, n_hidden * n_pieces) for f in range(3))  # views, not copies
         space = np.concatenate([[0], *(d.to_array([IS_SPACE]).reshape(-1) for d in docs if len(d))]).astype(int)
         base = np.concatenate([[1], 1 + np.cumsum(lengths)[:-1]])  # the table row of each document's token 0
         # per document: the open entity's first token (-1: none), its table row (0: padding), its label code
