@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from corpus.errors import Errors, NewsdeskError
+from corpus.html_text import extract_html
 from corpus.model import Article, document_id, sha256_hex
 
 SUFFIXES = {".txt": "txt", ".text": "txt", ".html": "html", ".htm": "html", ".jsonl": "jsonl"}
@@ -159,16 +160,8 @@ def _with_title(title: str | None, text: str) -> str:
     return text
 
 
-# trafilatura's settings, tried in this order: precision first (menus and teasers left out);
-# when it finds little for the page, the default and then recall-oriented settings, whose
-# text is taken when it is much longer (a page emptied, or cut to its first paragraphs).
-HTML_SETTINGS = ({"favor_precision": True}, {}, {"favor_recall": True})
-HTML_SHORT_WORDS = 250  # fewer words than this from one setting: the next one is tried
-HTML_LONGER = 2.0  # ...and its text replaces the first one's when this many times as long
-
-
 def _html_article(path: Path, html: str, data: bytes, encoding: str) -> Article:
-    doc, text = _extract_html(html)
+    doc, text = extract_html(html)
     if not text or len(text.split()) < HTML_MIN_WORDS:
         raise NewsdeskError(Errors.E105, where=str(path), detail=f"{len((text or '').split())} words extracted")
     meta = {k: getattr(doc, k, None) for k in ("author", "sitename", "hostname", "description")}
@@ -183,23 +176,6 @@ def _html_article(path: Path, html: str, data: bytes, encoding: str) -> Article:
         published=getattr(doc, "date", None),
         metadata={k: v for k, v in meta.items() if v},
     )
-
-
-def _extract_html(html: str):
-    """trafilatura's document and text of a page, by the first setting that finds enough (tables as text)."""
-    import trafilatura
-
-    best_doc, best_text = None, ""
-    for settings in HTML_SETTINGS:
-        doc = trafilatura.bare_extraction(
-            html, with_metadata=True, include_comments=False, include_tables=True, **settings
-        )
-        text = (getattr(doc, "text", None) or "") if doc is not None else ""
-        if best_doc is None or len(text.split()) >= HTML_LONGER * max(len(best_text.split()), 1):
-            best_doc, best_text = doc, text
-        if len(best_text.split()) >= HTML_SHORT_WORDS:
-            break
-    return best_doc, best_text
 
 
 def _jsonl_articles(path: Path, text: str, encoding: str, fields: JsonlFields) -> Iterator[Article | NewsdeskError]:
