@@ -2,7 +2,9 @@
 
 1. ``favor_precision`` first: menus, teasers and share links stay out.
 2. When it finds little for the page, the default and then the ``favor_recall`` setting; a text
-   much longer replaces it (a page emptied, or cut to its first paragraphs).
+   much longer replaces it (a page emptied, or cut to its first paragraphs), with the lines of
+   the precision text it lacks put back where they stand (an opening paragraph outside the
+   gallery that the fuller text is).
 3. When the precision text is kept, the lines the default setting finds *between* two of its
    lines come back: list items, table rows and short paragraphs inside the article's body, which
    the precision setting drops with the furniture (a recipe's utensils, a closing one-line
@@ -35,9 +37,12 @@ def extract_html(html: str):
         if _words(best[1]) >= HTML_SHORT_WORDS:
             break
     doc, text = best
+    title = getattr(doc, "title", None)
     if best is candidates[0]:
         default = candidates[1] if len(candidates) > 1 else _extract(html, HTML_SETTINGS[1])
-        text = with_body_lines(text, default[1], title=getattr(doc, "title", None))
+        text = with_body_lines(text, default[1], title=title)
+    else:  # nothing the precision setting found is lost with the fuller text
+        text = with_lines_of(text, candidates[0][1], title=title)
     return doc, text
 
 
@@ -50,25 +55,32 @@ def _extract(html: str, settings: dict):
 
 
 def with_body_lines(precise: str, fuller: str, title: str | None = None) -> str:
-    """``precise`` with the lines of ``fuller`` that fall between two of its lines (step 3).
+    """``precise`` with the lines of ``fuller`` that fall between two of its lines (step 3)."""
+    return with_lines_of(precise, fuller, title=title, anywhere=False)
 
-    The non-blank lines of the two texts are aligned (whitespace and case aside). A stretch only
-    ``fuller`` has is taken when lines both texts share come before and after it; every line of
-    ``precise`` stays; a line already in ``precise`` (or the title), or another version of the
-    line it stands beside, is not taken.
+
+def with_lines_of(base: str, other: str, *, title: str | None = None, anywhere: bool = True) -> str:
+    """``base`` with the lines of ``other`` it lacks, each put where the two texts align.
+
+    The non-blank lines are aligned (whitespace and case aside). With ``anywhere`` false, a stretch
+    only ``other`` has is taken only when lines both texts share come before and after it. Every
+    line of ``base`` stays; a line already in it (or the title), or another version of the line it
+    stands beside, is not taken.
     """
-    ours = [line for line in precise.splitlines() if line.strip()]
-    theirs = [line for line in fuller.splitlines() if line.strip()]
+    ours = [line for line in base.splitlines() if line.strip()]
+    theirs = [line for line in other.splitlines() if line.strip()]
+    if not theirs:
+        return base
     key_ours, key_theirs = [_key(line) for line in ours], [_key(line) for line in theirs]
     ops = SequenceMatcher(None, key_ours, key_theirs, autojunk=False).get_opcodes()
     shared = [k for k, op in enumerate(ops) if op[0] == "equal"]
-    if len(shared) < 2 or len(shared) == len(ops):
-        return precise
+    if len(shared) == len(ops) or not (anywhere or len(shared) >= 2):
+        return base
     known = set(key_ours) | {_key(title or "")}
     out = []
     for k, (op, i1, i2, j1, j2) in enumerate(ops):
         out += ours[i1:i2]
-        if op in ("insert", "replace") and shared[0] < k < shared[-1]:
+        if op in ("insert", "replace") and (anywhere or shared[0] < k < shared[-1]):
             beside = set(_TOKEN.findall(" ".join(key_ours[i1:i2])))
             out += [
                 line

@@ -7,7 +7,7 @@ such a box with the menus), a results table, a "most read" list and a footer.
 
 import pytest
 
-from corpus.html_text import extract_html, with_body_lines
+from corpus.html_text import extract_html, with_body_lines, with_lines_of
 from corpus.ingest import ingest
 from corpus.store import CorpusStore
 from corpus.workspace import Workspace
@@ -102,3 +102,17 @@ def test_nothing_of_the_precise_text_is_lost_nor_taken_twice():
 def test_a_text_that_shares_too_little_with_the_fuller_one_is_left_as_it_is():
     assert with_body_lines("One line.\nTwo lines.", "Something else.\nOne line.\nMore.") == "One line.\nTwo lines."
     assert with_body_lines("Only line.", "") == "Only line."
+
+
+def test_a_fuller_text_taken_instead_keeps_what_only_the_precise_text_found():
+    # A gallery: the precise setting found its opening paragraph only, the default its captions only.
+    precise = "Opening paragraph of the gallery.\nSecond paragraph of the gallery."
+    fuller = "Second paragraph of the gallery.\nCaption one.\nCaption two.\nCaption three."
+    assert with_lines_of(fuller, precise).splitlines() == [
+        "Opening paragraph of the gallery.",
+        "Second paragraph of the gallery.",
+        "Caption one.",
+        "Caption two.",
+        "Caption three.",
+    ]
+    assert with_lines_of(fuller, "") == fuller
