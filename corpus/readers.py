@@ -154,10 +154,39 @@ def _article(
 
 
 def _with_title(title: str | None, text: str) -> str:
-    """Put a separately given title on the first line, where cleaning expects it."""
-    if title and not text.lstrip().startswith(title.strip()):
+    """Put a separately given title on the first line, where cleaning expects it. When one of the
+    text's opening lines is the headline (under a "Loading..." line or a kicker), that line is
+    moved up instead: the headline once, without the site's name a page's <title> adds."""
+    if not title or text.lstrip().startswith(title.strip()):
+        return text
+    lines = text.splitlines()
+    at = _headline_at(lines, title)
+    if at is None:
         return f"{title.strip()}\n\n{text}"
-    return text
+    headline = lines.pop(at).strip()
+    return f"{headline}\n\n" + "\n".join(lines)
+
+
+# A page's <title> often ends with its site's name: "Headline | Site", "Headline - Site".
+_SITE_NAME_AFTER = re.compile(r"\s+[|\u2013\u2014-]\s+(?!.*\s[|\u2013\u2014-]\s)")
+TITLE_SEARCH_LINES = 8  # the headline is looked for in this many opening lines
+
+
+def _headline_at(lines: list[str], title: str) -> int | None:
+    """The index of the first opening line that is the title, or the title without its site's name."""
+    key = " ".join(title.split()).lower()
+    headline = _SITE_NAME_AFTER.split(key, maxsplit=1)[0]
+    wanted = {key} | ({headline} if len(headline.split()) >= 3 else set())
+    seen = 0
+    for i, line in enumerate(lines):
+        if not line.strip():
+            continue
+        if " ".join(line.split()).lower() in wanted:
+            return i
+        seen += 1
+        if seen >= TITLE_SEARCH_LINES:
+            return None
+    return None
 
 
 def _html_article(path: Path, html: str, data: bytes, encoding: str) -> Article:

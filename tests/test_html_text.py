@@ -116,3 +116,14 @@ def test_a_fuller_text_taken_instead_keeps_what_only_the_precise_text_found():
         "Caption three.",
     ]
     assert with_lines_of(fuller, "") == fuller
+
+
+def test_a_headline_already_in_the_text_moves_up_and_is_not_repeated(workspace, tmp_path):
+    # The page's <title> carries the site's name; its article opens with a kicker, then the headline.
+    headline = "A bakery shares its mole cake recipe"
+    html = page(TOOLS_BOX).replace(f"<title>{headline}</title>", f"<title>{headline} | Elmstead Courier</title>")
+    html = html.replace(f"<h1>{headline}</h1>", f"<p>Food and drink</p><h1>{headline}</h1>")
+    text = ingested_text(workspace, tmp_path, html)
+    assert text.count(headline) == 1 and "Elmstead Courier" not in text
+    (doc,) = CorpusStore(workspace).iter_documents()
+    assert doc.title == headline and text.startswith(headline)  # the title, not the kicker above it
