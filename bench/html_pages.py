@@ -1,13 +1,15 @@
 """The HTML path page by page, next to trafilatura's settings on the same page.
 
-    .venv/bin/python bench/html_pages.py [--eval-limit 60]
+    .venv/bin/python bench/html_pages.py [--eval-limit 60] [--dump DIR]
 
 Each development page (newspaper-fixtures, the first ``--eval-limit`` trafilatura-eval pages) is
 extracted by ``corpus.readers`` (cached in bench/.cache) and cleaned with a residue model that
 never saw its site (the 5 site-grouped fold models of bench/residue_cv.py, trained if absent).
 Prints the mean F1 (newsdesk, its extracted text before cleaning, trafilatura default and
 favor_precision), the pages more than 0.05 below trafilatura's best setting on the page, and the
-trafilatura-eval pages where newsdesk loses a must-stay snippet favor_precision keeps.
+trafilatura-eval pages where newsdesk loses a must-stay snippet favor_precision keeps. ``--dump``
+writes every page's texts (newsdesk, extracted, default, favor_precision, expected) to read side by
+side (outside the repository: the pages are not ours to copy).
 """
 
 from __future__ import annotations
