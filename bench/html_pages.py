@@ -1,18 +1,21 @@
 """The HTML path page by page, next to trafilatura's settings on the same page.
 
-    .venv/bin/python bench/html_pages.py [--eval-limit 60]
+    .venv/bin/python bench/html_pages.py [--eval-limit 60] [--dump DIR]
 
 Each development page (newspaper-fixtures, the first ``--eval-limit`` trafilatura-eval pages) is
 extracted by ``corpus.readers`` (cached in bench/.cache) and cleaned with a residue model that
 never saw its site (the 5 site-grouped fold models of bench/residue_cv.py, trained if absent).
 Prints the mean F1 (newsdesk, its extracted text before cleaning, trafilatura default and
 favor_precision), the pages more than 0.05 below trafilatura's best setting on the page, and the
-trafilatura-eval pages where newsdesk loses a must-stay snippet favor_precision keeps.
+trafilatura-eval pages where newsdesk loses a must-stay snippet favor_precision keeps. ``--dump``
+writes every page's texts (newsdesk, extracted, default, favor_precision, expected) to read side by
+side (outside the repository: the pages are not ours to copy).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import pickle
 import statistics
 import sys
@@ -34,7 +37,10 @@ from corpus.readers import JsonlFields, read_file  # noqa: E402
 
 def extracted(pages: list[P.Page], limit: int) -> dict[str, list]:
     """The articles corpus.readers makes of each page (cached: extraction is the slow part)."""
-    cache = C.CACHE / f"extracted-{limit}.pickle"
+    # Keyed by the reader's source: a change to the extraction is measured, not read from the cache.
+    sources = [P.ROOT / "corpus" / name for name in ("readers.py", "html_text.py")]
+    reader = hashlib.sha256(b"".join(p.read_bytes() for p in sources if p.exists())).hexdigest()[:10]
+    cache = C.CACHE / f"extracted-{limit}-{reader}.pickle"
     if cache.exists():
         return pickle.loads(cache.read_bytes())
     out = {}
@@ -48,6 +54,7 @@ def extracted(pages: list[P.Page], limit: int) -> dict[str, list]:
                 ]
             except NewsdeskError:
                 out[page.name] = []  # refused (E101, E105): nothing kept
+    cache.parent.mkdir(parents=True, exist_ok=True)
     cache.write_bytes(pickle.dumps(out))
     return out
 
@@ -55,6 +62,7 @@ def extracted(pages: list[P.Page], limit: int) -> dict[str, list]:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--eval-limit", type=int, default=60)
+    ap.add_argument("--dump", type=Path, help="write each page's texts here (NAME.newsdesk.txt, .extracted, ...)")
     args = ap.parse_args(argv)
     if not P.data_available():
         print(f"development data not found under {P.BOILERPLATE}: nothing to measure")
@@ -72,6 +80,13 @@ def main(argv=None) -> int:
         raw[page.name] = "\n".join(a.raw_text for a in docs)
     default = dict(zip((p.name for p in pages), Q.trafilatura_outputs(pages, "default")))
     precise = dict(zip((p.name for p in pages), Q.trafilatura_outputs(pages, "favor_precision")))
+    if args.dump:
+        args.dump.mkdir(parents=True, exist_ok=True)
+        outputs = {"newsdesk": ours, "extracted": raw, "default": default, "favor_precision": precise}
+        for page in pages:
+            for name, out in outputs.items():
+                (args.dump / f"{page.name}.{name}.txt").write_text(out[page.name], "utf-8")
+            (args.dump / f"{page.name}.expected.txt").write_text(page.expected or "", "utf-8")
     f1 = {name: [] for name in ("newsdesk", "extracted", "default", "favor_precision")}
     below = []
     for page in news:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from corpus.errors import Errors, NewsdeskError
+from corpus.html_text import extract_html
 from corpus.model import Article, document_id, sha256_hex
 
 SUFFIXES = {".txt": "txt", ".text": "txt", ".html": "html", ".htm": "html", ".jsonl": "jsonl"}
@@ -153,22 +154,43 @@ def _article(
 
 
 def _with_title(title: str | None, text: str) -> str:
-    """Put a separately given title on the first line, where cleaning expects it."""
-    if title and not text.lstrip().startswith(title.strip()):
+    """Put a separately given title on the first line, where cleaning expects it. When one of the
+    text's opening lines is the headline (under a "Loading..." line or a kicker), that line is
+    moved up instead: the headline once, without the site's name a page's <title> adds."""
+    if not title or text.lstrip().startswith(title.strip()):
+        return text
+    lines = text.splitlines()
+    at = _headline_at(lines, title)
+    if at is None:
         return f"{title.strip()}\n\n{text}"
-    return text
+    headline = lines.pop(at).strip()
+    return f"{headline}\n\n" + "\n".join(lines)
 
 
-# trafilatura's settings, tried in this order: precision first (menus and teasers left out);
-# when it finds little for the page, the default and then recall-oriented settings, whose
-# text is taken when it is much longer (a page emptied, or cut to its first paragraphs).
-HTML_SETTINGS = ({"favor_precision": True}, {}, {"favor_recall": True})
-HTML_SHORT_WORDS = 250  # fewer words than this from one setting: the next one is tried
-HTML_LONGER = 2.0  # ...and its text replaces the first one's when this many times as long
+# A page's <title> often ends with its site's name: "Headline | Site", "Headline - Site".
+_SITE_NAME_AFTER = re.compile(r"\s+[|\u2013\u2014-]\s+(?!.*\s[|\u2013\u2014-]\s)")
+TITLE_SEARCH_LINES = 8  # the headline is looked for in this many opening lines
+
+
+def _headline_at(lines: list[str], title: str) -> int | None:
+    """The index of the first opening line that is the title, or the title without its site's name."""
+    key = " ".join(title.split()).lower()
+    headline = _SITE_NAME_AFTER.split(key, maxsplit=1)[0]
+    wanted = {key} | ({headline} if len(headline.split()) >= 3 else set())
+    seen = 0
+    for i, line in enumerate(lines):
+        if not line.strip():
+            continue
+        if " ".join(line.split()).lower() in wanted:
+            return i
+        seen += 1
+        if seen >= TITLE_SEARCH_LINES:
+            return None
+    return None
 
 
 def _html_article(path: Path, html: str, data: bytes, encoding: str) -> Article:
-    doc, text = _extract_html(html)
+    doc, text = extract_html(html)
     if not text or len(text.split()) < HTML_MIN_WORDS:
         raise NewsdeskError(Errors.E105, where=str(path), detail=f"{len((text or '').split())} words extracted")
     meta = {k: getattr(doc, k, None) for k in ("author", "sitename", "hostname", "description")}
@@ -183,23 +205,6 @@ def _html_article(path: Path, html: str, data: bytes, encoding: str) -> Article:
         published=getattr(doc, "date", None),
         metadata={k: v for k, v in meta.items() if v},
     )
-
-
-def _extract_html(html: str):
-    """trafilatura's document and text of a page, by the first setting that finds enough (tables as text)."""
-    import trafilatura
-
-    best_doc, best_text = None, ""
-    for settings in HTML_SETTINGS:
-        doc = trafilatura.bare_extraction(
-            html, with_metadata=True, include_comments=False, include_tables=True, **settings
-        )
-        text = (getattr(doc, "text", None) or "") if doc is not None else ""
-        if best_doc is None or len(text.split()) >= HTML_LONGER * max(len(best_text.split()), 1):
-            best_doc, best_text = doc, text
-        if len(best_text.split()) >= HTML_SHORT_WORDS:
-            break
-    return best_doc, best_text
 
 
 def _jsonl_articles(path: Path, text: str, encoding: str, fields: JsonlFields) -> Iterator[Article | NewsdeskError]:
