@@ -23,7 +23,7 @@ from corpus.runtime import without_cyclic_gc
 from corpus.structure import find_blocks
 
 # Bump when a rule's behaviour changes: every document is then re-cleaned by `newsdesk clean`.
-PIPELINE_REVISION = "11"  # 2: the Unicode repair sends every line ftfy would change to it;
+PIPELINE_REVISION = "12"  # 2: the Unicode repair sends every line ftfy would change to it;
 #                          3: language identified on the opening 400 characters when decisive;
 #                          4: the first line is the title only when it reads as one (short, not
 #                             several sentences) or is the source's title: one-line articles had
@@ -42,6 +42,9 @@ PIPELINE_REVISION = "11"  # 2: the Unicode repair sends every line ftfy would ch
 #                          11: the residue model sees paragraphs outside the body, lines repeated in
 #                              the text, and comment sections (furniture and dates nearby); a
 #                              page's comment section goes whole; an article keeps a quoted tweet
+#                          12: quote_spacing reads a quote's direction from the quotes before it
+#                              (German „…“ and »…«, Swedish ”…”), never spaces Chinese, Japanese
+#                              or Korean quotes; the residue model's `comments` option
 
 # Made from the one registry, corpus/rules/__init__.py (RULES): a rule's class by its name, and
 # the rules that run by default, in order.
