@@ -44,7 +44,10 @@ PIPELINE_REVISION = "12"  # 2: the Unicode repair sends every line ftfy would ch
 #                              page's comment section goes whole; an article keeps a quoted tweet
 #                          12: HTML pages keep the list items and boxes inside the article's body
 #                              that trafilatura's precision setting drops; no empty table rows
-#                              (corpus/html_text.py; a page's text is extracted when it is read)
+#                              (corpus/html_text.py; a page's text is extracted when it is read);
+#                              quote_spacing reads a quote's direction from the quotes before it
+#                              (German „…“ and »…«, Swedish ”…”), never spaces Chinese, Japanese
+#                              or Korean quotes; the residue model's `comments` option
 
 # Made from the one registry, corpus/rules/__init__.py (RULES): a rule's class by its name, and
 # the rules that run by default, in order.

@@ -343,6 +343,13 @@ def test_a_comment_section_after_the_article_goes():
         assert line not in doc.text, line
 
 
+def test_the_comments_option_keeps_what_the_model_alone_would_keep():
+    raw = "\n".join([*MENU, "Harbour strike leaves ships waiting at anchor", *ARTICLE, *COMMENTS, *FOOTER])
+    kept = clean_text(raw, rules=["residue_model"], options={"residue_model": {"comments": False}})
+    assert any(line in kept.text for line in COMMENTS)
+    assert not any(line in clean_text(raw, rules=["residue_model"]).text for line in COMMENTS)
+
+
 def test_line_features_see_paragraphs_outside_the_body_repeats_and_comment_cues():
     short_comment = "Typical. The union always does this in winter, as usual."  # under a tenth of the sentences
     lines = ["Home", "News", *ARTICLE, "12 Comments", "harbourwatcher", "March 3, 2024 at 9:14 am", short_comment]

@@ -1,5 +1,6 @@
 """Each cleaning rule on the residue it exists for, and on text it must leave alone."""
 
+import pytest
 from corpus_helpers import clean_text
 
 from corpus.cleaning import DEFAULT_RULES, FLAGGING_RULES, CleaningPipeline
@@ -57,6 +58,28 @@ def test_whitespace_is_normalised_and_paragraphs_separated_by_one_blank_line():
 def test_quote_spacing_after_closing_and_before_opening_quotes_only():
     doc = clean_text("Title\n\nHe said“we will go”and left. It’s the people’s choice, “ok”.")
     assert doc.text.endswith("He said “we will go” and left. It’s the people’s choice, “ok”.")
+
+
+@pytest.mark.parametrize(
+    "style",
+    [
+        "Das „schwarze Schaf“ der Familie",  # German: “ closes „
+        "Er sagte »Wort« und »noch« mehr",  # German and Danish: » opens, « closes
+        "Han sa ”ja” och gick",  # Swedish: ” opens and closes
+        "第五届“沧州好人”提名奖获得者",  # Chinese: no spaces
+        "ein 10,25“-Touchscreen",  # an inch mark
+        "ماسا لـ«الصباح»",  # Arabic: a prefix joined to its quote
+        "sagte er „etwas\n\nanderes“, sagte sie",  # a German quote closed in the next paragraph
+        "dice ese comunicado”. ”Haré todo",  # a quote after a space opens
+    ],
+)
+def test_quote_spacing_leaves_other_languages_quotes_as_they_are(style):
+    assert clean_text(f"Title\n\n{style}.").text.endswith(f"{style}.")
+
+
+def test_quote_spacing_judges_a_quote_by_the_quotes_before_it_in_its_paragraph():
+    doc = clean_text("Title\n\nIl a dit «oui»et puis«non» ici. Han sa ”ja”och gick.\n\nHe said”we go.")
+    assert doc.text.endswith("Il a dit «oui» et puis «non» ici. Han sa ”ja” och gick.\n\nHe said” we go.")
 
 
 def test_mojibake_is_repaired_with_offsets_kept():
@@ -223,6 +246,7 @@ def test_the_pipeline_version_of_a_new_workspace_is_the_one_before_the_registry(
                 "page_share": 0.5,
                 "page_word_share": 0.1,
                 "body_share": 0.3,  # added with revision 10
+                "comments": True,  # added with revision 12
             },
             "repeated_lines": {"min_documents": 3, "min_share": 0.1, "max_words": 20, "max_chars": 150},
             "run_together_words": {

@@ -120,6 +120,7 @@ RULES: tuple[RuleSpec, ...] = (
             "body_share": Option(
                 0.3, "sentences in the densest block of sentence lines or in one with this share are never taken"
             ),
+            "comments": Option(True, "a page's comment section (from its heading to the end) goes whole"),
         },
     ),
     RuleSpec(

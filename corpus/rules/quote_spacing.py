@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import re
-
 from corpus.offsets import Edit
 from corpus.rules.base import CleaningContext
 
 # Machine translation drops the space between a closing quote and the next word
 # (`”he added`) and between a word and an opening quote (`said“we`). Only the typographic
-# double quotes are unambiguous: ’ is also the apostrophe in "don’t".
-_AFTER_CLOSE = re.compile(r"[”»](?=[^\W\d_])")
-_BEFORE_OPEN = re.compile(r"(?<=[^\W_])[“«]")
+# double quotes are candidates: ’ is also the apostrophe in "don’t". Which way a quote faces
+# depends on the language's style, so a quote is judged with the quotes before it in its paragraph:
+# German „schwarze Schaf“ closes with “, German and Danish »Wort« open with », Swedish ”så” opens
+# and closes with ”. Scripts written without spaces (Chinese 第五届“沧州好人”提名) get none.
+_GUILLEMETS = "«»"
+_CURLY = "“”„"
 
 
 class QuoteSpacing:
@@ -22,21 +23,73 @@ class QuoteSpacing:
     def propose(self, text: str, ctx: CleaningContext) -> list[Edit]:
         if "”" not in text and "“" not in text and "»" not in text and "«" not in text:
             return []
-        # The two regexes above, with str.find (a regex scan costs more than the whole rule):
-        # [^\W\d_] is exactly "isalnum and not isdecimal", [^\W_] exactly "isalnum".
-        # No position can need both spaces, so no edit is proposed twice.
+        # str.find, not a regex scan (which cost more than the whole rule). No position can need
+        # both spaces, so no edit is proposed twice.
         positions = []
         for quote in "”»":
             i = text.find(quote)
             while i >= 0:
                 after = text[i + 1 : i + 2]
-                if after.isalnum() and not after.isdecimal():
+                # A quote after a space opens a quotation, whatever its shape (Spanish ”Haré ...).
+                closes = i > 0 and not text[i - 1].isspace()
+                if (
+                    after.isalnum()
+                    and not after.isdecimal()
+                    and closes
+                    and not _unspaced(after)
+                    and not _opens(text, i)
+                ):
                     positions.append(i + 1)
                 i = text.find(quote, i + 1)
         for quote in "“«":
             i = text.find(quote, 1)
             while i >= 0:
-                if text[i - 1].isalnum():
+                before, after = text[i - 1], text[i + 1 : i + 2]
+                # After a digit “ is an inch mark (a 10,25“ screen), not a quote; a quote that a
+                # comma, a space or the line's end follows closes one (German „...“ over two lines).
+                opens = before.isalpha() and after.isalnum()
+                if opens and not _unspaced(before) and not _closes(text, i):
                     positions.append(i)
                 i = text.find(quote, i + 1)
         return [Edit(i, i, " ") for i in sorted(positions)]
+
+
+def _unspaced(char: str) -> bool:
+    """A letter of a script written without spaces around quotes: Chinese 第五届“沧州好人”提名,
+    Japanese, Korean (particles follow the quote), Thai, Lao, Myanmar, Khmer; and the Arabic tatweel
+    that joins a prefix to its quote (لـ«الصباح»)."""
+    return (
+        char == "\u0640"
+        or char >= "\u2e80"
+        or "\u0e00" <= char <= "\u109f"
+        or "\u1100" <= char <= "\u11ff"
+        or "\u1780" <= char <= "\u17ff"
+    )
+
+
+def _quotes_before(text: str, i: int, family: str) -> list[str]:
+    """The quotes of one family (guillemets or curly quotes) before position i in its paragraph."""
+    start = text.rfind("\n", 0, i) + 1
+    return [c for c in text[start:i] if c in family]
+
+
+def _opens(text: str, i: int) -> bool:
+    """A ” or » that opens a quotation: the first of a pair in its paragraph (Swedish ”…”, German »…«)."""
+    quote = text[i]
+    before = _quotes_before(text, i, _GUILLEMETS if quote == "»" else _CURLY)
+    if quote == "»":
+        return len(before) % 2 == 0
+    # An English ” is a closing quote even when the opening one is missing; only a paragraph whose
+    # quotes are all ” (the Swedish style) has ” opening.
+    end = text.find("\n", i)
+    after = text[i + 1 : end if end >= 0 else len(text)]
+    return len(before) % 2 == 0 and not any(c in "“„" for c in before) and "”" in after and "“" not in after
+
+
+def _closes(text: str, i: int) -> bool:
+    """A “ or « that closes a quotation: German „…“, or « after a » that opened (»…«)."""
+    quote = text[i]
+    before = _quotes_before(text, i, _GUILLEMETS if quote == "«" else _CURLY)
+    if quote == "«":
+        return len(before) % 2 == 1 and before[-1] == "»"
+    return bool(before) and before[-1] == "„"
