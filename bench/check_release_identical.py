@@ -28,13 +28,18 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 
 SIDE = """
-import hashlib, json, sys
+import hashlib, json, os, resource, sys, time
 from pathlib import Path
 from corpus.workspace import Workspace
 from releases import build
 from releases.build import build_release
 print(build.__file__)
+def cpu():
+    return sum(getattr(resource.getrusage(who), f) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+               for f in ("ru_utime", "ru_stime"))
+load, wall, started = os.getloadavg()[0], time.perf_counter(), cpu()
 report = build_release(Workspace.open(sys.argv[1]), "0.1.0")
+print(f"  build: {time.perf_counter() - wall:.1f} s wall, {cpu() - started:.1f} s CPU, load {load:.1f}", file=sys.stderr)
 folder = Path(report.path)
 files = sorted(folder.glob("data/*/*.parquet")) + [folder / "splits.json"]
 print(json.dumps({str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}))
@@ -60,6 +65,7 @@ def build_side(code: Path, workspace: Path, remembered: bool = False) -> dict[st
         )
         if done.returncode != 0:
             raise SystemExit(f"the build with {code} failed:\n{done.stderr[-4000:]}")
+        print(f"{code}{' (remembered)' if remembered else ''}\n{done.stderr.strip()}")  # its time, for what it is worth
         lines = done.stdout.strip().splitlines()
         if not Path(lines[0]).resolve().is_relative_to(code.resolve()):  # the side ran its own code, not ours
             raise SystemExit(f"the build meant to run {code} imported {lines[0]}")
