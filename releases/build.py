@@ -57,7 +57,7 @@ from releases.versions import (
 )
 from validation import verdict
 from validation.schemas import prepare_pandera
-from validation.validate import ValidationReport, WorkspaceData, agreement_threshold, validate
+from validation.validate import ValidationReport, WorkspaceData, validate
 
 # The installed distribution's version (pyproject.toml): a stage never imports the CLI package for it.
 TOOLKIT_VERSION = version("newsdesk")
@@ -292,7 +292,7 @@ def _write_release(
         with beside.step("select"):
             inputs = ReleaseInputs.select(workspace, data, previous)
         with beside.step("inputs key"):  # of the stores' bytes as read: no writer runs while the lock is held
-            key = verdict.inputs_key(workspace, agreement_threshold(workspace))
+            key = verdict.inputs_key(workspace)
             keys_here.append(key)
             unchanged = verdict.file_states(workspace) == states
         agreement = verdict.clean_agreement(remembered, key)
@@ -331,7 +331,7 @@ def _write_release(
     try:
         if remembered is not None:  # else validation's process validates: nothing to hash here
             with timings.step("inputs key"):
-                key = keys_here[0] if keys_here else verdict.inputs_key(workspace, agreement_threshold(workspace))
+                key = keys_here[0] if keys_here else verdict.inputs_key(workspace)
             validating = verdict.clean_agreement(remembered, key) is None
         forked = validation_lane(validating)
         files, counts = _write_configs(tuple(c for c in CONFIG_NAMES if c not in forked), inputs.sources, out, timings)

@@ -14,9 +14,10 @@ from test_release import make_workspace
 from annotation.schema import LabelSchema
 from annotation.store import AnnotationStore
 from corpus.errors import NewsdeskError
+from corpus.workspace import Workspace
 from releases.build import build_release
 from validation import verdict
-from validation.validate import agreement_threshold, validate
+from validation.validate import validate
 
 
 def validated(report) -> bool:
@@ -44,9 +45,10 @@ def test_a_build_after_a_clean_validation_skips_it_and_releases_the_same(tmp_pat
     cards = [(r.path / "README.md").read_text(encoding="utf-8") for r in (remembered, checked)]
     headline = report.agreement.headline()
     assert headline and all(f"{value}" in card for value in headline.values() for card in cards)
-    assert json.loads((remembered.path / "manifest.json").read_text())["counts"] == json.loads(
-        (checked.path / "manifest.json").read_text()
-    )["counts"]
+    assert (
+        json.loads((remembered.path / "manifest.json").read_text())["counts"]
+        == json.loads((checked.path / "manifest.json").read_text())["counts"]
+    )
     assert not validated(build_release(ws, "0.3.0"))  # the build that validated remembered it
 
 
@@ -67,29 +69,34 @@ def test_a_store_changed_since_the_validation_is_validated_again(tmp_path):
 
 def test_the_key_follows_every_input_and_the_code(tmp_path, monkeypatch):
     ws = make_workspace(tmp_path / "ws")
-    threshold = agreement_threshold(ws)
-    key = verdict.inputs_key(ws, threshold)
-    assert verdict.inputs_key(ws, threshold) == key  # nothing changed: the same key
-    assert verdict.inputs_key(ws, 0.5) != key  # another agreement threshold
+    key = verdict.inputs_key(ws)
+    assert verdict.inputs_key(ws) == key  # nothing changed: the same key
+    config = ws.path("newsdesk.toml")
+    kept_config = config.read_text(encoding="utf-8")
+    config.write_text(kept_config + "\n[validation]\nagreement_threshold = 0.5\n", encoding="utf-8")
+    assert verdict.inputs_key(Workspace.open(ws.root)) != key  # another agreement threshold
+    config.write_text(kept_config, encoding="utf-8")
+    ws = Workspace.open(ws.root)
+    assert verdict.inputs_key(ws) == key
     gold = ws.path("gold", "gold.arrow")
     kept = gold.read_bytes()
     gold.write_bytes(kept[:-1] + bytes([kept[-1] ^ 1]))  # one bit of gold
-    assert verdict.inputs_key(ws, threshold) != key
+    assert verdict.inputs_key(ws) != key
     gold.write_bytes(kept)
-    assert verdict.inputs_key(ws, threshold) == key
+    assert verdict.inputs_key(ws) == key
     (ws.path("annotations", "records") / "later.jsonl").write_text("")  # a file more, even empty
-    assert verdict.inputs_key(ws, threshold) != key
+    assert verdict.inputs_key(ws) != key
     (ws.path("annotations", "records") / "later.jsonl").unlink()
     labels = LabelSchema.write_default(ws)  # the label set written out
-    assert verdict.inputs_key(ws, threshold) != key
-    written = verdict.inputs_key(ws, threshold)
+    assert verdict.inputs_key(ws) != key
+    written = verdict.inputs_key(ws)
     labels.write_text(labels.read_text(encoding="utf-8") + "\n", encoding="utf-8")
-    assert verdict.inputs_key(ws, threshold) != written
-    changed = verdict.inputs_key(ws, threshold)
+    assert verdict.inputs_key(ws) != written
+    changed = verdict.inputs_key(ws)
     ws.path("store", "articles", "unrelated.txt").write_text("raw articles are not what validation reads")
-    assert verdict.inputs_key(ws, threshold) == changed
+    assert verdict.inputs_key(ws) == changed
     monkeypatch.setattr(verdict, "code_key", lambda: "another version of the code")
-    assert verdict.inputs_key(ws, threshold) != changed
+    assert verdict.inputs_key(ws) != changed
 
 
 def test_a_verdict_of_other_inputs_or_unreadable_is_ignored(tmp_path):
@@ -99,7 +106,7 @@ def test_a_verdict_of_other_inputs_or_unreadable_is_ignored(tmp_path):
     path.write_text(json.dumps({"inputs": "0" * 64, "errors": 0, "agreement": {}}))
     assert validated(build_release(ws, "0.1.0"))
     key = json.loads(path.read_text())["inputs"]
-    assert key == verdict.inputs_key(ws, agreement_threshold(ws))  # replaced by the build's own
+    assert key == verdict.inputs_key(ws)  # replaced by the build's own
     path.write_text("{not json")
     assert validated(build_release(ws, "0.2.0"))
     path.write_text(json.dumps({"inputs": key, "errors": 3, "agreement": {}}))

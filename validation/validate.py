@@ -285,7 +285,7 @@ def remember_clean(workspace: Workspace, report: ValidationReport, states: list)
     (``states``: :func:`validation.verdict.file_states`), so that a release build of the very same
     inputs need not validate again; not when the files changed meanwhile, nor where the workspace
     cannot be written (validation itself only reads)."""
-    key = verdict.inputs_key(workspace, agreement_threshold(workspace))
+    key = verdict.inputs_key(workspace)
     if verdict.file_states(workspace) != states:
         return
     try:
