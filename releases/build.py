@@ -181,8 +181,8 @@ def validation_lane(validating: bool) -> tuple[str, ...]:
     Always those that need what only that process reads (``beside_validation``: people's records for
     `annotations`). Validating, also `claims`, made of the claims frame validation has just checked
     (made again from gold, 4 s of CPU at 100k documents), and `documents`, which evens out the two
-    processes (~18 and ~16 s of CPU). With a clean validation remembered, `ner` instead, the largest
-    (~11 s with its Parquet), and this process makes the rest (~15 and ~12 s).
+    processes (21.4 and 20.3 s of CPU at load 9-13). With a clean validation remembered, `ner`
+    instead, the largest (~11 s with its Parquet), and this process makes the rest (15.6 and 12.2 s).
     """
     wanted = ("claims", "documents") if validating else ("ner",)
     return tuple(c.name for c in CONFIGS if c.beside_validation or c.name in wanted)
@@ -272,9 +272,11 @@ def _write_release(
     anything is read. It reads the whole workspace, validates it and writes the configs
     :func:`validation_lane` names; this process reads the corpus and gold (not people's records) and
     writes the others. Both read under the workspace lock, and the build refuses (E306) unless
-    both read the same versions. Validation's process hashes what it read (:func:`validation.verdict.inputs_key`)
-    and skips validating when a clean verdict of that key is remembered, else records its own when clean. On validation errors nothing is written there, and the error
-    (E304) ends the build here, whose caller removes the temporary folder.
+    both read the same versions. Validation's process hashes what it read
+    (:func:`validation.verdict.inputs_key`) and does not validate when the verdict remembered before
+    the fork is a clean one of that key; else it validates, and records its verdict when clean. On
+    validation errors nothing is written there, and the error (E304) ends the build here, whose
+    caller removes the temporary folder.
     """
     read_here: list[WorkspaceData] = []  # what validation read, when it ran in this process
     keys_here: list[str] = []  # the key of what it read, likewise

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -111,3 +112,16 @@ def test_a_verdict_of_other_inputs_or_unreadable_is_ignored(tmp_path):
     assert validated(build_release(ws, "0.2.0"))
     path.write_text(json.dumps({"inputs": key, "errors": 3, "agreement": {}}))
     assert verdict.known_clean(ws, key) is None
+
+
+def test_processes_that_judge_the_verdict_differently_refuse_the_build(tmp_path, monkeypatch):
+    # Each process hashes what it read; here the key names the process that made it, so only this
+    # one finds the verdict: the two would split the configs differently, and the build refuses.
+    monkeypatch.setenv("NEWSDESK_ONE_PROCESS", "0")
+    ws = make_workspace(tmp_path / "ws")
+    monkeypatch.setattr(verdict, "inputs_key", lambda workspace: str(os.getpid()))
+    verdict.record_clean(ws, str(os.getpid()), {})
+    with pytest.raises(NewsdeskError) as exc:
+        build_release(ws, "0.1.0")
+    assert exc.value.code == "E306"
+    assert not list(ws.path("releases").iterdir())
