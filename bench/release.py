@@ -66,6 +66,7 @@ from validation.adjudicate import (  # noqa: E402
     link_provenance_key,
 )
 from validation.gold import GOLD_FILE, save_gold  # noqa: E402
+from validation.verdict import VERDICT_FILE  # noqa: E402
 
 TARGET_SECONDS = 20.0  # build on 2 cores (issue 5)
 VERSION = "0.1.0"
@@ -697,6 +698,7 @@ def build_child(workspace: Path, profile: int, profile_out: Path | None) -> dict
         "timings": {k: round(v, 3) for k, v in times.wall.items()} if times else {},
         "cpu_timings": {k: round(v, 3) for k, v in times.cpu.items()} if times else {},
         "rows": build.rows,
+        "validated": any(name.startswith("validate") for name in times.wall) if times else True,
         "path": str(build.path),
         "rss_before_mb": round(rss_before, 1),
         "peak_rss_mb": round(_rss_mb(), 1),
@@ -815,23 +817,7 @@ def table(result: dict) -> str:
             f"{'  validation (validate(ws), first)':<40}{validation:>9.2f}{validation_cpu:>9.2f}",
             f"{'  the build without validation':<40}{total - validation:>9.2f}{total_cpu - validation_cpu:>9.2f}",
         ]
-    steps = [name for name in wall if name not in (key, "agreement")]
-    if "facts" in steps:
-        steps.insert(steps.index("facts") + 1, "agreement")
-    for name in steps:
-        label = {
-            "agreement": "      of which agreement (card figures)",
-            "read": "    read documents and gold",
-            "read (forked)": "    read, people's records too (forked)",
-            "facts": "    facts for card, datasheet, Croissant",
-        }.get(name, "    " + name)
-        if name.startswith("parquet "):
-            label = (
-                label.removesuffix(" (forked)") + " (writer, forked)"
-                if label.endswith(" (forked)")
-                else label + " (writer thread)"
-            )
-        lines.append(f"{label:<40}{wall.get(name, 0.0):>9.2f}{cpu.get(name, 0.0):>9.2f}")
+    lines += _step_lines(b, skip=key)
     lines.append(
         f"{'validate(ws) alone (own process)':<40}{v['seconds']:>9.2f}{v['cpu_seconds']:>9.2f}"
         f"   peak {v['peak_rss_mb']:.0f} MB, {v['errors']} errors, {v['warnings']} warnings"
@@ -851,6 +837,16 @@ def table(result: dict) -> str:
         ),
         "",
     ]
+    again = result.get("build_remembered")
+    if again:
+        lines += [
+            f"again, the clean validation remembered (validation/verdict.py); load average "
+            f"{result['load_average_before_remembered']} before, {result['load_average_after_remembered']} after",
+            f"{'build_release, total':<40}{again['seconds']:>9.2f}{again['cpu_seconds']:>9.2f}   "
+            f"(validated: {again['validated']})",
+            *_step_lines(again),
+            "",
+        ]
     s = result["size"]
     lines.append(f"release on disk: {s['total_mb']:.1f} MB (workspace stores: {g.get('store_mb', 0):.0f} MB)")
     if not result["cold_load"]:
@@ -874,6 +870,28 @@ def table(result: dict) -> str:
     return "\n".join(lines)
 
 
+def _step_lines(build: dict, skip: str | None = None) -> list[str]:
+    """One line per build step: wall and CPU seconds."""
+    wall, cpu = build["timings"], build["cpu_timings"]
+    lines = []
+    for name in wall:
+        if name == skip:
+            continue
+        label = {
+            "read": "    read documents and gold",
+            "read (forked)": "    read, people's records too (forked)",
+            "facts": "    facts for card, datasheet, Croissant",
+        }.get(name, "    " + name)
+        if name.startswith("parquet "):
+            label = (
+                label.removesuffix(" (forked)") + " (writer, forked)"
+                if label.endswith(" (forked)")
+                else label + " (writer thread)"
+            )
+        lines.append(f"{label:<40}{wall.get(name, 0.0):>9.2f}{cpu.get(name, 0.0):>9.2f}")
+    return lines
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--docs", type=int, default=100_000)
@@ -882,6 +900,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workspace", type=Path, help="rebuild an existing (generated) workspace instead")
     parser.add_argument("--keep", type=Path, help="generate into this folder and keep it")
     parser.add_argument("--skip-load", action="store_true", help="do not measure load_dataset")
+    parser.add_argument(
+        "--remembered",
+        action="store_true",
+        help="build a second time, with the clean validation the first recorded (validation/verdict.py)",
+    )
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="cProfile the build, print N lines")
     parser.add_argument("--profile-out", type=Path)
     parser.add_argument("--json-out", type=Path)
@@ -925,8 +948,16 @@ def main(argv: list[str] | None = None) -> None:
         print("building (fresh process) ...", file=sys.stderr)
         profile = ["--profile", str(args.profile)] if args.profile else []
         profile += ["--profile-out", str(args.profile_out)] if args.profile_out else []
+        # Without the verdict validate(ws) has just recorded (validation/verdict.py): the build validates.
+        Workspace.open(root).path(*VERDICT_FILE).unlink(missing_ok=True)
         result["build"] = _child("--build-child", str(root), *profile)
         result["load_average_after"] = _load_average()
+        if args.remembered:
+            print("building again, validation remembered (fresh process) ...", file=sys.stderr)
+            shutil.rmtree(root / "releases", ignore_errors=True)
+            result["load_average_before_remembered"] = _load_average()
+            result["build_remembered"] = _child("--build-child", str(root), *profile)
+            result["load_average_after_remembered"] = _load_average()
         folder = Path(result["build"]["path"])
         result["size"] = release_sizes(folder)
         result["cold_load"] = {}

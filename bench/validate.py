@@ -895,6 +895,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     t0 = time.perf_counter()
     schema = LabelSchema.default()
+    schemas.prepare_pandera()  # as `validate` does before it reads: pandera's first import is not a run's
     corpus = generate(args.docs, args.seed, args.double)
     expected = plant_errors(corpus, args.seed)
     generate_s = time.perf_counter() - t0

@@ -6,7 +6,9 @@ config and split with declared Features; write the card, datasheet, Croissant, m
 changelog and checksums — all in a temporary folder that is renamed into place only when
 complete, so an interrupted or refused build leaves no version behind. Validation runs in a
 forked copy of the process beside the writing of the data files (the second core), and the
-card quotes the agreement validation measured.
+card quotes the agreement validation measured. Where a clean validation of the very same bytes
+by the very same code is remembered (:mod:`validation.verdict`: `newsdesk validate` or an earlier
+build left it), that process knows the outcome and does not validate again.
 """
 
 from __future__ import annotations
@@ -53,6 +55,8 @@ from releases.versions import (
     understates,
     write_checksums,
 )
+from validation import verdict
+from validation.schemas import prepare_pandera
 from validation.validate import ValidationReport, WorkspaceData, validate
 
 # The installed distribution's version (pyproject.toml): a stage never imports the CLI package for it.
@@ -171,10 +175,17 @@ def _remove_unfinished(root: Path) -> None:
         shutil.rmtree(leftover, ignore_errors=True)
 
 
-# Written in the forked process after validation, while this one writes the others: `claims` is made of
-# the claims frame validation has just checked (made again here, it took 4.7 s at 100k documents), and
-# `annotations` of people's records, which only validation reads otherwise. The others take about as long.
-BESIDE_VALIDATION = tuple(c.name for c in CONFIGS if c.beside_validation)
+def validation_lane(validating: bool) -> tuple[str, ...]:
+    """The configs validation's process writes (after validating, when it does); this one writes the others.
+
+    Always those that need what only that process reads (``beside_validation``: people's records for
+    `annotations`). Validating, also `claims`, made of the claims frame validation has just checked
+    (made again from gold, 4 s of CPU at 100k documents), and `documents`, which evens out the two
+    processes (21.4 and 20.3 s of CPU at load 9-13). With a clean validation remembered, `ner`
+    instead, the largest (~11 s with its Parquet), and this process makes the rest (15.6 and 12.2 s).
+    """
+    wanted = ("claims", "documents") if validating else ("ner",)
+    return tuple(c.name for c in CONFIGS if c.beside_validation or c.name in wanted)
 
 
 @dataclass
@@ -237,11 +248,13 @@ class ReleaseInputs:
 
 @dataclass
 class ValidationLane:
-    """What validation's process sends back: its report (without the claims frame), the
-    fingerprint of the corpus and gold it read, the data files it wrote and their rows, the number
-    of annotators whose records are released, and its step times."""
+    """What validation's process sends back: its report (without the claims frame; None when a clean
+    validation of the very same inputs was remembered, :mod:`validation.verdict`), the agreement
+    headline the card quotes, the fingerprint of the corpus and gold it read, the data files it
+    wrote and their rows, the number of annotators whose records are released, and its step times."""
 
-    report: ValidationReport
+    report: ValidationReport | None
+    agreement: dict
     fingerprint: str
     files: dict[str, dict[str, str]]
     counts: dict[str, dict[str, int]]
@@ -256,32 +269,51 @@ def _write_release(
     """Read the workspace, validate it, write the data files, and gather the facts for the card.
 
     Validation runs in a copy of this process (:class:`corpus.runtime.Beside`) forked before
-    anything is read. It reads the whole workspace, validates it and writes the configs in
-    ``BESIDE_VALIDATION``; this process reads the corpus and gold (not people's records) and
+    anything is read. It reads the whole workspace, validates it and writes the configs
+    :func:`validation_lane` names; this process reads the corpus and gold (not people's records) and
     writes the others. Both read under the workspace lock, and the build refuses (E306) unless
-    both read the same versions. On validation errors nothing is written there, and the error
-    (E304) ends the build here, whose caller removes the temporary folder.
+    both read the same versions. Validation's process hashes what it read
+    (:func:`validation.verdict.inputs_key`) and does not validate when the verdict remembered before
+    the fork is a clean one of that key; else it validates, and records its verdict when clean. On
+    validation errors nothing is written there, and the error (E304) ends the build here, whose
+    caller removes the temporary folder.
     """
     read_here: list[WorkspaceData] = []  # what validation read, when it ran in this process
+    keys_here: list[str] = []  # the key of what it read, likewise
+    # Read once, before the fork: both processes judge by this verdict, so both choose the same lanes
+    # (the one it records when it has validated cleanly is for the next build).
+    remembered = verdict.read_verdict(workspace)
 
-    def validate_and_write(configs: tuple[str, ...]) -> ValidationLane:
+    def validate_and_write() -> ValidationLane:
         beside = StepTimes()
+        prepare_pandera()  # before the heap holds the corpus (1.3 s of CPU less at 100k documents)
+        states = verdict.file_states(workspace)
         with beside.step("read"):
             data = WorkspaceData.read(workspace)
             read_here.append(data)
         with beside.step("select"):
             inputs = ReleaseInputs.select(workspace, data, previous)
-        with beside.step("validate"):
-            report = validate(workspace, data=data)
-        mine = replace(
-            inputs,
-            ner_stats=ner.NerStats(),  # counted apart, even when not forked
-            claims_frame=report.claims_frame,
-        )
-        report.claims_frame = None  # the report goes back pickled: not the frame with it
-        files, counts = ({}, {}) if report.errors else _write_configs(configs, mine.sources, out, beside)
+        with beside.step("inputs key"):  # of the stores' bytes as read: no writer runs while the lock is held
+            key = verdict.inputs_key(workspace)
+            keys_here.append(key)
+            unchanged = verdict.file_states(workspace) == states
+        agreement = verdict.clean_agreement(remembered, key)
+        report = claims_frame = None
+        if agreement is None:
+            with beside.step("validate"):
+                report = validate(workspace, data=data)
+            claims_frame, report.claims_frame = report.claims_frame, None  # the report goes back pickled
+            if not report.errors:
+                agreement = report.agreement.headline()
+                if unchanged:
+                    verdict.record_clean(workspace, key, agreement)
+        mine = replace(inputs, ner_stats=ner.NerStats(), claims_frame=claims_frame)  # counted apart, even unforked
+        configs = validation_lane(validating=report is not None)
+        errors = report is not None and report.errors
+        files, counts = ({}, {}) if errors else _write_configs(configs, mine.sources, out, beside)
         return ValidationLane(
             report,
+            agreement or {},
             data.fingerprint(),
             files,
             counts,
@@ -292,15 +324,19 @@ def _write_release(
 
     # Forked before anything is read: each process reads for itself, so both cores read at once and
     # neither pays for the other's touching of shared pages (reference counts copy a page on write).
-    validation = Beside(validate_and_write, BESIDE_VALIDATION)  # before this process starts any thread
+    validation = Beside(validate_and_write)  # before this process starts any thread
     with timings.step("read"):
         data = read_here[0] if read_here else WorkspaceData.read(workspace, people=False)
     with timings.step("select"):
         inputs = ReleaseInputs.select(workspace, data, previous)
+    validating = True
     try:
-        files, counts = _write_configs(
-            tuple(c for c in CONFIG_NAMES if c not in BESIDE_VALIDATION), inputs.sources, out, timings
-        )
+        if remembered is not None:  # else validation's process validates: nothing to hash here
+            with timings.step("inputs key"):
+                key = keys_here[0] if keys_here else verdict.inputs_key(workspace)
+            validating = verdict.clean_agreement(remembered, key) is None
+        forked = validation_lane(validating)
+        files, counts = _write_configs(tuple(c for c in CONFIG_NAMES if c not in forked), inputs.sources, out, timings)
         with timings.step("facts"):  # while validation may still run, what the card counts needs no validation
             tallies = Tallies.of(inputs.docs, inputs.gold, inputs.splits)
         with timings.step("waiting for validation"):
@@ -308,10 +344,10 @@ def _write_release(
     finally:
         validation.stop()
     timings.merge(lane.timings, "forked" if validation.forked else None)
-    if lane.fingerprint != data.fingerprint():
-        raise NewsdeskError(Errors.E306, where=str(workspace.root))
+    if lane.fingerprint != data.fingerprint() or (lane.report is not None) != validating:
+        raise NewsdeskError(Errors.E306, where=str(workspace.root))  # or the two hashed different bytes
     report = lane.report
-    if report.errors:
+    if report is not None and report.errors:
         raise NewsdeskError(
             Errors.E304,
             where=str(workspace.root),
@@ -325,7 +361,7 @@ def _write_release(
         json.dumps({"version": version, "schema_hash": schema.fingerprint(), "schema": schema.to_record()})
     )
     with timings.step("facts"):
-        released = Released.of(files, counts, inputs.ner_stats, lane, timings)
+        released = Released.of(files, counts, inputs.ner_stats, lane)
         return _facts(inputs, tallies, released, settings, version=version, previous=previous)
 
 
@@ -461,13 +497,9 @@ class Released:
     agreement: dict  # measure -> value, for the card
 
     @classmethod
-    def of(
-        cls, files: dict, counts: dict, ner_stats: ner.NerStats, lane: ValidationLane, timings: StepTimes
-    ) -> Released:
+    def of(cls, files: dict, counts: dict, ner_stats: ner.NerStats, lane: ValidationLane) -> Released:
         """This process's data files, their rows and its `ner` counts, joined with validation's (``lane``)."""
         files, counts = {**files, **lane.files}, {**counts, **lane.counts}
-        with timings.step("agreement"):  # validation's, on the released people's records and texts
-            agreement = lane.report.agreement.headline()
         return cls(
             data_files={c: files[c] for c in CONFIG_NAMES if files.get(c)},
             split_rows={c: counts[c] for c in CONFIG_NAMES if counts.get(c)},
@@ -475,7 +507,7 @@ class Released:
                 ner_stats.spans + lane.ner_stats.spans, ner_stats.misaligned + lane.ner_stats.misaligned
             ),
             annotators=lane.annotators,
-            agreement=agreement,
+            agreement=lane.agreement,  # validation's, on the released people's records and texts
         )
 
 

@@ -27,7 +27,7 @@ from corpus.model import Document
 from corpus.runtime import without_cyclic_gc
 from corpus.store import CorpusStore
 from corpus.workspace import Workspace
-from validation import schemas, tables
+from validation import schemas, tables, verdict
 from validation.integrity import Finding, check_records, finding
 
 if TYPE_CHECKING:
@@ -250,7 +250,11 @@ def validate(workspace: Workspace, fix: bool = False, data: WorkspaceData | None
 
 def _validate(workspace: Workspace, fix: bool, data: WorkspaceData | None) -> ValidationReport:
     started = time.perf_counter()
-    data = data or WorkspaceData.read(workspace)
+    states = None  # the stores' files as this validation found them, when it reads them itself
+    if data is None:
+        schemas.prepare_pandera()  # before the heap holds the corpus
+        states = None if fix else verdict.file_states(workspace)
+        data = WorkspaceData.read(workspace)
     schema, docs, records = data.schema, data.docs, data.record_set()
     report = validate_data(docs, records, schema)
     if fix:
@@ -270,8 +274,24 @@ def _validate(workspace: Workspace, fix: bool, data: WorkspaceData | None) -> Va
         )
         for w in report.agreement.warnings(agreement_threshold(workspace))
     ]
+    if states is not None and not report.errors:
+        remember_clean(workspace, report, states)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def remember_clean(workspace: Workspace, report: ValidationReport, states: list) -> None:
+    """Record a clean ``report`` of the workspace's stores as they were before they were read
+    (``states``: :func:`validation.verdict.file_states`), so that a release build of the very same
+    inputs need not validate again; not when the files changed meanwhile, nor where the workspace
+    cannot be written (validation itself only reads)."""
+    key = verdict.inputs_key(workspace)
+    if verdict.file_states(workspace) != states:
+        return
+    try:
+        verdict.record_clean(workspace, key, report.agreement.headline())
+    except OSError:
+        pass
 
 
 def agreement_threshold(workspace: Workspace) -> float:

@@ -97,8 +97,8 @@ CONFIGS: tuple[ReleaseConfig, ...] = (
     ),
     ReleaseConfig("ner", "a document as tokens with IOB2 tags", F.ner_features, _ner),
     ReleaseConfig(
-        "claims", "a gold claim with its cue, source and attributes", F.claims_features, _claims, beside_validation=True
-    ),
+        "claims", "a gold claim with its cue, source and attributes", F.claims_features, _claims
+    ),  # from validation's claims frame where that process validates: `releases.build.validation_lane`
     ReleaseConfig(
         "annotations",
         "one annotator's record (pseudonymised), for agreement research",

@@ -25,8 +25,8 @@ class ReleaseConfig:
     description: str  # what one row is, for the card
     features: Callable[[LabelSchema], Features]
     sources: Callable[[ReleaseInputs, StepTimes], Sources]
-    # Made in validation's process: it needs what only validation reads (people's records, the
-    # claims frame it checked). The others are made by the build's own process meanwhile.
+    # Made in validation's process: it needs what only that process reads (people's records). Which
+    # others it makes, to even out the two processes, `releases.build.validation_lane` says.
     beside_validation: bool = False
 
 
