@@ -340,6 +340,32 @@ def test_run_together_words_for_a_batch_are_each_texts_own(texts, languages):
     assert rule.flag_many(texts, contexts) == [rule.flag(text, ctx) for text, ctx in zip(texts, contexts)]
 
 
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.one_of(_WORDY, st.sampled_from(["?", "ā", "Ω", "\ud800", "abcdefghijklmn"])), max_size=12).map(
+            "".join
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    st.lists(st.sampled_from(["en", "fr", "xx"]), min_size=6, max_size=6),
+)
+def test_the_unknown_words_of_a_batch_are_the_regexs(texts, languages):
+    """Every long lower-case word at a word start that the text's language does not know, as
+    re finds them; None for a language without a word list. "ā" and "Ω" are word characters
+    outside Latin-1, read as "?" by the batch: a word right after one starts no candidate."""
+    languages = languages[: len(texts)]
+    expected = []
+    for text, language in zip(texts, languages):
+        if language == "xx":
+            expected.append(None)
+            continue
+        known = run_together_words._frequencies(language)
+        expected.append([m.span() for m in re.finditer(r"\b[a-z]{7,}", text) if m.group() not in known])
+    assert run_together_words._unknown_lower_words(texts, languages) == expected
+
+
 def test_run_together_words_with_a_lone_surrogate_in_the_batch():
     rule = run_together_words.RunTogetherWords()
     texts = ["The minister spoke oninternational television.", "bad \ud800 text governmentpolicy here"]
@@ -679,3 +705,9 @@ def test_a_repair_edits_the_lines_difflib_says(pieces):
     engine = EditEngine(text)
     engine.apply("unicode_repair", expected)
     assert engine.text == "\n".join(ftfy.fix_text(line, rule._config) for line in text.split("\n"))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("a \n\t\r’é\u00a0\u200b\u3000🎉") + ["\ud800"]), max_size=30))
+def test_the_characters_outside_ascii_are_the_texts_own(text):
+    assert base.non_ascii(text) == "".join(c for c in text if not c.isascii())
