@@ -211,7 +211,12 @@ class _FtfyLineTest:
             codes = np.frombuffer("\n".join(["", *texts, ""]).encode("utf-32-le"), np.uint32)
         except UnicodeEncodeError:
             return [None] * len(texts)
-        found = np.flatnonzero(_code_point_table(self.ordinary)[codes])
+        unusual = _code_point_table(self.ordinary)
+        if unusual[0x20:0x7F].any():
+            found = np.flatnonzero(unusual[codes])
+        else:  # (always, as made) printable ASCII is never unusual: only the rest is looked up
+            rest = np.flatnonzero((codes - np.uint32(0x20)) > 0x5E)
+            found = rest[unusual[codes[rest]]]
         chars = codes[found]
         mapped = _code_point_table(self.mapped)[chars]
         exposed = ~(_PLAIN_TABLE[codes[found - 1]] & _PLAIN_TABLE[codes[found + 1]])
