@@ -340,6 +340,32 @@ def test_run_together_words_for_a_batch_are_each_texts_own(texts, languages):
     assert rule.flag_many(texts, contexts) == [rule.flag(text, ctx) for text, ctx in zip(texts, contexts)]
 
 
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.one_of(_WORDY, st.sampled_from(["?", "ā", "Ω", "\ud800", "abcdefghijklmn"])), max_size=12).map(
+            "".join
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    st.lists(st.sampled_from(["en", "fr", "xx"]), min_size=6, max_size=6),
+)
+def test_the_unknown_words_of_a_batch_are_the_regexs(texts, languages):
+    """Every long lower-case word at a word start that the text's language does not know, as
+    re finds them; None for a language without a word list. "ā" and "Ω" are word characters
+    outside Latin-1, read as "?" by the batch: a word right after one starts no candidate."""
+    languages = languages[: len(texts)]
+    expected = []
+    for text, language in zip(texts, languages):
+        if language == "xx":
+            expected.append(None)
+            continue
+        known = run_together_words._frequencies(language)
+        expected.append([m.span() for m in re.finditer(r"\b[a-z]{7,}", text) if m.group() not in known])
+    assert run_together_words._unknown_lower_words(texts, languages) == expected
+
+
 def test_run_together_words_with_a_lone_surrogate_in_the_batch():
     rule = run_together_words.RunTogetherWords()
     texts = ["The minister spoke oninternational television.", "bad \ud800 text governmentpolicy here"]
@@ -625,3 +651,63 @@ def test_paragraph_breaks_of_page_text_are_the_definitions(pieces):
     edits = ParagraphBreaks().propose(text, base.CleaningContext())
     assert edits == _paragraph_break_edits_by_definition(text)
     assert all(type(edit) is Edit for edit in edits)
+
+
+# --- Unicode repair's alignment: difflib's, found with str.find ------------------------------------
+
+_ALIGNED = st.text(alphabet=st.sampled_from(list("ab ’é\nÃ©â€")), max_size=40)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_ALIGNED, _ALIGNED)
+@example(" abcd", "abcd abcd")  # difflib's own example: the earliest block in a, then in b
+@example("aaa", "aaaa")
+def test_the_matching_blocks_are_difflibs(a, b):
+    from difflib import SequenceMatcher
+
+    expected = [tuple(m) for m in SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()]
+    assert unicode_repair._matching_blocks(a, b) == expected
+
+
+def _difflib_edits(old: str, new: str, offset: int) -> list[Edit]:
+    """The repair's edits as first written: difflib's opcodes between what the common start and end leave."""
+    import os
+    from difflib import SequenceMatcher
+
+    head = len(os.path.commonprefix([old, new]))
+    tail = len(os.path.commonprefix([old[head:][::-1], new[head:][::-1]]))
+    old_mid, new_mid = old[head : len(old) - tail], new[head : len(new) - tail]
+    matcher = SequenceMatcher(None, old_mid, new_mid, autojunk=False)
+    return [
+        Edit(offset + head + i1, offset + head + i2, new_mid[j1:j2])
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes()
+        if tag != "equal"
+    ]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["Ã©", "â€™", "Ã¼", "word ", "mot ", "\n", "&amp;", "é", "’", " "]), max_size=30))
+@example(["Ã©", "é"])
+def test_a_repair_edits_the_lines_difflib_says(pieces):
+    """Given lines with mojibake here and there, the repair's edits are difflib's on every line
+    ftfy changes, though only lines with an unusual character or an "&" are read."""
+    import ftfy
+
+    text = "".join(pieces)
+    rule = unicode_repair.UnicodeRepair()
+    expected = []
+    for start, end in base._lines(text):
+        line = text[start:end]
+        fixed = ftfy.fix_text(line, rule._config)
+        if fixed != line:
+            expected += _difflib_edits(line, fixed, start)
+    assert rule.propose(text, base.CleaningContext()) == expected
+    engine = EditEngine(text)
+    engine.apply("unicode_repair", expected)
+    assert engine.text == "\n".join(ftfy.fix_text(line, rule._config) for line in text.split("\n"))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("a \n\t\r’é\u00a0\u200b\u3000🎉") + ["\ud800"]), max_size=30))
+def test_the_characters_outside_ascii_are_the_texts_own(text):
+    assert base.non_ascii(text) == "".join(c for c in text if not c.isascii())

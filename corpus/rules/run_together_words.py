@@ -94,8 +94,7 @@ _LONG_TEXT = 250_000
 def _unknown_lower_words(texts: list[str], languages: list[str]) -> list[list[tuple[int, int]] | None]:
     """For each text, (start, end) of every _LOWER_WORD_CANDIDATE match not in its language's word list.
 
-    None for a text whose language has no list, and for every text when one has a lone
-    surrogate (those are for RunTogetherWords.flag to read). A candidate is a run of a-z,
+    None for a text whose language has no list. A candidate is a run of a-z,
     7 letters or more, at a word start (``\\b``: after a character that is not ``\\w``, by
     the code-point table built from ``re`` itself); in text order, as finditer finds them.
     """
@@ -121,37 +120,53 @@ def _unknown_lower_words(texts: list[str], languages: list[str]) -> list[list[tu
 
 
 def _unknown_lower_words_at_once(texts: list[str], languages: list[str]) -> list[list[tuple[int, int]] | None]:
-    """:func:`_unknown_lower_words` with every text in one set of arrays."""
+    """:func:`_unknown_lower_words` with every text in one set of arrays.
+
+    Only the few runs of seven letters or more are ever listed (a text has three times as many
+    shorter ones): they are found as the starts of seven letters in a row, and each one's length
+    read off the next few positions. The text is read one byte a character (Latin-1, anything
+    else as "?"): a fourth of the memory code points take, which the kernel hands out afresh
+    for every batch.
+    """
     from corpus.tokens import WORD, character_classes
 
-    try:
-        joined = "\n".join(texts)  # "\n" is not \w: no word runs from one text into the next
-        codes = np.frombuffer(joined.encode("utf-32-le"), np.uint32)
-    except UnicodeEncodeError:
-        return [None] * len(texts)
-    n = codes.size
-    lower = np.zeros(n + 2, bool)
-    np.less(codes - np.uint32(97), 26, out=lower[1:-1])
-    edges = np.flatnonzero(lower[1:] != lower[:-1])  # runs of a-z: [start, end) pairs
-    starts, ends = edges[0::2], edges[1::2]
-    lengths = ends - starts
-    before = codes[np.maximum(starts - 1, 0)]
-    keep = (lengths >= 7) & (((character_classes()[before] & WORD) == 0) | (starts == 0))
-    starts, ends, lengths = starts[keep], ends[keep], lengths[keep]
+    # "\n" is not \w: no word runs from one text into the next; the last ones pad the windows below.
+    joined = "\n".join([*texts, _PADDING])
+    # One byte a character, a-z as themselves: every character outside Latin-1 becomes "?".
+    data = np.frombuffer(joined.encode("latin-1", "replace"), np.uint8)
+    n = data.size
+    # letter[p + 1]: the character at p is one of a-z (letter[0] and the end: False).
+    letter = np.zeros(n + 2, bool)
+    np.less(data - np.uint8(97), 26, out=letter[1:-1])
+    two = letter[:-1] & letter[1:]
+    four = two[:-2] & two[2:]
+    seven = four[:-3] & four[3:]  # seven[q]: letter[q] to letter[q + 6] all set
+    text_end = n - len(_PADDING)
+    starts = np.flatnonzero(seven[1 : text_end + 1] & ~letter[:text_end])  # a run of 7 letters or more starts here
+    # A word starts after a character that is not \w; a "?" may stand for any character: read it.
+    before = data[np.maximum(starts - 1, 0)].astype(np.int64)
+    for j in np.flatnonzero(before == ord("?")).tolist():
+        before[j] = ord(joined[starts[j] - 1])
+    starts = starts[((character_classes()[before] & WORD) == 0) | (starts == 0)]
+    lengths = np.full(starts.size, 7, np.int64)
+    running = np.ones(starts.size, bool)
+    for k in range(7, _PACKED + 1):  # the padding keeps every position read inside the text
+        running &= letter[starts + (k + 1)]
+        lengths += running
     text_lengths = np.fromiter(map(len, texts), np.int64, len(texts))
     bases = np.cumsum(text_lengths + 1) - text_lengths - 1  # where each text starts in `joined`
     cuts = np.searchsorted(starts, bases).tolist() + [starts.size]
-
-    data = np.zeros(n + 16, np.uint8)
-    data[:n] = codes  # a-z keep their byte; other characters are never read as letters
-    windows = np.ndarray((n + 9,), "<u8", data, 0, (1,))  # the 8 bytes from each position
+    windows = np.ndarray((n - 7,), "<u8", data, 0, (1,))  # the 8 bytes from each position
     keys = _pack_letters(windows[starts], windows[starts + 8], lengths).astype(np.int64)
     # A longer word is looked up as itself, and its key says the answer: 0 is in every
     # packed list, -1 in none.
     longer = np.flatnonzero(lengths > _PACKED)
     for j, t in zip(longer.tolist(), (np.searchsorted(bases, starts[longer], side="right") - 1).tolist()):
+        start = int(starts[j])
+        end = _LETTERS.match(joined, start).end()
+        lengths[j] = end - start
         try:
-            keys[j] = 0 if joined[starts[j] : ends[j]] in _frequencies(languages[t]) else -1
+            keys[j] = 0 if joined[start:end] in _frequencies(languages[t]) else -1
         except (LookupError, ValueError):
             keys[j] = -1
     keys, bases = keys.tolist(), bases.tolist()
@@ -173,12 +188,16 @@ def _unknown_lower_words_at_once(texts: list[str], languages: list[str]) -> list
             base = bases[t]
             out.append(
                 [
-                    (start - base, end - base)
-                    for key, start, end in zip(keys[lo:hi], starts[lo:hi].tolist(), ends[lo:hi].tolist())
+                    (start - base, start - base + length)
+                    for key, start, length in zip(keys[lo:hi], starts[lo:hi].tolist(), lengths[lo:hi].tolist())
                     if key not in known
                 ]
             )
     return out
+
+
+_PADDING = "\n" * 16
+_LETTERS = re.compile("[a-z]+")
 
 
 class RunTogetherWords:
