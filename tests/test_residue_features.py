@@ -269,3 +269,8 @@ def test_the_rules_line_checks_over_a_whole_text_equal_their_plain_definition(li
     expected = [rf.known_residue(line) or residue_model._FOLLOW_THE_WRITER.match(line) is not None for line in lines]
     assert residue_model._known_or_follow_the_writer(lines).tolist() == expected
     assert rf.sentence_ends(lines).tolist() == [re.search(SENTENCE_END, line) is not None for line in lines]
+
+
+def test_a_line_of_more_than_65535_characters_is_counted_like_a_short_one():
+    # Counts are summed four to an integer in 16-bit fields; a longer line is counted field by field.
+    assert_features_equal(["Ab 1, x Üb 新闻 the end. " * 3000, "Home", "Sign in"], STOPWORDS)

@@ -407,18 +407,25 @@ def _character_counts(lines: list[str]) -> np.ndarray:
     classes = _class_table()[codes]
     filled = lengths > 0  # reduceat would give an empty line its next neighbour's count
     starts = (np.cumsum(lengths) - lengths)[filled]
+    rows = slice(None) if filled.all() else filled
     word_start = _run_starts((classes & _SPACE) > 0, starts)
     title_word = word_start & ((classes & _UPPER) > 0)
-    # Six class bits counted as they are, the two word starts in the two bits left: one reduceat.
-    bits = (
-        (classes & np.uint8(63))
-        | (title_word.view(np.uint8) << np.uint8(6))
-        | (word_start.view(np.uint8) << np.uint8(7))
-    )
-    out[filled, 1:9] = np.add.reduceat(np.unpackbits(bits[:, None], axis=1, bitorder="little"), starts, axis=0)
-    out[filled, _TOKENS] = np.add.reduceat(_run_starts((classes & _WORD_SEPARATOR_BIT) > 0, starts), starts)
-    out[filled, _STARTS_UPPER] = _starts_upper_table()[codes[starts]]
-    out[filled, _ENDS_COLON] = codes[starts + lengths[filled] - 1] == ord(":")
+    if lengths.max() < 1 << 16:
+        # Four counts of under 2**16 in each 64-bit sum: two reduceats count eight things at once,
+        # the class bits 0-3 (letter, digit, upper, punctuation), then 4-5 (CJK, space) and the word starts.
+        word_bits = title_word.view(np.uint8) | (word_start.view(np.uint8) << np.uint8(1))
+        for first, four_bits in (
+            (_LETTERS, classes & np.uint8(15)),
+            (_CJKS, ((classes >> np.uint8(4)) & np.uint8(3)) | (word_bits << np.uint8(2))),
+        ):
+            sums = np.add.reduceat(_FOUR_FIELDS[four_bits], starts)
+            out[rows, first : first + 4] = (sums[:, None] >> _FIELD_SHIFTS) & np.uint64(0xFFFF)
+    else:
+        for k, counted in enumerate([classes & bit for bit in _COUNTED_BITS] + [title_word, word_start]):
+            out[rows, _LETTERS + k] = np.add.reduceat(counted > 0, starts)
+    out[rows, _TOKENS] = np.add.reduceat(_run_starts((classes & _WORD_SEPARATOR_BIT) > 0, starts), starts)
+    out[rows, _STARTS_UPPER] = _starts_upper_table()[codes[starts]]
+    out[rows, _ENDS_COLON] = codes[starts + lengths[filled] - 1] == ord(":")
     return out
 
 
@@ -431,6 +438,15 @@ def _run_starts(between: np.ndarray, line_starts: np.ndarray) -> np.ndarray:
 
 
 _LETTER, _DIGIT, _UPPER, _PUNCT, _CJK_BIT, _SPACE, _WORD_SEPARATOR_BIT = 1, 2, 4, 8, 16, 32, 64
+# The class bits counted per line, in the order of _character_counts' columns from _LETTERS.
+_COUNTED_BITS = (_LETTER, _DIGIT, _UPPER, _PUNCT, _CJK_BIT, _SPACE)
+
+
+# Four bits -> each as a 16-bit field of a 64-bit integer, so that one sum counts four things.
+_FIELD_SHIFTS = np.array([0, 16, 32, 48], dtype=np.uint64)
+_FOUR_FIELDS = (
+    ((np.arange(16, dtype=np.uint64)[:, None] >> np.arange(4, dtype=np.uint64)) & np.uint64(1)) << _FIELD_SHIFTS
+).sum(axis=1, dtype=np.uint64)
 
 
 @lru_cache(maxsize=1)

@@ -174,13 +174,13 @@ class ResidueModelRule:
         if not spans:
             return []
         lines = [text[s:e] for s, e in spans]
-        words = [line.count(" ") + 1 for line in lines]
+        words = np.fromiter((line.count(" ") + 1 for line in lines), np.int64, len(lines))
         # Only short lines outside the body can score; when they cannot make the page gate, the
         # model's scores change nothing, so it is not run: an article costs a count of its short
         # lines, or the body check (the model took 79% of cleaning on 100k articles when it scored
         # every text).
         html = ctx.format == "html"
-        candidates = [i for i, n in enumerate(words) if n < self.keep_words]
+        candidates = np.flatnonzero(words < self.keep_words).tolist()
         comments: list[int] = []
         if html or self._could_be_a_page(candidates, words, len(lines)):
             body = body_sentences(lines, words, min_share=self.body_share)
@@ -191,7 +191,7 @@ class ResidueModelRule:
             probabilities = self.model.probabilities(lines).tolist()
             threshold = self.html_threshold if html else self.threshold
             scored = [i for i in candidates if probabilities[i] < threshold]
-        known = [i for i in np.flatnonzero(_known_or_follow_the_writer(lines)).tolist() if words[i] <= 40]
+        known = np.flatnonzero(_known_or_follow_the_writer(lines) & (words <= 40)).tolist()
         a_page = html or self._could_be_a_page(scored, words, len(lines))
         if not a_page:
             # An article that quotes a tweet keeps it: its words are quoted speech (PolNeAR annotates
@@ -200,17 +200,17 @@ class ResidueModelRule:
         residue = sorted(set(known) | set(scored) | set(comments)) if a_page else known
         if residue and residue[0] == 0 and (len(residue) == 1 or residue[1] != 1) and _headline(lines[0]):
             residue.pop(0)  # the title of a text whose opening paragraph is article: kept as its title
-        kept_words = sum(words) - sum(words[i] for i in residue)
+        kept_words = int(words.sum()) - int(words[residue].sum())
         if len(residue) == len(lines):
             ctx.metadata["not_article"] = "every line scored as residue"
         elif kept_words < NOT_ARTICLE_WORDS and any(NOT_ARTICLE.search(line) for line in lines[:40]):
             ctx.metadata["not_article"] = "it reads as an error page or a login wall"
         return [remove_lines(spans, first, last) for first, last in _runs(residue)]
 
-    def _could_be_a_page(self, residue: list[int], words: list[int], n_lines: int) -> bool:
+    def _could_be_a_page(self, residue: list[int], words: np.ndarray, n_lines: int) -> bool:
         """The page gate: enough of the lines, and of the words, are residue."""
-        return len(residue) >= self.page_share * n_lines and sum(words[i] for i in residue) >= (
-            self.page_word_share * sum(words)
+        return len(residue) >= self.page_share * n_lines and int(words[residue].sum()) >= (
+            self.page_word_share * int(words.sum())
         )
 
 
