@@ -266,8 +266,10 @@ def test_furniture_phrases_are_counted_as_the_alternation_takes_them(pieces):
 def test_the_rules_line_checks_over_a_whole_text_equal_their_plain_definition(lines):
     from corpus.rules import residue_model
 
-    expected = [rf.known_residue(line) or residue_model._FOLLOW_THE_WRITER.match(line) is not None for line in lines]
-    assert residue_model._known_or_follow_the_writer(lines).tolist() == expected
+    known = rf.known_residue_lines(lines, rf.line_starts_of(lines))
+    assert known.tolist() == [rf.known_residue(line) for line in lines]
+    follow = [residue_model._FOLLOW_THE_WRITER.match(line) is not None for line in lines]
+    assert residue_model._follow_the_writer(lines).tolist() == follow
     assert rf.sentence_ends(lines).tolist() == [re.search(SENTENCE_END, line) is not None for line in lines]
 
 

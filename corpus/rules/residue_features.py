@@ -183,12 +183,23 @@ FEATURES = [
 ]
 
 
-def line_features(lines: list[str], stopwords: frozenset[str]) -> np.ndarray:
-    """One row of FEATURES for each line of one text (lines without their line breaks, none empty)."""
-    return _with_context(_own_features(lines, stopwords), lines)
+def line_features(
+    lines: list[str],
+    stopwords: frozenset[str],
+    known: np.ndarray | None = None,
+    sentence_end: np.ndarray | None = None,
+) -> np.ndarray:
+    """One row of FEATURES for each line of one text (lines without their line breaks, none empty).
+    ``known`` (known_residue_lines) and ``sentence_end`` (sentence_ends): when the caller has them."""
+    return _with_context(_own_features(lines, stopwords, known, sentence_end), lines)
 
 
-def _own_features(lines: list[str], stopwords: frozenset[str]) -> np.ndarray:
+def _own_features(
+    lines: list[str],
+    stopwords: frozenset[str],
+    known: np.ndarray | None = None,
+    sentence_end: np.ndarray | None = None,
+) -> np.ndarray:
     """The first 18 FEATURES, what each line is on its own."""
     n = len(lines)
     own = np.zeros((n, 18))
@@ -206,13 +217,14 @@ def _own_features(lines: list[str], stopwords: frozenset[str]) -> np.ndarray:
     own[:, 15] = np.minimum((counts[:, _CHARS] - counts[:, _SPACES]) / words, 20) / 20
     own[:, 16] = counts[:, _CJKS] / chars
     text = "\n".join(lines)
-    own[:, 17] = known_residue_lines(lines, line_starts_of(lines))
+    own[:, 17] = known_residue_lines(lines, line_starts_of(lines)) if known is None else known
+    # On the lower-cased line by definition, the same on the line: lower-casing moves no sentence end.
+    own[:, 2] = sentence_ends(lines) if sentence_end is None else sentence_end
     # The rest is read from the lower-cased text, whose lines may be longer than the lines ("İ"
     # lower-cases to two characters): positions in it count against its own line starts.
     lower_text = text.lower()
     lowers = lower_text.split("\n")
     lower_starts = line_starts_of(lowers)
-    own[:, 2] = lines_matching((_SENTENCE_END_LINES,), lower_text, lower_starts)
     stop_words, furniture_words = _word_counts(lower_text, counts[:, _TOKENS], stopwords)
     own[:, 5] = stop_words / np.maximum(counts[:, _TOKENS], 1)
     own[:, 9] = lines_matching(_URL_PASSES, lower_text, lower_starts)

@@ -88,14 +88,14 @@ class ResidueModel:
             return _shipped()
         return cls(json.loads(Path(path).read_text("utf-8")))
 
-    def first_stage(self, lines: list[str]) -> np.ndarray:
-        return self.stages[0].logits(line_features(lines, self.stopwords))
+    def first_stage(self, lines: list[str], **known) -> np.ndarray:
+        return self.stages[0].logits(line_features(lines, self.stopwords, **known))
 
-    def probabilities(self, lines: list[str]) -> np.ndarray:
-        """The probability that each line is article text."""
+    def probabilities(self, lines: list[str], **known) -> np.ndarray:
+        """The probability that each line is article text (``known``: what line_features may be given)."""
         if not lines:
             return np.zeros(0)
-        logits = self.stages[1].logits(context_features(self.first_stage(lines)))
+        logits = self.stages[1].logits(context_features(self.first_stage(lines, **known)))
         return 1.0 / (1.0 + np.exp(-logits))
 
 
@@ -182,16 +182,21 @@ class ResidueModelRule:
         html = ctx.format == "html"
         candidates = np.flatnonzero(words < self.keep_words).tolist()
         comments: list[int] = []
+        known_lines = known_residue_lines(lines, line_starts_of(lines))
+        ends = None
         if html or self._could_be_a_page(candidates, words, len(lines)):
-            body = body_sentences(lines, words, min_share=self.body_share)
+            ends = sentence_ends(lines)
+            body = body_sentences(lines, words, min_share=self.body_share, ends=ends)
             comments = comment_section(lines, body) if self.comments else []
             candidates = [i for i in candidates if not body[i]]
         scored = []
         if candidates and (html or self._could_be_a_page(candidates, words, len(lines))):
-            probabilities = self.model.probabilities(lines).tolist()
+            if ends is None:
+                ends = sentence_ends(lines)
+            probabilities = self.model.probabilities(lines, known=known_lines, sentence_end=ends).tolist()
             threshold = self.html_threshold if html else self.threshold
             scored = [i for i in candidates if probabilities[i] < threshold]
-        known = np.flatnonzero(_known_or_follow_the_writer(lines) & (words <= 40)).tolist()
+        known = np.flatnonzero((known_lines | _follow_the_writer(lines)) & (words <= 40)).tolist()
         a_page = html or self._could_be_a_page(scored, words, len(lines))
         if not a_page:
             # An article that quotes a tweet keeps it: its words are quoted speech (PolNeAR annotates
@@ -214,12 +219,19 @@ class ResidueModelRule:
         )
 
 
-def body_sentences(lines: list[str], words: list[int], min_words: int = 5, min_share: float = 0.15) -> np.ndarray:
+def body_sentences(
+    lines: list[str],
+    words: list[int],
+    min_words: int = 5,
+    min_share: float = 0.15,
+    ends: np.ndarray | None = None,
+) -> np.ndarray:
     """For each line, whether it is a sentence (``min_words`` words or more, ending like one) in the
     densest block of sentence lines or in a block holding ``min_share`` of the text's sentence
-    characters: the article's body, as "keep the densest block" sees it."""
+    characters: the article's body, as "keep the densest block" sees it. ``ends``: sentence_ends(lines)."""
     chars = np.fromiter(map(len, lines), float, len(lines))
-    sentence = ((np.asarray(words) >= min_words) & sentence_ends(lines)) | (chars >= 400)
+    ends = sentence_ends(lines) if ends is None else ends
+    sentence = ((np.asarray(words) >= min_words) & ends) | (chars >= 400)
     blocks = densest_block(sentence, chars)
     return sentence & ((blocks[:, 1] > 0) | (blocks[:, 0] >= min_share))
 
@@ -257,12 +269,9 @@ _FOLLOW_THE_WRITER_LINES = re.compile(
 )
 
 
-def _known_or_follow_the_writer(lines: list[str]) -> np.ndarray:
-    """known_residue() or _FOLLOW_THE_WRITER.match() of each line, by passes over the whole text."""
-    line_starts = line_starts_of(lines)
-    return known_residue_lines(lines, line_starts) | lines_matching(
-        (_FOLLOW_THE_WRITER_LINES,), "\n" + "\n".join(lines), line_starts
-    )
+def _follow_the_writer(lines: list[str]) -> np.ndarray:
+    """_FOLLOW_THE_WRITER.match() of each line, by one pass over the whole text."""
+    return lines_matching((_FOLLOW_THE_WRITER_LINES,), "\n" + "\n".join(lines), line_starts_of(lines))
 
 
 _MARKUP_OR_LINK = re.compile(
