@@ -276,3 +276,7 @@ def test_the_rules_line_checks_over_a_whole_text_equal_their_plain_definition(li
 def test_a_line_of_more_than_65535_characters_is_counted_like_a_short_one():
     # Counts are summed four to an integer in 16-bit fields; a longer line is counted field by field.
     assert_features_equal(["Ab 1, x Üb 新闻 the end. " * 3000, "Home", "Sign in"], STOPWORDS)
+
+
+def test_a_text_without_lines_has_no_rows():
+    assert line_features([], STOPWORDS).shape == (0, len(FEATURES))

@@ -191,6 +191,8 @@ def line_features(
 ) -> np.ndarray:
     """One row of FEATURES for each line of one text (lines without their line breaks, none empty).
     ``known`` (known_residue_lines) and ``sentence_end`` (sentence_ends): when the caller has them."""
+    if not lines:
+        return np.zeros((0, len(FEATURES)))
     return _with_context(_own_features(lines, stopwords, known, sentence_end), lines)
 
 
