@@ -1,0 +1,550 @@
+"""The residue model's features: what each line of a text is and where it stands, as numbers.
+
+:func:`line_features` gives one row of :data:`FEATURES` per line (the model in
+:mod:`corpus.rules.residue_model` was trained on them, bench/train_residue.py). Each feature is
+defined on one line on its own (the patterns below, a word count, a share of stop words), but
+computed for all the lines of a text at once: character classes with numpy over the code points,
+each pattern by a few passes over the whole text with its matches counted per line, the words by
+one split of the text. A loop over the lines cost ~16 µs a line, 3 ms a page, most of cleaning
+real text. tests/test_residue_features.py holds the plain per-line definition and checks that
+the two agree, feature by feature, on generated and tricky lines.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from functools import lru_cache
+from itertools import repeat
+
+import numpy as np
+
+# --- What a line says: the definitions, each on one line on its own --------------------------
+
+# Sentence-final punctuation, with closing quotes and brackets after it allowed.
+_SENTENCE_END = re.compile(r"[.!?…。！？](?:[\"'”’»)\]]*)\s*$")
+# The patterns below run on the lower-cased line.
+_URL = re.compile(r"https?://|www\.|\.(?:com|org|net|co\.uk|de|fr|html?|php)\b")
+_HANDLE = re.compile(r"(?:^|\s)[@#]\w{2,}|pic\.twitter\.com|\(@\w+\)")
+_MONTHS = "jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec"
+_MONTH_NAMES = (
+    "januar|februar|märz|mai|juni|juli|oktober|dezember|janvier|février|mars|avril|juin|juillet|août|septembre"
+    "|octobre|novembre|décembre"
+)
+_DATE = re.compile(
+    r"\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}:\d{2}\b"
+    rf"|\b(?:{_MONTHS})[a-z]*\.? \d{{1,2}}\b"
+    rf"|\b\d{{1,2}}\.? (?:{_MONTHS}|{_MONTH_NAMES})"
+)
+# Words and phrases of page furniture, in the languages of the development pages.
+_FURNITURE_WORDS = frozenset(
+    "share tweet follow subscribe subscription newsletter login register cookie cookies privacy terms sponsored "
+    "copyright related comment comments reply click photo image credit getty reuters shutterstock loading "
+    "menu home search next previous print email e-mail download app facebook twitter instagram whatsapp "
+    "linkedin youtube tiktok impressum datenschutz kontakt anmelden teilen abonnieren weiterlesen partager "
+    "connexion abonnez suivez compartir udostępnij zaloguj reklama condividi accedi iscriviti".split()
+)
+_FURNITURE_PHRASES = (
+    "sign in",
+    "sign up",
+    "log in",
+    "rights reserved",
+    "read more",
+    "more stories",
+    "contact us",
+    "about us",
+    "skip to",
+    "mehr zum thema",
+    "lire aussi",
+    "iniciar sesión",
+    "czytaj też",
+    "czytaj także",
+    "©",
+    "»",
+    "›",
+    "|",
+    "advertis",
+    "kommentar",
+    "suscr",
+)
+_FURNITURE_PHRASE = re.compile("|".join(map(re.escape, _FURNITURE_PHRASES)))
+# A word of the stop-word and furniture counts: a run of characters between spaces and these.
+_WORD_SEPARATORS = "\"'()[]“”‘’«».,;:!?"
+_WORD = re.compile("[^\\s" + re.escape(_WORD_SEPARATORS) + "]+")
+# Lines that are residue wherever they stand, by shapes that recur across sites: follow and
+# subscribe prompts, tweet embeds and their attribution, reporter contact lines, loading
+# placeholders, image credits. A feature of the model, and taken by the rule whatever it scores.
+KNOWN_RESIDUE = re.compile(
+    r"(?i)^(?:follow|like) us\b|pic\.twitter\.com/\w+|^[—–-]\s*[^()]{1,80}\(@\w+\)\s*\w+\.? \d{1,2},? \d{4}$"
+    r"|^to contact the (?:reporters?|editors?|authors?|writers?)\b.{0,40}\bthis (?:story|article)"
+    r"|^(?:loading|please wait)\b.{0,60}(?:\.\.\.|…)$"
+    r"|^(?:photo|image|picture|illustration|photograph|foto|bild|zdjęcie)s?(?: credit)?\s*[:©/]"
+    r"|^(?:subscribe|sign up|already a (?:subscriber|member)|become a (?:subscriber|member)|log in to)\b.{0,160}$"
+    r"|^(?:click|tap) here\b|^(?:share|tweet) (?:this|on)\b.{0,60}$"
+)
+_KNOWN_RESIDUE_START = re.compile(KNOWN_RESIDUE.pattern.replace("pic\\.twitter\\.com/\\w+|", ""))
+
+
+def known_residue(line: str) -> bool:
+    """KNOWN_RESIDUE.search(line), faster: every alternative but one is anchored at the start."""
+    return "pic.twitter.com/" in line or _KNOWN_RESIDUE_START.match(line) is not None
+
+
+# --- The same, over a whole text ---------------------------------------------------------------
+# Each pattern above as passes over the lines joined by line breaks. No match may run across a
+# line break (\s and [^()] could), "^" and "$" are the line's ends, and each pass starts with a
+# literal where it can: re finds a literal with a fast search, but tests a class of characters at
+# every position (5-10 times slower; the furniture phrases as one alternation, 200 µs a page).
+
+_SENTENCE_END_LINES = re.compile(r"[.!?…。！？](?:[\"'”’»)\]]*)[^\S\n]*$", re.M)
+_URL_PASSES = (
+    re.compile(r"https?://"),
+    re.compile(r"www\."),
+    re.compile(r"\.(?:com|org|net|co\.uk|de|fr|html?|php)\b"),
+)
+# "(?:^|\s)" before "@" or "#" is "not after a non-space": the line break before a line is a space.
+_HANDLE_PASSES = (
+    re.compile(r"@(?<!\S@)\w{2,}"),
+    re.compile(r"#(?<!\S#)\w{2,}"),
+    re.compile(r"pic\.twitter\.com"),
+    re.compile(r"\(@\w+\)"),
+)
+# Dates, on the lines with a digit only (each date has one). "\b" before a digit or a month is
+# "not after a word character", looked for behind the first digit or the month's three letters.
+_DATE_PASSES = (
+    re.compile(
+        r"\d(?<!\w\d)(?:\d?[./]\d{1,2}[./]\d{2,4}\b|\d{3}-\d{2}-\d{2}\b|\d?:\d{2}\b"
+        rf"|\d?\.? (?:{_MONTHS}|{_MONTH_NAMES}))"
+    ),
+    *(re.compile(rf"{month}(?<!\w\w\w\w)[a-z]*\.? \d{{1,2}}\b") for month in _MONTHS.split("|")),
+)
+# KNOWN_RESIDUE over "\n" + the text: its anchor at a line's start is the line break before it.
+_KNOWN_RESIDUE_PASSES = (
+    re.compile(
+        r"\n(?i:(?:follow|like) us\b"
+        r"|[—–-][^\S\n]*[^()\n]{1,80}\(@\w+\)[^\S\n]*\w+\.? \d{1,2},? \d{4}$"
+        r"|to contact the (?:reporters?|editors?|authors?|writers?)\b.{0,40}\bthis (?:story|article)"
+        r"|(?:loading|please wait)\b.{0,60}(?:\.\.\.|…)$"
+        r"|(?:photo|image|picture|illustration|photograph|foto|bild|zdjęcie)s?(?: credit)?[^\S\n]*[:©/]"
+        r"|(?:subscribe|sign up|already a (?:subscriber|member)|become a (?:subscriber|member)|log in to)\b.{0,160}$"
+        r"|(?:click|tap) here\b|(?:share|tweet) (?:this|on)\b.{0,60}$)",
+        re.M,
+    ),
+)
+_PIC_TWITTER = re.compile(re.escape("pic.twitter.com/"))
+
+
+FEATURES = [
+    "log_chars",
+    "log_words",
+    "sentence_end",
+    "ends_colon",
+    "starts_upper",
+    "stopword_share",
+    "digit_share",
+    "upper_share",
+    "punct_share",
+    "url",
+    "handle",
+    "date",
+    "furniture",
+    "furniture_share",
+    "title_case_share",
+    "mean_word_len",
+    "cjk_share",
+    "known_residue",
+    "position",
+    "char_position",
+    "rel_length",
+    "is_first",
+    "is_last",
+    "prev_log_chars",
+    "next_log_chars",
+    "prev_sentence_end",
+    "next_sentence_end",
+    "short_run",
+    "dist_sentence_line",
+    "window_sentence_lines",
+    "doc_sentence_share",
+    "doc_log_lines",
+    "block_share",
+    "in_densest_block",
+    "dist_densest_block",
+    "before_densest_block",
+    "after_densest_block",
+    "words_outside_densest",
+    "words_after_densest",
+    "minor_block_sentence",
+    "repeated_in_text",
+    "window_title_case",
+    "window_furniture",
+    "window_date",
+]
+
+
+def line_features(
+    lines: list[str],
+    stopwords: frozenset[str],
+    known: np.ndarray | None = None,
+    sentence_end: np.ndarray | None = None,
+) -> np.ndarray:
+    """One row of FEATURES for each line of one text (lines without their line breaks, none empty).
+    ``known`` (known_residue_lines) and ``sentence_end`` (sentence_ends): when the caller has them."""
+    if not lines:
+        return np.zeros((0, len(FEATURES)))
+    return _with_context(_own_features(lines, stopwords, known, sentence_end), lines)
+
+
+def _own_features(
+    lines: list[str],
+    stopwords: frozenset[str],
+    known: np.ndarray | None = None,
+    sentence_end: np.ndarray | None = None,
+) -> np.ndarray:
+    """The first 18 FEATURES, what each line is on its own."""
+    n = len(lines)
+    own = np.zeros((n, 18))
+    counts = _character_counts(lines)
+    chars = np.maximum(counts[:, _CHARS], 1)
+    words = np.maximum(counts[:, _WORDS], 1)  # runs between spaces, as str.split() counts them
+    own[:, 0] = np.log1p(counts[:, _CHARS])
+    own[:, 1] = _log1p_of_counts(words)
+    own[:, 3] = counts[:, _ENDS_COLON]
+    own[:, 4] = counts[:, _STARTS_UPPER]
+    own[:, 6] = counts[:, _DIGITS] / chars
+    own[:, 7] = counts[:, _UPPERS] / np.maximum(counts[:, _LETTERS], 1)
+    own[:, 8] = counts[:, _PUNCTS] / chars
+    own[:, 14] = np.minimum(counts[:, _TITLE_WORDS] / words, 1.0)
+    own[:, 15] = np.minimum((counts[:, _CHARS] - counts[:, _SPACES]) / words, 20) / 20
+    own[:, 16] = counts[:, _CJKS] / chars
+    text = "\n".join(lines)
+    own[:, 17] = known_residue_lines(lines, line_starts_of(lines)) if known is None else known
+    # On the lower-cased line by definition, the same on the line: lower-casing moves no sentence end.
+    own[:, 2] = sentence_ends(lines) if sentence_end is None else sentence_end
+    # The rest is read from the lower-cased text, whose lines may be longer than the lines ("İ"
+    # lower-cases to two characters): positions in it count against its own line starts.
+    lower_text = text.lower()
+    lowers = lower_text.split("\n")
+    lower_starts = line_starts_of(lowers)
+    stop_words, furniture_words = _word_counts(lower_text, counts[:, _TOKENS], stopwords)
+    own[:, 5] = stop_words / np.maximum(counts[:, _TOKENS], 1)
+    own[:, 9] = lines_matching(_URL_PASSES, lower_text, lower_starts)
+    own[:, 10] = lines_matching(_HANDLE_PASSES, lower_text, lower_starts)
+    with_digits = np.flatnonzero(counts[:, _DIGITS] > 0)
+    if with_digits.size:
+        digit_lines = [lowers[i] for i in with_digits.tolist()]
+        own[with_digits, 11] = lines_matching(_DATE_PASSES, "\n".join(digit_lines), line_starts_of(digit_lines))
+    furniture = furniture_words + _furniture_phrases(lower_text, lower_starts)
+    own[:, 12] = furniture > 0
+    own[:, 13] = np.minimum(furniture / words, 1.0)
+    return own
+
+
+def _with_context(own: np.ndarray, lines: list[str]) -> np.ndarray:
+    """The own features of each line and the rest of FEATURES, where it stands among the others."""
+    n = len(lines)
+    log_chars, sentence_end = own[:, 0], own[:, 2]
+    # A "sentence line" is what a paragraph looks like: long enough and ending like a sentence
+    # (or long, for a text in a script without spaces).
+    sentence_line = ((own[:, 1] >= math.log1p(10)) & (sentence_end > 0)) | (log_chars >= math.log1p(400))
+    cum_chars = np.cumsum(np.exp(log_chars) - 1)
+    total = cum_chars[-1] if n else 1.0
+    short = own[:, 1] <= math.log1p(4)
+    short_run = _run_lengths(short)
+    dist = _distance_to(sentence_line)
+    window = window_mean(sentence_line.astype(float), 3, 0.0)
+    ctx = np.zeros((n, len(FEATURES) - own.shape[1]))
+    idx = np.arange(n)
+    ctx[:, 0] = idx / max(n - 1, 1)
+    ctx[:, 1] = (cum_chars - (np.exp(log_chars) - 1)) / max(total, 1.0)
+    ctx[:, 2] = log_chars - log_chars.max() if n else 0
+    ctx[:, 3] = idx == 0
+    ctx[:, 4] = idx == n - 1
+    ctx[:, 5] = shift(log_chars, 1)
+    ctx[:, 6] = shift(log_chars, -1)
+    ctx[:, 7] = shift(sentence_end, 1)
+    ctx[:, 8] = shift(sentence_end, -1)
+    ctx[:, 9] = np.log1p(short_run * short)
+    ctx[:, 10] = np.log1p(np.minimum(dist, 50))
+    ctx[:, 11] = window
+    ctx[:, 12] = sentence_line.mean() if n else 0
+    ctx[:, 13] = math.log1p(n)
+    ctx[:, 14:19] = densest_block(sentence_line, np.exp(log_chars) - 1)
+    # Interactions a linear model cannot make itself: a paragraph outside the article's body (a
+    # comment, a teaser of another story) is residue where the same paragraph inside is not.
+    ctx[:, 19] = own[:, 1] * (1 - ctx[:, 15])
+    ctx[:, 20] = own[:, 1] * ctx[:, 18]
+    ctx[:, 21] = sentence_line & (ctx[:, 14] < 0.1)
+    ctx[:, 22] = _repeated(lines)
+    ctx[:, 23] = window_mean(own[:, 14], 2, 0.0)
+    # A comment section: paragraphs among time stamps and "Reply" lines.
+    ctx[:, 24] = window_mean(own[:, 12], 3, 0.0)
+    ctx[:, 25] = window_mean(own[:, 11], 3, 0.0)
+    return np.hstack([own, ctx])
+
+
+def line_starts_of(lines: list[str]) -> np.ndarray:
+    """Where each line starts in the lines joined by line breaks."""
+    lengths = np.fromiter(map(len, lines), np.int64, len(lines)) + 1
+    return np.cumsum(lengths) - lengths
+
+
+def known_residue_lines(lines: list[str], line_starts: np.ndarray) -> np.ndarray:
+    """known_residue() of each line (lines starting at line_starts when joined by line breaks)."""
+    text = "\n".join(lines)
+    return lines_matching(_KNOWN_RESIDUE_PASSES, "\n" + text, line_starts) | lines_matching(
+        (_PIC_TWITTER,), text, line_starts
+    )
+
+
+def sentence_ends(lines: list[str]) -> np.ndarray:
+    """_SENTENCE_END.search() of each line."""
+    return lines_matching((_SENTENCE_END_LINES,), "\n".join(lines), line_starts_of(lines))
+
+
+def lines_matching(passes: tuple[re.Pattern, ...], text: str, line_starts: np.ndarray) -> np.ndarray:
+    """Whether any of the passes matches in each line of ``text`` (lines starting at line_starts)."""
+    return _per_line([m.start() for p in passes for m in p.finditer(text)], line_starts, line_starts.size) > 0
+
+
+def _furniture_phrases(lower_text: str, line_starts: np.ndarray) -> np.ndarray:
+    """How many matches of _FURNITURE_PHRASE fall in each line: each phrase found with str.find,
+    then taken as the alternation's scan takes them (leftmost first, at one place the phrase listed
+    first, none overlapping the one taken before)."""
+    found = []
+    for rank, phrase in enumerate(_FURNITURE_PHRASES):
+        at = lower_text.find(phrase)
+        while at >= 0:
+            found.append((at, rank))
+            at = lower_text.find(phrase, at + 1)
+    taken, end = [], 0
+    for at, rank in sorted(found):
+        if at >= end:
+            taken.append(at)
+            end = at + len(_FURNITURE_PHRASES[rank])
+    return _per_line(taken, line_starts, line_starts.size)
+
+
+def _word_counts(lower_text: str, words: np.ndarray, stopwords: frozenset[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Per line of the lower-cased text, given how many _WORDs each has: how many are stop words and
+    how many words of page furniture."""
+    found = _WORD_SEPARATOR.sub(" ", lower_text).split()  # _WORD.findall, faster
+    line = np.repeat(np.arange(words.size), words.astype(np.int64))
+    if line.size != len(found):  # cannot be (lower-casing keeps each word a word), but never misalign
+        raise AssertionError("the residue model's words per line disagree with its words")
+    kind = np.fromiter(map(_word_kinds(stopwords).get, found, repeat(0)), np.uint8, len(found))
+    return (
+        np.bincount(line, weights=kind & _STOP_WORD, minlength=words.size),
+        np.bincount(line, weights=(kind & _FURNITURE_WORD) > 0, minlength=words.size),
+    )
+
+
+_WORD_SEPARATOR = re.compile("[" + re.escape(_WORD_SEPARATORS) + "]")
+_STOP_WORD, _FURNITURE_WORD = 1, 2
+
+
+@lru_cache(maxsize=4)
+def _word_kinds(stopwords: frozenset[str]) -> dict[str, int]:
+    """The stop words and the words of page furniture, each with its kind bits."""
+    kinds = dict.fromkeys(stopwords, _STOP_WORD)
+    for word in _FURNITURE_WORDS:
+        kinds[word] = kinds.get(word, 0) | _FURNITURE_WORD
+    return kinds
+
+
+def _repeated(lines: list[str]) -> np.ndarray:
+    """Whether each line occurs more than once in its text (a menu at the head and the foot, "Reply")."""
+    seen = Counter(lines)
+    return np.fromiter((seen[line] > 1 for line in lines), float, len(lines))
+
+
+def _per_line(positions: list[int], line_starts: np.ndarray, n: int) -> np.ndarray:
+    """How many of the character positions fall in each of the n lines starting at line_starts."""
+    if not positions:
+        return np.zeros(n, int)
+    return np.bincount(np.searchsorted(line_starts, positions, side="right") - 1, minlength=n)
+
+
+# Sentence lines this many lines apart or closer are one block (a subheading, a photo caption
+# between two paragraphs).
+BLOCK_GAP = 2
+
+
+def densest_block(sentence_line: np.ndarray, chars: np.ndarray) -> np.ndarray:
+    """Where each line stands relative to the blocks of sentence lines, as the heuristic "keep the
+    densest block" sees them: the share of the text's sentence characters in its block, whether it is
+    in the densest block, how far from it (log lines), and whether before or after it."""
+    n = sentence_line.size
+    out = np.zeros((n, 5))
+    where = np.flatnonzero(sentence_line)
+    if where.size == 0:
+        out[:, 2] = math.log1p(50)
+        return out
+    new_block = np.concatenate([[True], np.diff(where) > BLOCK_GAP + 1])
+    first_of_block = np.flatnonzero(new_block)
+    starts = where[first_of_block]
+    ends = where[np.concatenate([first_of_block[1:] - 1, [where.size - 1]])]
+    block_chars = np.add.reduceat(chars[where], first_of_block)
+    share = block_chars / max(block_chars.sum(), 1.0)
+    idx = np.arange(n)
+    block = np.searchsorted(starts, idx, side="right") - 1  # the last block starting at or before i
+    inside = (block >= 0) & (idx <= ends[np.maximum(block, 0)])
+    out[:, 0] = np.where(inside, share[np.maximum(block, 0)], 0.0)
+    densest = int(np.argmax(block_chars))
+    lo, hi = starts[densest], ends[densest]
+    out[:, 1] = (idx >= lo) & (idx <= hi)
+    out[:, 2] = np.log1p(np.minimum(np.maximum(lo - idx, 0) + np.maximum(idx - hi, 0), 50))
+    out[:, 3] = idx < lo
+    out[:, 4] = idx > hi
+    return out
+
+
+# The columns of _character_counts.
+_CHARS, _LETTERS, _DIGITS, _UPPERS, _PUNCTS, _CJKS, _SPACES, _TITLE_WORDS, _WORDS, _TOKENS = range(10)
+_STARTS_UPPER, _ENDS_COLON = 10, 11
+
+
+def _character_counts(lines: list[str]) -> np.ndarray:
+    """Per line: characters, letters, digits, upper-case letters, punctuation, CJK characters,
+    spaces, words starting upper-case, words (runs between spaces, as str.split() finds them),
+    _WORDs (lower-casing keeps each a word: tests/test_residue_features.py), whether it starts with
+    an upper-case letter or a digit (str.isupper, str.isdigit) and whether it ends with a colon;
+    counted with numpy over the code points of all lines at once."""
+    n = len(lines)
+    out = np.zeros((n, 12))
+    lengths = np.fromiter(map(len, lines), np.int64, n)
+    out[:, _CHARS] = lengths
+    codes = np.frombuffer("".join(lines).encode("utf-32-le", "surrogatepass"), np.uint32)
+    if not codes.size:
+        return out
+    classes = _class_table()[codes]
+    filled = lengths > 0  # reduceat would give an empty line its next neighbour's count
+    starts = (np.cumsum(lengths) - lengths)[filled]
+    rows = slice(None) if filled.all() else filled
+    word_start = _run_starts((classes & _SPACE) > 0, starts)
+    title_word = word_start & ((classes & _UPPER) > 0)
+    if lengths.max() < 1 << 16:
+        # Four counts of under 2**16 in each 64-bit sum: two reduceats count eight things at once,
+        # the class bits 0-3 (letter, digit, upper, punctuation), then 4-5 (CJK, space) and the word starts.
+        word_bits = title_word.view(np.uint8) | (word_start.view(np.uint8) << np.uint8(1))
+        for first, four_bits in (
+            (_LETTERS, classes & np.uint8(15)),
+            (_CJKS, ((classes >> np.uint8(4)) & np.uint8(3)) | (word_bits << np.uint8(2))),
+        ):
+            sums = np.add.reduceat(_FOUR_FIELDS[four_bits], starts)
+            out[rows, first : first + 4] = (sums[:, None] >> _FIELD_SHIFTS) & np.uint64(0xFFFF)
+    else:
+        for k, counted in enumerate([classes & bit for bit in _COUNTED_BITS] + [title_word, word_start]):
+            out[rows, _LETTERS + k] = np.add.reduceat(counted > 0, starts)
+    out[rows, _TOKENS] = np.add.reduceat(_run_starts((classes & _WORD_SEPARATOR_BIT) > 0, starts), starts)
+    out[rows, _STARTS_UPPER] = _starts_upper_table()[codes[starts]]
+    out[rows, _ENDS_COLON] = codes[starts + lengths[filled] - 1] == ord(":")
+    return out
+
+
+def _run_starts(between: np.ndarray, line_starts: np.ndarray) -> np.ndarray:
+    """Where a run of characters not ``between`` starts (a word between spaces), lines starting at line_starts."""
+    start = ~between
+    start[1:] &= between[:-1]
+    start[line_starts] = ~between[line_starts]
+    return start
+
+
+_LETTER, _DIGIT, _UPPER, _PUNCT, _CJK_BIT, _SPACE, _WORD_SEPARATOR_BIT = 1, 2, 4, 8, 16, 32, 64
+# The class bits counted per line, in the order of _character_counts' columns from _LETTERS.
+_COUNTED_BITS = (_LETTER, _DIGIT, _UPPER, _PUNCT, _CJK_BIT, _SPACE)
+
+
+# Four bits -> each as a 16-bit field of a 64-bit integer, so that one sum counts four things.
+_FIELD_SHIFTS = np.array([0, 16, 32, 48], dtype=np.uint64)
+_FOUR_FIELDS = (
+    ((np.arange(16, dtype=np.uint64)[:, None] >> np.arange(4, dtype=np.uint64)) & np.uint64(1)) << _FIELD_SHIFTS
+).sum(axis=1, dtype=np.uint64)
+
+
+@lru_cache(maxsize=1)
+def _class_table() -> np.ndarray:
+    """The class bits above of every code point, as ``re`` sees them."""
+    from corpus.tokens import all_code_points, code_points_matching
+
+    every = all_code_points()
+    table = np.zeros(len(every), np.uint8)
+    for bit, pattern in (
+        (_LETTER, r"[^\W\d_]"),
+        (_DIGIT, r"\d"),
+        (_UPPER, r"[A-ZÀ-ÞА-Я]"),
+        (_PUNCT, r"[^\w\s]"),
+        (_CJK_BIT, r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]"),
+        (_SPACE, r"\s"),
+        (_WORD_SEPARATOR_BIT, "[\\s" + re.escape(_WORD_SEPARATORS) + "]"),
+    ):
+        table[code_points_matching(pattern, every)] |= bit
+    return table
+
+
+@lru_cache(maxsize=1)
+def _starts_upper_table() -> np.ndarray:
+    """For every code point, str.isupper() or str.isdigit()."""
+    from corpus.tokens import all_code_points
+
+    return np.fromiter((c.isupper() or c.isdigit() for c in all_code_points()), bool)
+
+
+@lru_cache(maxsize=1)
+def _log1p_table() -> np.ndarray:
+    return np.array([math.log1p(k) for k in range(_LOG1P_TABLE)])
+
+
+_LOG1P_TABLE = 4096
+
+
+def _log1p_of_counts(counts: np.ndarray) -> np.ndarray:
+    """math.log1p of each count, read from a table (numpy's log1p may differ from it in the last
+    bit, and the model was trained on math.log1p's)."""
+    k = counts.astype(np.int64)
+    if k.size and k.max() >= _LOG1P_TABLE:
+        return np.array([math.log1p(v) for v in k.tolist()])
+    return _log1p_table()[k]
+
+
+def shift(values: np.ndarray, by: int, fill: float = 0.0) -> np.ndarray:
+    """values[i - by] at i (the line before for by=1, after for by=-1), ``fill`` past the ends."""
+    out = np.full_like(values, fill, dtype=float)
+    if by > 0:
+        out[by:] = values[:-by]
+    elif by < 0:
+        out[:by] = values[-by:]
+    else:
+        out[:] = values
+    return out
+
+
+def window_mean(values: np.ndarray, half: int, fill: float) -> np.ndarray:
+    """The mean of each value and ``half`` values on either side, ``fill`` past the ends."""
+    padded = np.concatenate([np.full(half, fill), values, np.full(half, fill)])
+    return np.convolve(padded, np.ones(2 * half + 1) / (2 * half + 1), "valid")
+
+
+def _run_lengths(mask: np.ndarray) -> np.ndarray:
+    """For each position, the length of the run of equal mask values it belongs to."""
+    n = mask.size
+    if n == 0:
+        return np.zeros(0)
+    edges = np.flatnonzero(np.diff(mask.astype(np.int8))) + 1
+    starts = np.concatenate([[0], edges])
+    lengths = np.diff(np.concatenate([starts, [n]]))
+    return np.repeat(lengths, lengths).astype(float)
+
+
+def _distance_to(mask: np.ndarray) -> np.ndarray:
+    """For each position, how many lines away the nearest True is (n when there is none)."""
+    n = mask.size
+    where = np.flatnonzero(mask)
+    if where.size == 0:
+        return np.full(n, float(n))
+    idx = np.arange(n)
+    pos = np.searchsorted(where, idx)
+    before = np.abs(idx - where[np.clip(pos - 1, 0, where.size - 1)])
+    after = np.abs(where[np.clip(pos, 0, where.size - 1)] - idx)
+    return np.minimum(before, after).astype(float)

@@ -1,0 +1,282 @@
+"""The residue model's features, computed for all the lines of a text at once, are the features it
+was trained on: equal, to the last bit, to the plain definition line by line (kept here as it was
+written before the fast path, patterns included)."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from corpus.rules import residue_features as rf
+from corpus.rules.residue_model import FEATURES, ResidueModel, line_features
+from corpus.tokens import all_code_points
+
+# The definitions the shipped model was trained on, written out again: the fast path may not move them.
+SENTENCE_END = r"[.!?…。！？](?:[\"'”’»)\]]*)\s*$"
+URL = r"https?://|www\.|\.(?:com|org|net|co\.uk|de|fr|html?|php)\b"
+HANDLE = r"(?:^|\s)[@#]\w{2,}|pic\.twitter\.com|\(@\w+\)"
+DATE = (
+    r"\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}:\d{2}\b"
+    r"|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}\b"
+    r"|\b\d{1,2}\.? (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|januar|februar|märz|mai|juni|juli"
+    r"|oktober|dezember|janvier|février|mars|avril|juin|juillet|août|septembre|octobre|novembre|décembre)"
+)
+WORD = r"[^\s.,;:!?\"'()\[\]“”‘’«»]+"
+FURNITURE_PHRASE_LIST = (
+    "sign in|sign up|log in|rights reserved|read more|more stories|contact us|about us|skip to|mehr zum thema"
+    "|lire aussi|iniciar sesión|czytaj też|czytaj także|©|»|›".split("|")
+    + ["|"]
+    + ["advertis", "kommentar", "suscr"]
+)
+FURNITURE_PHRASES = "|".join(map(re.escape, FURNITURE_PHRASE_LIST))
+
+
+def test_the_definitions_are_the_ones_the_model_was_trained_on():
+    assert rf._SENTENCE_END.pattern == SENTENCE_END
+    assert rf._URL.pattern == URL and rf._HANDLE.pattern == HANDLE and rf._DATE.pattern == DATE
+    assert rf._FURNITURE_PHRASE.pattern == FURNITURE_PHRASES
+    every = all_code_points()
+    assert re.findall(rf._WORD, every) == re.findall(WORD, every)
+
+
+def plain_own_features(lines: list[str], stopwords: frozenset[str]) -> np.ndarray:
+    """The first 18 FEATURES, line by line with str methods and the patterns above."""
+    count = {name: re.compile(p) for name, p in LETTER_CLASSES.items()}
+    rows = []
+    for line in lines:
+        lower = line.lower()
+        words = line.split()
+        nw = len(words) or 1
+        lowered = re.findall(WORD, lower)
+        furniture = sum(w in rf._FURNITURE_WORDS for w in lowered) + len(re.findall(FURNITURE_PHRASES, lower))
+        n_of = {name: len(p.findall(line)) for name, p in count.items()}
+        rows.append(
+            (
+                len(line),
+                math.log1p(nw),
+                re.search(SENTENCE_END, lower) is not None,
+                line.endswith(":"),
+                line[:1].isupper() or line[:1].isdigit(),
+                sum(w in stopwords for w in lowered) / (len(lowered) or 1),
+                n_of["digit"] / max(len(line), 1),
+                n_of["upper"] / max(n_of["letter"], 1),
+                n_of["punct"] / max(len(line), 1),
+                re.search(URL, lower) is not None,
+                re.search(HANDLE, lower) is not None,
+                n_of["digit"] > 0 and re.search(DATE, lower) is not None,
+                furniture > 0,
+                min(furniture / nw, 1.0),
+                min(sum(bool(re.match(LETTER_CLASSES["upper"], w)) for w in words) / nw, 1.0),
+                min((len(line) - n_of["space"]) / nw, 20) / 20,
+                n_of["cjk"] / max(len(line), 1),
+                rf.known_residue(line),
+            )
+        )
+    own = np.array(rows, dtype=float).reshape(len(lines), 18)
+    own[:, 0] = np.log1p(own[:, 0])
+    return own
+
+
+LETTER_CLASSES = {
+    "letter": r"[^\W\d_]",
+    "digit": r"\d",
+    "upper": r"[A-ZÀ-ÞА-Я]",
+    "punct": r"[^\w\s]",
+    "cjk": r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]",
+    "space": r"\s",
+}
+
+# Pieces of lines that make each pattern match, almost match, or match across a line break.
+FRAGMENTS = [
+    "http://",
+    "https://x.org/a",
+    "www.",
+    "example.com",
+    ".co.uk",
+    ".html",
+    ".php?",
+    "pic.twitter.com/",
+    "pic.twitter.com/Ab1",
+    "@user",
+    "#tag",
+    " @ab",
+    "(@h)",
+    "(@news) May 1, 2016",
+    "— Harbour News (@harbournews) March 3, 2024",
+    "- ",
+    "—",
+    "jan",
+    "March 3",
+    "sept. 12",
+    "12/05/2020",
+    "1.2.24",
+    "2020-01-02",
+    "10:30",
+    "3 mars",
+    "3. Oktober",
+    "12 décembre",
+    "Follow us",
+    "follow us on Twitter",
+    "Like us",
+    "Follow Jane Doe on Twitter @janedoe.",
+    "follow x on facebook ",
+    "sign in",
+    "Sign up",
+    "read more stories",
+    "more stories",
+    "About us",
+    "czytaj też",
+    "czytaj także",
+    "iniciar sesión",
+    "ABOUT USCR",
+    "suscr",
+    "To contact the reporter on this story: ",
+    "to contact the editors about this article",
+    "Loading weather data ...",
+    "Please wait…",
+    "Photo: ",
+    "Photos credit © ",
+    "Subscribe",
+    "Already a subscriber? Log in",
+    "Click here",
+    "Share this",
+    "Tweet on",
+    "Share",
+    "share",
+    "the",
+    "and",
+    "der",
+    "Reuters",
+    "Kommentare",
+    "advertisement",
+    "|",
+    "»",
+    "›",
+    "©",
+    ".",
+    "!",
+    "?",
+    "…",
+    "。",
+    "！",
+    '."',
+    ".”)",
+    "'",
+    "’",
+    "«",
+    "»",
+    ":",
+    "İstanbul",
+    "ΟΔΟΣ",
+    "Straße",
+    "ﬁle",
+    "新闻报道",
+    "日本語のテキスト",
+    "한국어",
+    "١٢",
+    "１２",
+    "²",
+    "_",
+    "a_b",
+    "x1",
+]
+ALPHABET = "aAbBzZ019 \t\r\x0b\x0c\x1c\x85\xa0\u2028\u3000.,;:!?\"'()[]“”‘’«»@#/-—–|©»›…。！？中日한İΣςßﬁé١１²_"
+LINE = st.lists(
+    st.one_of(st.sampled_from(FRAGMENTS), st.text(alphabet=ALPHABET, min_size=1, max_size=6)), min_size=1, max_size=8
+).map("".join)
+LINES = st.lists(LINE.filter(lambda line: line and "\n" not in line), min_size=1, max_size=10)
+STOPWORDS = frozenset(["the", "and", "der", "on", "a", "us", "this", "de", "la", "w"])
+
+
+def assert_features_equal(lines: list[str], stopwords: frozenset[str]) -> None:
+    expected = rf._with_context(plain_own_features(lines, stopwords), lines)
+    found = line_features(lines, stopwords)
+    differ = [FEATURES[k] for k in np.flatnonzero((found != expected).any(axis=0))]
+    assert not differ, (differ, lines)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(LINES)
+@example(["新闻报道新闻报道。", " ", "\u3000", "\t", "Home"])
+@example(["İİİ İstanbul sign in", "ΟΔΟΣ. ", "Follow us", "— Ann (@ann)\u2028May 1, 2016"])
+@example(["- Ann Lee", "quoted (@ann) May 1, 2016", "—", "Ann (@ann) May 1, 2016", "Photo", ": Getty"])
+@example(["a", "- x (@h) May 1, 2016", "2020-01-02 10:30", "pic.twitter.com/x", "@@ab #c (@d)"])
+def test_features_of_a_whole_text_equal_the_plain_definition_line_by_line(lines):
+    assert_features_equal(lines, STOPWORDS)
+
+
+def test_features_equal_the_plain_definition_on_page_like_text_with_the_shipped_stop_words():
+    stopwords = ResidueModel.from_file().stopwords
+    lines = [
+        "Home | News | Sport | Weather",
+        "Skip to content",
+        "Harbour strike leaves ships waiting at anchor",
+        "By Jane Doe, March 3, 2024 10:30",
+        "Dockers walked out on Monday (3.3.2024) after talks on the night rota broke down, the union said.",
+        "« Ils ne reviendront pas », a déclaré le syndicat à l'AFP.",
+        "Die Gewerkschaft sprach von einem „Warnstreik“ – mehr zum Thema unter www.example.de.",
+        "新闻报道：港口罢工导致船只在锚地等待。",
+        "Follow us on Twitter & Instagram",
+        "pic.twitter.com/AbC123xYz",
+        "— Harbour News (@harbournews) March 3, 2024",
+        "To contact the reporter on this story: Jane Doe in London at jdoe@example.com",
+        "Loading weather data ...",
+        "Photo: Getty Images",
+        "© 2024 Example Media. All rights reserved.",
+        "Home | News | Sport | Weather",
+    ]
+    assert_features_equal(lines, stopwords)
+
+
+def test_lower_casing_keeps_words_and_line_ends_where_they_are():
+    # The fast path counts words and sentence ends on the text's own characters and reads the words
+    # themselves from the lower-cased text: no character may lower-case into or out of a separator.
+    separator = re.compile(r"[\s.,;:!?\"'()\[\]“”‘’«»…。！？]")
+    for char in all_code_points():
+        lower = char.lower()
+        if separator.match(char):
+            assert lower == char, hex(ord(char))
+        else:
+            assert not any(separator.match(c) for c in lower), hex(ord(char))
+
+
+def test_spaces_are_the_same_for_re_and_str_split():
+    every = all_code_points()
+    assert [m.start() for m in re.finditer(r"\s", every)] == [i for i, c in enumerate(every) if c.isspace()]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(["sign ", "in", "iniciar sesión", "read more", " stories", "about us", "cr", "|", "x"]))
+)
+def test_furniture_phrases_are_counted_as_the_alternation_takes_them(pieces):
+    text = "".join(pieces)
+    lines = text.split("\n")
+    expected = [len(re.findall(FURNITURE_PHRASES, line)) for line in lines]
+    assert rf._furniture_phrases(text, rf.line_starts_of(lines)).tolist() == expected
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(LINES)
+@example(["Follow Jane Doe on Twitter", "@janedoe.", "Ann said so.”  ", "No end\u2028."])
+def test_the_rules_line_checks_over_a_whole_text_equal_their_plain_definition(lines):
+    from corpus.rules import residue_model
+
+    known = rf.known_residue_lines(lines, rf.line_starts_of(lines))
+    assert known.tolist() == [rf.known_residue(line) for line in lines]
+    follow = [residue_model._FOLLOW_THE_WRITER.match(line) is not None for line in lines]
+    assert residue_model._follow_the_writer(lines).tolist() == follow
+    assert rf.sentence_ends(lines).tolist() == [re.search(SENTENCE_END, line) is not None for line in lines]
+
+
+def test_a_line_of_more_than_65535_characters_is_counted_like_a_short_one():
+    # Counts are summed four to an integer in 16-bit fields; a longer line is counted field by field.
+    assert_features_equal(["Ab 1, x Üb 新闻 the end. " * 3000, "Home", "Sign in"], STOPWORDS)
+
+
+def test_a_text_without_lines_has_no_rows():
+    assert line_features([], STOPWORDS).shape == (0, len(FEATURES))
