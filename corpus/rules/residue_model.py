@@ -182,7 +182,7 @@ class ResidueModelRule:
         html = ctx.format == "html"
         candidates = np.flatnonzero(words < self.keep_words).tolist()
         comments: list[int] = []
-        known_lines = known_residue_lines(lines, line_starts_of(lines))
+        known_lines = None
         ends = None
         if html or self._could_be_a_page(candidates, words, len(lines)):
             ends = sentence_ends(lines)
@@ -193,10 +193,18 @@ class ResidueModelRule:
         if candidates and (html or self._could_be_a_page(candidates, words, len(lines))):
             if ends is None:
                 ends = sentence_ends(lines)
+            known_lines = known_residue_lines(lines, line_starts_of(lines))
             probabilities = self.model.probabilities(lines, known=known_lines, sentence_end=ends).tolist()
             threshold = self.html_threshold if html else self.threshold
             scored = [i for i in candidates if probabilities[i] < threshold]
-        known = np.flatnonzero((known_lines | _follow_the_writer(lines)) & (words <= 40)).tolist()
+        if known_lines is not None:
+            known = np.flatnonzero((known_lines | _follow_the_writer(lines)) & (words <= 40)).tolist()
+        else:  # an article, not scored: its few short lines cost less one by one than passes over the text
+            known = [
+                i
+                for i in np.flatnonzero(words <= 40).tolist()
+                if known_residue(lines[i]) or _FOLLOW_THE_WRITER.match(lines[i])
+            ]
         a_page = html or self._could_be_a_page(scored, words, len(lines))
         if not a_page:
             # An article that quotes a tweet keeps it: its words are quoted speech (PolNeAR annotates
