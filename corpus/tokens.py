@@ -135,22 +135,29 @@ def code_points_matching(char_class: str | re.Pattern, every: str | None = None)
     return table
 
 
+def class_bits(patterns: tuple[tuple[int, str], ...]) -> np.ndarray:
+    """For every code point, the OR of the bits whose one-character pattern matches it, as ``re`` sees it."""
+    every = all_code_points()
+    table = np.zeros(len(every), np.uint8)
+    for bit, pattern in patterns:
+        table[code_points_matching(pattern, every)] |= bit
+    return table
+
+
 @cache
 def character_classes() -> np.ndarray:
     """The class bits of every code point, as ``re`` sees them (``\\w`` is WORD: also what
     :func:`corpus.dedup.shingles` splits words on)."""
-    every = all_code_points()
-    table = np.zeros(len(every), np.uint8)
-    for bit, pattern in (
-        (SPACE, r"\s"),
-        (WORD, r"\w"),
-        (DIGIT, r"\d"),
-        (APOSTROPHE, r"['’]"),
-        (SEPARATOR, r"[.,]"),
-        (HYPHEN, r"-"),
-    ):
-        table[code_points_matching(pattern, every)] |= bit
-    return table
+    return class_bits(
+        (
+            (SPACE, r"\s"),
+            (WORD, r"\w"),
+            (DIGIT, r"\d"),
+            (APOSTROPHE, r"['’]"),
+            (SEPARATOR, r"[.,]"),
+            (HYPHEN, r"-"),
+        )
+    )
 
 
 def token_bounds(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -466,21 +466,19 @@ _FOUR_FIELDS = (
 @lru_cache(maxsize=1)
 def _class_table() -> np.ndarray:
     """The class bits above of every code point, as ``re`` sees them."""
-    from corpus.tokens import all_code_points, code_points_matching
+    from corpus.tokens import class_bits
 
-    every = all_code_points()
-    table = np.zeros(len(every), np.uint8)
-    for bit, pattern in (
-        (_LETTER, r"[^\W\d_]"),
-        (_DIGIT, r"\d"),
-        (_UPPER, r"[A-ZÀ-ÞА-Я]"),
-        (_PUNCT, r"[^\w\s]"),
-        (_CJK_BIT, r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]"),
-        (_SPACE, r"\s"),
-        (_WORD_SEPARATOR_BIT, "[\\s" + re.escape(_WORD_SEPARATORS) + "]"),
-    ):
-        table[code_points_matching(pattern, every)] |= bit
-    return table
+    return class_bits(
+        (
+            (_LETTER, r"[^\W\d_]"),
+            (_DIGIT, r"\d"),
+            (_UPPER, r"[A-ZÀ-ÞА-Я]"),
+            (_PUNCT, r"[^\w\s]"),
+            (_CJK_BIT, r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]"),
+            (_SPACE, r"\s"),
+            (_WORD_SEPARATOR_BIT, "[\\s" + re.escape(_WORD_SEPARATORS) + "]"),
+        )
+    )
 
 
 @lru_cache(maxsize=1)
