@@ -450,14 +450,6 @@ def test_a_title_is_judged_as_the_sentence_pattern_judges_it(line):
     assert is_title(line) == _is_title_by_definition(line)
 
 
-@settings(max_examples=500, deadline=None)
-@given(st.text(alphabet=st.sampled_from(list("ab \n\r。")), max_size=30))
-def test_paragraphs_are_the_non_empty_lines(text):
-    from corpus.structure import paragraphs
-
-    assert paragraphs(text) == [m.span() for m in re.finditer(r"[^\n]+", text)]
-
-
 _LINES = st.sampled_from(
     [
         "Title",
@@ -754,3 +746,44 @@ def test_a_repair_edits_the_lines_difflib_says(pieces):
 @given(st.text(alphabet=st.sampled_from(list("a \n\t\r’é\u00a0\u200b\u3000🎉") + ["\ud800"]), max_size=30))
 def test_the_characters_outside_ascii_are_the_texts_own(text):
     assert base.non_ascii(text) == "".join(c for c in text if not c.isascii())
+
+
+# --- Quote spacing ------------------------------------------------------------------------------
+
+
+def _quotes_before_by_definition(text: str, i: int, family: str) -> list[str]:
+    start = text.rfind("\n", 0, i) + 1
+    return [c for c in text[start:i] if c in family]
+
+
+def _opens_by_definition(text: str, i: int) -> bool:
+    quote = text[i]
+    before = _quotes_before_by_definition(text, i, "«»" if quote == "»" else "“”„")
+    if quote == "»":
+        return len(before) % 2 == 0
+    end = text.find("\n", i)
+    after = text[i + 1 : end if end >= 0 else len(text)]
+    return len(before) % 2 == 0 and not any(c in "“„" for c in before) and "”" in after and "“" not in after
+
+
+def _closes_by_definition(text: str, i: int) -> bool:
+    quote = text[i]
+    before = _quotes_before_by_definition(text, i, "«»" if quote == "«" else "“”„")
+    if quote == "«":
+        return len(before) % 2 == 1 and before[-1] == "»"
+    return bool(before) and before[-1] == "„"
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.lists(st.sampled_from(["“", "”", "„", "«", "»", "’", "a", "word", " ", "\n", "\n\n"]), max_size=20).map("".join)
+)
+@example("sagte er „etwas“ und „mehr“, dann ”så” sa han »Wort« und «x»")
+def test_a_quote_is_judged_by_the_quotes_before_it_as_defined(text):
+    from corpus.rules import quote_spacing
+
+    for i, char in enumerate(text):
+        if char in "”»":
+            assert quote_spacing._opens(text, i) == _opens_by_definition(text, i), (text, i)
+        if char in "“«":
+            assert quote_spacing._closes(text, i) == _closes_by_definition(text, i), (text, i)
