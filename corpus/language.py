@@ -116,8 +116,6 @@ def _bulk_identifier(plain):
 
         def opening_scores(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
             """Raw scores of every text (aliases folded, as ``_decide``), and which had features."""
-            from scipy.sparse import csr_matrix
-
             data = [self._encode(t) for t in texts]
             lengths = np.fromiter(map(len, data), dtype=np.intp, count=len(data))
             buffer = np.frombuffer(b"".join(data), dtype=np.uint8)
@@ -130,15 +128,7 @@ def _bulk_identifier(plain):
                 at = starts[live] + k
                 state[live] = self._moves[self._rows[state[live]] + buffer[at]]
                 states[at] = state[live]
-            features = self._features[states]
-            found = features >= 0
-            text_of = np.repeat(np.arange(len(data)), lengths)[found]
-            counts = csr_matrix(
-                (np.ones(len(text_of), dtype=np.float32), (text_of, features[found])),
-                shape=(len(data), len(self.nb_ptc)),
-            )
-            counts.sum_duplicates()
-            counts.data = np.log1p(counts.data)
+            counts = _feature_count_rows(self._features[states], lengths, len(self.nb_ptc))
             self._cast_rows(None)
             scores = np.asarray(counts @ self._weights32) + self.nb_pc
             for i, j in self._alias_pairs:
@@ -224,6 +214,31 @@ def _bulk_identifier(plain):
     bulk._weights32 = np.empty(plain.nb_ptc.shape, dtype=np.float32)
     bulk._cast = np.zeros(len(plain.nb_ptc), dtype=bool)
     return bulk
+
+
+def _feature_count_rows(features: np.ndarray, lengths: np.ndarray, n_features: int):
+    """The log1p count of every feature in every text, one sparse row per text, features in order.
+
+    ``features`` holds the feature at each byte of the texts laid end to end (-1: none),
+    ``lengths`` each text's bytes. What ``csr_matrix((ones, (text, feature))).sum_duplicates()``
+    gives, whose per-row sort of the indices was two thirds of identifying a batch: one sort of
+    (text, feature) keys instead. The rows' indices come out in the same (ascending) order, so
+    the product with the weights adds in the same order, to the same bits.
+    """
+    from scipy.sparse import csr_matrix
+
+    texts = len(lengths)
+    key_type = np.int32 if texts * n_features < 2**31 else np.int64  # (a narrower sort is faster)
+    found = features >= 0
+    keys = np.repeat(np.arange(texts, dtype=key_type) * key_type(n_features), lengths)[found]
+    keys += features[found].astype(key_type)
+    keys.sort()
+    first = np.flatnonzero(np.concatenate(([keys.size > 0], keys[1:] != keys[:-1])))
+    counts = np.diff(np.append(first, keys.size)).astype(np.float32)
+    distinct = keys[first]
+    text_of = distinct // key_type(n_features)
+    indptr = np.searchsorted(text_of, np.arange(texts + 1, dtype=key_type))
+    return csr_matrix((np.log1p(counts), distinct - text_of * key_type(n_features), indptr), shape=(texts, n_features))
 
 
 def _automaton_depth(moves, rows) -> int:

@@ -394,10 +394,10 @@ def test_the_candidate_words_are_the_regexs():
 def _blocks_by_definition(text: str, standfirst_max_words: int = 60) -> list:
     """find_blocks as first written: each paragraph copied out and judged by is_heading."""
     from corpus.model import Block
-    from corpus.structure import is_heading, is_title, paragraphs
+    from corpus.structure import is_heading
 
-    spans, blocks = paragraphs(text), []
-    has_title = len(spans) > 1 and is_title(text[spans[0][0] : spans[0][1]])
+    spans, blocks = [m.span() for m in re.finditer(r"[^\n]+", text)], []
+    has_title = len(spans) > 1 and _is_title_by_definition(text[spans[0][0] : spans[0][1]])
     for i, (s, e) in enumerate(spans):
         line = text[s:e]
         if i == 0 and has_title:
@@ -416,6 +416,38 @@ def _blocks_by_definition(text: str, standfirst_max_words: int = 60) -> list:
             kind = "paragraph"
         blocks.append(Block(kind, s, e))
     return blocks
+
+
+def _is_title_by_definition(line: str) -> bool:
+    """is_title without its shortcut: every sentence end the pattern finds is judged."""
+    from corpus.structure import _ABBREVIATIONS, _NEXT_SENTENCE, TITLE_MAX_CHARS, TITLE_MAX_WORDS
+
+    if len(line) > TITLE_MAX_CHARS or len(line.split()) > TITLE_MAX_WORDS:
+        return False
+    for m in _NEXT_SENTENCE.finditer(line):
+        word, following = m.group(1), m.group(2)
+        if word is None:
+            return False
+        if following.islower():
+            continue
+        if word.isdigit() or (len(word) >= 3 and word.isalpha() and word.lower() not in _ABBREVIATIONS):
+            return False
+    return True
+
+
+_TITLE_PIECES = st.sampled_from(
+    ["Game over", ".", " ", "Will", "will", "U.S", "Gov", "2014", "in", "。", "।", "更多", "”", "x", "\n", "ab"]
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(_TITLE_PIECES, max_size=16).map("".join))
+@example("Game over. Will Sanders come down")
+@example("第五届。更多")
+def test_a_title_is_judged_as_the_sentence_pattern_judges_it(line):
+    from corpus.structure import is_title
+
+    assert is_title(line) == _is_title_by_definition(line)
 
 
 _LINES = st.sampled_from(
@@ -437,6 +469,9 @@ _LINES = st.sampled_from(
         "word " * 30,
         "y" * 201,
         "Two sentences. In one line",
+        "U.S. Media",
+        "In 2014. The",
+        "东京。更多",
     ]
 )
 
@@ -711,3 +746,44 @@ def test_a_repair_edits_the_lines_difflib_says(pieces):
 @given(st.text(alphabet=st.sampled_from(list("a \n\t\r’é\u00a0\u200b\u3000🎉") + ["\ud800"]), max_size=30))
 def test_the_characters_outside_ascii_are_the_texts_own(text):
     assert base.non_ascii(text) == "".join(c for c in text if not c.isascii())
+
+
+# --- Quote spacing ------------------------------------------------------------------------------
+
+
+def _quotes_before_by_definition(text: str, i: int, family: str) -> list[str]:
+    start = text.rfind("\n", 0, i) + 1
+    return [c for c in text[start:i] if c in family]
+
+
+def _opens_by_definition(text: str, i: int) -> bool:
+    quote = text[i]
+    before = _quotes_before_by_definition(text, i, "«»" if quote == "»" else "“”„")
+    if quote == "»":
+        return len(before) % 2 == 0
+    end = text.find("\n", i)
+    after = text[i + 1 : end if end >= 0 else len(text)]
+    return len(before) % 2 == 0 and not any(c in "“„" for c in before) and "”" in after and "“" not in after
+
+
+def _closes_by_definition(text: str, i: int) -> bool:
+    quote = text[i]
+    before = _quotes_before_by_definition(text, i, "«»" if quote == "«" else "“”„")
+    if quote == "«":
+        return len(before) % 2 == 1 and before[-1] == "»"
+    return bool(before) and before[-1] == "„"
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.lists(st.sampled_from(["“", "”", "„", "«", "»", "’", "a", "word", " ", "\n", "\n\n"]), max_size=20).map("".join)
+)
+@example("sagte er „etwas“ und „mehr“, dann ”så” sa han »Wort« und «x»")
+def test_a_quote_is_judged_by_the_quotes_before_it_as_defined(text):
+    from corpus.rules import quote_spacing
+
+    for i, char in enumerate(text):
+        if char in "”»":
+            assert quote_spacing._opens(text, i) == _opens_by_definition(text, i), (text, i)
+        if char in "“«":
+            assert quote_spacing._closes(text, i) == _closes_by_definition(text, i), (text, i)

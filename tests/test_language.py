@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import py3langid
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from py3langid.langid import _get_identifier
 
 from corpus.cleaning import CleaningPipeline
@@ -159,3 +161,34 @@ def test_answers_equal_py3langids_public_api_in_many_scripts():
     texts = [_article(language) for language in NEWS] + others + [t[:120] for t in others]
     assert detect_languages(texts * 2) == [_reference(t) for t in texts] * 2
     assert [detect_language(t) for t in texts] == [_reference(t) for t in texts]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.integers(-1, 40), max_size=30),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_feature_counts_of_a_batch_are_scipys_summed_duplicates(texts):
+    """The count rows made with one sort are scipy's (duplicates summed, indices sorted), and
+    their product with the weights is equal to the last bit."""
+    import numpy as np
+    from scipy.sparse import csr_matrix
+
+    from corpus.language import _feature_count_rows
+
+    features = np.array([f for text in texts for f in text], dtype=np.intp)
+    lengths = np.array([len(text) for text in texts], dtype=np.intp)
+    found = features >= 0
+    text_of = np.repeat(np.arange(len(texts)), lengths)[found]
+    expected = csr_matrix((np.ones(len(text_of), dtype=np.float32), (text_of, features[found])), shape=(len(texts), 41))
+    expected.sum_duplicates()
+    expected.data = np.log1p(expected.data)
+    rows = _feature_count_rows(features, lengths, 41)
+    assert np.array_equal(rows.indptr, expected.indptr)
+    assert np.array_equal(rows.indices, expected.indices)
+    assert rows.data.dtype == expected.data.dtype and np.array_equal(rows.data, expected.data)
+    weights = np.random.default_rng(len(features)).standard_normal((41, 5)).astype(np.float32)
+    assert np.array_equal(rows @ weights, expected @ weights)

@@ -12,9 +12,18 @@ class ParagraphBreaks:
     name = "paragraph_breaks"
 
     def propose(self, text: str, ctx: CleaningContext) -> list[Edit]:
-        # The counts first: they settle most texts (a single line break somewhere), and a
-        # search for three line breaks costs more than counting one.
-        if text.count("\n") == 2 * text.count("\n\n") and "\n\n\n" not in text:
+        s = text.find("\n")
+        if s < 0:
+            return []
+        # The counts settle a text whose every run of line breaks is one blank line already (the
+        # counts are equal and no run is longer only then). A first run of another length says at
+        # once that they will not: most texts have single breaks, and counting costs more than the walk.
+        if (
+            text.startswith("\n\n", s)
+            and not text.startswith("\n\n\n", s)
+            and text.count("\n") == 2 * text.count("\n\n")
+            and "\n\n\n" not in text
+        ):
             return _edge_newline_edits(text)  # every break is already one blank line
         # Every run of newlines (str.find goes from one to the next; a regex would stop on
         # each and build a match object for the many runs that are already right). Whole-page
@@ -22,7 +31,6 @@ class ParagraphBreaks:
         # Python-level __new__ (the same tuple, in 85% of the time).
         edits, n = [], len(text)
         append, edit = edits.append, tuple.__new__
-        s = text.find("\n")
         while s >= 0:
             e = s + 1
             while e < n and text[e] == "\n":

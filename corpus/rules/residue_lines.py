@@ -7,6 +7,7 @@ from bisect import bisect_right
 
 from corpus.offsets import Edit
 from corpus.rules.base import CleaningContext, _runs, remove_lines
+from corpus.structure import paragraphs
 
 _MONTHS = (
     "january|february|march|april|may|june|july|august|september|october|november|december"
@@ -103,7 +104,6 @@ _ANYWHERE_SCANNERS_NO_COOKIE = _scanners_by_width([(k, p) for k, p in _ANYWHERE 
 # The characters outside ASCII that (?i) lets stand for a letter of "cookie": İ and ı for i,
 # the Kelvin sign for k (a test checks this against re on every code point).
 _COOKIE_LOOKALIKES = ("\u0130", "\u0131", "\u212a")
-_NON_EMPTY_LINE = re.compile(r"[^\n]+")
 
 
 def _may_mention_cookies(text: str) -> bool:
@@ -199,7 +199,7 @@ class ResidueLines:
         return self.drop is None or kind in self.drop
 
     def propose(self, text: str, ctx: CleaningContext) -> list[Edit]:
-        lines = [m.span() for m in _NON_EMPTY_LINE.finditer(text)]
+        lines = paragraphs(text)  # (the spans of [^\n]+)
         if not lines:
             return []
         residue = _anywhere_residue(text, lines)  # line index -> kind

@@ -169,31 +169,61 @@ def _unknown_lower_words_at_once(texts: list[str], languages: list[str]) -> list
             keys[j] = 0 if joined[start:end] in _frequencies(languages[t]) else -1
         except (LookupError, ValueError):
             keys[j] = -1
-    keys, bases = keys.tolist(), bases.tolist()
-    known_by_language: dict[str, frozenset[int] | None] = {}
+    unknown, known_by_language = _unknown_keys(keys, cuts, languages)
+    unknown_before = np.concatenate(([0], np.cumsum(unknown))).tolist()
+    bases = bases.tolist()
     out: list[list[tuple[int, int]] | None] = []
     for t, language in enumerate(languages):
-        if language not in known_by_language:
-            try:
-                known_by_language[language] = _packed_known_words(language)
-            except (LookupError, ValueError):
-                known_by_language[language] = None
-        known = known_by_language[language]
         lo, hi = cuts[t], cuts[t + 1]
-        if known is None:
+        if known_by_language[language] is None:
             out.append(None)
-        elif known.issuperset(keys[lo:hi]):
+        elif unknown_before[hi] == unknown_before[lo]:
             out.append([])  # the usual case: every long lower-case word is a known word
         else:
             base = bases[t]
             out.append(
                 [
                     (start - base, start - base + length)
-                    for key, start, length in zip(keys[lo:hi], starts[lo:hi].tolist(), lengths[lo:hi].tolist())
-                    if key not in known
+                    for is_unknown, start, length in zip(
+                        unknown[lo:hi].tolist(), starts[lo:hi].tolist(), lengths[lo:hi].tolist()
+                    )
+                    if is_unknown
                 ]
             )
     return out
+
+
+def _unknown_keys(
+    keys: np.ndarray, cuts: list[int], languages: list[str]
+) -> tuple[np.ndarray, dict[str, frozenset[int] | None]]:
+    """Whether each packed word ``keys[j]`` is missing from the list of its text's language (text
+    ``t`` has ``keys[cuts[t]:cuts[t + 1]]``), and each language's packed list (None: it has none).
+
+    A batch repeats its words: each distinct word is looked up once (a lookup per word, in a
+    list of 150,000, was a fifth of the rule).
+    """
+    unknown = np.zeros(keys.size, bool)
+    known_by_language: dict[str, frozenset[int] | None] = {}
+    one_language = len(set(languages)) == 1  # (the usual batch)
+    for language in dict.fromkeys(languages):
+        try:
+            known = known_by_language[language] = _packed_known_words(language)
+        except (LookupError, ValueError):
+            known_by_language[language] = None
+            continue
+        chosen = (
+            slice(None)
+            if one_language
+            else np.concatenate(
+                [np.arange(cuts[t], cuts[t + 1]) for t, other in enumerate(languages) if other == language]
+            )
+        )
+        words = keys[chosen]
+        distinct = np.unique(words)
+        missing = distinct[np.fromiter((key not in known for key in distinct.tolist()), bool, distinct.size)]
+        if missing.size:
+            unknown[chosen] = np.isin(words, missing)
+    return unknown, known_by_language
 
 
 _PADDING = "\n" * 16
