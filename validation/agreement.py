@@ -46,12 +46,13 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import combinations
+from itertools import chain, combinations, compress
 
 import krippendorff
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from annotation.columns import transposed
 from annotation.model import AnnotationRecord, Origin
 from annotation.schema import CLAIM, CLAIM_LAYER, ENTITY_LAYER, LINK_LABELS, LabelSchema
 from annotation.store import AnnotationStore
@@ -497,18 +498,40 @@ class _Annotation:
         return out
 
 
-def _prepare(record: AnnotationRecord, labels: _Labels, skipped: dict[str, int]) -> _Annotation:
+def _prepare(records: list[AnnotationRecord], labels: _Labels, skipped: dict[str, int]) -> list[_Annotation]:
+    """Each record as arrays (its spans of a known label; the targets of its links; its claims'
+    attributes). The spans of all records are read field by field and made arrays at once, then
+    cut per record: building an array per record was a third of agreement at 10k documents."""
+    spans = list(chain.from_iterable(r.spans for r in records))
+    ids, layers, names, starts, ends = transposed(spans, 5)  # Span: id, layer, label, start, end, text
+    codes = list(map(labels.code.get, zip(layers, names)))
+    known = [code is not None and name != OUTSIDE for code, name in zip(codes, names)]
+    unknown = known.count(False)
+    if unknown:
+        skipped["spans_with_unknown_label"] += unknown
+    else:
+        known = None  # every span: nothing to leave out
+    if known is not None:
+        ids, layers, starts, ends, codes = (list(compress(v, known)) for v in (ids, layers, starts, ends, codes))
     layer_index = {layer: i for i, layer in enumerate(LAYERS)}
-    flat: list[int] = []
-    ids: list[str] = []
-    for s in record.spans:
-        code = labels.code.get((s.layer, s.label))
-        if code is None or s.label == OUTSIDE:
-            skipped["spans_with_unknown_label"] += 1
-            continue
-        flat += (s.start, s.end, code, layer_index[s.layer])
-        ids.append(s.id)
-    table = np.array(flat, dtype=np.int64).reshape(-1, 4)
+    table = np.array([starts, ends, codes, [layer_index[layer] for layer in layers]], dtype=np.int64).reshape(4, -1)
+    counts = [len(r.spans) for r in records]
+    if known is not None:  # spans kept per record
+        owner = np.repeat(np.arange(len(records)), counts)
+        counts = np.bincount(owner[np.array(known, bool)], minlength=len(records)).tolist()
+    cuts = np.cumsum(counts)[:-1].tolist()
+    prepared = []
+    for record, start, end, code, layer, first, n in zip(
+        records, *(np.split(row, cuts) for row in table), [0, *cuts], counts
+    ):
+        prepared.append(
+            _Annotation(record.annotator, start, end, code, layer, ids[first : first + n], *_links_and_choices(record))
+        )
+    return prepared
+
+
+def _links_and_choices(record: AnnotationRecord) -> tuple[dict, dict]:
+    """A record's link targets (link label -> claim span id -> target offsets) and its claims' attributes."""
     targets: dict[str, dict[str, list[tuple[int, int]]]] = {label: {} for label in LINK_LABELS}
     if record.links:
         where = {s.id: (s.start, s.end) for s in record.spans}
@@ -519,7 +542,7 @@ def _prepare(record: AnnotationRecord, labels: _Labels, skipped: dict[str, int])
     for c in record.choices:
         if c.values:
             attributes.setdefault(c.region_id, {})[c.name] = "|".join(sorted(c.values))
-    return _Annotation(record.annotator, table[:, 0], table[:, 1], table[:, 2], table[:, 3], ids, targets, attributes)
+    return targets, attributes
 
 
 def _current_records(
@@ -894,9 +917,8 @@ def agreement(
     tally = _Tally(labels)
     compared = _current_records(records, texts, min_annotators, skipped)
     tokens = token_offsets_many([texts[doc_id] for doc_id in compared])
-    tally.add_documents(
-        [(t, [_prepare(rec, labels, skipped) for rec in recs]) for t, recs in zip(tokens, compared.values())]
-    )
+    prepared = iter(_prepare([rec for recs in compared.values() for rec in recs], labels, skipped))
+    tally.add_documents([(t, [next(prepared) for _ in recs]) for t, recs in zip(tokens, compared.values())])
 
     layers: dict[str, LayerAgreement] = {}
     for layer in LAYERS:
