@@ -160,6 +160,25 @@ def character_classes() -> np.ndarray:
     )
 
 
+# What token_bounds reads of each character: one of four kinds (a digit is a word character too).
+SPACE_KIND, OTHER_KIND, LETTER_KIND, DIGIT_KIND = 0, 1, 2, 3
+
+
+@cache
+def character_kinds():
+    """The kind of every code point (``*_KIND``), as an Arrow array: Arrow's take reads it at
+    uint32 code points directly, where numpy's indexing first copies them into 64-bit indices."""
+    import pyarrow as pa
+
+    classes = character_classes()
+    kinds = np.where(
+        (classes & SPACE) != 0,
+        SPACE_KIND,
+        np.where((classes & WORD) == 0, OTHER_KIND, np.where((classes & DIGIT) != 0, DIGIT_KIND, LETTER_KIND)),
+    )
+    return pa.array(kinds.astype(np.uint8))
+
+
 def token_bounds(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(starts, ends) of the tokens in a text given as code points, which must begin and end with whitespace.
 
@@ -171,16 +190,21 @@ def token_bounds(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     single "." or ","  (a chunk that starts with digits and goes on with letters ends the
     number before its separator: the lookahead backtracks there); a word is chunks joined by
     single hyphens, from a chunk that is not a number's; any other character is a token of its own.
+
+    Each character's kind is read once (:func:`character_kinds`), and every rule from there.
     """
-    classes = character_classes()[codes]
-    word = (classes & WORD) != 0
-    space = (classes & SPACE) != 0
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    kinds = pc.take(character_kinds(), pa.array(codes)).to_numpy()
+    word, space = kinds >= LETTER_KIND, kinds == SPACE_KIND
     # Where a chunk begins or ends (they alternate: the text begins and ends with whitespace).
     edges = np.flatnonzero(word[1:] != word[:-1]) + 1
     first, stop = edges[0::2], edges[1::2]  # each chunk's first and one-past-last character
-    letters = word & ((classes & DIGIT) == 0)
-    all_digits = ~np.logical_or.reduceat(letters, first) if first.size else np.zeros(0, bool)
-    before = classes[first - 1]  # the character before each chunk (never a word character)
+    # A chunk is all digits when it holds as many digits as characters (digits are few: counted where they are).
+    digits = np.flatnonzero(kinds == DIGIT_KIND)
+    all_digits = np.bincount(np.searchsorted(first, digits, "right") - 1, minlength=first.size) == stop - first
+    before = character_classes()[codes[first - 1]]  # the character before each chunk (never a word character)
     joined = np.zeros(first.size, bool)  # the character before is directly after the previous chunk
     joined[1:] = stop[:-1] == first[1:] - 1
     clitic = (before & APOSTROPHE) != 0
@@ -194,10 +218,11 @@ def token_bounds(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     in_number = np.where(inherits, ~in_word, all_digits & ~clitic)
     previous_word, previous_number = np.roll(in_word, 1), np.roll(in_number, 1)  # used only where joined
     continues = clitic | (hyphened & previous_word) | (separated & all_digits & previous_number)
-    starts = ~word & ~space  # every other character starts a token ...
+    starts = kinds == OTHER_KIND  # every other character starts a token ...
     starts[first[continues & ~clitic] - 1] = False  # ... but a hyphen or separator inside a word or number
     starts[first[~continues]] = True
     # A token ends where the next one starts or whitespace begins, right after a character that is not whitespace.
     ends = np.zeros(codes.size, bool)
-    ends[1:] = (starts[1:] | space[1:]) & ~space[:-1]
+    np.logical_or(starts[1:], space[1:], out=ends[1:])
+    ends[1:] &= ~space[:-1]
     return np.flatnonzero(starts), np.flatnonzero(ends)

@@ -100,9 +100,8 @@ def _token_strings(joined: str, codes: np.ndarray, starts: np.ndarray, ends: np.
     data = joined.encode("utf-8")
     if len(data) != codes.size:  # not ASCII: a code point's byte offset counts the extra bytes of those before it
         wide = np.flatnonzero(codes >= 0x80)
-        extra = np.concatenate(([0], np.cumsum(1 + (codes[wide] >= 0x800).astype(np.int64) + (codes[wide] >= 0x10000))))
-        starts = starts + extra[np.searchsorted(wide, starts)]
-        ends = ends + extra[np.searchsorted(wide, ends)]
+        extra = 1 + (codes[wide] >= 0x800).astype(np.int64) + (codes[wide] >= 0x10000)
+        starts, ends = starts + _before(wide, extra, starts), ends + _before(wide, extra, ends)
     # The text as pieces: the gap before each token, the token, ..., the rest; the tokens are the odd pieces.
     offsets = np.empty(2 * starts.size + 2, np.int64)
     offsets[0], offsets[-1] = 0, len(data)
@@ -111,6 +110,17 @@ def _token_strings(joined: str, codes: np.ndarray, starts: np.ndarray, ends: np.
         pa.large_string(), offsets.size - 1, [None, pa.py_buffer(offsets), pa.py_buffer(data)]
     )
     return pieces.take(pa.array(np.arange(1, offsets.size - 1, 2))).cast(pa.string())
+
+
+def _before(at: np.ndarray, extra: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """For each of the sorted ``offsets``, the sum of ``extra`` over the positions ``at`` (sorted) before it.
+
+    Each position is placed among the offsets, not each offset among the positions: the wide
+    characters of a text are few, its tokens many.
+    """
+    added = np.zeros(offsets.size + 1, np.int64)
+    np.add.at(added, np.searchsorted(offsets, at, "right"), extra)
+    return np.cumsum(added[:-1])
 
 
 def _tags(

@@ -528,3 +528,95 @@ def test_token_figures_equal_sklearn_and_krippendorff_on_random_annotations():
                 assert value == pytest.approx(
                     krippendorff.alpha(reliability_data=binary, level_of_measurement="nominal")
                 )
+
+
+def random_team(rng: random.Random, documents: int, most: int) -> tuple[dict, list]:
+    """Texts and 2..``most`` annotators' records per document: spans that cut words, nest, cross,
+    repeat, lie partly or wholly outside the text, and claims with sources, cues and attributes."""
+    words = "the minister of Ukraine’s economy said 2.1 percent growth , officials in Kyiv and Lviv agreed".split()
+    labels = ["PERSON", "ORG", "GPE", "CLAIM", "SOURCE", "CUE"] * 10 + ["MYSTERY", "O"]  # two the schema lacks
+    names = ["alice", "bob", "carol", "dan", "erin"]
+    texts, recs = {}, []
+    for d in range(documents):
+        text = " ".join(rng.choice(words) for _ in range(rng.randint(0, 30)))
+        texts[f"d{d}"] = text
+        for name in rng.sample(names, rng.randint(2, most)):
+            spans, links, choices = [], [], []
+            tidy, at = rng.random() < 0.8, 0  # tidy: spans one after the other, as most annotators leave them
+            for k in range(rng.randint(0, 6)):
+                if tidy:
+                    start = at + rng.randint(0, 8)
+                    end = at = min(len(text), start + rng.randint(1, 12))
+                else:
+                    start = rng.randrange(-3, len(text) + 3)
+                    end = start + rng.randint(-1, 25)
+                label = rng.choice(labels)
+                layer = SCHEMA.layer_of(label) if label in labels[:6] else "entities"
+                spans.append(Span(f"{name}{k}", layer, label, start, end, text[start:end]))
+            claims = [s for s in spans if s.label == "CLAIM"]
+            for claim in claims:
+                others = [s for s in spans if s.label != "CLAIM"]
+                if others and rng.random() < 0.7:
+                    links.append(Link(claim.id, rng.choice(others).id, rng.choice(["source", "cue"])))
+                choices.append(RegionChoice(claim.id, "claim_type", (rng.choice(["prediction", "statistic"]),)))
+            recs.append(
+                AnnotationRecord(
+                    f"d{d}",
+                    sha256_hex(text),
+                    name,
+                    "labelstudio",
+                    f"{name}-{d}",
+                    spans=spans,
+                    links=links,
+                    choices=choices,
+                )
+            )
+    return texts, recs
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_token_figures_counted_for_all_pair_documents_at_once_are_those_counted_one_by_one(seed, monkeypatch):
+    """_Tally counts the token figures of documents two annotators annotated all at once (spans painted
+    in one pass); the report must be the one of counting them document by document, with documents of
+    three annotators, nested spans and offsets outside the text among them, and with four annotators
+    (then nothing is counted at once)."""
+    from validation.agreement import _Tally
+
+    rng = random.Random(seed)
+    texts, recs = random_team(rng, rng.randint(20, 40), 3 if seed % 4 else 4)
+    at_once = agreement(recs, texts, SCHEMA).to_record()
+    counted = []
+    batched = _Tally._add_pair_tokens
+    monkeypatch.setattr(
+        _Tally, "_add_pair_tokens", lambda self, docs: counted.append(batched(self, docs)) or counted[-1]
+    )
+    assert agreement(recs, texts, SCHEMA).to_record() | {"seconds": None} == at_once | {"seconds": None}
+    monkeypatch.setattr(_Tally, "_add_pair_tokens", lambda self, docs: np.zeros(len(docs), bool))
+    one_by_one = agreement(recs, texts, SCHEMA).to_record()
+    assert at_once | {"seconds": None} == one_by_one | {"seconds": None}
+    if seed % 4:
+        assert counted[0].any()  # some documents were counted at once
+
+
+def test_records_are_prepared_as_arrays_of_their_known_spans_all_at_once():
+    """agreement._prepare reads the spans of all records at once: each record's arrays are its own
+    spans of a known label, in order, and the others are counted as skipped."""
+    from collections import defaultdict
+
+    from validation.agreement import LAYERS, _Labels, _prepare
+
+    rng = random.Random(3)
+    _, recs = random_team(rng, 30, 3)
+    recs.append(AnnotationRecord("d0", "0" * 64, "frank", "labelstudio", "empty"))
+    labels, skipped = _Labels(SCHEMA), defaultdict(int)
+    prepared = _prepare(recs, labels, skipped)
+    unknown = 0
+    for rec, ann in zip(recs, prepared, strict=True):
+        known = [s for s in rec.spans if (s.layer, s.label) in labels.code and s.label != "O"]
+        unknown += len(rec.spans) - len(known)
+        assert ann.annotator == rec.annotator and ann.ids == [s.id for s in known]
+        assert ann.start.tolist() == [s.start for s in known] and ann.end.tolist() == [s.end for s in known]
+        assert ann.code.tolist() == [labels.code[(s.layer, s.label)] for s in known]
+        assert ann.layer.tolist() == [LAYERS.index(s.layer) for s in known]
+    assert unknown and dict(skipped) == {"spans_with_unknown_label": unknown}
+    assert _prepare(recs[:1][:0], labels, skipped) == []

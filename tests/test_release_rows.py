@@ -15,6 +15,8 @@ from dataclasses import replace
 
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from annotation.columns import RecordColumns
 from annotation.model import AnnotationRecord, Span
@@ -311,3 +313,19 @@ def test_token_offsets_many_are_each_texts_own_tokens():
         for text, offsets in zip(texts, got):
             assert offsets.reshape(-1, 2).tolist() == [list(t) for t in tokenize(text)], text
     assert token_offsets_many([]) == []
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.text(alphabet=CHARACTERS + "Z9\n", max_size=12) | st.sampled_from(PIECES), max_size=12))
+def test_token_bounds_finds_the_tokens_of_the_pattern_in_any_text(pieces):
+    """corpus.tokens.token_bounds (numpy: character kinds, chunks, digits counted per chunk) on
+    texts joined from pieces of every character class the pattern tells apart, as a batch joins them."""
+    import numpy as np
+
+    from corpus.tokens import token_bounds
+
+    text = "".join(pieces)
+    codes = np.frombuffer((" " + text + " ").encode("utf-32-le"), np.uint32)
+    starts, ends = token_bounds(codes)
+    assert list(zip((starts - 1).tolist(), (ends - 1).tolist())) == tokenize(text)
+    assert starts.dtype == ends.dtype == np.intp

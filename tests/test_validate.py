@@ -6,6 +6,8 @@ from dataclasses import replace
 
 import pytest
 from corpus_helpers import clean_text
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from annotation.model import AnnotationRecord, Link, RegionChoice, Span
@@ -398,3 +400,57 @@ def test_span_fields_are_read_as_zip_transposes_them_without_an_iterator_per_spa
     assert transposed([], len(Span._fields)) == [[] for _ in Span._fields]
     links = [Link("c1", "s1", "source"), Link("c1", "q1", "cue")]
     assert transposed(links, len(Link._fields)) == [["c1", "c1"], ["s1", "q1"], ["source", "cue"]]
+
+
+# Characters a span's text is made of: ASCII, whitespace of several kinds (str.strip's, not all
+# printable-ASCII edges), non-ASCII letters and punctuation, and one outside the BMP.
+SPAN_CHARACTERS = "ab. é’\u00a0\u2003\n\t\x1c\x85…🎉"
+
+
+@st.composite
+def texts_and_spans(draw):
+    """Documents' texts and, per text, spans whose text mostly is the text at their offsets (and
+    sometimes a neighbour's, another string, or offsets outside the text)."""
+    texts = draw(st.lists(st.text(alphabet=SPAN_CHARACTERS, max_size=25), min_size=1, max_size=4))
+    counts, starts, ends, span_texts = [], [], [], []
+    for text in texts:
+        n = draw(st.integers(0, 5))
+        counts.append(n)
+        for _ in range(n):
+            a = draw(st.integers(-2, len(text) + 2))
+            b = draw(st.integers(a - 1, len(text) + 3))
+            kind = draw(st.sampled_from(["same", "same", "same", "shifted", "other"]))
+            if kind == "same":
+                x = text[max(a, 0) : max(b, 0)]
+            elif kind == "shifted":
+                x = text[max(a + 1, 0) : max(b + 1, 0)]
+            else:
+                x = draw(st.text(alphabet=SPAN_CHARACTERS, max_size=6))
+            starts.append(a)
+            ends.append(b)
+            span_texts.append(x)
+    return texts, counts, starts, ends, span_texts
+
+
+@settings(max_examples=400, deadline=None)
+@given(texts_and_spans())
+def test_the_vectorised_span_screen_is_the_span_by_span_definition(case):
+    """integrity._text_differs (all spans at once: Arrow lengths, edge bytes, str.startswith mapped)
+    flags exactly the spans the per-span definition flags."""
+    import numpy as np
+
+    from validation.integrity import _text_differs
+    from validation.tables import SpanValues
+
+    texts, counts, starts, ends, span_texts = case
+    n = len(span_texts)
+    values = SpanValues(counts, [f"s{k}" for k in range(n)], ["entities"] * n, ["PERSON"] * n, starts, ends, span_texts)
+    owners = [k for k, c in enumerate(counts) for _ in range(c)]
+    expected = [
+        b - a != len(x) or not texts[k].startswith(x, a) or x != x.strip()
+        for k, a, b, x in zip(owners, starts, ends, span_texts)
+    ]
+    if not n:
+        return
+    got = _text_differs(texts, values, np.array(starts, np.int64), np.array(ends, np.int64))
+    assert got.tolist() == expected

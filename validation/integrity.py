@@ -19,6 +19,8 @@ from operator import attrgetter
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from annotation.convert import SpanLocator
 from annotation.model import AnnotationRecord, Origin, Span
@@ -314,17 +316,7 @@ def _span_suspects(records: RecordSet, docs: Mapping[str, Document], values: Spa
         texts.append(doc.text if doc is not None else "")
     owner = np.repeat(np.arange(len(records)), counts)
     length = np.repeat(np.array([len(t) for t in texts], dtype=np.int64), counts)
-    bad = (start < 0) | (start >= end) | (end > length)
-    # In the text at its offsets (compared in place, without slicing a copy); no edge whitespace.
-    bad |= np.array(
-        [
-            b - a != len(x) or not t.startswith(x, a) or x != x.strip()
-            for t, a, b, x in zip(
-                chain.from_iterable(map(repeat, texts, counts)), values.starts, values.ends, values.texts
-            )
-        ],
-        dtype=bool,
-    )
+    bad = (start < 0) | (start >= end) | (end > length) | _text_differs(texts, values, start, end)
     # Overlaps within a record's layer, for records whose spans all lie inside their text: sort
     # by (record and layer, start) and compare each start with the furthest end before it.
     codes: dict = defaultdict(count().__next__)
@@ -338,6 +330,39 @@ def _span_suspects(records: RecordSet, docs: Mapping[str, Document], values: Spa
     overlaps = np.zeros(n, dtype=bool)
     overlaps[1:] = (g[1:] == g[:-1]) & (reach[:-1] > s[1:])
     return set(np.unique(owner[bad]).tolist()) | set(np.unique(owner[order][overlaps]).tolist())
+
+
+def _text_differs(texts: list[str], values: SpanValues, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Per span (those of record k are in ``texts[k]``): whether its text is not the document's at
+    its offsets, or has whitespace at an edge. What :func:`_check_spans` checks one span at a time,
+    ``b - a != len(x) or not t.startswith(x, a) or x != x.strip()``, for all spans at once.
+
+    Lengths come from Arrow; an edge is decided from its byte where that is printable ASCII, by
+    ``str.strip`` where it is not (empty texts, whitespace, any non-ASCII character); the text
+    is compared in place by ``str.startswith``, mapped over the spans in C (no slice is copied).
+    ``values.texts`` must all be str, and its text column Arrow strings.
+    """
+    spans = pa.array(values.column("text").array)
+    if isinstance(spans, pa.ChunkedArray):
+        spans = spans.combine_chunks()
+    spans = spans.cast(pa.large_string())  # int64 offsets, read as numpy below
+    differs = pc.utf8_length(spans).to_numpy(zero_copy_only=False) != end - start
+    _, offsets, data = spans.buffers()
+    offsets = np.frombuffer(offsets, np.int64)[spans.offset : spans.offset + len(spans) + 1]
+    data = np.frombuffer(data, np.uint8) if data is not None else np.zeros(0, np.uint8)
+    filled = offsets[1:] > offsets[:-1]
+    first, last = np.zeros(len(spans), np.uint8), np.zeros(len(spans), np.uint8)
+    first[filled], last[filled] = data[offsets[:-1][filled]], data[offsets[1:][filled] - 1]
+    plain = (first >= 0x21) & (first <= 0x7E) & (last >= 0x21) & (last <= 0x7E)  # never whitespace
+    raw = values.texts
+    for i in np.flatnonzero(~plain & ~differs).tolist():
+        differs[i] = raw[i] != raw[i].strip()
+    in_place = np.fromiter(
+        map(str.startswith, chain.from_iterable(map(repeat, texts, values.counts)), raw, values.starts),
+        bool,
+        count=len(raw),
+    )
+    return differs | ~in_place
 
 
 def _check_spans(rec: AnnotationRecord, text: str) -> list[Finding]:
