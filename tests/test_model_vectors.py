@@ -13,11 +13,12 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from test_models import QUICK, gold_workspace
+from test_models import QUICK, gold_workspace, runner
 
 from annotation.models import ner_decode
 from annotation.models.predictor import ModelPredictor
 from corpus.store import CorpusStore
+from newsdesk.cli import app
 from training.train import train_model
 from training.vectors import learn_vectors
 
@@ -93,3 +94,16 @@ def test_a_model_trained_with_vectors_keeps_them_and_predicts_the_same_either_wa
     done = subprocess.run([sys.executable, "-c", code, str(result.path), texts[0]], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == {k: [list(s) for s in v] for k, v in decoded[0].items()}
+
+
+def test_model_train_takes_the_encoder_depth_and_the_vectors_from_the_command_line(tmp_path):
+    ws = gold_workspace(tmp_path, n=12)
+    args = ["model", "train", "--name", "flags", "--max-minutes", "0.1", "--depth", "3", "--vectors", "8"]
+    out = runner.invoke(app, [*args, "--workspace", str(ws.root), "--json"])
+    assert out.exit_code == 0, out.output
+    settings = json.loads(out.stdout)["settings"]
+    assert (settings["depth"], settings["vectors"]) == (3, 8)
+    config = (ws.path("models") / "flags" / "claims" / "config.cfg").read_text()
+    assert "depth = 3" in config and "include_static_vectors = true" in config
+    out = runner.invoke(app, ["model", "train", "--depth", "0", "--workspace", str(ws.root)])
+    assert out.exit_code == 2 and "--depth" in out.output
