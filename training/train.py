@@ -56,8 +56,8 @@ class TrainSettings:
     architecture: str = "ner"
     width: int = 64  # 64 x 2 trains 1.4x the words of spaCy's 96 x 4 per CPU second and predicts 1.4x faster
     # convolution layers of the window encoder: a token sees depth x window words each side; 4
-    # (was 2) lets the NER's few state tokens see a long claim's edges: +0.02 CLAIM, +0.05 SOURCE
-    # overlap F1 on PolNeAR, fewer edits, 57 instead of 77 articles per CPU second (bench/README.md)
+    # (was 2) lets the NER's few state tokens see a long claim's edges: on PolNeAR +0.01-0.05 SOURCE
+    # overlap F1, fewer edits, 57 instead of 77 articles per CPU second (two seeds, bench/README.md)
     depth: int = 4
     window: int = 1
     embed_rows: tuple[int, int, int, int] = (20000, 2000, 5000, 1000)  # NORM, PREFIX, SUFFIX, SHAPE
