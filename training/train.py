@@ -17,7 +17,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -55,10 +55,16 @@ class TrainSettings:
     # but more spans split, so more edits per 1,000 words at equal CPU time (bench/README.md)
     architecture: str = "ner"
     width: int = 64  # 64 x 2 trains 1.4x the words of spaCy's 96 x 4 per CPU second and predicts 1.4x faster
-    depth: int = 2
+    # convolution layers of the window encoder: a token sees depth x window words each side; 4
+    # (was 2) lets the NER's few state tokens see a long claim's edges: on PolNeAR +0.01-0.05 SOURCE
+    # overlap F1, fewer edits, 57 instead of 77 articles per CPU second (two seeds, bench/README.md)
+    depth: int = 4
     window: int = 1
     embed_rows: tuple[int, int, int, int] = (20000, 2000, 5000, 1000)  # NORM, PREFIX, SUFFIX, SHAPE
     hidden_width: int = 64  # the NER's state layer (architecture "ner" only)
+    # dimensions of word vectors learnt from the workspace's own text before training
+    # (training/vectors.py), fed to the tok2vec beside the hashed embeddings; 0: none
+    vectors: int = 0
     dropout: float = 0.1
     batch_words: tuple[int, int] = (100, 1000)  # compounding from, to
     learn_rate: float = 0.002  # 0.001 (spaCy's) scored 0.03-0.06 lower on PolNeAR at equal CPU time (bench/README.md)
@@ -100,7 +106,7 @@ def _tok2vec_config(s: TrainSettings) -> dict:
             "width": s.width,
             "attrs": ["NORM", "PREFIX", "SUFFIX", "SHAPE"],
             "rows": list(s.embed_rows),
-            "include_static_vectors": False,
+            "include_static_vectors": s.vectors > 0,
         },
         "encode": {
             "@architectures": "spacy.MaxoutWindowEncoder.v2",
@@ -134,13 +140,17 @@ def _tagger_config(s: TrainSettings, labels: list[str]) -> dict:
     }
 
 
-def blank_pipeline(lang: str, labels: list[str], settings: TrainSettings, vocab=True):
+def _blank(lang: str, vocab=True):
     import spacy
 
     try:
-        nlp = spacy.blank(lang, vocab=vocab)
+        return spacy.blank(lang, vocab=vocab)
     except (ImportError, KeyError, ValueError):
-        nlp = spacy.blank("xx", vocab=vocab)  # a language spaCy has no tokenizer rules for: the generic one
+        return spacy.blank("xx", vocab=vocab)  # a language spaCy has no tokenizer rules for: the generic one
+
+
+def blank_pipeline(lang: str, labels: list[str], settings: TrainSettings, vocab=True):
+    nlp = _blank(lang, vocab)
     if settings.architecture == "tagger":
         span_tagger.register()
         nlp.add_pipe(span_tagger.FACTORY, config=_tagger_config(settings, labels))
@@ -149,6 +159,21 @@ def blank_pipeline(lang: str, labels: list[str], settings: TrainSettings, vocab=
     for label in labels:
         ner.add_label(label)
     return nlp
+
+
+def _vocab_with_vectors(workspace: Workspace, gold: list[GoldDocument], lang: str, dim: int):
+    """A vocab holding word vectors learnt from the workspace's text: every document but the held-out
+    ones (their scores choose the checkpoint, so they stay unseen)."""
+    from corpus.store import CorpusStore
+    from training.vectors import learn_vectors
+
+    nlp = _blank(lang)
+    held_out = {g.doc.id for g in gold if g.held_out}
+    texts = [d.text for d in CorpusStore(workspace).iter_documents() if d.id not in held_out]
+    vectors = learn_vectors(nlp, texts, dim)
+    if vectors is not None:
+        nlp.vocab.vectors = vectors
+    return nlp.vocab
 
 
 def _language(gold: list[GoldDocument]) -> str:
@@ -296,9 +321,14 @@ def train_model(
 
     spacy.util.fix_random_seed(settings.seed)
     labels = {ENTITY_LAYER: list(schema.entity_labels), CLAIM_LAYER: list(CLAIM_LABELS)}
+    vocab = _vocab_with_vectors(workspace, gold, lang, settings.vectors) if settings.vectors else True
+    if settings.vectors and not vocab.vectors.shape[0]:
+        settings = replace(settings, vectors=0)  # too little text to learn vectors from
     trainers: list[_Layer] = []
     for layer in layers:  # one vocab, so that prediction tokenizes a document once for both layers
-        trainers.append(_Layer(layer, labels[layer], gold, lang, settings, trainers[0].nlp.vocab if trainers else True))
+        trainers.append(
+            _Layer(layer, labels[layer], gold, lang, settings, trainers[0].nlp.vocab if trainers else vocab)
+        )
     budget = max_minutes * 60.0
     eval_every = min(settings.eval_seconds, max(budget / 12, 2.0))
     for t in trainers:

@@ -29,6 +29,22 @@ def train(
             "faster, splits more spans); see docs/models.md."
         ),
     ] = "ner",
+    depth: Annotated[
+        int | None,
+        typer.Option(
+            help="Convolution layers of the token encoder, each one more word of context each side (default 4; "
+            "2 predicts a third faster and finds less); see docs/models.md.",
+            min=1,
+        ),
+    ] = None,
+    vectors: Annotated[
+        int | None,
+        typer.Option(
+            help="Dimensions of word vectors learnt from the workspace's own text before training (default 0: "
+            "none; on PolNeAR they did not help); see docs/models.md.",
+            min=0,
+        ),
+    ] = None,
     workspace: WorkspaceOpt = Path("."),
     as_json: JsonOpt = False,
 ):
@@ -41,7 +57,8 @@ def train(
 
     with user_errors():
         ws = Workspace.open(workspace)
-        settings = TrainSettings(architecture=architecture)
+        chosen = {"depth": depth, "vectors": vectors}
+        settings = TrainSettings(architecture=architecture, **{k: v for k, v in chosen.items() if v is not None})
         if console.is_terminal and not as_json:
             with Progress(
                 TextColumn("{task.description}"),
