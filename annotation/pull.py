@@ -189,6 +189,7 @@ def pull(workspace: Workspace, client: LabelStudio | None = None) -> PullReport:
                 stored = store.stored()
                 steps["beside export"] = time.perf_counter() - t0
                 data = snapshot.result()
+                del snapshot  # the future would keep the export's bytes alive through the conversion
                 steps["export"] = time.perf_counter() - t0
         # Old snapshots are deleted (the server's work) while this one is converted (ours); one
         # that cannot be deleted now is left to the next pull, as before.
