@@ -172,24 +172,26 @@ def _read_results(results: list[dict], locator: SpanLocator, record: AnnotationR
     relations = []
     # Flag regions came from push, not from the annotator: dropped with whatever hangs on them.
     flag_ids = {str(item.get("id")) for item in results if item.get("from_name") == FLAG_LAYER}
-    results = [item for item in results if item.get("from_name") != FLAG_LAYER]
+    if flag_ids:
+        results = [item for item in results if item.get("from_name") != FLAG_LAYER]
     repeats = repeated_regions(results)
     dropped = {id(item) for _, item in repeats}
     record.problems.extend(repeat_note(kept, item) for kept, item in repeats)
+    spans = record.spans
     for item in results:
-        kind = item.get("type")
-        value = item.get("value", {})
-        if id(item) in dropped:
+        if dropped and id(item) in dropped:
             continue
         if flag_ids and (
             str(item.get("id")) in flag_ids or {str(item.get("from_id")), str(item.get("to_id"))} & flag_ids
         ):
             continue  # a choice on a flag region, or a link drawn to one
+        kind = item.get("type")
         if kind == "labels" and item.get("from_name") in SPAN_LAYERS:
-            span = _span(item, value, locator, record)
+            span = _span(item, item.get("value", {}), locator, record)
             if span is not None:
-                record.spans.append(span)
+                spans.append(span)
         elif kind == "choices":
+            value = item.get("value", {})
             values = tuple(value.get("choices", []))
             if "start" in value and "id" in item:  # a per-region choice reuses its region's id
                 record.choices.append(RegionChoice(str(item["id"]), item["from_name"], values))
@@ -199,7 +201,7 @@ def _read_results(results: list[dict], locator: SpanLocator, record: AnnotationR
             relations.append(item)
         else:
             record.problems.append(f"ignored result of type {kind!r} from {item.get('from_name')!r}")
-    labels = {s.id: s.label for s in record.spans}
+    labels = {s.id: s.label for s in spans}
     for rel in relations:
         label = (rel.get("labels") or [None])[0]
         if label is None:  # an unlabelled relation: a link to a CUE is a cue link, any other a source link
@@ -219,6 +221,8 @@ def _span(item: dict, value: dict, locator: SpanLocator, record: AnnotationRecor
     region_text = value.get("text")
     if region_text is None:
         region_text = locator.text[start:end] if 0 <= start <= end <= len(locator.text) else ""
+    elif locator.text[start:end] == region_text:  # nearly every region: no repair to look for
+        return Span(region_id, item["from_name"], labels[0], start, end, region_text)
     where = locator.locate(start, end, region_text)
     if where is None:
         record.problems.append(

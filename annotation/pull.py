@@ -4,13 +4,19 @@ Uses the snapshot export (the synchronous export lists predictions by id only an
 unannotated tasks; the snapshot with serialization options does not), converts every
 annotation of every annotator — cancelled ones too — and appends what is new or changed to
 the workspace's record store. Nothing is merged here: that is adjudication's job.
+
+The server building the snapshot is most of a pull's time (Label Studio serialises every task
+inside the create request); what pull does meanwhile (the users, the records already stored)
+runs beside it, and the old snapshots are deleted while the new one is converted.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import httpx
@@ -45,13 +51,17 @@ class PullReport:
     annotators: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    # Wall seconds of each step: "export" (the server builds and sends the snapshot), "parse",
+    # "convert", "store"; "beside export" ran while the server worked, so it is not on the clock.
+    steps: dict[str, float] = field(default_factory=dict)
 
     def to_record(self) -> dict:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
 
-def download_snapshot(client: LabelStudio, project_id: int) -> bytes:
-    """The JSON of a snapshot export of every task, with full annotations and predictions."""
+def download_snapshot(client: LabelStudio, project_id: int) -> bytearray:
+    """The JSON of a snapshot export of every task, with full annotations and predictions.
+    The snapshot stays on the server: `_delete_pull_exports` removes pull's snapshots."""
     full = {"only_id": False}
     # Label Studio Community builds the snapshot inside this request: a 10k-task project takes
     # longer than the client's usual timeout.
@@ -83,12 +93,17 @@ def download_snapshot(client: LabelStudio, project_id: int) -> bytes:
                 hint="look at the server log; run pull again",
             )
         time.sleep(0.2)
-    data = read_again(
-        lambda: b"".join(
-            client.projects.exports.download(project_id, export.id, export_type="JSON", request_options=slow)
-        )
-    )
-    _delete_pull_exports(client, project_id)
+    return read_again(lambda: _download(client, project_id, export.id, slow))
+
+
+def _download(client: LabelStudio, project_id: int, export_id: int, request_options: dict) -> bytearray:
+    """The snapshot's file, as the server wrote it. Without an ``exportType`` the server sends that
+    file; with ``JSON`` it first copies it three times through its converter, which changes
+    nothing (the same tasks, byte for byte). One growing buffer: the chunks and their join would
+    hold the export twice (~350 MB for 10k tasks)."""
+    data = bytearray()
+    for chunk in client.projects.exports.download(project_id, export_id, request_options=request_options):
+        data += chunk
     return data
 
 
@@ -116,10 +131,12 @@ def _delete_export(client: LabelStudio, project_id: int, export_id: int) -> None
 
 def export_snapshot(client: LabelStudio, project_id: int) -> list[dict]:
     """All tasks with full annotations and predictions, through a snapshot export."""
-    return parse_export(download_snapshot(client, project_id))
+    tasks = parse_export(download_snapshot(client, project_id))
+    _delete_pull_exports(client, project_id)
+    return tasks
 
 
-def parse_export(data: bytes) -> list[dict]:
+def parse_export(data: bytes | bytearray) -> list[dict]:
     """The export's tasks (a 10k-task export is ~350 MB: orjson parses it in a fraction of json's time)."""
     return jsonio.loads(data)
 
@@ -128,10 +145,15 @@ def server_users(client: LabelStudio) -> dict[int, str]:
     return {u.id: u.email or u.username or f"user-{u.id}" for u in read_again(lambda: list(client.users.list()))}
 
 
-def convert_export(tasks: list[dict], users: dict[int, str]) -> tuple[list[AnnotationRecord], list[AnnotationRecord]]:
-    """(annotation records, prediction records) of an exported project."""
+def convert_export(
+    tasks: list[dict], users: dict[int, str], *, consume: bool = False
+) -> tuple[list[AnnotationRecord], list[AnnotationRecord]]:
+    """(annotation records, prediction records) of an exported project. With ``consume``, each
+    task is let go once converted: the records grow while the parsed export shrinks."""
     annotations, predictions = [], []
-    for task in tasks:
+    for i, task in enumerate(tasks):
+        if consume:
+            tasks[i] = None
         annotations.extend(records_from_task(task, users))
         predictions.extend(
             record_from_prediction(task, p)
@@ -144,34 +166,54 @@ def convert_export(tasks: list[dict], users: dict[int, str]) -> tuple[list[Annot
 def pull(workspace: Workspace, client: LabelStudio | None = None) -> PullReport:
     started = time.perf_counter()
     report = PullReport()
-    with workspace.lock(), server_errors(str(workspace.root)):
-        client = client or studio_client(workspace.root)
-        task_map = TaskMap.load(workspace)
-        project = read_again(lambda: find_project(client, task_map))
-        if project is None:
-            raise NewsdeskError(
-                Errors.E207,
-                where=str(workspace.root),
-                detail="no project for this workspace",
-                hint="run `newsdesk annotate push` first",
-            )
-        data = download_snapshot(client, project.id)
-        users = server_users(client)
-    with without_cyclic_gc():
-        tasks = parse_export(data)
-        del data
-        annotations, predictions = convert_export(tasks, users)
-        report.tasks = len(tasks)
-        del tasks
-        report.annotations = len(annotations)
-        report.predictions = len(predictions)
-        report.annotators = sorted({r.annotator for r in annotations})
-        report.problems = [f"task {r.task_id} ({r.annotator}): {p}" for r in annotations for p in r.problems]
-        store = AnnotationStore(workspace)
-        written = store.append(annotations + predictions, "pull")
-    if written:
-        report.new_or_changed = written.read_bytes().count(b"\n")  # one record a line
+    steps = report.steps
+    with workspace.lock():
+        with server_errors(str(workspace.root)):
+            client = client or studio_client(workspace.root)
+            task_map = TaskMap.load(workspace)
+            project = read_again(lambda: find_project(client, task_map))
+            if project is None:
+                raise NewsdeskError(
+                    Errors.E207,
+                    where=str(workspace.root),
+                    detail="no project for this workspace",
+                    hint="run `newsdesk annotate push` first",
+                )
+            store = AnnotationStore(workspace)
+            # The request's thread mostly waits for the server: reading the users and the records
+            # already stored (the whole store, on a later pull) costs no time beside it.
+            with ThreadPoolExecutor(1, thread_name_prefix="newsdesk-pull-export") as lane, without_cyclic_gc():
+                t0 = time.perf_counter()
+                snapshot = lane.submit(download_snapshot, client, project.id)
+                users = server_users(client)
+                stored = store.stored()
+                steps["beside export"] = time.perf_counter() - t0
+                data = snapshot.result()
+                del snapshot  # the future would keep the export's bytes alive through the conversion
+                steps["export"] = time.perf_counter() - t0
+        # Old snapshots are deleted (the server's work) while this one is converted (ours); one
+        # that cannot be deleted now is left to the next pull, as before.
+        cleanup = threading.Thread(target=_delete_pull_exports, args=(client, project.id), daemon=True)
+        cleanup.start()
+        with without_cyclic_gc():
+            t0 = time.perf_counter()
+            tasks = parse_export(data)
+            del data
+            t1 = time.perf_counter()
+            report.tasks = len(tasks)
+            annotations, predictions = convert_export(tasks, users, consume=True)
+            del tasks
+            t2 = time.perf_counter()
+            report.annotations = len(annotations)
+            report.predictions = len(predictions)
+            report.annotators = sorted({r.annotator for r in annotations})
+            report.problems = [f"task {r.task_id} ({r.annotator}): {p}" for r in annotations for p in r.problems]
+            _, report.new_or_changed = store.append_new(annotations + predictions, "pull", stored)
+            t3 = time.perf_counter()
+        steps.update(parse=t1 - t0, convert=t2 - t1, store=t3 - t2)
+        cleanup.join()
     report.seconds = time.perf_counter() - started
+    steps.update({k: round(v, 3) for k, v in steps.items()})
     return report
 
 

@@ -31,7 +31,7 @@ class AnnotationStore:
         for path in self.segments():
             yield from jsonio.read_lines(path)
 
-    def _latest(self) -> dict[tuple[str, str], dict]:
+    def stored(self) -> dict[tuple[str, str], dict]:
         """The stored form of the current version of every record, by (origin, record id)."""
         latest: dict[tuple[str, str], dict] = {}
         for rec in self._iter_raw():
@@ -43,7 +43,7 @@ class AnnotationStore:
 
     def current(self) -> dict[tuple[str, str], AnnotationRecord]:
         """The current version of every record, by (origin, record id)."""
-        return {k: AnnotationRecord.from_record(v) for k, v in self._latest().items()}
+        return {k: AnnotationRecord.from_record(v) for k, v in self.stored().items()}
 
     def records(self, include_cancelled: bool = True) -> list[AnnotationRecord]:
         recs = sorted(self.current().values(), key=lambda r: (r.doc_id, r.origin, r.record_id))
@@ -51,16 +51,23 @@ class AnnotationStore:
 
     def append(self, records: Iterable[AnnotationRecord], label: str) -> Path | None:
         """Write the records that are new or changed as one new segment; returns its path."""
-        latest = self._latest()
+        return self.append_new(records, label)[0]
+
+    def append_new(
+        self, records: Iterable[AnnotationRecord], label: str, stored: dict[tuple[str, str], dict] | None = None
+    ) -> tuple[Path | None, int]:
+        """(the new segment or None, how many records it holds). ``stored``: what :meth:`stored`
+        returned, read earlier under the same workspace lock (pull reads it while the server works)."""
+        latest = self.stored() if stored is None else stored
         fresh = [r.to_record() for r in records]
         fresh = [r for r in fresh if not _same(latest.get((r["origin"], r["record_id"])), r)]
         if not fresh:
-            return None
+            return None, 0
         # orjson: a 10k-task pull writes ~300 MB of records, in a third of json's time.
         data = b"".join(orjson.dumps(r, option=orjson.OPT_APPEND_NEWLINE | orjson.OPT_NON_STR_KEYS) for r in fresh)
         path = self.folder / f"{time.strftime('%Y%m%dT%H%M%S')}-{time.time_ns() % 10**9:09d}-{label}.jsonl"
         atomic_write_bytes(path, data)
-        return path
+        return path, len(fresh)
 
 
 def _same(stored: dict | None, fresh: dict) -> bool:

@@ -12,7 +12,8 @@ tests/test_predict.py, not here), then measures, in tasks per second:
 - pull: ``annotation.pull.pull`` of a third project whose tasks were imported with predictions
   and annotations embedded (one annotator, a second one on the agreement sample, a few
   cancelled), against the bare snapshot export (create, wait, download, delete) with the same
-  serialization options, in alternating rounds;
+  serialization options, in alternating rounds; wall seconds, and CPU seconds of this process
+  and of the server's (most of either side's time is the server serialising the tasks);
 - conversion: the downloaded export file into newsdesk records (``records_from_task``) against
   ``label_studio_sdk.converter.Converter`` writing CoNLL-2003 from the same file.
 
@@ -56,6 +57,7 @@ from annotation.studio import (  # noqa: E402
     TEAM_API_KEY_ENV,
     TEAM_URL_ENV,
     create_studio_user,
+    running_server,
     shared_venv_dir,
     start_studio,
     stop_studio,
@@ -78,6 +80,24 @@ CACHED_PREDICTOR = "bench-cached"
 
 def load() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
+
+
+def cpu_seconds(pid: int | None = None) -> float:
+    """CPU seconds (user + system) of this process (all its threads), or of process ``pid``."""
+    if pid is None:
+        return time.process_time()
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
+@contextlib.contextmanager
+def cpu_spent(server_pid: int):
+    """{"cpu_s": this process, "server_cpu_s": the Label Studio server} over the block."""
+    spent = {}
+    ours, server = cpu_seconds(), cpu_seconds(server_pid)
+    yield spent
+    spent["cpu_s"] = round(cpu_seconds() - ours, 3)
+    spent["server_cpu_s"] = round(cpu_seconds(server_pid) - server, 3)
 
 
 def per_s(count: int, seconds: float) -> float | None:
@@ -228,44 +248,54 @@ def best_of(runs: list[dict]) -> dict:
 # --- pull --------------------------------------------------------------------------------------
 
 
-def bare_export(client, project_id: int) -> tuple[bytes, dict]:
-    """The snapshot export as pull asks for it: create, wait, download, delete; no parsing."""
-    t0 = time.perf_counter()
-    export = client.projects.exports.create(
-        project_id,
-        title="bench bare export",
-        serialization_options={
-            "predictions": {"only_id": False},
-            "annotations__completed_by": {"only_id": True},
-            "drafts": {"only_id": True},
-        },
-        task_filter_options={"only_with_annotations": False},
-        annotation_filter_options={"usual": True, "ground_truth": True, "skipped": True},
-        request_options={"timeout": annotation.pull.EXPORT_TIMEOUT_SECONDS},
-    )
-    while True:
-        state = client.projects.exports.get(project_id, export.id)
-        if state.status == "completed":
-            break
-        if state.status == "failed":
-            raise SystemExit(f"bare export {export.id} failed")
-        time.sleep(0.2)
-    data = b"".join(
-        client.projects.exports.download(
+def bare_export(client, project_id: int, server_pid: int) -> tuple[bytes, dict]:
+    """The snapshot export as pull asks for it: create, wait, download, delete; no parsing.
+
+    Downloaded as pull downloads it since issue 19: the snapshot's file as written (no
+    ``exportType``; ``JSON`` makes the server copy it through its converter, same bytes)."""
+    load_before = load()
+    with cpu_spent(server_pid) as spent:
+        t0 = time.perf_counter()
+        export = client.projects.exports.create(
             project_id,
-            export.id,
-            export_type="JSON",
+            title="bench bare export",
+            serialization_options={
+                "predictions": {"only_id": False},
+                "annotations__completed_by": {"only_id": True},
+                "drafts": {"only_id": True},
+            },
+            task_filter_options={"only_with_annotations": False},
+            annotation_filter_options={"usual": True, "ground_truth": True, "skipped": True},
             request_options={"timeout": annotation.pull.EXPORT_TIMEOUT_SECONDS},
         )
-    )
-    client.projects.exports.delete(project_id, export.id)
-    seconds = time.perf_counter() - t0
-    return data, {"seconds": round(seconds, 3), "load_after": load()}
+        while True:
+            state = client.projects.exports.get(project_id, export.id)
+            if state.status == "completed":
+                break
+            if state.status == "failed":
+                raise SystemExit(f"bare export {export.id} failed")
+            time.sleep(0.2)
+        created = time.perf_counter() - t0
+        data = b"".join(
+            client.projects.exports.download(
+                project_id, export.id, request_options={"timeout": annotation.pull.EXPORT_TIMEOUT_SECONDS}
+            )
+        )
+        client.projects.exports.delete(project_id, export.id)
+        seconds = time.perf_counter() - t0
+    return data, {
+        "seconds": round(seconds, 3),
+        "create_and_wait_s": round(created, 3),
+        **spent,
+        "load_before": load_before,
+        "load_after": load(),
+    }
 
 
-def bench_pull(root: Path, client, project_id: int, marker: str) -> dict:
+def bench_pull(root: Path, client, project_id: int, marker: str, server_pid: int) -> dict:
     """One pull into a fresh workspace (so every repeat does the same work) that owns the project."""
     ws = Workspace.init(root)
+    load_before = load()
     TaskMap(marker=marker, project_id=project_id).save(ws)
     # An older pull exported, downloaded and parsed in one function.
     export = "download_snapshot" if hasattr(annotation.pull, "download_snapshot") else "export_snapshot"
@@ -275,12 +305,17 @@ def bench_pull(root: Path, client, project_id: int, marker: str) -> dict:
         "store_append": (AnnotationStore, "append"),
         "server_users": (annotation.pull, "server_users"),
     }
-    with timed_calls(targets) as spent:
+    with timed_calls(targets) as spent, cpu_spent(server_pid) as cpu:
         t0 = time.perf_counter()
         report = annotation.pull.pull(ws, client=client)
         seconds = time.perf_counter() - t0
-    breakdown = {k: round(v, 3) for k, v in spent.items()}
-    breakdown["other (JSON parse, ...)"] = round(seconds - sum(spent.values()), 3)
+    steps = getattr(report, "steps", None)
+    if steps:  # pull times its own steps (some run beside the export)
+        breakdown = dict(steps)
+        breakdown["other"] = round(seconds - sum(v for k, v in steps.items() if k != "beside export"), 3)
+    else:
+        breakdown = {k: round(v, 3) for k, v in spent.items()}
+        breakdown["other (JSON parse, ...)"] = round(seconds - sum(spent.values()), 3)
     return {
         "tasks": report.tasks,
         "annotations": report.annotations,
@@ -291,6 +326,8 @@ def bench_pull(root: Path, client, project_id: int, marker: str) -> dict:
         "seconds": round(seconds, 3),
         "tasks_per_s": per_s(report.tasks, seconds),
         "breakdown_s": breakdown,
+        **cpu,
+        "load_before": load_before,
         "load_after": load(),
     }
 
@@ -446,6 +483,26 @@ def print_table(result: dict) -> None:
         f"{pl['annotations']:,} annotations + {pl['predictions']:,} predictions; {parts(pl)}; best of "
         f"{rounds(pl)}; median / median {result['pull_vs_bare_median']:.2f}",
     )
+    table.add_row(
+        "CPU: bare export",
+        "",
+        f"{result['bare_export_cpu_s']:.1f}",
+        "",
+        "",
+        "this process + the server's, best round",
+    )
+    table.add_row(
+        "CPU: newsdesk pull",
+        "",
+        f"{result['pull_cpu_s']:.1f}",
+        "",
+        f"{result['pull_vs_bare_cpu']:.2f}",
+        "rounds: "
+        + "; ".join(
+            f"{r['cpu_s']:.1f} + server {r['server_cpu_s']:.1f} s, load {r['load_before'][0]}"
+            for r in result["pull_rounds"]
+        ),
+    )
     console.print(table)
 
     c = result["conversion"]
@@ -554,6 +611,7 @@ def run(args, work: Path, result: dict) -> None:
     predicted = None  # frees the predictions (the cached predictor is done with them)
     gc.collect()
 
+    server_pid = running_server(ws.root).pid
     pulls, bares = result.setdefault("pull_rounds", []), result.setdefault("bare_export_rounds", [])
     for i in range(args.repeats):
         for side in ("bare", "pull") if i % 2 == 0 else ("pull", "bare"):
@@ -563,10 +621,10 @@ def run(args, work: Path, result: dict) -> None:
             )
             gc.collect()
             if side == "bare":
-                data, run_ = bare_export(client, pull_project.id)
+                data, run_ = bare_export(client, pull_project.id, server_pid)
                 bares.append(run_)
             else:
-                pulls.append(bench_pull(work / f"pull-{i}", client, pull_project.id, pull_marker))
+                pulls.append(bench_pull(work / f"pull-{i}", client, pull_project.id, pull_marker, server_pid))
     export_file = work / "export.json"
     export_file.write_bytes(data)
     del data
@@ -583,6 +641,10 @@ def run(args, work: Path, result: dict) -> None:
     result["pull_vs_bare_median"] = round(
         statistics.median(result["bare_export"]["all_s"]) / statistics.median(result["pull"]["all_s"]), 3
     )
+    # CPU seconds, this process and the server's, best round of each: what the load changes least.
+    both = [r["cpu_s"] + r["server_cpu_s"] for r in bares], [r["cpu_s"] + r["server_cpu_s"] for r in pulls]
+    result["pull_vs_bare_cpu"] = round(min(both[0]) / min(both[1]), 3)
+    result["pull_cpu_s"], result["bare_export_cpu_s"] = round(min(both[1]), 3), round(min(both[0]), 3)
 
     print("conversion: ours vs the SDK's converter ...", flush=True)
     users = annotation.pull.server_users(client)
