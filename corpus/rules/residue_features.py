@@ -97,7 +97,6 @@ def known_residue(line: str) -> bool:
 # literal where it can: re finds a literal with a fast search, but tests a class of characters at
 # every position (5-10 times slower; the furniture phrases as one alternation, 200 µs a page).
 
-_SENTENCE_END_LINES = re.compile(r"[.!?…。！？](?:[\"'”’»)\]]*)[^\S\n]*$", re.M)
 _URL_PASSES = (
     re.compile(r"https?://"),
     re.compile(r"www\."),
@@ -242,46 +241,50 @@ def _own_features(
 
 
 def _with_context(own: np.ndarray, lines: list[str]) -> np.ndarray:
-    """The own features of each line and the rest of FEATURES, where it stands among the others."""
+    """The own features of each line and the rest of FEATURES, where it stands among the others.
+    (Few numpy calls: on a page of 180 lines their fixed cost was most of this step.)"""
     n = len(lines)
-    log_chars, sentence_end = own[:, 0], own[:, 2]
+    out = np.zeros((n, len(FEATURES)))
+    out[:, : own.shape[1]] = own
+    ctx = out[:, own.shape[1] :]
+    log_chars, log_words, sentence_end = own[:, 0], own[:, 1], own[:, 2]
+    chars = np.exp(log_chars) - 1
     # A "sentence line" is what a paragraph looks like: long enough and ending like a sentence
     # (or long, for a text in a script without spaces).
-    sentence_line = ((own[:, 1] >= math.log1p(10)) & (sentence_end > 0)) | (log_chars >= math.log1p(400))
-    cum_chars = np.cumsum(np.exp(log_chars) - 1)
-    total = cum_chars[-1] if n else 1.0
-    short = own[:, 1] <= math.log1p(4)
-    short_run = _run_lengths(short)
-    dist = _distance_to(sentence_line)
-    window = window_mean(sentence_line.astype(float), 3, 0.0)
-    ctx = np.zeros((n, len(FEATURES) - own.shape[1]))
+    sentence_line = ((log_words >= _LOG1P_10) & (sentence_end > 0)) | (log_chars >= _LOG1P_400)
+    cum_chars = np.cumsum(chars)
     idx = np.arange(n)
     ctx[:, 0] = idx / max(n - 1, 1)
-    ctx[:, 1] = (cum_chars - (np.exp(log_chars) - 1)) / max(total, 1.0)
-    ctx[:, 2] = log_chars - log_chars.max() if n else 0
-    ctx[:, 3] = idx == 0
-    ctx[:, 4] = idx == n - 1
-    ctx[:, 5] = shift(log_chars, 1)
-    ctx[:, 6] = shift(log_chars, -1)
-    ctx[:, 7] = shift(sentence_end, 1)
-    ctx[:, 8] = shift(sentence_end, -1)
-    ctx[:, 9] = np.log1p(short_run * short)
-    ctx[:, 10] = np.log1p(np.minimum(dist, 50))
-    ctx[:, 11] = window
-    ctx[:, 12] = sentence_line.mean() if n else 0
+    ctx[:, 1] = (cum_chars - chars) / max(cum_chars[-1], 1.0)
+    ctx[:, 2] = log_chars - log_chars.max()
+    ctx[0, 3] = 1.0
+    ctx[n - 1, 4] = 1.0
+    ctx[1:, 5] = log_chars[:-1]
+    ctx[:-1, 6] = log_chars[1:]
+    ctx[1:, 7] = sentence_end[:-1]
+    ctx[:-1, 8] = sentence_end[1:]
+    short = log_words <= _LOG1P_4
+    ctx[:, 9] = np.log1p(_run_lengths(short) * short)
+    sentence_count = np.count_nonzero(sentence_line)
+    ctx[:, 10] = np.log1p(np.minimum(_distance_to(sentence_line), 50))
+    ctx[:, 11] = window_mean(sentence_line.astype(float), 3, 0.0)
+    ctx[:, 12] = sentence_count / n
     ctx[:, 13] = math.log1p(n)
-    ctx[:, 14:19] = densest_block(sentence_line, np.exp(log_chars) - 1)
+    ctx[:, 14:19] = densest_block(sentence_line, chars)
     # Interactions a linear model cannot make itself: a paragraph outside the article's body (a
     # comment, a teaser of another story) is residue where the same paragraph inside is not.
-    ctx[:, 19] = own[:, 1] * (1 - ctx[:, 15])
-    ctx[:, 20] = own[:, 1] * ctx[:, 18]
+    ctx[:, 19] = log_words * (1 - ctx[:, 15])
+    ctx[:, 20] = log_words * ctx[:, 18]
     ctx[:, 21] = sentence_line & (ctx[:, 14] < 0.1)
     ctx[:, 22] = _repeated(lines)
     ctx[:, 23] = window_mean(own[:, 14], 2, 0.0)
     # A comment section: paragraphs among time stamps and "Reply" lines.
     ctx[:, 24] = window_mean(own[:, 12], 3, 0.0)
     ctx[:, 25] = window_mean(own[:, 11], 3, 0.0)
-    return np.hstack([own, ctx])
+    return out
+
+
+_LOG1P_4, _LOG1P_10, _LOG1P_400 = math.log1p(4), math.log1p(10), math.log1p(400)
 
 
 def line_starts_of(lines: list[str]) -> np.ndarray:
@@ -299,13 +302,32 @@ def known_residue_lines(lines: list[str], line_starts: np.ndarray) -> np.ndarray
 
 
 def sentence_ends(lines: list[str]) -> np.ndarray:
-    """_SENTENCE_END.search() of each line."""
-    return lines_matching((_SENTENCE_END_LINES,), "\n".join(lines), line_starts_of(lines))
+    """_SENTENCE_END.search() of each line: its last character once the spaces (str.rstrip strips
+    what ``\\s`` matches) and then the closing quotes and brackets after it are stripped is a sentence
+    end. A regex pass tried every full stop of the text; this looks at each line's end only."""
+    ends = map(_SENTENCE_END_CHARS.__contains__, [line.rstrip().rstrip(_CLOSERS)[-1:] for line in lines])
+    return np.fromiter(ends, bool, len(lines))
+
+
+_SENTENCE_END_CHARS = frozenset(".!?…。！？")
+_CLOSERS = "\"'”’»)]"
 
 
 def lines_matching(passes: tuple[re.Pattern, ...], text: str, line_starts: np.ndarray) -> np.ndarray:
     """Whether any of the passes matches in each line of ``text`` (lines starting at line_starts)."""
     return _per_line([m.start() for p in passes for m in p.finditer(text)], line_starts, line_starts.size) > 0
+
+
+def lines_containing(literal: str, text: str, line_starts: np.ndarray) -> list[int]:
+    """The lines of ``text`` (starting at line_starts) in which ``literal`` occurs, found by str.find."""
+    found = []
+    at = text.find(literal)
+    while at >= 0:
+        found.append(at)
+        at = text.find(literal, at + 1)
+    if not found:
+        return []
+    return np.unique(np.searchsorted(line_starts, found, side="right") - 1).tolist()
 
 
 def _furniture_phrases(lower_text: str, line_starts: np.ndarray) -> np.ndarray:
@@ -381,22 +403,27 @@ def densest_block(sentence_line: np.ndarray, chars: np.ndarray) -> np.ndarray:
     if where.size == 0:
         out[:, 2] = math.log1p(50)
         return out
-    new_block = np.concatenate([[True], np.diff(where) > BLOCK_GAP + 1])
+    new_block = np.empty(where.size, bool)
+    new_block[0] = True
+    np.greater(where[1:] - where[:-1], BLOCK_GAP + 1, out=new_block[1:])
     first_of_block = np.flatnonzero(new_block)
-    starts = where[first_of_block]
-    ends = where[np.concatenate([first_of_block[1:] - 1, [where.size - 1]])]
+    last_of_block = np.empty_like(first_of_block)
+    last_of_block[:-1] = first_of_block[1:] - 1
+    last_of_block[-1] = where.size - 1
+    starts, ends = where[first_of_block], where[last_of_block]
     block_chars = np.add.reduceat(chars[where], first_of_block)
     share = block_chars / max(block_chars.sum(), 1.0)
-    idx = np.arange(n)
-    block = np.searchsorted(starts, idx, side="right") - 1  # the last block starting at or before i
-    inside = (block >= 0) & (idx <= ends[np.maximum(block, 0)])
-    out[:, 0] = np.where(inside, share[np.maximum(block, 0)], 0.0)
+    for start, end, block_share in zip(starts.tolist(), ends.tolist(), share.tolist()):
+        out[start : end + 1, 0] = block_share
     densest = int(np.argmax(block_chars))
-    lo, hi = starts[densest], ends[densest]
-    out[:, 1] = (idx >= lo) & (idx <= hi)
-    out[:, 2] = np.log1p(np.minimum(np.maximum(lo - idx, 0) + np.maximum(idx - hi, 0), 50))
-    out[:, 3] = idx < lo
-    out[:, 4] = idx > hi
+    lo, hi = int(starts[densest]), int(ends[densest])
+    out[lo : hi + 1, 1] = 1.0
+    out[:lo, 3] = 1.0
+    out[hi + 1 :, 4] = 1.0
+    distance = np.zeros(n, np.int64)
+    distance[:lo] = np.arange(lo, 0, -1)
+    distance[hi + 1 :] = np.arange(1, n - hi)
+    out[:, 2] = np.log1p(np.minimum(distance, 50))
     return out
 
 
@@ -506,22 +533,18 @@ def _log1p_of_counts(counts: np.ndarray) -> np.ndarray:
     return _log1p_table()[k]
 
 
-def shift(values: np.ndarray, by: int, fill: float = 0.0) -> np.ndarray:
-    """values[i - by] at i (the line before for by=1, after for by=-1), ``fill`` past the ends."""
-    out = np.full_like(values, fill, dtype=float)
-    if by > 0:
-        out[by:] = values[:-by]
-    elif by < 0:
-        out[:by] = values[-by:]
-    else:
-        out[:] = values
-    return out
-
-
 def window_mean(values: np.ndarray, half: int, fill: float) -> np.ndarray:
     """The mean of each value and ``half`` values on either side, ``fill`` past the ends."""
-    padded = np.concatenate([np.full(half, fill), values, np.full(half, fill)])
-    return np.convolve(padded, np.ones(2 * half + 1) / (2 * half + 1), "valid")
+    padded = np.empty(values.size + 2 * half)
+    padded[:half] = fill
+    padded[half : half + values.size] = values
+    padded[half + values.size :] = fill
+    return np.convolve(padded, _window(half), "valid")
+
+
+@lru_cache(maxsize=8)
+def _window(half: int) -> np.ndarray:
+    return np.ones(2 * half + 1) / (2 * half + 1)
 
 
 def _run_lengths(mask: np.ndarray) -> np.ndarray:
@@ -529,9 +552,11 @@ def _run_lengths(mask: np.ndarray) -> np.ndarray:
     n = mask.size
     if n == 0:
         return np.zeros(0)
-    edges = np.flatnonzero(np.diff(mask.astype(np.int8))) + 1
-    starts = np.concatenate([[0], edges])
-    lengths = np.diff(np.concatenate([starts, [n]]))
+    edges = np.flatnonzero(mask[1:] != mask[:-1])
+    bounds = np.empty(edges.size + 2, np.int64)
+    bounds[0], bounds[-1] = 0, n
+    bounds[1:-1] = edges + 1
+    lengths = bounds[1:] - bounds[:-1]
     return np.repeat(lengths, lengths).astype(float)
 
 

@@ -25,6 +25,7 @@ import json
 import re
 from functools import lru_cache
 from importlib import resources
+from itertools import repeat
 from pathlib import Path
 
 import numpy as np
@@ -39,9 +40,8 @@ from corpus.rules.residue_features import (
     known_residue_lines,
     line_features,
     line_starts_of,
-    lines_matching,
+    lines_containing,
     sentence_ends,
-    shift,
     window_mean,
 )
 
@@ -61,13 +61,16 @@ NOT_ARTICLE = re.compile(
 def context_features(scores: np.ndarray) -> np.ndarray:
     """The second stage's input: the first stage's logit of each line and of its neighbours."""
     n = scores.size
-    cols = [scores]
-    for by in (1, 2, 3, -1, -2, -3):
-        cols.append(shift(scores, by, fill=-4.0))
-    cols.append(window_mean(scores, 5, -4.0))
-    cols.append(np.full(n, scores.max() if n else 0.0))
-    cols.append(np.full(n, scores.mean() if n else 0.0))
-    return np.stack(cols, axis=1)
+    out = np.full((n, 10), -4.0)
+    out[:, 0] = scores
+    for col, by in enumerate((1, 2, 3), start=1):  # the lines before (-4.0 before the first)...
+        out[by:, col] = scores[: n - by] if by < n else scores[:0]
+    for col, by in enumerate((1, 2, 3), start=4):  # ...and after
+        out[: max(n - by, 0), col] = scores[by:]
+    out[:, 7] = window_mean(scores, 5, -4.0)
+    out[:, 8] = scores.max() if n else 0.0
+    out[:, 9] = scores.mean() if n else 0.0
+    return out
 
 
 class ResidueModel:
@@ -116,9 +119,6 @@ def _shipped() -> ResidueModel:
 
 
 # --- The rule ---------------------------------------------------------------------------------
-
-_NON_EMPTY_LINE = re.compile(r"[^\n]+")
-
 
 # A text left with fewer words than this that says "page not found" or "log in to read" is no article.
 NOT_ARTICLE_WORDS = 120
@@ -170,42 +170,46 @@ class ResidueModelRule:
         self.model = ResidueModel.from_file(model)
 
     def propose(self, text: str, ctx: CleaningContext) -> list[Edit]:
-        spans = [m.span() for m in _NON_EMPTY_LINE.finditer(text)]
-        if not spans:
+        pieces = text.split("\n")
+        lines = [line for line in pieces if line]
+        if not lines:
             return []
-        lines = [text[s:e] for s, e in spans]
-        words = np.fromiter((line.count(" ") + 1 for line in lines), np.int64, len(lines))
+        words = np.fromiter(map(str.count, lines, repeat(" ")), np.int64, len(lines)) + 1
+        total_words = int(words.sum())
         # Only short lines outside the body can score; when they cannot make the page gate, the
         # model's scores change nothing, so it is not run: an article costs a count of its short
         # lines, or the body check (the model took 79% of cleaning on 100k articles when it scored
         # every text).
         html = ctx.format == "html"
-        candidates = np.flatnonzero(words < self.keep_words).tolist()
+        short = words < self.keep_words
+        candidates = np.flatnonzero(short)
         comments: list[int] = []
         known_lines = None
         ends = None
-        if html or self._could_be_a_page(candidates, words, len(lines)):
+        if html or self._could_be_a_page(candidates, words, total_words):
             ends = sentence_ends(lines)
             body = body_sentences(lines, words, min_share=self.body_share, ends=ends)
             comments = comment_section(lines, body) if self.comments else []
-            candidates = [i for i in candidates if not body[i]]
+            candidates = np.flatnonzero(short & ~body)
         scored = []
-        if candidates and (html or self._could_be_a_page(candidates, words, len(lines))):
-            if ends is None:
-                ends = sentence_ends(lines)
-            known_lines = known_residue_lines(lines, line_starts_of(lines))
-            probabilities = self.model.probabilities(lines, known=known_lines, sentence_end=ends).tolist()
+        if candidates.size and (html or self._could_be_a_page(candidates, words, total_words)):
+            line_starts = line_starts_of(lines)
+            known_lines = known_residue_lines(lines, line_starts)
+            probabilities = self.model.probabilities(lines, known=known_lines, sentence_end=ends)
             threshold = self.html_threshold if html else self.threshold
-            scored = [i for i in candidates if probabilities[i] < threshold]
-        if known_lines is not None:
-            known = np.flatnonzero((known_lines | _follow_the_writer(lines)) & (words <= 40)).tolist()
+            scored = candidates[probabilities[candidates] < threshold].tolist()
+            known_lines = known_lines & (words <= 40)
+            for i in lines_containing("@", "\n".join(lines), line_starts):  # the writer's handle, below
+                if not known_lines[i] and words[i] <= 40 and _FOLLOW_THE_WRITER.match(lines[i]):
+                    known_lines[i] = True
+            known = np.flatnonzero(known_lines).tolist()
         else:  # an article, not scored: its few short lines cost less one by one than passes over the text
             known = [
                 i
                 for i in np.flatnonzero(words <= 40).tolist()
                 if known_residue(lines[i]) or _FOLLOW_THE_WRITER.match(lines[i])
             ]
-        a_page = html or self._could_be_a_page(scored, words, len(lines))
+        a_page = html or self._could_be_a_page(scored, words, total_words)
         if not a_page:
             # An article that quotes a tweet keeps it: its words are quoted speech (PolNeAR annotates
             # them); only the link or the attribution left alone on its line goes.
@@ -213,18 +217,29 @@ class ResidueModelRule:
         residue = sorted(set(known) | set(scored) | set(comments)) if a_page else known
         if residue and residue[0] == 0 and (len(residue) == 1 or residue[1] != 1) and _headline(lines[0]):
             residue.pop(0)  # the title of a text whose opening paragraph is article: kept as its title
-        kept_words = int(words.sum()) - int(words[residue].sum())
+        kept_words = total_words - int(words[residue].sum())
         if len(residue) == len(lines):
             ctx.metadata["not_article"] = "every line scored as residue"
         elif kept_words < NOT_ARTICLE_WORDS and any(NOT_ARTICLE.search(line) for line in lines[:40]):
             ctx.metadata["not_article"] = "it reads as an error page or a login wall"
+        if not residue:
+            return []
+        spans = _line_spans(pieces)
         return [remove_lines(spans, first, last) for first, last in _runs(residue)]
 
-    def _could_be_a_page(self, residue: list[int], words: np.ndarray, n_lines: int) -> bool:
-        """The page gate: enough of the lines, and of the words, are residue."""
-        return len(residue) >= self.page_share * n_lines and int(words[residue].sum()) >= (
-            self.page_word_share * int(words.sum())
+    def _could_be_a_page(self, residue, words: np.ndarray, total_words: int) -> bool:
+        """The page gate: enough of the lines (``residue``: their indices), and of the words, are residue."""
+        return len(residue) >= self.page_share * words.size and int(words[residue].sum()) >= (
+            self.page_word_share * total_words
         )
+
+
+def _line_spans(pieces: list[str]) -> list[tuple[int, int]]:
+    """(start, end) in the text of each non-empty one of its ``pieces`` between line breaks."""
+    lengths = np.fromiter(map(len, pieces), np.int64, len(pieces))
+    ends = np.cumsum(lengths + 1) - 1
+    filled = lengths > 0
+    return list(zip((ends - lengths)[filled].tolist(), ends[filled].tolist()))
 
 
 def body_sentences(
@@ -271,15 +286,14 @@ def comment_section(lines: list[str], body: np.ndarray) -> list[int]:
 # A writer's social handle at the foot of an article ("Follow Jane Doe on Twitter @janedoe."): residue
 # in articles as on pages (the model's feature of known shapes stays as it was trained).
 _FOLLOW_THE_WRITER = re.compile(r"(?i)^follow [\w .'’-]{2,60} on (?:twitter|x|facebook|instagram)\b[^\n]{0,40}@\w+\.?$")
-# The same over the lines joined by line breaks, "\n" before them (see residue_features).
-_FOLLOW_THE_WRITER_LINES = re.compile(
-    r"\n(?i:follow [\w .'’-]{2,60} on (?:twitter|x|facebook|instagram)\b[^\n]{0,40}@\w+\.?)$", re.M
-)
 
 
 def _follow_the_writer(lines: list[str]) -> np.ndarray:
-    """_FOLLOW_THE_WRITER.match() of each line, by one pass over the whole text."""
-    return lines_matching((_FOLLOW_THE_WRITER_LINES,), "\n" + "\n".join(lines), line_starts_of(lines))
+    """_FOLLOW_THE_WRITER.match() of each line, tried only on the lines with an "@" (it ends with a handle)."""
+    found = np.zeros(len(lines), bool)
+    for i in lines_containing("@", "\n".join(lines), line_starts_of(lines)):
+        found[i] = _FOLLOW_THE_WRITER.match(lines[i]) is not None
+    return found
 
 
 _MARKUP_OR_LINK = re.compile(
