@@ -417,3 +417,19 @@ def plain_stage_two_input(scores: np.ndarray) -> np.ndarray:
     cols.append(np.full(n, scores.max() if n else 0.0))
     cols.append(np.full(n, scores.mean() if n else 0.0))
     return np.stack(cols, axis=1)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(LINES, min_size=1, max_size=6))
+def test_features_of_texts_computed_together_are_those_of_each_text_alone(texts):
+    for found, text in zip(rf.texts_line_features(texts, STOPWORDS), texts):
+        assert np.array_equal(found, line_features(text, STOPWORDS)), text
+
+
+def test_texts_too_long_for_one_chunk_are_split_between_texts(monkeypatch):
+    monkeypatch.setattr(rf, "_CHUNK_CHARS", 40)
+    texts = [["Home", "A sentence that is long enough to count, really."], ["Sign in"], ["x " * 30, "Menu"], ["© 2024"]]
+    found = rf.texts_line_features(texts, STOPWORDS)
+    assert [f.shape[0] for f in found] == [2, 1, 2, 1]
+    for features, text in zip(found, texts):
+        assert np.array_equal(features, line_features(text, STOPWORDS))

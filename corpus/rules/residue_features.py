@@ -195,6 +195,43 @@ def line_features(
     return _with_context(_own_features(lines, stopwords, known, sentence_end), lines)
 
 
+def texts_line_features(
+    texts: list[list[str]],
+    stopwords: frozenset[str],
+    known: list[np.ndarray] | None = None,
+    sentence_end: list[np.ndarray] | None = None,
+) -> list[np.ndarray]:
+    """line_features() of each of many texts (each a list of lines, none empty), with ``known`` and
+    ``sentence_end`` for each when given. What each line is on its own is computed for the lines of
+    several texts at once (about _CHUNK_CHARS characters): the ~50 regex passes and numpy calls
+    cost ~100 µs a text however short it is."""
+    found = []
+    first = 0
+    while first < len(texts):
+        last, chars = first, 0
+        while last < len(texts) and (last == first or chars < _CHUNK_CHARS):
+            chars += sum(map(len, texts[last]))
+            last += 1
+        lines = [line for text in texts[first:last] for line in text]
+        own = _own_features(
+            lines,
+            stopwords,
+            None if known is None else np.concatenate(known[first:last]),
+            None if sentence_end is None else np.concatenate(sentence_end[first:last]),
+        )
+        at = 0
+        for text in texts[first:last]:
+            found.append(_with_context(own[at : at + len(text)], text))
+            at += len(text)
+        first = last
+    return found
+
+
+# Texts whose own features are computed together: enough to pay the fixed cost once for many
+# real pages (~10,000 characters each), few enough for the arrays to stay in the CPU's cache.
+_CHUNK_CHARS = 1 << 18
+
+
 def _own_features(
     lines: list[str],
     stopwords: frozenset[str],

@@ -42,6 +42,7 @@ from corpus.rules.residue_features import (
     line_starts_of,
     lines_containing,
     sentence_ends,
+    texts_line_features,
     window_mean,
 )
 
@@ -100,6 +101,15 @@ class ResidueModel:
             return np.zeros(0)
         logits = self.stages[1].logits(context_features(self.first_stage(lines, **known)))
         return 1.0 / (1.0 + np.exp(-logits))
+
+    def probabilities_many(self, texts: list[list[str]], **known) -> list[np.ndarray]:
+        """probabilities() of each of many texts (none without lines), their features computed together;
+        ``known``: lists of what line_features may be given, one item a text."""
+        found = []
+        for features in texts_line_features(texts, self.stopwords, **known):
+            logits = self.stages[1].logits(context_features(self.stages[0].logits(features)))
+            found.append(1.0 / (1.0 + np.exp(-logits)))
+        return found
 
 
 class Linear:
@@ -170,36 +180,56 @@ class ResidueModelRule:
         self.model = ResidueModel.from_file(model)
 
     def propose(self, text: str, ctx: CleaningContext) -> list[Edit]:
-        pieces = text.split("\n")
-        lines = [line for line in pieces if line]
-        if not lines:
-            return []
-        words = np.fromiter(map(str.count, lines, repeat(" ")), np.int64, len(lines)) + 1
-        total_words = int(words.sum())
+        return self.propose_many([text], [ctx])[0]
+
+    def propose_many(self, texts: list[str], contexts: list[CleaningContext]) -> list[list[Edit]]:
+        """propose() for each text, the pages' lines scored together (the engine's batch)."""
+        read = [self._read(text, ctx) for text, ctx in zip(texts, contexts)]
+        pages = [page for page in read if page is not None and page.known_lines is not None]
+        if pages:
+            probabilities = self.model.probabilities_many(
+                [page.lines for page in pages],
+                known=[page.known_lines for page in pages],
+                sentence_end=[page.ends for page in pages],
+            )
+            for page, found in zip(pages, probabilities):
+                page.probabilities = found
+        return [[] if page is None else self._edits(page, ctx) for page, ctx in zip(read, contexts)]
+
+    def _read(self, text: str, ctx: CleaningContext) -> _Text | None:
+        """A text's lines, its body and comment section, and whether the model is to score it."""
+        page = _Text(text)
+        if not page.lines:
+            return None
+        lines, words = page.lines, page.words
         # Only short lines outside the body can score; when they cannot make the page gate, the
         # model's scores change nothing, so it is not run: an article costs a count of its short
         # lines, or the body check (the model took 79% of cleaning on 100k articles when it scored
         # every text).
-        html = ctx.format == "html"
+        page.html = html = ctx.format == "html"
         short = words < self.keep_words
         candidates = np.flatnonzero(short)
-        comments: list[int] = []
-        known_lines = None
-        ends = None
-        if html or self._could_be_a_page(candidates, words, total_words):
-            ends = sentence_ends(lines)
-            body = body_sentences(lines, words, min_share=self.body_share, ends=ends)
-            comments = comment_section(lines, body) if self.comments else []
+        if html or self._could_be_a_page(candidates, words, page.total_words):
+            page.ends = sentence_ends(lines)
+            body = body_sentences(lines, words, min_share=self.body_share, ends=page.ends)
+            page.comments = comment_section(lines, body) if self.comments else []
             candidates = np.flatnonzero(short & ~body)
+        page.candidates = candidates
+        if candidates.size and (html or self._could_be_a_page(candidates, words, page.total_words)):
+            page.line_starts = line_starts_of(lines)
+            page.known_lines = known_residue_lines(lines, page.line_starts)
+        return page
+
+    def _edits(self, page: _Text, ctx: CleaningContext) -> list[Edit]:
+        """The edits removing what the model scored (when it did), known shapes and comments."""
+        lines, words, html = page.lines, page.words, page.html
         scored = []
-        if candidates.size and (html or self._could_be_a_page(candidates, words, total_words)):
-            line_starts = line_starts_of(lines)
-            known_lines = known_residue_lines(lines, line_starts)
-            probabilities = self.model.probabilities(lines, known=known_lines, sentence_end=ends)
+        if page.known_lines is not None:
             threshold = self.html_threshold if html else self.threshold
-            scored = candidates[probabilities[candidates] < threshold].tolist()
-            known_lines = known_lines & (words <= 40)
-            for i in lines_containing("@", "\n".join(lines), line_starts):  # the writer's handle, below
+            candidates = page.candidates
+            scored = candidates[page.probabilities[candidates] < threshold].tolist()
+            known_lines = page.known_lines & (words <= 40)
+            for i in lines_containing("@", "\n".join(lines), page.line_starts):  # the writer's handle, below
                 if not known_lines[i] and words[i] <= 40 and _FOLLOW_THE_WRITER.match(lines[i]):
                     known_lines[i] = True
             known = np.flatnonzero(known_lines).tolist()
@@ -209,22 +239,22 @@ class ResidueModelRule:
                 for i in np.flatnonzero(words <= 40).tolist()
                 if known_residue(lines[i]) or _FOLLOW_THE_WRITER.match(lines[i])
             ]
-        a_page = html or self._could_be_a_page(scored, words, total_words)
+        a_page = html or self._could_be_a_page(scored, words, page.total_words)
         if not a_page:
             # An article that quotes a tweet keeps it: its words are quoted speech (PolNeAR annotates
             # them); only the link or the attribution left alone on its line goes.
             known = [i for i in known if not _quoted_tweet(lines[i])]
-        residue = sorted(set(known) | set(scored) | set(comments)) if a_page else known
+        residue = sorted(set(known) | set(scored) | set(page.comments)) if a_page else known
         if residue and residue[0] == 0 and (len(residue) == 1 or residue[1] != 1) and _headline(lines[0]):
             residue.pop(0)  # the title of a text whose opening paragraph is article: kept as its title
-        kept_words = total_words - int(words[residue].sum())
+        kept_words = page.total_words - int(words[residue].sum())
         if len(residue) == len(lines):
             ctx.metadata["not_article"] = "every line scored as residue"
         elif kept_words < NOT_ARTICLE_WORDS and any(NOT_ARTICLE.search(line) for line in lines[:40]):
             ctx.metadata["not_article"] = "it reads as an error page or a login wall"
         if not residue:
             return []
-        spans = _line_spans(pieces)
+        spans = _line_spans(page.pieces)
         return [remove_lines(spans, first, last) for first, last in _runs(residue)]
 
     def _could_be_a_page(self, residue, words: np.ndarray, total_words: int) -> bool:
@@ -232,6 +262,32 @@ class ResidueModelRule:
         return len(residue) >= self.page_share * words.size and int(words[residue].sum()) >= (
             self.page_word_share * total_words
         )
+
+
+class _Text:
+    """One text as the rule reads it: its non-empty lines, their words, and what the rule found."""
+
+    __slots__ = (
+        "pieces",
+        "lines",
+        "words",
+        "total_words",
+        "html",
+        "ends",
+        "comments",
+        "candidates",
+        "line_starts",
+        "known_lines",
+        "probabilities",
+    )
+
+    def __init__(self, text: str):
+        self.pieces = text.split("\n")
+        self.lines = lines = [line for line in self.pieces if line]
+        self.words = np.fromiter(map(str.count, lines, repeat(" ")), np.int64, len(lines)) + 1
+        self.total_words = int(self.words.sum())
+        self.ends = self.line_starts = self.known_lines = self.probabilities = None
+        self.comments: list[int] = []
 
 
 def _line_spans(pieces: list[str]) -> list[tuple[int, int]]:
