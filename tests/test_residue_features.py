@@ -433,3 +433,21 @@ def test_texts_too_long_for_one_chunk_are_split_between_texts(monkeypatch):
     assert [f.shape[0] for f in found] == [2, 1, 2, 1]
     for features, text in zip(found, texts):
         assert np.array_equal(features, line_features(text, STOPWORDS))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 12), st.booleans(), st.integers(1, 500)), min_size=1, max_size=40),
+    st.sampled_from([0.0, 0.15, 0.3, 1.0]),
+)
+def test_the_rules_body_check_equals_its_plain_definition(rows, min_share):
+    from corpus.rules.residue_model import body_sentences
+
+    words = np.array([w for w, _, _ in rows])
+    ends = np.array([e for _, e, _ in rows])
+    lines = ["x" * c for _, _, c in rows]
+    chars = np.array([float(c) for _, _, c in rows])
+    sentence = ((words >= 5) & ends) | (chars >= 400)
+    blocks = _densest_block(sentence, chars)
+    expected = sentence & ((blocks[:, 1] > 0) | (blocks[:, 0] >= min_share))
+    assert body_sentences(lines, words, min_share=min_share, ends=ends).tolist() == expected.tolist()

@@ -436,10 +436,28 @@ def densest_block(sentence_line: np.ndarray, chars: np.ndarray) -> np.ndarray:
     in the densest block, how far from it (log lines), and whether before or after it."""
     n = sentence_line.size
     out = np.zeros((n, 5))
-    where = np.flatnonzero(sentence_line)
-    if where.size == 0:
+    blocks = sentence_blocks(sentence_line, chars)
+    if blocks is None:
         out[:, 2] = math.log1p(50)
         return out
+    out[:, 0], lo, hi = blocks
+    out[lo : hi + 1, 1] = 1.0
+    out[:lo, 3] = 1.0
+    out[hi + 1 :, 4] = 1.0
+    distance = np.zeros(n, np.int64)
+    distance[:lo] = np.arange(lo, 0, -1)
+    distance[hi + 1 :] = np.arange(1, n - hi)
+    out[:, 2] = np.log1p(np.minimum(distance, 50))
+    return out
+
+
+def sentence_blocks(sentence_line: np.ndarray, chars: np.ndarray) -> tuple[np.ndarray, int, int] | None:
+    """The blocks of sentence lines (BLOCK_GAP apart or closer): the share of the text's sentence
+    characters in each line's block (0 outside blocks), and the first and last line of the densest
+    block; None when there is no sentence line."""
+    where = np.flatnonzero(sentence_line)
+    if where.size == 0:
+        return None
     new_block = np.empty(where.size, bool)
     new_block[0] = True
     np.greater(where[1:] - where[:-1], BLOCK_GAP + 1, out=new_block[1:])
@@ -450,18 +468,17 @@ def densest_block(sentence_line: np.ndarray, chars: np.ndarray) -> np.ndarray:
     starts, ends = where[first_of_block], where[last_of_block]
     block_chars = np.add.reduceat(chars[where], first_of_block)
     share = block_chars / max(block_chars.sum(), 1.0)
-    for start, end, block_share in zip(starts.tolist(), ends.tolist(), share.tolist()):
-        out[start : end + 1, 0] = block_share
+    # Each line's block: +1 where a block starts, -1 after it ends; a line inside one has a sum of 1.
+    n = sentence_line.size
+    edges = np.zeros(n + 1, np.int64)
+    edges[starts] = 1
+    edges[ends + 1] -= 1
+    inside = np.cumsum(edges[:n]) > 0
+    block = np.cumsum(edges[:n] > 0) - 1  # the last block starting at or before the line
+    per_line = np.zeros(n)
+    per_line[inside] = share[block[inside]]
     densest = int(np.argmax(block_chars))
-    lo, hi = int(starts[densest]), int(ends[densest])
-    out[lo : hi + 1, 1] = 1.0
-    out[:lo, 3] = 1.0
-    out[hi + 1 :, 4] = 1.0
-    distance = np.zeros(n, np.int64)
-    distance[:lo] = np.arange(lo, 0, -1)
-    distance[hi + 1 :] = np.arange(1, n - hi)
-    out[:, 2] = np.log1p(np.minimum(distance, 50))
-    return out
+    return per_line, int(starts[densest]), int(ends[densest])
 
 
 # The columns of _character_counts.
@@ -482,7 +499,7 @@ def _character_counts(lines: list[str]) -> np.ndarray:
     codes = np.frombuffer("".join(lines).encode("utf-32-le", "surrogatepass"), np.uint32)
     if not codes.size:
         return out
-    classes = _class_table()[codes]
+    classes = _class_table().take(codes)
     filled = lengths > 0  # reduceat would give an empty line its next neighbour's count
     starts = (np.cumsum(lengths) - lengths)[filled]
     rows = slice(None) if filled.all() else filled
@@ -496,7 +513,7 @@ def _character_counts(lines: list[str]) -> np.ndarray:
             (_LETTERS, classes & np.uint8(15)),
             (_CJKS, ((classes >> np.uint8(4)) & np.uint8(3)) | (word_bits << np.uint8(2))),
         ):
-            sums = np.add.reduceat(_FOUR_FIELDS[four_bits], starts)
+            sums = np.add.reduceat(_FOUR_FIELDS.take(four_bits), starts)
             out[rows, first : first + 4] = (sums[:, None] >> _FIELD_SHIFTS) & np.uint64(0xFFFF)
     else:
         for k, counted in enumerate([classes & bit for bit in _COUNTED_BITS] + [title_word, word_start]):

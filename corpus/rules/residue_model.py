@@ -35,12 +35,12 @@ from corpus.rules.base import CleaningContext, _runs, remove_lines
 from corpus.rules.residue_features import (
     FEATURES,
     KNOWN_RESIDUE,
-    densest_block,
     known_residue,
     known_residue_lines,
     line_features,
     line_starts_of,
     lines_containing,
+    sentence_blocks,
     sentence_ends,
     texts_line_features,
     window_mean,
@@ -311,8 +311,13 @@ def body_sentences(
     chars = np.fromiter(map(len, lines), float, len(lines))
     ends = sentence_ends(lines) if ends is None else ends
     sentence = ((np.asarray(words) >= min_words) & ends) | (chars >= 400)
-    blocks = densest_block(sentence, chars)
-    return sentence & ((blocks[:, 1] > 0) | (blocks[:, 0] >= min_share))
+    blocks = sentence_blocks(sentence, chars)
+    if blocks is None:
+        return sentence
+    share, lo, hi = blocks
+    large = share >= min_share
+    large[lo : hi + 1] = True  # the densest block
+    return sentence & large
 
 
 # The heading of a comment section, in the languages of the development pages.
