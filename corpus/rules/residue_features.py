@@ -415,7 +415,9 @@ def _word_kinds(stopwords: frozenset[str]) -> dict[str, int]:
 def _repeated(lines: list[str]) -> np.ndarray:
     """Whether each line occurs more than once in its text (a menu at the head and the foot, "Reply")."""
     seen = Counter(lines)
-    return np.fromiter((seen[line] > 1 for line in lines), float, len(lines))
+    if len(seen) == len(lines):
+        return np.zeros(len(lines))
+    return (np.fromiter(map(seen.__getitem__, lines), np.int64, len(lines)) > 1).astype(float)
 
 
 def _per_line(positions: list[int], line_starts: np.ndarray, n: int) -> np.ndarray:

@@ -283,7 +283,7 @@ class _Text:
 
     def __init__(self, text: str):
         self.pieces = text.split("\n")
-        self.lines = lines = [line for line in self.pieces if line]
+        self.lines = lines = list(filter(None, self.pieces))
         self.words = np.fromiter(map(str.count, lines, repeat(" ")), np.int64, len(lines)) + 1
         self.total_words = int(self.words.sum())
         self.ends = self.line_starts = self.known_lines = self.probabilities = None
