@@ -624,6 +624,7 @@ def _distance_to(mask: np.ndarray) -> np.ndarray:
         return np.full(n, float(n))
     idx = np.arange(n)
     pos = np.searchsorted(where, idx)
-    before = np.abs(idx - where[np.clip(pos - 1, 0, where.size - 1)])
-    after = np.abs(where[np.clip(pos, 0, where.size - 1)] - idx)
-    return np.minimum(before, after).astype(float)
+    # The nearest True at or after each position, and the one before it (np.clip costs ~5 µs a call).
+    after = where.take(np.minimum(pos, where.size - 1)) - idx
+    before = idx - where.take(np.maximum(pos - 1, 0))
+    return np.minimum(np.abs(before), np.abs(after)).astype(float)
