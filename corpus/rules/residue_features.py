@@ -118,16 +118,25 @@ _DATE_PASSES = (
     ),
     *(re.compile(rf"{month}(?<!\w\w\w\w)[a-z]*\.? \d{{1,2}}\b") for month in _MONTHS.split("|")),
 )
-# KNOWN_RESIDUE over "\n" + the text: its anchor at a line's start is the line break before it.
+# KNOWN_RESIDUE over "\n" + the text: its anchor at a line's start is the line break before it. The
+# alternatives are grouped by their first letter: re tries each alternative at every line break, and
+# one failed letter rules out a group (the pass took half the time). Any match suffices, and none
+# runs past its line's end, so the order of the alternatives does not matter.
 _KNOWN_RESIDUE_PASSES = (
     re.compile(
-        r"\n(?i:(?:follow|like) us\b"
-        r"|[—–-][^\S\n]*[^()\n]{1,80}\(@\w+\)[^\S\n]*\w+\.? \d{1,2},? \d{4}$"
-        r"|to contact the (?:reporters?|editors?|authors?|writers?)\b.{0,40}\bthis (?:story|article)"
-        r"|(?:loading|please wait)\b.{0,60}(?:\.\.\.|…)$"
-        r"|(?:photo|image|picture|illustration|photograph|foto|bild|zdjęcie)s?(?: credit)?[^\S\n]*[:©/]"
-        r"|(?:subscribe|sign up|already a (?:subscriber|member)|become a (?:subscriber|member)|log in to)\b.{0,160}$"
-        r"|(?:click|tap) here\b|(?:share|tweet) (?:this|on)\b.{0,60}$)",
+        r"\n(?i:"
+        r"a(?:lready a (?:subscriber|member)\b.{0,160}$)"
+        r"|b(?:ild(?:s?(?: credit)?[^\S\n]*[:©/])|ecome a (?:subscriber|member)\b.{0,160}$)"
+        r"|c(?:lick here\b)"
+        r"|f(?:ollow us\b|oto(?:s?(?: credit)?[^\S\n]*[:©/]))"
+        r"|i(?:mage|llustration)s?(?: credit)?[^\S\n]*[:©/]"
+        r"|l(?:ike us\b|oading\b.{0,60}(?:\.\.\.|…)$|og in to\b.{0,160}$)"
+        r"|p(?:lease wait\b.{0,60}(?:\.\.\.|…)$|(?:hoto|icture|hotograph)s?(?: credit)?[^\S\n]*[:©/])"
+        r"|s(?:ubscribe\b.{0,160}$|ign up\b.{0,160}$|hare (?:this|on)\b.{0,60}$)"
+        r"|t(?:o contact the (?:reporters?|editors?|authors?|writers?)\b.{0,40}\bthis (?:story|article)"
+        r"|ap here\b|weet (?:this|on)\b.{0,60}$)"
+        r"|zdjęcie(?:s?(?: credit)?[^\S\n]*[:©/])"
+        r"|[—–-][^\S\n]*[^()\n]{1,80}\(@\w+\)[^\S\n]*\w+\.? \d{1,2},? \d{4}$)",
         re.M,
     ),
 )
