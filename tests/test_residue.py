@@ -373,3 +373,31 @@ def test_a_comments_link_above_the_article_takes_nothing():
     )
     for paragraph in ARTICLE:
         assert paragraph in doc.text
+
+
+def test_a_batch_of_texts_is_cleaned_as_each_text_alone():
+    # The engine hands the rule its batch (propose_many): pages scored together, each as on its own.
+    from corpus.rules.base import CleaningContext
+    from corpus.rules.residue_model import ResidueModelRule
+
+    rule = ResidueModelRule()
+    article = "\n\n".join(ARTICLE)
+    texts = [
+        whole_page(),
+        article,
+        "",
+        "\n\n",
+        "Page not found\nHome\nSearch",
+        whole_page().replace("Home\n", "Follow Jane Doe on Twitter @janedoe.\n"),
+        article + "\n12 Comments\nAnn: so true.\nReply",
+        "\n".join(MENU + FOOTER),
+    ]
+    formats = ["txt", "html", "txt", "txt", "txt", "html", "txt", "txt"]
+    alone = []
+    for text, format in zip(texts, formats):
+        ctx = CleaningContext(format=format)
+        alone.append((rule.propose(text, ctx), ctx.metadata))
+    contexts = [CleaningContext(format=format) for format in formats]
+    together = rule.propose_many(texts, contexts)
+    assert [(edits, ctx.metadata) for edits, ctx in zip(together, contexts)] == alone
+    assert alone[0][0] and not alone[1][0] and alone[4][1]  # a page loses lines, an article none; a 404 is flagged

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 
 import numpy as np
 from hypothesis import HealthCheck, example, given, settings
@@ -143,6 +144,21 @@ FRAGMENTS = [
     "Subscribe",
     "Already a subscriber? Log in",
     "Click here",
+    # each first letter of KNOWN_RESIDUE's alternatives (grouped by it in the pass over a text)
+    "Become a member",
+    "Bilds: ",
+    "Foto/",
+    "Zdjęcie: ",
+    "Image credit:",
+    "Illustration ©",
+    "Picture: ",
+    "Photograph/",
+    "Tap here",
+    "Log in to read",
+    "Sign up now",
+    "ſubscribe",
+    "Share on",
+    "LIKE US",
     "Share this",
     "Tweet on",
     "Share",
@@ -193,7 +209,7 @@ STOPWORDS = frozenset(["the", "and", "der", "on", "a", "us", "this", "de", "la",
 
 
 def assert_features_equal(lines: list[str], stopwords: frozenset[str]) -> None:
-    expected = rf._with_context(plain_own_features(lines, stopwords), lines)
+    expected = plain_context(plain_own_features(lines, stopwords), lines)
     found = line_features(lines, stopwords)
     differ = [FEATURES[k] for k in np.flatnonzero((found != expected).any(axis=0))]
     assert not differ, (differ, lines)
@@ -280,3 +296,173 @@ def test_a_line_of_more_than_65535_characters_is_counted_like_a_short_one():
 
 def test_a_text_without_lines_has_no_rows():
     assert line_features([], STOPWORDS).shape == (0, len(FEATURES))
+
+
+# --- Where each line stands: the context features as they were written before the fast path ---------
+# (the model was trained on these; tests compare the fast path with them, to the last bit)
+
+
+def plain_context(own: np.ndarray, lines: list[str]) -> np.ndarray:
+    """The own features of each line and the rest of FEATURES, where it stands among the others."""
+    n = len(lines)
+    log_chars, sentence_end = own[:, 0], own[:, 2]
+    # A "sentence line" is what a paragraph looks like: long enough and ending like a sentence
+    # (or long, for a text in a script without spaces).
+    sentence_line = ((own[:, 1] >= math.log1p(10)) & (sentence_end > 0)) | (log_chars >= math.log1p(400))
+    cum_chars = np.cumsum(np.exp(log_chars) - 1)
+    total = cum_chars[-1] if n else 1.0
+    short = own[:, 1] <= math.log1p(4)
+    short_run = _run_lengths(short)
+    dist = _distance_to(sentence_line)
+    window = _window_mean(sentence_line.astype(float), 3, 0.0)
+    ctx = np.zeros((n, len(FEATURES) - own.shape[1]))
+    idx = np.arange(n)
+    ctx[:, 0] = idx / max(n - 1, 1)
+    ctx[:, 1] = (cum_chars - (np.exp(log_chars) - 1)) / max(total, 1.0)
+    ctx[:, 2] = log_chars - log_chars.max() if n else 0
+    ctx[:, 3] = idx == 0
+    ctx[:, 4] = idx == n - 1
+    ctx[:, 5] = _shift(log_chars, 1)
+    ctx[:, 6] = _shift(log_chars, -1)
+    ctx[:, 7] = _shift(sentence_end, 1)
+    ctx[:, 8] = _shift(sentence_end, -1)
+    ctx[:, 9] = np.log1p(short_run * short)
+    ctx[:, 10] = np.log1p(np.minimum(dist, 50))
+    ctx[:, 11] = window
+    ctx[:, 12] = sentence_line.mean() if n else 0
+    ctx[:, 13] = math.log1p(n)
+    ctx[:, 14:19] = _densest_block(sentence_line, np.exp(log_chars) - 1)
+    # Interactions a linear model cannot make itself: a paragraph outside the article's body (a
+    # comment, a teaser of another story) is residue where the same paragraph inside is not.
+    ctx[:, 19] = own[:, 1] * (1 - ctx[:, 15])
+    ctx[:, 20] = own[:, 1] * ctx[:, 18]
+    ctx[:, 21] = sentence_line & (ctx[:, 14] < 0.1)
+    ctx[:, 22] = _repeated(lines)
+    ctx[:, 23] = _window_mean(own[:, 14], 2, 0.0)
+    # A comment section: paragraphs among time stamps and "Reply" lines.
+    ctx[:, 24] = _window_mean(own[:, 12], 3, 0.0)
+    ctx[:, 25] = _window_mean(own[:, 11], 3, 0.0)
+    return np.hstack([own, ctx])
+
+
+def _shift(values: np.ndarray, by: int, fill: float = 0.0) -> np.ndarray:
+    """values[i - by] at i (the line before for by=1, after for by=-1), ``fill`` past the ends."""
+    out = np.full_like(values, fill, dtype=float)
+    if by > 0:
+        out[by:] = values[:-by]
+    elif by < 0:
+        out[:by] = values[-by:]
+    else:
+        out[:] = values
+    return out
+
+
+def _window_mean(values: np.ndarray, half: int, fill: float) -> np.ndarray:
+    """The mean of each value and ``half`` values on either side, ``fill`` past the ends."""
+    padded = np.concatenate([np.full(half, fill), values, np.full(half, fill)])
+    return np.convolve(padded, np.ones(2 * half + 1) / (2 * half + 1), "valid")
+
+
+def _densest_block(sentence_line: np.ndarray, chars: np.ndarray) -> np.ndarray:
+    """Where each line stands relative to the blocks of sentence lines, as the heuristic "keep the
+    densest block" sees them: the share of the text's sentence characters in its block, whether it is
+    in the densest block, how far from it (log lines), and whether before or after it."""
+    n = sentence_line.size
+    out = np.zeros((n, 5))
+    where = np.flatnonzero(sentence_line)
+    if where.size == 0:
+        out[:, 2] = math.log1p(50)
+        return out
+    new_block = np.concatenate([[True], np.diff(where) > rf.BLOCK_GAP + 1])
+    first_of_block = np.flatnonzero(new_block)
+    starts = where[first_of_block]
+    ends = where[np.concatenate([first_of_block[1:] - 1, [where.size - 1]])]
+    block_chars = np.add.reduceat(chars[where], first_of_block)
+    share = block_chars / max(block_chars.sum(), 1.0)
+    idx = np.arange(n)
+    block = np.searchsorted(starts, idx, side="right") - 1  # the last block starting at or before i
+    inside = (block >= 0) & (idx <= ends[np.maximum(block, 0)])
+    out[:, 0] = np.where(inside, share[np.maximum(block, 0)], 0.0)
+    densest = int(np.argmax(block_chars))
+    lo, hi = starts[densest], ends[densest]
+    out[:, 1] = (idx >= lo) & (idx <= hi)
+    out[:, 2] = np.log1p(np.minimum(np.maximum(lo - idx, 0) + np.maximum(idx - hi, 0), 50))
+    out[:, 3] = idx < lo
+    out[:, 4] = idx > hi
+    return out
+
+
+def _run_lengths(mask: np.ndarray) -> np.ndarray:
+    """For each position, the length of the run of equal mask values it belongs to."""
+    n = mask.size
+    if n == 0:
+        return np.zeros(0)
+    edges = np.flatnonzero(np.diff(mask.astype(np.int8))) + 1
+    starts = np.concatenate([[0], edges])
+    lengths = np.diff(np.concatenate([starts, [n]]))
+    return np.repeat(lengths, lengths).astype(float)
+
+
+def _distance_to(mask: np.ndarray) -> np.ndarray:
+    """For each position, how many lines away the nearest True is (n when there is none)."""
+    n = mask.size
+    where = np.flatnonzero(mask)
+    if where.size == 0:
+        return np.full(n, float(n))
+    idx = np.arange(n)
+    pos = np.searchsorted(where, idx)
+    before = np.abs(idx - where[np.clip(pos - 1, 0, where.size - 1)])
+    after = np.abs(where[np.clip(pos, 0, where.size - 1)] - idx)
+    return np.minimum(before, after).astype(float)
+
+
+def _repeated(lines: list[str]) -> np.ndarray:
+    """Whether each line occurs more than once in its text (a menu at the head and the foot, "Reply")."""
+    seen = Counter(lines)
+    return np.fromiter((seen[line] > 1 for line in lines), float, len(lines))
+
+
+def plain_stage_two_input(scores: np.ndarray) -> np.ndarray:
+    """The second stage's input: the first stage's logit of each line and of its neighbours."""
+    n = scores.size
+    cols = [scores]
+    for by in (1, 2, 3, -1, -2, -3):
+        cols.append(_shift(scores, by, fill=-4.0))
+    cols.append(_window_mean(scores, 5, -4.0))
+    cols.append(np.full(n, scores.max() if n else 0.0))
+    cols.append(np.full(n, scores.mean() if n else 0.0))
+    return np.stack(cols, axis=1)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(LINES, min_size=1, max_size=6))
+def test_features_of_texts_computed_together_are_those_of_each_text_alone(texts):
+    for found, text in zip(rf.texts_line_features(texts, STOPWORDS), texts):
+        assert np.array_equal(found, line_features(text, STOPWORDS)), text
+
+
+def test_texts_too_long_for_one_chunk_are_split_between_texts(monkeypatch):
+    monkeypatch.setattr(rf, "_CHUNK_CHARS", 40)
+    texts = [["Home", "A sentence that is long enough to count, really."], ["Sign in"], ["x " * 30, "Menu"], ["© 2024"]]
+    found = rf.texts_line_features(texts, STOPWORDS)
+    assert [f.shape[0] for f in found] == [2, 1, 2, 1]
+    for features, text in zip(found, texts):
+        assert np.array_equal(features, line_features(text, STOPWORDS))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 12), st.booleans(), st.integers(1, 500)), min_size=1, max_size=40),
+    st.sampled_from([0.0, 0.15, 0.3, 1.0]),
+)
+def test_the_rules_body_check_equals_its_plain_definition(rows, min_share):
+    from corpus.rules.residue_model import body_sentences
+
+    words = np.array([w for w, _, _ in rows])
+    ends = np.array([e for _, e, _ in rows])
+    lines = ["x" * c for _, _, c in rows]
+    chars = np.array([float(c) for _, _, c in rows])
+    sentence = ((words >= 5) & ends) | (chars >= 400)
+    blocks = _densest_block(sentence, chars)
+    expected = sentence & ((blocks[:, 1] > 0) | (blocks[:, 0] >= min_share))
+    assert body_sentences(lines, words, min_share=min_share, ends=ends).tolist() == expected.tolist()

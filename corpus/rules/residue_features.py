@@ -97,7 +97,6 @@ def known_residue(line: str) -> bool:
 # literal where it can: re finds a literal with a fast search, but tests a class of characters at
 # every position (5-10 times slower; the furniture phrases as one alternation, 200 µs a page).
 
-_SENTENCE_END_LINES = re.compile(r"[.!?…。！？](?:[\"'”’»)\]]*)[^\S\n]*$", re.M)
 _URL_PASSES = (
     re.compile(r"https?://"),
     re.compile(r"www\."),
@@ -119,16 +118,25 @@ _DATE_PASSES = (
     ),
     *(re.compile(rf"{month}(?<!\w\w\w\w)[a-z]*\.? \d{{1,2}}\b") for month in _MONTHS.split("|")),
 )
-# KNOWN_RESIDUE over "\n" + the text: its anchor at a line's start is the line break before it.
+# KNOWN_RESIDUE over "\n" + the text: its anchor at a line's start is the line break before it. The
+# alternatives are grouped by their first letter: re tries each alternative at every line break, and
+# one failed letter rules out a group (the pass took half the time). Any match suffices, and none
+# runs past its line's end, so the order of the alternatives does not matter.
 _KNOWN_RESIDUE_PASSES = (
     re.compile(
-        r"\n(?i:(?:follow|like) us\b"
-        r"|[—–-][^\S\n]*[^()\n]{1,80}\(@\w+\)[^\S\n]*\w+\.? \d{1,2},? \d{4}$"
-        r"|to contact the (?:reporters?|editors?|authors?|writers?)\b.{0,40}\bthis (?:story|article)"
-        r"|(?:loading|please wait)\b.{0,60}(?:\.\.\.|…)$"
-        r"|(?:photo|image|picture|illustration|photograph|foto|bild|zdjęcie)s?(?: credit)?[^\S\n]*[:©/]"
-        r"|(?:subscribe|sign up|already a (?:subscriber|member)|become a (?:subscriber|member)|log in to)\b.{0,160}$"
-        r"|(?:click|tap) here\b|(?:share|tweet) (?:this|on)\b.{0,60}$)",
+        r"\n(?i:"
+        r"a(?:lready a (?:subscriber|member)\b.{0,160}$)"
+        r"|b(?:ild(?:s?(?: credit)?[^\S\n]*[:©/])|ecome a (?:subscriber|member)\b.{0,160}$)"
+        r"|c(?:lick here\b)"
+        r"|f(?:ollow us\b|oto(?:s?(?: credit)?[^\S\n]*[:©/]))"
+        r"|i(?:mage|llustration)s?(?: credit)?[^\S\n]*[:©/]"
+        r"|l(?:ike us\b|oading\b.{0,60}(?:\.\.\.|…)$|og in to\b.{0,160}$)"
+        r"|p(?:lease wait\b.{0,60}(?:\.\.\.|…)$|(?:hoto|icture|hotograph)s?(?: credit)?[^\S\n]*[:©/])"
+        r"|s(?:ubscribe\b.{0,160}$|ign up\b.{0,160}$|hare (?:this|on)\b.{0,60}$)"
+        r"|t(?:o contact the (?:reporters?|editors?|authors?|writers?)\b.{0,40}\bthis (?:story|article)"
+        r"|ap here\b|weet (?:this|on)\b.{0,60}$)"
+        r"|zdjęcie(?:s?(?: credit)?[^\S\n]*[:©/])"
+        r"|[—–-][^\S\n]*[^()\n]{1,80}\(@\w+\)[^\S\n]*\w+\.? \d{1,2},? \d{4}$)",
         re.M,
     ),
 )
@@ -196,6 +204,43 @@ def line_features(
     return _with_context(_own_features(lines, stopwords, known, sentence_end), lines)
 
 
+def texts_line_features(
+    texts: list[list[str]],
+    stopwords: frozenset[str],
+    known: list[np.ndarray] | None = None,
+    sentence_end: list[np.ndarray] | None = None,
+) -> list[np.ndarray]:
+    """line_features() of each of many texts (each a list of lines, none empty), with ``known`` and
+    ``sentence_end`` for each when given. What each line is on its own is computed for the lines of
+    several texts at once (about _CHUNK_CHARS characters): the ~50 regex passes and numpy calls
+    cost ~100 µs a text however short it is."""
+    found = []
+    first = 0
+    while first < len(texts):
+        last, chars = first, 0
+        while last < len(texts) and (last == first or chars < _CHUNK_CHARS):
+            chars += sum(map(len, texts[last]))
+            last += 1
+        lines = [line for text in texts[first:last] for line in text]
+        own = _own_features(
+            lines,
+            stopwords,
+            None if known is None else np.concatenate(known[first:last]),
+            None if sentence_end is None else np.concatenate(sentence_end[first:last]),
+        )
+        at = 0
+        for text in texts[first:last]:
+            found.append(_with_context(own[at : at + len(text)], text))
+            at += len(text)
+        first = last
+    return found
+
+
+# Texts whose own features are computed together: enough to pay the fixed cost once for many
+# real pages (~10,000 characters each), few enough for the arrays to stay in the CPU's cache.
+_CHUNK_CHARS = 1 << 18
+
+
 def _own_features(
     lines: list[str],
     stopwords: frozenset[str],
@@ -242,46 +287,50 @@ def _own_features(
 
 
 def _with_context(own: np.ndarray, lines: list[str]) -> np.ndarray:
-    """The own features of each line and the rest of FEATURES, where it stands among the others."""
+    """The own features of each line and the rest of FEATURES, where it stands among the others.
+    (Few numpy calls: on a page of 180 lines their fixed cost was most of this step.)"""
     n = len(lines)
-    log_chars, sentence_end = own[:, 0], own[:, 2]
+    out = np.zeros((n, len(FEATURES)))
+    out[:, : own.shape[1]] = own
+    ctx = out[:, own.shape[1] :]
+    log_chars, log_words, sentence_end = own[:, 0], own[:, 1], own[:, 2]
+    chars = np.exp(log_chars) - 1
     # A "sentence line" is what a paragraph looks like: long enough and ending like a sentence
     # (or long, for a text in a script without spaces).
-    sentence_line = ((own[:, 1] >= math.log1p(10)) & (sentence_end > 0)) | (log_chars >= math.log1p(400))
-    cum_chars = np.cumsum(np.exp(log_chars) - 1)
-    total = cum_chars[-1] if n else 1.0
-    short = own[:, 1] <= math.log1p(4)
-    short_run = _run_lengths(short)
-    dist = _distance_to(sentence_line)
-    window = window_mean(sentence_line.astype(float), 3, 0.0)
-    ctx = np.zeros((n, len(FEATURES) - own.shape[1]))
+    sentence_line = ((log_words >= _LOG1P_10) & (sentence_end > 0)) | (log_chars >= _LOG1P_400)
+    cum_chars = np.cumsum(chars)
     idx = np.arange(n)
     ctx[:, 0] = idx / max(n - 1, 1)
-    ctx[:, 1] = (cum_chars - (np.exp(log_chars) - 1)) / max(total, 1.0)
-    ctx[:, 2] = log_chars - log_chars.max() if n else 0
-    ctx[:, 3] = idx == 0
-    ctx[:, 4] = idx == n - 1
-    ctx[:, 5] = shift(log_chars, 1)
-    ctx[:, 6] = shift(log_chars, -1)
-    ctx[:, 7] = shift(sentence_end, 1)
-    ctx[:, 8] = shift(sentence_end, -1)
-    ctx[:, 9] = np.log1p(short_run * short)
-    ctx[:, 10] = np.log1p(np.minimum(dist, 50))
-    ctx[:, 11] = window
-    ctx[:, 12] = sentence_line.mean() if n else 0
+    ctx[:, 1] = (cum_chars - chars) / max(cum_chars[-1], 1.0)
+    ctx[:, 2] = log_chars - log_chars.max()
+    ctx[0, 3] = 1.0
+    ctx[n - 1, 4] = 1.0
+    ctx[1:, 5] = log_chars[:-1]
+    ctx[:-1, 6] = log_chars[1:]
+    ctx[1:, 7] = sentence_end[:-1]
+    ctx[:-1, 8] = sentence_end[1:]
+    short = log_words <= _LOG1P_4
+    ctx[:, 9] = np.log1p(_run_lengths(short) * short)
+    sentence_count = np.count_nonzero(sentence_line)
+    ctx[:, 10] = np.log1p(np.minimum(_distance_to(sentence_line), 50))
+    ctx[:, 11] = window_mean(sentence_line.astype(float), 3, 0.0)
+    ctx[:, 12] = sentence_count / n
     ctx[:, 13] = math.log1p(n)
-    ctx[:, 14:19] = densest_block(sentence_line, np.exp(log_chars) - 1)
+    ctx[:, 14:19] = densest_block(sentence_line, chars)
     # Interactions a linear model cannot make itself: a paragraph outside the article's body (a
     # comment, a teaser of another story) is residue where the same paragraph inside is not.
-    ctx[:, 19] = own[:, 1] * (1 - ctx[:, 15])
-    ctx[:, 20] = own[:, 1] * ctx[:, 18]
+    ctx[:, 19] = log_words * (1 - ctx[:, 15])
+    ctx[:, 20] = log_words * ctx[:, 18]
     ctx[:, 21] = sentence_line & (ctx[:, 14] < 0.1)
     ctx[:, 22] = _repeated(lines)
     ctx[:, 23] = window_mean(own[:, 14], 2, 0.0)
     # A comment section: paragraphs among time stamps and "Reply" lines.
     ctx[:, 24] = window_mean(own[:, 12], 3, 0.0)
     ctx[:, 25] = window_mean(own[:, 11], 3, 0.0)
-    return np.hstack([own, ctx])
+    return out
+
+
+_LOG1P_4, _LOG1P_10, _LOG1P_400 = math.log1p(4), math.log1p(10), math.log1p(400)
 
 
 def line_starts_of(lines: list[str]) -> np.ndarray:
@@ -299,13 +348,32 @@ def known_residue_lines(lines: list[str], line_starts: np.ndarray) -> np.ndarray
 
 
 def sentence_ends(lines: list[str]) -> np.ndarray:
-    """_SENTENCE_END.search() of each line."""
-    return lines_matching((_SENTENCE_END_LINES,), "\n".join(lines), line_starts_of(lines))
+    """_SENTENCE_END.search() of each line: its last character once the spaces (str.rstrip strips
+    what ``\\s`` matches) and then the closing quotes and brackets after it are stripped is a sentence
+    end. A regex pass tried every full stop of the text; this looks at each line's end only."""
+    ends = map(_SENTENCE_END_CHARS.__contains__, [line.rstrip().rstrip(_CLOSERS)[-1:] for line in lines])
+    return np.fromiter(ends, bool, len(lines))
+
+
+_SENTENCE_END_CHARS = frozenset(".!?…。！？")
+_CLOSERS = "\"'”’»)]"
 
 
 def lines_matching(passes: tuple[re.Pattern, ...], text: str, line_starts: np.ndarray) -> np.ndarray:
     """Whether any of the passes matches in each line of ``text`` (lines starting at line_starts)."""
     return _per_line([m.start() for p in passes for m in p.finditer(text)], line_starts, line_starts.size) > 0
+
+
+def lines_containing(literal: str, text: str, line_starts: np.ndarray) -> list[int]:
+    """The lines of ``text`` (starting at line_starts) in which ``literal`` occurs, found by str.find."""
+    found = []
+    at = text.find(literal)
+    while at >= 0:
+        found.append(at)
+        at = text.find(literal, at + 1)
+    if not found:
+        return []
+    return np.unique(np.searchsorted(line_starts, found, side="right") - 1).tolist()
 
 
 def _furniture_phrases(lower_text: str, line_starts: np.ndarray) -> np.ndarray:
@@ -356,7 +424,9 @@ def _word_kinds(stopwords: frozenset[str]) -> dict[str, int]:
 def _repeated(lines: list[str]) -> np.ndarray:
     """Whether each line occurs more than once in its text (a menu at the head and the foot, "Reply")."""
     seen = Counter(lines)
-    return np.fromiter((seen[line] > 1 for line in lines), float, len(lines))
+    if len(seen) == len(lines):
+        return np.zeros(len(lines))
+    return (np.fromiter(map(seen.__getitem__, lines), np.int64, len(lines)) > 1).astype(float)
 
 
 def _per_line(positions: list[int], line_starts: np.ndarray, n: int) -> np.ndarray:
@@ -377,27 +447,49 @@ def densest_block(sentence_line: np.ndarray, chars: np.ndarray) -> np.ndarray:
     in the densest block, how far from it (log lines), and whether before or after it."""
     n = sentence_line.size
     out = np.zeros((n, 5))
-    where = np.flatnonzero(sentence_line)
-    if where.size == 0:
+    blocks = sentence_blocks(sentence_line, chars)
+    if blocks is None:
         out[:, 2] = math.log1p(50)
         return out
-    new_block = np.concatenate([[True], np.diff(where) > BLOCK_GAP + 1])
+    out[:, 0], lo, hi = blocks
+    out[lo : hi + 1, 1] = 1.0
+    out[:lo, 3] = 1.0
+    out[hi + 1 :, 4] = 1.0
+    distance = np.zeros(n, np.int64)
+    distance[:lo] = np.arange(lo, 0, -1)
+    distance[hi + 1 :] = np.arange(1, n - hi)
+    out[:, 2] = np.log1p(np.minimum(distance, 50))
+    return out
+
+
+def sentence_blocks(sentence_line: np.ndarray, chars: np.ndarray) -> tuple[np.ndarray, int, int] | None:
+    """The blocks of sentence lines (BLOCK_GAP apart or closer): the share of the text's sentence
+    characters in each line's block (0 outside blocks), and the first and last line of the densest
+    block; None when there is no sentence line."""
+    where = np.flatnonzero(sentence_line)
+    if where.size == 0:
+        return None
+    new_block = np.empty(where.size, bool)
+    new_block[0] = True
+    np.greater(where[1:] - where[:-1], BLOCK_GAP + 1, out=new_block[1:])
     first_of_block = np.flatnonzero(new_block)
-    starts = where[first_of_block]
-    ends = where[np.concatenate([first_of_block[1:] - 1, [where.size - 1]])]
+    last_of_block = np.empty_like(first_of_block)
+    last_of_block[:-1] = first_of_block[1:] - 1
+    last_of_block[-1] = where.size - 1
+    starts, ends = where[first_of_block], where[last_of_block]
     block_chars = np.add.reduceat(chars[where], first_of_block)
     share = block_chars / max(block_chars.sum(), 1.0)
-    idx = np.arange(n)
-    block = np.searchsorted(starts, idx, side="right") - 1  # the last block starting at or before i
-    inside = (block >= 0) & (idx <= ends[np.maximum(block, 0)])
-    out[:, 0] = np.where(inside, share[np.maximum(block, 0)], 0.0)
+    # Each line's block: +1 where a block starts, -1 after it ends; a line inside one has a sum of 1.
+    n = sentence_line.size
+    edges = np.zeros(n + 1, np.int64)
+    edges[starts] = 1
+    edges[ends + 1] -= 1
+    inside = np.cumsum(edges[:n]) > 0
+    block = np.cumsum(edges[:n] > 0) - 1  # the last block starting at or before the line
+    per_line = np.zeros(n)
+    per_line[inside] = share[block[inside]]
     densest = int(np.argmax(block_chars))
-    lo, hi = starts[densest], ends[densest]
-    out[:, 1] = (idx >= lo) & (idx <= hi)
-    out[:, 2] = np.log1p(np.minimum(np.maximum(lo - idx, 0) + np.maximum(idx - hi, 0), 50))
-    out[:, 3] = idx < lo
-    out[:, 4] = idx > hi
-    return out
+    return per_line, int(starts[densest]), int(ends[densest])
 
 
 # The columns of _character_counts.
@@ -418,7 +510,7 @@ def _character_counts(lines: list[str]) -> np.ndarray:
     codes = np.frombuffer("".join(lines).encode("utf-32-le", "surrogatepass"), np.uint32)
     if not codes.size:
         return out
-    classes = _class_table()[codes]
+    classes = _class_table().take(codes)
     filled = lengths > 0  # reduceat would give an empty line its next neighbour's count
     starts = (np.cumsum(lengths) - lengths)[filled]
     rows = slice(None) if filled.all() else filled
@@ -432,7 +524,7 @@ def _character_counts(lines: list[str]) -> np.ndarray:
             (_LETTERS, classes & np.uint8(15)),
             (_CJKS, ((classes >> np.uint8(4)) & np.uint8(3)) | (word_bits << np.uint8(2))),
         ):
-            sums = np.add.reduceat(_FOUR_FIELDS[four_bits], starts)
+            sums = np.add.reduceat(_FOUR_FIELDS.take(four_bits), starts)
             out[rows, first : first + 4] = (sums[:, None] >> _FIELD_SHIFTS) & np.uint64(0xFFFF)
     else:
         for k, counted in enumerate([classes & bit for bit in _COUNTED_BITS] + [title_word, word_start]):
@@ -506,22 +598,18 @@ def _log1p_of_counts(counts: np.ndarray) -> np.ndarray:
     return _log1p_table()[k]
 
 
-def shift(values: np.ndarray, by: int, fill: float = 0.0) -> np.ndarray:
-    """values[i - by] at i (the line before for by=1, after for by=-1), ``fill`` past the ends."""
-    out = np.full_like(values, fill, dtype=float)
-    if by > 0:
-        out[by:] = values[:-by]
-    elif by < 0:
-        out[:by] = values[-by:]
-    else:
-        out[:] = values
-    return out
-
-
 def window_mean(values: np.ndarray, half: int, fill: float) -> np.ndarray:
     """The mean of each value and ``half`` values on either side, ``fill`` past the ends."""
-    padded = np.concatenate([np.full(half, fill), values, np.full(half, fill)])
-    return np.convolve(padded, np.ones(2 * half + 1) / (2 * half + 1), "valid")
+    padded = np.empty(values.size + 2 * half)
+    padded[:half] = fill
+    padded[half : half + values.size] = values
+    padded[half + values.size :] = fill
+    return np.convolve(padded, _window(half), "valid")
+
+
+@lru_cache(maxsize=8)
+def _window(half: int) -> np.ndarray:
+    return np.ones(2 * half + 1) / (2 * half + 1)
 
 
 def _run_lengths(mask: np.ndarray) -> np.ndarray:
@@ -529,9 +617,11 @@ def _run_lengths(mask: np.ndarray) -> np.ndarray:
     n = mask.size
     if n == 0:
         return np.zeros(0)
-    edges = np.flatnonzero(np.diff(mask.astype(np.int8))) + 1
-    starts = np.concatenate([[0], edges])
-    lengths = np.diff(np.concatenate([starts, [n]]))
+    edges = np.flatnonzero(mask[1:] != mask[:-1])
+    bounds = np.empty(edges.size + 2, np.int64)
+    bounds[0], bounds[-1] = 0, n
+    bounds[1:-1] = edges + 1
+    lengths = bounds[1:] - bounds[:-1]
     return np.repeat(lengths, lengths).astype(float)
 
 
@@ -543,6 +633,7 @@ def _distance_to(mask: np.ndarray) -> np.ndarray:
         return np.full(n, float(n))
     idx = np.arange(n)
     pos = np.searchsorted(where, idx)
-    before = np.abs(idx - where[np.clip(pos - 1, 0, where.size - 1)])
-    after = np.abs(where[np.clip(pos, 0, where.size - 1)] - idx)
-    return np.minimum(before, after).astype(float)
+    # The nearest True at or after each position, and the one before it (np.clip costs ~5 µs a call).
+    after = where.take(np.minimum(pos, where.size - 1)) - idx
+    before = idx - where.take(np.maximum(pos - 1, 0))
+    return np.minimum(np.abs(before), np.abs(after)).astype(float)

@@ -25,6 +25,7 @@ import json
 import re
 from functools import lru_cache
 from importlib import resources
+from itertools import repeat
 from pathlib import Path
 
 import numpy as np
@@ -34,14 +35,14 @@ from corpus.rules.base import CleaningContext, _runs, remove_lines
 from corpus.rules.residue_features import (
     FEATURES,
     KNOWN_RESIDUE,
-    densest_block,
     known_residue,
     known_residue_lines,
     line_features,
     line_starts_of,
-    lines_matching,
+    lines_containing,
+    sentence_blocks,
     sentence_ends,
-    shift,
+    texts_line_features,
     window_mean,
 )
 
@@ -61,13 +62,16 @@ NOT_ARTICLE = re.compile(
 def context_features(scores: np.ndarray) -> np.ndarray:
     """The second stage's input: the first stage's logit of each line and of its neighbours."""
     n = scores.size
-    cols = [scores]
-    for by in (1, 2, 3, -1, -2, -3):
-        cols.append(shift(scores, by, fill=-4.0))
-    cols.append(window_mean(scores, 5, -4.0))
-    cols.append(np.full(n, scores.max() if n else 0.0))
-    cols.append(np.full(n, scores.mean() if n else 0.0))
-    return np.stack(cols, axis=1)
+    out = np.full((n, 10), -4.0)
+    out[:, 0] = scores
+    for col, by in enumerate((1, 2, 3), start=1):  # the lines before (-4.0 before the first)...
+        out[by:, col] = scores[: n - by] if by < n else scores[:0]
+    for col, by in enumerate((1, 2, 3), start=4):  # ...and after
+        out[: max(n - by, 0), col] = scores[by:]
+    out[:, 7] = window_mean(scores, 5, -4.0)
+    out[:, 8] = scores.max() if n else 0.0
+    out[:, 9] = scores.mean() if n else 0.0
+    return out
 
 
 class ResidueModel:
@@ -98,6 +102,15 @@ class ResidueModel:
         logits = self.stages[1].logits(context_features(self.first_stage(lines, **known)))
         return 1.0 / (1.0 + np.exp(-logits))
 
+    def probabilities_many(self, texts: list[list[str]], **known) -> list[np.ndarray]:
+        """probabilities() of each of many texts (none without lines), their features computed together;
+        ``known``: lists of what line_features may be given, one item a text."""
+        found = []
+        for features in texts_line_features(texts, self.stopwords, **known):
+            logits = self.stages[1].logits(context_features(self.stages[0].logits(features)))
+            found.append(1.0 / (1.0 + np.exp(-logits)))
+        return found
+
 
 class Linear:
     """A logistic regression on standardised features."""
@@ -116,9 +129,6 @@ def _shipped() -> ResidueModel:
 
 
 # --- The rule ---------------------------------------------------------------------------------
-
-_NON_EMPTY_LINE = re.compile(r"[^\n]+")
-
 
 # A text left with fewer words than this that says "page not found" or "log in to read" is no article.
 NOT_ARTICLE_WORDS = 120
@@ -170,61 +180,122 @@ class ResidueModelRule:
         self.model = ResidueModel.from_file(model)
 
     def propose(self, text: str, ctx: CleaningContext) -> list[Edit]:
-        spans = [m.span() for m in _NON_EMPTY_LINE.finditer(text)]
-        if not spans:
-            return []
-        lines = [text[s:e] for s, e in spans]
-        words = np.fromiter((line.count(" ") + 1 for line in lines), np.int64, len(lines))
+        return self.propose_many([text], [ctx])[0]
+
+    def propose_many(self, texts: list[str], contexts: list[CleaningContext]) -> list[list[Edit]]:
+        """propose() for each text, the pages' lines scored together (the engine's batch)."""
+        read = [self._read(text, ctx) for text, ctx in zip(texts, contexts)]
+        pages = [page for page in read if page is not None and page.known_lines is not None]
+        if pages:
+            probabilities = self.model.probabilities_many(
+                [page.lines for page in pages],
+                known=[page.known_lines for page in pages],
+                sentence_end=[page.ends for page in pages],
+            )
+            for page, found in zip(pages, probabilities):
+                page.probabilities = found
+        return [[] if page is None else self._edits(page, ctx) for page, ctx in zip(read, contexts)]
+
+    def _read(self, text: str, ctx: CleaningContext) -> _Text | None:
+        """A text's lines, its body and comment section, and whether the model is to score it."""
+        page = _Text(text)
+        if not page.lines:
+            return None
+        lines, words = page.lines, page.words
         # Only short lines outside the body can score; when they cannot make the page gate, the
         # model's scores change nothing, so it is not run: an article costs a count of its short
         # lines, or the body check (the model took 79% of cleaning on 100k articles when it scored
         # every text).
-        html = ctx.format == "html"
-        candidates = np.flatnonzero(words < self.keep_words).tolist()
-        comments: list[int] = []
-        known_lines = None
-        ends = None
-        if html or self._could_be_a_page(candidates, words, len(lines)):
-            ends = sentence_ends(lines)
-            body = body_sentences(lines, words, min_share=self.body_share, ends=ends)
-            comments = comment_section(lines, body) if self.comments else []
-            candidates = [i for i in candidates if not body[i]]
+        page.html = html = ctx.format == "html"
+        short = words < self.keep_words
+        candidates = np.flatnonzero(short)
+        if html or self._could_be_a_page(candidates, words, page.total_words):
+            page.ends = sentence_ends(lines)
+            body = body_sentences(lines, words, min_share=self.body_share, ends=page.ends)
+            page.comments = comment_section(lines, body) if self.comments else []
+            candidates = np.flatnonzero(short & ~body)
+        page.candidates = candidates
+        if candidates.size and (html or self._could_be_a_page(candidates, words, page.total_words)):
+            page.line_starts = line_starts_of(lines)
+            page.known_lines = known_residue_lines(lines, page.line_starts)
+        return page
+
+    def _edits(self, page: _Text, ctx: CleaningContext) -> list[Edit]:
+        """The edits removing what the model scored (when it did), known shapes and comments."""
+        lines, words, html = page.lines, page.words, page.html
         scored = []
-        if candidates and (html or self._could_be_a_page(candidates, words, len(lines))):
-            if ends is None:
-                ends = sentence_ends(lines)
-            known_lines = known_residue_lines(lines, line_starts_of(lines))
-            probabilities = self.model.probabilities(lines, known=known_lines, sentence_end=ends).tolist()
+        if page.known_lines is not None:
             threshold = self.html_threshold if html else self.threshold
-            scored = [i for i in candidates if probabilities[i] < threshold]
-        if known_lines is not None:
-            known = np.flatnonzero((known_lines | _follow_the_writer(lines)) & (words <= 40)).tolist()
+            candidates = page.candidates
+            scored = candidates[page.probabilities[candidates] < threshold].tolist()
+            known_lines = page.known_lines & (words <= 40)
+            for i in lines_containing("@", "\n".join(lines), page.line_starts):  # the writer's handle, below
+                if not known_lines[i] and words[i] <= 40 and _FOLLOW_THE_WRITER.match(lines[i]):
+                    known_lines[i] = True
+            known = np.flatnonzero(known_lines).tolist()
         else:  # an article, not scored: its few short lines cost less one by one than passes over the text
             known = [
                 i
                 for i in np.flatnonzero(words <= 40).tolist()
                 if known_residue(lines[i]) or _FOLLOW_THE_WRITER.match(lines[i])
             ]
-        a_page = html or self._could_be_a_page(scored, words, len(lines))
+        a_page = html or self._could_be_a_page(scored, words, page.total_words)
         if not a_page:
             # An article that quotes a tweet keeps it: its words are quoted speech (PolNeAR annotates
             # them); only the link or the attribution left alone on its line goes.
             known = [i for i in known if not _quoted_tweet(lines[i])]
-        residue = sorted(set(known) | set(scored) | set(comments)) if a_page else known
+        residue = sorted(set(known) | set(scored) | set(page.comments)) if a_page else known
         if residue and residue[0] == 0 and (len(residue) == 1 or residue[1] != 1) and _headline(lines[0]):
             residue.pop(0)  # the title of a text whose opening paragraph is article: kept as its title
-        kept_words = int(words.sum()) - int(words[residue].sum())
+        kept_words = page.total_words - int(words[residue].sum())
         if len(residue) == len(lines):
             ctx.metadata["not_article"] = "every line scored as residue"
         elif kept_words < NOT_ARTICLE_WORDS and any(NOT_ARTICLE.search(line) for line in lines[:40]):
             ctx.metadata["not_article"] = "it reads as an error page or a login wall"
+        if not residue:
+            return []
+        spans = _line_spans(page.pieces)
         return [remove_lines(spans, first, last) for first, last in _runs(residue)]
 
-    def _could_be_a_page(self, residue: list[int], words: np.ndarray, n_lines: int) -> bool:
-        """The page gate: enough of the lines, and of the words, are residue."""
-        return len(residue) >= self.page_share * n_lines and int(words[residue].sum()) >= (
-            self.page_word_share * int(words.sum())
+    def _could_be_a_page(self, residue, words: np.ndarray, total_words: int) -> bool:
+        """The page gate: enough of the lines (``residue``: their indices), and of the words, are residue."""
+        return len(residue) >= self.page_share * words.size and int(words[residue].sum()) >= (
+            self.page_word_share * total_words
         )
+
+
+class _Text:
+    """One text as the rule reads it: its non-empty lines, their words, and what the rule found."""
+
+    __slots__ = (
+        "pieces",
+        "lines",
+        "words",
+        "total_words",
+        "html",
+        "ends",
+        "comments",
+        "candidates",
+        "line_starts",
+        "known_lines",
+        "probabilities",
+    )
+
+    def __init__(self, text: str):
+        self.pieces = text.split("\n")
+        self.lines = lines = list(filter(None, self.pieces))
+        self.words = np.fromiter(map(str.count, lines, repeat(" ")), np.int64, len(lines)) + 1
+        self.total_words = int(self.words.sum())
+        self.ends = self.line_starts = self.known_lines = self.probabilities = None
+        self.comments: list[int] = []
+
+
+def _line_spans(pieces: list[str]) -> list[tuple[int, int]]:
+    """(start, end) in the text of each non-empty one of its ``pieces`` between line breaks."""
+    lengths = np.fromiter(map(len, pieces), np.int64, len(pieces))
+    ends = np.cumsum(lengths + 1) - 1
+    filled = lengths > 0
+    return list(zip((ends - lengths)[filled].tolist(), ends[filled].tolist()))
 
 
 def body_sentences(
@@ -240,8 +311,13 @@ def body_sentences(
     chars = np.fromiter(map(len, lines), float, len(lines))
     ends = sentence_ends(lines) if ends is None else ends
     sentence = ((np.asarray(words) >= min_words) & ends) | (chars >= 400)
-    blocks = densest_block(sentence, chars)
-    return sentence & ((blocks[:, 1] > 0) | (blocks[:, 0] >= min_share))
+    blocks = sentence_blocks(sentence, chars)
+    if blocks is None:
+        return sentence
+    share, lo, hi = blocks
+    large = share >= min_share
+    large[lo : hi + 1] = True  # the densest block
+    return sentence & large
 
 
 # The heading of a comment section, in the languages of the development pages.
@@ -271,15 +347,14 @@ def comment_section(lines: list[str], body: np.ndarray) -> list[int]:
 # A writer's social handle at the foot of an article ("Follow Jane Doe on Twitter @janedoe."): residue
 # in articles as on pages (the model's feature of known shapes stays as it was trained).
 _FOLLOW_THE_WRITER = re.compile(r"(?i)^follow [\w .'’-]{2,60} on (?:twitter|x|facebook|instagram)\b[^\n]{0,40}@\w+\.?$")
-# The same over the lines joined by line breaks, "\n" before them (see residue_features).
-_FOLLOW_THE_WRITER_LINES = re.compile(
-    r"\n(?i:follow [\w .'’-]{2,60} on (?:twitter|x|facebook|instagram)\b[^\n]{0,40}@\w+\.?)$", re.M
-)
 
 
 def _follow_the_writer(lines: list[str]) -> np.ndarray:
-    """_FOLLOW_THE_WRITER.match() of each line, by one pass over the whole text."""
-    return lines_matching((_FOLLOW_THE_WRITER_LINES,), "\n" + "\n".join(lines), line_starts_of(lines))
+    """_FOLLOW_THE_WRITER.match() of each line, tried only on the lines with an "@" (it ends with a handle)."""
+    found = np.zeros(len(lines), bool)
+    for i in lines_containing("@", "\n".join(lines), line_starts_of(lines)):
+        found[i] = _FOLLOW_THE_WRITER.match(lines[i]) is not None
+    return found
 
 
 _MARKUP_OR_LINK = re.compile(
