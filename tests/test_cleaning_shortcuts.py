@@ -222,6 +222,7 @@ _PARAGRAPH_PIECES = st.sampled_from(
 @given(st.lists(_PARAGRAPH_PIECES, max_size=30).map("".join))
 @example("x\n" + "A long paragraph of prose, nothing else. " * 10 + "\n\u017fhare\nAd\ne-mail")
 @example("A long paragraph of prose, nothing else. " * 10 + "\nSPONSORED\n\nE-mail | Print")
+@example("We use cookies, " + "and prose after it. " * 20 + "\nShare\nAccept all cookies\n" + "More prose here. " * 30)
 def test_the_two_character_look_up_finds_what_trying_every_line_finds(text):
     lines = [m.span() for m in re.finditer(r"[^\n]+", text)]
     if lines:

@@ -155,17 +155,22 @@ def _may_start(prefix: str) -> bool:
 _ANYWHERE_TEXT_START = re.compile(_ANYWHERE_FIRST)
 # Every alternative of the cookie banner holds the word: only lines holding it are tried for that kind.
 _COOKIE_WORD = re.compile(r"(?i)cookie")
+_COOKIE_WIDTH = _max_width(dict(_ANYWHERE)["cookie_banner"])  # 345 characters
 
 
 def _anywhere_residue(text: str, lines: list[tuple[int, int]]) -> dict[int, str]:
     """The _ANYWHERE kind of each line that has one (line index -> kind): the kind
     ``_anywhere_scanner(length).match(text, start, end)`` finds, looked for only on the lines
     that can have one."""
+    paragraphs = len(lines) * _SHORT_LINES < len(text)
+    # Only a line no longer than the cookie banner can be one: in a text of paragraphs the
+    # pre-check reads those lines alone (kept apart by line breaks, so no word forms across them).
+    maybe_text = "\n".join([text[s:e] for s, e in lines if e - s <= _COOKIE_WIDTH]) if paragraphs else text
     cookie_lines: set[int] = set()
-    if _may_mention_cookies(text):
+    if maybe_text and _may_mention_cookies(maybe_text):
         starts = [s for s, _ in lines]
         cookie_lines = {bisect_right(starts, m.start()) - 1 for m in _COOKIE_WORD.finditer(text)}
-    if len(lines) * _SHORT_LINES < len(text):
+    if paragraphs:
         # Paragraphs: trying each line costs less than the search for the lines to try; its
         # first two characters, looked up once per pair, already rule most lines out.
         may_start = _MAY_START
