@@ -8,6 +8,7 @@ cleaned, the rule proposes the same edits as without the shortcut.
 import re
 import sys
 import unicodedata
+from bisect import bisect_right
 
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -159,6 +160,85 @@ def test_every_line_a_residue_pattern_takes_starts_as_the_search_for_them_says(d
         line = data.draw(st.from_regex(pattern, fullmatch=True).filter(lambda s: "\n" not in s and s), label=kind)
         assert residue_lines._ANYWHERE_TEXT_START.match(line), (kind, line)
         assert residue_lines._ANYWHERE_LINE_START.match("\n" + line), (kind, line)
+
+
+def _anywhere_residue_before_prefixes(text: str, lines: list) -> dict:
+    """``_anywhere_residue`` as it was before the two-character look-up: every line of a text
+    of paragraphs tried (the reference the look-up must agree with)."""
+    cookie_lines: set[int] = set()
+    starts = [s for s, _ in lines]
+    if residue_lines._may_mention_cookies(text):
+        cookie_lines = {bisect_right(starts, m.start()) - 1 for m in residue_lines._COOKIE_WORD.finditer(text)}
+    if len(lines) * residue_lines._SHORT_LINES < len(text):
+        candidates = range(len(lines))
+    else:
+        candidates = {
+            bisect_right(starts, m.start() + 1) - 1 for m in residue_lines._ANYWHERE_LINE_START.finditer(text)
+        }
+        if starts[0] == 0 and residue_lines._ANYWHERE_TEXT_START.match(text):
+            candidates.add(0)
+        candidates = sorted(candidates | cookie_lines)
+    found = {}
+    for i in candidates:
+        s, e = lines[i]
+        scanners = residue_lines._ANYWHERE_SCANNERS if i in cookie_lines else residue_lines._ANYWHERE_SCANNERS_NO_COOKIE
+        scanner = residue_lines._anywhere_scanner(e - s, scanners)
+        m = scanner.match(text, s, e) if scanner is not None else None
+        if m:
+            found[i] = m.lastgroup
+    return found
+
+
+# Paragraphs (long lines) beside line starts that are residue only in some case or spelling.
+_PARAGRAPH_PIECES = st.sampled_from(
+    [
+        "The minister said on Tuesday that the plan would go ahead, and that the budget would follow in spring. " * 2,
+        "\n",
+        "\n\n",
+        " ",
+        "x",
+        "X",
+        "e",
+        "E-mail",
+        "Email",
+        "\u017fhare this",  # long s: (?i) reads it as 's'
+        "SPONSORED",
+        "Ad",
+        "ad",
+        "“",
+        "—",
+        "Read more: the plan",
+        "We use cookies.",
+        "Accept all coo\u212aies",
+        "Facebook | Twitter",
+        "Subscribe to our newsletter",
+        "In",
+        "Th",
+    ]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_PARAGRAPH_PIECES, max_size=30).map("".join))
+@example("x\n" + "A long paragraph of prose, nothing else. " * 10 + "\n\u017fhare\nAd\ne-mail")
+@example("A long paragraph of prose, nothing else. " * 10 + "\nSPONSORED\n\nE-mail | Print")
+@example("We use cookies, " + "and prose after it. " * 20 + "\nShare\nAccept all cookies\n" + "More prose here. " * 30)
+def test_the_two_character_look_up_finds_what_trying_every_line_finds(text):
+    lines = [m.span() for m in re.finditer(r"[^\n]+", text)]
+    if lines:
+        found = residue_lines._anywhere_residue(text, lines)
+        assert found == _anywhere_residue_before_prefixes(text, lines)
+        assert found == _anywhere_by_definition(text)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_every_line_a_residue_pattern_takes_starts_with_a_pair_the_look_up_lets_through(data):
+    for kind, pattern in residue_lines._ANYWHERE:
+        if kind == "cookie_banner":
+            continue
+        line = data.draw(st.from_regex(pattern, fullmatch=True).filter(lambda s: "\n" not in s and s), label=kind)
+        assert residue_lines._may_start((line + "\n")[:2]), (kind, line)
 
 
 def _whitespace_by_definition(text: str) -> list:

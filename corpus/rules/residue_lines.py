@@ -137,22 +137,51 @@ _ANYWHERE_FIRST = (
     r"|sign|subscribe|register|newsletter|read|also|see|related|more|recommended|advertis|sponsored|ad))"
 )
 _ANYWHERE_LINE_START = re.compile(r"\n" + _ANYWHERE_FIRST)
+# The first two characters of each of those (one for a single character), read the same way. A
+# line of one character is looked up with the line break after it, which no second one matches.
+_ANYWHERE_PREFIX = re.compile(r"[^\w\s]|(?i:sh|fo|tw|pr|e-|em|co|wh|fa|li|x|si|su|re|ne|al|se|mo|ad|sp)")
+_MAY_START: dict[str, bool] = {}  # two characters -> whether a line starting so can be residue
+
+
+def _may_start(prefix: str) -> bool:
+    """Whether a line starting with ``prefix`` (its first two characters) can be of an _ANYWHERE
+    kind other than the cookie banner; remembered for the next line starting so."""
+    may = _ANYWHERE_PREFIX.match(prefix) is not None
+    if len(_MAY_START) < 65_536:  # pairs of characters: bounded by the texts seen, and by this
+        _MAY_START[prefix] = may
+    return may
+
+
 _ANYWHERE_TEXT_START = re.compile(_ANYWHERE_FIRST)
 # Every alternative of the cookie banner holds the word: only lines holding it are tried for that kind.
 _COOKIE_WORD = re.compile(r"(?i)cookie")
+_COOKIE_WIDTH = _max_width(dict(_ANYWHERE)["cookie_banner"])  # 345 characters
 
 
 def _anywhere_residue(text: str, lines: list[tuple[int, int]]) -> dict[int, str]:
     """The _ANYWHERE kind of each line that has one (line index -> kind): the kind
     ``_anywhere_scanner(length).match(text, start, end)`` finds, looked for only on the lines
     that can have one."""
+    paragraphs = len(lines) * _SHORT_LINES < len(text)
+    # Only a line no longer than the cookie banner can be one: in a text of paragraphs the
+    # pre-check reads those lines alone (kept apart by line breaks, so no word forms across them).
+    maybe_text = "\n".join([text[s:e] for s, e in lines if e - s <= _COOKIE_WIDTH]) if paragraphs else text
     cookie_lines: set[int] = set()
-    if _may_mention_cookies(text):
+    if maybe_text and _may_mention_cookies(maybe_text):
         starts = [s for s, _ in lines]
         cookie_lines = {bisect_right(starts, m.start()) - 1 for m in _COOKIE_WORD.finditer(text)}
-    if len(lines) * _SHORT_LINES < len(text):
-        # Paragraphs: trying each line costs less than the search for the lines to try.
-        candidates = range(len(lines))
+    if paragraphs:
+        # Paragraphs: trying each line costs less than the search for the lines to try; its
+        # first two characters, looked up once per pair, already rule most lines out.
+        may_start = _MAY_START
+        candidates = []
+        for i, (s, _) in enumerate(lines):
+            prefix = text[s : s + 2]
+            may = may_start.get(prefix)
+            if may is None:
+                may = _may_start(prefix)
+            if may or i in cookie_lines:
+                candidates.append(i)
     else:
         starts = [s for s, _ in lines]
         candidates = {bisect_right(starts, m.start() + 1) - 1 for m in _ANYWHERE_LINE_START.finditer(text)}
