@@ -163,6 +163,19 @@ def convert_export(
     return annotations, predictions
 
 
+def pushed_project(client: LabelStudio, task_map: TaskMap, workspace: Workspace):
+    """The workspace's Label Studio project, or E207 saying to push first."""
+    project = read_again(lambda: find_project(client, task_map))
+    if project is None:
+        raise NewsdeskError(
+            Errors.E207,
+            where=str(workspace.root),
+            detail="no project for this workspace",
+            hint="run `newsdesk annotate push` first",
+        )
+    return project
+
+
 def pull(workspace: Workspace, client: LabelStudio | None = None) -> PullReport:
     started = time.perf_counter()
     report = PullReport()
@@ -171,14 +184,7 @@ def pull(workspace: Workspace, client: LabelStudio | None = None) -> PullReport:
         with server_errors(str(workspace.root)):
             client = client or studio_client(workspace.root)
             task_map = TaskMap.load(workspace)
-            project = read_again(lambda: find_project(client, task_map))
-            if project is None:
-                raise NewsdeskError(
-                    Errors.E207,
-                    where=str(workspace.root),
-                    detail="no project for this workspace",
-                    hint="run `newsdesk annotate push` first",
-                )
+            project = pushed_project(client, task_map, workspace)
             store = AnnotationStore(workspace)
             # The request's thread mostly waits for the server: reading the users and the records
             # already stored (the whole store, on a later pull) costs no time beside it.
@@ -240,14 +246,7 @@ def status(workspace: Workspace, client: LabelStudio | None = None) -> StatusRep
     with server_errors(str(workspace.root)):
         client = client or studio_client(workspace.root)
         task_map = TaskMap.load(workspace)
-        project = read_again(lambda: find_project(client, task_map))
-        if project is None:
-            raise NewsdeskError(
-                Errors.E207,
-                where=str(workspace.root),
-                detail="no project for this workspace",
-                hint="run `newsdesk annotate push` first",
-            )
+        project = pushed_project(client, task_map, workspace)
         # id windows of light reads, as push reads (the full listing timed out under a team's writes)
         tasks = list(read_tasks(client, project.id, include=STATUS_FIELDS, fields="all").values())
         users = server_users(client)
