@@ -466,3 +466,44 @@ def test_the_rules_body_check_equals_its_plain_definition(rows, min_share):
     blocks = _densest_block(sentence, chars)
     expected = sentence & ((blocks[:, 1] > 0) | (blocks[:, 0] >= min_share))
     assert body_sentences(lines, words, min_share=min_share, ends=ends).tolist() == expected.tolist()
+
+
+# Lines that make blocks of sentence lines: a text's last block may touch the next text's first.
+SENTENCE = "The union said the strike would go on until the talks resume next week."
+BLOCK_LINES = st.sampled_from([SENTENCE, "Home", "Reply", "Read more", "x " * 210, "Short, no end", SENTENCE + " Yes."])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(BLOCK_LINES, min_size=1, max_size=14), min_size=1, max_size=6))
+@example([[SENTENCE], [SENTENCE, "Home", SENTENCE], [SENTENCE]])
+@example([["Home", SENTENCE], [SENTENCE, "Home"], ["Home"], ["Reply", "Reply"], ["Reply"]])
+def test_where_each_line_stands_is_computed_for_many_texts_as_for_each_alone(texts):
+    stopwords = ResidueModel.from_file().stopwords
+    for found, text in zip(rf.texts_line_features(texts, stopwords), texts):
+        expected = plain_context(plain_own_features(text, stopwords), text)
+        differ = [FEATURES[k] for k in np.flatnonzero((found != expected).any(axis=0))]
+        assert not differ, (differ, texts)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.floats(-12, 12), min_size=1, max_size=15), min_size=1, max_size=6))
+@example([[0.5], [1.0, 2.0], [3.0]])
+def test_the_second_stage_input_of_many_texts_is_that_of_each_alone(scores):
+    from corpus.rules.residue_model import context_features
+
+    together = context_features(np.concatenate([np.array(s) for s in scores]), [len(s) for s in scores])
+    at = 0
+    for text in scores:
+        expected = plain_stage_two_input(np.array(text))
+        assert np.array_equal(context_features(np.array(text)), expected)
+        assert np.array_equal(together[at : at + len(text)], expected), scores
+        at += len(text)
+
+
+def test_probabilities_of_many_texts_are_those_of_each_alone():
+    model = ResidueModel.from_file()
+    texts = [[SENTENCE, "Home", SENTENCE + " Yes."], ["Reply", SENTENCE], ["Home"], [SENTENCE] * 3 + ["Read more"]]
+    for found, text in zip(model.probabilities_many(texts), texts):
+        features = plain_context(plain_own_features(text, model.stopwords), text)
+        logits = model.stages[1].logits(plain_stage_two_input(model.stages[0].logits(features)))
+        assert np.array_equal(found, 1.0 / (1.0 + np.exp(-logits)))

@@ -201,7 +201,7 @@ def line_features(
     ``known`` (known_residue_lines) and ``sentence_end`` (sentence_ends): when the caller has them."""
     if not lines:
         return np.zeros((0, len(FEATURES)))
-    return _with_context(_own_features(lines, stopwords, known, sentence_end), lines)
+    return _with_context(_own_features(lines, stopwords, known, sentence_end), [lines], lines)
 
 
 def texts_line_features(
@@ -228,9 +228,10 @@ def texts_line_features(
             None if known is None else np.concatenate(known[first:last]),
             None if sentence_end is None else np.concatenate(sentence_end[first:last]),
         )
+        features = _with_context(own, texts[first:last], lines)
         at = 0
         for text in texts[first:last]:
-            found.append(_with_context(own[at : at + len(text)], text))
+            found.append(features[at : at + len(text)])
             at += len(text)
         first = last
     return found
@@ -286,11 +287,22 @@ def _own_features(
     return own
 
 
-def _with_context(own: np.ndarray, lines: list[str]) -> np.ndarray:
-    """The own features of each line and the rest of FEATURES, where it stands among the others.
-    (Few numpy calls: on a page of 180 lines their fixed cost was most of this step.)"""
-    n = len(lines)
-    out = np.zeros((n, len(FEATURES)))
+def _with_context(own: np.ndarray, texts: list[list[str]], lines: list[str]) -> np.ndarray:
+    """The own features of each line of the texts (``lines``: theirs one after the other, ``own``
+    their rows) and the rest of
+    FEATURES, where it stands among the other lines of its text. Every text at once: numpy calls
+    over the lines of all texts, with each text's ends as walls (per text, their fixed cost was
+    most of this step); only sums of fractions stay per text, so that each adds up in the order
+    a text alone adds it up, to the bit."""
+    n_all = own.shape[0]
+    sizes = np.fromiter(map(len, texts), np.int64, len(texts))
+    ends = np.cumsum(sizes)
+    starts = ends - sizes
+    text_of = np.repeat(np.arange(sizes.size), sizes)
+    first = starts.take(text_of)  # each line's text's first line
+    n = sizes.take(text_of)  # and its number of lines
+    idx = np.arange(n_all) - first  # each line's place in its text
+    out = np.zeros((n_all, len(FEATURES)))
     out[:, : own.shape[1]] = own
     ctx = out[:, own.shape[1] :]
     log_chars, log_words, sentence_end = own[:, 0], own[:, 1], own[:, 2]
@@ -298,36 +310,44 @@ def _with_context(own: np.ndarray, lines: list[str]) -> np.ndarray:
     # A "sentence line" is what a paragraph looks like: long enough and ending like a sentence
     # (or long, for a text in a script without spaces).
     sentence_line = ((log_words >= _LOG1P_10) & (sentence_end > 0)) | (log_chars >= _LOG1P_400)
-    cum_chars = np.cumsum(chars)
-    idx = np.arange(n)
-    ctx[:, 0] = idx / max(n - 1, 1)
-    ctx[:, 1] = (cum_chars - chars) / max(cum_chars[-1], 1.0)
-    ctx[:, 2] = log_chars - log_chars.max()
-    ctx[0, 3] = 1.0
-    ctx[n - 1, 4] = 1.0
-    ctx[1:, 5] = log_chars[:-1]
-    ctx[:-1, 6] = log_chars[1:]
-    ctx[1:, 7] = sentence_end[:-1]
-    ctx[:-1, 8] = sentence_end[1:]
+    cum_chars = np.empty(n_all)
+    for a, b in zip(starts.tolist(), ends.tolist()):
+        np.cumsum(chars[a:b], out=cum_chars[a:b])
+    ctx[:, 0] = idx / np.maximum(n - 1, 1)
+    ctx[:, 1] = (cum_chars - chars) / np.maximum(cum_chars.take(ends - 1), 1.0).take(text_of)
+    ctx[:, 2] = log_chars - np.maximum.reduceat(log_chars, starts).take(text_of)
+    ctx[starts, 3] = 1.0
+    ctx[ends - 1, 4] = 1.0
+    _shifted(log_chars, starts, ends, out=ctx[:, 5:7])
+    _shifted(sentence_end, starts, ends, out=ctx[:, 7:9])
     short = log_words <= _LOG1P_4
-    ctx[:, 9] = np.log1p(_run_lengths(short) * short)
-    sentence_count = np.count_nonzero(sentence_line)
-    ctx[:, 10] = np.log1p(np.minimum(_distance_to(sentence_line), 50))
-    ctx[:, 11] = window_mean(sentence_line.astype(float), 3, 0.0)
-    ctx[:, 12] = sentence_count / n
-    ctx[:, 13] = math.log1p(n)
-    ctx[:, 14:19] = densest_block(sentence_line, chars)
+    ctx[:, 9] = np.log1p(_run_lengths(short, starts) * short)
+    sentence_count = np.add.reduceat(sentence_line.astype(np.int64), starts)
+    ctx[:, 10] = np.log1p(np.minimum(_distance_to(sentence_line, first, n), 50))
+    ctx[:, 11] = window_mean(sentence_line.astype(float), 3, 0.0, text_of)
+    ctx[:, 12] = (sentence_count / sizes).take(text_of)
+    ctx[:, 13] = np.array([math.log1p(k) for k in sizes.tolist()]).take(text_of)
+    ctx[:, 14:19] = densest_block(sentence_line, chars, text_of, sizes)
     # Interactions a linear model cannot make itself: a paragraph outside the article's body (a
     # comment, a teaser of another story) is residue where the same paragraph inside is not.
     ctx[:, 19] = log_words * (1 - ctx[:, 15])
     ctx[:, 20] = log_words * ctx[:, 18]
     ctx[:, 21] = sentence_line & (ctx[:, 14] < 0.1)
-    ctx[:, 22] = _repeated(lines)
-    ctx[:, 23] = window_mean(own[:, 14], 2, 0.0)
+    ctx[:, 22] = _repeated(texts, n_all)
+    ctx[:, 23] = window_mean(own[:, 14], 2, 0.0, text_of)
     # A comment section: paragraphs among time stamps and "Reply" lines.
-    ctx[:, 24] = window_mean(own[:, 12], 3, 0.0)
-    ctx[:, 25] = window_mean(own[:, 11], 3, 0.0)
+    ctx[:, 24] = window_mean(own[:, 12], 3, 0.0, text_of)
+    ctx[:, 25] = window_mean(own[:, 11], 3, 0.0, text_of)
     return out
+
+
+def _shifted(values: np.ndarray, starts: np.ndarray, ends: np.ndarray, out: np.ndarray) -> None:
+    """Into ``out``'s two columns: each line's value of the line before it and after it in its text
+    (0 for the first, the last line of a text)."""
+    out[1:, 0] = values[:-1]
+    out[starts, 0] = 0.0
+    out[:-1, 1] = values[1:]
+    out[ends - 1, 1] = 0.0
 
 
 _LOG1P_4, _LOG1P_10, _LOG1P_400 = math.log1p(4), math.log1p(10), math.log1p(400)
@@ -421,12 +441,17 @@ def _word_kinds(stopwords: frozenset[str]) -> dict[str, int]:
     return kinds
 
 
-def _repeated(lines: list[str]) -> np.ndarray:
-    """Whether each line occurs more than once in its text (a menu at the head and the foot, "Reply")."""
-    seen = Counter(lines)
-    if len(seen) == len(lines):
-        return np.zeros(len(lines))
-    return (np.fromiter(map(seen.__getitem__, lines), np.int64, len(lines)) > 1).astype(float)
+def _repeated(texts: list[list[str]], n: int) -> np.ndarray:
+    """Whether each of the ``n`` lines of the texts occurs more than once in its text (a menu at the
+    head and the foot, "Reply"). Text by text: lines of two texts are no repetition."""
+    out = np.zeros(n)
+    at = 0
+    for lines in texts:
+        seen = Counter(lines)
+        if len(seen) < len(lines):
+            out[at : at + len(lines)] = np.fromiter(map(seen.__getitem__, lines), np.int64, len(lines)) > 1
+        at += len(lines)
+    return out
 
 
 def _per_line(positions: list[int], line_starts: np.ndarray, n: int) -> np.ndarray:
@@ -441,24 +466,59 @@ def _per_line(positions: list[int], line_starts: np.ndarray, n: int) -> np.ndarr
 BLOCK_GAP = 2
 
 
-def densest_block(sentence_line: np.ndarray, chars: np.ndarray) -> np.ndarray:
-    """Where each line stands relative to the blocks of sentence lines, as the heuristic "keep the
-    densest block" sees them: the share of the text's sentence characters in its block, whether it is
-    in the densest block, how far from it (log lines), and whether before or after it."""
+def densest_block(sentence_line: np.ndarray, chars: np.ndarray, text_of: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Where each line stands relative to the blocks of sentence lines of its text (``text_of``: each
+    line's text, ``sizes``: each text's lines), as the heuristic "keep the densest block" sees them:
+    the share of the text's sentence characters in its block, whether it is in the densest block,
+    how far from it (log lines), and whether before or after it."""
     n = sentence_line.size
     out = np.zeros((n, 5))
-    blocks = sentence_blocks(sentence_line, chars)
-    if blocks is None:
-        out[:, 2] = math.log1p(50)
-        return out
-    out[:, 0], lo, hi = blocks
-    out[lo : hi + 1, 1] = 1.0
-    out[:lo, 3] = 1.0
-    out[hi + 1 :, 4] = 1.0
-    distance = np.zeros(n, np.int64)
-    distance[:lo] = np.arange(lo, 0, -1)
-    distance[hi + 1 :] = np.arange(1, n - hi)
-    out[:, 2] = np.log1p(np.minimum(distance, 50))
+    where = np.flatnonzero(sentence_line)
+    block_of_text = np.zeros(sizes.size + 1, np.int64)  # the blocks of text t: block_of_text[t:t + 2]
+    if where.size:
+        text = text_of.take(where)
+        new_block = np.empty(where.size, bool)
+        new_block[0] = True
+        np.greater(where[1:] - where[:-1], BLOCK_GAP + 1, out=new_block[1:])
+        new_block[1:] |= text[1:] != text[:-1]
+        first_of_block = np.flatnonzero(new_block)
+        last_of_block = np.empty_like(first_of_block)
+        last_of_block[:-1] = first_of_block[1:] - 1
+        last_of_block[-1] = where.size - 1
+        starts, ends = where[first_of_block], where[last_of_block]
+        block_chars = np.add.reduceat(chars[where], first_of_block)
+        block_of_text[1:] = np.cumsum(np.bincount(text[first_of_block], minlength=sizes.size))
+        # Per text, as a text alone sums its blocks (numpy's sum adds up in pairs) and finds the densest.
+        total = np.ones(sizes.size)
+        lo = np.full(sizes.size, n)
+        hi = np.full(sizes.size, -1)
+        bounds = block_of_text.tolist()
+        for t in np.flatnonzero(block_of_text[1:] > block_of_text[:-1]).tolist():
+            mine = block_chars[bounds[t] : bounds[t + 1]]
+            total[t] = max(mine.sum(), 1.0)
+            densest = bounds[t] + int(np.argmax(mine))
+            lo[t], hi[t] = starts[densest], ends[densest]
+        share = block_chars / total.take(text[first_of_block])
+        # Each line's block: +1 where a block starts, -1 after it ends; a line inside one has a sum of 1.
+        # (Blocks of two texts may touch: the last line of one, the first of the next.)
+        edges = np.zeros(n + 1, np.int64)
+        edges[starts] = 1
+        block = np.cumsum(edges[:n]) - 1  # the last block starting at or before the line
+        edges[ends + 1] -= 1
+        inside = np.cumsum(edges[:n]) > 0
+        out[inside, 0] = share[block[inside]]
+        at = np.arange(n)
+        lo, hi = lo.take(text_of), hi.take(text_of)
+        before, after = at < lo, at > hi
+        out[:, 1] = ~before & ~after
+        out[:, 3] = before
+        out[:, 4] = after
+        distance = np.where(before, lo - at, 0) + np.where(after, at - hi, 0)
+        out[:, 2] = np.log1p(np.minimum(distance, 50))
+    # A text without a sentence line: no block, far from one.
+    none = (block_of_text[1:] == block_of_text[:-1]).take(text_of)
+    out[none, 1:] = 0.0
+    out[none, 2] = math.log1p(50)
     return out
 
 
@@ -598,13 +658,18 @@ def _log1p_of_counts(counts: np.ndarray) -> np.ndarray:
     return _log1p_table()[k]
 
 
-def window_mean(values: np.ndarray, half: int, fill: float) -> np.ndarray:
-    """The mean of each value and ``half`` values on either side, ``fill`` past the ends."""
-    padded = np.empty(values.size + 2 * half)
-    padded[:half] = fill
-    padded[half : half + values.size] = values
-    padded[half + values.size :] = fill
-    return np.convolve(padded, _window(half), "valid")
+def window_mean(values: np.ndarray, half: int, fill: float, text_of: np.ndarray | None = None) -> np.ndarray:
+    """The mean of each value and ``half`` values on either side, ``fill`` past the ends (of its text,
+    with ``text_of`` saying each value's text: the texts are laid out with ``half`` fills on either
+    side of each, and each mean is the same dot product as on the text alone)."""
+    texts = 1 if text_of is None or not text_of.size else int(text_of[-1]) + 1
+    padded = np.full(values.size + 2 * half * texts, fill)
+    if texts == 1:
+        padded[half : half + values.size] = values
+        return np.convolve(padded, _window(half), "valid")
+    at = np.arange(values.size) + 2 * half * text_of
+    padded[at + half] = values
+    return np.convolve(padded, _window(half), "valid").take(at)
 
 
 @lru_cache(maxsize=8)
@@ -612,28 +677,32 @@ def _window(half: int) -> np.ndarray:
     return np.ones(2 * half + 1) / (2 * half + 1)
 
 
-def _run_lengths(mask: np.ndarray) -> np.ndarray:
-    """For each position, the length of the run of equal mask values it belongs to."""
+def _run_lengths(mask: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """For each position, the length of the run of equal mask values it belongs to (runs end where
+    a text ends: ``starts``, where each text starts)."""
     n = mask.size
-    if n == 0:
-        return np.zeros(0)
-    edges = np.flatnonzero(mask[1:] != mask[:-1])
-    bounds = np.empty(edges.size + 2, np.int64)
-    bounds[0], bounds[-1] = 0, n
-    bounds[1:-1] = edges + 1
-    lengths = bounds[1:] - bounds[:-1]
+    change = np.empty(n, bool)
+    change[0] = True
+    np.not_equal(mask[1:], mask[:-1], out=change[1:])
+    change[starts] = True
+    bounds = np.flatnonzero(change)
+    lengths = np.diff(bounds, append=n)
     return np.repeat(lengths, lengths).astype(float)
 
 
-def _distance_to(mask: np.ndarray) -> np.ndarray:
-    """For each position, how many lines away the nearest True is (n when there is none)."""
+def _distance_to(mask: np.ndarray, first: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """For each position, how many lines away the nearest True of its text is (its text's number of
+    lines when there is none); ``first`` and ``sizes``: each position's text's first line and size."""
     n = mask.size
-    where = np.flatnonzero(mask)
-    if where.size == 0:
-        return np.full(n, float(n))
-    idx = np.arange(n)
-    pos = np.searchsorted(where, idx)
-    # The nearest True at or after each position, and the one before it (np.clip costs ~5 µs a call).
-    after = where.take(np.minimum(pos, where.size - 1)) - idx
-    before = idx - where.take(np.maximum(pos - 1, 0))
-    return np.minimum(np.abs(before), np.abs(after)).astype(float)
+    at = np.arange(n)
+    before = np.where(mask, at, -1)
+    np.maximum.accumulate(before, out=before)  # the nearest True at or before each position
+    after = np.where(mask, at, _FAR)[::-1]
+    after = np.minimum.accumulate(after)[::-1]  # and at or after it
+    distance = np.minimum(
+        np.where(before >= first, at - before, _FAR), np.where(after < first + sizes, after - at, _FAR)
+    )
+    return np.where(distance == _FAR, sizes, distance).astype(float)
+
+
+_FAR = 1 << 62

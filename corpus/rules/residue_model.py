@@ -59,18 +59,30 @@ NOT_ARTICLE = re.compile(
 )
 
 
-def context_features(scores: np.ndarray) -> np.ndarray:
-    """The second stage's input: the first stage's logit of each line and of its neighbours."""
+def context_features(scores: np.ndarray, sizes: list[int] | None = None) -> np.ndarray:
+    """The second stage's input: the first stage's logit of each line and of its neighbours in its
+    text (``sizes``: the lines of each text, the scores one text after the other; one text if None)."""
     n = scores.size
     out = np.full((n, 10), -4.0)
+    if not n:
+        return out
+    sizes = np.array([n] if sizes is None else sizes, np.int64)
+    ends = np.cumsum(sizes)
+    starts = ends - sizes
+    text_of = np.repeat(np.arange(sizes.size), sizes)
+    at = np.arange(n) - starts.take(text_of)  # each line's place in its text
+    left = sizes.take(text_of) - at  # and how many lines from it to its text's end
     out[:, 0] = scores
     for col, by in enumerate((1, 2, 3), start=1):  # the lines before (-4.0 before the first)...
-        out[by:, col] = scores[: n - by] if by < n else scores[:0]
+        out[by:, col] = scores[: max(n - by, 0)]
+        out[at < by, col] = -4.0
     for col, by in enumerate((1, 2, 3), start=4):  # ...and after
         out[: max(n - by, 0), col] = scores[by:]
-    out[:, 7] = window_mean(scores, 5, -4.0)
-    out[:, 8] = scores.max() if n else 0.0
-    out[:, 9] = scores.mean() if n else 0.0
+        out[left <= by, col] = -4.0
+    out[:, 7] = window_mean(scores, 5, -4.0, text_of)
+    out[:, 8] = np.maximum.reduceat(scores, starts).take(text_of)
+    # The mean as each text alone adds it up (numpy's sum adds up in pairs).
+    out[:, 9] = np.array([scores[a:b].mean() for a, b in zip(starts.tolist(), ends.tolist())]).take(text_of)
     return out
 
 
@@ -105,10 +117,14 @@ class ResidueModel:
     def probabilities_many(self, texts: list[list[str]], **known) -> list[np.ndarray]:
         """probabilities() of each of many texts (none without lines), their features computed together;
         ``known``: lists of what line_features may be given, one item a text."""
-        found = []
-        for features in texts_line_features(texts, self.stopwords, **known):
-            logits = self.stages[1].logits(context_features(self.stages[0].logits(features)))
+        first = [self.stages[0].logits(features) for features in texts_line_features(texts, self.stopwords, **known)]
+        sizes = [len(lines) for lines in texts]
+        second = context_features(np.concatenate(first), sizes)
+        found, at = [], 0
+        for size in sizes:
+            logits = self.stages[1].logits(second[at : at + size])
             found.append(1.0 / (1.0 + np.exp(-logits)))
+            at += size
         return found
 
 
