@@ -507,3 +507,14 @@ def test_probabilities_of_many_texts_are_those_of_each_alone():
         features = plain_context(plain_own_features(text, model.stopwords), text)
         logits = model.stages[1].logits(plain_stage_two_input(model.stages[0].logits(features)))
         assert np.array_equal(found, 1.0 / (1.0 + np.exp(-logits)))
+
+
+def test_lower_casing_by_a_table_equals_str_lower_for_every_code_point():
+    # The table lower-cases each code point on its own; "Σ" and "İ" (by context, into two) go to str.lower.
+    every = all_code_points()
+    lines = [every[i : i + 1000] for i in range(0, len(every), 1000)]
+    for text in ["\n".join(lines).replace("\u0130", "").replace("\u03a3", ""), "ΟΔΟΣ ΣΑΣ\nİstanbul", "a\nb"]:
+        codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
+        lower, separated = rf._lowered(text, codes, rf._class_table().take(codes))
+        assert lower == text.lower()
+        assert separated.split() == re.findall(WORD, text.lower())

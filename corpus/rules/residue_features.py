@@ -251,7 +251,10 @@ def _own_features(
     """The first 18 FEATURES, what each line is on its own."""
     n = len(lines)
     own = np.zeros((n, 18))
-    counts = _character_counts(lines)
+    text = "\n".join(lines)
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
+    classes = _class_table().take(codes)
+    counts = _character_counts(lines, codes, classes)
     chars = np.maximum(counts[:, _CHARS], 1)
     words = np.maximum(counts[:, _WORDS], 1)  # runs between spaces, as str.split() counts them
     own[:, 0] = np.log1p(counts[:, _CHARS])
@@ -264,16 +267,15 @@ def _own_features(
     own[:, 14] = np.minimum(counts[:, _TITLE_WORDS] / words, 1.0)
     own[:, 15] = np.minimum((counts[:, _CHARS] - counts[:, _SPACES]) / words, 20) / 20
     own[:, 16] = counts[:, _CJKS] / chars
-    text = "\n".join(lines)
     own[:, 17] = known_residue_lines(lines, line_starts_of(lines)) if known is None else known
     # On the lower-cased line by definition, the same on the line: lower-casing moves no sentence end.
     own[:, 2] = sentence_ends(lines) if sentence_end is None else sentence_end
     # The rest is read from the lower-cased text, whose lines may be longer than the lines ("İ"
     # lower-cases to two characters): positions in it count against its own line starts.
-    lower_text = text.lower()
+    lower_text, separated = _lowered(text, codes, classes)
     lowers = lower_text.split("\n")
     lower_starts = line_starts_of(lowers)
-    stop_words, furniture_words = _word_counts(lower_text, counts[:, _TOKENS], stopwords)
+    stop_words, furniture_words = _word_counts(separated, counts[:, _TOKENS], stopwords)
     own[:, 5] = stop_words / np.maximum(counts[:, _TOKENS], 1)
     own[:, 9] = lines_matching(_URL_PASSES, lower_text, lower_starts)
     own[:, 10] = lines_matching(_HANDLE_PASSES, lower_text, lower_starts)
@@ -414,10 +416,37 @@ def _furniture_phrases(lower_text: str, line_starts: np.ndarray) -> np.ndarray:
     return _per_line(taken, line_starts, line_starts.size)
 
 
-def _word_counts(lower_text: str, words: np.ndarray, stopwords: frozenset[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Per line of the lower-cased text, given how many _WORDs each has: how many are stop words and
-    how many words of page furniture."""
-    found = _WORD_SEPARATOR.sub(" ", lower_text).split()  # _WORD.findall, faster
+def _lowered(text: str, codes: np.ndarray, classes: np.ndarray) -> tuple[str, str]:
+    """``text.lower()``, and the same with each word separator a space (its _WORDs are what
+    str.split() finds in it); ``codes``: the text's code points, ``classes``: their class bits.
+    Read off a table by code point (str.lower and a regex substitution took twice as long), but
+    for the two code points str.lower() lower-cases by their context ("Σ") or into two ("İ")."""
+    if "\u0130" in text or "\u03a3" in text:
+        lower = text.lower()
+        return lower, _WORD_SEPARATOR.sub(" ", lower)
+    lowered = _lower_table().take(codes)
+    lower = lowered.tobytes().decode("utf-32-le", "surrogatepass")
+    lowered[(classes & _WORD_SEPARATOR_BIT) > 0] = ord(" ")
+    return lower, lowered.tobytes().decode("utf-32-le", "surrogatepass")
+
+
+@lru_cache(maxsize=1)
+def _lower_table() -> np.ndarray:
+    """For every code point, str.lower() of it on its own (itself for "İ" and "Σ", see _lowered)."""
+    from corpus.tokens import all_code_points
+
+    every = all_code_points().replace("\u0130", "").replace("\u03a3", "")
+    table = np.arange(len(every) + 2, dtype=np.uint32)
+    table[np.frombuffer(every.encode("utf-32-le", "surrogatepass"), np.uint32)] = np.frombuffer(
+        every.lower().encode("utf-32-le", "surrogatepass"), np.uint32
+    )
+    return table
+
+
+def _word_counts(separated: str, words: np.ndarray, stopwords: frozenset[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Per line of the lower-cased text with its word separators spaces (_lowered), given how many
+    _WORDs each has: how many are stop words and how many words of page furniture."""
+    found = separated.split()  # _WORD.findall, faster
     line = np.repeat(np.arange(words.size), words.astype(np.int64))
     if line.size != len(found):  # cannot be (lower-casing keeps each word a word), but never misalign
         raise AssertionError("the residue model's words per line disagree with its words")
@@ -557,26 +586,27 @@ _CHARS, _LETTERS, _DIGITS, _UPPERS, _PUNCTS, _CJKS, _SPACES, _TITLE_WORDS, _WORD
 _STARTS_UPPER, _ENDS_COLON = 10, 11
 
 
-def _character_counts(lines: list[str]) -> np.ndarray:
+def _character_counts(lines: list[str], codes: np.ndarray, classes: np.ndarray) -> np.ndarray:
     """Per line: characters, letters, digits, upper-case letters, punctuation, CJK characters,
     spaces, words starting upper-case, words (runs between spaces, as str.split() finds them),
     _WORDs (lower-casing keeps each a word: tests/test_residue_features.py), whether it starts with
     an upper-case letter or a digit (str.isupper, str.isdigit) and whether it ends with a colon;
-    counted with numpy over the code points of all lines at once."""
+    counted with numpy over the code points of all lines at once (``codes``, of the lines joined by
+    line breaks, and their class bits ``classes``)."""
     n = len(lines)
     out = np.zeros((n, 12))
     lengths = np.fromiter(map(len, lines), np.int64, n)
     out[:, _CHARS] = lengths
-    codes = np.frombuffer("".join(lines).encode("utf-32-le", "surrogatepass"), np.uint32)
-    if not codes.size:
-        return out
-    classes = _class_table().take(codes)
     filled = lengths > 0  # reduceat would give an empty line its next neighbour's count
-    starts = (np.cumsum(lengths) - lengths)[filled]
+    if not filled.any():
+        return out
+    starts = (np.cumsum(lengths + 1) - (lengths + 1))[filled]
+    # Each line's counts run to the next line's start: over the line breaks after it, each a space.
+    breaks = np.diff(starts, append=codes.size) - lengths[filled]
     rows = slice(None) if filled.all() else filled
     word_start = _run_starts((classes & _SPACE) > 0, starts)
     title_word = word_start & ((classes & _UPPER) > 0)
-    if lengths.max() < 1 << 16:
+    if (lengths[filled] + breaks).max() < 1 << 16:
         # Four counts of under 2**16 in each 64-bit sum: two reduceats count eight things at once,
         # the class bits 0-3 (letter, digit, upper, punctuation), then 4-5 (CJK, space) and the word starts.
         word_bits = title_word.view(np.uint8) | (word_start.view(np.uint8) << np.uint8(1))
@@ -589,6 +619,7 @@ def _character_counts(lines: list[str]) -> np.ndarray:
     else:
         for k, counted in enumerate([classes & bit for bit in _COUNTED_BITS] + [title_word, word_start]):
             out[rows, _LETTERS + k] = np.add.reduceat(counted > 0, starts)
+    out[rows, _SPACES] -= breaks
     out[rows, _TOKENS] = np.add.reduceat(_run_starts((classes & _WORD_SEPARATOR_BIT) > 0, starts), starts)
     out[rows, _STARTS_UPPER] = _starts_upper_table()[codes[starts]]
     out[rows, _ENDS_COLON] = codes[starts + lengths[filled] - 1] == ord(":")
