@@ -518,3 +518,23 @@ def test_lower_casing_by_a_table_equals_str_lower_for_every_code_point():
         lower, separated = rf._lowered(text, codes, rf._class_table().take(codes))
         assert lower == text.lower()
         assert separated.split() == re.findall(WORD, text.lower())
+
+
+def test_every_space_is_one_a_line_end_is_stripped_of():
+    spaces = {chr(c) for c in range(0x110000) if chr(c).isspace()}
+    assert spaces <= {c for c, kind in rf._LAST_CHARACTER.items() if kind == 2}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(BLOCK_LINES, min_size=1, max_size=14), min_size=1, max_size=6), st.sampled_from([0.0, 0.3]))
+def test_the_body_of_many_texts_is_that_of_each_alone(texts, min_share):
+    from corpus.rules import residue_model
+
+    lines = [line for text in texts for line in text]
+    words = np.array([line.count(" ") + 1 for line in lines])
+    together = residue_model._body_sentences(lines, words, [len(t) for t in texts], min_share, rf.sentence_ends(lines))
+    at = 0
+    for text in texts:
+        alone = residue_model.body_sentences(text, words[at : at + len(text)], min_share=min_share)
+        assert together[at : at + len(text)].tolist() == alone.tolist()
+        at += len(text)

@@ -17,6 +17,7 @@ import re
 from collections import Counter
 from functools import lru_cache
 from itertools import repeat
+from operator import itemgetter
 
 import numpy as np
 
@@ -370,15 +371,25 @@ def known_residue_lines(lines: list[str], line_starts: np.ndarray) -> np.ndarray
 
 
 def sentence_ends(lines: list[str]) -> np.ndarray:
-    """_SENTENCE_END.search() of each line: its last character once the spaces (str.rstrip strips
-    what ``\\s`` matches) and then the closing quotes and brackets after it are stripped is a sentence
-    end. A regex pass tried every full stop of the text; this looks at each line's end only."""
-    ends = map(_SENTENCE_END_CHARS.__contains__, [line.rstrip().rstrip(_CLOSERS)[-1:] for line in lines])
-    return np.fromiter(ends, bool, len(lines))
+    """_SENTENCE_END.search() of each line (none empty): its last character once the spaces
+    (str.rstrip strips what ``\\s`` matches) and then the closing quotes and brackets after it are
+    stripped is a sentence end. A regex pass tried every full stop of the text; this looks at each
+    line's last character, and strips only the few lines ending with a space or a closer."""
+    kind = np.fromiter(map(_LAST_CHARACTER.get, map(itemgetter(-1), lines), repeat(0)), np.int8, len(lines))
+    ends = kind == 1
+    for i in np.flatnonzero(kind == 2).tolist():
+        ends[i] = lines[i].rstrip().rstrip(_CLOSERS)[-1:] in _SENTENCE_END_CHARS
+    return ends
 
 
 _SENTENCE_END_CHARS = frozenset(".!?…。！？")
 _CLOSERS = "\"'”’»)]"
+# A line's last character: 1 a sentence end, 2 a space or a closer (strip and look again), else 0.
+_LAST_CHARACTER = {
+    **dict.fromkeys(_SENTENCE_END_CHARS, 1),
+    **dict.fromkeys(_CLOSERS, 2),
+    **dict.fromkeys((chr(c) for c in range(0x3001) if chr(c).isspace()), 2),
+}
 
 
 def lines_matching(passes: tuple[re.Pattern, ...], text: str, line_starts: np.ndarray) -> np.ndarray:
@@ -549,36 +560,6 @@ def densest_block(sentence_line: np.ndarray, chars: np.ndarray, text_of: np.ndar
     out[none, 1:] = 0.0
     out[none, 2] = math.log1p(50)
     return out
-
-
-def sentence_blocks(sentence_line: np.ndarray, chars: np.ndarray) -> tuple[np.ndarray, int, int] | None:
-    """The blocks of sentence lines (BLOCK_GAP apart or closer): the share of the text's sentence
-    characters in each line's block (0 outside blocks), and the first and last line of the densest
-    block; None when there is no sentence line."""
-    where = np.flatnonzero(sentence_line)
-    if where.size == 0:
-        return None
-    new_block = np.empty(where.size, bool)
-    new_block[0] = True
-    np.greater(where[1:] - where[:-1], BLOCK_GAP + 1, out=new_block[1:])
-    first_of_block = np.flatnonzero(new_block)
-    last_of_block = np.empty_like(first_of_block)
-    last_of_block[:-1] = first_of_block[1:] - 1
-    last_of_block[-1] = where.size - 1
-    starts, ends = where[first_of_block], where[last_of_block]
-    block_chars = np.add.reduceat(chars[where], first_of_block)
-    share = block_chars / max(block_chars.sum(), 1.0)
-    # Each line's block: +1 where a block starts, -1 after it ends; a line inside one has a sum of 1.
-    n = sentence_line.size
-    edges = np.zeros(n + 1, np.int64)
-    edges[starts] = 1
-    edges[ends + 1] -= 1
-    inside = np.cumsum(edges[:n]) > 0
-    block = np.cumsum(edges[:n] > 0) - 1  # the last block starting at or before the line
-    per_line = np.zeros(n)
-    per_line[inside] = share[block[inside]]
-    densest = int(np.argmax(block_chars))
-    return per_line, int(starts[densest]), int(ends[densest])
 
 
 # The columns of _character_counts.
