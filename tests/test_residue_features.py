@@ -538,3 +538,14 @@ def test_the_body_of_many_texts_is_that_of_each_alone(texts, min_share):
         alone = residue_model.body_sentences(text, words[at : at + len(text)], min_share=min_share)
         assert together[at : at + len(text)].tolist() == alone.tolist()
         at += len(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["", "a", "Home", "x y", "\r"]), min_size=1, max_size=12))
+def test_the_spans_of_lines_are_where_each_non_empty_line_stands(pieces):
+    from corpus.rules.residue_model import _LineSpans
+
+    text = "\n".join(pieces)
+    plain = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text)]
+    spans = _LineSpans(pieces)
+    assert len(spans) == len(plain) and [spans[i] for i in range(len(plain))] == plain

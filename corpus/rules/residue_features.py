@@ -274,15 +274,24 @@ def _own_features(
     # The rest is read from the lower-cased text, whose lines may be longer than the lines ("İ"
     # lower-cases to two characters): positions in it count against its own line starts.
     lower_text, separated = _lowered(text, codes, classes)
-    lowers = lower_text.split("\n")
-    lower_starts = line_starts_of(lowers)
+    if len(lower_text) == len(text):  # each character lower-cased into one: the same line starts
+        lengths = counts[:, _CHARS].astype(np.int64)
+        lower_starts = np.cumsum(lengths + 1) - (lengths + 1)
+        lowers = None
+    else:
+        lowers = lower_text.split("\n")
+        lower_starts = line_starts_of(lowers)
     stop_words, furniture_words = _word_counts(separated, counts[:, _TOKENS], stopwords)
     own[:, 5] = stop_words / np.maximum(counts[:, _TOKENS], 1)
     own[:, 9] = lines_matching(_URL_PASSES, lower_text, lower_starts)
     own[:, 10] = lines_matching(_HANDLE_PASSES, lower_text, lower_starts)
     with_digits = np.flatnonzero(counts[:, _DIGITS] > 0)
     if with_digits.size:
-        digit_lines = [lowers[i] for i in with_digits.tolist()]
+        if lowers is None:
+            starts, ends = lower_starts[with_digits].tolist(), (lower_starts + lengths)[with_digits].tolist()
+            digit_lines = [lower_text[start:end] for start, end in zip(starts, ends)]
+        else:
+            digit_lines = [lowers[i] for i in with_digits.tolist()]
         own[with_digits, 11] = lines_matching(_DATE_PASSES, "\n".join(digit_lines), line_starts_of(digit_lines))
     furniture = furniture_words + _furniture_phrases(lower_text, lower_starts)
     own[:, 12] = furniture > 0

@@ -295,7 +295,7 @@ class ResidueModelRule:
             ctx.metadata["not_article"] = "it reads as an error page or a login wall"
         if not residue:
             return []
-        spans = _line_spans(page.pieces)
+        spans = _LineSpans(page.pieces)
         return [remove_lines(spans, first, last) for first, last in _runs(residue)]
 
     def _could_be_a_page(self, residue, words: np.ndarray, total_words: int) -> bool:
@@ -331,12 +331,23 @@ class _Text:
         self.comments: list[int] = []
 
 
-def _line_spans(pieces: list[str]) -> list[tuple[int, int]]:
-    """(start, end) in the text of each non-empty one of its ``pieces`` between line breaks."""
-    lengths = np.fromiter(map(len, pieces), np.int64, len(pieces))
-    ends = np.cumsum(lengths + 1) - 1
-    filled = lengths > 0
-    return list(zip((ends - lengths)[filled].tolist(), ends[filled].tolist()))
+class _LineSpans:
+    """(start, end) in the text of each non-empty one of its ``pieces`` between line breaks, as
+    remove_lines reads them: a few for each run of lines removed (a list of all cost more)."""
+
+    __slots__ = ("starts", "ends")
+
+    def __init__(self, pieces: list[str]):
+        lengths = np.fromiter(map(len, pieces), np.int64, len(pieces))
+        ends = np.cumsum(lengths + 1) - 1
+        filled = lengths > 0
+        self.starts, self.ends = (ends - lengths)[filled], ends[filled]
+
+    def __len__(self) -> int:
+        return self.ends.size
+
+    def __getitem__(self, i: int) -> tuple[int, int]:
+        return int(self.starts[i]), int(self.ends[i])
 
 
 def body_sentences(
