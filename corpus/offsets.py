@@ -13,6 +13,8 @@ at no extra cost, and they cannot disagree with each other.
 from __future__ import annotations
 
 from bisect import bisect_right
+from itertools import repeat
+from operator import eq, gt
 from typing import NamedTuple
 
 # Edits, log lines and blocks are immutable records made by the tens per article: named
@@ -211,6 +213,8 @@ class EditEngine:
         replaced piece (joined with it), covering others whole (most do); False, with nothing
         changed, when one does not: the general :func:`_rebuild` takes those."""
         raw, changed, out, log = self.raw, self._changed, [], []
+        if not changed and _into_copies(self, edits, rule, removed):
+            return True
         new_line = tuple.__new__  # AppliedEdit(...) without its Python-level __new__: half the time
         count, k, shift = len(changed), 0, 0  # shift: current minus raw offset before changed[k]
         last_end = -1  # where the text this rule has replaced so far ends
@@ -283,6 +287,20 @@ class EditEngine:
             changed.append((rs, re_, rs + shift, rs + shift + len(new)))
             shift += len(new) - (re_ - rs)
         return OffsetMap(changed, len(self.raw), len(self.raw) + shift)
+
+
+def _into_copies(engine: EditEngine, edits: list[Edit], rule: str, removed: list[str]) -> bool:
+    """:meth:`EditEngine._insert_apart` on a text nothing has replaced yet, for edits that each
+    stand apart from the next and change what they cover: each edit's span is its raw span and
+    its piece the edit itself, so pieces and log lines are made by maps, in C (paragraph_breaks'
+    edit on every line of a page: 30 µs of its 130 a real text). False, with nothing changed,
+    for any other edits."""
+    starts, ends, replacements = zip(*edits)
+    if not all(map(gt, starts[1:], ends)) or any(map(eq, replacements, removed)):
+        return False
+    engine._changed = list(map(list, edits))
+    engine._log += map(tuple.__new__, repeat(AppliedEdit), zip(repeat(rule), starts, ends, removed, replacements))
+    return True
 
 
 def _tiling(changed: list[list], raw_length: int) -> list[list]:

@@ -13,6 +13,7 @@ from bisect import bisect_right
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from corpus import offsets
 from corpus.offsets import Edit, EditEngine
 from corpus.rules import base, residue_lines, run_together_words, unicode_repair, whitespace
 from corpus.rules.paragraph_breaks import ParagraphBreaks
@@ -146,25 +147,24 @@ _PAGE_PIECES = st.sampled_from(
 def test_lines_of_residue_anywhere_are_those_every_pattern_finds(text):
     lines = [m.span() for m in re.finditer(r"[^\n]+", text)]
     if lines:
-        assert residue_lines._anywhere_residue(text, lines) == _anywhere_by_definition(text)
+        found = residue_lines._anywhere_residue(text, lines)
+        assert found == _anywhere_by_definition(text)
+        assert found == _anywhere_residue_before_prefixes(text, lines)  # pages: as the search found them
 
 
-@settings(max_examples=60, deadline=None)
-@given(st.data())
-def test_every_line_a_residue_pattern_takes_starts_as_the_search_for_them_says(data):
-    # Only lines starting so are tried: every line the patterns take (but the cookie banner's,
-    # found by its word) must start so, in any case (re folds 'ſ' onto 's', the Kelvin sign onto 'k').
-    for kind, pattern in residue_lines._ANYWHERE:
-        if kind == "cookie_banner":
-            continue
-        line = data.draw(st.from_regex(pattern, fullmatch=True).filter(lambda s: "\n" not in s and s), label=kind)
-        assert residue_lines._ANYWHERE_TEXT_START.match(line), (kind, line)
-        assert residue_lines._ANYWHERE_LINE_START.match("\n" + line), (kind, line)
+# How the lines to try were searched for in texts of short lines, before the two-character look-up.
+_ANYWHERE_FIRST = (
+    r"(?:[^\w\s]|(?i:share|follow|tweet|print|e-?mail|copy|whatsapp|facebook|twitter|linkedin|x"
+    r"|sign|subscribe|register|newsletter|read|also|see|related|more|recommended|advertis|sponsored|ad))"
+)
+_ANYWHERE_LINE_START = re.compile(r"\n" + _ANYWHERE_FIRST)
+_ANYWHERE_TEXT_START = re.compile(_ANYWHERE_FIRST)
 
 
 def _anywhere_residue_before_prefixes(text: str, lines: list) -> dict:
     """``_anywhere_residue`` as it was before the two-character look-up: every line of a text
-    of paragraphs tried (the reference the look-up must agree with)."""
+    of paragraphs tried, the lines of a text of short lines searched for (the reference the
+    look-up must agree with)."""
     cookie_lines: set[int] = set()
     starts = [s for s, _ in lines]
     if residue_lines._may_mention_cookies(text):
@@ -172,10 +172,8 @@ def _anywhere_residue_before_prefixes(text: str, lines: list) -> dict:
     if len(lines) * residue_lines._SHORT_LINES < len(text):
         candidates = range(len(lines))
     else:
-        candidates = {
-            bisect_right(starts, m.start() + 1) - 1 for m in residue_lines._ANYWHERE_LINE_START.finditer(text)
-        }
-        if starts[0] == 0 and residue_lines._ANYWHERE_TEXT_START.match(text):
+        candidates = {bisect_right(starts, m.start() + 1) - 1 for m in _ANYWHERE_LINE_START.finditer(text)}
+        if starts[0] == 0 and _ANYWHERE_TEXT_START.match(text):
             candidates.add(0)
         candidates = sorted(candidates | cookie_lines)
     found = {}
@@ -359,6 +357,61 @@ def test_the_short_way_keeps_the_same_pieces_and_log_as_the_general_walk(case):
         assert _one_form(engine.pieces, raw) == engine.pieces
         assert "".join(raw[p[0] : p[1]] if p[2] is None else p[2] for p in engine.pieces) == engine.text
     assert engine.log == general.log
+
+
+@st.composite
+def _page_and_passes(draw):
+    """A page of short lines and passes as the rules make them there: a piece of every line break
+    (paragraph_breaks), a few runs of whole lines deleted (the residue rules), now and then a space."""
+    lines = draw(st.lists(st.text(alphabet="ab é“", max_size=6), min_size=1, max_size=25))
+    raw = "\n".join(lines)
+    passes, text = [], raw
+    for _ in range(draw(st.integers(1, 4))):
+        kind = draw(st.sampled_from(["breaks", "lines", "spaces"]))
+        breaks = [i for i, c in enumerate(text) if c == "\n"]
+        if kind == "breaks":
+            edits = [Edit(i, i + 1, draw(st.sampled_from(["\n\n", "\n\n", "", "\n"]))) for i in breaks]
+        elif kind == "lines":
+            bounds = sorted(set(draw(st.lists(st.sampled_from([0, *[i + 1 for i in breaks], len(text)]), max_size=6))))
+            edits = [Edit(s, e) for s, e in zip(bounds[::2], bounds[1::2])]
+        else:
+            spaces = [i for i, c in enumerate(text) if c == " "]
+            edits = (
+                [Edit(i, i + 1, "") for i in sorted(set(draw(st.lists(st.sampled_from(spaces), max_size=4))))]
+                if spaces
+                else []
+            )
+        passes.append(edits)
+        text = (
+            "".join(text[prev:s] + r for prev, (s, _, r) in zip([0] + [e.end for e in edits], edits))
+            + text[edits[-1].end :]
+            if edits
+            else text
+        )
+    return raw, passes
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.one_of(_raw_and_passes(), _page_and_passes()))
+@example(("a\nb\nc", [[Edit(1, 2, "\n\n"), Edit(3, 4, "\n\n")], [Edit(3, 6)]]))
+@example(("a\nb", [[Edit(1, 2, "\n"), Edit(2, 2, "x")]]))  # an edit giving back its raw text: the walk's
+def test_edits_on_a_text_nothing_replaced_yet_are_the_walks(case):
+    """The first rule that edits a text takes its edits as pieces at once (``_into_copies``): the
+    pieces and log must be those of the walk it skips."""
+    raw, passes = case
+    engine, walk = EditEngine(raw), EditEngine(raw)
+    for i, edits in enumerate(passes):
+        engine.apply(f"rule{i}", list(edits))
+        walk.apply(f"rule{i}", list(edits))
+        pieces = engine.pieces
+        into_copies, offsets._into_copies = offsets._into_copies, lambda *args: False
+        try:
+            assert walk.pieces == pieces
+        finally:
+            offsets._into_copies = into_copies
+        assert walk.text == engine.text
+    assert engine.log == walk.log
+    assert engine.offset_map().to_record() == walk.offset_map().to_record()
 
 
 # --- Run-together words, for a batch at once ------------------------------------------------------
