@@ -654,6 +654,25 @@ def test_unicode_repair_for_a_batch_is_each_texts_own(texts):
     assert rule.propose_many(texts, contexts) == [rule.propose(text, ctx) for text, ctx in zip(texts, contexts)]
 
 
+def _lines_to_test_one_by_one(rule, text: str) -> list[tuple[int, str, object]]:
+    """UnicodeRepair's lines to test as they were found before ``unusual_many`` read them all at
+    once: the text searched for unusual characters and "&", each chosen line scanned by itself."""
+    test = rule._may_change
+    lines = list(base._lines(text))
+    starts = [s for s, _ in lines]
+    chosen = {bisect_right(starts, m.start()) - 1 for m in test.ordinary.finditer(text)}
+    chosen |= {bisect_right(starts, m.start()) - 1 for m in re.finditer("&", text)}
+    return [(s, text[s:e], test.scan(text[s:e])) for s, e in (lines[k] for k in sorted(chosen)) if s < e]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(_UNICODEISH, max_size=6).map("".join), min_size=1, max_size=8).map("\n".join))
+@example("plain\n\nDidnâ€™t &amp; é\n\n")
+def test_the_lines_unicode_repair_tests_are_those_a_scan_of_each_line_finds(text):
+    rule = unicode_repair.UnicodeRepair()
+    assert rule._lines_to_test(text) == _lines_to_test_one_by_one(rule, text)
+
+
 def _mojibake_alphabet() -> list[str]:
     from ftfy.badness import BADNESS_RE
 
@@ -748,6 +767,9 @@ def test_unicode_repair_with_a_lone_surrogate_in_the_batch():
     edits = rule.propose_many(texts, contexts)
     assert edits == [rule.propose(text, ctx) for text, ctx in zip(texts, contexts)]
     assert [e.replacement for e in edits[0]] == ["’"]
+    # In one text, the lines are scanned one by one as they are tested (ftfy replaces the surrogate).
+    text = "The bank didnâ€™t move.\nbad \ud800 text\n\nIt didnâ€™t."
+    assert [e.replacement for e in rule.propose(text, base.CleaningContext())] == ["’", "\ufffd", "’"]
 
 
 # --- The cyclic garbage collector, paused while cleaning -----------------------------------------
