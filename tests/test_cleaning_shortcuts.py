@@ -650,6 +650,11 @@ def test_unicode_repair_for_a_batch_is_each_texts_own(texts):
     rule = unicode_repair.UnicodeRepair()
     test = rule._may_change
     assert test.unusual_many(texts) == [test.scan(t) for t in texts]
+    group, unicode_repair.SCAN_GROUP = unicode_repair.SCAN_GROUP, 12  # texts read in many groups
+    try:
+        assert test.unusual_many(texts) == [test.scan(t) for t in texts]
+    finally:
+        unicode_repair.SCAN_GROUP = group
     contexts = [base.CleaningContext() for _ in texts]
     assert rule.propose_many(texts, contexts) == [rule.propose(text, ctx) for text, ctx in zip(texts, contexts)]
 
