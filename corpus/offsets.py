@@ -222,24 +222,25 @@ class EditEngine:
             if s <= last_end:
                 return False
             # Replaced pieces that end before the edit stay as they are, joined with it if they touch.
-            touch_before = False
+            # (The residue rules' few edits pass a piece of every line break: the loops are tight.)
+            passed = k
             while k < count:
-                piece = changed[k]
-                start = piece[0] + shift
-                end = start + len(piece[2])
-                if end > s or (start == s < e):  # (an emptied stretch at the edit's start is covered)
+                rs, re_, new = changed[k]
+                end = rs + shift + len(new)
+                if end > s or (end == s and not new and s < e):  # (an emptied stretch at the edit's start is covered)
                     break
-                out.append(piece)
-                shift += len(piece[2]) - (piece[1] - piece[0])
-                k, touch_before = k + 1, end == s
+                shift = end - re_
+                k += 1
+            touch_before = k > passed and changed[k - 1][1] + shift == s
+            out += changed[passed:k]
             raw_start, covered = s - shift, False
             # Replaced pieces inside the edit are covered by it.
             while k < count:
-                piece = changed[k]
-                start = piece[0] + shift
-                if not s <= start < e or start + len(piece[2]) > e:
+                rs, re_, new = changed[k]
+                start = rs + shift
+                if not s <= start < e or start + len(new) > e:
                     break
-                shift += len(piece[2]) - (piece[1] - piece[0])
+                shift = start + len(new) - re_
                 k, covered = k + 1, True
             raw_end = e - shift
             touch_after = False

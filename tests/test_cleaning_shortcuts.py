@@ -340,23 +340,77 @@ def _raw_and_passes(draw, max_length=30, max_cuts=8):
     return raw, passes
 
 
-@settings(max_examples=2500, deadline=None)
-@given(st.one_of(_raw_and_passes(), _raw_and_passes(max_length=200, max_cuts=6)))  # dense edits, sparse edits
-# Joins that give back the raw text: before the edit (then the piece after stays apart), after it.
-@example(("abc", [[Edit(0, 1, "ab"), Edit(2, 3, "z")], [Edit(2, 3, "")]]))
-@example(("ab", [[Edit(0, 2, "b")], [Edit(0, 0, "a")]]))
-def test_the_short_way_keeps_the_same_pieces_and_log_as_the_general_walk(case):
-    """Most rules' edits take EditEngine's short way; every result must be the general walk's,
-    in the one form, and the pieces must make the text."""
-    raw, passes = case
-    engine, general = EditEngine(raw), _GeneralEngine(raw)
-    for i, edits in enumerate(passes):
-        engine.apply(f"rule{i}", list(edits))
-        general.apply(f"rule{i}", list(edits))
-        assert engine.text == general.text and engine.pieces == general.pieces
-        assert _one_form(engine.pieces, raw) == engine.pieces
-        assert "".join(raw[p[0] : p[1]] if p[2] is None else p[2] for p in engine.pieces) == engine.text
-    assert engine.log == general.log
+class _EngineBefore(EditEngine):
+    """The engine with its short way as it was before session 6 (the reference of the new one)."""
+
+    def _insert_apart(self, edits: list[Edit], rule: str, removed: list[str]) -> bool:
+        """EditEngine._insert_apart before its first edits were taken at once and its loops
+        tightened (session 6): one piece at a time."""
+        raw, changed, out, log = self.raw, self._changed, [], []
+        new_line = tuple.__new__  # offsets.AppliedEdit(...) without its Python-level __new__: half the time
+        count, k, shift = len(changed), 0, 0  # shift: current minus raw offset before changed[k]
+        last_end = -1  # where the text this rule has replaced so far ends
+        for (s, e, replacement), was in zip(edits, removed):
+            if s <= last_end:
+                return False
+            # Replaced pieces that end before the edit stay as they are, joined with it if they touch.
+            touch_before = False
+            while k < count:
+                piece = changed[k]
+                start = piece[0] + shift
+                end = start + len(piece[2])
+                if end > s or (start == s < e):  # (an emptied stretch at the edit's start is covered)
+                    break
+                out.append(piece)
+                shift += len(piece[2]) - (piece[1] - piece[0])
+                k, touch_before = k + 1, end == s
+            raw_start, covered = s - shift, False
+            # Replaced pieces inside the edit are covered by it.
+            while k < count:
+                piece = changed[k]
+                start = piece[0] + shift
+                if not s <= start < e or start + len(piece[2]) > e:
+                    break
+                shift += len(piece[2]) - (piece[1] - piece[0])
+                k, covered = k + 1, True
+            raw_end = e - shift
+            touch_after = False
+            if k < count:
+                start = changed[k][0] + shift
+                if start < e:
+                    return False
+                touch_after = start == e
+            if replacement == (raw[raw_start:raw_end] if covered else was):
+                # The raw text restored: the general case, unless it stands alone.
+                if covered or touch_before or touch_after or s == e:
+                    return False
+            else:
+                # Joined with the replaced pieces it touches, as _merge would (each join may
+                # give back the raw text: a copy).
+                piece = [raw_start, raw_end, replacement]
+                if touch_before:
+                    before = out.pop()
+                    piece = [before[0], raw_end, before[2] + replacement]
+                    if piece[2] == raw[piece[0] : raw_end]:
+                        piece = None
+                if touch_after:
+                    after = changed[k]
+                    shift += len(after[2]) - (after[1] - after[0])
+                    k, last_end = k + 1, e + len(after[2])
+                    if piece is None:
+                        piece = after
+                    else:
+                        piece = [piece[0], after[1], piece[2] + after[2]]
+                        if piece[2] == raw[piece[0] : piece[1]]:
+                            piece = None
+                if piece is not None:
+                    out.append(piece)
+            log.append(new_line(offsets.AppliedEdit, (rule, raw_start, raw_end, was, replacement)))
+            last_end = max(last_end, e)
+        out += changed[k:]
+        self._changed = out
+        self._log += log
+        return True
 
 
 @st.composite
@@ -391,27 +445,48 @@ def _page_and_passes(draw):
     return raw, passes
 
 
+@settings(max_examples=2500, deadline=None)
+# Dense edits, sparse edits, pages (a piece of every line break, runs of lines deleted).
+@given(st.one_of(_raw_and_passes(), _raw_and_passes(max_length=200, max_cuts=6), _page_and_passes()))
+# Joins that give back the raw text: before the edit (then the piece after stays apart), after it.
+@example(("abc", [[Edit(0, 1, "ab"), Edit(2, 3, "z")], [Edit(2, 3, "")]]))
+@example(("ab", [[Edit(0, 2, "b")], [Edit(0, 0, "a")]]))
+def test_the_short_way_keeps_the_same_pieces_and_log_as_the_general_walk(case):
+    """Most rules' edits take EditEngine's short way; every result must be the general walk's,
+    in the one form, and the pieces must make the text."""
+    raw, passes = case
+    engine, general = EditEngine(raw), _GeneralEngine(raw)
+    for i, edits in enumerate(passes):
+        engine.apply(f"rule{i}", list(edits))
+        general.apply(f"rule{i}", list(edits))
+        assert engine.text == general.text and engine.pieces == general.pieces
+        assert _one_form(engine.pieces, raw) == engine.pieces
+        assert "".join(raw[p[0] : p[1]] if p[2] is None else p[2] for p in engine.pieces) == engine.text
+    assert engine.log == general.log
+
+
 @settings(max_examples=1500, deadline=None)
 @given(st.one_of(_raw_and_passes(), _page_and_passes()))
 @example(("a\nb\nc", [[Edit(1, 2, "\n\n"), Edit(3, 4, "\n\n")], [Edit(3, 6)]]))
 @example(("a\nb", [[Edit(1, 2, "\n"), Edit(2, 2, "x")]]))  # an edit giving back its raw text: the walk's
 def test_edits_on_a_text_nothing_replaced_yet_are_the_walks(case):
     """The first rule that edits a text takes its edits as pieces at once (``_into_copies``): the
-    pieces and log must be those of the walk it skips."""
+    pieces and log must be those of the walk it skips, and of the short way as it was before."""
     raw, passes = case
-    engine, walk = EditEngine(raw), EditEngine(raw)
+    engine, walk, before = EditEngine(raw), EditEngine(raw), _EngineBefore(raw)
     for i, edits in enumerate(passes):
-        engine.apply(f"rule{i}", list(edits))
-        walk.apply(f"rule{i}", list(edits))
+        for e in (engine, walk, before):
+            e.apply(f"rule{i}", list(edits))
         pieces = engine.pieces
         into_copies, offsets._into_copies = offsets._into_copies, lambda *args: False
         try:
             assert walk.pieces == pieces
         finally:
             offsets._into_copies = into_copies
+        assert before.pieces == pieces
         assert walk.text == engine.text
-    assert engine.log == walk.log
-    assert engine.offset_map().to_record() == walk.offset_map().to_record()
+    assert engine.log == walk.log == before.log
+    assert engine.offset_map().to_record() == walk.offset_map().to_record() == before.offset_map().to_record()
 
 
 # --- Run-together words, for a batch at once ------------------------------------------------------
