@@ -13,6 +13,8 @@ at no extra cost, and they cannot disagree with each other.
 from __future__ import annotations
 
 from bisect import bisect_right
+from itertools import repeat
+from operator import eq, gt
 from typing import NamedTuple
 
 # Edits, log lines and blocks are immutable records made by the tens per article: named
@@ -211,6 +213,8 @@ class EditEngine:
         replaced piece (joined with it), covering others whole (most do); False, with nothing
         changed, when one does not: the general :func:`_rebuild` takes those."""
         raw, changed, out, log = self.raw, self._changed, [], []
+        if not changed and _into_copies(self, edits, rule, removed):
+            return True
         new_line = tuple.__new__  # AppliedEdit(...) without its Python-level __new__: half the time
         count, k, shift = len(changed), 0, 0  # shift: current minus raw offset before changed[k]
         last_end = -1  # where the text this rule has replaced so far ends
@@ -218,24 +222,25 @@ class EditEngine:
             if s <= last_end:
                 return False
             # Replaced pieces that end before the edit stay as they are, joined with it if they touch.
-            touch_before = False
+            # (The residue rules' few edits pass a piece of every line break: the loops are tight.)
+            passed = k
             while k < count:
-                piece = changed[k]
-                start = piece[0] + shift
-                end = start + len(piece[2])
-                if end > s or (start == s < e):  # (an emptied stretch at the edit's start is covered)
+                rs, re_, new = changed[k]
+                end = rs + shift + len(new)
+                if end > s or (end == s and not new and s < e):  # (an emptied stretch at the edit's start is covered)
                     break
-                out.append(piece)
-                shift += len(piece[2]) - (piece[1] - piece[0])
-                k, touch_before = k + 1, end == s
+                shift = end - re_
+                k += 1
+            touch_before = k > passed and changed[k - 1][1] + shift == s
+            out += changed[passed:k]
             raw_start, covered = s - shift, False
             # Replaced pieces inside the edit are covered by it.
             while k < count:
-                piece = changed[k]
-                start = piece[0] + shift
-                if not s <= start < e or start + len(piece[2]) > e:
+                rs, re_, new = changed[k]
+                start = rs + shift
+                if not s <= start < e or start + len(new) > e:
                     break
-                shift += len(piece[2]) - (piece[1] - piece[0])
+                shift = start + len(new) - re_
                 k, covered = k + 1, True
             raw_end = e - shift
             touch_after = False
@@ -283,6 +288,20 @@ class EditEngine:
             changed.append((rs, re_, rs + shift, rs + shift + len(new)))
             shift += len(new) - (re_ - rs)
         return OffsetMap(changed, len(self.raw), len(self.raw) + shift)
+
+
+def _into_copies(engine: EditEngine, edits: list[Edit], rule: str, removed: list[str]) -> bool:
+    """:meth:`EditEngine._insert_apart` on a text nothing has replaced yet, for edits that each
+    stand apart from the next and change what they cover: each edit's span is its raw span and
+    its piece the edit itself, so pieces and log lines are made by maps, in C (paragraph_breaks'
+    edit on every line of a page: 30 µs of its 130 a real text). False, with nothing changed,
+    for any other edits."""
+    starts, ends, replacements = zip(*edits)
+    if not all(map(gt, starts[1:], ends)) or any(map(eq, replacements, removed)):
+        return False
+    engine._changed = list(map(list, edits))
+    engine._log += map(tuple.__new__, repeat(AppliedEdit), zip(repeat(rule), starts, ends, removed, replacements))
+    return True
 
 
 def _tiling(changed: list[list], raw_length: int) -> list[list]:

@@ -13,6 +13,7 @@ from bisect import bisect_right
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from corpus import offsets
 from corpus.offsets import Edit, EditEngine
 from corpus.rules import base, residue_lines, run_together_words, unicode_repair, whitespace
 from corpus.rules.paragraph_breaks import ParagraphBreaks
@@ -146,25 +147,24 @@ _PAGE_PIECES = st.sampled_from(
 def test_lines_of_residue_anywhere_are_those_every_pattern_finds(text):
     lines = [m.span() for m in re.finditer(r"[^\n]+", text)]
     if lines:
-        assert residue_lines._anywhere_residue(text, lines) == _anywhere_by_definition(text)
+        found = residue_lines._anywhere_residue(text, lines)
+        assert found == _anywhere_by_definition(text)
+        assert found == _anywhere_residue_before_prefixes(text, lines)  # pages: as the search found them
 
 
-@settings(max_examples=60, deadline=None)
-@given(st.data())
-def test_every_line_a_residue_pattern_takes_starts_as_the_search_for_them_says(data):
-    # Only lines starting so are tried: every line the patterns take (but the cookie banner's,
-    # found by its word) must start so, in any case (re folds 'ſ' onto 's', the Kelvin sign onto 'k').
-    for kind, pattern in residue_lines._ANYWHERE:
-        if kind == "cookie_banner":
-            continue
-        line = data.draw(st.from_regex(pattern, fullmatch=True).filter(lambda s: "\n" not in s and s), label=kind)
-        assert residue_lines._ANYWHERE_TEXT_START.match(line), (kind, line)
-        assert residue_lines._ANYWHERE_LINE_START.match("\n" + line), (kind, line)
+# How the lines to try were searched for in texts of short lines, before the two-character look-up.
+_ANYWHERE_FIRST = (
+    r"(?:[^\w\s]|(?i:share|follow|tweet|print|e-?mail|copy|whatsapp|facebook|twitter|linkedin|x"
+    r"|sign|subscribe|register|newsletter|read|also|see|related|more|recommended|advertis|sponsored|ad))"
+)
+_ANYWHERE_LINE_START = re.compile(r"\n" + _ANYWHERE_FIRST)
+_ANYWHERE_TEXT_START = re.compile(_ANYWHERE_FIRST)
 
 
 def _anywhere_residue_before_prefixes(text: str, lines: list) -> dict:
     """``_anywhere_residue`` as it was before the two-character look-up: every line of a text
-    of paragraphs tried (the reference the look-up must agree with)."""
+    of paragraphs tried, the lines of a text of short lines searched for (the reference the
+    look-up must agree with)."""
     cookie_lines: set[int] = set()
     starts = [s for s, _ in lines]
     if residue_lines._may_mention_cookies(text):
@@ -172,10 +172,8 @@ def _anywhere_residue_before_prefixes(text: str, lines: list) -> dict:
     if len(lines) * residue_lines._SHORT_LINES < len(text):
         candidates = range(len(lines))
     else:
-        candidates = {
-            bisect_right(starts, m.start() + 1) - 1 for m in residue_lines._ANYWHERE_LINE_START.finditer(text)
-        }
-        if starts[0] == 0 and residue_lines._ANYWHERE_TEXT_START.match(text):
+        candidates = {bisect_right(starts, m.start() + 1) - 1 for m in _ANYWHERE_LINE_START.finditer(text)}
+        if starts[0] == 0 and _ANYWHERE_TEXT_START.match(text):
             candidates.add(0)
         candidates = sorted(candidates | cookie_lines)
     found = {}
@@ -342,8 +340,114 @@ def _raw_and_passes(draw, max_length=30, max_cuts=8):
     return raw, passes
 
 
+class _EngineBefore(EditEngine):
+    """The engine with its short way as it was before session 6 (the reference of the new one)."""
+
+    def _insert_apart(self, edits: list[Edit], rule: str, removed: list[str]) -> bool:
+        """EditEngine._insert_apart before its first edits were taken at once and its loops
+        tightened (session 6): one piece at a time."""
+        raw, changed, out, log = self.raw, self._changed, [], []
+        new_line = tuple.__new__  # offsets.AppliedEdit(...) without its Python-level __new__: half the time
+        count, k, shift = len(changed), 0, 0  # shift: current minus raw offset before changed[k]
+        last_end = -1  # where the text this rule has replaced so far ends
+        for (s, e, replacement), was in zip(edits, removed):
+            if s <= last_end:
+                return False
+            # Replaced pieces that end before the edit stay as they are, joined with it if they touch.
+            touch_before = False
+            while k < count:
+                piece = changed[k]
+                start = piece[0] + shift
+                end = start + len(piece[2])
+                if end > s or (start == s < e):  # (an emptied stretch at the edit's start is covered)
+                    break
+                out.append(piece)
+                shift += len(piece[2]) - (piece[1] - piece[0])
+                k, touch_before = k + 1, end == s
+            raw_start, covered = s - shift, False
+            # Replaced pieces inside the edit are covered by it.
+            while k < count:
+                piece = changed[k]
+                start = piece[0] + shift
+                if not s <= start < e or start + len(piece[2]) > e:
+                    break
+                shift += len(piece[2]) - (piece[1] - piece[0])
+                k, covered = k + 1, True
+            raw_end = e - shift
+            touch_after = False
+            if k < count:
+                start = changed[k][0] + shift
+                if start < e:
+                    return False
+                touch_after = start == e
+            if replacement == (raw[raw_start:raw_end] if covered else was):
+                # The raw text restored: the general case, unless it stands alone.
+                if covered or touch_before or touch_after or s == e:
+                    return False
+            else:
+                # Joined with the replaced pieces it touches, as _merge would (each join may
+                # give back the raw text: a copy).
+                piece = [raw_start, raw_end, replacement]
+                if touch_before:
+                    before = out.pop()
+                    piece = [before[0], raw_end, before[2] + replacement]
+                    if piece[2] == raw[piece[0] : raw_end]:
+                        piece = None
+                if touch_after:
+                    after = changed[k]
+                    shift += len(after[2]) - (after[1] - after[0])
+                    k, last_end = k + 1, e + len(after[2])
+                    if piece is None:
+                        piece = after
+                    else:
+                        piece = [piece[0], after[1], piece[2] + after[2]]
+                        if piece[2] == raw[piece[0] : piece[1]]:
+                            piece = None
+                if piece is not None:
+                    out.append(piece)
+            log.append(new_line(offsets.AppliedEdit, (rule, raw_start, raw_end, was, replacement)))
+            last_end = max(last_end, e)
+        out += changed[k:]
+        self._changed = out
+        self._log += log
+        return True
+
+
+@st.composite
+def _page_and_passes(draw):
+    """A page of short lines and passes as the rules make them there: a piece of every line break
+    (paragraph_breaks), a few runs of whole lines deleted (the residue rules), now and then a space."""
+    lines = draw(st.lists(st.text(alphabet="ab é“", max_size=6), min_size=1, max_size=25))
+    raw = "\n".join(lines)
+    passes, text = [], raw
+    for _ in range(draw(st.integers(1, 4))):
+        kind = draw(st.sampled_from(["breaks", "lines", "spaces"]))
+        breaks = [i for i, c in enumerate(text) if c == "\n"]
+        if kind == "breaks":
+            edits = [Edit(i, i + 1, draw(st.sampled_from(["\n\n", "\n\n", "", "\n"]))) for i in breaks]
+        elif kind == "lines":
+            bounds = sorted(set(draw(st.lists(st.sampled_from([0, *[i + 1 for i in breaks], len(text)]), max_size=6))))
+            edits = [Edit(s, e) for s, e in zip(bounds[::2], bounds[1::2])]
+        else:
+            spaces = [i for i, c in enumerate(text) if c == " "]
+            edits = (
+                [Edit(i, i + 1, "") for i in sorted(set(draw(st.lists(st.sampled_from(spaces), max_size=4))))]
+                if spaces
+                else []
+            )
+        passes.append(edits)
+        text = (
+            "".join(text[prev:s] + r for prev, (s, _, r) in zip([0] + [e.end for e in edits], edits))
+            + text[edits[-1].end :]
+            if edits
+            else text
+        )
+    return raw, passes
+
+
 @settings(max_examples=2500, deadline=None)
-@given(st.one_of(_raw_and_passes(), _raw_and_passes(max_length=200, max_cuts=6)))  # dense edits, sparse edits
+# Dense edits, sparse edits, pages (a piece of every line break, runs of lines deleted).
+@given(st.one_of(_raw_and_passes(), _raw_and_passes(max_length=200, max_cuts=6), _page_and_passes()))
 # Joins that give back the raw text: before the edit (then the piece after stays apart), after it.
 @example(("abc", [[Edit(0, 1, "ab"), Edit(2, 3, "z")], [Edit(2, 3, "")]]))
 @example(("ab", [[Edit(0, 2, "b")], [Edit(0, 0, "a")]]))
@@ -359,6 +463,30 @@ def test_the_short_way_keeps_the_same_pieces_and_log_as_the_general_walk(case):
         assert _one_form(engine.pieces, raw) == engine.pieces
         assert "".join(raw[p[0] : p[1]] if p[2] is None else p[2] for p in engine.pieces) == engine.text
     assert engine.log == general.log
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.one_of(_raw_and_passes(), _page_and_passes()))
+@example(("a\nb\nc", [[Edit(1, 2, "\n\n"), Edit(3, 4, "\n\n")], [Edit(3, 6)]]))
+@example(("a\nb", [[Edit(1, 2, "\n"), Edit(2, 2, "x")]]))  # an edit giving back its raw text: the walk's
+def test_edits_on_a_text_nothing_replaced_yet_are_the_walks(case):
+    """The first rule that edits a text takes its edits as pieces at once (``_into_copies``): the
+    pieces and log must be those of the walk it skips, and of the short way as it was before."""
+    raw, passes = case
+    engine, walk, before = EditEngine(raw), EditEngine(raw), _EngineBefore(raw)
+    for i, edits in enumerate(passes):
+        for e in (engine, walk, before):
+            e.apply(f"rule{i}", list(edits))
+        pieces = engine.pieces
+        into_copies, offsets._into_copies = offsets._into_copies, lambda *args: False
+        try:
+            assert walk.pieces == pieces
+        finally:
+            offsets._into_copies = into_copies
+        assert before.pieces == pieces
+        assert walk.text == engine.text
+    assert engine.log == walk.log == before.log
+    assert engine.offset_map().to_record() == walk.offset_map().to_record() == before.offset_map().to_record()
 
 
 # --- Run-together words, for a batch at once ------------------------------------------------------
@@ -597,8 +725,32 @@ def test_unicode_repair_for_a_batch_is_each_texts_own(texts):
     rule = unicode_repair.UnicodeRepair()
     test = rule._may_change
     assert test.unusual_many(texts) == [test.scan(t) for t in texts]
+    group, unicode_repair.SCAN_GROUP = unicode_repair.SCAN_GROUP, 12  # texts read in many groups
+    try:
+        assert test.unusual_many(texts) == [test.scan(t) for t in texts]
+    finally:
+        unicode_repair.SCAN_GROUP = group
     contexts = [base.CleaningContext() for _ in texts]
     assert rule.propose_many(texts, contexts) == [rule.propose(text, ctx) for text, ctx in zip(texts, contexts)]
+
+
+def _lines_to_test_one_by_one(rule, text: str) -> list[tuple[int, str, object]]:
+    """UnicodeRepair's lines to test as they were found before ``unusual_many`` read them all at
+    once: the text searched for unusual characters and "&", each chosen line scanned by itself."""
+    test = rule._may_change
+    lines = list(base._lines(text))
+    starts = [s for s, _ in lines]
+    chosen = {bisect_right(starts, m.start()) - 1 for m in test.ordinary.finditer(text)}
+    chosen |= {bisect_right(starts, m.start()) - 1 for m in re.finditer("&", text)}
+    return [(s, text[s:e], test.scan(text[s:e])) for s, e in (lines[k] for k in sorted(chosen)) if s < e]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(_UNICODEISH, max_size=6).map("".join), min_size=1, max_size=8).map("\n".join))
+@example("plain\n\nDidnâ€™t &amp; é\n\n")
+def test_the_lines_unicode_repair_tests_are_those_a_scan_of_each_line_finds(text):
+    rule = unicode_repair.UnicodeRepair()
+    assert rule._lines_to_test(text) == _lines_to_test_one_by_one(rule, text)
 
 
 def _mojibake_alphabet() -> list[str]:
@@ -695,6 +847,9 @@ def test_unicode_repair_with_a_lone_surrogate_in_the_batch():
     edits = rule.propose_many(texts, contexts)
     assert edits == [rule.propose(text, ctx) for text, ctx in zip(texts, contexts)]
     assert [e.replacement for e in edits[0]] == ["’"]
+    # In one text, the lines are scanned one by one as they are tested (ftfy replaces the surrogate).
+    text = "The bank didnâ€™t move.\nbad \ud800 text\n\nIt didnâ€™t."
+    assert [e.replacement for e in rule.propose(text, base.CleaningContext())] == ["’", "\ufffd", "’"]
 
 
 # --- The cyclic garbage collector, paused while cleaning -----------------------------------------

@@ -6,14 +6,14 @@ import os
 import re
 import sys
 import unicodedata
-from bisect import bisect_right
 from functools import lru_cache
+from itertools import accumulate
 from typing import NamedTuple
 
 import numpy as np
 
 from corpus.offsets import Edit
-from corpus.rules.base import CleaningContext, _lines
+from corpus.rules.base import CleaningContext
 from corpus.tokens import all_code_points, code_points_matching
 
 # Most news text needs no repair, and ftfy is slow: a line goes to it only when one of its
@@ -60,29 +60,33 @@ class UnicodeRepair:
         if not self._may_change(text, unusual):  # the line test on the whole text: most articles stop here
             return []
         edits = []
-        for start, end in self._lines_to_test(text):
-            line = text[start:end]
-            if not self._may_change(line):
+        for start, line, unusual in self._lines_to_test(text):
+            if not self._may_change(line, unusual):
                 continue
             fixed = self._fix(line, self._config)
             if fixed != line:
                 edits.extend(_fine_edits(line, fixed, start))
         return edits
 
-    def _lines_to_test(self, text: str):
-        """(start, end) of every line the line test could pass: those with an unusual character or
-        an "&" (without either the test says no at once); every line when the test has no such shortcut."""
-        test = self._may_change
-        if test.badness is None:
-            return list(_lines(text))
-        lines = list(_lines(text))
-        starts = [s for s, _ in lines]
-        chosen = {bisect_right(starts, m.start()) - 1 for m in test.ordinary.finditer(text)}
-        i = text.find("&")
-        while i >= 0:
-            chosen.add(bisect_right(starts, i) - 1)
-            i = text.find("&", i + 1)
-        return [lines[k] for k in sorted(chosen) if lines[k][0] < lines[k][1]]
+    def _lines_to_test(self, text: str) -> list[tuple[int, str, _Unusual | None]]:
+        """(start, line, its unusual characters) of every line the line test could pass: those
+        with an unusual character or an "&" (without either the test says no at once); every line
+        when the test has no such shortcut (the unusual characters None: the test scans itself).
+
+        The unusual characters of all lines are found at once, by ``unusual_many``: a text that
+        gets here has many (a page in a script outside ASCII: hundreds of lines), and scanning each
+        line, and searching the text for the lines to scan, cost up to 18 ms a real page.
+        """
+        lines = text.split("\n")
+        starts = accumulate([len(line) + 1 for line in lines[:-1]], initial=0)
+        if self._may_change.badness is None:
+            return [(start, line, None) for start, line in zip(starts, lines)]
+        found = self._may_change.unusual_many(lines)
+        if found[0] is None:  # a lone surrogate: each line scanned as it is tested
+            return [(start, line, None) for start, line in zip(starts, lines) if line]
+        return [
+            (start, line, unusual) for start, line, unusual in zip(starts, lines, found) if unusual.found or "&" in line
+        ]
 
 
 class _Unusual(NamedTuple):
@@ -202,11 +206,24 @@ class _FtfyLineTest:
         )
 
     def unusual_many(self, texts: list[str]) -> list[_Unusual | None]:
-        """``scan`` of each text, found with numpy for all at once (a regex scan cost 16 µs of a
+        """``scan`` of each text, found with numpy for many at once (a regex scan cost 16 µs of a
         3 KB article). None for every text without the mojibake test (it scans itself) and for
-        a batch with a lone surrogate."""
+        every text of a group with a lone surrogate."""
         if self.badness is None:
             return [None] * len(texts)
+        # Read in groups of about SCAN_GROUP characters: the code points of a whole batch of pages
+        # (18 MB for 512) are fresh memory at every step, and cost 60-75 µs a real text against 38.
+        found, group, size = [], [], 0
+        for text in texts:
+            if group and size + len(text) > SCAN_GROUP:
+                found += self._unusual_joined(group)
+                group, size = [], 0
+            group.append(text)
+            size += len(text) + 1
+        return found + self._unusual_joined(group) if group else found
+
+    def _unusual_joined(self, texts: list[str]) -> list[_Unusual | None]:
+        """``unusual_many`` of a group of texts, read as one array of code points."""
         try:  # joined by newlines (plain, not unusual), with one more at each end: every character has neighbours
             codes = np.frombuffer("\n".join(["", *texts, ""]).encode("utf-32-le"), np.uint32)
         except UnicodeEncodeError:
@@ -234,15 +251,21 @@ class _FtfyLineTest:
         bases = np.cumsum(lengths + 1) - lengths  # where each text starts in `codes`
         cuts = np.searchsorted(found, bases).tolist() + [found.size]
         exposed_cuts = np.searchsorted(exposed_at, bases).tolist() + [exposed_at.size]
+        exposed_at = exposed_at.tolist()  # (sliced as a list: a numpy slice per text cost 2 µs a line of a page)
         return [
             _Unusual(
                 cuts[i + 1] > cuts[i],
                 mapped_before[cuts[i + 1]] > mapped_before[cuts[i]],
                 doubt_before[cuts[i + 1]] > doubt_before[cuts[i]],
-                (exposed_at[exposed_cuts[i] : exposed_cuts[i + 1]] - base).tolist(),
+                [p - base for p in exposed_at[exposed_cuts[i] : exposed_cuts[i + 1]]]
+                if exposed_cuts[i + 1] > exposed_cuts[i]
+                else [],
             )
             for i, base in enumerate(bases.tolist())
         ]
+
+
+SCAN_GROUP = 256_000  # characters read at once by unusual_many: 1 MB of code points
 
 
 class _NfcSafe:
