@@ -10,19 +10,37 @@
    the precision setting drops with the furniture (a recipe's utensils, a closing one-line
    paragraph). Lines outside that span stay out; the residue model then cleans the text as any other.
 4. Tables are kept as text; a table row with no word in it (empty cells) is dropped.
+5. A link teaser inside the body goes: a block that is a short label and one link to another
+   article ("Lea más: <a>...</a>", "MIRA: <a>...</a>", "Read more: <a>...</a>"). It is found by
+   its shape in the page's DOM, whatever the label's language: the label (at most
+   ``TEASER_LABEL_WORDS`` words, ending in ":" or an arrow-like separator) comes before the link,
+   the link text is a headline of at least ``TEASER_LINK_WORDS`` words, nothing but punctuation
+   follows it, and it points into the page's own site (a relative link, or the host of the page's
+   URL as trafilatura reads it): a labelled reference elsewhere ("Quelle: <a>a report</a>", a
+   podcast's show notes) is the article's. Sentences with a link in them have words around it.
 """
 
 from __future__ import annotations
 
 import re
 from difflib import SequenceMatcher
+from urllib.parse import urlsplit
 
 # trafilatura's settings, tried in this order (step 2).
 HTML_SETTINGS = ({"favor_precision": True}, {}, {"favor_recall": True})
 HTML_SHORT_WORDS = 250  # fewer words than this from one setting: the next one is tried
 HTML_LONGER = 2.0  # ...and its text replaces the first one's when this many times as long
 
+# A link teaser's shape (step 5).
+TEASER_LABEL_WORDS = 4
+TEASER_LINK_WORDS = 4
+_TEASER_SEPARATORS = ":|»›►▶▸→>•"
+# Inline elements a label or a link sits in: the block that holds the line is above them.
+_NOT_A_PAGE = ("#", "mailto:", "tel:", "javascript:")
+_INLINE = {"a", "b", "strong", "em", "i", "u", "span", "font", "mark", "small", "big"}
+
 _WORD = re.compile(r"\w")
+_LETTERS = re.compile(r"[^\W\d_]+")
 _TOKEN = re.compile(r"\w+")
 
 
@@ -43,7 +61,8 @@ def extract_html(html: str):
         text = with_body_lines(text, default[1], title=title)
     else:  # nothing the precision setting found is lost with the fuller text
         text = with_lines_of(text, candidates[0][1], title=title)
-    return doc, text
+    teasers = link_teasers(html, getattr(doc, "url", None)) - {_key(title or "")}  # never the headline
+    return doc, without_lines(text, teasers)
 
 
 def _extract(html: str, settings: dict):
@@ -88,6 +107,64 @@ def with_lines_of(base: str, other: str, *, title: str | None = None, anywhere: 
                 if key not in known and not _mostly_in(key, beside)
             ]
     return "\n".join(out)
+
+
+def link_teasers(html: str, url: str | None = None) -> set[str]:
+    """The lines (as ``_key``s) of the page's blocks that are a label and one link into the site of
+    ``url`` (any site when it is not known) (step 5)."""
+    import trafilatura
+
+    tree = trafilatura.load_html(html)
+    if tree is None:
+        return set()
+    site = _site(url)
+    keys = set()
+    for link in tree.iter("a"):
+        link_text = " ".join(link.text_content().split())
+        href = (link.get("href") or "").strip()
+        # An anchor without a target (<a name=...>), a jump within the page, an address: no teaser.
+        if len(_LETTERS.findall(link_text)) < TEASER_LINK_WORDS or not href or href.startswith(_NOT_A_PAGE):
+            continue
+        target = _site(href)
+        if site and target and target != site:
+            continue
+        block = link.getparent()
+        while block is not None and block.tag in _INLINE:
+            block = block.getparent()
+        if block is None or sum(1 for a in block.iter("a") if a.text_content().strip()) != 1:
+            continue
+        line = " ".join(block.text_content().split())
+        label, _, rest = line.partition(link_text)
+        if _teaser_label(label) and not _WORD.search(rest):
+            keys.add(_key(line))
+    return keys
+
+
+def _site(url: str | None) -> str:
+    """The registered part of a URL's host ("dw.com", "100noticias.com.ni"); "" for a relative link.
+
+    Approximated without a list of public suffixes: the last two labels, three when the one before
+    the last is short ("co.uk", "com.pa")."""
+    try:
+        host = urlsplit(url or "").hostname or ""
+    except ValueError:  # a malformed link ("http://[x]"): no site said
+        return ""
+    labels = host.split(".")
+    keep = 3 if len(labels) >= 3 and len(labels[-2]) <= 3 and len(labels[-1]) == 2 else 2
+    return ".".join(labels[-keep:])
+
+
+def _teaser_label(label: str) -> bool:
+    """A teaser's label: one to TEASER_LABEL_WORDS words ending in a separator ("Lea más:", "MIRA:")."""
+    label = label.strip()
+    return bool(label) and label[-1] in _TEASER_SEPARATORS and len(label.split()) <= TEASER_LABEL_WORDS
+
+
+def without_lines(text: str, keys: set[str]) -> str:
+    """``text`` without the lines whose ``_key`` is in ``keys``."""
+    if not keys:
+        return text
+    return "\n".join(line for line in text.split("\n") if _key(line) not in keys)
 
 
 def _mostly_in(key: str, tokens: set[str]) -> bool:
