@@ -122,8 +122,11 @@ def link_teasers(html: str, url: str | None = None) -> set[str]:
     for link in tree.iter("a"):
         link_text = " ".join(link.text_content().split())
         href = (link.get("href") or "").strip()
-        # An anchor without a target (<a name=...>), a jump within the page, an address: no teaser.
+        # An anchor without a target (<a name=...>), a jump within the page, an address, a link
+        # that shows its URL ("Infos: www.example.org"): no headline, no teaser.
         if len(_LETTERS.findall(link_text)) < TEASER_LINK_WORDS or not href or href.startswith(_NOT_A_PAGE):
+            continue
+        if "://" in link_text or link_text.lower().startswith("www."):
             continue
         target = _site(href)
         if site and target and target != site:

@@ -172,6 +172,7 @@ def test_a_teaser_is_a_label_and_a_link_to_another_page_of_the_site():
         '<p>Korinna Hennig: <a name="q1">Die kritischen Stimmen beziehen sich auch auf andere Daten</a></p>'
         '<p>Mail: <a href="mailto:desk@example.org">Write to the desk of the paper</a></p>'
         '<p>Read more: <a href="https://elsewhere.example/x">A story on a site that is not this one</a></p>'
+        '<p>Infos: <a href="/sommercard">https://www.elmstead-courier.example/sommercard/bike-and-hike</a></p>'
     )
     assert link_teasers(f"<html><body>{others}</body></html>", url) == set()
     assert len(link_teasers(f"<html><body>{others}</body></html>", None)) == 1  # no URL: any site
