@@ -18,6 +18,10 @@
    follows it, and it points into the page's own site (a relative link, or the host of the page's
    URL as trafilatura reads it): a labelled reference elsewhere ("Quelle: <a>a report</a>", a
    podcast's show notes) is the article's. Sentences with a link in them have words around it.
+6. A line break of the page source's layout inside a paragraph's words (a hard-wrapped CMS) is a
+   space, as a browser shows it; trafilatura keeps it. Only these breaks are joined in its text,
+   where they stand: the page given to trafilatura is unchanged, since its choice between its
+   own text and its fallbacks weighs lengths, and collapsing the page's whitespace changed it.
 """
 
 from __future__ import annotations
@@ -39,6 +43,12 @@ _TEASER_SEPARATORS = ":|»›►▶▸→>•"
 _NOT_A_PAGE = ("#", "mailto:", "tel:", "javascript:")
 _INLINE = {"a", "b", "strong", "em", "i", "u", "span", "font", "mark", "small", "big"}
 
+# Elements whose text is kept as written (line breaks and all): code, preformatted text, scripts
+# (JSON-LD metadata).
+_AS_WRITTEN = {"pre", "code", "textarea", "listing", "plaintext", "xmp", "script", "style"}
+_SOURCE_NEWLINE = re.compile(r"[ \t\r\f]*\n\s*")
+# A line break between two words, with the words (a word may end one break and start the next).
+_WRAP = re.compile(r"(\S+[ \t\r\f]*\n\s*)(?=(\S+))")
 _WORD = re.compile(r"\w")
 _LETTERS = re.compile(r"[^\W\d_]+")
 _TOKEN = re.compile(r"\w+")
@@ -46,10 +56,13 @@ _TOKEN = re.compile(r"\w+")
 
 def extract_html(html: str):
     """trafilatura's document of the page (title, date, ...) and the article text made as above."""
+    page = page_tree(html)
+    if page is None:  # not HTML trafilatura can read: its own refusal, as before
+        page = html
     candidates = []  # (document, text) per setting, in HTML_SETTINGS order
     best = None
     for settings in HTML_SETTINGS:
-        candidates.append(_extract(html, settings))
+        candidates.append(_extract(page, settings))
         if best is None or _words(candidates[-1][1]) >= HTML_LONGER * max(_words(best[1]), 1):
             best = candidates[-1]
         if _words(best[1]) >= HTML_SHORT_WORDS:
@@ -57,18 +70,52 @@ def extract_html(html: str):
     doc, text = best
     title = getattr(doc, "title", None)
     if best is candidates[0]:
-        default = candidates[1] if len(candidates) > 1 else _extract(html, HTML_SETTINGS[1])
+        default = candidates[1] if len(candidates) > 1 else _extract(page, HTML_SETTINGS[1])
         text = with_body_lines(text, default[1], title=title)
     else:  # nothing the precision setting found is lost with the fuller text
         text = with_lines_of(text, candidates[0][1], title=title)
-    teasers = link_teasers(html, getattr(doc, "url", None)) - {_key(title or "")}  # never the headline
+    if not isinstance(page, str):
+        text = without_source_wraps(text, source_wraps(page))
+    teasers = link_teasers(page, getattr(doc, "url", None)) - {_key(title or "")}  # never the headline
     return doc, without_lines(text, teasers)
 
 
-def _extract(html: str, settings: dict):
+def page_tree(html: str):
+    """The page parsed once, by trafilatura's parser (None when it cannot read it): every setting
+    and the teaser search read the same tree (trafilatura copies a tree it is given)."""
     import trafilatura
 
-    doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False, include_tables=True, **settings)
+    return trafilatura.load_html(html)
+
+
+def source_wraps(tree) -> list[str]:
+    """The line breaks of the page source's layout inside words of text, each with the words around
+    it ("Disaster Victim \\n  Identification"): outside <pre>, code and scripts a browser shows them
+    as spaces. trafilatura keeps them, and the line they cut reads as two short lines."""
+    wraps = []
+    stack = [(tree, False)]
+    while stack:
+        element, kept = stack.pop()
+        kept = kept or element.tag in _AS_WRITTEN
+        texts = [element.text] + [child.tail for child in element]
+        if not kept:
+            wraps += [m[1] + m[2] for text in texts if text and "\n" in text.strip() for m in _WRAP.finditer(text)]
+        stack += [(child, kept) for child in element]
+    return wraps
+
+
+def without_source_wraps(text: str, wraps: list[str]) -> str:
+    """``text`` with each of ``wraps`` joined by one space where it stands as the page had it."""
+    for wrap in wraps:
+        if wrap in text:
+            text = text.replace(wrap, _SOURCE_NEWLINE.sub(" ", wrap))
+    return text
+
+
+def _extract(page, settings: dict):
+    import trafilatura
+
+    doc = trafilatura.bare_extraction(page, with_metadata=True, include_comments=False, include_tables=True, **settings)
     text = (getattr(doc, "text", None) or "") if doc is not None else ""
     return doc, _without_empty_rows(text)
 
@@ -109,12 +156,12 @@ def with_lines_of(base: str, other: str, *, title: str | None = None, anywhere: 
     return "\n".join(out)
 
 
-def link_teasers(html: str, url: str | None = None) -> set[str]:
+def link_teasers(page, url: str | None = None) -> set[str]:
     """The lines (as ``_key``s) of the page's blocks that are a label and one link into the site of
-    ``url`` (any site when it is not known) (step 5)."""
+    ``url`` (any site when it is not known) (step 5). ``page``: the HTML or its ``page_tree``."""
     import trafilatura
 
-    tree = trafilatura.load_html(html)
+    tree = trafilatura.load_html(page)
     if tree is None:
         return set()
     site = _site(url)

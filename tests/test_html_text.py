@@ -176,3 +176,20 @@ def test_a_teaser_is_a_label_and_a_link_to_another_page_of_the_site():
     )
     assert link_teasers(f"<html><body>{others}</body></html>", url) == set()
     assert len(link_teasers(f"<html><body>{others}</body></html>", None)) == 1  # no URL: any site
+
+
+def test_line_breaks_of_the_page_source_inside_a_paragraph_are_spaces_and_code_keeps_its_lines():
+    # The shape of a live blog's entry: an (unknown) <image> element, then the words in <i>, hard-wrapped.
+    wrapped = (
+        '<p>\n<image align="left" src="/logo.gif" name="logo"></image>\n<i>I have just spoken to one of the '
+        "relatives who has come to a Disaster Victim \n  Identification centre set up beside the hospital, where "
+        "families wait for news. </i>\n</p>"
+    )
+    code = "<pre><code>for cake in cakes:\n    bake(cake)</code></pre>"
+    _, text = extract_html(page(wrapped + code))
+    assert (
+        "I have just spoken to one of the relatives who has come to a Disaster Victim Identification centre set up"
+        in text
+    )
+    assert "for cake in cakes:\n    bake(cake)" in text
+    assert INTRO[0] in text and OUTRO[-1] in text
