@@ -27,6 +27,7 @@
 from __future__ import annotations
 
 import re
+from copy import deepcopy
 from difflib import SequenceMatcher
 from urllib.parse import urlsplit
 
@@ -115,6 +116,9 @@ def without_source_wraps(text: str, wraps: list[str]) -> str:
 def _extract(page, settings: dict):
     import trafilatura
 
+    # A copy for each setting: the trafilatura we run on copies a tree it is given, but its docs
+    # promise a string, and a setting that changed the shared tree would change the next (0.5 ms).
+    page = page if isinstance(page, str) else deepcopy(page)
     doc = trafilatura.bare_extraction(page, with_metadata=True, include_comments=False, include_tables=True, **settings)
     text = (getattr(doc, "text", None) or "") if doc is not None else ""
     return doc, _without_empty_rows(text)
