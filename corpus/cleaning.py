@@ -23,7 +23,7 @@ from corpus.runtime import without_cyclic_gc
 from corpus.structure import find_blocks
 
 # Bump when a rule's behaviour changes: every document is then re-cleaned by `newsdesk clean`.
-PIPELINE_REVISION = "12"  # 2: the Unicode repair sends every line ftfy would change to it;
+PIPELINE_REVISION = "13"  # 2: the Unicode repair sends every line ftfy would change to it;
 #                          3: language identified on the opening 400 characters when decisive;
 #                          4: the first line is the title only when it reads as one (short, not
 #                             several sentences) or is the source's title: one-line articles had
@@ -48,6 +48,9 @@ PIPELINE_REVISION = "12"  # 2: the Unicode repair sends every line ftfy would ch
 #                              quote_spacing reads a quote's direction from the quotes before it
 #                              (German „…“ and »…«, Swedish ”…”), never spaces Chinese, Japanese
 #                              or Korean quotes; the residue model's `comments` option
+#                          13: HTML pages lose link teasers inside the body (a label and one link
+#                              into the site: "Lea más: <a>...</a>"); quote_spacing leaves a quoted
+#                              word's plural (“if”s) and markup (href=”...) as they are
 
 # Made from the one registry, corpus/rules/__init__.py (RULES): a rule's class by its name, and
 # the rules that run by default, in order.

@@ -127,3 +127,69 @@ def test_a_headline_already_in_the_text_moves_up_and_is_not_repeated(workspace, 
     assert text.count(headline) == 1 and "Elmstead Courier" not in text
     (doc,) = CorpusStore(workspace).iter_documents()
     assert doc.title == headline and text.startswith(headline)  # the title, not the kicker above it
+
+
+# Inline link teasers: a short label (any language) and one link to another article of the site.
+TEASERS = [
+    '<p><strong>Lea más:</strong> <a href="/politica/otra-nota">El concejo aprueba la nueva ruta de buses</a></p>',
+    '<h3>MIRA:&nbsp;<a href="https://www.elmstead-courier.example/sport/cup">Rovers celebrate their third '
+    "county cup in a row</a></h3>",
+    '<blockquote><b>PUEDES VER: </b><a href="/fiestas/festival">¿Qué se sabe del festival del puerto este año?</a>'
+    "</blockquote>",
+    '<p>Czytaj też: <a href="/kraj/inny">Sejm przyjął ustawę o komunikacji w małych gminach</a></p>',
+    '<p>À lire aussi » <a href="/sante/autre">Ballonnements, lourdeurs : comment y remédier au quotidien</a></p>',
+]
+# Article lines with a link: words around the link, a link elsewhere, a label and a short name.
+LINKED_PARAGRAPHS = [
+    '<p>The recipe was first printed in <a href="/archive/1984">the Courier\'s own cookbook of 1984</a>, '
+    "which Berger still keeps behind the counter.</p>",
+    '<p>Quelle: <a href="https://www.statistik.example/report">Bericht des Landesamts zur Lage der Bäckereien</a></p>',
+    '<p>Rezept: <a href="/rezepte/maulwurf">Anna</a></p>',
+]
+
+
+def test_link_teasers_inside_the_body_go_in_any_language_and_linked_sentences_stay():
+    html = page("".join(TEASERS[:3]) + "".join(LINKED_PARAGRAPHS) + "".join(TEASERS[3:])).replace(
+        "<head>", '<head><link rel="canonical" href="https://www.elmstead-courier.example/food/mole-cake">'
+    )
+    _, text = extract_html(html)
+    for teaser in ("El concejo aprueba", "Rovers celebrate", "festival del puerto", "Sejm przyjął", "Ballonnements"):
+        assert teaser not in text
+    for kept in ("the Courier's own cookbook of 1984", "Bericht des Landesamts", "Rezept: Anna", INTRO[0], OUTRO[-1]):
+        assert kept in " ".join(text.split())
+
+
+def test_a_teaser_is_a_label_and_a_link_to_another_page_of_the_site():
+    from corpus.html_text import link_teasers
+
+    html = "<html><body>" + "".join(TEASERS + LINKED_PARAGRAPHS) + "</body></html>"
+    url = "https://www.elmstead-courier.example/food/mole-cake"
+    keys = link_teasers(html, url)
+    assert len(keys) == len(TEASERS) and all(key.split()[-1] not in ("bäckereien", "anna") for key in keys)
+    assert "lea más: el concejo aprueba la nueva ruta de buses" in keys
+    # a target without a page (an anchor, an address) or on another site is no teaser
+    others = (
+        '<p>Korinna Hennig: <a name="q1">Die kritischen Stimmen beziehen sich auch auf andere Daten</a></p>'
+        '<p>Mail: <a href="mailto:desk@example.org">Write to the desk of the paper</a></p>'
+        '<p>Read more: <a href="https://elsewhere.example/x">A story on a site that is not this one</a></p>'
+        '<p>Infos: <a href="/sommercard">https://www.elmstead-courier.example/sommercard/bike-and-hike</a></p>'
+    )
+    assert link_teasers(f"<html><body>{others}</body></html>", url) == set()
+    assert len(link_teasers(f"<html><body>{others}</body></html>", None)) == 1  # no URL: any site
+
+
+def test_line_breaks_of_the_page_source_inside_a_paragraph_are_spaces_and_code_keeps_its_lines():
+    # The shape of a live blog's entry: an (unknown) <image> element, then the words in <i>, hard-wrapped.
+    wrapped = (
+        '<p>\n<image align="left" src="/logo.gif" name="logo"></image>\n<i>I have just spoken to one of the '
+        "relatives who has come to a Disaster Victim \n  Identification centre set up beside the hospital, where "
+        "families wait for news. </i>\n</p>"
+    )
+    code = "<pre><code>for cake in cakes:\n    bake(cake)</code></pre>"
+    _, text = extract_html(page(wrapped + code))
+    assert (
+        "I have just spoken to one of the relatives who has come to a Disaster Victim Identification centre set up"
+        in text
+    )
+    assert "for cake in cakes:\n    bake(cake)" in text
+    assert INTRO[0] in text and OUTRO[-1] in text

@@ -71,6 +71,16 @@ def test_quote_spacing_after_closing_and_before_opening_quotes_only():
         "ماسا لـ«الصباح»",  # Arabic: a prefix joined to its quote
         "sagte er „etwas\n\nanderes“, sagte sie",  # a German quote closed in the next paragraph
         "dice ese comunicado”. ”Haré todo",  # a quote after a space opens
+        "Die „Tagesschau“-Redaktion und „Ja“, sagte er. „Das ist ‚gut‘“, sagte sie",  # German, nested
+        "Řekl „ano“ a odešel, „ne“ řekla",  # Czech: „ opens, “ closes
+        "Powiedział: „To jest dobre”. I dodał „nie wiem” wczoraj",  # Polish and Hungarian: „ ... ”
+        "Il a dit « oui » et «non» puis « peut-être »",  # French, with and without spaces
+        "»Komm«, sagte er, »jetzt« und »gleich«",  # German guillemets pointing inwards
+        "Hän sanoi ”kyllä” ja ”ei” lähti",  # Finnish and Swedish: ” on both sides
+        "「こんにちは」と言った『本』",  # Japanese corner brackets
+        "Он сказал «да» и „нет“ потом",  # Russian, both levels
+        "no “if”s, “and”s, or “but”s",  # a quoted word's plural
+        "[<a href=”https://example.org”>link</a>]",  # markup: a quote after "=" delimits an attribute
     ],
 )
 def test_quote_spacing_leaves_other_languages_quotes_as_they_are(style):

@@ -11,6 +11,8 @@ from corpus.rules.base import CleaningContext
 # depends on the language's style, so a quote is judged with the quotes before it in its paragraph:
 # German „schwarze Schaf“ closes with “, German and Danish »Wort« open with », Swedish ”så” opens
 # and closes with ”. Scripts written without spaces (Chinese 第五届“沧州好人”提名) get none.
+# A quoted word can take a suffix (English plurals: no “if”s, “and”s or “but”s), and in markup a
+# quote after "=" delimits an attribute (href=”https://...): neither is a lost space.
 _GUILLEMETS = "«»"
 _CURLY = "“”„"
 
@@ -36,7 +38,9 @@ class QuoteSpacing:
                     after.isalnum()
                     and not after.isdecimal()
                     and closes
+                    and text[i - 1] != "="
                     and not _unspaced(after)
+                    and not _suffix(text, i + 1)
                     and not _opens(text, i)
                 ):
                     positions.append(i + 1)
@@ -52,6 +56,11 @@ class QuoteSpacing:
                     positions.append(i)
                 i = text.find(quote, i + 1)
         return [Edit(i, i, " ") for i in sorted(positions)]
+
+
+def _suffix(text: str, i: int) -> bool:
+    """Whether the word at i is the plural suffix of the quoted word before it: a lone "s"."""
+    return text[i] == "s" and not text[i + 1 : i + 2].isalnum()
 
 
 def _unspaced(char: str) -> bool:
