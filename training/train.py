@@ -7,7 +7,8 @@ with ``nlp.update`` on shuffled batches, both layers in turn, until ``max_minute
 window chosen on held-out gold -> the full held-out evaluation -> ``models/NAME/`` written whole.
 
 The tok2vec is spaCy's (hashed NORM / PREFIX / SUFFIX / SHAPE embeddings, a Maxout CNN) with
-more hash rows than the default, which costs nothing at prediction time. Over it, each layer has
+more hash rows than the default, which costs nothing at prediction time; ``quotes=True`` adds
+each token's quotation state as one more hashed column (:mod:`annotation.models.quote_context`). Over it, each layer has
 spaCy's transition-based NER (``architecture="ner"``, the default) or the span tagger
 (``"tagger"``: BILUO tags per token, decoded to valid spans, :mod:`annotation.models.span_tagger`).
 """
