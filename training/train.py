@@ -7,7 +7,8 @@ with ``nlp.update`` on shuffled batches, both layers in turn, until ``max_minute
 window chosen on held-out gold -> the full held-out evaluation -> ``models/NAME/`` written whole.
 
 The tok2vec is spaCy's (hashed NORM / PREFIX / SUFFIX / SHAPE embeddings, a Maxout CNN) with
-more hash rows than the default, which costs nothing at prediction time. Over it, each layer has
+more hash rows than the default, which costs nothing at prediction time; ``quotes=True`` adds
+each token's quotation state as one more hashed column (:mod:`annotation.models.quote_context`). Over it, each layer has
 spaCy's transition-based NER (``architecture="ner"``, the default) or the span tagger
 (``"tagger"``: BILUO tags per token, decoded to valid spans, :mod:`annotation.models.span_tagger`).
 """
@@ -22,7 +23,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
-from annotation.models import span_tagger
+from annotation.models import quote_context, span_tagger
 from annotation.models.folder import ModelMeta, models_root, write_model_folder
 from annotation.models.links import DEFAULT_HEAD_GAP, DEFAULT_SOURCE_WINDOW
 from annotation.schema import CLAIM_LABELS, CLAIM_LAYER, ENTITY_LAYER, LabelSchema
@@ -65,6 +66,9 @@ class TrainSettings:
     # dimensions of word vectors learnt from the workspace's own text before training
     # (training/vectors.py), fed to the tok2vec beside the hashed embeddings; 0: none
     vectors: int = 0
+    # a per-token code for the quotation state (outside, inside, opening or closing mark), embedded
+    # beside the hashed attributes (annotation/models/quote_context.py): what a window cannot see
+    quotes: bool = False
     dropout: float = 0.1
     batch_words: tuple[int, int] = (100, 1000)  # compounding from, to
     learn_rate: float = 0.002  # 0.001 (spaCy's) scored 0.03-0.06 lower on PolNeAR at equal CPU time (bench/README.md)
@@ -98,16 +102,23 @@ class TrainResult:
     stopped: str  # "time", "converged" (or max_epochs reached) or "interrupted"
 
 
+def _embed_config(s: TrainSettings) -> dict:
+    embed = {
+        "@architectures": "spacy.MultiHashEmbed.v2",
+        "width": s.width,
+        "attrs": ["NORM", "PREFIX", "SUFFIX", "SHAPE"],
+        "rows": list(s.embed_rows),
+        "include_static_vectors": s.vectors > 0,
+    }
+    if s.quotes:
+        embed.update({"@architectures": quote_context.ARCHITECTURE, "quote_rows": quote_context.QUOTE_ROWS})
+    return embed
+
+
 def _tok2vec_config(s: TrainSettings) -> dict:
     return {
         "@architectures": "spacy.Tok2Vec.v2",
-        "embed": {
-            "@architectures": "spacy.MultiHashEmbed.v2",
-            "width": s.width,
-            "attrs": ["NORM", "PREFIX", "SUFFIX", "SHAPE"],
-            "rows": list(s.embed_rows),
-            "include_static_vectors": s.vectors > 0,
-        },
+        "embed": _embed_config(s),
         "encode": {
             "@architectures": "spacy.MaxoutWindowEncoder.v2",
             "width": s.width,
@@ -151,6 +162,7 @@ def _blank(lang: str, vocab=True):
 
 def blank_pipeline(lang: str, labels: list[str], settings: TrainSettings, vocab=True):
     nlp = _blank(lang, vocab)
+    quote_context.register()
     if settings.architecture == "tagger":
         span_tagger.register()
         nlp.add_pipe(span_tagger.FACTORY, config=_tagger_config(settings, labels))

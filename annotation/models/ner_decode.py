@@ -15,7 +15,8 @@ has the same shape as spaCy's.
 This reads spaCy internals (the TransitionModel's layers, the move table, the feature layout,
 the validity rules), so it runs only on the spaCy versions it was checked on
 (``VERIFIED_SPACY``) and on the plain case: a pipeline of one greedy ``ner``, documents fresh
-from the tokenizer (no preset entities, no sentence starts). Anything else goes through
+from the tokenizer (no preset entities, no sentence starts); the tok2vec runs as it is, so its
+features (the quotation state too) are spaCy's. Anything else goes through
 ``nlp.pipe``. ``tests/test_models.py`` checks that both give the same entities.
 """
 

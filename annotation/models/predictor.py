@@ -28,9 +28,11 @@ PREDICT_BATCH = 128  # documents per NER batch, sorted by length in quarters (me
 def load_pipeline(path: Path, vocab=True):
     import spacy
 
-    from annotation.models.span_tagger import register
+    from annotation.models import quote_context, span_tagger
 
-    register()  # a pipeline may hold newsdesk's span tagger: spaCy must know its factory to load it
+    # a pipeline may hold newsdesk's span tagger or quote feature: spaCy must know them to load it
+    span_tagger.register()
+    quote_context.register()
     try:
         return spacy.load(path, vocab=vocab)
     except (OSError, ValueError, KeyError) as exc:

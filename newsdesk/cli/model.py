@@ -45,6 +45,14 @@ def train(
             min=0,
         ),
     ] = None,
+    quotes: Annotated[
+        bool | None,
+        typer.Option(
+            "--quotes/--no-quotes",
+            help="Give the token encoder each token's quotation state (outside, inside, opening or closing mark), "
+            "which its window cannot see; see docs/models.md.",
+        ),
+    ] = None,
     workspace: WorkspaceOpt = Path("."),
     as_json: JsonOpt = False,
 ):
@@ -57,7 +65,7 @@ def train(
 
     with user_errors():
         ws = Workspace.open(workspace)
-        chosen = {"depth": depth, "vectors": vectors}
+        chosen = {"depth": depth, "vectors": vectors, "quotes": quotes}
         settings = TrainSettings(architecture=architecture, **{k: v for k, v in chosen.items() if v is not None})
         if console.is_terminal and not as_json:
             with Progress(
