@@ -163,16 +163,17 @@ def convert_export(
     return annotations, predictions
 
 
-def pushed_project(client: LabelStudio, task_map: TaskMap, workspace: Workspace):
-    """The workspace's Label Studio project, or E207 saying to push first."""
+def pushed_project(
+    client: LabelStudio,
+    task_map: TaskMap,
+    workspace: Workspace,
+    detail: str = "no project for this workspace",
+    hint: str = "run `newsdesk annotate push` first",
+):
+    """The workspace's Label Studio project named by `task_map`, or E207 saying what to push first."""
     project = read_again(lambda: find_project(client, task_map))
     if project is None:
-        raise NewsdeskError(
-            Errors.E207,
-            where=str(workspace.root),
-            detail="no project for this workspace",
-            hint="run `newsdesk annotate push` first",
-        )
+        raise NewsdeskError(Errors.E207, where=str(workspace.root), detail=detail, hint=hint)
     return project
 
 

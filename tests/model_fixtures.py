@@ -4,11 +4,15 @@ Short news items with clear patterns: people, organisations and places (entities
 attributions "PERSON said (that) CLAIM." / "“CLAIM,” said a spokeswoman for ORG." (CLAIM, CUE,
 SOURCE and their links). Written as brat standoff, so a test imports and adjudicates them as a
 user would (``newsdesk annotate import --format brat``, ``newsdesk adjudicate --strategy single``).
+And `predict_in_fresh_process`, how a test shows a model folder loads on its own.
 """
 
 from __future__ import annotations
 
+import json
 import random
+import subprocess
+import sys
 from pathlib import Path
 
 FIRST = ["Anna", "Lars", "Maria", "Tomas", "Ingrid", "Peter", "Sofia", "Erik", "Helga", "Jonas", "Clara", "Mikael"]
@@ -98,3 +102,15 @@ def write_brat_corpus(folder: Path, n: int = 40, seed: int = 7) -> Path:
         (folder / f"doc-{k:03d}.txt").write_text(d.text, encoding="utf-8")
         (folder / f"doc-{k:03d}.ann").write_text("\n".join(d.ann) + "\n", encoding="utf-8")
     return folder
+
+
+def predict_in_fresh_process(model_path: Path, text: str) -> dict[str, list[list]]:
+    """The layer spans a new Python process predicts for `text` from the model folder alone:
+    what a user's later session sees, with nothing registered or cached by this one."""
+    code = (
+        "import sys, json; from annotation.models.predictor import ModelPredictor; "
+        "m = ModelPredictor(sys.argv[1]); print(json.dumps(m.layer_spans(sys.argv[2])))"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(model_path), text], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)

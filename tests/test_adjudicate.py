@@ -479,6 +479,9 @@ def test_conflicts_go_to_a_review_project_with_every_version_and_the_review_come
     result = adjudicate(records, texts={DOC: doc.text})
     assert {c.doc_id for c in result.conflicts} == {DOC}
     client = studio_client(studio.workspace)
+    with pytest.raises(NewsdeskError) as caught:  # nothing pushed for review yet
+        pull_reviews(ws, client=client)
+    assert caught.value.code == "E207" and "no review project" in caught.value.one_line()
 
     assert push_review_tasks(ws, result.conflicts, records, client=client) == 1
     project = next(

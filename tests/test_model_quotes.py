@@ -11,6 +11,7 @@ import sys
 from dataclasses import replace
 
 import pytest
+from model_fixtures import predict_in_fresh_process
 from test_models import QUICK, gold_workspace
 
 from annotation.models import ner_decode
@@ -89,13 +90,8 @@ def test_a_model_trained_with_quotes_saves_loads_and_predicts_the_same_either_wa
     monkeypatch.setattr(ner_decode, "ENABLED", False)
     assert model.layer_spans_many(texts) == decoded
     # A fresh process loads the folder offline: the architecture is registered by load_pipeline.
-    code = (
-        "import sys, json; from annotation.models.predictor import ModelPredictor; "
-        "m = ModelPredictor(sys.argv[1]); print(json.dumps(m.layer_spans(sys.argv[2])))"
-    )
-    done = subprocess.run([sys.executable, "-c", code, str(result.path), texts[0]], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout) == {k: [list(s) for s in v] for k, v in decoded[0].items()}
+    expected = {k: [list(s) for s in v] for k, v in decoded[0].items()}
+    assert predict_in_fresh_process(result.path, texts[0]) == expected
 
 
 def test_the_loaded_model_reads_the_quote_code_of_each_token(with_quotes):

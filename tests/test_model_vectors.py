@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import json
 import random
-import subprocess
-import sys
 from dataclasses import replace
 
 import numpy as np
 import pytest
+from model_fixtures import predict_in_fresh_process
 from test_models import QUICK, gold_workspace, runner
 
 from annotation.models import ner_decode
@@ -87,13 +86,8 @@ def test_a_model_trained_with_vectors_keeps_them_and_predicts_the_same_either_wa
     monkeypatch.setattr(ner_decode, "ENABLED", False)
     assert model.layer_spans_many(texts) == decoded
     # A new process reads the vectors from the folder.
-    code = (
-        "import sys, json; from annotation.models.predictor import ModelPredictor; "
-        "m = ModelPredictor(sys.argv[1]); print(json.dumps(m.layer_spans(sys.argv[2])))"
-    )
-    done = subprocess.run([sys.executable, "-c", code, str(result.path), texts[0]], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout) == {k: [list(s) for s in v] for k, v in decoded[0].items()}
+    expected = {k: [list(s) for s in v] for k, v in decoded[0].items()}
+    assert predict_in_fresh_process(result.path, texts[0]) == expected
 
 
 def test_model_train_takes_the_encoder_depth_and_the_vectors_from_the_command_line(tmp_path):

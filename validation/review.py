@@ -21,7 +21,7 @@ from annotation.project import (
     server_errors,
     server_tasks,
 )
-from annotation.pull import export_snapshot, server_users
+from annotation.pull import export_snapshot, pushed_project, server_users
 from annotation.push import task_data
 from annotation.schema import LabelSchema
 from annotation.store import AnnotationStore
@@ -209,14 +209,13 @@ def pull_reviews(workspace: Workspace, client: LabelStudio | None = None) -> lis
     with workspace.lock(), server_errors(str(workspace.root)):
         client = client or studio_client(workspace.root)
         review = ReviewMap.load(workspace)
-        project = find_project(client, TaskMap(marker=review.marker, project_id=review.project_id))
-        if project is None:
-            raise NewsdeskError(
-                Errors.E207,
-                where=str(workspace.root),
-                detail="no review project for this workspace",
-                hint="push conflicts first (push_review_tasks)",
-            )
+        project = pushed_project(
+            client,
+            TaskMap(marker=review.marker, project_id=review.project_id),
+            workspace,
+            detail="no review project for this workspace",
+            hint="push conflicts first (push_review_tasks)",
+        )
         tasks = export_snapshot(client, project.id)
         users = server_users(client)
         records = [r for task in tasks for r in records_from_task(task, users, origin=REVIEW_ORIGIN)]
