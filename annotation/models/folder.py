@@ -43,6 +43,8 @@ class ModelMeta:
     scores: dict = field(default_factory=dict)  # held-out scores at the kept checkpoint
     attribute_defaults: dict[str, str] = field(default_factory=dict)  # required claim attributes to pre-fill
     link_rules: dict = field(default_factory=dict)
+    # {layer: {label: bias}} added to the NER's scores for opening a span (annotation.models.start_bias)
+    start_bias: dict[str, dict[str, float]] = field(default_factory=dict)
     libraries: dict[str, str] = field(default_factory=dict)
     training_seconds: float = 0.0
     created_at: str = ""
