@@ -278,12 +278,12 @@ def tune_start_bias(pipelines: dict, meta: ModelMeta, gold: list[GoldDocument]) 
     """Per layer and label, the bias on opening a span that scores best on the held-out ``gold``
     (:func:`_layer_score`): one bias for every label first, then each label a step either side.
     A layer that is not a plain NER, or has no held-out spans, gets none."""
-    from annotation.models.start_bias import move_bias
+    from annotation.models.start_bias import move_bias, ner_component
 
     chosen = {}
     for layer, nlp in pipelines.items():
         labels = sorted({label for g in gold for label, _, _ in g.spans(layer)})
-        component = nlp.pipeline[0][1] if len(nlp.pipeline) == 1 else None
+        component = ner_component(nlp)
         if component is None or not labels or move_bias(component, dict.fromkeys(labels, 1.0)) is None:
             continue
         best = _tune_layer_bias(nlp, layer, labels, meta, gold)

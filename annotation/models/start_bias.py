@@ -25,7 +25,7 @@ import numpy as np
 OPENING_MOVES = ("B-", "U-")
 
 
-def _ner(nlp):
+def ner_component(nlp):
     """The pipeline's NER component, or None (a span tagger, or several components)."""
     if len(nlp.pipeline) != 1 or nlp.get_pipe_meta(nlp.pipeline[0][0]).factory != "ner":
         return None
@@ -47,7 +47,7 @@ def move_bias(component, bias: dict[str, float] | None) -> np.ndarray | None:
 def biased(nlp, bias: dict[str, float] | None) -> Iterator[None]:
     """``nlp``'s NER with ``bias`` added to its output layer while the block runs (spaCy's own
     loop reads the parameters), restored afterwards: the pipeline on disk never holds it."""
-    component = _ner(nlp)
+    component = ner_component(nlp)
     extra = move_bias(component, bias) if component is not None else None
     if extra is None:
         yield
