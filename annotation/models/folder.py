@@ -8,7 +8,8 @@
         claims/      spaCy pipeline: the same over CLAIM / CUE / SOURCE (its own layer,
                      so claims may overlap entities)
         meta.json    name, version, schema hash, training-data fingerprint, held-out scores,
-                     library versions, training time, the claim attributes to pre-fill
+                     library versions, training time, the claim attributes to pre-fill,
+                     the link rules and each NER's start bias (annotation/models/start_bias.py)
 
 A layer without gold to learn from has no pipeline (a NER corpus has no claims). The folder is
 written to a temporary sibling and renamed, so a stopped run never leaves half a model.
