@@ -7,9 +7,9 @@ misses on dev, about half belong to attributions it predicted nothing of (bench/
 CUE and SOURCE are missed"). Adding ``bias[label]`` to the scores of that label's ``B-`` and ``U-``
 moves opens a span where the model hesitated; where spans end is left as it is.
 
-Training chooses the numbers per layer and label on its held-out documents
-(:func:`training.evaluate.tune_start_bias`) and ``meta.json`` keeps them (``start_bias``:
-``{layer: {label: bias}}``); a model without them predicts as before. The numpy decoder
+Training chooses one bias per layer, for all its labels, on its held-out documents
+(:func:`training.evaluate.tune_start_bias`), and ``meta.json`` keeps it per label (``start_bias``:
+``{layer: {label: bias}}``); a model without it predicts as before. The numpy decoder
 (:mod:`annotation.models.ner_decode`) adds them to its output bias; spaCy's own loop gets them
 for the time of one prediction (:func:`biased`). A pipeline that is not a plain NER (the span
 tagger) has no moves to bias and is left alone.
