@@ -246,7 +246,7 @@ def test_a_start_bias_opens_more_spans_alike_in_both_decoders_and_leaves_the_pip
 
 def test_training_chooses_the_start_bias_that_scores_best_on_held_out_gold(trained):
     from annotation.models.predictor import ModelPredictor
-    from training.evaluate import _layer_score, tune_start_bias
+    from training.evaluate import START_BIAS_TOLERANCE, _layer_score, tune_start_bias
 
     ws, result = trained
     meta = read_model_meta(result.path)
@@ -258,7 +258,7 @@ def test_training_chooses_the_start_bias_that_scores_best_on_held_out_gold(train
         assert set(bias) <= set(model.pipelines[layer].pipeline[0][1].labels)
     for layer in meta.layers:
         unbiased = ModelPredictor.of(model.pipelines, replace(meta, start_bias={}))
-        assert _layer_score(model, layer, held) >= _layer_score(unbiased, layer, held)
+        assert _layer_score(model, layer, held) >= _layer_score(unbiased, layer, held) - START_BIAS_TOLERANCE
 
 
 def test_model_tune_chooses_the_bias_again_and_gives_the_model_a_new_version(trained, tmp_path):
