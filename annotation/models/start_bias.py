@@ -3,7 +3,7 @@
 spaCy's transition-based NER decides at each token outside a span whether to open one (a ``B-``
 or ``U-`` move of a label) or not (``O``); inside a span its choices (``I``, ``L``) are about where
 the span ends. Trained on PolNeAR it is precise and finds too little: of the CUEs and SOURCEs it
-misses on dev, about half belong to attributions it predicted nothing of (bench/README.md, "Why
+misses on dev, 38-60% belong to attributions it predicted nothing of (bench/README.md, "Why
 CUE and SOURCE are missed"). Adding ``bias[label]`` to the scores of that label's ``B-`` and ``U-``
 moves opens a span where the model hesitated; where spans end is left as it is.
 
