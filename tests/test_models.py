@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 
 import pytest
 from model_fixtures import write_brat_corpus
 from typer.testing import CliRunner
 
 from annotation.importers import import_annotations
-from annotation.models.folder import META_FILE, read_model_meta
+from annotation.models.folder import META_FILE, ModelMeta, read_model_meta
 from annotation.predict import make_predictor, resolve_predictor_spec
 from annotation.schema import CLAIM, DEFAULT_SCHEMA, LINK_CUE, LINK_SOURCE, SCHEMA_FILE, LabelSchema
 from corpus.errors import NewsdeskError
@@ -212,6 +213,81 @@ def test_a_model_predicts_the_same_records_with_the_numpy_decoder_and_with_spacy
     fast = [r.to_record() for r in model.predict_many(docs, schema)]
     monkeypatch.setattr(ner_decode, "ENABLED", False)
     assert [r.to_record() for r in model.predict_many(docs, schema)] == fast
+
+
+def test_a_start_bias_opens_more_spans_alike_in_both_decoders_and_leaves_the_pipeline_as_it_was(trained):
+    # The bias on opening a span is added where spaCy's loop reads it (the output layer's bias), for
+    # the time of one prediction: the numpy decoder must find what that loop finds, the pipeline on
+    # disk and in memory keeps its own weights, and a bias up opens more spans, a bias down none.
+    from annotation.models.ner_decode import decode_entities
+    from annotation.models.predictor import load_pipeline
+    from annotation.models.start_bias import biased
+
+    ws, result = trained
+    texts = [d.text for d in CorpusStore(ws).iter_documents()] + ["", "Oslo", "Anna Berg said so."]
+    nlp = load_pipeline(result.path / "claims")
+    upper = nlp.pipeline[0][1].model.get_ref("upper")
+    weights = upper.get_param("b").copy()
+    docs = [nlp.make_doc(t) for t in texts]
+    plain = _spacy_entities(nlp, docs, 16)
+    assert decode_entities(nlp, docs, 16, {}) == decode_entities(nlp, docs, 16, {"CUE": 0.0}) == plain
+    # the tiny corpus is learnt with confidence: it takes a large bias (20 or more) to move the model
+    for bias in ({"CLAIM": 50.0, "CUE": 50.0, "SOURCE": 50.0}, {"SOURCE": 50.0}, {"CUE": -10.0}):
+        with biased(nlp, bias):
+            spacy_found = _spacy_entities(nlp, docs, 16)
+        assert (upper.get_param("b") == weights).all(), "the weights are restored"
+        assert decode_entities(nlp, docs, 16, bias) == spacy_found, bias
+    more = decode_entities(nlp, docs, 16, {"CLAIM": 50.0, "CUE": 50.0, "SOURCE": 50.0})
+    assert sum(map(len, more)) > sum(map(len, plain))
+    sources = decode_entities(nlp, docs, 16, {"SOURCE": 50.0})
+    assert sum(e[0] == "SOURCE" for d in sources for e in d) > sum(e[0] == "SOURCE" for d in plain for e in d)
+    assert not any(decode_entities(nlp, docs, 16, {"CLAIM": -50.0, "CUE": -50.0, "SOURCE": -50.0}))
+
+
+def test_training_chooses_the_start_bias_that_scores_best_on_held_out_gold(trained):
+    from annotation.models.predictor import ModelPredictor
+    from training.evaluate import START_BIAS_TOLERANCE, _layer_score, tune_start_bias
+
+    ws, result = trained
+    meta = read_model_meta(result.path)
+    assert meta.settings["start_bias"] is True
+    held = [g for g in gold_documents(ws) if g.held_out]
+    model = ModelPredictor(str(result.path))
+    assert tune_start_bias(model.pipelines, meta, held) == meta.start_bias, "chosen the same way again"
+    for layer, bias in meta.start_bias.items():
+        assert set(bias) <= set(model.pipelines[layer].pipeline[0][1].labels)
+    for layer in meta.layers:
+        unbiased = ModelPredictor.of(model.pipelines, replace(meta, start_bias={}))
+        assert _layer_score(model, layer, held) >= _layer_score(unbiased, layer, held) - START_BIAS_TOLERANCE
+
+
+def test_model_tune_chooses_the_bias_again_and_gives_the_model_a_new_version(trained, tmp_path):
+    ws, result = trained
+    meta = read_model_meta(result.path)
+    record = meta.to_record()
+    del record["start_bias"]
+    assert ModelMeta.from_record(record).start_bias == {}, "a model from before the bias predicts without one"
+    older = tmp_path / "older"
+    shutil.copytree(result.path, older)
+    chosen_elsewhere = {"claims": {"CLAIM": 30.0}}  # as if chosen on another workspace's gold
+    (older / META_FILE).write_text(json.dumps({**record, "start_bias": chosen_elsewhere}))
+    out = runner.invoke(app, ["model", "tune", str(older), "--workspace", str(ws.root), "--json"])
+    assert out.exit_code == 0, out.output
+    report = json.loads(out.stdout)
+    assert report["before"] == chosen_elsewhere and report["start_bias"] == meta.start_bias
+    assert report["documents"] == len([g for g in gold_documents(ws) if g.held_out])
+    tuned = read_model_meta(older)
+    assert tuned.start_bias == meta.start_bias
+    assert tuned.version != meta.version and tuned.version[:8] == meta.version[:8]
+    assert report["version"] == tuned.model_version
+    assert not list(older.glob(".*")), "meta.json is written whole (temporary file, then renamed)"
+    # every gold document trained on: nothing left to choose on, and meta.json is left as it was
+    every = "".join(f"{g.doc.id}\n" for g in gold_documents(ws))
+    (older / TRAINED_DOCUMENTS_FILE).write_text(every)
+    before = (older / META_FILE).read_text()
+    out = runner.invoke(app, ["model", "tune", str(older), "--workspace", str(ws.root)])
+    assert out.exit_code == 1 and "[E220]" in out.output and "0 not trained on" in out.output
+    assert (older / META_FILE).read_text() == before
 
 
 def test_annotate_predict_runs_the_model_by_its_name(trained):

@@ -8,7 +8,8 @@
         claims/      spaCy pipeline: the same over CLAIM / CUE / SOURCE (its own layer,
                      so claims may overlap entities)
         meta.json    name, version, schema hash, training-data fingerprint, held-out scores,
-                     library versions, training time, the claim attributes to pre-fill
+                     library versions, training time, the claim attributes to pre-fill,
+                     the link rules and each NER's start bias (annotation/models/start_bias.py)
 
 A layer without gold to learn from has no pipeline (a NER corpus has no claims). The folder is
 written to a temporary sibling and renamed, so a stopped run never leaves half a model.
@@ -43,6 +44,8 @@ class ModelMeta:
     scores: dict = field(default_factory=dict)  # held-out scores at the kept checkpoint
     attribute_defaults: dict[str, str] = field(default_factory=dict)  # required claim attributes to pre-fill
     link_rules: dict = field(default_factory=dict)
+    # {layer: {label: bias}} added to the NER's scores for opening a span (annotation.models.start_bias)
+    start_bias: dict[str, dict[str, float]] = field(default_factory=dict)
     libraries: dict[str, str] = field(default_factory=dict)
     training_seconds: float = 0.0
     created_at: str = ""

@@ -57,13 +57,18 @@ def _fresh(doc) -> bool:
     return not marks[:, 0].any() and not (marks[1:, 1] == 1).any()
 
 
-def decode_entities(nlp, docs: list, batch_size: int) -> list[list[tuple[str, int, int]]]:
+def decode_entities(
+    nlp, docs: list, batch_size: int, start_bias: dict[str, float] | None = None
+) -> list[list[tuple[str, int, int]]]:
     """``[(label, start token, end token)]`` per document, as ``nlp.pipe(docs, batch_size)``
-    would set ``doc.ents`` (in order); the documents are not changed."""
+    would set ``doc.ents`` (in order; with ``start_bias`` as under
+    :func:`annotation.models.start_bias.biased`); the documents are not changed."""
+    from annotation.models.start_bias import move_bias
+
     if not all(_fresh(d) for d in docs):
         raise ValueError("decode_entities needs documents fresh from the tokenizer")
     component = nlp.pipeline[0][1]
-    decoder = _Decoder(component)
+    decoder = _Decoder(component, move_bias(component, start_bias))
     found: dict[int, list] = {}
     step = max(batch_size // 4, 2)  # Parser.pipe: batches of batch_size, sorted by length, in quarters
     for start in range(0, len(docs), batch_size):
@@ -76,11 +81,13 @@ def decode_entities(nlp, docs: list, batch_size: int) -> list[list[tuple[str, in
 
 
 class _Decoder:
-    def __init__(self, component) -> None:
+    def __init__(self, component, extra_bias: np.ndarray | None = None) -> None:
         model = component.model
         self.embed, self.lower, upper = model.layers  # tok2vec (with its projection), features, output
         self.ops = model.ops
         self.W, self.b = upper.get_param("W"), upper.get_param("b")
+        if extra_bias is not None:  # the start bias, added where spaCy's loop would find it (in b)
+            self.b = self.b + extra_bias
         self.bias = self.lower.get_param("b").reshape(-1)  # (hidden * pieces)
         self.unseen = np.array(sorted(model.attrs["unseen_classes"]), dtype=int)
         names = [component.moves.get_class_name(i) for i in range(component.moves.n_moves)]

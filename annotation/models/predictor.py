@@ -98,6 +98,7 @@ class ModelPredictor:
         document: several times faster on articles). A spaCy NER is decoded by
         :mod:`annotation.models.ner_decode` where it can be: the same entities, in less time."""
         from annotation.models.ner_decode import can_decode, decode_entities  # numpy: not for every CLI start
+        from annotation.models.start_bias import biased
 
         found: list[dict[str, list]] = [{ENTITY_LAYER: [], CLAIM_LAYER: []} for _ in texts]
         if not texts:
@@ -107,15 +108,17 @@ class ModelPredictor:
         for k, (layer, nlp) in enumerate(self.pipelines.items()):
             if tokens is None or nlp.vocab is not tokens[0].vocab:
                 tokens = [nlp.make_doc(t) for t in texts]
+            bias = self.meta.start_bias.get(layer)
             if can_decode(nlp):  # leaves the tokens as they are
                 ents = [
                     [(label, doc[a].idx, doc[b - 1].idx + len(doc[b - 1])) for label, a, b in doc_ents]
-                    for doc, doc_ents in zip(tokens, decode_entities(nlp, tokens, PREDICT_BATCH))
+                    for doc, doc_ents in zip(tokens, decode_entities(nlp, tokens, PREDICT_BATCH, bias))
                 ]
             else:
                 docs = tokens if k == last else [d.copy() for d in tokens]  # the last layer may keep the tokens
-                for _, component in nlp.pipeline:
-                    docs = list(component.pipe(docs, batch_size=PREDICT_BATCH))
+                with biased(nlp, bias):
+                    for _, component in nlp.pipeline:
+                        docs = list(component.pipe(docs, batch_size=PREDICT_BATCH))
                 ents = [[(e.label_, e.start_char, e.end_char) for e in doc.ents] for doc in docs]
             for spans, doc_ents, text in zip(found, ents, texts):
                 for label, s, t in doc_ents:

@@ -167,6 +167,31 @@ def evaluate(
         )
 
 
+@model_app.command("tune")
+def tune(
+    model: Annotated[str, typer.Argument(help="A model name in the workspace, or a model folder's path.")],
+    workspace: WorkspaceOpt = Path("."),
+    as_json: JsonOpt = False,
+):
+    """Choose the model's bias on opening spans again, on the workspace's gold it was not trained on
+    (training does it on its held-out documents; a model trained before has none). Rewrites meta.json.
+
+    Example: newsdesk model tune news -w my-ws
+    """
+    from corpus.workspace import Workspace
+    from training.tune import tune_model
+
+    with user_errors():
+        result = tune_model(Workspace.open(workspace), model)
+    if as_json:
+        emit_json(result)
+        return
+    console.print(
+        f"start bias of {result['version']} on {result['documents']} gold documents: "
+        f"{result['start_bias'] or 'none'} (was {result['before'] or 'none'})"
+    )
+
+
 @model_app.command("list")
 def list_(workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False):
     """The workspace's trained models with their held-out scores.
