@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 VERIFIED = {"spacy": ("3.8.18",), "thinc": ("8.3.14",)}
-ENABLED = True  # off: thinc's own forward pass everywhere (``bench/models.py speed --plain`` measures both)
+ENABLED = True  # off: thinc's own forward pass (``bench/models.py speed --spacy-loop`` measures both)
 CHUNK_ROWS = 4096  # encoder rows per step: a few articles, small enough for the CPU's cache
 
 
