@@ -64,8 +64,33 @@ def _steps(layer) -> list:
     return [layer]
 
 
+def _kinds() -> dict:
+    """thinc's layers this module reproduces, by name: a layer counts as one when its forward
+    function is thinc's (a custom layer of the same name does not)."""
+    from importlib import import_module
+
+    modules = {
+        "maxout": "maxout",
+        "layernorm": "layernorm",
+        "dropout": "dropout",
+        "ints-getitem": "array_getitem",
+        "hashembed": "hashembed",
+        "expand_window": "expand_window",
+        "list2ragged": "list2ragged",
+        "ragged2list": "ragged2list",
+        "residual": "residual",
+    }  # thinc.layers.NAME is often the layer's function, not its module
+    return {name: import_module(f"thinc.layers.{module}").forward for name, module in modules.items()}
+
+
 def _names(layers: list) -> list[str]:
-    return [layer.name for layer in layers]
+    """Each layer's name, or "?" where the name is thinc's but the layer is not."""
+    kinds = _kinds()
+    names = []
+    for layer in layers:
+        name = "residual" if layer.name.startswith("residual(") else layer.name
+        names.append(name if name not in kinds or layer._func is kinds[name] else "?")
+    return names
 
 
 def _maxout(steps: list) -> _Maxout | None:
@@ -93,7 +118,7 @@ def plan_of(tok2vec) -> _Plan | None:
     if len(steps) != 6 or names[0] not in ("extract_features", "extract_features_with_quotes"):
         return None
     extractor, to_ragged, embed, mix, to_list, encoder = steps
-    if (to_ragged.name, to_list.name) != ("list2ragged", "ragged2list"):
+    if (names[1], names[4]) != ("list2ragged", "ragged2list"):
         return None
     if embed._func is not with_array_forward or embed.layers[0]._func is not concatenate_forward:
         return None
@@ -112,10 +137,10 @@ def plan_of(tok2vec) -> _Plan | None:
     mixing = _maxout(_steps(mix.layers[0]))
     blocks = []
     for block in _steps(encoder.layers[0]):
-        if not block.name.startswith("residual(") or len(block.layers) != 1:
+        if _names([block]) != ["residual"] or len(block.layers) != 1:
             return None
         inner = _steps(block.layers[0])
-        if not inner or inner[0].name != "expand_window":
+        if not inner or _names(inner[:1]) != ["expand_window"]:
             return None
         maxout = _maxout(inner[1:])
         if maxout is None:
@@ -188,12 +213,13 @@ def predict(model, docs: list):
     """``model.predict(docs)`` for a model that starts with a tok2vec (the NER's tok2vec >>
     list2array >> linear, the tagger's tok2vec >> softmax): the tok2vec by :func:`encode` where it
     can be, the rest by thinc. The plan is read on every call: training changes the weights."""
+    from thinc.api import NumpyOps
     from thinc.layers.chain import forward as chain_forward
 
     if not ENABLED or model._func is not chain_forward:
         return model.predict(docs)
     first, *rest = model.layers
-    plan = plan_of(first)
+    plan = plan_of(first) if isinstance(first.ops, NumpyOps) else None  # numpy's arrays, on the CPU
     if plan is None:
         return model.predict(docs)
     X = encode(plan, first.ops, docs)
