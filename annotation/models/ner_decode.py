@@ -30,6 +30,7 @@ import numpy as np
 
 VERIFIED_SPACY = ("3.8.18",)
 ENABLED = True  # off: spaCy's own loop everywhere (``bench/models.py speed --spacy-loop`` measures both)
+ENTITY_WINDOW = 16  # tokens of an open entity scored at once (four times more each time none is its last)
 MOVES = "BILU"  # the move letters of spaCy's BILUO NER; "O" and "M" (missing) have no label
 
 
@@ -152,9 +153,11 @@ class _Decoder:
         """The same moves as :meth:`_decode_steps`, computed where they can change something.
 
         Outside an entity a token's scores do not depend on the state (the open entity's features
-        are the padding), so the move there is computed for every token at once; a document then
-        jumps to its next token whose move is B or U, and steps token by token only inside an
-        entity. Rows are independent without unseen classes, so the result is the same."""
+        are the padding), so the move there is computed for every token at once, and a document
+        jumps to its next token whose move is B or U. Inside an entity opened at token s, the
+        scores of token t depend only on s and t (its features, s's, t - 1's), so the entity's next
+        tokens are scored a window at a time and it ends at the first L, which is where spaCy's
+        steps end it. Rows are independent without unseen classes, so the result is the same."""
         n_rows = len(f0)
         last = np.zeros(n_rows, dtype=int)
         ends = base + lengths
@@ -170,10 +173,10 @@ class _Decoder:
         pos = base.copy()  # each document's current token, as a table row
         open_row = np.zeros(len(out), dtype=int)  # the open entity's first row (0: none)
         state_base = np.zeros(len(out), dtype=int)  # (open label + 1) * 4: the penalty table's block
+        window = np.full(len(out), ENTITY_WINDOW)  # tokens of an open entity scored at once
         active = np.flatnonzero(lengths > 0)
         while len(active):
-            is_open = open_row[active] > 0
-            closed, opened = active[~is_open], active[is_open]
+            closed = active[open_row[active] == 0]
             if len(closed):  # jump to the next B or U, and take it
                 pos[closed] = np.minimum(events[np.searchsorted(events, pos[closed])], ends[closed])
                 hit = closed[pos[closed] < ends[closed]]
@@ -186,20 +189,29 @@ class _Decoder:
                         t = row - int(base[d])
                         out[d].append((self.labels[label], t, t + 1))
                 pos[hit] += 1
-            if len(opened):  # one token inside the open entity: I or L
-                row = pos[opened]
+            opened = active[open_row[active] > 0]
+            if len(opened):  # the open entities' next tokens, a window each: I or L
+                size = np.minimum(window[opened], ends[opened] - pos[opened])
+                first = np.cumsum(size) - size
+                row = np.repeat(pos[opened] - first, size) + np.arange(int(size.sum()))
                 unmaxed = f0[row]
-                unmaxed += f1[open_row[opened]]
+                unmaxed += f1[np.repeat(open_row[opened], size)]
                 unmaxed += f2[row - 1]
                 scores = self._scores(unmaxed, n_pieces)
-                scores += self.penalty[state_base[opened] + last[row] * 2 + space[row]]
+                scores += self.penalty[np.repeat(state_base[opened], size) + last[row] * 2 + space[row]]
                 guess = scores.argmax(axis=1)
-                for j in np.flatnonzero(self.kind[guess] == "L").tolist():
-                    d = opened[j]
-                    label = self.labels[self.label[guess[j]]]
-                    out[d].append((label, int(open_row[d] - base[d]), int(row[j] - base[d] + 1)))
+                closing = np.flatnonzero(self.kind[guess] == "L")
+                which, at = np.unique(np.repeat(np.arange(len(opened)), size)[closing], return_index=True)
+                for j, k in zip(which.tolist(), closing[at].tolist()):  # the first L of each window
+                    d, end = opened[j], int(row[k])
+                    label = self.labels[self.label[guess[k]]]
+                    out[d].append((label, int(open_row[d] - base[d]), end - int(base[d]) + 1))
                     open_row[d] = state_base[d] = 0
-                pos[opened] += 1
+                    pos[d], window[d] = end + 1, ENTITY_WINDOW
+                going = np.ones(len(opened), dtype=bool)
+                going[which] = False
+                pos[opened[going]] += size[going]  # no L yet: a longer window next
+                window[opened[going]] *= 4
             active = active[pos[active] < ends[active]]
         return out
 
