@@ -11,10 +11,13 @@ first token, the previous token), the bias, maxout, the output layer through the
 - and takes the best action that spaCy's ``BiluoPushDown`` allows. Each row of those products
 depends only on its own input row (BLIS computes every output element alike whatever the number
 of rows: ``tests/test_fast_tok2vec.py`` checks it), so a whole batch of documents is decoded at
-once: the steps are the longest document's tokens, not the sum over ``Parser.pipe``'s four
-sub-batches (-31% steps on PolNeAR dev). A model with unseen classes, whose scores spaCy sets to
-the minimum of the sub-batch's, is decoded in spaCy's sub-batches (sorted by length, a quarter
-of the batch each). The tok2vec runs through :mod:`annotation.models.fast_tok2vec`.
+once, and not token by token: outside an entity the move does not depend on the state (it is
+computed for every token in one product), inside one a token's scores depend only on where the
+entity opened (a window of its next tokens in one product; it ends at the first L):
+``_Decoder._decode_events``. A model with unseen classes, whose scores spaCy sets to the minimum
+of the sub-batch's, is decoded token by token in spaCy's sub-batches (sorted by length, a
+quarter of the batch each: ``_decode_steps``). The tok2vec runs through
+:mod:`annotation.models.fast_tok2vec`.
 
 This reads spaCy internals (the TransitionModel's layers, the move table, the feature layout,
 the validity rules), so it runs only on the spaCy versions it was checked on
