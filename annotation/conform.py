@@ -109,6 +109,9 @@ def _untangled(spans: list[Span], schema: LabelSchema, counts: Counter) -> list[
     dropped: set[int] = set()
     for layer in {s.layer for s in spans}:
         nesting = schema.nesting.get(layer, False)
+        edges = sorted((s.start, s.end) for s in spans if s.layer == layer)
+        if all(end <= start for (_, end), (start, _) in zip(edges, edges[1:])):
+            continue  # no two overlap (a model's one decoded sequence per layer): nothing can clash
         mine = sorted(
             (k for k, s in enumerate(spans) if s.layer == layer),
             key=lambda k: (spans[k].label != CLAIM, spans[k].start - spans[k].end, spans[k].start, k),

@@ -165,15 +165,31 @@ def run(train_ws: Path, dev_ws: Path, minutes: float, clock: str, name: str, set
     }
 
 
-def speed(models: list[Path], dev_ws: Path, repeats: int, spacy_loop: bool = False) -> dict:
+def speed(
+    models: list[Path],
+    dev_ws: Path,
+    repeats: int,
+    spacy_loop: bool = False,
+    records_out: Path | None = None,
+    same_as: Path | None = None,
+) -> dict:
     """Prediction speed of model folders on DEV's documents (what ``annotate predict`` runs: the
     pipelines, links, attributes and ``conform``), interleaved and best of ``repeats`` in CPU
     seconds, so each model meets the same neighbours on a shared machine. ``spacy_loop`` also
-    runs each model with spaCy's own NER loop instead of ``annotation.models.ner_decode`` (the
-    NAME+spacy-loop rows) and says whether every record came out the same."""
+    runs each model with spaCy's and thinc's own code (spaCy's NER loop instead of
+    ``annotation.models.ner_decode``, thinc's forward pass instead of
+    ``annotation.models.fast_tok2vec``: the NAME+spacy-loop rows) and says whether every record
+    came out the same. ``records_out`` writes each model's records as JSON; ``same_as`` compares
+    them with such a file written by another checkout (run this script with that checkout first
+    on ``PYTHONPATH``: ``PYTHONPATH=/tmp/main-export .venv/bin/python bench/models.py speed ...``)."""
     import time
 
     from annotation.models import ner_decode
+
+    try:
+        from annotation.models import fast_tok2vec
+    except ImportError:  # an older checkout on PYTHONPATH: its own code only
+        fast_tok2vec = None
     from annotation.models.predictor import ModelPredictor
     from annotation.predict import ConformingPredictor
     from annotation.schema import LabelSchema
@@ -193,6 +209,8 @@ def speed(models: list[Path], dev_ws: Path, repeats: int, spacy_loop: bool = Fal
     for _ in range(repeats):
         for label, name, decoder in runs:
             ner_decode.ENABLED = decoder
+            if fast_tok2vec is not None:
+                fast_tok2vec.ENABLED = decoder
             cpu, wall = time.process_time(), time.perf_counter()
             out = predictors[name].predict_many(docs, schema)
             took = time.process_time() - cpu
@@ -201,6 +219,8 @@ def speed(models: list[Path], dev_ws: Path, repeats: int, spacy_loop: bool = Fal
                 best[label + ":wall"] = time.perf_counter() - wall
             records.setdefault(label, [json.dumps(r.to_record(), sort_keys=True) for r in out])
     ner_decode.ENABLED = True
+    if fast_tok2vec is not None:
+        fast_tok2vec.ENABLED = True
     result = {
         "documents": len(docs),
         "words": words,
@@ -220,6 +240,11 @@ def speed(models: list[Path], dev_ws: Path, repeats: int, spacy_loop: bool = Fal
         result["same_records_as_spacy_loop"] = {
             name: records[name] == records[name + "+spacy-loop"] for name in predictors
         }
+    if records_out:
+        records_out.write_text(json.dumps({name: records[name] for name in predictors}) + "\n")
+    if same_as:
+        other = json.loads(same_as.read_text())
+        result[f"same_records_as:{same_as}"] = {name: records[name] == other.get(name) for name in predictors}
     return result
 
 
@@ -241,10 +266,15 @@ def main() -> None:
     fast.add_argument("dev", type=Path)
     fast.add_argument("models", type=Path, nargs="+")
     fast.add_argument("--repeats", type=int, default=3)
-    fast.add_argument("--spacy-loop", action="store_true", help="also each model with spaCy's own NER loop")
+    fast.add_argument(
+        "--spacy-loop", action="store_true", help="also each model with spaCy's NER loop and thinc's forward pass"
+    )
+    fast.add_argument("--records-out", type=Path, help="write each model's records here (JSON)")
+    fast.add_argument("--same-as", type=Path, help="compare the records with a --records-out file")
     args = parser.parse_args()
     if args.command == "speed":
-        print(json.dumps(speed(args.models, args.dev, args.repeats, args.spacy_loop), indent=2))
+        result = speed(args.models, args.dev, args.repeats, args.spacy_loop, args.records_out, args.same_as)
+        print(json.dumps(result, indent=2))
         return
     if args.command == "prepare":
         if not DATA.exists():

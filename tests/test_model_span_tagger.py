@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from test_models import QUICK, gold_workspace, runner
 
+from annotation.models import fast_tok2vec, ner_decode
 from annotation.models.span_tagger import allowed_transitions, spans_of, tag_names, viterbi
 from annotation.predict import make_predictor
 from annotation.schema import LabelSchema
@@ -103,6 +104,10 @@ def test_each_architecture_loads_in_a_fresh_process_and_its_predictions_validate
     model = make_predictor(f"model:{result.path}")
     records = model.predict_many(docs, schema)
     assert check_records(records, {d.id: d for d in docs}, schema) == []
+    with pytest.MonkeyPatch.context() as patch:  # thinc's own forward pass and spaCy's loop: the same
+        patch.setattr(fast_tok2vec, "ENABLED", False)
+        patch.setattr(ner_decode, "ENABLED", False)
+        assert [r.to_record() for r in model.predict_many(docs, schema)] == [r.to_record() for r in records]
     assert sum(len(r.spans) for r in records) > 3 * len(docs)
     for r, d in zip(records, docs):
         for layer in ("entities", "claims"):

@@ -174,7 +174,7 @@ def test_the_ner_decoded_in_numpy_finds_what_spacy_finds(trained):
     # model never saw in training, and with weights that make it guess wildly (every move, everywhere).
     import numpy as np
 
-    from annotation.models.ner_decode import can_decode, decode_entities
+    from annotation.models.ner_decode import _Decoder, can_decode, decode_entities
     from annotation.models.predictor import load_pipeline
 
     ws, result = trained
@@ -188,9 +188,13 @@ def test_the_ner_decoded_in_numpy_finds_what_spacy_finds(trained):
             assert decode_entities(nlp, docs, batch_size) == _spacy_entities(nlp, docs, batch_size)
         assert sum(map(len, _spacy_entities(nlp, docs, 64))) > len(docs), layer
         model = nlp.pipeline[0][1].model
-        model.attrs["unseen_classes"] = {0, 3}
+        model.attrs["unseen_classes"] = {0, 3}  # spaCy's token-by-token steps, in its sub-batches
         assert decode_entities(nlp, docs, 8) == _spacy_entities(nlp, docs, 8)
         model.attrs["unseen_classes"] = set()
+        decoder = _Decoder(nlp.pipeline[0][1])
+        decoder.by_steps = True  # the steps (over documents sorted by length) give what the jumps give
+        by_length = sorted(docs, key=len)
+        assert decoder.decode(by_length) == _Decoder(nlp.pipeline[0][1]).decode(by_length)
         upper = model.get_ref("upper")
         noise = np.random.default_rng(0).normal(0, 3, upper.get_param("W").shape).astype("f")
         upper.set_param("W", upper.get_param("W") + noise)
@@ -203,7 +207,7 @@ def test_the_ner_decoded_in_numpy_finds_what_spacy_finds(trained):
 
 
 def test_a_model_predicts_the_same_records_with_the_numpy_decoder_and_with_spacys_loop(trained, monkeypatch):
-    from annotation.models import ner_decode
+    from annotation.models import fast_tok2vec, ner_decode
     from annotation.models.predictor import ModelPredictor
 
     ws, result = trained
@@ -211,6 +215,8 @@ def test_a_model_predicts_the_same_records_with_the_numpy_decoder_and_with_spacy
     docs = list(CorpusStore(ws).iter_documents())
     model = ModelPredictor(str(result.path))
     fast = [r.to_record() for r in model.predict_many(docs, schema)]
+    monkeypatch.setattr(fast_tok2vec, "ENABLED", False)  # thinc's forward pass, then spaCy's loop too
+    assert [r.to_record() for r in model.predict_many(docs, schema)] == fast
     monkeypatch.setattr(ner_decode, "ENABLED", False)
     assert [r.to_record() for r in model.predict_many(docs, schema)] == fast
 

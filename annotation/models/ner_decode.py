@@ -8,9 +8,16 @@ token, so at step t every unfinished document is at its token t; the state is on
 (start, label) per document. Each step computes what spaCy's ``predict_states`` computes, in the
 same order of float operations - the three precomputed features (the token, the open entity's
 first token, the previous token), the bias, maxout, the output layer through the same BLIS gemm
-- and takes the best action that spaCy's ``BiluoPushDown`` allows. Documents are batched as
-``Parser.pipe`` batches them (the same sub-batches sorted by length), so every matrix product
-has the same shape as spaCy's.
+- and takes the best action that spaCy's ``BiluoPushDown`` allows. Each row of those products
+depends only on its own input row (BLIS computes every output element alike whatever the number
+of rows: ``tests/test_fast_tok2vec.py`` checks it), so a whole batch of documents is decoded at
+once, and not token by token: outside an entity the move does not depend on the state (it is
+computed for every token in one product), inside one a token's scores depend only on where the
+entity opened (a window of its next tokens in one product; it ends at the first L):
+``_Decoder._decode_events``. A model with unseen classes, whose scores spaCy sets to the minimum
+of the sub-batch's, is decoded token by token in spaCy's sub-batches (sorted by length, a
+quarter of the batch each: ``_decode_steps``). The tok2vec runs through
+:mod:`annotation.models.fast_tok2vec`.
 
 This reads spaCy internals (the TransitionModel's layers, the move table, the feature layout,
 the validity rules), so it runs only on the spaCy versions it was checked on
@@ -26,6 +33,7 @@ import numpy as np
 
 VERIFIED_SPACY = ("3.8.18",)
 ENABLED = True  # off: spaCy's own loop everywhere (``bench/models.py speed --spacy-loop`` measures both)
+ENTITY_WINDOW = 16  # tokens of an open entity scored at once (four times more each time none is its last)
 MOVES = "BILU"  # the move letters of spaCy's BILUO NER; "O" and "M" (missing) have no label
 
 
@@ -70,7 +78,9 @@ def decode_entities(
     component = nlp.pipeline[0][1]
     decoder = _Decoder(component, move_bias(component, start_bias))
     found: dict[int, list] = {}
-    step = max(batch_size // 4, 2)  # Parser.pipe: batches of batch_size, sorted by length, in quarters
+    # Parser.pipe: batches of batch_size, sorted by length, in quarters; rows are independent
+    # unless unseen classes tie the scores of a sub-batch together
+    step = max(batch_size // 4, 2) if decoder.by_steps else batch_size
     for start in range(0, len(docs), batch_size):
         batch = sorted(range(start, min(start + batch_size, len(docs))), key=lambda i: len(docs[i]))
         for sub in range(0, len(batch), step):
@@ -90,6 +100,7 @@ class _Decoder:
             self.b = self.b + extra_bias
         self.bias = self.lower.get_param("b").reshape(-1)  # (hidden * pieces)
         self.unseen = np.array(sorted(model.attrs["unseen_classes"]), dtype=int)
+        self.by_steps = len(self.unseen) > 0  # unseen classes tie a sub-batch's rows together: spaCy's steps
         names = [component.moves.get_class_name(i) for i in range(component.moves.n_moves)]
         self.labels = sorted({n[2:] for n in names if n[:1] in MOVES and n[2:]})
         code = {label: k for k, label in enumerate(self.labels)}
@@ -123,20 +134,104 @@ class _Decoder:
         """The entities of documents sorted by length (the shortest finish first, as in spaCy)."""
         from spacy.attrs import IS_SPACE
 
+        from annotation.models import fast_tok2vec
+
         lengths = np.array([len(d) for d in docs])
         out: list[list] = [[] for _ in docs]
         if not lengths.any():
             return out
-        table = self.lower.predict(self.embed.predict(docs))  # (tokens + 1, 3, hidden, pieces); row 0 pads
-        n_rows, _, n_hidden, n_pieces = table.shape
+        table = self.lower.predict(fast_tok2vec.predict(self.embed, docs))  # (tokens + 1, 3, hidden, pieces)
+        n_rows, _, n_hidden, n_pieces = table.shape  # row 0 is the padding
         f0, f1, f2 = (table[:, f].reshape(n_rows, n_hidden * n_pieces) for f in range(3))  # views, not copies
         space = np.concatenate([[0], *(d.to_array([IS_SPACE]).reshape(-1) for d in docs if len(d))]).astype(int)
         base = np.concatenate([[1], 1 + np.cumsum(lengths)[:-1]])  # the table row of each document's token 0
+        if self.by_steps:
+            return self._decode_steps(out, lengths, f0, f1, f2, space, base, n_pieces)
+        return self._decode_events(out, lengths, f0, f1, f2, space, base, n_pieces)
+
+    def _scores(self, unmaxed: np.ndarray, n_pieces: int) -> np.ndarray:
+        """Maxout (the largest piece: the value Vec.arg_max picks), then the output layer."""
+        unmaxed += self.bias
+        hidden = unmaxed[:, 0::n_pieces]
+        for piece in range(1, n_pieces):
+            hidden = np.maximum(hidden, unmaxed[:, piece::n_pieces])
+        scores = self.ops.gemm(hidden, self.W, trans2=True)
+        scores += self.b
+        return scores
+
+    def _decode_events(self, out, lengths, f0, f1, f2, space, base, n_pieces) -> list[list]:
+        """The same moves as :meth:`_decode_steps`, computed where they can change something.
+
+        Outside an entity a token's scores do not depend on the state (the open entity's features
+        are the padding), so the move there is computed for every token at once, and a document
+        jumps to its next token whose move is B or U. Inside an entity opened at token s, the
+        scores of token t depend only on s and t (its features, s's, t - 1's), so the entity's next
+        tokens are scored a window at a time and it ends at the first L, which is where spaCy's
+        steps end it. Rows are independent without unseen classes, so the result is the same."""
+        n_rows = len(f0)
+        last = np.zeros(n_rows, dtype=int)
+        ends = base + lengths
+        last[ends[lengths > 0] - 1] = 1
+        outside = np.empty(n_rows, dtype=int)  # each token's move when no entity is open
+        for a in range(0, n_rows, 8192):
+            unmaxed = f0[a : a + 8192] + f1[0]
+            unmaxed += f2[0]
+            scores = self._scores(unmaxed, n_pieces)
+            scores += self.penalty[last[a : a + 8192] * 2 + space[a : a + 8192]]
+            outside[a : a + 8192] = scores.argmax(axis=1)
+        events = np.append(np.flatnonzero(self.changes[outside]), n_rows)  # rows where an entity starts
+        pos = base.copy()  # each document's current token, as a table row
+        open_row = np.zeros(len(out), dtype=int)  # the open entity's first row (0: none)
+        state_base = np.zeros(len(out), dtype=int)  # (open label + 1) * 4: the penalty table's block
+        window = np.full(len(out), ENTITY_WINDOW)  # tokens of an open entity scored at once
+        active = np.flatnonzero(lengths > 0)
+        while len(active):
+            closed = active[open_row[active] == 0]
+            if len(closed):  # jump to the next B or U, and take it
+                pos[closed] = np.minimum(events[np.searchsorted(events, pos[closed])], ends[closed])
+                hit = closed[pos[closed] < ends[closed]]
+                for d, row in zip(hit.tolist(), pos[hit].tolist()):
+                    move = outside[row]
+                    label = self.label[move]
+                    if self.kind[move] == "B":
+                        open_row[d], state_base[d] = row, (label + 1) * 4
+                    else:
+                        t = row - int(base[d])
+                        out[d].append((self.labels[label], t, t + 1))
+                pos[hit] += 1
+            opened = active[open_row[active] > 0]
+            if len(opened):  # the open entities' next tokens, a window each: I or L
+                size = np.minimum(window[opened], ends[opened] - pos[opened])
+                first = np.cumsum(size) - size
+                row = np.repeat(pos[opened] - first, size) + np.arange(int(size.sum()))
+                unmaxed = f0[row]
+                unmaxed += f1[np.repeat(open_row[opened], size)]
+                unmaxed += f2[row - 1]
+                scores = self._scores(unmaxed, n_pieces)
+                scores += self.penalty[np.repeat(state_base[opened], size) + last[row] * 2 + space[row]]
+                guess = scores.argmax(axis=1)
+                closing = np.flatnonzero(self.kind[guess] == "L")
+                which, at = np.unique(np.repeat(np.arange(len(opened)), size)[closing], return_index=True)
+                for j, k in zip(which.tolist(), closing[at].tolist()):  # the first L of each window
+                    d, end = opened[j], int(row[k])
+                    label = self.labels[self.label[guess[k]]]
+                    out[d].append((label, int(open_row[d] - base[d]), end - int(base[d]) + 1))
+                    open_row[d] = state_base[d] = 0
+                    pos[d], window[d] = end + 1, ENTITY_WINDOW
+                going = np.ones(len(opened), dtype=bool)
+                going[which] = False
+                pos[opened[going]] += size[going]  # no L yet: a longer window next
+                window[opened[going]] *= 4
+            active = active[pos[active] < ends[active]]
+        return out
+
+    def _decode_steps(self, out, lengths, f0, f1, f2, space, base, n_pieces) -> list[list]:
+        """spaCy's order: every unfinished document moves one token per step."""
         # per document: the open entity's first token (-1: none), its table row (0: padding), its label code
-        open_start = np.full(len(docs), -1)
-        open_row = np.zeros(len(docs), dtype=int)
-        open_label = np.full(len(docs), -1)
-        state_base = np.zeros(len(docs), dtype=int)  # (open label + 1) * 4: the penalty table's block
+        open_start = np.full(len(out), -1)
+        open_row = np.zeros(len(out), dtype=int)
+        open_label = np.full(len(out), -1)
+        state_base = np.zeros(len(out), dtype=int)  # (open label + 1) * 4: the penalty table's block
         k = 0
         for t in range(int(lengths.max())):
             while lengths[k] <= t:  # finished: spaCy drops them from the batch
@@ -145,14 +240,8 @@ class _Decoder:
             unmaxed = f0[row]
             unmaxed += f1[open_row[k:]]  # the open entity's first token, or padding
             unmaxed += f2[(row - 1) * (open_row[k:] > 0)]  # the token before, inside an open entity, or padding
-            unmaxed += self.bias
-            hidden = unmaxed[:, 0::n_pieces]  # maxout: the largest piece (the value Vec.arg_max picks)
-            for piece in range(1, n_pieces):
-                hidden = np.maximum(hidden, unmaxed[:, piece::n_pieces])
-            scores = self.ops.gemm(hidden, self.W, trans2=True)
-            scores += self.b
-            if len(self.unseen):
-                scores[:, self.unseen] = scores.min()
+            scores = self._scores(unmaxed, n_pieces)
+            scores[:, self.unseen] = scores.min()  # spaCy: the sub-batch's lowest score
             scores += self.penalty[state_base[k:] + (lengths[k:] == t + 1) * 2 + space[row]]
             guess = scores.argmax(axis=1)
             for j in np.flatnonzero(self.changes[guess]):

@@ -185,7 +185,9 @@ def _component_class():
             """Each document's ``(tokens, tags)`` log-probabilities."""
             if not any(len(d) for d in docs):
                 return [np.zeros((len(d), len(self.tags)), dtype=np.float32) for d in docs]
-            return [log_softmax(self.model.ops.to_numpy(x)) for x in self.model.predict(docs)]
+            from annotation.models import fast_tok2vec
+
+            return [log_softmax(self.model.ops.to_numpy(x)) for x in fast_tok2vec.predict(self.model, docs)]
 
         def predict(self, docs):
             return viterbi(self.tag_log_probs(docs), len(self.labels))
