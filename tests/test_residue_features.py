@@ -265,6 +265,41 @@ def test_spaces_are_the_same_for_re_and_str_split():
     assert [m.start() for m in re.finditer(r"\s", every)] == [i for i, c in enumerate(every) if c.isspace()]
 
 
+def word_kinds_of(table: rf.WordTable, text: str) -> list[int]:
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
+    return table.kinds(codes, *rf._word_bounds(codes)).tolist()
+
+
+def test_a_word_that_shares_a_known_words_hash_is_not_that_word():
+    # "abxde" has the key of "abcde" (its length, first two and last two letters): the same slot,
+    # and only its middle tells them apart; with a table of two slots every word shares one.
+    known = {"abcde": 1, "the": 2, "a": 1, "shutterstock": 2}
+    text = "abxde the abcde abcdf a aa shutterstock shutterstocks shutterstick"
+    expected = [known.get(word, 0) for word in text.split(" ")]
+    for bits in (16, 1):
+        assert word_kinds_of(rf.WordTable(known, bits=bits), text) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.dictionaries(st.text("abcé", min_size=1, max_size=7), st.integers(1, 3), min_size=1),
+    st.lists(st.text("abcé", min_size=1, max_size=9)),
+    st.sampled_from([1, 3, 16]),
+)
+def test_words_are_looked_up_exactly_whatever_their_hash(known, words, bits):
+    # From an alphabet of four letters: many words share a key, a hash or a slot with a known one.
+    words = words + list(known)
+    text = " ".join(words)
+    assert word_kinds_of(rf.WordTable(known, bits=bits), text) == [known.get(word, 0) for word in words]
+
+
+def test_the_shipped_words_are_each_their_own_kind():
+    kinds = rf._word_kinds(ResidueModel.from_file().stopwords)
+    words = sorted(kinds) + ["x" + word for word in kinds] + [word + "s" for word in kinds]
+    expected = [kinds.get(word, 0) for word in words]
+    assert word_kinds_of(rf._word_table(ResidueModel.from_file().stopwords), "  ".join(words) + " ") == expected
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     st.lists(st.sampled_from(["sign ", "in", "iniciar sesión", "read more", " stories", "about us", "cr", "|", "x"]))
@@ -517,7 +552,9 @@ def test_lower_casing_by_a_table_equals_str_lower_for_every_code_point():
         codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
         lower, separated = rf._lowered(text, codes, rf._class_table().take(codes))
         assert lower == text.lower()
-        assert separated.split() == re.findall(WORD, text.lower())
+        # Every space and word separator is " ": the words are the runs between the " "s.
+        words = separated.tobytes().decode("utf-32-le", "surrogatepass").split(" ")
+        assert list(filter(None, words)) == re.findall(WORD, text.lower())
 
 
 def test_every_space_is_one_a_line_end_is_stripped_of():

@@ -436,18 +436,23 @@ def _furniture_phrases(lower_text: str, line_starts: np.ndarray) -> np.ndarray:
     return _per_line(taken, line_starts, line_starts.size)
 
 
-def _lowered(text: str, codes: np.ndarray, classes: np.ndarray) -> tuple[str, str]:
-    """``text.lower()``, and the same with each word separator a space (its _WORDs are what
-    str.split() finds in it); ``codes``: the text's code points, ``classes``: their class bits.
-    Read off a table by code point (str.lower and a regex substitution took twice as long), but
-    for the two code points str.lower() lower-cases by their context ("Σ") or into two ("İ")."""
+def _lowered(text: str, codes: np.ndarray, classes: np.ndarray) -> tuple[str, np.ndarray]:
+    """``text.lower()``, and the code points of the same with each space and word separator a
+    space " " (its _WORDs are the runs between those); ``codes``: the text's code points,
+    ``classes``: their class bits. Read off a table by code point (str.lower and a regex
+    substitution took twice as long), but for the two code points str.lower() lower-cases by their
+    context ("Σ") or into two ("İ")."""
     if "\u0130" in text or "\u03a3" in text:
         lower = text.lower()
-        return lower, _WORD_SEPARATOR.sub(" ", lower)
+        return lower, _utf32(_SPACE_OR_SEPARATOR.sub(" ", lower))
     lowered = _lower_table().take(codes)
     lower = lowered.tobytes().decode("utf-32-le", "surrogatepass")
-    lowered[(classes & _WORD_SEPARATOR_BIT) > 0] = ord(" ")
-    return lower, lowered.tobytes().decode("utf-32-le", "surrogatepass")
+    lowered[(classes & _WORD_SEPARATOR_BIT) > 0] = ord(" ")  # no character lower-cases into a space
+    return lower, lowered
+
+
+def _utf32(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
 
 
 @lru_cache(maxsize=1)
@@ -463,21 +468,37 @@ def _lower_table() -> np.ndarray:
     return table
 
 
-def _word_counts(separated: str, words: np.ndarray, stopwords: frozenset[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Per line of the lower-cased text with its word separators spaces (_lowered), given how many
-    _WORDs each has: how many are stop words and how many words of page furniture."""
-    found = separated.split()  # _WORD.findall, faster
+def _word_counts(separated: np.ndarray, words: np.ndarray, stopwords: frozenset[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Per line of the lower-cased text with its spaces and word separators " " (code points, from
+    _lowered), given how many _WORDs each has: how many are stop words and how many words of page
+    furniture. Each word is looked up by a hash of its code points (a split and a dict lookup a
+    word cost ~80 ns a word, most of the model's reading of a page), and a word whose hash is that
+    of a known word is compared with it character by character: a word that only shares a hash
+    with one is none (tests/test_residue_features.py)."""
+    table = _word_table(stopwords)
+    starts, ends = _word_bounds(separated)
     line = np.repeat(np.arange(words.size), words.astype(np.int64))
-    if line.size != len(found):  # cannot be (lower-casing keeps each word a word), but never misalign
+    if line.size != starts.size:  # cannot be (lower-casing keeps each word a word), but never misalign
         raise AssertionError("the residue model's words per line disagree with its words")
-    kind = np.fromiter(map(_word_kinds(stopwords).get, found, repeat(0)), np.uint8, len(found))
+    kind = table.kinds(separated, starts, ends)
     return (
         np.bincount(line, weights=kind & _STOP_WORD, minlength=words.size),
         np.bincount(line, weights=(kind & _FURNITURE_WORD) > 0, minlength=words.size),
     )
 
 
-_WORD_SEPARATOR = re.compile("[" + re.escape(_WORD_SEPARATORS) + "]")
+def _word_bounds(separated: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each word (a run of code points other than " ") starts and ends (end-exclusive)."""
+    space = separated == ord(" ")
+    bounds = np.flatnonzero(space[1:] != space[:-1]) + 1
+    if space.size and not space[0]:
+        bounds = np.concatenate(([0], bounds))
+    if space.size and not space[-1]:
+        bounds = np.concatenate((bounds, [space.size]))
+    return bounds[0::2], bounds[1::2]
+
+
+_SPACE_OR_SEPARATOR = re.compile("[\\s" + re.escape(_WORD_SEPARATORS) + "]")
 _STOP_WORD, _FURNITURE_WORD = 1, 2
 
 
@@ -488,6 +509,104 @@ def _word_kinds(stopwords: frozenset[str]) -> dict[str, int]:
     for word in _FURNITURE_WORDS:
         kinds[word] = kinds.get(word, 0) | _FURNITURE_WORD
     return kinds
+
+
+@lru_cache(maxsize=4)
+def _word_table(stopwords: frozenset[str]) -> WordTable:
+    return WordTable(_word_kinds(stopwords))
+
+
+class WordTable:
+    """The kind bits of a few hundred words, looked up for all the words of a text at once.
+
+    A word's key is its length and its first two and last two characters (all of a word of four
+    or fewer): read for every word by a few gathers, where a split made a string of each word.
+    The key's hash leads to a slot of a table, the slot to the one known word with that hash; the
+    word is that one when its key is the same and, past four characters, its middle too, compared
+    character by character. A slot that two known words share (the same key, or two keys with
+    one hash: ``bits`` sets how likely) sends its words to a dict lookup of the word itself."""
+
+    def __init__(self, kinds: dict[str, int], bits: int = 16):
+        self.by_word = kinds
+        self.words = sorted(kinds)
+        self.longest = max(map(len, self.words))
+        self.shift = np.uint64(64 - bits)
+        codes = _utf32(" ".join(self.words))
+        starts, ends = _word_bounds(codes)
+        self.keys = _key_fields(codes, starts, ends)
+        self.kind = np.array([kinds[w] for w in self.words], np.uint8)
+        self.middle = np.zeros((len(self.words), self.longest), np.uint32)  # each known word's code points
+        for i, word in enumerate(self.words):
+            self.middle[i, : len(word)] = _utf32(word)
+        # Multipliers that leave no two keys in one slot, when a few tries find them (fewer
+        # shared slots, fewer dict lookups: either way each word is looked up exactly).
+        best = None
+        for seed in range(64):
+            multipliers = np.random.default_rng(seed).integers(1, 1 << 63, 5, dtype=np.uint64) * 2 + 1
+            slots = self._hash(self.keys, multipliers)
+            shared = len(self.words) - np.unique(slots).size
+            if best is None or shared < best[0]:
+                best = (shared, multipliers, slots)
+            if not shared:
+                break
+        _, self.multipliers, slots = best
+        self.slot = np.full(1 << bits, -1, np.int16)  # the known word in each slot, -2 for two or more
+        for i, slot in enumerate(slots.tolist()):
+            self.slot[slot] = i if self.slot[slot] == -1 else -2
+
+    def _hash(self, keys: np.ndarray, multipliers: np.ndarray) -> np.ndarray:
+        """The top bits of the sum of each key field times its multiplier (modulo 2**64)."""
+        h = keys[0] * multipliers[0]
+        for field, multiplier in zip(keys[1:], multipliers[1:]):
+            h += field * multiplier
+        return h >> self.shift
+
+    def kinds(self, codes: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+        """The kind bits of each word codes[start:end] (0 for a word not known)."""
+        kind = np.zeros(starts.size, np.uint8)
+        short = np.flatnonzero(ends - starts <= self.longest)
+        if not short.size:
+            return kind
+        keys = _key_fields(codes, starts.take(short), ends.take(short))
+        slot = self.slot.take(self._hash(keys, self.multipliers))
+        hit = np.flatnonzero(slot >= 0)
+        known = slot.take(hit).astype(np.int64)
+        same = np.ones(hit.size, bool)
+        for field, of_known in zip(keys, self.keys):
+            same &= field.take(hit) == of_known.take(known)
+        hit, known = hit[same], known[same]
+        # The middle of the longer words, character by character: column j of the words longer than j + 2.
+        at = starts.take(short.take(hit))
+        rows, length = np.flatnonzero(self.keys[0].take(known) > 4), self.keys[0].take(known)
+        for j in range(2, self.longest - 2):
+            rows = rows[length.take(rows) > j + 2]
+            if not rows.size:
+                break
+            same = codes.take(at.take(rows) + j) == self.middle[known.take(rows), j]
+            if not same.all():
+                known[rows[~same]] = -1
+                rows = rows[same]
+        found = known >= 0
+        kind[short.take(hit[found])] = self.kind.take(known[found])
+        for i in short.take(np.flatnonzero(slot == -2)).tolist():
+            kind[i] = self.by_word.get(codes[starts[i] : ends[i]].tobytes().decode("utf-32-le", "surrogatepass"), 0)
+        return kind
+
+
+def _key_fields(codes: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Each word's length and its first two and last two code points (of a one-character word,
+    its one four times; of a two-character word, each twice; for a word of four or fewer, the key
+    says which word it is), as five rows of uint64."""
+    last = ends - 1
+    return np.stack(
+        [
+            (ends - starts).astype(np.uint64),
+            codes.take(starts),
+            codes.take(np.minimum(starts + 1, last)),
+            codes.take(np.maximum(last - 1, starts)),
+            codes.take(last),
+        ]
+    ).astype(np.uint64)
 
 
 def _repeated(texts: list[list[str]], n: int) -> np.ndarray:
