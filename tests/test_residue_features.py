@@ -267,7 +267,7 @@ def test_spaces_are_the_same_for_re_and_str_split():
 
 def word_kinds_of(table: rf.WordTable, text: str) -> list[int]:
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
-    return table.kinds(codes, *rf._word_bounds(codes)).tolist()
+    return table.kinds(rf._Words(codes)).tolist()
 
 
 def test_a_word_that_shares_a_known_words_hash_is_not_that_word():
@@ -302,13 +302,35 @@ def test_the_shipped_words_are_each_their_own_kind():
 
 @settings(max_examples=300, deadline=None)
 @given(
-    st.lists(st.sampled_from(["sign ", "in", "iniciar sesión", "read more", " stories", "about us", "cr", "|", "x"]))
+    st.lists(
+        st.sampled_from(
+            ["sign ", "in", "iniciar sesión", "read more", " stories", "about us", "cr", "|", "x", "»\n", "©"]
+            + ["de", "czytaj t", "eż", "akże", "mehr zum", " thema", "\u00a0", ".", "log", " ", "up", "\n"]
+        )
+    )
 )
 def test_furniture_phrases_are_counted_as_the_alternation_takes_them(pieces):
     text = "".join(pieces)
     lines = text.split("\n")
     expected = [len(re.findall(FURNITURE_PHRASES, line)) for line in lines]
     assert rf._furniture_phrases(text, rf.line_starts_of(lines)).tolist() == expected
+    # The one-character phrases where the class table puts them, the others found as before.
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
+    characters = np.flatnonzero(rf._class_table().take(codes) & rf._FURNITURE_CHARACTER)
+    assert rf._furniture_phrases(text, rf.line_starts_of(lines), characters).tolist() == expected
+    # The phrases with a space found from the pairs of neighbouring words.
+    words = rf._Words(rf._lowered(text, codes, rf._class_table().take(codes))[1])
+    assert rf._furniture_phrases(text, rf.line_starts_of(lines), characters, words).tolist() == expected
+    assert rf._furniture_phrases(text, rf.line_starts_of(lines), None, words).tolist() == expected
+
+
+def test_one_character_furniture_phrases_are_where_the_lower_cased_text_has_them():
+    single = {phrase for phrase in rf._FURNITURE_PHRASES if len(phrase) == 1}
+    every = all_code_points()
+    marked = np.flatnonzero(rf._class_table() & rf._FURNITURE_CHARACTER).tolist()
+    assert marked == sorted(map(ord, single))
+    assert [c for c in every if c.lower() in single] == sorted(single)
+    assert not any(c in phrase for phrase in rf._FURNITURE_PHRASES if len(phrase) > 1 for c in single)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -281,7 +281,8 @@ def _own_features(
     else:
         lowers = lower_text.split("\n")
         lower_starts = line_starts_of(lowers)
-    stop_words, furniture_words = _word_counts(separated, counts[:, _TOKENS], stopwords)
+    words_of_text = _Words(separated)
+    stop_words, furniture_words = _word_counts(words_of_text, counts[:, _TOKENS], stopwords)
     own[:, 5] = stop_words / np.maximum(counts[:, _TOKENS], 1)
     own[:, 9] = lines_matching(_URL_PASSES, lower_text, lower_starts)
     own[:, 10] = lines_matching(_HANDLE_PASSES, lower_text, lower_starts)
@@ -293,7 +294,9 @@ def _own_features(
         else:
             digit_lines = [lowers[i] for i in with_digits.tolist()]
         own[with_digits, 11] = lines_matching(_DATE_PASSES, "\n".join(digit_lines), line_starts_of(digit_lines))
-    furniture = furniture_words + _furniture_phrases(lower_text, lower_starts)
+    # The one-character phrases where the text has them (the same places in lower_text, when it is as long).
+    characters = np.flatnonzero(classes & _FURNITURE_CHARACTER) if lowers is None else None
+    furniture = furniture_words + _furniture_phrases(lower_text, lower_starts, characters, words_of_text)
     own[:, 12] = furniture > 0
     own[:, 13] = np.minimum(furniture / words, 1.0)
     return own
@@ -418,22 +421,97 @@ def lines_containing(literal: str, text: str, line_starts: np.ndarray) -> list[i
     return np.unique(np.searchsorted(line_starts, found, side="right") - 1).tolist()
 
 
-def _furniture_phrases(lower_text: str, line_starts: np.ndarray) -> np.ndarray:
+def _furniture_phrases(
+    lower_text: str, line_starts: np.ndarray, characters: np.ndarray | None = None, words: _Words | None = None
+) -> np.ndarray:
     """How many matches of _FURNITURE_PHRASE fall in each line: each phrase found with str.find,
     then taken as the alternation's scan takes them (leftmost first, at one place the phrase listed
-    first, none overlapping the one taken before)."""
+    first, none overlapping the one taken before). A str.find pass costs ~1 ns a character (its
+    skips are short on text), ~7 µs a page for each phrase; so, when the caller has them:
+    ``characters``, where the one-character phrases are (each is taken: no other phrase holds
+    one, so none overlaps them), and ``words``, the _WORDs of lower_text, from which the phrases
+    of two words or more are found (_phrases_between_words)."""
+    if characters is None and words is None:
+        phrases = _PHRASE_RANKS
+    else:
+        phrases = [(phrase, rank) for phrase, rank in _PHRASE_RANKS if len(phrase) > 1 or characters is None]
+        if words is not None:
+            phrases = [(phrase, rank) for phrase, rank in phrases if " " not in phrase]
     found = []
-    for rank, phrase in enumerate(_FURNITURE_PHRASES):
+    for phrase, rank in phrases:
         at = lower_text.find(phrase)
         while at >= 0:
             found.append((at, rank))
             at = lower_text.find(phrase, at + 1)
+    if words is not None:
+        found += _phrases_between_words(lower_text, words)
     taken, end = [], 0
     for at, rank in sorted(found):
         if at >= end:
             taken.append(at)
             end = at + len(_FURNITURE_PHRASES[rank])
+    if characters is not None and characters.size:
+        taken = np.concatenate((np.array(taken, np.int64), characters))
     return _per_line(taken, line_starts, line_starts.size)
+
+
+_PHRASE_RANKS = [(phrase, rank) for rank, phrase in enumerate(_FURNITURE_PHRASES)]
+
+
+def _phrases_between_words(lower_text: str, words: _Words) -> list[tuple[int, int]]:
+    """(where, rank) of every match of each furniture phrase with a space in lower_text (``words``:
+    its _WORDs). Its letters are _WORD characters and its space is a separator, so the part before
+    the space ends a word and the part after starts the next: a pair of neighbouring words whose
+    last two and first two letters are a phrase's there is tried with str.startswith; a pair that
+    only shares their hash is tried and fails, as does any pair that is no match."""
+    if words.starts.size < 2:
+        return []
+    table = _phrase_table()
+    keys = words.keys
+    pairs = table.hash((keys[3][:-1], keys[4][:-1], keys[1][1:], keys[2][1:]))
+    candidates = table.slot.take(pairs)
+    found = []
+    for k in np.flatnonzero(candidates >= 0).tolist():
+        space = int(words.ends[k])
+        for phrase, rank, before in table.phrases[candidates[k]]:
+            if space >= before and lower_text.startswith(phrase, space - before):
+                found.append((space - before, rank))
+    return found
+
+
+class _PhraseTable:
+    """The furniture phrases with a space, by the hash of their letters around the first space."""
+
+    def __init__(self, bits: int = 16):
+        self.shift = np.uint64(64 - bits)
+        self.multipliers = np.random.default_rng(0).integers(1, 1 << 63, 4, dtype=np.uint64) * 2 + 1
+        self.slot = np.full(1 << bits, -1, np.int16)
+        self.phrases: list[
+            list[tuple[str, int, int]]
+        ] = []  # of each slot used: (phrase, rank, letters before the space)
+        for phrase, rank in _PHRASE_RANKS:
+            if " " not in phrase:
+                continue
+            before, after = phrase.split(" ", 1)
+            if len(before) < 2 or len(after.split(" ")[0]) < 2:
+                raise AssertionError(f"furniture phrase {phrase!r}: two letters or more on either side of its space")
+            fields = [np.array([ord(c)], np.uint64) for c in (before[-2], before[-1], after[0], after[1])]
+            slot = int(self.hash(fields)[0])
+            if self.slot[slot] < 0:
+                self.slot[slot] = len(self.phrases)
+                self.phrases.append([])
+            self.phrases[self.slot[slot]].append((phrase, rank, len(before)))
+
+    def hash(self, fields) -> np.ndarray:
+        h = fields[0] * self.multipliers[0]
+        for field, multiplier in zip(fields[1:], self.multipliers[1:]):
+            h = h + field * multiplier
+        return h >> self.shift
+
+
+@lru_cache(maxsize=1)
+def _phrase_table() -> _PhraseTable:
+    return _PhraseTable()
 
 
 def _lowered(text: str, codes: np.ndarray, classes: np.ndarray) -> tuple[str, np.ndarray]:
@@ -444,7 +522,9 @@ def _lowered(text: str, codes: np.ndarray, classes: np.ndarray) -> tuple[str, np
     context ("Σ") or into two ("İ")."""
     if "\u0130" in text or "\u03a3" in text:
         lower = text.lower()
-        return lower, _utf32(_SPACE_OR_SEPARATOR.sub(" ", lower))
+        lowered = _utf32(lower).copy()
+        lowered[(_class_table().take(lowered) & _WORD_SEPARATOR_BIT) > 0] = ord(" ")
+        return lower, lowered
     lowered = _lower_table().take(codes)
     lower = lowered.tobytes().decode("utf-32-le", "surrogatepass")
     lowered[(classes & _WORD_SEPARATOR_BIT) > 0] = ord(" ")  # no character lower-cases into a space
@@ -468,23 +548,31 @@ def _lower_table() -> np.ndarray:
     return table
 
 
-def _word_counts(separated: np.ndarray, words: np.ndarray, stopwords: frozenset[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Per line of the lower-cased text with its spaces and word separators " " (code points, from
-    _lowered), given how many _WORDs each has: how many are stop words and how many words of page
-    furniture. Each word is looked up by a hash of its code points (a split and a dict lookup a
-    word cost ~80 ns a word, most of the model's reading of a page), and a word whose hash is that
-    of a known word is compared with it character by character: a word that only shares a hash
-    with one is none (tests/test_residue_features.py)."""
-    table = _word_table(stopwords)
-    starts, ends = _word_bounds(separated)
-    line = np.repeat(np.arange(words.size), words.astype(np.int64))
-    if line.size != starts.size:  # cannot be (lower-casing keeps each word a word), but never misalign
+def _word_counts(words: _Words, per_line: np.ndarray, stopwords: frozenset[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Per line, given how many of the ``words`` (_WORDs of the lower-cased text) each has: how many
+    are stop words and how many words of page furniture. Each word is looked up by its key
+    (WordTable: a split and a dict lookup a word cost ~80 ns a word, most of the model's reading of
+    a page)."""
+    line = np.repeat(np.arange(per_line.size), per_line.astype(np.int64))
+    if line.size != words.starts.size:  # cannot be (lower-casing keeps each word a word), but never misalign
         raise AssertionError("the residue model's words per line disagree with its words")
-    kind = table.kinds(separated, starts, ends)
+    kind = _word_table(stopwords).kinds(words)
     return (
-        np.bincount(line, weights=kind & _STOP_WORD, minlength=words.size),
-        np.bincount(line, weights=(kind & _FURNITURE_WORD) > 0, minlength=words.size),
+        np.bincount(line, weights=kind & _STOP_WORD, minlength=per_line.size),
+        np.bincount(line, weights=(kind & _FURNITURE_WORD) > 0, minlength=per_line.size),
     )
+
+
+class _Words:
+    """The _WORDs of a lower-cased text given as code points with each space and word separator
+    " " (_lowered): where each starts and ends (end-exclusive), and its key (_key_fields)."""
+
+    __slots__ = ("codes", "starts", "ends", "keys")
+
+    def __init__(self, separated: np.ndarray):
+        self.codes = separated
+        self.starts, self.ends = _word_bounds(separated)
+        self.keys = _key_fields(separated, self.starts, self.ends)
 
 
 def _word_bounds(separated: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -498,7 +586,6 @@ def _word_bounds(separated: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return bounds[0::2], bounds[1::2]
 
 
-_SPACE_OR_SEPARATOR = re.compile("[\\s" + re.escape(_WORD_SEPARATORS) + "]")
 _STOP_WORD, _FURNITURE_WORD = 1, 2
 
 
@@ -528,12 +615,10 @@ class WordTable:
 
     def __init__(self, kinds: dict[str, int], bits: int = 16):
         self.by_word = kinds
-        self.words = sorted(kinds)
+        self.words = sorted(word for word in kinds if _WORD.fullmatch(word))  # no other word is ever found
         self.longest = max(map(len, self.words))
         self.shift = np.uint64(64 - bits)
-        codes = _utf32(" ".join(self.words))
-        starts, ends = _word_bounds(codes)
-        self.keys = _key_fields(codes, starts, ends)
+        self.keys = _Words(_utf32(" ".join(self.words))).keys
         self.kind = np.array([kinds[w] for w in self.words], np.uint8)
         self.middle = np.zeros((len(self.words), self.longest), np.uint32)  # each known word's code points
         for i, word in enumerate(self.words):
@@ -561,13 +646,12 @@ class WordTable:
             h += field * multiplier
         return h >> self.shift
 
-    def kinds(self, codes: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-        """The kind bits of each word codes[start:end] (0 for a word not known)."""
-        kind = np.zeros(starts.size, np.uint8)
-        short = np.flatnonzero(ends - starts <= self.longest)
-        if not short.size:
+    def kinds(self, words: _Words) -> np.ndarray:
+        """The kind bits of each of the words (0 for a word not known)."""
+        kind = np.zeros(words.starts.size, np.uint8)
+        if not words.starts.size:
             return kind
-        keys = _key_fields(codes, starts.take(short), ends.take(short))
+        keys, codes = words.keys, words.codes
         slot = self.slot.take(self._hash(keys, self.multipliers))
         hit = np.flatnonzero(slot >= 0)
         known = slot.take(hit).astype(np.int64)
@@ -576,8 +660,9 @@ class WordTable:
             same &= field.take(hit) == of_known.take(known)
         hit, known = hit[same], known[same]
         # The middle of the longer words, character by character: column j of the words longer than j + 2.
-        at = starts.take(short.take(hit))
-        rows, length = np.flatnonzero(self.keys[0].take(known) > 4), self.keys[0].take(known)
+        at = words.starts.take(hit)
+        length = self.keys[0].take(known)
+        rows = np.flatnonzero(length > 4)
         for j in range(2, self.longest - 2):
             rows = rows[length.take(rows) > j + 2]
             if not rows.size:
@@ -587,9 +672,10 @@ class WordTable:
                 known[rows[~same]] = -1
                 rows = rows[same]
         found = known >= 0
-        kind[short.take(hit[found])] = self.kind.take(known[found])
-        for i in short.take(np.flatnonzero(slot == -2)).tolist():
-            kind[i] = self.by_word.get(codes[starts[i] : ends[i]].tobytes().decode("utf-32-le", "surrogatepass"), 0)
+        kind[hit[found]] = self.kind.take(known[found])
+        for i in np.flatnonzero(slot == -2).tolist():
+            word = codes[words.starts[i] : words.ends[i]].tobytes().decode("utf-32-le", "surrogatepass")
+            kind[i] = self.by_word.get(word, 0)
         return kind
 
 
@@ -624,7 +710,7 @@ def _repeated(texts: list[list[str]], n: int) -> np.ndarray:
 
 def _per_line(positions: list[int], line_starts: np.ndarray, n: int) -> np.ndarray:
     """How many of the character positions fall in each of the n lines starting at line_starts."""
-    if not positions:
+    if not len(positions):
         return np.zeros(n, int)
     return np.bincount(np.searchsorted(line_starts, positions, side="right") - 1, minlength=n)
 
@@ -743,7 +829,16 @@ def _run_starts(between: np.ndarray, line_starts: np.ndarray) -> np.ndarray:
     return start
 
 
-_LETTER, _DIGIT, _UPPER, _PUNCT, _CJK_BIT, _SPACE, _WORD_SEPARATOR_BIT = 1, 2, 4, 8, 16, 32, 64
+_LETTER, _DIGIT, _UPPER, _PUNCT, _CJK_BIT, _SPACE, _WORD_SEPARATOR_BIT, _FURNITURE_CHARACTER = (
+    1,
+    2,
+    4,
+    8,
+    16,
+    32,
+    64,
+    128,
+)
 # The class bits counted per line, in the order of _character_counts' columns from _LETTERS.
 _COUNTED_BITS = (_LETTER, _DIGIT, _UPPER, _PUNCT, _CJK_BIT, _SPACE)
 
@@ -769,6 +864,8 @@ def _class_table() -> np.ndarray:
             (_CJK_BIT, r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]"),
             (_SPACE, r"\s"),
             (_WORD_SEPARATOR_BIT, "[\\s" + re.escape(_WORD_SEPARATORS) + "]"),
+            # The one-character furniture phrases (each lower-cases into itself, and nothing else into one).
+            (_FURNITURE_CHARACTER, "[" + re.escape("".join(p for p in _FURNITURE_PHRASES if len(p) == 1)) + "]"),
         )
     )
 
