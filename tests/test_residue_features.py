@@ -225,6 +225,37 @@ def test_features_of_a_whole_text_equal_the_plain_definition_line_by_line(lines)
     assert_features_equal(lines, STOPWORDS)
 
 
+DATE_PIECES = [
+    "1",
+    "12",
+    "2024",
+    ".",
+    "/",
+    ":",
+    "-",
+    " ",
+    ". ",
+    "Jan",
+    "mai",
+    "MÄRZ",
+    "Sept",
+    "août",
+    "x",
+    "\u212a",
+    "_",
+]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(DATE_PIECES + ["١", "\u00a0", "İ"]), min_size=1, max_size=9).map("".join)))
+@example(["1. Jan", "May 1", "x 12.3.2024", "2024-01-02", "10:30", "Kelvin \u212a 5"])
+def test_dates_are_found_on_the_lines_the_plain_definition_finds_them(lines):
+    # The date passes run only on lines read as able to hold a date: never one that has a date.
+    lines = [line for line in lines if line.strip()] or ["1 Jan"]
+    found = line_features(lines, STOPWORDS)[:, FEATURES.index("date")]
+    assert found.tolist() == [float(re.search(DATE, line.lower()) is not None) for line in lines]
+
+
 def test_features_equal_the_plain_definition_on_page_like_text_with_the_shipped_stop_words():
     stopwords = ResidueModel.from_file().stopwords
     lines = [
