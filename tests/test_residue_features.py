@@ -377,6 +377,26 @@ def test_the_rules_line_checks_over_a_whole_text_equal_their_plain_definition(li
     assert rf.sentence_ends(lines).tolist() == [re.search(SENTENCE_END, line) is not None for line in lines]
 
 
+def test_the_known_residue_look_ahead_lets_through_every_first_letter_of_its_alternatives():
+    # Each alternative of the pass starts with one of these letters (or a dash: a tweet's
+    # attribution), read off the parsed pattern; and the class matches, case-insensitively, what
+    # the letters themselves match, for every code point.
+    from re import _constants as c
+    from re import _parser
+
+    parsed = _parser.parse(rf._KNOWN_RESIDUE_PASSES[0].pattern)  # a line break, the look-ahead, the alternatives
+    (branch,) = [op for kind, value in parsed if kind is c.SUBPATTERN for op in value[3]]
+    firsts = set()
+    for alternative in branch[1][1]:
+        kind, value = alternative[0]
+        firsts |= {chr(value)} if kind is c.LITERAL else {chr(v) for k, v in value if k is c.LITERAL}
+    assert firsts == set(rf._KNOWN_RESIDUE_FIRST)
+    letters = re.compile("(?i:" + "|".join(map(re.escape, rf._KNOWN_RESIDUE_FIRST)) + ")")
+    as_class = re.compile("(?i:[" + rf._KNOWN_RESIDUE_FIRST + "])")
+    every = all_code_points()
+    assert [m.start() for m in letters.finditer(every)] == [m.start() for m in as_class.finditer(every)]
+
+
 def test_a_line_of_more_than_65535_characters_is_counted_like_a_short_one():
     # Counts are summed four to an integer in 16-bit fields; a longer line is counted field by field.
     assert_features_equal(["Ab 1, x Üb 新闻 the end. " * 3000, "Home", "Sign in"], STOPWORDS)

@@ -119,13 +119,16 @@ _DATE_PASSES = (
     ),
     *(re.compile(rf"{month}(?<!\w\w\w\w)[a-z]*\.? \d{{1,2}}\b") for month in _MONTHS.split("|")),
 )
+# The first characters of KNOWN_RESIDUE's alternatives: a line starting with none is passed over
+# by one look-ahead (re tried each group's first letter in turn, case-insensitively: -25%).
+_KNOWN_RESIDUE_FIRST = "abcfilpstz—–-"
 # KNOWN_RESIDUE over "\n" + the text: its anchor at a line's start is the line break before it. The
 # alternatives are grouped by their first letter: re tries each alternative at every line break, and
 # one failed letter rules out a group (the pass took half the time). Any match suffices, and none
 # runs past its line's end, so the order of the alternatives does not matter.
 _KNOWN_RESIDUE_PASSES = (
     re.compile(
-        r"\n(?i:"
+        r"\n(?=(?i:[" + _KNOWN_RESIDUE_FIRST + r"]))(?i:"
         r"a(?:lready a (?:subscriber|member)\b.{0,160}$)"
         r"|b(?:ild(?:s?(?: credit)?[^\S\n]*[:©/])|ecome a (?:subscriber|member)\b.{0,160}$)"
         r"|c(?:lick here\b)"
