@@ -225,6 +225,37 @@ def test_features_of_a_whole_text_equal_the_plain_definition_line_by_line(lines)
     assert_features_equal(lines, STOPWORDS)
 
 
+DATE_PIECES = [
+    "1",
+    "12",
+    "2024",
+    ".",
+    "/",
+    ":",
+    "-",
+    " ",
+    ". ",
+    "Jan",
+    "mai",
+    "MÄRZ",
+    "Sept",
+    "août",
+    "x",
+    "\u212a",
+    "_",
+]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(DATE_PIECES + ["١", "\u00a0", "İ"]), min_size=1, max_size=9).map("".join)))
+@example(["1. Jan", "May 1", "x 12.3.2024", "2024-01-02", "10:30", "Kelvin \u212a 5"])
+def test_dates_are_found_on_the_lines_the_plain_definition_finds_them(lines):
+    # The date passes run only on lines read as able to hold a date: never one that has a date.
+    lines = [line for line in lines if line.strip()] or ["1 Jan"]
+    found = line_features(lines, STOPWORDS)[:, FEATURES.index("date")]
+    assert found.tolist() == [float(re.search(DATE, line.lower()) is not None) for line in lines]
+
+
 def test_features_equal_the_plain_definition_on_page_like_text_with_the_shipped_stop_words():
     stopwords = ResidueModel.from_file().stopwords
     lines = [
@@ -265,15 +296,72 @@ def test_spaces_are_the_same_for_re_and_str_split():
     assert [m.start() for m in re.finditer(r"\s", every)] == [i for i, c in enumerate(every) if c.isspace()]
 
 
+def word_kinds_of(table: rf.WordTable, text: str) -> list[int]:
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
+    return table.kinds(rf._Words(codes)).tolist()
+
+
+def test_a_word_that_shares_a_known_words_hash_is_not_that_word():
+    # "abxde" has the key of "abcde" (its length, first two and last two letters): the same slot,
+    # and only its middle tells them apart; with a table of two slots every word shares one.
+    known = {"abcde": 1, "the": 2, "a": 1, "shutterstock": 2}
+    text = "abxde the abcde abcdf a aa shutterstock shutterstocks shutterstick"
+    expected = [known.get(word, 0) for word in text.split(" ")]
+    for bits in (16, 1):
+        assert word_kinds_of(rf.WordTable(known, bits=bits), text) == expected
+
+
 @settings(max_examples=300, deadline=None)
 @given(
-    st.lists(st.sampled_from(["sign ", "in", "iniciar sesión", "read more", " stories", "about us", "cr", "|", "x"]))
+    st.dictionaries(st.text("abcé", min_size=1, max_size=7), st.integers(1, 3), min_size=1),
+    st.lists(st.text("abcé", min_size=1, max_size=9)),
+    st.sampled_from([1, 3, 16]),
+)
+def test_words_are_looked_up_exactly_whatever_their_hash(known, words, bits):
+    # From an alphabet of four letters: many words share a key, a hash or a slot with a known one.
+    words = words + list(known)
+    text = " ".join(words)
+    assert word_kinds_of(rf.WordTable(known, bits=bits), text) == [known.get(word, 0) for word in words]
+
+
+def test_the_shipped_words_are_each_their_own_kind():
+    kinds = rf._word_kinds(ResidueModel.from_file().stopwords)
+    words = sorted(kinds) + ["x" + word for word in kinds] + [word + "s" for word in kinds]
+    expected = [kinds.get(word, 0) for word in words]
+    assert word_kinds_of(rf._word_table(ResidueModel.from_file().stopwords), "  ".join(words) + " ") == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["sign ", "in", "iniciar sesión", "read more", " stories", "about us", "cr", "|", "x", "»\n", "©"]
+            + ["de", "czytaj t", "eż", "akże", "mehr zum", " thema", "\u00a0", ".", "log", " ", "up", "\n"]
+        )
+    )
 )
 def test_furniture_phrases_are_counted_as_the_alternation_takes_them(pieces):
     text = "".join(pieces)
     lines = text.split("\n")
     expected = [len(re.findall(FURNITURE_PHRASES, line)) for line in lines]
     assert rf._furniture_phrases(text, rf.line_starts_of(lines)).tolist() == expected
+    # The one-character phrases where the class table puts them, the others found as before.
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
+    characters = np.flatnonzero(rf._class_table().take(codes) & rf._FURNITURE_CHARACTER)
+    assert rf._furniture_phrases(text, rf.line_starts_of(lines), characters).tolist() == expected
+    # The phrases with a space found from the pairs of neighbouring words.
+    words = rf._Words(rf._lowered(text, codes, rf._class_table().take(codes))[1])
+    assert rf._furniture_phrases(text, rf.line_starts_of(lines), characters, words).tolist() == expected
+    assert rf._furniture_phrases(text, rf.line_starts_of(lines), None, words).tolist() == expected
+
+
+def test_one_character_furniture_phrases_are_where_the_lower_cased_text_has_them():
+    single = {phrase for phrase in rf._FURNITURE_PHRASES if len(phrase) == 1}
+    every = all_code_points()
+    marked = np.flatnonzero(rf._class_table() & rf._FURNITURE_CHARACTER).tolist()
+    assert marked == sorted(map(ord, single))
+    assert [c for c in every if c.lower() in single] == sorted(single)
+    assert not any(c in phrase for phrase in rf._FURNITURE_PHRASES if len(phrase) > 1 for c in single)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -287,6 +375,26 @@ def test_the_rules_line_checks_over_a_whole_text_equal_their_plain_definition(li
     follow = [residue_model._FOLLOW_THE_WRITER.match(line) is not None for line in lines]
     assert residue_model._follow_the_writer(lines).tolist() == follow
     assert rf.sentence_ends(lines).tolist() == [re.search(SENTENCE_END, line) is not None for line in lines]
+
+
+def test_the_known_residue_look_ahead_lets_through_every_first_letter_of_its_alternatives():
+    # Each alternative of the pass starts with one of these letters (or a dash: a tweet's
+    # attribution), read off the parsed pattern; and the class matches, case-insensitively, what
+    # the letters themselves match, for every code point.
+    from re import _constants as c
+    from re import _parser
+
+    parsed = _parser.parse(rf._KNOWN_RESIDUE_PASSES[0].pattern)  # a line break, the look-ahead, the alternatives
+    (branch,) = [op for kind, value in parsed if kind is c.SUBPATTERN for op in value[3]]
+    firsts = set()
+    for alternative in branch[1][1]:
+        kind, value = alternative[0]
+        firsts |= {chr(value)} if kind is c.LITERAL else {chr(v) for k, v in value if k is c.LITERAL}
+    assert firsts == set(rf._KNOWN_RESIDUE_FIRST)
+    letters = re.compile("(?i:" + "|".join(map(re.escape, rf._KNOWN_RESIDUE_FIRST)) + ")")
+    as_class = re.compile("(?i:[" + rf._KNOWN_RESIDUE_FIRST + "])")
+    every = all_code_points()
+    assert [m.start() for m in letters.finditer(every)] == [m.start() for m in as_class.finditer(every)]
 
 
 def test_a_line_of_more_than_65535_characters_is_counted_like_a_short_one():
@@ -517,7 +625,9 @@ def test_lower_casing_by_a_table_equals_str_lower_for_every_code_point():
         codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
         lower, separated = rf._lowered(text, codes, rf._class_table().take(codes))
         assert lower == text.lower()
-        assert separated.split() == re.findall(WORD, text.lower())
+        # Every space and word separator is " ": the words are the runs between the " "s.
+        words = separated.tobytes().decode("utf-32-le", "surrogatepass").split(" ")
+        assert list(filter(None, words)) == re.findall(WORD, text.lower())
 
 
 def test_every_space_is_one_a_line_end_is_stripped_of():

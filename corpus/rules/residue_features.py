@@ -119,13 +119,16 @@ _DATE_PASSES = (
     ),
     *(re.compile(rf"{month}(?<!\w\w\w\w)[a-z]*\.? \d{{1,2}}\b") for month in _MONTHS.split("|")),
 )
+# The first characters of KNOWN_RESIDUE's alternatives: a line starting with none is passed over
+# by one look-ahead (re tried each group's first letter in turn, case-insensitively: -25%).
+_KNOWN_RESIDUE_FIRST = "abcfilpstz—–-"
 # KNOWN_RESIDUE over "\n" + the text: its anchor at a line's start is the line break before it. The
 # alternatives are grouped by their first letter: re tries each alternative at every line break, and
 # one failed letter rules out a group (the pass took half the time). Any match suffices, and none
 # runs past its line's end, so the order of the alternatives does not matter.
 _KNOWN_RESIDUE_PASSES = (
     re.compile(
-        r"\n(?i:"
+        r"\n(?=(?i:[" + _KNOWN_RESIDUE_FIRST + r"]))(?i:"
         r"a(?:lready a (?:subscriber|member)\b.{0,160}$)"
         r"|b(?:ild(?:s?(?: credit)?[^\S\n]*[:©/])|ecome a (?:subscriber|member)\b.{0,160}$)"
         r"|c(?:lick here\b)"
@@ -281,22 +284,69 @@ def _own_features(
     else:
         lowers = lower_text.split("\n")
         lower_starts = line_starts_of(lowers)
-    stop_words, furniture_words = _word_counts(separated, counts[:, _TOKENS], stopwords)
+    words_of_text = _Words(separated)
+    stop_words, furniture_words = _word_counts(words_of_text, counts[:, _TOKENS], stopwords)
     own[:, 5] = stop_words / np.maximum(counts[:, _TOKENS], 1)
     own[:, 9] = lines_matching(_URL_PASSES, lower_text, lower_starts)
     own[:, 10] = lines_matching(_HANDLE_PASSES, lower_text, lower_starts)
-    with_digits = np.flatnonzero(counts[:, _DIGITS] > 0)
-    if with_digits.size:
-        if lowers is None:
-            starts, ends = lower_starts[with_digits].tolist(), (lower_starts + lengths)[with_digits].tolist()
-            digit_lines = [lower_text[start:end] for start, end in zip(starts, ends)]
-        else:
-            digit_lines = [lowers[i] for i in with_digits.tolist()]
+    if lowers is None:
+        ends = lower_starts + lengths
+        for passes, lines_to_try in zip(
+            (_DATE_PASSES[:1], _DATE_PASSES[1:]), _date_lines(codes, classes, lower_starts)
+        ):
+            if lines_to_try.size:
+                starts, stops = lower_starts[lines_to_try].tolist(), ends[lines_to_try].tolist()
+                tried = [lower_text[start:stop] for start, stop in zip(starts, stops)]
+                own[lines_to_try, 11] += lines_matching(passes, "\n".join(tried), line_starts_of(tried))
+        own[:, 11] = own[:, 11] > 0
+    else:
+        with_digits = np.flatnonzero(counts[:, _DIGITS] > 0)
+        digit_lines = [lowers[i] for i in with_digits.tolist()]
         own[with_digits, 11] = lines_matching(_DATE_PASSES, "\n".join(digit_lines), line_starts_of(digit_lines))
-    furniture = furniture_words + _furniture_phrases(lower_text, lower_starts)
+    # The one-character phrases where the text has them (the same places in lower_text, when it is as long).
+    characters = np.flatnonzero((classes & _FURNITURE_CHARACTER) > 0) if lowers is None else None
+    furniture = furniture_words + _furniture_phrases(lower_text, lower_starts, characters, words_of_text)
     own[:, 12] = furniture > 0
     own[:, 13] = np.minimum(furniture / words, 1.0)
     return own
+
+
+def _date_lines(codes: np.ndarray, classes: np.ndarray, line_starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The lines where the first of _DATE_PASSES can match, and where the others (a month, then a
+    day) can: a superset read off the code points around each digit (``codes``, ``classes``: of
+    the text whose lines start at line_starts; lower-cased by the table, they are the lower-cased
+    text's). Every date of the first pass has a digit followed by one of "./:-" and a digit, or by
+    a space (or ". ") and the first letter of a month; of the others, a digit after a space after a
+    letter or a full stop. A regex pass that starts with a digit tries every character (~5 µs a
+    page on the ~20% of lines with a digit); these lines are a third to a half of those."""
+    digits = np.flatnonzero((classes & _DIGIT) > 0)
+    if not digits.size:
+        return digits, digits
+    lower = _lower_table()
+
+    def after(k: int) -> np.ndarray:  # the code point k after each digit, lower-cased (clipped at the end)
+        return lower.take(codes.take(digits + k, mode="clip"))
+
+    next1, next2 = after(1), after(2)
+    first = (
+        (_DATE_SEPARATOR.take(np.minimum(next1, 127)) & ((classes.take(digits + 2, mode="clip") & _DIGIT) > 0))
+        | ((next1 == ord(" ")) & _MONTH_LETTER.take(np.minimum(next2, 127)))
+        | ((next1 == ord(".")) & (next2 == ord(" ")) & _MONTH_LETTER.take(np.minimum(after(3), 127)))
+    )
+    month_day = (after(-1) == ord(" ")) & _MONTH_END.take(np.minimum(after(-2), 127))
+    line = np.searchsorted(line_starts, digits, side="right") - 1
+    return np.unique(line[first]), np.unique(line[month_day])
+
+
+def _ascii_set(characters: str) -> np.ndarray:
+    table = np.zeros(128, bool)
+    table[[ord(c) for c in characters]] = True
+    return table
+
+
+_DATE_SEPARATOR = _ascii_set("./:-")
+_MONTH_LETTER = _ascii_set("".join({name[0] for name in (_MONTHS + "|" + _MONTH_NAMES).split("|")}))
+_MONTH_END = _ascii_set("abcdefghijklmnopqrstuvwxyz.")
 
 
 def _with_context(own: np.ndarray, texts: list[list[str]], lines: list[str]) -> np.ndarray:
@@ -418,36 +468,118 @@ def lines_containing(literal: str, text: str, line_starts: np.ndarray) -> list[i
     return np.unique(np.searchsorted(line_starts, found, side="right") - 1).tolist()
 
 
-def _furniture_phrases(lower_text: str, line_starts: np.ndarray) -> np.ndarray:
+def _furniture_phrases(
+    lower_text: str, line_starts: np.ndarray, characters: np.ndarray | None = None, words: _Words | None = None
+) -> np.ndarray:
     """How many matches of _FURNITURE_PHRASE fall in each line: each phrase found with str.find,
     then taken as the alternation's scan takes them (leftmost first, at one place the phrase listed
-    first, none overlapping the one taken before)."""
+    first, none overlapping the one taken before). A str.find pass costs ~1 ns a character (its
+    skips are short on text), ~7 µs a page for each phrase; so, when the caller has them:
+    ``characters``, where the one-character phrases are (each is taken: no other phrase holds
+    one, so none overlaps them), and ``words``, the _WORDs of lower_text, from which the phrases
+    of two words or more are found (_phrases_between_words)."""
+    if characters is None and words is None:
+        phrases = _PHRASE_RANKS
+    else:
+        phrases = [(phrase, rank) for phrase, rank in _PHRASE_RANKS if len(phrase) > 1 or characters is None]
+        if words is not None:
+            phrases = [(phrase, rank) for phrase, rank in phrases if " " not in phrase]
     found = []
-    for rank, phrase in enumerate(_FURNITURE_PHRASES):
+    for phrase, rank in phrases:
         at = lower_text.find(phrase)
         while at >= 0:
             found.append((at, rank))
             at = lower_text.find(phrase, at + 1)
+    if words is not None:
+        found += _phrases_between_words(lower_text, words)
     taken, end = [], 0
     for at, rank in sorted(found):
         if at >= end:
             taken.append(at)
             end = at + len(_FURNITURE_PHRASES[rank])
+    if characters is not None and characters.size:
+        taken = np.concatenate((np.array(taken, np.int64), characters))
     return _per_line(taken, line_starts, line_starts.size)
 
 
-def _lowered(text: str, codes: np.ndarray, classes: np.ndarray) -> tuple[str, str]:
-    """``text.lower()``, and the same with each word separator a space (its _WORDs are what
-    str.split() finds in it); ``codes``: the text's code points, ``classes``: their class bits.
-    Read off a table by code point (str.lower and a regex substitution took twice as long), but
-    for the two code points str.lower() lower-cases by their context ("Σ") or into two ("İ")."""
+_PHRASE_RANKS = [(phrase, rank) for rank, phrase in enumerate(_FURNITURE_PHRASES)]
+
+
+def _phrases_between_words(lower_text: str, words: _Words) -> list[tuple[int, int]]:
+    """(where, rank) of every match of each furniture phrase with a space in lower_text (``words``:
+    its _WORDs). Its letters are _WORD characters and its space is a separator, so the part before
+    the space ends a word and the part after starts the next: a pair of neighbouring words whose
+    last two and first two letters are a phrase's there is tried with str.startswith; a pair that
+    only shares their hash is tried and fails, as does any pair that is no match."""
+    if words.starts.size < 2:
+        return []
+    table = _phrase_table()
+    keys = words.keys
+    pairs = table.hash((keys[3][:-1], keys[4][:-1], keys[1][1:], keys[2][1:]))
+    candidates = table.slot.take(pairs)
+    found = []
+    for k in np.flatnonzero(candidates >= 0).tolist():
+        space = int(words.ends[k])
+        for phrase, rank, before in table.phrases[candidates[k]]:
+            if space >= before and lower_text.startswith(phrase, space - before):
+                found.append((space - before, rank))
+    return found
+
+
+class _PhraseTable:
+    """The furniture phrases with a space, by the hash of their letters around the first space."""
+
+    def __init__(self, bits: int = 16):
+        self.shift = np.uint64(64 - bits)
+        self.multipliers = np.random.default_rng(0).integers(1, 1 << 63, 4, dtype=np.uint64) * 2 + 1
+        self.slot = np.full(1 << bits, -1, np.int16)
+        self.phrases: list[
+            list[tuple[str, int, int]]
+        ] = []  # of each slot used: (phrase, rank, letters before the space)
+        for phrase, rank in _PHRASE_RANKS:
+            if " " not in phrase:
+                continue
+            before, after = phrase.split(" ", 1)
+            if len(before) < 2 or len(after.split(" ")[0]) < 2:
+                raise AssertionError(f"furniture phrase {phrase!r}: two letters or more on either side of its space")
+            fields = [np.array([ord(c)], np.uint64) for c in (before[-2], before[-1], after[0], after[1])]
+            slot = int(self.hash(fields)[0])
+            if self.slot[slot] < 0:
+                self.slot[slot] = len(self.phrases)
+                self.phrases.append([])
+            self.phrases[self.slot[slot]].append((phrase, rank, len(before)))
+
+    def hash(self, fields) -> np.ndarray:
+        h = fields[0] * self.multipliers[0]
+        for field, multiplier in zip(fields[1:], self.multipliers[1:]):
+            h = h + field * multiplier
+        return h >> self.shift
+
+
+@lru_cache(maxsize=1)
+def _phrase_table() -> _PhraseTable:
+    return _PhraseTable()
+
+
+def _lowered(text: str, codes: np.ndarray, classes: np.ndarray) -> tuple[str, np.ndarray]:
+    """``text.lower()``, and the code points of the same with each space and word separator a
+    space " " (its _WORDs are the runs between those); ``codes``: the text's code points,
+    ``classes``: their class bits. Read off a table by code point (str.lower and a regex
+    substitution took twice as long), but for the two code points str.lower() lower-cases by their
+    context ("Σ") or into two ("İ")."""
     if "\u0130" in text or "\u03a3" in text:
         lower = text.lower()
-        return lower, _WORD_SEPARATOR.sub(" ", lower)
+        lowered = _utf32(lower).copy()
+        lowered[(_class_table().take(lowered) & _WORD_SEPARATOR_BIT) > 0] = ord(" ")
+        return lower, lowered
     lowered = _lower_table().take(codes)
     lower = lowered.tobytes().decode("utf-32-le", "surrogatepass")
-    lowered[(classes & _WORD_SEPARATOR_BIT) > 0] = ord(" ")
-    return lower, lowered.tobytes().decode("utf-32-le", "surrogatepass")
+    lowered[(classes & _WORD_SEPARATOR_BIT) > 0] = ord(" ")  # no character lower-cases into a space
+    return lower, lowered
+
+
+def _utf32(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
 
 
 @lru_cache(maxsize=1)
@@ -463,21 +595,44 @@ def _lower_table() -> np.ndarray:
     return table
 
 
-def _word_counts(separated: str, words: np.ndarray, stopwords: frozenset[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Per line of the lower-cased text with its word separators spaces (_lowered), given how many
-    _WORDs each has: how many are stop words and how many words of page furniture."""
-    found = separated.split()  # _WORD.findall, faster
-    line = np.repeat(np.arange(words.size), words.astype(np.int64))
-    if line.size != len(found):  # cannot be (lower-casing keeps each word a word), but never misalign
+def _word_counts(words: _Words, per_line: np.ndarray, stopwords: frozenset[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Per line, given how many of the ``words`` (_WORDs of the lower-cased text) each has: how many
+    are stop words and how many words of page furniture. Each word is looked up by its key
+    (WordTable: a split and a dict lookup a word cost ~80 ns a word, most of the model's reading of
+    a page)."""
+    line = np.repeat(np.arange(per_line.size), per_line.astype(np.int64))
+    if line.size != words.starts.size:  # cannot be (lower-casing keeps each word a word), but never misalign
         raise AssertionError("the residue model's words per line disagree with its words")
-    kind = np.fromiter(map(_word_kinds(stopwords).get, found, repeat(0)), np.uint8, len(found))
+    kind = _word_table(stopwords).kinds(words)
     return (
-        np.bincount(line, weights=kind & _STOP_WORD, minlength=words.size),
-        np.bincount(line, weights=(kind & _FURNITURE_WORD) > 0, minlength=words.size),
+        np.bincount(line, weights=kind & _STOP_WORD, minlength=per_line.size),
+        np.bincount(line, weights=(kind & _FURNITURE_WORD) > 0, minlength=per_line.size),
     )
 
 
-_WORD_SEPARATOR = re.compile("[" + re.escape(_WORD_SEPARATORS) + "]")
+class _Words:
+    """The _WORDs of a lower-cased text given as code points with each space and word separator
+    " " (_lowered): where each starts and ends (end-exclusive), and its key (_key_fields)."""
+
+    __slots__ = ("codes", "starts", "ends", "keys")
+
+    def __init__(self, separated: np.ndarray):
+        self.codes = separated
+        self.starts, self.ends = _word_bounds(separated)
+        self.keys = _key_fields(separated, self.starts, self.ends)
+
+
+def _word_bounds(separated: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each word (a run of code points other than " ") starts and ends (end-exclusive)."""
+    space = separated == ord(" ")
+    bounds = np.flatnonzero(space[1:] != space[:-1]) + 1
+    if space.size and not space[0]:
+        bounds = np.concatenate(([0], bounds))
+    if space.size and not space[-1]:
+        bounds = np.concatenate((bounds, [space.size]))
+    return bounds[0::2], bounds[1::2]
+
+
 _STOP_WORD, _FURNITURE_WORD = 1, 2
 
 
@@ -488,6 +643,103 @@ def _word_kinds(stopwords: frozenset[str]) -> dict[str, int]:
     for word in _FURNITURE_WORDS:
         kinds[word] = kinds.get(word, 0) | _FURNITURE_WORD
     return kinds
+
+
+@lru_cache(maxsize=4)
+def _word_table(stopwords: frozenset[str]) -> WordTable:
+    return WordTable(_word_kinds(stopwords))
+
+
+class WordTable:
+    """The kind bits of a few hundred words, looked up for all the words of a text at once.
+
+    A word's key is its length and its first two and last two characters (all of a word of four
+    or fewer): read for every word by a few gathers, where a split made a string of each word.
+    The key's hash leads to a slot of a table, the slot to the one known word with that hash; the
+    word is that one when its key is the same and, past four characters, its middle too, compared
+    character by character. A slot that two known words share (the same key, or two keys with
+    one hash: ``bits`` sets how likely) sends its words to a dict lookup of the word itself."""
+
+    def __init__(self, kinds: dict[str, int], bits: int = 16):
+        self.by_word = kinds
+        self.words = sorted(word for word in kinds if _WORD.fullmatch(word))  # no other word is ever found
+        self.longest = max(map(len, self.words))
+        self.shift = np.uint64(64 - bits)
+        self.keys = _Words(_utf32(" ".join(self.words))).keys
+        self.kind = np.array([kinds[w] for w in self.words], np.uint8)
+        self.middle = np.zeros((len(self.words), self.longest), np.uint32)  # each known word's code points
+        for i, word in enumerate(self.words):
+            self.middle[i, : len(word)] = _utf32(word)
+        # Multipliers that leave no two keys in one slot, when a few tries find them (fewer
+        # shared slots, fewer dict lookups: either way each word is looked up exactly).
+        best = None
+        for seed in range(64):
+            multipliers = np.random.default_rng(seed).integers(1, 1 << 63, 5, dtype=np.uint64) * 2 + 1
+            slots = self._hash(self.keys, multipliers)
+            shared = len(self.words) - np.unique(slots).size
+            if best is None or shared < best[0]:
+                best = (shared, multipliers, slots)
+            if not shared:
+                break
+        _, self.multipliers, slots = best
+        self.slot = np.full(1 << bits, -1, np.int16)  # the known word in each slot, -2 for two or more
+        for i, slot in enumerate(slots.tolist()):
+            self.slot[slot] = i if self.slot[slot] == -1 else -2
+
+    def _hash(self, keys: np.ndarray, multipliers: np.ndarray) -> np.ndarray:
+        """The top bits of the sum of each key field times its multiplier (modulo 2**64)."""
+        h = keys[0] * multipliers[0]
+        for field, multiplier in zip(keys[1:], multipliers[1:]):
+            h += field * multiplier
+        return h >> self.shift
+
+    def kinds(self, words: _Words) -> np.ndarray:
+        """The kind bits of each of the words (0 for a word not known)."""
+        kind = np.zeros(words.starts.size, np.uint8)
+        if not words.starts.size:
+            return kind
+        keys, codes = words.keys, words.codes
+        slot = self.slot.take(self._hash(keys, self.multipliers))
+        hit = np.flatnonzero(slot >= 0)
+        known = slot.take(hit).astype(np.int64)
+        same = np.ones(hit.size, bool)
+        for field, of_known in zip(keys, self.keys):
+            same &= field.take(hit) == of_known.take(known)
+        hit, known = hit[same], known[same]
+        # The middle of the longer words, character by character: column j of the words longer than j + 2.
+        at = words.starts.take(hit)
+        length = self.keys[0].take(known)
+        rows = np.flatnonzero(length > 4)
+        for j in range(2, self.longest - 2):
+            rows = rows[length.take(rows) > j + 2]
+            if not rows.size:
+                break
+            same = codes.take(at.take(rows) + j) == self.middle[known.take(rows), j]
+            if not same.all():
+                known[rows[~same]] = -1
+                rows = rows[same]
+        found = known >= 0
+        kind[hit[found]] = self.kind.take(known[found])
+        for i in np.flatnonzero(slot == -2).tolist():
+            word = codes[words.starts[i] : words.ends[i]].tobytes().decode("utf-32-le", "surrogatepass")
+            kind[i] = self.by_word.get(word, 0)
+        return kind
+
+
+def _key_fields(codes: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Each word's length and its first two and last two code points (of a one-character word,
+    its one four times; of a two-character word, each twice; for a word of four or fewer, the key
+    says which word it is), as five rows of uint64."""
+    last = ends - 1
+    return np.stack(
+        [
+            (ends - starts).astype(np.uint64),
+            codes.take(starts),
+            codes.take(np.minimum(starts + 1, last)),
+            codes.take(np.maximum(last - 1, starts)),
+            codes.take(last),
+        ]
+    ).astype(np.uint64)
 
 
 def _repeated(texts: list[list[str]], n: int) -> np.ndarray:
@@ -505,7 +757,7 @@ def _repeated(texts: list[list[str]], n: int) -> np.ndarray:
 
 def _per_line(positions: list[int], line_starts: np.ndarray, n: int) -> np.ndarray:
     """How many of the character positions fall in each of the n lines starting at line_starts."""
-    if not positions:
+    if not len(positions):
         return np.zeros(n, int)
     return np.bincount(np.searchsorted(line_starts, positions, side="right") - 1, minlength=n)
 
@@ -624,7 +876,16 @@ def _run_starts(between: np.ndarray, line_starts: np.ndarray) -> np.ndarray:
     return start
 
 
-_LETTER, _DIGIT, _UPPER, _PUNCT, _CJK_BIT, _SPACE, _WORD_SEPARATOR_BIT = 1, 2, 4, 8, 16, 32, 64
+_LETTER, _DIGIT, _UPPER, _PUNCT, _CJK_BIT, _SPACE, _WORD_SEPARATOR_BIT, _FURNITURE_CHARACTER = (
+    1,
+    2,
+    4,
+    8,
+    16,
+    32,
+    64,
+    128,
+)
 # The class bits counted per line, in the order of _character_counts' columns from _LETTERS.
 _COUNTED_BITS = (_LETTER, _DIGIT, _UPPER, _PUNCT, _CJK_BIT, _SPACE)
 
@@ -650,6 +911,8 @@ def _class_table() -> np.ndarray:
             (_CJK_BIT, r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]"),
             (_SPACE, r"\s"),
             (_WORD_SEPARATOR_BIT, "[\\s" + re.escape(_WORD_SEPARATORS) + "]"),
+            # The one-character furniture phrases (each lower-cases into itself, and nothing else into one).
+            (_FURNITURE_CHARACTER, "[" + re.escape("".join(p for p in _FURNITURE_PHRASES if len(p) == 1)) + "]"),
         )
     )
 
