@@ -533,9 +533,8 @@ class _PhraseTable:
         self.shift = np.uint64(64 - bits)
         self.multipliers = np.random.default_rng(0).integers(1, 1 << 63, 4, dtype=np.uint64) * 2 + 1
         self.slot = np.full(1 << bits, -1, np.int16)
-        self.phrases: list[
-            list[tuple[str, int, int]]
-        ] = []  # of each slot used: (phrase, rank, letters before the space)
+        # of each slot used: (phrase, rank, letters before the space)
+        self.phrases: list[list[tuple[str, int, int]]] = []
         for phrase, rank in _PHRASE_RANKS:
             if " " not in phrase:
                 continue
