@@ -15,7 +15,10 @@ matches (overlap: same label and a shared character, one to one):
   piece of a gold span already matched;
 - SOURCEs by kind (pronoun, name or title, a description, more than five words): recall of each;
 - CUEs one word or more, and the cue words most often missed or predicted wrongly;
-- what conform removes (spans) and the attributions whose three spans were found but linked wrongly.
+- what conform removes (spans) and the attributions whose three spans were found but linked wrongly;
+- the CUEs inside a predicted CLAIM (run-on claims), by where: the claim's first or last word or
+  its middle, inside a quotation or not, and whether gold cut that claim in pieces around its cue
+  (a CLAIM linked to the cue on each side of it: PolNeAR's "X, Y said, Z").
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from annotation.models.predictor import ModelPredictor  # noqa: E402
+from annotation.models.quote_context import INSIDE, char_codes  # noqa: E402
 from annotation.predict import ConformingPredictor  # noqa: E402
 from annotation.schema import CLAIM_LAYER, LabelSchema  # noqa: E402
 from corpus.workspace import Workspace  # noqa: E402
@@ -144,6 +148,36 @@ def linked_wrongly(gold, records) -> int:
     return count
 
 
+def run_on_cues(gold, records) -> dict:
+    """The gold CUEs missed because a predicted CLAIM runs over them, counted by where they are."""
+    n = Counter()
+    for g, rec in zip(gold, records):
+        gs = [s for s in g.record.spans if s.layer == CLAIM_LAYER]
+        ps = [s for s in rec.spans if s.layer == CLAIM_LAYER]
+        found = dict(match_spans(gs, ps, exact=False))
+        by_id = {s.id: s for s in gs}
+        claims_of: dict[str, list] = {}  # cue id -> the gold CLAIM pieces linked to it
+        for lk in g.record.links:
+            if lk.label == "cue" and lk.from_id in by_id:
+                claims_of.setdefault(lk.to_id, []).append(by_id[lk.from_id])
+        codes = char_codes(g.doc.text)
+        for i, s in enumerate(gs):
+            if s.label != "CUE" or i in found:
+                continue
+            claim = next((p for p in ps if p.label == "CLAIM" and p.start <= s.start and s.end <= p.end), None)
+            if claim is None:
+                continue
+            before, after = g.doc.text[claim.start : s.start].split(), g.doc.text[s.end : claim.end].split()
+            where = "first word" if not before else "last word" if not after else "middle"
+            pieces = claims_of.get(s.id, [])
+            split = any(c.end <= s.start for c in pieces) and any(c.start >= s.end for c in pieces)
+            n["all"] += 1
+            n[f"at the claim's {where}"] += 1
+            n["inside a quotation" if codes[s.start] == INSIDE else "outside quotations"] += 1
+            n["gold claim in pieces on both sides of the cue" if split else "gold claim on one side"] += 1
+    return dict(n)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("workspace", type=Path)
@@ -164,6 +198,7 @@ def main() -> None:
         result["start_bias"] = model.meta.start_bias
         result["spans_removed_by_conform"] = sum(len(a.spans) - len(b.spans) for a, b in zip(raw, records))
         result["attributions_found_but_linked_wrongly"] = linked_wrongly(unseen, records)
+        result["cues_inside_a_predicted_claim"] = run_on_cues(unseen, records)
         out[str(folder)] = result
         print(json.dumps({str(folder): result}, indent=1))
     if args.json_out:
