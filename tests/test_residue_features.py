@@ -45,7 +45,7 @@ def test_the_definitions_are_the_ones_the_model_was_trained_on():
 
 
 def plain_own_features(lines: list[str], stopwords: frozenset[str]) -> np.ndarray:
-    """The first 18 FEATURES, line by line with str methods and the patterns above."""
+    """The first 19 FEATURES, line by line with str methods and the patterns above."""
     count = {name: re.compile(p) for name, p in LETTER_CLASSES.items()}
     rows = []
     for line in lines:
@@ -75,9 +75,10 @@ def plain_own_features(lines: list[str], stopwords: frozenset[str]) -> np.ndarra
                 min((len(line) - n_of["space"]) / nw, 20) / 20,
                 n_of["cjk"] / max(len(line), 1),
                 rf.known_residue(line),
+                line[:1].islower() or line[:1] in ",.;:)]",
             )
         )
-    own = np.array(rows, dtype=float).reshape(len(lines), 18)
+    own = np.array(rows, dtype=float).reshape(len(lines), 19)
     own[:, 0] = np.log1p(own[:, 0])
     return own
 
@@ -450,6 +451,12 @@ def plain_context(own: np.ndarray, lines: list[str]) -> np.ndarray:
     # A comment section: paragraphs among time stamps and "Reply" lines.
     ctx[:, 24] = _window_mean(own[:, 12], 3, 0.0)
     ctx[:, 25] = _window_mean(own[:, 11], 3, 0.0)
+    # A piece of a sentence cut at a link: it starts lower-case after a line that ends like no
+    # sentence, or it ends like no sentence before a line that starts lower-case.
+    starts_lower = own[:, 18] > 0
+    ctx[:, 26] = _shift(own[:, 18], -1)
+    open_before = _shift(1.0 - sentence_end, 1) > 0
+    ctx[:, 27] = (starts_lower & open_before) | ((ctx[:, 26] > 0) & (sentence_end == 0))
     return np.hstack([own, ctx])
 
 

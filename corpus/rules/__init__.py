@@ -117,6 +117,9 @@ RULES: tuple[RuleSpec, ...] = (
             "page_word_share": Option(
                 0.1, "...and this share of whose words it scores as residue (else only known shapes go)"
             ),
+            "page_line_share": Option(
+                0.6, "...or this share of whose lines, whatever their words (a long article under a long menu)"
+            ),
             "body_share": Option(
                 0.3, "sentences in the densest block of sentence lines or in one with this share are never taken"
             ),

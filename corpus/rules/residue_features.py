@@ -166,6 +166,7 @@ FEATURES = [
     "mean_word_len",
     "cjk_share",
     "known_residue",
+    "starts_lower",
     "position",
     "char_position",
     "rel_length",
@@ -192,6 +193,8 @@ FEATURES = [
     "window_title_case",
     "window_furniture",
     "window_date",
+    "next_starts_lower",
+    "sentence_fragment",
 ]
 
 
@@ -252,9 +255,9 @@ def _own_features(
     known: np.ndarray | None = None,
     sentence_end: np.ndarray | None = None,
 ) -> np.ndarray:
-    """The first 18 FEATURES, what each line is on its own."""
+    """The first 19 FEATURES, what each line is on its own."""
     n = len(lines)
-    own = np.zeros((n, 18))
+    own = np.zeros((n, 19))
     text = "\n".join(lines)
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
     classes = _class_table().take(codes)
@@ -265,6 +268,7 @@ def _own_features(
     own[:, 1] = _log1p_of_counts(words)
     own[:, 3] = counts[:, _ENDS_COLON]
     own[:, 4] = counts[:, _STARTS_UPPER]
+    own[:, 18] = counts[:, _STARTS_LOWER]
     own[:, 6] = counts[:, _DIGITS] / chars
     own[:, 7] = counts[:, _UPPERS] / np.maximum(counts[:, _LETTERS], 1)
     own[:, 8] = counts[:, _PUNCTS] / chars
@@ -400,6 +404,18 @@ def _with_context(own: np.ndarray, texts: list[list[str]], lines: list[str]) -> 
     # A comment section: paragraphs among time stamps and "Reply" lines.
     ctx[:, 24] = window_mean(own[:, 12], 3, 0.0, text_of)
     ctx[:, 25] = window_mean(own[:, 11], 3, 0.0, text_of)
+    # A piece of a sentence: whole-page text that puts each text node on its own line cuts a
+    # paragraph at its links ("Die" / "Bedeutungen der" / "Lizenzen ..."); its pieces go on from
+    # a line that does not end like a sentence, lower-case, where menu items start anew.
+    starts_lower = own[:, 18] > 0
+    next_lower = np.zeros(n_all, bool)
+    next_lower[:-1] = starts_lower[1:]
+    next_lower[ends - 1] = False
+    open_before = np.zeros(n_all, bool)
+    open_before[1:] = sentence_end[:-1] == 0
+    open_before[starts] = False
+    ctx[:, 26] = next_lower
+    ctx[:, 27] = (starts_lower & open_before) | (next_lower & (sentence_end == 0))
     return out
 
 
@@ -824,18 +840,19 @@ def densest_block(sentence_line: np.ndarray, chars: np.ndarray, text_of: np.ndar
 
 # The columns of _character_counts.
 _CHARS, _LETTERS, _DIGITS, _UPPERS, _PUNCTS, _CJKS, _SPACES, _TITLE_WORDS, _WORDS, _TOKENS = range(10)
-_STARTS_UPPER, _ENDS_COLON = 10, 11
+_STARTS_UPPER, _ENDS_COLON, _STARTS_LOWER = 10, 11, 12
 
 
 def _character_counts(lines: list[str], codes: np.ndarray, classes: np.ndarray) -> np.ndarray:
     """Per line: characters, letters, digits, upper-case letters, punctuation, CJK characters,
     spaces, words starting upper-case, words (runs between spaces, as str.split() finds them),
     _WORDs (lower-casing keeps each a word: tests/test_residue_features.py), whether it starts with
-    an upper-case letter or a digit (str.isupper, str.isdigit) and whether it ends with a colon;
+    an upper-case letter or a digit (str.isupper, str.isdigit), whether it ends with a colon,
+    whether it starts with a lower-case letter or _CONTINUATION_START;
     counted with numpy over the code points of all lines at once (``codes``, of the lines joined by
     line breaks, and their class bits ``classes``)."""
     n = len(lines)
-    out = np.zeros((n, 12))
+    out = np.zeros((n, 13))
     lengths = np.fromiter(map(len, lines), np.int64, n)
     out[:, _CHARS] = lengths
     filled = lengths > 0  # reduceat would give an empty line its next neighbour's count
@@ -864,6 +881,7 @@ def _character_counts(lines: list[str], codes: np.ndarray, classes: np.ndarray) 
     out[rows, _TOKENS] = np.add.reduceat(_run_starts((classes & _WORD_SEPARATOR_BIT) > 0, starts), starts)
     out[rows, _STARTS_UPPER] = _starts_upper_table()[codes[starts]]
     out[rows, _ENDS_COLON] = codes[starts + lengths[filled] - 1] == ord(":")
+    out[rows, _STARTS_LOWER] = _starts_lower_table()[codes[starts]]
     return out
 
 
@@ -922,6 +940,18 @@ def _starts_upper_table() -> np.ndarray:
     from corpus.tokens import all_code_points
 
     return np.fromiter((c.isupper() or c.isdigit() for c in all_code_points()), bool)
+
+
+# What a line that goes on with the sentence of the line before it starts with, besides a lower-case letter.
+_CONTINUATION_START = ",.;:)]"
+
+
+@lru_cache(maxsize=1)
+def _starts_lower_table() -> np.ndarray:
+    """For every code point, str.islower() or one of _CONTINUATION_START."""
+    from corpus.tokens import all_code_points
+
+    return np.fromiter((c.islower() or c in _CONTINUATION_START for c in all_code_points()), bool)
 
 
 @lru_cache(maxsize=1)
