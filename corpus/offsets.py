@@ -244,26 +244,31 @@ class EditEngine:
             # touch; an emptied stretch ending at the edit's start is covered by it. (Pieces end
             # in strictly increasing places: no two touch, so at most one ends at s.)
             passed = k
-            k = bisect_left(ends, s, k)
-            while k < count and ends[k] == s and (changed[k][2] or s == e):
-                k += 1
-            if k > passed:
-                shift = ends[k - 1] - changed[k - 1][1]
-                out += changed[passed:k]
-                if keep_ends:
-                    out_ends += map(add, ends[passed:k], repeat(grown)) if grown else ends[passed:k]
+            if k < count and ends[k] <= s:  # (a rule of many edits passes none before most)
+                k = bisect_left(ends, s, k)
+                while k < count and ends[k] == s and (changed[k][2] or s == e):
+                    k += 1
+                if k > passed:
+                    shift = ends[k - 1] - changed[k - 1][1]
+                    out += changed[passed:k]
+                    if keep_ends:
+                        if k - passed == 1:  # (a map costs more than it saves on one piece)
+                            out_ends.append(ends[passed] + grown)
+                        else:
+                            out_ends += map(add, ends[passed:k], repeat(grown)) if grown else ends[passed:k]
             touch_before = k > passed and changed[k - 1][1] + shift == s
             raw_start, covered = s - shift, False
             # Replaced pieces inside the edit are covered by it: those that end by its end,
             # start at or after its start and before its end (starts and ends only grow).
-            inside = bisect_right(ends, e, k)
-            if inside > k and ends[k] - len(changed[k][2]) < s:
-                inside = k
-            while inside > k and ends[inside - 1] - len(changed[inside - 1][2]) >= e:
-                inside -= 1
-            if inside > k:
-                k, covered = inside, True
-                shift = ends[k - 1] - changed[k - 1][1]
+            if k < count and ends[k] <= e:
+                inside = bisect_right(ends, e, k)
+                if ends[k] - len(changed[k][2]) < s:
+                    inside = k
+                while inside > k and ends[inside - 1] - len(changed[inside - 1][2]) >= e:
+                    inside -= 1
+                if inside > k:
+                    k, covered = inside, True
+                    shift = ends[k - 1] - changed[k - 1][1]
             raw_end = e - shift
             touch_after = False
             if k < count:
