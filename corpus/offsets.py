@@ -222,8 +222,8 @@ class EditEngine:
         replaced piece (joined with it), covering others whole (most do); False, with nothing
         changed, when one does not: the general :func:`_rebuild` takes those."""
         raw, changed = self.raw, self._changed
-        if not changed:
-            return _into_copies(self, edits, rule, removed)
+        if not changed and _into_copies(self, edits, rule, removed):
+            return True
         ends = self._ends
         if ends is None:
             ends = _current_ends(changed)
