@@ -489,6 +489,27 @@ def test_edits_on_a_text_nothing_replaced_yet_are_the_walks(case):
     assert engine.offset_map().to_record() == walk.offset_map().to_record() == before.offset_map().to_record()
 
 
+@settings(max_examples=2000, deadline=None)
+@given(st.one_of(_raw_and_passes(), _raw_and_passes(max_length=200, max_cuts=6), _page_and_passes()))
+@example(("a\nb\nc\nd", [[Edit(1, 2, "\n\n"), Edit(3, 4, "\n\n"), Edit(5, 6, "\n\n")], [Edit(3, 6)], [Edit(0, 3)]]))
+@example(("ab\ncd", [[Edit(2, 3, "")], [Edit(1, 2, "x")], [Edit(2, 3, "y")]]))  # joins on either side
+def test_rules_settled_together_are_the_general_walks(case):
+    """Cleaning settles every rule's edits at once, when the log is first asked for: each rule
+    but the last leaves where its pieces end, and the next finds its pieces by bisection over
+    them. Pieces, log and offset map must be the general walk's, and those of settling each rule
+    on its own (which never bisects over ends a rule left)."""
+    raw, passes = case
+    together, general, one_by_one = EditEngine(raw), _GeneralEngine(raw), EditEngine(raw)
+    for i, edits in enumerate(passes):
+        for e in (together, general, one_by_one):
+            e.apply(f"rule{i}", list(edits))
+        assert "".join(p[2] if p[2] is not None else raw[p[0] : p[1]] for p in one_by_one.pieces) == one_by_one.text
+    assert together.pieces == general.pieces == one_by_one.pieces
+    assert together.log == general.log == one_by_one.log
+    assert together.text == general.text
+    assert together.offset_map().to_record() == general.offset_map().to_record()
+
+
 # --- Run-together words, for a batch at once ------------------------------------------------------
 
 
