@@ -52,3 +52,18 @@ def test_an_article_with_a_few_short_lines_is_still_no_page():
     lines = [ARTICLE[0], "Why now?", ARTICLE[1], "What next?", ARTICLE[2], ARTICLE[3], "Tell us.", ARTICLE[4]]
     text = "\n".join(lines)
     assert removed(text, ResidueModelRule()) == []
+
+
+def test_short_wire_stories_keep_their_byline_and_date():
+    # Two short lines of three pass the line share on their count alone: a short story's byline and
+    # date must still stay (the model does not score them as residue), only a share line goes.
+    paragraph = " ".join(ARTICLE[:2])
+    cases = [
+        ([HEADLINE, "By Jane Doe, Reuters", paragraph], []),
+        ([HEADLINE, "By Jane Doe", "March 3, 2024", paragraph], []),
+        (["By Jane Doe", paragraph, "Share this article"], ["\nShare this article"]),
+    ]
+    for lines, expected in cases:
+        text = "\n".join(lines)
+        assert removed(text, ResidueModelRule()) == expected
+        assert removed(text, ResidueModelRule(page_line_share=1.01)) == expected
