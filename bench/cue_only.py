@@ -53,6 +53,12 @@ def _inside(span, others) -> bool:
     return any(o.start <= span.start and span.end <= o.end for o in others)
 
 
+def _prf(tp: int, predicted: int, gold: int) -> dict:
+    p, r = tp / predicted if predicted else 0.0, tp / gold if gold else 0.0
+    f1 = 2 * p * r / (p + r) if p + r else 0.0
+    return {"p": round(p, 4), "r": round(r, 4), "f1": round(f1, 4), "tp": tp, "predicted": predicted}
+
+
 def score(dev: Path, models: list[Path]) -> dict:
     """Each model's CUE F1 on DEV's gold (leaving out documents a model was trained on), and how many
     of the gold CUEs inside a CLAIM the first model predicts each model finds (overlap, one to one)."""
@@ -68,20 +74,37 @@ def score(dev: Path, models: list[Path]) -> dict:
     gold = [g for g in gold_documents(ws) if g.doc.id not in skip]
     out: dict = {"documents": len(gold)}
     run_on: dict[str, list] = {}  # doc id -> gold CUEs inside a CLAIM the first model predicts
+    first: dict[str, tuple[list, list]] = {}  # doc id -> the first model's CUEs and CLAIMs
     for k, model in enumerate(models):
         result = evaluate_model(ws, str(model), with_baseline=False)
         claims = result["claims"]
         row = {mode: {"CUE": claims[mode]["by_label"].get(CUE), "micro_f1": claims[mode]["f1"]} for mode in claims}
         preds = ModelPredictor(str(model)).predict_many([g.doc for g in gold], schema)
         found = 0
+        # the first model's CUEs plus this one's that lie inside the first's CLAIMs (what a second
+        # head would add there), or that overlap none of the first's CUEs (added anywhere)
+        tally = {(way, mode): [0, 0, 0] for way in ("inside_claims", "anywhere") for mode in ("overlap", "exact")}
         for g, pred in zip(gold, preds):
             gold_cues = [s for s in g.record.spans if s.label == CUE]
             if k == 0:
                 predicted_claims = [s for s in pred.spans if s.label == CLAIM]
                 run_on[g.doc.id] = [s for s in gold_cues if _inside(s, predicted_claims)]
+                first[g.doc.id] = ([s for s in pred.spans if s.label == CUE], predicted_claims)
             pred_cues = [s for s in pred.spans if s.label == CUE]
             found += len(match_spans(run_on[g.doc.id], pred_cues, exact=False))
+            base_cues, base_claims = first[g.doc.id]
+            added = {
+                "inside_claims": [c for c in pred_cues if _inside(c, base_claims)],
+                "anywhere": [c for c in pred_cues if not any(c.start < b.end and b.start < c.end for b in base_cues)],
+            }
+            for (way, mode), t in tally.items():
+                joined = base_cues + added[way]
+                t[0] += len(match_spans(gold_cues, joined, exact=mode == "exact"))
+                t[1] += len(joined)
+                t[2] += len(gold_cues)
         row["run_on_cues_found"] = found
+        if k:
+            row["joined_with_first"] = {f"{way} {mode}": _prf(*t) for (way, mode), t in tally.items()}
         row["documents"] = result["documents"]
         out[str(model)] = row
     out["run_on_cues"] = sum(len(v) for v in run_on.values())
