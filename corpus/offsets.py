@@ -174,7 +174,6 @@ class EditEngine:
         # known yet). Later rules find their edits' pieces by bisection over it instead of a
         # walk past every piece before them (a real page has a piece at each of ~180 breaks).
         self._ends: list[int] | None = None
-        self._rules_after = 0  # while settling: how many rules' edits come after the current one
         self._log: list[AppliedEdit] = []
         # Edits applied to the text but not yet to the pieces: (rule, edits, removed texts).
         # Cleaning runs one rule over a whole batch before the next, so an article's pieces
@@ -209,20 +208,21 @@ class EditEngine:
     def _settle(self) -> None:
         pending = self._pending
         for i, (rule, edits, removed) in enumerate(pending):
-            self._rules_after = len(pending) - 1 - i  # the last one need not leave its pieces' ends
-            if not self._insert_apart(edits, rule, removed):
+            keep_ends = i < len(pending) - 1  # the last rule need not leave its pieces' ends
+            if not self._insert_apart(edits, rule, removed, keep_ends):
                 pieces, log = _rebuild(_tiling(self._changed, len(self.raw)), edits, rule, removed, self.raw)
                 self._changed = [p for p in pieces if p[2] is not None]
                 self._ends = None
                 self._log += log
         self._pending.clear()
 
-    def _insert_apart(self, edits: list[Edit], rule: str, removed: list[str]) -> bool:
+    def _insert_apart(self, edits: list[Edit], rule: str, removed: list[str], keep_ends: bool = False) -> bool:
         """Apply ``edits`` the short way when each starts and ends in copied text or next to a
         replaced piece (joined with it), covering others whole (most do); False, with nothing
-        changed, when one does not: the general :func:`_rebuild` takes those."""
+        changed, when one does not: the general :func:`_rebuild` takes those. ``keep_ends``: a
+        later rule follows, which finds its pieces by where these end."""
         raw, changed = self.raw, self._changed
-        if not changed and _into_copies(self, edits, rule, removed):
+        if not changed and _into_copies(self, edits, rule, removed, keep_ends):
             return True
         ends = self._ends
         if ends is None:
@@ -230,7 +230,6 @@ class EditEngine:
         out: list = []
         # Where out's pieces end in the text after this rule: for the rules after it (a list
         # that only takes appends, thrown away, after the last rule).
-        keep_ends = self._rules_after > 0
         out_ends: list[int] = [] if keep_ends else _NoEnds()
         log = []
         new_line = tuple.__new__  # AppliedEdit(...) without its Python-level __new__: half the time
@@ -329,7 +328,7 @@ class EditEngine:
         return OffsetMap(changed, len(self.raw), len(self.raw) + shift)
 
 
-def _into_copies(engine: EditEngine, edits: list[Edit], rule: str, removed: list[str]) -> bool:
+def _into_copies(engine: EditEngine, edits: list[Edit], rule: str, removed: list[str], keep_ends: bool) -> bool:
     """:meth:`EditEngine._insert_apart` on a text nothing has replaced yet, for edits that each
     stand apart from the next and change what they cover: each edit's span is its raw span and
     its piece the edit itself, so pieces and log lines are made by maps, in C (paragraph_breaks'
@@ -339,7 +338,7 @@ def _into_copies(engine: EditEngine, edits: list[Edit], rule: str, removed: list
     if not all(map(gt, starts[1:], ends)) or any(map(eq, replacements, removed)):
         return False
     engine._changed = list(edits)  # the edits are the pieces (named tuples: never changed in place)
-    engine._ends = _ends(starts, ends, replacements) if engine._rules_after else None
+    engine._ends = _ends(starts, ends, replacements) if keep_ends else None
     engine._log += map(tuple.__new__, repeat(AppliedEdit), zip(repeat(rule), starts, ends, removed, replacements))
     return True
 

@@ -297,7 +297,7 @@ def test_whitespace_in_a_scraped_paragraph():
 class _GeneralEngine(EditEngine):
     """The engine without its short way: every rule's edits by the general walk (``_rebuild``)."""
 
-    def _insert_apart(self, edits, rule, removed):
+    def _insert_apart(self, edits, rule, removed, keep_ends=False):
         return False
 
 
@@ -343,7 +343,7 @@ def _raw_and_passes(draw, max_length=30, max_cuts=8):
 class _EngineBefore(EditEngine):
     """The engine with its short way as it was before session 6 (the reference of the new one)."""
 
-    def _insert_apart(self, edits: list[Edit], rule: str, removed: list[str]) -> bool:
+    def _insert_apart(self, edits: list[Edit], rule: str, removed: list[str], keep_ends: bool = False) -> bool:
         """EditEngine._insert_apart before its first edits were taken at once and its loops
         tightened (session 6): one piece at a time."""
         raw, changed, out, log = self.raw, self._changed, [], []

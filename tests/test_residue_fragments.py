@@ -39,7 +39,7 @@ def test_a_line_starting_lower_case_or_with_a_comma_goes_on_from_an_open_line_on
     assert column(lines, "next_starts_lower") == [1, 1, 0, 1, 0, 0]
     # "Home" ends like no sentence before "news": both are pieces by their shape; the model weighs it.
     assert column(lines, "sentence_fragment") == [1, 1, 1, 1, 1, 0]
-    # The last line of one text does not go on into the first of the next.
+    # A text's last line has nothing after it to go on into (texts computed together: test_residue_features).
     assert column(["A line without an end"], "sentence_fragment") == [0]
 
 
