@@ -99,7 +99,8 @@ def pipelines_by_page(pages: list[P.Page], cv: int, options: dict, tmp: Path) ->
     folds = T.site_folds([e[0] for e in examples], cv)
     by_site = {}
     for k, fold in enumerate(folds):
-        spec = T.fit([(lines, labels, full) for site, lines, labels, full in examples if site not in fold], stop)
+        inside = [e for e in examples if e[0] not in fold]
+        spec = T.fit([e[1:] for e in inside], stop, sites=[e[0] for e in inside])
         model_path = tmp / f"fold{k}.json"
         model_path.write_text(json.dumps(spec))
         opts = {**options, "residue_model": {**options.get("residue_model", {}), "model": str(model_path)}}

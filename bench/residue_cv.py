@@ -148,7 +148,9 @@ def fold_models(examples, stop, k: int = 5, out_dir: Path = CACHE / "folds") -> 
     by_site = {}
     for i, fold in enumerate(T.site_folds([e[0] for e in examples], k)):
         sel = [j for j, e in enumerate(examples) if e[0] not in fold]
-        spec = T.fit([examples[j][1:] for j in sel], stop, feats=[feats[j] for j in sel])
+        spec = T.fit(
+            [examples[j][1:] for j in sel], stop, feats=[feats[j] for j in sel], sites=[examples[j][0] for j in sel]
+        )
         path = out_dir / f"fold{i}.json"
         path.write_text(json.dumps(spec))
         by_site.update({site: str(path) for site in fold})
@@ -256,6 +258,11 @@ def main(argv=None) -> int:
     ap.add_argument("--eval-limit", type=int, default=300)
     ap.add_argument("--opts", default="{}", help="rule options, a JSON object or list of objects")
     ap.add_argument("--weight-power", type=float, default=T.WEIGHT_POWER, help="a line weighs its words to this power")
+    ap.add_argument("--word-bits", type=int, default=T.WORD_BITS, help="hashed word buckets, 2**bits (0: none)")
+    ap.add_argument("--word-scale", type=float, default=T.WORD_SCALE, help="how freely the word weights are learned")
+    ap.add_argument("--stage2-folds", type=int, default=T.STAGE2_FOLDS, help="stage 2 on out-of-fold scores")
+    ap.add_argument("--words-mode", default=T.WORDS_MODE, choices=["joint", "stacked"])
+    ap.add_argument("--words-from-pages", action="store_true", help="the words model without expected texts")
     ap.add_argument("--heuristic", action="store_true", help="also score the issue's heuristic and no cleaning")
     ap.add_argument("--polnear", action="store_true")
     ap.add_argument("--mt-news", action="store_true")
@@ -278,6 +285,8 @@ def main(argv=None) -> int:
     if args.polnear or args.mt_news or args.speed:
         return 0
     T.WEIGHT_POWER = args.weight_power
+    T.WORD_BITS, T.WORD_SCALE, T.STAGE2_FOLDS = args.word_bits, args.word_scale, args.stage2_folds
+    T.WORDS_MODE, T.WORDS_FROM_PAGES = args.words_mode, args.words_from_pages
     started = time.time()
     data = page_texts(args.eval_limit)
     if args.heuristic:
@@ -286,6 +295,10 @@ def main(argv=None) -> int:
     examples = T.cached_examples(P.newspaper_pages() + P.trafilatura_pages(), None)
     stop = T.stopwords()
     models = fold_models(examples, stop)
+    print(
+        f"word buckets 2**{T.WORD_BITS}, scale {T.WORD_SCALE}, {T.WORDS_MODE}, from pages {T.WORDS_FROM_PAGES}, stage 2 folds {T.STAGE2_FOLDS}",
+        flush=True,
+    )
     print(f"{len(data)} pages, folds trained in {time.time() - started:.0f} s", flush=True)
     for o in optsets:
         rules: dict[str, ResidueModelRule] = {}

@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pages as P  # noqa: E402
 
+from corpus.rules.residue_features import WORDS_SAID, lines_word_buckets  # noqa: E402
 from corpus.rules.residue_model import FEATURES, context_features, line_features  # noqa: E402
 
 VERSION = "1"
@@ -79,39 +80,181 @@ def _weights(lines: list[str], labels, full: bool) -> np.ndarray:
     return w if full else w * 2.0
 
 
+# The hashed words and word pairs of each line (words_said): 2**WORD_BITS buckets, learned with the
+# other features by the first stage; WORD_SCALE sets how freely (the penalty is the same C for all:
+# a bucket's column is scaled by it, its weight by it again).
+WORD_BITS = 0  # off: not kept (bench/README.md, pipeline revision 14)
+WORD_SCALE = 1.0
+SAID = len(FEATURES)  # words_said: one column after FEATURES
+
+
+# Stage 2 reads stage 1's scores; with hashed words, stage 1 knows its own training lines by heart,
+# so stage 2 is trained on scores of lines stage 1 did not see (STAGE2_FOLDS folds of sites), as
+# held-out pages get them (0: on stage 1's own training lines, as before the words).
+STAGE2_FOLDS = 0
+# "joint": the word buckets are columns of stage 1 itself. "stacked": a model of the words alone
+# gives words_said, and stage 1 weighs it among the other features as it scores on lines of sites
+# that model did not see (WORD_FOLDS folds of sites), as on held-out pages.
+WORDS_MODE = "stacked"
+WORD_FOLDS = 4
+# The words-alone model learns from the whole-page and extracted texts only, not from the expected
+# article texts (every line article: their words would all lean to article).
+WORDS_FROM_PAGES = False
+
+
 def fit(
     examples: list[tuple[list[str], list, bool]],
     stop: list[str],
     c1: float = 1.0,
     c2: float = 1.0,
     feats: list[np.ndarray] | None = None,
+    word_bits: int | None = None,
+    word_scale: float | None = None,
+    sites: list[str] | None = None,
 ) -> dict:
     """The model spec trained on (lines, labels, fully_labelled) examples (``feats``: their
-    line_features, when already computed)."""
+    line_features without word weights, when already computed; ``sites``: each example's site,
+    for stage 2's folds)."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import StandardScaler
 
+    word_bits = WORD_BITS if word_bits is None else word_bits
+    word_scale = WORD_SCALE if word_scale is None else word_scale
     if feats is None:
         sw = frozenset(stop)
         feats = [line_features(lines, sw) for lines, _, _ in examples]
-    X, y, w = _stack(examples, feats)
-    scaler = StandardScaler().fit(X)
-    scaler.scale_[scaler.scale_ == 0] = 1.0
-    lr1 = LogisticRegression(C=c1, max_iter=2000).fit(scaler.transform(X), y, sample_weight=w)
-    stage1 = _stage(scaler, lr1)
-    scores = [((f - scaler.mean_) / scaler.scale_) @ lr1.coef_[0] + lr1.intercept_[0] for f in feats]
+    buckets = None
+    if word_bits:  # a column for words_said after FEATURES
+        buckets = [lines_word_buckets(lines, word_bits) for lines, _, _ in examples]
+        feats = [np.hstack([f, np.zeros((f.shape[0], 1))]) for f in feats]
+    if word_bits and WORDS_MODE == "stacked":
+        word_weights, feats = _stacked_words(examples, feats, buckets, word_bits, word_scale, sites)
+        stage1, _, scores = _fit_stage1(examples, feats, None, 0, word_scale, c1)
+    else:
+        stage1, word_weights, scores = _fit_stage1(examples, feats, buckets, word_bits, word_scale, c1)
+    if word_bits and WORDS_MODE != "stacked" and STAGE2_FOLDS and sites is not None:
+        scores = [None] * len(examples)
+        for fold in site_folds(sites, STAGE2_FOLDS):
+            inside = [i for i, site in enumerate(sites) if site not in fold]
+            held = [i for i, site in enumerate(sites) if site in fold]
+            if not held:
+                continue
+            part = _fit_stage1(
+                [examples[i] for i in inside],
+                [feats[i] for i in inside],
+                [buckets[i] for i in inside],
+                word_bits,
+                word_scale,
+                c1,
+                score=([feats[i] for i in held], [buckets[i] for i in held]),
+            )[2]
+            for i, s in zip(held, part):
+                scores[i] = s
     ctx = [context_features(s) for s in scores]
     X2, y2, w2 = _stack(examples, ctx)
     scaler2 = StandardScaler().fit(X2)
     scaler2.scale_[scaler2.scale_ == 0] = 1.0
     lr2 = LogisticRegression(C=c2, max_iter=2000).fit(scaler2.transform(X2), y2, sample_weight=w2)
-    return {
+    spec = {
         "version": VERSION,
-        "features": FEATURES,
+        "features": FEATURES + ([WORDS_SAID] if word_weights is not None else []),
         "stopwords": stop,
         "stage1": stage1,
         "stage2": _stage(scaler2, lr2),
     }
+    if word_weights is not None:
+        spec["word_weights"] = [float(v) for v in word_weights]
+    return spec
+
+
+def _words_model(examples, buckets, word_bits: int, word_scale: float) -> np.ndarray:
+    """The weight of each word bucket in a logistic regression of the labels on the words alone."""
+    from sklearn.linear_model import LogisticRegression
+
+    if WORDS_FROM_PAGES:
+        pages = [i for i, e in enumerate(examples) if not all(label == 1 for label in e[1])]
+        examples, buckets = [examples[i] for i in pages], [buckets[i] for i in pages]
+    hashed = _stack_hashed(examples, buckets, word_bits) * word_scale
+    _, y, w = _stack(examples, [np.zeros((len(e[0]), 1)) for e in examples])
+    lr = LogisticRegression(C=1.0, max_iter=3000).fit(hashed, y, sample_weight=w)
+    return np.round(lr.coef_[0] * word_scale, 4)
+
+
+def _stacked_words(examples, feats, buckets, word_bits: int, word_scale: float, sites):
+    """The words-alone model's weights (on all examples), and the features with words_said filled in
+    by models that did not see the line's site (WORD_FOLDS folds of ``sites``; of the line's page
+    without sites)."""
+    groups = sites if sites is not None else [str(i) for i in range(len(examples))]
+    feats = list(feats)
+    for fold in site_folds(groups, WORD_FOLDS):
+        inside = [i for i, g in enumerate(groups) if g not in fold]
+        held = [i for i, g in enumerate(groups) if g in fold]
+        if not held:
+            continue
+        weights = _words_model([examples[i] for i in inside], [buckets[i] for i in inside], word_bits, word_scale)
+        for i in held:
+            feats[i] = _with_said(feats[i], buckets[i], weights)
+    return _words_model(examples, buckets, word_bits, word_scale), feats
+
+
+def _fit_stage1(examples, feats, buckets, word_bits: int, word_scale: float, c1: float, score=None):
+    """Stage 1 (its spec, its word weights or None) fitted on the examples, and its logits of each
+    line of the examples (of ``score``'s (feats, buckets) instead, when given)."""
+    from scipy import sparse
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    X, y, w = _stack(examples, feats)
+    scaler = StandardScaler().fit(X)
+    scaler.scale_[scaler.scale_ == 0] = 1.0
+    if word_bits:  # words_said is the bucket columns' sum: as it is, weight 1
+        scaler.mean_[SAID], scaler.scale_[SAID] = 0.0, 1.0
+    dense = scaler.transform(X)
+    word_weights = None
+    if word_bits:
+        hashed = _stack_hashed(examples, buckets, word_bits) * word_scale
+        lr1 = LogisticRegression(C=c1, max_iter=3000).fit(
+            sparse.hstack([sparse.csr_matrix(dense), hashed]).tocsr(), y, sample_weight=w
+        )
+        word_weights = np.round(lr1.coef_[0][X.shape[1] :] * word_scale, 4)
+        lr1.coef_ = lr1.coef_[:, : X.shape[1]].copy()
+        lr1.coef_[0, SAID] = 1.0
+    else:
+        lr1 = LogisticRegression(C=c1, max_iter=2000).fit(dense, y, sample_weight=w)
+    stage1 = _stage(scaler, lr1)
+    to_score, their_buckets = score if score is not None else (feats, buckets)
+    if word_weights is not None:
+        to_score = [_with_said(f, b, word_weights) for f, b in zip(to_score, their_buckets)]
+    return (
+        stage1,
+        word_weights,
+        [((f - scaler.mean_) / scaler.scale_) @ lr1.coef_[0] + lr1.intercept_[0] for f in to_score],
+    )
+
+
+def _with_said(f: np.ndarray, buckets, word_weights: np.ndarray) -> np.ndarray:
+    """The features ``f`` with words_said filled in from the lines' buckets and the weights."""
+    line, bucket, per_line = buckets
+    said = np.bincount(line, weights=word_weights.take(bucket), minlength=per_line.size)
+    f = f.copy()
+    f[:, SAID] = said / np.sqrt(np.maximum(per_line, 1))
+    return f
+
+
+def _stack_hashed(examples, buckets, bits: int):
+    """The labelled lines' hashed words as a sparse matrix (a word weighs 1 over the square root of its
+    line's words), rows as _stack's."""
+    from scipy import sparse
+
+    blocks = []
+    for (_, labels, _), (line, bucket, per_line) in zip(examples, buckets):
+        keep = np.array([lab is not None for lab in labels])
+        if not keep.any():
+            continue
+        values = 1.0 / np.sqrt(np.maximum(per_line, 1)).take(line)
+        m = sparse.csr_matrix((values, (line, bucket.astype(np.int64))), shape=(len(labels), 1 << bits))
+        blocks.append(m[np.flatnonzero(keep)])
+    return sparse.vstack(blocks).tocsr()
 
 
 def _stage(scaler, lr) -> dict:
@@ -206,7 +349,7 @@ def main(argv=None) -> int:
         for fold in site_folds([e[0] for e in examples], args.cv):
             train = [(lines, labels, full) for site, lines, labels, full in examples if site not in fold]
             test = [(lines, labels, full) for site, lines, labels, full in examples if site in fold]
-            spec = fit(train, stop)
+            spec = fit(train, stop, sites=[e[0] for e in examples if e[0] not in fold])
             from corpus.rules.residue_model import ResidueModel
 
             model = ResidueModel(spec)
@@ -218,7 +361,7 @@ def main(argv=None) -> int:
                         yt.append(lab)
                         yp.append(int(q >= 0.5))
             print(f"fold of {len(fold)} sites: line accuracy {accuracy_score(yt, yp):.3f} on {len(yt):,} lines")
-    spec = fit([(lines, labels, full) for _, lines, labels, full in examples], stop)
+    spec = fit([(lines, labels, full) for _, lines, labels, full in examples], stop, sites=[e[0] for e in examples])
     Path(args.out).write_text(json.dumps(spec, ensure_ascii=False, separators=(",", ":")) + "\n", "utf-8")
     print(
         f"wrote {args.out}: stage 1 weights "

@@ -44,8 +44,34 @@ def test_the_definitions_are_the_ones_the_model_was_trained_on():
     assert re.findall(rf._WORD, every) == re.findall(WORD, every)
 
 
-def plain_own_features(lines: list[str], stopwords: frozenset[str]) -> np.ndarray:
-    """The first 19 FEATURES, line by line with str methods and the patterns above."""
+def plain_words_said(lowered: list[str], weights: np.ndarray) -> float:
+    """words_said of a line whose lower-cased _WORDs are ``lowered``: the weights of the buckets of its
+    words and of its pairs of neighbouring words (each word hashed by its length and first and last
+    two characters, modulo 2**64, the top bits the bucket), summed, over the root of its words."""
+    shift = 64 - (int(weights.size).bit_length() - 1)
+    multipliers = [int(m) for m in rf._BUCKET_MULTIPLIERS]
+    hashes = []
+    for word in lowered:
+        key = (
+            len(word),
+            ord(word[0]),
+            ord(word[min(1, len(word) - 1)]),
+            ord(word[max(len(word) - 2, 0)]),
+            ord(word[-1]),
+        )
+        hashes.append(sum(k * m for k, m in zip(key, multipliers)) % 2**64)
+    total = 0.0
+    for h in hashes:
+        total += weights[h >> shift]
+    for a, b in zip(hashes, hashes[1:]):
+        total += weights[((a * int(rf._PAIR_MULTIPLIER) + b) % 2**64) >> shift]
+    return total / math.sqrt(max(len(lowered), 1))
+
+
+def plain_own_features(
+    lines: list[str], stopwords: frozenset[str], word_weights: np.ndarray | None = None
+) -> np.ndarray:
+    """The first 20 FEATURES, line by line with str methods and the patterns above."""
     count = {name: re.compile(p) for name, p in LETTER_CLASSES.items()}
     rows = []
     for line in lines:
@@ -209,10 +235,13 @@ LINES = st.lists(LINE.filter(lambda line: line and "\n" not in line), min_size=1
 STOPWORDS = frozenset(["the", "and", "der", "on", "a", "us", "this", "de", "la", "w"])
 
 
-def assert_features_equal(lines: list[str], stopwords: frozenset[str]) -> None:
+def assert_features_equal(lines: list[str], stopwords: frozenset[str], word_weights: np.ndarray | None = None) -> None:
     expected = plain_context(plain_own_features(lines, stopwords), lines)
-    found = line_features(lines, stopwords)
-    differ = [FEATURES[k] for k in np.flatnonzero((found != expected).any(axis=0))]
+    if word_weights is not None:  # words_said, one column after FEATURES
+        said = [plain_words_said(re.findall(WORD, line.lower()), word_weights) for line in lines]
+        expected = np.hstack([expected, np.array(said).reshape(-1, 1)])
+    found = line_features(lines, stopwords, word_weights=word_weights)
+    differ = [(FEATURES + [rf.WORDS_SAID])[k] for k in np.flatnonzero((found != expected).any(axis=0))]
     assert not differ, (differ, lines)
 
 
@@ -224,6 +253,17 @@ def assert_features_equal(lines: list[str], stopwords: frozenset[str]) -> None:
 @example(["a", "- x (@h) May 1, 2016", "2020-01-02 10:30", "pic.twitter.com/x", "@@ab #c (@d)"])
 def test_features_of_a_whole_text_equal_the_plain_definition_line_by_line(lines):
     assert_features_equal(lines, STOPWORDS)
+
+
+# Weights of 2**6 buckets: every bucket shared by many words, each of its weights a different float.
+WORD_WEIGHTS = np.random.default_rng(9).normal(size=64)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(LINES)
+@example(["Subscribe to our newsletter", "a", "İstanbul ΟΔΟΣ ﬁle", "新闻报道 新闻", "x, y; z. the end!"])
+def test_what_a_line_says_over_a_whole_text_equals_the_plain_definition(lines):
+    assert_features_equal(lines, STOPWORDS, WORD_WEIGHTS)
 
 
 DATE_PIECES = [
@@ -278,6 +318,7 @@ def test_features_equal_the_plain_definition_on_page_like_text_with_the_shipped_
         "Home | News | Sport | Weather",
     ]
     assert_features_equal(lines, stopwords)
+    assert_features_equal(lines, stopwords, WORD_WEIGHTS)
 
 
 def test_lower_casing_keeps_words_and_line_ends_where_they_are():
@@ -596,7 +637,7 @@ def test_where_each_line_stands_is_computed_for_many_texts_as_for_each_alone(tex
     stopwords = ResidueModel.from_file().stopwords
     for found, text in zip(rf.texts_line_features(texts, stopwords), texts):
         expected = plain_context(plain_own_features(text, stopwords), text)
-        differ = [FEATURES[k] for k in np.flatnonzero((found != expected).any(axis=0))]
+        differ = [(FEATURES + [rf.WORDS_SAID])[k] for k in np.flatnonzero((found != expected).any(axis=0))]
         assert not differ, (differ, texts)
 
 

@@ -196,6 +196,8 @@ FEATURES = [
     "next_starts_lower",
     "sentence_fragment",
 ]
+# A model trained with hashed words (word_weights) reads one feature more, after FEATURES.
+WORDS_SAID = "words_said"
 
 
 def line_features(
@@ -203,12 +205,15 @@ def line_features(
     stopwords: frozenset[str],
     known: np.ndarray | None = None,
     sentence_end: np.ndarray | None = None,
+    word_weights: np.ndarray | None = None,
 ) -> np.ndarray:
     """One row of FEATURES for each line of one text (lines without their line breaks, none empty).
-    ``known`` (known_residue_lines) and ``sentence_end`` (sentence_ends): when the caller has them."""
+    ``known`` (known_residue_lines) and ``sentence_end`` (sentence_ends): when the caller has them;
+    ``word_weights``: the weight of each hashed word bucket, for a last column, WORDS_SAID."""
     if not lines:
-        return np.zeros((0, len(FEATURES)))
-    return _with_context(_own_features(lines, stopwords, known, sentence_end), [lines], lines)
+        return np.zeros((0, len(FEATURES) + (word_weights is not None)))
+    own, said = _own_features(lines, stopwords, known, sentence_end, word_weights)
+    return _with_context(own, [lines], lines, said)
 
 
 def texts_line_features(
@@ -216,6 +221,7 @@ def texts_line_features(
     stopwords: frozenset[str],
     known: list[np.ndarray] | None = None,
     sentence_end: list[np.ndarray] | None = None,
+    word_weights: np.ndarray | None = None,
 ) -> list[np.ndarray]:
     """line_features() of each of many texts (each a list of lines, none empty), with ``known`` and
     ``sentence_end`` for each when given. What each line is on its own is computed for the lines of
@@ -229,13 +235,14 @@ def texts_line_features(
             chars += sum(map(len, texts[last]))
             last += 1
         lines = [line for text in texts[first:last] for line in text]
-        own = _own_features(
+        own, said = _own_features(
             lines,
             stopwords,
             None if known is None else np.concatenate(known[first:last]),
             None if sentence_end is None else np.concatenate(sentence_end[first:last]),
+            word_weights,
         )
-        features = _with_context(own, texts[first:last], lines)
+        features = _with_context(own, texts[first:last], lines, said)
         at = 0
         for text in texts[first:last]:
             found.append(features[at : at + len(text)])
@@ -254,8 +261,9 @@ def _own_features(
     stopwords: frozenset[str],
     known: np.ndarray | None = None,
     sentence_end: np.ndarray | None = None,
-) -> np.ndarray:
-    """The first 19 FEATURES, what each line is on its own."""
+    word_weights: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """The first 19 FEATURES, what each line is on its own, and WORDS_SAID (None without ``word_weights``)."""
     n = len(lines)
     own = np.zeros((n, 19))
     text = "\n".join(lines)
@@ -291,6 +299,7 @@ def _own_features(
     words_of_text = _Words(separated)
     stop_words, furniture_words = _word_counts(words_of_text, counts[:, _TOKENS], stopwords)
     own[:, 5] = stop_words / np.maximum(counts[:, _TOKENS], 1)
+    said = None if word_weights is None else words_said(words_of_text, counts[:, _TOKENS], word_weights)
     own[:, 9] = lines_matching(_URL_PASSES, lower_text, lower_starts)
     own[:, 10] = lines_matching(_HANDLE_PASSES, lower_text, lower_starts)
     if lowers is None:
@@ -312,7 +321,7 @@ def _own_features(
     furniture = furniture_words + _furniture_phrases(lower_text, lower_starts, characters, words_of_text)
     own[:, 12] = furniture > 0
     own[:, 13] = np.minimum(furniture / words, 1.0)
-    return own
+    return own, said
 
 
 def _date_lines(codes: np.ndarray, classes: np.ndarray, line_starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -353,7 +362,9 @@ _MONTH_LETTER = _ascii_set("".join({name[0] for name in (_MONTHS + "|" + _MONTH_
 _MONTH_END = _ascii_set("abcdefghijklmnopqrstuvwxyz.")
 
 
-def _with_context(own: np.ndarray, texts: list[list[str]], lines: list[str]) -> np.ndarray:
+def _with_context(
+    own: np.ndarray, texts: list[list[str]], lines: list[str], said: np.ndarray | None = None
+) -> np.ndarray:
     """The own features of each line of the texts (``lines``: theirs one after the other, ``own``
     their rows) and the rest of
     FEATURES, where it stands among the other lines of its text. Every text at once: numpy calls
@@ -368,8 +379,10 @@ def _with_context(own: np.ndarray, texts: list[list[str]], lines: list[str]) -> 
     first = starts.take(text_of)  # each line's text's first line
     n = sizes.take(text_of)  # and its number of lines
     idx = np.arange(n_all) - first  # each line's place in its text
-    out = np.zeros((n_all, len(FEATURES)))
+    out = np.zeros((n_all, len(FEATURES) + (said is not None)))
     out[:, : own.shape[1]] = own
+    if said is not None:
+        out[:, -1] = said
     ctx = out[:, own.shape[1] :]
     log_chars, log_words, sentence_end = own[:, 0], own[:, 1], own[:, 2]
     chars = np.exp(log_chars) - 1
@@ -623,6 +636,50 @@ def _word_counts(words: _Words, per_line: np.ndarray, stopwords: frozenset[str])
         np.bincount(line, weights=kind & _STOP_WORD, minlength=per_line.size),
         np.bincount(line, weights=(kind & _FURNITURE_WORD) > 0, minlength=per_line.size),
     )
+
+
+# --- What a line says, learned ----------------------------------------------------------------
+# Each _WORD of the lower-cased line, and each pair of neighbouring words, is hashed into one of
+# 2**bits buckets (the hashing trick of fastText / Vowpal Wabbit); each bucket has a weight the
+# training learned with the other features (bench/train_residue.py), so "newsletter", "abonnez",
+# "all rights" or "photo:" count without a list of them in any language. A word is its key
+# (_key_fields: its length and its first and last two characters), hashed with fixed
+# multipliers: the model file's weights mean the same buckets in every process.
+_BUCKET_MULTIPLIERS = np.random.default_rng(16).integers(1, 1 << 63, 5, dtype=np.uint64) * 2 + 1
+_PAIR_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
+
+
+def word_buckets(words: _Words, per_line: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """The line and the bucket of each word and of each pair of neighbouring words of one line
+    (``per_line``: how many of the ``words`` each line has, one line after the other)."""
+    line = np.repeat(np.arange(per_line.size), per_line.astype(np.int64))
+    keys = words.keys
+    h = keys[0] * _BUCKET_MULTIPLIERS[0]
+    for field, multiplier in zip(keys[1:], _BUCKET_MULTIPLIERS[1:]):
+        h += field * multiplier
+    shift = np.uint64(64 - bits)
+    same_line = np.flatnonzero(line[1:] == line[:-1])
+    pairs = h.take(same_line) * _PAIR_MULTIPLIER + h.take(same_line + 1)
+    return np.concatenate((line, line.take(same_line))), np.concatenate((h >> shift, pairs >> shift))
+
+
+def words_said(words: _Words, per_line: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Per line, the weights of its words' and word pairs' buckets, summed, over the square root of
+    its words (``weights``: 2**bits of them)."""
+    lines, buckets = word_buckets(words, per_line, int(weights.size).bit_length() - 1)
+    said = np.bincount(lines, weights=weights.take(buckets), minlength=per_line.size)
+    return said / np.sqrt(np.maximum(per_line, 1))
+
+
+def lines_word_buckets(lines: list[str], bits: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For training: the line and bucket of each word and word pair of the lines, and each line's
+    number of words (words_said's divisor is its square root)."""
+    text = "\n".join(lines)
+    codes = _utf32(text)
+    classes = _class_table().take(codes)
+    per_line = _character_counts(lines, codes, classes)[:, _TOKENS]
+    line, bucket = word_buckets(_Words(_lowered(text, codes, classes)[1]), per_line, bits)
+    return line, bucket, per_line
 
 
 class _Words:

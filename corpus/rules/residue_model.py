@@ -35,6 +35,7 @@ from corpus.rules.base import CleaningContext, _runs, remove_lines
 from corpus.rules.residue_features import (
     FEATURES,
     KNOWN_RESIDUE,
+    WORDS_SAID,
     densest_block,
     known_residue,
     known_residue_lines,
@@ -90,12 +91,15 @@ class ResidueModel:
     """The two stages' weights and the stop words, read from the JSON file the training wrote."""
 
     def __init__(self, spec: dict):
-        if spec.get("features") != FEATURES:
+        if spec.get("features") != FEATURES + ([WORDS_SAID] if spec.get("word_weights") else []):
             raise ValueError("the residue model was trained on other features; retrain it (bench/train_residue.py)")
         # The trained weights are part of the version: a retrained model re-cleans every document.
         digest = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:8]
         self.version = f"{spec['version']}-{digest}"
         self.stopwords = frozenset(spec["stopwords"])
+        # What the words of a line say: a weight for each hashed bucket of words and word pairs
+        # (the words_said feature; none in a model trained without them).
+        self.word_weights = np.asarray(spec["word_weights"], float) if spec.get("word_weights") else None
         self.stages = [Linear(spec["stage1"]), Linear(spec["stage2"])]
 
     @classmethod
@@ -105,7 +109,7 @@ class ResidueModel:
         return cls(json.loads(Path(path).read_text("utf-8")))
 
     def first_stage(self, lines: list[str], **known) -> np.ndarray:
-        return self.stages[0].logits(line_features(lines, self.stopwords, **known))
+        return self.stages[0].logits(line_features(lines, self.stopwords, word_weights=self.word_weights, **known))
 
     def probabilities(self, lines: list[str], **known) -> np.ndarray:
         """The probability that each line is article text (``known``: what line_features may be given)."""
@@ -117,7 +121,10 @@ class ResidueModel:
     def probabilities_many(self, texts: list[list[str]], **known) -> list[np.ndarray]:
         """probabilities() of each of many texts (none without lines), their features computed together;
         ``known``: lists of what line_features may be given, one item a text."""
-        first = [self.stages[0].logits(features) for features in texts_line_features(texts, self.stopwords, **known)]
+        first = [
+            self.stages[0].logits(features)
+            for features in texts_line_features(texts, self.stopwords, word_weights=self.word_weights, **known)
+        ]
         sizes = [len(lines) for lines in texts]
         second = context_features(np.concatenate(first), sizes)
         found, at = [], 0
