@@ -4,6 +4,7 @@ Reads ../shared/data (never copied into the repository); the workspaces go where
 
     .venv/bin/python bench/models.py prepare polnear --out /tmp/models-bench   # pn-train, pn-dev
     .venv/bin/python bench/models.py prepare wikiann --out /tmp/models-bench   # wa-train, wa-dev
+    .venv/bin/python bench/models.py prepare wnut17 --out /tmp/models-bench    # wn-train, wn-dev
     .venv/bin/python bench/models.py run /tmp/models-bench/pn-train /tmp/models-bench/pn-dev \\
         --minutes 20 --json-out bench/models-polnear-results.json
 
@@ -86,25 +87,57 @@ def prepare_polnear(out: Path) -> None:
         _cli("adjudicate", "--strategy", "single", "-w", str(ws))
 
 
-def prepare_wikiann(out: Path) -> None:
-    for split in ("train", "dev"):
-        lines, sentences = ["-DOCSTART- O", ""], 0
-        for line in (DATA / "ner/wikiann-en" / split).read_text(encoding="utf-8").splitlines():
-            if not line.strip():
+SENTENCES_PER_DOCUMENT = 15
+
+
+def news_sized_conll(source: str, strip: str = "") -> str:
+    """``Token<TAB>TAG`` lines as the CoNLL importer reads them: ``token TAG``, ``strip`` (a prefix
+    on every token, such as WikiANN's ``en:``) removed, one blank line per sentence end and a
+    ``-DOCSTART-`` every 15 sentences, so that a document is news-sized, not the whole file."""
+    lines, sentences = ["-DOCSTART- O", ""], 0
+    for line in source.splitlines():
+        if not line.strip().strip("\ufeff"):  # WNUT-17 ends sentences with a tab or a stray BOM too
+            if lines[-1]:
                 lines.append("")
                 sentences += 1
-                if sentences % 15 == 0:
+                if sentences % SENTENCES_PER_DOCUMENT == 0:
                     lines += ["-DOCSTART- O", ""]
-                continue
-            token, tag = line.split("\t")
-            lines.append(f"{token.removeprefix('en:')} {tag}")
-        conll = out / f"wikiann-{split}.conll"
+            continue
+        token, tag = line.lstrip("\ufeff").split("\t")
+        lines.append(f"{token.removeprefix(strip)} {tag}")
+    return "\n".join(lines) + "\n"
+
+
+def _conll_workspace(
+    out: Path, name: str, short: str, files: dict[str, Path], labels: list[str], strip: str = ""
+) -> None:
+    """A workspace ``SHORT-SPLIT`` per split of a ``Token<TAB>TAG`` corpus (see :func:`news_sized_conll`)."""
+    for split, source in files.items():
+        conll = out / f"{name}-{split}.conll"
         conll.parent.mkdir(parents=True, exist_ok=True)
-        conll.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        ws = out / f"wa-{split}"
-        _workspace(ws, ["PER", "ORG", "LOC"])
+        conll.write_text(news_sized_conll(source.read_text(encoding="utf-8-sig"), strip), encoding="utf-8")
+        ws = out / f"{short}-{split}"
+        _workspace(ws, labels)
         _cli("annotate", "import", str(conll), "--format", "conll", "-w", str(ws), ok=(0, 1))  # exit 1: see PolNeAR
         _cli("adjudicate", "--strategy", "single", "-w", str(ws))
+
+
+def prepare_wikiann(out: Path) -> None:
+    folder = DATA / "ner/wikiann-en"
+    _conll_workspace(
+        out, "wikiann", "wa", {s: folder / s for s in ("train", "dev")}, ["PER", "ORG", "LOC"], strip="en:"
+    )
+
+
+WNUT17_LABELS = ["person", "location", "corporation", "product", "creative-work", "group"]
+
+
+def prepare_wnut17(out: Path) -> None:
+    """WNUT-17: tweets (train) and Reddit, YouTube and StackExchange comments (dev): names in text
+    unlike Wikipedia's, many lower-cased, few seen in training."""
+    folder = DATA / "ner/wnut17"
+    files = {"train": folder / "wnut17train.conll", "dev": folder / "emerging.dev.conll"}
+    _conll_workspace(out, "wnut17", "wn", files, WNUT17_LABELS)
 
 
 def _summary(scores: dict) -> dict:
@@ -252,7 +285,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     prep = sub.add_parser("prepare")
-    prep.add_argument("corpus", choices=["polnear", "wikiann"])
+    prep.add_argument("corpus", choices=["polnear", "wikiann", "wnut17"])
     prep.add_argument("--out", type=Path, required=True)
     go = sub.add_parser("run")
     go.add_argument("train", type=Path)
@@ -279,10 +312,10 @@ def main() -> None:
     if args.command == "prepare":
         if not DATA.exists():
             sys.exit(f"{DATA} is not here: the benchmark needs the shared development data")
-        (prepare_polnear if args.corpus == "polnear" else prepare_wikiann)(args.out)
+        {"polnear": prepare_polnear, "wikiann": prepare_wikiann, "wnut17": prepare_wnut17}[args.corpus](args.out)
         return
     settings = json.loads(args.settings)
-    for key in ("embed_rows", "batch_words"):
+    for key in ("embed_attrs", "embed_rows", "batch_words"):
         if key in settings:
             settings[key] = tuple(settings[key])
     result = run(args.train, args.dev, args.minutes, args.clock, args.name, settings)

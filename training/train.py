@@ -62,7 +62,9 @@ class TrainSettings:
     # overlap F1, fewer edits, 57 instead of 77 articles per CPU second (two seeds, bench/README.md)
     depth: int = 4
     window: int = 1
-    embed_rows: tuple[int, int, int, int] = (20000, 2000, 5000, 1000)  # NORM, PREFIX, SUFFIX, SHAPE
+    # the token attributes hashed into embeddings, and each one's hash rows (same order)
+    embed_attrs: tuple[str, ...] = ("NORM", "PREFIX", "SUFFIX", "SHAPE")
+    embed_rows: tuple[int, ...] = (20000, 2000, 5000, 1000)
     hidden_width: int = 64  # the NER's state layer (architecture "ner" only)
     # dimensions of word vectors learnt from the workspace's own text before training
     # (training/vectors.py), fed to the tok2vec beside the hashed embeddings; 0: none
@@ -110,7 +112,7 @@ def _embed_config(s: TrainSettings) -> dict:
     embed = {
         "@architectures": "spacy.MultiHashEmbed.v2",
         "width": s.width,
-        "attrs": ["NORM", "PREFIX", "SUFFIX", "SHAPE"],
+        "attrs": list(s.embed_attrs),
         "rows": list(s.embed_rows),
         "include_static_vectors": s.vectors > 0,
     }
@@ -325,6 +327,12 @@ def train_model(
     if settings.architecture not in ARCHITECTURES:
         raise NewsdeskError(
             Errors.E221, where=f"--architecture {settings.architecture}", detail=f"choose one of {list(ARCHITECTURES)}"
+        )
+    if len(settings.embed_attrs) != len(settings.embed_rows):
+        raise NewsdeskError(
+            Errors.E221,
+            where=f"embed_attrs {list(settings.embed_attrs)}",
+            detail=f"give one number of hash rows per attribute, not {list(settings.embed_rows)}",
         )
     global _clock
     _clock = time.process_time if settings.clock == "cpu" else time.monotonic
