@@ -528,6 +528,64 @@ def test_rules_settled_together_are_the_general_walks(case):
     assert together.offset_map().to_record() == general.offset_map().to_record()
 
 
+def _every_occurrence_by_definition(text: str, char: str, inner: str, edge: str) -> list | None:
+    at = [i for i, c in enumerate(text) if c == char]
+    if any(b == a + 1 for a, b in zip(at, at[1:])):
+        return None
+    return [Edit(i, i + 1, edge if i in (0, len(text) - 1) else inner) for i in at]
+
+
+@st.composite
+def _every_occurrence_case(draw):
+    """A text (a line break at its edges now and then, a character outside the BMP now and
+    then), a rule's edits before (or none), the edits of every line break, and a rule after."""
+    raw = "".join(draw(st.lists(st.sampled_from(["ab", "é“", "\n", "\n", " ", "🎉", "\n\n"]), max_size=20)))
+    before = draw(st.sampled_from([[], [Edit(0, 0, "x")], [Edit(len(raw), len(raw), " z")]]))
+    text = (before[0].replacement + raw if before[0].start == 0 else raw + before[0].replacement) if before else raw
+    inner, edge = draw(st.sampled_from([("\n\n", ""), ("\n\n", "\n\n"), (" ", ""), ("", "ab")]))
+    cuts = sorted(set(draw(st.lists(st.integers(0, len(text) + 3), max_size=4))))
+    return raw, before, text, inner, edge, cuts
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_every_occurrence_case())
+@example(("\n", [], "\n", "\n\n", "", []))
+@example(("a\nb\n", [], "a\nb\n", "\n\n", "", [0, 3]))
+@example(("\n🎉\na", [Edit(0, 0, "x")], "x\n🎉\na", "\n\n", "", [1, 4]))
+def test_every_occurrence_is_its_edits_applied_one_by_one(case):
+    """EveryOccurrence's edits (paragraph_breaks on a page of single breaks) are every occurrence's,
+    and the engine given them as they are or as a plain list keeps the same text, pieces, log and
+    offset map, with a rule before them or not, and one after (which bisects over their ends)."""
+    raw, before, text, inner, edge, cuts = case
+    edits = offsets.EveryOccurrence.of(text, "\n", inner, edge)
+    expected = _every_occurrence_by_definition(text, "\n", inner, edge)
+    assert edits == expected
+    if edits is None:
+        return
+    assert all(type(edit) is Edit for edit in edits)
+    fast, plain = EditEngine(raw), EditEngine(raw)
+    for engine in (fast, plain):
+        engine.apply("before", list(before))
+        assert engine.text == text
+    fast.apply("every", edits)
+    plain.apply("every", list(edits))
+    assert fast.text == plain.text == edits.after
+    after = [Edit(s, e) for s, e in zip(cuts[::2], cuts[1::2]) if e <= len(fast.text)]
+    fast.apply("after", after)
+    plain.apply("after", after)
+    assert fast.text == plain.text
+    assert fast.log == plain.log and fast.pieces == plain.pieces
+    assert fast.offset_map().to_record() == plain.offset_map().to_record()
+
+
+def test_every_occurrence_edits_made_on_another_text_are_cut_as_usual():
+    edits = offsets.EveryOccurrence.of("a\nb", "\n", "\n\n", "")
+    engine = EditEngine("".join(["a\n", "b"]))  # an equal text, another object
+    engine.apply("every", edits)
+    assert engine.text == "a\n\nb"
+    assert engine.log == [offsets.AppliedEdit("every", 1, 2, "\n", "\n\n")]
+
+
 # --- Run-together words, for a batch at once ------------------------------------------------------
 
 
