@@ -936,6 +936,26 @@ def test_ftfy_leaves_alone_every_text_the_line_test_passes(text):
         assert ftfy.fix_text(text, rule._config) == text
 
 
+# Decomposed accents beside mojibake, entities, a ligature: lines whose one fault is their
+# normalisation, and lines where it is one of several.
+_NOT_NFC = ["e\u0301", "A\u030a", "\u0308", "\u1100\u1161", "ö", "a", " ", "’", "Ã©", "â€™", "&amp;", "ﬁ", "\x85"]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(_NOT_NFC + _NFC_ALPHABET + _mojibake_alphabet()[:40]), max_size=12).map("".join))
+@example("Cafe\u0301 au lait")
+@example("Cafe\u0301 Ã©")
+@example("e\u0301 &amp;")
+def test_a_line_normalised_without_ftfy_is_what_ftfy_makes_of_it(line):
+    import ftfy
+
+    rule = unicode_repair.UnicodeRepair()
+    if rule._may_change(line):
+        assert rule._fixed(line, None) == ftfy.fix_text(line, rule._config)
+    if rule._may_change.only_normalisation(line):
+        assert not unicodedata.is_normalized("NFC", line)
+
+
 def test_unicode_repair_with_a_lone_surrogate_in_the_batch():
     rule = unicode_repair.UnicodeRepair()
     texts = ["The bank didnâ€™t move.", "bad \ud800 text"]
