@@ -92,6 +92,38 @@ def test_the_cookie_pre_check_never_misses_what_re_finds(text):
     assert _residue_edits(text) == _residue_edits(text, residue_lines._ANYWHERE_SCANNERS)
 
 
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "cookie",
+                "COOKIE",
+                "CoOkIe",
+                "cook",
+                "ie",
+                "coo",
+                "kie",
+                "é",
+                "日",
+                "\u0130",
+                "\u0131",
+                "\u212a",
+                "\ud800",
+                " ",
+                "\n",
+                "🎉",
+            ]
+        ),
+        max_size=20,
+    ).map("".join)
+)
+@example("cookiecookie")
+@example("日cookie é COOKIES")
+def test_the_cookie_words_are_where_the_regex_finds_them(text):
+    assert residue_lines._cookie_word_starts(text) == [m.start() for m in residue_lines._COOKIE_WORD.finditer(text)]
+
+
 def _anywhere_by_definition(text: str) -> dict:
     """ResidueLines' kinds found anywhere, the plain way: every line tried against every pattern."""
     found = {}
