@@ -13,6 +13,7 @@ at no extra cost, and they cannot disagree with each other.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
 from itertools import accumulate, repeat
 from operator import add, eq, gt, sub
 from typing import NamedTuple
@@ -29,17 +30,46 @@ class Edit(NamedTuple):
     replacement: str = ""
 
 
-class EveryOccurrence(list):
+class EveryOccurrence(Sequence):
     """The edits replacing every occurrence of one character in a text, where no two occurrences
     stand side by side: each by ``inner``, one at the very start or end of the text by ``edge``.
 
-    A list of :class:`Edit` like any rule's, which also carries the text after it and its
-    columns, made by numpy and str calls: the engine applies it without reading each edit
-    (paragraph_breaks on a page of single line breaks: ~180 edits, cut and composed one by one
-    in ~110 µs). Made only by :meth:`of`, which checks what it promises.
+    A sequence of :class:`Edit` like any rule's list (made when first read), which also carries
+    the text after it and its columns, made by numpy and str calls: the engine applies it without
+    reading or even making each edit (paragraph_breaks on a page of single line breaks: ~180
+    edits, cut and composed one by one in ~110 µs). Made only by :meth:`of`, which checks what
+    it promises.
     """
 
-    __slots__ = ("text", "after", "starts", "ends", "replacements", "removed", "_at", "_growth")
+    __slots__ = ("text", "after", "starts", "ends", "replacements", "removed", "_at", "_growth", "_edits")
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def __getitem__(self, i):
+        return self.edits()[i]
+
+    def __iter__(self):
+        return iter(self.edits())
+
+    def __eq__(self, other) -> bool:
+        return self.edits() == (other.edits() if isinstance(other, EveryOccurrence) else other)
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return f"EveryOccurrence({self.edits()!r})"
+
+    def edits(self) -> list[Edit]:
+        """The edits as a list (the same each time)."""
+        if self._edits is None:
+            self._edits = list(map(tuple.__new__, repeat(Edit), zip(self.starts, self.ends, self.replacements)))
+        return self._edits
+
+    def pieces(self) -> list[tuple[int, int, str]]:
+        """The engine's replaced pieces on a text nothing has replaced yet: the edits' own
+        columns, as plain tuples (a third of the time of making the Edit named tuples)."""
+        return list(zip(self.starts, self.ends, self.replacements))
 
     @classmethod
     def of(cls, text: str, char: str, inner: str, edge: str) -> EveryOccurrence | None:
@@ -66,7 +96,8 @@ class EveryOccurrence(list):
             replacements[0], lead = edge, 1
         if starts and starts[-1] == last and last >= lead:
             replacements[-1], trail = edge, 1
-        edits = cls(map(tuple.__new__, repeat(Edit), zip(starts, ends, replacements)))
+        edits = cls()
+        edits._edits = None
         middle = text[lead : len(text) - trail].replace(char, inner)
         edits.after = (edge if lead else "") + middle + (edge if trail else "")
         edits.text, edits.starts, edits.ends, edits.replacements = text, starts, ends, replacements
@@ -405,15 +436,16 @@ def _into_copies(engine: EditEngine, edits: list[Edit], rule: str, removed: list
     its piece the edit itself, so pieces and log lines are made by maps, in C (paragraph_breaks'
     edit on every line of a page: 30 µs of its 130 a real text). False, with nothing changed,
     for any other edits. (:class:`EveryOccurrence` brings its columns, checked when made.)"""
-    if type(edits) is EveryOccurrence:
+    if type(edits) is EveryOccurrence and removed is edits.removed:  # (applied the short way too)
         starts, ends, replacements = edits.starts, edits.ends, edits.replacements
+        engine._changed = edits.pieces()
         engine._ends = edits.ends_after() if keep_ends else None
     else:
         starts, ends, replacements = zip(*edits)
         if not all(map(gt, starts[1:], ends)) or any(map(eq, replacements, removed)):
             return False
+        engine._changed = list(edits)  # the edits are the pieces (named tuples: never changed in place)
         engine._ends = _ends(starts, ends, replacements) if keep_ends else None
-    engine._changed = list(edits)  # the edits are the pieces (named tuples: never changed in place)
     engine._log += map(tuple.__new__, repeat(AppliedEdit), zip(repeat(rule), starts, ends, removed, replacements))
     return True
 
