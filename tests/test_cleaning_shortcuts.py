@@ -572,8 +572,15 @@ def _every_occurrence_case(draw):
     """A text (a line break at its edges now and then, a character outside the BMP now and
     then), a rule's edits before (or none), the edits of every line break, and a rule after."""
     raw = "".join(draw(st.lists(st.sampled_from(["ab", "é“", "\n", "\n", " ", "🎉", "\n\n"]), max_size=20)))
-    before = draw(st.sampled_from([[], [Edit(0, 0, "x")], [Edit(len(raw), len(raw), " z")]]))
-    text = (before[0].replacement + raw if before[0].start == 0 else raw + before[0].replacement) if before else raw
+    # Before: nothing, or a few edits anywhere (beside a line break, or apart from every one).
+    cuts = sorted(draw(st.lists(st.integers(0, len(raw)), max_size=6)))
+    before = [Edit(s, e, draw(st.sampled_from(["", "x", "yz"]))) for s, e in zip(cuts[::2], cuts[1::2])]
+    before = [edit for edit in before if edit.start < edit.end or edit.replacement]
+    text, prev = "", 0
+    for s, e, replacement in before:
+        text += raw[prev:s] + replacement
+        prev = e
+    text += raw[prev:]
     inner, edge = draw(st.sampled_from([("\n\n", ""), ("\n\n", "\n\n"), (" ", ""), ("", "ab")]))
     cuts = sorted(set(draw(st.lists(st.integers(0, len(text) + 3), max_size=4))))
     return raw, before, text, inner, edge, cuts
@@ -584,6 +591,8 @@ def _every_occurrence_case(draw):
 @example(("\n", [], "\n", "\n\n", "", []))
 @example(("a\nb\n", [], "a\nb\n", "\n\n", "", [0, 3]))
 @example(("\n🎉\na", [Edit(0, 0, "x")], "x\n🎉\na", "\n\n", "", [1, 4]))
+@example(("a\nbc\nd", [Edit(3, 4, "")], "a\nb\nd", "\n\n", "", [2, 5]))  # beside every piece
+@example(("a b\nc d\ne", [Edit(1, 2, ""), Edit(5, 6, "xy")], "ab\ncxyd\ne", "\n\n", "", [0, 1]))
 def test_every_occurrence_is_its_edits_applied_one_by_one(case):
     """EveryOccurrence's edits (paragraph_breaks on a page of single breaks) are every occurrence's,
     and the engine given them as they are or as a plain list keeps the same text, pieces, log and
@@ -599,7 +608,9 @@ def test_every_occurrence_is_its_edits_applied_one_by_one(case):
     for engine in (fast, plain):
         engine.apply("before", list(before))
         assert engine.text == text
+    edits = offsets.EveryOccurrence.of(fast.text, "\n", inner, edge)  # on the engine's own text, as a rule makes them
     fast.apply("every", edits)
+    assert not edits or fast._pending[-1][2] is edits.removed  # the short way
     plain.apply("every", list(edits))
     assert fast.text == plain.text == edits.after
     after = [Edit(s, e) for s, e in zip(cuts[::2], cuts[1::2]) if e <= len(fast.text)]
