@@ -92,6 +92,38 @@ def test_the_cookie_pre_check_never_misses_what_re_finds(text):
     assert _residue_edits(text) == _residue_edits(text, residue_lines._ANYWHERE_SCANNERS)
 
 
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "cookie",
+                "COOKIE",
+                "CoOkIe",
+                "cook",
+                "ie",
+                "coo",
+                "kie",
+                "é",
+                "日",
+                "\u0130",
+                "\u0131",
+                "\u212a",
+                "\ud800",
+                " ",
+                "\n",
+                "🎉",
+            ]
+        ),
+        max_size=20,
+    ).map("".join)
+)
+@example("cookiecookie")
+@example("日cookie é COOKIES")
+def test_the_cookie_words_are_where_the_regex_finds_them(text):
+    assert residue_lines._cookie_word_starts(text) == [m.start() for m in residue_lines._COOKIE_WORD.finditer(text)]
+
+
 def _anywhere_by_definition(text: str) -> dict:
     """ResidueLines' kinds found anywhere, the plain way: every line tried against every pattern."""
     found = {}
@@ -282,6 +314,24 @@ _SPACING = st.sampled_from(
 @given(st.lists(_SPACING, max_size=25).map("".join))
 def test_whitespace_edits_are_the_patterns_matches(text):
     assert whitespace.WhitespaceNormalisation().propose(text, base.CleaningContext()) == _whitespace_by_definition(text)
+
+
+# Page text with no spacing character but the space and the line break (9 real texts in 10): the
+# rule's one numpy pass says whether any space needs an edit; characters outside the BMP are two
+# UTF-16 units, a lone surrogate one.
+_PLAIN_SPACING = st.sampled_from([" ", "  ", "\n", "\n\n", "a", "word", "“", "é", "日本", "🎉", "\ud800"])
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(_PLAIN_SPACING, max_size=25).map("".join))
+@example(" a")
+@example("a\n")
+@example("🎉 \n🎉")
+def test_whitespace_of_text_with_plain_spaces_only_is_the_patterns_matches(text):
+    edits = whitespace.WhitespaceNormalisation().propose(text, base.CleaningContext())
+    assert edits == _whitespace_by_definition(text)
+    units = whitespace.np.frombuffer(text.encode("utf-16-le", "surrogatepass"), whitespace.np.uint16)
+    assert whitespace._a_space_needs_an_edit(units) == bool(edits)
 
 
 def test_whitespace_in_a_scraped_paragraph():
@@ -508,6 +558,75 @@ def test_rules_settled_together_are_the_general_walks(case):
     assert together.log == general.log == one_by_one.log
     assert together.text == general.text
     assert together.offset_map().to_record() == general.offset_map().to_record()
+
+
+def _every_occurrence_by_definition(text: str, char: str, inner: str, edge: str) -> list | None:
+    at = [i for i, c in enumerate(text) if c == char]
+    if any(b == a + 1 for a, b in zip(at, at[1:])):
+        return None
+    return [Edit(i, i + 1, edge if i in (0, len(text) - 1) else inner) for i in at]
+
+
+@st.composite
+def _every_occurrence_case(draw):
+    """A text (a line break at its edges now and then, a character outside the BMP now and
+    then), a rule's edits before (or none), the edits of every line break, and a rule after."""
+    raw = "".join(draw(st.lists(st.sampled_from(["ab", "é“", "\n", "\n", " ", "🎉", "\n\n"]), max_size=20)))
+    # Before: nothing, or a few edits anywhere (beside a line break, or apart from every one).
+    cuts = sorted(draw(st.lists(st.integers(0, len(raw)), max_size=6)))
+    before = [Edit(s, e, draw(st.sampled_from(["", "x", "yz"]))) for s, e in zip(cuts[::2], cuts[1::2])]
+    before = [edit for edit in before if edit.start < edit.end or edit.replacement]
+    text, prev = "", 0
+    for s, e, replacement in before:
+        text += raw[prev:s] + replacement
+        prev = e
+    text += raw[prev:]
+    inner, edge = draw(st.sampled_from([("\n\n", ""), ("\n\n", "\n\n"), (" ", ""), ("", "ab")]))
+    cuts = sorted(set(draw(st.lists(st.integers(0, len(text) + 3), max_size=4))))
+    return raw, before, text, inner, edge, cuts
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_every_occurrence_case())
+@example(("\n", [], "\n", "\n\n", "", []))
+@example(("a\nb\n", [], "a\nb\n", "\n\n", "", [0, 3]))
+@example(("\n🎉\na", [Edit(0, 0, "x")], "x\n🎉\na", "\n\n", "", [1, 4]))
+@example(("a\nbc\nd", [Edit(3, 4, "")], "a\nb\nd", "\n\n", "", [2, 5]))  # beside every piece
+@example(("a b\nc d\ne", [Edit(1, 2, ""), Edit(5, 6, "xy")], "ab\ncxyd\ne", "\n\n", "", [0, 1]))
+def test_every_occurrence_is_its_edits_applied_one_by_one(case):
+    """EveryOccurrence's edits (paragraph_breaks on a page of single breaks) are every occurrence's,
+    and the engine given them as they are or as a plain list keeps the same text, pieces, log and
+    offset map, with a rule before them or not, and one after (which bisects over their ends)."""
+    raw, before, text, inner, edge, cuts = case
+    edits = offsets.EveryOccurrence.of(text, "\n", inner, edge)
+    expected = _every_occurrence_by_definition(text, "\n", inner, edge)
+    assert edits == expected
+    if edits is None:
+        return
+    assert all(type(edit) is Edit for edit in edits)
+    fast, plain = EditEngine(raw), EditEngine(raw)
+    for engine in (fast, plain):
+        engine.apply("before", list(before))
+        assert engine.text == text
+    edits = offsets.EveryOccurrence.of(fast.text, "\n", inner, edge)  # on the engine's own text, as a rule makes them
+    fast.apply("every", edits)
+    assert not edits or fast._pending[-1][2] is edits.removed  # the short way
+    plain.apply("every", list(edits))
+    assert fast.text == plain.text == edits.after
+    after = [Edit(s, e) for s, e in zip(cuts[::2], cuts[1::2]) if e <= len(fast.text)]
+    fast.apply("after", after)
+    plain.apply("after", after)
+    assert fast.text == plain.text
+    assert fast.log == plain.log and fast.pieces == plain.pieces
+    assert fast.offset_map().to_record() == plain.offset_map().to_record()
+
+
+def test_every_occurrence_edits_made_on_another_text_are_cut_as_usual():
+    edits = offsets.EveryOccurrence.of("a\nb", "\n", "\n\n", "")
+    engine = EditEngine("".join(["a\n", "b"]))  # an equal text, another object
+    engine.apply("every", edits)
+    assert engine.text == "a\n\nb"
+    assert engine.log == [offsets.AppliedEdit("every", 1, 2, "\n", "\n\n")]
 
 
 # --- Run-together words, for a batch at once ------------------------------------------------------
@@ -860,6 +979,26 @@ def test_ftfy_leaves_alone_every_text_the_line_test_passes(text):
         assert ftfy.fix_text(text, rule._config) == text
 
 
+# Decomposed accents beside mojibake, entities, a ligature: lines whose one fault is their
+# normalisation, and lines where it is one of several.
+_NOT_NFC = ["e\u0301", "A\u030a", "\u0308", "\u1100\u1161", "ö", "a", " ", "’", "Ã©", "â€™", "&amp;", "ﬁ", "\x85"]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(_NOT_NFC + _NFC_ALPHABET + _mojibake_alphabet()[:40]), max_size=12).map("".join))
+@example("Cafe\u0301 au lait")
+@example("Cafe\u0301 Ã©")
+@example("e\u0301 &amp;")
+def test_a_line_normalised_without_ftfy_is_what_ftfy_makes_of_it(line):
+    import ftfy
+
+    rule = unicode_repair.UnicodeRepair()
+    if rule._may_change(line):
+        assert rule._fixed(line, None) == ftfy.fix_text(line, rule._config)
+    if rule._may_change.only_normalisation(line):
+        assert not unicodedata.is_normalized("NFC", line)
+
+
 def test_unicode_repair_with_a_lone_surrogate_in_the_batch():
     rule = unicode_repair.UnicodeRepair()
     texts = ["The bank didnâ€™t move.", "bad \ud800 text"]
@@ -996,12 +1135,6 @@ def test_a_repair_edits_the_lines_difflib_says(pieces):
     engine = EditEngine(text)
     engine.apply("unicode_repair", expected)
     assert engine.text == "\n".join(ftfy.fix_text(line, rule._config) for line in text.split("\n"))
-
-
-@settings(max_examples=500, deadline=None)
-@given(st.text(alphabet=st.sampled_from(list("a \n\t\r’é\u00a0\u200b\u3000🎉") + ["\ud800"]), max_size=30))
-def test_the_characters_outside_ascii_are_the_texts_own(text):
-    assert base.non_ascii(text) == "".join(c for c in text if not c.isascii())
 
 
 # --- Quote spacing ------------------------------------------------------------------------------

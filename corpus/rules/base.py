@@ -44,18 +44,6 @@ class FlaggingRule(Protocol):
     def flag(self, text: str, ctx: CleaningContext) -> list[Flag]: ...
 
 
-_ASCII_BYTES = bytes(range(0x80))
-
-
-def non_ascii(text: str) -> str:
-    """The characters of ``text`` outside ASCII, in order (lone surrogates too).
-
-    A cheap inventory for a rule's pre-check: deleting the ASCII bytes of the UTF-8 leaves
-    whole characters, and costs a fifth of a regex scan for the few characters a rule acts on.
-    """
-    return text.encode("utf-8", "surrogatepass").translate(None, _ASCII_BYTES).decode("utf-8", "surrogatepass")
-
-
 def _lines(text: str):
     """(start, end) of every line, without its newline."""
     pos = 0

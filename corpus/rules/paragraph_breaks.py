@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from corpus.offsets import Edit
+from corpus.offsets import Edit, EveryOccurrence
 from corpus.rules.base import CleaningContext
 
 
@@ -25,10 +25,15 @@ class ParagraphBreaks:
             and "\n\n\n" not in text
         ):
             return _edge_newline_edits(text)  # every break is already one blank line
+        if not text.startswith("\n\n", s):
+            # Whole-page text has a single break after every line, each an edit: when no run is
+            # longer, they are every line break's, made and applied by str and map calls.
+            single = EveryOccurrence.of(text, "\n", "\n\n", "")
+            if single is not None:
+                return single
         # Every run of newlines (str.find goes from one to the next; a regex would stop on
-        # each and build a match object for the many runs that are already right). Whole-page
-        # text has a single break after every line, each an edit: made without Edit's
-        # Python-level __new__ (the same tuple, in 85% of the time).
+        # each and build a match object for the many runs that are already right), each edit
+        # made without Edit's Python-level __new__ (the same tuple, in 85% of the time).
         edits, n = [], len(text)
         append, edit = edits.append, tuple.__new__
         while s >= 0:

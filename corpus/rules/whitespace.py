@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 from corpus.offsets import Edit
-from corpus.rules.base import CleaningContext, non_ascii
+from corpus.rules.base import CleaningContext
 
 # The definition: every edit of WhitespaceNormalisation is one match of this pattern.
 _WS_EDITS = re.compile(
@@ -19,6 +21,9 @@ _SPACES = frozenset(" \t\u00a0\u202f\u205f\u3000" + "".join(map(chr, range(0x200
 _UNUSUAL_WS = re.compile("[\r\u200b\u200c\u200d\u2060\ufeff\u00ad\t\u00a0\u2000-\u200a\u202f\u205f\u3000]")
 _LINE_START_SPACE = re.compile("\n ")
 _UNUSUAL_NON_ASCII = (_ZERO_WIDTH | _SPACES) - {" ", "\t"}
+# The same characters by UTF-16 code unit (all of them are in the Basic Multilingual Plane).
+_UNUSUAL_UNIT = np.zeros(0x10000, bool)
+_UNUSUAL_UNIT[[ord(c) for c in _UNUSUAL_NON_ASCII]] = True
 
 
 class WhitespaceNormalisation:
@@ -28,10 +33,34 @@ class WhitespaceNormalisation:
 
     def propose(self, text: str, ctx: CleaningContext) -> list[Edit]:
         # Most texts have none of the unusual characters: the regex scan for them (a third of
-        # the rule) is made only when "\r", a tab or one of the others outside ASCII is there.
-        if "\r" in text or "\t" in text or not (text.isascii() or _UNUSUAL_NON_ASCII.isdisjoint(non_ascii(text))):
+        # the rule) is made only when "\r", a tab or one of the others outside ASCII is there
+        # (those by a table of UTF-16 units, read from the array the spaces are then read from).
+        if "\r" in text or "\t" in text:
             return _space_edits(text, [m.start() for m in _UNUSUAL_WS.finditer(text)])
-        return _space_edits(text, [])
+        units = np.frombuffer(text.encode("utf-16-le", "surrogatepass"), np.uint16)
+        if not text.isascii() and _UNUSUAL_UNIT[units[units > 0x7F]].any():
+            return _space_edits(text, [m.start() for m in _UNUSUAL_WS.finditer(text)])
+        # Then only plain spaces can need an edit, and 9 texts in 10 have none that does.
+        return _space_edits(text, []) if _a_space_needs_an_edit(units) else []
+
+
+def _a_space_needs_an_edit(units: np.ndarray) -> bool:
+    """Whether a text of ``units`` (UTF-16), with no spacing character but the plain space and
+    the line break, has a space :func:`_space_edits` edits: one beside another space, a line
+    break or an edge of the text (a run of two or more, or at a line's edge).
+
+    A few numpy steps over the text instead of a search for each kind, which stops at every
+    space between two words: the rule 60 -> 35 µs a real page. A character outside the
+    Basic Multilingual Plane is two units here, neither a space nor a line break: what stands
+    beside what is unchanged.
+    """
+    if not units.size:
+        return False
+    space = units == 0x20
+    if space[0] or space[-1]:
+        return True
+    space_or_break = space | (units == 0x0A)
+    return bool((space[1:] & space_or_break[:-1]).any() or (space[:-1] & space_or_break[1:]).any())
 
 
 def _space_edits(text: str, unusual: list[int]) -> list[Edit]:
