@@ -12,6 +12,11 @@ is scored both ways.
     .venv/bin/python bench/beam.py greedy pn-train/models/beam4 /tmp/beam4-greedy
     .venv/bin/python bench/beam.py score pn-train pn-dev pn-train/models/beam4 /tmp/beam4-greedy \\
         --json-out /tmp/beam-scores.json
+    .venv/bin/python bench/beam.py curves RUN.err ...   # the held-out curves of runs still going
+
+``curves`` reads ``models.py run``'s progress lines (its stderr: every 30 CPU s, the epoch and
+the best held-out sample exact F1 so far), so runs that a busy machine will not finish in time
+are still compared at equal CPU time.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import sys
 import time
@@ -88,6 +94,18 @@ def score(train: Path, dev: Path, models: list[Path]) -> dict:
     return out
 
 
+PROGRESS = re.compile(r"^(\d+)s (\w+): epoch ([\d.]+) best ([\d.]+) load ([\d.]+)$")
+
+
+def curves(logs: list[Path]) -> dict:
+    """``{run: [[cpu seconds, epoch, best held-out sample F1, load], ...]}`` from progress lines."""
+    out = {}
+    for log in logs:
+        points = [PROGRESS.match(line) for line in log.read_text().splitlines()]
+        out[log.stem] = [[int(m[1]), float(m[3]), float(m[4]), float(m[5])] for m in points if m]
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -99,11 +117,17 @@ def main() -> None:
     sc.add_argument("dev", type=Path)
     sc.add_argument("models", type=Path, nargs="+")
     sc.add_argument("--json-out", type=Path)
+    cv = sub.add_parser("curves", help="held-out curves from models.py run's progress lines")
+    cv.add_argument("logs", type=Path, nargs="+")
+    cv.add_argument("--json-out", type=Path)
     args = parser.parse_args()
     if args.command == "greedy":
         greedy(args.src, args.dst)
         return
-    result = score(args.train, args.dev, args.models)
+    if args.command == "curves":
+        result = curves(args.logs)
+    else:
+        result = score(args.train, args.dev, args.models)
     text = json.dumps(result, indent=2)
     print(text)
     if args.json_out:
