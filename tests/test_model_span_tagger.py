@@ -79,18 +79,21 @@ def test_spans_of_a_valid_sequence():
 def tagger_and_ner(tmp_path_factory):
     ws = gold_workspace(tmp_path_factory.mktemp("architectures"), n=24)
     fast = replace(QUICK, max_epochs=5)
-    return ws, {arch: train_model(ws, arch, 3, settings=replace(fast, architecture=arch)) for arch in ("tagger", "ner")}
+    kinds = {arch: replace(fast, architecture=arch) for arch in ("tagger", "ner")}
+    kinds["beam"] = replace(fast, beam_width=2)  # spaCy's beam NER, trained with its global objective
+    return ws, {kind: train_model(ws, kind, 3, settings=settings) for kind, settings in kinds.items()}
 
 
-@pytest.mark.parametrize("architecture", ["tagger", "ner"])
+@pytest.mark.parametrize("architecture", ["tagger", "ner", "beam"])
 def test_each_architecture_loads_in_a_fresh_process_and_its_predictions_validate(tagger_and_ner, architecture):
     ws, models = tagger_and_ner
     result = models[architecture]
-    assert result.meta.settings["architecture"] == architecture
+    assert result.meta.settings["architecture"] == ("ner" if architecture == "beam" else architecture)
     curve = result.meta.settings["curve"]
     assert set(curve) == {"entities", "claims"} and all(len(points) >= 2 for points in curve.values())
     config = (result.path / "claims" / "config.cfg").read_text()
     assert ("newsdesk_span_tagger" in config) == (architecture == "tagger")
+    assert ("beam_ner" in config) == (architecture == "beam")
     # A new process knows nothing of the tagger's factory until the predictor registers it.
     code = (
         "import sys, json; from annotation.models.predictor import ModelPredictor; "
@@ -130,3 +133,31 @@ def test_an_unknown_architecture_is_refused(tmp_path):
     assert err.value.code == "E221" and "tagger" in err.value.detail
     out = runner.invoke(app, ["model", "train", "--architecture", "crf", "--workspace", str(ws.root)])
     assert out.exit_code == 1 and "[E221]" in out.output
+
+
+def test_a_beam_ner_is_biased_and_tuned_like_the_greedy_one_and_decodes_greedily_in_numpy(tagger_and_ner):
+    # The beam NER has the greedy one's moves and network: its start bias is chosen in training,
+    # the bias opens spans in its beam too, and set to a beam of 1 the numpy decoder runs it and
+    # finds what spaCy's greedy loop finds (bench/beam.py scores a beam-trained model both ways).
+    from test_models import _spacy_entities
+
+    from annotation.models.predictor import load_pipeline
+    from annotation.models.start_bias import biased, ner_component
+
+    ws, models = tagger_and_ner
+    result = models["beam"]
+    assert result.meta.settings["beam_width"] == 2
+    nlp = load_pipeline(result.path / "claims")
+    assert ner_component(nlp) is not None, "training and model tune choose its start bias"
+    assert nlp.get_pipe("ner").cfg["beam_width"] == 2
+    assert not ner_decode.can_decode(nlp, check_version=False), "its beam: spaCy's loop"
+    texts = [d.text for d in CorpusStore(ws).iter_documents()] + ["", "Oslo", "Anna Berg said so."]
+    docs = [nlp.make_doc(t) for t in texts]
+    beam = _spacy_entities(nlp, docs, 16)
+    with biased(nlp, {"CLAIM": 50.0, "CUE": 50.0, "SOURCE": 50.0}):
+        assert sum(map(len, _spacy_entities(nlp, docs, 16))) > sum(map(len, beam))
+    nlp.get_pipe("ner").cfg["beam_width"] = 1
+    assert ner_decode.can_decode(nlp, check_version=False)
+    greedy = _spacy_entities(nlp, docs, 16)
+    assert ner_decode.decode_entities(nlp, docs, 16) == greedy
+    assert sum(map(len, greedy)) > len(docs)

@@ -66,6 +66,12 @@ class TrainSettings:
     embed_attrs: tuple[str, ...] = ("NORM", "PREFIX", "SUFFIX", "SHAPE")
     embed_rows: tuple[int, ...] = (20000, 2000, 5000, 1000)
     hidden_width: int = 64  # the NER's state layer (architecture "ner" only)
+    # > 1: spaCy's beam NER (factory "beam_ner"), updated with its global objective over this
+    # many parses (a beam_update_prob share of the updates, the others greedy) and decoded with
+    # its beam; 1: the greedy NER, the default (bench/README.md, ninth round)
+    beam_width: int = 1
+    beam_density: float = 0.01  # parses under this share of the best one's probability leave the beam
+    beam_update_prob: float = 0.5
     # dimensions of word vectors learnt from the workspace's own text before training
     # (training/vectors.py), fed to the tok2vec beside the hashed embeddings; 0: none
     vectors: int = 0
@@ -136,7 +142,9 @@ def _tok2vec_config(s: TrainSettings) -> dict:
 
 
 def _ner_config(s: TrainSettings) -> dict:
+    beam = {"beam_width": s.beam_width, "beam_density": s.beam_density, "beam_update_prob": s.beam_update_prob}
     return {
+        **(beam if s.beam_width > 1 else {}),
         "model": {
             "@architectures": "spacy.TransitionBasedParser.v2",
             "state_type": "ner",
@@ -146,7 +154,7 @@ def _ner_config(s: TrainSettings) -> dict:
             "use_upper": True,
             "nO": None,
             "tok2vec": _tok2vec_config(s),
-        }
+        },
     }
 
 
@@ -173,7 +181,7 @@ def blank_pipeline(lang: str, labels: list[str], settings: TrainSettings, vocab=
         span_tagger.register()
         nlp.add_pipe(span_tagger.FACTORY, config=_tagger_config(settings, labels))
         return nlp
-    ner = nlp.add_pipe("ner", config=_ner_config(settings))
+    ner = nlp.add_pipe("beam_ner" if settings.beam_width > 1 else "ner", name="ner", config=_ner_config(settings))
     for label in labels:
         ner.add_label(label)
     return nlp
@@ -307,8 +315,9 @@ def _finishing_seconds(trainers: list[_Layer], settings: TrainSettings) -> float
             predictions = 2.0  # prediction with links, and a margin
             if settings.start_bias and settings.architecture == "ner":
                 # tune_start_bias's trials: a layer's spans only, numpy-decoded, half the time of
-                # nlp.evaluate, which the speed was measured with (PolNeAR: 3.8 vs 7.1-7.6 CPU s)
-                predictions += len(START_BIASES) / 2
+                # nlp.evaluate, which the speed was measured with (PolNeAR: 3.8 vs 7.1-7.6 CPU s);
+                # a beam NER's trials run spaCy's beam as nlp.evaluate does
+                predictions += len(START_BIASES) / (1 if settings.beam_width > 1 else 2)
             need += predictions * t.held_out_words / t.words_per_second
     return need + 2.0
 

@@ -43,9 +43,11 @@ def can_decode(nlp, check_version: bool = True) -> bool:
 
     if not ENABLED or (check_version and spacy.__version__ not in VERIFIED_SPACY):
         return False
-    if len(nlp.pipeline) != 1 or nlp.get_pipe_meta(nlp.pipeline[0][0]).factory != "ner":
+    from annotation.models.start_bias import ner_component
+
+    component = ner_component(nlp)  # a beam NER set to decode greedily is decoded like a greedy one
+    if component is None:
         return False
-    component = nlp.pipeline[0][1]
     model = component.model
     if component.cfg.get("beam_width", 1) != 1 or component.postprocesses or model.name != "parser_model":
         return False

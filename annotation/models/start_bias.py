@@ -23,11 +23,12 @@ from contextlib import contextmanager
 import numpy as np
 
 OPENING_MOVES = ("B-", "U-")
+NER_FACTORIES = ("ner", "beam_ner")  # the greedy NER, and spaCy's beam NER (the same moves and network)
 
 
 def ner_component(nlp):
     """The pipeline's NER component, or None (a span tagger, or several components)."""
-    if len(nlp.pipeline) != 1 or nlp.get_pipe_meta(nlp.pipeline[0][0]).factory != "ner":
+    if len(nlp.pipeline) != 1 or nlp.get_pipe_meta(nlp.pipeline[0][0]).factory not in NER_FACTORIES:
         return None
     return nlp.pipeline[0][1]
 
