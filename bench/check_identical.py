@@ -30,6 +30,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import revision  # bench/revision.py (a script's folder is first on sys.path)
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 
@@ -212,12 +214,7 @@ def main() -> int:
         return 0
     with tempfile.TemporaryDirectory(prefix="newsdesk-identical-") as tmp:
         tmp = Path(tmp)
-        baseline_root = tmp / "baseline-src"
-        baseline_root.mkdir()
-        archive = subprocess.run(
-            ["git", "-C", str(REPO), "archive", args.baseline, "corpus"], check=True, capture_output=True
-        ).stdout
-        subprocess.run(["tar", "-x", "-C", str(baseline_root)], input=archive, check=True)
+        baseline_root = revision.export(args.baseline, tmp / "baseline-src", "corpus")
         run_side("baseline", baseline_root, args, tmp / "baseline")
         run_side("current", None, args, tmp / "current")
         if args.ignore_version:

@@ -25,6 +25,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+import revision  # bench/revision.py (a script's folder is first on sys.path)
+
 REPO = Path(__file__).resolve().parent.parent
 
 SIDE = """
@@ -80,20 +82,13 @@ def build_side(code: Path, workspace: Path, remembered: bool = False) -> dict[st
             datasheet.write_bytes(kept)
 
 
-def export(commit: str, into: Path) -> Path:
-    """The tree of ``commit`` written under ``into`` (git archive: no worktree is registered)."""
-    archive = subprocess.run(["git", "archive", commit], cwd=REPO, capture_output=True, check=True).stdout
-    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
-    return into
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workspace", type=Path, required=True)
     parser.add_argument("--baseline", default="main", help="git commit whose code is the reference")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="release-baseline-") as scratch:
-        baseline = build_side(export(args.baseline, Path(scratch)), args.workspace)
+        baseline = build_side(revision.export(args.baseline, Path(scratch)), args.workspace)
     current = build_side(REPO, args.workspace)  # validating; it records its clean verdict
     remembered = build_side(REPO, args.workspace, remembered=True)  # knowing it: claims made without its frame
     names = sorted(set(baseline) | set(current) | set(remembered))

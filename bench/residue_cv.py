@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pages as P  # noqa: E402
+import revision  # noqa: E402
 import train_residue as T  # noqa: E402
 
 from corpus.rules.base import CleaningContext  # noqa: E402
@@ -207,13 +208,7 @@ def speed(data: list[tuple], against: str | None, rounds: int = 3) -> dict:
         path.write_bytes(pickle.dumps(texts))
         roots = {"now": None}
         if against:
-            root = Path(tmp) / "against"
-            root.mkdir()
-            archive = subprocess.run(
-                ["git", "-C", str(P.ROOT), "archive", against, "corpus"], capture_output=True, check=True
-            )
-            subprocess.run(["tar", "-x", "-C", str(root)], input=archive.stdout, check=True)
-            roots[against] = root
+            roots[against] = revision.export(against, Path(tmp) / "against", "corpus")
             best[against] = float("inf")
         for _ in range(rounds):
             for name, root in roots.items():

@@ -28,6 +28,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import revision  # bench/revision.py (a script's folder is first on sys.path)
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 BATCH = 512  # corpus.cleaning.CLEAN_BATCH
@@ -162,12 +164,7 @@ def main() -> int:
         raise SystemExit(f"real text not found under {pages.BOILERPLATE} (../shared/data): nothing to measure")
     with tempfile.TemporaryDirectory(prefix="newsdesk-rules-") as tmp:
         tmp = Path(tmp)
-        baseline_root = tmp / "baseline-src"
-        baseline_root.mkdir()
-        archive = subprocess.run(
-            ["git", "-C", str(REPO), "archive", args.baseline, "corpus"], check=True, capture_output=True
-        ).stdout
-        subprocess.run(["tar", "-x", "-C", str(baseline_root)], input=archive, check=True)
+        baseline_root = revision.export(args.baseline, tmp / "baseline-src", "corpus")
         data_path = tmp / "given.pickle"
         capture(data_path)
         print(f"load average {os.getloadavg()[0]:.1f}; CPU µs a real text, best of {args.rounds} passes", flush=True)
