@@ -5,21 +5,13 @@ is kept whole, a document holds 15 of them, and the CoNLL importer reads the ent
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
+from bench_modules import bench_module
 
 from annotation.importers.conll import _conll_documents, _conll_text
 
-REPO = Path(__file__).resolve().parents[1]
-
 
 def _models_bench():
-    spec = importlib.util.spec_from_file_location("bench_models", REPO / "bench" / "models.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault(spec.name, module)
-    spec.loader.exec_module(module)
-    return module
+    return bench_module("models")
 
 
 def _sentence(k: int, prefix: str = "") -> list[str]:

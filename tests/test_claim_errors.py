@@ -4,23 +4,17 @@ inside a quotation, and whether gold cut the claim in pieces around it."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 from types import SimpleNamespace
+
+from bench_modules import bench_module
 
 from annotation.model import AnnotationRecord, Link, Span
 
-REPO = Path(__file__).resolve().parents[1]
 TEXT = 'Rates will rise, the minister said, and stay high. "Growth is back," Ann Lee said. Jo agreed.'
 
 
 def _claim_errors():
-    spec = importlib.util.spec_from_file_location("bench_claim_errors", REPO / "bench" / "claim_errors.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault(spec.name, module)
-    spec.loader.exec_module(module)
-    return module
+    return bench_module("claim_errors")
 
 
 def _span(label: str, piece: str, nth: int = 0) -> Span:

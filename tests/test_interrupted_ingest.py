@@ -13,7 +13,6 @@ start); one test kills a fresh interpreter too.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
@@ -23,7 +22,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from corpus_helpers import REPO
+from bench_modules import bench_module
 from kill_ingest import ingest_killed_at
 from typer.testing import CliRunner
 
@@ -38,11 +37,7 @@ runner = CliRunner()
 
 
 def _generate(n: int, seed: int):
-    spec = importlib.util.spec_from_file_location("bench_articles", REPO / "bench" / "articles.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault(spec.name, module)  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module.generate(n, seed=seed, near_duplicates=0.08)
+    return bench_module("articles").generate(n, seed=seed, near_duplicates=0.08)
 
 
 @pytest.fixture(scope="module")

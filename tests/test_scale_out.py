@@ -8,18 +8,17 @@ line for line with only the wall-clock ``ingested_at`` masked.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
 import shutil
 import signal
-import sys
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from corpus_helpers import REPO, SAMPLES
+from bench_modules import bench_module
+from corpus_helpers import SAMPLES
 from typer.testing import CliRunner
 
 from corpus import ingest as local
@@ -44,11 +43,7 @@ def newsdesk(*args: str, ok: bool = True):
 
 
 def _articles_module():
-    spec = importlib.util.spec_from_file_location("bench_articles", REPO / "bench" / "articles.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault(spec.name, module)  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+    return bench_module("articles")
 
 
 @pytest.fixture(scope="module")
