@@ -1,0 +1,40 @@
+"""Silver labels for the residue model (bench/train_residue.py) and the silver proxy
+(bench/residue_cv.py --silver): given a snippet-labelled page, the lines its snippets leave
+unlabelled are labelled from trafilatura's extraction, a gold label always wins, and with no
+silver weight the model is trained as without them. Made-up text."""
+
+from __future__ import annotations
+
+from bench_modules import bench_module
+from test_residue import ARTICLE, FOOTER, MENU
+
+LINES = ["Home", "News", "Sign up for our newsletter today", ARTICLE[0], ARTICLE[1]]
+EXTRACTED = "\n".join(ARTICLE)
+
+
+def test_silver_labels_fill_only_the_lines_the_snippets_leave_unlabelled():
+    train = bench_module("train_residue")
+    gold = [None, None, 0, 1, None]
+    assert train.silver_labels(LINES, gold, EXTRACTED) == [0, 0, None, None, 1]
+
+
+def test_without_silver_weight_the_model_is_trained_as_without_silver_examples(monkeypatch):
+    train = bench_module("train_residue")
+    page = MENU + ARTICLE + FOOTER
+    gold = [0] * len(MENU) + [1] + [None] * (len(ARTICLE) - 1) + [0] * len(FOOTER)
+    examples = [(page, gold, train.SNIPPETS), (ARTICLE, [1] * len(ARTICLE), train.EXPECTED)]
+    silver = (page, train.silver_labels(page, gold, EXTRACTED), train.SILVER)
+    monkeypatch.setattr(train, "SILVER_WEIGHT", 0.0)
+    assert train.fit(examples + [silver], []) == train.fit(examples, [])
+    monkeypatch.setattr(train, "SILVER_WEIGHT", 1.0)
+    assert train.fit(examples + [silver], []) != train.fit(examples, [])
+
+
+def test_the_silver_proxy_scores_against_the_extraction_and_leaves_out_empty_ones():
+    cv = bench_module("residue_cv")
+    silver = {"default": [EXTRACTED, ""], "favor_precision": [ARTICLE[0], ""]}
+    groups = {"all": [0, 1]}
+    figures = cv.silver_score(["\n".join(MENU + ARTICLE), "Home"], silver, groups)
+    precision, recall, f1, pages = figures["default"]["all"]
+    assert recall == 1.0 and precision < 1.0 and pages == 1
+    assert cv.silver_score([EXTRACTED, ""], silver, groups)["default"]["all"] == (1.0, 1.0, 1.0, 1)
