@@ -334,7 +334,8 @@ def main(argv=None) -> int:
     ap.add_argument("--words-mode", default=T.WORDS_MODE, choices=["joint", "stacked"])
     ap.add_argument("--words-from-pages", action="store_true", help="the words model without expected texts")
     ap.add_argument("--silver-weight", type=float, default=T.SILVER_WEIGHT, help="train on silver labels, this weight")
-    ap.add_argument("--silver-from", default=T.SILVER_FROM, choices=["default", "favor_precision"])
+    ap.add_argument("--silver-from", default=T.SILVER_FROM, choices=list(T.SILVER_SOURCES))
+    ap.add_argument("--silver-outside-only", action="store_true", help="no silver residue inside the article")
     ap.add_argument("--heuristic", action="store_true", help="also score the issue's heuristic and no cleaning")
     ap.add_argument("--silver", action="store_true", help="also F1 against trafilatura's extraction, by group")
     ap.add_argument("--html", action="store_true", help="with --silver: also newsdesk's HTML path")
@@ -362,6 +363,7 @@ def main(argv=None) -> int:
     T.WORD_BITS, T.WORD_SCALE, T.STAGE2_FOLDS = args.word_bits, args.word_scale, args.stage2_folds
     T.WORDS_MODE, T.WORDS_FROM_PAGES = args.words_mode, args.words_from_pages
     T.SILVER_WEIGHT, T.SILVER_FROM = args.silver_weight, args.silver_from
+    T.SILVER_OUTSIDE_ONLY = args.silver_outside_only
     started = time.time()
     data = page_texts(args.eval_limit)
     if args.heuristic:
@@ -383,7 +385,7 @@ def main(argv=None) -> int:
     models = fold_models(examples, stop)
     print(
         f"word buckets 2**{T.WORD_BITS}, scale {T.WORD_SCALE}, {T.WORDS_MODE}, from pages {T.WORDS_FROM_PAGES}, "
-        f"stage 2 folds {T.STAGE2_FOLDS}, silver labels weight {T.SILVER_WEIGHT} from {T.SILVER_FROM}",
+        f"stage 2 folds {T.STAGE2_FOLDS}, silver labels weight {T.SILVER_WEIGHT} from {T.silver_setting()}",
         flush=True,
     )
     print(f"{len(data)} pages, folds trained in {time.time() - started:.0f} s", flush=True)

@@ -80,8 +80,17 @@ WEIGHT_POWER = 0.5
 EXPECTED, SNIPPETS, SILVER = "expected", "snippets", "silver"
 # Silver lines weigh this share of a snippet line (0: not used at all; the shipped model).
 SILVER_WEIGHT = 0.0
-# Which of trafilatura's extractions (quality.trafilatura_outputs' setting) gives the silver labels.
+# Which of trafilatura's extractions (quality.trafilatura_outputs' settings) give the silver labels:
+# "default", "favor_precision", or "both" (a line is labelled where the two agree).
 SILVER_FROM = "default"
+# Lines inside the article (between its first and last line the extraction holds) that it leaves out
+# are headings, captions, list items as often as residue: True leaves them unlabelled.
+SILVER_OUTSIDE_ONLY = False
+SILVER_SOURCES = {
+    "default": ("default",),
+    "favor_precision": ("favor_precision",),
+    "both": ("default", "favor_precision"),
+}
 
 
 def _weights(lines: list[str], labels, source: str) -> np.ndarray:
@@ -315,11 +324,11 @@ def examples_of(pages: list[P.Page]) -> list[tuple[str, list[str], list, str]]:
     out = []
     for page in pages:
         source = EXPECTED if page.expected is not None else SNIPPETS
-        silver_text = extracted[SILVER_FROM][page.name]
+        silver_texts = [extracted[setting][page.name] for setting in SILVER_SOURCES[SILVER_FROM]]
         for lines, labels in page_examples(page):
             out.append((page.site, lines, labels, source))
-            if source == SNIPPETS and P.tokens(silver_text):
-                out.append((page.site, lines, silver_labels(lines, labels, silver_text), SILVER))
+            if source == SNIPPETS and all(P.tokens(text) for text in silver_texts):
+                out.append((page.site, lines, silver_labels(lines, labels, silver_texts), SILVER))
         for setting in extracted:
             lines = [line for line in extracted[setting][page.name].split("\n") if line.strip()]
             if lines:
@@ -331,18 +340,29 @@ def examples_of(pages: list[P.Page]) -> list[tuple[str, list[str], list, str]]:
     return out
 
 
-def silver_labels(lines: list[str], gold: list[int | None], extracted: str) -> list[int | None]:
-    """Labels of the lines gold leaves unlabelled, read from an extraction of the page as from an
-    expected text (pages.line_labels); None where gold has a label (gold wins)."""
-    silver = P.line_labels(lines, P.Page("", "", "", expected=extracted))
-    return [s if g is None else None for s, g in zip(silver, gold)]
+def silver_labels(lines: list[str], gold: list[int | None], extracted: list[str]) -> list[int | None]:
+    """Labels of the lines gold leaves unlabelled, read from extractions of the page as from an
+    expected text (pages.line_labels), where they all agree; None where gold has a label (gold wins)
+    and, with SILVER_OUTSIDE_ONLY, on residue between the first and the last article line."""
+    read = [P.line_labels(lines, P.Page("", "", "", expected=text)) for text in extracted]
+    out = [None if g is not None or len(set(s)) > 1 else s[0] for g, *s in zip(gold, *read)]
+    article = [i for i, votes in enumerate(zip(*read)) if all(votes)]
+    if SILVER_OUTSIDE_ONLY and article:
+        out = [None if article[0] < i < article[-1] and lab == 0 else lab for i, lab in enumerate(out)]
+    return out
+
+
+def silver_setting() -> str:
+    """What the silver labels of the examples were made with (part of their cache's name)."""
+    return SILVER_FROM + ("-outside" if SILVER_OUTSIDE_ONLY else "")
 
 
 def cached_examples(pages: list[P.Page], limit: int | None) -> list:
     """examples_of(pages), kept in bench/.cache between runs (the pages are parsed twice each)."""
     import pickle
 
-    cache = P.ROOT / "bench" / ".cache" / f"residue-examples-{EXAMPLES_REVISION}-{SILVER_FROM}-{limit or 'all'}.pickle"
+    name = f"residue-examples-{EXAMPLES_REVISION}-{silver_setting()}-{limit or 'all'}.pickle"
+    cache = P.ROOT / "bench" / ".cache" / name
     if cache.exists():
         return pickle.loads(cache.read_bytes())
     examples = examples_of(pages)
@@ -362,7 +382,7 @@ def site_folds(sites: list[str], k: int) -> list[set[str]]:
 
 
 def main(argv=None) -> int:
-    global SILVER_WEIGHT, SILVER_FROM
+    global SILVER_WEIGHT, SILVER_FROM, SILVER_OUTSIDE_ONLY
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=str(P.ROOT / "corpus" / "rules" / "residue_model.json"))
     ap.add_argument("--cv", type=int, default=0, help="also report line accuracy with k site-grouped folds")
@@ -370,9 +390,10 @@ def main(argv=None) -> int:
     ap.add_argument(
         "--silver-weight", type=float, default=SILVER_WEIGHT, help="silver lines, share of a snippet line's weight"
     )
-    ap.add_argument("--silver-from", default=SILVER_FROM, choices=["default", "favor_precision"])
+    ap.add_argument("--silver-from", default=SILVER_FROM, choices=list(SILVER_SOURCES))
+    ap.add_argument("--silver-outside-only", action="store_true", help="no silver residue inside the article")
     args = ap.parse_args(argv)
-    SILVER_WEIGHT, SILVER_FROM = args.silver_weight, args.silver_from
+    SILVER_WEIGHT, SILVER_FROM, SILVER_OUTSIDE_ONLY = args.silver_weight, args.silver_from, args.silver_outside_only
     if not P.data_available():
         print(f"development data not found under {P.BOILERPLATE}: nothing to train on")
         return 1

@@ -15,7 +15,14 @@ EXTRACTED = "\n".join(ARTICLE)
 def test_silver_labels_fill_only_the_lines_the_snippets_leave_unlabelled():
     train = bench_module("train_residue")
     gold = [None, None, 0, 1, None]
-    assert train.silver_labels(LINES, gold, EXTRACTED) == [0, 0, None, None, 1]
+    assert train.silver_labels(LINES, gold, [EXTRACTED]) == [0, 0, None, None, 1]
+
+
+def test_from_two_extractions_only_the_lines_they_agree_on_are_labelled():
+    train = bench_module("train_residue")
+    gold = [None] * len(LINES)
+    only_first = "\n".join(ARTICLE[:1])
+    assert train.silver_labels(LINES, gold, [EXTRACTED, only_first]) == [0, 0, 0, 1, None]
 
 
 def test_without_silver_weight_the_model_is_trained_as_without_silver_examples(monkeypatch):
@@ -23,7 +30,7 @@ def test_without_silver_weight_the_model_is_trained_as_without_silver_examples(m
     page = MENU + ARTICLE + FOOTER
     gold = [0] * len(MENU) + [1] + [None] * (len(ARTICLE) - 1) + [0] * len(FOOTER)
     examples = [(page, gold, train.SNIPPETS), (ARTICLE, [1] * len(ARTICLE), train.EXPECTED)]
-    silver = (page, train.silver_labels(page, gold, EXTRACTED), train.SILVER)
+    silver = (page, train.silver_labels(page, gold, [EXTRACTED]), train.SILVER)
     monkeypatch.setattr(train, "SILVER_WEIGHT", 0.0)
     assert train.fit(examples + [silver], []) == train.fit(examples, [])
     monkeypatch.setattr(train, "SILVER_WEIGHT", 1.0)
@@ -38,3 +45,12 @@ def test_the_silver_proxy_scores_against_the_extraction_and_leaves_out_empty_one
     precision, recall, f1, pages = figures["default"]["all"]
     assert recall == 1.0 and precision < 1.0 and pages == 1
     assert cv.silver_score([EXTRACTED, ""], silver, groups)["default"]["all"] == (1.0, 1.0, 1.0, 1)
+
+
+def test_outside_only_leaves_what_the_extraction_skips_inside_the_article_unlabelled(monkeypatch):
+    train = bench_module("train_residue")
+    lines = ["Home", ARTICLE[0], "Photo: Jane Doe", ARTICLE[1], *FOOTER[:1]]
+    gold = [None] * len(lines)
+    assert train.silver_labels(lines, gold, [EXTRACTED]) == [0, 1, 0, 1, 0]
+    monkeypatch.setattr(train, "SILVER_OUTSIDE_ONLY", True)
+    assert train.silver_labels(lines, gold, [EXTRACTED]) == [0, 1, None, 1, 0]
