@@ -336,6 +336,9 @@ def main(argv=None) -> int:
     ap.add_argument("--silver-weight", type=float, default=T.SILVER_WEIGHT, help="train on silver labels, this weight")
     ap.add_argument("--silver-from", default=T.SILVER_FROM, choices=list(T.SILVER_SOURCES))
     ap.add_argument("--silver-outside-only", action="store_true", help="no silver residue inside the article")
+    ap.add_argument(
+        "--silver-variants", default=",".join(T.SILVER_VARIANTS), help="whole-page texts given silver labels"
+    )
     ap.add_argument("--heuristic", action="store_true", help="also score the issue's heuristic and no cleaning")
     ap.add_argument("--silver", action="store_true", help="also F1 against trafilatura's extraction, by group")
     ap.add_argument("--html", action="store_true", help="with --silver: also newsdesk's HTML path")
@@ -363,7 +366,7 @@ def main(argv=None) -> int:
     T.WORD_BITS, T.WORD_SCALE, T.STAGE2_FOLDS = args.word_bits, args.word_scale, args.stage2_folds
     T.WORDS_MODE, T.WORDS_FROM_PAGES = args.words_mode, args.words_from_pages
     T.SILVER_WEIGHT, T.SILVER_FROM = args.silver_weight, args.silver_from
-    T.SILVER_OUTSIDE_ONLY = args.silver_outside_only
+    T.SILVER_OUTSIDE_ONLY, T.SILVER_VARIANTS = args.silver_outside_only, tuple(args.silver_variants.split(","))
     started = time.time()
     data = page_texts(args.eval_limit)
     if args.heuristic:

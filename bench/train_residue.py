@@ -86,6 +86,8 @@ SILVER_FROM = "default"
 # Lines inside the article (between its first and last line the extraction holds) that it leaves out
 # are headings, captions, list items as often as residue: True leaves them unlabelled.
 SILVER_OUTSIDE_ONLY = False
+# The whole-page text variants (pages.PAGE_TEXT) whose lines get silver labels.
+SILVER_VARIANTS = ("blocks", "nodes")
 SILVER_SOURCES = {
     "default": ("default",),
     "favor_precision": ("favor_precision",),
@@ -313,8 +315,9 @@ def examples_of(pages: list[P.Page]) -> list[tuple[str, list[str], list, str]]:
     """(site, lines, labels, source) for every page: its whole-page text (both variants),
     and text already extracted, which the model also sees (HTML after extraction, clean .txt):
     trafilatura's output of the page, and the expected article text itself (every line article).
-    A snippet page's whole-page texts come twice: with the snippets' labels, and with silver labels
-    (from trafilatura's SILVER_FROM extraction) on the lines the snippets leave unlabelled."""
+    A snippet page's whole-page texts (of SILVER_VARIANTS) come twice: with the snippets' labels, and
+    with silver labels (from trafilatura's SILVER_FROM extraction) on the lines the snippets leave
+    unlabelled."""
     import quality as Q
 
     extracted = {
@@ -325,10 +328,11 @@ def examples_of(pages: list[P.Page]) -> list[tuple[str, list[str], list, str]]:
     for page in pages:
         source = EXPECTED if page.expected is not None else SNIPPETS
         silver_texts = [extracted[setting][page.name] for setting in SILVER_SOURCES[SILVER_FROM]]
-        for lines, labels in page_examples(page):
-            out.append((page.site, lines, labels, source))
-            if source == SNIPPETS and all(P.tokens(text) for text in silver_texts):
-                out.append((page.site, lines, silver_labels(lines, labels, silver_texts), SILVER))
+        for variant in P.PAGE_TEXT:
+            for lines, labels in page_examples(page, (variant,)):
+                out.append((page.site, lines, labels, source))
+                if source == SNIPPETS and variant in SILVER_VARIANTS and all(P.tokens(t) for t in silver_texts):
+                    out.append((page.site, lines, silver_labels(lines, labels, silver_texts), SILVER))
         for setting in extracted:
             lines = [line for line in extracted[setting][page.name].split("\n") if line.strip()]
             if lines:
@@ -354,7 +358,7 @@ def silver_labels(lines: list[str], gold: list[int | None], extracted: list[str]
 
 def silver_setting() -> str:
     """What the silver labels of the examples were made with (part of their cache's name)."""
-    return SILVER_FROM + ("-outside" if SILVER_OUTSIDE_ONLY else "")
+    return "-".join([SILVER_FROM, *SILVER_VARIANTS] + (["outside"] if SILVER_OUTSIDE_ONLY else []))
 
 
 def cached_examples(pages: list[P.Page], limit: int | None) -> list:

@@ -54,3 +54,20 @@ def test_outside_only_leaves_what_the_extraction_skips_inside_the_article_unlabe
     assert train.silver_labels(lines, gold, [EXTRACTED]) == [0, 1, 0, 1, 0]
     monkeypatch.setattr(train, "SILVER_OUTSIDE_ONLY", True)
     assert train.silver_labels(lines, gold, [EXTRACTED]) == [0, 1, None, 1, 0]
+
+
+def test_a_snippet_page_gets_a_silver_copy_of_each_chosen_variant_only(monkeypatch):
+    import sys
+    from types import SimpleNamespace
+
+    train, pages = bench_module("train_residue"), bench_module("pages")
+    extracted = SimpleNamespace(trafilatura_outputs=lambda ps, setting: [EXTRACTED] * len(ps))
+    monkeypatch.setitem(sys.modules, "quality", extracted)  # trafilatura's text, without trafilatura
+    body = "".join(f"<li><a href='/{w}'>{w}</a></li>" for w in MENU) + "".join(f"<p>{p}</p>" for p in ARTICLE)
+    page = pages.Page("p1", "example.org", f"<html><body><ul>{body}</ul></body></html>", keep=[ARTICLE[0]])
+    monkeypatch.setattr(train, "SILVER_VARIANTS", ("nodes",))
+    examples = train.examples_of([page])
+    assert [e[3] for e in examples] == [train.SNIPPETS, train.SNIPPETS, train.SILVER, train.SNIPPETS, train.SNIPPETS]
+    _, lines, silver, _ = examples[2]
+    assert lines == examples[1][1] == pages.page_text_nodes(page.html).split("\n")
+    assert silver[: len(MENU)] == [0] * len(MENU) and silver[len(MENU)] is None  # the snippet's own line: gold
