@@ -334,7 +334,9 @@ def main(argv=None) -> int:
     ap.add_argument("--words-mode", default=T.WORDS_MODE, choices=["joint", "stacked"])
     ap.add_argument("--words-from-pages", action="store_true", help="the words model without expected texts")
     ap.add_argument("--silver-weight", type=float, default=T.SILVER_WEIGHT, help="train on silver labels, this weight")
-    ap.add_argument("--silver-from", default=T.SILVER_FROM, choices=list(T.SILVER_SOURCES))
+    ap.add_argument(
+        "--silver-from", default=T.SILVER_FROM, choices=list(T.SILVER_SOURCES), help="trafilatura's setting(s)"
+    )
     ap.add_argument("--silver-outside-only", action="store_true", help="no silver residue inside the article")
     ap.add_argument(
         "--silver-variants", default=",".join(T.SILVER_VARIANTS), help="whole-page texts given silver labels"

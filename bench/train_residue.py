@@ -386,7 +386,7 @@ def site_folds(sites: list[str], k: int) -> list[set[str]]:
 
 
 def main(argv=None) -> int:
-    global SILVER_WEIGHT, SILVER_FROM, SILVER_OUTSIDE_ONLY
+    global SILVER_WEIGHT, SILVER_FROM, SILVER_OUTSIDE_ONLY, SILVER_VARIANTS
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=str(P.ROOT / "corpus" / "rules" / "residue_model.json"))
     ap.add_argument("--cv", type=int, default=0, help="also report line accuracy with k site-grouped folds")
@@ -394,10 +394,12 @@ def main(argv=None) -> int:
     ap.add_argument(
         "--silver-weight", type=float, default=SILVER_WEIGHT, help="silver lines, share of a snippet line's weight"
     )
-    ap.add_argument("--silver-from", default=SILVER_FROM, choices=list(SILVER_SOURCES))
+    ap.add_argument("--silver-from", default=SILVER_FROM, choices=list(SILVER_SOURCES), help="trafilatura's setting(s)")
     ap.add_argument("--silver-outside-only", action="store_true", help="no silver residue inside the article")
+    ap.add_argument("--silver-variants", default=",".join(SILVER_VARIANTS), help="whole-page texts given silver labels")
     args = ap.parse_args(argv)
     SILVER_WEIGHT, SILVER_FROM, SILVER_OUTSIDE_ONLY = args.silver_weight, args.silver_from, args.silver_outside_only
+    SILVER_VARIANTS = tuple(args.silver_variants.split(","))
     if not P.data_available():
         print(f"development data not found under {P.BOILERPLATE}: nothing to train on")
         return 1
