@@ -4,6 +4,8 @@
     .venv/bin/python bench/residue_cv.py --speed --against main   # CPU µs a line, this rule and main's (own processes)
     .venv/bin/python bench/residue_cv.py --polnear      # annotated PolNeAR spans the shipped rule touches
     .venv/bin/python bench/residue_cv.py --mt-news      # characters kept of one-line mt-news articles
+    .venv/bin/python bench/residue_cv.py --silver [--html]  # also F1 against trafilatura's extraction
+    .venv/bin/python bench/residue_cv.py --eval-limit 990 --eval-from 300  # the pages the default run never reads
 
 Like ``quality.py --cv 5`` but only the ``residue_model`` rule on the whole-page texts of the
 development pages (newspaper-fixtures and the first ``--eval-limit`` trafilatura-eval pages): a
@@ -17,6 +19,13 @@ Two proxies for the held-out, human-written benchmark:
 - trafilatura-eval (human-chosen snippets): the share of must-stay snippets kept and must-go
   dropped, and a snippet F1: each snippet weighs its words; precision = must-stay words kept over
   must-stay + must-go words kept, recall = must-stay words kept over all, per page, averaged.
+
+With ``--silver``, a third: trafilatura's own extraction of every page (default and
+favor_precision; it scores ~0.95 against human text on held-out news) as *silver* expected text,
+bag-of-words P / R / F1 per page as on newspaper-fixtures, by source and by language (English or
+not, of the silver text). Pages trafilatura extracts nothing of are left out. ``--html`` adds
+newsdesk's HTML path (corpus.readers' extraction, cached as html_pages.py does, then the whole
+cleaning pipeline with the fold model).
 """
 
 from __future__ import annotations
@@ -141,6 +150,80 @@ def show(name: str, figures: dict) -> None:
     )
 
 
+SILVER_SETTINGS = ("default", "favor_precision")
+
+
+def silver_texts(eval_limit: int) -> dict[str, list[str]]:
+    """setting -> trafilatura's text of each page of page_texts(eval_limit), in its order (cached
+    in bench/.cache by quality.py: extraction is slow and never changes)."""
+    import quality as Q
+
+    pages = P.newspaper_pages() + P.trafilatura_pages(eval_limit)
+    return {setting: Q.trafilatura_outputs(pages, setting) for setting in SILVER_SETTINGS}
+
+
+def silver_groups(data: list[tuple], silver: dict[str, list[str]]) -> dict[str, list[int]]:
+    """Group name -> indexes of the pages in it: by source and by the silver text's language."""
+    from corpus.language import detect_languages
+
+    languages = detect_languages(silver["default"])
+    groups = {
+        "all": list(range(len(data))),
+        "newspaper": [i for i, d in enumerate(data) if d[2] is not None],
+        "traf-eval": [i for i, d in enumerate(data) if d[2] is None],
+        "English": [i for i, lang in enumerate(languages) if lang == "en"],
+        "other": [i for i, lang in enumerate(languages) if lang != "en"],
+    }
+    return groups
+
+
+def silver_score(outputs: list[str], silver: dict[str, list[str]], groups: dict[str, list[int]]) -> dict:
+    """{setting: {group: (P, R, F1, pages)}} of one text per page against each silver setting
+    (a page trafilatura gives nothing of is left out: it would score 1 or 0 by its emptiness alone)."""
+    out = {}
+    for setting, expected in silver.items():
+        prf = {i: P.bow_prf(outputs[i], expected[i]) for i in range(len(outputs)) if P.tokens(expected[i])}
+        out[setting] = {}
+        for group, members in groups.items():
+            rows = [prf[i] for i in members if i in prf]
+            out[setting][group] = tuple(statistics.mean(r[k] for r in rows) for k in range(3)) + (len(rows),)
+    return out
+
+
+def show_silver(name: str, figures: dict) -> None:
+    """One line a silver setting: F1 (P / R) of each group."""
+    for setting, by_group in figures.items():
+        print(
+            f"silver {setting[:7]:7s} {name:24s} "
+            + " | ".join(f"{g} {f:.3f} ({p:.3f}/{r:.3f})" for g, (p, r, f, _) in by_group.items()),
+            flush=True,
+        )
+
+
+def html_outputs(eval_limit: int, models: dict[str, str]) -> list[str]:
+    """newsdesk's HTML path on each page of page_texts(eval_limit): corpus.readers' extraction
+    (html_pages.py's cache), cleaned by the whole pipeline with the model that never saw the site."""
+    import html_pages as H
+
+    from corpus.cleaning import CleaningPipeline
+
+    pages = P.newspaper_pages() + P.trafilatura_pages(eval_limit)
+    articles = H.extracted(pages, eval_limit)
+    pipelines = {path: CleaningPipeline(options={"residue_model": {"model": path}}) for path in set(models.values())}
+    out = []
+    for page in pages:
+        docs = articles[page.name]
+        out.append("\n".join(d.text for d in pipelines[models[page.site]].clean_many(docs)) if docs else "")
+    return out
+
+
+def scored_pages(data: list[tuple], eval_from: int) -> list[int]:
+    """Indexes of the pages to score: every newspaper page, and the trafilatura-eval pages from the
+    ``eval_from``-th on (0: all; 300 with ``--eval-limit 990``: those the 300-page figures never read)."""
+    news = sum(d[2] is not None for d in data)
+    return [i for i, d in enumerate(data) if d[2] is not None or i - news >= eval_from]
+
+
 def fold_models(examples, stop, k: int = 5, out_dir: Path = CACHE / "folds") -> dict[str, str]:
     """site -> path of the model trained without the site's fold."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -251,6 +334,7 @@ print(best)
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--eval-limit", type=int, default=300)
+    ap.add_argument("--eval-from", type=int, default=0, help="score the trafilatura-eval pages from this one on")
     ap.add_argument("--opts", default="{}", help="rule options, a JSON object or list of objects")
     ap.add_argument("--weight-power", type=float, default=T.WEIGHT_POWER, help="a line weighs its words to this power")
     ap.add_argument("--word-bits", type=int, default=T.WORD_BITS, help="hashed word buckets, 2**bits (0: none)")
@@ -258,7 +342,17 @@ def main(argv=None) -> int:
     ap.add_argument("--stage2-folds", type=int, default=T.STAGE2_FOLDS, help="stage 2 on out-of-fold scores")
     ap.add_argument("--words-mode", default=T.WORDS_MODE, choices=["joint", "stacked"])
     ap.add_argument("--words-from-pages", action="store_true", help="the words model without expected texts")
+    ap.add_argument("--silver-weight", type=float, default=T.SILVER_WEIGHT, help="train on silver labels, this weight")
+    ap.add_argument(
+        "--silver-from", default=T.SILVER_FROM, choices=list(T.SILVER_SOURCES), help="trafilatura's setting(s)"
+    )
+    ap.add_argument("--silver-outside-only", action="store_true", help="no silver residue inside the article")
+    ap.add_argument(
+        "--silver-variants", default=",".join(T.SILVER_VARIANTS), help="whole-page texts given silver labels"
+    )
     ap.add_argument("--heuristic", action="store_true", help="also score the issue's heuristic and no cleaning")
+    ap.add_argument("--silver", action="store_true", help="also F1 against trafilatura's extraction, by group")
+    ap.add_argument("--html", action="store_true", help="with --silver: also newsdesk's HTML path")
     ap.add_argument("--polnear", action="store_true")
     ap.add_argument("--mt-news", action="store_true")
     ap.add_argument("--speed", action="store_true", help="CPU time a line of the shipped rule")
@@ -282,16 +376,32 @@ def main(argv=None) -> int:
     T.WEIGHT_POWER = args.weight_power
     T.WORD_BITS, T.WORD_SCALE, T.STAGE2_FOLDS = args.word_bits, args.word_scale, args.stage2_folds
     T.WORDS_MODE, T.WORDS_FROM_PAGES = args.words_mode, args.words_from_pages
+    T.SILVER_WEIGHT, T.SILVER_FROM = args.silver_weight, args.silver_from
+    T.SILVER_OUTSIDE_ONLY, T.SILVER_VARIANTS = args.silver_outside_only, tuple(args.silver_variants.split(","))
     started = time.time()
-    data = page_texts(args.eval_limit)
+    every_page = page_texts(args.eval_limit)
+    scored = scored_pages(every_page, args.eval_from)
+    data = [every_page[i] for i in scored]
     if args.heuristic:
         show("heuristic", score([{v: heuristic(d[5][v]) for v in P.PAGE_TEXT} for d in data], data))
         show("uncleaned", score([dict(d[5]) for d in data], data))
+    if args.silver:
+        silver = {s: [texts[i] for i in scored] for s, texts in silver_texts(args.eval_limit).items()}
+        groups = silver_groups(data, silver)
+        print("silver pages: " + ", ".join(f"{g} {len(m)}" for g, m in groups.items()), flush=True)
+        empty = {s: sum(not P.tokens(t) for t in texts) for s, texts in silver.items()}
+        print(f"silver: pages trafilatura gives nothing of (left out): {empty}", flush=True)
+        for variant in P.PAGE_TEXT:
+            show_silver(f"uncleaned {variant}", silver_score([d[5][variant] for d in data], silver, groups))
+            show_silver(f"heuristic {variant}", silver_score([heuristic(d[5][variant]) for d in data], silver, groups))
+        for setting, other in (("default", "favor_precision"), ("favor_precision", "default")):
+            show_silver(f"trafilatura {other}", silver_score(silver[other], {setting: silver[setting]}, groups))
     examples = T.cached_examples(P.newspaper_pages() + P.trafilatura_pages(), None)
     stop = T.stopwords()
     models = fold_models(examples, stop)
     print(
-        f"word buckets 2**{T.WORD_BITS}, scale {T.WORD_SCALE}, {T.WORDS_MODE}, from pages {T.WORDS_FROM_PAGES}, stage 2 folds {T.STAGE2_FOLDS}",
+        f"word buckets 2**{T.WORD_BITS}, scale {T.WORD_SCALE}, {T.WORDS_MODE}, from pages {T.WORDS_FROM_PAGES}, "
+        f"stage 2 folds {T.STAGE2_FOLDS}, silver labels weight {T.SILVER_WEIGHT} from {T.silver_setting()}",
         flush=True,
     )
     print(f"{len(data)} pages, folds trained in {time.time() - started:.0f} s", flush=True)
@@ -303,6 +413,12 @@ def main(argv=None) -> int:
             rule = rules.setdefault(path, ResidueModelRule(model=path, **o))
             outputs.append({v: apply_edits(d[5][v], rule.propose(d[5][v], CleaningContext())) for v in P.PAGE_TEXT})
         show(json.dumps(o), score(outputs, data))
+        if args.silver:
+            for variant in P.PAGE_TEXT:
+                show_silver(f"newsdesk {variant}", silver_score([o[variant] for o in outputs], silver, groups))
+    if args.silver and args.html:
+        html = html_outputs(args.eval_limit, models)
+        show_silver("newsdesk html", silver_score([html[i] for i in scored], silver, groups))
     print(f"done in {time.time() - started:.0f} s")
     return 0
 

@@ -4,7 +4,8 @@
 
 Lines come from the whole-page text of each page (both variants of bench/pages.py) and are
 labelled from the page's expected article text (newspaper-fixtures) or its must-stay and
-must-go snippets (trafilatura-eval; other lines unlabelled). scikit-learn is needed here
+must-go snippets (trafilatura-eval; other lines unlabelled, or, with SILVER_WEIGHT, labelled
+from trafilatura's extraction of the page: silver labels, which weigh less). scikit-learn is needed here
 only: the model is written as JSON coefficients that corpus/rules/residue_model.py reads with numpy.
 With --cv, the line accuracy by site-grouped folds is printed (bench/quality.py --cv scores
 pages with models that never saw their site).
@@ -28,7 +29,7 @@ from corpus.rules.residue_features import WORDS_SAID, lines_word_buckets  # noqa
 from corpus.rules.residue_model import FEATURES, context_features, line_features  # noqa: E402
 
 VERSION = "1"
-EXAMPLES_REVISION = 2  # bump when examples_of changes: the cached examples are remade
+EXAMPLES_REVISION = 3  # bump when examples_of changes: the cached examples are remade
 STOPWORD_LANGUAGES = [
     "en",
     "de",
@@ -73,11 +74,42 @@ def page_examples(page: P.Page, variants=("blocks", "nodes")) -> list[tuple[list
 WEIGHT_POWER = 0.5
 
 
-def _weights(lines: list[str], labels, full: bool) -> np.ndarray:
+# Where an example's labels come from (its third element): the page's expected article text, its
+# must-stay and must-go snippets, or trafilatura's extraction of the page (silver: the lines the
+# snippets leave unlabelled; a gold label always wins, the line is not in the silver example then).
+EXPECTED, SNIPPETS, SILVER = "expected", "snippets", "silver"
+# Silver lines weigh this share of a snippet line (0: not used at all; the shipped model).
+SILVER_WEIGHT = 0.0
+# Which of trafilatura's extractions (quality.trafilatura_outputs' settings) give the silver labels:
+# "default", "favor_precision", or "both" (a line is labelled where the two agree).
+SILVER_FROM = "default"
+# Lines inside the article (between its first and last line the extraction holds) that it leaves out
+# are headings, captions, list items as often as residue: True leaves them unlabelled.
+SILVER_OUTSIDE_ONLY = False
+# The whole-page text variants (pages.PAGE_TEXT) whose lines get silver labels.
+SILVER_VARIANTS = ("blocks", "nodes")
+SILVER_SOURCES = {
+    "default": ("default",),
+    "favor_precision": ("favor_precision",),
+    "both": ("default", "favor_precision"),
+}
+
+
+def _weights(lines: list[str], labels, source: str) -> np.ndarray:
     # F1 counts words: a line weighs as its words (square-rooted, so a long paragraph does not
     # drown every menu); the snippet-labelled pages, with few labels each, weigh as much in all.
     w = np.array([min(len(line.split()), 400) ** WEIGHT_POWER + 0.5 for line in lines])
-    return w if full else w * 2.0
+    factor = {EXPECTED: 1.0, SNIPPETS: 2.0, SILVER: 2.0 * SILVER_WEIGHT}[source]
+    return w * factor
+
+
+def in_use(examples: list, *parallel: list | None) -> tuple[list, ...]:
+    """The examples (and the lists parallel to them, None passed through) without the silver ones
+    when SILVER_WEIGHT is 0: with no weight they would still move the features' scaling."""
+    if SILVER_WEIGHT:
+        return (examples, *parallel)
+    keep = [i for i, e in enumerate(examples) if e[-1] != SILVER]
+    return ([examples[i] for i in keep], *(None if p is None else [p[i] for i in keep] for p in parallel))
 
 
 # The hashed words and word pairs of each line (words_said): 2**WORD_BITS buckets, learned with the
@@ -103,7 +135,7 @@ WORDS_FROM_PAGES = False
 
 
 def fit(
-    examples: list[tuple[list[str], list, bool]],
+    examples: list[tuple[list[str], list, str]],
     stop: list[str],
     c1: float = 1.0,
     c2: float = 1.0,
@@ -112,14 +144,15 @@ def fit(
     word_scale: float | None = None,
     sites: list[str] | None = None,
 ) -> dict:
-    """The model spec trained on (lines, labels, fully_labelled) examples (``feats``: their
+    """The model spec trained on (lines, labels, source) examples (``feats``: their
     line_features without word weights, when already computed; ``sites``: each example's site,
-    for stage 2's folds)."""
+    for stage 2's folds). Silver examples are left out when SILVER_WEIGHT is 0."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import StandardScaler
 
     word_bits = WORD_BITS if word_bits is None else word_bits
     word_scale = WORD_SCALE if word_scale is None else word_scale
+    examples, feats, sites = in_use(examples, feats, sites)
     if feats is None:
         sw = frozenset(stop)
         feats = [line_features(lines, sw) for lines, _, _ in examples]
@@ -268,20 +301,23 @@ def _stage(scaler, lr) -> dict:
 
 def _stack(examples, feats):
     xs, ys, ws = [], [], []
-    for (lines, labels, full), f in zip(examples, feats):
+    for (lines, labels, source), f in zip(examples, feats):
         keep = np.array([lab is not None for lab in labels])
         if not keep.any():
             continue
         xs.append(f[keep])
         ys.append(np.array([lab for lab in labels if lab is not None]))
-        ws.append(_weights(lines, labels, full)[keep])
+        ws.append(_weights(lines, labels, source)[keep])
     return np.vstack(xs), np.concatenate(ys), np.concatenate(ws)
 
 
-def examples_of(pages: list[P.Page]) -> list[tuple[str, list[str], list, bool]]:
-    """(site, lines, labels, fully_labelled) for every page: its whole-page text (both variants),
+def examples_of(pages: list[P.Page]) -> list[tuple[str, list[str], list, str]]:
+    """(site, lines, labels, source) for every page: its whole-page text (both variants),
     and text already extracted, which the model also sees (HTML after extraction, clean .txt):
-    trafilatura's output of the page, and the expected article text itself (every line article)."""
+    trafilatura's output of the page, and the expected article text itself (every line article).
+    A snippet page's whole-page texts (of SILVER_VARIANTS) come twice: with the snippets' labels, and
+    with silver labels (from trafilatura's SILVER_FROM extraction) on the lines the snippets leave
+    unlabelled."""
     import quality as Q
 
     extracted = {
@@ -290,25 +326,47 @@ def examples_of(pages: list[P.Page]) -> list[tuple[str, list[str], list, bool]]:
     }
     out = []
     for page in pages:
-        full = page.expected is not None
-        for lines, labels in page_examples(page):
-            out.append((page.site, lines, labels, full))
+        source = EXPECTED if page.expected is not None else SNIPPETS
+        silver_texts = [extracted[setting][page.name] for setting in SILVER_SOURCES[SILVER_FROM]]
+        for variant in P.PAGE_TEXT:
+            for lines, labels in page_examples(page, (variant,)):
+                out.append((page.site, lines, labels, source))
+                if source == SNIPPETS and variant in SILVER_VARIANTS and all(P.tokens(t) for t in silver_texts):
+                    out.append((page.site, lines, silver_labels(lines, labels, silver_texts), SILVER))
         for setting in extracted:
             lines = [line for line in extracted[setting][page.name].split("\n") if line.strip()]
             if lines:
-                out.append((page.site, lines, P.line_labels(lines, page), full))
-        if full:
+                out.append((page.site, lines, P.line_labels(lines, page), source))
+        if source == EXPECTED:
             lines = [line.strip() for line in page.expected.split("\n") if line.strip()]
             if lines:
-                out.append((page.site, lines, [1] * len(lines), True))
+                out.append((page.site, lines, [1] * len(lines), EXPECTED))
     return out
+
+
+def silver_labels(lines: list[str], gold: list[int | None], extracted: list[str]) -> list[int | None]:
+    """Labels of the lines gold leaves unlabelled, read from extractions of the page as from an
+    expected text (pages.line_labels), where they all agree; None where gold has a label (gold wins)
+    and, with SILVER_OUTSIDE_ONLY, on residue between the first and the last article line."""
+    read = [P.line_labels(lines, P.Page("", "", "", expected=text)) for text in extracted]
+    out = [None if g is not None or len(set(s)) > 1 else s[0] for g, *s in zip(gold, *read)]
+    article = [i for i, votes in enumerate(zip(*read)) if all(votes)]
+    if SILVER_OUTSIDE_ONLY and article:
+        out = [None if article[0] < i < article[-1] and lab == 0 else lab for i, lab in enumerate(out)]
+    return out
+
+
+def silver_setting() -> str:
+    """What the silver labels of the examples were made with (part of their cache's name)."""
+    return "-".join([SILVER_FROM, *SILVER_VARIANTS] + (["outside"] if SILVER_OUTSIDE_ONLY else []))
 
 
 def cached_examples(pages: list[P.Page], limit: int | None) -> list:
     """examples_of(pages), kept in bench/.cache between runs (the pages are parsed twice each)."""
     import pickle
 
-    cache = P.ROOT / "bench" / ".cache" / f"residue-examples-{EXAMPLES_REVISION}-{limit or 'all'}.pickle"
+    name = f"residue-examples-{EXAMPLES_REVISION}-{silver_setting()}-{limit or 'all'}.pickle"
+    cache = P.ROOT / "bench" / ".cache" / name
     if cache.exists():
         return pickle.loads(cache.read_bytes())
     examples = examples_of(pages)
@@ -328,11 +386,20 @@ def site_folds(sites: list[str], k: int) -> list[set[str]]:
 
 
 def main(argv=None) -> int:
+    global SILVER_WEIGHT, SILVER_FROM, SILVER_OUTSIDE_ONLY, SILVER_VARIANTS
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=str(P.ROOT / "corpus" / "rules" / "residue_model.json"))
     ap.add_argument("--cv", type=int, default=0, help="also report line accuracy with k site-grouped folds")
     ap.add_argument("--limit", type=int, default=None)
+    ap.add_argument(
+        "--silver-weight", type=float, default=SILVER_WEIGHT, help="silver lines, share of a snippet line's weight"
+    )
+    ap.add_argument("--silver-from", default=SILVER_FROM, choices=list(SILVER_SOURCES), help="trafilatura's setting(s)")
+    ap.add_argument("--silver-outside-only", action="store_true", help="no silver residue inside the article")
+    ap.add_argument("--silver-variants", default=",".join(SILVER_VARIANTS), help="whole-page texts given silver labels")
     args = ap.parse_args(argv)
+    SILVER_WEIGHT, SILVER_FROM, SILVER_OUTSIDE_ONLY = args.silver_weight, args.silver_from, args.silver_outside_only
+    SILVER_VARIANTS = tuple(args.silver_variants.split(","))
     if not P.data_available():
         print(f"development data not found under {P.BOILERPLATE}: nothing to train on")
         return 1
@@ -341,14 +408,17 @@ def main(argv=None) -> int:
     stop = stopwords()
     print(
         f"{len(pages)} pages, {len(examples)} whole-page texts, "
-        f"{sum(sum(lab is not None for lab in e[2]) for e in examples):,} labelled lines"
+        f"{sum(sum(lab is not None for lab in e[2]) for e in examples if e[3] != SILVER):,} labelled lines, "
+        f"{sum(sum(lab is not None for lab in e[2]) for e in examples if e[3] == SILVER):,} silver (weight {SILVER_WEIGHT})"
     )
     if args.cv:
         from sklearn.metrics import accuracy_score
 
         for fold in site_folds([e[0] for e in examples], args.cv):
-            train = [(lines, labels, full) for site, lines, labels, full in examples if site not in fold]
-            test = [(lines, labels, full) for site, lines, labels, full in examples if site in fold]
+            train = [(lines, labels, source) for site, lines, labels, source in examples if site not in fold]
+            test = [
+                (lines, labels, source) for site, lines, labels, source in examples if site in fold and source != SILVER
+            ]
             spec = fit(train, stop, sites=[e[0] for e in examples if e[0] not in fold])
             from corpus.rules.residue_model import ResidueModel
 
@@ -361,7 +431,7 @@ def main(argv=None) -> int:
                         yt.append(lab)
                         yp.append(int(q >= 0.5))
             print(f"fold of {len(fold)} sites: line accuracy {accuracy_score(yt, yp):.3f} on {len(yt):,} lines")
-    spec = fit([(lines, labels, full) for _, lines, labels, full in examples], stop, sites=[e[0] for e in examples])
+    spec = fit([(lines, labels, source) for _, lines, labels, source in examples], stop, sites=[e[0] for e in examples])
     Path(args.out).write_text(json.dumps(spec, ensure_ascii=False, separators=(",", ":")) + "\n", "utf-8")
     print(
         f"wrote {args.out}: stage 1 weights "
