@@ -78,16 +78,19 @@ WEIGHT_POWER = 0.5
 # must-stay and must-go snippets, or trafilatura's extraction of the page (silver: the lines the
 # snippets leave unlabelled; a gold label always wins, the line is not in the silver example then).
 EXPECTED, SNIPPETS, SILVER = "expected", "snippets", "silver"
-# Silver lines weigh this share of a snippet line (0: not used at all; the shipped model).
-SILVER_WEIGHT = 0.0
+# Silver lines weigh this share of a snippet line (0: not used at all). The shipped model (pipeline
+# revision 15) is trained with 0.3, both settings agreeing, on the nodes variant only: chosen among
+# ~20 settings on the first 300 trafilatura-eval pages, then better on every figure on the 690 pages
+# that choice never read (bench/README.md, "Silver labels").
+SILVER_WEIGHT = 0.3
 # Which of trafilatura's extractions (quality.trafilatura_outputs' settings) give the silver labels:
 # "default", "favor_precision", or "both" (a line is labelled where the two agree).
-SILVER_FROM = "default"
+SILVER_FROM = "both"
 # Lines inside the article (between its first and last line the extraction holds) that it leaves out
 # are headings, captions, list items as often as residue: True leaves them unlabelled.
 SILVER_OUTSIDE_ONLY = False
 # The whole-page text variants (pages.PAGE_TEXT) whose lines get silver labels.
-SILVER_VARIANTS = ("blocks", "nodes")
+SILVER_VARIANTS = ("nodes",)
 SILVER_SOURCES = {
     "default": ("default",),
     "favor_precision": ("favor_precision",),
