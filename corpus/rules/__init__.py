@@ -120,6 +120,7 @@ RULES: tuple[RuleSpec, ...] = (
             "page_line_share": Option(
                 0.6, "...or this share of whose lines, whatever their words (a long article under a long menu)"
             ),
+            "page_min_lines": Option(6, "...but a text of fewer lines only when every line scores as residue"),
             "body_share": Option(
                 0.3, "sentences in the densest block of sentence lines or in one with this share are never taken"
             ),

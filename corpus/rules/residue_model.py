@@ -174,6 +174,7 @@ class ResidueModelRule:
         body_share: float = 0.3,
         comments: bool = True,
         page_line_share: float = 0.6,
+        page_min_lines: int = 6,
     ):
         # A page's comment section (from a heading such as "12 Comments" after the article's body to
         # the end) goes whole: its comments are paragraphs the model cannot tell from the article's.
@@ -209,6 +210,10 @@ class ResidueModelRule:
         # under 10% of its words in them. No real article text of PolNeAR's comes near (the most,
         # 0.58 of the lines, already passes on its words).
         self.page_line_share = page_line_share
+        # A text of fewer lines is a page only when every line scores residue: real whole-page text
+        # runs to hundreds of lines, while a wire brief (headline, byline, date, a paragraph) has its
+        # short lines scored low by a model that learned trafilatura's text, which leaves them out
+        self.page_min_lines = page_min_lines
         self.model = ResidueModel.from_file(model)
 
     def propose(self, text: str, ctx: CleaningContext) -> list[Edit]:
@@ -316,6 +321,8 @@ class ResidueModelRule:
 
     def _could_be_a_page(self, residue, words: np.ndarray, total_words: int) -> bool:
         """The page gate: enough of the lines (``residue``: their indices), and of the words, are residue."""
+        if words.size < self.page_min_lines and len(residue) < words.size:
+            return False  # a short story's headline, byline and date are not a page's furniture
         if len(residue) >= self.page_line_share * words.size:
             return True
         return len(residue) >= self.page_share * words.size and int(words[residue].sum()) >= (
