@@ -54,7 +54,8 @@ PIPELINE_REVISION = "15"  # 2: the Unicode repair sends every line ftfy would ch
 #                          14: the residue model reads a piece of a sentence cut at a link as one
 #                              (retrained); a text 60% of whose lines score residue is a page
 #                          15: the residue model also learns from trafilatura's extraction of the
-#                              lines the snippets leave unlabelled (silver labels); threshold 0.53
+#                              lines the snippets leave unlabelled (silver labels); threshold 0.53;
+#                              a text of under 6 lines is a page only when every line scores residue
 
 # Made from the one registry, corpus/rules/__init__.py (RULES): a rule's class by its name, and
 # the rules that run by default, in order.
