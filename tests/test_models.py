@@ -307,6 +307,25 @@ def test_annotate_predict_runs_the_model_by_its_name(trained):
     assert report["predicted"] == report["documents"] == 40
 
 
+def test_each_layer_trains_with_its_own_dropout(tmp_path, monkeypatch):
+    # Claims over-fit at spaCy's 0.1 where entities did not gain from more (bench/README.md, tenth round).
+    from training import train as training
+
+    seen: dict[str, set[float]] = {}
+    step = training._Layer.step
+
+    def record(self, rng, dropout):
+        seen.setdefault(self.layer, set()).add(dropout)
+        return step(self, rng, dropout)
+
+    monkeypatch.setattr(training._Layer, "step", record)
+    ws = gold_workspace(tmp_path, n=24)
+    train_model(ws, "drop", max_minutes=1, settings=replace(QUICK, max_epochs=1, dropout=0.1, claim_dropout=0.3))
+    assert seen == {"entities": {0.1}, "claims": {0.3}}
+    assert TrainSettings(claim_dropout=None).dropout_of("claims") == TrainSettings().dropout
+    assert TrainSettings().dropout_of("claims") == 0.25
+
+
 def test_training_without_enough_gold_says_how_much_there_is(tmp_path):
     ws = Workspace.init(tmp_path / "empty")
     with pytest.raises(NewsdeskError) as err:
