@@ -23,7 +23,7 @@ from corpus.runtime import without_cyclic_gc
 from corpus.structure import find_blocks
 
 # Bump when a rule's behaviour changes: every document is then re-cleaned by `newsdesk clean`.
-PIPELINE_REVISION = "14"  # 2: the Unicode repair sends every line ftfy would change to it;
+PIPELINE_REVISION = "15"  # 2: the Unicode repair sends every line ftfy would change to it;
 #                          3: language identified on the opening 400 characters when decisive;
 #                          4: the first line is the title only when it reads as one (short, not
 #                             several sentences) or is the source's title: one-line articles had
@@ -53,6 +53,9 @@ PIPELINE_REVISION = "14"  # 2: the Unicode repair sends every line ftfy would ch
 #                              word's plural (“if”s) and markup (href=”...) as they are
 #                          14: the residue model reads a piece of a sentence cut at a link as one
 #                              (retrained); a text 60% of whose lines score residue is a page
+#                          15: the residue model also learns from trafilatura's extraction of the
+#                              lines the snippets leave unlabelled (silver labels); threshold 0.53;
+#                              a text of under 6 lines is a page only when every line scores residue
 
 # Made from the one registry, corpus/rules/__init__.py (RULES): a rule's class by its name, and
 # the rules that run by default, in order.

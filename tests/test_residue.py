@@ -344,10 +344,13 @@ def test_a_comment_section_after_the_article_goes():
 
 
 def test_the_comments_option_keeps_what_the_model_alone_would_keep():
-    raw = "\n".join([*MENU, "Harbour strike leaves ships waiting at anchor", *ARTICLE, *COMMENTS, *FOOTER])
+    # A comment as long as a paragraph (60 words and more): the model alone never takes it.
+    long_comment = " ".join([COMMENTS[4]] * 3)
+    comments = [long_comment if line == COMMENTS[4] else line for line in COMMENTS]
+    raw = "\n".join([*MENU, "Harbour strike leaves ships waiting at anchor", *ARTICLE, *comments, *FOOTER])
     kept = clean_text(raw, rules=["residue_model"], options={"residue_model": {"comments": False}})
-    assert any(line in kept.text for line in COMMENTS)
-    assert not any(line in clean_text(raw, rules=["residue_model"]).text for line in COMMENTS)
+    assert long_comment in kept.text
+    assert not any(line in clean_text(raw, rules=["residue_model"]).text for line in comments)
 
 
 def test_line_features_see_paragraphs_outside_the_body_repeats_and_comment_cues():

@@ -250,7 +250,7 @@ def test_the_pipeline_version_of_a_new_workspace_is_the_one_before_the_registry(
         {
             "residue_lines": {"head_lines": 3},
             "residue_model": {
-                "threshold": 0.5,
+                "threshold": 0.53,  # 0.5 before revision 15
                 "html_threshold": 0.15,
                 "keep_words": 60,
                 "page_share": 0.5,
@@ -258,6 +258,7 @@ def test_the_pipeline_version_of_a_new_workspace_is_the_one_before_the_registry(
                 "body_share": 0.3,  # added with revision 10
                 "comments": True,  # added with revision 12
                 "page_line_share": 0.6,  # added with revision 14
+                "page_min_lines": 6,  # added with revision 15
             },
             "repeated_lines": {"min_documents": 3, "min_share": 0.1, "max_words": 20, "max_chars": 150},
             "run_together_words": {

@@ -110,7 +110,7 @@ RULES: tuple[RuleSpec, ...] = (
         ),
         note="Lines a model trained on real pages scores as menus, footers, share lines (bench/README.md).",
         options={
-            "threshold": Option(0.5, "a line whose probability of being article text is lower goes"),
+            "threshold": Option(0.53, "a line whose probability of being article text is lower goes"),
             "html_threshold": Option(0.15, "the same for text extracted from an HTML page (menus mostly gone already)"),
             "keep_words": Option(60, "a line of this many words is never taken"),
             "page_share": Option(0.5, "the model takes lines only from a page: a text this share of whose lines"),
@@ -120,6 +120,7 @@ RULES: tuple[RuleSpec, ...] = (
             "page_line_share": Option(
                 0.6, "...or this share of whose lines, whatever their words (a long article under a long menu)"
             ),
+            "page_min_lines": Option(6, "...but a text of fewer lines only when every line scores as residue"),
             "body_share": Option(
                 0.3, "sentences in the densest block of sentence lines or in one with this share are never taken"
             ),
