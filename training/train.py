@@ -78,10 +78,10 @@ class TrainSettings:
     # a per-token code for the quotation state (outside, inside, opening or closing mark), embedded
     # beside the hashed attributes (annotation/models/quote_context.py): what a window cannot see
     quotes: bool = False
-    dropout: float = 0.1  # the entity layer's (0.25 lost 0.010 / 0.016 WikiANN F1 at 4 CPU minutes)
-    # the claim layer's: PolNeAR's NER over-fits after ~6 epochs at 0.1; 0.25 scored higher overlap
-    # and exact micro F1 on dev and held-out train, both seeds, at 14 CPU minutes, with fewer edits
-    # (0.35: no better; bench/README.md, tenth round); None: ``dropout``
+    dropout: float = 0.1  # the entity layer's (0.25 lost 0.010 dev / 0.016 held-out WikiANN F1, 4 CPU min, seed 0)
+    # the claim layer's: PolNeAR's NER over-fits after ~6 epochs at 0.1; 0.25 scored higher micro
+    # overlap F1 on dev and held-out train, both seeds, at 14 CPU minutes (exact and edits better in
+    # three of four; 0.35 no better; bench/README.md, tenth round); None: ``dropout``
     claim_dropout: float | None = 0.25
     batch_words: tuple[int, int] = (100, 1000)  # compounding from, to
     learn_rate: float = 0.002  # 0.001 (spaCy's) scored 0.03-0.06 lower on PolNeAR at equal CPU time (bench/README.md)
