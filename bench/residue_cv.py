@@ -346,7 +346,6 @@ def main(argv=None) -> int:
     ap.add_argument(
         "--silver-from", default=T.SILVER_FROM, choices=list(T.SILVER_SOURCES), help="trafilatura's setting(s)"
     )
-    ap.add_argument("--silver-head-lines", type=int, default=T.SILVER_HEAD_LINES, help="unlabelled before the article")
     ap.add_argument("--silver-outside-only", action="store_true", help="no silver residue inside the article")
     ap.add_argument(
         "--silver-variants", default=",".join(T.SILVER_VARIANTS), help="whole-page texts given silver labels"
@@ -379,7 +378,6 @@ def main(argv=None) -> int:
     T.WORDS_MODE, T.WORDS_FROM_PAGES = args.words_mode, args.words_from_pages
     T.SILVER_WEIGHT, T.SILVER_FROM = args.silver_weight, args.silver_from
     T.SILVER_OUTSIDE_ONLY, T.SILVER_VARIANTS = args.silver_outside_only, tuple(args.silver_variants.split(","))
-    T.SILVER_HEAD_LINES = args.silver_head_lines
     started = time.time()
     every_page = page_texts(args.eval_limit)
     scored = scored_pages(every_page, args.eval_from)

@@ -81,7 +81,7 @@ EXPECTED, SNIPPETS, SILVER = "expected", "snippets", "silver"
 # Silver lines weigh this share of a snippet line (0: not used at all). The shipped model (pipeline
 # revision 15) is trained with 0.3, both settings agreeing, on the nodes variant only: chosen among
 # ~20 settings on the first 300 trafilatura-eval pages, then better on every figure on the 690 pages
-# that choice never read (bench/README.md, "Silver labels").
+# that choice never read (bench/README.md, "Silver: trafilatura's text as expected text").
 SILVER_WEIGHT = 0.3
 # Which of trafilatura's extractions (quality.trafilatura_outputs' settings) give the silver labels:
 # "default", "favor_precision", or "both" (a line is labelled where the two agree).
@@ -89,10 +89,6 @@ SILVER_FROM = "both"
 # Lines inside the article (between its first and last line the extraction holds) that it leaves out
 # are headings, captions, list items as often as residue: True leaves them unlabelled.
 SILVER_OUTSIDE_ONLY = False
-# trafilatura's text leaves out the headline, the byline and the date (it keeps them as metadata), so
-# the lines just before its first article line are left unlabelled: as residue they taught the model to
-# drop a short story's headline and byline
-SILVER_HEAD_LINES = 0
 # The whole-page text variants (pages.PAGE_TEXT) whose lines get silver labels.
 SILVER_VARIANTS = ("nodes",)
 SILVER_SOURCES = {
@@ -358,9 +354,6 @@ def silver_labels(lines: list[str], gold: list[int | None], extracted: list[str]
     read = [P.line_labels(lines, P.Page("", "", "", expected=text)) for text in extracted]
     out = [None if g is not None or len(set(s)) > 1 else s[0] for g, *s in zip(gold, *read)]
     article = [i for i, votes in enumerate(zip(*read)) if all(votes)]
-    if SILVER_HEAD_LINES and article:
-        head = range(max(0, article[0] - SILVER_HEAD_LINES), article[0])
-        out = [None if i in head and lab == 0 else lab for i, lab in enumerate(out)]
     if SILVER_OUTSIDE_ONLY and article:
         out = [None if article[0] < i < article[-1] and lab == 0 else lab for i, lab in enumerate(out)]
     return out
@@ -368,8 +361,7 @@ def silver_labels(lines: list[str], gold: list[int | None], extracted: list[str]
 
 def silver_setting() -> str:
     """What the silver labels of the examples were made with (part of their cache's name)."""
-    head = [f"head{SILVER_HEAD_LINES}"] if SILVER_HEAD_LINES else []
-    return "-".join([SILVER_FROM, *SILVER_VARIANTS, *head] + (["outside"] if SILVER_OUTSIDE_ONLY else []))
+    return "-".join([SILVER_FROM, *SILVER_VARIANTS] + (["outside"] if SILVER_OUTSIDE_ONLY else []))
 
 
 def cached_examples(pages: list[P.Page], limit: int | None) -> list:
@@ -397,7 +389,7 @@ def site_folds(sites: list[str], k: int) -> list[set[str]]:
 
 
 def main(argv=None) -> int:
-    global SILVER_WEIGHT, SILVER_FROM, SILVER_OUTSIDE_ONLY, SILVER_VARIANTS, SILVER_HEAD_LINES
+    global SILVER_WEIGHT, SILVER_FROM, SILVER_OUTSIDE_ONLY, SILVER_VARIANTS
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=str(P.ROOT / "corpus" / "rules" / "residue_model.json"))
     ap.add_argument("--cv", type=int, default=0, help="also report line accuracy with k site-grouped folds")
@@ -406,13 +398,11 @@ def main(argv=None) -> int:
         "--silver-weight", type=float, default=SILVER_WEIGHT, help="silver lines, share of a snippet line's weight"
     )
     ap.add_argument("--silver-from", default=SILVER_FROM, choices=list(SILVER_SOURCES), help="trafilatura's setting(s)")
-    ap.add_argument("--silver-head-lines", type=int, default=SILVER_HEAD_LINES, help="unlabelled before the article")
     ap.add_argument("--silver-outside-only", action="store_true", help="no silver residue inside the article")
     ap.add_argument("--silver-variants", default=",".join(SILVER_VARIANTS), help="whole-page texts given silver labels")
     args = ap.parse_args(argv)
     SILVER_WEIGHT, SILVER_FROM, SILVER_OUTSIDE_ONLY = args.silver_weight, args.silver_from, args.silver_outside_only
     SILVER_VARIANTS = tuple(args.silver_variants.split(","))
-    SILVER_HEAD_LINES = args.silver_head_lines
     if not P.data_available():
         print(f"development data not found under {P.BOILERPLATE}: nothing to train on")
         return 1

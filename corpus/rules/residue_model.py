@@ -187,7 +187,7 @@ class ResidueModelRule:
         self.body_share = body_share
         # 0.53 with the model of revision 15 (silver labels): on the 690 development pages not used
         # to choose it, more must-stay snippets kept and more must-go dropped than 0.5 with the model
-        # before (bench/README.md, "Silver labels")
+        # before (bench/README.md, "Silver: trafilatura's text as expected text")
         self.threshold = threshold
         # Text extracted from a page (trafilatura) has lost most of its furniture already: only
         # lines the model is sure of go (on the development pages, 0.5 there cost must-keep
