@@ -259,6 +259,7 @@ def test_the_pipeline_version_of_a_new_workspace_is_the_one_before_the_registry(
                 "comments": True,  # added with revision 12
                 "page_line_share": 0.6,  # added with revision 14
                 "page_min_lines": 6,  # added with revision 15
+                "headline": True,  # added with revision 16
             },
             "repeated_lines": {"min_documents": 3, "min_share": 0.1, "max_words": 20, "max_chars": 150},
             "run_together_words": {

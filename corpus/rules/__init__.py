@@ -125,6 +125,7 @@ RULES: tuple[RuleSpec, ...] = (
                 0.3, "sentences in the densest block of sentence lines or in one with this share are never taken"
             ),
             "comments": Option(True, "a page's comment section (from its heading to the end) goes whole"),
+            "headline": Option(True, "a page's headline, taken with its furniture, becomes the document's title"),
         },
     ),
     RuleSpec(

@@ -32,6 +32,7 @@ import numpy as np
 
 from corpus.offsets import Edit
 from corpus.rules.base import CleaningContext, _runs, remove_lines
+from corpus.rules.page_headline import page_headline
 from corpus.rules.residue_features import (
     FEATURES,
     KNOWN_RESIDUE,
@@ -175,6 +176,7 @@ class ResidueModelRule:
         comments: bool = True,
         page_line_share: float = 0.6,
         page_min_lines: int = 6,
+        headline: bool = True,
     ):
         # A page's comment section (from a heading such as "12 Comments" after the article's body to
         # the end) goes whole: its comments are paragraphs the model cannot tell from the article's.
@@ -214,6 +216,9 @@ class ResidueModelRule:
         # runs to hundreds of lines, while a wire brief (headline, byline, date, a paragraph) has its
         # short lines scored low by a model that learned trafilatura's text, which leaves them out
         self.page_min_lines = page_min_lines
+        # A page's headline goes with its furniture (the model learned from text without it); the line
+        # found as the headline (corpus/rules/page_headline.py) becomes the document's title
+        self.headline = headline
         self.model = ResidueModel.from_file(model)
 
     def propose(self, text: str, ctx: CleaningContext) -> list[Edit]:
@@ -316,6 +321,10 @@ class ResidueModelRule:
             ctx.metadata["not_article"] = "it reads as an error page or a login wall"
         if not residue:
             return []
+        if a_page and not html and self.headline:  # HTML has its title from the page's metadata
+            headline = page_headline(lines, words, residue, self.model.stopwords)
+            if headline:
+                ctx.metadata["headline"] = headline
         spans = _LineSpans(page.pieces)
         return [remove_lines(spans, first, last) for first, last in _runs(residue)]
 
