@@ -43,6 +43,8 @@ QUICK = TrainSettings(
     # the tiny corpus's claims learnt as the tests below were written for (at the default 0.25 a
     # bias of +50 on every opening move runs one CUE over a whole document instead of opening more)
     claim_dropout=0.1,
+    # the same model whatever the machine's speed: a learn rate falling with the clock would not be
+    learn_rate_schedule="constant",
 )
 
 
@@ -327,6 +329,34 @@ def test_each_layer_trains_with_its_own_dropout(tmp_path, monkeypatch):
     assert seen == {"entities": {0.1}, "claims": {0.3}}
     assert TrainSettings(claim_dropout=None).dropout_of("claims") == TrainSettings().dropout
     assert TrainSettings().dropout_of("claims") == 0.25
+
+
+def test_the_learn_rate_falls_with_the_time_spent(tmp_path, monkeypatch):
+    # On WikiANN a rate falling to a tenth over the budget scored higher than a constant one (bench/README.md,
+    # eleventh round): each step's rate is the start's share of the budget left, never under a tenth.
+    from training import train as training
+
+    rates: list[float] = []
+    step = training._Layer.step
+
+    def record(self, rng, dropout):
+        rates.append(self.optimizer.learn_rate)
+        return step(self, rng, dropout)
+
+    monkeypatch.setattr(training._Layer, "step", record)
+    ws = gold_workspace(tmp_path, n=24)
+    settings = replace(QUICK, learn_rate_schedule="linear", max_epochs=None, patience=1000)
+    train_model(ws, "falling", max_minutes=0.2, settings=settings)
+    assert 0.5 * QUICK.learn_rate <= rates[0] <= QUICK.learn_rate  # reading the gold counts as time spent
+    assert all(a >= b for a, b in zip(rates, rates[1:]))
+    assert rates[-1] < 0.8 * rates[0] and min(rates) >= 0.1 * QUICK.learn_rate - 1e-12
+    assert TrainSettings().learn_rate_schedule == "linear"
+    rates.clear()
+    train_model(ws, "steady", max_minutes=1, settings=replace(QUICK, max_epochs=1))
+    assert set(rates) == {QUICK.learn_rate}
+    with pytest.raises(NewsdeskError) as err:
+        train_model(ws, "bad", max_minutes=1, settings=replace(QUICK, learn_rate_schedule="cosine"))
+    assert err.value.code == "E221" and "linear" in err.value.detail
 
 
 def test_training_without_enough_gold_says_how_much_there_is(tmp_path):
