@@ -1,14 +1,16 @@
 """How often a whole-page text's document title is the page's headline (issue 16, pipeline revision 16).
 
     .venv/bin/python bench/page_titles.py                       # the 145 + 300 pages the finder was shaped on
-    .venv/bin/python bench/page_titles.py --eval-limit 990 --eval-from 300   # the 690 pages it never read
+    .venv/bin/python bench/page_titles.py --eval-limit 990 --eval-from 300   # + the 690 it never read
 
 Each development page with an ``<h1>`` of 4 words or more whose text is a line of its whole-page
 text (both variants, as residue_cv.py makes them) goes through the whole cleaning pipeline, with
 the residue model trained without the page's site (residue_cv.py's five site-grouped folds). The
 title is right when it is that ``<h1>`` (whitespace squashed). Printed with the headline finder on
 and off (``residue_model.headline``: off is revision 15's title, the first line when it reads as one),
-and what the finder took when it was wrong. Reads ../shared/data (never copied).
+and what the finder took when it was wrong; counted by source as well (with ``--eval-from`` the
+newspaper pages are scored again, so the trafilatura-eval counts are the unseen ones). Reads
+../shared/data (never copied).
 """
 
 from __future__ import annotations
