@@ -51,6 +51,8 @@ def test_the_option_turns_it_off_and_an_article_gets_no_headline():
     ctx = CleaningContext()
     ResidueModelRule(headline=False).propose(whole_page(), ctx)
     assert "headline" not in ctx.metadata
+    off = clean_text(whole_page(), options={"residue_model": {"headline": False}})
+    assert off.title == "" and "headline" not in off.metadata  # the headline went with the menu
     ctx = CleaningContext()
     ResidueModelRule().propose(whole_page(), ctx)
     assert ctx.metadata["headline"] == HEADLINE
@@ -67,3 +69,4 @@ def test_the_sources_own_title_comes_first():
     article = Article(document_id(None, data), "feed.jsonl", raw, sha256_hex(data), "utf-8", "jsonl")
     doc = CleaningPipeline(language="en").clean(replace(article, title="Ships wait as harbour strike goes on"))
     assert doc.title == "Ships wait as harbour strike goes on"
+    assert doc.metadata["headline"] == HEADLINE  # found, and the source's title still came first

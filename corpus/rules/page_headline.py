@@ -26,10 +26,13 @@ MIN_SHARED = 2  # content words a headline shares with the opening...
 MIN_SHARE = 0.5  # ...and the share of its own content words they are
 HEADLINE_WORDS = (3, 25)
 
-# Not a headline: links, handles, separators of menus and breadcrumbs, a line ending as a sentence,
-# a label or a list does, a byline, and a date or time in figures ("12.22.14", "3:41 PM").
-_NOT_A_HEADLINE = re.compile(
-    r"https?://|www\.|@\w|pic\.twitter|[|•»›©/>]|[.:,;]$"
+# Never in a headline: a link, a handle, a menu's separator, a label's closing colon (also what keeps a
+# text's first line as its title, residue_model._headline).
+NOT_HEADLINE = re.compile(r"https?://|www\.|@\w|pic\.twitter|[|•»›]|:$")
+# Nor, among a page's lines: a breadcrumb's separator or a copyright, a line ending as a sentence or a
+# list does, a byline, and a date or time in figures ("12.22.14", "3:41 PM").
+_NOT_A_PAGE_HEADLINE = re.compile(
+    NOT_HEADLINE.pattern + r"|[©/>]|[.,;]$"
     r"|^(?:by|von|par|por|di|posted|written|updated|published|veröffentlicht|aktualisiert)\b"
     r"|\b\d{1,2}[./:]\d{1,2}\b",
     re.IGNORECASE,
@@ -54,7 +57,7 @@ def page_headline(lines: list[str], words: np.ndarray, residue: list[int], stopw
     candidates = [
         i
         for i, n in enumerate(words[above:start].tolist(), above)
-        if HEADLINE_WORDS[0] <= n <= HEADLINE_WORDS[1] and not _NOT_A_HEADLINE.search(lines[i].strip())
+        if HEADLINE_WORDS[0] <= n <= HEADLINE_WORDS[1] and not _NOT_A_PAGE_HEADLINE.search(lines[i].strip())
     ]
     if not candidates:
         return None

@@ -32,7 +32,7 @@ import numpy as np
 
 from corpus.offsets import Edit
 from corpus.rules.base import CleaningContext, _runs, remove_lines
-from corpus.rules.page_headline import page_headline
+from corpus.rules.page_headline import NOT_HEADLINE, page_headline
 from corpus.rules.residue_features import (
     FEATURES,
     KNOWN_RESIDUE,
@@ -457,8 +457,5 @@ def _quoted_tweet(line: str) -> bool:
     return "pic.twitter.com/" in line and len(_MARKUP_OR_LINK.sub(" ", line).split()) >= 5
 
 
-_NOT_HEADLINE = re.compile(r"https?://|www\.|@\w|pic\.twitter|[|•»›]|:$")
-
-
 def _headline(line: str) -> bool:
-    return 2 <= line.count(" ") + 1 <= 25 and not _NOT_HEADLINE.search(line.strip())
+    return 2 <= line.count(" ") + 1 <= 25 and not NOT_HEADLINE.search(line.strip())
