@@ -97,6 +97,9 @@ def main(argv=None) -> int:
                 ):
                     counts[key] += right
                 counts[f"{group}: pages"] += not finder
+                if finder:
+                    counts["titled, wrong"] += bool(squash(doc.title)) and not right
+                    counts["untitled"] += not squash(doc.title)
                 if finder and "headline" in doc.metadata:
                     counts["found"] += 1
                     counts["found, right"] += right

@@ -23,7 +23,7 @@ from corpus.runtime import without_cyclic_gc
 from corpus.structure import find_blocks
 
 # Bump when a rule's behaviour changes: every document is then re-cleaned by `newsdesk clean`.
-PIPELINE_REVISION = "16"  # 2: the Unicode repair sends every line ftfy would change to it;
+PIPELINE_REVISION = "17"  # 2: the Unicode repair sends every line ftfy would change to it;
 #                          3: language identified on the opening 400 characters when decisive;
 #                          4: the first line is the title only when it reads as one (short, not
 #                             several sentences) or is the source's title: one-line articles had
@@ -58,6 +58,8 @@ PIPELINE_REVISION = "16"  # 2: the Unicode repair sends every line ftfy would ch
 #                              a text of under 6 lines is a page only when every line scores residue
 #                          16: a page's headline, which the residue model takes with the furniture,
 #                              is the document's title (corpus/rules/page_headline.py)
+#                          17: a page without one keeps its first line as title only when it could
+#                              be a headline and shares a content word with the article
 
 # Made from the one registry, corpus/rules/__init__.py (RULES): a rule's class by its name, and
 # the rules that run by default, in order.
@@ -197,8 +199,10 @@ class CleaningPipeline:
         headline = ctx.metadata.get("headline")
         if headline:  # a page's headline the residue rule took (its first line is what survived)
             title = source_title or headline
-        else:  # no title block (the first line is the body): the source's own title, if it gave one
-            title = text[blocks[0].start : blocks[0].end] if blocks and blocks[0].kind == "title" else source_title
+        elif blocks and blocks[0].kind == "title" and ctx.first_line_is_title:
+            title = text[blocks[0].start : blocks[0].end]
+        else:  # no title block (the first line is the body, or a page's furniture): the source's own, if any
+            title = source_title
         metadata = {**article.metadata, **ctx.metadata}
         fingerprint = self.repeated.fingerprint(ctx.source) if self.repeated_rule is not None else ""
         if fingerprint:  # which of its source's lines it was cleaned with: re-cleaned when they change

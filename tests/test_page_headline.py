@@ -12,16 +12,20 @@ from corpus_helpers import clean_text
 from test_residue import ARTICLE, FOOTER, MENU, whole_page
 
 from corpus.rules.base import CleaningContext
-from corpus.rules.page_headline import page_headline
+from corpus.rules.page_headline import PageTitle, page_title
 from corpus.rules.residue_model import ResidueModelRule
 
 HEADLINE = "Harbour strike leaves ships waiting at anchor"
 STOP = frozenset({"the", "and", "after", "with", "that", "this", "from", "over", "were"})
 
 
-def headline_of(lines: list[str], residue) -> str | None:
+def title_of(lines: list[str], residue) -> PageTitle:
     words = np.array([line.count(" ") + 1 for line in lines])
-    return page_headline(lines, words, list(residue), STOP)
+    return page_title(lines, words, list(residue), STOP)
+
+
+def headline_of(lines: list[str], residue) -> str | None:
+    return title_of(lines, residue).headline
 
 
 def test_a_whole_page_has_its_headline_as_title():
@@ -45,6 +49,7 @@ def test_no_headline_when_no_line_above_shares_the_articles_words():
     lines = MENU + ["Council votes to close the central library on Sundays"] + ARTICLE
     assert headline_of(lines, range(len(MENU) + 1)) is None
     assert headline_of(ARTICLE, []) is None  # the article starts at the first line: nothing above
+    assert title_of(ARTICLE, range(len(ARTICLE))) == (None, False)  # nothing kept: nothing to title
 
 
 def test_the_option_turns_it_off_and_an_article_gets_no_headline():
@@ -70,3 +75,21 @@ def test_the_sources_own_title_comes_first():
     doc = CleaningPipeline(language="en").clean(replace(article, title="Ships wait as harbour strike goes on"))
     assert doc.title == "Ships wait as harbour strike goes on"
     assert doc.metadata["headline"] == HEADLINE  # found, and the source's title still came first
+
+
+def test_a_page_without_a_headline_gets_no_title_from_its_furniture():
+    # No line above the article shares its words; the first line the model kept is not a title.
+    teaser = "Council votes to close the central library on Sundays"
+    for first in ("The Daily Courier", "Skip to main content", "Home » News » Harbour"):
+        lines = [first] + MENU + [teaser] + ARTICLE
+        assert title_of(lines, range(1, len(MENU) + 2)) == (None, False), first
+    # A first line that could be a headline and shares a word with the article may stay the title.
+    kept = "Harbour opinion column"  # one word in common: too few for a headline
+    assert title_of([kept] + MENU + [teaser] + ARTICLE, range(1, len(MENU) + 2)) == (None, True)
+    # Through the pipeline: a page without its headline, whose first kept line is a widget's (as on al.com).
+    widget = "Your weather is set to . You can change the location at any time."
+    doc = clean_text("\n".join(MENU + [widget, "By Jane Doe", "March 3, 2024"] + ARTICLE + FOOTER))
+    assert doc.text.startswith(widget)  # the text is what the model left (revision 16 took it as the title)...
+    assert doc.title == "" and "headline" not in doc.metadata  # ...but its furniture is no title
+    with_headline = clean_text(whole_page())
+    assert with_headline.title == HEADLINE  # a found headline is the title as before

@@ -26,6 +26,7 @@ class CleaningContext:
     format: str = "txt"  # the input's format: "html" text was already extracted from its page
     source: str = ""  # the site or feed it came from (corpus.rules.repeated_lines.source_of)
     repeated_lines: frozenset[str] = frozenset()  # the lines the workspace found repeated across that source
+    first_line_is_title: bool = True  # False: the cleaned text's first line is furniture, not a title
 
 
 class EditingRule(Protocol):

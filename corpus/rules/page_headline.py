@@ -9,13 +9,17 @@ the headline becomes the title (bench/README.md, "A page's headline as its title
 
 The headline is the line above the article's first paragraph that shares most of its content words
 with the article's opening: menus, bylines and share lines share few; teasers of other stories and
-captions are what it still picks wrongly.
+captions are what it still picks wrongly. A page without one keeps its first line as the title only
+when that line could be a headline and shares a content word with the opening: otherwise it is the
+furniture the model left ("The Daily Beast", "Skip to main content", "Your weather is set to ."),
+and the document has no title rather than a wrong one.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Collection
+from typing import NamedTuple
 
 import numpy as np
 
@@ -46,23 +50,23 @@ def content_words(text: str, stopwords: Collection[str]) -> set[str]:
     return {w[:5] for w in set(_LONG_WORD.findall(text.lower())) if w not in stopwords and not w.isdigit()}
 
 
-def page_headline(lines: list[str], words: np.ndarray, residue: list[int], stopwords: Collection[str]) -> str | None:
+class PageTitle(NamedTuple):
+    headline: str | None  # the line found as the page's headline
+    # whether the page's first kept line may be its title when no headline was found: not when it
+    # is furniture the model left (a site's name, "Home", "Skip to main content", a breadcrumb)
+    first_line: bool
+
+
+def page_title(lines: list[str], words: np.ndarray, residue: list[int], stopwords: Collection[str]) -> PageTitle:
     """The headline of a page's ``lines`` (``words``: their word counts; ``residue``: the indices of
-    those that go), or None."""
+    those that go), and whether its first kept line reads as a title when there is none."""
     taken = set(residue)
+    kept = [i for i in range(len(lines)) if i not in taken and lines[i].strip()]
+    if not kept:
+        return PageTitle(None, False)
     start = next((i for i in np.flatnonzero(words >= FIRST_PARAGRAPH_WORDS).tolist() if i not in taken), 0)
-    if not start:  # no paragraph kept, or one at the top: nothing above it
-        return None
-    above = max(0, start - LOOK_BACK)
-    candidates = [
-        i
-        for i, n in enumerate(words[above:start].tolist(), above)
-        if HEADLINE_WORDS[0] <= n <= HEADLINE_WORDS[1] and not _NOT_A_PAGE_HEADLINE.search(lines[i].strip())
-    ]
-    if not candidates:
-        return None
     opening, read = [], 0
-    for line in (lines[i] for i in range(start, len(lines)) if i not in taken):
+    for line in (lines[i] for i in kept if i >= start):
         opening.append(line)
         read += len(line)
         if read > OPENING_CHARS:
@@ -70,10 +74,20 @@ def page_headline(lines: list[str], words: np.ndarray, residue: list[int], stopw
     # a stem found anywhere in the opening's lower-cased text: a few substring searches a candidate
     # cost less than reading the opening's words (a page's whole rule is ~1 ms)
     said = " ".join(opening).lower()
+
+    def reads_as_headline(i: int) -> bool:
+        return HEADLINE_WORDS[0] <= words[i] <= HEADLINE_WORDS[1] and not _NOT_A_PAGE_HEADLINE.search(lines[i].strip())
+
     best, best_score = None, (0, 0.0)
-    for i in candidates:
+    for i in range(max(0, start - LOOK_BACK), start) if start else ():  # nothing above a paragraph at the top
+        if not reads_as_headline(i):
+            continue
         found = content_words(lines[i], stopwords)
         shared = sum(w in said for w in found)
         if shared >= MIN_SHARED and shared >= MIN_SHARE * len(found) and (shared, shared / len(found)) >= best_score:
             best, best_score = lines[i].strip(), (shared, shared / len(found))  # a tie goes to the nearer line
-    return best
+    if best is not None:
+        return PageTitle(best, False)
+    # no headline: the first kept line is the title only if it reads as one and shares a content word
+    first = kept[0]
+    return PageTitle(None, reads_as_headline(first) and any(w in said for w in content_words(lines[first], stopwords)))

@@ -32,7 +32,7 @@ import numpy as np
 
 from corpus.offsets import Edit
 from corpus.rules.base import CleaningContext, _runs, remove_lines
-from corpus.rules.page_headline import NOT_HEADLINE, page_headline
+from corpus.rules.page_headline import NOT_HEADLINE, page_title
 from corpus.rules.residue_features import (
     FEATURES,
     KNOWN_RESIDUE,
@@ -322,9 +322,10 @@ class ResidueModelRule:
         if not residue:
             return []
         if a_page and not html and self.headline:  # HTML has its title from the page's metadata
-            headline = page_headline(lines, words, residue, self.model.stopwords)
-            if headline:
-                ctx.metadata["headline"] = headline
+            found = page_title(lines, words, residue, self.model.stopwords)
+            if found.headline:
+                ctx.metadata["headline"] = found.headline
+            ctx.first_line_is_title = found.first_line
         spans = _LineSpans(page.pieces)
         return [remove_lines(spans, first, last) for first, last in _runs(residue)]
 
