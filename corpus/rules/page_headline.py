@@ -61,12 +61,12 @@ def page_title(lines: list[str], words: np.ndarray, residue: list[int], stopword
     """The headline of a page's ``lines`` (``words``: their word counts; ``residue``: the indices of
     those that go), and whether its first kept line reads as a title when there is none."""
     taken = set(residue)
-    kept = [i for i in range(len(lines)) if i not in taken and lines[i].strip()]
-    if not kept:
+    first = next((i for i in range(len(lines)) if i not in taken and lines[i].strip()), None)
+    if first is None:
         return PageTitle(None, False)
     start = next((i for i in np.flatnonzero(words >= FIRST_PARAGRAPH_WORDS).tolist() if i not in taken), 0)
     opening, read = [], 0
-    for line in (lines[i] for i in kept if i >= start):
+    for line in (lines[i] for i in range(start, len(lines)) if i not in taken):
         opening.append(line)
         read += len(line)
         if read > OPENING_CHARS:
@@ -89,5 +89,4 @@ def page_title(lines: list[str], words: np.ndarray, residue: list[int], stopword
     if best is not None:
         return PageTitle(best, False)
     # no headline: the first kept line is the title only if it reads as one and shares a content word
-    first = kept[0]
     return PageTitle(None, reads_as_headline(first) and any(w in said for w in content_words(lines[first], stopwords)))
