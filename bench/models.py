@@ -9,12 +9,15 @@ Reads ../shared/data (never copied into the repository); the workspaces go where
         --minutes 20 --json-out bench/models-polnear-results.json
 
 ``prepare`` does what a user does with the CLI (``newsdesk init``, ``annotate import``,
-``adjudicate --strategy single``) after two format fixes the importers do not make yet: WikiANN's
-``en:Token<TAB>TAG`` lines lose their ``en:`` and get a ``-DOCSTART-`` every 15 sentences (so a
-document is news-sized, not the whole file); PolNeAR's ``text/NAME.txt`` and
-``attributions/NAME_ANNOTATOR.ann`` are paired as ``NAME.txt`` + ``NAME.ann`` (the first
-annotator of an article: the brat importer keeps one record per file name), and three ``.ann``
-files with a span text broken over two lines lose the broken line.
+``adjudicate --strategy single``) on copies shaped as the first rounds needed them, kept so that
+figures stay comparable: WikiANN's ``en:Token<TAB>TAG`` lines lose their ``en:`` and get a
+``-DOCSTART-`` every 15 sentences (so a document is news-sized, not the whole file); PolNeAR's
+``text/NAME.txt`` and ``attributions/NAME_ANNOTATOR.ann`` are paired as ``NAME.txt`` + ``NAME.ann``
+(the first annotator of an article), and three ``.ann`` files with a span text broken over two
+lines lose the broken line. The importer now reads PolNeAR's own layout (``annotate import
+polnear/dev --format brat --annotator-from-name``: every annotator's record, broken span texts read
+by offsets); ``adjudicate --strategy single`` then leaves out the articles several people annotated
+(2 of dev's 84), which a user settles with ``--strategy majority`` or a reviewer.
 
 ``run --clock cpu`` counts the budget in this process's CPU seconds: on a shared machine the wall
 clock also measures the neighbours (training is one process, one core).

@@ -345,7 +345,11 @@ def test_the_learn_rate_falls_with_the_time_spent(tmp_path, monkeypatch):
 
     monkeypatch.setattr(training._Layer, "step", record)
     ws = gold_workspace(tmp_path, n=24)
-    settings = replace(QUICK, learn_rate_schedule="linear", max_epochs=None, patience=1000)
+    # by the clock alone: with an epoch horizon each layer would fall at its own pace
+    settings = replace(
+        QUICK, learn_rate_schedule="linear", learn_rate_epochs=None, claim_learn_rate_epochs=None, max_epochs=None
+    )
+    settings = replace(settings, patience=1000)
     train_model(ws, "falling", max_minutes=0.2, settings=settings)
     assert 0.5 * QUICK.learn_rate <= rates[0] <= QUICK.learn_rate  # reading the gold counts as time spent
     assert all(a >= b for a, b in zip(rates, rates[1:]))
@@ -357,6 +361,40 @@ def test_the_learn_rate_falls_with_the_time_spent(tmp_path, monkeypatch):
     with pytest.raises(NewsdeskError) as err:
         train_model(ws, "bad", max_minutes=1, settings=replace(QUICK, learn_rate_schedule="cosine"))
     assert err.value.code == "E221" and "linear" in err.value.detail
+    with pytest.raises(NewsdeskError) as err:
+        train_model(ws, "bad", max_minutes=1, settings=replace(QUICK, claim_learn_rate_epochs=0))
+    assert err.value.code == "E221" and "claim_learn_rate_epochs" in err.value.where
+
+
+def test_the_learn_rate_reaches_its_floor_by_the_epochs_given(tmp_path, monkeypatch):
+    # Over a 20-minute budget a rate falling with the clock alone stays high long after the model has
+    # learnt what it can (WikiANN: ~10 epochs of ~70; bench/README.md, twelfth round).
+    from training import train as training
+
+    at = replace(QUICK, learn_rate=1.0, learn_rate_epochs=10, claim_learn_rate_epochs=5)
+    assert training._falling_rate(at, "entities", 0.2, 10) == pytest.approx(0.1)  # the floor by epoch 10
+    assert training._falling_rate(at, "entities", 0.2, 5) == pytest.approx(0.5)
+    assert training._falling_rate(at, "entities", 0.7, 1) == pytest.approx(0.3)  # or by the clock, if sooner
+    assert training._falling_rate(at, "claims", 0.2, 5) == pytest.approx(0.1)  # the claim layer's own
+    budget = replace(at, learn_rate_epochs=None, claim_learn_rate_epochs=None)
+    assert training._falling_rate(budget, "claims", 0.2, 50) == pytest.approx(0.8)
+
+    rates: list[tuple[float, float]] = []
+    step = training._Layer.step
+
+    def record(self, rng, dropout):
+        rates.append((self.epoch, self.optimizer.learn_rate))
+        return step(self, rng, dropout)
+
+    monkeypatch.setattr(training._Layer, "step", record)
+    ws = gold_workspace(tmp_path, n=24)
+    settings = replace(QUICK, learn_rate_schedule="linear", learn_rate_epochs=1, claim_learn_rate_epochs=None)
+    settings = replace(settings, max_epochs=3, patience=1000)
+    train_model(ws, "by-epochs", max_minutes=5, settings=settings)  # three epochs take seconds, not minutes
+    after_one = [rate for epoch, rate in rates if epoch >= 1]
+    assert after_one and all(rate == pytest.approx(0.1 * QUICK.learn_rate) for rate in after_one)
+    assert max(rate for epoch, rate in rates if epoch < 1) > 0.5 * QUICK.learn_rate
+    assert (TrainSettings().learn_rate_epochs, TrainSettings().learn_rate_epochs_of("claims")) == (10, 6)
 
 
 def test_training_without_enough_gold_says_how_much_there_is(tmp_path):
