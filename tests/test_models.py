@@ -347,9 +347,13 @@ def test_the_learn_rate_falls_with_the_time_spent(tmp_path, monkeypatch):
     ws = gold_workspace(tmp_path, n=24)
     # by the clock alone: with an epoch horizon each layer would fall at its own pace
     settings = replace(
-        QUICK, learn_rate_schedule="linear", learn_rate_epochs=None, claim_learn_rate_epochs=None, max_epochs=None
+        QUICK,
+        learn_rate_schedule="linear",
+        learn_rate_epochs=None,
+        claim_learn_rate_epochs=None,
+        max_epochs=None,
+        patience=1000,
     )
-    settings = replace(settings, patience=1000)
     train_model(ws, "falling", max_minutes=0.2, settings=settings)
     assert 0.5 * QUICK.learn_rate <= rates[0] <= QUICK.learn_rate  # reading the gold counts as time spent
     assert all(a >= b for a, b in zip(rates, rates[1:]))
@@ -388,8 +392,14 @@ def test_the_learn_rate_reaches_its_floor_by_the_epochs_given(tmp_path, monkeypa
 
     monkeypatch.setattr(training._Layer, "step", record)
     ws = gold_workspace(tmp_path, n=24)
-    settings = replace(QUICK, learn_rate_schedule="linear", learn_rate_epochs=1, claim_learn_rate_epochs=None)
-    settings = replace(settings, max_epochs=3, patience=1000)
+    settings = replace(
+        QUICK,
+        learn_rate_schedule="linear",
+        learn_rate_epochs=1,
+        claim_learn_rate_epochs=None,
+        max_epochs=3,
+        patience=1000,
+    )
     train_model(ws, "by-epochs", max_minutes=5, settings=settings)  # three epochs take seconds, not minutes
     after_one = [rate for epoch, rate in rates if epoch >= 1]
     assert after_one and all(rate == pytest.approx(0.1 * QUICK.learn_rate) for rate in after_one)

@@ -376,10 +376,9 @@ def train_model(
             detail=f"choose one of {list(LEARN_RATE_SCHEDULES)}",
         )
     for option in ("learn_rate_epochs", "claim_learn_rate_epochs"):
-        if getattr(settings, option) is not None and getattr(settings, option) <= 0:
-            raise NewsdeskError(
-                Errors.E221, where=f"{option} {getattr(settings, option)}", detail="give a positive number or None"
-            )
+        epochs = getattr(settings, option)
+        if epochs is not None and epochs <= 0:
+            raise NewsdeskError(Errors.E221, where=f"{option} {epochs}", detail="give a positive number or None")
     if len(settings.embed_attrs) != len(settings.embed_rows):
         raise NewsdeskError(
             Errors.E221,
