@@ -48,7 +48,9 @@ class Errors:
         "JSONL line lacks the text field",
         "set `ingest.jsonl.text_field` in newsdesk.toml to the field that holds the article text",
     )
-    E108 = ErrorCode("E108", "unsupported file type", "use .txt, .html/.htm or .jsonl files")
+    E108 = ErrorCode(
+        "E108", "unsupported file type", "use .txt, .html/.htm or .jsonl files (each may be .gz, .bz2 or .xz)"
+    )
     E109 = ErrorCode(
         "E109",
         "text is empty after cleaning",
@@ -66,6 +68,11 @@ class Errors:
         "E113",
         "article was removed from the corpus (`newsdesk docs remove`), so it is skipped",
         "to ingest it again, delete its line from store/removed.jsonl",
+    )
+    E114 = ErrorCode(
+        "E114",
+        "compressed file is damaged or cut short",
+        "test it (`gzip -t`, `bzip2 -t`, `xz -t`) and fetch or compress it again",
     )
 
     # The local Label Studio server (annotation/studio.py raises these as StudioError subclasses,

@@ -24,7 +24,7 @@ from corpus.cleaning import CleaningPipeline, CleaningStats
 from corpus.dedup import NearDuplicateConfig, mark_near_duplicates, near_duplicate_clusters
 from corpus.errors import Errors, NewsdeskError
 from corpus.model import Article, Document, Flag
-from corpus.readers import SUFFIXES, JsonlFields, read_file
+from corpus.readers import JsonlFields, input_kind, read_file, suffix_of
 from corpus.rules.repeated_lines import RepeatedLineTable
 from corpus.store import CorpusStore
 from corpus.workspace import Workspace, atomic_write_text
@@ -140,7 +140,8 @@ def discover_files(paths: Iterable[Path], report: IngestReport) -> list[Path]:
 
     What cannot be read is told, never passed over: a missing path (E110) or a broken link
     (E111) is a failure; a link back into a folder being read (a loop, E112) is skipped with a
-    note, since that folder's files are read anyway.
+    note, since that folder's files are read anyway. A folder's files of other types are counted
+    as skipped, by suffix; hidden files are passed over.
     """
     files = []
     for path in map(Path, paths):
@@ -194,13 +195,16 @@ def _walk(folder: Path, real: str, ancestors: frozenset[str], found: list[Path],
             inner = os.path.join(real, entry.name)
             _walk(path, inner, ancestors | {inner}, found, report)
             continue
-        if entry.is_file() and path.suffix.lower() in SUFFIXES and not path.name.startswith("."):
-            found.append(path)
+        if entry.is_file() and not path.name.startswith("."):
+            if input_kind(path):
+                found.append(path)
+            else:  # counted, so that a folder of other files is not a silent "files 0"
+                report.skip(f"{suffix_of(path)} file" if path.suffix else "file without suffix")
 
 
 def _could_be_ingested(path: Path) -> bool:
     """Whether a broken link is worth a line: it may have named an article, or a folder of them."""
-    return not path.name.startswith(".") and (path.suffix.lower() in SUFFIXES or not path.suffix)
+    return not path.name.startswith(".") and (input_kind(path) is not None or not path.suffix)
 
 
 def _broken_link(path: Path) -> NewsdeskError:

@@ -1,4 +1,5 @@
-"""Readers turn one input file into articles: .txt in any encoding, .html pages, .jsonl lines.
+"""Readers turn one input file into articles: .txt in any encoding, .html pages, .jsonl lines,
+each also as a .gz, .bz2 or .xz file (scraped pages are often kept compressed).
 
 Each bad input raises (or, for a JSONL line, yields) a :class:`NewsdeskError` that names the
 file and line and says what to do; the ingest step reports it and goes on with other files.
@@ -6,8 +7,12 @@ file and line and says what to do; the ingest step reports it and goes on with o
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import json
+import lzma
 import re
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +22,11 @@ from corpus.html_text import extract_html
 from corpus.model import Article, document_id, sha256_hex
 
 SUFFIXES = {".txt": "txt", ".text": "txt", ".html": "html", ".htm": "html", ".jsonl": "jsonl"}
+# A compressed input is read as the file it holds: "page.html.gz" as a page.
+COMPRESSIONS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+# What a damaged archive raises while it is read: gzip's BadGzipFile is an OSError, a cut-off
+# stream raises EOFError, lzma its own error; zlib.error and bz2's OSError for corrupt data.
+_DAMAGED = (OSError, EOFError, lzma.LZMAError, zlib.error)
 
 # On a page with no article, trafilatura falls back to menu links ("Home"): fewer words
 # than this is not an article.
@@ -42,15 +52,26 @@ class JsonlFields:
     published_field: str = "published"
 
 
+def input_kind(path: Path) -> tuple[str, str | None] | None:
+    """(kind, compression suffix or None) of a file newsdesk reads, from its name; None for any other."""
+    compression = path.suffix.lower() if path.suffix.lower() in COMPRESSIONS else None
+    kind = SUFFIXES.get(Path(path.stem).suffix.lower() if compression else path.suffix.lower())
+    return (kind, compression) if kind else None
+
+
+def suffix_of(path: Path) -> str:
+    """".pdf", or ".tar.gz" for a compressed file: the type a file is told as."""
+    compressed = path.suffix.lower() in COMPRESSIONS
+    return "".join(path.suffixes[-2:] if compressed else path.suffixes[-1:]).lower()
+
+
 def read_file(path: Path, max_bytes: int, fields: JsonlFields) -> Iterator[Article | NewsdeskError]:
     """Articles read from ``path``; a problem with the whole file is raised, with one JSONL line yielded."""
-    kind = SUFFIXES.get(path.suffix.lower())
-    if kind is None:
-        raise NewsdeskError(Errors.E108, where=str(path), detail=f"suffix {path.suffix or '(none)'!r}")
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise NewsdeskError(Errors.E103, where=str(path), detail=f"{size:,} bytes > {max_bytes:,}")
-    data = path.read_bytes()
+    found = input_kind(path)
+    if found is None:
+        raise NewsdeskError(Errors.E108, where=str(path), detail=f"suffix {suffix_of(path) or '(none)'!r}")
+    kind, compression = found
+    data = _read_bytes(path, compression, max_bytes)
     if not data.strip():
         raise NewsdeskError(Errors.E101, where=str(path))
     if _looks_binary(data):
@@ -67,6 +88,27 @@ def read_file(path: Path, max_bytes: int, fields: JsonlFields) -> Iterator[Artic
     )
     del data, text
     yield article
+
+
+def _read_bytes(path: Path, compression: str | None, max_bytes: int) -> bytes:
+    """The file's bytes, decompressed; E103 past ``max_bytes`` (of the text, not of the archive),
+    E114 for a damaged archive. A compressed file is read no further than the limit, so an
+    archive that inflates without end costs ``max_bytes`` of memory at most."""
+    if compression is None:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise NewsdeskError(Errors.E103, where=str(path), detail=f"{size:,} bytes > {max_bytes:,}")
+        return path.read_bytes()
+    try:
+        with COMPRESSIONS[compression](path, "rb") as stream:
+            data = stream.read(max_bytes + 1)
+    except _DAMAGED as exc:
+        if isinstance(exc, OSError) and exc.errno is not None:  # the file itself cannot be read
+            raise
+        raise NewsdeskError(Errors.E114, where=str(path), detail=str(exc) or type(exc).__name__) from None
+    if len(data) > max_bytes:
+        raise NewsdeskError(Errors.E103, where=str(path), detail=f"more than {max_bytes:,} bytes once decompressed")
+    return data
 
 
 def _looks_binary(data: bytes) -> bool:

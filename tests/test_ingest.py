@@ -1,6 +1,9 @@
 """A maintainer ingests the sample corpus and some bad files: what is stored, skipped and reported."""
 
+import bz2
+import gzip
 import json
+import lzma
 import shutil
 from pathlib import Path
 
@@ -192,6 +195,81 @@ def test_jsonl_field_names_are_configurable(workspace, tmp_path):
     path.write_text(json.dumps({"body": "Headline\n\nThe body.", "title": "Headline"}) + "\n")
     report = ingest(Workspace.open(workspace.root), [path])
     assert report.added == 1 and not report.failed
+
+
+# --- compressed inputs: scraped pages are often kept as .gz -----------------------------------------
+
+COMPRESSORS = {".gz": gzip.compress, ".bz2": bz2.compress, ".xz": lzma.compress}
+
+
+def test_compressed_files_are_read_as_the_files_they_hold(workspace, tmp_path):
+    """A .gz, .bz2 or .xz of a text, a page or a feed gives the documents the file itself gives:
+    same ids, same raw text; the file itself read after it is an exact duplicate."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    plain = {"seed.txt": SEED, "page.html": SAMPLES / "003_grain_exports.html", "feed.jsonl": SAMPLES / "004_wire.jsonl"}
+    for (name, source), suffix in zip(plain.items(), COMPRESSORS):
+        (folder / (name + suffix)).write_bytes(COMPRESSORS[suffix](source.read_bytes()))
+    report = ingest(workspace, [folder])
+    assert report.ok and (report.files, report.added) == (3, 4), [e.one_line() for e in report.failed]
+    compressed = {a.id: a for a in CorpusStore(workspace).iter_articles()}
+    paths = {Path(a.metadata["path"]).name for a in compressed.values()}
+    assert paths == {"seed.txt.gz", "page.html.bz2", "feed.jsonl.xz:1", "feed.jsonl.xz:2"}  # (a JSONL line's path: file:line)
+
+    other = Workspace.init(tmp_path / "plain")
+    assert ingest(other, list(plain.values())).added == 4
+    uncompressed = {a.id: a for a in CorpusStore(other).iter_articles()}
+    assert compressed.keys() == uncompressed.keys()
+    for doc_id, article in compressed.items():
+        assert (article.raw_text, article.raw_sha256, article.format) == (
+            uncompressed[doc_id].raw_text,
+            uncompressed[doc_id].raw_sha256,
+            uncompressed[doc_id].format,
+        )
+    again = ingest(workspace, [SEED])
+    assert (again.added, again.skipped["exact duplicate"]) == (0, 1)
+
+
+def test_a_damaged_archive_is_named_and_the_other_files_are_ingested(workspace, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    whole = gzip.compress(SEED.read_bytes())
+    (folder / "cut.txt.gz").write_bytes(whole[: len(whole) // 2])  # a download cut short
+    (folder / "not_gzip.html.gz").write_bytes(b"<html>plain, not compressed</html>")
+    (folder / "bad.jsonl.xz").write_bytes(b"\xfd7zXZ\x00" + bytes(64))
+    shutil.copy(SAMPLES / "005_emoji_spaces.txt", folder / "good.txt")
+    report = ingest(workspace, [folder])
+    assert [(e.code, Path(e.where).name) for e in report.failed] == [
+        ("E114", "bad.jsonl.xz"),
+        ("E114", "cut.txt.gz"),
+        ("E114", "not_gzip.html.gz"),
+    ]
+    line = report.failed[1].one_line()
+    assert "damaged or cut short" in line and "gzip -t" in line
+    assert report.added == 1
+
+
+def test_a_compressed_file_is_held_to_the_size_limit_once_decompressed(workspace, tmp_path):
+    config = workspace.path("newsdesk.toml")
+    config.write_text(config.read_text().replace("max_bytes = 5_000_000", "max_bytes = 10_000"))
+    packed = tmp_path / "seed.txt.gz"
+    packed.write_bytes(gzip.compress(SEED.read_bytes() * 10))
+    assert packed.stat().st_size < 10_000 < SEED.stat().st_size * 10
+    report = ingest(Workspace.open(workspace.root), [packed])
+    assert [e.code for e in report.failed] == ["E103"] and report.added == 0
+    assert "once decompressed" in report.failed[0].one_line()
+
+
+def test_other_files_in_a_folder_are_counted_as_skipped_by_suffix(workspace, tmp_path):
+    """A folder of pages beside their metadata says what it passed over, not "files 0"."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(SEED, folder / "seed.txt")
+    for name in ("ground-truth.json", "scan.PDF", "pages.tar.gz", "README", ".DS_Store"):
+        (folder / name).write_bytes(b"x")
+    report = ingest(workspace, [folder])
+    assert report.ok and report.added == 1
+    assert report.skipped == {".json file": 1, ".pdf file": 1, ".tar.gz file": 1, "file without suffix": 1}
 
 
 def test_a_missing_path_is_reported(workspace, tmp_path):

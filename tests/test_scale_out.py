@@ -8,6 +8,7 @@ line for line with only the wall-clock ``ingested_at`` masked.
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import re
@@ -55,6 +56,10 @@ def inputs(tmp_path_factory) -> list[Path]:
     txt.mkdir()
     for art in generated[: GENERATED // 2]:
         (txt / f"{art.id}.txt").write_text(art.text, encoding="utf-8")
+    packed = generated[1]  # compressed, as scraped pages often are
+    (txt / f"{packed.id}.txt").unlink()
+    (txt / f"{packed.id}.txt.gz").write_bytes(gzip.compress(packed.text.encode("utf-8")))
+    (txt / "zz_cut.txt.gz").write_bytes(gzip.compress(generated[2].text.encode("utf-8"))[:40])  # E114
     (txt / "zz_copy_of_first.txt").write_text(generated[0].text, encoding="utf-8")  # exact duplicate
     (txt / "zz_empty.txt").write_text("", encoding="utf-8")  # E101
     (txt / "zz_image.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))  # E102
@@ -136,7 +141,7 @@ def test_ingest_on_dask_stores_exactly_what_the_local_path_stores(tmp_path, inpu
     expected = report_of(local_report)
     assert {k: v for k, v in on_dask.items() if k != "seconds"} == expected
     assert expected["skipped"] == {"exact duplicate": 1} and expected["updated"] == 1
-    assert [line.split("]")[0] for line in expected["failed"]] == ["[E101", "[E102", "[E106"]
+    assert [line.split("]")[0] for line in expected["failed"]] == ["[E114", "[E101", "[E102", "[E106"]
     assert expected["near_duplicates"] >= 30  # the planted ones, clustered
     assert stored(Workspace.open(tmp_path / "ws")) == stored(local_ws)
 
