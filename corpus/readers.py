@@ -31,6 +31,10 @@ _DAMAGED = (OSError, EOFError, lzma.LZMAError, zlib.error)
 # On a page with no article, trafilatura falls back to menu links ("Home"): fewer words
 # than this is not an article.
 HTML_MIN_WORDS = 15
+# Scripts written without spaces between words (Chinese, Japanese kana and kanji, Thai, Lao,
+# Burmese, Khmer): there every two characters count as a word, so that a Japanese article of
+# 600 characters is not "11 words".
+_UNSPACED = re.compile(r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 # Text versus binary is read from this much of a file (git reads 8,000 bytes for the same question).
 _SNIFF_BYTES = 65_536
@@ -195,6 +199,14 @@ def _article(
     )
 
 
+def word_count(text: str) -> int:
+    """Words of ``text``: runs between spaces, and in scripts without spaces one per two characters."""
+    unspaced = len(_UNSPACED.findall(text))
+    if not unspaced:
+        return len(text.split())
+    return len(_UNSPACED.sub(" ", text).split()) + unspaced // 2
+
+
 def _with_title(title: str | None, text: str) -> str:
     """Put a separately given title on the first line, where cleaning expects it. When one of the
     text's opening lines is the headline (under a "Loading..." line or a kicker), that line is
@@ -233,8 +245,9 @@ def _headline_at(lines: list[str], title: str) -> int | None:
 
 def _html_article(path: Path, html: str, data: bytes, encoding: str) -> Article:
     doc, text = extract_html(html)
-    if not text or len(text.split()) < HTML_MIN_WORDS:
-        raise NewsdeskError(Errors.E105, where=str(path), detail=f"{len((text or '').split())} words extracted")
+    words = word_count(text or "")
+    if words < HTML_MIN_WORDS:
+        raise NewsdeskError(Errors.E105, where=str(path), detail=f"{words} words extracted")
     meta = {k: getattr(doc, k, None) for k in ("author", "sitename", "hostname", "description")}
     return _article(
         str(path),

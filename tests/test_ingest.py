@@ -272,6 +272,32 @@ def test_other_files_in_a_folder_are_counted_as_skipped_by_suffix(workspace, tmp
     assert report.skipped == {".json file": 1, ".pdf file": 1, ".tar.gz file": 1, "file without suffix": 1}
 
 
+# Written for this test: a short news item in each script written without spaces.
+UNSPACED_ARTICLES = {
+    "ja": "東京都は十五日、新しい防災計画を発表した。計画では、大地震に備えて区ごとに避難所を増やし、水や食料の"
+    "備蓄を二倍にする。知事は記者会見で「住民の命を守るため、できることはすべてやる」と述べた。",
+    "zh": "上海市政府周三宣布，将在明年扩建三条地铁线路。市长在新闻发布会上表示，新线路将连接城市东部的新区和机场，"
+    "预计每天可运送乘客五十万人次。",
+}
+
+
+@pytest.mark.parametrize("language", sorted(UNSPACED_ARTICLES))
+def test_a_page_in_a_script_without_spaces_is_an_article_not_a_few_words(workspace, tmp_path, language):
+    """A Japanese or Chinese article of a hundred characters has no spaces: counted as one "word"
+    it was refused as a page without an article (E105)."""
+    text = UNSPACED_ARTICLES[language]
+    page = tmp_path / f"{language}.html"
+    page.write_text(
+        f"<html><head><title>News</title></head><body><nav><a href='/'>Home</a></nav>"
+        f"<article><h1>{text[:12]}</h1><p>{text}</p></article></body></html>",
+        encoding="utf-8",
+    )
+    report = ingest(workspace, [page])
+    assert report.ok and report.added == 1, [e.one_line() for e in report.failed]
+    (doc,) = CorpusStore(workspace).iter_documents()
+    assert text in doc.text and doc.language == language
+
+
 def test_a_missing_path_is_reported(workspace, tmp_path):
     report = ingest(workspace, [tmp_path / "nope"])
     assert [e.code for e in report.failed] == ["E110"]
