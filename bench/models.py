@@ -17,7 +17,9 @@ figures stay comparable: WikiANN's ``en:Token<TAB>TAG`` lines lose their ``en:``
 lines lose the broken line. The importer now reads PolNeAR's own layout (``annotate import
 polnear/dev --format brat --annotator-from-name``: every annotator's record, broken span texts read
 by offsets); ``adjudicate --strategy single`` then leaves out the articles several people annotated
-(2 of dev's 84), which a user settles with ``--strategy majority`` or a reviewer.
+(2 of dev's 84), which a user settles with ``--strategy majority`` or a reviewer. It reads WikiANN's
+files as they are too: the ``en:`` prefix dropped, 15 sentences a document where a file has no
+``-DOCSTART-`` (``--sentences-per-document``), as the copies here are cut.
 
 ``run --clock cpu`` counts the budget in this process's CPU seconds: on a shared machine the wall
 clock also measures the neighbours (training is one process, one core).

@@ -403,6 +403,29 @@ def test_a_two_column_iobes_file_without_docstart_is_one_document(tmp_path):
     ]
 
 
+def test_a_file_of_sentences_without_docstart_is_cut_into_news_sized_documents(tmp_path):
+    """WikiANN and WNUT-17 hold sentences or posts, no -DOCSTART-: 40 sentences give documents of 15,
+    15 and 10 (one document of the whole file is a task nobody can annotate and a corpus no split
+    can divide); 0 keeps the whole file one document."""
+    lines = []
+    for n in range(40):
+        lines += [f"Agent{n} B-PER", "Smith I-PER", "visited O", f"Town{n} B-LOC", ". O", ""]
+    (tmp_path / "sentences.conll").write_text("\n".join(lines))
+    ws = new_workspace(tmp_path)
+    report = import_annotations(ws, tmp_path / "sentences.conll", "conll", label_map="PER=PERSON")
+    assert (report.documents, report.spans_carried, report.ok) == (3, 80, True)
+    texts = {key.split("/", 1)[1]: CorpusStore(ws).article(r.doc_id).raw_text for key, r in records_of(ws).items()}
+    assert [len(texts[f"sentences.conll#doc{n}"].splitlines()) for n in (1, 2, 3)] == [15, 15, 10]
+    assert texts["sentences.conll#doc2"].startswith("Agent15 Smith visited Town15 .")
+
+    (tmp_path / "whole").mkdir()
+    whole = new_workspace(tmp_path / "whole")
+    report = import_annotations(
+        whole, tmp_path / "sentences.conll", "conll", label_map="PER=PERSON", sentences_per_document=0
+    )
+    assert (report.documents, report.spans_carried) == (1, 80)
+
+
 def test_a_label_skipped_on_purpose_is_counted(tmp_path):
     ws = new_workspace(tmp_path)
     report = import_annotations(ws, CONLL, "conll", label_map="PER=PERSON,MISC=-")

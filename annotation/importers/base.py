@@ -64,6 +64,8 @@ class Reading:
     annotator: str | None
     skipped: Counter
     annotator_from_name: bool = False
+    # CoNLL files without -DOCSTART- lines: a document every this many sentences (0: the whole file).
+    sentences_per_document: int = 15
     failed: list[NewsdeskError] = field(default_factory=list)
     repeated: list[str] = field(default_factory=list)  # one line each: where, the id, what was kept
 

@@ -30,7 +30,10 @@ def read_conll(path: Path, reading: Reading) -> list[ForeignDocument]:
     ``token NER`` work); columns are split at tabs when the line has one (WNUT's
     ``token<TAB>tag``), else at spaces. A language prefix on every token of a file
     (WikiANN's ``en:token``) is not part of the text. A blank line (or one of only zero-width
-    characters) ends a sentence; ``-DOCSTART-`` starts a document. Tags may be IOB1 (``I-``
+    characters) ends a sentence; ``-DOCSTART-`` starts a document. A file without ``-DOCSTART-``
+    (WikiANN, WNUT-17: sentences or posts, no documents) is cut into documents of
+    ``reading.sentences_per_document`` sentences, news-sized, not one document of the whole file
+    (a task nobody can annotate, a corpus no split can divide). Tags may be IOB1 (``I-``
     starts a chunk unless it continues one of its type), IOB2 (``B-`` always starts one) or
     IOBES. The text is rebuilt as the tokens joined by single spaces, one sentence per line:
     the original spacing is not in the file, so no better text exists.
@@ -41,7 +44,11 @@ def read_conll(path: Path, reading: Reading) -> list[ForeignDocument]:
 def _read_conll_file(file: Path, key: str, reading: Reading) -> list[ForeignDocument]:
     annotator = reading.annotator_of(file, Origin.CONLL)
     docs = []
-    for number, sentences in enumerate(_conll_documents(read_text(file), str(file)), start=1):
+    source = read_text(file)
+    documents = _conll_documents(source, str(file))
+    if reading.sentences_per_document and not _DOCSTART.search(source):
+        documents = _in_pieces(next(documents, []), reading.sentences_per_document)
+    for number, sentences in enumerate(documents, start=1):
         text, chunks = _conll_text(sentences)
         record = AnnotationRecord(
             doc_id="",
@@ -65,6 +72,15 @@ def _read_conll_file(file: Path, key: str, reading: Reading) -> list[ForeignDocu
                 )
         docs.append(ForeignDocument(file, key, f"doc{number}", text, [record]))
     return docs
+
+
+_DOCSTART = re.compile(r"^\s*-DOCSTART-", re.MULTILINE)
+
+
+def _in_pieces(sentences: list, size: int) -> Iterator[list]:
+    """The sentences of a file without documents, ``size`` at a time."""
+    for start in range(0, len(sentences), size):
+        yield sentences[start : start + size]
 
 
 # WikiANN writes the language before every token: "en:Sioux".

@@ -32,6 +32,7 @@ def import_annotations(
     annotator: str | None = None,
     label_map: dict[str, str] | str | None = None,
     annotator_from_name: bool = False,
+    sentences_per_document: int = 15,
 ) -> ImportReport:
     """Import annotated texts from another tool into the corpus and the annotation store.
 
@@ -46,6 +47,8 @@ def import_annotations(
             :class:`LabelMap`.
         annotator_from_name: read each file's annotator from its name, ``NAME_ANNOTATOR.ext``
             (a brat file's text is then ``NAME.txt``); not with ``annotator``.
+        sentences_per_document: CoNLL files without ``-DOCSTART-`` lines are cut into documents of
+            this many sentences; 0 keeps each such file one document.
 
     Returns:
         An :class:`ImportReport`. A file (or task) that cannot be read is in its ``failed`` and
@@ -64,7 +67,11 @@ def import_annotations(
     schema = LabelSchema.load(workspace)
     entries = parse_label_map(label_map) if isinstance(label_map, str) else label_map
     skipped: Counter = Counter()
-    reading = Reading(LabelMap(entries, schema, skipped), annotator, skipped, annotator_from_name)
+    if sentences_per_document < 0:
+        raise ValueError("sentences_per_document is a number of sentences, or 0 for the whole file")
+    reading = Reading(
+        LabelMap(entries, schema, skipped), annotator, skipped, annotator_from_name, sentences_per_document
+    )
     foreign = import_format(fmt).read(path, reading)
     reading.mapping.check(path)
 

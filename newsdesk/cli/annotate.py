@@ -55,6 +55,14 @@ def import_(
             "a brat file's text is then NAME.txt.",
         ),
     ] = False,
+    sentences_per_document: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="CoNLL files without -DOCSTART- lines (WikiANN, WNUT-17): a document every N sentences; "
+            "0: the whole file is one document.",
+        ),
+    ] = 15,
     label_map: Annotated[
         list[str] | None,
         typer.Option(
@@ -86,6 +94,7 @@ def import_(
             annotator=annotator,
             label_map=parse_label_map(label_map),
             annotator_from_name=annotator_from_name,
+            sentences_per_document=sentences_per_document,
         )
     if as_json:
         emit_json(report.to_record())
