@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 
 from corpus.language import detect_languages
 from corpus.model import Article, CleaningRecord, Document, sha256_hex
-from corpus.offsets import EditEngine
+from corpus.offsets import Edit, EditEngine
 from corpus.rules import RULES, CleaningContext, default_rules
 from corpus.rules.repeated_lines import EMPTY_TABLE, RepeatedLineTable, article_source
 from corpus.runtime import without_cyclic_gc
@@ -60,6 +61,68 @@ PIPELINE_REVISION = "17"  # 2: the Unicode repair sends every line ftfy would ch
 #                              is the document's title (corpus/rules/page_headline.py)
 #                          17: a page without one keeps its first line as title only when it could
 #                              be a headline and shares a content word with the article
+
+# An article's metadata key: [start, end] ranges of its raw text that no rule may delete, the
+# spans of annotations imported with it. Gold says they are article text, whatever their lines
+# look like (a results table, a list item, a caption): removed, the annotation would be lost.
+PROTECTED = "protected"
+
+
+def spare_protected(
+    text: str, edits, protected: list[tuple[int, int]]
+) -> tuple[list[Edit], list[tuple[int, int]]]:
+    """The edits to ``text`` that delete nothing inside ``protected`` (sorted ranges of ``text``,
+    apart), and those ranges on the text after them. A deletion over protected text keeps only
+    what it deletes outside the lines holding it (a run of residue lines loses its other lines);
+    an edit replacing protected text (a repaired character, a line break made two) stays, and
+    moves the range's end. Bisection and one sweep: an imported file may hold thousands of spans."""
+    starts = [start for start, _ in protected]
+    ends = [end for _, end in protected]
+    kept: list[Edit] = []
+    for e in edits:
+        first, last = bisect_right(ends, e.start), bisect_left(starts, e.end)  # the ranges it overlaps
+        if e.replacement or first >= last:
+            kept.append(e)
+        else:
+            kept += _outside_lines(text, e, protected[first:last])
+    kept.sort(key=lambda e: (e.start, e.end))
+    moved, shift, j = [], 0, 0
+    for start, end in protected:
+        while j < len(kept) and kept[j].end <= start:  # wholly before the range
+            shift += len(kept[j].replacement) - (kept[j].end - kept[j].start)
+            j += 1
+        inside, k = 0, j
+        while k < len(kept) and (kept[k].start < end or kept[k].start <= start):
+            inside += len(kept[k].replacement) - (kept[k].end - kept[k].start)
+            k += 1
+        moved.append((start + shift, end + shift + inside))
+    return kept, moved
+
+
+def _outside_lines(text: str, deletion: Edit, protected: list[tuple[int, int]]) -> list[Edit]:
+    """The pieces of ``deletion`` outside every line (with the line breaks after it) that holds
+    the ``protected`` ranges it overlaps."""
+    spared = []
+    for start, end in protected:
+        line_start = text.rfind("\n", 0, start) + 1
+        line_end = text.find("\n", end)
+        line_end = len(text) if line_end < 0 else line_end
+        while line_end < len(text) and text[line_end] == "\n":
+            line_end += 1
+        spared.append((line_start, line_end))
+    pieces, at = [], deletion.start
+    for start, end in spared:
+        if start > at:
+            cut = min(start, deletion.end)
+            if at and text[at - 1] != "\n":  # from the end of a line: leave the breaks before the kept one
+                while cut > at and text[cut - 1] == "\n":
+                    cut -= 1
+            pieces.append(Edit(at, cut, ""))
+        at = max(at, end)
+    if at < deletion.end:
+        pieces.append(Edit(at, deletion.end, ""))
+    return [piece for piece in pieces if piece.end > piece.start]
+
 
 # Made from the one registry, corpus/rules/__init__.py (RULES): a rule's class by its name, and
 # the rules that run by default, in order.
@@ -156,6 +219,7 @@ class CleaningPipeline:
             for ctx in contexts:
                 ctx.repeated_lines = self.repeated.lines(ctx.source)
         engines = [EditEngine(article.raw_text) for article in articles]
+        protected = [_protected(article) for article in articles]  # None for all but imported texts
         stats = self.stats
         for rule in self.editors:
             # A rule that can look at the whole batch at once says so with propose_many.
@@ -165,7 +229,9 @@ class CleaningPipeline:
                 if propose_many is not None
                 else (rule.propose(engine.text, ctx) for ctx, engine in zip(contexts, engines))
             )
-            for engine, edits in zip(engines, proposed):
+            for i, (engine, edits) in enumerate(zip(engines, proposed)):
+                if edits and protected[i]:
+                    edits, protected[i] = spare_protected(engine.text, edits, protected[i])
                 if edits:
                     engine.apply(rule.name, edits)
                     stats.edits[rule.name] += len(edits)
@@ -204,6 +270,7 @@ class CleaningPipeline:
         else:  # no title block (the first line is the body, or a page's furniture): the source's own, if any
             title = source_title
         metadata = {**article.metadata, **ctx.metadata}
+        metadata.pop(PROTECTED, None)  # the article's, not the document's
         fingerprint = self.repeated.fingerprint(ctx.source) if self.repeated_rule is not None else ""
         if fingerprint:  # which of its source's lines it was cleaned with: re-cleaned when they change
             metadata["repeated_lines"] = fingerprint
@@ -228,6 +295,11 @@ class CleaningPipeline:
             cleaning=CleaningRecord(self.version, engine.log, engine.offset_map()),
             metadata=metadata,
         )
+
+
+def _protected(article: Article) -> list[tuple[int, int]] | None:
+    ranges = article.metadata.get(PROTECTED)
+    return sorted((int(start), int(end)) for start, end in ranges) if ranges else None
 
 
 def _published_from(metadata: dict) -> str | None:

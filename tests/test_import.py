@@ -16,7 +16,9 @@ from annotation.importers import ImportReport, SpanNote, import_annotations, par
 from annotation.model import AnnotationRecord, Link, RegionChoice, Span
 from annotation.store import AnnotationStore
 from corpus.errors import NewsdeskError
-from corpus.ingest import ingest
+from corpus.cleaning import PROTECTED, spare_protected
+from corpus.ingest import clean, ingest
+from corpus.offsets import Edit
 from corpus.model import Document
 from corpus.store import CorpusStore
 from corpus.workspace import Workspace
@@ -77,7 +79,7 @@ def test_the_export_is_imported_and_its_report_says_what_happened(ls_import):
     first = records["user-11/export.json#task1.annotation1"]
     assert report.format == "labelstudio" and report.path == str(EXPORT)
     assert (report.documents, report.documents_added, report.records, report.records_written) == (2, 2, 4, 4)
-    assert report.spans_carried == 10  # 6 + 2 + 0 (cancelled) + 2; the footer span is reported
+    assert report.spans_carried == 11  # 6 + 2 + 0 (cancelled) + 2 + the footer's: annotated text stays
     assert report.spans_noted == [
         SpanNote(
             first.record_id,
@@ -106,29 +108,18 @@ def test_the_export_is_imported_and_its_report_says_what_happened(ls_import):
             62,
         ),
     ]
-    assert report.spans_reported == [
-        SpanNote(
-            first.record_id,
-            first.doc_id,
-            f"{EXPORT}#task1",
-            "r1",
-            "ORG",
-            206,
-            213,
-            "Reuters",
-            "in text removed by cleaning (residue_lines): 'Source: Reuters'",
-        )
-    ]
+    assert report.spans_reported == []
     assert report.skipped == Counter({"labelstudio prediction": 1})
     assert report.problems == [
         "user-12/export.json#task1.annotation2: choice claim_type=['factual'] on region c2 kept as a note: 'claim_type' "
         "has no value 'factual' (its values: statement of fact, quotation or opinion, prediction, denial, other; "
         "map one with --map value:FOREIGN=OURS)"
     ]
-    assert json.loads(json.dumps(report.to_record()))["spans_reported"][0]["span_id"] == "r1"
+    assert json.loads(json.dumps(report.to_record()))["spans_noted"][0]["span_id"] == "p1"
 
 
-def test_the_texts_are_cleaned_like_any_article(ls_import):
+def test_the_texts_are_cleaned_like_any_article_but_annotated_text_stays(ls_import):
+    """The footer "Source: Reuters" is residue, but an annotator marked "Reuters" in it: it stays."""
     ws, _ = ls_import
     doc = document_of(ws, records_of(ws)["user-11/export.json#task1.annotation1"])
     article = CorpusStore(ws).article(doc.id)
@@ -138,7 +129,7 @@ def test_the_texts_are_cleaned_like_any_article(ls_import):
     assert doc.text == (
         "Finance ministry sees inflation easing\n\n"
         "In Canada, Olu Adeyemi of the Ministry of Finance said on Tuesday that inflation fell "
-        "to 2.1 percent.\n\nAnalysts cautioned that the figures remain preliminary."
+        "to 2.1 percent.\n\nAnalysts cautioned that the figures remain preliminary.\n\nSource: Reuters"
     )
 
 
@@ -153,6 +144,7 @@ def test_every_span_lands_on_the_same_words_of_the_clean_text(ls_import):
         span_at(doc, "d1", "entities", "DATE", "Tuesday"),
         span_at(doc, "q1", "claims", "CUE", "said"),
         span_at(doc, "c1", "claims", "CLAIM", "inflation fell to 2.1 percent"),
+        span_at(doc, "r1", "entities", "ORG", "Reuters"),  # in a footer the residue rules take, but annotated
     ]
     for rec in records_of(ws).values():
         text = document_of(ws, rec).text
@@ -181,8 +173,6 @@ def test_the_first_annotators_record_keeps_links_choices_and_metadata(ls_import)
     assert record.document_choices == {"text_quality": ["residue left"]}
     assert record.problems == [
         "span p1 PERSON carried: cleaning edited inside it (whitespace): 'Olu  Adeyemi' -> 'Olu Adeyemi'",
-        "span r1 ORG [206:213] 'Reuters' of the original text not carried: in text removed by cleaning "
-        "(residue_lines): 'Source: Reuters'",
     ]
 
 
@@ -314,7 +304,7 @@ def test_a_span_partly_in_removed_text_is_reported_with_its_links(tmp_path):
         ],
     }
     (tmp_path / "export.json").write_text(json.dumps([task]))
-    report = import_annotations(ws, tmp_path / "export.json", "labelstudio")
+    report = import_annotations(ws, tmp_path / "export.json", "labelstudio", keep_annotated_text=False)
     (note,) = report.spans_reported
     assert (note.span_id, note.label, note.text, note.start) == ("d", "DATE", crossing, text.index(crossing))
     assert note.reason == "partly in text removed by cleaning (paragraph_breaks, residue_lines): 'Share'"
@@ -424,6 +414,52 @@ def test_a_file_of_sentences_without_docstart_is_cut_into_news_sized_documents(t
         whole, tmp_path / "sentences.conll", "conll", label_map="PER=PERSON", sentences_per_document=0
     )
     assert (report.documents, report.spans_carried) == (1, 80)
+
+
+def test_cleaning_never_deletes_imported_gold_even_on_a_line_read_as_residue(tmp_path):
+    """A line the residue rules remove ("Follow us on Twitter") stays when an imported span lies on
+    it: the annotation says it is text. Unannotated residue still goes, and re-cleaning after the
+    rules change keeps the protection (it is the article's, not the document's)."""
+    (tmp_path / "gold.conll").write_text(
+        "-DOCSTART- O\n\nAcme B-ORG\nhired O\nJane B-PER\nDoe I-PER\n. O\n\n"
+        "Follow O\nus O\non O\nTwitter B-ORG\n\nShare O\non O\nFacebook O\n\nIt O\nrained O\n. O\n"
+    )
+    ws = new_workspace(tmp_path)
+    report = import_annotations(ws, tmp_path / "gold.conll", "conll", label_map="PER=PERSON")
+    assert (report.spans_carried, len(report.spans_reported)) == (3, 0)
+    (record,) = records_of(ws).values()
+    doc = document_of(ws, record)
+    assert doc.text == "Acme hired Jane Doe .\n\nFollow us on Twitter\n\nIt rained ."
+    assert span_at(doc, "s3", "entities", "ORG", "Twitter") in record.spans
+    assert PROTECTED not in doc.metadata
+    assert CorpusStore(ws).article(doc.id).metadata[PROTECTED] == [[0, 4], [11, 19], [35, 42]]
+
+    config = ws.path("newsdesk.toml")
+    config.write_text(config.read_text().replace('"quote_spacing",', ""))
+    assert clean(Workspace.open(ws.root)).recleaned == 1
+    (again,) = CorpusStore(ws).iter_documents()
+    assert "Follow us on Twitter" in again.text and "Share on Facebook" not in again.text
+
+
+def test_protected_ranges_drop_the_edits_deleting_them_and_move_with_the_others():
+    text = "ab\nFollow us\ncd  ef"
+    protected = [(3, 9), (13, 15)]  # "Follow", "cd"
+    edits = [Edit(0, 3, ""), Edit(3, 13, ""), Edit(15, 17, " "), Edit(13, 14, "C")]
+    kept, moved = spare_protected(text, edits, protected)
+    assert kept == [Edit(0, 3, ""), Edit(13, 14, "C"), Edit(15, 17, " ")]  # the line with "Follow" stays
+    after = "Follow us\nCd ef"
+    assert [after[s:e] for s, e in moved] == ["Follow", "Cd"]
+
+    # One deletion over a run of residue lines loses the other lines, not the protected one.
+    text = "Lead.\n\nFollow us on Twitter\n\nShare on Facebook\n\nEnd."
+    kept, moved = spare_protected(text, [Edit(7, 48, "")], [(20, 27)])  # "Twitter"
+    assert kept == [Edit(29, 48, "")]
+    after = text[:29] + text[48:]
+    assert after == "Lead.\n\nFollow us on Twitter\n\nEnd." and after[moved[0][0] : moved[0][1]] == "Twitter"
+    # A footer removed from the end of the line before it keeps that line break.
+    text = "Lead.\n\nSource: Reuters"
+    kept, moved = spare_protected(text, [Edit(5, 22, "")], [(15, 22)])
+    assert kept == [] and moved == [(15, 22)]
 
 
 def test_a_label_skipped_on_purpose_is_counted(tmp_path):
@@ -593,6 +629,7 @@ def test_the_import_command_prints_a_summary_and_exits_1_for_a_span_it_could_not
         "PER=PERSON",
         "--map",
         "role:said_by=source",
+        "--clean-annotated-text",  # as any article: the footer goes, and its span with it
         "-w",
         ws,
         ok=False,
@@ -608,7 +645,9 @@ def test_the_import_command_prints_a_summary_and_exits_1_for_a_span_it_could_not
         f"reported {EXPORT}#task1 span r1 ORG [206:213] 'Reuters': in text removed by cleaning "
         "(residue_lines): 'Source: Reuters'"
     ) in out
-    again = annotate("import", str(EXPORT), "-f", "labelstudio", "--map", LS_MAP, "-w", ws, "--json", ok=False)
+    again = annotate(
+        "import", str(EXPORT), "-f", "labelstudio", "--map", LS_MAP, "--clean-annotated-text", "-w", ws, "--json", ok=False
+    )
     assert again.exit_code == 1
     report = json.loads(again.stdout)
     assert (report["documents_added"], report["records_written"], report["spans_carried"]) == (0, 0, 10)

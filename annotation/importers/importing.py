@@ -18,6 +18,7 @@ from annotation.importers.label_map import LabelMap, parse_label_map
 from annotation.model import AnnotationRecord
 from annotation.schema import ATTRIBUTION, LINK_SOURCE, UNATTRIBUTED, LabelSchema
 from annotation.store import AnnotationStore
+from corpus.cleaning import PROTECTED
 from corpus.errors import Errors, NewsdeskError
 from corpus.ingest import ingest_articles
 from corpus.model import Article, Document, document_id, sha256_hex
@@ -33,6 +34,7 @@ def import_annotations(
     label_map: dict[str, str] | str | None = None,
     annotator_from_name: bool = False,
     sentences_per_document: int = 15,
+    keep_annotated_text: bool = True,
 ) -> ImportReport:
     """Import annotated texts from another tool into the corpus and the annotation store.
 
@@ -49,6 +51,9 @@ def import_annotations(
             (a brat file's text is then ``NAME.txt``); not with ``annotator``.
         sentences_per_document: CoNLL files without ``-DOCSTART-`` lines are cut into documents of
             this many sentences; 0 keeps each such file one document.
+        keep_annotated_text: cleaning deletes no text an imported span covers (a line it would
+            take for residue stays), so every span is carried; False cleans the texts like any
+            article's and reports the spans in what it removes.
 
     Returns:
         An :class:`ImportReport`. A file (or task) that cannot be read is in its ``failed`` and
@@ -101,7 +106,7 @@ def import_annotations(
             )
         report.spans_carried += sum(len(r.spans) for r in doc.records)
     foreign = [d for d in foreign if id(d) not in ours]
-    ingested, doc_ids = ingest_articles(workspace, [_article(d, fmt) for d in foreign])
+    ingested, doc_ids = ingest_articles(workspace, [_article(d, fmt, keep_annotated_text) for d in foreign])
     report.documents_added = ingested.added
     for doc, doc_id in zip(foreign, doc_ids):
         if doc_id is None:  # no document holds the text: it cleans to nothing (E109) or was removed (E113)
@@ -169,7 +174,7 @@ def _our_document(corpus: CorpusStore, doc: ForeignDocument) -> Document | None:
     return document if document.id == doc.doc_id and document.text == doc.text else None
 
 
-def _article(doc: ForeignDocument, fmt: str) -> Article:
+def _article(doc: ForeignDocument, fmt: str, keep_annotated_text: bool) -> Article:
     data = doc.text.encode("utf-8")
     source = str(doc.text_file) if doc.text_file else doc.where
     return Article(
@@ -180,5 +185,22 @@ def _article(doc: ForeignDocument, fmt: str) -> Article:
         encoding="utf-8",
         format=fmt,
         title=doc.title,
-        metadata={"path": str(doc.text_file or doc.file), "imported_from": fmt},
+        metadata={
+            "path": str(doc.text_file or doc.file),
+            "imported_from": fmt,
+            **({PROTECTED: _annotated(doc)} if keep_annotated_text else {}),
+        },
     )
+
+
+def _annotated(doc: ForeignDocument) -> list[list[int]]:
+    """The stretches of the text some record's span covers, joined where they overlap or touch:
+    cleaning deletes none of them (corpus.cleaning.PROTECTED), so no imported span is lost to a
+    rule that takes its line for residue."""
+    ranges: list[list[int]] = []
+    for start, end in sorted((s.start, s.end) for r in doc.records for s in r.spans if s.end > s.start):
+        if ranges and start <= ranges[-1][1]:
+            ranges[-1][1] = max(ranges[-1][1], end)
+        else:
+            ranges.append([start, end])
+    return ranges

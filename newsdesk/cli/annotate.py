@@ -63,6 +63,14 @@ def import_(
             "0: the whole file is one document.",
         ),
     ] = 15,
+    keep_annotated_text: Annotated[
+        bool,
+        typer.Option(
+            "--keep-annotated-text/--clean-annotated-text",
+            help="Cleaning deletes no text an imported span covers, so every span is carried (default); "
+            "or clean it like any text and report the spans in what is removed.",
+        ),
+    ] = True,
     label_map: Annotated[
         list[str] | None,
         typer.Option(
@@ -95,6 +103,7 @@ def import_(
             label_map=parse_label_map(label_map),
             annotator_from_name=annotator_from_name,
             sentences_per_document=sentences_per_document,
+            keep_annotated_text=keep_annotated_text,
         )
     if as_json:
         emit_json(report.to_record())
