@@ -68,9 +68,7 @@ PIPELINE_REVISION = "17"  # 2: the Unicode repair sends every line ftfy would ch
 PROTECTED = "protected"
 
 
-def spare_protected(
-    text: str, edits, protected: list[tuple[int, int]]
-) -> tuple[list[Edit], list[tuple[int, int]]]:
+def spare_protected(text: str, edits, protected: list[tuple[int, int]]) -> tuple[list[Edit], list[tuple[int, int]]]:
     """The edits to ``text`` that delete nothing inside ``protected`` (sorted ranges of ``text``,
     apart), and those ranges on the text after them. A deletion over protected text keeps only
     what it deletes outside the lines holding it (a run of residue lines loses its other lines);

@@ -64,7 +64,7 @@ def input_kind(path: Path) -> tuple[str, str | None] | None:
 
 
 def suffix_of(path: Path) -> str:
-    """".pdf", or ".tar.gz" for a compressed file: the type a file is told as."""
+    """ ".pdf", or ".tar.gz" for a compressed file: the type a file is told as."""
     compressed = path.suffix.lower() in COMPRESSIONS
     return "".join(path.suffixes[-2:] if compressed else path.suffixes[-1:]).lower()
 

@@ -15,11 +15,11 @@ from typer.testing import CliRunner
 from annotation.importers import ImportReport, SpanNote, import_annotations, parse_label_map
 from annotation.model import AnnotationRecord, Link, RegionChoice, Span
 from annotation.store import AnnotationStore
-from corpus.errors import NewsdeskError
 from corpus.cleaning import PROTECTED, spare_protected
+from corpus.errors import NewsdeskError
 from corpus.ingest import clean, ingest
-from corpus.offsets import Edit
 from corpus.model import Document
+from corpus.offsets import Edit
 from corpus.store import CorpusStore
 from corpus.workspace import Workspace
 from newsdesk.cli.annotate import annotate_app
@@ -646,7 +646,17 @@ def test_the_import_command_prints_a_summary_and_exits_1_for_a_span_it_could_not
         "(residue_lines): 'Source: Reuters'"
     ) in out
     again = annotate(
-        "import", str(EXPORT), "-f", "labelstudio", "--map", LS_MAP, "--clean-annotated-text", "-w", ws, "--json", ok=False
+        "import",
+        str(EXPORT),
+        "-f",
+        "labelstudio",
+        "--map",
+        LS_MAP,
+        "--clean-annotated-text",
+        "-w",
+        ws,
+        "--json",
+        ok=False,
     )
     assert again.exit_code == 1
     report = json.loads(again.stdout)

@@ -207,14 +207,23 @@ def test_compressed_files_are_read_as_the_files_they_hold(workspace, tmp_path):
     same ids, same raw text; the file itself read after it is an exact duplicate."""
     folder = tmp_path / "in"
     folder.mkdir()
-    plain = {"seed.txt": SEED, "page.html": SAMPLES / "003_grain_exports.html", "feed.jsonl": SAMPLES / "004_wire.jsonl"}
+    plain = {
+        "seed.txt": SEED,
+        "page.html": SAMPLES / "003_grain_exports.html",
+        "feed.jsonl": SAMPLES / "004_wire.jsonl",
+    }
     for (name, source), suffix in zip(plain.items(), COMPRESSORS):
         (folder / (name + suffix)).write_bytes(COMPRESSORS[suffix](source.read_bytes()))
     report = ingest(workspace, [folder])
     assert report.ok and (report.files, report.added) == (3, 4), [e.one_line() for e in report.failed]
     compressed = {a.id: a for a in CorpusStore(workspace).iter_articles()}
     paths = {Path(a.metadata["path"]).name for a in compressed.values()}
-    assert paths == {"seed.txt.gz", "page.html.bz2", "feed.jsonl.xz:1", "feed.jsonl.xz:2"}  # (a JSONL line's path: file:line)
+    assert paths == {
+        "seed.txt.gz",
+        "page.html.bz2",
+        "feed.jsonl.xz:1",
+        "feed.jsonl.xz:2",
+    }  # (a JSONL line's path: file:line)
 
     other = Workspace.init(tmp_path / "plain")
     assert ingest(other, list(plain.values())).added == 4
