@@ -44,6 +44,10 @@ FORMATS: dict[str, str] = {
     "brat": "brat",
 }
 
+# A CoNLL file without -DOCSTART- lines (WikiANN, WNUT-17) is cut into documents of this many
+# sentences (`annotate import --sentences-per-document`): news-sized, not one document of the file.
+SENTENCES_PER_DOCUMENT = 15
+
 
 def import_format(name: str) -> ImportFormat:
     """The format ``--format NAME`` names, its module imported now (KeyError for a name not in FORMATS)."""
@@ -70,4 +74,4 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'annotation.importers' has no attribute {name!r}")
 
 
-__all__ = ["FORMATS", "import_format", *_OFFERED]
+__all__ = ["FORMATS", "SENTENCES_PER_DOCUMENT", "import_format", *_OFFERED]

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from annotation.importers import SENTENCES_PER_DOCUMENT
 from annotation.model import AnnotationRecord, RegionChoice
 from annotation.schema import CLAIM, CUE, LINK_CUE, LINK_SOURCE, LabelSchema
 from corpus.errors import Errors, NewsdeskError
@@ -65,7 +66,7 @@ class Reading:
     skipped: Counter
     annotator_from_name: bool = False
     # CoNLL files without -DOCSTART- lines: a document every this many sentences (0: the whole file).
-    sentences_per_document: int = 15
+    sentences_per_document: int = SENTENCES_PER_DOCUMENT
     failed: list[NewsdeskError] = field(default_factory=list)
     repeated: list[str] = field(default_factory=list)  # one line each: where, the id, what was kept
 

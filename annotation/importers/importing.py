@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from annotation.conform import conform
+from annotation.importers import SENTENCES_PER_DOCUMENT
 from annotation.importers.base import (
     UNATTRIBUTED_MARKED,
     ForeignDocument,
@@ -33,7 +34,7 @@ def import_annotations(
     annotator: str | None = None,
     label_map: dict[str, str] | str | None = None,
     annotator_from_name: bool = False,
-    sentences_per_document: int = 15,
+    sentences_per_document: int = SENTENCES_PER_DOCUMENT,
     keep_annotated_text: bool = True,
 ) -> ImportReport:
     """Import annotated texts from another tool into the corpus and the annotation store.

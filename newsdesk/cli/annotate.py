@@ -15,7 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from annotation.importers import FORMATS  # the registry's names only: no reader is imported
+from annotation.importers import FORMATS, SENTENCES_PER_DOCUMENT  # no reader is imported
 from newsdesk.cli.common import (
     EngineOpt,
     JsonOpt,
@@ -62,7 +62,7 @@ def import_(
             help="CoNLL files without -DOCSTART- lines (WikiANN, WNUT-17): a document every N sentences; "
             "0: the whole file is one document.",
         ),
-    ] = 15,
+    ] = SENTENCES_PER_DOCUMENT,
     keep_annotated_text: Annotated[
         bool,
         typer.Option(
