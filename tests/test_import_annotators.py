@@ -164,6 +164,26 @@ def test_polnear_layout_reads_the_annotator_from_the_file_name(ws, tmp_path):
     assert sorted(r.annotator for r in stored(ws)) == ["4e07", "5fec", "d473"]
 
 
+def test_a_line_only_one_annotator_marked_stays_for_both(ws, tmp_path):
+    """Cleaning keeps the text any annotator's span covers, in whichever file of that text: a line
+    the residue rules take ("Follow us on Twitter") that only the second person annotated stays."""
+    text = ARTICLE + "\nFollow us on Twitter\n"
+    root = tmp_path / "train"
+    (root / "text").mkdir(parents=True)
+    (root / "attributions").mkdir()
+    (root / "text" / "lagos.txt").write_text(text, encoding="utf-8")
+    (root / "attributions" / "lagos_4e07.ann").write_text(FIRST, encoding="utf-8")
+    (root / "attributions" / "lagos_d473.ann").write_text(
+        SECOND + f"T9\tSource {at('Twitter', text)}\n", encoding="utf-8"
+    )
+    report = import_annotations(ws, root, "brat", label_map=ATTRIBUTION_MAP, annotator_from_name=True)
+    assert report.ok and report.spans_reported == []
+    (document,) = CorpusStore(ws).iter_documents()
+    assert document.text.endswith("Follow us on Twitter")
+    second = next(r for r in stored(ws) if r.annotator == "d473")
+    assert any(document.text[s.start : s.end] == "Twitter" for s in second.spans)
+
+
 def test_annotator_and_annotator_from_name_do_not_go_together(ws, tmp_path):
     code, _, err = annotate(
         "import", str(tmp_path), "-f", "brat", "--annotator", "x", "--annotator-from-name", "-w", str(ws.root)

@@ -107,7 +107,9 @@ def import_annotations(
             )
         report.spans_carried += sum(len(r.spans) for r in doc.records)
     foreign = [d for d in foreign if id(d) not in ours]
-    ingested, doc_ids = ingest_articles(workspace, [_article(d, fmt, keep_annotated_text) for d in foreign])
+    # Several annotators' files of one text make one article: it keeps every annotator's spans.
+    annotated = _annotated(foreign) if keep_annotated_text else {}
+    ingested, doc_ids = ingest_articles(workspace, [_article(d, fmt, annotated.get(d.text)) for d in foreign])
     report.documents_added = ingested.added
     for doc, doc_id in zip(foreign, doc_ids):
         if doc_id is None:  # no document holds the text: it cleans to nothing (E109) or was removed (E113)
@@ -175,7 +177,7 @@ def _our_document(corpus: CorpusStore, doc: ForeignDocument) -> Document | None:
     return document if document.id == doc.doc_id and document.text == doc.text else None
 
 
-def _article(doc: ForeignDocument, fmt: str, keep_annotated_text: bool) -> Article:
+def _article(doc: ForeignDocument, fmt: str, protected: list[list[int]] | None) -> Article:
     data = doc.text.encode("utf-8")
     source = str(doc.text_file) if doc.text_file else doc.where
     return Article(
@@ -189,19 +191,25 @@ def _article(doc: ForeignDocument, fmt: str, keep_annotated_text: bool) -> Artic
         metadata={
             "path": str(doc.text_file or doc.file),
             "imported_from": fmt,
-            **({PROTECTED: _annotated(doc)} if keep_annotated_text else {}),
+            **({PROTECTED: protected} if protected else {}),
         },
     )
 
 
-def _annotated(doc: ForeignDocument) -> list[list[int]]:
-    """The stretches of the text some record's span covers, joined where they overlap or touch:
-    cleaning deletes none of them (corpus.cleaning.PROTECTED), so no imported span is lost to a
-    rule that takes its line for residue."""
-    ranges: list[list[int]] = []
-    for start, end in sorted((s.start, s.end) for r in doc.records for s in r.spans if s.end > s.start):
-        if ranges and start <= ranges[-1][1]:
-            ranges[-1][1] = max(ranges[-1][1], end)
-        else:
-            ranges.append([start, end])
-    return ranges
+def _annotated(foreign: list[ForeignDocument]) -> dict[str, list[list[int]]]:
+    """Per text, the stretches some record's span covers (every file of that text), joined where
+    they overlap or touch: cleaning deletes none of them (corpus.cleaning.PROTECTED), so no
+    imported span is lost to a rule that takes its line for residue."""
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for doc in foreign:
+        spans.setdefault(doc.text, []).extend((s.start, s.end) for r in doc.records for s in r.spans if s.end > s.start)
+    out = {}
+    for text, found in spans.items():
+        ranges: list[list[int]] = []
+        for start, end in sorted(found):
+            if ranges and start <= ranges[-1][1]:
+                ranges[-1][1] = max(ranges[-1][1], end)
+            else:
+                ranges.append([start, end])
+        out[text] = ranges
+    return out
