@@ -199,7 +199,7 @@ def _article(
     )
 
 
-def word_count(text: str) -> int:
+def _word_count(text: str) -> int:
     """Words of ``text``: runs between spaces, and in scripts without spaces one per two characters."""
     unspaced = len(_UNSPACED.findall(text))
     if not unspaced:
@@ -245,7 +245,7 @@ def _headline_at(lines: list[str], title: str) -> int | None:
 
 def _html_article(path: Path, html: str, data: bytes, encoding: str) -> Article:
     doc, text = extract_html(html)
-    words = word_count(text or "")
+    words = _word_count(text or "")
     if words < HTML_MIN_WORDS:
         raise NewsdeskError(Errors.E105, where=str(path), detail=f"{words} words extracted")
     meta = {k: getattr(doc, k, None) for k in ("author", "sitename", "hostname", "description")}
