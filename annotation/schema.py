@@ -188,7 +188,13 @@ class LabelSchema:
             )
         unknown = [s for s in self.source_labels if s not in self.entity_labels]
         if unknown:
-            raise NewsdeskError(Errors.E201, where=where, detail=f"source_labels {unknown} are not entity labels")
+            raise NewsdeskError(
+                Errors.E201,
+                where=where,
+                detail=f"source_labels {unknown} are not entity labels",
+                hint="under [entities], set source_labels to those of labels "
+                f"{list(self.entity_labels)} that a claim's source may be (or [])",
+            )
         for attr in self.claim_attributes:
             if not attr.values or len(set(attr.values)) != len(attr.values):
                 raise NewsdeskError(Errors.E201, where=where, detail=f"attribute {attr.name!r} needs distinct values")

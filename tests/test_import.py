@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from annotation.importers import ImportReport, SpanNote, import_annotations, parse_label_map
 from annotation.model import AnnotationRecord, Link, RegionChoice, Span
+from annotation.schema import LabelSchema
 from annotation.store import AnnotationStore
 from corpus.cleaning import PROTECTED, spare_protected
 from corpus.errors import NewsdeskError
@@ -460,6 +461,23 @@ def test_protected_ranges_drop_the_edits_deleting_them_and_move_with_the_others(
     text = "Lead.\n\nSource: Reuters"
     kept, moved = spare_protected(text, [Edit(5, 22, "")], [(15, 22)])
     assert kept == [] and moved == [(15, 22)]
+
+
+def test_labels_set_to_a_corpus_own_without_their_source_labels_say_which_to_set(tmp_path):
+    """The first step of importing CoNLL-2003 as its users do: labels.toml's entity labels set to
+    PER / ORG / LOC / MISC. The default source_labels (PERSON, GPE, NORP) then name labels that are
+    gone: the error says which, and which labels to choose from."""
+    ws = new_workspace(tmp_path)
+    labels = LabelSchema.write_default(ws)  # as `newsdesk init` writes it
+    text = labels.read_text()
+    start = text.index("labels = [")
+    labels.write_text(text[:start] + 'labels = ["PER", "ORG", "LOC", "MISC"]' + text[text.index("]", start) + 1 :])
+    with pytest.raises(NewsdeskError) as caught:
+        import_annotations(ws, CONLL, "conll")
+    line = caught.value.one_line()
+    assert caught.value.code == "E201" and str(labels) in line
+    assert "['PERSON', 'GPE', 'NORP'] are not entity labels" in line
+    assert "set source_labels to those of labels ['PER', 'ORG', 'LOC', 'MISC']" in line
 
 
 def test_a_label_skipped_on_purpose_is_counted(tmp_path):
