@@ -331,19 +331,25 @@ def test_each_layer_trains_with_its_own_dropout(tmp_path, monkeypatch):
     assert TrainSettings().dropout_of("claims") == 0.25
 
 
-def test_the_learn_rate_falls_with_the_time_spent(tmp_path, monkeypatch):
-    # On WikiANN a rate falling to a tenth over the budget scored higher than a constant one (bench/README.md,
-    # eleventh round): each step's rate is the start's share of the budget left, never under a tenth.
+def recorded_steps(monkeypatch, read) -> list:
+    """What ``read(layer)`` gives at each training step of a layer (its learn rate, its epoch...)."""
     from training import train as training
 
-    rates: list[float] = []
+    seen: list = []
     step = training._Layer.step
 
     def record(self, rng, dropout):
-        rates.append(self.optimizer.learn_rate)
+        seen.append(read(self))
         return step(self, rng, dropout)
 
     monkeypatch.setattr(training._Layer, "step", record)
+    return seen
+
+
+def test_the_learn_rate_falls_with_the_time_spent(tmp_path, monkeypatch):
+    # On WikiANN a rate falling to a tenth over the budget scored higher than a constant one (bench/README.md,
+    # eleventh round): each step's rate is the start's share of the budget left, never under a tenth.
+    rates = recorded_steps(monkeypatch, lambda layer: layer.optimizer.learn_rate)
     ws = gold_workspace(tmp_path, n=24)
     # by the clock alone: with an epoch horizon each layer would fall at its own pace
     settings = replace(
@@ -383,14 +389,7 @@ def test_the_learn_rate_reaches_its_floor_by_the_epochs_given(tmp_path, monkeypa
     budget = replace(at, learn_rate_epochs=None, claim_learn_rate_epochs=None)
     assert training._falling_rate(budget, "claims", 0.2, 50) == pytest.approx(0.8)
 
-    rates: list[tuple[float, float]] = []
-    step = training._Layer.step
-
-    def record(self, rng, dropout):
-        rates.append((self.epoch, self.optimizer.learn_rate))
-        return step(self, rng, dropout)
-
-    monkeypatch.setattr(training._Layer, "step", record)
+    rates = recorded_steps(monkeypatch, lambda layer: (layer.epoch, layer.optimizer.learn_rate))
     ws = gold_workspace(tmp_path, n=24)
     settings = replace(
         QUICK,
