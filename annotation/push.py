@@ -24,6 +24,7 @@ from label_studio_sdk.core.api_error import ApiError
 
 from annotation.convert import FLAGS_ONLY_VERSION, flag_results, results_from_record
 from annotation.labelstudio_config import instructions_html, labeling_config
+from annotation.migrate import migrate_span
 from annotation.project import (
     READ_RETRY_DELAYS_SECONDS,
     AnnotationSettings,
@@ -535,17 +536,6 @@ def _add_missing_predictions(client, docs, task_map, remote, model, schema, repo
 # --- carrying annotations over to a changed text ---------------------------------------------------
 
 
-def migrate_span(
-    start: int, end: int, old_map: OffsetMap, new_map: OffsetMap, old_text: str, new_text: str
-) -> tuple[int, int] | None:
-    """Old clean -> raw -> new clean; None when the span's words did not survive unchanged."""
-    raw_start, raw_end = old_map.clean_to_raw(start, end)
-    new_start, new_end = new_map.raw_to_clean(raw_start, raw_end)
-    if new_text[new_start:new_end] != old_text[start:end]:
-        return None
-    return new_start, new_end
-
-
 def _migrate(client, changed, task_map, remote, settings, model, schema, report) -> None:
     """Plan every document first; change nothing on the server unless every span survives."""
     plans, failures = [], []
@@ -566,9 +556,8 @@ def _migrate(client, changed, task_map, remote, settings, model, schema, report)
                 if item.get("from_name") == FLAG_LAYER:
                     continue  # the old text's flags: the new text's are added below
                 if "start" in value:
-                    moved = migrate_span(
-                        value["start"], value["end"], old_map, doc.cleaning.offset_map, old_text, doc.text
-                    )
+                    start, end = value["start"], value["end"]
+                    moved = migrate_span(start, end, old_map, doc.cleaning.offset_map, doc.text, old_text[start:end])
                     if moved is None:
                         lost.append(f"{value.get('text', '')!r} [{value['start']}:{value['end']}]")
                         continue

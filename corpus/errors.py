@@ -213,7 +213,8 @@ class Errors:
     V211 = ErrorCode(
         "V211",
         "annotation was made on another version of the text (stale)",
-        "run `newsdesk annotate push` to migrate it, or re-annotate the listed documents",
+        "run `newsdesk annotate migrate` to carry it to the new text (Label Studio tasks: "
+        "`newsdesk annotate push`), or re-annotate the listed documents",
     )
     V212 = ErrorCode("V212", "a required claim attribute is missing", "answer it on the CLAIM region")
     V213 = ErrorCode("V213", "a value is unknown to the label schema", "fix the value, or add it to labels.toml")

@@ -37,7 +37,7 @@ from corpus.dedup import NearDuplicateConfig, _UnionFind, has_text, mark_near_du
 from corpus.engines import Engine
 from corpus.ingest import Progress, near_duplicate_config
 from corpus.model import Document
-from corpus.store import CorpusStore, ShardedJsonl, StoreLocation
+from corpus.store import CorpusStore, DocumentShards, ShardedJsonl, StoreLocation
 from corpus.workspace import Workspace
 
 _ROUTE = np.uint64(0x9E3779B97F4A7C15)
@@ -169,7 +169,7 @@ def signature_rows(sigs: PartitionSignatures, rows: list[int]) -> tuple[list[str
 
 def mark_partition(sigs: PartitionSignatures, clusters: dict[str, list[str]]) -> list[dict]:
     """Set or clear the marks of the partition's marked documents and cluster members; the changed records."""
-    documents = ShardedJsonl(sigs.location.documents, sigs.location.shards)
+    documents = DocumentShards(sigs.location.documents, sigs.location.shards)
     mine = set(sigs.shards)
     records = list(sigs.marked.values())
     by_shard: dict[int, set[str]] = {}  # members that carry no marks yet: read from their shard

@@ -49,7 +49,7 @@ from corpus.ingest import (
 from corpus.model import Article
 from corpus.readers import JsonlFields, read_file
 from corpus.rules.repeated_lines import LineCounts, RepeatedLineTable
-from corpus.store import CorpusStore, ShardedJsonl, StoreLocation
+from corpus.store import CorpusStore, DocumentShards, StoreLocation
 from corpus.workspace import Workspace
 
 # Input files per ingest partition are gathered up to this many bytes (a large JSONL file is
@@ -357,7 +357,7 @@ def clean_shard(
         changed += state is None or state.text_sha256 != doc.text_sha256
         records.append(doc.to_record())
     if records:
-        ShardedJsonl(location.documents, location.shards).upsert(records)
+        DocumentShards(location.documents, location.shards).upsert(records)
     return CleanedShard(shard, len(articles), len(records), changed, missing, pipeline.stats)
 
 

@@ -139,12 +139,15 @@ class ShardedJsonl:
     def _write_shard(self, shard: int, lines: dict[str, str], runs: list[Path]) -> None:
         # Records already stored are copied as the lines they are, never decoded again.
         current = self._read_lines(self.shard_path(shard))
-        for path in runs:
-            current.update(self._read_lines(path))
-        current.update(lines)
+        for update in [*(self._read_lines(path) for path in runs), lines]:  # oldest first
+            self._replacing(shard, current, update)
+            current.update(update)
         atomic_write_lines(self.shard_path(shard), (current[k] for k in sorted(current)))
         for path in runs:  # only once the shard holds them
             path.unlink()
+
+    def _replacing(self, shard: int, current: dict[str, str], update: dict[str, str]) -> None:
+        """Called before ``update``'s lines replace those of ``current`` (the shard's lines so far)."""
 
     @staticmethod
     def _read_lines(path: Path) -> dict[str, str]:
@@ -161,6 +164,90 @@ class ShardedJsonl:
 _RUN_NAME = re.compile(r"shard-(\d+)\.jsonl\.run-\d+")
 
 
+class DocumentShards(ShardedJsonl):
+    """The documents' shards, which keep what annotations need of every text a re-clean replaced.
+
+    A document's text changes when it is cleaned again (a new pipeline version, new repeated
+    lines of its source, its config): annotations made on the old text would then be stale.
+    Before a document is replaced by one with another text from the same raw text, its old
+    text's SHA-256 and offset map are written to ``document_versions/`` (a shard each, rewritten
+    atomically before the documents' shard), so that annotations can be carried over to the new
+    text through the raw text (:mod:`annotation.migrate`). Whatever writes documents (ingest,
+    clean, a Dask worker) goes through here, so no path forgets it.
+    """
+
+    def __init__(self, folder: Path, shards: int):
+        super().__init__(folder, shards)
+        self.versions_folder = folder.parent / "document_versions"
+
+    def _replacing(self, shard: int, current: dict[str, str], update: dict[str, str]) -> None:
+        replaced = []
+        for doc_id, line in update.items():
+            old = current.get(doc_id)
+            if old is None or _field(old, "text_sha256") == _field(line, "text_sha256"):
+                continue
+            if _field(old, "raw_sha256") == _field(line, "raw_sha256"):  # a newer scrape is another text
+                old_rec = jsonio.loads(old)
+                replaced.append(
+                    {
+                        "id": doc_id,
+                        "text_sha256": old_rec["text_sha256"],
+                        "raw_sha256": old_rec["raw_sha256"],
+                        "offset_map": old_rec["cleaning"]["offset_map"],
+                    }
+                )
+        if replaced:
+            path = self.versions_path(shard)
+            kept = self._read_versions(path)
+            kept.update({(v["id"], v["text_sha256"]): _dumps(v) for v in replaced})
+            path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_lines(path, (kept[k] for k in sorted(kept)))
+
+    def versions_path(self, shard: int) -> Path:
+        return self.versions_folder / f"shard-{shard:05d}.jsonl"
+
+    def versions(self) -> set[tuple[str, str]]:
+        """(document id, SHA-256 of a text it had) of every text a re-clean replaced."""
+        found: set[tuple[str, str]] = set()
+        for shard in range(self.shards):
+            found.update(self._read_versions(self.versions_path(shard)))
+        return found
+
+    def read_versions(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict]:
+        """The record (``id``, ``text_sha256``, ``raw_sha256``, ``offset_map``) of each of these
+        (document id, text SHA-256) there is one of; each shard read once."""
+        by_shard: dict[int, set[tuple[str, str]]] = defaultdict(set)
+        for key in keys:
+            by_shard[self.shard_of(key[0])].add(key)
+        found = {}
+        for shard, wanted in sorted(by_shard.items()):
+            lines = self._read_versions(self.versions_path(shard))
+            found.update((key, jsonio.loads(lines[key])) for key in wanted if key in lines)
+        return found
+
+    @staticmethod
+    def _read_versions(path: Path) -> dict[tuple[str, str], str]:
+        if not path.exists():
+            return {}
+        return {_version_key(line): line for line in path.read_text(encoding="utf-8").split("\n") if line}
+
+
+_SHA256_FIELDS = {name: re.compile(f'"{name}": "([0-9a-f]{{64}})"') for name in ("text_sha256", "raw_sha256")}
+
+
+def _field(line: str, name: str) -> str:
+    """A SHA-256 field of a stored document's line, read off the line without parsing its text
+    (quotes inside strings are escaped, so only a field can match), unless metadata holds a
+    field of that name too."""
+    found = _SHA256_FIELDS[name].findall(line)
+    return found[0] if len(found) == 1 else json.loads(line)[name]
+
+
+def _version_key(line: str) -> tuple[str, str]:
+    rec = json.loads(line[: line.index(', "raw_sha256"')] + "}")  # id and text_sha256 come first
+    return rec["id"], rec["text_sha256"]
+
+
 class CorpusStore:
     """Typed access to a workspace's articles and documents, and the record of removed ones.
 
@@ -174,7 +261,7 @@ class CorpusStore:
         shards = int(workspace.section("store")["shards"])
         self.workspace = workspace
         self.articles = ShardedJsonl(workspace.path("store", "articles"), shards)
-        self.documents = ShardedJsonl(workspace.path("store", "documents"), shards)
+        self.documents = DocumentShards(workspace.path("store", "documents"), shards)
         self.removed_path = workspace.path("store", "removed.jsonl")
         self.replaced_path = workspace.path("store", "replaced.jsonl")
         self.writing_path = workspace.path("store", "writing.json")
@@ -298,7 +385,7 @@ class StoreLocation:
         return ShardedJsonl(self.articles, self.shards).read_shard(shard)
 
     def document_records(self, shard: int) -> dict[str, dict]:
-        return ShardedJsonl(self.documents, self.shards).read_shard(shard)
+        return DocumentShards(self.documents, self.shards).read_shard(shard)
 
 
 _ID_FIRST = re.compile(r'\{"id": "([0-9A-Za-z_.:-]*)"[,}]')

@@ -20,6 +20,7 @@ from annotation.columns import RecordColumns, UnstorableRecord
 from annotation.model import AnnotationRecord
 from corpus import jsonio
 from corpus.errors import Errors, NewsdeskError
+from corpus.store import CorpusStore
 from corpus.workspace import Workspace, atomic_write_text
 from validation.adjudicate import (
     AdjudicationResult,
@@ -76,3 +77,14 @@ def load_gold(workspace: Workspace) -> list[AnnotationRecord]:
 
 def load_conflicts(workspace: Workspace) -> list[Conflict]:
     return [Conflict.from_record(r) for r in _read_jsonl(workspace.path(*CONFLICTS_FILE))]
+
+
+def stale_gold(workspace: Workspace) -> int:
+    """How many gold records were made on a text that a re-clean has since replaced (adjudicate again)."""
+    if not (workspace.path(*GOLD_FILE).exists() or workspace.path(*LEGACY_GOLD_FILE).exists()):
+        return 0
+    replaced = CorpusStore(workspace).documents.versions()
+    if not replaced:
+        return 0
+    gold = read_gold(workspace)
+    return sum(1 for key in zip(gold.column("doc_id"), gold.column("text_sha256")) if key in replaced)

@@ -219,6 +219,9 @@ class ImportReport:
     # What was changed so that the records keep the schema's rules (annotation.conform), by kind:
     # "claim marked unattributed" (a claim the file gives no source), or something left out.
     conformed: Counter = field(default_factory=Counter)
+    # Documents already stored that the import's ingest cleaned again (their source's repeated
+    # lines changed): annotations made on their old text are carried over (annotation.migrate).
+    texts_recleaned: int = 0
 
     @property
     def left_out(self) -> int:

@@ -111,6 +111,7 @@ def import_annotations(
     annotated = _annotated(foreign) if keep_annotated_text else {}
     ingested, doc_ids = ingest_articles(workspace, [_article(d, fmt, annotated.get(d.text)) for d in foreign])
     report.documents_added = ingested.added
+    report.texts_recleaned = ingested.repeated_lines_recleaned + ingested.completed
     for doc, doc_id in zip(foreign, doc_ids):
         if doc_id is None:  # no document holds the text: it cleans to nothing (E109) or was removed (E113)
             report.skipped["document not stored (empty after cleaning, or removed)"] += 1

@@ -23,6 +23,7 @@ from newsdesk.cli.common import (
     WorkersOpt,
     WorkspaceOpt,
     app,
+    carry_annotations,
     console,
     emit_json,
     engine_options,
@@ -106,9 +107,12 @@ def import_(
             keep_annotated_text=keep_annotated_text,
         )
     if as_json:
-        emit_json(report.to_record())
+        carried = carry_annotations(workspace, quiet=True) if report.texts_recleaned else None
+        emit_json({**report.to_record(), **({"annotations_carried": carried} if carried else {})})
     else:
         _print_import(report)
+        if report.texts_recleaned:
+            carry_annotations(workspace)
     for exc in report.failed:
         print_error(exc)
     if not report.ok:
@@ -236,6 +240,24 @@ def annotate_pull(workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False)
         )
     for problem in report.problems:
         err_console.print(Text(problem, style="yellow"))
+
+
+@annotate_app.command("migrate")
+def annotate_migrate(workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False):
+    """Carry annotations made on a document's earlier text over to its text now (clean, ingest and
+    import do it when they change a text; Label Studio tasks: annotate push).
+
+    Exits 1 when a record could not be carried (a span's words are gone): it stays stale, listed.
+
+    Example: newsdesk annotate migrate -w my-ws
+    """
+    report = carry_annotations(workspace, quiet=as_json)
+    if as_json:
+        emit_json(report)
+    elif not report["records"] and not report["left"]:
+        console.print("nothing to carry: no record was made on a text a re-clean replaced")
+    if report["left"]:
+        raise typer.Exit(1)
 
 
 @annotate_app.command("status")

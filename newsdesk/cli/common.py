@@ -122,3 +122,31 @@ def engine_options(engine: str, scheduler: str | None, workers: int | None):
     from corpus.engines import EngineOptions
 
     return EngineOptions(engine, scheduler, workers), lambda line: err_console.print(line)
+
+
+def carry_annotations(workspace: Path, quiet: bool = False) -> dict:
+    """After a command that gave documents a new text: carry the annotations made on the old one
+    over to it (annotation.migrate) and print what was carried (unless ``quiet``: --json) and,
+    on stderr, what could not be; the report as a dict."""
+    from annotation.migrate import migrate_records
+    from corpus.workspace import Workspace
+    from validation.gold import stale_gold
+
+    with user_errors():
+        ws = Workspace.open(workspace)
+        report = migrate_records(ws)
+        gold = stale_gold(ws)
+    if not quiet and report.records:
+        console.print(
+            f"annotations: carried {report.records} records of {report.documents} documents over to their new text"
+        )
+    for why in report.left:
+        err_console.print(Text(f"left stale (V211): {why}", style="yellow"))
+    if gold:
+        err_console.print(
+            Text(
+                f"{gold} gold records were made on an earlier text of their document: run `newsdesk adjudicate` again",
+                style="yellow",
+            )
+        )
+    return {**report.to_record(), "gold_stale": gold}

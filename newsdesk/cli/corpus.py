@@ -21,6 +21,7 @@ from newsdesk.cli.common import (
     WorkersOpt,
     WorkspaceOpt,
     app,
+    carry_annotations,
     console,
     emit_json,
     engine_options,
@@ -67,8 +68,11 @@ def ingest(
     with user_errors(), progress_bar("ingesting") as bar:
         options, notify = engine_options(engine, scheduler, workers)
         report = corpus_partitioned.run_ingest(options, Workspace.open(workspace), paths, progress=bar, notify=notify)
+    # Documents cleaned again as their source's repeated lines changed have a new text.
+    texts_changed = bool(report.repeated_lines_recleaned or report.interrupted)
     if as_json:
-        emit_json(report.to_record())
+        carried = carry_annotations(workspace, quiet=True) if texts_changed else None
+        emit_json({**report.to_record(), **({"annotations_carried": carried} if carried else {})})
     else:
         skipped = ", ".join(f"{n} {why}" for why, n in report.skipped.items()) or "none"
         console.print(
@@ -87,6 +91,8 @@ def ingest(
                 f"re-cleaned {report.repeated_lines_recleaned} documents whose source's repeated lines "
                 "changed (store/repeated_lines.json)"
             )
+        if texts_changed:
+            carry_annotations(workspace)
     for exc in report.notes:
         print_error(exc, warning=True)
     for exc in report.failed:
@@ -116,8 +122,10 @@ def clean(
         report = corpus_partitioned.run_clean(
             options, Workspace.open(workspace), force=force, progress=bar, notify=notify
         )
+    texts_changed = bool(report.text_changed or report.interrupted)
     if as_json:
-        emit_json(report.to_record())
+        carried = carry_annotations(workspace, quiet=True) if texts_changed else None
+        emit_json({**report.to_record(), **({"annotations_carried": carried} if carried else {})})
         return
     console.print(
         f"documents {report.documents}: re-cleaned {report.recleaned} "
@@ -133,6 +141,8 @@ def clean(
         for rule in sorted(set(report.cleaning.edits) | set(report.cleaning.flags)):
             table.add_row(rule, str(report.cleaning.edits.get(rule, 0)), str(report.cleaning.flags.get(rule, 0)))
         console.print(table)
+    if texts_changed:
+        carry_annotations(workspace)
 
 
 @app.command("near-duplicates")
