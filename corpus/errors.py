@@ -32,7 +32,11 @@ class Errors:
 
     # Ingest: one per kind of bad input
     E101 = ErrorCode("E101", "empty file", "remove the file or re-scrape the article")
-    E102 = ErrorCode("E102", "binary file, not text", "only .txt, .html and .jsonl articles can be ingested")
+    E102 = ErrorCode(
+        "E102",
+        "binary file, not text",
+        "only .txt, .html and .jsonl articles can be ingested (each also as .gz, .bz2 or .xz)",
+    )
     E103 = ErrorCode(
         "E103",
         "file exceeds the size limit",

@@ -31,6 +31,7 @@ from newsdesk.cli.common import (
     print_error,
     progress_bar,
     user_errors,
+    with_carried,
 )
 
 annotate_app = typer.Typer(
@@ -108,7 +109,7 @@ def import_(
         )
     if as_json:
         carried = carry_annotations(workspace, quiet=True) if report.texts_recleaned else None
-        emit_json({**report.to_record(), **({"annotations_carried": carried} if carried else {})})
+        emit_json(with_carried(report.to_record(), carried))
     else:
         _print_import(report)
         if report.texts_recleaned:

@@ -150,3 +150,10 @@ def carry_annotations(workspace: Path, quiet: bool = False) -> dict:
             )
         )
     return {**report.to_record(), "gold_stale": gold}
+
+
+def with_carried(record: dict, carried: dict | None) -> dict:
+    """A command's JSON report, with what carry_annotations did when it did or found anything."""
+    if carried and (carried["records"] or carried["left"] or carried["gold_stale"]):
+        return {**record, "annotations_carried": carried}
+    return record

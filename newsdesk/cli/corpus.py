@@ -28,6 +28,7 @@ from newsdesk.cli.common import (
     print_error,
     progress_bar,
     user_errors,
+    with_carried,
 )
 
 docs_app = typer.Typer(help="The corpus: list, show, export and remove documents.", no_args_is_help=True)
@@ -72,7 +73,7 @@ def ingest(
     texts_changed = bool(report.repeated_lines_recleaned or report.interrupted)
     if as_json:
         carried = carry_annotations(workspace, quiet=True) if texts_changed else None
-        emit_json({**report.to_record(), **({"annotations_carried": carried} if carried else {})})
+        emit_json(with_carried(report.to_record(), carried))
     else:
         skipped = ", ".join(f"{n} {why}" for why, n in report.skipped.items()) or "none"
         console.print(
@@ -125,7 +126,7 @@ def clean(
     texts_changed = bool(report.text_changed or report.interrupted)
     if as_json:
         carried = carry_annotations(workspace, quiet=True) if texts_changed else None
-        emit_json({**report.to_record(), **({"annotations_carried": carried} if carried else {})})
+        emit_json(with_carried(report.to_record(), carried))
         return
     console.print(
         f"documents {report.documents}: re-cleaned {report.recleaned} "
