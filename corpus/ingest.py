@@ -27,7 +27,7 @@ from corpus.model import Article, Document, Flag
 from corpus.readers import JsonlFields, input_kind, read_file, suffix_of
 from corpus.rules.repeated_lines import RepeatedLineTable
 from corpus.store import CorpusStore
-from corpus.workspace import Workspace, atomic_write_text
+from corpus.workspace import Workspace, atomic_write_text, own_folders
 
 # Called with (files done, files total) so the CLI can draw a progress bar.
 Progress = Callable[[int, int], None]
@@ -141,11 +141,14 @@ def discover_files(paths: Iterable[Path], report: IngestReport) -> list[Path]:
     What cannot be read is told, never passed over: a missing path (E110) or a broken link
     (E111) is a failure; a link back into a folder being read (a loop, E112) is skipped with a
     note, since that folder's files are read anyway. A folder's files of other types are counted
-    as skipped, by suffix; hidden files are passed over.
+    as skipped, by suffix; hidden files are passed over, and so are the folders newsdesk writes in
+    a workspace (its store, annotations, gold, models, studio and releases: never articles).
     """
     files = []
     for path in map(Path, paths):
-        if path.is_dir():
+        if _in_workspace_folder(path):
+            report.skip("workspace folder (newsdesk's own)")
+        elif path.is_dir():
             found: list[Path] = []
             real = os.path.realpath(path)
             _walk(path, real, frozenset([real]), found, report)
@@ -175,8 +178,12 @@ def _walk(folder: Path, real: str, ancestors: frozenset[str], found: list[Path],
             )
         )
         return
+    workspace_folders = own_folders(folder)
     for entry in entries:
         path = Path(entry.path)
+        if entry.name in workspace_folders and entry.is_dir():  # a workspace's store, gold, models...
+            report.skip("workspace folder (newsdesk's own)")
+            continue
         if entry.is_symlink():
             try:
                 target = os.path.realpath(path, strict=True)
@@ -200,6 +207,15 @@ def _walk(folder: Path, real: str, ancestors: frozenset[str], found: list[Path],
                 found.append(path)
             else:  # counted, so that a folder of other files is not a silent "files 0"
                 report.skip(f"{suffix_of(path)} file" if path.suffix else "file without suffix")
+
+
+def _in_workspace_folder(path: Path) -> bool:
+    """Whether ``path`` lies in a folder newsdesk writes inside a workspace (``ws/store/...``)."""
+    real = Path(os.path.realpath(path))
+    for inner, outer in zip(real.parents, [real, *real.parents]):
+        if outer.name in own_folders(inner):
+            return True
+    return False
 
 
 def _could_be_ingested(path: Path) -> bool:

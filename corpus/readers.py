@@ -262,6 +262,35 @@ def _html_article(path: Path, html: str, data: bytes, encoding: str) -> Article:
     )
 
 
+_JSON_KINDS = {list: "a list", str: "a string", int: "a number", float: "a number", bool: "true or false"}
+
+
+def _no_text(rec, field: str, where: str) -> NewsdeskError:
+    """E107 for a JSONL line without article text, saying what the line holds instead."""
+    if not isinstance(rec, dict):
+        kind = _JSON_KINDS.get(type(rec), "null")
+        return NewsdeskError(
+            Errors.E107,
+            where=where,
+            detail=f"the line is {kind}, not a JSON object",
+            hint=f"write each article as one object per line, its text in {field!r}",
+        )
+    if field not in rec:
+        keys = ", ".join(map(repr, list(rec)[:8])) + (", ..." if len(rec) > 8 else "")
+        return NewsdeskError(Errors.E107, where=where, detail=f"no {field!r}; the line has {keys or 'no fields'}")
+    value = rec[field]
+    if isinstance(value, str):
+        return NewsdeskError(
+            Errors.E107, where=where, detail=f"{field!r} is empty", hint="remove the line, or scrape the article again"
+        )
+    return NewsdeskError(
+        Errors.E107,
+        where=where,
+        detail=f"{field!r} holds {_JSON_KINDS.get(type(value), 'null' if value is None else 'an object')}, not text",
+        hint="the article text must be a string",
+    )
+
+
 def _jsonl_articles(path: Path, text: str, encoding: str, fields: JsonlFields) -> Iterator[Article | NewsdeskError]:
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -274,7 +303,7 @@ def _jsonl_articles(path: Path, text: str, encoding: str, fields: JsonlFields) -
             continue
         body = rec.get(fields.text_field) if isinstance(rec, dict) else None
         if not isinstance(body, str) or not body.strip():
-            yield NewsdeskError(Errors.E107, where=where, detail=f"no non-empty {fields.text_field!r}")
+            yield _no_text(rec, fields.text_field, where)
             continue
         title, url = rec.get(fields.title_field), rec.get(fields.url_field)
         published = rec.get(fields.published_field)

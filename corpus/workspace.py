@@ -24,6 +24,9 @@ from corpus.errors import Errors, NewsdeskError
 from corpus.rules import cleaning_toml
 
 CONFIG_NAME = "newsdesk.toml"
+# What newsdesk writes inside a workspace (the release folder is configurable, "releases" by
+# default): never input, so `newsdesk ingest .` in a workspace reads only the user's files.
+OWN_FOLDERS = ("store", "annotations", "gold", "models", "studio", "releases")
 
 # The [cleaning] part (the rules, their order and options) is made from the rule registry.
 DEFAULT_CONFIG = (
@@ -162,3 +165,18 @@ class Workspace:
             yield self
         finally:
             lock.release()
+
+
+def own_folders(root: Path) -> set[str]:
+    """The names of the folders newsdesk writes in the workspace at ``root`` (none if it is not one)."""
+    if not (root / CONFIG_NAME).is_file():
+        return set()
+    names = set(OWN_FOLDERS)
+    try:
+        with open(root / CONFIG_NAME, "rb") as fh:
+            folder = tomllib.load(fh).get("release", {}).get("folder")
+    except (OSError, tomllib.TOMLDecodeError):
+        folder = None
+    if isinstance(folder, str) and not Path(folder).is_absolute():
+        names.add(Path(folder).parts[0] if Path(folder).parts else folder)
+    return names

@@ -427,6 +427,9 @@ def test_low_agreement_labels_become_warnings_with_their_sample_size():
     ]
     assert warnings[1].value == pytest.approx(23 / 42) and (warnings[1].n, warnings[1].unit) == (4, "tokens")
     assert warnings[1].message == "PERSON (entities): token alpha 0.55 on 4 tokens (below 0.7)"
+    # A value just under the threshold reads as under it (two digits showed "0.55 (below 0.548)").
+    (near,) = [w for w in report.warnings(threshold=0.548) if w.subject == "PERSON (entities)"]
+    assert near.message == "PERSON (entities): token alpha 0.5476 on 4 tokens (below 0.548)"
     assert [w.subject for w in report.warnings(threshold=0.5)] == ["ORG (entities)"]
     assert report.warnings(threshold=0.0) == []
     f1 = report.warnings(threshold=0.5, measures=["f1_exact"])

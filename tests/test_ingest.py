@@ -172,8 +172,10 @@ def test_bad_jsonl_lines_name_the_line_and_the_good_lines_are_kept(workspace, tm
             [
                 json.dumps({"text": "Good title\n\nGood body."}),
                 "{not json",
-                json.dumps({"body": "Text under another field name"}),
+                json.dumps({"body": "Text under another field name", "source": "wire"}),
                 json.dumps({"text": "   "}),
+                json.dumps(["a list"]),
+                json.dumps({"text": 42}),
             ]
         )
         + "\n"
@@ -184,8 +186,15 @@ def test_bad_jsonl_lines_name_the_line_and_the_good_lines_are_kept(workspace, tm
         ("E106", f"{path}:2"),
         ("E107", f"{path}:3"),
         ("E107", f"{path}:4"),
+        ("E107", f"{path}:5"),
+        ("E107", f"{path}:6"),
     ]
-    assert "text_field" in report.failed[1].one_line()
+    missing, empty, a_list, a_number = (e.one_line() for e in report.failed[1:])
+    # Each says what the line holds instead, and what to do about it.
+    assert "no 'text'; the line has 'body', 'source'" in missing and "text_field" in missing
+    assert "'text' is empty" in empty and "text_field" not in empty
+    assert "the line is a list, not a JSON object" in a_list
+    assert "'text' holds a number, not text" in a_number
 
 
 def test_jsonl_field_names_are_configurable(workspace, tmp_path):
@@ -279,6 +288,26 @@ def test_other_files_in_a_folder_are_counted_as_skipped_by_suffix(workspace, tmp
     report = ingest(workspace, [folder])
     assert report.ok and report.added == 1
     assert report.skipped == {".json file": 1, ".pdf file": 1, ".tar.gz file": 1, "file without suffix": 1}
+
+
+def test_ingesting_a_workspace_folder_reads_the_users_files_never_its_own_store(tmp_path):
+    """`newsdesk init` in a folder of articles, then `ingest .` there: the store it wrote is not input."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    shutil.copy(SEED, folder / "seed.txt")
+    ws = Workspace.init(folder)
+    config = ws.path("newsdesk.toml")
+    config.write_text(config.read_text() + '\n[release]\nfolder = "published/datasets"\n')
+    for own in ("annotations/records", "gold", "models/ner1", "published/datasets/0.1.0"):
+        ws.path(own).mkdir(parents=True, exist_ok=True)
+        (ws.path(own) / "part.jsonl").write_text(json.dumps({"text": "Not an article.\n\nA record."}) + "\n")
+    first = ingest(ws, [folder])
+    assert first.ok and first.added == 1
+    assert first.skipped["workspace folder (newsdesk's own)"] == 5  # store, annotations, gold, models, published
+    again = ingest(ws, [folder])
+    assert again.ok and (again.added, again.failed) == (0, [])
+    assert ingest(ws, [ws.path("store", "articles")]).added == 0  # named itself, it is still the store
+    assert [Path(d.metadata["path"]).name for d in CorpusStore(ws).iter_documents()] == ["seed.txt"]
 
 
 # Written for this test: a short news item in each script written without spaces.

@@ -76,3 +76,17 @@ def test_a_person_at_a_terminal_still_gets_wrapped_lines():
     LineConsole(file=terminal, force_terminal=True, width=80).print(Text(long_line))
     assert piped.getvalue() == long_line + "\n"
     assert len(terminal.getvalue().splitlines()) > 1
+
+
+def test_a_table_in_a_pipe_keeps_each_row_on_one_line(tmp_path):
+    """`docs list --source | grep NAME` finds the document: rich fitted tables to 80 columns there."""
+    CliRunner().invoke(app, ["init", str(tmp_path / "ws")])
+    deep = tmp_path.joinpath(*LONG)
+    deep.mkdir(parents=True)
+    (deep / "an-ordinary-article-with-a-long-name.txt").write_text("A title\n\nA sentence.\n", encoding="utf-8")
+    assert CliRunner().invoke(app, ["ingest", str(deep), "-w", str(tmp_path / "ws")]).exit_code == 0
+    run = run_piped("docs", "list", "--source", "-w", "ws", cwd=tmp_path)
+    out, err = run.communicate(timeout=120)
+    assert run.returncode == 0, err
+    (row,) = [line for line in out.splitlines() if "an-ordinary-article-with-a-long-name.txt" in line]
+    assert str(deep / "an-ordinary-article-with-a-long-name.txt") in row and len(row) > 160

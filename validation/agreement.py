@@ -96,9 +96,9 @@ class Measure:
             return cls(None, n, unit, "the figure is not a finite number")
         return cls(float(value), n, unit)
 
-    def describe(self, name: str) -> str:
+    def describe(self, name: str, digits: int = 2) -> str:
         """``"alpha 0.41 on 37 tokens"``."""
-        shown = "undefined" if self.value is None else f"{self.value:.2f}"
+        shown = "undefined" if self.value is None else f"{self.value:.{digits}f}"
         return f"{name} {shown} on {self.n} {self.unit}"
 
     def to_record(self) -> dict:
@@ -247,7 +247,12 @@ class AgreementWarning:
             "attribute_alpha": "alpha",
             "link_agreement": "agreement",
         }[self.measure]
-        return f"{self.subject}: {Measure(self.value, self.n, self.unit).describe(name)} (below {self.threshold:g})"
+        # As many digits as show the value under the threshold: "0.67 (below 0.667)" read as a contradiction.
+        digits = 2
+        while self.value is not None and round(self.value, digits) >= self.threshold and digits < 6:
+            digits += 1
+        measure = Measure(self.value, self.n, self.unit).describe(name, digits=digits)
+        return f"{self.subject}: {measure} (below {self.threshold:g})"
 
     def to_record(self) -> dict:
         return {

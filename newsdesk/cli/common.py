@@ -43,6 +43,25 @@ class LineConsole(Console):
     def soft_wrap(self, value: bool) -> None:
         self._always_soft_wrap = value
 
+    def print(self, *objects, **kwargs) -> None:
+        """As rich prints, but a table sent to a pipe or a file keeps its natural width: fitted to
+        80 columns there, its cells wrapped and cut ("/work/shared/d", "ata/boilerplat..."), so
+        ``docs list | grep`` found nothing."""
+        from rich.table import Table  # here: `newsdesk --help` does not need it
+
+        if self.is_terminal or not any(isinstance(o, Table) for o in objects):
+            super().print(*objects, **kwargs)
+            return
+        width = self._width
+        self.width = _PIPE_TABLE_WIDTH
+        try:
+            super().print(*objects, **kwargs)
+        finally:
+            self._width = width
+
+
+_PIPE_TABLE_WIDTH = 100_000  # no table is this wide: each renders at its own width
+
 
 # Output wraps for a person at a terminal and never for a pipe; an error is one line everywhere,
 # so that it can be grepped and its path or URL copied whole.

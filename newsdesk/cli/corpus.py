@@ -207,7 +207,12 @@ def docs_list(
     # source, folded so that a path stays whole) takes what is left.
     table.add_column("id", no_wrap=True, min_width=16)
     duplicates = any(r["duplicate_of"] for r in rows)
-    rest = max(12, console.width - (16 + 4 + 6 + 5) - (3 * 5 + 1) - (19 if duplicates else 0))
+    # In a pipe or a file nothing is fitted to a width: each row stays one line to grep.
+    rest = (
+        max(12, console.width - (16 + 4 + 6 + 5) - (3 * 5 + 1) - (19 if duplicates else 0))
+        if console.is_terminal
+        else None
+    )
     if source:
         table.add_column("source", overflow="fold", max_width=rest)
     else:
