@@ -166,8 +166,8 @@ class Errors:
     E222 = ErrorCode(
         "E222",
         "the model was trained on another label schema",
-        "train a model in this workspace (`newsdesk model train`), or evaluate in a workspace whose "
-        "labels.toml is the model's",
+        "train a model in this workspace (`newsdesk model train`), or use this one in a workspace whose "
+        "labels.toml is the one it was trained with",
     )
     E223 = ErrorCode("E223", "model not found", "list models with `newsdesk model list`, or pass a model folder's path")
     E224 = ErrorCode(

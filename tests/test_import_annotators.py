@@ -14,6 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from annotation.importers import import_annotations
+from annotation.schema import LabelSchema
 from annotation.store import AnnotationStore
 from corpus.errors import NewsdeskError
 from corpus.store import CorpusStore
@@ -453,3 +454,27 @@ def test_imported_records_validate_as_they_are_every_change_reported(tmp_path):
     assert report.conformed["claim marked unattributed"] == 2  # "it was not", and the claim kept of the crossing pair
     assert report.left_out >= 2 and not report.ok  # a crossing claim and the link drawn twice
     assert validate(ws).errors == []
+
+
+def test_claims_without_the_schemas_required_attributes_are_counted_with_what_to_do(tmp_path):
+    """PolNeAR annotates no check-worthiness, claim type or speech: left required, gold would drop every claim."""
+    root = per_annotator_folders(tmp_path / "corpus")
+    ws = Workspace.init(tmp_path / "ws")
+    code, out, err = annotate("import", str(root / "ann1"), "-f", "brat", "--map", ATTRIBUTION_MAP, "-w", str(ws.root))
+    assert code == 0, (out, err)
+    warning = out.splitlines()[-1]
+    assert (
+        "of 2 claims, some have no answer to a required attribute (check_worthiness 2, claim_type 2, speech 2)"
+        in warning
+    )
+    assert "set `required = false` for them in labels.toml" in warning
+
+    relaxed = Workspace.init(tmp_path / "relaxed")
+    labels = LabelSchema.write_default(relaxed)
+    labels.write_text(labels.read_text(encoding="utf-8").replace("required = true", "required = false"))
+    code, out, err = annotate(
+        "import", str(root / "ann1"), "-f", "brat", "--map", ATTRIBUTION_MAP, "--json", "-w", str(relaxed.root)
+    )
+    report = json.loads(out)
+    assert code == 0 and "required attribute" not in out + err
+    assert (report["claims"], report["unanswered"]) == (2, {})

@@ -222,6 +222,10 @@ class ImportReport:
     # Documents already stored that the import's ingest cleaned again (their source's repeated
     # lines changed): annotations made on their old text are carried over (annotation.migrate).
     texts_recleaned: int = 0
+    # Claims stored without an answer to a required attribute of labels.toml, by attribute: a
+    # corpus that does not annotate them (PolNeAR) would have every claim left out of gold (V212).
+    unanswered: Counter = field(default_factory=Counter)
+    claims: int = 0  # claims stored
 
     @property
     def left_out(self) -> int:
@@ -250,6 +254,7 @@ class ImportReport:
         rec["failed"] = [exc.one_line() for exc in self.failed]
         rec["skipped"] = dict(self.skipped)
         rec["conformed"] = dict(self.conformed)
+        rec["unanswered"] = dict(self.unanswered)
         rec["ok"] = self.ok
         rec["counts"] = self.counts()
         return rec

@@ -17,7 +17,7 @@ from annotation.importers.base import (
 from annotation.importers.carry import carry_record
 from annotation.importers.label_map import LabelMap, parse_label_map
 from annotation.model import AnnotationRecord
-from annotation.schema import ATTRIBUTION, LINK_SOURCE, UNATTRIBUTED, LabelSchema
+from annotation.schema import ATTRIBUTION, CLAIM, LINK_SOURCE, UNATTRIBUTED, LabelSchema
 from annotation.store import AnnotationStore
 from corpus.cleaning import PROTECTED
 from corpus.errors import Errors, NewsdeskError
@@ -125,6 +125,7 @@ def import_annotations(
             )
             for r in doc.records
         ]
+    _count_unanswered(records, schema, report)
     with workspace.lock():
         store = AnnotationStore(workspace)
         current = store.current()
@@ -166,6 +167,20 @@ def _keeping_the_rules(
     notes = [f"{n} {kind}" for kind, n in sorted(counts.items())]
     report.problems.append(f"{record.record_id}: to keep the schema's rules: {', '.join(notes)}")
     return replace(kept, problems=list(kept.problems) + [f"to keep the schema's rules: {', '.join(notes)}"])
+
+
+def _count_unanswered(records: list[AnnotationRecord], schema: LabelSchema, report: ImportReport) -> None:
+    """How many claims have no answer to each required attribute (validation's V212)."""
+    required = [a.name for a in schema.claim_attributes if a.required]
+    for record in records:
+        answered: dict[str, set[str]] = {}
+        for c in record.choices:
+            if c.values:
+                answered.setdefault(c.name, set()).add(c.region_id)
+        for span in record.spans:
+            if span.label == CLAIM:
+                report.claims += 1
+                report.unanswered.update(name for name in required if span.id not in answered.get(name, ()))
 
 
 def _our_document(corpus: CorpusStore, doc: ForeignDocument) -> Document | None:

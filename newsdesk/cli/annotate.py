@@ -139,6 +139,17 @@ def _print_import(report) -> None:
         console.print(Text(f"carried {note.one_line()}"))
     for problem in report.problems:
         console.print(Text(f"note {problem}", style="dim"))
+    if report.unanswered:
+        # Last: the one thing to settle before adjudicating a corpus without our attributes.
+        counts = ", ".join(f"{name} {n}" for name, n in sorted(report.unanswered.items()))
+        console.print(
+            Text(
+                f"warning: of {report.claims} claims, some have no answer to a required attribute ({counts}): "
+                "validate reports each (V212) and adjudication leaves such claims out of gold; if this corpus "
+                "does not annotate them, set `required = false` for them in labels.toml before adjudicating",
+                style="yellow",
+            )
+        )
 
 
 @annotate_app.command("predict")
