@@ -27,6 +27,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 from copy import deepcopy
 from difflib import SequenceMatcher
 from urllib.parse import urlsplit
@@ -57,6 +58,14 @@ _TOKEN = re.compile(r"\w+")
 
 def extract_html(html: str):
     """trafilatura's document of the page (title, date, ...) and the article text made as above."""
+    with warnings.catch_warnings():
+        # dateutil, reading a page's date for htmldate, warns of a time zone it does not know
+        # ("EST") in three lines on stderr for each such page: noise between ingest's own lines.
+        warnings.filterwarnings("ignore", message="tzname .* identified but not understood")
+        return _extract_html(html)
+
+
+def _extract_html(html: str):
     page = page_tree(html)
     if page is None:  # not HTML trafilatura can read: its own refusal, as before
         page = html

@@ -5,6 +5,8 @@ list of tools sits in a box between its paragraphs (trafilatura's precision sett
 such a box with the menus), a results table, a "most read" list and a footer.
 """
 
+import warnings
+
 import pytest
 
 from corpus.html_text import extract_html, with_body_lines, with_lines_of
@@ -193,3 +195,19 @@ def test_line_breaks_of_the_page_source_inside_a_paragraph_are_spaces_and_code_k
     )
     assert "for cake in cakes:\n    bake(cake)" in text
     assert INTRO[0] in text and OUTRO[-1] in text
+
+
+def test_a_page_dated_in_a_time_zone_dateutil_does_not_know_prints_nothing():
+    """ "EST" in a page's date made dateutil warn in three lines on stderr, page after page."""
+    paragraph = "<p>Dockers at the northern harbour stayed out on day {}, the union said, as talks stalled.</p>"
+    page = (
+        '<html><head><title>Harbour strike</title><meta name="last-modified" content="2014-12-29 08:57:25 EST">'
+        "</head><body><article><h1>Harbour strike enters third week</h1>"
+        + "".join(paragraph.format(i) for i in range(8))
+        + "</article></body></html>"
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _, text = extract_html(page)
+    assert "Dockers at the northern harbour" in text
+    assert [str(w.message) for w in caught if "tzname" in str(w.message)] == []
