@@ -478,3 +478,22 @@ def test_claims_without_the_schemas_required_attributes_are_counted_with_what_to
     report = json.loads(out)
     assert code == 0 and "required attribute" not in out + err
     assert (report["claims"], report["unanswered"]) == (2, {})
+
+
+def test_a_brat_file_made_on_another_text_is_refused_and_a_lone_slip_is_kept_with_a_note(ws, tmp_path):
+    """Spans whose text fields disagree with their offsets, most of a file's: the .ann was made on
+    another version of the text, and its spans would land on the wrong words."""
+    shifted = "Updated: " + ARTICLE  # the text as it is now; the .ann counted on the old one
+    (tmp_path / "moved.txt").write_text(shifted, encoding="utf-8")
+    (tmp_path / "moved.ann").write_text(FIRST, encoding="utf-8")
+    slip = FIRST.replace("\tsaid\n", "\tsays\n", 1)  # one text field off: the tool's, not the text's
+    (tmp_path / "slip.txt").write_text(ARTICLE.replace("Lagos", "Abuja"), encoding="utf-8")
+    (tmp_path / "slip.ann").write_text(slip.replace("Lagos", "Abuja"), encoding="utf-8")
+    code, out, err = annotate("import", str(tmp_path), "-f", "brat", "--map", ATTRIBUTION_MAP, "-w", str(ws.root))
+    assert code == 1
+    (line,) = err.splitlines()
+    assert line.startswith(f"[E209] {tmp_path / 'moved.ann'}: cannot read the annotation file (the text does not hold")
+    assert "what 8 of 8 spans say" in line and "the .txt it was made on" in line
+    (record,) = stored(ws)
+    assert record.record_id.startswith("brat/slip.ann")
+    assert any("says 'says' but its offsets hold 'said'" in p for p in record.problems)

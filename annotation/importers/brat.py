@@ -110,6 +110,10 @@ def _folders_in(folder: Path) -> list[Path]:
         return []
 
 
+# A file whose spans' text fields disagree with their offsets this often (at least this many, and
+# at least half of them) was made on another text: refused, not imported onto the wrong words.
+MISMATCHED_SPANS_MIN = 3
+
 # A line that starts an annotation: its id, then a tab. Any other line goes on with the text
 # field of the annotation before it.
 _BRAT_ID = re.compile(r"^(?:[TREAMN]\d+|#\d*|\*)\t")
@@ -124,6 +128,7 @@ class _BratFile:
         self.spans_of: dict[str, list[str]] = {}  # T id -> our span ids (none when its label is skipped)
         self.claims_of: dict[str, list[str]] = {}  # E id -> span ids of its CLAIM arguments
         self.labels: dict[str, str] = {}  # T id -> foreign label, for notes
+        self.checked: list[tuple[str, str, str]] = []  # (T id, its text field, what its offsets hold)
 
     def read(self, source: str) -> None:
         first_at: dict[str, tuple[int, str]] = {}  # id -> (line, annotation) of its first definition
@@ -151,6 +156,22 @@ class _BratFile:
                     self.record.problems.append(f"{line.strip()!r} kept as a note: no place for it in the schema")
             except (ValueError, IndexError) as exc:
                 raise NewsdeskError(Errors.E209, where=where, detail=f"{exc}: {short(line)!r}") from exc
+        self._check_it_is_the_text()
+
+    def _check_it_is_the_text(self) -> None:
+        """Refuse the file when most spans' text fields disagree with their offsets: the .ann was
+        made on another text (another version, other line endings), and every span would land on
+        the wrong words. A few disagreements are the annotation tool's own (kept, with a note)."""
+        wrong = [(i, shown, held) for i, shown, held in self.checked if shown != held]
+        if len(wrong) >= MISMATCHED_SPANS_MIN and len(wrong) * 2 >= len(self.checked):
+            ident, shown, held = wrong[0]
+            raise NewsdeskError(
+                Errors.E209,
+                where=str(self.path),
+                detail=f"the text does not hold what {len(wrong)} of {len(self.checked)} spans say "
+                f"(first: {ident} says {short(shown)!r}, its offsets hold {short(held)!r})",
+                hint="put beside it the .txt it was made on (the same bytes: line endings, encoding, version)",
+            )
 
     def _annotations(self, source: str) -> list[tuple[int, str]]:
         """(line number, annotation) for every annotation of the file, its text field whole."""
@@ -195,6 +216,8 @@ class _BratFile:
             fragments.append((start, end))
         self.labels[ident] = foreign
         pieces = " ".join(self.text[s:e] for s, e in fragments)
+        if shown:
+            self.checked.append((ident, shown, pieces))
         if shown and shown != pieces:
             self.record.problems.append(f"{ident} says {shown!r} but its offsets hold {pieces!r}; kept the offsets")
         label = self.reading.mapping.label(foreign, str(self.path))
