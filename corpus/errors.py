@@ -225,7 +225,8 @@ class Errors:
     V214 = ErrorCode(
         "V214",
         "annotation refers to a document that is not in the corpus",
-        "ingest the document, or drop the annotation",
+        "ingest the document it was made on (the records of a document taken out with `newsdesk docs remove` "
+        "are left out instead, never reported)",
     )
     V301 = ErrorCode(
         "V301", "low inter-annotator agreement", "revise the guidelines for this label; re-train annotators"
