@@ -173,6 +173,11 @@ class Errors:
     E224 = ErrorCode(
         "E224", "not a model folder", "pass a folder written by `newsdesk model train` (models/NAME), or train it again"
     )
+    E225 = ErrorCode(
+        "E225",
+        "a model of that name exists",
+        "pass --force to replace it, or choose another name with --name (`newsdesk model list` shows the models)",
+    )
 
     E240 = ErrorCode(
         "E240",
