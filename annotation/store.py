@@ -4,7 +4,9 @@ Every pull or import writes one new segment file (atomically) under
 ``annotations/records/``; nothing is rewritten, so an earlier state can always be rebuilt.
 Reading merges the segments: for each record key (origin, record id) the version with the
 latest ``updated_at`` (then the latest segment) is current. Several annotators' records for
-one document are all kept: merging them is adjudication's job, not ours.
+one document are all kept: merging them is adjudication's job, not ours. The records of a
+document taken out with ``newsdesk docs remove`` stay stored, but :meth:`AnnotationStore.records`
+leaves them out of what the later stages read (:mod:`annotation.removed`).
 """
 
 from __future__ import annotations
@@ -16,12 +18,14 @@ from pathlib import Path
 import orjson
 
 from annotation.model import AnnotationRecord
+from annotation.removed import RemovedDocuments
 from corpus import jsonio
 from corpus.workspace import Workspace, atomic_write_bytes
 
 
 class AnnotationStore:
     def __init__(self, workspace: Workspace):
+        self.workspace = workspace
         self.folder = workspace.path("annotations", "records")
 
     def segments(self) -> list[Path]:
@@ -45,9 +49,12 @@ class AnnotationStore:
         """The current version of every record, by (origin, record id)."""
         return {k: AnnotationRecord.from_record(v) for k, v in self.stored().items()}
 
-    def records(self, include_cancelled: bool = True) -> list[AnnotationRecord]:
+    def records(self, include_cancelled: bool = True, of_removed_documents: bool = False) -> list[AnnotationRecord]:
+        """The current records by document, origin and record id: what the dataset is made of, so
+        not those of documents removed with ``newsdesk docs remove`` unless ``of_removed_documents``."""
         recs = sorted(self.current().values(), key=lambda r: (r.doc_id, r.origin, r.record_id))
-        return [r for r in recs if include_cancelled or not r.cancelled]
+        recs = [r for r in recs if include_cancelled or not r.cancelled]
+        return recs if of_removed_documents else RemovedDocuments.of(self.workspace).split(recs)[0]
 
     def append(self, records: Iterable[AnnotationRecord], label: str) -> Path | None:
         """Write the records that are new or changed as one new segment; returns its path."""

@@ -23,6 +23,10 @@ files as they are too: the ``en:`` prefix dropped, 15 sentences a document where
 
 ``run --clock cpu`` counts the budget in this process's CPU seconds: on a shared machine the wall
 clock also measures the neighbours (training is one process, one core).
+
+``run`` without ``--name`` trains the scratch model ``models/bench``, which the next such run
+replaces (the sweeps here re-run it with other settings); a named run refuses to replace an
+existing model (E225) unless given ``--force``, like ``newsdesk model train``.
 """
 
 from __future__ import annotations
@@ -168,7 +172,12 @@ def _summary(scores: dict) -> dict:
     return out
 
 
-def run(train_ws: Path, dev_ws: Path, minutes: float, clock: str, name: str, settings: dict) -> dict:
+SCRATCH_NAME = "bench"  # the model a run without --name writes, and the next one replaces
+
+
+def run(
+    train_ws: Path, dev_ws: Path, minutes: float, clock: str, name: str, settings: dict, force: bool = False
+) -> dict:
     from corpus.workspace import Workspace
     from training.evaluate import evaluate_model
     from training.train import TrainSettings, train_model
@@ -182,7 +191,12 @@ def run(train_ws: Path, dev_ws: Path, minutes: float, clock: str, name: str, set
             print(f"{p.elapsed:.0f}s {layers} load {os.getloadavg()[0]:.1f}", file=sys.stderr, flush=True)
 
     result = train_model(
-        Workspace.open(train_ws), name, minutes, settings=TrainSettings(clock=clock, **settings), progress=report
+        Workspace.open(train_ws),
+        name,
+        minutes,
+        settings=TrainSettings(clock=clock, **settings),
+        progress=report,
+        replace_existing=force or name == SCRATCH_NAME,
     )
     meta = result.meta
     dev = evaluate_model(Workspace.open(dev_ws), str(result.path))
@@ -298,7 +312,8 @@ def main() -> None:
     go.add_argument("dev", type=Path)
     go.add_argument("--minutes", type=float, default=20.0)
     go.add_argument("--clock", choices=["wall", "cpu"], default="wall")
-    go.add_argument("--name", default="bench")
+    go.add_argument("--name", default=SCRATCH_NAME, help="the model's folder (default: the scratch model, replaced)")
+    go.add_argument("--force", action="store_true", help="replace models/NAME if it exists")
     go.add_argument("--settings", default="{}", help='TrainSettings as JSON, e.g. {"width": 64, "depth": 2}')
     go.add_argument("--json-out", type=Path)
     fast = sub.add_parser("speed", help="prediction speed of model folders on DEV's documents, interleaved")
@@ -324,7 +339,7 @@ def main() -> None:
     for key in ("embed_attrs", "embed_rows", "batch_words"):
         if key in settings:
             settings[key] = tuple(settings[key])
-    result = run(args.train, args.dev, args.minutes, args.clock, args.name, settings)
+    result = run(args.train, args.dev, args.minutes, args.clock, args.name, settings, args.force)
     text = json.dumps(result, indent=2)
     print(text)
     if args.json_out:

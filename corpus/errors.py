@@ -173,6 +173,11 @@ class Errors:
     E224 = ErrorCode(
         "E224", "not a model folder", "pass a folder written by `newsdesk model train` (models/NAME), or train it again"
     )
+    E225 = ErrorCode(
+        "E225",
+        "a model of that name exists",
+        "pass --force to replace it, or choose another name with --name (`newsdesk model list` shows the models)",
+    )
 
     E240 = ErrorCode(
         "E240",
@@ -225,7 +230,8 @@ class Errors:
     V214 = ErrorCode(
         "V214",
         "annotation refers to a document that is not in the corpus",
-        "ingest the document, or drop the annotation",
+        "ingest the document it was made on (the records of a document taken out with `newsdesk docs remove` "
+        "are left out instead, never reported)",
     )
     V301 = ErrorCode(
         "V301", "low inter-annotator agreement", "revise the guidelines for this label; re-train annotators"

@@ -647,8 +647,9 @@ def remove_documents(workspace: Workspace, ids: Iterable[str]) -> RemoveReport:
     Each removal is recorded in ``store/removed.jsonl`` (id, raw SHA-256, source, path, title,
     time), so that ingesting the same file or URL later skips it and says so (E113) instead of
     bringing it back. Near-duplicate clusters are recomputed without the removed documents.
-    Annotation records are not touched (a later stage owns them): validation names those of
-    removed documents (V214). An unknown id (E004) removes nothing.
+    Annotation records are not touched (a later stage owns them): they stay stored, and the later
+    stages leave out those of removed documents (``annotation/removed.py``). An unknown id (E004)
+    removes nothing.
     """
     report = RemoveReport()
     with workspace.lock():

@@ -418,6 +418,57 @@ def test_training_without_enough_gold_says_how_much_there_is(tmp_path):
     assert not small.path("models").exists()
 
 
+def test_training_again_under_a_taken_name_is_refused_unless_forced(tmp_path):
+    # A user's 2-minute model was silently replaced by a 6-second one: a taken name now needs --force.
+    ws = gold_workspace(tmp_path, n=24)
+    first = train_model(ws, "news", max_minutes=1, settings=replace(QUICK, max_epochs=1))
+    trained_first = (first.path / META_FILE).read_text()
+    with pytest.raises(NewsdeskError) as err:
+        train_model(ws, "news", max_minutes=1, settings=replace(QUICK, max_epochs=1))
+    assert err.value.code == "E225" and "--force" in err.value.hint and first.meta.model_version in err.value.detail
+    args = ["model", "train", "--name", "news", "--max-minutes", "0.05", "--depth", "2", "--workspace", str(ws.root)]
+    refused = runner.invoke(app, args)
+    assert refused.exit_code == 1 and "[E225]" in refused.output and "--force" in refused.output
+    assert (first.path / META_FILE).read_text() == trained_first, "the model is as it was"
+    forced = runner.invoke(app, [*args, "--force", "--json"])
+    assert forced.exit_code == 0, forced.output
+    assert read_model_meta(first.path).settings["max_minutes"] == 0.05, "replaced by the new one"
+    assert not list(ws.path("models").glob(".*")), "no temporary or moved-aside folder is left behind"
+
+
+def test_the_default_name_is_refused_too_once_taken(trained, tmp_path):
+    # Without --name every run writes models/default: the second would replace the first.
+    _, result = trained
+    ws = Workspace.init(tmp_path / "ws")
+    shutil.copytree(result.path, ws.path("models", "default"))
+    out = runner.invoke(app, ["model", "train", "--max-minutes", "0.1", "--workspace", str(ws.root)])
+    assert out.exit_code == 1 and "[E225]" in out.output and "models/default" in out.output
+    assert "--name" in out.output  # the hint: replace it, or keep both
+
+
+def test_a_model_folder_is_replaced_whole_or_not_at_all(trained, tmp_path, monkeypatch):
+    import spacy
+
+    from annotation.models import folder
+
+    _, result = trained
+    target = tmp_path / "models" / "m"
+    shutil.copytree(result.path, target)
+    before = read_model_meta(target)
+    newer = replace(before, version="newer")
+    # Writing fails half-way (disk full, Ctrl-C): the old model stays whole, no half folder is left.
+    broken = spacy.blank("en")
+    monkeypatch.setattr(broken, "to_disk", lambda path: (path.mkdir(), 1 / 0))
+    with pytest.raises(ZeroDivisionError):
+        folder.write_model_folder(target, newer, {"entities": broken}, replace_existing=True)
+    assert read_model_meta(target).version == before.version and not list(target.parent.glob(".*"))
+    # A run killed between moving the old model aside and renaming the new one in: the next one puts it back.
+    target.rename(target.with_name(".m.old"))
+    with pytest.raises(NewsdeskError) as err:
+        folder.check_name_free(target)
+    assert err.value.code == "E225" and read_model_meta(target).version == before.version
+
+
 def test_training_from_an_unknown_annotator_lists_the_annotators(trained, tmp_path):
     ws, _ = trained
     with pytest.raises(NewsdeskError) as err:

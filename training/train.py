@@ -25,7 +25,7 @@ from importlib import metadata
 from pathlib import Path
 
 from annotation.models import quote_context, span_tagger
-from annotation.models.folder import ModelMeta, models_root, write_model_folder
+from annotation.models.folder import ModelMeta, check_name_free, models_root, write_model_folder
 from annotation.models.links import DEFAULT_HEAD_GAP, DEFAULT_SOURCE_WINDOW
 from annotation.schema import CLAIM_LABELS, CLAIM_LAYER, ENTITY_LAYER, LabelSchema
 from corpus.errors import Errors, NewsdeskError
@@ -361,8 +361,12 @@ def train_model(
     source: str = "gold",
     settings: TrainSettings | None = None,
     progress: Callable[[TrainProgress], None] | None = None,
+    replace_existing: bool = False,
 ) -> TrainResult:
-    """Train ``models/NAME`` from the workspace's gold within ``max_minutes`` (see the module docstring)."""
+    """Train ``models/NAME`` from the workspace's gold within ``max_minutes`` (see the module docstring).
+
+    An existing ``models/NAME`` is replaced only with ``replace_existing`` (``--force``); else E225,
+    before any training."""
 
     settings = settings or TrainSettings()
     if settings.architecture not in ARCHITECTURES:
@@ -391,6 +395,8 @@ def train_model(
         raise NewsdeskError(Errors.E221, where=f"--name {name!r}", detail="a model name is one folder name")
     if max_minutes <= 0:
         raise NewsdeskError(Errors.E221, where=f"--max-minutes {max_minutes}", detail="give a positive number")
+    target = models_root(workspace) / name
+    check_name_free(target, replace_existing)  # now, not after minutes of training
     started, wall_started, cpu_started = _clock(), time.monotonic(), time.process_time()
     schema = LabelSchema.load(workspace)
     gold = gold_documents(workspace, source)
@@ -490,11 +496,11 @@ def train_model(
     if settings.start_bias:
         meta.start_bias = tune_start_bias(pipelines, meta, held)
     meta.scores = evaluate_gold(pipelines, meta, held, schema, with_baseline=False)
-    target = models_root(workspace) / name
     write_model_folder(
         target,
         meta,
         pipelines,
         extra={TRAINED_DOCUMENTS_FILE: "".join(f"{g.doc.id}\n" for g in gold if not g.held_out)},
+        replace_existing=replace_existing,
     )
     return TrainResult(target, meta, stopped)

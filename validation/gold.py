@@ -18,6 +18,7 @@ import jsonlines
 
 from annotation.columns import RecordColumns, UnstorableRecord
 from annotation.model import AnnotationRecord
+from annotation.removed import RemovedDocuments
 from corpus import jsonio
 from corpus.errors import Errors, NewsdeskError
 from corpus.store import CorpusStore
@@ -63,8 +64,16 @@ def _read_jsonl(path: Path) -> Iterator[dict]:
         yield from reader
 
 
-def read_gold(workspace: Workspace) -> RecordColumns:
-    """Gold as columns (objects made from them on demand); gold of an earlier version from its JSON lines."""
+def read_gold(workspace: Workspace, of_removed_documents: bool = False) -> RecordColumns:
+    """Gold as columns (objects made from them on demand); gold of an earlier version from its JSON lines.
+
+    Gold made before a document was removed (``newsdesk docs remove``) is left out with the document
+    unless ``of_removed_documents``: the next adjudication makes none for it."""
+    gold = _stored_gold(workspace)
+    return gold if of_removed_documents else RemovedDocuments.of(workspace).split_columns(gold)[0]
+
+
+def _stored_gold(workspace: Workspace) -> RecordColumns:
     path = workspace.path(*GOLD_FILE)
     if path.exists():
         return RecordColumns.read(path)

@@ -3,6 +3,8 @@
 Nothing reaches a release without passing here. The report groups findings by code, with
 counts and first examples; ``fix`` applies only the listed safe fixes (whitespace trimming,
 offset repair proven by the text) by appending corrected records, never rewriting stored ones.
+The records of documents removed with ``newsdesk docs remove`` are not checked: they left the
+dataset with their document (:mod:`annotation.removed`), and the report counts them.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import pandera.errors as pa_errors
 
 from annotation.columns import RecordColumns
 from annotation.model import AnnotationRecord, Origin
+from annotation.removed import RemovedDocuments
 from annotation.schema import LabelSchema
 from annotation.store import AnnotationStore
 from corpus.errors import Errors
@@ -45,6 +48,7 @@ class ValidationReport:
     claims: int = 0
     links: int = 0
     fixed: int = 0
+    removed_document_records: int = 0  # people's and gold records of removed documents: left out, not checked
     seconds: float = 0.0
     pandera_seconds: float = 0.0
     # The agreement the V301 warnings come from; the release card quotes it instead of measuring again.
@@ -90,6 +94,7 @@ class ValidationReport:
             "claims": self.claims,
             "links": self.links,
             "fixed": self.fixed,
+            "removed_document_records": self.removed_document_records,
             "seconds": round(self.seconds, 3),
             "pandera_seconds": round(self.pandera_seconds, 3),
             "by_code": self.by_code(),
@@ -119,6 +124,7 @@ class WorkspaceData:
     docs: list[Document]  # in store order
     human: list[AnnotationRecord]  # people's records: the store's records that are not predictions
     gold_columns: RecordColumns
+    removed_document_records: int = 0  # people's and gold records left out with their removed document
 
     @classmethod
     def read(cls, workspace: Workspace, people: bool = True) -> WorkspaceData:
@@ -126,10 +132,13 @@ class WorkspaceData:
         that needs only the corpus and gold."""
         from validation.gold import read_gold
 
-        human = [r for r in AnnotationStore(workspace).records() if r.origin != Origin.PREDICTION] if people else []
-        return cls(
-            LabelSchema.load(workspace), list(CorpusStore(workspace).iter_documents()), human, read_gold(workspace)
-        )
+        # Read whole and split here, not left out by the readers, so that the report can count what is left out.
+        removed = RemovedDocuments.of(workspace)
+        stored = AnnotationStore(workspace).records(of_removed_documents=True) if people else []
+        human, human_left_out = removed.split(r for r in stored if r.origin != Origin.PREDICTION)
+        gold, gold_left_out = removed.split_columns(read_gold(workspace, of_removed_documents=True))
+        docs = list(CorpusStore(workspace).iter_documents())
+        return cls(LabelSchema.load(workspace), docs, human, gold, len(human_left_out) + gold_left_out)
 
     def fingerprint(self) -> str:
         """A hash of what was read of the corpus and gold: every document's id and text hash, every
@@ -264,6 +273,7 @@ def _validate(workspace: Workspace, fix: bool, data: WorkspaceData | None) -> Va
             records = tables.RecordSet(validated_records(store, workspace))
             report = validate_data(docs, records, schema)
             report.fixed = fixed
+    report.removed_document_records = data.removed_document_records
     report.agreement = _agreement(docs, records, schema)
     report.findings += [
         finding(

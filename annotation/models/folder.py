@@ -12,7 +12,9 @@
                      the link rules and each NER's start bias (annotation/models/start_bias.py)
 
 A layer without gold to learn from has no pipeline (a NER corpus has no claims). The folder is
-written to a temporary sibling and renamed, so a stopped run never leaves half a model.
+written to a temporary sibling and renamed, so a stopped run never leaves half a model; an
+existing model is replaced only when asked to (E225 otherwise), and a run killed between
+moving it aside and renaming the new one in gets it back on the next write.
 """
 
 from __future__ import annotations
@@ -136,17 +138,58 @@ def list_models(workspace_root: Path | None) -> list[ModelMeta]:
     return found
 
 
-def write_model_folder(target: Path, meta: ModelMeta, pipelines: dict, extra: dict[str, str] | None = None) -> None:
-    """Write the pipelines, meta and ``extra`` files into a temporary sibling, then rename it onto ``target``."""
+def check_name_free(target: Path, replace_existing: bool = False) -> None:
+    """E225 when ``target`` holds a model (or anything) and ``replace_existing`` was not asked for: training
+    must not silently overwrite a model that took minutes to train. A model a killed write left
+    moved aside is put back first, so that it counts (and is not lost)."""
+    _restore_moved_aside(target)
+    if replace_existing or not target.exists():
+        return
+    try:
+        meta = read_model_meta(target)
+        what = f"model {meta.model_version}, trained {meta.created_at or 'at an unknown time'}"
+        f1 = [meta.scores.get(layer, {}).get("exact", {}).get("f1") for layer in meta.layers]
+        if any(f is not None for f in f1):
+            what += ", held-out exact F1 " + " / ".join("-" if f is None else f"{f:.3f}" for f in f1)
+    except NewsdeskError:
+        what = "a folder that is not a whole model"
+    raise NewsdeskError(Errors.E225, where=str(target), detail=f"models/{target.name} holds {what}")
+
+
+def _moved_aside(target: Path) -> Path:
+    return target.with_name(f".{target.name}.old")
+
+
+def _restore_moved_aside(target: Path) -> None:
+    old = _moved_aside(target)
+    if old.is_dir() and not target.exists():
+        old.rename(target)
+
+
+def write_model_folder(
+    target: Path, meta: ModelMeta, pipelines: dict, extra: dict[str, str] | None = None, replace_existing: bool = False
+) -> None:
+    """Write the pipelines, meta and ``extra`` files into a temporary sibling, then rename it onto ``target``.
+
+    An existing ``target`` is replaced only with ``replace_existing`` (else E225, checked again here: a
+    training takes minutes, and another may have written the name meanwhile). A write that fails
+    leaves no temporary folder and the old model as it was."""
+    check_name_free(target, replace_existing)
     tmp = target.with_name(f".{target.name}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    for layer, nlp in pipelines.items():
-        nlp.to_disk(tmp / layer)
-    for file, text in (extra or {}).items():
-        atomic_write_text(tmp / file, text)
-    atomic_write_text(tmp / META_FILE, json.dumps(meta.to_record(), indent=2, ensure_ascii=False) + "\n")
-    old = target.with_name(f".{target.name}.old")
+    try:
+        for layer, nlp in pipelines.items():
+            nlp.to_disk(tmp / layer)
+        for file, text in (extra or {}).items():
+            atomic_write_text(tmp / file, text)
+        atomic_write_text(tmp / META_FILE, json.dumps(meta.to_record(), indent=2, ensure_ascii=False) + "\n")
+    except BaseException:  # KeyboardInterrupt too: the half-written folder goes, the old model stays
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    # Two renames, not one: a folder cannot be renamed onto a non-empty one. A kill between them
+    # leaves the old model moved aside, which the next write (or check) puts back.
+    old = _moved_aside(target)
     shutil.rmtree(old, ignore_errors=True)
     if target.exists():
         target.rename(old)

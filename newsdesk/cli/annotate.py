@@ -300,7 +300,8 @@ def annotate_status(workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = Fals
 def annotate_export(
     out: Annotated[Path, typer.Option("--out", help="JSONL file to write.")], workspace: WorkspaceOpt = Path(".")
 ):
-    """Write every stored annotation record (all annotators, cancelled too), one JSON object per line.
+    """Write every stored annotation record (all annotators, cancelled too, of removed documents too), one JSON
+    object per line.
 
     Example: newsdesk annotate export --out records.jsonl -w my-ws
     """
@@ -308,6 +309,7 @@ def annotate_export(
     from corpus.workspace import Workspace, atomic_write_lines
 
     with user_errors():
-        records = AnnotationStore(Workspace.open(workspace)).records()
+        # Nothing stored is lost: records that left the dataset with their document are written too.
+        records = AnnotationStore(Workspace.open(workspace)).records(of_removed_documents=True)
     atomic_write_lines(out, (json.dumps(r.export_record(), ensure_ascii=False) for r in records))
     console.print(f"wrote {len(records)} annotation records to {out}")

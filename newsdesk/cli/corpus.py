@@ -342,6 +342,7 @@ def docs_remove(
         )
     if annotated:
         console.print(
-            f"[yellow]{annotated} annotation records of these documents are kept; `newsdesk validate` "
-            f"reports them (V214) until they are dropped[/]"
+            f"[yellow]{annotated} annotation records of these documents stay in the store (`annotate export` "
+            "writes them) and are left out of validation, adjudication, agreement, training and releases "
+            "from now on[/]"
         )

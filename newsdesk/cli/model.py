@@ -19,7 +19,9 @@ app.add_typer(model_app, name="model")
 
 @model_app.command("train")
 def train(
-    name: Annotated[str, typer.Option(help="The model's folder name under models/.")] = "default",
+    name: Annotated[
+        str, typer.Option(help="The model's folder name under models/ (a name taken already needs --force).")
+    ] = "default",
     max_minutes: Annotated[float, typer.Option(help="Stop training after this many minutes.")] = 20.0,
     source: Annotated[str, typer.Option("--from", help="gold, or one annotator's records.")] = "gold",
     architecture: Annotated[
@@ -53,6 +55,9 @@ def train(
             "which its window cannot see; see docs/models.md.",
         ),
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace models/NAME if it exists (else E225, before training).")
+    ] = False,
     workspace: WorkspaceOpt = Path("."),
     as_json: JsonOpt = False,
 ):
@@ -84,9 +89,9 @@ def train(
                     )
                     bar.update(task, completed=min(p.elapsed, p.budget), info=info)
 
-                result = train_model(ws, name, max_minutes, source, settings, progress=update)
+                result = train_model(ws, name, max_minutes, source, settings, progress=update, replace_existing=force)
         else:
-            result = train_model(ws, name, max_minutes, source, settings)
+            result = train_model(ws, name, max_minutes, source, settings, replace_existing=force)
     meta = result.meta
     if as_json:
         emit_json({"path": str(result.path), "stopped": result.stopped, **meta.to_record()})

@@ -64,6 +64,11 @@ def validate(
         + (f"; fixed {report.fixed} spans" if report.fixed else "")
         + f" in {report.seconds:.2f}s (pandera {report.pandera_seconds:.2f}s)"
     )
+    if report.removed_document_records:
+        console.print(
+            f"[dim]{report.removed_document_records} annotation records of documents removed with `newsdesk docs "
+            "remove` left out (kept in the store, in no release)[/]"
+        )
     raise typer.Exit(report.exit_status(strict))
 
 
