@@ -38,6 +38,7 @@ annotate_app = typer.Typer(
     help="Annotate in Label Studio: push documents, pull and export annotations, import "
     "corpora made elsewhere, pre-annotate.",
     no_args_is_help=True,
+    rich_markup_mode=None,
 )
 app.add_typer(annotate_app, name="annotate")
 
@@ -77,7 +78,7 @@ def import_(
         list[str] | None,
         typer.Option(
             "--map",
-            help="Rename foreign names onto labels.toml: \\[label:|role:|attr:|value:]FOREIGN=OURS,... "
+            help="Rename foreign names onto labels.toml: [label:|role:|attr:|value:]FOREIGN=OURS,... "
             "(OURS - skips the name); may be repeated.",
         ),
     ] = None,

@@ -22,6 +22,8 @@ app = typer.Typer(
     help="Turn scraped news articles into an annotated, documented, versioned dataset.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    # Click's plain help: rich's option table cut names at 80 columns ("--annotator-fr…").
+    rich_markup_mode=None,
 )
 
 

@@ -31,7 +31,9 @@ from newsdesk.cli.common import (
     with_carried,
 )
 
-docs_app = typer.Typer(help="The corpus: list, show, export and remove documents.", no_args_is_help=True)
+docs_app = typer.Typer(
+    help="The corpus: list, show, export and remove documents.", no_args_is_help=True, rich_markup_mode=None
+)
 app.add_typer(docs_app, name="docs")
 
 

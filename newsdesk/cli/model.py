@@ -12,7 +12,9 @@ from rich.table import Table
 from newsdesk.cli.common import JsonOpt, WorkspaceOpt, app, console, emit_json, user_errors
 
 model_app = typer.Typer(
-    help="Train models from the workspace's gold, evaluate them, pre-annotate with them.", no_args_is_help=True
+    help="Train models from the workspace's gold, evaluate them, pre-annotate with them.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 app.add_typer(model_app, name="model")
 

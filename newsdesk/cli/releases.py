@@ -15,7 +15,9 @@ from rich.text import Text
 
 from newsdesk.cli.common import JsonOpt, WorkspaceOpt, app, console, emit_json, err_console, print_error, user_errors
 
-release_app = typer.Typer(help="Versioned releases: build, diff, list, verify, publish.", no_args_is_help=True)
+release_app = typer.Typer(
+    help="Versioned releases: build, diff, list, verify, publish.", no_args_is_help=True, rich_markup_mode=None
+)
 app.add_typer(release_app, name="release")
 
 

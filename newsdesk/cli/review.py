@@ -11,7 +11,9 @@ import typer
 from newsdesk.cli.common import JsonOpt, WorkspaceOpt, app, console, emit_json, user_errors
 
 review_app = typer.Typer(
-    help="Review: choose a document's ground truth; bring review-project decisions back.", no_args_is_help=True
+    help="Review: choose a document's ground truth; bring review-project decisions back.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 app.add_typer(review_app, name="review")
 

@@ -16,11 +16,13 @@ ROLES = ("annotator", "reviewer")
 studio_app = typer.Typer(
     help="Run the workspace's Label Studio server (installed once per user), its accounts and backups.",
     no_args_is_help=True,
+    rich_markup_mode=None,
 )
 app.add_typer(studio_app, name="studio")
 users_app = typer.Typer(
     help="Label Studio accounts for annotators and reviewers (the managed server or LABEL_STUDIO_URL).",
     no_args_is_help=True,
+    rich_markup_mode=None,
 )
 studio_app.add_typer(users_app, name="users")
 
