@@ -56,6 +56,7 @@ from releases.versions import (
     write_checksums,
 )
 from validation import verdict
+from validation.gold import GoldCoverage, gold_coverage, load_conflicts
 from validation.schemas import prepare_pandera
 from validation.validate import ValidationReport, WorkspaceData, validate
 
@@ -101,6 +102,7 @@ class BuildReport:
     previous: str | None
     level: str
     rows: dict[str, dict[str, int]]
+    gold: GoldCoverage
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
     timings: StepTimes = field(default_factory=StepTimes)
@@ -112,6 +114,7 @@ class BuildReport:
             "previous": self.previous,
             "level": self.level,
             "rows": self.rows,
+            "gold": self.gold.to_record(),
             "warnings": self.warnings,
             "seconds": round(self.seconds, 3),
         }
@@ -145,6 +148,8 @@ def _build_release(workspace: Workspace, version: str | None, bump: bool) -> Bui
             with timings.step("diff"):
                 diff = diff_releases(root / previous if previous else None, tmp)
             warnings = settings.warnings()
+            if unreleased := facts.gold_coverage.warning():
+                warnings.append(unreleased)
             if bump:
                 proposed = bumped(previous, diff.level)
                 if version is not None and version != proposed:
@@ -166,7 +171,15 @@ def _build_release(workspace: Workspace, version: str | None, bump: bool) -> Bui
             shutil.rmtree(tmp, ignore_errors=True)
             raise
     return BuildReport(
-        version, final, previous, diff.level, facts.split_rows, warnings, time.perf_counter() - started, timings
+        version,
+        final,
+        previous,
+        diff.level,
+        facts.split_rows,
+        facts.gold_coverage,
+        warnings,
+        time.perf_counter() - started,
+        timings,
     )
 
 
@@ -251,7 +264,8 @@ class ValidationLane:
     """What validation's process sends back: its report (without the claims frame; None when a clean
     validation of the very same inputs was remembered, :mod:`validation.verdict`), the agreement
     headline the card quotes, the fingerprint of the corpus and gold it read, the data files it
-    wrote and their rows, the number of annotators whose records are released, and its step times."""
+    wrote and their rows, the number of annotators whose records are released, how well gold covers
+    the documents they annotated, and its step times."""
 
     report: ValidationReport | None
     agreement: dict
@@ -259,6 +273,7 @@ class ValidationLane:
     files: dict[str, dict[str, str]]
     counts: dict[str, dict[str, int]]
     annotators: int
+    gold_coverage: GoldCoverage
     ner_stats: ner.NerStats
     timings: StepTimes
 
@@ -318,6 +333,8 @@ def _write_release(
             files,
             counts,
             len({r.annotator for r in inputs.records}),
+            # Only this process reads people's records: the documents they annotated are counted here.
+            gold_coverage(inputs.records, inputs.gold.column("doc_id"), (c.doc_id for c in load_conflicts(workspace))),
             mine.ner_stats,
             beside,
         )
@@ -494,6 +511,7 @@ class Released:
     split_rows: dict[str, dict[str, int]]  # config -> split -> rows
     ner_stats: ner.NerStats
     annotators: int
+    gold_coverage: GoldCoverage
     agreement: dict  # measure -> value, for the card
 
     @classmethod
@@ -507,6 +525,7 @@ class Released:
                 ner_stats.spans + lane.ner_stats.spans, ner_stats.misaligned + lane.ner_stats.misaligned
             ),
             annotators=lane.annotators,
+            gold_coverage=lane.gold_coverage,
             agreement=lane.agreement,  # validation's, on the released people's records and texts
         )
 
@@ -526,13 +545,22 @@ def _facts(
     entity_counts, attribute_counts, clusters = tallies.entity_counts, tallies.attribute_counts, tallies.clusters
     gold_documents = len(set(gold.column("doc_id")))
     straddling = [c for c, in_splits in clusters.items() if len(in_splits) > 1]
+    gold_configs = [f"`{c}`" for c in ("entities", "ner", "claims") if c in released.data_files]  # only those it has
     limitations = [
         "Articles come from web scraping and may be machine-translated; suspected translation artefacts are "
         "flagged (`documents.flags`), not corrected.",
-        f"{len(docs) - gold_documents} of {len(docs)} documents have no gold annotation and appear "
-        "only in `documents`.",
-        f"{ner_stats.misaligned} of {ner_stats.spans} entity spans do not align with the tokenisation of `ner`.",
+        f"{len(docs) - gold_documents} of {len(docs)} documents have no gold annotation"
+        + (f" and are not in {' or '.join(gold_configs)}." if gold_configs else "."),
     ]
+    if coverage := released.gold_coverage.without_gold:
+        limitations.append(
+            f"{coverage} of the {released.gold_coverage.annotated} documents people annotated have no gold yet "
+            "(not adjudicated, or disputed): their records are in `annotations`."
+        )
+    if "ner" in released.data_files:
+        limitations.append(
+            f"{ner_stats.misaligned} of {ner_stats.spans} entity spans do not align with the tokenisation of `ner`."
+        )
     if straddling:
         limitations.append(
             f"{len(straddling)} near-duplicate clusters span two splits because their members were "
@@ -549,6 +577,7 @@ def _facts(
         documents=len(docs),
         gold_documents=gold_documents,
         annotators=released.annotators,
+        gold_coverage=released.gold_coverage,
         entity_label_counts={s: dict(c) for s, c in entity_counts.items()},
         claim_attribute_counts={a: dict(c) for a, c in attribute_counts.items()},
         claims=tallies.claims,

@@ -11,13 +11,14 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from datasets import DatasetInfo, Features, SplitDict, SplitInfo
+from datasets import ClassLabel, DatasetInfo, Features, SplitDict, SplitInfo
 from datasets.info import DatasetInfosDict
 from datasets.utils.metadata import MetadataConfigs
 from huggingface_hub import DatasetCardData
 
-from releases.configs import CONFIGS, DEFAULT_CONFIG
+from releases.configs import CONFIGS, default_config
 from releases.settings import OTHER_LICENSE, REPO_PLACEHOLDER, UNKNOWN_LICENSE, ReleaseSettings
+from validation.gold import GoldCoverage
 
 
 @dataclass
@@ -32,6 +33,7 @@ class ReleaseFacts:
     documents: int
     gold_documents: int
     annotators: int
+    gold_coverage: GoldCoverage  # the documents people annotated that have no gold, and why
     entity_label_counts: dict[str, dict[str, int]]  # split -> label -> spans
     claim_attribute_counts: dict[str, dict[str, int]]  # attribute -> value -> claims
     claims: int
@@ -50,6 +52,35 @@ class ReleaseFacts:
     def pretty_name(self) -> str:
         return self.settings.pretty_name
 
+    @property
+    def configs(self) -> list[str]:
+        """The configs the release has (a config without rows is not written), in the registry's order."""
+        return [c.name for c in CONFIGS if c.name in self.data_files]
+
+    @property
+    def default_config(self) -> str | None:
+        return default_config(self.data_files)
+
+
+# What each config's gold is an annotation for, in words: the card says only what the release has.
+ANNOTATED_FOR = {"entities": "named entities", "claims": "claims (what was said, who said it, the reporting cue)"}
+# Hub task ids by config; a task the release has no config for is not claimed.
+TASKS = {
+    "entities": ("token-classification", "named-entity-recognition"),
+    "claims": ("text-classification", "fact-checking"),
+}
+
+
+def annotated_as(facts: ReleaseFacts) -> str:
+    """How the articles are annotated, from the configs the release has: a workspace with entity
+    gold only, or without gold, must not be described as annotated for claims."""
+    kinds = [words for config, words in ANNOTATED_FOR.items() if config in facts.data_files]
+    if kinds:
+        return "annotated for " + " and for ".join(kinds)
+    if "annotations" in facts.data_files:
+        return "annotated by people, with no adjudicated gold yet (their records are in `annotations`)"
+    return "not annotated yet"
+
 
 def size_category(n: int) -> str:
     for limit, name in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M")):
@@ -66,8 +97,8 @@ def card_yaml(facts: ReleaseFacts) -> str:
         license_link=chosen.license_link,
         language=facts.languages,
         pretty_name=facts.pretty_name,
-        task_categories=["token-classification", "text-classification"],
-        task_ids=["named-entity-recognition", "fact-checking"],
+        task_categories=[TASKS[c][0] for c in facts.configs if c in TASKS] or None,
+        task_ids=[TASKS[c][1] for c in facts.configs if c in TASKS] or None,
         annotations_creators=list(chosen.annotations_creators) or None,
         language_creators=list(chosen.language_creators) or None,
         source_datasets=list(chosen.source_datasets) or None,
@@ -78,7 +109,7 @@ def card_yaml(facts: ReleaseFacts) -> str:
         {
             name: {
                 "data_files": [{"split": split, "path": path} for split, path in facts.data_files[name].items()],
-                **({"default": True} if name == DEFAULT_CONFIG else {}),
+                **({"default": True} if name == facts.default_config else {}),
             }
             for name in facts.data_files
         }
@@ -101,25 +132,48 @@ def _table(header: list[str], rows: list[list]) -> str:
 
 
 def loading_section(facts: ReleaseFacts) -> str:
-    """How to load the release: from the configured repository, or with a placeholder said to be one."""
-    repo, version = facts.settings.load_repo, facts.version
+    """How to load the release: one line per config it has, the default first and without a name,
+    from the configured repository, or with a placeholder said to be one. Every line names a config
+    the card's YAML declares, so each one loads (tests/test_release_partial.py loads them all)."""
+    repo, version, default = facts.settings.load_repo, facts.version, facts.default_config
+    if default is None:
+        return "This release has no data files: no document was released."
     if facts.settings.repo_id:
         intro = ""
-        mark = ""
+        note = "the default config"
     else:
         intro = (
             f"No Hub repository was named for this release (`repo_id` in the `[release]` section of the "
             f"workspace's newsdesk.toml), so `{REPO_PLACEHOLDER}` below is a placeholder for the repository "
             f"it is published to. A copy of this folder loads as it is: "
-            f'`load_dataset("path/to/this/folder", "claims")`.\n\n'
+            f'`load_dataset("path/to/this/folder")`.\n\n'
         )
-        mark = f"  # {REPO_PLACEHOLDER} is a placeholder"
-    return f"""{intro}```python
-from datasets import load_dataset
+        note = f"the default config; {REPO_PLACEHOLDER} is a placeholder"
+    lines = [f'{default} = load_dataset("{repo}", revision="{version}")  # {note}']
+    lines += [
+        f'{name} = load_dataset("{repo}", "{name}", revision="{version}")' for name in facts.configs if name != default
+    ]
+    snippet = "\n".join(["from datasets import load_dataset", "", *lines])
+    return f"{intro}```python\n{snippet}\n```"
 
-claims = load_dataset("{repo}", "claims", revision="{version}"){mark}
-entities = load_dataset("{repo}", revision="{version}")  # the default config
-```"""
+
+def _class_label_path(feature, path: str) -> str | None:
+    """Where the first ClassLabel inside ``feature`` is, as Python on a ``features`` object."""
+    if isinstance(feature, ClassLabel):
+        return f"{path}.names"
+    if isinstance(feature, dict):
+        for name, inner in feature.items():
+            if (found := _class_label_path(inner, f'{path}["{name}"]')) is not None:
+                return found
+        return None
+    inner = getattr(feature, "feature", None)  # a list of values
+    return None if inner is None else _class_label_path(inner, f"{path}.feature")
+
+
+def class_label_examples(facts: ReleaseFacts) -> str:
+    """Where each released config keeps a ClassLabel's names, for the card: only configs it has."""
+    found = [(c, _class_label_path(facts.features[c], "features")) for c in facts.configs if c in facts.features]
+    return "; ".join(f"`{config}`: `{path}`" for config, path in found if path)
 
 
 def licence_section(settings: ReleaseSettings) -> str:
@@ -142,18 +196,12 @@ def card_markdown(facts: ReleaseFacts) -> str:
         ["config", *splits, "what a row is"],
         [
             [name, *(facts.split_rows[name].get(s, 0) for s in splits), what]
-            for name, what in ((c.name, c.description) for c in CONFIGS)
+            for name, what in (
+                (c.name, c.description + (" (default)" if c.name == facts.default_config else "")) for c in CONFIGS
+            )
             if name in facts.split_rows
         ],
     )
-    labels = sorted({label for per in facts.entity_label_counts.values() for label in per})
-    label_table = _table(
-        ["label", *splits],
-        [[label, *(facts.entity_label_counts.get(s, {}).get(label, 0) for s in splits)] for label in labels],
-    )
-    attr_rows = [
-        [attr, value, n] for attr, values in facts.claim_attribute_counts.items() for value, n in values.items()
-    ]
     cleaning = _table(
         ["rule", "edits", "flags"],
         [
@@ -163,6 +211,18 @@ def card_markdown(facts: ReleaseFacts) -> str:
     )
     agreement = "\n".join(f"- {k}: {v}" for k, v in facts.agreement.items()) or "- no document was annotated twice"
     limitations = "\n".join(f"- {x}" for x in facts.limitations)
+    gold = "entities" in facts.data_files or "claims" in facts.data_files
+    labels = class_label_examples(facts)
+    # A section about a config the release does not have would describe data that is not there.
+    sections = "".join(
+        section
+        for config, section in (
+            ("entities", _entities_section(facts, splits)),
+            ("claims", _claims_section(facts)),
+            ("ner", _tokenisation_section(facts)),
+        )
+        if config in facts.data_files
+    )
     return f"""---
 {card_yaml(facts).rstrip()}
 ---
@@ -170,9 +230,8 @@ def card_markdown(facts: ReleaseFacts) -> str:
 # {facts.pretty_name}
 
 Version **{facts.version}** (built {facts.created}{f", previous {facts.previous}" if facts.previous else ""}).
-News articles, cleaned with an offset-preserving pipeline, annotated for named entities and
-for claims (what was said, who said it, the reporting cue), validated and adjudicated with
-newsdesk. Label schema hash `{facts.schema_hash}`.
+News articles, cleaned with an offset-preserving pipeline and {annotated_as(facts)},
+{"validated and adjudicated" if gold else "validated"} with newsdesk. Label schema hash `{facts.schema_hash}`.
 
 ## Licence
 
@@ -182,8 +241,11 @@ newsdesk. Label schema hash `{facts.schema_hash}`.
 
 {loading_section(facts)}
 
-No code of ours is needed: labels and attributes are `ClassLabel`s declared in this card and in
-the Parquet files (`features["ner_tags"].feature.names`, `features["claim_type"].names`).
+No code of ours is needed: {
+        f"labels and attributes are `ClassLabel`s declared in this card and in the Parquet files ({labels})."
+        if labels
+        else "the Features are declared in this card and in the Parquet files."
+    }
 
 **Versions.** Each version is a separate immutable folder and a Hub tag. Pass `revision=` with
 the version you cite. `revision=` is ignored when loading a local folder, and rewriting a
@@ -196,25 +258,7 @@ never rewritten, only added.
 
 Splits are assigned from a hash of each document's near-duplicate cluster (or its id), so a
 cluster never straddles splits, and a released document keeps its split in later versions.
-
-## Entities per split
-
-{label_table}
-
-## Claims
-
-{facts.claims} gold claims. Attribute values:
-
-{_table(["attribute", "value", "claims"], attr_rows) if attr_rows else "(none)"}
-
-A claim's `cue` and `source` have `start = end = -1` when absent; `source.label` is -1 for an
-unattributed claim; an attribute is -1 when no annotator answered it.
-
-## Tokenisation (`ner`)
-
-{facts.tokenisation} {facts.ner_spans} entity spans; {facts.ner_misaligned} of them do not fall on
-token boundaries and are tagged on the tokens inside them (counted, never dropped silently).
-
+{sections}
 ## Collection and cleaning
 
 {facts.documents} documents; {facts.gold_documents} with a gold annotation. Cleaning edits and
@@ -233,6 +277,44 @@ flags by rule (flags mark suspected machine-translation artefacts and are never 
 ## Known limitations
 
 {limitations}
+"""
+
+
+def _entities_section(facts: ReleaseFacts, splits: list[str]) -> str:
+    labels = sorted({label for per in facts.entity_label_counts.values() for label in per})
+    label_table = _table(
+        ["label", *splits],
+        [[label, *(facts.entity_label_counts.get(s, {}).get(label, 0) for s in splits)] for label in labels],
+    )
+    return f"""
+## Entities per split
+
+{label_table}
+"""
+
+
+def _claims_section(facts: ReleaseFacts) -> str:
+    attr_rows = [
+        [attr, value, n] for attr, values in facts.claim_attribute_counts.items() for value, n in values.items()
+    ]
+    return f"""
+## Claims
+
+{facts.claims} gold claims. Attribute values:
+
+{_table(["attribute", "value", "claims"], attr_rows) if attr_rows else "(none)"}
+
+A claim's `cue` and `source` have `start = end = -1` when absent; `source.label` is -1 for an
+unattributed claim; an attribute is -1 when no annotator answered it.
+"""
+
+
+def _tokenisation_section(facts: ReleaseFacts) -> str:
+    return f"""
+## Tokenisation (`ner`)
+
+{facts.tokenisation} {facts.ner_spans} entity spans; {facts.ner_misaligned} of them do not fall on
+token boundaries and are tagged on the tokens inside them (counted, never dropped silently).
 """
 
 
@@ -299,7 +381,7 @@ from the pipeline's own facts at every release; everything else is written by pe
 def datasheet_facts(facts: ReleaseFacts) -> dict[str, str]:
     rows = {c: sum(s.values()) for c, s in facts.split_rows.items()}
     return {
-        "motivation": f"Release {facts.version} of {facts.pretty_name}: entity and claim annotation of news articles.",
+        "motivation": f"Release {facts.version} of {facts.pretty_name}: news articles {annotated_as(facts)}.",
         "composition": (
             f"{facts.documents} documents ({', '.join(facts.languages)}), {facts.gold_documents} with gold "
             f"annotations; {rows.get('entities', 0)} rows in `entities`, {facts.claims} claims, "
@@ -325,17 +407,22 @@ def datasheet_facts(facts: ReleaseFacts) -> dict[str, str]:
             "Parquet files per config and split, dataset card, Croissant metadata; licence "
             + _licence_fact(facts.settings)
             + "; "
-            + (
-                f'load with `load_dataset("{facts.settings.repo_id}", revision="{facts.version}")`.'
-                if facts.settings.repo_id
-                else "no Hub repository named (`repo_id` not set)."
-            )
+            + _loading_fact(facts)
         ),
         "maintenance": (
             f"Versioned releases (this: {facts.version}; previous: {facts.previous or 'none'}) with a "
             "changelog and checksums; a released document keeps its split."
         ),
     }
+
+
+def _loading_fact(facts: ReleaseFacts) -> str:
+    repo_id, default = facts.settings.repo_id, facts.default_config
+    if not repo_id:
+        return "no Hub repository named (`repo_id` not set)."
+    if default is None:
+        return "no data files."
+    return f'load with `load_dataset("{repo_id}", revision="{facts.version}")` (the default config, `{default}`).'
 
 
 def _licence_fact(settings: ReleaseSettings) -> str:
@@ -429,7 +516,7 @@ def croissant(facts: ReleaseFacts, file_hashes: dict[str, str], rai: dict[str, s
         "@context": context,
         "@type": "sc:Dataset",
         "name": name or "dataset",
-        "description": f"{facts.pretty_name}: news articles annotated for entities and claims.",
+        "description": f"{facts.pretty_name}: news articles {annotated_as(facts)}.",
         "conformsTo": "http://mlcommons.org/croissant/1.0",
         "license": facts.settings.card_license,
         **({"url": f"https://huggingface.co/datasets/{repo_id}"} if repo_id else {}),

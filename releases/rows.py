@@ -12,6 +12,7 @@ as pseudonyms (see :mod:`releases.pseudonyms`); `ner` is made in :mod:`releases.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import islice
@@ -114,7 +115,7 @@ def documents_table(docs: list[Document], ids: LabelIds, features: Features) -> 
     blocks = [b for d in docs for b in d.blocks]
     flags = [f for d in docs for f in d.flags]
     columns = {
-        name: _strings([getattr(d, name) for d in docs])
+        name: _strings([published_source(d.source) if name == "source" else getattr(d, name) for d in docs])
         for name in ("id", "title", "text", "text_sha256", "source", "published", "language")
     }
     columns["blocks"] = _lists_of_structs(
@@ -247,6 +248,23 @@ def class_ids(names: pa.Array, ids: dict[str, int]) -> pa.Array:
     return found.cast(pa.int64())
 
 
+_WEB_ADDRESS = re.compile(r"^https?://", re.IGNORECASE)
+_FOLDER_SEPARATOR = re.compile(r"[/\\]")
+
+
+def published_source(source: str) -> str:
+    """Where a document came from, as a release may say it: a web address (http, https) as it is;
+    anything else is a file on the machine that ingested it, and is named by the file alone, with
+    the ``:LINE`` of a JSONL line or the ``#doc73`` / ``#task1`` of an imported document kept.
+
+    The folders a file sat in name the people and machines it passed through (home folders, user
+    names): no consumer needs them, and the document's ``id`` already tells documents apart.
+    """
+    if _WEB_ADDRESS.match(source):
+        return source
+    return _FOLDER_SEPARATOR.split(source.rstrip("/\\"))[-1]
+
+
 def document_row(doc: Document, ids: LabelIds) -> dict:
     kinds = ids.block_kinds
     return {
@@ -254,7 +272,7 @@ def document_row(doc: Document, ids: LabelIds) -> dict:
         "title": doc.title,
         "text": doc.text,
         "text_sha256": doc.text_sha256,
-        "source": doc.source,
+        "source": published_source(doc.source),
         "published": doc.published,
         "language": doc.language,
         "blocks": [{"kind": kinds[b.kind], "start": b.start, "end": b.end} for b in doc.blocks],

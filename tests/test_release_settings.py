@@ -80,8 +80,10 @@ def test_unset_settings_claim_nothing_and_the_build_says_which_are_unset(workspa
         assert key not in meta, key
     card = (report.path / "README.md").read_text(encoding="utf-8")
     assert (
-        f'load_dataset("{REPO_PLACEHOLDER}", "claims", revision="0.1.0")  # {REPO_PLACEHOLDER} is a placeholder' in card
+        f'entities = load_dataset("{REPO_PLACEHOLDER}", revision="0.1.0")  # the default config; '
+        f"{REPO_PLACEHOLDER} is a placeholder" in card
     )
+    assert f'claims = load_dataset("{REPO_PLACEHOLDER}", "claims", revision="0.1.0")' in card
     assert "No Hub repository was named for this release (`repo_id`" in card
     assert "no licence was chosen" in card and "example.invalid" not in card and "news-claims" not in card
     croissant = json.loads((report.path / "croissant.json").read_text())

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import jsonlines
@@ -97,3 +98,53 @@ def stale_gold(workspace: Workspace) -> int:
         return 0
     gold = read_gold(workspace)
     return sum(1 for key in zip(gold.column("doc_id"), gold.column("text_sha256")) if key in replaced)
+
+
+@dataclass(frozen=True)
+class GoldCoverage:
+    """Of the documents people annotated, how many have no gold on their current text, and why.
+
+    Gold made on an earlier text is no gold here: validation refuses it (V211), and a release
+    leaves it out. A release of part of the data can be deliberate, so this is counted and said,
+    not refused.
+    """
+
+    annotated: int  # documents with a record of a person (not cancelled)
+    not_adjudicated: int  # never adjudicated, or annotated since: `newsdesk adjudicate` makes their gold
+    disputed: int  # adjudicated, left without gold by a conflict no rule settles (gold/conflicts.jsonl)
+
+    @property
+    def without_gold(self) -> int:
+        return self.not_adjudicated + self.disputed
+
+    def warning(self) -> str | None:
+        """One line naming the count and what to run; None when every annotated document has gold."""
+        if not self.without_gold:
+            return None
+        counted = f"{self.annotated} annotated documents, {self.without_gold} without gold"
+        if self.not_adjudicated:
+            disputed = f" ({self.disputed} of them for conflicts a reviewer settles)" if self.disputed else ""
+            advice = f"run `newsdesk adjudicate` first{disputed}"
+        else:
+            advice = "a reviewer settles their conflicts (`newsdesk adjudicate --push-review`)"
+        return f"{counted}: {advice}; this release has them only in `documents` and `annotations`"
+
+    def to_record(self) -> dict:
+        return {
+            "annotated_documents": self.annotated,
+            "without_gold": self.without_gold,
+            "not_adjudicated": self.not_adjudicated,
+            "disputed": self.disputed,
+        }
+
+
+def gold_coverage(
+    records: Iterable[AnnotationRecord], gold_doc_ids: Iterable[str], conflicted: Iterable[str]
+) -> GoldCoverage:
+    """How well gold covers what people annotated: ``records`` are people's records of the
+    corpus's documents, ``gold_doc_ids`` the documents with gold on their current text, and
+    ``conflicted`` the documents adjudication listed a conflict for."""
+    annotated = {r.doc_id for r in records if not r.cancelled}
+    missing = annotated - set(gold_doc_ids)
+    disputed = missing & set(conflicted)
+    return GoldCoverage(len(annotated), len(missing - disputed), len(disputed))

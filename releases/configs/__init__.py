@@ -10,6 +10,7 @@ Features in ``releases/features.py`` and their rows in ``releases/rows.py``.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
@@ -28,7 +29,7 @@ __all__ = [
     "BY_NAME",
     "CONFIGS",
     "CONFIG_NAMES",
-    "DEFAULT_CONFIG",
+    "default_config",
     "ReleaseConfig",
     "Sources",
     "added",
@@ -88,10 +89,10 @@ def _annotations(inputs: ReleaseInputs, timings: StepTimes) -> Sources:
     )
 
 
-# The registry, in the card's order (the first is the default). A config in a module of its own is
-# one line here: `added("NAME"),`.
+# The registry, in the card's order (the first one a release has is its default: `default_config`).
+# A config in a module of its own is one line here: `added("NAME"),`.
 CONFIGS: tuple[ReleaseConfig, ...] = (
-    ReleaseConfig("entities", "a document with its gold entity spans (default)", F.entities_features, _entities),
+    ReleaseConfig("entities", "a document with its gold entity spans", F.entities_features, _entities),
     ReleaseConfig(
         "documents", "a cleaned document with structure blocks and quality flags", F.documents_features, _documents
     ),
@@ -107,7 +108,16 @@ CONFIGS: tuple[ReleaseConfig, ...] = (
         beside_validation=True,
     ),
 )
-DEFAULT_CONFIG = CONFIGS[0].name
+
+
+def default_config(released: Iterable[str]) -> str | None:
+    """The config ``load_dataset(path)`` gives without a name: the first in the registry's order
+    that the release has. `entities` when there is gold; without gold, `documents`, so that a
+    release of a workspace nobody has adjudicated yet still loads without naming a config."""
+    released = set(released)
+    return next((c.name for c in CONFIGS if c.name in released), None)
+
+
 CONFIG_NAMES = tuple(c.name for c in CONFIGS)
 BY_NAME = {c.name: c for c in CONFIGS}
 
