@@ -655,7 +655,7 @@ def test_the_import_command_prints_a_summary_and_exits_1_for_a_span_it_could_not
     assert result.exit_code == 1  # the footer's span is not in the clean text: not everything was stored
     out = result.stdout
     assert out.splitlines()[0] == (
-        "documents 2 (2 new), records 4 (4 written), spans carried 10 (2 edited "
+        "texts read 2 (2 new documents), records 4 (4 written), spans carried 10 (2 edited "
         "inside), reported 1, repeated ids 0, failed 0, left out to keep the schema's "
         "rules 0 (0 claims marked unattributed), skipped 1 labelstudio prediction, notes 1"
     )

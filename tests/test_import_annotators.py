@@ -330,7 +330,7 @@ def test_one_unreadable_file_is_reported_in_one_line_and_the_others_are_imported
         "'this line is no annotation') - an annotation line starts with its id and a tab "
         "(T1, R1, E1, A1, N1, #1, *); fix or remove the line"
     )
-    assert out.startswith("documents 2 (1 new), records 2 (2 written)")
+    assert out.startswith("texts read 2 (1 new documents), records 2 (2 written)")
     assert "skipped 4 label Attribution," in out  # what the unreadable file counted is not in the report
     assert sorted(r.record_id.rsplit("@", 1)[0] for r in stored(ws)) == ["brat/a.ann", "brat/c.ann"]
 
