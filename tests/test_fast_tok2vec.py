@@ -62,9 +62,10 @@ def _same(expected, got) -> bool:
         TrainSettings(depth=2),
         TrainSettings(window=2, depth=3),
         TrainSettings(quotes=True),
+        TrainSettings(frequency=False),
         TrainSettings(architecture="tagger"),
     ],
-    ids=["default", "depth2", "window2", "quotes", "tagger"],
+    ids=["default", "depth2", "window2", "quotes", "no-frequency", "tagger"],
 )
 def test_the_fast_tok2vec_returns_thincs_arrays(settings, monkeypatch):
     monkeypatch.setattr(fast_tok2vec, "CHUNK_ROWS", 64)  # many chunks, and a document longer than one

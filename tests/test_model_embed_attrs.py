@@ -23,7 +23,9 @@ WITH_ORTH = ("NORM", "PREFIX", "SUFFIX", "SHAPE", "ORTH")
 @pytest.fixture(scope="module")
 def with_orth(tmp_path_factory):
     ws = gold_workspace(tmp_path_factory.mktemp("orth"), n=24)
-    settings = replace(QUICK, max_epochs=5, embed_attrs=WITH_ORTH, embed_rows=(5000, 1000, 2000, 500, 5000))
+    settings = replace(
+        QUICK, max_epochs=5, embed_attrs=WITH_ORTH, embed_rows=(5000, 1000, 2000, 500, 5000), frequency=False
+    )
     return ws, train_model(ws, "orth", 3, settings=settings)
 
 

@@ -110,7 +110,8 @@ def test_a_model_without_quotes_keeps_spacys_plain_embedding(tmp_path):
     from training.train import TrainSettings, _tok2vec_config
 
     assert TrainSettings().quotes is False
-    assert _tok2vec_config(TrainSettings())["embed"]["@architectures"] == "spacy.MultiHashEmbed.v2"
+    plain = TrainSettings(frequency=False)  # the claim layer's default network
+    assert _tok2vec_config(plain)["embed"]["@architectures"] == "spacy.MultiHashEmbed.v2"
     assert _tok2vec_config(TrainSettings(quotes=True))["embed"]["@architectures"] == ARCHITECTURE
 
 

@@ -115,7 +115,11 @@ def plan_of(tok2vec) -> _Plan | None:
         return None
     steps = _steps(tok2vec)
     names = _names(steps)
-    if len(steps) != 6 or names[0] not in ("extract_features", "extract_features_with_quotes"):
+    if len(steps) != 6 or names[0] not in (
+        "extract_features",
+        "extract_features_with_quotes",
+        "extract_features_with_frequency",
+    ):
         return None
     extractor, to_ragged, embed, mix, to_list, encoder = steps
     if (names[1], names[4]) != ("list2ragged", "ragged2list"):

@@ -28,11 +28,12 @@ PREDICT_BATCH = 128  # documents per NER batch, sorted by length in quarters (me
 def load_pipeline(path: Path, vocab=True):
     import spacy
 
-    from annotation.models import quote_context, span_tagger
+    from annotation.models import quote_context, span_tagger, word_frequency
 
     # a pipeline may hold newsdesk's span tagger or quote feature: spaCy must know them to load it
     span_tagger.register()
     quote_context.register()
+    word_frequency.register()
     try:
         return spacy.load(path, vocab=vocab)
     except (OSError, ValueError, KeyError) as exc:

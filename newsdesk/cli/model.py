@@ -57,6 +57,14 @@ def train(
             "which its window cannot see; see docs/models.md.",
         ),
     ] = None,
+    frequency: Annotated[
+        bool | None,
+        typer.Option(
+            "--frequency/--no-frequency",
+            help="Give the token encoder how common each word is in the language (wordfreq, offline), both "
+            "layers (default: the entity layer only); see docs/models.md.",
+        ),
+    ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Replace models/NAME if it exists (else E225, before training).")
     ] = False,
@@ -72,7 +80,9 @@ def train(
 
     with user_errors():
         ws = Workspace.open(workspace)
-        chosen = {"depth": depth, "vectors": vectors, "quotes": quotes}
+        chosen = {"depth": depth, "vectors": vectors, "quotes": quotes, "frequency": frequency}
+        if frequency is not None:
+            chosen["claim_frequency"] = frequency  # both layers, as the flag says
         settings = TrainSettings(architecture=architecture, **{k: v for k, v in chosen.items() if v is not None})
         if console.is_terminal and not as_json:
             with Progress(
