@@ -74,6 +74,8 @@ class PushReport:
     tasks_created: int = 0
     tasks_present: int = 0
     predictions_added: int = 0
+    # tasks nobody annotated yet whose prediction was another predictor's (push after model train)
+    predictions_replaced: int = 0
     duplicates_removed: int = 0
     texts_migrated: int = 0
     annotations_migrated: int = 0
@@ -511,26 +513,38 @@ def _add_lost_predictions(client, without: list[int], tasks_by_id: dict[int, dic
         report.predictions_added += 1
 
 
+def _prediction_versions(task) -> set[str]:
+    """The model versions of the task's predictions (Label Studio's computed column)."""
+    return {v.strip() for v in str(getattr(task, "predictions_model_versions", "") or "").split(",")} - {""}
+
+
 def _has_model_prediction(task) -> bool:
     """Whether the task holds a prediction besides a flags-only one (pushed before a predictor was set)."""
-    versions = {v.strip() for v in str(getattr(task, "predictions_model_versions", "") or "").split(",")} - {""}
-    return bool(task.total_predictions) and versions != {FLAGS_ONLY_VERSION}
+    return bool(task.total_predictions) and _prediction_versions(task) != {FLAGS_ONLY_VERSION}
 
 
 def _add_missing_predictions(client, docs, task_map, remote, model, schema, report) -> None:
+    """Each task still to do pre-filled by this predictor: a task without a model's prediction gets
+    one, and so does a task nobody has annotated (or cancelled) whose prediction is another
+    predictor's, so that pushing after `model train` gives the new model's pre-annotations to
+    the work left. A task someone annotated keeps the prediction they saw."""
+    version = getattr(model, "model_version", None)
     for doc in docs:
         task = remote.get(doc.id)
-        if (
-            task is not None
-            and not _has_model_prediction(task)
-            and task_map.tasks[doc.id]["text_sha256"] == doc.text_sha256
-        ):
-            if task.total_predictions:  # the flags alone: the model's prediction carries them from now on
-                for old in client.predictions.list(task=task.id):
-                    client.predictions.delete(old.id)
-            pred = _prediction(doc, model, schema)
-            client.predictions.create(task=task.id, result=pred["result"], model_version=pred["model_version"])
+        if task is None or task_map.tasks[doc.id]["text_sha256"] != doc.text_sha256:
+            continue
+        if _has_model_prediction(task):
+            untouched = not (task.total_annotations or 0) and not (task.cancelled_annotations or 0)
+            if not untouched or not version or version in _prediction_versions(task):
+                continue
+            report.predictions_replaced += 1
+        else:
             report.predictions_added += 1
+        if task.total_predictions:  # another predictor's, or the flags alone: this one's carries them
+            for old in client.predictions.list(task=task.id):
+                client.predictions.delete(old.id)
+        pred = _prediction(doc, model, schema)
+        client.predictions.create(task=task.id, result=pred["result"], model_version=pred["model_version"])
 
 
 # --- carrying annotations over to a changed text ---------------------------------------------------

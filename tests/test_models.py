@@ -583,3 +583,25 @@ def test_push_with_the_model_sends_its_predictions_least_sure_documents_first(tr
         app, ["annotate", "push", "--predictor", "baseline", "--order", "uncertain", "--workspace", str(ws.root)]
     )
     assert out.exit_code == 1 and "[E221]" in out.output and "model:NAME" in out.output
+
+
+@pytest.mark.studio
+def test_pushing_with_another_predictor_refills_only_the_tasks_nobody_annotated(trained, studio):
+    """After `model train`, push with the model: the work left gets its pre-annotations; a task
+    someone annotated keeps the prediction they saw."""
+    from annotation.push import push
+
+    ws, result = trained
+    client = studio.admin_client()
+    first = push(ws, client=client, predictor="model:tiny")  # the tasks, each with the model's prediction
+    tasks = sorted(client.tasks.list(project=first.project_id), key=lambda t: t.id)
+    done = tasks[0]
+    client.annotations.create(id=done.id, result=[], lead_time=1.0)
+    baseline = make_predictor(resolve_predictor_spec("baseline", ws.root)).model_version
+
+    switched = push(ws, client=client, predictor="baseline")
+    assert (switched.predictions_replaced, switched.predictions_added, switched.tasks_created) == (len(tasks) - 1, 0, 0)
+    versions = {t.id: [p.model_version for p in client.predictions.list(task=t.id)] for t in tasks}
+    assert versions[done.id] == [result.meta.model_version]  # what the annotator saw
+    assert all(versions[t.id] == [baseline] for t in tasks[1:])
+    assert push(ws, client=client, predictor="baseline").predictions_replaced == 0  # the same predictor: nothing

@@ -220,7 +220,8 @@ def annotate_push(
         f"project {report.project_id}{' (created)' if report.project_created else ''}"
         f"{', config updated' if report.config_updated else ''}: {report.documents} documents, "
         f"{report.tasks_created} tasks created, {report.tasks_present} already there, "
-        f"{report.predictions_added} predictions repaired, {report.duplicates_removed} duplicate tasks removed, "
+        f"{report.predictions_added} predictions repaired, {report.predictions_replaced} replaced by this "
+        f"predictor's on tasks nobody annotated, {report.duplicates_removed} duplicate tasks removed, "
         f"{report.texts_migrated} texts migrated ({report.annotations_migrated} annotations) "
         f"in {report.seconds:.1f}s"
     )
