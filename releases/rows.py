@@ -250,18 +250,20 @@ def class_ids(names: pa.Array, ids: dict[str, int]) -> pa.Array:
 
 _WEB_ADDRESS = re.compile(r"^https?://", re.IGNORECASE)
 _FOLDER_SEPARATOR = re.compile(r"[/\\]")
+_WEB_LOGIN = re.compile(r"^(https?://)[^/?#@]*@", re.IGNORECASE)
 
 
 def published_source(source: str) -> str:
-    """Where a document came from, as a release may say it: a web address (http, https) as it is;
-    anything else is a file on the machine that ingested it, and is named by the file alone, with
-    the ``:LINE`` of a JSONL line or the ``#doc73`` / ``#task1`` of an imported document kept.
+    """Where a document came from, as a release may say it: a web address (http, https) as it is
+    but for a ``user:password@`` in it; anything else is a file on the machine that ingested it,
+    named by the file alone, with the ``:LINE`` of a JSONL line or the ``#doc73`` / ``#task1`` of
+    an imported document kept.
 
     The folders a file sat in name the people and machines it passed through (home folders, user
     names): no consumer needs them, and the document's ``id`` already tells documents apart.
     """
     if _WEB_ADDRESS.match(source):
-        return source
+        return _WEB_LOGIN.sub(r"\1", source, count=1)  # a scraper's login is a secret, never published
     return _FOLDER_SEPARATOR.split(source.rstrip("/\\"))[-1]
 
 

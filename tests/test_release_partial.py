@@ -148,6 +148,7 @@ def test_a_release_names_each_file_by_its_name_never_by_the_folders_it_sat_in(en
         ("file:///home/alice/page.txt", "page.txt"),
         ("https://news.example.org/2024/a?id=3#top", "https://news.example.org/2024/a?id=3#top"),
         ("HTTP://news.example.org/b", "HTTP://news.example.org/b"),
+        ("https://alice:s3cret@news.example.org/c?q=a@b", "https://news.example.org/c?q=a@b"),
     ],
 )
 def test_a_source_is_published_as_its_web_address_or_its_file_name(source, published):
