@@ -148,3 +148,9 @@ def stored_provenance(provenance: dict[str, dict]) -> list:
             values.append(deepcopy(value))
         value_of.append(place[token])
     return [list(provenance), values, value_of]
+
+
+def recency(record: AnnotationRecord) -> tuple:
+    """The order of one person's versions of a document, oldest first: by time, and for records
+    without one (imported files), by record id."""
+    return (record.updated_at or record.created_at or "", record.created_at or "", record.record_id)

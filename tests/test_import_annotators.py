@@ -497,3 +497,20 @@ def test_a_brat_file_made_on_another_text_is_refused_and_a_lone_slip_is_kept_wit
     (record,) = stored(ws)
     assert record.record_id.startswith("brat/slip.ann")
     assert any("says 'says' but its offsets hold 'said'" in p for p in record.problems)
+
+
+def test_one_annotators_two_files_of_one_text_are_named_with_the_one_adjudication_takes(ws, tmp_path):
+    """A duplicate article annotated twice by one person (here once in full, once left empty): both
+    are stored, adjudication takes one, and the import says which."""
+    for name, ann in (("x_ann1", FIRST), ("z_ann1", "")):
+        (tmp_path / f"{name.split('_')[0]}.txt").write_text(ARTICLE, encoding="utf-8")
+        (tmp_path / f"{name}.ann").write_text(ann, encoding="utf-8")
+    code, out, err = annotate(
+        "import", str(tmp_path), "-f", "brat", "--annotator-from-name", "--map", ATTRIBUTION_MAP, "-w", str(ws.root)
+    )
+    assert code == 0, (out, err)
+    (note,) = [line for line in out.splitlines() if "annotated the text of document" in line]
+    assert note.startswith("note ann1 annotated the text of document") and "in 2 files (" in note
+    assert note.index("x_ann1.ann") < note.index("z_ann1.ann")
+    assert "adjudication takes only ann1/z_ann1.ann (0 spans)" in note
+    assert len(stored(ws)) == 2

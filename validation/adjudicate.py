@@ -60,7 +60,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import NamedTuple
 
-from annotation.model import AnnotationRecord, Link, Origin, RegionChoice, Span
+from annotation.model import AnnotationRecord, Link, Origin, RegionChoice, Span, recency
 from annotation.schema import ATTRIBUTION, CLAIM, LINK_SOURCE, UNATTRIBUTED, LabelSchema
 from annotation.store import AnnotationStore
 from corpus.errors import Errors, NewsdeskError
@@ -241,10 +241,6 @@ def _version(record: AnnotationRecord, text: str | None) -> _Version:
         if values:
             version.document_choices[name] = frozenset(values)
     return version
-
-
-def recency(record: AnnotationRecord) -> tuple:
-    return (record.updated_at or record.created_at or "", record.created_at or "", record.record_id)
 
 
 def _span_dict(key: SpanKey, text: str) -> dict:

@@ -226,6 +226,9 @@ class ImportReport:
     # corpus that does not annotate them (PolNeAR) would have every claim left out of gold (V212).
     unanswered: Counter = field(default_factory=Counter)
     claims: int = 0  # claims stored
+    # One annotator's several files of one text (a duplicate article annotated twice): adjudication
+    # takes one of them, so the others are named here.
+    same_text_twice: list[str] = field(default_factory=list)
 
     @property
     def left_out(self) -> int:

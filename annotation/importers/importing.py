@@ -16,7 +16,7 @@ from annotation.importers.base import (
 )
 from annotation.importers.carry import carry_record
 from annotation.importers.label_map import LabelMap, parse_label_map
-from annotation.model import AnnotationRecord
+from annotation.model import AnnotationRecord, recency
 from annotation.schema import ATTRIBUTION, CLAIM, LINK_SOURCE, UNATTRIBUTED, LabelSchema
 from annotation.store import AnnotationStore
 from corpus.cleaning import PROTECTED
@@ -126,6 +126,7 @@ def import_annotations(
             for r in doc.records
         ]
     _count_unanswered(records, schema, report)
+    _name_texts_annotated_twice(records, report)
     with workspace.lock():
         store = AnnotationStore(workspace)
         current = store.current()
@@ -167,6 +168,22 @@ def _keeping_the_rules(
     notes = [f"{n} {kind}" for kind, n in sorted(counts.items())]
     report.problems.append(f"{record.record_id}: to keep the schema's rules: {', '.join(notes)}")
     return replace(kept, problems=list(kept.problems) + [f"to keep the schema's rules: {', '.join(notes)}"])
+
+
+def _name_texts_annotated_twice(records: list[AnnotationRecord], report: ImportReport) -> None:
+    """One annotator's records of one document from several files: adjudication keeps the latest
+    (for files without times, the last by name), which may be an empty file over a full one."""
+    by_person: dict[tuple[str, str], list[AnnotationRecord]] = {}
+    for r in records:
+        by_person.setdefault((r.doc_id, r.annotator), []).append(r)
+    for (doc_id, annotator), several in sorted(by_person.items()):
+        if len(several) > 1:
+            names = [r.record_id.rsplit("@", 1)[0] for r in sorted(several, key=recency)]
+            report.same_text_twice.append(
+                f"{annotator} annotated the text of document {doc_id} in {len(names)} files ({', '.join(names)}): "
+                f"adjudication takes only {names[-1]} ({len(max(several, key=recency).spans)} spans); "
+                "import the one meant, or another annotator name for each"
+            )
 
 
 def _count_unanswered(records: list[AnnotationRecord], schema: LabelSchema, report: ImportReport) -> None:

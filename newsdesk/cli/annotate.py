@@ -142,6 +142,8 @@ def _print_import(report) -> None:
         console.print(Text(f"carried {note.one_line()}"))
     for problem in report.problems:
         console.print(Text(f"note {problem}", style="dim"))
+    for line in report.same_text_twice:
+        console.print(Text(f"note {line}", style="yellow"))
     if report.unanswered:
         # Last: the one thing to settle before adjudicating a corpus without our attributes.
         counts = ", ".join(f"{name} {n}" for name, n in sorted(report.unanswered.items()))
