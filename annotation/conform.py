@@ -195,7 +195,7 @@ def _complete_claims(
     named = {(c.region_id, c.name) for c in choices}
     attribution = schema.attribute(ATTRIBUTION)
     can_be_unattributed = attribution is not None and UNATTRIBUTED in attribution.values
-    required = [a for a in schema.claim_attributes if a.required] if judge_attributes else []
+    required = schema.required_attributes if judge_attributes else []
     added, incomplete = [], set()
     for s in spans:
         if s.label != CLAIM:

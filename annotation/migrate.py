@@ -18,7 +18,6 @@ them on the new text. Gold is adjudication's: run it again once the records are 
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
 from annotation.model import AnnotationRecord, Origin
@@ -55,11 +54,12 @@ def migrate_span(
     return None
 
 
-def migrate_records(workspace: Workspace) -> MigrationReport:
-    """Carry every record made on a text that a re-clean replaced over to its document's text now."""
+def migrate_records(workspace: Workspace, versions: set[tuple[str, str]] | None = None) -> MigrationReport:
+    """Carry every record made on a text that a re-clean replaced over to its document's text now
+    (``versions``: the store's ``documents.versions()``, when the caller has read them already)."""
     report = MigrationReport()
     corpus = CorpusStore(workspace)
-    versions = corpus.documents.versions()
+    versions = corpus.documents.versions() if versions is None else versions
     if not versions:
         return report
     with workspace.lock():
@@ -70,7 +70,8 @@ def migrate_records(workspace: Workspace) -> MigrationReport:
             for rec in stored.values()
             if (rec["doc_id"], rec["text_sha256"]) in versions and rec["origin"] not in ON_THE_SERVER
         ]
-        documents = _documents(corpus, {r.doc_id for r in candidates})
+        stored_documents = corpus.documents.get_many({r.doc_id for r in candidates})
+        documents = {i: Document.from_record(rec) for i, rec in stored_documents.items()}
         old_texts = corpus.documents.read_versions((r.doc_id, r.text_sha256) for r in candidates)
         carried = []
         for record in candidates:
@@ -106,13 +107,3 @@ def _carried(
         report.left.append(f"{where}: the new text does not hold {', '.join(lost[:3])}{more}")
         return None
     return replace(record, text_sha256=document.text_sha256, spans=spans)
-
-
-def _documents(corpus: CorpusStore, ids: set[str]) -> dict[str, Document]:
-    by_shard: dict[int, set[str]] = defaultdict(set)
-    for doc_id in ids:
-        by_shard[corpus.documents.shard_of(doc_id)].add(doc_id)
-    found = {}
-    for shard, wanted in sorted(by_shard.items()):
-        found.update((i, Document.from_record(rec)) for i, rec in corpus.documents.read_shard(shard, wanted).items())
-    return found

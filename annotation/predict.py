@@ -1049,7 +1049,7 @@ def _build_record(
         return claim_spans[key]
 
     speech, claim_type, attribution = (schema.attribute(name) for name in ("speech", "claim_type", ATTRIBUTION))
-    required = [a for a in schema.claim_attributes if a.required]
+    required = schema.required_attributes
     for c in claims:
         cid = claim_layer_span(CLAIM, c.start, c.end)
         if c.cue is not None:

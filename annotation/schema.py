@@ -215,6 +215,11 @@ class LabelSchema:
         return next((a for a in self.claim_attributes if a.name == name), None)
 
     @property
+    def required_attributes(self) -> list[Attribute]:
+        """The claim attributes every CLAIM must have an answer for (V212)."""
+        return [a for a in self.claim_attributes if a.required]
+
+    @property
     def allowed_source_labels(self) -> list[str]:
         return self.source_labels + [SOURCE]
 

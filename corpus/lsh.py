@@ -37,7 +37,7 @@ from corpus.dedup import NearDuplicateConfig, _UnionFind, has_text, mark_near_du
 from corpus.engines import Engine
 from corpus.ingest import Progress, near_duplicate_config
 from corpus.model import Document
-from corpus.store import CorpusStore, DocumentShards, ShardedJsonl, StoreLocation
+from corpus.store import CorpusStore, ShardedJsonl, StoreLocation
 from corpus.workspace import Workspace
 
 _ROUTE = np.uint64(0x9E3779B97F4A7C15)
@@ -156,28 +156,18 @@ def signature_rows(sigs: PartitionSignatures, rows: list[int]) -> tuple[list[str
     Only these documents' article lines are parsed: the order matters for candidates only.
     """
     ids = [sigs.ids[r] for r in rows]
-    articles = ShardedJsonl(sigs.location.articles, sigs.location.shards)
-    by_shard: dict[int, set[str]] = {}
-    for doc_id in ids:
-        by_shard.setdefault(articles.shard_of(doc_id), set()).add(doc_id)
-    found = {}
-    for shard, wanted in by_shard.items():
-        found.update(articles.read_shard(shard, ids=wanted))
+    found = ShardedJsonl(sigs.location.articles, sigs.location.shards).get_many(ids)
     order = [(found[i]["metadata"].get("ingested_at", 0.0),) if i in found else () for i in ids]
     return ids, sigs.values[rows], order
 
 
 def mark_partition(sigs: PartitionSignatures, clusters: dict[str, list[str]]) -> list[dict]:
     """Set or clear the marks of the partition's marked documents and cluster members; the changed records."""
-    documents = DocumentShards(sigs.location.documents, sigs.location.shards)
+    documents = ShardedJsonl(sigs.location.documents, sigs.location.shards)
     mine = set(sigs.shards)
     records = list(sigs.marked.values())
-    by_shard: dict[int, set[str]] = {}  # members that carry no marks yet: read from their shard
-    for doc_id in {m for ms in clusters.values() for m in ms} - sigs.marked.keys():
-        if documents.shard_of(doc_id) in mine:
-            by_shard.setdefault(documents.shard_of(doc_id), set()).add(doc_id)
-    for shard, wanted in sorted(by_shard.items()):
-        records.extend(documents.read_shard(shard, ids=wanted).values())
+    unmarked = {m for ms in clusters.values() for m in ms} - sigs.marked.keys()  # members that carry no marks yet
+    records.extend(documents.get_many(d for d in unmarked if documents.shard_of(d) in mine).values())
     docs = [Document.from_record(rec) for rec in records]
     return [d.to_record() for d in mark_near_duplicates(docs, clusters)]
 

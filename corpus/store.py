@@ -85,6 +85,20 @@ class ShardedJsonl:
     def get(self, record_id: str) -> dict | None:
         return self.read_shard(self.shard_of(record_id)).get(record_id)
 
+    def get_many(self, ids: Iterable[str]) -> dict[str, dict]:
+        """The records of these ids that are stored, each shard read once (only those lines parsed)."""
+        found: dict[str, dict] = {}
+        for shard, wanted in self.by_shard(ids):
+            found.update(self.read_shard(shard, ids=wanted))
+        return found
+
+    def by_shard(self, keys: Iterable, id_of=lambda key: key) -> list[tuple[int, set]]:
+        """The keys grouped by the shard their record id (``id_of(key)``) lives in, shards in order."""
+        grouped: dict[int, set] = defaultdict(set)
+        for key in keys:
+            grouped[self.shard_of(id_of(key))].add(key)
+        return sorted(grouped.items())
+
     def upsert(self, records: Iterable[dict]) -> None:
         """Insert or replace records by id, rewriting each touched shard once (or adding a run), atomically."""
         by_shard: dict[int, list[dict]] = defaultdict(list)
@@ -216,11 +230,8 @@ class DocumentShards(ShardedJsonl):
     def read_versions(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict]:
         """The record (``id``, ``text_sha256``, ``raw_sha256``, ``offset_map``) of each of these
         (document id, text SHA-256) there is one of; each shard read once."""
-        by_shard: dict[int, set[tuple[str, str]]] = defaultdict(set)
-        for key in keys:
-            by_shard[self.shard_of(key[0])].add(key)
         found = {}
-        for shard, wanted in sorted(by_shard.items()):
+        for shard, wanted in self.by_shard(keys, id_of=lambda key: key[0]):
             lines = self._read_versions(self.versions_path(shard))
             found.update((key, jsonio.loads(lines[key])) for key in wanted if key in lines)
         return found

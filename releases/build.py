@@ -41,7 +41,7 @@ from corpus.runtime import Beside, without_cyclic_gc
 from corpus.tokens import TOKEN_PATTERN
 from corpus.workspace import Workspace
 from releases import card, ner, rows
-from releases.configs import BY_NAME, CONFIG_NAMES, CONFIGS, Sources, config_features
+from releases.configs import BY_NAME, CONFIG_NAMES, CONFIGS, GOLD_CONFIGS, Sources, config_features
 from releases.features import SPLITS
 from releases.pseudonyms import Pseudonyms
 from releases.settings import ReleaseSettings
@@ -545,7 +545,7 @@ def _facts(
     entity_counts, attribute_counts, clusters = tallies.entity_counts, tallies.attribute_counts, tallies.clusters
     gold_documents = len(set(gold.column("doc_id")))
     straddling = [c for c, in_splits in clusters.items() if len(in_splits) > 1]
-    gold_configs = [f"`{c}`" for c in ("entities", "ner", "claims") if c in released.data_files]  # only those it has
+    gold_configs = [f"`{c}`" for c in GOLD_CONFIGS if c in released.data_files]  # only those it has
     limitations = [
         "Articles come from web scraping and may be machine-translated; suspected translation artefacts are "
         "flagged (`documents.flags`), not corrected.",

@@ -16,7 +16,7 @@ from datasets.info import DatasetInfosDict
 from datasets.utils.metadata import MetadataConfigs
 from huggingface_hub import DatasetCardData
 
-from releases.configs import CONFIGS, default_config
+from releases.configs import CONFIGS, GOLD_CONFIGS, default_config
 from releases.settings import OTHER_LICENSE, REPO_PLACEHOLDER, UNKNOWN_LICENSE, ReleaseSettings
 from validation.gold import GoldCoverage
 
@@ -211,7 +211,7 @@ def card_markdown(facts: ReleaseFacts) -> str:
     )
     agreement = "\n".join(f"- {k}: {v}" for k, v in facts.agreement.items()) or "- no document was annotated twice"
     limitations = "\n".join(f"- {x}" for x in facts.limitations)
-    gold = "entities" in facts.data_files or "claims" in facts.data_files
+    gold = any(c in facts.data_files for c in GOLD_CONFIGS)
     labels = class_label_examples(facts)
     # A section about a config the release does not have would describe data that is not there.
     sections = "".join(

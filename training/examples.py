@@ -133,9 +133,7 @@ def attribute_defaults(gold: list[GoldDocument], schema: LabelSchema) -> dict[st
         for c in g.record.choices:
             if c.region_id in claims and c.values:
                 counts.setdefault(c.name, Counter())[c.values[0]] += 1
-    return {
-        a.name: counts[a.name].most_common(1)[0][0] for a in schema.claim_attributes if a.required and a.name in counts
-    }
+    return {a.name: counts[a.name].most_common(1)[0][0] for a in schema.required_attributes if a.name in counts}
 
 
 def layer_doc(nlp, text: str, spans: list[tuple[str, int, int]], tokens=None):

@@ -579,7 +579,7 @@ class _Document:
         would reject it: V212, V206), keeping everything else; each reason is a listed conflict, the
         tie that caused it or, where nobody disagreed (nobody answered), a new one. ``versions``:
         the versions gold was made of."""
-        required = [a.name for a in self.schema.claim_attributes if a.required]
+        required = [a.name for a in self.schema.required_attributes]
         sourced = {src for src, _, label in gold.links if label == LINK_SOURCE}
         for key in [k for k in gold.spans if k[1] == CLAIM]:
             missing = [name for name in required if not gold.choices.get((key, name))]

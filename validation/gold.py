@@ -89,11 +89,12 @@ def load_conflicts(workspace: Workspace) -> list[Conflict]:
     return [Conflict.from_record(r) for r in _read_jsonl(workspace.path(*CONFLICTS_FILE))]
 
 
-def stale_gold(workspace: Workspace) -> int:
-    """How many gold records were made on a text that a re-clean has since replaced (adjudicate again)."""
+def stale_gold(workspace: Workspace, replaced: set[tuple[str, str]] | None = None) -> int:
+    """How many gold records were made on a text that a re-clean has since replaced (adjudicate again);
+    ``replaced``: the store's ``documents.versions()``, when the caller has read them already."""
     if not (workspace.path(*GOLD_FILE).exists() or workspace.path(*LEGACY_GOLD_FILE).exists()):
         return 0
-    replaced = CorpusStore(workspace).documents.versions()
+    replaced = CorpusStore(workspace).documents.versions() if replaced is None else replaced
     if not replaced:
         return 0
     gold = read_gold(workspace)

@@ -107,7 +107,7 @@ class _Rules:
         self.allowed_sources = set(schema.allowed_source_labels)
         self.sorted_sources = sorted(self.allowed_sources)
         self.attributes: dict[str, Attribute] = {a.name: a for a in schema.claim_attributes}
-        self.required = [a.name for a in schema.claim_attributes if a.required]
+        self.required = [a.name for a in schema.required_attributes]
         self.known: set[tuple] = set()  # (name, values) of choices seen to hold only known values
 
     def unknown(self, name: str, values: tuple) -> list:

@@ -188,7 +188,7 @@ def _name_texts_annotated_twice(records: list[AnnotationRecord], report: ImportR
 
 def _count_unanswered(records: list[AnnotationRecord], schema: LabelSchema, report: ImportReport) -> None:
     """How many claims have no answer to each required attribute (validation's V212)."""
-    required = [a.name for a in schema.claim_attributes if a.required]
+    required = [a.name for a in schema.required_attributes]
     for record in records:
         answered: dict[str, set[str]] = {}
         for c in record.choices:

@@ -30,6 +30,8 @@ import re
 
 import numpy as np
 
+from annotation.models.extra_column import feature_extractor, multi_hash_embed
+
 ARCHITECTURE = "newsdesk.QuoteMultiHashEmbed.v1"
 OUTSIDE, INSIDE, OPENING, CLOSING = 0, 1, 2, 3
 QUOTE_ROWS = 64  # hash rows of the quote column: four values
@@ -127,46 +129,15 @@ def token_codes(doc) -> np.ndarray:
     return codes
 
 
-def _features_forward(model, docs, is_train: bool):
-    columns = model.attrs["columns"]
-    features = []
-    for doc in docs:
-        whole = doc if hasattr(doc, "to_array") else doc.doc
-        attrs = whole.to_array(columns).reshape(len(whole), len(columns))
-        if whole is not doc:
-            attrs = attrs[doc.start : doc.end]
-        table = np.empty((attrs.shape[0], attrs.shape[1] + 1), dtype=np.uint64)
-        table[:, :-1] = attrs
-        table[:, -1] = token_codes(doc)
-        features.append(model.ops.asarray2i(table, dtype="uint64"))
-    return features, lambda d_features: []
-
-
 def QuoteFeatureExtractor(columns: list):
     """spaCy's ``FeatureExtractor`` with one more column: the token's quote code."""
-    from thinc.api import Model
-
-    return Model("extract_features_with_quotes", _features_forward, attrs={"columns": columns})
+    return feature_extractor("extract_features_with_quotes", columns, token_codes)
 
 
 def QuoteMultiHashEmbed(width: int, attrs: list, rows: list[int], include_static_vectors: bool, quote_rows: int):
     """``spacy.MultiHashEmbed.v2`` over ``attrs`` and the quote code (its own hashed table of
     ``quote_rows`` rows), built the same way, so the two differ only by that column."""
-    from spacy.ml.staticvectors import StaticVectors
-    from thinc.api import HashEmbed, Maxout, chain, concatenate, list2ragged, ragged2list, with_array
-
-    if len(rows) != len(attrs):
-        raise ValueError(f"Mismatched lengths: {len(rows)} vs {len(attrs)}")
-    all_rows = [*rows, quote_rows]
-    embeddings = [
-        HashEmbed(width, all_rows[i], column=i, seed=8 + i, dropout=0.0) for i in range(len(all_rows))
-    ]  # seeds as spaCy's: 8, 9, ... in column order
-    concat_size = width * (len(embeddings) + include_static_vectors)
-    max_out = with_array(Maxout(width, concat_size, nP=3, dropout=0.0, normalize=True))
-    features = chain(QuoteFeatureExtractor(attrs), list2ragged(), with_array(concatenate(*embeddings)))
-    if include_static_vectors:
-        return chain(concatenate(features, StaticVectors(width, dropout=0.0)), max_out, ragged2list())
-    return chain(features, max_out, ragged2list())
+    return multi_hash_embed(width, attrs, rows, include_static_vectors, QuoteFeatureExtractor(attrs), quote_rows)
 
 
 def register() -> None:

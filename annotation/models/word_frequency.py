@@ -18,6 +18,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from annotation.models.extra_column import feature_extractor, multi_hash_embed
+
 ARCHITECTURE = "newsdesk.FrequencyMultiHashEmbed.v1"
 FREQUENCY_ROWS = 64  # hash rows of the frequency column: 17 values
 
@@ -52,49 +54,18 @@ def token_codes(doc, lang: str | None) -> np.ndarray:
     return codes[where.reshape(-1)]
 
 
-def _features_forward(model, docs, is_train: bool):
-    columns, lang = model.attrs["columns"], model.attrs["lang"]
-    features = []
-    for doc in docs:
-        whole = doc if hasattr(doc, "to_array") else doc.doc
-        attrs = whole.to_array(columns).reshape(len(whole), len(columns))
-        codes = token_codes(whole, lang)
-        if whole is not doc:
-            attrs, codes = attrs[doc.start : doc.end], codes[doc.start : doc.end]
-        table = np.empty((attrs.shape[0], attrs.shape[1] + 1), dtype=np.uint64)
-        table[:, :-1] = attrs
-        table[:, -1] = codes
-        features.append(model.ops.asarray2i(table, dtype="uint64"))
-    return features, lambda d_features: []
-
-
 def FrequencyFeatureExtractor(columns: list, lang: str):
-    from thinc.api import Model
-
-    return Model(
-        "extract_features_with_frequency",
-        _features_forward,
-        attrs={"columns": columns, "lang": _known_language(lang)},
-    )
+    """spaCy's ``FeatureExtractor`` with one more column: the token's frequency code."""
+    return feature_extractor("extract_features_with_frequency", columns, token_codes, lang=_known_language(lang))
 
 
 def FrequencyMultiHashEmbed(
     width: int, attrs: list, rows: list[int], include_static_vectors: bool, frequency_rows: int, lang: str
 ):
     """``spacy.MultiHashEmbed.v2`` over ``attrs`` and the frequency code (its own hashed table)."""
-    from spacy.ml.staticvectors import StaticVectors
-    from thinc.api import HashEmbed, Maxout, chain, concatenate, list2ragged, ragged2list, with_array
-
-    if len(rows) != len(attrs):
-        raise ValueError(f"Mismatched lengths: {len(rows)} vs {len(attrs)}")
-    all_rows = [*rows, frequency_rows]
-    embeddings = [HashEmbed(width, all_rows[i], column=i, seed=8 + i, dropout=0.0) for i in range(len(all_rows))]
-    concat_size = width * (len(embeddings) + include_static_vectors)
-    max_out = with_array(Maxout(width, concat_size, nP=3, dropout=0.0, normalize=True))
-    features = chain(FrequencyFeatureExtractor(attrs, lang), list2ragged(), with_array(concatenate(*embeddings)))
-    if include_static_vectors:
-        return chain(concatenate(features, StaticVectors(width, dropout=0.0)), max_out, ragged2list())
-    return chain(features, max_out, ragged2list())
+    return multi_hash_embed(
+        width, attrs, rows, include_static_vectors, FrequencyFeatureExtractor(attrs, lang), frequency_rows
+    )
 
 
 def register() -> None:

@@ -150,13 +150,15 @@ def carry_annotations(workspace: Path, quiet: bool = False) -> dict:
     over to it (annotation.migrate) and print what was carried (unless ``quiet``: --json) and,
     on stderr, what could not be; the report as a dict."""
     from annotation.migrate import migrate_records
+    from corpus.store import CorpusStore
     from corpus.workspace import Workspace
     from validation.gold import stale_gold
 
     with user_errors():
         ws = Workspace.open(workspace)
-        report = migrate_records(ws)
-        gold = stale_gold(ws)
+        replaced = CorpusStore(ws).documents.versions()  # read once for both
+        report = migrate_records(ws, replaced)
+        gold = stale_gold(ws, replaced)
     if not quiet and report.records:
         console.print(
             f"annotations: carried {report.records} records of {report.documents} documents over to their new text"

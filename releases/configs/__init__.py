@@ -29,6 +29,7 @@ __all__ = [
     "BY_NAME",
     "CONFIGS",
     "CONFIG_NAMES",
+    "GOLD_CONFIGS",
     "default_config",
     "ReleaseConfig",
     "Sources",
@@ -119,6 +120,8 @@ def default_config(released: Iterable[str]) -> str | None:
 
 
 CONFIG_NAMES = tuple(c.name for c in CONFIGS)
+# The configs made of gold: a release without gold has none of them (the card, the limitations).
+GOLD_CONFIGS = ("entities", "ner", "claims")
 BY_NAME = {c.name: c for c in CONFIGS}
 
 
