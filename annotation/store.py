@@ -72,7 +72,11 @@ class AnnotationStore:
             return None, 0
         # orjson: a 10k-task pull writes ~300 MB of records, in a third of json's time.
         data = b"".join(orjson.dumps(r, option=orjson.OPT_APPEND_NEWLINE | orjson.OPT_NON_STR_KEYS) for r in fresh)
-        path = self.folder / f"{time.strftime('%Y%m%dT%H%M%S')}-{time.time_ns() % 10**9:09d}-{label}.jsonl"
+        # One clock reading for both parts: the second and its fraction read apart could straddle a
+        # second, and name a later segment before an earlier one (the later must win a tie).
+        now = time.time_ns()
+        stamp = time.strftime("%Y%m%dT%H%M%S", time.localtime(now // 10**9))
+        path = self.folder / f"{stamp}-{now % 10**9:09d}-{label}.jsonl"
         atomic_write_bytes(path, data)
         return path, len(fresh)
 
